@@ -1,0 +1,493 @@
+/* jn-control.c: encoding and strict parsing of control messages
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "jn-control"
+
+#include "config.h"
+
+#include <json-glib/json-glib.h>
+#include <string.h>
+
+#include "jn-control.h"
+#include "jn-error.h"
+
+static const char *type_names[] = {
+  [JN_CONTROL_HELLO] = "hello",
+  [JN_CONTROL_WELCOME] = "welcome",
+  [JN_CONTROL_ROSTER] = "roster",
+  [JN_CONTROL_PEER_JOINED] = "peer-joined",
+  [JN_CONTROL_PEER_LEFT] = "peer-left",
+  [JN_CONTROL_TRANSPORT] = "transport",
+  [JN_CONTROL_ERROR] = "error",
+};
+
+static const char *session_error_codes[] = {
+  [JN_SESSION_ERROR_WRONG_PASSPHRASE] = "wrong-passphrase",
+  [JN_SESSION_ERROR_VERSION_MISMATCH] = "version-mismatch",
+  [JN_SESSION_ERROR_BAD_REQUEST] = "bad-request",
+  [JN_SESSION_ERROR_SESSION_FULL] = "session-full",
+  [JN_SESSION_ERROR_CLOSED] = "closed",
+  [JN_SESSION_ERROR_BAD_URL] = "bad-url",
+};
+
+const char *
+jn_control_type_to_string (JnControlType type)
+{
+  g_return_val_if_fail ((guint) type < G_N_ELEMENTS (type_names), NULL);
+  return type_names[type];
+}
+
+const char *
+jn_session_error_code_to_string (int code)
+{
+  if (code < 0 || (guint) code >= G_N_ELEMENTS (session_error_codes))
+    return "bad-request";
+  return session_error_codes[code];
+}
+
+int
+jn_session_error_code_from_string (const char *code)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (session_error_codes); i++)
+    if (code != NULL && g_strcmp0 (session_error_codes[i], code) == 0)
+      return (int) i;
+  return JN_SESSION_ERROR_BAD_REQUEST;
+}
+
+JnPeerInfo *
+jn_peer_info_new (guint32     id,
+                  const char *name,
+                  const char *address,
+                  guint16     udp_port)
+{
+  JnPeerInfo *info = g_new0 (JnPeerInfo, 1);
+
+  info->id = id;
+  info->name = g_strdup (name);
+  info->address = g_strdup (address);
+  info->udp_port = udp_port;
+  return info;
+}
+
+void
+jn_peer_info_free (JnPeerInfo *info)
+{
+  if (info == NULL)
+    return;
+  g_free (info->name);
+  g_free (info->address);
+  g_free (info);
+}
+
+JnControlMessage *
+jn_control_message_new (JnControlType type)
+{
+  JnControlMessage *message = g_new0 (JnControlMessage, 1);
+
+  message->type = type;
+  message->version = JN_PROTOCOL_VERSION;
+  message->peers = g_ptr_array_new_with_free_func ((GDestroyNotify) jn_peer_info_free);
+  return message;
+}
+
+void
+jn_control_message_free (JnControlMessage *message)
+{
+  if (message == NULL)
+    return;
+  g_free (message->name);
+  g_free (message->passphrase);
+  g_clear_pointer (&message->peers, g_ptr_array_unref);
+  g_free (message->error_code);
+  g_free (message->message);
+  g_free (message);
+}
+
+/* --- encoding ------------------------------------------------------------ */
+
+static void
+add_string (JsonBuilder *builder, const char *name, const char *value)
+{
+  json_builder_set_member_name (builder, name);
+  json_builder_add_string_value (builder, value);
+}
+
+static void
+add_int (JsonBuilder *builder, const char *name, gint64 value)
+{
+  json_builder_set_member_name (builder, name);
+  json_builder_add_int_value (builder, value);
+}
+
+static void
+add_peer (JsonBuilder *builder, const JnPeerInfo *info)
+{
+  json_builder_begin_object (builder);
+  add_int (builder, "id", info->id);
+  add_string (builder, "name", info->name ? info->name : "");
+  add_string (builder, "address", info->address ? info->address : "");
+  add_int (builder, "udp_port", info->udp_port);
+  json_builder_end_object (builder);
+}
+
+char *
+jn_control_message_to_json (const JnControlMessage *message)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+
+  g_return_val_if_fail (message != NULL, NULL);
+
+  json_builder_begin_object (builder);
+  add_string (builder, "type", jn_control_type_to_string (message->type));
+  add_int (builder, "version", message->version);
+
+  switch (message->type)
+    {
+    case JN_CONTROL_HELLO:
+      add_string (builder, "name", message->name ? message->name : "");
+      if (message->passphrase != NULL)
+        add_string (builder, "passphrase", message->passphrase);
+      add_int (builder, "udp_port", message->udp_port);
+      break;
+
+    case JN_CONTROL_WELCOME:
+      add_int (builder, "peer_id", message->peer_id);
+      add_string (builder, "session", message->name ? message->name : "");
+      json_builder_set_member_name (builder, "audio");
+      json_builder_begin_object (builder);
+      add_int (builder, "rate", message->format.rate);
+      add_int (builder, "frames", message->format.frames);
+      add_int (builder, "channels", message->format.channels);
+      add_int (builder, "format", message->format.format);
+      json_builder_end_object (builder);
+      break;
+
+    case JN_CONTROL_ROSTER:
+      json_builder_set_member_name (builder, "peers");
+      json_builder_begin_array (builder);
+      for (guint i = 0; i < message->peers->len; i++)
+        add_peer (builder, g_ptr_array_index (message->peers, i));
+      json_builder_end_array (builder);
+      break;
+
+    case JN_CONTROL_PEER_JOINED:
+      g_return_val_if_fail (message->peers->len == 1, NULL);
+      json_builder_set_member_name (builder, "peer");
+      add_peer (builder, g_ptr_array_index (message->peers, 0));
+      break;
+
+    case JN_CONTROL_PEER_LEFT:
+      add_int (builder, "peer_id", message->peer_id);
+      break;
+
+    case JN_CONTROL_TRANSPORT:
+      json_builder_set_member_name (builder, "tempo");
+      json_builder_add_double_value (builder, message->tempo_bpm);
+      json_builder_set_member_name (builder, "playing");
+      json_builder_add_boolean_value (builder, message->playing);
+      break;
+
+    case JN_CONTROL_ERROR:
+      add_string (builder, "code", message->error_code ? message->error_code : "bad-request");
+      add_string (builder, "message", message->message ? message->message : "");
+      break;
+
+    default:
+      g_return_val_if_reached (NULL);
+    }
+
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+  return json_to_string (root, FALSE);
+}
+
+void
+jn_control_message_send (const JnControlMessage  *message,
+                         SoupWebsocketConnection *connection)
+{
+  g_autofree char *text = NULL;
+
+  if (soup_websocket_connection_get_state (connection) != SOUP_WEBSOCKET_STATE_OPEN)
+    return;
+  text = jn_control_message_to_json (message);
+  if (text != NULL)
+    soup_websocket_connection_send_text (connection, text);
+}
+
+void
+jn_control_send_error_and_close (SoupWebsocketConnection *connection,
+                                 int                      session_error,
+                                 const char              *text)
+{
+  g_autoptr(JnControlMessage) error = jn_control_message_new (JN_CONTROL_ERROR);
+
+  error->error_code = g_strdup (jn_session_error_code_to_string (session_error));
+  error->message = g_strdup (text);
+  jn_control_message_send (error, connection);
+  if (soup_websocket_connection_get_state (connection) == SOUP_WEBSOCKET_STATE_OPEN)
+    soup_websocket_connection_close (connection, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION,
+                                     error->error_code);
+}
+
+/* --- parsing ------------------------------------------------------------- */
+
+G_GNUC_PRINTF (2, 3)
+static gboolean
+bad_message (GError **error, const char *format, ...)
+{
+  va_list args;
+
+  va_start (args, format);
+  g_propagate_error (error, g_error_new_valist (JN_PROTOCOL_ERROR,
+                                                JN_PROTOCOL_ERROR_BAD_MESSAGE, format, args));
+  va_end (args);
+  return FALSE;
+}
+
+static gboolean
+read_int (JsonObject *object, const char *name, gint64 min, gint64 max,
+          gint64 *out, GError **error)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_INT64)
+    return bad_message (error, "control message needs an integer \"%s\"", name);
+  *out = json_node_get_int (node);
+  if (*out < min || *out > max)
+    return bad_message (error, "control message field \"%s\" = %" G_GINT64_FORMAT
+                        " is out of range", name, *out);
+  return TRUE;
+}
+
+static gboolean
+read_string (JsonObject *object, const char *name, gboolean optional,
+             guint max_chars, char **out, GError **error)
+{
+  JsonNode *node = json_object_get_member (object, name);
+  const char *value;
+
+  if (node == NULL && optional)
+    return TRUE;
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_STRING)
+    return bad_message (error, "control message needs a string \"%s\"", name);
+  value = json_node_get_string (node);
+  if (!g_utf8_validate (value, -1, NULL))
+    return bad_message (error, "control message field \"%s\" is not UTF-8", name);
+  if (max_chars > 0 && g_utf8_strlen (value, -1) > max_chars)
+    return bad_message (error, "control message field \"%s\" is longer than %u characters",
+                        name, max_chars);
+  g_free (*out);
+  *out = g_strdup (value);
+  return TRUE;
+}
+
+static JnPeerInfo *
+read_peer (JsonNode *node, GError **error)
+{
+  g_autoptr(JnPeerInfo) info = jn_peer_info_new (0, NULL, NULL, 0);
+  JsonObject *object;
+  gint64 v;
+
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    {
+      bad_message (error, "peer entry is not an object");
+      return NULL;
+    }
+  object = json_node_get_object (node);
+  if (!read_int (object, "id", 1, G_MAXUINT32, &v, error))
+    return NULL;
+  info->id = (guint32) v;
+  if (!read_string (object, "name", FALSE, JN_NAME_MAX_CHARS, &info->name, error) ||
+      !read_string (object, "address", FALSE, 64, &info->address, error) ||
+      !read_int (object, "udp_port", 1, 65535, &v, error))
+    return NULL;
+  info->udp_port = (guint16) v;
+  if (!g_hostname_is_ip_address (info->address))
+    {
+      bad_message (error, "peer address \"%s\" is not a numeric IP address", info->address);
+      return NULL;
+    }
+  return g_steal_pointer (&info);
+}
+
+JnControlMessage *
+jn_control_message_parse (const char  *text,
+                          gssize       length,
+                          GError     **error)
+{
+  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  g_autoptr(JnControlMessage) message = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *type = NULL;
+  JsonNode *root;
+  JsonObject *object;
+  gint64 v;
+  guint t;
+
+  g_return_val_if_fail (text != NULL, NULL);
+
+  if (!json_parser_load_from_data (parser, text, length, &local_error))
+    {
+      g_set_error (error, JN_PROTOCOL_ERROR, JN_PROTOCOL_ERROR_BAD_JSON,
+                   "control message is not valid JSON: %s", local_error->message);
+      return NULL;
+    }
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    {
+      bad_message (error, "control message is not a JSON object");
+      return NULL;
+    }
+  object = json_node_get_object (root);
+
+  if (!read_string (object, "type", FALSE, 32, &type, error))
+    return NULL;
+  for (t = 0; t < G_N_ELEMENTS (type_names); t++)
+    if (g_str_equal (type_names[t], type))
+      break;
+  if (t == G_N_ELEMENTS (type_names))
+    {
+      bad_message (error, "unknown control message type \"%s\"", type);
+      return NULL;
+    }
+
+  message = jn_control_message_new (t);
+  /* The version is parsed, not checked: the receiver decides what a version
+   * mismatch means (the host answers with an error message). */
+  if (!read_int (object, "version", 0, G_MAXUINT16, &v, error))
+    return NULL;
+  message->version = (guint) v;
+
+  switch (message->type)
+    {
+    case JN_CONTROL_HELLO:
+      if (!read_string (object, "name", FALSE, JN_NAME_MAX_CHARS, &message->name, error) ||
+          !read_string (object, "passphrase", TRUE, 256, &message->passphrase, error) ||
+          !read_int (object, "udp_port", 1, 65535, &v, error))
+        return NULL;
+      message->udp_port = (guint16) v;
+      break;
+
+    case JN_CONTROL_WELCOME:
+      {
+        JsonNode *audio = json_object_get_member (object, "audio");
+        JsonObject *a;
+
+        if (!read_int (object, "peer_id", 1, G_MAXUINT32, &v, error))
+          return NULL;
+        message->peer_id = (guint32) v;
+        if (!read_string (object, "session", FALSE, JN_NAME_MAX_CHARS, &message->name, error))
+          return NULL;
+        if (audio == NULL || !JSON_NODE_HOLDS_OBJECT (audio))
+          {
+            bad_message (error, "welcome has no \"audio\" object");
+            return NULL;
+          }
+        a = json_node_get_object (audio);
+        if (!read_int (a, "rate", 0, G_MAXUINT32, &v, error))
+          return NULL;
+        message->format.rate = (guint32) v;
+        if (!read_int (a, "frames", 0, G_MAXUINT16, &v, error))
+          return NULL;
+        message->format.frames = (guint16) v;
+        if (!read_int (a, "channels", 0, G_MAXUINT8, &v, error))
+          return NULL;
+        message->format.channels = (guint8) v;
+        if (!read_int (a, "format", 0, G_MAXUINT8, &v, error))
+          return NULL;
+        message->format.format = (JnSampleFormat) v;
+        if (!jn_audio_format_validate (&message->format, &local_error))
+          {
+            bad_message (error, "welcome has an unusable audio format: %s", local_error->message);
+            return NULL;
+          }
+      }
+      break;
+
+    case JN_CONTROL_ROSTER:
+      {
+        JsonNode *node = json_object_get_member (object, "peers");
+        JsonArray *array;
+
+        if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+          {
+            bad_message (error, "roster has no \"peers\" array");
+            return NULL;
+          }
+        array = json_node_get_array (node);
+        if (json_array_get_length (array) > JN_SESSION_MAX_PEERS)
+          {
+            bad_message (error, "roster lists more than %d peers", JN_SESSION_MAX_PEERS);
+            return NULL;
+          }
+        for (guint i = 0; i < json_array_get_length (array); i++)
+          {
+            JnPeerInfo *info = read_peer (json_array_get_element (array, i), error);
+
+            if (info == NULL)
+              return NULL;
+            g_ptr_array_add (message->peers, info);
+          }
+      }
+      break;
+
+    case JN_CONTROL_PEER_JOINED:
+      {
+        JnPeerInfo *info = read_peer (json_object_get_member (object, "peer"), error);
+
+        if (info == NULL)
+          return NULL;
+        g_ptr_array_add (message->peers, info);
+      }
+      break;
+
+    case JN_CONTROL_PEER_LEFT:
+      if (!read_int (object, "peer_id", 1, G_MAXUINT32, &v, error))
+        return NULL;
+      message->peer_id = (guint32) v;
+      break;
+
+    case JN_CONTROL_TRANSPORT:
+      {
+        JsonNode *tempo = json_object_get_member (object, "tempo");
+        JsonNode *playing = json_object_get_member (object, "playing");
+
+        if (tempo == NULL || !JSON_NODE_HOLDS_VALUE (tempo) ||
+            (json_node_get_value_type (tempo) != G_TYPE_DOUBLE &&
+             json_node_get_value_type (tempo) != G_TYPE_INT64))
+          {
+            bad_message (error, "transport needs a number \"tempo\"");
+            return NULL;
+          }
+        message->tempo_bpm = json_node_get_double (tempo);
+        if (!(message->tempo_bpm >= 20.0 && message->tempo_bpm <= 400.0))
+          {
+            bad_message (error, "transport tempo %.1f BPM is outside 20..400", message->tempo_bpm);
+            return NULL;
+          }
+        if (playing == NULL || !JSON_NODE_HOLDS_VALUE (playing) ||
+            json_node_get_value_type (playing) != G_TYPE_BOOLEAN)
+          {
+            bad_message (error, "transport needs a boolean \"playing\"");
+            return NULL;
+          }
+        message->playing = json_node_get_boolean (playing);
+      }
+      break;
+
+    case JN_CONTROL_ERROR:
+      if (!read_string (object, "code", FALSE, 64, &message->error_code, error) ||
+          !read_string (object, "message", FALSE, 1024, &message->message, error))
+        return NULL;
+      break;
+
+    default:
+      g_assert_not_reached ();
+    }
+
+  return g_steal_pointer (&message);
+}

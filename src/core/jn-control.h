@@ -1,0 +1,85 @@
+/* jn-control.h: WebSocket control messages (docs/protocol.md, section 2)
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <glib.h>
+#include <libsoup/soup.h>
+
+#include "jn-packet.h"
+
+G_BEGIN_DECLS
+
+#define JN_NAME_MAX_CHARS   64
+#define JN_SESSION_MAX_PEERS 32
+
+typedef enum
+{
+  JN_CONTROL_HELLO,
+  JN_CONTROL_WELCOME,
+  JN_CONTROL_ROSTER,
+  JN_CONTROL_PEER_JOINED,
+  JN_CONTROL_PEER_LEFT,
+  JN_CONTROL_TRANSPORT,
+  JN_CONTROL_ERROR,
+} JnControlType;
+
+typedef struct
+{
+  guint32  id;
+  char    *name;
+  char    *address;   /* numeric IP as the host sees it */
+  guint16  udp_port;
+} JnPeerInfo;
+
+typedef struct
+{
+  JnControlType type;
+  guint         version;
+  char         *name;          /* hello: player; welcome: session */
+  char         *passphrase;    /* hello, optional */
+  guint16       udp_port;      /* hello */
+  guint32       peer_id;       /* welcome: yours; peer-left: who left */
+  JnAudioFormat format;        /* welcome: the session's audio format */
+  GPtrArray    *peers;         /* roster: all; peer-joined: exactly one */
+  double        tempo_bpm;     /* transport */
+  gboolean      playing;       /* transport */
+  char         *error_code;    /* error: "wrong-passphrase", ... */
+  char         *message;       /* error: human-readable */
+} JnControlMessage;
+
+JnPeerInfo       *jn_peer_info_new           (guint32      id,
+                                              const char  *name,
+                                              const char  *address,
+                                              guint16      udp_port);
+void              jn_peer_info_free          (JnPeerInfo  *info);
+
+JnControlMessage *jn_control_message_new     (JnControlType type);
+void              jn_control_message_free    (JnControlMessage *message);
+const char       *jn_control_type_to_string  (JnControlType type);
+
+char             *jn_control_message_to_json (const JnControlMessage *message);
+JnControlMessage *jn_control_message_parse   (const char  *text,
+                                              gssize       length,
+                                              GError     **error);
+
+/* Sends the message as one text frame. */
+void              jn_control_message_send    (const JnControlMessage  *message,
+                                              SoupWebsocketConnection *connection);
+/* Sends an error message, then closes the connection. */
+void              jn_control_send_error_and_close (SoupWebsocketConnection *connection,
+                                              int          session_error,
+                                              const char  *text);
+
+#define JN_DEFAULT_PORT 7420
+#define JN_WEBSOCKET_PATH "/jamnet"
+
+/* Maps the "code" of an error message to JN_SESSION_ERROR codes and back. */
+const char       *jn_session_error_code_to_string   (int          code);
+int               jn_session_error_code_from_string (const char  *code);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (JnControlMessage, jn_control_message_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (JnPeerInfo, jn_peer_info_free)
+
+G_END_DECLS

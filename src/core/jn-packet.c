@@ -1,0 +1,557 @@
+/* jn-packet.c: bounds-checked encoder and decoder of media datagrams
+ *
+ * Header fields are big-endian (network order); audio samples are
+ * little-endian.  docs/protocol.md is the normative description.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "jn-packet"
+
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "jn-error.h"
+#include "jn-packet.h"
+
+/* --- byte order helpers -------------------------------------------------- */
+
+static inline void
+put_u16 (guint8 *p, guint16 v)
+{
+  p[0] = v >> 8;
+  p[1] = v & 0xFF;
+}
+
+static inline void
+put_u32 (guint8 *p, guint32 v)
+{
+  p[0] = v >> 24;
+  p[1] = (v >> 16) & 0xFF;
+  p[2] = (v >> 8) & 0xFF;
+  p[3] = v & 0xFF;
+}
+
+static inline void
+put_u64 (guint8 *p, guint64 v)
+{
+  put_u32 (p, (guint32) (v >> 32));
+  put_u32 (p + 4, (guint32) v);
+}
+
+static inline guint16
+get_u16 (const guint8 *p)
+{
+  return (guint16) (p[0] << 8 | p[1]);
+}
+
+static inline guint32
+get_u32 (const guint8 *p)
+{
+  return (guint32) p[0] << 24 | (guint32) p[1] << 16 | (guint32) p[2] << 8 | p[3];
+}
+
+static inline guint64
+get_u64 (const guint8 *p)
+{
+  return (guint64) get_u32 (p) << 32 | get_u32 (p + 4);
+}
+
+/* --- formats ------------------------------------------------------------- */
+
+guint
+jn_sample_format_bytes (JnSampleFormat format)
+{
+  switch (format)
+    {
+    case JN_SAMPLE_S16: return 2;
+    case JN_SAMPLE_S24: return 3;
+    case JN_SAMPLE_F32: return 4;
+    default: return 0;
+    }
+}
+
+gboolean
+jn_audio_format_validate (const JnAudioFormat  *format,
+                          GError              **error)
+{
+  if (jn_sample_format_bytes (format->format) == 0)
+    {
+      g_set_error (error, JN_PROTOCOL_ERROR, JN_PROTOCOL_ERROR_BAD_AUDIO_FORMAT,
+                   "unknown sample format %d", format->format);
+      return FALSE;
+    }
+  if (format->rate < JN_AUDIO_MIN_RATE || format->rate > JN_AUDIO_MAX_RATE)
+    {
+      g_set_error (error, JN_PROTOCOL_ERROR, JN_PROTOCOL_ERROR_BAD_AUDIO_FORMAT,
+                   "sample rate %u Hz is outside %d..%d Hz",
+                   format->rate, JN_AUDIO_MIN_RATE, JN_AUDIO_MAX_RATE);
+      return FALSE;
+    }
+  if (format->frames == 0 || format->frames > JN_AUDIO_MAX_FRAMES)
+    {
+      g_set_error (error, JN_PROTOCOL_ERROR, JN_PROTOCOL_ERROR_BAD_AUDIO_FORMAT,
+                   "%u frames per packet is outside 1..%d",
+                   format->frames, JN_AUDIO_MAX_FRAMES);
+      return FALSE;
+    }
+  if (format->channels == 0 || format->channels > JN_AUDIO_MAX_CHANNELS)
+    {
+      g_set_error (error, JN_PROTOCOL_ERROR, JN_PROTOCOL_ERROR_BAD_AUDIO_FORMAT,
+                   "%u channels is outside 1..%d",
+                   format->channels, JN_AUDIO_MAX_CHANNELS);
+      return FALSE;
+    }
+  if (JN_PACKET_HEADER_SIZE + JN_AUDIO_HEADER_SIZE + jn_audio_payload_size (format) >
+      JN_PACKET_MAX_SIZE)
+    {
+      g_set_error_literal (error, JN_PROTOCOL_ERROR, JN_PROTOCOL_ERROR_BAD_AUDIO_FORMAT,
+                           "audio packet would be larger than a UDP datagram");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gsize
+jn_audio_payload_size (const JnAudioFormat *format)
+{
+  return (gsize) format->frames * format->channels * jn_sample_format_bytes (format->format);
+}
+
+/* --- encoding ------------------------------------------------------------ */
+
+static gsize
+encode_header (guint8               *buf,
+               gsize                 buf_size,
+               const JnPacketHeader *header,
+               gsize                 payload_size)
+{
+  if (payload_size > G_MAXUINT16 ||
+      buf_size < JN_PACKET_HEADER_SIZE + payload_size ||
+      JN_PACKET_HEADER_SIZE + payload_size > JN_PACKET_MAX_SIZE)
+    return 0;
+
+  put_u32 (buf, JN_PACKET_MAGIC);
+  buf[4] = JN_PROTOCOL_VERSION;
+  buf[5] = (guint8) header->kind;
+  put_u16 (buf + 6, header->flags);
+  put_u32 (buf + 8, header->sender_id);
+  put_u16 (buf + 12, header->stream_id);
+  put_u16 (buf + 14, (guint16) payload_size);
+  put_u32 (buf + 16, header->seq);
+  put_u64 (buf + 20, header->timestamp_us);
+  return JN_PACKET_HEADER_SIZE;
+}
+
+static inline float
+clamp_unit (float v)
+{
+  if (!(v == v))  /* NaN */
+    return 0.f;
+  return CLAMP (v, -1.f, 1.f);
+}
+
+gsize
+jn_packet_encode_audio (guint8               *buf,
+                        gsize                 buf_size,
+                        const JnPacketHeader *header,
+                        const JnAudioFormat  *format,
+                        const float          *interleaved)
+{
+  gsize samples_size, n;
+  guint8 *p;
+
+  g_return_val_if_fail (buf != NULL && header != NULL && format != NULL, 0);
+  g_return_val_if_fail (interleaved != NULL, 0);
+  g_return_val_if_fail (jn_audio_format_validate (format, NULL), 0);
+
+  samples_size = jn_audio_payload_size (format);
+  if (encode_header (buf, buf_size, header, JN_AUDIO_HEADER_SIZE + samples_size) == 0)
+    return 0;
+
+  p = buf + JN_PACKET_HEADER_SIZE;
+  put_u32 (p, format->rate);
+  put_u16 (p + 4, format->frames);
+  p[6] = format->channels;
+  p[7] = (guint8) format->format;
+  p += JN_AUDIO_HEADER_SIZE;
+
+  n = (gsize) format->frames * format->channels;
+  switch (format->format)
+    {
+    case JN_SAMPLE_S16:
+      for (gsize i = 0; i < n; i++, p += 2)
+        {
+          long v = lrintf (clamp_unit (interleaved[i]) * 32768.f);
+          guint16 u = (guint16) (gint16) CLAMP (v, -32768, 32767);
+
+          p[0] = u & 0xFF;
+          p[1] = u >> 8;
+        }
+      break;
+
+    case JN_SAMPLE_S24:
+      for (gsize i = 0; i < n; i++, p += 3)
+        {
+          long v = lrintf (clamp_unit (interleaved[i]) * 8388608.f);
+          guint32 u = (guint32) (gint32) CLAMP (v, -8388608, 8388607);
+
+          p[0] = u & 0xFF;
+          p[1] = (u >> 8) & 0xFF;
+          p[2] = (u >> 16) & 0xFF;
+        }
+      break;
+
+    case JN_SAMPLE_F32:
+      for (gsize i = 0; i < n; i++, p += 4)
+        {
+          float f = clamp_unit (interleaved[i]);
+          guint32 u;
+
+          memcpy (&u, &f, 4);
+          p[0] = u & 0xFF;
+          p[1] = (u >> 8) & 0xFF;
+          p[2] = (u >> 16) & 0xFF;
+          p[3] = u >> 24;
+        }
+      break;
+
+    default:
+      g_assert_not_reached ();
+    }
+
+  return JN_PACKET_HEADER_SIZE + JN_AUDIO_HEADER_SIZE + samples_size;
+}
+
+gsize
+jn_packet_encode_midi (guint8               *buf,
+                       gsize                 buf_size,
+                       const JnPacketHeader *header,
+                       const JnMidiEvent    *events,
+                       guint                 n_events)
+{
+  gsize payload_size = 1;
+  guint8 *p;
+
+  g_return_val_if_fail (buf != NULL && header != NULL, 0);
+  g_return_val_if_fail (n_events >= 1 && n_events <= JN_MIDI_MAX_EVENTS, 0);
+
+  for (guint i = 0; i < n_events; i++)
+    {
+      if (!jn_midi_event_validate (events[i].data, events[i].size, NULL))
+        return 0;
+      payload_size += JN_MIDI_EVENT_HEADER_SIZE + events[i].size;
+    }
+
+  if (encode_header (buf, buf_size, header, payload_size) == 0)
+    return 0;
+
+  p = buf + JN_PACKET_HEADER_SIZE;
+  *p++ = (guint8) n_events;
+  for (guint i = 0; i < n_events; i++)
+    {
+      put_u32 (p, events[i].seq);
+      put_u64 (p + 4, events[i].timestamp_us);
+      put_u16 (p + 12, events[i].size);
+      memcpy (p + JN_MIDI_EVENT_HEADER_SIZE, events[i].data, events[i].size);
+      p += JN_MIDI_EVENT_HEADER_SIZE + events[i].size;
+    }
+
+  return JN_PACKET_HEADER_SIZE + payload_size;
+}
+
+gsize
+jn_packet_encode_ping (guint8               *buf,
+                       gsize                 buf_size,
+                       const JnPacketHeader *header)
+{
+  g_return_val_if_fail (buf != NULL && header != NULL, 0);
+  return encode_header (buf, buf_size, header, 0);
+}
+
+gsize
+jn_packet_encode_bye (guint8               *buf,
+                      gsize                 buf_size,
+                      const JnPacketHeader *header)
+{
+  g_return_val_if_fail (buf != NULL && header != NULL, 0);
+  return encode_header (buf, buf_size, header, 0);
+}
+
+gsize
+jn_packet_encode_pong (guint8               *buf,
+                       gsize                 buf_size,
+                       const JnPacketHeader *header,
+                       const JnSyncPong     *pong)
+{
+  guint8 *p;
+
+  g_return_val_if_fail (buf != NULL && header != NULL && pong != NULL, 0);
+
+  if (encode_header (buf, buf_size, header, JN_PONG_PAYLOAD_SIZE) == 0)
+    return 0;
+  p = buf + JN_PACKET_HEADER_SIZE;
+  put_u32 (p, pong->ping_seq);
+  put_u64 (p + 4, pong->t1_us);
+  put_u64 (p + 12, pong->t2_us);
+  return JN_PACKET_HEADER_SIZE + JN_PONG_PAYLOAD_SIZE;
+}
+
+/* --- decoding ------------------------------------------------------------ */
+
+static gboolean
+decode_audio (const guint8  *p,
+              gsize          size,
+              JnPacket      *packet,
+              GError       **error)
+{
+  JnAudioFormat *format = &packet->audio.format;
+
+  if (size < JN_AUDIO_HEADER_SIZE)
+    {
+      g_set_error (error, JN_PROTOCOL_ERROR, JN_PROTOCOL_ERROR_TRUNCATED,
+                   "audio packet of %" G_GSIZE_FORMAT " payload bytes has no format header",
+                   size);
+      return FALSE;
+    }
+  format->rate = get_u32 (p);
+  format->frames = get_u16 (p + 4);
+  format->channels = p[6];
+  format->format = p[7];
+  if (!jn_audio_format_validate (format, error))
+    return FALSE;
+
+  if (size - JN_AUDIO_HEADER_SIZE != jn_audio_payload_size (format))
+    {
+      g_set_error (error, JN_PROTOCOL_ERROR, JN_PROTOCOL_ERROR_BAD_LENGTH,
+                   "audio packet announces %u frames x %u channels but carries %"
+                   G_GSIZE_FORMAT " sample bytes",
+                   format->frames, format->channels, size - JN_AUDIO_HEADER_SIZE);
+      return FALSE;
+    }
+  packet->audio.samples = p + JN_AUDIO_HEADER_SIZE;
+  packet->audio.samples_size = size - JN_AUDIO_HEADER_SIZE;
+  return TRUE;
+}
+
+static gboolean
+decode_midi (const guint8  *p,
+             gsize          size,
+             JnPacket      *packet,
+             GError       **error)
+{
+  const guint8 *end = p + size;
+  guint n;
+
+  if (size < 1)
+    {
+      g_set_error_literal (error, JN_PROTOCOL_ERROR, JN_PROTOCOL_ERROR_TRUNCATED,
+                           "MIDI packet has no event count");
+      return FALSE;
+    }
+  n = *p++;
+  if (n == 0 || n > JN_MIDI_MAX_EVENTS)
+    {
+      g_set_error (error, JN_PROTOCOL_ERROR, JN_PROTOCOL_ERROR_BAD_MIDI,
+                   "MIDI packet announces %u events (1..%d allowed)", n, JN_MIDI_MAX_EVENTS);
+      return FALSE;
+    }
+
+  for (guint i = 0; i < n; i++)
+    {
+      JnMidiEvent *event = &packet->midi.events[i];
+      guint16 event_size;
+
+      if ((gsize) (end - p) < JN_MIDI_EVENT_HEADER_SIZE)
+        {
+          g_set_error (error, JN_PROTOCOL_ERROR, JN_PROTOCOL_ERROR_TRUNCATED,
+                       "MIDI packet ends inside the header of event %u of %u", i + 1, n);
+          return FALSE;
+        }
+      event->seq = get_u32 (p);
+      event->timestamp_us = get_u64 (p + 4);
+      event_size = get_u16 (p + 12);
+      p += JN_MIDI_EVENT_HEADER_SIZE;
+
+      if (event_size > JN_MIDI_SYSEX_MAX)
+        {
+          g_set_error (error, JN_PROTOCOL_ERROR, JN_PROTOCOL_ERROR_SYSEX_TOO_LARGE,
+                       "MIDI event of %u bytes is larger than the %d byte limit",
+                       event_size, JN_MIDI_SYSEX_MAX);
+          return FALSE;
+        }
+      if ((gsize) (end - p) < event_size)
+        {
+          g_set_error (error, JN_PROTOCOL_ERROR, JN_PROTOCOL_ERROR_BAD_LENGTH,
+                       "MIDI event %u announces %u bytes but only %" G_GSIZE_FORMAT " remain",
+                       i + 1, event_size, (gsize) (end - p));
+          return FALSE;
+        }
+      if (!jn_midi_event_validate (p, event_size, error))
+        return FALSE;
+      memcpy (event->data, p, event_size);
+      event->size = event_size;
+      p += event_size;
+    }
+
+  if (p != end)
+    {
+      g_set_error (error, JN_PROTOCOL_ERROR, JN_PROTOCOL_ERROR_BAD_LENGTH,
+                   "MIDI packet has %" G_GSIZE_FORMAT " stray bytes after its events",
+                   (gsize) (end - p));
+      return FALSE;
+    }
+  packet->midi.n_events = n;
+  return TRUE;
+}
+
+gboolean
+jn_packet_decode (const guint8  *data,
+                  gsize          size,
+                  JnPacket      *packet,
+                  GError       **error)
+{
+  JnPacketHeader *h;
+  const guint8 *payload;
+  guint kind;
+
+  g_return_val_if_fail (packet != NULL, FALSE);
+
+  if (data == NULL || size < JN_PACKET_HEADER_SIZE)
+    {
+      g_set_error (error, JN_PROTOCOL_ERROR, JN_PROTOCOL_ERROR_TRUNCATED,
+                   "datagram of %" G_GSIZE_FORMAT " bytes is shorter than the %d byte header",
+                   size, JN_PACKET_HEADER_SIZE);
+      return FALSE;
+    }
+  if (get_u32 (data) != JN_PACKET_MAGIC)
+    {
+      g_set_error_literal (error, JN_PROTOCOL_ERROR, JN_PROTOCOL_ERROR_BAD_MAGIC,
+                           "datagram is not a JamNet packet (bad magic)");
+      return FALSE;
+    }
+  if (data[4] != JN_PROTOCOL_VERSION)
+    {
+      g_set_error (error, JN_PROTOCOL_ERROR, JN_PROTOCOL_ERROR_BAD_VERSION,
+                   "packet has protocol version %u, this JamNet speaks version %d",
+                   data[4], JN_PROTOCOL_VERSION);
+      return FALSE;
+    }
+
+  h = &packet->header;
+  kind = data[5];
+  if (kind < JN_PACKET_AUDIO || kind > JN_PACKET_BYE)
+    {
+      g_set_error (error, JN_PROTOCOL_ERROR, JN_PROTOCOL_ERROR_BAD_KIND,
+                   "unknown packet kind %u", kind);
+      return FALSE;
+    }
+  h->kind = kind;
+  h->flags = get_u16 (data + 6);
+  h->sender_id = get_u32 (data + 8);
+  h->stream_id = get_u16 (data + 12);
+  h->payload_size = get_u16 (data + 14);
+  h->seq = get_u32 (data + 16);
+  h->timestamp_us = get_u64 (data + 20);
+
+  if (h->flags & ~JN_PACKET_KNOWN_FLAGS)
+    {
+      g_set_error (error, JN_PROTOCOL_ERROR, JN_PROTOCOL_ERROR_BAD_KIND,
+                   "packet has unknown flags 0x%04x", h->flags);
+      return FALSE;
+    }
+  if ((gsize) h->payload_size != size - JN_PACKET_HEADER_SIZE)
+    {
+      g_set_error (error, JN_PROTOCOL_ERROR, JN_PROTOCOL_ERROR_BAD_LENGTH,
+                   "packet header announces %u payload bytes, datagram carries %" G_GSIZE_FORMAT,
+                   h->payload_size, size - JN_PACKET_HEADER_SIZE);
+      return FALSE;
+    }
+
+  payload = data + JN_PACKET_HEADER_SIZE;
+  switch (h->kind)
+    {
+    case JN_PACKET_AUDIO:
+      return decode_audio (payload, h->payload_size, packet, error);
+
+    case JN_PACKET_MIDI:
+      return decode_midi (payload, h->payload_size, packet, error);
+
+    case JN_PACKET_SYNC_PONG:
+      if (h->payload_size != JN_PONG_PAYLOAD_SIZE)
+        {
+          g_set_error (error, JN_PROTOCOL_ERROR, JN_PROTOCOL_ERROR_BAD_LENGTH,
+                       "clock-sync reply has %u payload bytes, expected %d",
+                       h->payload_size, JN_PONG_PAYLOAD_SIZE);
+          return FALSE;
+        }
+      packet->pong.ping_seq = get_u32 (payload);
+      packet->pong.t1_us = get_u64 (payload + 4);
+      packet->pong.t2_us = get_u64 (payload + 12);
+      return TRUE;
+
+    case JN_PACKET_SYNC_PING:
+    case JN_PACKET_BYE:
+      if (h->payload_size != 0)
+        {
+          g_set_error (error, JN_PROTOCOL_ERROR, JN_PROTOCOL_ERROR_BAD_LENGTH,
+                       "%s packet must have no payload, has %u bytes",
+                       h->kind == JN_PACKET_BYE ? "bye" : "clock-sync", h->payload_size);
+          return FALSE;
+        }
+      return TRUE;
+
+    default:
+      g_assert_not_reached ();
+    }
+  return FALSE;
+}
+
+void
+jn_packet_audio_to_float (const JnPacket *packet,
+                          float          *out)
+{
+  const JnAudioFormat *format;
+  const guint8 *p;
+  gsize n;
+
+  g_return_if_fail (packet != NULL && packet->header.kind == JN_PACKET_AUDIO);
+
+  format = &packet->audio.format;
+  p = packet->audio.samples;
+  n = (gsize) format->frames * format->channels;
+
+  switch (format->format)
+    {
+    case JN_SAMPLE_S16:
+      for (gsize i = 0; i < n; i++, p += 2)
+        out[i] = (gint16) (guint16) (p[0] | p[1] << 8) / 32768.f;
+      break;
+
+    case JN_SAMPLE_S24:
+      for (gsize i = 0; i < n; i++, p += 3)
+        {
+          guint32 u = p[0] | p[1] << 8 | (guint32) p[2] << 16;
+          gint32 v = (u & 0x800000) ? (gint32) (u | 0xFF000000u) : (gint32) u;
+
+          out[i] = v / 8388608.f;
+        }
+      break;
+
+    case JN_SAMPLE_F32:
+      for (gsize i = 0; i < n; i++, p += 4)
+        {
+          guint32 u = p[0] | p[1] << 8 | (guint32) p[2] << 16 | (guint32) p[3] << 24;
+          float f;
+
+          memcpy (&f, &u, 4);
+          /* hostile input: no NaN, Inf or out-of-range samples reach a mixer */
+          out[i] = isfinite (f) ? CLAMP (f, -1.f, 1.f) : 0.f;
+        }
+      break;
+
+    default:
+      g_assert_not_reached ();
+    }
+}

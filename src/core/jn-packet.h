@@ -1,0 +1,136 @@
+/* jn-packet.h: the binary media-plane datagram (docs/protocol.md, section 3)
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "jn-midi.h"
+
+G_BEGIN_DECLS
+
+#define JN_PACKET_MAGIC          0x4A4E4554u  /* "JNET" */
+#define JN_PROTOCOL_VERSION      1
+#define JN_PACKET_HEADER_SIZE    28
+#define JN_AUDIO_HEADER_SIZE     8
+#define JN_PONG_PAYLOAD_SIZE     20
+#define JN_MIDI_EVENT_HEADER_SIZE 14
+/* Largest UDP payload over IPv4. */
+#define JN_PACKET_MAX_SIZE       65507
+#define JN_AUDIO_MAX_FRAMES      4096
+#define JN_AUDIO_MAX_CHANNELS    8
+#define JN_AUDIO_MIN_RATE        8000
+#define JN_AUDIO_MAX_RATE        192000
+#define JN_MIDI_MAX_EVENTS       16
+
+typedef enum
+{
+  JN_PACKET_AUDIO     = 1,
+  JN_PACKET_MIDI      = 2,
+  JN_PACKET_SYNC_PING = 3,
+  JN_PACKET_SYNC_PONG = 4,
+  JN_PACKET_BYE       = 5,
+} JnPacketKind;
+
+typedef enum
+{
+  JN_PACKET_FLAG_REDUNDANT = 1 << 0,  /* MIDI: a burst-redundancy copy */
+} JnPacketFlags;
+#define JN_PACKET_KNOWN_FLAGS (JN_PACKET_FLAG_REDUNDANT)
+
+typedef enum
+{
+  JN_SAMPLE_S16 = 1,
+  JN_SAMPLE_S24 = 2,
+  JN_SAMPLE_F32 = 3,
+} JnSampleFormat;
+
+typedef struct
+{
+  JnPacketKind kind;
+  guint16      flags;
+  guint32      sender_id;
+  guint16      stream_id;
+  guint16      payload_size;  /* filled in by the encoder */
+  guint32      seq;
+  guint64      timestamp_us;  /* sender's monotonic clock */
+} JnPacketHeader;
+
+typedef struct
+{
+  guint32        rate;
+  guint16        frames;
+  guint8         channels;
+  JnSampleFormat format;
+} JnAudioFormat;
+
+typedef struct
+{
+  guint32 ping_seq;
+  guint64 t1_us;  /* ping's send time, requester's clock (echoed) */
+  guint64 t2_us;  /* ping's arrival time, responder's clock */
+  /* t3 is the pong header's timestamp, t4 the pong's arrival time */
+} JnSyncPong;
+
+/* A decoded datagram.  Audio samples point into the datagram and are valid
+ * as long as it is; everything else is copied. */
+typedef struct
+{
+  JnPacketHeader header;
+  union
+  {
+    struct
+    {
+      JnAudioFormat format;
+      const guint8 *samples;
+      gsize         samples_size;
+    } audio;
+    struct
+    {
+      guint       n_events;
+      JnMidiEvent events[JN_MIDI_MAX_EVENTS];
+    } midi;
+    JnSyncPong pong;
+  };
+} JnPacket;
+
+guint    jn_sample_format_bytes     (JnSampleFormat format);
+gboolean jn_audio_format_validate   (const JnAudioFormat *format,
+                                     GError             **error);
+gsize    jn_audio_payload_size      (const JnAudioFormat *format);
+
+gboolean jn_packet_decode           (const guint8 *data,
+                                     gsize         size,
+                                     JnPacket     *packet,
+                                     GError      **error);
+
+/* Encoders write into buf and return the datagram size, or 0 when the
+ * arguments are invalid or buf is too small. */
+gsize    jn_packet_encode_audio     (guint8              *buf,
+                                     gsize                buf_size,
+                                     const JnPacketHeader *header,
+                                     const JnAudioFormat *format,
+                                     const float         *interleaved);
+gsize    jn_packet_encode_midi      (guint8              *buf,
+                                     gsize                buf_size,
+                                     const JnPacketHeader *header,
+                                     const JnMidiEvent   *events,
+                                     guint                n_events);
+gsize    jn_packet_encode_ping      (guint8              *buf,
+                                     gsize                buf_size,
+                                     const JnPacketHeader *header);
+gsize    jn_packet_encode_pong      (guint8              *buf,
+                                     gsize                buf_size,
+                                     const JnPacketHeader *header,
+                                     const JnSyncPong    *pong);
+gsize    jn_packet_encode_bye       (guint8              *buf,
+                                     gsize                buf_size,
+                                     const JnPacketHeader *header);
+
+/* Converts the audio payload of a decoded packet to interleaved float in
+ * [-1, 1].  out must hold frames * channels values. */
+void     jn_packet_audio_to_float   (const JnPacket *packet,
+                                     float          *out);
+
+G_END_DECLS
