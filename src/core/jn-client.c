@@ -1,0 +1,430 @@
+/* jn-client.c: WebSocket session client
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "jn-client"
+
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+#include <libsoup/soup.h>
+
+#include "jn-client.h"
+#include "jn-control.h"
+
+#define JOIN_TIMEOUT_S 5
+
+struct _JnClient
+{
+  GObject                  parent_instance;
+
+  JnMediaEngine           *engine;
+  char                    *name;
+  char                    *passphrase;
+  SoupSession             *session;
+  SoupWebsocketConnection *connection;
+  GTask                   *join_task;    /* pending join */
+  guint                    join_timeout;
+  gboolean                 welcomed;
+  gboolean                 joined;
+  char                    *session_name;
+  double                   tempo_bpm;
+  gboolean                 playing;
+};
+
+G_DEFINE_FINAL_TYPE (JnClient, jn_client, G_TYPE_OBJECT)
+
+enum { PEER_JOINED, PEER_LEFT, TRANSPORT, CLOSED, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+char *
+jn_session_url_normalize (const char  *text,
+                          GError     **error)
+{
+  g_autofree char *with_scheme = NULL;
+  g_autoptr(GUri) uri = NULL;
+  const char *scheme;
+  int port;
+
+  if (text == NULL || *text == '\0')
+    {
+      g_set_error_literal (error, JN_SESSION_ERROR, JN_SESSION_ERROR_BAD_URL,
+                           _("No session address given"));
+      return NULL;
+    }
+
+  with_scheme = strstr (text, "://") ? g_strdup (text) : g_strconcat ("jamnet://", text, NULL);
+  uri = g_uri_parse (with_scheme, G_URI_FLAGS_NONE, NULL);
+  scheme = uri ? g_uri_get_scheme (uri) : NULL;
+  if (uri == NULL || g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0' ||
+      !(g_str_equal (scheme, "jamnet") || g_str_equal (scheme, "ws") || g_str_equal (scheme, "wss")))
+    {
+      g_set_error (error, JN_SESSION_ERROR, JN_SESSION_ERROR_BAD_URL,
+                   _("“%s” is not a session address (try host:port or jamnet://host:port)"),
+                   text);
+      return NULL;
+    }
+
+  port = g_uri_get_port (uri);
+  if (g_str_equal (scheme, "jamnet"))
+    {
+      const char *host = g_uri_get_host (uri);
+      gboolean v6 = strchr (host, ':') != NULL;
+
+      return g_strdup_printf ("ws://%s%s%s:%d" JN_WEBSOCKET_PATH, v6 ? "[" : "", host,
+                              v6 ? "]" : "", port > 0 ? port : JN_DEFAULT_PORT);
+    }
+  return g_uri_to_string (uri);
+}
+
+static void
+fail_join (JnClient *self,
+           GError   *error)
+{
+  g_autoptr(GTask) task = g_steal_pointer (&self->join_task);
+
+  g_clear_handle_id (&self->join_timeout, g_source_remove);
+  if (task != NULL)
+    g_task_return_error (task, error);
+  else
+    g_error_free (error);
+}
+
+static void
+add_peer (JnClient   *self,
+          JnPeerInfo *info)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (info->id == jn_media_engine_get_local_id (self->engine))
+    return;
+  if (!jn_media_engine_add_peer (self->engine, info->id, info->name, info->address,
+                                 info->udp_port, &error))
+    {
+      g_warning ("Cannot reach %s: %s", info->name, error->message);
+      return;
+    }
+  g_signal_emit (self, signals[PEER_JOINED], 0, info->id, info->name);
+}
+
+static void
+handle_message (JnClient         *self,
+                JnControlMessage *message)
+{
+  switch (message->type)
+    {
+    case JN_CONTROL_WELCOME:
+      if (self->welcomed)
+        break;
+      if (message->version != JN_PROTOCOL_VERSION)
+        {
+          fail_join (self, g_error_new (JN_SESSION_ERROR, JN_SESSION_ERROR_VERSION_MISMATCH,
+                                        _("The session speaks protocol version %u, this "
+                                          "JamNet speaks version %d"),
+                                        message->version, JN_PROTOCOL_VERSION));
+          return;
+        }
+      self->welcomed = TRUE;
+      g_free (self->session_name);
+      self->session_name = g_strdup (message->name);
+      jn_media_engine_set_local_id (self->engine, message->peer_id);
+      jn_media_engine_set_format (self->engine, &message->format);
+      break;
+
+    case JN_CONTROL_ROSTER:
+      if (!self->welcomed || self->joined)
+        break;
+      for (guint i = 0; i < message->peers->len; i++)
+        add_peer (self, g_ptr_array_index (message->peers, i));
+      self->joined = TRUE;
+      g_clear_handle_id (&self->join_timeout, g_source_remove);
+      if (self->join_task != NULL)
+        {
+          g_autoptr(GTask) task = g_steal_pointer (&self->join_task);
+
+          g_task_return_boolean (task, TRUE);
+        }
+      break;
+
+    case JN_CONTROL_PEER_JOINED:
+      if (self->joined)
+        add_peer (self, g_ptr_array_index (message->peers, 0));
+      break;
+
+    case JN_CONTROL_PEER_LEFT:
+      jn_media_engine_remove_peer (self->engine, message->peer_id);
+      g_signal_emit (self, signals[PEER_LEFT], 0, message->peer_id);
+      break;
+
+    case JN_CONTROL_TRANSPORT:
+      self->tempo_bpm = message->tempo_bpm;
+      self->playing = message->playing;
+      g_signal_emit (self, signals[TRANSPORT], 0, self->tempo_bpm, self->playing);
+      break;
+
+    case JN_CONTROL_ERROR:
+      {
+        GError *error = g_error_new_literal (JN_SESSION_ERROR,
+                                             jn_session_error_code_from_string (message->error_code),
+                                             message->message);
+        if (self->join_task != NULL)
+          fail_join (self, error);
+        else
+          {
+            g_warning ("The host reports: %s", error->message);
+            g_error_free (error);
+          }
+      }
+      break;
+
+    case JN_CONTROL_HELLO:
+    default:
+      g_debug ("ignoring %s from the host", jn_control_type_to_string (message->type));
+      break;
+    }
+}
+
+static void
+on_message (SoupWebsocketConnection *connection,
+            gint                     type,
+            GBytes                  *bytes,
+            gpointer                 user_data)
+{
+  JnClient *self = user_data;
+  g_autoptr(JnControlMessage) message = NULL;
+  g_autoptr(GError) error = NULL;
+  gsize size;
+  const char *data = g_bytes_get_data (bytes, &size);
+
+  if (type != SOUP_WEBSOCKET_DATA_TEXT)
+    return;
+  message = jn_control_message_parse (data, (gssize) size, &error);
+  if (message == NULL)
+    {
+      g_warning ("Ignoring a malformed message from the host: %s", error->message);
+      return;
+    }
+  handle_message (self, message);
+}
+
+static void
+on_closed (SoupWebsocketConnection *connection,
+           gpointer                 user_data)
+{
+  g_autoptr(JnClient) self = g_object_ref (user_data);
+  g_autoptr(GError) error = g_error_new_literal (JN_SESSION_ERROR, JN_SESSION_ERROR_CLOSED,
+                                                 _("The host ended the session"));
+
+  if (self->join_task != NULL)
+    {
+      fail_join (self, g_error_new_literal (JN_SESSION_ERROR, JN_SESSION_ERROR_CLOSED,
+                                            _("The host closed the connection before "
+                                              "letting us in")));
+      return;
+    }
+  if (self->joined)
+    g_signal_emit (self, signals[CLOSED], 0, error);
+  self->joined = FALSE;
+}
+
+static gboolean
+on_join_timeout (gpointer user_data)
+{
+  JnClient *self = user_data;
+
+  self->join_timeout = 0;
+  fail_join (self, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                                        _("The session did not answer")));
+  if (self->connection != NULL)
+    soup_websocket_connection_close (self->connection, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_connected (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(JnClient) self = user_data;
+  g_autoptr(JnControlMessage) hello = jn_control_message_new (JN_CONTROL_HELLO);
+  g_autoptr(GError) error = NULL;
+  SoupWebsocketConnection *connection;
+
+  connection = soup_session_websocket_connect_finish (SOUP_SESSION (source), result, &error);
+  if (connection == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_prefix_error (&error, _("Cannot reach the session: "));
+      fail_join (self, g_steal_pointer (&error));
+      return;
+    }
+  if (self->join_task == NULL)  /* timed out meanwhile */
+    {
+      soup_websocket_connection_close (connection, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, NULL);
+      g_object_unref (connection);
+      return;
+    }
+
+  self->connection = connection;
+  soup_websocket_connection_set_max_incoming_payload_size (connection, 64 * 1024);
+  soup_websocket_connection_set_keepalive_interval (connection, 5);
+  g_signal_connect_object (connection, "message", G_CALLBACK (on_message), self, 0);
+  g_signal_connect_object (connection, "closed", G_CALLBACK (on_closed), self, 0);
+
+  hello->name = g_strdup (self->name);
+  hello->passphrase = g_strdup (self->passphrase);
+  hello->udp_port = jn_media_engine_get_port (self->engine);
+  jn_control_message_send (hello, connection);
+}
+
+static void
+jn_client_dispose (GObject *object)
+{
+  JnClient *self = JN_CLIENT (object);
+
+  g_clear_handle_id (&self->join_timeout, g_source_remove);
+  if (self->connection != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->connection, self);
+      if (soup_websocket_connection_get_state (self->connection) == SOUP_WEBSOCKET_STATE_OPEN)
+        soup_websocket_connection_close (self->connection, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, NULL);
+    }
+  g_clear_object (&self->connection);
+  g_clear_object (&self->session);
+
+  G_OBJECT_CLASS (jn_client_parent_class)->dispose (object);
+}
+
+static void
+jn_client_finalize (GObject *object)
+{
+  JnClient *self = JN_CLIENT (object);
+
+  g_clear_object (&self->engine);
+  g_free (self->name);
+  g_free (self->passphrase);
+  g_free (self->session_name);
+
+  G_OBJECT_CLASS (jn_client_parent_class)->finalize (object);
+}
+
+static void
+jn_client_class_init (JnClientClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = jn_client_dispose;
+  object_class->finalize = jn_client_finalize;
+
+  signals[PEER_JOINED] = g_signal_new ("peer-joined", G_TYPE_FROM_CLASS (klass),
+                                       G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                       G_TYPE_NONE, 2, G_TYPE_UINT, G_TYPE_STRING);
+  signals[PEER_LEFT] = g_signal_new ("peer-left", G_TYPE_FROM_CLASS (klass),
+                                     G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                     G_TYPE_NONE, 1, G_TYPE_UINT);
+  signals[TRANSPORT] = g_signal_new ("transport", G_TYPE_FROM_CLASS (klass),
+                                     G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                     G_TYPE_NONE, 2, G_TYPE_DOUBLE, G_TYPE_BOOLEAN);
+  /* the session went away after we had joined; the GError says why */
+  signals[CLOSED] = g_signal_new ("closed", G_TYPE_FROM_CLASS (klass),
+                                  G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                  G_TYPE_NONE, 1, G_TYPE_ERROR);
+}
+
+static void
+jn_client_init (JnClient *self)
+{
+  self->tempo_bpm = 120.0;
+}
+
+JnClient *
+jn_client_new (JnMediaEngine *engine,
+               const char    *name,
+               const char    *passphrase)
+{
+  JnClient *self;
+
+  g_return_val_if_fail (JN_IS_MEDIA_ENGINE (engine), NULL);
+
+  self = g_object_new (JN_TYPE_CLIENT, NULL);
+  self->engine = g_object_ref (engine);
+  self->name = g_strdup (name ? name : g_get_real_name ());
+  self->passphrase = g_strdup (passphrase);
+  return self;
+}
+
+void
+jn_client_join_async (JnClient            *self,
+                      const char          *url,
+                      GCancellable        *cancellable,
+                      GAsyncReadyCallback  callback,
+                      gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SoupMessage) msg = NULL;
+  g_autofree char *ws_url = NULL;
+
+  g_return_if_fail (JN_IS_CLIENT (self));
+  g_return_if_fail (self->join_task == NULL && !self->joined);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, jn_client_join_async);
+
+  ws_url = jn_session_url_normalize (url, &error);
+  if (ws_url == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  msg = soup_message_new (SOUP_METHOD_GET, ws_url);
+  if (msg == NULL)
+    {
+      g_task_return_new_error (task, JN_SESSION_ERROR, JN_SESSION_ERROR_BAD_URL,
+                               _("“%s” is not a session address"), url);
+      return;
+    }
+
+  if (self->session == NULL)
+    self->session = soup_session_new_with_options ("timeout", JOIN_TIMEOUT_S, NULL);
+  self->join_task = g_steal_pointer (&task);
+  self->join_timeout = g_timeout_add_seconds (JOIN_TIMEOUT_S, on_join_timeout, self);
+  soup_session_websocket_connect_async (self->session, msg, NULL, NULL, G_PRIORITY_DEFAULT,
+                                        cancellable, on_connected, g_object_ref (self));
+}
+
+gboolean
+jn_client_join_finish (JnClient      *self,
+                       GAsyncResult  *result,
+                       GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == jn_client_join_async, FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+const char *
+jn_client_get_session_name (JnClient *self)
+{
+  g_return_val_if_fail (JN_IS_CLIENT (self), NULL);
+  return self->session_name;
+}
+
+double
+jn_client_get_tempo (JnClient *self)
+{
+  g_return_val_if_fail (JN_IS_CLIENT (self), 0);
+  return self->tempo_bpm;
+}
+
+void
+jn_client_leave (JnClient *self)
+{
+  g_return_if_fail (JN_IS_CLIENT (self));
+
+  self->joined = FALSE;
+  if (self->connection != NULL &&
+      soup_websocket_connection_get_state (self->connection) == SOUP_WEBSOCKET_STATE_OPEN)
+    soup_websocket_connection_close (self->connection, SOUP_WEBSOCKET_CLOSE_NORMAL, "bye");
+}

@@ -1,0 +1,38 @@
+/* jn-client.h: joining a session
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "jn-media-engine.h"
+
+G_BEGIN_DECLS
+
+#define JN_TYPE_CLIENT (jn_client_get_type ())
+G_DECLARE_FINAL_TYPE (JnClient, jn_client, JN, CLIENT, GObject)
+
+/* Accepts ws://HOST:PORT/jamnet, jamnet://HOST[:PORT][/SESSION] and
+ * HOST[:PORT]; returns the WebSocket URL to connect to. */
+char        *jn_session_url_normalize  (const char          *text,
+                                        GError             **error);
+
+JnClient    *jn_client_new             (JnMediaEngine       *engine,
+                                        const char          *name,
+                                        const char          *passphrase);
+/* Connects, says hello and waits for welcome and roster.  On success the
+ * media engine has the session's format, our peer id and every member. */
+void         jn_client_join_async      (JnClient            *self,
+                                        const char          *url,
+                                        GCancellable        *cancellable,
+                                        GAsyncReadyCallback  callback,
+                                        gpointer             user_data);
+gboolean     jn_client_join_finish     (JnClient            *self,
+                                        GAsyncResult        *result,
+                                        GError             **error);
+const char  *jn_client_get_session_name (JnClient           *self);
+double       jn_client_get_tempo       (JnClient            *self);
+void         jn_client_leave           (JnClient            *self);
+
+G_END_DECLS

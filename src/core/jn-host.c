@@ -1,0 +1,473 @@
+/* jn-host.c: WebSocket session host
+ *
+ * A joiner connects to ws://HOST:PORT/jamnet and sends hello.  The host
+ * checks protocol version and passphrase, answers welcome + roster, tells
+ * the others (peer-joined) and adds the joiner to its media engine.  When a
+ * member's connection closes, the others hear peer-left.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "jn-host"
+
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+#include <libsoup/soup.h>
+
+#include "jn-control.h"
+#include "jn-host.h"
+
+#define HELLO_TIMEOUT_S   5
+#define KEEPALIVE_S       5
+
+typedef struct
+{
+  JnHost                  *host;       /* unowned */
+  SoupWebsocketConnection *connection;
+  guint32                  id;         /* 0 until hello is accepted */
+  char                    *name;
+  char                    *address;    /* joiner's IP as the host sees it */
+  char                    *local_address; /* host's IP on this connection */
+  guint16                  udp_port;
+  guint                    hello_timeout;
+} Member;
+
+struct _JnHost
+{
+  GObject        parent_instance;
+
+  JnMediaEngine *engine;
+  SoupServer    *server;
+  char          *session_name;
+  char          *player_name;
+  char          *passphrase;
+  guint16        port;
+  guint32        next_id;
+  GPtrArray     *members;     /* Member*, accepted or not */
+  double         tempo_bpm;
+  gboolean       playing;
+};
+
+G_DEFINE_FINAL_TYPE (JnHost, jn_host, G_TYPE_OBJECT)
+
+enum { PEER_JOINED, PEER_LEFT, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+static void
+member_free (Member *member)
+{
+  g_clear_handle_id (&member->hello_timeout, g_source_remove);
+  if (member->connection != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (member->connection, member);
+      if (soup_websocket_connection_get_state (member->connection) == SOUP_WEBSOCKET_STATE_OPEN)
+        soup_websocket_connection_close (member->connection, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, NULL);
+      g_clear_object (&member->connection);
+    }
+  g_free (member->name);
+  g_free (member->address);
+  g_free (member->local_address);
+  g_free (member);
+}
+
+static JnPeerInfo *
+member_info (Member *member)
+{
+  return jn_peer_info_new (member->id, member->name, member->address, member->udp_port);
+}
+
+static void
+broadcast (JnHost                 *self,
+           const JnControlMessage *message,
+           Member                 *except)
+{
+  for (guint i = 0; i < self->members->len; i++)
+    {
+      Member *member = g_ptr_array_index (self->members, i);
+
+      if (member != except && member->id != 0)
+        jn_control_message_send (message, member->connection);
+    }
+}
+
+static gboolean
+passphrase_matches (const char *expected,
+                    const char *given)
+{
+  gsize n, m;
+  guint diff;
+
+  if (expected == NULL || *expected == '\0')
+    return TRUE;
+  if (given == NULL)
+    return FALSE;
+  /* no early exit: the time taken does not tell how much matched */
+  n = strlen (expected);
+  m = strlen (given);
+  diff = n ^ m;
+  for (gsize i = 0; i < n; i++)
+    diff |= (guint) (expected[i] ^ given[i % (m ? m : 1)]);
+  return diff == 0;
+}
+
+static void
+accept_member (JnHost           *self,
+               Member           *member,
+               JnControlMessage *hello)
+{
+  g_autoptr(JnControlMessage) welcome = jn_control_message_new (JN_CONTROL_WELCOME);
+  g_autoptr(JnControlMessage) roster = jn_control_message_new (JN_CONTROL_ROSTER);
+  g_autoptr(JnControlMessage) joined = jn_control_message_new (JN_CONTROL_PEER_JOINED);
+  g_autoptr(JnControlMessage) transport = jn_control_message_new (JN_CONTROL_TRANSPORT);
+  g_autoptr(GError) error = NULL;
+
+  member->id = self->next_id++;
+  member->name = g_strdup (hello->name);
+  member->udp_port = hello->udp_port;
+  g_clear_handle_id (&member->hello_timeout, g_source_remove);
+
+  if (!jn_media_engine_add_peer (self->engine, member->id, member->name, member->address,
+                                 member->udp_port, &error))
+    {
+      g_warning ("Cannot add %s to the media plane: %s", member->name, error->message);
+      member->id = 0;
+      jn_control_send_error_and_close (member->connection, JN_SESSION_ERROR_BAD_REQUEST,
+                                       error->message);
+      return;
+    }
+
+  welcome->peer_id = member->id;
+  welcome->name = g_strdup (self->session_name);
+  welcome->format = *jn_media_engine_get_format (self->engine);
+  jn_control_message_send (welcome, member->connection);
+
+  /* the host itself, at the address this joiner reached it on */
+  g_ptr_array_add (roster->peers,
+                   jn_peer_info_new (JN_HOST_PEER_ID, self->player_name, member->local_address,
+                                     jn_media_engine_get_port (self->engine)));
+  for (guint i = 0; i < self->members->len; i++)
+    {
+      Member *other = g_ptr_array_index (self->members, i);
+
+      if (other->id != 0)
+        g_ptr_array_add (roster->peers, member_info (other));
+    }
+  jn_control_message_send (roster, member->connection);
+
+  transport->tempo_bpm = self->tempo_bpm;
+  transport->playing = self->playing;
+  jn_control_message_send (transport, member->connection);
+
+  g_ptr_array_add (joined->peers, member_info (member));
+  broadcast (self, joined, member);
+
+  g_debug ("%s joined from %s (peer %u)", member->name, member->address, member->id);
+  g_signal_emit (self, signals[PEER_JOINED], 0, member->id, member->name);
+}
+
+static void
+handle_hello (JnHost           *self,
+              Member           *member,
+              JnControlMessage *hello)
+{
+  guint n_members = 0;
+
+  if (hello->version != JN_PROTOCOL_VERSION)
+    {
+      g_autofree char *text =
+        g_strdup_printf (_("This session speaks JamNet protocol version %d, your app speaks "
+                           "version %u. Update JamNet on the older side."),
+                         JN_PROTOCOL_VERSION, hello->version);
+      jn_control_send_error_and_close (member->connection, JN_SESSION_ERROR_VERSION_MISMATCH, text);
+      return;
+    }
+  if (!passphrase_matches (self->passphrase, hello->passphrase))
+    {
+      jn_control_send_error_and_close (member->connection, JN_SESSION_ERROR_WRONG_PASSPHRASE,
+                                       _("The session passphrase is wrong."));
+      return;
+    }
+  for (guint i = 0; i < self->members->len; i++)
+    if (((Member *) g_ptr_array_index (self->members, i))->id != 0)
+      n_members++;
+  if (n_members + 1 >= JN_SESSION_MAX_PEERS)
+    {
+      jn_control_send_error_and_close (member->connection, JN_SESSION_ERROR_SESSION_FULL,
+                                       _("The session is full."));
+      return;
+    }
+  accept_member (self, member, hello);
+}
+
+static void
+on_message (SoupWebsocketConnection *connection,
+            gint                     type,
+            GBytes                  *bytes,
+            gpointer                 user_data)
+{
+  Member *member = user_data;
+  JnHost *self = member->host;
+  g_autoptr(JnControlMessage) message = NULL;
+  g_autoptr(GError) error = NULL;
+  gsize size;
+  const char *data = g_bytes_get_data (bytes, &size);
+
+  if (type != SOUP_WEBSOCKET_DATA_TEXT)
+    {
+      jn_control_send_error_and_close (connection, JN_SESSION_ERROR_BAD_REQUEST,
+                                       _("Control messages must be JSON text."));
+      return;
+    }
+  message = jn_control_message_parse (data, (gssize) size, &error);
+  if (message == NULL)
+    {
+      jn_control_send_error_and_close (connection, JN_SESSION_ERROR_BAD_REQUEST, error->message);
+      return;
+    }
+
+  if (member->id == 0)
+    {
+      if (message->type != JN_CONTROL_HELLO)
+        {
+          jn_control_send_error_and_close (connection, JN_SESSION_ERROR_BAD_REQUEST,
+                                           _("The first message must be hello."));
+          return;
+        }
+      handle_hello (self, member, message);
+      return;
+    }
+
+  /* members have nothing more to say in protocol version 1 */
+  g_debug ("ignoring %s from peer %u", jn_control_type_to_string (message->type), member->id);
+}
+
+static void
+on_closed (SoupWebsocketConnection *connection,
+           gpointer                 user_data)
+{
+  Member *member = user_data;
+  JnHost *self = member->host;
+  guint32 id = member->id;
+
+  if (id != 0)
+    {
+      g_autoptr(JnControlMessage) left = jn_control_message_new (JN_CONTROL_PEER_LEFT);
+
+      jn_media_engine_remove_peer (self->engine, id);
+      left->peer_id = id;
+      broadcast (self, left, member);
+      g_debug ("%s left (peer %u)", member->name, id);
+    }
+  g_ptr_array_remove (self->members, member);
+  if (id != 0)
+    g_signal_emit (self, signals[PEER_LEFT], 0, id);
+}
+
+static gboolean
+on_hello_timeout (gpointer user_data)
+{
+  Member *member = user_data;
+
+  member->hello_timeout = 0;
+  jn_control_send_error_and_close (member->connection, JN_SESSION_ERROR_BAD_REQUEST,
+                                   _("No hello within 5 seconds."));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_websocket (SoupServer              *server,
+              SoupServerMessage       *msg,
+              const char              *path,
+              SoupWebsocketConnection *connection,
+              gpointer                 user_data)
+{
+  JnHost *self = user_data;
+  GSocketAddress *local = soup_server_message_get_local_address (msg);
+  Member *member = g_new0 (Member, 1);
+
+  member->host = self;
+  member->connection = g_object_ref (connection);
+  member->address = g_strdup (soup_server_message_get_remote_host (msg));
+  if (G_IS_INET_SOCKET_ADDRESS (local))
+    member->local_address =
+      g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (local)));
+  else
+    member->local_address = g_strdup ("127.0.0.1");
+
+  soup_websocket_connection_set_max_incoming_payload_size (connection, 64 * 1024);
+  soup_websocket_connection_set_keepalive_interval (connection, KEEPALIVE_S);
+  g_signal_connect (connection, "message", G_CALLBACK (on_message), member);
+  g_signal_connect (connection, "closed", G_CALLBACK (on_closed), member);
+  member->hello_timeout = g_timeout_add_seconds (HELLO_TIMEOUT_S, on_hello_timeout, member);
+  g_ptr_array_add (self->members, member);
+}
+
+static void
+jn_host_dispose (GObject *object)
+{
+  JnHost *self = JN_HOST (object);
+
+  if (self->server != NULL)
+    soup_server_disconnect (self->server);
+  g_clear_object (&self->server);
+  if (self->members != NULL)
+    g_ptr_array_set_size (self->members, 0);
+
+  G_OBJECT_CLASS (jn_host_parent_class)->dispose (object);
+}
+
+static void
+jn_host_finalize (GObject *object)
+{
+  JnHost *self = JN_HOST (object);
+
+  g_clear_pointer (&self->members, g_ptr_array_unref);
+  g_clear_object (&self->engine);
+  g_free (self->session_name);
+  g_free (self->player_name);
+  g_free (self->passphrase);
+
+  G_OBJECT_CLASS (jn_host_parent_class)->finalize (object);
+}
+
+static void
+jn_host_class_init (JnHostClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = jn_host_dispose;
+  object_class->finalize = jn_host_finalize;
+
+  signals[PEER_JOINED] = g_signal_new ("peer-joined", G_TYPE_FROM_CLASS (klass),
+                                       G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                       G_TYPE_NONE, 2, G_TYPE_UINT, G_TYPE_STRING);
+  signals[PEER_LEFT] = g_signal_new ("peer-left", G_TYPE_FROM_CLASS (klass),
+                                     G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                     G_TYPE_NONE, 1, G_TYPE_UINT);
+}
+
+static void
+jn_host_init (JnHost *self)
+{
+  self->members = g_ptr_array_new_with_free_func ((GDestroyNotify) member_free);
+  self->next_id = JN_HOST_PEER_ID + 1;
+  self->tempo_bpm = 120.0;
+}
+
+JnHost *
+jn_host_new (JnMediaEngine *engine,
+             const char    *session_name,
+             const char    *player_name,
+             const char    *passphrase)
+{
+  JnHost *self;
+
+  g_return_val_if_fail (JN_IS_MEDIA_ENGINE (engine), NULL);
+
+  self = g_object_new (JN_TYPE_HOST, NULL);
+  self->engine = g_object_ref (engine);
+  self->session_name = g_strdup (session_name ? session_name : "JamNet session");
+  self->player_name = g_strdup (player_name ? player_name : g_get_real_name ());
+  self->passphrase = g_strdup (passphrase);
+  jn_media_engine_set_local_id (engine, JN_HOST_PEER_ID);
+  return self;
+}
+
+gboolean
+jn_host_listen (JnHost      *self,
+                const char  *address,
+                guint16      port,
+                GError     **error)
+{
+  g_autoptr(GInetAddress) inet = NULL;
+  g_autoptr(GSocketAddress) sockaddr = NULL;
+  GSList *uris;
+
+  g_return_val_if_fail (JN_IS_HOST (self), FALSE);
+  g_return_val_if_fail (self->server == NULL, FALSE);
+
+  inet = address ? g_inet_address_new_from_string (address)
+                 : g_inet_address_new_any (G_SOCKET_FAMILY_IPV4);
+  if (inet == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   _("“%s” is not an IP address to listen on"), address);
+      return FALSE;
+    }
+
+  self->server = soup_server_new ("server-header", "JamNet/" PACKAGE_VERSION " ", NULL);
+  soup_server_add_websocket_handler (self->server, JN_WEBSOCKET_PATH, NULL, NULL,
+                                     on_websocket, self, NULL);
+  sockaddr = g_inet_socket_address_new (inet, port);
+  if (!soup_server_listen (self->server, sockaddr, 0, error))
+    {
+      g_prefix_error (error, _("Cannot host on port %u: "), port);
+      g_clear_object (&self->server);
+      return FALSE;
+    }
+
+  uris = soup_server_get_uris (self->server);
+  if (uris != NULL)
+    self->port = (guint16) g_uri_get_port (uris->data);
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  return TRUE;
+}
+
+guint16
+jn_host_get_port (JnHost *self)
+{
+  g_return_val_if_fail (JN_IS_HOST (self), 0);
+  return self->port;
+}
+
+char *
+jn_host_dup_local_url (JnHost *self)
+{
+  g_return_val_if_fail (JN_IS_HOST (self), NULL);
+  return g_strdup_printf ("ws://127.0.0.1:%u" JN_WEBSOCKET_PATH, self->port);
+}
+
+guint
+jn_host_get_n_members (JnHost *self)
+{
+  guint n = 0;
+
+  g_return_val_if_fail (JN_IS_HOST (self), 0);
+
+  for (guint i = 0; i < self->members->len; i++)
+    if (((Member *) g_ptr_array_index (self->members, i))->id != 0)
+      n++;
+  return n;
+}
+
+void
+jn_host_set_transport (JnHost   *self,
+                       double    tempo_bpm,
+                       gboolean  playing)
+{
+  g_autoptr(JnControlMessage) transport = jn_control_message_new (JN_CONTROL_TRANSPORT);
+
+  g_return_if_fail (JN_IS_HOST (self));
+  g_return_if_fail (tempo_bpm >= 20.0 && tempo_bpm <= 400.0);
+
+  self->tempo_bpm = tempo_bpm;
+  self->playing = !!playing;
+  transport->tempo_bpm = self->tempo_bpm;
+  transport->playing = self->playing;
+  broadcast (self, transport, NULL);
+}
+
+void
+jn_host_shutdown (JnHost *self)
+{
+  g_return_if_fail (JN_IS_HOST (self));
+
+  for (guint i = 0; i < self->members->len; i++)
+    {
+      Member *member = g_ptr_array_index (self->members, i);
+
+      if (soup_websocket_connection_get_state (member->connection) == SOUP_WEBSOCKET_STATE_OPEN)
+        soup_websocket_connection_close (member->connection, SOUP_WEBSOCKET_CLOSE_NORMAL,
+                                         "session ended");
+    }
+}

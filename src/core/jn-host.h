@@ -1,0 +1,38 @@
+/* jn-host.h: hosting a session (the WebSocket control plane's server side)
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "jn-media-engine.h"
+
+G_BEGIN_DECLS
+
+#define JN_TYPE_HOST (jn_host_get_type ())
+G_DECLARE_FINAL_TYPE (JnHost, jn_host, JN, HOST, GObject)
+
+/* The host is always peer 1 of its session. */
+#define JN_HOST_PEER_ID 1
+
+JnHost      *jn_host_new            (JnMediaEngine *engine,
+                                     const char    *session_name,
+                                     const char    *player_name,
+                                     const char    *passphrase);
+/* address NULL listens on every interface; port 0 picks a free one. */
+gboolean     jn_host_listen         (JnHost        *self,
+                                     const char    *address,
+                                     guint16        port,
+                                     GError       **error);
+guint16      jn_host_get_port       (JnHost        *self);
+/* ws:// URL on loopback, for local joiners and tests. */
+char        *jn_host_dup_local_url  (JnHost        *self);
+guint        jn_host_get_n_members  (JnHost        *self);
+void         jn_host_set_transport  (JnHost        *self,
+                                     double         tempo_bpm,
+                                     gboolean       playing);
+/* Tells every member the session is over and closes their connections. */
+void         jn_host_shutdown       (JnHost        *self);
+
+G_END_DECLS

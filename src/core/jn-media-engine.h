@@ -1,0 +1,174 @@
+/* jn-media-engine.h: the media plane (UDP audio, MIDI and clock sync)
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "jn-error.h"
+#include "jn-midi.h"
+#include "jn-packet.h"
+#include "jn-stats.h"
+
+G_BEGIN_DECLS
+
+#define JN_TYPE_MEDIA_ENGINE (jn_media_engine_get_type ())
+G_DECLARE_FINAL_TYPE (JnMediaEngine, jn_media_engine, JN, MEDIA_ENGINE, GObject)
+
+/* Clock-sync pings per second and peer. */
+#define JN_SYNC_RATE_HZ 10
+
+/* Callbacks run on the media thread, with the engine's lock held: they must
+ * be quick and must not call back into the engine. */
+typedef struct
+{
+  /* fill one packet of capture audio (frames x channels, interleaved);
+   * position is the packet's first frame since the engine started */
+  void (*capture) (gpointer     user_data,
+                   float       *out,
+                   guint        frames,
+                   guint        channels,
+                   guint64      position);
+  /* one packet period of a peer's playout; concealed when it did not arrive */
+  void (*playout) (gpointer     user_data,
+                   guint32      peer_id,
+                   guint32      seq,
+                   const float *audio,
+                   guint        frames,
+                   guint        channels,
+                   gboolean     concealed);
+  /* a MIDI event from a peer, after de-duplication */
+  void (*midi)    (gpointer           user_data,
+                   guint32            peer_id,
+                   const JnMidiEvent *event,
+                   gint64             arrival_us);
+} JnMediaCallbacks;
+
+typedef struct
+{
+  guint32   id;
+  char      name[4 * 64 + 1];
+  gboolean  synced;           /* at least one clock-sync round trip */
+  gboolean  said_bye;
+  gboolean  departed;         /* left the session; figures are final */
+  JnSummary rtt_ms;
+  JnSummary one_way_ms;
+  JnSummary jitter_ms;
+  JnSummary midi_one_way_ms;
+  JnSummary buffer_level;     /* packets queued ahead of playout */
+  double    offset_ms;        /* peer clock - local clock */
+  guint     jitter_depth;     /* configured depth, packets */
+  guint64   audio_packets;    /* unique audio packets received */
+  guint64   lost;             /* never arrived */
+  guint64   late;             /* arrived after their playout time */
+  guint64   out_of_order;
+  guint64   duplicates;
+  guint64   played;           /* packet periods played from real audio */
+  guint64   concealed;        /* packet periods concealed */
+  double    loss_percent;
+  guint64   midi_events;      /* unique MIDI events delivered */
+  guint64   midi_duplicates;  /* copies dropped (redundancy, network) */
+  guint64   midi_missing;     /* event sequence numbers never received */
+  gboolean  playout_started;
+  guint32   playout_first_seq; /* first sequence number played out */
+} JnPeerStats;
+
+typedef struct
+{
+  guint32 local_id;
+  guint16 udp_port;
+  guint64 packets_sent;
+  guint64 send_errors;
+  guint64 dropped_non_member;
+  guint64 dropped_malformed;
+  guint64 malformed[JN_PROTOCOL_ERROR_N_CODES];
+  guint64 clock_skips;        /* periods skipped after the thread stalled */
+} JnEngineStats;
+
+JnMediaEngine *jn_media_engine_new           (const char          *bind_address,
+                                              guint16              port,
+                                              GError             **error);
+guint16        jn_media_engine_get_port      (JnMediaEngine       *self);
+
+/* Configuration; call before jn_media_engine_start(). */
+void           jn_media_engine_set_format    (JnMediaEngine       *self,
+                                              const JnAudioFormat *format);
+const JnAudioFormat *jn_media_engine_get_format (JnMediaEngine    *self);
+void           jn_media_engine_set_jitter_depth (JnMediaEngine    *self,
+                                              guint                packets);
+void           jn_media_engine_set_midi_redundancy (JnMediaEngine *self,
+                                              guint                copies);
+void           jn_media_engine_set_send_audio (JnMediaEngine      *self,
+                                              gboolean             send_audio);
+void           jn_media_engine_set_callbacks (JnMediaEngine       *self,
+                                              const JnMediaCallbacks *callbacks,
+                                              gpointer             user_data);
+
+void           jn_media_engine_set_local_id  (JnMediaEngine       *self,
+                                              guint32              id);
+guint32        jn_media_engine_get_local_id  (JnMediaEngine       *self);
+
+gboolean       jn_media_engine_start         (JnMediaEngine       *self,
+                                              GError             **error);
+/* Says bye to every peer and joins the media thread. */
+void           jn_media_engine_stop          (JnMediaEngine       *self);
+
+/* Session membership; thread-safe.  Packets from any other address are
+ * dropped and counted. */
+gboolean       jn_media_engine_add_peer      (JnMediaEngine       *self,
+                                              guint32              id,
+                                              const char          *name,
+                                              const char          *address,
+                                              guint16              udp_port,
+                                              GError             **error);
+gboolean       jn_media_engine_set_peer_address (JnMediaEngine    *self,
+                                              guint32              id,
+                                              const char          *address,
+                                              guint16              udp_port,
+                                              GError             **error);
+/* The peer leaves: nothing more is sent to or accepted from it, what is
+ * queued is played out, its figures stay in the stats. */
+void           jn_media_engine_remove_peer   (JnMediaEngine       *self,
+                                              guint32              id);
+/* Plays out what is queued for the peer and then stops its playout. */
+void           jn_media_engine_finish_peer   (JnMediaEngine       *self,
+                                              guint32              id);
+
+/* Sends one MIDI message to every peer, each event k times (redundancy);
+ * thread-safe, not for the audio thread. */
+gboolean       jn_media_engine_send_midi     (JnMediaEngine       *self,
+                                              const guint8        *bytes,
+                                              gsize                size,
+                                              GError             **error);
+
+/* Snapshots; thread-safe.  Peer stats include departed peers. */
+void           jn_media_engine_get_stats     (JnMediaEngine       *self,
+                                              JnEngineStats       *stats);
+GArray        *jn_media_engine_get_peer_stats (JnMediaEngine      *self);
+gboolean       jn_media_engine_get_peer      (JnMediaEngine       *self,
+                                              guint32              id,
+                                              JnPeerStats         *stats);
+
+
+/* Figures kept as time series, one sample per clock-sync period (10 Hz),
+ * for the last 15 minutes. */
+typedef enum
+{
+  JN_METRIC_RTT_MS,
+  JN_METRIC_ONE_WAY_MS,
+  JN_METRIC_JITTER_MS,
+  JN_METRIC_BUFFER_LEVEL,
+  JN_METRIC_LOSS_PERCENT,
+  JN_N_METRICS
+} JnMetric;
+
+#define JN_SERIES_CAPACITY (15 * 60 * JN_SYNC_RATE_HZ)
+
+const char    *jn_metric_to_string           (JnMetric             metric);
+/* A copy of one peer's series (GArray of JnSample), NULL for an unknown peer. */
+GArray        *jn_media_engine_copy_series   (JnMediaEngine       *self,
+                                              guint32              peer_id,
+                                              JnMetric             metric);
+
+G_END_DECLS

@@ -1,0 +1,101 @@
+/* jn-stats-json.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "jn-stats-json"
+
+#include "config.h"
+
+#include "jn-stats-json.h"
+
+JsonNode *
+jn_summary_to_json (const JnSummary *summary)
+{
+  JsonObject *object = json_object_new ();
+  JsonNode *node = json_node_new (JSON_NODE_OBJECT);
+
+  json_object_set_int_member (object, "count", (gint64) summary->count);
+  json_object_set_double_member (object, "last", summary->last);
+  json_object_set_double_member (object, "mean", summary->mean);
+  json_object_set_double_member (object, "p50", summary->p50);
+  json_object_set_double_member (object, "p95", summary->p95);
+  json_object_set_double_member (object, "p99", summary->p99);
+  json_object_set_double_member (object, "max", summary->max);
+  json_node_take_object (node, object);
+  return node;
+}
+
+static JsonObject *
+peer_to_json (const JnPeerStats *p)
+{
+  JsonObject *o = json_object_new ();
+
+  json_object_set_int_member (o, "id", p->id);
+  json_object_set_string_member (o, "name", p->name);
+  json_object_set_boolean_member (o, "departed", p->departed);
+  json_object_set_boolean_member (o, "said_bye", p->said_bye);
+  json_object_set_boolean_member (o, "synced", p->synced);
+  json_object_set_member (o, "rtt_ms", jn_summary_to_json (&p->rtt_ms));
+  json_object_set_member (o, "one_way_ms", jn_summary_to_json (&p->one_way_ms));
+  json_object_set_member (o, "jitter_ms", jn_summary_to_json (&p->jitter_ms));
+  json_object_set_member (o, "midi_one_way_ms", jn_summary_to_json (&p->midi_one_way_ms));
+  json_object_set_member (o, "buffer_level", jn_summary_to_json (&p->buffer_level));
+  json_object_set_double_member (o, "offset_ms", p->offset_ms);
+  json_object_set_int_member (o, "jitter_depth", p->jitter_depth);
+  json_object_set_int_member (o, "audio_packets", (gint64) p->audio_packets);
+  json_object_set_int_member (o, "lost", (gint64) p->lost);
+  json_object_set_int_member (o, "late", (gint64) p->late);
+  json_object_set_int_member (o, "out_of_order", (gint64) p->out_of_order);
+  json_object_set_int_member (o, "duplicates", (gint64) p->duplicates);
+  json_object_set_int_member (o, "played", (gint64) p->played);
+  json_object_set_int_member (o, "concealed", (gint64) p->concealed);
+  json_object_set_double_member (o, "loss_percent", p->loss_percent);
+  json_object_set_int_member (o, "midi_events", (gint64) p->midi_events);
+  json_object_set_int_member (o, "midi_duplicates", (gint64) p->midi_duplicates);
+  json_object_set_int_member (o, "midi_missing", (gint64) p->midi_missing);
+  json_object_set_boolean_member (o, "playout_started", p->playout_started);
+  json_object_set_int_member (o, "playout_first_seq", p->playout_first_seq);
+  return o;
+}
+
+JsonNode *
+jn_media_engine_stats_to_json (JnMediaEngine *engine)
+{
+  g_autoptr(GArray) peers = jn_media_engine_get_peer_stats (engine);
+  const JnAudioFormat *format = jn_media_engine_get_format (engine);
+  JsonObject *root = json_object_new ();
+  JsonObject *malformed = json_object_new ();
+  JsonObject *fmt = json_object_new ();
+  JsonArray *array = json_array_new ();
+  JsonNode *node = json_node_new (JSON_NODE_OBJECT);
+  JnEngineStats stats;
+
+  jn_media_engine_get_stats (engine, &stats);
+
+  json_object_set_string_member (root, "jamnet_version", PACKAGE_VERSION);
+  json_object_set_int_member (root, "local_id", stats.local_id);
+  json_object_set_int_member (root, "udp_port", stats.udp_port);
+  json_object_set_int_member (fmt, "rate", format->rate);
+  json_object_set_int_member (fmt, "frames", format->frames);
+  json_object_set_int_member (fmt, "channels", format->channels);
+  json_object_set_string_member (fmt, "sample_format",
+                                 format->format == JN_SAMPLE_S16 ? "s16" :
+                                 format->format == JN_SAMPLE_S24 ? "s24" : "f32");
+  json_object_set_object_member (root, "format", fmt);
+  json_object_set_int_member (root, "packets_sent", (gint64) stats.packets_sent);
+  json_object_set_int_member (root, "send_errors", (gint64) stats.send_errors);
+  json_object_set_int_member (root, "dropped_non_member", (gint64) stats.dropped_non_member);
+  json_object_set_int_member (root, "dropped_malformed", (gint64) stats.dropped_malformed);
+  json_object_set_int_member (root, "clock_skips", (gint64) stats.clock_skips);
+  for (guint i = 0; i < JN_PROTOCOL_ERROR_N_CODES; i++)
+    json_object_set_int_member (malformed, jn_protocol_error_to_string (i),
+                                (gint64) stats.malformed[i]);
+  json_object_set_object_member (root, "malformed", malformed);
+
+  for (guint i = 0; i < peers->len; i++)
+    json_array_add_object_element (array, peer_to_json (&g_array_index (peers, JnPeerStats, i)));
+  json_object_set_array_member (root, "peers", array);
+
+  json_node_take_object (node, root);
+  return node;
+}

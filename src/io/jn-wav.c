@@ -1,0 +1,341 @@
+/* jn-wav.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "jn-wav"
+
+#include "config.h"
+
+#include <errno.h>
+#include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "jn-wav.h"
+
+G_DEFINE_QUARK (jn-wav-error-quark, jn_wav_error)
+
+#define WAVE_FORMAT_PCM        0x0001
+#define WAVE_FORMAT_IEEE_FLOAT 0x0003
+#define WAVE_FORMAT_EXTENSIBLE 0xFFFE
+
+static inline guint16
+le16 (const guint8 *p)
+{
+  return (guint16) (p[0] | p[1] << 8);
+}
+
+static inline guint32
+le32 (const guint8 *p)
+{
+  return (guint32) p[0] | (guint32) p[1] << 8 | (guint32) p[2] << 16 | (guint32) p[3] << 24;
+}
+
+void
+jn_wav_free (JnWav *wav)
+{
+  if (wav == NULL)
+    return;
+  g_free (wav->samples);
+  g_free (wav);
+}
+
+JnWav *
+jn_wav_parse (const guint8  *data,
+              gsize          size,
+              GError       **error)
+{
+  g_autoptr(JnWav) wav = g_new0 (JnWav, 1);
+  const guint8 *fmt = NULL, *pcm = NULL;
+  gsize pos = 12, pcm_size = 0, fmt_size = 0;
+  guint16 tag, block_align;
+  guint bytes;
+  gboolean is_float;
+
+  if (size < 12 || memcmp (data, "RIFF", 4) != 0 || memcmp (data + 8, "WAVE", 4) != 0)
+    {
+      g_set_error_literal (error, JN_WAV_ERROR, JN_WAV_ERROR_INVALID,
+                           _("This is not a WAV file"));
+      return NULL;
+    }
+
+  /* walk the chunks; every chunk size is checked against what is left */
+  while (pos + 8 <= size)
+    {
+      guint32 chunk = le32 (data + pos + 4);
+      const guint8 *body = data + pos + 8;
+      gsize left = size - pos - 8;
+
+      if (chunk > left)
+        {
+          if (memcmp (data + pos, "data", 4) == 0)
+            chunk = (guint32) MIN (left, G_MAXUINT32);  /* truncated recording: keep what is there */
+          else
+            {
+              g_set_error_literal (error, JN_WAV_ERROR, JN_WAV_ERROR_INVALID,
+                                   _("The WAV file is damaged (a chunk runs past its end)"));
+              return NULL;
+            }
+        }
+      if (memcmp (data + pos, "fmt ", 4) == 0 && chunk >= 16)
+        {
+          fmt = body;
+          fmt_size = chunk;
+        }
+      else if (memcmp (data + pos, "data", 4) == 0 && pcm == NULL)
+        {
+          pcm = body;
+          pcm_size = chunk;
+        }
+      pos += 8 + (gsize) chunk + (chunk & 1);
+    }
+
+  if (fmt == NULL || pcm == NULL)
+    {
+      g_set_error_literal (error, JN_WAV_ERROR, JN_WAV_ERROR_INVALID,
+                           _("The WAV file has no format or no audio data"));
+      return NULL;
+    }
+
+  tag = le16 (fmt);
+  wav->channels = le16 (fmt + 2);
+  wav->rate = le32 (fmt + 4);
+  block_align = le16 (fmt + 12);
+  wav->bits = le16 (fmt + 14);
+  if (tag == WAVE_FORMAT_EXTENSIBLE && fmt_size >= 26)
+    tag = le16 (fmt + 24);
+
+  is_float = tag == WAVE_FORMAT_IEEE_FLOAT;
+  if ((tag != WAVE_FORMAT_PCM && !is_float) ||
+      (!is_float && wav->bits != 16 && wav->bits != 24 && wav->bits != 32) ||
+      (is_float && wav->bits != 32))
+    {
+      g_set_error (error, JN_WAV_ERROR, JN_WAV_ERROR_UNSUPPORTED,
+                   _("Only 16, 24 or 32 bit PCM and 32 bit float WAV files can be read "
+                     "(this one is format %u with %u bits)"), tag, wav->bits);
+      return NULL;
+    }
+  bytes = wav->bits / 8;
+  if (wav->channels == 0 || wav->channels > 64 || wav->rate < 1000 || wav->rate > 768000 ||
+      block_align != bytes * wav->channels)
+    {
+      g_set_error_literal (error, JN_WAV_ERROR, JN_WAV_ERROR_INVALID,
+                           _("The WAV file has an impossible channel count, rate or block size"));
+      return NULL;
+    }
+
+  wav->frames = pcm_size / block_align;
+  wav->samples = g_try_new (float, wav->frames * wav->channels + 1);
+  if (wav->samples == NULL)
+    {
+      g_set_error_literal (error, JN_WAV_ERROR, JN_WAV_ERROR_TOO_LARGE,
+                           _("The WAV file is too large to load"));
+      return NULL;
+    }
+
+  for (gsize i = 0; i < wav->frames * wav->channels; i++)
+    {
+      const guint8 *p = pcm + i * bytes;
+      float v;
+
+      if (is_float)
+        {
+          guint32 u = le32 (p);
+
+          memcpy (&v, &u, 4);
+          v = isfinite (v) ? CLAMP (v, -1.f, 1.f) : 0.f;
+        }
+      else if (bytes == 2)
+        v = (gint16) le16 (p) / 32768.f;
+      else if (bytes == 3)
+        {
+          guint32 u = p[0] | p[1] << 8 | (guint32) p[2] << 16;
+
+          v = ((u & 0x800000) ? (gint32) (u | 0xFF000000u) : (gint32) u) / 8388608.f;
+        }
+      else
+        v = (float) ((gint32) le32 (p) / 2147483648.0);
+      wav->samples[i] = v;
+    }
+
+  return g_steal_pointer (&wav);
+}
+
+JnWav *
+jn_wav_load (const char  *path,
+             GError     **error)
+{
+  g_autoptr(GMappedFile) file = NULL;
+  JnWav *wav;
+
+  file = g_mapped_file_new (path, FALSE, error);
+  if (file == NULL)
+    return NULL;
+  if (g_mapped_file_get_length (file) > JN_WAV_MAX_BYTES)
+    {
+      g_set_error (error, JN_WAV_ERROR, JN_WAV_ERROR_TOO_LARGE,
+                   _("“%s” is larger than 1 GiB"), path);
+      return NULL;
+    }
+  wav = jn_wav_parse ((const guint8 *) g_mapped_file_get_contents (file),
+                      g_mapped_file_get_length (file), error);
+  if (wav == NULL)
+    g_prefix_error (error, "%s: ", path);
+  return wav;
+}
+
+/* --- writer -------------------------------------------------------------- */
+
+struct _JnWavWriter
+{
+  FILE  *fp;
+  char  *path;
+  guint  rate;
+  guint  channels;
+  gsize  frames;
+};
+
+static void
+header_bytes (guint8 *h,
+              guint   rate,
+              guint   channels,
+              gsize   frames)
+{
+  guint32 data_size = (guint32) MIN (frames * channels * 2, G_MAXUINT32 - 36);
+  guint32 v[] = { 36 + data_size, 16, rate, rate * channels * 2, data_size };
+
+  memcpy (h, "RIFF", 4);
+  memcpy (h + 8, "WAVEfmt ", 8);
+  memcpy (h + 36, "data", 4);
+  for (guint i = 0; i < 4; i++)
+    h[4 + i] = (v[0] >> (8 * i)) & 0xFF;
+  for (guint i = 0; i < 4; i++)
+    h[16 + i] = (v[1] >> (8 * i)) & 0xFF;
+  h[20] = 1; h[21] = 0;                            /* PCM */
+  h[22] = channels & 0xFF; h[23] = channels >> 8;
+  for (guint i = 0; i < 4; i++)
+    {
+      h[24 + i] = (v[2] >> (8 * i)) & 0xFF;
+      h[28 + i] = (v[3] >> (8 * i)) & 0xFF;
+      h[40 + i] = (v[4] >> (8 * i)) & 0xFF;
+    }
+  h[32] = (channels * 2) & 0xFF; h[33] = (channels * 2) >> 8;
+  h[34] = 16; h[35] = 0;
+}
+
+JnWavWriter *
+jn_wav_writer_new (const char  *path,
+                   guint        rate,
+                   guint        channels,
+                   GError     **error)
+{
+  JnWavWriter *writer;
+  guint8 header[44];
+  FILE *fp;
+
+  g_return_val_if_fail (path != NULL && rate > 0 && channels > 0, NULL);
+
+  fp = g_fopen (path, "wb");
+  if (fp == NULL)
+    {
+      int saved = errno;
+
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                   _("Cannot write “%s”: %s"), path, g_strerror (saved));
+      return NULL;
+    }
+  header_bytes (header, rate, channels, 0);
+  fwrite (header, 1, sizeof header, fp);
+
+  writer = g_new0 (JnWavWriter, 1);
+  writer->fp = fp;
+  writer->path = g_strdup (path);
+  writer->rate = rate;
+  writer->channels = channels;
+  return writer;
+}
+
+gboolean
+jn_wav_writer_write (JnWavWriter  *writer,
+                     const float  *interleaved,
+                     gsize         frames,
+                     GError      **error)
+{
+  guint8 buf[4096];
+  gsize n = frames * writer->channels, done = 0;
+
+  g_return_val_if_fail (writer != NULL && writer->fp != NULL, FALSE);
+
+  while (done < n)
+    {
+      gsize chunk = MIN (n - done, sizeof buf / 2);
+
+      for (gsize i = 0; i < chunk; i++)
+        {
+          float f = interleaved[done + i];
+          long v = lrintf ((isfinite (f) ? CLAMP (f, -1.f, 1.f) : 0.f) * 32768.f);
+          guint16 u = (guint16) (gint16) CLAMP (v, -32768, 32767);
+
+          buf[2 * i] = u & 0xFF;
+          buf[2 * i + 1] = u >> 8;
+        }
+      if (fwrite (buf, 2, chunk, writer->fp) != chunk)
+        {
+          int saved = errno;
+
+          g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                       _("Cannot write “%s”: %s"), writer->path, g_strerror (saved));
+          return FALSE;
+        }
+      done += chunk;
+    }
+  writer->frames += frames;
+  return TRUE;
+}
+
+gsize
+jn_wav_writer_get_frames (JnWavWriter *writer)
+{
+  return writer->frames;
+}
+
+gboolean
+jn_wav_writer_close (JnWavWriter  *writer,
+                     GError      **error)
+{
+  guint8 header[44];
+  gboolean ok;
+
+  g_return_val_if_fail (writer != NULL, FALSE);
+
+  if (writer->fp == NULL)
+    return TRUE;
+  header_bytes (header, writer->rate, writer->channels, writer->frames);
+  ok = fseek (writer->fp, 0, SEEK_SET) == 0 &&
+       fwrite (header, 1, sizeof header, writer->fp) == sizeof header;
+  ok = (fclose (writer->fp) == 0) && ok;
+  writer->fp = NULL;
+  if (!ok)
+    {
+      int saved = errno;
+
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                   _("Cannot finish “%s”: %s"), writer->path, g_strerror (saved));
+    }
+  return ok;
+}
+
+void
+jn_wav_writer_free (JnWavWriter *writer)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (writer == NULL)
+    return;
+  if (!jn_wav_writer_close (writer, &error))
+    g_warning ("%s", error->message);
+  g_free (writer->path);
+  g_free (writer);
+}
