@@ -1,0 +1,750 @@
+/* jamnet-cli.c: headless JamNet: host, join, demo
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "jamnet-cli"
+
+#include "config.h"
+
+#include <errno.h>
+#include <glib-unix.h>
+#include <glib/gi18n.h>
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "jn-client.h"
+#include "jn-control.h"
+#include "jn-host.h"
+#include "jn-media-engine.h"
+#include "jn-relay.h"
+#include "jn-stats-json.h"
+#include "jn-test-signal.h"
+#include "jn-wav.h"
+
+typedef enum { MODE_HOST, MODE_JOIN, MODE_DEMO } Mode;
+
+typedef struct
+{
+  /* options */
+  int       port;
+  int       udp_port;
+  char     *bind;
+  char     *name;
+  char     *session;
+  char     *passphrase;
+  char     *input;
+  gboolean  silence;
+  char     *record;
+  char     *record_midi;
+  double    duration;
+  char     *stats_json;
+  gboolean  quiet;
+  int       jitter_depth;
+  int       frames;
+  int       rate;
+  int       channels;
+  char     *sample_format;
+  int       midi_test;
+  int       midi_interval_ms;
+  int       midi_redundancy;
+  double    tempo;
+  double    delay_ms;
+  double    jitter_ms;
+  double    loss_percent;
+
+  /* state */
+  Mode           mode;
+  GMainLoop     *loop;
+  int            exit_status;
+  JnMediaEngine *engine;
+  JnHost        *host;
+  JnClient      *client;
+  JnWav         *wav;
+  GAsyncQueue   *blocks;       /* Block*, media thread -> main */
+  GHashTable    *writers;      /* peer id -> JnWavWriter */
+  GHashTable    *record_paths; /* peer id -> path */
+  FILE          *midi_out;
+  int            midi_sent;
+  guint          midi_source;
+  gint64         started_us;
+
+  /* demo: a second engine and client behind an emulated network */
+  JnMediaEngine *demo_engine;
+  JnClient      *demo_client;
+  JnRelay       *relay;
+} Cli;
+
+typedef struct
+{
+  guint32     peer_id;
+  gboolean    is_midi;
+  JnMidiEvent event;
+  gint64      arrival_us;
+  guint       n;           /* samples */
+  float       samples[];
+} Block;
+
+/* --- media thread callbacks ---------------------------------------------- */
+
+static void
+capture_cb (gpointer  user_data,
+            float    *out,
+            guint     frames,
+            guint     channels,
+            guint64   position)
+{
+  Cli *cli = user_data;
+
+  if (cli->silence)
+    memset (out, 0, sizeof (float) * frames * channels);
+  else if (cli->wav != NULL)
+    {
+      /* the file plays once, then silence */
+      for (guint i = 0; i < frames; i++)
+        for (guint c = 0; c < channels; c++)
+          out[i * channels + c] = position + i < cli->wav->frames
+            ? cli->wav->samples[(position + i) * cli->wav->channels + c % cli->wav->channels]
+            : 0.f;
+    }
+  else
+    jn_test_signal_fill (out, frames, channels, jn_media_engine_get_format (cli->engine)->rate,
+                         position);
+}
+
+static void
+playout_cb (gpointer     user_data,
+            guint32      peer_id,
+            guint32      seq,
+            const float *audio,
+            guint        frames,
+            guint        channels,
+            gboolean     concealed)
+{
+  Cli *cli = user_data;
+  Block *block;
+
+  if (cli->record == NULL)
+    return;
+  block = g_malloc0 (sizeof (Block) + sizeof (float) * frames * channels);
+  block->peer_id = peer_id;
+  block->n = frames * channels;
+  memcpy (block->samples, audio, sizeof (float) * block->n);
+  g_async_queue_push (cli->blocks, block);
+}
+
+static void
+midi_cb (gpointer           user_data,
+         guint32            peer_id,
+         const JnMidiEvent *event,
+         gint64             arrival_us)
+{
+  Cli *cli = user_data;
+  Block *block;
+
+  if (cli->midi_out == NULL)
+    return;
+  block = g_malloc0 (sizeof (Block));
+  block->peer_id = peer_id;
+  block->is_midi = TRUE;
+  block->event = *event;
+  block->arrival_us = arrival_us;
+  g_async_queue_push (cli->blocks, block);
+}
+
+/* --- main thread --------------------------------------------------------- */
+
+static char *
+record_path (Cli     *cli,
+             guint32  peer_id)
+{
+  const char *dot = g_str_has_suffix (cli->record, ".wav") ? cli->record + strlen (cli->record) - 4
+                                                           : NULL;
+  g_autofree char *stem = dot ? g_strndup (cli->record, dot - cli->record) : g_strdup (cli->record);
+
+  return g_strdup_printf ("%s-%u.wav", stem, peer_id);
+}
+
+static void
+drain_blocks (Cli *cli)
+{
+  Block *block;
+
+  while ((block = g_async_queue_try_pop (cli->blocks)) != NULL)
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (block->is_midi)
+        {
+          g_autofree char *jmid = jn_midi_event_to_jmid_string (&block->event);
+
+          /* JMID plus who sent it and when it arrived (local monotonic us) */
+          fprintf (cli->midi_out, "{\"from\":%u,\"arrival\":%" G_GINT64_FORMAT ",\"event\":%s}\n",
+                   block->peer_id, block->arrival_us, jmid);
+        }
+      else
+        {
+          const JnAudioFormat *format = jn_media_engine_get_format (cli->engine);
+          JnWavWriter *writer = g_hash_table_lookup (cli->writers, GUINT_TO_POINTER (block->peer_id));
+
+          if (writer == NULL)
+            {
+              g_autofree char *path = record_path (cli, block->peer_id);
+
+              writer = jn_wav_writer_new (path, format->rate, format->channels, &error);
+              if (writer == NULL)
+                {
+                  g_printerr ("%s\n", error->message);
+                  g_free (block);
+                  g_free (cli->record);
+                  cli->record = NULL;   /* stop recording, keep playing */
+                  continue;
+                }
+              g_hash_table_insert (cli->writers, GUINT_TO_POINTER (block->peer_id), writer);
+              g_hash_table_insert (cli->record_paths, GUINT_TO_POINTER (block->peer_id),
+                                   g_steal_pointer (&path));
+            }
+          if (!jn_wav_writer_write (writer, block->samples, block->n / format->channels, &error))
+            g_printerr ("%s\n", error->message);
+        }
+      g_free (block);
+    }
+}
+
+static gboolean
+on_drain (gpointer user_data)
+{
+  drain_blocks (user_data);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+print_stats (Cli *cli)
+{
+  g_autoptr(GArray) peers = jn_media_engine_get_peer_stats (cli->engine);
+  double t = (g_get_monotonic_time () - cli->started_us) / 1e6;
+
+  for (guint i = 0; i < peers->len; i++)
+    {
+      JnPeerStats *p = &g_array_index (peers, JnPeerStats, i);
+
+      if (p->departed)
+        continue;
+      /* TRANSLATORS: one line per peer and second; keep the columns short */
+      g_print (_("[%6.1f s] %-12s rtt %6.2f ms  one-way %6.2f ms  jitter %5.2f ms  "
+                 "loss %5.2f %%  late %" G_GUINT64_FORMAT "  concealed %" G_GUINT64_FORMAT
+                 "  buffer %u/%u\n"),
+               t, p->name, p->rtt_ms.last, p->one_way_ms.last, p->jitter_ms.last,
+               p->loss_percent, p->late, p->concealed,
+               (guint) p->buffer_level.last, p->jitter_depth);
+    }
+  fflush (stdout);
+}
+
+static gboolean
+on_stats_timer (gpointer user_data)
+{
+  print_stats (user_data);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+on_duration (gpointer user_data)
+{
+  Cli *cli = user_data;
+
+  g_main_loop_quit (cli->loop);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+on_signal (gpointer user_data)
+{
+  Cli *cli = user_data;
+
+  g_main_loop_quit (cli->loop);
+  return G_SOURCE_CONTINUE;
+}
+
+/* MIDI test pattern: event i is note on (even i) or off (odd i) of note
+ * 60 + (i / 2) % 24, velocity 100, channel 1. */
+static gboolean
+on_midi_test (gpointer user_data)
+{
+  Cli *cli = user_data;
+  g_autoptr(GArray) peers = NULL;
+  gboolean synced = FALSE;
+  guint8 msg[3];
+
+  /* send only once the UDP path is known to work both ways */
+  peers = jn_media_engine_get_peer_stats (cli->engine);
+  for (guint i = 0; i < peers->len; i++)
+    synced |= g_array_index (peers, JnPeerStats, i).synced;
+  if (!synced)
+    return G_SOURCE_CONTINUE;
+
+  msg[0] = (cli->midi_sent % 2 == 0) ? 0x90 : 0x80;
+  msg[1] = 60 + (cli->midi_sent / 2) % 24;
+  msg[2] = 100;
+  jn_media_engine_send_midi (cli->engine, msg, 3, NULL);
+  if (++cli->midi_sent >= cli->midi_test)
+    {
+      cli->midi_source = 0;
+      return G_SOURCE_REMOVE;
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+on_peer_joined (GObject    *source,
+                guint       id,
+                const char *name,
+                gpointer    user_data)
+{
+  g_print (_("%s joined (peer %u)\n"), name, id);
+}
+
+static void
+on_peer_left (GObject  *source,
+              guint     id,
+              gpointer  user_data)
+{
+  g_print (_("Peer %u left\n"), id);
+}
+
+static void
+on_client_closed (JnClient     *client,
+                  const GError *error,
+                  gpointer      user_data)
+{
+  Cli *cli = user_data;
+
+  g_print ("%s\n", error->message);
+  g_main_loop_quit (cli->loop);
+}
+
+static void
+configure_engine (Cli           *cli,
+                  JnMediaEngine *engine)
+{
+  static const JnMediaCallbacks callbacks = { capture_cb, playout_cb, midi_cb };
+
+  jn_media_engine_set_jitter_depth (engine, cli->jitter_depth);
+  jn_media_engine_set_midi_redundancy (engine, cli->midi_redundancy);
+  if (engine == cli->engine)
+    jn_media_engine_set_callbacks (engine, &callbacks, cli);
+}
+
+static gboolean
+parse_format (Cli            *cli,
+              JnAudioFormat  *format,
+              GError        **error)
+{
+  format->rate = cli->rate;
+  format->frames = cli->frames;
+  format->channels = cli->channels;
+  if (g_str_equal (cli->sample_format, "s16"))
+    format->format = JN_SAMPLE_S16;
+  else if (g_str_equal (cli->sample_format, "s24"))
+    format->format = JN_SAMPLE_S24;
+  else if (g_str_equal (cli->sample_format, "f32"))
+    format->format = JN_SAMPLE_F32;
+  else
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   _("Unknown sample format “%s” (use s16, s24 or f32)"), cli->sample_format);
+      return FALSE;
+    }
+  return jn_audio_format_validate (format, error);
+}
+
+static gboolean
+start_host (Cli     *cli,
+            GError **error)
+{
+  JnAudioFormat format;
+  g_autofree char *url = NULL;
+
+  if (!parse_format (cli, &format, error))
+    return FALSE;
+  jn_media_engine_set_format (cli->engine, &format);
+  configure_engine (cli, cli->engine);
+
+  cli->host = jn_host_new (cli->engine, cli->session, cli->name, cli->passphrase);
+  g_signal_connect (cli->host, "peer-joined", G_CALLBACK (on_peer_joined), cli);
+  g_signal_connect (cli->host, "peer-left", G_CALLBACK (on_peer_left), cli);
+  if (!jn_host_listen (cli->host, cli->bind, (guint16) cli->port, error))
+    return FALSE;
+  jn_host_set_transport (cli->host, cli->tempo, FALSE);
+  if (!jn_media_engine_start (cli->engine, error))
+    return FALSE;
+
+  url = jn_host_dup_local_url (cli->host);
+  g_print (_("Hosting “%s” at %s (UDP port %u, %u Hz, %u frames, %u ch)%s\n"),
+           cli->session, url, jn_media_engine_get_port (cli->engine), format.rate,
+           format.frames, format.channels,
+           cli->passphrase ? _(", passphrase protected") : "");
+  fflush (stdout);
+  return TRUE;
+}
+
+typedef struct
+{
+  Cli     *cli;
+  GError  *error;
+  gboolean done;
+} JoinWait;
+
+static void
+on_joined (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  JoinWait *wait = user_data;
+
+  jn_client_join_finish (JN_CLIENT (source), result, &wait->error);
+  wait->done = TRUE;
+}
+
+/* Joining is asynchronous; the CLI has nothing else to do meanwhile, so it
+ * iterates the main context until the answer is in. */
+static gboolean
+join_blocking (Cli       *cli,
+               JnClient  *client,
+               const char *url,
+               GError   **error)
+{
+  JoinWait wait = { cli, NULL, FALSE };
+
+  jn_client_join_async (client, url, NULL, on_joined, &wait);
+  while (!wait.done)
+    g_main_context_iteration (NULL, TRUE);
+  if (wait.error != NULL)
+    {
+      g_propagate_error (error, wait.error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+start_join (Cli         *cli,
+            const char  *url,
+            GError     **error)
+{
+  const JnAudioFormat *format;
+
+  configure_engine (cli, cli->engine);
+  cli->client = jn_client_new (cli->engine, cli->name, cli->passphrase);
+  g_signal_connect (cli->client, "peer-joined", G_CALLBACK (on_peer_joined), cli);
+  g_signal_connect (cli->client, "peer-left", G_CALLBACK (on_peer_left), cli);
+  g_signal_connect (cli->client, "closed", G_CALLBACK (on_client_closed), cli);
+  if (!join_blocking (cli, cli->client, url, error))
+    return FALSE;
+  if (!jn_media_engine_start (cli->engine, error))
+    return FALSE;
+
+  format = jn_media_engine_get_format (cli->engine);
+  g_print (_("Joined “%s” as peer %u (%u Hz, %u frames, %u ch)\n"),
+           jn_client_get_session_name (cli->client), jn_media_engine_get_local_id (cli->engine),
+           format->rate, format->frames, format->channels);
+  fflush (stdout);
+  return TRUE;
+}
+
+/* The demo: this process hosts, and a simulated remote player in the same
+ * process joins through a relay that emulates the network. */
+static gboolean
+start_demo (Cli     *cli,
+            GError **error)
+{
+  JnImpairment impairment = { 0 };
+  g_autofree char *url = NULL;
+  guint16 relay_to_host, relay_to_player;
+
+  if (!start_host (cli, error))
+    return FALSE;
+  cli->demo_engine = jn_media_engine_new ("127.0.0.1", 0, error);
+  if (cli->demo_engine == NULL)
+    return FALSE;
+  configure_engine (cli, cli->demo_engine);
+  cli->demo_client = jn_client_new (cli->demo_engine, _("Simulated player"), cli->passphrase);
+  url = jn_host_dup_local_url (cli->host);
+  if (!join_blocking (cli, cli->demo_client, url, error))
+    return FALSE;
+  if (!jn_media_engine_start (cli->demo_engine, error))
+    return FALSE;
+
+  /* reroute both directions of the media plane through the relay */
+  cli->relay = jn_relay_new ("127.0.0.1", "127.0.0.1", jn_media_engine_get_port (cli->engine),
+                             "127.0.0.1", jn_media_engine_get_port (cli->demo_engine),
+                             (guint32) g_get_real_time (), error);
+  if (cli->relay == NULL)
+    return FALSE;
+  impairment.delay_us = (guint) (cli->delay_ms * 1000);
+  impairment.jitter_us = (guint) (cli->jitter_ms * 1000);
+  impairment.loss = cli->loss_percent / 100.0;
+  jn_relay_set_impairment (cli->relay, JN_RELAY_A_TO_B, &impairment);
+  jn_relay_set_impairment (cli->relay, JN_RELAY_B_TO_A, &impairment);
+  relay_to_player = jn_relay_get_port (cli->relay, JN_RELAY_A_TO_B);
+  relay_to_host = jn_relay_get_port (cli->relay, JN_RELAY_B_TO_A);
+  if (!jn_media_engine_set_peer_address (cli->engine, jn_media_engine_get_local_id (cli->demo_engine),
+                                         "127.0.0.1", relay_to_player, error) ||
+      !jn_media_engine_set_peer_address (cli->demo_engine, JN_HOST_PEER_ID,
+                                         "127.0.0.1", relay_to_host, error))
+    return FALSE;
+
+  g_print (_("Demo: a simulated player joined through an emulated network "
+             "(delay %.1f ms, jitter %.1f ms, loss %.1f %%). Ctrl+C ends it.\n"),
+           cli->delay_ms, cli->jitter_ms, cli->loss_percent);
+  fflush (stdout);
+  return TRUE;
+}
+
+static gboolean
+write_stats_json (Cli     *cli,
+                  GError **error)
+{
+  g_autoptr(JsonNode) root = jn_media_engine_stats_to_json (cli->engine);
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  JsonObject *object = json_node_get_object (root);
+  JsonArray *peers = json_object_get_array_member (object, "peers");
+  static const char *roles[] = { "host", "join", "demo" };
+
+  json_object_set_string_member (object, "role", roles[cli->mode]);
+  json_object_set_double_member (object, "duration_s",
+                                 (g_get_monotonic_time () - cli->started_us) / 1e6);
+  json_object_set_int_member (object, "midi_sent", cli->midi_sent);
+  for (guint i = 0; i < json_array_get_length (peers); i++)
+    {
+      JsonObject *peer = json_array_get_object_element (peers, i);
+      const char *path = g_hash_table_lookup (cli->record_paths,
+                                              GUINT_TO_POINTER (json_object_get_int_member (peer, "id")));
+      if (path != NULL)
+        json_object_set_string_member (peer, "record_file", path);
+    }
+  json_generator_set_root (generator, root);
+  json_generator_set_pretty (generator, TRUE);
+  return json_generator_to_file (generator, cli->stats_json, error);
+}
+
+static void
+finish (Cli *cli)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_clear_handle_id (&cli->midi_source, g_source_remove);
+  if (cli->demo_engine != NULL)
+    jn_media_engine_stop (cli->demo_engine);
+  g_clear_pointer (&cli->relay, jn_relay_free);
+  jn_media_engine_stop (cli->engine);   /* no more callbacks after this */
+  drain_blocks (cli);
+  g_hash_table_remove_all (cli->writers);   /* closes the WAV files */
+  if (cli->midi_out != NULL)
+    fclose (cli->midi_out);
+  cli->midi_out = NULL;
+
+  if (!cli->quiet)
+    print_stats (cli);
+  if (cli->stats_json != NULL && !write_stats_json (cli, &error))
+    {
+      g_printerr (_("Cannot write the stats: %s\n"), error->message);
+      cli->exit_status = 1;
+    }
+
+  if (cli->client != NULL)
+    jn_client_leave (cli->client);
+  if (cli->demo_client != NULL)
+    jn_client_leave (cli->demo_client);
+  if (cli->host != NULL)
+    jn_host_shutdown (cli->host);
+  /* let the close frames go out */
+  for (guint i = 0; i < 20 && g_main_context_iteration (NULL, FALSE); i++)
+    ;
+}
+
+static int
+usage (GOptionContext *context)
+{
+  g_autofree char *help = g_option_context_get_help (context, TRUE, NULL);
+
+  g_printerr ("%s", help);
+  return 2;
+}
+
+int
+main (int argc, char *argv[])
+{
+  Cli cli = {
+    .port = JN_DEFAULT_PORT, .udp_port = 0, .jitter_depth = 3, .frames = 128, .rate = 48000,
+    .channels = 1, .midi_interval_ms = 10, .midi_redundancy = 1, .tempo = 120.0,
+  };
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *command;
+  const char *url = NULL;
+  GOptionEntry entries[] = {
+    { "port", 'p', 0, G_OPTION_ARG_INT, &cli.port, N_("host: WebSocket port (0 picks a free one)"), "N" },
+    { "udp-port", 0, 0, G_OPTION_ARG_INT, &cli.udp_port, N_("UDP media port (default: any free one)"), "N" },
+    { "bind", 0, 0, G_OPTION_ARG_STRING, &cli.bind, N_("IP address to listen on (default: all)"), "ADDR" },
+    { "name", 'n', 0, G_OPTION_ARG_STRING, &cli.name, N_("Your name in the session"), "NAME" },
+    { "session", 's', 0, G_OPTION_ARG_STRING, &cli.session, N_("host: session name"), "NAME" },
+    { "passphrase", 0, 0, G_OPTION_ARG_STRING, &cli.passphrase, N_("Session passphrase"), "TEXT" },
+    { "input", 'i', 0, G_OPTION_ARG_FILENAME, &cli.input, N_("Stream this WAV file (default: a test tone)"), "FILE" },
+    { "silence", 0, 0, G_OPTION_ARG_NONE, &cli.silence, N_("Stream silence"), NULL },
+    { "record", 'r', 0, G_OPTION_ARG_FILENAME, &cli.record, N_("Record each peer to FILE-<peer id>.wav"), "FILE" },
+    { "record-midi", 0, 0, G_OPTION_ARG_FILENAME, &cli.record_midi, N_("Write received MIDI as JMID lines"), "FILE" },
+    { "duration", 'd', 0, G_OPTION_ARG_DOUBLE, &cli.duration, N_("Stop after this many seconds"), "S" },
+    { "stats-json", 0, 0, G_OPTION_ARG_FILENAME, &cli.stats_json, N_("Write the final stats as JSON"), "FILE" },
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &cli.quiet, N_("No per-second stats lines"), NULL },
+    { "jitter-depth", 0, 0, G_OPTION_ARG_INT, &cli.jitter_depth, N_("Jitter buffer depth in packets (default 3)"), "N" },
+    { "frames", 0, 0, G_OPTION_ARG_INT, &cli.frames, N_("host: frames per packet (default 128)"), "N" },
+    { "rate", 0, 0, G_OPTION_ARG_INT, &cli.rate, N_("host: sample rate (default 48000)"), "HZ" },
+    { "channels", 0, 0, G_OPTION_ARG_INT, &cli.channels, N_("host: channels (default 1)"), "N" },
+    { "sample-format", 0, 0, G_OPTION_ARG_STRING, &cli.sample_format, N_("host: s16, s24 or f32 (default s16)"), "FMT" },
+    { "tempo", 0, 0, G_OPTION_ARG_DOUBLE, &cli.tempo, N_("host: session tempo in BPM (default 120)"), "BPM" },
+    { "midi-test", 0, 0, G_OPTION_ARG_INT, &cli.midi_test, N_("Send N test MIDI notes on/off"), "N" },
+    { "midi-interval", 0, 0, G_OPTION_ARG_INT, &cli.midi_interval_ms, N_("Milliseconds between test MIDI events (default 10)"), "MS" },
+    { "midi-redundancy", 0, 0, G_OPTION_ARG_INT, &cli.midi_redundancy, N_("Send each MIDI event K times, 1..5 (default 1)"), "K" },
+    { "delay", 0, 0, G_OPTION_ARG_DOUBLE, &cli.delay_ms, N_("demo: emulated one-way delay"), "MS" },
+    { "jitter", 0, 0, G_OPTION_ARG_DOUBLE, &cli.jitter_ms, N_("demo: emulated jitter"), "MS" },
+    { "loss", 0, 0, G_OPTION_ARG_DOUBLE, &cli.loss_percent, N_("demo: emulated packet loss"), "PERCENT" },
+    { NULL }
+  };
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+
+  context = g_option_context_new (_("host | join URL | demo"));
+  g_option_context_set_summary (context,
+    _("Play music live with other people over the network, headless.\n\n"
+      "  host          host a session\n"
+      "  join URL      join the session at URL (host:port, jamnet://host:port, ws://...)\n"
+      "  demo          host a session with a simulated player behind an emulated network"));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      g_printerr ("%s\n", error->message);
+      return 2;
+    }
+  if (argc < 2)
+    return usage (context);
+
+  command = argv[1];
+  if (g_str_equal (command, "host") && argc == 2)
+    cli.mode = MODE_HOST;
+  else if (g_str_equal (command, "join") && argc == 3)
+    {
+      cli.mode = MODE_JOIN;
+      url = argv[2];
+    }
+  else if (g_str_equal (command, "demo") && argc == 2)
+    cli.mode = MODE_DEMO;
+  else
+    return usage (context);
+
+  if (cli.sample_format == NULL)
+    cli.sample_format = g_strdup ("s16");
+  if (cli.session == NULL)
+    cli.session = g_strdup (_("JamNet session"));
+  if (cli.name == NULL)
+    cli.name = g_strdup (cli.mode == MODE_JOIN ? g_get_user_name () : g_get_host_name ());
+  if (cli.port < 0 || cli.port > 65535 || cli.udp_port < 0 || cli.udp_port > 65535)
+    {
+      g_printerr (_("Ports are numbers from 0 to 65535\n"));
+      return 2;
+    }
+  if (cli.jitter_depth < 1 || cli.jitter_depth > 32)
+    {
+      g_printerr (_("--jitter-depth must be 1..32 packets\n"));
+      return 2;
+    }
+  if (cli.midi_redundancy < 1 || cli.midi_redundancy > JN_MIDI_REDUNDANCY_MAX)
+    {
+      g_printerr (_("--midi-redundancy must be 1..%d\n"), JN_MIDI_REDUNDANCY_MAX);
+      return 2;
+    }
+  if (cli.midi_interval_ms < 1 || cli.midi_test < 0 || cli.duration < 0 ||
+      cli.delay_ms < 0 || cli.jitter_ms < 0 || cli.loss_percent < 0 || cli.loss_percent > 100 ||
+      cli.tempo < 20 || cli.tempo > 400)
+    {
+      g_printerr (_("An option has a value out of range; see --help\n"));
+      return 2;
+    }
+
+  if (cli.input != NULL)
+    {
+      cli.wav = jn_wav_load (cli.input, &error);
+      if (cli.wav == NULL)
+        {
+          g_printerr ("%s\n", error->message);
+          return 1;
+        }
+    }
+  if (cli.record_midi != NULL && (cli.midi_out = fopen (cli.record_midi, "w")) == NULL)
+    {
+      g_printerr (_("Cannot write “%s”: %s\n"), cli.record_midi, g_strerror (errno));
+      return 1;
+    }
+
+  cli.loop = g_main_loop_new (NULL, FALSE);
+  cli.blocks = g_async_queue_new_full (g_free);
+  cli.writers = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) jn_wav_writer_free);
+  cli.record_paths = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+
+  cli.engine = jn_media_engine_new (cli.bind, (guint16) cli.udp_port, &error);
+  if (cli.engine == NULL ||
+      !(cli.mode == MODE_HOST ? start_host (&cli, &error) :
+        cli.mode == MODE_JOIN ? start_join (&cli, url, &error) :
+        start_demo (&cli, &error)))
+    {
+      g_printerr (_("jamnet-cli: %s\n"), error->message);
+      cli.exit_status = 1;
+      goto out;
+    }
+
+  if (cli.wav != NULL && cli.wav->rate != jn_media_engine_get_format (cli.engine)->rate)
+    g_printerr (_("Warning: %s is %u Hz but the session runs at %u Hz; it will play at the "
+                  "wrong speed\n"), cli.input, cli.wav->rate, jn_media_engine_get_format (cli.engine)->rate);
+
+  cli.started_us = g_get_monotonic_time ();
+  g_timeout_add (50, on_drain, &cli);
+  if (!cli.quiet)
+    g_timeout_add_seconds (1, on_stats_timer, &cli);
+  if (cli.duration > 0)
+    g_timeout_add ((guint) (cli.duration * 1000), on_duration, &cli);
+  if (cli.midi_test > 0)
+    cli.midi_source = g_timeout_add (cli.midi_interval_ms, on_midi_test, &cli);
+  g_unix_signal_add (SIGINT, on_signal, &cli);
+  g_unix_signal_add (SIGTERM, on_signal, &cli);
+
+  g_main_loop_run (cli.loop);
+  finish (&cli);
+
+out:
+  g_clear_object (&cli.demo_client);
+  g_clear_object (&cli.demo_engine);
+  g_clear_object (&cli.client);
+  g_clear_object (&cli.host);
+  g_clear_object (&cli.engine);
+  g_clear_pointer (&cli.writers, g_hash_table_unref);
+  g_clear_pointer (&cli.record_paths, g_hash_table_unref);
+  g_clear_pointer (&cli.blocks, g_async_queue_unref);
+  g_clear_pointer (&cli.loop, g_main_loop_unref);
+  g_clear_pointer (&cli.wav, jn_wav_free);
+  if (cli.midi_out != NULL)
+    fclose (cli.midi_out);
+  g_free (cli.bind);
+  g_free (cli.name);
+  g_free (cli.session);
+  g_free (cli.passphrase);
+  g_free (cli.input);
+  g_free (cli.record);
+  g_free (cli.record_midi);
+  g_free (cli.stats_json);
+  g_free (cli.sample_format);
+  return cli.exit_status;
+}
