@@ -192,12 +192,12 @@ find_peer_by_id (JnMediaEngine *self,
 }
 
 static Peer *
-find_peer_by_addr (JnMediaEngine                 *self,
+find_peer_by_addr (GPtrArray                     *peers,
                    const struct sockaddr_storage *addr)
 {
-  for (guint i = 0; i < self->peers->len; i++)
+  for (guint i = 0; i < peers->len; i++)
     {
-      Peer *peer = g_ptr_array_index (self->peers, i);
+      Peer *peer = g_ptr_array_index (peers, i);
 
       if (sockaddr_equal (&peer->addr, addr))
         return peer;
@@ -478,10 +478,17 @@ handle_datagram (JnMediaEngine                 *self,
   JnPacket packet;
   Peer *peer;
 
-  peer = find_peer_by_addr (self, from);
+  peer = find_peer_by_addr (self->peers, from);
   if (peer == NULL)
     {
-      self->stats.dropped_non_member++;
+      /* the control plane may report a departure before the peer's last
+       * datagrams are in: its bye still counts, nothing else does */
+      peer = find_peer_by_addr (self->departed, from);
+      if (peer != NULL && jn_packet_decode (data, size, &packet, NULL) &&
+          packet.header.kind == JN_PACKET_BYE && packet.header.sender_id == peer->id)
+        peer->said_bye = TRUE;
+      else
+        self->stats.dropped_non_member++;
       return;
     }
   if (!jn_packet_decode (data, size, &packet, &error))
@@ -518,14 +525,9 @@ handle_datagram (JnMediaEngine                 *self,
     }
 }
 
-static gboolean
-on_socket_readable (GSocket      *socket,
-                    GIOCondition  condition,
-                    gpointer      user_data)
+static void
+receive_pending_locked (JnMediaEngine *self)
 {
-  JnMediaEngine *self = user_data;
-
-  g_mutex_lock (&self->lock);
   for (guint i = 0; i < RX_BATCH; i++)
     {
       struct sockaddr_storage from;
@@ -538,6 +540,17 @@ on_socket_readable (GSocket      *socket,
         break;
       handle_datagram (self, self->rx_buf, (gsize) n, &from, g_get_monotonic_time ());
     }
+}
+
+static gboolean
+on_socket_readable (GSocket      *socket,
+                    GIOCondition  condition,
+                    gpointer      user_data)
+{
+  JnMediaEngine *self = user_data;
+
+  g_mutex_lock (&self->lock);
+  receive_pending_locked (self);
   g_mutex_unlock (&self->lock);
   return G_SOURCE_CONTINUE;
 }
@@ -641,6 +654,10 @@ on_tick (gpointer user_data)
   gint64 period_us = (gint64) self->format.frames * G_USEC_PER_SEC / self->format.rate;
 
   g_mutex_lock (&self->lock);
+
+  /* what already arrived goes into the jitter buffers before playout: after
+   * a stall the socket may hold packets that are not late at all */
+  receive_pending_locked (self);
 
   if (now - tick_time (self, self->tick) > MAX_CATCH_UP * period_us)
     {

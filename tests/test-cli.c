@@ -1,0 +1,264 @@
+/* test-cli.c: two real jamnet-cli processes on 127.0.0.1 stream the test
+ * tone and MIDI to each other; each recording must equal what the other
+ * side sent, sample for sample, and MIDI must arrive complete and in order.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+#include <math.h>
+#include <signal.h>
+#include <string.h>
+
+#include "jn-test-signal.h"
+#include "jn-wav.h"
+
+#define RATE   48000
+#define FRAMES 128
+
+static const char *
+cli_path (void)
+{
+  const char *path = g_getenv ("JAMNET_CLI");
+
+  if (path == NULL)
+    g_error ("JAMNET_CLI is not set; run through meson test");
+  return path;
+}
+
+static GSubprocess *
+spawn (GSubprocessFlags flags, GError **error, ...)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  va_list args;
+  const char *arg;
+
+  g_ptr_array_add (argv, (gpointer) cli_path ());
+  va_start (args, error);
+  while ((arg = va_arg (args, const char *)) != NULL)
+    g_ptr_array_add (argv, (gpointer) arg);
+  va_end (args);
+  g_ptr_array_add (argv, NULL);
+  return g_subprocess_newv ((const char * const *) argv->pdata, flags, error);
+}
+
+/* Reads the host's stdout until it prints its URL. */
+static char *
+read_url (GSubprocess *host)
+{
+  g_autoptr(GDataInputStream) in =
+    g_data_input_stream_new (g_subprocess_get_stdout_pipe (host));
+  char *line;
+
+  while ((line = g_data_input_stream_read_line_utf8 (in, NULL, NULL, NULL)) != NULL)
+    {
+      const char *ws = strstr (line, "ws://");
+
+      if (ws != NULL)
+        {
+          char *url = g_strndup (ws, strcspn (ws, " "));
+
+          g_free (line);
+          return url;
+        }
+      g_free (line);
+    }
+  g_error ("the host exited without printing its URL");
+}
+
+static JsonObject *
+load_json (JsonParser *parser, const char *path)
+{
+  g_autoptr(GError) error = NULL;
+
+  json_parser_load_from_file (parser, path, &error);
+  g_assert_no_error (error);
+  return json_node_get_object (json_parser_get_root (parser));
+}
+
+static JsonObject *
+find_peer (JsonObject *stats, gint64 id)
+{
+  JsonArray *peers = json_object_get_array_member (stats, "peers");
+
+  for (guint i = 0; i < json_array_get_length (peers); i++)
+    {
+      JsonObject *peer = json_array_get_object_element (peers, i);
+
+      if (json_object_get_int_member (peer, "id") == id)
+        return peer;
+    }
+  g_error ("no peer %" G_GINT64_FORMAT " in the stats", id);
+}
+
+/* The recording starts at the first packet played; the sender's packet n
+ * carries frames n*FRAMES.. of its tone. */
+static void
+check_recording (JsonObject *peer, double min_seconds)
+{
+  const char *path = json_object_get_string_member (peer, "record_file");
+  gint64 first = json_object_get_int_member (peer, "playout_first_seq");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JnWav) wav = jn_wav_load (path, &error);
+  g_autofree float *expected = NULL;
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (wav->rate, ==, RATE);
+  g_assert_cmpuint (wav->channels, ==, 1);
+  g_assert_cmpuint (wav->frames % FRAMES, ==, 0);
+  g_assert_cmpfloat (wav->frames, >=, min_seconds * RATE);
+  g_assert_cmpint (json_object_get_int_member (peer, "lost"), ==, 0);
+  g_assert_cmpint (json_object_get_int_member (peer, "concealed"), ==, 0);
+
+  expected = g_new (float, wav->frames);
+  jn_test_signal_fill (expected, (guint) wav->frames, 1, RATE, (guint64) first * FRAMES);
+  for (gsize i = 0; i < wav->frames; i++)
+    {
+      float q = lrintf (expected[i] * 32768.f) / 32768.f;
+
+      if (wav->samples[i] != q)
+        g_error ("%s: sample %" G_GSIZE_FORMAT " is %f, sent %f", path, i, wav->samples[i], q);
+    }
+}
+
+static void
+check_midi (const char *path, guint64 from, guint expected_events)
+{
+  g_autofree char *contents = NULL;
+  g_auto(GStrv) lines = NULL;
+  guint n = 0;
+
+  g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
+  lines = g_strsplit (contents, "\n", -1);
+  for (guint i = 0; lines[i] != NULL && lines[i][0] != '\0'; i++, n++)
+    {
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      JsonObject *line, *event;
+      const char *type = n % 2 == 0 ? "n+" : "n-";
+
+      g_assert_true (json_parser_load_from_data (parser, lines[i], -1, NULL));
+      line = json_node_get_object (json_parser_get_root (parser));
+      event = json_object_get_object_member (line, "event");
+      g_assert_cmpint (json_object_get_int_member (line, "from"), ==, from);
+      /* in order, none missing, none twice; the CLI's test pattern */
+      g_assert_cmpint (json_object_get_int_member (event, "seq"), ==, n);
+      g_assert_cmpstr (json_object_get_string_member (event, "t"), ==, type);
+      g_assert_cmpint (json_object_get_int_member (event, "n"), ==, 60 + (n / 2) % 24);
+    }
+  g_assert_cmpuint (n, ==, expected_events);
+}
+
+static void
+test_two_processes (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("jamnet-cli-XXXXXX", &error);
+  g_autofree char *host_wav = g_build_filename (dir, "host.wav", NULL);
+  g_autofree char *host_midi = g_build_filename (dir, "host-midi.jsonl", NULL);
+  g_autofree char *host_json = g_build_filename (dir, "host.json", NULL);
+  g_autofree char *join_wav = g_build_filename (dir, "join.wav", NULL);
+  g_autofree char *join_midi = g_build_filename (dir, "join-midi.jsonl", NULL);
+  g_autofree char *join_json = g_build_filename (dir, "join.json", NULL);
+  g_autoptr(GSubprocess) host = NULL, join = NULL;
+  g_autoptr(JsonParser) host_parser = json_parser_new ();
+  g_autoptr(JsonParser) join_parser = json_parser_new ();
+  g_autofree char *url = NULL;
+  JsonObject *host_stats, *join_stats, *peer;
+
+  g_assert_no_error (error);
+  /* the host sends MIDI plainly, the joiner with 3x burst redundancy */
+  host = spawn (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error,
+                "host", "--port", "0", "--bind", "127.0.0.1", "--name", "Host", "-q",
+                "--duration", "60", "--jitter-depth", "16",
+                "--record", host_wav, "--record-midi", host_midi, "--stats-json", host_json,
+                "--midi-test", "30", "--midi-interval", "5", NULL);
+  g_assert_no_error (error);
+  url = read_url (host);
+
+  join = spawn (G_SUBPROCESS_FLAGS_NONE, &error,
+                "join", url, "--bind", "127.0.0.1", "--name", "Joiner", "-q",
+                "--duration", "2.5", "--jitter-depth", "16",
+                "--record", join_wav, "--record-midi", join_midi, "--stats-json", join_json,
+                "--midi-test", "40", "--midi-interval", "5", "--midi-redundancy", "3", NULL);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_wait_check (join, NULL, &error));
+  g_assert_no_error (error);
+
+  /* let the host play out the joiner's last packets, then end it */
+  g_usleep (500000);
+  g_subprocess_send_signal (host, SIGTERM);
+  g_assert_true (g_subprocess_wait_check (host, NULL, &error));
+  g_assert_no_error (error);
+
+  host_stats = load_json (host_parser, host_json);
+  join_stats = load_json (join_parser, join_json);
+  g_assert_cmpstr (json_object_get_string_member (host_stats, "role"), ==, "host");
+  g_assert_cmpint (json_object_get_int_member (join_stats, "local_id"), ==, 2);
+
+  /* the host heard the joiner from its first packet to its bye */
+  peer = find_peer (host_stats, 2);
+  g_assert_cmpstr (json_object_get_string_member (peer, "name"), ==, "Joiner");
+  g_assert_true (json_object_get_boolean_member (peer, "departed"));
+  g_assert_true (json_object_get_boolean_member (peer, "said_bye"));
+  g_assert_cmpint (json_object_get_int_member (peer, "playout_first_seq"), ==, 0);
+  g_assert_cmpint (json_object_get_int_member (peer, "played"), ==,
+                   json_object_get_int_member (peer, "audio_packets"));
+  g_assert_cmpint (json_object_get_int_member (peer, "duplicates"), ==, 0);
+  g_assert_cmpint (json_object_get_int_member (peer, "midi_events"), ==, 40);
+  g_assert_cmpint (json_object_get_int_member (peer, "midi_duplicates"), ==, 80);
+  g_assert_cmpint (json_object_get_int_member (peer, "midi_missing"), ==, 0);
+  check_recording (peer, 2.0);
+  check_midi (host_midi, 2, 40);
+
+  peer = find_peer (join_stats, 1);
+  g_assert_cmpstr (json_object_get_string_member (peer, "name"), ==, "Host");
+  g_assert_true (json_object_get_boolean_member (peer, "synced"));
+  g_assert_cmpfloat (json_object_get_double_member (json_object_get_object_member (peer, "rtt_ms"), "p50"),
+                     >, 0.0);
+  g_assert_cmpint (json_object_get_int_member (peer, "midi_events"), ==, 30);
+  g_assert_cmpint (json_object_get_int_member (peer, "midi_duplicates"), ==, 0);
+  check_recording (peer, 1.5);
+  check_midi (join_midi, 1, 30);
+
+  g_assert_cmpint (json_object_get_int_member (host_stats, "dropped_malformed"), ==, 0);
+  g_assert_cmpint (json_object_get_int_member (join_stats, "dropped_malformed"), ==, 0);
+}
+
+static void
+test_wrong_passphrase (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) host = NULL, join = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *err = NULL;
+
+  host = spawn (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error,
+                "host", "--port", "0", "--bind", "127.0.0.1", "-q", "--duration", "30",
+                "--passphrase", "blue moon", NULL);
+  g_assert_no_error (error);
+  url = read_url (host);
+
+  join = spawn (G_SUBPROCESS_FLAGS_STDERR_PIPE, &error,
+                "join", url, "--bind", "127.0.0.1", "-q", "--passphrase", "red sun", NULL);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_communicate_utf8 (join, NULL, NULL, NULL, &err, &error));
+  g_assert_true (g_subprocess_get_if_exited (join));
+  g_assert_cmpint (g_subprocess_get_exit_status (join), ==, 1);
+  g_assert_nonnull (strstr (err, "The session passphrase is wrong."));
+
+  g_subprocess_send_signal (host, SIGTERM);
+  g_assert_true (g_subprocess_wait_check (host, NULL, &error));
+}
+
+int
+main (int argc, char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/cli/two-processes", test_two_processes);
+  g_test_add_func ("/cli/wrong-passphrase", test_wrong_passphrase);
+
+  return g_test_run ();
+}

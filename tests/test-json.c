@@ -1,0 +1,270 @@
+/* test-json.c: JMID and control messages through json-glib
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "jn-control.h"
+#include "jn-error.h"
+#include "jn-midi.h"
+
+static void
+test_jmid_roundtrip (void)
+{
+  static const guint8 messages[][3] = {
+    { 0x90, 60, 100 }, { 0x80, 60, 0 }, { 0xA3, 61, 20 }, { 0xB0, 7, 127 },
+    { 0xC5, 12, 0 }, { 0xDF, 90, 0 }, { 0xE1, 0x00, 0x00 }, { 0xE1, 0x7F, 0x7F },
+    { 0xE0, 0x00, 0x40 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (messages) + 1; i++)
+    {
+      JnMidiEvent in = { 0 }, out = { 0 };
+      g_autofree char *text = NULL;
+      g_autoptr(GError) error = NULL;
+
+      if (i < G_N_ELEMENTS (messages))
+        jn_midi_event_init_short (&in, messages[i][0], messages[i][1], messages[i][2]);
+      else
+        {
+          static const guint8 sysex[] = { 0xF0, 0x7E, 0x7F, 0x06, 0x01, 0xF7 };
+
+          memcpy (in.data, sysex, sizeof sysex);
+          in.size = sizeof sysex;
+        }
+      in.seq = 4000000000u + i;
+      in.timestamp_us = G_GUINT64_CONSTANT (1234567890123) + i;
+
+      text = jn_midi_event_to_jmid_string (&in);
+      g_assert_nonnull (text);
+      g_assert_true (jn_midi_event_from_jmid_string (text, -1, &out, &error));
+      g_assert_no_error (error);
+      g_assert_cmpuint (out.seq, ==, in.seq);
+      g_assert_cmpuint (out.timestamp_us, ==, in.timestamp_us);
+      g_assert_cmpmem (out.data, out.size, in.data, in.size);
+    }
+}
+
+static void
+test_jmid_documented_form (void)
+{
+  JnMidiEvent event = { 0 };
+  g_autofree char *text = NULL;
+
+  /* the exact form docs/protocol.md shows */
+  g_assert_true (jn_midi_event_from_jmid_string (
+    "{\"t\":\"n+\",\"n\":60,\"v\":100,\"c\":1,\"ts\":1000,\"seq\":7}", -1, &event, NULL));
+  g_assert_cmpuint (event.size, ==, 3);
+  g_assert_cmpuint (event.data[0], ==, 0x90);
+  g_assert_cmpuint (event.data[1], ==, 60);
+  g_assert_cmpuint (event.data[2], ==, 100);
+  text = jn_midi_event_to_jmid_string (&event);
+  g_assert_cmpstr (text, ==, "{\"t\":\"n+\",\"n\":60,\"v\":100,\"c\":1,\"ts\":1000,\"seq\":7}");
+
+  g_assert_true (jn_midi_event_from_jmid_string (
+    "{\"t\":\"pb\",\"v\":-8192,\"c\":16,\"ts\":0,\"seq\":0}", -1, &event, NULL));
+  g_assert_cmpuint (event.data[0], ==, 0xEF);
+  g_assert_cmpuint (event.data[1], ==, 0);
+  g_assert_cmpuint (event.data[2], ==, 0);
+}
+
+static void
+test_jmid_malformed (void)
+{
+  static const char *bad[] = {
+    "",
+    "not json",
+    "[1,2,3]",
+    "{\"t\":\"n+\",\"n\":60,\"v\":100,\"c\":1,\"ts\":1}",               /* no seq */
+    "{\"t\":\"n+\",\"n\":128,\"v\":100,\"c\":1,\"ts\":1,\"seq\":1}",     /* note out of range */
+    "{\"t\":\"n+\",\"n\":60,\"v\":100,\"c\":0,\"ts\":1,\"seq\":1}",      /* channel 0 */
+    "{\"t\":\"n+\",\"n\":60,\"v\":100,\"c\":17,\"ts\":1,\"seq\":1}",     /* channel 17 */
+    "{\"t\":\"n+\",\"n\":\"60\",\"v\":100,\"c\":1,\"ts\":1,\"seq\":1}",  /* string note */
+    "{\"t\":\"n+\",\"n\":60.5,\"v\":100,\"c\":1,\"ts\":1,\"seq\":1}",    /* fraction */
+    "{\"t\":\"zz\",\"n\":60,\"v\":100,\"c\":1,\"ts\":1,\"seq\":1}",      /* unknown type */
+    "{\"t\":\"pb\",\"v\":8192,\"c\":1,\"ts\":1,\"seq\":1}",              /* bend out of range */
+    "{\"t\":\"n+\",\"n\":60,\"v\":100,\"c\":1,\"ts\":-1,\"seq\":1}",     /* negative time */
+    "{\"t\":\"n+\",\"n\":60,\"v\":100,\"c\":1,\"ts\":1,\"seq\":4294967296}", /* seq > 32 bit */
+    "{\"t\":\"sx\",\"d\":\"7e7\",\"ts\":1,\"seq\":1}",                   /* odd hex */
+    "{\"t\":\"sx\",\"d\":\"7g\",\"ts\":1,\"seq\":1}",                    /* not hex */
+    "{\"t\":\"sx\",\"d\":\"90\",\"ts\":1,\"seq\":1}",                    /* status inside */
+    "{\"t\":42,\"ts\":1,\"seq\":1}",
+  };
+  g_autoptr(GString) huge = g_string_new ("{\"t\":\"sx\",\"ts\":1,\"seq\":1,\"d\":\"");
+  g_autoptr(GError) error = NULL;
+  JnMidiEvent event;
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_assert_false (jn_midi_event_from_jmid_string (bad[i], -1, &event, &error));
+      g_assert_true (error->domain == JN_PROTOCOL_ERROR);
+      g_clear_error (&error);
+    }
+
+  for (guint i = 0; i < JN_MIDI_SYSEX_MAX; i++)
+    g_string_append (huge, "01");
+  g_string_append (huge, "\"}");
+  g_assert_false (jn_midi_event_from_jmid_string (huge->str, -1, &event, &error));
+  g_assert_error (error, JN_PROTOCOL_ERROR, JN_PROTOCOL_ERROR_SYSEX_TOO_LARGE);
+}
+
+static JnControlMessage *
+roundtrip (const JnControlMessage *in)
+{
+  g_autofree char *text = jn_control_message_to_json (in);
+  g_autoptr(GError) error = NULL;
+  JnControlMessage *out;
+
+  g_assert_nonnull (text);
+  out = jn_control_message_parse (text, -1, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (out);
+  g_assert_cmpint (out->type, ==, in->type);
+  g_assert_cmpuint (out->version, ==, JN_PROTOCOL_VERSION);
+  return out;
+}
+
+static void
+test_control_roundtrip (void)
+{
+  g_autoptr(JnControlMessage) hello = jn_control_message_new (JN_CONTROL_HELLO);
+  g_autoptr(JnControlMessage) welcome = jn_control_message_new (JN_CONTROL_WELCOME);
+  g_autoptr(JnControlMessage) roster = jn_control_message_new (JN_CONTROL_ROSTER);
+  g_autoptr(JnControlMessage) joined = jn_control_message_new (JN_CONTROL_PEER_JOINED);
+  g_autoptr(JnControlMessage) left = jn_control_message_new (JN_CONTROL_PEER_LEFT);
+  g_autoptr(JnControlMessage) transport = jn_control_message_new (JN_CONTROL_TRANSPORT);
+  g_autoptr(JnControlMessage) error = jn_control_message_new (JN_CONTROL_ERROR);
+  JnControlMessage *out;
+
+  hello->name = g_strdup ("Zoë \"the\" bassist");
+  hello->passphrase = g_strdup ("s3cret");
+  hello->udp_port = 50000;
+  out = roundtrip (hello);
+  g_assert_cmpstr (out->name, ==, hello->name);
+  g_assert_cmpstr (out->passphrase, ==, "s3cret");
+  g_assert_cmpuint (out->udp_port, ==, 50000);
+  jn_control_message_free (out);
+
+  welcome->peer_id = 3;
+  welcome->name = g_strdup ("Friday jam");
+  welcome->format = (JnAudioFormat) { 96000, 64, 2, JN_SAMPLE_S24 };
+  out = roundtrip (welcome);
+  g_assert_cmpuint (out->peer_id, ==, 3);
+  g_assert_cmpstr (out->name, ==, "Friday jam");
+  g_assert_cmpuint (out->format.rate, ==, 96000);
+  g_assert_cmpuint (out->format.frames, ==, 64);
+  g_assert_cmpuint (out->format.channels, ==, 2);
+  g_assert_cmpint (out->format.format, ==, JN_SAMPLE_S24);
+  jn_control_message_free (out);
+
+  g_ptr_array_add (roster->peers, jn_peer_info_new (1, "host", "192.168.1.2", 7000));
+  g_ptr_array_add (roster->peers, jn_peer_info_new (2, "drums", "::1", 7001));
+  out = roundtrip (roster);
+  g_assert_cmpuint (out->peers->len, ==, 2);
+  g_assert_cmpstr (((JnPeerInfo *) out->peers->pdata[1])->name, ==, "drums");
+  g_assert_cmpstr (((JnPeerInfo *) out->peers->pdata[1])->address, ==, "::1");
+  g_assert_cmpuint (((JnPeerInfo *) out->peers->pdata[0])->udp_port, ==, 7000);
+  jn_control_message_free (out);
+
+  g_ptr_array_add (joined->peers, jn_peer_info_new (4, "keys", "10.0.0.4", 9));
+  out = roundtrip (joined);
+  g_assert_cmpuint (((JnPeerInfo *) out->peers->pdata[0])->id, ==, 4);
+  jn_control_message_free (out);
+
+  left->peer_id = 4;
+  out = roundtrip (left);
+  g_assert_cmpuint (out->peer_id, ==, 4);
+  jn_control_message_free (out);
+
+  transport->tempo_bpm = 97.5;
+  transport->playing = TRUE;
+  out = roundtrip (transport);
+  g_assert_cmpfloat (out->tempo_bpm, ==, 97.5);
+  g_assert_true (out->playing);
+  jn_control_message_free (out);
+
+  error->error_code = g_strdup ("wrong-passphrase");
+  error->message = g_strdup ("The session passphrase is wrong.");
+  out = roundtrip (error);
+  g_assert_cmpint (jn_session_error_code_from_string (out->error_code), ==,
+                   JN_SESSION_ERROR_WRONG_PASSPHRASE);
+  g_assert_cmpstr (out->message, ==, error->message);
+  jn_control_message_free (out);
+}
+
+static void
+test_control_malformed (void)
+{
+  static const char *bad[] = {
+    "",
+    "{",
+    "null",
+    "\"hello\"",
+    "{}",
+    "{\"type\":\"hello\"}",                                               /* no version */
+    "{\"type\":\"hello\",\"version\":1}",                                 /* no name */
+    "{\"type\":\"hello\",\"version\":1,\"name\":\"a\",\"udp_port\":0}",   /* port 0 */
+    "{\"type\":\"hello\",\"version\":1,\"name\":\"a\",\"udp_port\":70000}",
+    "{\"type\":\"hello\",\"version\":1,\"name\":7,\"udp_port\":7}",
+    "{\"type\":\"dance\",\"version\":1}",
+    "{\"type\":\"roster\",\"version\":1,\"peers\":{}}",
+    "{\"type\":\"roster\",\"version\":1,\"peers\":[{\"id\":1,\"name\":\"a\",\"address\":\"example.com\",\"udp_port\":9}]}",
+    "{\"type\":\"roster\",\"version\":1,\"peers\":[{\"id\":0,\"name\":\"a\",\"address\":\"1.2.3.4\",\"udp_port\":9}]}",
+    "{\"type\":\"welcome\",\"version\":1,\"peer_id\":2,\"session\":\"s\",\"audio\":{\"rate\":48000,\"frames\":0,\"channels\":1,\"format\":1}}",
+    "{\"type\":\"welcome\",\"version\":1,\"peer_id\":2,\"session\":\"s\"}",
+    "{\"type\":\"transport\",\"version\":1,\"tempo\":1000,\"playing\":true}",
+    "{\"type\":\"transport\",\"version\":1,\"tempo\":120,\"playing\":1}",
+    "{\"type\":\"peer-left\",\"version\":1,\"peer_id\":-3}",
+    "{\"type\":\"error\",\"version\":1,\"code\":\"x\"}",
+  };
+  g_autoptr(GString) long_name = g_string_new ("{\"type\":\"hello\",\"version\":1,\"udp_port\":9,\"name\":\"");
+  g_autoptr(GString) big_roster = g_string_new ("{\"type\":\"roster\",\"version\":1,\"peers\":[");
+  g_autoptr(GError) error = NULL;
+  JnControlMessage *message;
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      message = jn_control_message_parse (bad[i], -1, &error);
+      g_assert_null (message);
+      g_assert_true (error->domain == JN_PROTOCOL_ERROR);
+      g_clear_error (&error);
+    }
+
+  for (guint i = 0; i <= JN_NAME_MAX_CHARS; i++)
+    g_string_append (long_name, "é");
+  g_string_append (long_name, "\"}");
+  g_assert_null (jn_control_message_parse (long_name->str, -1, &error));
+  g_assert_error (error, JN_PROTOCOL_ERROR, JN_PROTOCOL_ERROR_BAD_MESSAGE);
+  g_clear_error (&error);
+
+  for (guint i = 0; i <= JN_SESSION_MAX_PEERS; i++)
+    g_string_append_printf (big_roster, "%s{\"id\":%u,\"name\":\"p\",\"address\":\"1.2.3.4\",\"udp_port\":9}",
+                            i ? "," : "", i + 1);
+  g_string_append (big_roster, "]}");
+  g_assert_null (jn_control_message_parse (big_roster->str, -1, &error));
+  g_assert_error (error, JN_PROTOCOL_ERROR, JN_PROTOCOL_ERROR_BAD_MESSAGE);
+  g_clear_error (&error);
+
+  /* a newer protocol version parses; the receiver decides what to do */
+  message = jn_control_message_parse ("{\"type\":\"hello\",\"version\":2,\"name\":\"a\",\"udp_port\":9}",
+                                      -1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (message->version, ==, 2);
+  jn_control_message_free (message);
+}
+
+int
+main (int argc, char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/jmid/roundtrip", test_jmid_roundtrip);
+  g_test_add_func ("/jmid/documented-form", test_jmid_documented_form);
+  g_test_add_func ("/jmid/malformed", test_jmid_malformed);
+  g_test_add_func ("/control/roundtrip", test_control_roundtrip);
+  g_test_add_func ("/control/malformed", test_control_malformed);
+
+  return g_test_run ();
+}

@@ -1,0 +1,461 @@
+/* test-session.c: the control plane on loopback, refusals, and the media
+ * plane's gatekeeping (non-members, malformed datagrams)
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <libsoup/soup.h>
+#include <string.h>
+
+#include "jn-client.h"
+#include "jn-control.h"
+#include "jn-host.h"
+#include "jn-media-engine.h"
+
+typedef struct
+{
+  JnMediaEngine *host_engine;
+  JnHost        *host;
+  char          *url;
+} Fixture;
+
+static void
+fixture_setup (Fixture *f, gconstpointer passphrase)
+{
+  g_autoptr(GError) error = NULL;
+
+  f->host_engine = jn_media_engine_new ("127.0.0.1", 0, &error);
+  g_assert_no_error (error);
+  f->host = jn_host_new (f->host_engine, "Test session", "Host", passphrase);
+  g_assert_true (jn_host_listen (f->host, "127.0.0.1", 0, &error));
+  g_assert_no_error (error);
+  g_assert_true (jn_media_engine_start (f->host_engine, &error));
+  f->url = jn_host_dup_local_url (f->host);
+}
+
+static void
+fixture_teardown (Fixture *f, gconstpointer data)
+{
+  jn_media_engine_stop (f->host_engine);
+  g_clear_object (&f->host);
+  g_clear_object (&f->host_engine);
+  g_free (f->url);
+}
+
+typedef struct
+{
+  gboolean done;
+  gboolean ok;
+  GError  *error;
+} Wait;
+
+static void
+on_joined (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Wait *wait = user_data;
+
+  wait->ok = jn_client_join_finish (JN_CLIENT (source), result, &wait->error);
+  wait->done = TRUE;
+}
+
+static gboolean
+join (JnClient *client, const char *url, GError **error)
+{
+  Wait wait = { 0 };
+
+  jn_client_join_async (client, url, NULL, on_joined, &wait);
+  while (!wait.done)
+    g_main_context_iteration (NULL, TRUE);
+  if (wait.error)
+    g_propagate_error (error, wait.error);
+  return wait.ok;
+}
+
+static void
+spin_until (gboolean (*cond) (gpointer), gpointer data, guint timeout_ms)
+{
+  gint64 end = g_get_monotonic_time () + timeout_ms * 1000;
+
+  while (!cond (data))
+    {
+      if (g_get_monotonic_time () > end)
+        g_error ("condition not met within %u ms", timeout_ms);
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+}
+
+static gboolean
+host_has_one_member (gpointer data)
+{
+  return jn_host_get_n_members (JN_HOST (data)) == 1;
+}
+
+static gboolean
+host_has_no_member (gpointer data)
+{
+  return jn_host_get_n_members (JN_HOST (data)) == 0;
+}
+
+static gboolean
+both_synced (gpointer data)
+{
+  JnMediaEngine **engines = data;
+  JnPeerStats a, b;
+
+  return jn_media_engine_get_peer (engines[0], 2, &a) && a.synced &&
+         jn_media_engine_get_peer (engines[1], JN_HOST_PEER_ID, &b) && b.synced;
+}
+
+static void
+test_join_and_leave (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JnMediaEngine) engine = jn_media_engine_new ("127.0.0.1", 0, &error);
+  g_autoptr(JnClient) client = jn_client_new (engine, "Joiner", NULL);
+  JnMediaEngine *engines[2] = { f->host_engine, engine };
+  JnPeerStats stats;
+
+  g_assert_true (join (client, f->url, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (jn_client_get_session_name (client), ==, "Test session");
+  g_assert_cmpuint (jn_media_engine_get_local_id (engine), ==, 2);
+  g_assert_cmpuint (jn_media_engine_get_format (engine)->rate, ==, 48000);
+  g_assert_cmpfloat (jn_client_get_tempo (client), ==, 120.0);
+  spin_until (host_has_one_member, f->host, 2000);
+  g_assert_true (jn_media_engine_start (engine, &error));
+
+  /* clock sync runs both ways; on loopback the offset is about zero since
+   * both use the same monotonic clock */
+  spin_until (both_synced, engines, 5000);
+  g_assert_true (jn_media_engine_get_peer (engine, JN_HOST_PEER_ID, &stats));
+  g_assert_cmpstr (stats.name, ==, "Host");
+  g_assert_cmpfloat (stats.rtt_ms.last, >=, 0.0);
+  g_assert_cmpfloat (stats.rtt_ms.last, <, 1000.0);
+  g_assert_cmpfloat (ABS (stats.offset_ms), <, 50.0);
+
+  jn_media_engine_stop (engine);
+  jn_client_leave (client);
+  spin_until (host_has_no_member, f->host, 2000);
+  /* the peer that left keeps its figures */
+  g_assert_true (jn_media_engine_get_peer (f->host_engine, 2, &stats) == FALSE);
+  {
+    g_autoptr(GArray) all = jn_media_engine_get_peer_stats (f->host_engine);
+
+    g_assert_cmpuint (all->len, ==, 1);
+    g_assert_true (g_array_index (all, JnPeerStats, 0).departed);
+    g_assert_cmpstr (g_array_index (all, JnPeerStats, 0).name, ==, "Joiner");
+  }
+}
+
+static void
+test_wrong_passphrase (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JnMediaEngine) engine = jn_media_engine_new ("127.0.0.1", 0, &error);
+  g_autoptr(JnClient) wrong = jn_client_new (engine, "Intruder", "guess");
+  g_autoptr(JnClient) none = jn_client_new (engine, "Forgetful", NULL);
+  g_autoptr(JnClient) right = jn_client_new (engine, "Friend", "open sesame");
+
+  g_assert_false (join (wrong, f->url, &error));
+  g_assert_error (error, JN_SESSION_ERROR, JN_SESSION_ERROR_WRONG_PASSPHRASE);
+  g_assert_cmpstr (error->message, ==, "The session passphrase is wrong.");
+  g_clear_error (&error);
+
+  g_assert_false (join (none, f->url, &error));
+  g_assert_error (error, JN_SESSION_ERROR, JN_SESSION_ERROR_WRONG_PASSPHRASE);
+  g_clear_error (&error);
+  g_assert_cmpuint (jn_host_get_n_members (f->host), ==, 0);
+
+  g_assert_true (join (right, f->url, &error));
+  g_assert_no_error (error);
+}
+
+/* A raw WebSocket peer, to speak what JnClient never would. */
+typedef struct
+{
+  SoupWebsocketConnection *connection;
+  GPtrArray               *received;   /* char* */
+  gboolean                 closed;
+} Raw;
+
+static void
+on_raw_message (SoupWebsocketConnection *c, gint type, GBytes *bytes, gpointer user_data)
+{
+  Raw *raw = user_data;
+  gsize size;
+  const char *data = g_bytes_get_data (bytes, &size);
+
+  g_ptr_array_add (raw->received, g_strndup (data, size));
+}
+
+static void
+on_raw_closed (SoupWebsocketConnection *c, gpointer user_data)
+{
+  ((Raw *) user_data)->closed = TRUE;
+}
+
+static void
+on_raw_connected (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Raw *raw = user_data;
+  g_autoptr(GError) error = NULL;
+
+  raw->connection = soup_session_websocket_connect_finish (SOUP_SESSION (source), result, &error);
+  g_assert_no_error (error);
+}
+
+static gboolean
+raw_connected (gpointer data)
+{
+  return ((Raw *) data)->connection != NULL;
+}
+
+static gboolean
+raw_closed (gpointer data)
+{
+  return ((Raw *) data)->closed;
+}
+
+static JnControlMessage *
+raw_exchange (const char *url, const char *text, GBytes *binary)
+{
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autoptr(SoupMessage) msg = soup_message_new ("GET", url);
+  Raw raw = { NULL, g_ptr_array_new_with_free_func (g_free), FALSE };
+  JnControlMessage *reply;
+
+  soup_session_websocket_connect_async (session, msg, NULL, NULL, G_PRIORITY_DEFAULT, NULL,
+                                        on_raw_connected, &raw);
+  spin_until (raw_connected, &raw, 2000);
+  g_signal_connect (raw.connection, "message", G_CALLBACK (on_raw_message), &raw);
+  g_signal_connect (raw.connection, "closed", G_CALLBACK (on_raw_closed), &raw);
+  if (text != NULL)
+    soup_websocket_connection_send_text (raw.connection, text);
+  else
+    soup_websocket_connection_send_binary (raw.connection, g_bytes_get_data (binary, NULL),
+                                           g_bytes_get_size (binary));
+  spin_until (raw_closed, &raw, 2000);
+
+  /* exactly one message: the error, then the host closed */
+  g_assert_cmpuint (raw.received->len, ==, 1);
+  reply = jn_control_message_parse (raw.received->pdata[0], -1, NULL);
+  g_assert_nonnull (reply);
+  g_assert_cmpint (reply->type, ==, JN_CONTROL_ERROR);
+  g_ptr_array_unref (raw.received);
+  g_object_unref (raw.connection);
+  return reply;
+}
+
+static void
+test_refusals (Fixture *f, gconstpointer data)
+{
+  g_autoptr(JnControlMessage) version = NULL;
+  g_autoptr(JnControlMessage) garbage = NULL;
+  g_autoptr(JnControlMessage) first = NULL;
+  g_autoptr(JnControlMessage) binary = NULL;
+  g_autoptr(GBytes) bytes = g_bytes_new_static ("\x01\x02", 2);
+
+  version = raw_exchange (f->url,
+                          "{\"type\":\"hello\",\"version\":99,\"name\":\"Future\",\"udp_port\":4000}",
+                          NULL);
+  g_assert_cmpstr (version->error_code, ==, "version-mismatch");
+  g_assert_nonnull (strstr (version->message, "version 1"));
+  g_assert_nonnull (strstr (version->message, "version 99"));
+
+  garbage = raw_exchange (f->url, "{\"type\":\"hello\",", NULL);
+  g_assert_cmpstr (garbage->error_code, ==, "bad-request");
+
+  first = raw_exchange (f->url, "{\"type\":\"peer-left\",\"version\":1,\"peer_id\":1}", NULL);
+  g_assert_cmpstr (first->error_code, ==, "bad-request");
+  g_assert_cmpstr (first->message, ==, "The first message must be hello.");
+
+  binary = raw_exchange (f->url, NULL, bytes);
+  g_assert_cmpstr (binary->error_code, ==, "bad-request");
+
+  g_assert_cmpuint (jn_host_get_n_members (f->host), ==, 0);
+}
+
+static void
+test_bad_urls (void)
+{
+  static const char *bad[] = { "", "http://example.com", "jamnet://", "::::" };
+  static const struct { const char *in, *out; } good[] = {
+    { "127.0.0.1", "ws://127.0.0.1:7420/jamnet" },
+    { "10.1.2.3:9000", "ws://10.1.2.3:9000/jamnet" },
+    { "jamnet://studio.local/friday", "ws://studio.local:7420/jamnet" },
+    { "ws://127.0.0.1:1234/jamnet", "ws://127.0.0.1:1234/jamnet" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *url = jn_session_url_normalize (bad[i], &error);
+
+      g_assert_null (url);
+      g_assert_error (error, JN_SESSION_ERROR, JN_SESSION_ERROR_BAD_URL);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (good); i++)
+    {
+      g_autofree char *url = jn_session_url_normalize (good[i].in, NULL);
+
+      g_assert_cmpstr (url, ==, good[i].out);
+    }
+}
+
+static gboolean
+unreachable_done (gpointer data)
+{
+  return ((Wait *) data)->done;
+}
+
+static void
+test_unreachable (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JnMediaEngine) engine = jn_media_engine_new ("127.0.0.1", 0, &error);
+  g_autoptr(JnClient) client = jn_client_new (engine, "Lonely", NULL);
+  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, 0, NULL);
+  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (lo, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autofree char *url = NULL;
+  Wait wait = { 0 };
+
+  /* a port nobody listens on: bind it, never listen */
+  g_assert_true (g_socket_bind (socket, any, FALSE, NULL));
+  bound = g_socket_get_local_address (socket, NULL);
+  url = g_strdup_printf ("127.0.0.1:%u", g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+
+  jn_client_join_async (client, url, NULL, on_joined, &wait);
+  spin_until (unreachable_done, &wait, 10000);
+  g_assert_false (wait.ok);
+  g_assert_nonnull (wait.error);
+  g_assert_nonnull (strstr (wait.error->message, "Cannot reach the session"));
+  g_error_free (wait.error);
+}
+
+/* --- media plane gatekeeping --------------------------------------------- */
+
+static GSocket *
+udp_socket (guint16 *port)
+{
+  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) addr = g_inet_socket_address_new (lo, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  GSocket *socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
+                                  G_SOCKET_PROTOCOL_UDP, NULL);
+
+  g_assert_true (g_socket_bind (socket, addr, FALSE, NULL));
+  bound = g_socket_get_local_address (socket, NULL);
+  *port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  return socket;
+}
+
+static void
+send_datagram (GSocket *socket, guint16 port, const guint8 *data, gsize size)
+{
+  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) to = g_inet_socket_address_new (lo, port);
+
+  g_assert_cmpint (g_socket_send_to (socket, to, (const char *) data, size, NULL, NULL), ==, size);
+}
+
+typedef struct
+{
+  JnMediaEngine *engine;
+  guint64        non_member;
+  guint64        malformed;
+} Counts;
+
+static gboolean
+counts_reached (gpointer data)
+{
+  Counts *c = data;
+  JnEngineStats stats;
+
+  jn_media_engine_get_stats (c->engine, &stats);
+  return stats.dropped_non_member >= c->non_member && stats.dropped_malformed >= c->malformed;
+}
+
+static void
+test_gatekeeping (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JnMediaEngine) engine = jn_media_engine_new ("127.0.0.1", 0, &error);
+  g_autoptr(GSocket) stranger = NULL, member = NULL;
+  guint16 stranger_port, member_port, engine_port;
+  JnPacketHeader h = { JN_PACKET_SYNC_PING, 0, 5, 0, 0, 1, 1 };
+  guint8 buf[128];
+  gsize size;
+  JnEngineStats stats;
+  Counts counts;
+  JnPeerStats peer;
+
+  jn_media_engine_set_local_id (engine, 1);
+  g_assert_true (jn_media_engine_start (engine, &error));
+  engine_port = jn_media_engine_get_port (engine);
+  stranger = udp_socket (&stranger_port);
+  member = udp_socket (&member_port);
+  g_assert_true (jn_media_engine_add_peer (engine, 5, "member", "127.0.0.1", member_port, &error));
+
+  /* three well-formed pings from an address that is not in the session,
+   * and one from a member's address that claims another sender id */
+  size = jn_packet_encode_ping (buf, sizeof buf, &h);
+  for (guint i = 0; i < 3; i++)
+    send_datagram (stranger, engine_port, buf, size);
+  h.sender_id = 6;
+  size = jn_packet_encode_ping (buf, sizeof buf, &h);
+  send_datagram (member, engine_port, buf, size);
+
+  /* malformed datagrams from the member: bad magic, truncated, lying length */
+  send_datagram (member, engine_port, (const guint8 *) "JUNKJUNKJUNKJUNKJUNKJUNKJUNKJUNK", 32);
+  send_datagram (member, engine_port, buf, 10);
+  h.sender_id = 5;
+  size = jn_packet_encode_ping (buf, sizeof buf, &h);
+  buf[15] = 9;
+  send_datagram (member, engine_port, buf, size);
+  /* a pong that answers no ping we sent */
+  {
+    JnPacketHeader ph = { JN_PACKET_SYNC_PONG, 0, 5, 0, 0, 77, 1 };
+    JnSyncPong pong = { 77, 1234, 5678 };
+
+    size = jn_packet_encode_pong (buf, sizeof buf, &ph, &pong);
+    send_datagram (member, engine_port, buf, size);
+  }
+
+  counts = (Counts) { engine, 4, 4 };
+  spin_until (counts_reached, &counts, 3000);
+  g_usleep (50000);
+  jn_media_engine_get_stats (engine, &stats);
+  g_assert_cmpuint (stats.dropped_non_member, ==, 4);
+  g_assert_cmpuint (stats.dropped_malformed, ==, 4);
+  g_assert_cmpuint (stats.malformed[JN_PROTOCOL_ERROR_BAD_MAGIC], ==, 1);
+  g_assert_cmpuint (stats.malformed[JN_PROTOCOL_ERROR_TRUNCATED], ==, 1);
+  g_assert_cmpuint (stats.malformed[JN_PROTOCOL_ERROR_BAD_LENGTH], ==, 1);
+  g_assert_cmpuint (stats.malformed[JN_PROTOCOL_ERROR_BAD_MESSAGE], ==, 1);
+  /* the forged pong moved nothing */
+  g_assert_true (jn_media_engine_get_peer (engine, 5, &peer));
+  g_assert_false (peer.synced);
+  g_assert_cmpuint (peer.rtt_ms.count, ==, 0);
+
+  jn_media_engine_stop (engine);
+}
+
+int
+main (int argc, char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add ("/session/join-and-leave", Fixture, NULL, fixture_setup, test_join_and_leave,
+              fixture_teardown);
+  g_test_add ("/session/wrong-passphrase", Fixture, "open sesame", fixture_setup,
+              test_wrong_passphrase, fixture_teardown);
+  g_test_add ("/session/refusals", Fixture, NULL, fixture_setup, test_refusals, fixture_teardown);
+  g_test_add_func ("/session/bad-urls", test_bad_urls);
+  g_test_add_func ("/session/unreachable", test_unreachable);
+  g_test_add_func ("/media/gatekeeping", test_gatekeeping);
+
+  return g_test_run ();
+}

@@ -1,0 +1,277 @@
+/* test-stats.c: histogram, series, sequence window, jitter buffer
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "jn-jitter-buffer.h"
+#include "jn-seq.h"
+#include "jn-stats.h"
+
+static void
+assert_close (double value, double expected, double relative)
+{
+  if (fabs (value - expected) > relative * fabs (expected))
+    g_error ("%g is not within %.1f %% of %g", value, relative * 100, expected);
+}
+
+static void
+test_histogram (void)
+{
+  JnHistogram *hist = g_new0 (JnHistogram, 1);
+  JnSummary summary;
+
+  g_assert_cmpfloat (jn_histogram_percentile (hist, 0.5), ==, 0.0);
+
+  /* 1, 2, ..., 1000: p50 = 500, p95 = 950, p99 = 990 (nearest rank) */
+  for (int i = 1000; i >= 1; i--)
+    jn_histogram_add (hist, i);
+  jn_histogram_summarize (hist, 7.0, &summary);
+  g_assert_cmpuint (summary.count, ==, 1000);
+  g_assert_cmpfloat (summary.last, ==, 7.0);
+  g_assert_cmpfloat (summary.mean, ==, 500.5);
+  g_assert_cmpfloat (summary.max, ==, 1000.0);
+  g_assert_cmpfloat (hist->min, ==, 1.0);
+  assert_close (summary.p50, 500, 0.012);
+  assert_close (summary.p95, 950, 0.012);
+  assert_close (summary.p99, 990, 0.012);
+  g_assert_cmpfloat (jn_histogram_percentile (hist, 0.0), ==, 1.0);
+  g_assert_cmpfloat (jn_histogram_percentile (hist, 1.0), ==, 1000.0);
+
+  /* sub-millisecond values, zeros, negatives (clamped) and non-finite (ignored) */
+  jn_histogram_reset (hist);
+  for (int i = 0; i < 99; i++)
+    jn_histogram_add (hist, 0.040);
+  jn_histogram_add (hist, 2.5);
+  jn_histogram_add (hist, NAN);
+  jn_histogram_add (hist, INFINITY);
+  jn_histogram_add (hist, -3);
+  g_assert_cmpuint (hist->count, ==, 101);
+  g_assert_cmpfloat (hist->min, ==, 0.0);
+  assert_close (jn_histogram_percentile (hist, 0.5), 0.040, 0.012);
+  assert_close (jn_histogram_percentile (hist, 0.98), 0.040, 0.012);
+  g_assert_cmpfloat (jn_histogram_percentile (hist, 0.999), ==, 2.5);
+
+  /* a single value is reported exactly */
+  jn_histogram_reset (hist);
+  jn_histogram_add (hist, 12.34);
+  g_assert_cmpfloat (jn_histogram_percentile (hist, 0.5), ==, 12.34);
+  g_free (hist);
+}
+
+static void
+test_series (void)
+{
+  g_autoptr(JnSeries) series = jn_series_new (4);
+
+  g_assert_cmpuint (jn_series_get_length (series), ==, 0);
+  for (int i = 0; i < 3; i++)
+    jn_series_push (series, i * 100, i * 1.5);
+  g_assert_cmpuint (jn_series_get_length (series), ==, 3);
+  g_assert_cmpint (jn_series_get (series, 0).time_us, ==, 0);
+  g_assert_cmpfloat (jn_series_get (series, 2).value, ==, 3.0);
+
+  /* the oldest are dropped first */
+  for (int i = 3; i < 10; i++)
+    jn_series_push (series, i * 100, i * 1.5);
+  g_assert_cmpuint (jn_series_get_length (series), ==, 4);
+  for (guint i = 0; i < 4; i++)
+    {
+      g_assert_cmpint (jn_series_get (series, i).time_us, ==, (6 + i) * 100);
+      g_assert_cmpfloat (jn_series_get (series, i).value, ==, (6 + i) * 1.5);
+    }
+}
+
+static void
+test_seq_window (void)
+{
+  JnSeqWindow w = { 0 };
+
+  g_assert_cmpint (jn_seq_window_check (&w, 10), ==, JN_SEQ_NEW);
+  g_assert_cmpint (jn_seq_window_check (&w, 11), ==, JN_SEQ_NEW);
+  g_assert_cmpint (jn_seq_window_check (&w, 11), ==, JN_SEQ_DUPLICATE);
+  g_assert_cmpint (jn_seq_window_check (&w, 14), ==, JN_SEQ_NEW);
+  g_assert_cmpint (jn_seq_window_check (&w, 13), ==, JN_SEQ_NEW_REORDERED);
+  g_assert_cmpint (jn_seq_window_check (&w, 13), ==, JN_SEQ_DUPLICATE);
+  g_assert_cmpuint (jn_seq_window_missing (&w), ==, 1);   /* 12 */
+  g_assert_cmpint (jn_seq_window_check (&w, 200), ==, JN_SEQ_NEW);
+  g_assert_cmpint (jn_seq_window_check (&w, 100), ==, JN_SEQ_TOO_OLD);
+  g_assert_cmpuint (jn_seq_window_missing (&w), ==, 186);  /* 12, 15..199 */
+
+  /* an earlier packet than the first one, reordered at the start */
+  memset (&w, 0, sizeof w);
+  jn_seq_window_check (&w, 5);
+  g_assert_cmpint (jn_seq_window_check (&w, 4), ==, JN_SEQ_NEW_REORDERED);
+  g_assert_cmpuint (jn_seq_window_missing (&w), ==, 0);
+
+  /* 32-bit wrap around */
+  memset (&w, 0, sizeof w);
+  g_assert_cmpint (jn_seq_window_check (&w, 0xFFFFFFFE), ==, JN_SEQ_NEW);
+  g_assert_cmpint (jn_seq_window_check (&w, 1), ==, JN_SEQ_NEW);
+  g_assert_cmpint (jn_seq_window_check (&w, 0xFFFFFFFF), ==, JN_SEQ_NEW_REORDERED);
+  g_assert_cmpint (jn_seq_window_check (&w, 1), ==, JN_SEQ_DUPLICATE);
+  g_assert_cmpuint (jn_seq_window_missing (&w), ==, 1);    /* 0 */
+}
+
+/* --- jitter buffer ------------------------------------------------------- */
+
+#define FRAMES 4
+
+typedef struct
+{
+  guint calls;
+  guint last_run;
+} ConcealLog;
+
+static void
+conceal_log (gpointer user_data, guint32 seq, guint run, float *out, guint frames, guint channels)
+{
+  ConcealLog *log = user_data;
+
+  log->calls++;
+  log->last_run = run;
+  for (guint i = 0; i < frames * channels; i++)
+    out[i] = -1.f;   /* recognisable */
+}
+
+static void
+push (JnJitterBuffer *jb, guint32 seq, JnJitterPushResult expected)
+{
+  float packet[FRAMES];
+
+  for (guint i = 0; i < FRAMES; i++)
+    packet[i] = (float) seq;
+  g_assert_cmpint (jn_jitter_buffer_push (jb, seq, packet), ==, expected);
+}
+
+static void
+pop (JnJitterBuffer *jb, JnJitterPopResult expected, guint32 expected_seq)
+{
+  float out[FRAMES];
+  guint32 seq = G_MAXUINT32;
+
+  g_assert_cmpint (jn_jitter_buffer_pop (jb, out, &seq), ==, expected);
+  if (expected == JN_JITTER_POP_PLAYED)
+    {
+      g_assert_cmpuint (seq, ==, expected_seq);
+      for (guint i = 0; i < FRAMES; i++)
+        g_assert_cmpfloat (out[i], ==, (float) expected_seq);
+    }
+  else if (expected == JN_JITTER_POP_CONCEALED)
+    {
+      g_assert_cmpuint (seq, ==, expected_seq);
+      g_assert_cmpfloat (out[0], ==, -1.f);
+    }
+}
+
+static void
+test_jitter_buffer_script (void)
+{
+  g_autoptr(JnJitterBuffer) jb = jn_jitter_buffer_new (3, FRAMES, 1);
+  ConcealLog log = { 0 };
+
+  jn_jitter_buffer_set_conceal_func (jb, conceal_log, &log);
+
+  /* priming: nothing plays until 3 packets are queued; 101 arrives before 100 */
+  pop (jb, JN_JITTER_POP_IDLE, 0);
+  push (jb, 101, JN_JITTER_PUSH_QUEUED);
+  pop (jb, JN_JITTER_POP_IDLE, 0);
+  push (jb, 100, JN_JITTER_PUSH_QUEUED);
+  push (jb, 100, JN_JITTER_PUSH_DUPLICATE);
+  pop (jb, JN_JITTER_POP_IDLE, 0);
+  push (jb, 102, JN_JITTER_PUSH_QUEUED);
+  g_assert_cmpuint (jn_jitter_buffer_get_level (jb), ==, 3);
+
+  /* plays from the lowest queued */
+  pop (jb, JN_JITTER_POP_PLAYED, 100);
+  push (jb, 103, JN_JITTER_PUSH_QUEUED);
+  pop (jb, JN_JITTER_POP_PLAYED, 101);
+  /* 104 is lost, 105 comes */
+  push (jb, 105, JN_JITTER_PUSH_QUEUED);
+  pop (jb, JN_JITTER_POP_PLAYED, 102);
+  pop (jb, JN_JITTER_POP_PLAYED, 103);
+  pop (jb, JN_JITTER_POP_CONCEALED, 104);
+  g_assert_cmpuint (log.calls, ==, 1);
+  g_assert_cmpuint (log.last_run, ==, 1);
+  /* 104 shows up after its turn: late */
+  push (jb, 104, JN_JITTER_PUSH_LATE);
+  pop (jb, JN_JITTER_POP_PLAYED, 105);
+
+  /* a burst of three losses: runs 1, 2, 3 */
+  push (jb, 109, JN_JITTER_PUSH_QUEUED);
+  pop (jb, JN_JITTER_POP_CONCEALED, 106);
+  pop (jb, JN_JITTER_POP_CONCEALED, 107);
+  g_assert_cmpuint (log.last_run, ==, 2);
+  pop (jb, JN_JITTER_POP_CONCEALED, 108);
+  g_assert_cmpuint (log.last_run, ==, 3);
+  pop (jb, JN_JITTER_POP_PLAYED, 109);
+  g_assert_cmpuint (log.calls, ==, 4);
+
+  /* too far ahead of playout */
+  push (jb, 110 + JN_JITTER_BUFFER_SLOTS, JN_JITTER_PUSH_OVERFLOW);
+
+  /* the sender stops without bye: after a long run the buffer goes idle */
+  for (guint i = 0; i < 64; i++)
+    pop (jb, JN_JITTER_POP_CONCEALED, 110 + i);
+  pop (jb, JN_JITTER_POP_IDLE, 0);
+  g_assert_false (jn_jitter_buffer_is_playing (jb));
+
+  /* and primes again when the stream comes back */
+  push (jb, 500, JN_JITTER_PUSH_QUEUED);
+  push (jb, 501, JN_JITTER_PUSH_QUEUED);
+  push (jb, 502, JN_JITTER_PUSH_QUEUED);
+  pop (jb, JN_JITTER_POP_PLAYED, 500);
+}
+
+static void
+test_jitter_buffer_finish (void)
+{
+  g_autoptr(JnJitterBuffer) jb = jn_jitter_buffer_new (4, FRAMES, 1);
+  ConcealLog log = { 0 };
+
+  jn_jitter_buffer_set_conceal_func (jb, conceal_log, &log);
+
+  /* fewer packets than the depth, then bye: they still play */
+  push (jb, 7, JN_JITTER_PUSH_QUEUED);
+  push (jb, 9, JN_JITTER_PUSH_QUEUED);
+  pop (jb, JN_JITTER_POP_IDLE, 0);
+  jn_jitter_buffer_finish (jb);
+  pop (jb, JN_JITTER_POP_PLAYED, 7);
+  pop (jb, JN_JITTER_POP_CONCEALED, 8);
+  pop (jb, JN_JITTER_POP_PLAYED, 9);
+  pop (jb, JN_JITTER_POP_IDLE, 0);
+  pop (jb, JN_JITTER_POP_IDLE, 0);
+}
+
+static void
+test_jitter_buffer_wrap (void)
+{
+  g_autoptr(JnJitterBuffer) jb = jn_jitter_buffer_new (2, FRAMES, 1);
+
+  push (jb, 0xFFFFFFFE, JN_JITTER_PUSH_QUEUED);
+  push (jb, 0xFFFFFFFF, JN_JITTER_PUSH_QUEUED);
+  pop (jb, JN_JITTER_POP_PLAYED, 0xFFFFFFFE);
+  push (jb, 0, JN_JITTER_PUSH_QUEUED);
+  push (jb, 1, JN_JITTER_PUSH_QUEUED);
+  pop (jb, JN_JITTER_POP_PLAYED, 0xFFFFFFFF);
+  pop (jb, JN_JITTER_POP_PLAYED, 0);
+  pop (jb, JN_JITTER_POP_PLAYED, 1);
+}
+
+int
+main (int argc, char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/stats/histogram", test_histogram);
+  g_test_add_func ("/stats/series", test_series);
+  g_test_add_func ("/stats/seq-window", test_seq_window);
+  g_test_add_func ("/jitter-buffer/script", test_jitter_buffer_script);
+  g_test_add_func ("/jitter-buffer/finish", test_jitter_buffer_finish);
+  g_test_add_func ("/jitter-buffer/wrap", test_jitter_buffer_wrap);
+
+  return g_test_run ();
+}
