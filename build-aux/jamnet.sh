@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Sets up a fresh Debian 12 machine for JamNet, builds it, and then either
+# runs it or runs the whole test suite.
+#
+#   build-aux/jamnet.sh run [ARGS]   install, build, start (default: jamnet-cli demo)
+#   build-aux/jamnet.sh test         install, build, run every test, then again
+#                                    under AddressSanitizer + UBSan
+#   build-aux/jamnet.sh build        install and build only
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+install_deps() {
+  mapfile -t pkgs < <(grep -v '^#' build-aux/debian-packages.txt | grep -v '^$')
+  missing=()
+  for p in "${pkgs[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "==> installing ${missing[*]}"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+}
+
+configure() {
+  local dir=$1; shift
+  if [ -f "$dir/build.ninja" ]; then
+    meson setup --reconfigure "$dir" "$@" >/dev/null
+  else
+    meson setup "$dir" "$@" >/dev/null
+  fi
+}
+
+build() {
+  install_deps
+  echo "==> building in _build"
+  configure _build
+  ninja -C _build
+}
+
+passed=0
+failed=0
+run_suite() {
+  local dir=$1 log
+  log=$(mktemp)
+  set +e
+  meson test -C "$dir" --print-errorlogs --num-processes 2 2>&1 | tee "$log"
+  local rc=${PIPESTATUS[0]}
+  set -e
+  passed=$((passed + $(sed -n 's/^Ok: *\([0-9]*\).*/\1/p' "$log" | tail -1)))
+  failed=$((failed + $(sed -n 's/^Fail: *\([0-9]*\).*/\1/p' "$log" | tail -1)))
+  failed=$((failed + $(sed -n 's/^Timeout: *\([0-9]*\).*/\1/p' "$log" | tail -1)))
+  rm -f "$log"
+  return "$rc"
+}
+
+cmd=${1:-run}
+[ $# -gt 0 ] && shift
+case "$cmd" in
+  build)
+    build
+    ;;
+  run)
+    build
+    echo "==> jamnet-cli ${*:-demo}  (Ctrl+C ends it)"
+    if [ $# -eq 0 ]; then set -- demo; fi
+    exec ./_build/src/cli/jamnet-cli "$@"
+    ;;
+  test)
+    build
+    rc=0
+    echo "==> tests"
+    run_suite _build || rc=1
+    echo "==> tests under AddressSanitizer + UndefinedBehaviorSanitizer"
+    configure _build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbench=false
+    ninja -C _build-asan
+    export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+    export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+    run_suite _build-asan || rc=1
+    echo "tests: $passed passed, $failed failed"
+    exit "$rc"
+    ;;
+  *)
+    echo "usage: $0 run [ARGS] | test | build" >&2
+    exit 2
+    ;;
+esac
