@@ -177,7 +177,7 @@ test_two_processes (void)
   g_assert_no_error (error);
   url = read_url (host);
 
-  join = spawn (G_SUBPROCESS_FLAGS_NONE, &error,
+  join = spawn (G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error,
                 "join", url, "--bind", "127.0.0.1", "--name", "Joiner", "-q",
                 "--duration", "2.5", "--jitter-depth", "16",
                 "--record", join_wav, "--record-midi", join_midi, "--stats-json", join_json,
@@ -240,7 +240,7 @@ test_wrong_passphrase (void)
   g_assert_no_error (error);
   url = read_url (host);
 
-  join = spawn (G_SUBPROCESS_FLAGS_STDERR_PIPE, &error,
+  join = spawn (G_SUBPROCESS_FLAGS_STDERR_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error,
                 "join", url, "--bind", "127.0.0.1", "-q", "--passphrase", "red sun", NULL);
   g_assert_no_error (error);
   g_assert_true (g_subprocess_communicate_utf8 (join, NULL, NULL, NULL, &err, &error));
