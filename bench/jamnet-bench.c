@@ -3,6 +3,9 @@
  *   jamnet-bench codec      ns per operation of every codec
  *   jamnet-bench loopback   one-way latency between two jamnet-cli
  *                           processes on 127.0.0.1
+ *   jamnet-bench plc        conceal a loss trace in a WAV file, measure it
+ *   jamnet-bench plc-trace  write a bursty loss trace
+ *   jamnet-bench plc-suite  every method x loss rate over a corpus
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -18,6 +21,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "jamnet-bench.h"
 #include "jn-midi.h"
 #include "jn-packet.h"
 
@@ -299,6 +303,19 @@ fail:
 }
 
 int
+jn_bench_fail (const char *message)
+{
+  g_printerr ("jamnet-bench: %s\n", message);
+  return 1;
+}
+
+int
+jn_bench_compare_strings (const char **a, const char **b)
+{
+  return strcmp (*a, *b);
+}
+
+int
 main (int argc, char *argv[])
 {
   setlocale (LC_ALL, "");
@@ -307,7 +324,13 @@ main (int argc, char *argv[])
     return bench_codec ();
   if (argc == 2 && g_str_equal (argv[1], "loopback"))
     return bench_loopback (argv[0]);
+  if (argc >= 2 && g_str_equal (argv[1], "plc"))
+    return jn_bench_plc (argc - 1, argv + 1);
+  if (argc >= 2 && g_str_equal (argv[1], "plc-trace"))
+    return jn_bench_plc_trace (argc - 1, argv + 1);
+  if (argc >= 2 && g_str_equal (argv[1], "plc-suite"))
+    return jn_bench_plc_suite (argc - 1, argv + 1);
 
-  g_printerr ("usage: jamnet-bench codec | loopback\n");
+  g_printerr ("usage: jamnet-bench codec | loopback | plc | plc-trace | plc-suite  (--help after each)\n");
   return 2;
 }

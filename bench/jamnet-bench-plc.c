@@ -1,0 +1,358 @@
+/* jamnet-bench-plc.c: jamnet-bench plc, plc-trace and plc-suite
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "jamnet-bench"
+
+#include "config.h"
+
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "jamnet-bench.h"
+#include "jn-plc-eval.h"
+#include "jn-wav.h"
+
+static JsonNode *
+result_to_json (const JnPlcResult *r, const char *method, guint packet, guint channels)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+
+#define NUM(name, value) G_STMT_START { json_builder_set_member_name (b, name); \
+                                        json_builder_add_double_value (b, value); } G_STMT_END
+#define INT(name, value) G_STMT_START { json_builder_set_member_name (b, name); \
+                                        json_builder_add_int_value (b, value); } G_STMT_END
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "method");
+  json_builder_add_string_value (b, method);
+  INT ("packet_frames", packet);
+  INT ("lost_packets", (gint64) r->lost_packets);
+  INT ("lost_samples", (gint64) r->lost_samples);
+  json_builder_set_member_name (b, "lost_snr_db");
+  json_builder_begin_object (b);
+  NUM ("all", jn_plc_snr_db (r, 0));
+  NUM ("burst_1st", jn_plc_snr_db (r, 1));
+  NUM ("burst_2nd", jn_plc_snr_db (r, 2));
+  NUM ("burst_3rd_on", jn_plc_snr_db (r, 3));
+  json_builder_end_object (b);
+  NUM ("file_snr_db", jn_plc_file_snr_db (r));
+  NUM ("log_spectral_distance_db", jn_plc_lsd_db (r));
+  NUM ("mel_distance_db", jn_plc_mel_db (r));
+  NUM ("peak_ratio", r->signal_peak > 0 ? r->output_peak_lost / r->signal_peak : 0.0);
+  INT ("clipped_samples", (gint64) r->clipped);
+  INT ("recovery_boundaries", (gint64) r->boundaries);
+  INT ("recovery_clicks", (gint64) r->clicks);
+  NUM ("worst_click_ratio", r->worst_click_ratio);
+  json_builder_set_member_name (b, "conceal_time_us");
+  json_builder_begin_object (b);
+  NUM ("mean", jn_plc_time_us (r, -1));
+  NUM ("p99", jn_plc_time_us (r, 0.99));
+  NUM ("max", jn_plc_time_us (r, 1.0));
+  json_builder_end_object (b);
+  NUM ("predicted_samples_per_s", jn_plc_samples_per_s (r, packet, channels));
+  json_builder_end_object (b);
+#undef NUM
+#undef INT
+  return json_builder_get_root (b);
+}
+
+static gboolean
+write_json (JsonNode *root, const char *path, GError **error)
+{
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+
+  json_generator_set_root (generator, root);
+  json_generator_set_pretty (generator, TRUE);
+  return json_generator_to_file (generator, path, error);
+}
+
+static void
+print_result (const JnPlcResult *r, guint packet, guint channels)
+{
+  g_print ("  lost packets        %" G_GUINT64_FORMAT "\n", r->lost_packets);
+  g_print ("  lost-sample SNR     %.2f dB  (burst 1st %.2f, 2nd %.2f, 3rd+ %.2f)\n",
+           jn_plc_snr_db (r, 0), jn_plc_snr_db (r, 1), jn_plc_snr_db (r, 2), jn_plc_snr_db (r, 3));
+  g_print ("  whole-file SNR      %.2f dB\n", jn_plc_file_snr_db (r));
+  g_print ("  log-spectral dist.  %.2f dB, mel %.2f dB\n", jn_plc_lsd_db (r), jn_plc_mel_db (r));
+  g_print ("  peak ratio          %.3f, clipped samples %" G_GUINT64_FORMAT "\n",
+           r->signal_peak > 0 ? r->output_peak_lost / r->signal_peak : 0.0, r->clipped);
+  g_print ("  recovery clicks     %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT
+           " boundaries (worst jump %.2f x the signal's own largest step nearby)\n",
+           r->clicks, r->boundaries, r->worst_click_ratio);
+  g_print ("  time per packet     mean %.1f us, p99 %.1f us, max %.1f us; %.2f M predicted samples/s\n",
+           jn_plc_time_us (r, -1), jn_plc_time_us (r, 0.99), jn_plc_time_us (r, 1.0),
+           jn_plc_samples_per_s (r, packet, channels) / 1e6);
+}
+
+int
+jn_bench_plc (int argc, char **argv)
+{
+  g_autofree char *input = NULL, *trace_path = NULL, *output = NULL, *report = NULL;
+  g_autofree char *method = g_strdup ("pnbtr");
+  int packet = 128;
+  GOptionEntry entries[] = {
+    { "input", 0, 0, G_OPTION_ARG_FILENAME, &input, "Clean WAV file", "FILE" },
+    { "loss-trace", 0, 0, G_OPTION_ARG_FILENAME, &trace_path, "Packets to drop, one index per line", "FILE" },
+    { "method", 0, 0, G_OPTION_ARG_STRING, &method, "zero, repeat, burg[:ORDER:WINDOW], pnbtr[:ORDER:WINDOW]", "NAME" },
+    { "packet", 0, 0, G_OPTION_ARG_INT, &packet, "Frames per packet (default 128)", "N" },
+    { "output", 0, 0, G_OPTION_ARG_FILENAME, &output, "Concealed WAV file", "FILE" },
+    { "report-json", 0, 0, G_OPTION_ARG_FILENAME, &report, "Write the figures as JSON", "FILE" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new ("- conceal the packets of a loss trace");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JnWav) wav = NULL;
+  g_autoptr(GArray) trace = NULL;
+  g_autoptr(JnWavWriter) writer = NULL;
+  g_autofree float *out = NULL;
+  JnPlcResult result;
+  PnbtrConfig config;
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    return jn_bench_fail (error->message);
+  if (input == NULL || trace_path == NULL || output == NULL)
+    return jn_bench_fail ("plc needs --input, --loss-trace and --output");
+  if (packet < 1 || packet > PNBTR_MAX_FRAMES)
+    return jn_bench_fail ("--packet must be 1..1024 frames");
+  if ((wav = jn_wav_load (input, &error)) == NULL ||
+      (trace = jn_plc_trace_load (trace_path, &error)) == NULL)
+    return jn_bench_fail (error->message);
+  if (wav->channels > PNBTR_MAX_CHANNELS)
+    return jn_bench_fail ("at most 8 channels");
+  if (pnbtr_config_parse (&config, method, (int) wav->rate, (int) wav->channels, packet) < 0)
+    return jn_bench_fail ("unknown --method (zero, repeat, burg, burg:ORDER:WINDOW, pnbtr, pnbtr:ORDER:WINDOW)");
+
+  out = g_new0 (float, wav->frames * wav->channels + 1);
+  jn_plc_result_init (&result);
+  if (!jn_plc_run (wav->samples, wav->frames, wav->channels, (guint) packet, trace, &config, out,
+                   &result, &error))
+    return jn_bench_fail (error->message);
+  if (trace->len > 0 && g_array_index (trace, guint32, trace->len - 1) >=
+      (wav->frames + packet - 1) / packet)
+    g_printerr ("note: the trace lists packets beyond the end of the file; they were ignored\n");
+
+  writer = jn_wav_writer_new (output, wav->rate, wav->channels, &error);
+  if (writer == NULL || !jn_wav_writer_write (writer, out, wav->frames, &error) ||
+      !jn_wav_writer_close (writer, &error))
+    return jn_bench_fail (error->message);
+
+  g_print ("plc: %s, %s, %d-frame packets\n", input, method, packet);
+  print_result (&result, (guint) packet, wav->channels);
+  if (report != NULL)
+    {
+      g_autoptr(JsonNode) root = result_to_json (&result, method, (guint) packet, wav->channels);
+
+      if (!write_json (root, report, &error))
+        return jn_bench_fail (error->message);
+    }
+  jn_plc_result_clear (&result);
+  return 0;
+}
+
+int
+jn_bench_plc_trace (int argc, char **argv)
+{
+  int packets = 0, burst_max = 10;
+  double loss = 0.05, burst_mean = 2.0;
+  int seed = 1;
+  g_autofree char *output = NULL;
+  GOptionEntry entries[] = {
+    { "packets", 0, 0, G_OPTION_ARG_INT, &packets, "Length of the trace in packets", "M" },
+    { "loss", 0, 0, G_OPTION_ARG_DOUBLE, &loss, "Long-run loss rate, 0..0.95 (default 0.05)", "P" },
+    { "burst-mean", 0, 0, G_OPTION_ARG_DOUBLE, &burst_mean, "Mean burst length in packets (default 2)", "B" },
+    { "burst-max", 0, 0, G_OPTION_ARG_INT, &burst_max, "Longest burst (default 10)", "N" },
+    { "seed", 0, 0, G_OPTION_ARG_INT, &seed, "Random seed (default 1)", "S" },
+    { "output", 0, 0, G_OPTION_ARG_FILENAME, &output, "Write here instead of standard output", "FILE" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new ("- write a bursty loss trace (Gilbert model)");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) trace = NULL;
+  g_autofree char *comment = NULL;
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    return jn_bench_fail (error->message);
+  if (packets <= 0 || loss < 0 || loss > 0.95 || burst_mean < 1 || burst_max < 1)
+    return jn_bench_fail ("plc-trace needs --packets > 0, --loss 0..0.95, --burst-mean >= 1");
+
+  trace = jn_plc_trace_generate ((guint) packets, loss, burst_mean, (guint) burst_max, (guint32) seed);
+  comment = g_strdup_printf ("plc-trace packets=%d loss=%g burst-mean=%g burst-max=%d seed=%d lost=%u",
+                             packets, loss, burst_mean, burst_max, seed, trace->len);
+  if (output != NULL)
+    {
+      if (!jn_plc_trace_save (trace, output, comment, &error))
+        return jn_bench_fail (error->message);
+    }
+  else
+    {
+      g_print ("# %s\n", comment);
+      for (guint i = 0; i < trace->len; i++)
+        g_print ("%u\n", g_array_index (trace, guint32, i));
+    }
+  return 0;
+}
+
+/* --- suite --------------------------------------------------------------- */
+
+typedef struct
+{
+  const char *label;
+  double      target_snr;     /* at 5 % loss, NAN: none */
+} Reference;
+
+static const Reference references[] = {
+  { "zero", 0.0 },
+  { "repeat", -3.4 },
+  { "burg", 3.1 },
+  { "burg:32:2048", 4.2 },
+  { "burg:128:4096", 5.9 },
+  { "burg:1024:8192", 10.4 },
+};
+
+static double
+reference_snr (const char *method)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (references); i++)
+    if (g_str_equal (references[i].label, method))
+      return references[i].target_snr;
+  return NAN;
+}
+
+int
+jn_bench_plc_suite (int argc, char **argv)
+{
+  g_autofree char *corpus = NULL, *report = NULL;
+  g_autofree char *methods_arg = g_strdup ("zero,repeat,burg,burg:32:2048,burg:128:4096,burg:1024:8192,pnbtr");
+  g_autofree char *loss_arg = g_strdup ("1,2,5,10,20");
+  int packet = 128, burst_max = 10, seed = 1;
+  double burst_mean = 2.4;
+  GOptionEntry entries[] = {
+    { "corpus", 0, 0, G_OPTION_ARG_FILENAME, &corpus, "Folder of WAV files (bench/corpus/make-corpus.py)", "DIR" },
+    { "methods", 0, 0, G_OPTION_ARG_STRING, &methods_arg, "Comma-separated methods", "LIST" },
+    { "loss", 0, 0, G_OPTION_ARG_STRING, &loss_arg, "Comma-separated loss rates in % (default 1,2,5,10,20)", "LIST" },
+    { "packet", 0, 0, G_OPTION_ARG_INT, &packet, "Frames per packet (default 128)", "N" },
+    { "burst-mean", 0, 0, G_OPTION_ARG_DOUBLE, &burst_mean, "Mean burst length (default 2.4)", "B" },
+    { "burst-max", 0, 0, G_OPTION_ARG_INT, &burst_max, "Longest burst (default 10)", "N" },
+    { "seed", 0, 0, G_OPTION_ARG_INT, &seed, "Trace seed (default 1)", "S" },
+    { "report-json", 0, 0, G_OPTION_ARG_FILENAME, &report, "Write every figure as JSON", "FILE" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new ("- every method over a corpus and loss rates");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) wavs = g_ptr_array_new_with_free_func ((GDestroyNotify) jn_wav_free);
+  g_auto(GStrv) methods = NULL, losses = NULL;
+  g_autoptr(GDir) dir = NULL;
+  g_autoptr(JsonBuilder) json = json_builder_new ();
+  const char *name;
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    return jn_bench_fail (error->message);
+  if (corpus == NULL)
+    return jn_bench_fail ("plc-suite needs --corpus DIR (make one with bench/corpus/make-corpus.py DIR)");
+  if ((dir = g_dir_open (corpus, 0, &error)) == NULL)
+    return jn_bench_fail (error->message);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    if (g_str_has_suffix (name, ".wav"))
+      g_ptr_array_add (files, g_strdup (name));
+  g_ptr_array_sort (files, (GCompareFunc) jn_bench_compare_strings);
+  if (files->len == 0)
+    return jn_bench_fail ("no .wav files in the corpus folder");
+  for (guint i = 0; i < files->len; i++)
+    {
+      g_autofree char *path = g_build_filename (corpus, files->pdata[i], NULL);
+      JnWav *wav = jn_wav_load (path, &error);
+
+      if (wav == NULL)
+        return jn_bench_fail (error->message);
+      g_ptr_array_add (wavs, wav);
+    }
+  methods = g_strsplit (methods_arg, ",", -1);
+  losses = g_strsplit (loss_arg, ",", -1);
+
+  g_print ("plc-suite: %u files from %s, %d-frame packets, Gilbert bursts (mean %.1f, max %d), seed %d\n",
+           files->len, corpus, packet, burst_mean, burst_max, seed);
+  g_print ("  lost-sample SNR (dB) by burst position, log-spectral and mel distance (dB), "
+           "whole-file SNR, conceal time per packet\n\n");
+  g_print ("%-16s %5s %7s %7s %7s %7s %6s %6s %7s %6s %8s %8s %7s %s\n", "method", "loss%", "SNR",
+           "1st", "2nd", "3rd+", "LSD", "mel", "file", "peak", "mean us", "p99 us", "Msmp/s",
+           "target SNR @5%");
+
+  json_builder_begin_object (json);
+  json_builder_set_member_name (json, "runs");
+  json_builder_begin_array (json);
+
+  for (guint m = 0; methods[m] != NULL; m++)
+    for (guint l = 0; losses[l] != NULL; l++)
+      {
+        double loss = g_ascii_strtod (losses[l], NULL) / 100.0;
+        JnPlcResult total;
+        g_autoptr(GPtrArray) per_file = g_ptr_array_new ();
+
+        jn_plc_result_init (&total);
+        for (guint f = 0; f < wavs->len; f++)
+          {
+            JnWav *wav = wavs->pdata[f];
+            PnbtrConfig config;
+            g_autoptr(GArray) trace = NULL;
+            g_autofree float *out = NULL;
+            JnPlcResult one;
+
+            if (pnbtr_config_parse (&config, methods[m], (int) wav->rate, (int) wav->channels, packet) < 0)
+              return jn_bench_fail ("unknown method in --methods");
+            /* the same trace for every method: seeded by file and loss rate */
+            trace = jn_plc_trace_generate ((guint) ((wav->frames + packet - 1) / packet), loss, burst_mean,
+                                           (guint) burst_max, (guint32) (seed * 7919 + f * 104729 + l * 31));
+            out = g_new0 (float, wav->frames * wav->channels + 1);
+            jn_plc_result_init (&one);
+            if (!jn_plc_run (wav->samples, wav->frames, wav->channels, (guint) packet, trace, &config,
+                             out, &one, &error))
+              return jn_bench_fail (error->message);
+            if (fabs (loss - 0.05) < 1e-9)
+              g_print ("    %-12s %-16s SNR %6.2f dB, 3rd+ %6.2f, mel %5.2f\n", (char *) files->pdata[f],
+                       methods[m], jn_plc_snr_db (&one, 0), jn_plc_snr_db (&one, 3), jn_plc_mel_db (&one));
+            json_builder_begin_object (json);
+            json_builder_set_member_name (json, "file");
+            json_builder_add_string_value (json, files->pdata[f]);
+            json_builder_set_member_name (json, "loss");
+            json_builder_add_double_value (json, loss);
+            json_builder_set_member_name (json, "result");
+            json_builder_add_value (json, result_to_json (&one, methods[m], (guint) packet, wav->channels));
+            json_builder_end_object (json);
+            jn_plc_result_merge (&total, &one);
+            jn_plc_result_clear (&one);
+          }
+        {
+          double target = reference_snr (methods[m]);
+          g_autofree char *target_text = isnan (target) ? g_strdup (g_str_has_prefix (methods[m], "pnbtr") ? ">= 13.5" : "")
+                                                        : g_strdup_printf ("%.1f (seed figure)", target);
+
+          g_print ("%-16s %5.1f %7.2f %7.2f %7.2f %7.2f %6.2f %6.2f %7.2f %6.3f %8.1f %8.1f %7.2f %s\n",
+                   methods[m], loss * 100, jn_plc_snr_db (&total, 0), jn_plc_snr_db (&total, 1),
+                   jn_plc_snr_db (&total, 2), jn_plc_snr_db (&total, 3), jn_plc_lsd_db (&total),
+                   jn_plc_mel_db (&total), jn_plc_file_snr_db (&total),
+                   total.signal_peak > 0 ? total.output_peak_lost / total.signal_peak : 0.0,
+                   jn_plc_time_us (&total, -1), jn_plc_time_us (&total, 0.99),
+                   jn_plc_samples_per_s (&total, (guint) packet, 1) / 1e6,
+                   fabs (loss - 0.05) < 1e-9 ? target_text : "");
+        }
+        jn_plc_result_clear (&total);
+      }
+
+  json_builder_end_array (json);
+  json_builder_end_object (json);
+  if (report != NULL)
+    {
+      g_autoptr(JsonNode) root = json_builder_get_root (json);
+
+      if (!write_json (root, report, &error))
+        return jn_bench_fail (error->message);
+    }
+  return 0;
+}

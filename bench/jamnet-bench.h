@@ -1,0 +1,14 @@
+/* jamnet-bench.h: the subcommands of jamnet-bench
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <glib.h>
+
+int  jn_bench_fail            (const char *message);
+int  jn_bench_compare_strings (const char **a, const char **b);
+
+int  jn_bench_plc             (int argc, char **argv);
+int  jn_bench_plc_trace       (int argc, char **argv);
+int  jn_bench_plc_suite       (int argc, char **argv);

@@ -1,0 +1,447 @@
+/* jn-plc-eval.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "jn-plc-eval"
+
+#include "config.h"
+
+#include <errno.h>
+#include <gio/gio.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "jn-plc-eval.h"
+#include "pnbtr-dsp.h"
+
+#define SPECTRUM_N 256
+#define MEL_BANDS  40
+#define POWER_FLOOR 1e-10   /* -100 dB full scale */
+
+/* --- traces -------------------------------------------------------------- */
+
+GArray *
+jn_plc_trace_generate (guint    packets,
+                       double   loss,
+                       double   burst_mean,
+                       guint    burst_max,
+                       guint32  seed)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (seed);
+  GArray *trace = g_array_new (FALSE, FALSE, sizeof (guint32));
+  double r, p;
+  gboolean bad = FALSE;
+  guint run = 0;
+
+  loss = CLAMP (loss, 0.0, 0.95);
+  burst_mean = MAX (burst_mean, 1.0);
+  /* leaving the bad state ends a burst: mean length 1 / r; the stationary
+   * loss rate of the two-state chain is p / (p + r) */
+  r = 1.0 / burst_mean;
+  p = loss >= 1.0 ? 1.0 : loss * r / (1.0 - loss);
+
+  for (guint32 i = 0; i < packets && loss > 0; i++)
+    {
+      if (bad)
+        bad = run < burst_max && g_rand_double (rand) >= r;
+      else
+        bad = g_rand_double (rand) < p;
+      run = bad ? run + 1 : 0;
+      if (bad)
+        g_array_append_val (trace, i);
+    }
+  return trace;
+}
+
+static gint
+compare_u32 (gconstpointer a, gconstpointer b)
+{
+  guint32 x = *(const guint32 *) a, y = *(const guint32 *) b;
+
+  return (x > y) - (x < y);
+}
+
+GArray *
+jn_plc_trace_load (const char  *path,
+                   GError     **error)
+{
+  g_autofree char *contents = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_autoptr(GArray) trace = g_array_new (FALSE, FALSE, sizeof (guint32));
+  GArray *unique;
+
+  if (!g_file_get_contents (path, &contents, NULL, error))
+    return NULL;
+  lines = g_strsplit (contents, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      char *line = g_strstrip (lines[i]);
+      guint64 v;
+
+      if (*line == '\0' || *line == '#')
+        continue;
+      if (!g_ascii_string_to_unsigned (line, 10, 0, G_MAXUINT32, &v, NULL))
+        {
+          g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+                       "%s:%u: “%s” is not a packet index (one whole number per line)",
+                       path, i + 1, line);
+          return NULL;
+        }
+      {
+        guint32 index = (guint32) v;
+
+        g_array_append_val (trace, index);
+      }
+    }
+  g_array_sort (trace, compare_u32);
+  unique = g_array_new (FALSE, FALSE, sizeof (guint32));
+  for (guint i = 0; i < trace->len; i++)
+    if (i == 0 || g_array_index (trace, guint32, i) != g_array_index (trace, guint32, i - 1))
+      g_array_append_val (unique, g_array_index (trace, guint32, i));
+  return unique;
+}
+
+gboolean
+jn_plc_trace_save (GArray      *trace,
+                   const char  *path,
+                   const char  *comment,
+                   GError     **error)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  if (comment != NULL)
+    g_string_append_printf (text, "# %s\n", comment);
+  for (guint i = 0; i < trace->len; i++)
+    g_string_append_printf (text, "%u\n", g_array_index (trace, guint32, i));
+  return g_file_set_contents (path, text->str, text->len, error);
+}
+
+/* --- results ------------------------------------------------------------- */
+
+void
+jn_plc_result_init (JnPlcResult *result)
+{
+  memset (result, 0, sizeof *result);
+  result->conceal_ns = g_array_new (FALSE, FALSE, sizeof (double));
+}
+
+void
+jn_plc_result_clear (JnPlcResult *result)
+{
+  g_clear_pointer (&result->conceal_ns, g_array_unref);
+}
+
+void
+jn_plc_result_merge (JnPlcResult       *into,
+                     const JnPlcResult *from)
+{
+  into->lost_packets += from->lost_packets;
+  into->lost_samples += from->lost_samples;
+  for (guint i = 0; i < 4; i++)
+    {
+      into->signal_energy[i] += from->signal_energy[i];
+      into->error_energy[i] += from->error_energy[i];
+      into->samples_by_pos[i] += from->samples_by_pos[i];
+    }
+  into->file_signal_energy += from->file_signal_energy;
+  into->file_error_energy += from->file_error_energy;
+  into->lsd_sum += from->lsd_sum;
+  into->mel_sum += from->mel_sum;
+  into->spectra += from->spectra;
+  into->signal_peak = MAX (into->signal_peak, from->signal_peak);
+  into->output_peak_lost = MAX (into->output_peak_lost, from->output_peak_lost);
+  into->clipped += from->clipped;
+  into->boundaries += from->boundaries;
+  into->clicks += from->clicks;
+  into->worst_click_ratio = MAX (into->worst_click_ratio, from->worst_click_ratio);
+  g_array_append_vals (into->conceal_ns, from->conceal_ns->data, from->conceal_ns->len);
+}
+
+static double
+snr (double signal, double error)
+{
+  if (error <= 0.0)
+    return signal > 0.0 ? 200.0 : 0.0;
+  if (signal <= 0.0)
+    return -200.0;
+  return 10.0 * log10 (signal / error);
+}
+
+double
+jn_plc_snr_db (const JnPlcResult *result, guint position)
+{
+  return snr (result->signal_energy[MIN (position, 3)], result->error_energy[MIN (position, 3)]);
+}
+
+double
+jn_plc_file_snr_db (const JnPlcResult *result)
+{
+  return snr (result->file_signal_energy, result->file_error_energy);
+}
+
+double
+jn_plc_lsd_db (const JnPlcResult *result)
+{
+  return result->spectra ? result->lsd_sum / result->spectra : 0.0;
+}
+
+double
+jn_plc_mel_db (const JnPlcResult *result)
+{
+  return result->spectra ? result->mel_sum / result->spectra : 0.0;
+}
+
+static int
+compare_double (const void *a, const void *b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return (x > y) - (x < y);
+}
+
+double
+jn_plc_time_us (const JnPlcResult *result, double percentile)
+{
+  GArray *t = result->conceal_ns;
+  g_autofree double *sorted = NULL;
+  double sum = 0.0;
+
+  if (t->len == 0)
+    return 0.0;
+  if (percentile < 0)
+    {
+      for (guint i = 0; i < t->len; i++)
+        sum += g_array_index (t, double, i);
+      return sum / t->len / 1000.0;
+    }
+  sorted = g_memdup2 (t->data, sizeof (double) * t->len);
+  qsort (sorted, t->len, sizeof (double), compare_double);
+  return sorted[MIN ((guint) ceil (percentile * t->len), t->len) - (percentile > 0 ? 1 : 0)] / 1000.0;
+}
+
+double
+jn_plc_samples_per_s (const JnPlcResult *result, guint packet, guint channels)
+{
+  double total_ns = 0.0;
+
+  for (guint i = 0; i < result->conceal_ns->len; i++)
+    total_ns += g_array_index (result->conceal_ns, double, i);
+  return total_ns > 0 ? (double) result->conceal_ns->len * packet * channels / (total_ns * 1e-9) : 0.0;
+}
+
+/* --- spectra ------------------------------------------------------------- */
+
+typedef struct
+{
+  double twiddles[SPECTRUM_N];
+  double buf[2 * SPECTRUM_N];
+  double window[SPECTRUM_N];
+  double mel[MEL_BANDS][SPECTRUM_N / 2 + 1];
+} Spectra;
+
+static double
+hz_to_mel (double hz)
+{
+  return 2595.0 * log10 (1.0 + hz / 700.0);
+}
+
+static void
+spectra_init (Spectra *sp, guint rate)
+{
+  double top = hz_to_mel (rate / 2.0);
+
+  pnbtr_fft_twiddles (sp->twiddles, SPECTRUM_N);
+  for (guint i = 0; i < SPECTRUM_N; i++)
+    sp->window[i] = 0.5 - 0.5 * cos (2 * G_PI * (i + 0.5) / SPECTRUM_N);
+  /* triangular mel filters from 0 Hz to Nyquist */
+  memset (sp->mel, 0, sizeof sp->mel);
+  for (guint b = 0; b < MEL_BANDS; b++)
+    {
+      double lo = top * b / (MEL_BANDS + 1), mid = top * (b + 1) / (MEL_BANDS + 1),
+             hi = top * (b + 2) / (MEL_BANDS + 1);
+
+      for (guint k = 0; k <= SPECTRUM_N / 2; k++)
+        {
+          double m = hz_to_mel ((double) k * rate / SPECTRUM_N);
+
+          if (m > lo && m < hi)
+            sp->mel[b][k] = m <= mid ? (m - lo) / (mid - lo) : (hi - m) / (hi - mid);
+        }
+    }
+}
+
+static void
+power_spectrum (Spectra *sp, const float *x, guint n, guint stride, double *power)
+{
+  memset (sp->buf, 0, sizeof sp->buf);
+  /* the packet, centred, windowed over its own length */
+  for (guint i = 0; i < n && i < SPECTRUM_N; i++)
+    sp->buf[2 * i] = x[(gsize) i * stride] * (0.5 - 0.5 * cos (2 * G_PI * (i + 0.5) / n));
+  pnbtr_fft (sp->buf, SPECTRUM_N, sp->twiddles, 0);
+  for (guint k = 0; k <= SPECTRUM_N / 2; k++)
+    power[k] = sp->buf[2 * k] * sp->buf[2 * k] + sp->buf[2 * k + 1] * sp->buf[2 * k + 1];
+}
+
+static void
+spectral_distance (Spectra *sp, const float *ref, const float *out, guint n, guint stride,
+                   double *lsd, double *mel)
+{
+  double pr[SPECTRUM_N / 2 + 1], po[SPECTRUM_N / 2 + 1];
+  double sum = 0.0, msum = 0.0;
+
+  power_spectrum (sp, ref, n, stride, pr);
+  power_spectrum (sp, out, n, stride, po);
+  for (guint k = 0; k <= SPECTRUM_N / 2; k++)
+    {
+      double d = 10.0 * log10 (pr[k] + POWER_FLOOR) - 10.0 * log10 (po[k] + POWER_FLOOR);
+
+      sum += d * d;
+    }
+  for (guint b = 0; b < MEL_BANDS; b++)
+    {
+      double er = 0.0, eo = 0.0, d;
+
+      for (guint k = 0; k <= SPECTRUM_N / 2; k++)
+        {
+          er += sp->mel[b][k] * pr[k];
+          eo += sp->mel[b][k] * po[k];
+        }
+      d = 10.0 * log10 (er + POWER_FLOOR) - 10.0 * log10 (eo + POWER_FLOOR);
+      msum += d * d;
+    }
+  *lsd = sqrt (sum / (SPECTRUM_N / 2 + 1));
+  *mel = sqrt (msum / MEL_BANDS);
+}
+
+/* --- the run ------------------------------------------------------------- */
+
+static double
+now_ns (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+/* The click measure: the jump from the last concealed sample into the first
+ * played one, against the largest sample-to-sample step of the reference
+ * within 16 samples of that point. */
+static double
+click_ratio (const float *ref, const float *out, gsize frames, guint channels, gsize at, guint c)
+{
+  double jump = fabs ((double) out[at * channels + c] - out[(at - 1) * channels + c]);
+  double own = 0.0;
+
+  for (gsize i = at > 16 ? at - 16 : 1; i < MIN (frames, at + 17); i++)
+    own = MAX (own, fabs ((double) ref[i * channels + c] - ref[(i - 1) * channels + c]));
+  return jump / MAX (own, 1.0 / 32768.0);
+}
+
+gboolean
+jn_plc_run (const float       *ref,
+            gsize              frames,
+            guint              channels,
+            guint              packet,
+            GArray            *trace,
+            const PnbtrConfig *config,
+            float             *out,
+            JnPlcResult       *result,
+            GError           **error)
+{
+  PnbtrState *state = pnbtr_new (config);
+  g_autofree Spectra *sp = g_new (Spectra, 1);
+  guint t = 0, run = 0;
+  gsize n_packets = (frames + packet - 1) / packet;
+
+  if (state == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "the concealment method “%s” cannot run with these settings "
+                   "(order %d, window %d, packet %u, %u channels)",
+                   pnbtr_method_name (config->method), config->order, config->window, packet, channels);
+      return FALSE;
+    }
+  spectra_init (sp, config->sample_rate);
+
+  for (gsize i = 0; i < frames * channels; i++)
+    result->signal_peak = MAX (result->signal_peak, fabs (ref[i]));
+
+  for (gsize p = 0; p < n_packets; p++)
+    {
+      gsize start = p * packet;
+      guint n = (guint) MIN ((gsize) packet, frames - start);
+      const float *in = ref + start * channels;
+      float *o = out + start * channels;
+      gboolean lost;
+
+      while (t < trace->len && g_array_index (trace, guint32, t) < p)
+        t++;
+      lost = t < trace->len && g_array_index (trace, guint32, t) == p;
+
+      if (lost)
+        {
+          double t0 = now_ns (), elapsed;
+          guint pos;
+
+          pnbtr_process (state, NULL, o, (int) n);
+          elapsed = now_ns () - t0;
+          g_array_append_val (result->conceal_ns, elapsed);
+          run++;
+          pos = MIN (run, 3);
+          result->lost_packets++;
+          result->lost_samples += (guint64) n * channels;
+          for (gsize i = 0; i < (gsize) n * channels; i++)
+            {
+              double e = (double) o[i] - in[i];
+
+              result->signal_energy[0] += (double) in[i] * in[i];
+              result->error_energy[0] += e * e;
+              result->signal_energy[pos] += (double) in[i] * in[i];
+              result->error_energy[pos] += e * e;
+              result->output_peak_lost = MAX (result->output_peak_lost, fabs (o[i]));
+            }
+          result->samples_by_pos[0] += (guint64) n * channels;
+          result->samples_by_pos[pos] += (guint64) n * channels;
+          for (guint c = 0; c < channels; c++)
+            {
+              double lsd, mel;
+
+              spectral_distance (sp, in + c, o + c, n, channels, &lsd, &mel);
+              result->lsd_sum += lsd;
+              result->mel_sum += mel;
+              result->spectra++;
+            }
+        }
+      else
+        {
+          pnbtr_process (state, in, o, (int) n);
+          if (run > 0 && start > 0)
+            for (guint c = 0; c < channels; c++)
+              {
+                double ratio = click_ratio (ref, out, frames, channels, start, c);
+
+                result->boundaries++;
+                if (ratio > 1.0)
+                  result->clicks++;
+                result->worst_click_ratio = MAX (result->worst_click_ratio, ratio);
+              }
+          run = 0;
+        }
+    }
+
+  for (gsize i = 0; i < frames * channels; i++)
+    {
+      double e = (double) out[i] - ref[i];
+
+      result->file_signal_energy += (double) ref[i] * ref[i];
+      result->file_error_energy += e * e;
+      if (fabs (out[i]) >= 1.0)
+        result->clipped++;
+    }
+
+  pnbtr_free (state);
+  return TRUE;
+}

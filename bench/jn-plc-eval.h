@@ -1,0 +1,81 @@
+/* jn-plc-eval.h: measuring packet-loss concealment on real audio
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "pnbtr.h"
+
+G_BEGIN_DECLS
+
+/* Loss traces: which packets are dropped.  Gilbert model: bursts have a
+ * geometric length with the given mean, capped at burst_max; the long-run
+ * loss rate is `loss`. */
+GArray   *jn_plc_trace_generate (guint        packets,
+                                 double       loss,
+                                 double       burst_mean,
+                                 guint        burst_max,
+                                 guint32      seed);
+/* One packet index per line (0-based); blank lines and lines starting with
+ * # are ignored.  Returns a sorted, de-duplicated array of guint32. */
+GArray   *jn_plc_trace_load     (const char  *path,
+                                 GError     **error);
+gboolean  jn_plc_trace_save     (GArray      *trace,
+                                 const char  *path,
+                                 const char  *comment,
+                                 GError     **error);
+
+typedef struct
+{
+  guint64 lost_packets;
+  guint64 lost_samples;
+  double  signal_energy[4];   /* lost samples: all, 1st, 2nd, 3rd+ packet of a burst */
+  double  error_energy[4];
+  guint64 samples_by_pos[4];
+  double  file_signal_energy;
+  double  file_error_energy;
+  double  lsd_sum;            /* log-spectral distance, dB, summed over lost packets */
+  double  mel_sum;            /* mel log-spectral distance, dB */
+  guint64 spectra;
+  double  signal_peak;        /* of the whole reference */
+  double  output_peak_lost;   /* of the concealment */
+  guint64 clipped;            /* output samples at or beyond full scale */
+  guint64 boundaries;         /* gap ends measured for clicks */
+  guint64 clicks;             /* boundaries whose jump exceeds the signal's own steps */
+  double  worst_click_ratio;
+  GArray *conceal_ns;         /* double, per concealed packet */
+} JnPlcResult;
+
+void      jn_plc_result_init    (JnPlcResult *result);
+void      jn_plc_result_clear   (JnPlcResult *result);
+void      jn_plc_result_merge   (JnPlcResult *into,
+                                 const JnPlcResult *from);
+
+/* Conceals the packets of `trace` in the interleaved float signal `ref`
+ * (frames x channels) with the method in `config`, writes the played signal
+ * to `out` (same size) and adds the figures to `result`. */
+gboolean  jn_plc_run            (const float       *ref,
+                                 gsize              frames,
+                                 guint              channels,
+                                 guint              packet,
+                                 GArray            *trace,
+                                 const PnbtrConfig *config,
+                                 float             *out,
+                                 JnPlcResult       *result,
+                                 GError           **error);
+
+/* Figures derived from a result. */
+double    jn_plc_snr_db         (const JnPlcResult *result,
+                                 guint              position);  /* 0 all, 1, 2, 3 = 3rd+ */
+double    jn_plc_file_snr_db    (const JnPlcResult *result);
+double    jn_plc_lsd_db         (const JnPlcResult *result);
+double    jn_plc_mel_db         (const JnPlcResult *result);
+double    jn_plc_time_us        (const JnPlcResult *result,
+                                 double             percentile);  /* < 0: mean */
+double    jn_plc_samples_per_s  (const JnPlcResult *result,
+                                 guint              packet,
+                                 guint              channels);
+
+G_END_DECLS

@@ -1,0 +1,388 @@
+/* pnbtr.c: the predictor and its baselines
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "pnbtr.h"
+#include "pnbtr-dsp.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct PnbtrState
+{
+  PnbtrConfig cfg;
+  int         hist_len;     /* samples of history kept per channel */
+  float      *hist;         /* planar, channels x hist_len, newest last */
+  int         in_gap;
+  long        gap_samples;  /* samples concealed since the gap began */
+  float       peak[PNBTR_MAX_CHANNELS];
+  double     *a;            /* channels x (order + 1) */
+  float      *lpc_mem;      /* channels x order */
+
+  /* scratch, sized at creation */
+  size_t      fft_n;
+  double     *twiddles;
+  double     *fft;
+  double     *r;
+  double     *lev;
+  double     *burg;
+  float      *windowed;
+  float      *work;
+  float      *ch_in;
+  float      *ch_out;
+  float      *pred;
+  float      *taper;        /* analysis window for the autocorrelation */
+};
+
+static const char *method_names[PNBTR_N_METHODS] = { "zero", "repeat", "burg", "pnbtr" };
+
+const char *
+pnbtr_method_name (PnbtrMethod method)
+{
+  return (unsigned) method < PNBTR_N_METHODS ? method_names[method] : "unknown";
+}
+
+void
+pnbtr_config_init (PnbtrConfig *config, PnbtrMethod method, int sample_rate, int channels,
+                   int max_frames)
+{
+  memset (config, 0, sizeof *config);
+  config->method = method;
+  config->sample_rate = sample_rate;
+  config->channels = channels;
+  config->max_frames = max_frames;
+
+  switch (method)
+    {
+    case PNBTR_METHOD_BURG:
+      config->window = 2 * max_frames;
+      config->order = config->window - 1;
+      config->crossfade = max_frames;
+      break;
+    case PNBTR_METHOD_PNBTR:
+      config->window = 4096;
+      config->order = 512;
+      config->crossfade = 64;
+      config->fade_start_ms = 20.f;
+      config->fade_ms = 20.f;
+      break;
+    default:
+      break;
+    }
+}
+
+int
+pnbtr_config_parse (PnbtrConfig *config, const char *name, int sample_rate, int channels,
+                    int max_frames)
+{
+  char base[16] = { 0 };
+  int order = 0, window = 0, n = 0;
+  size_t len;
+
+  if (name == NULL)
+    return -1;
+  len = strcspn (name, ":");
+  if (len == 0 || len >= sizeof base)
+    return -1;
+  memcpy (base, name, len);
+  for (int m = 0; m < PNBTR_N_METHODS; m++)
+    if (strcmp (base, method_names[m]) == 0)
+      {
+        pnbtr_config_init (config, (PnbtrMethod) m, sample_rate, channels, max_frames);
+        if (name[len] == '\0')
+          return 0;
+        if ((m != PNBTR_METHOD_BURG && m != PNBTR_METHOD_PNBTR) ||
+            sscanf (name + len, ":%d:%d%n", &order, &window, &n) != 2 || name[len + n] != '\0' ||
+            order < 1 || window <= order)
+          return -1;
+        config->order = order;
+        config->window = window;
+        return 0;
+      }
+  return -1;
+}
+
+const PnbtrConfig *
+pnbtr_get_config (const PnbtrState *state)
+{
+  return &state->cfg;
+}
+
+static int
+uses_lpc (const PnbtrConfig *cfg)
+{
+  return cfg->method == PNBTR_METHOD_BURG || cfg->method == PNBTR_METHOD_PNBTR;
+}
+
+void
+pnbtr_free (PnbtrState *s)
+{
+  if (s == NULL)
+    return;
+  free (s->hist);
+  free (s->a);
+  free (s->lpc_mem);
+  free (s->twiddles);
+  free (s->fft);
+  free (s->r);
+  free (s->lev);
+  free (s->burg);
+  free (s->windowed);
+  free (s->work);
+  free (s->ch_in);
+  free (s->ch_out);
+  free (s->pred);
+  free (s->taper);
+  free (s);
+}
+
+PnbtrState *
+pnbtr_new (const PnbtrConfig *cfg)
+{
+  PnbtrState *s;
+  int lpc;
+
+  if (cfg == NULL || (unsigned) cfg->method >= PNBTR_N_METHODS ||
+      cfg->sample_rate < 8000 || cfg->sample_rate > 192000 ||
+      cfg->channels < 1 || cfg->channels > PNBTR_MAX_CHANNELS ||
+      cfg->max_frames < 1 || cfg->max_frames > PNBTR_MAX_FRAMES ||
+      cfg->crossfade < 0 || cfg->crossfade > PNBTR_MAX_FRAMES)
+    return NULL;
+  lpc = uses_lpc (cfg);
+  if (lpc && (cfg->order < 1 || cfg->order > PNBTR_MAX_ORDER || cfg->window <= cfg->order ||
+              cfg->window > PNBTR_MAX_WINDOW))
+    return NULL;
+
+  s = calloc (1, sizeof *s);
+  if (s == NULL)
+    return NULL;
+  s->cfg = *cfg;
+  s->hist_len = (lpc ? cfg->window : 0) + cfg->max_frames;
+  s->hist = calloc ((size_t) cfg->channels * s->hist_len, sizeof (float));
+  s->ch_in = calloc (cfg->max_frames, sizeof (float));
+  s->ch_out = calloc (cfg->max_frames, sizeof (float));
+  s->pred = calloc (cfg->max_frames, sizeof (float));
+  if (s->hist == NULL || s->ch_in == NULL || s->ch_out == NULL || s->pred == NULL)
+    goto fail;
+
+  if (lpc)
+    {
+      size_t order = cfg->order;
+
+      s->a = calloc ((size_t) cfg->channels * (order + 1), sizeof (double));
+      s->lpc_mem = calloc ((size_t) cfg->channels * order, sizeof (float));
+      s->lev = calloc (order + 1, sizeof (double));
+      s->work = calloc (order + cfg->max_frames, sizeof (float));
+      if (s->a == NULL || s->lpc_mem == NULL || s->lev == NULL || s->work == NULL)
+        goto fail;
+      if (cfg->method == PNBTR_METHOD_BURG)
+        {
+          s->burg = calloc (2 * (size_t) cfg->window + order + 1, sizeof (double));
+          if (s->burg == NULL)
+            goto fail;
+        }
+      else
+        {
+          s->fft_n = 1;
+          while (s->fft_n < 2 * (size_t) cfg->window)
+            s->fft_n <<= 1;
+          s->twiddles = calloc (s->fft_n, sizeof (double));
+          s->fft = calloc (2 * s->fft_n, sizeof (double));
+          s->r = calloc (order + 1, sizeof (double));
+          s->windowed = calloc (cfg->window, sizeof (float));
+          s->taper = calloc (cfg->window, sizeof (float));
+          if (s->twiddles == NULL || s->fft == NULL || s->r == NULL || s->windowed == NULL ||
+              s->taper == NULL)
+            goto fail;
+          pnbtr_fft_twiddles (s->twiddles, s->fft_n);
+          /* Hann window: the autocorrelation method needs tapered edges */
+          for (int i = 0; i < cfg->window; i++)
+            s->taper[i] = (float) (0.5 - 0.5 * cos (2.0 * M_PI * (i + 0.5) / cfg->window));
+        }
+    }
+  pnbtr_reset (s);
+  return s;
+
+fail:
+  pnbtr_free (s);
+  return NULL;
+}
+
+void
+pnbtr_reset (PnbtrState *s)
+{
+  memset (s->hist, 0, sizeof (float) * (size_t) s->cfg.channels * s->hist_len);
+  s->in_gap = 0;
+  s->gap_samples = 0;
+}
+
+static float *
+channel_history (PnbtrState *s, int c)
+{
+  return s->hist + (size_t) c * s->hist_len;
+}
+
+static void
+push_history (PnbtrState *s, int c, const float *x, int n)
+{
+  float *h = channel_history (s, c);
+
+  memmove (h, h + n, sizeof (float) * (size_t) (s->hist_len - n));
+  memcpy (h + s->hist_len - n, x, sizeof (float) * (size_t) n);
+}
+
+/* Fits channel c's model on the newest `window` samples of its history. */
+static void
+fit_channel (PnbtrState *s, int c)
+{
+  const PnbtrConfig *cfg = &s->cfg;
+  size_t order = cfg->order;
+  const float *h = channel_history (s, c);
+  const float *x = h + s->hist_len - cfg->window;
+  double *a = s->a + (size_t) c * (order + 1);
+  float peak = 0.f;
+
+  for (int i = 0; i < cfg->window; i++)
+    peak = fmaxf (peak, fabsf (x[i]));
+  s->peak[c] = peak;
+
+  if (cfg->method == PNBTR_METHOD_BURG)
+    pnbtr_burg (x, cfg->window, order, a, s->burg);
+  else
+    {
+      for (int i = 0; i < cfg->window; i++)
+        s->windowed[i] = x[i] * s->taper[i];
+      pnbtr_autocorrelation (s->windowed, cfg->window, s->r, order, s->fft, s->fft_n, s->twiddles);
+      /* white-noise correction and a 40 Hz Gaussian lag window keep the
+       * normal equations well conditioned */
+      s->r[0] *= 1.0 + 1e-9;
+      for (size_t k = 1; k <= order; k++)
+        {
+          double w = 2.0 * M_PI * 40.0 * (double) k / cfg->sample_rate;
+
+          s->r[k] *= exp (-0.5 * w * w);
+        }
+      pnbtr_levinson (s->r, order, a, s->lev);
+    }
+
+  memcpy (s->lpc_mem + (size_t) c * order, h + s->hist_len - order, sizeof (float) * order);
+}
+
+static float
+fade_gain (const PnbtrState *s, long t)
+{
+  const PnbtrConfig *cfg = &s->cfg;
+  double start = cfg->fade_start_ms * 1e-3 * cfg->sample_rate;
+  double tau = cfg->fade_ms * 1e-3 * cfg->sample_rate;
+
+  if (cfg->method != PNBTR_METHOD_PNBTR || t < start || tau <= 0)
+    return 1.f;
+  return (float) exp (-(t - start) / tau);
+}
+
+/* Concealment of n samples of channel c into out. */
+static void
+predict_channel (PnbtrState *s, int c, float *out, int n)
+{
+  const PnbtrConfig *cfg = &s->cfg;
+
+  switch (cfg->method)
+    {
+    case PNBTR_METHOD_ZERO:
+      memset (out, 0, sizeof (float) * n);
+      break;
+
+    case PNBTR_METHOD_REPEAT:
+      memcpy (out, channel_history (s, c) + s->hist_len - n, sizeof (float) * n);
+      break;
+
+    case PNBTR_METHOD_BURG:
+    case PNBTR_METHOD_PNBTR:
+      pnbtr_lpc_extrapolate (s->a + (size_t) c * (cfg->order + 1), cfg->order,
+                             s->lpc_mem + (size_t) c * cfg->order, out, n, s->work);
+      if (cfg->method == PNBTR_METHOD_PNBTR)
+        {
+          float peak = s->peak[c];
+
+          for (int i = 0; i < n; i++)
+            {
+              /* never louder than the signal itself was */
+              float y = out[i] * fade_gain (s, s->gap_samples + i);
+
+              out[i] = y > peak ? peak : y < -peak ? -peak : y;
+            }
+        }
+      break;
+
+    default:
+      memset (out, 0, sizeof (float) * n);
+      break;
+    }
+}
+
+int
+pnbtr_process (PnbtrState *s, const float *in, float *out, int frames)
+{
+  const PnbtrConfig *cfg = &s->cfg;
+  int channels = cfg->channels;
+
+  if (frames < 1 || frames > cfg->max_frames)
+    {
+      /* a caller bug: say nothing, play nothing */
+      if (out != NULL && frames > 0)
+        memset (out, 0, sizeof (float) * (size_t) frames * channels);
+      return 0;
+    }
+
+  if (in != NULL)
+    {
+      int fade = s->in_gap && uses_lpc (cfg) ? (cfg->crossfade < frames ? cfg->crossfade : frames) : 0;
+
+      for (int c = 0; c < channels; c++)
+        {
+          for (int i = 0; i < frames; i++)
+            {
+              float v = in[(size_t) i * channels + c];
+
+              s->ch_in[i] = isfinite (v) ? v : 0.f;
+            }
+          if (fade > 0)
+            {
+              /* continue the prediction and fade into the real signal:
+               * raised cosine for pnbtr, linear (as JackTrip) for burg */
+              predict_channel (s, c, s->pred, fade);
+              for (int i = 0; i < fade; i++)
+                {
+                  double t = (i + 1.0) / (fade + 1.0);
+                  float w = cfg->method == PNBTR_METHOD_PNBTR
+                            ? (float) (0.5 - 0.5 * cos (M_PI * t)) : (float) t;
+
+                  s->ch_out[i] = w * s->ch_in[i] + (1.f - w) * s->pred[i];
+                }
+            }
+          for (int i = 0; i < frames; i++)
+            out[(size_t) i * channels + c] = i < fade ? s->ch_out[i] : s->ch_in[i];
+          push_history (s, c, s->ch_in, frames);
+        }
+      s->in_gap = 0;
+      s->gap_samples = 0;
+      return 0;
+    }
+
+  if (!s->in_gap && uses_lpc (cfg))
+    for (int c = 0; c < channels; c++)
+      fit_channel (s, c);
+  s->in_gap = 1;
+
+  for (int c = 0; c < channels; c++)
+    {
+      predict_channel (s, c, s->ch_out, frames);
+      for (int i = 0; i < frames; i++)
+        out[(size_t) i * channels + c] = s->ch_out[i];
+      push_history (s, c, s->ch_out, frames);
+    }
+  s->gap_samples += frames;
+  return 1;
+}

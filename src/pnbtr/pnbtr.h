@@ -1,0 +1,75 @@
+/* pnbtr.h: PNBTR, predictive packet-loss concealment (libpnbtr)
+ *
+ * One PnbtrState per received stream.  Call pnbtr_process() once per packet
+ * period in playout order, with the packet's samples or NULL when it is
+ * missing; it writes what to play: the packet itself, a prediction of the
+ * missing one, or, on the first packet after a gap, the packet faded in from
+ * the prediction.  Pure C11 + libm; nothing allocates after pnbtr_new().
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#ifndef PNBTR_H
+#define PNBTR_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum
+{
+  PNBTR_METHOD_ZERO,    /* silence */
+  PNBTR_METHOD_REPEAT,  /* the last packet again */
+  PNBTR_METHOD_BURG,    /* Burg LPC extrapolation, linear crossfade (JackTrip's PLC) */
+  PNBTR_METHOD_PNBTR,   /* the full predictor */
+  PNBTR_N_METHODS
+} PnbtrMethod;
+
+#define PNBTR_MAX_CHANNELS 8
+#define PNBTR_MAX_FRAMES   1024
+#define PNBTR_MAX_ORDER    2048
+#define PNBTR_MAX_WINDOW   16384
+
+typedef struct
+{
+  PnbtrMethod method;
+  int         sample_rate;   /* 8000..192000 */
+  int         channels;      /* 1..PNBTR_MAX_CHANNELS */
+  int         max_frames;    /* largest packet, 1..PNBTR_MAX_FRAMES */
+  int         order;         /* LPC order (burg, pnbtr) */
+  int         window;        /* samples of history the model is fitted on */
+  int         crossfade;     /* samples faded from prediction to audio after a gap */
+  float       fade_start_ms; /* pnbtr: prediction holds its level this long ... */
+  float       fade_ms;       /* ... then decays by 1/e every fade_ms */
+} PnbtrConfig;
+
+typedef struct PnbtrState PnbtrState;
+
+/* Fills config with the method's defaults.  `burg` defaults to JackTrip's
+ * PLC: fitted on the last 2 packets with order = window - 1, crossfade over
+ * one packet. */
+void         pnbtr_config_init   (PnbtrConfig *config, PnbtrMethod method, int sample_rate,
+                                  int channels, int max_frames);
+/* "zero", "repeat", "burg", "burg:ORDER:WINDOW", "pnbtr", "pnbtr:ORDER:WINDOW";
+ * returns 0 on success, -1 for an unknown or malformed name. */
+int          pnbtr_config_parse  (PnbtrConfig *config, const char *name, int sample_rate,
+                                  int channels, int max_frames);
+const char  *pnbtr_method_name   (PnbtrMethod method);
+
+/* NULL when the configuration is out of range or memory runs out. */
+PnbtrState  *pnbtr_new           (const PnbtrConfig *config);
+void         pnbtr_free          (PnbtrState *state);
+void         pnbtr_reset         (PnbtrState *state);
+const PnbtrConfig *pnbtr_get_config (const PnbtrState *state);
+
+/* One packet period of `frames` interleaved frames (frames <= max_frames).
+ * in: the received packet, or NULL when it is missing.  Returns 1 when out
+ * was concealed, 0 otherwise.  Non-finite input samples are taken as 0. */
+int          pnbtr_process       (PnbtrState *state, const float *in, float *out, int frames);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
