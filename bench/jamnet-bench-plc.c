@@ -92,11 +92,13 @@ jn_bench_plc (int argc, char **argv)
 {
   g_autofree char *input = NULL, *trace_path = NULL, *output = NULL, *report = NULL;
   g_autofree char *method = g_strdup ("pnbtr");
-  int packet = 128;
+  int packet = 128, lookahead = -1;
+  guint method_lookahead = 0;
   GOptionEntry entries[] = {
     { "input", 0, 0, G_OPTION_ARG_FILENAME, &input, "Clean WAV file", "FILE" },
+    { "lookahead", 0, 0, G_OPTION_ARG_INT, &lookahead, "Packets the jitter buffer holds beyond a lost one (default 0; NAME@N says the same)", "N" },
     { "loss-trace", 0, 0, G_OPTION_ARG_FILENAME, &trace_path, "Packets to drop, one index per line", "FILE" },
-    { "method", 0, 0, G_OPTION_ARG_STRING, &method, "zero, repeat, burg[:ORDER:WINDOW], pnbtr[:ORDER:WINDOW]", "NAME" },
+    { "method", 0, 0, G_OPTION_ARG_STRING, &method, "zero, repeat, burg[:ORDER:WINDOW], pnbtr[:ORDER:WINDOW][@LOOKAHEAD]", "NAME" },
     { "packet", 0, 0, G_OPTION_ARG_INT, &packet, "Frames per packet (default 128)", "N" },
     { "output", 0, 0, G_OPTION_ARG_FILENAME, &output, "Concealed WAV file", "FILE" },
     { "report-json", 0, 0, G_OPTION_ARG_FILENAME, &report, "Write the figures as JSON", "FILE" },
@@ -123,13 +125,15 @@ jn_bench_plc (int argc, char **argv)
     return jn_bench_fail (error->message);
   if (wav->channels > PNBTR_MAX_CHANNELS)
     return jn_bench_fail ("at most 8 channels");
-  if (pnbtr_config_parse (&config, method, (int) wav->rate, (int) wav->channels, packet) < 0)
-    return jn_bench_fail ("unknown --method (zero, repeat, burg, burg:ORDER:WINDOW, pnbtr, pnbtr:ORDER:WINDOW)");
+  if (!jn_plc_parse_method (method, wav->rate, wav->channels, (guint) packet, &config, &method_lookahead))
+    return jn_bench_fail ("unknown --method (zero, repeat, burg, burg:ORDER:WINDOW, pnbtr, pnbtr:ORDER:WINDOW, with @LOOKAHEAD)");
+  if (lookahead >= 0)
+    method_lookahead = (guint) lookahead;
 
   out = g_new0 (float, wav->frames * wav->channels + 1);
   jn_plc_result_init (&result);
-  if (!jn_plc_run (wav->samples, wav->frames, wav->channels, (guint) packet, trace, &config, out,
-                   &result, &error))
+  if (!jn_plc_run (wav->samples, wav->frames, wav->channels, (guint) packet, trace, &config,
+                   method_lookahead, out, &result, &error))
     return jn_bench_fail (error->message);
   if (trace->len > 0 && g_array_index (trace, guint32, trace->len - 1) >=
       (wav->frames + packet - 1) / packet)
@@ -227,7 +231,7 @@ int
 jn_bench_plc_suite (int argc, char **argv)
 {
   g_autofree char *corpus = NULL, *report = NULL;
-  g_autofree char *methods_arg = g_strdup ("zero,repeat,burg,burg:32:2048,burg:128:4096,burg:1024:8192,pnbtr");
+  g_autofree char *methods_arg = g_strdup ("zero,repeat,burg,burg:32:2048,burg:128:4096,burg:1024:8192,pnbtr,pnbtr@2");
   g_autofree char *loss_arg = g_strdup ("1,2,5,10,20");
   int packet = 128, burst_max = 10, seed = 1;
   double burst_mean = 2.4;
@@ -300,11 +304,12 @@ jn_bench_plc_suite (int argc, char **argv)
           {
             JnWav *wav = wavs->pdata[f];
             PnbtrConfig config;
+            guint la = 0;
             g_autoptr(GArray) trace = NULL;
             g_autofree float *out = NULL;
             JnPlcResult one;
 
-            if (pnbtr_config_parse (&config, methods[m], (int) wav->rate, (int) wav->channels, packet) < 0)
+            if (!jn_plc_parse_method (methods[m], wav->rate, wav->channels, (guint) packet, &config, &la))
               return jn_bench_fail ("unknown method in --methods");
             /* the same trace for every method: seeded by file and loss rate */
             trace = jn_plc_trace_generate ((guint) ((wav->frames + packet - 1) / packet), loss, burst_mean,
@@ -312,7 +317,7 @@ jn_bench_plc_suite (int argc, char **argv)
             out = g_new0 (float, wav->frames * wav->channels + 1);
             jn_plc_result_init (&one);
             if (!jn_plc_run (wav->samples, wav->frames, wav->channels, (guint) packet, trace, &config,
-                             out, &one, &error))
+                             la, out, &one, &error))
               return jn_bench_fail (error->message);
             if (fabs (loss - 0.05) < 1e-9)
               g_print ("    %-12s %-16s SNR %6.2f dB, 3rd+ %6.2f, mel %5.2f\n", (char *) files->pdata[f],

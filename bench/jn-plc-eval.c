@@ -341,20 +341,44 @@ click_ratio (const float *ref, const float *out, gsize frames, guint channels, g
 }
 
 gboolean
+jn_plc_parse_method (const char  *spec,
+                     guint        rate,
+                     guint        channels,
+                     guint        packet,
+                     PnbtrConfig *config,
+                     guint       *lookahead)
+{
+  g_autofree char *name = g_strdup (spec);
+  char *at = strchr (name, '@');
+  guint64 la = 0;
+
+  if (at != NULL)
+    {
+      *at = '\0';
+      if (!g_ascii_string_to_unsigned (at + 1, 10, 0, 64, &la, NULL))
+        return FALSE;
+    }
+  *lookahead = (guint) la;
+  return pnbtr_config_parse (config, name, (int) rate, (int) channels, (int) packet) == 0;
+}
+
+gboolean
 jn_plc_run (const float       *ref,
             gsize              frames,
             guint              channels,
             guint              packet,
             GArray            *trace,
             const PnbtrConfig *config,
+            guint              lookahead,
             float             *out,
             JnPlcResult       *result,
             GError           **error)
 {
   PnbtrState *state = pnbtr_new (config);
   g_autofree Spectra *sp = g_new (Spectra, 1);
-  guint t = 0, run = 0;
+  guint run = 0;
   gsize n_packets = (frames + packet - 1) / packet;
+  g_autofree gboolean *lost_mask = g_new0 (gboolean, n_packets + 1);
 
   if (state == NULL)
     {
@@ -365,6 +389,9 @@ jn_plc_run (const float       *ref,
       return FALSE;
     }
   spectra_init (sp, config->sample_rate);
+  for (guint i = 0; i < trace->len; i++)
+    if (g_array_index (trace, guint32, i) < n_packets)
+      lost_mask[g_array_index (trace, guint32, i)] = TRUE;
 
   for (gsize i = 0; i < frames * channels; i++)
     result->signal_peak = MAX (result->signal_peak, fabs (ref[i]));
@@ -375,18 +402,32 @@ jn_plc_run (const float       *ref,
       guint n = (guint) MIN ((gsize) packet, frames - start);
       const float *in = ref + start * channels;
       float *o = out + start * channels;
-      gboolean lost;
-
-      while (t < trace->len && g_array_index (trace, guint32, t) < p)
-        t++;
-      lost = t < trace->len && g_array_index (trace, guint32, t) == p;
+      gboolean lost = lost_mask[p];
 
       if (lost)
         {
-          double t0 = now_ns (), elapsed;
+          PnbtrFuture future = { NULL, 0, 0 };
+          double t0, elapsed;
+          gsize q = p + 1;
           guint pos;
 
-          pnbtr_process (state, NULL, o, (int) n);
+          /* what a jitter buffer holding `lookahead` packets beyond this one
+           * would have: the audio right after the gap, if the gap ends there */
+          while (q < n_packets && lost_mask[q])
+            q++;
+          if (lookahead > 0 && q < n_packets && q <= p + lookahead)
+            {
+              gsize last = q;
+
+              while (last + 1 < n_packets && last + 1 <= p + lookahead && !lost_mask[last + 1])
+                last++;
+              future.samples = ref + q * packet * channels;
+              future.frames = (int) (MIN ((last + 1) * packet, frames) - q * packet);
+              future.gap_frames = (int) ((q - p) * packet);
+            }
+
+          t0 = now_ns ();
+          pnbtr_process_ex (state, NULL, o, (int) n, future.samples ? &future : NULL);
           elapsed = now_ns () - t0;
           g_array_append_val (result->conceal_ns, elapsed);
           run++;

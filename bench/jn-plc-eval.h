@@ -56,15 +56,27 @@ void      jn_plc_result_merge   (JnPlcResult *into,
 /* Conceals the packets of `trace` in the interleaved float signal `ref`
  * (frames x channels) with the method in `config`, writes the played signal
  * to `out` (same size) and adds the figures to `result`. */
+/* lookahead: packets after a lost one that the jitter buffer already holds
+ * (a buffer of depth D holds D - 1); 0 means pure extrapolation. */
 gboolean  jn_plc_run            (const float       *ref,
                                  gsize              frames,
                                  guint              channels,
                                  guint              packet,
                                  GArray            *trace,
                                  const PnbtrConfig *config,
+                                 guint              lookahead,
                                  float             *out,
                                  JnPlcResult       *result,
                                  GError           **error);
+
+/* "NAME[@LOOKAHEAD]": a libpnbtr method name, optionally with the number of
+ * packets of lookahead it may use. */
+gboolean  jn_plc_parse_method   (const char  *spec,
+                                 guint        rate,
+                                 guint        channels,
+                                 guint        packet,
+                                 PnbtrConfig *config,
+                                 guint       *lookahead);
 
 /* Figures derived from a result. */
 double    jn_plc_snr_db         (const JnPlcResult *result,

@@ -7,6 +7,14 @@
 #include <math.h>
 #include <string.h>
 
+/* The hot loops get an AVX2+FMA clone where the compiler and CPU have it;
+ * the baseline x86-64 (or any other) code stays the fallback. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__linux__)
+#define PNBTR_CLONES __attribute__ ((target_clones ("arch=haswell", "default")))
+#else
+#define PNBTR_CLONES
+#endif
+
 void
 pnbtr_fft_twiddles (double *twiddles, size_t n)
 {
@@ -61,115 +69,82 @@ pnbtr_fft (double *data, size_t n, const double *twiddles, int inverse)
     }
 }
 
-void
-pnbtr_autocorrelation (const float *x, size_t len, double *r, size_t max_lag,
-                       double *scratch, size_t fft_n, const double *twiddles)
+/* sum x[i] y[i] with eight partial sums, so the compiler can vectorize
+ * without reassociating a single accumulator */
+PNBTR_CLONES static double
+dot (const double *restrict x, const double *restrict y, size_t n)
 {
-  memset (scratch, 0, sizeof (double) * 2 * fft_n);
-  for (size_t i = 0; i < len; i++)
-    scratch[2 * i] = x[i];
-  pnbtr_fft (scratch, fft_n, twiddles, 0);
-  for (size_t k = 0; k < fft_n; k++)
-    {
-      double re = scratch[2 * k], im = scratch[2 * k + 1];
+  double acc[8] = { 0 };
+  double sum = 0.0;
+  size_t i = 0;
 
-      scratch[2 * k] = re * re + im * im;
-      scratch[2 * k + 1] = 0.0;
-    }
-  pnbtr_fft (scratch, fft_n, twiddles, 1);
-  for (size_t lag = 0; lag <= max_lag; lag++)
-    r[lag] = lag < len ? scratch[2 * lag] / (double) fft_n : 0.0;
+  for (; i + 8 <= n; i += 8)
+    for (size_t l = 0; l < 8; l++)
+      acc[l] += x[i + l] * y[i + l];
+  for (; i < n; i++)
+    sum += x[i] * y[i];
+  for (size_t l = 0; l < 8; l++)
+    sum += acc[l];
+  return sum;
 }
 
-double
-pnbtr_levinson (const double *r, size_t order, double *a, double *scratch)
+PNBTR_CLONES static void
+burg_update (double *restrict f, double *restrict b, double k, size_t n)
 {
-  double err = r[0];
-
-  memset (a, 0, sizeof (double) * (order + 1));
-  a[0] = 1.0;
-  if (!(err > 0.0) || !isfinite (err))
-    return -1.0;
-
-  for (size_t m = 1; m <= order; m++)
+  for (size_t i = 0; i < n; i++)
     {
-      double acc = r[m], k;
+      double fi = f[i], bi = b[i];
 
-      for (size_t i = 1; i < m; i++)
-        acc += a[i] * r[m - i];
-      k = -acc / err;
-      if (!isfinite (k) || fabs (k) >= 1.0)
-        break;   /* numerically exhausted: keep the stable lower order */
-
-      memcpy (scratch, a, sizeof (double) * (m + 1));
-      for (size_t i = 1; i < m; i++)
-        a[i] = scratch[i] + k * scratch[m - i];
-      a[m] = k;
-      err *= 1.0 - k * k;
-      if (err <= r[0] * 1e-12)
-        break;
+      f[i] = fi + k * bi;
+      b[i] = bi + k * fi;
     }
-  return err;
 }
 
 double
 pnbtr_burg (const float *x, size_t len, size_t order, double *a, double *scratch)
 {
+  /* double precision throughout: float loses too much over a thousand
+   * stages.  Layout as in the classic formulation: at stage m, f[m + 1..len)
+   * pairs with b[0..len - m - 1), so the loops carry no dependency and
+   * vectorize. */
   double *f = scratch, *b = scratch + len, *prev = scratch + 2 * len;
   double den = 0.0, err = 0.0;
 
   memset (a, 0, sizeof (double) * (order + 1));
   a[0] = 1.0;
-  if (len <= order)
+  if (len <= order || len < 2)
     return -1.0;
 
   for (size_t i = 0; i < len; i++)
     {
-      f[i] = b[i] = x[i];
-      err += (double) x[i] * x[i];
+      f[i] = b[i] = isfinite (x[i]) ? x[i] : 0.f;
+      err += f[i] * f[i];
     }
-  err /= (double) len;
   if (!(err > 0.0))
     return -1.0;
+  den = 2.0 * err - f[0] * f[0] - b[len - 1] * b[len - 1];
+  err /= (double) len;
 
-  /* den = sum over the current range of f^2 + b^2, updated recursively */
-  for (size_t i = 1; i < len; i++)
-    den += f[i] * f[i] + b[i - 1] * b[i - 1];
-
-  for (size_t m = 1; m <= order; m++)
+  for (size_t m = 0; m < order; m++)
     {
-      double num = 0.0, k;
+      size_t n = len - m - 1;
+      double k;
 
-      for (size_t n = m; n < len; n++)
-        num += f[n] * b[n - 1];
       if (!(den > 0.0))
         break;
-      k = -2.0 * num / den;
+      k = -2.0 * dot (f + m + 1, b, n) / den;
       if (!isfinite (k))
         break;
       /* stability guard */
-      if (k > 0.9999)
-        k = 0.9999;
-      else if (k < -0.9999)
-        k = -0.9999;
+      k = k > 0.9999 ? 0.9999 : k < -0.9999 ? -0.9999 : k;
 
-      memcpy (prev, a, sizeof (double) * (m + 1));
-      for (size_t i = 1; i < m; i++)
-        a[i] = prev[i] + k * prev[m - i];
-      a[m] = k;
+      memcpy (prev, a, sizeof (double) * (m + 2));
+      for (size_t i = 1; i <= m + 1; i++)
+        a[i] = prev[i] + k * prev[m + 1 - i];
 
-      for (size_t n = len - 1; n >= m; n--)
-        {
-          double fn = f[n], bn = b[n - 1];
-
-          f[n] = fn + k * bn;
-          b[n] = bn + k * fn;
-          if (n == m)
-            break;
-        }
+      burg_update (f + m + 1, b, k, n);
       err *= 1.0 - k * k;
-      /* shrink the range: drop f[m] and b[len-1] terms */
-      den = (1.0 - k * k) * den - f[m] * f[m] - b[len - 1] * b[len - 1];
+      den = (1.0 - k * k) * den - f[m + 1] * f[m + 1] - b[n - 1] * b[n - 1];
     }
   return err;
 }
@@ -194,4 +169,140 @@ pnbtr_lpc_extrapolate (const double *a, size_t order, float *history, float *out
       out[i] = y;
     }
   memcpy (history, work + n, sizeof (float) * order);
+}
+
+/* Solves M x = b in place (x returned in b) for a symmetric positive
+ * definite n x n matrix M (row-major, overwritten by its Cholesky factor).
+ * Returns 0, or -1 if M is not positive definite. */
+int
+pnbtr_cholesky_solve (double *M, double *b, size_t n)
+{
+  for (size_t j = 0; j < n; j++)
+    {
+      double *rj = M + j * n;
+      double d = rj[j];
+
+      for (size_t k = 0; k < j; k++)
+        d -= rj[k] * rj[k];
+      if (!(d > 0.0))
+        return -1;
+      d = sqrt (d);
+      rj[j] = d;
+      for (size_t i = j + 1; i < n; i++)
+        {
+          double *ri = M + i * n;
+          double s = ri[j];
+
+          for (size_t k = 0; k < j; k++)
+            s -= ri[k] * rj[k];
+          ri[j] = s / d;
+        }
+    }
+  for (size_t i = 0; i < n; i++)         /* L y = b */
+    {
+      const double *ri = M + i * n;
+      double s = b[i];
+
+      for (size_t k = 0; k < i; k++)
+        s -= ri[k] * b[k];
+      b[i] = s / ri[i];
+    }
+  for (size_t i = n; i-- > 0;)           /* L^T x = y */
+    {
+      double s = b[i];
+
+      for (size_t k = i + 1; k < n; k++)
+        s -= M[k * n + i] * b[k];
+      b[i] = s / M[i * n + i];
+    }
+  return 0;
+}
+
+int
+pnbtr_lsar_interpolate (const double *a, size_t p, const float *past, size_t gap,
+                        const float *future, size_t nfuture, float *out, double *scratch)
+{
+  /* Unknown x[0..gap); known x[-p..0) = past, x[gap..gap+nfuture) = future.
+   * Minimise sum_t e(t)^2 over t in [0, gap + nfuture), e(t) = sum_k a_k x(t-k):
+   * e = A u + d, normal equations (A^T A) u = -A^T d. */
+  size_t rows = gap + nfuture;
+  double *M = scratch;                 /* gap x gap */
+  double *rhs = M + gap * gap;         /* gap */
+  double *d = rhs + gap;               /* rows */
+  double *ra = d + rows;               /* p + 1 */
+  double *tail = ra + p + 1;           /* gap */
+
+  /* d(t): the known samples' part of e(t) */
+  for (size_t t = 0; t < rows; t++)
+    {
+      double s = 0.0;
+
+      for (size_t k = t + 1; k <= p; k++)           /* x(t-k) in the past */
+        s += a[k] * past[(ptrdiff_t) p + (ptrdiff_t) t - (ptrdiff_t) k];
+      if (t >= gap)                                  /* x(t-k) in the future */
+        for (size_t k = 0; k <= p && k <= t - gap; k++)
+          s += a[k] * future[t - k - gap];
+      d[t] = s;
+    }
+
+  /* M[i][j] = sum over t in [max(i,j), min(min(i,j) + p, rows - 1)] of
+   * a_{t-i} a_{t-j}: the autocorrelation of a, less the terms the end of
+   * the known future cuts off */
+  for (size_t l = 0; l <= p; l++)
+    {
+      double s = 0.0;
+
+      for (size_t k = l; k <= p; k++)
+        s += a[k] * a[k - l];
+      ra[l] = s;
+    }
+  /* tail(i, l) = sum_{k >= rows - i, k <= p} a_k a_{k-l}, for row i */
+  for (size_t l = 0; l < gap; l++)
+    {
+      double s = 0.0;
+
+      for (size_t k = rows; k <= p; k++)
+        if (k >= l)
+          s += a[k] * a[k - l];
+      tail[l] = s;
+    }
+  for (size_t i = 0; i < gap; i++)
+    {
+      if (i > 0 && rows - i <= p)
+        {
+          size_t k = rows - i;   /* the term that row i adds to the tail */
+
+          for (size_t l = 0; l < gap; l++)
+            if (k >= l)
+              tail[l] += a[k] * a[k - l];
+        }
+      for (size_t j = i; j < gap; j++)
+        {
+          double v = (j - i <= p ? ra[j - i] : 0.0) - (j - i < gap ? tail[j - i] : 0.0);
+
+          M[i * gap + j] = M[j * gap + i] = v;
+        }
+    }
+  /* a whisper of ridge keeps it positive definite in float-derived data */
+  for (size_t i = 0; i < gap; i++)
+    M[i * gap + i] += 1e-9 * ra[0] + 1e-30;
+
+  for (size_t i = 0; i < gap; i++)
+    {
+      double s = 0.0;
+
+      for (size_t t = i; t < rows && t <= i + p; t++)
+        s += a[t - i] * d[t];
+      rhs[i] = -s;
+    }
+
+  if (pnbtr_cholesky_solve (M, rhs, gap) < 0)
+    return -1;
+  for (size_t i = 0; i < gap; i++)
+    {
+      float v = (float) rhs[i];
+
+      out[i] = isfinite (v) ? v : 0.f;
+    }
+  return 0;
 }

@@ -15,17 +15,6 @@
 void   pnbtr_fft_twiddles (double *twiddles, size_t n);
 void   pnbtr_fft          (double *data, size_t n, const double *twiddles, int inverse);
 
-/* r[0..max_lag] = sum_n x[n] x[n + lag] through an FFT of fft_n >= 2 len
- * points.  scratch holds 2 fft_n doubles. */
-void   pnbtr_autocorrelation (const float *x, size_t len, double *r, size_t max_lag,
-                              double *scratch, size_t fft_n, const double *twiddles);
-
-/* Levinson-Durbin: prediction polynomial a[0..order] (a[0] = 1) with
- * x[n] ~ -sum_{k>=1} a[k] x[n-k] from autocorrelation r[0..order].  scratch
- * holds order + 1 doubles.  Returns the final prediction error power, or a
- * negative value if r is degenerate (then a is 1, 0, 0, ...). */
-double pnbtr_levinson     (const double *r, size_t order, double *a, double *scratch);
-
 /* Burg's method on x[0..len): same polynomial convention.  scratch holds
  * 2 len + order + 1 doubles.  Reflection coefficients are clamped below 1 in
  * magnitude, so the filter is always stable. */
@@ -37,4 +26,17 @@ double pnbtr_burg         (const float *x, size_t len, size_t order, double *a, 
 void   pnbtr_lpc_extrapolate (const double *a, size_t order, float *history, float *out,
                               size_t n, float *work);
 
+
+
+/* Cholesky solve of a symmetric positive definite system, in place. */
+int    pnbtr_cholesky_solve  (double *M, double *b, size_t n);
+
+/* Least-squares AR interpolation: fills a gap of `gap` samples between the
+ * last p samples before it (past, oldest first) and nfuture known samples
+ * after it, so that the model a (order p) predicts the whole stretch with
+ * the least error.  scratch holds gap * gap + 3 gap + nfuture + p + 1
+ * doubles.  Returns 0, or -1 if the system is degenerate. */
+int    pnbtr_lsar_interpolate (const double *a, size_t p, const float *past, size_t gap,
+                               const float *future, size_t nfuture, float *out,
+                               double *scratch);
 #endif

@@ -22,18 +22,19 @@ struct PnbtrState
   float      *lpc_mem;      /* channels x order */
 
   /* scratch, sized at creation */
-  size_t      fft_n;
-  double     *twiddles;
-  double     *fft;
-  double     *r;
-  double     *lev;
   double     *burg;
-  float      *windowed;
   float      *work;
   float      *ch_in;
   float      *ch_out;
   float      *pred;
-  float      *taper;        /* analysis window for the autocorrelation */
+
+  /* interpolation across a gap whose end is known */
+  int         interp_len;   /* frames interpolated for this gap */
+  int         interp_pos;   /* frames of them played */
+  int         interpolated; /* this gap was bridged by interpolation */
+  float      *interp;       /* planar, channels x interp_max */
+  float      *future;       /* one channel of future audio, order floats */
+  double     *lsar;         /* scratch */
 };
 
 static const char *method_names[PNBTR_N_METHODS] = { "zero", "repeat", "burg", "pnbtr" };
@@ -63,10 +64,11 @@ pnbtr_config_init (PnbtrConfig *config, PnbtrMethod method, int sample_rate, int
       break;
     case PNBTR_METHOD_PNBTR:
       config->window = 4096;
-      config->order = 512;
+      config->order = 1024;
       config->crossfade = 64;
       config->fade_start_ms = 20.f;
       config->fade_ms = 20.f;
+      config->interp_max = max_frames * 2 < 256 ? (max_frames < 256 ? 256 : max_frames) : 256;
       break;
     default:
       break;
@@ -124,17 +126,14 @@ pnbtr_free (PnbtrState *s)
   free (s->hist);
   free (s->a);
   free (s->lpc_mem);
-  free (s->twiddles);
-  free (s->fft);
-  free (s->r);
-  free (s->lev);
   free (s->burg);
-  free (s->windowed);
   free (s->work);
   free (s->ch_in);
   free (s->ch_out);
   free (s->pred);
-  free (s->taper);
+  free (s->interp);
+  free (s->future);
+  free (s->lsar);
   free (s);
 }
 
@@ -151,6 +150,8 @@ pnbtr_new (const PnbtrConfig *cfg)
       cfg->crossfade < 0 || cfg->crossfade > PNBTR_MAX_FRAMES)
     return NULL;
   lpc = uses_lpc (cfg);
+  if (cfg->method == PNBTR_METHOD_PNBTR && (cfg->interp_max < 0 || cfg->interp_max > 1024))
+    return NULL;
   if (lpc && (cfg->order < 1 || cfg->order > PNBTR_MAX_ORDER || cfg->window <= cfg->order ||
               cfg->window > PNBTR_MAX_WINDOW))
     return NULL;
@@ -173,33 +174,21 @@ pnbtr_new (const PnbtrConfig *cfg)
 
       s->a = calloc ((size_t) cfg->channels * (order + 1), sizeof (double));
       s->lpc_mem = calloc ((size_t) cfg->channels * order, sizeof (float));
-      s->lev = calloc (order + 1, sizeof (double));
       s->work = calloc (order + cfg->max_frames, sizeof (float));
-      if (s->a == NULL || s->lpc_mem == NULL || s->lev == NULL || s->work == NULL)
+      if (s->a == NULL || s->lpc_mem == NULL || s->work == NULL)
         goto fail;
-      if (cfg->method == PNBTR_METHOD_BURG)
+      s->burg = calloc (2 * (size_t) cfg->window + order + 1, sizeof (double));
+      if (s->burg == NULL)
+        goto fail;
+      if (cfg->method == PNBTR_METHOD_PNBTR && cfg->interp_max > 0)
         {
-          s->burg = calloc (2 * (size_t) cfg->window + order + 1, sizeof (double));
-          if (s->burg == NULL)
+          size_t g = cfg->interp_max;
+
+          s->interp = calloc ((size_t) cfg->channels * g, sizeof (float));
+          s->future = calloc (order, sizeof (float));
+          s->lsar = calloc (g * g + 3 * g + order + order + 1, sizeof (double));
+          if (s->interp == NULL || s->future == NULL || s->lsar == NULL)
             goto fail;
-        }
-      else
-        {
-          s->fft_n = 1;
-          while (s->fft_n < 2 * (size_t) cfg->window)
-            s->fft_n <<= 1;
-          s->twiddles = calloc (s->fft_n, sizeof (double));
-          s->fft = calloc (2 * s->fft_n, sizeof (double));
-          s->r = calloc (order + 1, sizeof (double));
-          s->windowed = calloc (cfg->window, sizeof (float));
-          s->taper = calloc (cfg->window, sizeof (float));
-          if (s->twiddles == NULL || s->fft == NULL || s->r == NULL || s->windowed == NULL ||
-              s->taper == NULL)
-            goto fail;
-          pnbtr_fft_twiddles (s->twiddles, s->fft_n);
-          /* Hann window: the autocorrelation method needs tapered edges */
-          for (int i = 0; i < cfg->window; i++)
-            s->taper[i] = (float) (0.5 - 0.5 * cos (2.0 * M_PI * (i + 0.5) / cfg->window));
         }
     }
   pnbtr_reset (s);
@@ -216,6 +205,8 @@ pnbtr_reset (PnbtrState *s)
   memset (s->hist, 0, sizeof (float) * (size_t) s->cfg.channels * s->hist_len);
   s->in_gap = 0;
   s->gap_samples = 0;
+  s->interp_len = s->interp_pos = 0;
+  s->interpolated = 0;
 }
 
 static float *
@@ -248,24 +239,7 @@ fit_channel (PnbtrState *s, int c)
     peak = fmaxf (peak, fabsf (x[i]));
   s->peak[c] = peak;
 
-  if (cfg->method == PNBTR_METHOD_BURG)
-    pnbtr_burg (x, cfg->window, order, a, s->burg);
-  else
-    {
-      for (int i = 0; i < cfg->window; i++)
-        s->windowed[i] = x[i] * s->taper[i];
-      pnbtr_autocorrelation (s->windowed, cfg->window, s->r, order, s->fft, s->fft_n, s->twiddles);
-      /* white-noise correction and a 40 Hz Gaussian lag window keep the
-       * normal equations well conditioned */
-      s->r[0] *= 1.0 + 1e-9;
-      for (size_t k = 1; k <= order; k++)
-        {
-          double w = 2.0 * M_PI * 40.0 * (double) k / cfg->sample_rate;
-
-          s->r[k] *= exp (-0.5 * w * w);
-        }
-      pnbtr_levinson (s->r, order, a, s->lev);
-    }
+  pnbtr_burg (x, cfg->window, order, a, s->burg);
 
   memcpy (s->lpc_mem + (size_t) c * order, h + s->hist_len - order, sizeof (float) * order);
 }
@@ -322,8 +296,44 @@ predict_channel (PnbtrState *s, int c, float *out, int n)
     }
 }
 
+/* Bridges the rest of the gap, whose end the caller knows, by least-squares
+ * interpolation, per channel.  Returns 0 on success. */
+static int
+interpolate_gap (PnbtrState *s, const PnbtrFuture *future)
+{
+  const PnbtrConfig *cfg = &s->cfg;
+  size_t order = cfg->order;
+  int nfuture = future->frames < cfg->order ? future->frames : cfg->order;
+
+  for (int c = 0; c < cfg->channels; c++)
+    {
+      const float *h = channel_history (s, c);
+
+      for (int i = 0; i < nfuture; i++)
+        {
+          float v = future->samples[(size_t) i * cfg->channels + c];
+
+          s->future[i] = isfinite (v) ? v : 0.f;
+        }
+      if (pnbtr_lsar_interpolate (s->a + (size_t) c * (order + 1), order, h + s->hist_len - order,
+                                  future->gap_frames, s->future, nfuture,
+                                  s->interp + (size_t) c * cfg->interp_max, s->lsar) < 0)
+        return -1;
+    }
+  s->interp_len = future->gap_frames;
+  s->interp_pos = 0;
+  return 0;
+}
+
 int
 pnbtr_process (PnbtrState *s, const float *in, float *out, int frames)
+{
+  return pnbtr_process_ex (s, in, out, frames, NULL);
+}
+
+int
+pnbtr_process_ex (PnbtrState *s, const float *in, float *out, int frames,
+                  const PnbtrFuture *future)
 {
   const PnbtrConfig *cfg = &s->cfg;
   int channels = cfg->channels;
@@ -338,7 +348,9 @@ pnbtr_process (PnbtrState *s, const float *in, float *out, int frames)
 
   if (in != NULL)
     {
-      int fade = s->in_gap && uses_lpc (cfg) ? (cfg->crossfade < frames ? cfg->crossfade : frames) : 0;
+      /* an interpolated gap already meets the audio after it */
+      int fade = s->in_gap && uses_lpc (cfg) && !s->interpolated
+                 ? (cfg->crossfade < frames ? cfg->crossfade : frames) : 0;
 
       for (int c = 0; c < channels; c++)
         {
@@ -368,6 +380,8 @@ pnbtr_process (PnbtrState *s, const float *in, float *out, int frames)
         }
       s->in_gap = 0;
       s->gap_samples = 0;
+      s->interpolated = 0;
+      s->interp_len = s->interp_pos = 0;
       return 0;
     }
 
@@ -375,6 +389,37 @@ pnbtr_process (PnbtrState *s, const float *in, float *out, int frames)
     for (int c = 0; c < channels; c++)
       fit_channel (s, c);
   s->in_gap = 1;
+
+  /* the jitter buffer knows where the gap ends: interpolate the rest of it */
+  if (s->interp_pos >= s->interp_len && s->interp != NULL && future != NULL &&
+      future->samples != NULL && future->frames > 0 && future->gap_frames >= frames &&
+      future->gap_frames <= cfg->interp_max && interpolate_gap (s, future) == 0)
+    s->interpolated = 1;
+
+  if (s->interp_pos + frames <= s->interp_len)
+    {
+      for (int c = 0; c < channels; c++)
+        {
+          const float *src = s->interp + (size_t) c * cfg->interp_max + s->interp_pos;
+
+          for (int i = 0; i < frames; i++)
+            out[(size_t) i * channels + c] = src[i];
+          push_history (s, c, src, frames);
+        }
+      s->interp_pos += frames;
+      s->gap_samples += frames;
+      return 1;
+    }
+  /* no (more) interpolation: extrapolate; the LPC memory must follow what
+   * was actually played */
+  if (s->interpolated)
+    {
+      for (int c = 0; c < channels; c++)
+        memcpy (s->lpc_mem + (size_t) c * cfg->order,
+                channel_history (s, c) + s->hist_len - cfg->order, sizeof (float) * cfg->order);
+      s->interpolated = 0;
+      s->interp_len = s->interp_pos = 0;
+    }
 
   for (int c = 0; c < channels; c++)
     {

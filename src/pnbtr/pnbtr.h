@@ -42,7 +42,17 @@ typedef struct
   int         crossfade;     /* samples faded from prediction to audio after a gap */
   float       fade_start_ms; /* pnbtr: prediction holds its level this long ... */
   float       fade_ms;       /* ... then decays by 1/e every fade_ms */
+  int         interp_max;    /* pnbtr: longest gap (frames) bridged by interpolation */
 } PnbtrConfig;
+
+/* Audio the jitter buffer already holds after a gap: lets pnbtr interpolate
+ * across the gap instead of extrapolating into it. */
+typedef struct
+{
+  const float *samples;      /* interleaved, right after the gap */
+  int          frames;
+  int          gap_frames;   /* from the start of the missing packet to samples */
+} PnbtrFuture;
 
 typedef struct PnbtrState PnbtrState;
 
@@ -67,6 +77,9 @@ const PnbtrConfig *pnbtr_get_config (const PnbtrState *state);
  * in: the received packet, or NULL when it is missing.  Returns 1 when out
  * was concealed, 0 otherwise.  Non-finite input samples are taken as 0. */
 int          pnbtr_process       (PnbtrState *state, const float *in, float *out, int frames);
+/* The same, with what follows the gap when the caller has it (NULL if not). */
+int          pnbtr_process_ex    (PnbtrState *state, const float *in, float *out, int frames,
+                                  const PnbtrFuture *future);
 
 #ifdef __cplusplus
 }
