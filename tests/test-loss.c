@@ -157,6 +157,8 @@ test_scripted_impairments (void)
   jn_media_engine_set_callbacks (a, &sender_cb, NULL);
   jn_media_engine_set_callbacks (b, &receiver_cb, rec);
   jn_media_engine_set_send_audio (b, FALSE);
+  /* silence for lost packets, so the gaps can be found exactly */
+  g_assert_true (jn_media_engine_set_concealment (b, "zero", &error));
   g_assert_true (jn_media_engine_add_peer (a, 2, "b", "127.0.0.1",
                                            jn_relay_get_port (relay, JN_RELAY_A_TO_B), &error));
   g_assert_true (jn_media_engine_add_peer (b, 1, "a", "127.0.0.1",
@@ -234,6 +236,80 @@ test_scripted_impairments (void)
     }
 }
 
+/* The same path with PNBTR concealing: the test tone (two steady partials)
+ * is predictable, so every concealed packet must be close to what was sent,
+ * including the one a burst of three lost, and nothing else is touched
+ * except the crossfade right after each gap. */
+static void
+test_pnbtr_conceals (void)
+{
+  static const JnMediaCallbacks sender_cb = { capture_signal, NULL, NULL };
+  static const JnMediaCallbacks receiver_cb = { NULL, record_playout, NULL };
+  static const JnAudioFormat format = { RATE, FRAMES, 1, JN_SAMPLE_F32 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JnMediaEngine) a = jn_media_engine_new ("127.0.0.1", 0, &error);
+  g_autoptr(JnMediaEngine) b = jn_media_engine_new ("127.0.0.1", 0, &error);
+  g_autoptr(JnRelay) relay = NULL;
+  g_autofree Recording *rec = g_new0 (Recording, 1);
+  double signal = 0, noise = 0;
+  guint concealed = 0;
+  JnPeerStats stats;
+
+  relay = jn_relay_new (NULL, "127.0.0.1", jn_media_engine_get_port (a),
+                        "127.0.0.1", jn_media_engine_get_port (b), 1, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < G_N_ELEMENTS (dropped); i++)
+    jn_relay_add_rule (relay, JN_RELAY_A_TO_B, JN_PACKET_AUDIO, dropped[i], JN_RELAY_DROP);
+  for (guint i = 0; i < 2; i++)
+    {
+      JnMediaEngine *e = i ? b : a;
+
+      jn_media_engine_set_format (e, &format);
+      jn_media_engine_set_jitter_depth (e, 20);
+      jn_media_engine_set_local_id (e, i + 1);
+    }
+  jn_media_engine_set_callbacks (a, &sender_cb, NULL);
+  jn_media_engine_set_callbacks (b, &receiver_cb, rec);
+  jn_media_engine_set_send_audio (b, FALSE);
+  g_assert_true (jn_media_engine_set_concealment (b, "pnbtr", &error));
+  g_assert_true (jn_media_engine_add_peer (a, 2, "b", "127.0.0.1",
+                                           jn_relay_get_port (relay, JN_RELAY_A_TO_B), &error));
+  g_assert_true (jn_media_engine_add_peer (b, 1, "a", "127.0.0.1",
+                                           jn_relay_get_port (relay, JN_RELAY_B_TO_A), &error));
+  g_assert_true (jn_media_engine_start (b, &error));
+  g_assert_true (jn_media_engine_start (a, &error));
+  wait_for (b, 1, has_enough, 20000);
+  jn_media_engine_stop (a);
+  wait_for (b, 1, drained, 5000);
+  jn_media_engine_stop (b);
+
+  g_assert_true (jn_media_engine_get_peer (b, 1, &stats));
+  g_assert_cmpstr (stats.concealment, ==, "pnbtr");
+  g_assert_cmpuint (stats.concealed, ==, G_N_ELEMENTS (dropped));
+  for (gint i = 0; i < rec->n; i++)
+    {
+      float expected[FRAMES];
+
+      jn_test_signal_fill (expected, FRAMES, 1, RATE, (guint64) rec->seqs[i] * FRAMES);
+      if (rec->concealed[i])
+        {
+          g_assert_true (contains (dropped, G_N_ELEMENTS (dropped), rec->seqs[i]));
+          for (guint j = 0; j < FRAMES; j++)
+            {
+              signal += (double) expected[j] * expected[j];
+              noise += ((double) rec->audio[i][j] - expected[j]) * ((double) rec->audio[i][j] - expected[j]);
+            }
+          concealed++;
+        }
+      else if (i == 0 || !rec->concealed[i - 1])
+        /* not right after a gap: untouched, bit for bit (f32 on the wire) */
+        g_assert_cmpmem (rec->audio[i], sizeof (float) * FRAMES, expected, sizeof (float) * FRAMES);
+    }
+  g_assert_cmpuint (concealed, ==, G_N_ELEMENTS (dropped));
+  /* a steady tone is continued far better than silence (0 dB) would be */
+  g_assert_cmpfloat (10 * log10 (signal / noise), >, 30.0);
+}
+
 static gboolean
 random_done (const JnPeerStats *s)
 {
@@ -301,6 +377,7 @@ main (int argc, char *argv[])
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/loss/scripted", test_scripted_impairments);
+  g_test_add_func ("/loss/pnbtr", test_pnbtr_conceals);
   g_test_add_func ("/loss/random", test_random_impairments);
 
   return g_test_run ();

@@ -122,17 +122,29 @@ test_seq_window (void)
 
 typedef struct
 {
-  guint calls;
-  guint last_run;
-} ConcealLog;
+  guint calls;           /* periods filtered */
+  guint concealed;       /* of them with no packet */
+  guint last_future;     /* future frames offered with the last missing one */
+  guint last_gap;        /* gap frames */
+  float future_first;    /* first future sample */
+} FilterLog;
 
 static void
-conceal_log (gpointer user_data, guint32 seq, guint run, float *out, guint frames, guint channels)
+filter_log (gpointer user_data, const float *in, float *out, guint frames, guint channels,
+            const float *future, guint future_frames, guint gap_frames)
 {
-  ConcealLog *log = user_data;
+  FilterLog *log = user_data;
 
   log->calls++;
-  log->last_run = run;
+  if (in != NULL)
+    {
+      memcpy (out, in, sizeof (float) * frames * channels);
+      return;
+    }
+  log->concealed++;
+  log->last_future = future ? future_frames : 0;
+  log->last_gap = future ? gap_frames : 0;
+  log->future_first = future ? future[0] : -99.f;
   for (guint i = 0; i < frames * channels; i++)
     out[i] = -1.f;   /* recognisable */
 }
@@ -171,9 +183,9 @@ static void
 test_jitter_buffer_script (void)
 {
   g_autoptr(JnJitterBuffer) jb = jn_jitter_buffer_new (3, FRAMES, 1);
-  ConcealLog log = { 0 };
+  FilterLog log = { 0 };
 
-  jn_jitter_buffer_set_conceal_func (jb, conceal_log, &log);
+  jn_jitter_buffer_set_filter (jb, filter_log, &log);
 
   /* priming: nothing plays until 3 packets are queued; 101 arrives before 100 */
   pop (jb, JN_JITTER_POP_IDLE, 0);
@@ -189,33 +201,39 @@ test_jitter_buffer_script (void)
   pop (jb, JN_JITTER_POP_PLAYED, 100);
   push (jb, 103, JN_JITTER_PUSH_QUEUED);
   pop (jb, JN_JITTER_POP_PLAYED, 101);
-  /* 104 is lost, 105 comes */
+  /* 104 is lost, 105 comes: the filter gets 105 as lookahead, one packet on */
   push (jb, 105, JN_JITTER_PUSH_QUEUED);
   pop (jb, JN_JITTER_POP_PLAYED, 102);
   pop (jb, JN_JITTER_POP_PLAYED, 103);
   pop (jb, JN_JITTER_POP_CONCEALED, 104);
-  g_assert_cmpuint (log.calls, ==, 1);
-  g_assert_cmpuint (log.last_run, ==, 1);
+  g_assert_cmpuint (log.concealed, ==, 1);
+  g_assert_cmpuint (log.last_gap, ==, FRAMES);
+  g_assert_cmpuint (log.last_future, ==, FRAMES);
+  g_assert_cmpfloat (log.future_first, ==, 105.f);
   /* 104 shows up after its turn: late */
   push (jb, 104, JN_JITTER_PUSH_LATE);
   pop (jb, JN_JITTER_POP_PLAYED, 105);
 
-  /* a burst of three losses: runs 1, 2, 3 */
+  /* a burst of three losses; 109 is within the lookahead from 107 on */
   push (jb, 109, JN_JITTER_PUSH_QUEUED);
+  push (jb, 110, JN_JITTER_PUSH_QUEUED);
   pop (jb, JN_JITTER_POP_CONCEALED, 106);
+  g_assert_cmpuint (log.last_future, ==, 0);      /* 109 is 3 packets on: too far */
   pop (jb, JN_JITTER_POP_CONCEALED, 107);
-  g_assert_cmpuint (log.last_run, ==, 2);
+  g_assert_cmpuint (log.last_gap, ==, 2 * FRAMES);
+  g_assert_cmpuint (log.last_future, ==, 2 * FRAMES);  /* 109 and 110 */
   pop (jb, JN_JITTER_POP_CONCEALED, 108);
-  g_assert_cmpuint (log.last_run, ==, 3);
+  g_assert_cmpuint (log.last_gap, ==, FRAMES);
   pop (jb, JN_JITTER_POP_PLAYED, 109);
-  g_assert_cmpuint (log.calls, ==, 4);
+  pop (jb, JN_JITTER_POP_PLAYED, 110);
+  g_assert_cmpuint (log.concealed, ==, 4);
 
   /* too far ahead of playout */
-  push (jb, 110 + JN_JITTER_BUFFER_SLOTS, JN_JITTER_PUSH_OVERFLOW);
+  push (jb, 111 + JN_JITTER_BUFFER_SLOTS, JN_JITTER_PUSH_OVERFLOW);
 
   /* the sender stops without bye: after a long run the buffer goes idle */
   for (guint i = 0; i < 64; i++)
-    pop (jb, JN_JITTER_POP_CONCEALED, 110 + i);
+    pop (jb, JN_JITTER_POP_CONCEALED, 111 + i);
   pop (jb, JN_JITTER_POP_IDLE, 0);
   g_assert_false (jn_jitter_buffer_is_playing (jb));
 
@@ -224,15 +242,105 @@ test_jitter_buffer_script (void)
   push (jb, 501, JN_JITTER_PUSH_QUEUED);
   push (jb, 502, JN_JITTER_PUSH_QUEUED);
   pop (jb, JN_JITTER_POP_PLAYED, 500);
+  g_assert_cmpuint (log.calls, ==, log.concealed + 8);   /* 100-103, 105, 109, 110, 500 */
+}
+
+/* Scripted arrivals on a simulated clock: one pop per period, packets
+ * first .. first + n - 1 arriving with the given delays (in periods; all
+ * within the n periods simulated, so consecutive calls make one continuous
+ * stream).  Returns late packets. */
+static guint
+simulate (JnJitterBuffer *jb, guint32 first, guint n, const guint *delay, guint *concealed)
+{
+  guint late = 0;
+  float packet[FRAMES] = { 0 }, out[FRAMES];
+
+  for (guint t = 0; t < n; t++)
+    {
+      /* deliver every packet whose arrival time is t */
+      for (guint i = 0; i < n; i++)
+        if (i + delay[i] == t)
+          late += jn_jitter_buffer_push (jb, first + i, packet) == JN_JITTER_PUSH_LATE;
+      if (jn_jitter_buffer_pop (jb, out, NULL) == JN_JITTER_POP_CONCEALED)
+        (*concealed)++;
+    }
+  return late;
+}
+
+static void
+test_jitter_buffer_adaptive (void)
+{
+  g_autoptr(JnJitterBuffer) jb = jn_jitter_buffer_new (1, FRAMES, 1);
+  g_autofree guint *delay = g_new0 (guint, 4000);
+  JnJitterDepthStats stats;
+  guint concealed = 0, late;
+
+  /* balanced: depth 2..18, calm for 10.5 s before shrinking; 1 ms periods */
+  jn_jitter_buffer_set_adaptive (jb, TRUE, 0.5, 1000);
+  jn_jitter_buffer_get_depth_stats (jb, &stats);
+  g_assert_cmpuint (stats.min_depth, ==, 2);
+  g_assert_cmpuint (stats.max_depth, ==, 18);
+  g_assert_cmpuint (stats.depth, ==, 2);
+
+  /* a jitter burst: packets 100..109 each 4 periods late, the rest on time */
+  for (guint i = 100; i < 110; i++)
+    delay[i] = 4;
+  late = simulate (jb, 0, 1000, delay, &concealed);
+  jn_jitter_buffer_get_depth_stats (jb, &stats);
+  /* each late packet deepened the buffer until none came late */
+  g_assert_cmpuint (late, >, 0);
+  g_assert_cmpuint (stats.grows, ==, late);
+  g_assert_cmpuint (stats.depth, ==, 2 + late);
+  g_assert_cmpuint (stats.stretched, ==, late);
+  g_assert_cmpuint (stats.shrinks, ==, 0);
+
+  /* the same burst again is now absorbed: no late packet, no growth */
+  memset (delay, 0, sizeof (guint) * 4000);
+  for (guint i = 100; i < 110; i++)
+    delay[i] = MIN (4u, stats.depth - 1);
+  late = simulate (jb, 1000, 1000, delay, &concealed);
+  g_assert_cmpuint (late, ==, 0);
+
+  /* a calm network: after 10.5 s the depth comes down one packet at a
+   * time, merging two packets into one period each time */
+  {
+    JnJitterDepthStats before = stats;
+
+    memset (delay, 0, sizeof (guint) * 4000);
+    simulate (jb, 2000, 4000, delay, &concealed);
+    simulate (jb, 6000, 4000, delay, &concealed);
+    simulate (jb, 10000, 4000, delay, &concealed);
+    jn_jitter_buffer_get_depth_stats (jb, &stats);
+    g_assert_cmpuint (stats.shrinks, ==, 1);
+    g_assert_cmpuint (stats.depth, ==, before.depth - 1);
+  }
+}
+
+static void
+test_jitter_buffer_fixed (void)
+{
+  g_autoptr(JnJitterBuffer) jb = jn_jitter_buffer_new (3, FRAMES, 1);
+  g_autofree guint *delay = g_new0 (guint, 500);
+  JnJitterDepthStats stats;
+  guint concealed = 0;
+
+  /* not adaptive: late packets are dropped and counted, the depth stays */
+  for (guint i = 100; i < 105; i++)
+    delay[i] = 6;
+  g_assert_cmpuint (simulate (jb, 0, 500, delay, &concealed), >, 0);
+  jn_jitter_buffer_get_depth_stats (jb, &stats);
+  g_assert_cmpuint (stats.depth, ==, 3);
+  g_assert_cmpuint (stats.grows, ==, 0);
+  g_assert_cmpuint (concealed, >, 0);
 }
 
 static void
 test_jitter_buffer_finish (void)
 {
   g_autoptr(JnJitterBuffer) jb = jn_jitter_buffer_new (4, FRAMES, 1);
-  ConcealLog log = { 0 };
+  FilterLog log = { 0 };
 
-  jn_jitter_buffer_set_conceal_func (jb, conceal_log, &log);
+  jn_jitter_buffer_set_filter (jb, filter_log, &log);
 
   /* fewer packets than the depth, then bye: they still play */
   push (jb, 7, JN_JITTER_PUSH_QUEUED);
@@ -271,6 +379,8 @@ main (int argc, char *argv[])
   g_test_add_func ("/stats/seq-window", test_seq_window);
   g_test_add_func ("/jitter-buffer/script", test_jitter_buffer_script);
   g_test_add_func ("/jitter-buffer/finish", test_jitter_buffer_finish);
+  g_test_add_func ("/jitter-buffer/adaptive", test_jitter_buffer_adaptive);
+  g_test_add_func ("/jitter-buffer/fixed", test_jitter_buffer_fixed);
   g_test_add_func ("/jitter-buffer/wrap", test_jitter_buffer_wrap);
 
   return g_test_run ();

@@ -1,10 +1,17 @@
-/* jn-jitter-buffer.c: fixed-depth playout buffer
+/* jn-jitter-buffer.c: playout buffer with adaptive depth
  *
  * Playout starts once `depth` packets are queued (so the buffer adds depth
- * packet periods of latency) and then takes one packet per period in sequence
- * order.  A packet missing at its turn is concealed through the conceal hook;
- * one arriving after its turn is late and dropped.  After a long run of
- * concealment with nothing queued the stream is considered stopped and the
+ * packet periods of latency) and then takes one packet per period in
+ * sequence order.  Every period goes through the playout filter (PNBTR in
+ * JamNet): a missing packet is concealed, with the packets already queued
+ * after the gap as lookahead; one arriving after its turn is late and
+ * dropped.
+ *
+ * Adaptive depth: a late packet means the depth was too small, so the depth
+ * grows by one and one extra period is concealed (the stream is stretched).
+ * After a calm stretch (no late packet) the depth shrinks by one: two queued
+ * packets are merged into one period with a crossfade.  After 64 concealed
+ * periods with nothing queued the stream is taken to have stopped and the
  * buffer primes again.  Nothing here allocates after creation.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -13,12 +20,11 @@
 
 #include "config.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "jn-jitter-buffer.h"
 
-/* Concealed periods in a row, with nothing queued, after which a stream is
- * taken to have stopped (about 170 ms at 128 frames / 48 kHz). */
 #define IDLE_AFTER_RUN 64
 
 typedef struct
@@ -29,31 +35,33 @@ typedef struct
 
 struct _JnJitterBuffer
 {
-  guint         depth;
-  guint         frames;
-  guint         channels;
-  gboolean      playing;
-  gboolean      finishing;
-  guint32       next_seq;     /* playout position when playing */
-  guint32       highest;      /* highest queued sequence number */
-  guint         level;        /* packets queued */
-  guint         run;          /* concealed periods in a row */
-  JnConcealFunc conceal;
-  gpointer      conceal_data;
-  Slot          slots[JN_JITTER_BUFFER_SLOTS];
-  float        *audio;        /* SLOTS x frames x channels */
-};
+  guint           frames;
+  guint           channels;
+  gboolean        playing;
+  gboolean        finishing;
+  guint32         next_seq;     /* playout position when playing */
+  guint32         highest;      /* highest queued sequence number */
+  guint           level;        /* packets queued */
+  guint           run;          /* concealed periods in a row */
+  JnPlayoutFilter filter;
+  gpointer        filter_data;
 
-static void
-zero_fill (gpointer  user_data,
-           guint32   seq,
-           guint     run,
-           float    *out,
-           guint     frames,
-           guint     channels)
-{
-  memset (out, 0, sizeof (float) * frames * channels);
-}
+  /* depth and its adaptation */
+  guint           depth;
+  gboolean        adaptive;
+  guint           min_depth;
+  guint           max_depth;
+  guint64         calm_limit;   /* pops without a late packet before shrinking */
+  guint64         calm;
+  guint           grow_pending; /* periods to stretch */
+  gboolean        shrink_pending;
+  JnJitterDepthStats stats;
+
+  Slot            slots[JN_JITTER_BUFFER_SLOTS];
+  float          *audio;        /* SLOTS x frames x channels */
+  float          *future;       /* LOOKAHEAD x frames x channels */
+  float          *merged;       /* frames x channels */
+};
 
 JnJitterBuffer *
 jn_jitter_buffer_new (guint depth,
@@ -61,16 +69,18 @@ jn_jitter_buffer_new (guint depth,
                       guint channels)
 {
   JnJitterBuffer *jb;
+  gsize n = (gsize) frames * channels;
 
   g_return_val_if_fail (depth >= 1 && depth < JN_JITTER_BUFFER_SLOTS, NULL);
   g_return_val_if_fail (frames > 0 && channels > 0, NULL);
 
   jb = g_new0 (JnJitterBuffer, 1);
-  jb->depth = depth;
+  jb->depth = jb->min_depth = jb->max_depth = depth;
   jb->frames = frames;
   jb->channels = channels;
-  jb->conceal = zero_fill;
-  jb->audio = g_new0 (float, (gsize) JN_JITTER_BUFFER_SLOTS * frames * channels);
+  jb->audio = g_new0 (float, JN_JITTER_BUFFER_SLOTS * n);
+  jb->future = g_new0 (float, JN_JITTER_LOOKAHEAD * n);
+  jb->merged = g_new0 (float, n);
   return jb;
 }
 
@@ -80,16 +90,41 @@ jn_jitter_buffer_free (JnJitterBuffer *jb)
   if (jb == NULL)
     return;
   g_free (jb->audio);
+  g_free (jb->future);
+  g_free (jb->merged);
   g_free (jb);
 }
 
 void
-jn_jitter_buffer_set_conceal_func (JnJitterBuffer *jb,
-                                   JnConcealFunc   func,
-                                   gpointer        user_data)
+jn_jitter_buffer_set_filter (JnJitterBuffer  *jb,
+                             JnPlayoutFilter  filter,
+                             gpointer         user_data)
 {
-  jb->conceal = func ? func : zero_fill;
-  jb->conceal_data = user_data;
+  jb->filter = filter;
+  jb->filter_data = user_data;
+}
+
+void
+jn_jitter_buffer_set_adaptive (JnJitterBuffer *jb,
+                               gboolean        adaptive,
+                               double          safety,
+                               guint           period_us)
+{
+  safety = CLAMP (safety, 0.0, 1.0);
+  jb->adaptive = adaptive;
+  if (!adaptive)
+    {
+      jb->min_depth = jb->max_depth = jb->depth;
+      return;
+    }
+  /* lowest latency: 1..4 packets, shrinks after 1 s of calm;
+   * safest: 3..32 packets, shrinks after 20 s of calm */
+  jb->min_depth = 1 + (guint) lround (2.0 * safety);
+  jb->max_depth = MIN (4 + (guint) lround (28.0 * safety), JN_JITTER_BUFFER_SLOTS / 2);
+  jb->calm_limit = (guint64) ((1.0 + 19.0 * safety) * G_USEC_PER_SEC / MAX (period_us, 1));
+  jb->depth = CLAMP (jb->depth, jb->min_depth, jb->max_depth);
+  jb->stats.min_depth = jb->min_depth;
+  jb->stats.max_depth = jb->max_depth;
 }
 
 static inline float *
@@ -97,6 +132,15 @@ slot_audio (JnJitterBuffer *jb,
             guint32         seq)
 {
   return jb->audio + (gsize) (seq % JN_JITTER_BUFFER_SLOTS) * jb->frames * jb->channels;
+}
+
+static inline gboolean
+has (JnJitterBuffer *jb,
+     guint32         seq)
+{
+  Slot *slot = &jb->slots[seq % JN_JITTER_BUFFER_SLOTS];
+
+  return slot->valid && slot->seq == seq;
 }
 
 JnJitterPushResult
@@ -111,7 +155,17 @@ jn_jitter_buffer_push (JnJitterBuffer *jb,
       gint32 ahead = (gint32) (seq - jb->next_seq);
 
       if (ahead < 0)
-        return JN_JITTER_PUSH_LATE;
+        {
+          /* it would have played, had the buffer been one packet deeper */
+          if (jb->adaptive && jb->depth < jb->max_depth)
+            {
+              jb->depth++;
+              jb->grow_pending++;
+              jb->stats.grows++;
+            }
+          jb->calm = 0;
+          return JN_JITTER_PUSH_LATE;
+        }
       if (ahead >= JN_JITTER_BUFFER_SLOTS)
         return JN_JITTER_PUSH_OVERFLOW;
     }
@@ -166,6 +220,51 @@ go_idle (JnJitterBuffer *jb)
   jb->finishing = FALSE;
   jb->level = 0;
   jb->run = 0;
+  jb->grow_pending = 0;
+  jb->shrink_pending = FALSE;
+}
+
+static void
+take (JnJitterBuffer *jb,
+      guint32         seq)
+{
+  jb->slots[seq % JN_JITTER_BUFFER_SLOTS].valid = FALSE;
+  jb->level--;
+}
+
+static void
+play (JnJitterBuffer *jb,
+      const float    *in,
+      float          *out,
+      const float    *future,
+      guint           future_frames,
+      guint           gap_frames)
+{
+  gsize n = (gsize) jb->frames * jb->channels;
+
+  if (jb->filter != NULL)
+    jb->filter (jb->filter_data, in, out, jb->frames, jb->channels, future, future_frames,
+                gap_frames);
+  else if (in != NULL)
+    memcpy (out, in, sizeof (float) * n);
+  else
+    memset (out, 0, sizeof (float) * n);
+}
+
+/* Conceals the period before packet `seq`, handing over the packets queued
+ * from `seq` on (within the lookahead) as what follows the gap. */
+static void
+conceal (JnJitterBuffer *jb,
+         guint32         seq,
+         guint           gap_packets,
+         float          *out)
+{
+  gsize n = (gsize) jb->frames * jb->channels;
+  guint k = 0;
+
+  for (guint32 q = seq; k < JN_JITTER_LOOKAHEAD && has (jb, q); q++, k++)
+    memcpy (jb->future + k * n, slot_audio (jb, q), sizeof (float) * n);
+  play (jb, NULL, out, k ? jb->future : NULL, k * jb->frames, gap_packets * jb->frames);
 }
 
 JnJitterPopResult
@@ -173,7 +272,6 @@ jn_jitter_buffer_pop (JnJitterBuffer *jb,
                       float          *out,
                       guint32        *seq)
 {
-  Slot *slot;
   guint32 s;
 
   if (!jb->playing)
@@ -192,17 +290,66 @@ jn_jitter_buffer_pop (JnJitterBuffer *jb,
       return JN_JITTER_POP_IDLE;
     }
 
+  if (jb->adaptive && !jb->finishing)
+    {
+      if (++jb->calm >= jb->calm_limit && jb->depth > jb->min_depth)
+        {
+          jb->depth--;
+          jb->stats.shrinks++;
+          jb->shrink_pending = TRUE;
+          jb->calm = 0;
+        }
+
+      /* growing: one extra concealed period before the next packet */
+      if (jb->grow_pending > 0)
+        {
+          jb->grow_pending--;
+          jb->stats.stretched++;
+          if (seq != NULL)
+            *seq = jb->next_seq - 1;
+          conceal (jb, jb->next_seq, 1, out);
+          return JN_JITTER_POP_CONCEALED;
+        }
+
+      /* shrinking: the next two packets, crossfaded into one period */
+      if (jb->shrink_pending && jb->level > jb->depth &&
+          has (jb, jb->next_seq) && has (jb, jb->next_seq + 1))
+        {
+          const float *a = slot_audio (jb, jb->next_seq), *b = slot_audio (jb, jb->next_seq + 1);
+
+          for (guint i = 0; i < jb->frames; i++)
+            {
+              float w = (float) (0.5 - 0.5 * cos (G_PI * (i + 0.5) / jb->frames));
+
+              for (guint c = 0; c < jb->channels; c++)
+                {
+                  gsize k = (gsize) i * jb->channels + c;
+
+                  jb->merged[k] = (1.f - w) * a[k] + w * b[k];
+                }
+            }
+          take (jb, jb->next_seq);
+          take (jb, jb->next_seq + 1);
+          if (seq != NULL)
+            *seq = jb->next_seq + 1;
+          jb->next_seq += 2;
+          jb->shrink_pending = FALSE;
+          jb->stats.compressed++;
+          jb->run = 0;
+          play (jb, jb->merged, out, NULL, 0, 0);
+          return JN_JITTER_POP_PLAYED;
+        }
+    }
+
   s = jb->next_seq++;
   if (seq != NULL)
     *seq = s;
-  slot = &jb->slots[s % JN_JITTER_BUFFER_SLOTS];
 
-  if (slot->valid && slot->seq == s)
+  if (has (jb, s))
     {
-      memcpy (out, slot_audio (jb, s), sizeof (float) * jb->frames * jb->channels);
-      slot->valid = FALSE;
-      jb->level--;
+      take (jb, s);
       jb->run = 0;
+      play (jb, slot_audio (jb, s), out, NULL, 0, 0);
       return JN_JITTER_POP_PLAYED;
     }
 
@@ -212,7 +359,17 @@ jn_jitter_buffer_pop (JnJitterBuffer *jb,
       return JN_JITTER_POP_IDLE;
     }
   jb->run++;
-  jb->conceal (jb->conceal_data, s, jb->run, out, jb->frames, jb->channels);
+  {
+    /* the gap ends at the first queued packet within the lookahead */
+    guint gap = 1;
+
+    while (gap <= JN_JITTER_LOOKAHEAD && !has (jb, s + gap))
+      gap++;
+    if (gap <= JN_JITTER_LOOKAHEAD)
+      conceal (jb, s + gap, gap, out);
+    else
+      play (jb, NULL, out, NULL, 0, 0);
+  }
   return JN_JITTER_POP_CONCEALED;
 }
 
@@ -232,6 +389,16 @@ guint
 jn_jitter_buffer_get_depth (const JnJitterBuffer *jb)
 {
   return jb->depth;
+}
+
+void
+jn_jitter_buffer_get_depth_stats (const JnJitterBuffer *jb,
+                                  JnJitterDepthStats   *stats)
+{
+  *stats = jb->stats;
+  stats->depth = jb->depth;
+  stats->min_depth = jb->min_depth;
+  stats->max_depth = jb->max_depth;
 }
 
 gboolean

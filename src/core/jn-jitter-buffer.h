@@ -1,4 +1,4 @@
-/* jn-jitter-buffer.h: per-stream playout buffer
+/* jn-jitter-buffer.h: per-stream playout buffer with adaptive depth
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -10,18 +10,23 @@ G_BEGIN_DECLS
 
 /* Largest number of packets a buffer holds ahead of playout. */
 #define JN_JITTER_BUFFER_SLOTS 64
+/* Packets after a gap handed to the playout filter as lookahead. */
+#define JN_JITTER_LOOKAHEAD    2
 
-typedef struct _JnJitterBuffer JnJitterBuffer;
-
-/* Fills out (frames x channels, interleaved) for packet seq that did not
- * arrive in time.  run is 1 for the first missing packet of a gap, 2 for the
- * next, and so on.  Runs on the thread that calls jn_jitter_buffer_pop(). */
-typedef void (*JnConcealFunc) (gpointer  user_data,
-                               guint32   seq,
-                               guint     run,
-                               float    *out,
-                               guint     frames,
-                               guint     channels);
+/* Everything played goes through the filter, in playout order: in is the
+ * packet's audio, or NULL when it is missing (then future, if not NULL,
+ * holds future_frames frames of audio that start gap_frames after this
+ * packet's start).  The filter writes what to play to out.  Without a filter
+ * a packet is played as it came and a missing one is silence.  Runs on the
+ * thread that calls jn_jitter_buffer_pop(). */
+typedef void (*JnPlayoutFilter) (gpointer     user_data,
+                                 const float *in,
+                                 float       *out,
+                                 guint        frames,
+                                 guint        channels,
+                                 const float *future,
+                                 guint        future_frames,
+                                 guint        gap_frames);
 
 typedef enum
 {
@@ -38,13 +43,34 @@ typedef enum
   JN_JITTER_POP_CONCEALED,
 } JnJitterPopResult;
 
+typedef struct
+{
+  guint   depth;              /* current target, packets */
+  guint   min_depth;
+  guint   max_depth;
+  guint64 grows;              /* depth raised after a late packet */
+  guint64 shrinks;            /* depth lowered after a calm stretch */
+  guint64 stretched;          /* periods inserted while growing */
+  guint64 compressed;         /* packets merged away while shrinking */
+} JnJitterDepthStats;
+
+typedef struct _JnJitterBuffer JnJitterBuffer;
+
 JnJitterBuffer     *jn_jitter_buffer_new           (guint           depth,
                                                     guint           frames,
                                                     guint           channels);
 void                jn_jitter_buffer_free          (JnJitterBuffer *jb);
-void                jn_jitter_buffer_set_conceal_func (JnJitterBuffer *jb,
-                                                    JnConcealFunc   func,
+void                jn_jitter_buffer_set_filter    (JnJitterBuffer *jb,
+                                                    JnPlayoutFilter filter,
                                                     gpointer        user_data);
+/* Adaptive depth.  safety 0 ("lowest latency") .. 1 ("safest") sets the
+ * range of depths and how long the network must stay calm before the depth
+ * shrinks again.  period_us is one packet's duration.  Not for the audio
+ * thread (it recomputes settings); call between pops. */
+void                jn_jitter_buffer_set_adaptive  (JnJitterBuffer *jb,
+                                                    gboolean        adaptive,
+                                                    double          safety,
+                                                    guint           period_us);
 JnJitterPushResult  jn_jitter_buffer_push          (JnJitterBuffer *jb,
                                                     guint32         seq,
                                                     const float    *interleaved);
@@ -58,6 +84,8 @@ void                jn_jitter_buffer_finish        (JnJitterBuffer *jb);
 /* Packets queued ahead of playout. */
 guint               jn_jitter_buffer_get_level     (const JnJitterBuffer *jb);
 guint               jn_jitter_buffer_get_depth     (const JnJitterBuffer *jb);
+void                jn_jitter_buffer_get_depth_stats (const JnJitterBuffer *jb,
+                                                    JnJitterDepthStats   *stats);
 gboolean            jn_jitter_buffer_is_playing    (const JnJitterBuffer *jb);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (JnJitterBuffer, jn_jitter_buffer_free)

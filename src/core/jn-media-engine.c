@@ -21,6 +21,7 @@
 
 #include "jn-jitter-buffer.h"
 #include "jn-media-engine.h"
+#include "pnbtr.h"
 #include "jn-seq.h"
 #include "jn-thread-loop.h"
 
@@ -48,6 +49,7 @@ typedef struct
   /* audio receive */
   JnSeqWindow             audio_seq;
   JnJitterBuffer         *jb;
+  PnbtrState             *plc;            /* NULL: silence for lost packets */
   float                  *scratch;
   gboolean                have_transit;
   gint64                  last_transit;
@@ -100,6 +102,9 @@ struct _JnMediaEngine
 
   JnAudioFormat     format;
   guint             jitter_depth;
+  gboolean          jitter_adaptive;
+  double            jitter_safety;
+  char             *plc_method;  /* NULL: lost packets are silent */
   guint             redundancy;
   gboolean          send_audio;
   JnMediaCallbacks  callbacks;
@@ -133,6 +138,7 @@ static const char *metric_names[JN_N_METRICS] = {
   [JN_METRIC_ONE_WAY_MS] = "one_way_ms",
   [JN_METRIC_JITTER_MS] = "jitter_ms",
   [JN_METRIC_BUFFER_LEVEL] = "buffer_level",
+  [JN_METRIC_BUFFER_DEPTH] = "buffer_depth",
   [JN_METRIC_LOSS_PERCENT] = "loss_percent",
 };
 
@@ -149,6 +155,7 @@ static void
 peer_free (Peer *peer)
 {
   jn_jitter_buffer_free (peer->jb);
+  pnbtr_free (peer->plc);
   g_free (peer->scratch);
   for (guint i = 0; i < JN_N_METRICS; i++)
     jn_series_free (peer->series[i]);
@@ -642,6 +649,8 @@ sample_series (JnMediaEngine *self,
       jn_series_push (peer->series[JN_METRIC_JITTER_MS], now, peer->jitter_us / 1000.0);
       jn_series_push (peer->series[JN_METRIC_BUFFER_LEVEL], now,
                       jn_jitter_buffer_get_level (peer->jb));
+      jn_series_push (peer->series[JN_METRIC_BUFFER_DEPTH], now,
+                      jn_jitter_buffer_get_depth (peer->jb));
       jn_series_push (peer->series[JN_METRIC_LOSS_PERCENT], now, peer_loss_percent (peer));
     }
 }
@@ -698,6 +707,7 @@ jn_media_engine_finalize (GObject *object)
   jn_media_engine_stop (self);
   g_clear_pointer (&self->peers, g_ptr_array_unref);
   g_clear_pointer (&self->departed, g_ptr_array_unref);
+  g_clear_pointer (&self->plc_method, g_free);
   g_clear_object (&self->socket);
   g_free (self->capture_buf);
   g_free (self->play_buf);
@@ -723,6 +733,9 @@ jn_media_engine_init (JnMediaEngine *self)
   self->departed = g_ptr_array_new_with_free_func ((GDestroyNotify) peer_free);
   self->format = (JnAudioFormat) { 48000, 128, 1, JN_SAMPLE_S16 };
   self->jitter_depth = 3;
+  self->jitter_adaptive = TRUE;
+  self->jitter_safety = 0.5;
+  self->plc_method = g_strdup ("pnbtr");
   self->redundancy = 1;
   self->send_audio = TRUE;
   self->tx_buf = g_malloc (JN_PACKET_MAX_SIZE);
@@ -803,6 +816,59 @@ jn_media_engine_set_jitter_depth (JnMediaEngine *self,
   g_return_if_fail (self->peers->len == 0);
 
   self->jitter_depth = packets;
+  self->jitter_adaptive = FALSE;
+}
+
+void
+jn_media_engine_set_jitter_adaptive (JnMediaEngine *self,
+                                     double         safety)
+{
+  g_return_if_fail (JN_IS_MEDIA_ENGINE (self));
+  g_return_if_fail (safety >= 0.0 && safety <= 1.0);
+  g_return_if_fail (self->peers->len == 0);
+
+  self->jitter_adaptive = TRUE;
+  self->jitter_safety = safety;
+}
+
+gboolean
+jn_media_engine_set_concealment (JnMediaEngine  *self,
+                                 const char     *method,
+                                 GError        **error)
+{
+  PnbtrConfig config;
+
+  g_return_val_if_fail (JN_IS_MEDIA_ENGINE (self), FALSE);
+  g_return_val_if_fail (self->peers->len == 0, FALSE);
+
+  g_clear_pointer (&self->plc_method, g_free);
+  if (method == NULL || g_str_equal (method, "zero"))
+    return TRUE;
+  /* checked here; the settings follow each session's format in add_peer */
+  if (pnbtr_config_parse (&config, method, 48000, 1, 128) < 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   _("Unknown loss concealment “%s” (use zero, repeat, burg or pnbtr)"), method);
+      return FALSE;
+    }
+  self->plc_method = g_strdup (method);
+  return TRUE;
+}
+
+static void
+peer_playout_filter (gpointer     user_data,
+                     const float *in,
+                     float       *out,
+                     guint        frames,
+                     guint        channels,
+                     const float *future,
+                     guint        future_frames,
+                     guint        gap_frames)
+{
+  Peer *peer = user_data;
+  PnbtrFuture next = { future, (int) future_frames, (int) gap_frames };
+
+  pnbtr_process_ex (peer->plc, in, out, (int) frames, future != NULL ? &next : NULL);
 }
 
 void
@@ -934,6 +1000,22 @@ jn_media_engine_add_peer (JnMediaEngine  *self,
   peer->id = id;
   g_strlcpy (peer->name, name ? name : "", sizeof peer->name);
   peer->jb = jn_jitter_buffer_new (self->jitter_depth, self->format.frames, self->format.channels);
+  jn_jitter_buffer_set_adaptive (peer->jb, self->jitter_adaptive, self->jitter_safety,
+                                 (guint) ((guint64) self->format.frames * G_USEC_PER_SEC /
+                                          self->format.rate));
+  if (self->plc_method != NULL)
+    {
+      PnbtrConfig config;
+
+      if (pnbtr_config_parse (&config, self->plc_method, (int) self->format.rate,
+                              (int) self->format.channels, (int) self->format.frames) == 0 &&
+          (peer->plc = pnbtr_new (&config)) != NULL)
+        jn_jitter_buffer_set_filter (peer->jb, peer_playout_filter, peer);
+      else
+        g_warning ("Loss concealment %s cannot run at %u Hz / %u frames / %u channels; "
+                   "lost packets will be silent", self->plc_method, self->format.rate,
+                   self->format.frames, self->format.channels);
+    }
   peer->scratch = g_new0 (float, (gsize) self->format.frames * self->format.channels);
   for (guint i = 0; i < JN_N_METRICS; i++)
     peer->series[i] = jn_series_new (JN_SERIES_CAPACITY);
@@ -1086,7 +1168,17 @@ fill_peer_stats (JnMediaEngine *self,
   jn_histogram_summarize (&peer->level_hist, jn_jitter_buffer_get_level (peer->jb),
                           &s->buffer_level);
   s->offset_ms = peer->offset_us / 1000.0;
-  s->jitter_depth = jn_jitter_buffer_get_depth (peer->jb);
+  {
+    JnJitterDepthStats depth;
+
+    jn_jitter_buffer_get_depth_stats (peer->jb, &depth);
+    s->jitter_depth = depth.depth;
+    s->depth_grows = depth.grows;
+    s->depth_shrinks = depth.shrinks;
+    s->stretched = depth.stretched;
+    s->compressed = depth.compressed;
+  }
+  s->concealment = peer->plc ? pnbtr_method_name (pnbtr_get_config (peer->plc)->method) : "zero";
   s->audio_packets = peer->audio_packets;
   s->lost = jn_seq_window_missing (&peer->audio_seq);
   s->late = peer->late;

@@ -58,7 +58,12 @@ typedef struct
   JnSummary midi_one_way_ms;
   JnSummary buffer_level;     /* packets queued ahead of playout */
   double    offset_ms;        /* peer clock - local clock */
-  guint     jitter_depth;     /* configured depth, packets */
+  guint     jitter_depth;     /* current target depth, packets */
+  guint64   depth_grows;      /* depth raised after late packets */
+  guint64   depth_shrinks;    /* depth lowered after calm stretches */
+  guint64   stretched;        /* periods concealed to grow the depth */
+  guint64   compressed;       /* packets merged away to shrink it */
+  const char *concealment;    /* "pnbtr", "burg", ..., "zero" */
   guint64   audio_packets;    /* unique audio packets received */
   guint64   lost;             /* never arrived */
   guint64   late;             /* arrived after their playout time */
@@ -97,6 +102,15 @@ void           jn_media_engine_set_format    (JnMediaEngine       *self,
 const JnAudioFormat *jn_media_engine_get_format (JnMediaEngine    *self);
 void           jn_media_engine_set_jitter_depth (JnMediaEngine    *self,
                                               guint                packets);
+/* Adaptive depth, safety 0 ("lowest latency") .. 1 ("safest"); the default
+ * (0.5).  jn_media_engine_set_jitter_depth() fixes the depth instead. */
+void           jn_media_engine_set_jitter_adaptive (JnMediaEngine *self,
+                                              double               safety);
+/* How lost packets are concealed: "pnbtr" (default), "burg", "repeat",
+ * "zero"; see libpnbtr. */
+gboolean       jn_media_engine_set_concealment (JnMediaEngine     *self,
+                                              const char          *method,
+                                              GError             **error);
 void           jn_media_engine_set_midi_redundancy (JnMediaEngine *self,
                                               guint                copies);
 void           jn_media_engine_set_send_audio (JnMediaEngine      *self,
@@ -159,6 +173,7 @@ typedef enum
   JN_METRIC_ONE_WAY_MS,
   JN_METRIC_JITTER_MS,
   JN_METRIC_BUFFER_LEVEL,
+  JN_METRIC_BUFFER_DEPTH,
   JN_METRIC_LOSS_PERCENT,
   JN_N_METRICS
 } JnMetric;

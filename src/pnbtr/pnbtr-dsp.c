@@ -218,6 +218,32 @@ pnbtr_cholesky_solve (double *M, double *b, size_t n)
   return 0;
 }
 
+double
+pnbtr_lsar_cost (const double *a, size_t p, const float *past, const float *gap, size_t ngap,
+                 const float *future, size_t nfuture)
+{
+  double cost = 0.0;
+
+  for (size_t t = 0; t < ngap + nfuture; t++)
+    {
+      double e = 0.0;
+
+      for (size_t k = 0; k <= p; k++)
+        {
+          ptrdiff_t i = (ptrdiff_t) t - (ptrdiff_t) k;
+
+          if (i < 0)
+            e += a[k] * past[(ptrdiff_t) p + i];
+          else if ((size_t) i < ngap)
+            e += a[k] * gap[i];
+          else
+            e += a[k] * future[(size_t) i - ngap];
+        }
+      cost += e * e;
+    }
+  return cost;
+}
+
 int
 pnbtr_lsar_interpolate (const double *a, size_t p, const float *past, size_t gap,
                         const float *future, size_t nfuture, float *out, double *scratch)

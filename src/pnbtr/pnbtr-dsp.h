@@ -39,4 +39,8 @@ int    pnbtr_cholesky_solve  (double *M, double *b, size_t n);
 int    pnbtr_lsar_interpolate (const double *a, size_t p, const float *past, size_t gap,
                                const float *future, size_t nfuture, float *out,
                                double *scratch);
+/* The model's residual energy over a gap and the known samples after it:
+ * what pnbtr_lsar_interpolate() minimises, for comparing candidates. */
+double pnbtr_lsar_cost       (const double *a, size_t p, const float *past, const float *gap,
+                              size_t ngap, const float *future, size_t nfuture);
 #endif

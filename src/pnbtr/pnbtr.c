@@ -34,6 +34,10 @@ struct PnbtrState
   int         interpolated; /* this gap was bridged by interpolation */
   float      *interp;       /* planar, channels x interp_max */
   float      *future;       /* one channel of future audio, order floats */
+  float      *fwd;          /* forward extrapolation across the gap, interp_max */
+  float      *fwd_mem;      /* a copy of the LPC memory, order floats */
+  float      *fit_input;    /* window floats: what the model is fitted on */
+  unsigned    dither;       /* LCG state */
   double     *lsar;         /* scratch */
 };
 
@@ -134,6 +138,9 @@ pnbtr_free (PnbtrState *s)
   free (s->interp);
   free (s->future);
   free (s->lsar);
+  free (s->fwd);
+  free (s->fwd_mem);
+  free (s->fit_input);
   free (s);
 }
 
@@ -174,11 +181,15 @@ pnbtr_new (const PnbtrConfig *cfg)
 
       s->a = calloc ((size_t) cfg->channels * (order + 1), sizeof (double));
       s->lpc_mem = calloc ((size_t) cfg->channels * order, sizeof (float));
-      s->work = calloc (order + cfg->max_frames, sizeof (float));
+      /* extrapolation runs over a packet, or over a whole interpolated gap */
+      s->work = calloc (order + (size_t) (cfg->max_frames > cfg->interp_max ? cfg->max_frames
+                                                                              : cfg->interp_max),
+                        sizeof (float));
       if (s->a == NULL || s->lpc_mem == NULL || s->work == NULL)
         goto fail;
       s->burg = calloc (2 * (size_t) cfg->window + order + 1, sizeof (double));
-      if (s->burg == NULL)
+      s->fit_input = calloc (cfg->window, sizeof (float));
+      if (s->burg == NULL || s->fit_input == NULL)
         goto fail;
       if (cfg->method == PNBTR_METHOD_PNBTR && cfg->interp_max > 0)
         {
@@ -187,7 +198,10 @@ pnbtr_new (const PnbtrConfig *cfg)
           s->interp = calloc ((size_t) cfg->channels * g, sizeof (float));
           s->future = calloc (order, sizeof (float));
           s->lsar = calloc (g * g + 3 * g + order + order + 1, sizeof (double));
-          if (s->interp == NULL || s->future == NULL || s->lsar == NULL)
+          s->fwd = calloc (g, sizeof (float));
+          s->fwd_mem = calloc (order, sizeof (float));
+          if (s->interp == NULL || s->future == NULL || s->lsar == NULL || s->fwd == NULL ||
+              s->fwd_mem == NULL)
             goto fail;
         }
     }
@@ -207,6 +221,7 @@ pnbtr_reset (PnbtrState *s)
   s->gap_samples = 0;
   s->interp_len = s->interp_pos = 0;
   s->interpolated = 0;
+  s->dither = 12345u;
 }
 
 static float *
@@ -235,11 +250,18 @@ fit_channel (PnbtrState *s, int c)
   double *a = s->a + (size_t) c * (order + 1);
   float peak = 0.f;
 
+  /* fit on the signal plus white noise at about -105 dBFS, about what
+   * 16-bit quantization adds: a noiseless synthetic signal otherwise gives
+   * a model so sharp that it calls many wrong continuations likely */
   for (int i = 0; i < cfg->window; i++)
-    peak = fmaxf (peak, fabsf (x[i]));
+    {
+      peak = fmaxf (peak, fabsf (x[i]));
+      s->dither = s->dither * 1664525u + 1013904223u;
+      s->fit_input[i] = x[i] + (float) ((double) s->dither / 4294967296.0 - 0.5) * 2e-5f;
+    }
   s->peak[c] = peak;
 
-  pnbtr_burg (x, cfg->window, order, a, s->burg);
+  pnbtr_burg (s->fit_input, cfg->window, order, a, s->burg);
 
   memcpy (s->lpc_mem + (size_t) c * order, h + s->hist_len - order, sizeof (float) * order);
 }
@@ -315,10 +337,23 @@ interpolate_gap (PnbtrState *s, const PnbtrFuture *future)
 
           s->future[i] = isfinite (v) ? v : 0.f;
         }
-      if (pnbtr_lsar_interpolate (s->a + (size_t) c * (order + 1), order, h + s->hist_len - order,
-                                  future->gap_frames, s->future, nfuture,
-                                  s->interp + (size_t) c * cfg->interp_max, s->lsar) < 0)
-        return -1;
+      const double *a = s->a + (size_t) c * (order + 1);
+      const float *past = h + s->hist_len - order;
+      float *gap = s->interp + (size_t) c * cfg->interp_max;
+      int ok;
+
+      /* the candidates: least-squares interpolation, and plain forward
+       * extrapolation (from where playback is now).  Keep the one the model
+       * finds more likely.  Interpolation wins on real audio; on a noiseless
+       * synthetic tone its normal equations are too ill-conditioned for
+       * double precision and extrapolation wins. */
+      memcpy (s->fwd_mem, past, sizeof (float) * order);
+      pnbtr_lpc_extrapolate (a, order, s->fwd_mem, s->fwd, future->gap_frames, s->work);
+      ok = pnbtr_lsar_interpolate (a, order, past, future->gap_frames, s->future, nfuture, gap,
+                                   s->lsar) == 0;
+      if (!ok || pnbtr_lsar_cost (a, order, past, s->fwd, future->gap_frames, s->future, nfuture) <
+                 pnbtr_lsar_cost (a, order, past, gap, future->gap_frames, s->future, nfuture))
+        memcpy (gap, s->fwd, sizeof (float) * future->gap_frames);
     }
   s->interp_len = future->gap_frames;
   s->interp_pos = 0;
