@@ -91,7 +91,7 @@ int
 jn_bench_plc (int argc, char **argv)
 {
   g_autofree char *input = NULL, *trace_path = NULL, *output = NULL, *report = NULL;
-  g_autofree char *method = g_strdup ("pnbtr");
+  g_autofree char *method = NULL;
   int packet = 128, lookahead = -1;
   guint method_lookahead = 0;
   GOptionEntry entries[] = {
@@ -116,6 +116,9 @@ jn_bench_plc (int argc, char **argv)
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     return jn_bench_fail (error->message);
+  /* defaults after parsing: GOption does not free what it replaces */
+  if (method == NULL)
+    method = g_strdup ("pnbtr");
   if (input == NULL || trace_path == NULL || output == NULL)
     return jn_bench_fail ("plc needs --input, --loss-trace and --output");
   if (packet < 1 || packet > PNBTR_MAX_FRAMES)
@@ -231,8 +234,8 @@ int
 jn_bench_plc_suite (int argc, char **argv)
 {
   g_autofree char *corpus = NULL, *report = NULL;
-  g_autofree char *methods_arg = g_strdup ("zero,repeat,burg,burg:32:2048,burg:128:4096,burg:1024:8192,pnbtr,pnbtr@2");
-  g_autofree char *loss_arg = g_strdup ("1,2,5,10,20");
+  g_autofree char *methods_arg = NULL;
+  g_autofree char *loss_arg = NULL;
   int packet = 128, burst_max = 10, seed = 1;
   double burst_mean = 2.4;
   GOptionEntry entries[] = {
@@ -258,6 +261,10 @@ jn_bench_plc_suite (int argc, char **argv)
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     return jn_bench_fail (error->message);
+  if (methods_arg == NULL)
+    methods_arg = g_strdup ("zero,repeat,burg,burg:32:2048,burg:128:4096,burg:1024:8192,pnbtr,pnbtr@2");
+  if (loss_arg == NULL)
+    loss_arg = g_strdup ("1,2,5,10,20");
   if (corpus == NULL)
     return jn_bench_fail ("plc-suite needs --corpus DIR (make one with bench/corpus/make-corpus.py DIR)");
   if ((dir = g_dir_open (corpus, 0, &error)) == NULL)

@@ -78,7 +78,7 @@ case "$cmd" in
     echo "==> tests"
     run_suite _build || rc=1
     echo "==> tests under AddressSanitizer + UndefinedBehaviorSanitizer"
-    configure _build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbench=false
+    configure _build-asan -Db_sanitize=address,undefined -Db_lundef=false
     ninja -C _build-asan
     export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
     export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1

@@ -41,6 +41,9 @@ typedef struct
   char     *stats_json;
   gboolean  quiet;
   int       jitter_depth;
+  double    safety;
+  char     *latency;
+  char     *plc;
   int       frames;
   int       rate;
   int       channels;
@@ -233,7 +236,7 @@ print_stats (Cli *cli)
       /* TRANSLATORS: one line per peer and second; keep the columns short */
       g_print (_("[%6.1f s] %-12s rtt %6.2f ms  one-way %6.2f ms  jitter %5.2f ms  "
                  "loss %5.2f %%  late %" G_GUINT64_FORMAT "  concealed %" G_GUINT64_FORMAT
-                 "  buffer %u/%u\n"),
+                 "  buffer %u/%u pkts\n"),
                t, p->name, p->rtt_ms.last, p->one_way_ms.last, p->jitter_ms.last,
                p->loss_percent, p->late, p->concealed,
                (guint) p->buffer_level.last, p->jitter_depth);
@@ -323,16 +326,23 @@ on_client_closed (JnClient     *client,
   g_main_loop_quit (cli->loop);
 }
 
-static void
-configure_engine (Cli           *cli,
-                  JnMediaEngine *engine)
+static gboolean
+configure_engine (Cli            *cli,
+                  JnMediaEngine  *engine,
+                  GError        **error)
 {
   static const JnMediaCallbacks callbacks = { capture_cb, playout_cb, midi_cb };
 
-  jn_media_engine_set_jitter_depth (engine, cli->jitter_depth);
+  if (cli->jitter_depth > 0)
+    jn_media_engine_set_jitter_depth (engine, cli->jitter_depth);
+  else
+    jn_media_engine_set_jitter_adaptive (engine, cli->safety);
+  if (!jn_media_engine_set_concealment (engine, cli->plc ? cli->plc : "pnbtr", error))
+    return FALSE;
   jn_media_engine_set_midi_redundancy (engine, cli->midi_redundancy);
   if (engine == cli->engine)
     jn_media_engine_set_callbacks (engine, &callbacks, cli);
+  return TRUE;
 }
 
 static gboolean
@@ -368,7 +378,8 @@ start_host (Cli     *cli,
   if (!parse_format (cli, &format, error))
     return FALSE;
   jn_media_engine_set_format (cli->engine, &format);
-  configure_engine (cli, cli->engine);
+  if (!configure_engine (cli, cli->engine, error))
+    return FALSE;
 
   cli->host = jn_host_new (cli->engine, cli->session, cli->name, cli->passphrase);
   g_signal_connect (cli->host, "peer-joined", G_CALLBACK (on_peer_joined), cli);
@@ -434,7 +445,8 @@ start_join (Cli         *cli,
 {
   const JnAudioFormat *format;
 
-  configure_engine (cli, cli->engine);
+  if (!configure_engine (cli, cli->engine, error))
+    return FALSE;
   cli->client = jn_client_new (cli->engine, cli->name, cli->passphrase);
   g_signal_connect (cli->client, "peer-joined", G_CALLBACK (on_peer_joined), cli);
   g_signal_connect (cli->client, "peer-left", G_CALLBACK (on_peer_left), cli);
@@ -467,7 +479,8 @@ start_demo (Cli     *cli,
   cli->demo_engine = jn_media_engine_new ("127.0.0.1", 0, error);
   if (cli->demo_engine == NULL)
     return FALSE;
-  configure_engine (cli, cli->demo_engine);
+  if (!configure_engine (cli, cli->demo_engine, error))
+    return FALSE;
   cli->demo_client = jn_client_new (cli->demo_engine, _("Simulated player"), cli->passphrase);
   url = jn_host_dup_local_url (cli->host);
   if (!join_blocking (cli, cli->demo_client, url, error))
@@ -576,7 +589,7 @@ int
 main (int argc, char *argv[])
 {
   Cli cli = {
-    .port = JN_DEFAULT_PORT, .udp_port = 0, .jitter_depth = 3, .frames = 128, .rate = 48000,
+    .port = JN_DEFAULT_PORT, .udp_port = 0, .jitter_depth = 0, .frames = 128, .rate = 48000,
     .channels = 1, .midi_interval_ms = 10, .midi_redundancy = 1, .tempo = 120.0,
   };
   g_autoptr(GOptionContext) context = NULL;
@@ -597,7 +610,9 @@ main (int argc, char *argv[])
     { "duration", 'd', 0, G_OPTION_ARG_DOUBLE, &cli.duration, N_("Stop after this many seconds"), "S" },
     { "stats-json", 0, 0, G_OPTION_ARG_FILENAME, &cli.stats_json, N_("Write the final stats as JSON"), "FILE" },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &cli.quiet, N_("No per-second stats lines"), NULL },
-    { "jitter-depth", 0, 0, G_OPTION_ARG_INT, &cli.jitter_depth, N_("Jitter buffer depth in packets (default 3)"), "N" },
+    { "latency", 'l', 0, G_OPTION_ARG_STRING, &cli.latency, N_("Jitter buffer: lowest, balanced (default), safest, or 0..1"), "MODE" },
+    { "jitter-depth", 0, 0, G_OPTION_ARG_INT, &cli.jitter_depth, N_("Fixed jitter buffer depth in packets (default: adaptive)"), "N" },
+    { "plc", 0, 0, G_OPTION_ARG_STRING, &cli.plc, N_("Loss concealment: pnbtr (default), burg, repeat, zero"), "METHOD" },
     { "frames", 0, 0, G_OPTION_ARG_INT, &cli.frames, N_("host: frames per packet (default 128)"), "N" },
     { "rate", 0, 0, G_OPTION_ARG_INT, &cli.rate, N_("host: sample rate (default 48000)"), "HZ" },
     { "channels", 0, 0, G_OPTION_ARG_INT, &cli.channels, N_("host: channels (default 1)"), "N" },
@@ -657,10 +672,29 @@ main (int argc, char *argv[])
       g_printerr (_("Ports are numbers from 0 to 65535\n"));
       return 2;
     }
-  if (cli.jitter_depth < 1 || cli.jitter_depth > 32)
+  if (cli.jitter_depth < 0 || cli.jitter_depth > 32)
     {
       g_printerr (_("--jitter-depth must be 1..32 packets\n"));
       return 2;
+    }
+  if (cli.latency == NULL)
+    cli.latency = g_strdup ("balanced");
+  if (g_str_equal (cli.latency, "lowest"))
+    cli.safety = 0.0;
+  else if (g_str_equal (cli.latency, "balanced"))
+    cli.safety = 0.5;
+  else if (g_str_equal (cli.latency, "safest"))
+    cli.safety = 1.0;
+  else
+    {
+      char *end = NULL;
+
+      cli.safety = g_ascii_strtod (cli.latency, &end);
+      if (end == cli.latency || *end != '\0' || !(cli.safety >= 0.0 && cli.safety <= 1.0))
+        {
+          g_printerr (_("--latency takes lowest, balanced, safest or a number from 0 to 1\n"));
+          return 2;
+        }
     }
   if (cli.midi_redundancy < 1 || cli.midi_redundancy > JN_MIDI_REDUNDANCY_MAX)
     {
@@ -746,5 +780,7 @@ out:
   g_free (cli.record_midi);
   g_free (cli.stats_json);
   g_free (cli.sample_format);
+  g_free (cli.latency);
+  g_free (cli.plc);
   return cli.exit_status;
 }

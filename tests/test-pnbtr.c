@@ -1,0 +1,276 @@
+/* test-pnbtr.c: the predictor on signals with known answers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <glib.h>
+#include <math.h>
+#include <string.h>
+
+#include "pnbtr.h"
+
+#define RATE   48000
+#define FRAMES 128
+
+static void
+tone (float *out, gsize n, guint channels, guint64 start, gboolean quantize)
+{
+  for (gsize i = 0; i < n; i++)
+    for (guint c = 0; c < channels; c++)
+      {
+        double t = (double) (start + i) / RATE;
+        /* a different tone per channel */
+        double v = 0.3 * sin (2 * G_PI * (440.0 + 110.0 * c) * t) + 0.2 * sin (2 * G_PI * 1234.5 * t);
+
+        out[i * channels + c] = quantize ? (float) (lrint (v * 32767) / 32768.0) : (float) v;
+      }
+}
+
+static PnbtrState *
+make (const char *method, guint channels)
+{
+  PnbtrConfig config;
+  PnbtrState *state;
+
+  g_assert_cmpint (pnbtr_config_parse (&config, method, RATE, (int) channels, FRAMES), ==, 0);
+  state = pnbtr_new (&config);
+  g_assert_nonnull (state);
+  return state;
+}
+
+/* Feeds `history` packets of the tone, conceals `lost` packets (with the
+ * packet after the gap as lookahead when asked), returns the SNR of the
+ * concealment in dB. */
+static double
+conceal_tone (const char *method, guint channels, guint lost, gboolean lookahead, gboolean quantize)
+{
+  PnbtrState *state = make (method, channels);
+  g_autofree float *in = g_new (float, FRAMES * channels);
+  g_autofree float *out = g_new (float, FRAMES * channels);
+  g_autofree float *next = g_new (float, FRAMES * channels);
+  double signal = 0, noise = 0;
+  guint64 pos = 0;
+
+  for (guint p = 0; p < 60; p++, pos += FRAMES)
+    {
+      tone (in, FRAMES, channels, pos, quantize);
+      g_assert_cmpint (pnbtr_process (state, in, out, FRAMES), ==, 0);
+      g_assert_cmpmem (in, FRAMES * channels * sizeof (float), out, FRAMES * channels * sizeof (float));
+    }
+  tone (next, FRAMES, channels, pos + (guint64) lost * FRAMES, quantize);
+  for (guint p = 0; p < lost; p++, pos += FRAMES)
+    {
+      PnbtrFuture future = { next, FRAMES, (int) ((lost - p) * FRAMES) };
+
+      g_assert_cmpint (pnbtr_process_ex (state, NULL, out, FRAMES, lookahead ? &future : NULL), ==, 1);
+      tone (in, FRAMES, channels, pos, quantize);
+      for (guint i = 0; i < FRAMES * channels; i++)
+        {
+          g_assert_true (isfinite (out[i]));
+          signal += (double) in[i] * in[i];
+          noise += ((double) out[i] - in[i]) * ((double) out[i] - in[i]);
+        }
+    }
+  pnbtr_free (state);
+  return 10 * log10 (signal / MAX (noise, 1e-30));
+}
+
+static void
+test_sine_continued (void)
+{
+  /* a steady tone is continued almost exactly, also over a burst */
+  g_assert_cmpfloat (conceal_tone ("burg:256:2048", 1, 1, FALSE, TRUE), >, 40.0);
+  g_assert_cmpfloat (conceal_tone ("pnbtr", 1, 1, FALSE, TRUE), >, 40.0);
+  g_assert_cmpfloat (conceal_tone ("pnbtr", 1, 3, FALSE, TRUE), >, 30.0);
+  g_assert_cmpfloat (conceal_tone ("pnbtr", 2, 2, FALSE, TRUE), >, 30.0);
+  /* with the packet after the gap known, and for a noiseless tone too */
+  g_assert_cmpfloat (conceal_tone ("pnbtr", 1, 2, TRUE, TRUE), >, 40.0);
+  g_assert_cmpfloat (conceal_tone ("pnbtr", 1, 2, TRUE, FALSE), >, 40.0);
+  /* the baselines are what they are */
+  g_assert_cmpfloat (fabs (conceal_tone ("zero", 1, 1, FALSE, TRUE)), <, 1e-9);
+  g_assert_cmpfloat (conceal_tone ("repeat", 1, 1, FALSE, TRUE), <, 10.0);
+}
+
+static void
+test_silence (void)
+{
+  static const char *methods[] = { "zero", "repeat", "burg", "pnbtr" };
+  float zeros[FRAMES] = { 0 }, out[FRAMES];
+
+  for (guint m = 0; m < G_N_ELEMENTS (methods); m++)
+    {
+      PnbtrState *state = make (methods[m], 1);
+
+      for (guint p = 0; p < 40; p++)
+        pnbtr_process (state, zeros, out, FRAMES);
+      for (guint p = 0; p < 5; p++)
+        {
+          g_assert_cmpint (pnbtr_process (state, NULL, out, FRAMES), ==, 1);
+          for (guint i = 0; i < FRAMES; i++)
+            g_assert_cmpfloat (out[i], ==, 0.f);
+        }
+      pnbtr_free (state);
+    }
+}
+
+/* Signals that drive a high-order fit to its limits: an exponentially
+ * growing burst ending in full-scale clipping, an impulse train and white
+ * noise.  Whatever the model, the output stays finite, pnbtr never exceeds
+ * the signal's own peak, and after 40 concealed packets it has faded. */
+static void
+test_hostile_signals (void)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (7);
+
+  for (guint kind = 0; kind < 3; kind++)
+    for (guint m = 0; m < 2; m++)
+      {
+        PnbtrState *state = make (m ? "pnbtr" : "burg", 1);
+        float in[FRAMES], out[FRAMES], peak = 0.f, last_energy = 0.f;
+
+        for (guint p = 0; p < 40; p++)
+          {
+            for (guint i = 0; i < FRAMES; i++)
+              {
+                guint n = p * FRAMES + i;
+
+                in[i] = kind == 0 ? (float) fmin (1.0, 1e-6 * exp (n * 0.0028)) * (n % 2 ? 1.f : -1.f)
+                      : kind == 1 ? (n % 97 == 0 ? 1.f : 0.f)
+                      : (float) g_rand_double_range (rand, -0.5, 0.5);
+                peak = fmaxf (peak, fabsf (in[i]));
+              }
+            pnbtr_process (state, in, out, FRAMES);
+          }
+        for (guint p = 0; p < 40; p++)
+          {
+            last_energy = 0.f;
+            pnbtr_process (state, NULL, out, FRAMES);
+            for (guint i = 0; i < FRAMES; i++)
+              {
+                g_assert_true (isfinite (out[i]));
+                g_assert_cmpfloat (fabsf (out[i]), <, 8.f);
+                if (m == 1)
+                  g_assert_cmpfloat (fabsf (out[i]), <=, peak);
+                last_energy += out[i] * out[i];
+              }
+          }
+        if (m == 1)   /* 107 ms into the gap: faded by e^(-87/20) */
+          g_assert_cmpfloat (sqrtf (last_energy / FRAMES), <, 0.02f * peak + 1e-6f);
+        pnbtr_free (state);
+      }
+}
+
+static void
+test_non_finite_input (void)
+{
+  PnbtrState *state = make ("pnbtr", 2);
+  float in[FRAMES * 2], out[FRAMES * 2], future[FRAMES * 2];
+  PnbtrFuture next = { future, FRAMES, FRAMES };
+
+  for (guint p = 0; p < 40; p++)
+    {
+      tone (in, FRAMES, 2, p * FRAMES, TRUE);
+      in[5] = NAN;
+      in[17] = INFINITY;
+      in[40] = -INFINITY;
+      pnbtr_process (state, in, out, FRAMES);
+      g_assert_cmpfloat (out[5], ==, 0.f);
+      g_assert_cmpfloat (out[17], ==, 0.f);
+    }
+  tone (future, FRAMES, 2, 41 * FRAMES, TRUE);
+  future[3] = NAN;
+  for (guint p = 0; p < 3; p++)
+    {
+      pnbtr_process_ex (state, NULL, out, FRAMES, p == 0 ? &next : NULL);
+      for (guint i = 0; i < FRAMES * 2; i++)
+        g_assert_true (isfinite (out[i]));
+    }
+  pnbtr_free (state);
+}
+
+/* After a gap, pnbtr fades from its prediction into the real signal: the
+ * first played sample is no further from the one before it than the
+ * tone's own largest step. */
+static void
+test_no_click (void)
+{
+  PnbtrState *state = make ("pnbtr", 1);
+  float in[FRAMES], out[FRAMES], prev = 0.f;
+  double max_step = 0.0;
+
+  for (guint p = 0; p < 40; p++)
+    {
+      tone (in, FRAMES, 1, p * FRAMES, TRUE);
+      pnbtr_process (state, in, out, FRAMES);
+      for (guint i = 1; i < FRAMES; i++)
+        max_step = MAX (max_step, fabs ((double) in[i] - in[i - 1]));
+    }
+  for (guint p = 0; p < 4; p++)
+    pnbtr_process (state, NULL, out, FRAMES);
+  prev = out[FRAMES - 1];
+  tone (in, FRAMES, 1, 44 * FRAMES, TRUE);
+  pnbtr_process (state, in, out, FRAMES);
+  g_assert_cmpfloat (fabs ((double) out[0] - prev), <=, max_step);
+  /* and after the crossfade it is the real signal, untouched */
+  for (guint i = 64; i < FRAMES; i++)
+    g_assert_cmpfloat (out[i], ==, in[i]);
+  pnbtr_free (state);
+}
+
+static void
+test_config (void)
+{
+  PnbtrConfig config;
+
+  g_assert_cmpint (pnbtr_config_parse (&config, "burg", RATE, 1, 128), ==, 0);
+  g_assert_cmpint (config.window, ==, 256);
+  g_assert_cmpint (config.order, ==, 255);
+  g_assert_cmpint (config.crossfade, ==, 128);
+  g_assert_cmpint (pnbtr_config_parse (&config, "burg:1024:8192", RATE, 1, 128), ==, 0);
+  g_assert_cmpint (config.order, ==, 1024);
+  g_assert_cmpint (config.window, ==, 8192);
+  g_assert_cmpint (pnbtr_config_parse (&config, "pnbtr", 44100, 8, 32), ==, 0);
+  g_assert_cmpint (config.method, ==, PNBTR_METHOD_PNBTR);
+
+  g_assert_cmpint (pnbtr_config_parse (&config, "pnbtr:", RATE, 1, 128), ==, -1);
+  g_assert_cmpint (pnbtr_config_parse (&config, "burg:10", RATE, 1, 128), ==, -1);
+  g_assert_cmpint (pnbtr_config_parse (&config, "burg:100:50", RATE, 1, 128), ==, -1);
+  g_assert_cmpint (pnbtr_config_parse (&config, "zero:1:2", RATE, 1, 128), ==, -1);
+  g_assert_cmpint (pnbtr_config_parse (&config, "opus", RATE, 1, 128), ==, -1);
+  g_assert_cmpint (pnbtr_config_parse (&config, NULL, RATE, 1, 128), ==, -1);
+
+  /* out-of-range settings are refused, not crashed on */
+  pnbtr_config_init (&config, PNBTR_METHOD_PNBTR, RATE, 9, 128);
+  g_assert_null (pnbtr_new (&config));
+  pnbtr_config_init (&config, PNBTR_METHOD_PNBTR, RATE, 1, 4096);
+  g_assert_null (pnbtr_new (&config));
+  pnbtr_config_init (&config, PNBTR_METHOD_BURG, 4000, 1, 128);
+  g_assert_null (pnbtr_new (&config));
+  g_assert_null (pnbtr_new (NULL));
+
+  /* and so is a packet larger than configured */
+  {
+    PnbtrState *state = make ("pnbtr", 1);
+    float big[FRAMES * 2] = { 1.f };
+
+    g_assert_cmpint (pnbtr_process (state, big, big, FRAMES * 2), ==, 0);
+    g_assert_cmpfloat (big[0], ==, 0.f);
+    pnbtr_free (state);
+  }
+}
+
+int
+main (int argc, char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/pnbtr/sine-continued", test_sine_continued);
+  g_test_add_func ("/pnbtr/silence", test_silence);
+  g_test_add_func ("/pnbtr/hostile-signals", test_hostile_signals);
+  g_test_add_func ("/pnbtr/non-finite-input", test_non_finite_input);
+  g_test_add_func ("/pnbtr/no-click", test_no_click);
+  g_test_add_func ("/pnbtr/config", test_config);
+
+  return g_test_run ();
+}
