@@ -53,6 +53,10 @@ result_to_json (const JnPlcResult *r, const char *method, guint packet, guint ch
   NUM ("max", jn_plc_time_us (r, 1.0));
   json_builder_end_object (b);
   NUM ("predicted_samples_per_s", jn_plc_samples_per_s (r, packet, channels));
+  INT ("background_fits", r->fit_ns->len);
+  NUM ("background_fit_mean_us", jn_plc_fit_us (r, FALSE));
+  NUM ("background_fit_max_us", jn_plc_fit_us (r, TRUE));
+  NUM ("background_fit_core_share", jn_plc_fit_load (r));
   json_builder_end_object (b);
 #undef NUM
 #undef INT
@@ -85,6 +89,9 @@ print_result (const JnPlcResult *r, guint packet, guint channels)
   g_print ("  time per packet     mean %.1f us, p99 %.1f us, max %.1f us; %.2f M predicted samples/s\n",
            jn_plc_time_us (r, -1), jn_plc_time_us (r, 0.99), jn_plc_time_us (r, 1.0),
            jn_plc_samples_per_s (r, packet, channels) / 1e6);
+  if (r->fit_ns->len > 0)
+    g_print ("  background fits     %u, mean %.1f us, max %.1f us, %.1f %% of one core\n",
+             r->fit_ns->len, jn_plc_fit_us (r, FALSE), jn_plc_fit_us (r, TRUE), 100 * jn_plc_fit_load (r));
 }
 
 int
@@ -93,7 +100,7 @@ jn_bench_plc (int argc, char **argv)
   g_autofree char *input = NULL, *trace_path = NULL, *output = NULL, *report = NULL;
   g_autofree char *method = NULL;
   int packet = 128, lookahead = -1;
-  guint method_lookahead = 0;
+  guint method_lookahead = 0, refit = 0;
   GOptionEntry entries[] = {
     { "input", 0, 0, G_OPTION_ARG_FILENAME, &input, "Clean WAV file", "FILE" },
     { "lookahead", 0, 0, G_OPTION_ARG_INT, &lookahead, "Packets the jitter buffer holds beyond a lost one (default 0; NAME@N says the same)", "N" },
@@ -128,15 +135,17 @@ jn_bench_plc (int argc, char **argv)
     return jn_bench_fail (error->message);
   if (wav->channels > PNBTR_MAX_CHANNELS)
     return jn_bench_fail ("at most 8 channels");
-  if (!jn_plc_parse_method (method, wav->rate, wav->channels, (guint) packet, &config, &method_lookahead))
-    return jn_bench_fail ("unknown --method (zero, repeat, burg, burg:ORDER:WINDOW, pnbtr, pnbtr:ORDER:WINDOW, with @LOOKAHEAD)");
+  if (!jn_plc_parse_method (method, wav->rate, wav->channels, (guint) packet, &config, &method_lookahead,
+                            &refit))
+    return jn_bench_fail ("unknown --method (zero, repeat, burg, burg:ORDER:WINDOW, pnbtr, pnbtr:ORDER:WINDOW, "
+                          "then @LOOKAHEAD and /REFIT)");
   if (lookahead >= 0)
     method_lookahead = (guint) lookahead;
 
   out = g_new0 (float, wav->frames * wav->channels + 1);
   jn_plc_result_init (&result);
   if (!jn_plc_run (wav->samples, wav->frames, wav->channels, (guint) packet, trace, &config,
-                   method_lookahead, out, &result, &error))
+                   method_lookahead, refit, out, &result, &error))
     return jn_bench_fail (error->message);
   if (trace->len > 0 && g_array_index (trace, guint32, trace->len - 1) >=
       (wav->frames + packet - 1) / packet)
@@ -291,9 +300,9 @@ jn_bench_plc_suite (int argc, char **argv)
            files->len, corpus, packet, burst_mean, burst_max, seed);
   g_print ("  lost-sample SNR (dB) by burst position, log-spectral and mel distance (dB), "
            "whole-file SNR, conceal time per packet\n\n");
-  g_print ("%-16s %5s %7s %7s %7s %7s %6s %6s %7s %6s %8s %8s %7s %s\n", "method", "loss%", "SNR",
+  g_print ("%-16s %5s %7s %7s %7s %7s %6s %6s %7s %6s %8s %8s %7s %7s %s\n", "method", "loss%", "SNR",
            "1st", "2nd", "3rd+", "LSD", "mel", "file", "peak", "mean us", "p99 us", "Msmp/s",
-           "target SNR @5%");
+           "fit%cpu", "target SNR @5%");
 
   json_builder_begin_object (json);
   json_builder_set_member_name (json, "runs");
@@ -311,12 +320,13 @@ jn_bench_plc_suite (int argc, char **argv)
           {
             JnWav *wav = wavs->pdata[f];
             PnbtrConfig config;
-            guint la = 0;
+            guint la = 0, every = 0;
             g_autoptr(GArray) trace = NULL;
             g_autofree float *out = NULL;
             JnPlcResult one;
 
-            if (!jn_plc_parse_method (methods[m], wav->rate, wav->channels, (guint) packet, &config, &la))
+            if (!jn_plc_parse_method (methods[m], wav->rate, wav->channels, (guint) packet, &config, &la,
+                                      &every))
               return jn_bench_fail ("unknown method in --methods");
             /* the same trace for every method: seeded by file and loss rate */
             trace = jn_plc_trace_generate ((guint) ((wav->frames + packet - 1) / packet), loss, burst_mean,
@@ -324,7 +334,7 @@ jn_bench_plc_suite (int argc, char **argv)
             out = g_new0 (float, wav->frames * wav->channels + 1);
             jn_plc_result_init (&one);
             if (!jn_plc_run (wav->samples, wav->frames, wav->channels, (guint) packet, trace, &config,
-                             la, out, &one, &error))
+                             la, every, out, &one, &error))
               return jn_bench_fail (error->message);
             if (fabs (loss - 0.05) < 1e-9)
               g_print ("    %-12s %-16s SNR %6.2f dB, 3rd+ %6.2f, mel %5.2f\n", (char *) files->pdata[f],
@@ -345,13 +355,14 @@ jn_bench_plc_suite (int argc, char **argv)
           g_autofree char *target_text = isnan (target) ? g_strdup (g_str_has_prefix (methods[m], "pnbtr") ? ">= 13.5" : "")
                                                         : g_strdup_printf ("%.1f (seed figure)", target);
 
-          g_print ("%-16s %5.1f %7.2f %7.2f %7.2f %7.2f %6.2f %6.2f %7.2f %6.3f %8.1f %8.1f %7.2f %s\n",
+          g_print ("%-16s %5.1f %7.2f %7.2f %7.2f %7.2f %6.2f %6.2f %7.2f %6.3f %8.1f %8.1f %7.2f %7.1f %s\n",
                    methods[m], loss * 100, jn_plc_snr_db (&total, 0), jn_plc_snr_db (&total, 1),
                    jn_plc_snr_db (&total, 2), jn_plc_snr_db (&total, 3), jn_plc_lsd_db (&total),
                    jn_plc_mel_db (&total), jn_plc_file_snr_db (&total),
                    total.signal_peak > 0 ? total.output_peak_lost / total.signal_peak : 0.0,
                    jn_plc_time_us (&total, -1), jn_plc_time_us (&total, 0.99),
                    jn_plc_samples_per_s (&total, (guint) packet, 1) / 1e6,
+                   100 * jn_plc_fit_load (&total),
                    fabs (loss - 0.05) < 1e-9 ? target_text : "");
         }
         jn_plc_result_clear (&total);

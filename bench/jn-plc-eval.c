@@ -125,12 +125,14 @@ jn_plc_result_init (JnPlcResult *result)
 {
   memset (result, 0, sizeof *result);
   result->conceal_ns = g_array_new (FALSE, FALSE, sizeof (double));
+  result->fit_ns = g_array_new (FALSE, FALSE, sizeof (double));
 }
 
 void
 jn_plc_result_clear (JnPlcResult *result)
 {
   g_clear_pointer (&result->conceal_ns, g_array_unref);
+  g_clear_pointer (&result->fit_ns, g_array_unref);
 }
 
 void
@@ -157,6 +159,8 @@ jn_plc_result_merge (JnPlcResult       *into,
   into->clicks += from->clicks;
   into->worst_click_ratio = MAX (into->worst_click_ratio, from->worst_click_ratio);
   g_array_append_vals (into->conceal_ns, from->conceal_ns->data, from->conceal_ns->len);
+  g_array_append_vals (into->fit_ns, from->fit_ns->data, from->fit_ns->len);
+  into->audio_seconds += from->audio_seconds;
 }
 
 static double
@@ -219,6 +223,31 @@ jn_plc_time_us (const JnPlcResult *result, double percentile)
   sorted = g_memdup2 (t->data, sizeof (double) * t->len);
   qsort (sorted, t->len, sizeof (double), compare_double);
   return sorted[MIN ((guint) ceil (percentile * t->len), t->len) - (percentile > 0 ? 1 : 0)] / 1000.0;
+}
+
+double
+jn_plc_fit_us (const JnPlcResult *result, gboolean max)
+{
+  double sum = 0.0, top = 0.0;
+
+  for (guint i = 0; i < result->fit_ns->len; i++)
+    {
+      sum += g_array_index (result->fit_ns, double, i);
+      top = MAX (top, g_array_index (result->fit_ns, double, i));
+    }
+  if (result->fit_ns->len == 0)
+    return 0.0;
+  return (max ? top : sum / result->fit_ns->len) / 1000.0;
+}
+
+double
+jn_plc_fit_load (const JnPlcResult *result)
+{
+  double sum = 0.0;
+
+  for (guint i = 0; i < result->fit_ns->len; i++)
+    sum += g_array_index (result->fit_ns, double, i);
+  return result->audio_seconds > 0 ? sum * 1e-9 / result->audio_seconds : 0.0;
 }
 
 double
@@ -346,12 +375,21 @@ jn_plc_parse_method (const char  *spec,
                      guint        channels,
                      guint        packet,
                      PnbtrConfig *config,
-                     guint       *lookahead)
+                     guint       *lookahead,
+                     guint       *refit)
 {
   g_autofree char *name = g_strdup (spec);
   char *at = strchr (name, '@');
-  guint64 la = 0;
+  char *slash = strchr (name, '/');
+  guint64 la = 0, every = 0;
 
+  if (slash != NULL)
+    {
+      *slash = '\0';
+      if (!g_ascii_string_to_unsigned (slash + 1, 10, 1, 100000, &every, NULL))
+        return FALSE;
+    }
+  *refit = (guint) every;
   if (at != NULL)
     {
       *at = '\0';
@@ -370,14 +408,17 @@ jn_plc_run (const float       *ref,
             GArray            *trace,
             const PnbtrConfig *config,
             guint              lookahead,
+            guint              refit,
             float             *out,
             JnPlcResult       *result,
             GError           **error)
 {
   PnbtrState *state = pnbtr_new (config);
   g_autofree Spectra *sp = g_new (Spectra, 1);
-  guint run = 0;
+  guint run = 0, since_fit = 0;
   gsize n_packets = (frames + packet - 1) / packet;
+  g_autofree float *snapshot = NULL;
+  g_autofree double *model = NULL, *fit_scratch = NULL;
   g_autofree gboolean *lost_mask = g_new0 (gboolean, n_packets + 1);
 
   if (state == NULL)
@@ -389,6 +430,13 @@ jn_plc_run (const float       *ref,
       return FALSE;
     }
   spectra_init (sp, config->sample_rate);
+  result->audio_seconds += (double) frames / config->sample_rate;
+  if (refit > 0 && pnbtr_model_size (state) > 0)
+    {
+      snapshot = g_new (float, pnbtr_snapshot_size (state));
+      model = g_new (double, pnbtr_model_size (state));
+      fit_scratch = g_new (double, pnbtr_fit_scratch_size (config));
+    }
   for (guint i = 0; i < trace->len; i++)
     if (g_array_index (trace, guint32, i) < n_packets)
       lost_mask[g_array_index (trace, guint32, i)] = TRUE;
@@ -459,6 +507,18 @@ jn_plc_run (const float       *ref,
       else
         {
           pnbtr_process (state, in, o, (int) n);
+          /* a background worker keeps the model fresh between gaps */
+          if (model != NULL && ++since_fit >= refit)
+            {
+              double t0 = now_ns (), elapsed;
+
+              pnbtr_snapshot (state, snapshot);
+              pnbtr_fit_snapshot (config, snapshot, model, fit_scratch);
+              pnbtr_install_model (state, model);
+              elapsed = now_ns () - t0;
+              g_array_append_val (result->fit_ns, elapsed);
+              since_fit = 0;
+            }
           if (run > 0 && start > 0)
             for (guint c = 0; c < channels; c++)
               {

@@ -46,6 +46,8 @@ typedef struct
   guint64 clicks;             /* boundaries whose jump exceeds the signal's own steps */
   double  worst_click_ratio;
   GArray *conceal_ns;         /* double, per concealed packet */
+  GArray *fit_ns;             /* double, per background refit */
+  double  audio_seconds;      /* of the signal processed */
 } JnPlcResult;
 
 void      jn_plc_result_init    (JnPlcResult *result);
@@ -57,7 +59,9 @@ void      jn_plc_result_merge   (JnPlcResult *into,
  * (frames x channels) with the method in `config`, writes the played signal
  * to `out` (same size) and adds the figures to `result`. */
 /* lookahead: packets after a lost one that the jitter buffer already holds
- * (a buffer of depth D holds D - 1); 0 means pure extrapolation. */
+ * (a buffer of depth D holds D - 1); 0 means pure extrapolation.
+ * refit: refit the model every `refit` received packets as a background
+ * worker would (timed apart from concealment); 0 fits when a gap begins. */
 gboolean  jn_plc_run            (const float       *ref,
                                  gsize              frames,
                                  guint              channels,
@@ -65,18 +69,25 @@ gboolean  jn_plc_run            (const float       *ref,
                                  GArray            *trace,
                                  const PnbtrConfig *config,
                                  guint              lookahead,
+                                 guint              refit,
                                  float             *out,
                                  JnPlcResult       *result,
                                  GError           **error);
 
-/* "NAME[@LOOKAHEAD]": a libpnbtr method name, optionally with the number of
- * packets of lookahead it may use. */
+/* "NAME[@LOOKAHEAD][/REFIT]": a libpnbtr method name, optionally with the
+ * packets of lookahead it may use and a background refit interval. */
 gboolean  jn_plc_parse_method   (const char  *spec,
                                  guint        rate,
                                  guint        channels,
                                  guint        packet,
                                  PnbtrConfig *config,
-                                 guint       *lookahead);
+                                 guint       *lookahead,
+                                 guint       *refit);
+/* Background fitting: mean and max per refit (us), and the share of one
+ * core it takes in real time. */
+double    jn_plc_fit_us         (const JnPlcResult *result,
+                                 gboolean           max);
+double    jn_plc_fit_load       (const JnPlcResult *result);
 
 /* Figures derived from a result. */
 double    jn_plc_snr_db         (const JnPlcResult *result,

@@ -37,7 +37,7 @@ struct PnbtrState
   float      *fwd;          /* forward extrapolation across the gap, interp_max */
   float      *fwd_mem;      /* a copy of the LPC memory, order floats */
   float      *fit_input;    /* window floats: what the model is fitted on */
-  unsigned    dither;       /* LCG state */
+  int         have_model;   /* an installed model waits for the next gap */
   double     *lsar;         /* scratch */
 };
 
@@ -221,7 +221,7 @@ pnbtr_reset (PnbtrState *s)
   s->gap_samples = 0;
   s->interp_len = s->interp_pos = 0;
   s->interpolated = 0;
-  s->dither = 12345u;
+  s->have_model = 0;
 }
 
 static float *
@@ -239,31 +239,94 @@ push_history (PnbtrState *s, int c, const float *x, int n)
   memcpy (h + s->hist_len - n, x, sizeof (float) * (size_t) n);
 }
 
-/* Fits channel c's model on the newest `window` samples of its history. */
+/* Fits a model on x[0..window), plus white noise at about -105 dBFS
+ * (about what 16-bit quantization adds): a noiseless synthetic signal
+ * otherwise gives a model so sharp that it calls many wrong continuations
+ * likely.  The noise is the same every time, so fits are reproducible. */
 static void
-fit_channel (PnbtrState *s, int c)
+fit_window (const PnbtrConfig *cfg, const float *x, double *a, float *input, double *scratch)
+{
+  unsigned dither = 12345u;
+
+  for (int i = 0; i < cfg->window; i++)
+    {
+      dither = dither * 1664525u + 1013904223u;
+      input[i] = x[i] + (float) ((double) dither / 4294967296.0 - 0.5) * 2e-5f;
+    }
+  pnbtr_burg (input, cfg->window, cfg->order, a, scratch);
+}
+
+/* Prepares channel c for a gap: the model (fitted now unless one was
+ * installed), the filter memory and the level limit. */
+static void
+start_gap_channel (PnbtrState *s, int c)
 {
   const PnbtrConfig *cfg = &s->cfg;
   size_t order = cfg->order;
   const float *h = channel_history (s, c);
   const float *x = h + s->hist_len - cfg->window;
-  double *a = s->a + (size_t) c * (order + 1);
   float peak = 0.f;
 
-  /* fit on the signal plus white noise at about -105 dBFS, about what
-   * 16-bit quantization adds: a noiseless synthetic signal otherwise gives
-   * a model so sharp that it calls many wrong continuations likely */
   for (int i = 0; i < cfg->window; i++)
-    {
-      peak = fmaxf (peak, fabsf (x[i]));
-      s->dither = s->dither * 1664525u + 1013904223u;
-      s->fit_input[i] = x[i] + (float) ((double) s->dither / 4294967296.0 - 0.5) * 2e-5f;
-    }
+    peak = fmaxf (peak, fabsf (x[i]));
   s->peak[c] = peak;
 
-  pnbtr_burg (s->fit_input, cfg->window, order, a, s->burg);
-
+  if (!s->have_model)
+    fit_window (cfg, x, s->a + (size_t) c * (order + 1), s->fit_input, s->burg);
   memcpy (s->lpc_mem + (size_t) c * order, h + s->hist_len - order, sizeof (float) * order);
+}
+
+size_t
+pnbtr_snapshot_size (const PnbtrState *s)
+{
+  return uses_lpc (&s->cfg) ? (size_t) s->cfg.channels * s->cfg.window : 0;
+}
+
+size_t
+pnbtr_model_size (const PnbtrState *s)
+{
+  return uses_lpc (&s->cfg) ? (size_t) s->cfg.channels * (s->cfg.order + 1) : 0;
+}
+
+size_t
+pnbtr_fit_scratch_size (const PnbtrConfig *cfg)
+{
+  /* Burg's scratch, then the dithered input as floats */
+  return 2 * (size_t) cfg->window + cfg->order + 1 + ((size_t) cfg->window + 1) / 2;
+}
+
+void
+pnbtr_snapshot (const PnbtrState *s, float *snapshot)
+{
+  for (int c = 0; c < s->cfg.channels && uses_lpc (&s->cfg); c++)
+    memcpy (snapshot + (size_t) c * s->cfg.window,
+            s->hist + (size_t) c * s->hist_len + s->hist_len - s->cfg.window,
+            sizeof (float) * s->cfg.window);
+}
+
+int
+pnbtr_fit_snapshot (const PnbtrConfig *cfg, const float *snapshot, double *model, double *scratch)
+{
+  float *input;
+
+  if (cfg == NULL || snapshot == NULL || model == NULL || scratch == NULL || !uses_lpc (cfg) ||
+      cfg->window <= cfg->order || cfg->channels < 1)
+    return -1;
+  input = (float *) (scratch + 2 * (size_t) cfg->window + cfg->order + 1);
+  for (int c = 0; c < cfg->channels; c++)
+    fit_window (cfg, snapshot + (size_t) c * cfg->window, model + (size_t) c * (cfg->order + 1),
+                input, scratch);
+  return 0;
+}
+
+int
+pnbtr_install_model (PnbtrState *s, const double *model)
+{
+  if (s->in_gap || !uses_lpc (&s->cfg))
+    return -1;
+  memcpy (s->a, model, sizeof (double) * pnbtr_model_size (s));
+  s->have_model = 1;
+  return 0;
 }
 
 static float
@@ -354,6 +417,9 @@ interpolate_gap (PnbtrState *s, const PnbtrFuture *future)
       if (!ok || pnbtr_lsar_cost (a, order, past, s->fwd, future->gap_frames, s->future, nfuture) <
                  pnbtr_lsar_cost (a, order, past, gap, future->gap_frames, s->future, nfuture))
         memcpy (gap, s->fwd, sizeof (float) * future->gap_frames);
+      /* never louder than the signal itself was */
+      for (int i = 0; i < future->gap_frames; i++)
+        gap[i] = gap[i] > s->peak[c] ? s->peak[c] : gap[i] < -s->peak[c] ? -s->peak[c] : gap[i];
     }
   s->interp_len = future->gap_frames;
   s->interp_pos = 0;
@@ -422,7 +488,7 @@ pnbtr_process_ex (PnbtrState *s, const float *in, float *out, int frames,
 
   if (!s->in_gap && uses_lpc (cfg))
     for (int c = 0; c < channels; c++)
-      fit_channel (s, c);
+      start_gap_channel (s, c);
   s->in_gap = 1;
 
   /* the jitter buffer knows where the gap ends: interpolate the rest of it */

@@ -81,6 +81,21 @@ int          pnbtr_process       (PnbtrState *state, const float *in, float *out
 int          pnbtr_process_ex    (PnbtrState *state, const float *in, float *out, int frames,
                                   const PnbtrFuture *future);
 
+/* Keeping the model fresh off the real-time path.  By default the model is
+ * fitted when a gap begins (about 1 ms at order 1024).  Instead, the owner
+ * of a state can take a snapshot of its history now and then (a copy), have
+ * any thread fit a model on it, and install that model between gaps; the
+ * next gap then starts with no fitting at all. */
+size_t       pnbtr_snapshot_size    (const PnbtrState *state);   /* floats */
+size_t       pnbtr_model_size       (const PnbtrState *state);   /* doubles */
+size_t       pnbtr_fit_scratch_size (const PnbtrConfig *config); /* doubles */
+void         pnbtr_snapshot         (const PnbtrState *state, float *snapshot);
+/* Thread-safe (touches only its arguments).  Returns 0, -1 on bad input. */
+int          pnbtr_fit_snapshot     (const PnbtrConfig *config, const float *snapshot,
+                                     double *model, double *scratch);
+/* Returns 0, or -1 while a gap is being concealed (try again after it). */
+int          pnbtr_install_model    (PnbtrState *state, const double *model);
+
 #ifdef __cplusplus
 }
 #endif
