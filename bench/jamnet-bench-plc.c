@@ -330,7 +330,8 @@ jn_bench_plc_suite (int argc, char **argv)
               return jn_bench_fail ("unknown method in --methods");
             /* the same trace for every method: seeded by file and loss rate */
             trace = jn_plc_trace_generate ((guint) ((wav->frames + packet - 1) / packet), loss, burst_mean,
-                                           (guint) burst_max, (guint32) (seed * 7919 + f * 104729 + l * 31));
+                                           (guint) burst_max,
+                                           (guint32) (seed * 7919 + f * 104729 + (guint) lround (loss * 10000)));
             out = g_new0 (float, wav->frames * wav->channels + 1);
             jn_plc_result_init (&one);
             if (!jn_plc_run (wav->samples, wav->frames, wav->channels, (guint) packet, trace, &config,
@@ -377,5 +378,96 @@ jn_bench_plc_suite (int argc, char **argv)
       if (!write_json (root, report, &error))
         return jn_bench_fail (error->message);
     }
+  return 0;
+}
+
+/* --- training data for the learned blend --------------------------------- */
+
+int
+jn_bench_plc_features (int argc, char **argv)
+{
+  g_autofree char *corpus = NULL, *output = NULL;
+  double loss = 0.05, burst_mean = 2.4;
+  int packet = 128, seed = 101;
+  GOptionEntry entries[] = {
+    { "corpus", 0, 0, G_OPTION_ARG_FILENAME, &corpus, "Folder of WAV files", "DIR" },
+    { "output", 0, 0, G_OPTION_ARG_FILENAME, &output, "Binary float32 records: position, confidence, lpc, pitch, truth", "FILE" },
+    { "loss", 0, 0, G_OPTION_ARG_DOUBLE, &loss, "Loss rate (default 0.05)", "P" },
+    { "burst-mean", 0, 0, G_OPTION_ARG_DOUBLE, &burst_mean, "Mean burst (default 2.4)", "B" },
+    { "packet", 0, 0, G_OPTION_ARG_INT, &packet, "Frames per packet (default 128)", "N" },
+    { "seed", 0, 0, G_OPTION_ARG_INT, &seed, "Trace seed (default 101)", "S" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new ("- dump PNBTR's component predictions for training");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDir) dir = NULL;
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  FILE *out;
+  guint64 records = 0;
+  const char *name;
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    return jn_bench_fail (error->message);
+  if (corpus == NULL || output == NULL || packet < 1 || packet > PNBTR_MAX_FRAMES)
+    return jn_bench_fail ("plc-features needs --corpus and --output");
+  if ((dir = g_dir_open (corpus, 0, &error)) == NULL)
+    return jn_bench_fail (error->message);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    if (g_str_has_suffix (name, ".wav"))
+      g_ptr_array_add (names, g_build_filename (corpus, name, NULL));
+  g_ptr_array_sort (names, (GCompareFunc) jn_bench_compare_strings);
+  if ((out = fopen (output, "wb")) == NULL)
+    return jn_bench_fail ("cannot write --output");
+
+  for (guint f = 0; f < names->len; f++)
+    {
+      g_autoptr(JnWav) wav = jn_wav_load (names->pdata[f], &error);
+      g_autoptr(GArray) trace = NULL;
+      g_autofree float *buf = NULL;
+      PnbtrConfig config;
+      PnbtrState *state;
+      gsize n_packets;
+      guint t = 0;
+
+      if (wav == NULL)
+        return jn_bench_fail (error->message);
+      if (wav->channels != 1)
+        continue;   /* the blend is trained per channel; keep it simple */
+      pnbtr_config_init (&config, PNBTR_METHOD_PNBTR, (int) wav->rate, 1, packet);
+      if ((state = pnbtr_new (&config)) == NULL)
+        return jn_bench_fail ("cannot make a pnbtr state for this file");
+      n_packets = wav->frames / packet;
+      trace = jn_plc_trace_generate ((guint) n_packets, loss, burst_mean, 10, (guint32) (seed + f));
+      buf = g_new (float, packet);
+      for (gsize p = 0; p < n_packets; p++)
+        {
+          const float *in = wav->samples + p * packet;
+          gboolean lost = t < trace->len && g_array_index (trace, guint32, t) == p;
+          const float *lpc, *pitch;
+          float conf;
+          int position;
+
+          if (!lost)
+            {
+              pnbtr_process (state, in, buf, packet);
+              continue;
+            }
+          t++;
+          pnbtr_process (state, NULL, buf, packet);
+          if (pnbtr_last_components (state, &lpc, &pitch, &conf, &position) < 0)
+            continue;
+          for (int i = 0; i < packet; i++)
+            {
+              float rec[5] = { (float) position, conf, lpc[i], pitch[i], in[i] };
+
+              fwrite (rec, sizeof rec, 1, out);
+              records++;
+            }
+        }
+      pnbtr_free (state);
+    }
+  fclose (out);
+  g_print ("%" G_GUINT64_FORMAT " records from %u files written to %s\n", records, names->len, output);
   return 0;
 }

@@ -6,6 +6,7 @@
  *   jamnet-bench plc        conceal a loss trace in a WAV file, measure it
  *   jamnet-bench plc-trace  write a bursty loss trace
  *   jamnet-bench plc-suite  every method x loss rate over a corpus
+ *   jamnet-bench plc-features  training data for PNBTR's learned blend
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -330,7 +331,10 @@ main (int argc, char *argv[])
     return jn_bench_plc_trace (argc - 1, argv + 1);
   if (argc >= 2 && g_str_equal (argv[1], "plc-suite"))
     return jn_bench_plc_suite (argc - 1, argv + 1);
+  if (argc >= 2 && g_str_equal (argv[1], "plc-features"))
+    return jn_bench_plc_features (argc - 1, argv + 1);
 
-  g_printerr ("usage: jamnet-bench codec | loopback | plc | plc-trace | plc-suite  (--help after each)\n");
+  g_printerr ("usage: jamnet-bench codec | loopback | plc | plc-trace | plc-suite | plc-features"
+              "  (--help after each)\n");
   return 2;
 }

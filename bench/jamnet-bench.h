@@ -12,3 +12,4 @@ int  jn_bench_compare_strings (const char **a, const char **b);
 int  jn_bench_plc             (int argc, char **argv);
 int  jn_bench_plc_trace       (int argc, char **argv);
 int  jn_bench_plc_suite       (int argc, char **argv);
+int  jn_bench_plc_features    (int argc, char **argv);

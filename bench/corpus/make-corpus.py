@@ -138,6 +138,8 @@ def main():
     parser.add_argument("outdir")
     parser.add_argument("--seconds", type=float, default=12.0)
     parser.add_argument("--only", help="render just this instrument")
+    parser.add_argument("--seed-offset", type=int, default=0,
+                        help="other phrases (e.g. a training corpus apart from the evaluation one)")
     args = parser.parse_args()
 
     if not os.path.exists(SOUNDFONT):
@@ -147,7 +149,7 @@ def main():
         for i, (name, program, channel, style) in enumerate(INSTRUMENTS):
             if args.only and name != args.only:
                 continue
-            rng = random.Random(1000 + i)
+            rng = random.Random(1000 + i + 7919 * args.seed_offset)
             mid = os.path.join(tmp, name + ".mid")
             stereo = os.path.join(tmp, name + "-stereo.wav")
             write_midi(mid, program, channel, phrase(style, args.seconds, rng))

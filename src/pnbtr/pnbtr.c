@@ -10,6 +10,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Pitch search range and the learned blend's table. */
+#define PITCH_WINDOW   2048
+#define PITCH_FFT      4096
+#define PITCH_MAX      1024
+#define BLEND_POSITIONS 4
+#define BLEND_CONFIDENCE 4
+
+static const float blend_weights[BLEND_POSITIONS * BLEND_CONFIDENCE][2] = {
+#include "pnbtr-weights.inc"
+};
+
 struct PnbtrState
 {
   PnbtrConfig cfg;
@@ -37,6 +48,16 @@ struct PnbtrState
   float      *fwd;          /* forward extrapolation across the gap, interp_max */
   float      *fwd_mem;      /* a copy of the LPC memory, order floats */
   float      *fit_input;    /* window floats: what the model is fitted on */
+
+  /* pitch-synchronous continuation (pnbtr) */
+  int         period[PNBTR_MAX_CHANNELS];
+  float       confidence[PNBTR_MAX_CHANNELS];
+  float      *pitch_src;    /* channels x PITCH_MAX: the last period before the gap */
+  double     *twiddles;     /* PITCH_FFT / 2 complex */
+  double     *fft;          /* 2 PITCH_FFT */
+  float      *last_lpc;     /* channel 0's components of the last concealment */
+  float      *last_pitch;
+  int         last_position;
   int         have_model;   /* an installed model waits for the next gap */
   double     *lsar;         /* scratch */
 };
@@ -141,6 +162,11 @@ pnbtr_free (PnbtrState *s)
   free (s->fwd);
   free (s->fwd_mem);
   free (s->fit_input);
+  free (s->pitch_src);
+  free (s->twiddles);
+  free (s->fft);
+  free (s->last_lpc);
+  free (s->last_pitch);
   free (s);
 }
 
@@ -191,6 +217,18 @@ pnbtr_new (const PnbtrConfig *cfg)
       s->fit_input = calloc (cfg->window, sizeof (float));
       if (s->burg == NULL || s->fit_input == NULL)
         goto fail;
+      if (cfg->method == PNBTR_METHOD_PNBTR)
+        {
+          s->pitch_src = calloc ((size_t) cfg->channels * PITCH_MAX, sizeof (float));
+          s->twiddles = calloc (PITCH_FFT, sizeof (double));
+          s->fft = calloc (2 * PITCH_FFT, sizeof (double));
+          s->last_lpc = calloc (cfg->max_frames, sizeof (float));
+          s->last_pitch = calloc (cfg->max_frames, sizeof (float));
+          if (s->pitch_src == NULL || s->twiddles == NULL || s->fft == NULL ||
+              s->last_lpc == NULL || s->last_pitch == NULL)
+            goto fail;
+          pnbtr_fft_twiddles (s->twiddles, PITCH_FFT);
+        }
       if (cfg->method == PNBTR_METHOD_PNBTR && cfg->interp_max > 0)
         {
           size_t g = cfg->interp_max;
@@ -256,6 +294,66 @@ fit_window (const PnbtrConfig *cfg, const float *x, double *a, float *input, dou
   pnbtr_burg (input, cfg->window, cfg->order, a, scratch);
 }
 
+/* The strongest period of the last PITCH_WINDOW samples, by normalized
+ * autocorrelation (through an FFT), between 0.5 ms and 25 ms (2 kHz down to
+ * 40 Hz); its normalized correlation is the confidence. */
+static void
+detect_pitch (PnbtrState *s, int c)
+{
+  const PnbtrConfig *cfg = &s->cfg;
+  const float *h = channel_history (s, c);
+  int n = s->hist_len < PITCH_WINDOW ? s->hist_len : PITCH_WINDOW;
+  const float *x = h + s->hist_len - n;
+  int min_lag = cfg->sample_rate / 2000, max_lag = cfg->sample_rate / 40;
+  double total = 0.0, head, tail, best = 0.0;
+  int period = 0;
+
+  if (max_lag > PITCH_MAX)
+    max_lag = PITCH_MAX;
+  if (max_lag >= n / 2)
+    max_lag = n / 2 - 1;
+
+  memset (s->fft, 0, sizeof (double) * 2 * PITCH_FFT);
+  for (int i = 0; i < n; i++)
+    {
+      s->fft[2 * i] = x[i];
+      total += (double) x[i] * x[i];
+    }
+  pnbtr_fft (s->fft, PITCH_FFT, s->twiddles, 0);
+  for (int k = 0; k < PITCH_FFT; k++)
+    {
+      double re = s->fft[2 * k], im = s->fft[2 * k + 1];
+
+      s->fft[2 * k] = re * re + im * im;
+      s->fft[2 * k + 1] = 0.0;
+    }
+  pnbtr_fft (s->fft, PITCH_FFT, s->twiddles, 1);
+
+  /* head = energy of x[lag..n), tail = energy of x[0..n - lag) */
+  head = tail = total;
+  for (int lag = 1; lag <= max_lag; lag++)
+    {
+      double r, norm;
+
+      head -= (double) x[lag - 1] * x[lag - 1];
+      tail -= (double) x[n - lag] * x[n - lag];
+      if (lag < min_lag)
+        continue;
+      r = s->fft[2 * lag] / PITCH_FFT;
+      norm = sqrt (head * tail);
+      if (norm > 0.0 && r / norm > best)
+        {
+          best = r / norm;
+          period = lag;
+        }
+    }
+  s->period[c] = period;
+  s->confidence[c] = (float) (best > 1.0 ? 1.0 : best);
+  if (period > 0)
+    memcpy (s->pitch_src + (size_t) c * PITCH_MAX, h + s->hist_len - period,
+            sizeof (float) * period);
+}
+
 /* Prepares channel c for a gap: the model (fitted now unless one was
  * installed), the filter memory and the level limit. */
 static void
@@ -274,6 +372,21 @@ start_gap_channel (PnbtrState *s, int c)
   if (!s->have_model)
     fit_window (cfg, x, s->a + (size_t) c * (order + 1), s->fit_input, s->burg);
   memcpy (s->lpc_mem + (size_t) c * order, h + s->hist_len - order, sizeof (float) * order);
+  if (cfg->method == PNBTR_METHOD_PNBTR)
+    detect_pitch (s, c);
+}
+
+int
+pnbtr_last_components (const PnbtrState *s, const float **lpc, const float **pitch,
+                       float *confidence, int *position)
+{
+  if (s->cfg.method != PNBTR_METHOD_PNBTR || !s->in_gap)
+    return -1;
+  *lpc = s->last_lpc;
+  *pitch = s->last_pitch;
+  *confidence = s->confidence[0];
+  *position = s->last_position;
+  return 0;
 }
 
 size_t
@@ -364,12 +477,32 @@ predict_channel (PnbtrState *s, int c, float *out, int n)
       if (cfg->method == PNBTR_METHOD_PNBTR)
         {
           float peak = s->peak[c];
+          int period = s->period[c];
+          const float *src = s->pitch_src + (size_t) c * PITCH_MAX;
+          int position = (int) (s->gap_samples / cfg->max_frames);
+          int conf = (int) (s->confidence[c] * BLEND_CONFIDENCE);
+          const float *w;
+
+          position = position < BLEND_POSITIONS ? position : BLEND_POSITIONS - 1;
+          conf = conf < BLEND_CONFIDENCE ? conf : BLEND_CONFIDENCE - 1;
+          w = blend_weights[position * BLEND_CONFIDENCE + conf];
+          if (c == 0)
+            s->last_position = position;
 
           for (int i = 0; i < n; i++)
             {
-              /* never louder than the signal itself was */
-              float y = out[i] * fade_gain (s, s->gap_samples + i);
+              long k = s->gap_samples + i;
+              float pitch = period > 0 ? src[k % period] : 0.f;
+              float y;
 
+              if (c == 0)
+                {
+                  s->last_lpc[i] = out[i];
+                  s->last_pitch[i] = pitch;
+                }
+              /* the learned blend, the fade of long gaps, and never louder
+               * than the signal itself was */
+              y = (w[0] * out[i] + w[1] * pitch) * fade_gain (s, k);
               out[i] = y > peak ? peak : y < -peak ? -peak : y;
             }
         }

@@ -81,6 +81,13 @@ int          pnbtr_process       (PnbtrState *state, const float *in, float *out
 int          pnbtr_process_ex    (PnbtrState *state, const float *in, float *out, int frames,
                                   const PnbtrFuture *future);
 
+/* For training the learned blend: channel 0's two predictions (the LPC
+ * extrapolation and the pitch-synchronous continuation, before blending) of
+ * the packet just concealed by extrapolation, the pitch confidence and the
+ * packet's position in the gap (0 = first).  -1 if there is none. */
+int          pnbtr_last_components (const PnbtrState *state, const float **lpc,
+                                    const float **pitch, float *confidence, int *position);
+
 /* Keeping the model fresh off the real-time path.  By default the model is
  * fitted when a gap begins (about 1 ms at order 1024).  Instead, the owner
  * of a state can take a snapshot of its history now and then (a copy), have
