@@ -101,7 +101,8 @@ burg_update (double *restrict f, double *restrict b, double k, size_t n)
 }
 
 double
-pnbtr_burg (const float *x, size_t len, size_t order, double *a, double *scratch)
+pnbtr_burg (const float *x, size_t len, size_t order, double damping, double *a,
+            double *scratch)
 {
   /* double precision throughout: float loses too much over a thousand
    * stages.  Layout as in the classic formulation: at stage m, f[m + 1..len)
@@ -122,7 +123,7 @@ pnbtr_burg (const float *x, size_t len, size_t order, double *a, double *scratch
     }
   if (!(err > 0.0))
     return -1.0;
-  den = 2.0 * err - f[0] * f[0] - b[len - 1] * b[len - 1];
+  den = 2.0 * err * (1.0 + damping) - f[0] * f[0] - b[len - 1] * b[len - 1];
   err /= (double) len;
 
   for (size_t m = 0; m < order; m++)
@@ -149,20 +150,37 @@ pnbtr_burg (const float *x, size_t len, size_t order, double *a, double *scratch
   return err;
 }
 
+/* sum c[j] x[j], double coefficients against float samples */
+PNBTR_CLONES static double
+dot_mixed (const double *restrict c, const float *restrict x, size_t n)
+{
+  double acc[8] = { 0 };
+  double sum = 0.0;
+  size_t i = 0;
+
+  for (; i + 8 <= n; i += 8)
+    for (size_t l = 0; l < 8; l++)
+      acc[l] += c[i + l] * x[i + l];
+  for (; i < n; i++)
+    sum += c[i] * x[i];
+  for (size_t l = 0; l < 8; l++)
+    sum += acc[l];
+  return sum;
+}
+
 void
 pnbtr_lpc_extrapolate (const double *a, size_t order, float *history, float *out, size_t n,
-                       float *work)
+                       float *work, double *reversed)
 {
+  /* reversed[j] = a[order - j], so that x[t] = -sum_j reversed[j] x[t - order + j]
+   * runs over contiguous memory */
+  for (size_t j = 0; j < order; j++)
+    reversed[j] = a[order - j];
   memcpy (work, history, sizeof (float) * order);
   for (size_t i = 0; i < n; i++)
     {
-      const float *past = work + i + order;   /* past[-k] is x[t - k] */
-      double acc = 0.0;
-      float y;
+      float y = (float) -dot_mixed (reversed, work + i, order);
 
-      for (size_t k = 1; k <= order; k++)
-        acc -= a[k] * past[-(ptrdiff_t) k];
-      y = (float) acc;
       if (!isfinite (y))
         y = 0.f;
       work[order + i] = y;

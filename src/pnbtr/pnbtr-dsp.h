@@ -15,16 +15,18 @@
 void   pnbtr_fft_twiddles (double *twiddles, size_t n);
 void   pnbtr_fft          (double *data, size_t n, const double *twiddles, int inverse);
 
-/* Burg's method on x[0..len): same polynomial convention.  scratch holds
- * 2 len + order + 1 doubles.  Reflection coefficients are clamped below 1 in
+/* Burg's method on x[0..len): same polynomial convention.  damping > 0
+ * inflates the error energy (JackTrip uses 1e-5), shrinking every
+ * reflection coefficient a little.  scratch holds 2 len + order + 1 doubles.  Reflection coefficients are clamped below 1 in
  * magnitude, so the filter is always stable. */
-double pnbtr_burg         (const float *x, size_t len, size_t order, double *a, double *scratch);
+double pnbtr_burg         (const float *x, size_t len, size_t order, double damping,
+                           double *a, double *scratch);
 
 /* Continues a signal: history holds the last `order` samples (oldest first);
  * writes n predicted samples to out and shifts them into history.  work
- * holds order + n floats. */
+ * holds order + n floats, reversed order doubles. */
 void   pnbtr_lpc_extrapolate (const double *a, size_t order, float *history, float *out,
-                              size_t n, float *work);
+                              size_t n, float *work, double *reversed);
 
 
 

@@ -35,6 +35,7 @@ struct PnbtrState
   /* scratch, sized at creation */
   double     *burg;
   float      *work;
+  double     *reversed;     /* order: the model's coefficients, reversed */
   float      *ch_in;
   float      *ch_out;
   float      *pred;
@@ -86,6 +87,7 @@ pnbtr_config_init (PnbtrConfig *config, PnbtrMethod method, int sample_rate, int
       config->window = 2 * max_frames;
       config->order = config->window - 1;
       config->crossfade = max_frames;
+      config->damping = 1e-5;
       break;
     case PNBTR_METHOD_PNBTR:
       config->window = 4096;
@@ -126,6 +128,7 @@ pnbtr_config_parse (PnbtrConfig *config, const char *name, int sample_rate, int 
           return -1;
         config->order = order;
         config->window = window;
+        config->damping = 0.0;   /* plain Burg */
         return 0;
       }
   return -1;
@@ -153,6 +156,7 @@ pnbtr_free (PnbtrState *s)
   free (s->lpc_mem);
   free (s->burg);
   free (s->work);
+  free (s->reversed);
   free (s->ch_in);
   free (s->ch_out);
   free (s->pred);
@@ -215,7 +219,8 @@ pnbtr_new (const PnbtrConfig *cfg)
         goto fail;
       s->burg = calloc (2 * (size_t) cfg->window + order + 1, sizeof (double));
       s->fit_input = calloc (cfg->window, sizeof (float));
-      if (s->burg == NULL || s->fit_input == NULL)
+      s->reversed = calloc (order, sizeof (double));
+      if (s->burg == NULL || s->fit_input == NULL || s->reversed == NULL)
         goto fail;
       if (cfg->method == PNBTR_METHOD_PNBTR)
         {
@@ -289,9 +294,11 @@ fit_window (const PnbtrConfig *cfg, const float *x, double *a, float *input, dou
   for (int i = 0; i < cfg->window; i++)
     {
       dither = dither * 1664525u + 1013904223u;
-      input[i] = x[i] + (float) ((double) dither / 4294967296.0 - 0.5) * 2e-5f;
+      /* the baselines stay plain Burg */
+      input[i] = cfg->method == PNBTR_METHOD_PNBTR
+                 ? x[i] + (float) ((double) dither / 4294967296.0 - 0.5) * 2e-5f : x[i];
     }
-  pnbtr_burg (input, cfg->window, cfg->order, a, scratch);
+  pnbtr_burg (input, cfg->window, cfg->order, cfg->damping, a, scratch);
 }
 
 /* The strongest period of the last PITCH_WINDOW samples, by normalized
@@ -473,7 +480,7 @@ predict_channel (PnbtrState *s, int c, float *out, int n)
     case PNBTR_METHOD_BURG:
     case PNBTR_METHOD_PNBTR:
       pnbtr_lpc_extrapolate (s->a + (size_t) c * (cfg->order + 1), cfg->order,
-                             s->lpc_mem + (size_t) c * cfg->order, out, n, s->work);
+                             s->lpc_mem + (size_t) c * cfg->order, out, n, s->work, s->reversed);
       if (cfg->method == PNBTR_METHOD_PNBTR)
         {
           float peak = s->peak[c];
@@ -544,7 +551,8 @@ interpolate_gap (PnbtrState *s, const PnbtrFuture *future)
        * synthetic tone its normal equations are too ill-conditioned for
        * double precision and extrapolation wins. */
       memcpy (s->fwd_mem, past, sizeof (float) * order);
-      pnbtr_lpc_extrapolate (a, order, s->fwd_mem, s->fwd, future->gap_frames, s->work);
+      pnbtr_lpc_extrapolate (a, order, s->fwd_mem, s->fwd, future->gap_frames, s->work,
+                             s->reversed);
       ok = pnbtr_lsar_interpolate (a, order, past, future->gap_frames, s->future, nfuture, gap,
                                    s->lsar) == 0;
       if (!ok || pnbtr_lsar_cost (a, order, past, s->fwd, future->gap_frames, s->future, nfuture) <

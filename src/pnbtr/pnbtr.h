@@ -43,6 +43,7 @@ typedef struct
   float       fade_start_ms; /* pnbtr: prediction holds its level this long ... */
   float       fade_ms;       /* ... then decays by 1/e every fade_ms */
   int         interp_max;    /* pnbtr: longest gap (frames) bridged by interpolation */
+  double      damping;       /* burg: relative damping of the recursion (JackTrip: 1e-5) */
 } PnbtrConfig;
 
 /* Audio the jitter buffer already holds after a gap: lets pnbtr interpolate
