@@ -105,7 +105,7 @@ jn_bench_plc (int argc, char **argv)
     { "input", 0, 0, G_OPTION_ARG_FILENAME, &input, "Clean WAV file", "FILE" },
     { "lookahead", 0, 0, G_OPTION_ARG_INT, &lookahead, "Packets the jitter buffer holds beyond a lost one (default 0; NAME@N says the same)", "N" },
     { "loss-trace", 0, 0, G_OPTION_ARG_FILENAME, &trace_path, "Packets to drop, one index per line", "FILE" },
-    { "method", 0, 0, G_OPTION_ARG_STRING, &method, "zero, repeat, burg[:ORDER:WINDOW], pnbtr[:ORDER:WINDOW][@LOOKAHEAD]", "NAME" },
+    { "method", 0, 0, G_OPTION_ARG_STRING, &method, "zero, repeat, burg[:ORDER:WINDOW], pnbtr[:ORDER:WINDOW][@LOOKAHEAD][/REFIT], opus", "NAME" },
     { "packet", 0, 0, G_OPTION_ARG_INT, &packet, "Frames per packet (default 128)", "N" },
     { "output", 0, 0, G_OPTION_ARG_FILENAME, &output, "Concealed WAV file", "FILE" },
     { "report-json", 0, 0, G_OPTION_ARG_FILENAME, &report, "Write the figures as JSON", "FILE" },
@@ -135,8 +135,10 @@ jn_bench_plc (int argc, char **argv)
     return jn_bench_fail (error->message);
   if (wav->channels > PNBTR_MAX_CHANNELS)
     return jn_bench_fail ("at most 8 channels");
-  if (!jn_plc_parse_method (method, wav->rate, wav->channels, (guint) packet, &config, &method_lookahead,
-                            &refit))
+  if (g_str_equal (method, "opus"))
+    ;
+  else if (!jn_plc_parse_method (method, wav->rate, wav->channels, (guint) packet, &config, &method_lookahead,
+                                 &refit))
     return jn_bench_fail ("unknown --method (zero, repeat, burg, burg:ORDER:WINDOW, pnbtr, pnbtr:ORDER:WINDOW, "
                           "then @LOOKAHEAD and /REFIT)");
   if (lookahead >= 0)
@@ -144,8 +146,11 @@ jn_bench_plc (int argc, char **argv)
 
   out = g_new0 (float, wav->frames * wav->channels + 1);
   jn_plc_result_init (&result);
-  if (!jn_plc_run (wav->samples, wav->frames, wav->channels, (guint) packet, trace, &config,
-                   method_lookahead, refit, out, &result, &error))
+  if (g_str_equal (method, "opus")
+      ? !jn_plc_run_opus (wav->samples, wav->frames, wav->channels, wav->rate, (guint) packet, trace,
+                          out, &result, &error)
+      : !jn_plc_run (wav->samples, wav->frames, wav->channels, (guint) packet, trace, &config,
+                     method_lookahead, refit, out, &result, &error))
     return jn_bench_fail (error->message);
   if (trace->len > 0 && g_array_index (trace, guint32, trace->len - 1) >=
       (wav->frames + packet - 1) / packet)
@@ -228,6 +233,7 @@ static const Reference references[] = {
   { "burg:32:2048", 4.2 },
   { "burg:128:4096", 5.9 },
   { "burg:1024:8192", 10.4 },
+  { "opus", 2.3 },
 };
 
 static double
@@ -271,7 +277,9 @@ jn_bench_plc_suite (int argc, char **argv)
   if (!g_option_context_parse (context, &argc, &argv, &error))
     return jn_bench_fail (error->message);
   if (methods_arg == NULL)
-    methods_arg = g_strdup ("zero,repeat,burg,burg:32:2048,burg:128:4096,burg:1024:8192,pnbtr,pnbtr@2");
+    methods_arg = g_strdup (jn_plc_have_opus ()
+                            ? "zero,repeat,burg,burg:32:2048,burg:128:4096,burg:1024:8192,opus,pnbtr,pnbtr@2"
+                            : "zero,repeat,burg,burg:32:2048,burg:128:4096,burg:1024:8192,pnbtr,pnbtr@2");
   if (loss_arg == NULL)
     loss_arg = g_strdup ("1,2,5,10,20");
   if (corpus == NULL)
@@ -325,17 +333,23 @@ jn_bench_plc_suite (int argc, char **argv)
             g_autofree float *out = NULL;
             JnPlcResult one;
 
-            if (!jn_plc_parse_method (methods[m], wav->rate, wav->channels, (guint) packet, &config, &la,
-                                      &every))
+            /* Opus packs 2.5 ms frames: 120 frames at 48 kHz stand for 128 */
+            gboolean opus = g_str_equal (methods[m], "opus");
+            guint frames_per_packet = opus ? 120 : (guint) packet;
+
+            if (!opus && !jn_plc_parse_method (methods[m], wav->rate, wav->channels, (guint) packet,
+                                               &config, &la, &every))
               return jn_bench_fail ("unknown method in --methods");
             /* the same trace for every method: seeded by file and loss rate */
-            trace = jn_plc_trace_generate ((guint) ((wav->frames + packet - 1) / packet), loss, burst_mean,
-                                           (guint) burst_max,
+            trace = jn_plc_trace_generate ((guint) ((wav->frames + frames_per_packet - 1) / frames_per_packet),
+                                           loss, burst_mean, (guint) burst_max,
                                            (guint32) (seed * 7919 + f * 104729 + (guint) lround (loss * 10000)));
             out = g_new0 (float, wav->frames * wav->channels + 1);
             jn_plc_result_init (&one);
-            if (!jn_plc_run (wav->samples, wav->frames, wav->channels, (guint) packet, trace, &config,
-                             la, every, out, &one, &error))
+            if (opus ? !jn_plc_run_opus (wav->samples, wav->frames, wav->channels, wav->rate, 120, trace,
+                                         out, &one, &error)
+                     : !jn_plc_run (wav->samples, wav->frames, wav->channels, (guint) packet, trace, &config,
+                                    la, every, out, &one, &error))
               return jn_bench_fail (error->message);
             if (fabs (loss - 0.05) < 1e-9)
               g_print ("    %-12s %-16s SNR %6.2f dB, 3rd+ %6.2f, mel %5.2f\n", (char *) files->pdata[f],

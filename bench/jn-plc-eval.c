@@ -400,6 +400,99 @@ jn_plc_parse_method (const char  *spec,
   return pnbtr_config_parse (config, name, (int) rate, (int) channels, (int) packet) == 0;
 }
 
+gboolean *
+jn_plc_lost_mask (GArray *trace,
+                  gsize   n_packets)
+{
+  gboolean *mask = g_new0 (gboolean, n_packets + 1);
+
+  for (guint i = 0; i < trace->len; i++)
+    if (g_array_index (trace, guint32, i) < n_packets)
+      mask[g_array_index (trace, guint32, i)] = TRUE;
+  return mask;
+}
+
+void
+jn_plc_measure (const float    *ref,
+                const float    *out,
+                gsize           frames,
+                guint           channels,
+                guint           packet,
+                guint           rate,
+                const gboolean *lost_mask,
+                JnPlcResult    *result)
+{
+  g_autofree Spectra *sp = g_new (Spectra, 1);
+  gsize n_packets = (frames + packet - 1) / packet;
+  guint run = 0;
+
+  spectra_init (sp, rate);
+  result->audio_seconds += (double) frames / rate;
+  for (gsize i = 0; i < frames * channels; i++)
+    result->signal_peak = MAX (result->signal_peak, fabs (ref[i]));
+
+  for (gsize p = 0; p < n_packets; p++)
+    {
+      gsize start = p * packet;
+      guint n = (guint) MIN ((gsize) packet, frames - start);
+      const float *in = ref + start * channels;
+      const float *o = out + start * channels;
+      guint pos;
+
+      if (!lost_mask[p])
+        {
+          if (run > 0 && start > 0)
+            for (guint c = 0; c < channels; c++)
+              {
+                double ratio = click_ratio (ref, out, frames, channels, start, c);
+
+                result->boundaries++;
+                if (ratio > 1.0)
+                  result->clicks++;
+                result->worst_click_ratio = MAX (result->worst_click_ratio, ratio);
+              }
+          run = 0;
+          continue;
+        }
+
+      run++;
+      pos = MIN (run, 3);
+      result->lost_packets++;
+      result->lost_samples += (guint64) n * channels;
+      for (gsize i = 0; i < (gsize) n * channels; i++)
+        {
+          double e = (double) o[i] - in[i];
+
+          result->signal_energy[0] += (double) in[i] * in[i];
+          result->error_energy[0] += e * e;
+          result->signal_energy[pos] += (double) in[i] * in[i];
+          result->error_energy[pos] += e * e;
+          result->output_peak_lost = MAX (result->output_peak_lost, fabs (o[i]));
+        }
+      result->samples_by_pos[0] += (guint64) n * channels;
+      result->samples_by_pos[pos] += (guint64) n * channels;
+      for (guint c = 0; c < channels; c++)
+        {
+          double lsd, mel;
+
+          spectral_distance (sp, in + c, o + c, n, channels, &lsd, &mel);
+          result->lsd_sum += lsd;
+          result->mel_sum += mel;
+          result->spectra++;
+        }
+    }
+
+  for (gsize i = 0; i < frames * channels; i++)
+    {
+      double e = (double) out[i] - ref[i];
+
+      result->file_signal_energy += (double) ref[i] * ref[i];
+      result->file_error_energy += e * e;
+      if (fabs (out[i]) >= 1.0)
+        result->clipped++;
+    }
+}
+
 gboolean
 jn_plc_run (const float       *ref,
             gsize              frames,
@@ -414,12 +507,11 @@ jn_plc_run (const float       *ref,
             GError           **error)
 {
   PnbtrState *state = pnbtr_new (config);
-  g_autofree Spectra *sp = g_new (Spectra, 1);
-  guint run = 0, since_fit = 0;
+  guint since_fit = 0;
   gsize n_packets = (frames + packet - 1) / packet;
   g_autofree float *snapshot = NULL;
   g_autofree double *model = NULL, *fit_scratch = NULL;
-  g_autofree gboolean *lost_mask = g_new0 (gboolean, n_packets + 1);
+  g_autofree gboolean *lost_mask = jn_plc_lost_mask (trace, n_packets);
 
   if (state == NULL)
     {
@@ -429,20 +521,12 @@ jn_plc_run (const float       *ref,
                    pnbtr_method_name (config->method), config->order, config->window, packet, channels);
       return FALSE;
     }
-  spectra_init (sp, config->sample_rate);
-  result->audio_seconds += (double) frames / config->sample_rate;
   if (refit > 0 && pnbtr_model_size (state) > 0)
     {
       snapshot = g_new (float, pnbtr_snapshot_size (state));
       model = g_new (double, pnbtr_model_size (state));
       fit_scratch = g_new (double, pnbtr_fit_scratch_size (config));
     }
-  for (guint i = 0; i < trace->len; i++)
-    if (g_array_index (trace, guint32, i) < n_packets)
-      lost_mask[g_array_index (trace, guint32, i)] = TRUE;
-
-  for (gsize i = 0; i < frames * channels; i++)
-    result->signal_peak = MAX (result->signal_peak, fabs (ref[i]));
 
   for (gsize p = 0; p < n_packets; p++)
     {
@@ -450,14 +534,12 @@ jn_plc_run (const float       *ref,
       guint n = (guint) MIN ((gsize) packet, frames - start);
       const float *in = ref + start * channels;
       float *o = out + start * channels;
-      gboolean lost = lost_mask[p];
 
-      if (lost)
+      if (lost_mask[p])
         {
           PnbtrFuture future = { NULL, 0, 0 };
           double t0, elapsed;
           gsize q = p + 1;
-          guint pos;
 
           /* what a jitter buffer holding `lookahead` packets beyond this one
            * would have: the audio right after the gap, if the gap ends there */
@@ -478,31 +560,6 @@ jn_plc_run (const float       *ref,
           pnbtr_process_ex (state, NULL, o, (int) n, future.samples ? &future : NULL);
           elapsed = now_ns () - t0;
           g_array_append_val (result->conceal_ns, elapsed);
-          run++;
-          pos = MIN (run, 3);
-          result->lost_packets++;
-          result->lost_samples += (guint64) n * channels;
-          for (gsize i = 0; i < (gsize) n * channels; i++)
-            {
-              double e = (double) o[i] - in[i];
-
-              result->signal_energy[0] += (double) in[i] * in[i];
-              result->error_energy[0] += e * e;
-              result->signal_energy[pos] += (double) in[i] * in[i];
-              result->error_energy[pos] += e * e;
-              result->output_peak_lost = MAX (result->output_peak_lost, fabs (o[i]));
-            }
-          result->samples_by_pos[0] += (guint64) n * channels;
-          result->samples_by_pos[pos] += (guint64) n * channels;
-          for (guint c = 0; c < channels; c++)
-            {
-              double lsd, mel;
-
-              spectral_distance (sp, in + c, o + c, n, channels, &lsd, &mel);
-              result->lsd_sum += lsd;
-              result->mel_sum += mel;
-              result->spectra++;
-            }
         }
       else
         {
@@ -519,30 +576,10 @@ jn_plc_run (const float       *ref,
               g_array_append_val (result->fit_ns, elapsed);
               since_fit = 0;
             }
-          if (run > 0 && start > 0)
-            for (guint c = 0; c < channels; c++)
-              {
-                double ratio = click_ratio (ref, out, frames, channels, start, c);
-
-                result->boundaries++;
-                if (ratio > 1.0)
-                  result->clicks++;
-                result->worst_click_ratio = MAX (result->worst_click_ratio, ratio);
-              }
-          run = 0;
         }
     }
 
-  for (gsize i = 0; i < frames * channels; i++)
-    {
-      double e = (double) out[i] - ref[i];
-
-      result->file_signal_energy += (double) ref[i] * ref[i];
-      result->file_error_energy += e * e;
-      if (fabs (out[i]) >= 1.0)
-        result->clipped++;
-    }
-
+  jn_plc_measure (ref, out, frames, channels, packet, config->sample_rate, lost_mask, result);
   pnbtr_free (state);
   return TRUE;
 }

@@ -74,6 +74,33 @@ gboolean  jn_plc_run            (const float       *ref,
                                  JnPlcResult       *result,
                                  GError           **error);
 
+/* Lost packets as a mask of n_packets entries. */
+gboolean *jn_plc_lost_mask      (GArray            *trace,
+                                 gsize              n_packets);
+/* Adds the figures of `out` (the played signal) against `ref` to result. */
+void      jn_plc_measure        (const float       *ref,
+                                 const float       *out,
+                                 gsize              frames,
+                                 guint              channels,
+                                 guint              packet,
+                                 guint              rate,
+                                 const gboolean    *lost_mask,
+                                 JnPlcResult       *result);
+
+/* Opus as a reference (only when JamNet was built with libopus): encodes
+ * at `packet` frames (120, 240, 480 or 960 at 48 kHz), decodes lost frames
+ * with Opus's own concealment. */
+gboolean  jn_plc_have_opus      (void);
+gboolean  jn_plc_run_opus       (const float       *ref,
+                                 gsize              frames,
+                                 guint              channels,
+                                 guint              rate,
+                                 guint              packet,
+                                 GArray            *trace,
+                                 float             *out,
+                                 JnPlcResult       *result,
+                                 GError           **error);
+
 /* "NAME[@LOOKAHEAD][/REFIT]": a libpnbtr method name, optionally with the
  * packets of lookahead it may use and a background refit interval. */
 gboolean  jn_plc_parse_method   (const char  *spec,
