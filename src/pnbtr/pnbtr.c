@@ -16,6 +16,7 @@
 #define PITCH_MAX      1024
 #define BLEND_POSITIONS 4
 #define BLEND_CONFIDENCE 4
+#define BLEND_RAMP      32
 
 static const float blend_weights[BLEND_POSITIONS * BLEND_CONFIDENCE][2] = {
 #include "pnbtr-weights.inc"
@@ -53,6 +54,7 @@ struct PnbtrState
   /* pitch-synchronous continuation (pnbtr) */
   int         period[PNBTR_MAX_CHANNELS];
   float       confidence[PNBTR_MAX_CHANNELS];
+  float       blend[PNBTR_MAX_CHANNELS][2];  /* weights in use at the end of the last packet */
   float      *pitch_src;    /* channels x PITCH_MAX: the last period before the gap */
   double     *twiddles;     /* PITCH_FFT / 2 complex */
   double     *fft;          /* 2 PITCH_FFT */
@@ -495,6 +497,11 @@ predict_channel (PnbtrState *s, int c, float *out, int n)
           w = blend_weights[position * BLEND_CONFIDENCE + conf];
           if (c == 0)
             s->last_position = position;
+          if (s->gap_samples == 0)
+            {
+              s->blend[c][0] = w[0];
+              s->blend[c][1] = w[1];
+            }
 
           for (int i = 0; i < n; i++)
             {
@@ -507,10 +514,22 @@ predict_channel (PnbtrState *s, int c, float *out, int n)
                   s->last_lpc[i] = out[i];
                   s->last_pitch[i] = pitch;
                 }
-              /* the learned blend, the fade of long gaps, and never louder
-               * than the signal itself was */
-              y = (w[0] * out[i] + w[1] * pitch) * fade_gain (s, k);
+              /* the learned blend (its weights glide from one packet's to the
+               * next over BLEND_RAMP samples, so the level does not step), the
+               * fade of long gaps, and never louder than the signal was */
+              {
+                float t = i < BLEND_RAMP ? (i + 1.f) / BLEND_RAMP : 1.f;
+                float w0 = s->blend[c][0] + t * (w[0] - s->blend[c][0]);
+                float w1 = s->blend[c][1] + t * (w[1] - s->blend[c][1]);
+
+                y = (w0 * out[i] + w1 * pitch) * fade_gain (s, k);
+              }
               out[i] = y > peak ? peak : y < -peak ? -peak : y;
+            }
+          if (n >= BLEND_RAMP)
+            {
+              s->blend[c][0] = w[0];
+              s->blend[c][1] = w[1];
             }
         }
       break;
