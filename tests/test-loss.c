@@ -111,26 +111,94 @@ drained (const JnPeerStats *s)
   return s->said_bye && s->played + s->concealed > ENOUGH && s->buffer_level.last == 0;
 }
 
+/* Two engines, A (peer 1) sending the test tone and B (peer 2) listening,
+ * both reaching each other only through the relay.  Rules are added to
+ * pair->relay before pair_start(). */
+typedef struct
+{
+  JnMediaEngine *a;
+  JnMediaEngine *b;
+  JnRelay       *relay;
+} Pair;
+
 static void
-test_scripted_impairments (void)
+pair_init (Pair                *pair,
+           const JnAudioFormat *format,
+           guint                depth,
+           guint                redundancy,
+           const char          *concealment,
+           Recording           *rec,
+           guint32              relay_seed)
 {
   static const JnMediaCallbacks sender_cb = { capture_signal, NULL, NULL };
   static const JnMediaCallbacks receiver_cb = { NULL, record_playout, record_midi };
+  g_autoptr(GError) error = NULL;
+
+  pair->a = jn_media_engine_new ("127.0.0.1", 0, &error);
+  g_assert_no_error (error);
+  pair->b = jn_media_engine_new ("127.0.0.1", 0, &error);
+  g_assert_no_error (error);
+  pair->relay = jn_relay_new (NULL, "127.0.0.1", jn_media_engine_get_port (pair->a),
+                              "127.0.0.1", jn_media_engine_get_port (pair->b), relay_seed, &error);
+  g_assert_no_error (error);
+
+  for (guint i = 0; i < 2; i++)
+    {
+      JnMediaEngine *e = i ? pair->b : pair->a;
+
+      jn_media_engine_set_format (e, format);
+      jn_media_engine_set_jitter_depth (e, depth);
+      jn_media_engine_set_midi_redundancy (e, redundancy);
+      jn_media_engine_set_local_id (e, i + 1);
+    }
+  jn_media_engine_set_callbacks (pair->a, &sender_cb, NULL);
+  if (rec != NULL)
+    jn_media_engine_set_callbacks (pair->b, &receiver_cb, rec);
+  jn_media_engine_set_send_audio (pair->b, FALSE);
+  g_assert_true (jn_media_engine_set_concealment (pair->b, concealment, &error));
+  g_assert_true (jn_media_engine_add_peer (pair->a, 2, "b", "127.0.0.1",
+                                           jn_relay_get_port (pair->relay, JN_RELAY_A_TO_B), &error));
+  g_assert_true (jn_media_engine_add_peer (pair->b, 1, "a", "127.0.0.1",
+                                           jn_relay_get_port (pair->relay, JN_RELAY_B_TO_A), &error));
+}
+
+static void
+pair_start (Pair *pair)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (jn_media_engine_start (pair->b, &error));
+  g_assert_true (jn_media_engine_start (pair->a, &error));
+}
+
+static void
+pair_clear (Pair *pair)
+{
+  g_clear_object (&pair->a);
+  g_clear_object (&pair->b);
+  g_clear_pointer (&pair->relay, jn_relay_free);
+}
+
+static void
+test_scripted_impairments (void)
+{
   static const JnAudioFormat format = { RATE, FRAMES, 1, JN_SAMPLE_S16 };
   g_autoptr(GError) error = NULL;
-  g_autoptr(JnMediaEngine) a = jn_media_engine_new ("127.0.0.1", 0, &error);
-  g_autoptr(JnMediaEngine) b = jn_media_engine_new ("127.0.0.1", 0, &error);
-  g_autoptr(JnRelay) relay = NULL;
   g_autofree Recording *rec = g_new0 (Recording, 1);
   JnRelayCounts counts;
   JnPeerStats stats;
   guint played = 0, concealed = 0;
   guint8 note[3] = { 0x90, 64, 90 };
+  Pair pair;
+  JnMediaEngine *a, *b;
+  JnRelay *relay;
 
-  g_assert_no_error (error);
-  relay = jn_relay_new (NULL, "127.0.0.1", jn_media_engine_get_port (a),
-                        "127.0.0.1", jn_media_engine_get_port (b), 1, &error);
-  g_assert_no_error (error);
+  /* deep enough that a loaded CI machine never makes a packet late; silence
+   * for lost packets, so the gaps can be found exactly */
+  pair_init (&pair, &format, 20, 3, "zero", rec, 1);
+  a = pair.a;
+  b = pair.b;
+  relay = pair.relay;
 
   for (guint i = 0; i < G_N_ELEMENTS (dropped); i++)
     jn_relay_add_rule (relay, JN_RELAY_A_TO_B, JN_PACKET_AUDIO, dropped[i], JN_RELAY_DROP);
@@ -143,29 +211,7 @@ test_scripted_impairments (void)
   for (guint32 seq = 0; seq < 60; seq++)
     if (seq == 0 || seq == 4 || seq == 5 || (seq >= 30 && seq <= 32))
       jn_relay_add_rule (relay, JN_RELAY_A_TO_B, JN_PACKET_MIDI, seq, JN_RELAY_DROP);
-
-  for (guint i = 0; i < 2; i++)
-    {
-      JnMediaEngine *e = i ? b : a;
-
-      jn_media_engine_set_format (e, &format);
-      /* deep enough that a loaded CI machine never makes a packet late */
-      jn_media_engine_set_jitter_depth (e, 20);
-      jn_media_engine_set_midi_redundancy (e, 3);
-      jn_media_engine_set_local_id (e, i + 1);
-    }
-  jn_media_engine_set_callbacks (a, &sender_cb, NULL);
-  jn_media_engine_set_callbacks (b, &receiver_cb, rec);
-  jn_media_engine_set_send_audio (b, FALSE);
-  /* silence for lost packets, so the gaps can be found exactly */
-  g_assert_true (jn_media_engine_set_concealment (b, "zero", &error));
-  g_assert_true (jn_media_engine_add_peer (a, 2, "b", "127.0.0.1",
-                                           jn_relay_get_port (relay, JN_RELAY_A_TO_B), &error));
-  g_assert_true (jn_media_engine_add_peer (b, 1, "a", "127.0.0.1",
-                                           jn_relay_get_port (relay, JN_RELAY_B_TO_A), &error));
-
-  g_assert_true (jn_media_engine_start (b, &error));
-  g_assert_true (jn_media_engine_start (a, &error));
+  pair_start (&pair);
 
   wait_for (a, 2, is_synced, 5000);
   for (guint i = 0; i < 20; i++)
@@ -234,6 +280,7 @@ test_scripted_impairments (void)
         expect++;
       g_assert_cmpuint (rec->midi_seqs[i], ==, (guint32) expect);
     }
+  pair_clear (&pair);
 }
 
 /* The same path with PNBTR concealing: the test tone (two steady partials)
@@ -243,41 +290,20 @@ test_scripted_impairments (void)
 static void
 test_pnbtr_conceals (void)
 {
-  static const JnMediaCallbacks sender_cb = { capture_signal, NULL, NULL };
-  static const JnMediaCallbacks receiver_cb = { NULL, record_playout, NULL };
   static const JnAudioFormat format = { RATE, FRAMES, 1, JN_SAMPLE_F32 };
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JnMediaEngine) a = jn_media_engine_new ("127.0.0.1", 0, &error);
-  g_autoptr(JnMediaEngine) b = jn_media_engine_new ("127.0.0.1", 0, &error);
-  g_autoptr(JnRelay) relay = NULL;
   g_autofree Recording *rec = g_new0 (Recording, 1);
   double signal = 0, noise = 0;
   guint concealed = 0;
   JnPeerStats stats;
+  Pair pair;
+  JnMediaEngine *a, *b;
 
-  relay = jn_relay_new (NULL, "127.0.0.1", jn_media_engine_get_port (a),
-                        "127.0.0.1", jn_media_engine_get_port (b), 1, &error);
-  g_assert_no_error (error);
+  pair_init (&pair, &format, 20, 1, "pnbtr", rec, 1);
+  a = pair.a;
+  b = pair.b;
   for (guint i = 0; i < G_N_ELEMENTS (dropped); i++)
-    jn_relay_add_rule (relay, JN_RELAY_A_TO_B, JN_PACKET_AUDIO, dropped[i], JN_RELAY_DROP);
-  for (guint i = 0; i < 2; i++)
-    {
-      JnMediaEngine *e = i ? b : a;
-
-      jn_media_engine_set_format (e, &format);
-      jn_media_engine_set_jitter_depth (e, 20);
-      jn_media_engine_set_local_id (e, i + 1);
-    }
-  jn_media_engine_set_callbacks (a, &sender_cb, NULL);
-  jn_media_engine_set_callbacks (b, &receiver_cb, rec);
-  jn_media_engine_set_send_audio (b, FALSE);
-  g_assert_true (jn_media_engine_set_concealment (b, "pnbtr", &error));
-  g_assert_true (jn_media_engine_add_peer (a, 2, "b", "127.0.0.1",
-                                           jn_relay_get_port (relay, JN_RELAY_A_TO_B), &error));
-  g_assert_true (jn_media_engine_add_peer (b, 1, "a", "127.0.0.1",
-                                           jn_relay_get_port (relay, JN_RELAY_B_TO_A), &error));
-  g_assert_true (jn_media_engine_start (b, &error));
-  g_assert_true (jn_media_engine_start (a, &error));
+    jn_relay_add_rule (pair.relay, JN_RELAY_A_TO_B, JN_PACKET_AUDIO, dropped[i], JN_RELAY_DROP);
+  pair_start (&pair);
   wait_for (b, 1, has_enough, 20000);
   jn_media_engine_stop (a);
   wait_for (b, 1, drained, 5000);
@@ -308,6 +334,7 @@ test_pnbtr_conceals (void)
   g_assert_cmpuint (concealed, ==, G_N_ELEMENTS (dropped));
   /* a steady tone is continued far better than silence (0 dB) would be */
   g_assert_cmpfloat (10 * log10 (signal / noise), >, 30.0);
+  pair_clear (&pair);
 }
 
 static gboolean
@@ -323,39 +350,23 @@ test_random_impairments (void)
 {
   static const JnAudioFormat format = { RATE, 64, 2, JN_SAMPLE_F32 };
   JnImpairment impairment = { .delay_us = 2000, .jitter_us = 1000, .loss = 0.05, .duplicate = 0.02 };
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JnMediaEngine) a = jn_media_engine_new ("127.0.0.1", 0, &error);
-  g_autoptr(JnMediaEngine) b = jn_media_engine_new ("127.0.0.1", 0, &error);
-  g_autoptr(JnRelay) relay = NULL;
   JnRelayCounts counts;
   JnPeerStats stats;
+  Pair pair;
+  JnMediaEngine *a, *b;
 
-  relay = jn_relay_new (NULL, "127.0.0.1", jn_media_engine_get_port (a),
-                        "127.0.0.1", jn_media_engine_get_port (b), 42, &error);
-  g_assert_no_error (error);
-  jn_relay_set_impairment (relay, JN_RELAY_A_TO_B, &impairment);
-  for (guint i = 0; i < 2; i++)
-    {
-      JnMediaEngine *e = i ? b : a;
-
-      jn_media_engine_set_format (e, &format);
-      jn_media_engine_set_jitter_depth (e, 30);
-      jn_media_engine_set_local_id (e, i + 1);
-    }
-  jn_media_engine_set_send_audio (b, FALSE);
-  g_assert_true (jn_media_engine_add_peer (a, 2, "b", "127.0.0.1",
-                                           jn_relay_get_port (relay, JN_RELAY_A_TO_B), &error));
-  g_assert_true (jn_media_engine_add_peer (b, 1, "a", "127.0.0.1",
-                                           jn_relay_get_port (relay, JN_RELAY_B_TO_A), &error));
-  g_assert_true (jn_media_engine_start (b, &error));
-  g_assert_true (jn_media_engine_start (a, &error));
+  pair_init (&pair, &format, 30, 1, "pnbtr", NULL, 42);
+  a = pair.a;
+  b = pair.b;
+  jn_relay_set_impairment (pair.relay, JN_RELAY_A_TO_B, &impairment);
+  pair_start (&pair);
   wait_for (b, 1, random_done, 20000);
   jn_media_engine_stop (a);
   g_usleep (200000);
   jn_media_engine_stop (b);
 
   g_assert_true (jn_media_engine_get_peer (b, 1, &stats));
-  jn_relay_get_counts (relay, JN_RELAY_A_TO_B, &counts);
+  jn_relay_get_counts (pair.relay, JN_RELAY_A_TO_B, &counts);
   /* every audio packet the relay dropped (pings and bye could be dropped
    * too, so count audio only via the receiver's sequence gaps) */
   g_assert_cmpuint (stats.lost, >, 0);
@@ -369,6 +380,7 @@ test_random_impairments (void)
   g_assert_cmpfloat (stats.rtt_ms.p50, >, 2.0);
   g_assert_cmpfloat (stats.rtt_ms.p50, <, 40.0);
   g_assert_cmpfloat (stats.jitter_ms.last, >, 0.0);
+  pair_clear (&pair);
 }
 
 int
