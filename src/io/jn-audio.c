@@ -1,0 +1,108 @@
+/* jn-audio.c: choosing and running an audio backend
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "jn-audio"
+
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
+#include "jn-audio-private.h"
+
+G_DEFINE_QUARK (jn-audio-error-quark, jn_audio_error)
+
+static const JnAudioBackend *backends[] = {
+#ifdef JN_HAVE_PIPEWIRE
+  &jn_audio_backend_pipewire,
+#endif
+  &jn_audio_backend_null,
+};
+
+JnAudioDevice *
+jn_audio_device_new (const char          *backend,
+                     const JnAudioConfig *config,
+                     JnAudioProcess       process,
+                     gpointer             user_data,
+                     GError             **error)
+{
+  g_autoptr(GError) first_error = NULL;
+
+  g_return_val_if_fail (config != NULL && process != NULL, NULL);
+  g_return_val_if_fail (config->channels >= 1 && config->channels <= 8, NULL);
+  g_return_val_if_fail (config->rate >= 8000 && config->quantum >= 16, NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (backends); i++)
+    {
+      JnAudioDevice *device;
+      g_autoptr(GError) local_error = NULL;
+
+      if (backend != NULL && !g_str_equal (backend, backends[i]->name))
+        continue;
+
+      device = g_new0 (JnAudioDevice, 1);
+      device->backend = backends[i];
+      device->config = *config;
+      device->name = g_strdup (config->name ? config->name : "JamNet");
+      device->config.name = device->name;
+      device->process = process;
+      device->user_data = user_data;
+      device->backend_data = backends[i]->open (device, &local_error);
+      if (device->backend_data != NULL)
+        {
+          if (backend == NULL && first_error != NULL)
+            g_message ("%s; using the %s audio backend", first_error->message, backends[i]->name);
+          return device;
+        }
+      g_free (device->name);
+      g_free (device);
+      if (backend != NULL)
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return NULL;
+        }
+      if (first_error == NULL)
+        first_error = g_steal_pointer (&local_error);
+    }
+
+  if (backend != NULL)
+    g_set_error (error, JN_AUDIO_ERROR, JN_AUDIO_ERROR_UNKNOWN_BACKEND,
+                 _("Unknown audio backend “%s” (this JamNet has: %s)"), backend,
+#ifdef JN_HAVE_PIPEWIRE
+                 "pipewire, null"
+#else
+                 "null"
+#endif
+                 );
+  else
+    g_propagate_error (error, g_steal_pointer (&first_error));
+  return NULL;
+}
+
+void
+jn_audio_device_free (JnAudioDevice *device)
+{
+  if (device == NULL)
+    return;
+  device->backend->close (device->backend_data);
+  g_free (device->name);
+  g_free (device);
+}
+
+const char *
+jn_audio_device_get_backend (JnAudioDevice *device)
+{
+  return device->backend->name;
+}
+
+guint64
+jn_audio_device_get_xruns (JnAudioDevice *device)
+{
+  return atomic_load (&device->xruns);
+}
+
+guint64
+jn_audio_device_get_periods (JnAudioDevice *device)
+{
+  return atomic_load (&device->periods);
+}

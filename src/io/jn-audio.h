@@ -1,0 +1,57 @@
+/* jn-audio.h: audio devices (src/io): one interface, several backends
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define JN_AUDIO_ERROR (jn_audio_error_quark ())
+
+typedef enum
+{
+  JN_AUDIO_ERROR_NO_SERVER,     /* no PipeWire daemon answers */
+  JN_AUDIO_ERROR_FAILED,
+  JN_AUDIO_ERROR_UNKNOWN_BACKEND,
+} JnAudioError;
+
+GQuark jn_audio_error_quark (void);
+
+typedef struct
+{
+  const char *name;        /* shown in patchbays: "JamNet" */
+  guint       rate;
+  guint       channels;    /* per direction, 1..8 */
+  guint       quantum;     /* requested period in frames, 32..1024 */
+} JnAudioConfig;
+
+/* The real-time callback, once per period on the device's thread: capture
+ * and playback are planar, one pointer per channel, `frames` long.  It must
+ * not allocate, lock, or make a syscall. */
+typedef void (*JnAudioProcess) (gpointer            user_data,
+                                const float *const *capture,
+                                float *const       *playback,
+                                guint               frames,
+                                guint               channels);
+
+typedef struct _JnAudioDevice JnAudioDevice;
+
+/* backend: "pipewire", "null", or NULL for the first that works
+ * (PipeWire, else null).  The null device is a silent clock. */
+JnAudioDevice *jn_audio_device_new          (const char          *backend,
+                                             const JnAudioConfig *config,
+                                             JnAudioProcess       process,
+                                             gpointer             user_data,
+                                             GError             **error);
+void           jn_audio_device_free         (JnAudioDevice       *device);
+const char    *jn_audio_device_get_backend  (JnAudioDevice       *device);
+/* Periods the device had to run without us in time (reported by the
+ * server), plus periods the callback saw late. */
+guint64        jn_audio_device_get_xruns    (JnAudioDevice       *device);
+guint64        jn_audio_device_get_periods  (JnAudioDevice       *device);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (JnAudioDevice, jn_audio_device_free)
+
+G_END_DECLS

@@ -1,0 +1,186 @@
+/* test-audio.c: audio backends.  Run by pipewire-session.sh, which gives it
+ * a private PipeWire daemon and a null sink called jamnet-test-sink.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <gio/gio.h>
+#include <math.h>
+#include <string.h>
+
+#include "jn-audio.h"
+#include "jn-ring.h"
+
+#define RATE    48000
+#define QUANTUM 256
+#define TONE_HZ 1000.0
+
+typedef struct
+{
+  JnRing *captured;
+  double  phase;
+  guint64 dropped;
+} Loop;
+
+/* the real-time callback: plays a tone, keeps what comes in */
+static void
+loop_process (gpointer user_data, const float *const *capture, float *const *playback,
+              guint frames, guint channels)
+{
+  Loop *loop = user_data;
+
+  for (guint i = 0; i < frames; i++)
+    {
+      playback[0][i] = (float) (0.5 * sin (loop->phase));
+      loop->phase += 2 * G_PI * TONE_HZ / RATE;
+      if (loop->phase > 2 * G_PI)
+        loop->phase -= 2 * G_PI;
+    }
+  if (!jn_ring_write (loop->captured, capture[0], frames))
+    loop->dropped++;
+}
+
+/* Links two ports with pw-link; a new node's ports take a moment to show
+ * up in the registry, so it tries for up to 2 s. */
+static void
+pw_link (const char *from, const char *to)
+{
+  for (guint attempt = 0; attempt < 40; attempt++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GSubprocess) link = g_subprocess_new (G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error,
+                                                      "pw-link", from, to, NULL);
+
+      g_assert_no_error (error);
+      if (g_subprocess_wait_check (link, NULL, NULL))
+        return;
+      g_usleep (50000);
+    }
+  g_error ("pw-link %s %s kept failing", from, to);
+}
+
+static void
+test_pipewire_loopback (void)
+{
+  JnAudioConfig config = { "jamnet-test", RATE, 1, QUANTUM };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JnRing) ring = jn_ring_new (RATE * 4);
+  Loop loop = { ring, 0.0, 0 };
+  g_autoptr(JnAudioDevice) device = jn_audio_device_new ("pipewire", &config, loop_process, &loop, &error);
+  g_autofree float *got = g_new (float, RATE);
+  double rms = 0.0, best = 0.0;
+  gsize n;
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (jn_audio_device_get_backend (device), ==, "pipewire");
+
+  /* JamNet's output into the sink, the sink's monitor back into JamNet */
+  pw_link ("jamnet-test:playback_1", "jamnet-test-sink:playback_MONO");
+  pw_link ("jamnet-test-sink:monitor_MONO", "jamnet-test:capture_1");
+
+  /* let it run a second, then look at the last half second that came in */
+  g_usleep (1500000);
+  n = jn_ring_get_readable (ring);
+  g_assert_cmpuint (n, >, RATE);
+  while (jn_ring_get_readable (ring) > RATE / 2)
+    g_assert_true (jn_ring_read (ring, got, MIN (jn_ring_get_readable (ring) - RATE / 2, (gsize) RATE)));
+  g_assert_true (jn_ring_read (ring, got, RATE / 2));
+
+  for (guint i = 0; i < RATE / 2; i++)
+    rms += (double) got[i] * got[i];
+  rms = sqrt (rms / (RATE / 2));
+  /* a 0.5 sine has an RMS of 0.354 */
+  g_assert_cmpfloat (fabs (rms - 0.5 / G_SQRT2), <, 0.02);
+
+  /* and it is our tone: correlation with a 1 kHz sine at the best phase */
+  for (guint k = 0; k < 48; k++)
+    {
+      double xy = 0.0, yy = 0.0;
+
+      for (guint i = 0; i < RATE / 2; i++)
+        {
+          double ref = sin (2 * G_PI * TONE_HZ * (i + k) / RATE);
+
+          xy += got[i] * ref;
+          yy += ref * ref;
+        }
+      best = MAX (best, xy / sqrt (yy * rms * rms * (RATE / 2)));
+    }
+  g_assert_cmpfloat (best, >, 0.99);
+  g_assert_cmpuint (jn_audio_device_get_periods (device), >, RATE / QUANTUM / 2);
+  g_test_message ("periods %" G_GUINT64_FORMAT ", xruns %" G_GUINT64_FORMAT ", ring overruns %" G_GUINT64_FORMAT,
+                  jn_audio_device_get_periods (device), jn_audio_device_get_xruns (device), loop.dropped);
+}
+
+static void
+count_periods (gpointer user_data, const float *const *capture, float *const *playback,
+               guint frames, guint channels)
+{
+  guint *periods = user_data;
+
+  for (guint c = 0; c < channels; c++)
+    for (guint i = 0; i < frames; i++)
+      g_assert_true (capture[c][i] == 0.f);
+  g_atomic_int_inc (periods);
+}
+
+static void
+test_null_clock (void)
+{
+  JnAudioConfig config = { "jamnet-null", RATE, 2, 128 };
+  g_autoptr(GError) error = NULL;
+  guint periods = 0;
+  JnAudioDevice *device = jn_audio_device_new ("null", &config, count_periods, &periods, &error);
+  guint n;
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (jn_audio_device_get_backend (device), ==, "null");
+  g_usleep (500000);
+  jn_audio_device_free (device);
+  n = g_atomic_int_get (&periods);
+  /* 0.5 s of 128-frame periods at 48 kHz is 187.5 */
+  g_assert_cmpuint (n, >, 140);
+  g_assert_cmpuint (n, <, 200);
+}
+
+static void
+test_no_server (void)
+{
+  JnAudioConfig config = { "jamnet-lonely", RATE, 1, 128 };
+  g_autoptr(GError) error = NULL;
+  guint periods = 0;
+  JnAudioDevice *device;
+
+  /* a daemon name nobody answers to */
+  g_setenv ("PIPEWIRE_REMOTE", "jamnet-no-such-daemon", TRUE);
+  device = jn_audio_device_new ("pipewire", &config, count_periods, &periods, &error);
+  g_assert_null (device);
+  g_assert_error (error, JN_AUDIO_ERROR, JN_AUDIO_ERROR_NO_SERVER);
+  g_assert_nonnull (strstr (error->message, "PipeWire"));
+  g_clear_error (&error);
+
+  /* the automatic choice falls back to the null device, and says so */
+  device = jn_audio_device_new (NULL, &config, count_periods, &periods, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (jn_audio_device_get_backend (device), ==, "null");
+  jn_audio_device_free (device);
+  g_unsetenv ("PIPEWIRE_REMOTE");
+
+  device = jn_audio_device_new ("jack", &config, count_periods, &periods, &error);
+  g_assert_null (device);
+  g_assert_error (error, JN_AUDIO_ERROR, JN_AUDIO_ERROR_UNKNOWN_BACKEND);
+  g_assert_nonnull (strstr (error->message, "jack"));
+}
+
+int
+main (int argc, char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/audio/pipewire-loopback", test_pipewire_loopback);
+  g_test_add_func ("/audio/null-clock", test_null_clock);
+  g_test_add_func ("/audio/no-server", test_no_server);
+
+  return g_test_run ();
+}

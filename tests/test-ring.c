@@ -1,0 +1,95 @@
+/* test-ring.c: the SPSC ring, single-threaded edge cases and a producer and
+ * a consumer thread moving a known sequence (the model is sysprof's
+ * mapped-ring-buffer threaded test)
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include "jn-ring.h"
+
+static void
+test_basics (void)
+{
+  g_autoptr(JnRing) ring = jn_ring_new (6);   /* rounds up to 8 */
+  float in[8] = { 1, 2, 3, 4, 5, 6, 7, 8 }, out[8] = { 0 };
+
+  g_assert_cmpuint (jn_ring_get_writable (ring), ==, 8);
+  g_assert_false (jn_ring_read (ring, out, 1));
+  g_assert_true (jn_ring_write (ring, in, 5));
+  g_assert_false (jn_ring_write (ring, in, 4));          /* all or nothing */
+  g_assert_cmpuint (jn_ring_get_readable (ring), ==, 5);
+  g_assert_true (jn_ring_read (ring, out, 3));
+  g_assert_cmpfloat (out[0], ==, 1);
+  g_assert_cmpfloat (out[2], ==, 3);
+  g_assert_true (jn_ring_write (ring, in, 6));           /* wraps around */
+  g_assert_false (jn_ring_read (ring, out, 9));
+  g_assert_true (jn_ring_read (ring, out, 8));
+  g_assert_cmpfloat (out[0], ==, 4);
+  g_assert_cmpfloat (out[1], ==, 5);
+  g_assert_cmpfloat (out[2], ==, 1);
+  g_assert_cmpfloat (out[7], ==, 6);
+  g_assert_true (jn_ring_write (ring, in, 3));
+  jn_ring_clear (ring);
+  g_assert_cmpuint (jn_ring_get_readable (ring), ==, 0);
+}
+
+#define TOTAL 2000000
+
+static gpointer
+producer (gpointer data)
+{
+  JnRing *ring = data;
+  float block[37];
+  guint next = 0;
+
+  while (next < TOTAL)
+    {
+      guint n = MIN (G_N_ELEMENTS (block), TOTAL - next);
+
+      for (guint i = 0; i < n; i++)
+        block[i] = (float) ((next + i) % 65536);
+      if (jn_ring_write (ring, block, n))
+        next += n;
+      else
+        g_thread_yield ();
+    }
+  return NULL;
+}
+
+static void
+test_threaded (void)
+{
+  g_autoptr(JnRing) ring = jn_ring_new (1024);
+  GThread *thread = g_thread_new ("producer", producer, ring);
+  float block[53];
+  guint next = 0;
+
+  while (next < TOTAL)
+    {
+      guint n = MIN (G_N_ELEMENTS (block), TOTAL - next);
+
+      if (!jn_ring_read (ring, block, n))
+        {
+          g_thread_yield ();
+          continue;
+        }
+      for (guint i = 0; i < n; i++)
+        if (block[i] != (float) ((next + i) % 65536))
+          g_error ("value %u is %f", next + i, block[i]);
+      next += n;
+    }
+  g_thread_join (thread);
+  g_assert_cmpuint (jn_ring_get_readable (ring), ==, 0);
+}
+
+int
+main (int argc, char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/ring/basics", test_basics);
+  g_test_add_func ("/ring/threaded", test_threaded);
+
+  return g_test_run ();
+}
