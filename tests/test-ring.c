@@ -30,6 +30,12 @@ test_basics (void)
   g_assert_cmpfloat (out[2], ==, 1);
   g_assert_cmpfloat (out[7], ==, 6);
   g_assert_true (jn_ring_write (ring, in, 3));
+  jn_ring_skip (ring, 2);
+  g_assert_true (jn_ring_read (ring, out, 1));
+  g_assert_cmpfloat (out[0], ==, 3);
+  jn_ring_skip (ring, 5);                                /* more than there is */
+  g_assert_cmpuint (jn_ring_get_readable (ring), ==, 0);
+  g_assert_true (jn_ring_write (ring, in, 3));
   jn_ring_clear (ring);
   g_assert_cmpuint (jn_ring_get_readable (ring), ==, 0);
 }

@@ -622,6 +622,8 @@ run_period (JnMediaEngine *self)
         self->callbacks.playout (self->callbacks_data, peer->id, played_seq, self->play_buf,
                                  frames, channels, r == JN_JITTER_POP_CONCEALED);
     }
+  if (self->callbacks.period_end != NULL)
+    self->callbacks.period_end (self->callbacks_data, frames, channels);
 }
 
 static double

@@ -43,6 +43,11 @@ typedef struct
                    guint32            peer_id,
                    const JnMidiEvent *event,
                    gint64             arrival_us);
+  /* every peer's playout of this period has been handed over (a mixer
+   * pushes its mix now); may be NULL */
+  void (*period_end) (gpointer        user_data,
+                      guint           frames,
+                      guint           channels);
 } JnMediaCallbacks;
 
 typedef struct

@@ -101,6 +101,16 @@ jn_ring_read (JnRing *ring,
 }
 
 void
+jn_ring_skip (JnRing *ring,
+              gsize   n)
+{
+  gsize tail = atomic_load_explicit (&ring->tail, memory_order_relaxed);
+  gsize head = atomic_load_explicit (&ring->head, memory_order_acquire);
+
+  atomic_store_explicit (&ring->tail, tail + MIN (n, head - tail), memory_order_release);
+}
+
+void
 jn_ring_clear (JnRing *ring)
 {
   atomic_store_explicit (&ring->tail, atomic_load_explicit (&ring->head, memory_order_acquire),

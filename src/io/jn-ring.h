@@ -24,6 +24,9 @@ gboolean jn_ring_write        (JnRing      *ring,
 gboolean jn_ring_read         (JnRing      *ring,
                                float       *data,
                                gsize        n);
+/* Consumer side: drops the n oldest values (all that is there if fewer). */
+void     jn_ring_skip         (JnRing      *ring,
+                               gsize        n);
 /* Consumer side: drops everything queued (after an overrun, say). */
 void     jn_ring_clear        (JnRing      *ring);
 gsize    jn_ring_get_readable (JnRing      *ring);

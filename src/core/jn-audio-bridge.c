@@ -1,0 +1,260 @@
+/* jn-audio-bridge.c
+ *
+ * The device's real-time callback only copies: capture into one ring,
+ * playback out of another, plus the local monitor.  Mixing (gains, mutes)
+ * happens on the media thread.  Both rings are kept short: what piles up
+ * beyond a few periods (the two clocks drift) is dropped and counted, so
+ * latency cannot grow.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "jn-audio-bridge"
+
+#include "config.h"
+
+#include <stdatomic.h>
+#include <string.h>
+
+#include "jn-audio-bridge.h"
+#include "jn-ring.h"
+
+#define MAX_DEVICE_FRAMES 8192
+#define MAX_PEERS 64
+
+typedef struct
+{
+  guint32 id;
+  float   gain;
+  gboolean mute;
+} PeerGain;
+
+struct _JnAudioBridge
+{
+  guint    frames;
+  guint    channels;
+  JnRing  *capture;
+  JnRing  *playback;
+  gsize    keep;              /* samples a ring may hold before it is trimmed */
+
+  /* real-time side */
+  float   *rt_scratch;        /* MAX_DEVICE_FRAMES x channels */
+  _Atomic float monitor;
+  atomic_uint_least64_t capture_overruns;
+  atomic_uint_least64_t playback_underruns;
+
+  /* media side */
+  float   *mix;
+  _Atomic float master;
+  GMutex   gains_lock;
+  PeerGain gains[MAX_PEERS];
+  guint    n_gains;
+  atomic_uint_least64_t capture_underruns;
+  atomic_uint_least64_t playback_overruns;
+};
+
+JnAudioBridge *
+jn_audio_bridge_new (guint frames,
+                     guint channels)
+{
+  JnAudioBridge *bridge;
+  gsize capacity;
+
+  g_return_val_if_fail (frames > 0 && channels > 0 && channels <= 8, NULL);
+
+  bridge = g_new0 (JnAudioBridge, 1);
+  bridge->frames = frames;
+  bridge->channels = channels;
+  capacity = (gsize) MAX (4 * frames, 2 * MAX_DEVICE_FRAMES) * channels;
+  bridge->capture = jn_ring_new (capacity);
+  bridge->playback = jn_ring_new (capacity);
+  /* a packet plus two of the longest device periods we expect */
+  bridge->keep = (gsize) (3 * frames + 2048) * channels;
+  bridge->rt_scratch = g_new0 (float, (gsize) MAX_DEVICE_FRAMES * channels);
+  bridge->mix = g_new0 (float, (gsize) frames * channels);
+  atomic_init (&bridge->monitor, 0.f);
+  atomic_init (&bridge->master, 1.f);
+  g_mutex_init (&bridge->gains_lock);
+  return bridge;
+}
+
+void
+jn_audio_bridge_free (JnAudioBridge *bridge)
+{
+  if (bridge == NULL)
+    return;
+  jn_ring_free (bridge->capture);
+  jn_ring_free (bridge->playback);
+  g_free (bridge->rt_scratch);
+  g_free (bridge->mix);
+  g_mutex_clear (&bridge->gains_lock);
+  g_free (bridge);
+}
+
+/* Drops the oldest samples of a ring beyond `keep`, from its consumer, in
+ * whole frames. */
+static void
+trim (JnRing *ring,
+      gsize   keep,
+      gsize   step)
+{
+  gsize readable = jn_ring_get_readable (ring);
+
+  if (readable > keep)
+    jn_ring_skip (ring, (readable - keep) / step * step);
+}
+
+void
+jn_audio_bridge_process (gpointer            data,
+                         const float *const *capture,
+                         float *const       *playback,
+                         guint               frames,
+                         guint               channels)
+{
+  JnAudioBridge *bridge = data;
+  float monitor = atomic_load_explicit (&bridge->monitor, memory_order_relaxed);
+  float *x = bridge->rt_scratch;
+  gsize n;
+
+  if (frames > MAX_DEVICE_FRAMES || channels != bridge->channels)
+    {
+      for (guint c = 0; c < channels; c++)
+        memset (playback[c], 0, sizeof (float) * frames);
+      return;
+    }
+  n = (gsize) frames * channels;
+
+  for (guint i = 0; i < frames; i++)
+    for (guint c = 0; c < channels; c++)
+      x[(gsize) i * channels + c] = capture[c][i];
+  if (!jn_ring_write (bridge->capture, x, n))
+    atomic_fetch_add_explicit (&bridge->capture_overruns, 1, memory_order_relaxed);
+
+  trim (bridge->playback, bridge->keep + n, channels);
+  if (!jn_ring_read (bridge->playback, x, n))
+    {
+      memset (x, 0, sizeof (float) * n);
+      atomic_fetch_add_explicit (&bridge->playback_underruns, 1, memory_order_relaxed);
+    }
+  for (guint c = 0; c < channels; c++)
+    for (guint i = 0; i < frames; i++)
+      playback[c][i] = x[(gsize) i * channels + c] + monitor * capture[c][i];
+}
+
+void
+jn_audio_bridge_capture (JnAudioBridge *bridge,
+                         float         *out,
+                         guint          frames,
+                         guint          channels)
+{
+  gsize n = (gsize) frames * channels;
+
+  g_return_if_fail (frames == bridge->frames && channels == bridge->channels);
+
+  trim (bridge->capture, bridge->keep, channels);
+  if (!jn_ring_read (bridge->capture, out, n))
+    {
+      memset (out, 0, sizeof (float) * n);
+      atomic_fetch_add_explicit (&bridge->capture_underruns, 1, memory_order_relaxed);
+    }
+}
+
+static PeerGain *
+find_gain (JnAudioBridge *bridge,
+           guint32        peer_id)
+{
+  for (guint i = 0; i < bridge->n_gains; i++)
+    if (bridge->gains[i].id == peer_id)
+      return &bridge->gains[i];
+  return NULL;
+}
+
+void
+jn_audio_bridge_add_playout (JnAudioBridge *bridge,
+                             guint32        peer_id,
+                             const float   *audio,
+                             guint          frames,
+                             guint          channels)
+{
+  float gain = 1.f;
+  PeerGain *g;
+
+  g_return_if_fail (frames == bridge->frames && channels == bridge->channels);
+
+  g_mutex_lock (&bridge->gains_lock);
+  if ((g = find_gain (bridge, peer_id)) != NULL)
+    gain = g->mute ? 0.f : g->gain;
+  g_mutex_unlock (&bridge->gains_lock);
+
+  if (gain == 0.f)
+    return;
+  for (gsize i = 0; i < (gsize) frames * channels; i++)
+    bridge->mix[i] += gain * audio[i];
+}
+
+void
+jn_audio_bridge_period_end (JnAudioBridge *bridge,
+                            guint          frames,
+                            guint          channels)
+{
+  gsize n = (gsize) frames * channels;
+  float master = atomic_load (&bridge->master);
+
+  g_return_if_fail (frames == bridge->frames && channels == bridge->channels);
+
+  for (gsize i = 0; i < n; i++)
+    bridge->mix[i] *= master;
+  if (!jn_ring_write (bridge->playback, bridge->mix, n))
+    atomic_fetch_add_explicit (&bridge->playback_overruns, 1, memory_order_relaxed);
+  memset (bridge->mix, 0, sizeof (float) * n);
+}
+
+void
+jn_audio_bridge_set_peer_gain (JnAudioBridge *bridge,
+                               guint32        peer_id,
+                               float          gain,
+                               gboolean       mute)
+{
+  PeerGain *g;
+
+  g_return_if_fail (gain >= 0.f && gain <= 4.f);
+
+  g_mutex_lock (&bridge->gains_lock);
+  g = find_gain (bridge, peer_id);
+  if (g == NULL && bridge->n_gains < MAX_PEERS)
+    {
+      g = &bridge->gains[bridge->n_gains++];
+      g->id = peer_id;
+    }
+  if (g != NULL)
+    {
+      g->gain = gain;
+      g->mute = !!mute;
+    }
+  g_mutex_unlock (&bridge->gains_lock);
+}
+
+void
+jn_audio_bridge_set_master (JnAudioBridge *bridge,
+                            float          gain)
+{
+  g_return_if_fail (gain >= 0.f && gain <= 4.f);
+  atomic_store (&bridge->master, gain);
+}
+
+void
+jn_audio_bridge_set_monitor (JnAudioBridge *bridge,
+                             float          gain)
+{
+  g_return_if_fail (gain >= 0.f && gain <= 4.f);
+  atomic_store (&bridge->monitor, gain);
+}
+
+void
+jn_audio_bridge_get_stats (JnAudioBridge      *bridge,
+                           JnAudioBridgeStats *stats)
+{
+  stats->capture_overruns = atomic_load (&bridge->capture_overruns);
+  stats->capture_underruns = atomic_load (&bridge->capture_underruns);
+  stats->playback_underruns = atomic_load (&bridge->playback_underruns);
+  stats->playback_overruns = atomic_load (&bridge->playback_overruns);
+}
