@@ -6,7 +6,9 @@
 #include "config.h"
 
 #include <gio/gio.h>
+#include <json-glib/json-glib.h>
 #include <math.h>
+#include <signal.h>
 #include <string.h>
 
 #include "jn-audio.h"
@@ -173,6 +175,77 @@ test_no_server (void)
   g_assert_nonnull (strstr (error->message, "jack"));
 }
 
+static JsonObject *
+load_stats (JsonParser *parser, const char *path)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (json_parser_load_from_file (parser, path, &error));
+  g_assert_no_error (error);
+  return json_node_get_object (json_parser_get_root (parser));
+}
+
+/* Two jamnet-cli processes, host and join, each with its own node in the
+ * same PipeWire graph at a 256-frame quantum, for a few seconds. */
+static void
+test_session_on_pipewire (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("jamnet-pwsession-XXXXXX", &error);
+  g_autofree char *host_json = g_build_filename (dir, "host.json", NULL);
+  g_autofree char *join_json = g_build_filename (dir, "join.json", NULL);
+  g_autoptr(GSubprocess) host = NULL, join = NULL;
+  g_autoptr(GDataInputStream) out = NULL;
+  g_autoptr(JsonParser) hp = json_parser_new (), jp = json_parser_new ();
+  g_autofree char *url = NULL;
+  const char *cli = g_getenv ("JAMNET_CLI");
+  JsonObject *stats[2];
+  char *line;
+
+  host = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, cli, "host", "--port", "0",
+                           "--bind", "127.0.0.1", "--name", "Host", "--audio", "pipewire",
+                           "--frames", "256", "-q", "--duration", "60", "--stats-json", host_json, NULL);
+  g_assert_no_error (error);
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (host));
+  while (url == NULL && (line = g_data_input_stream_read_line_utf8 (out, NULL, NULL, NULL)) != NULL)
+    {
+      const char *ws = strstr (line, "ws://");
+
+      if (ws != NULL)
+        url = g_strndup (ws, strcspn (ws, " "));
+      g_free (line);
+    }
+  g_assert_nonnull (url);
+
+  join = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error, cli, "join", url, "--bind",
+                           "127.0.0.1", "--name", "Joiner", "--audio", "pipewire", "-q",
+                           "--duration", "3", "--stats-json", join_json, NULL);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_wait_check (join, NULL, &error));
+  g_subprocess_send_signal (host, SIGTERM);
+  g_assert_true (g_subprocess_wait_check (host, NULL, &error));
+
+  stats[0] = load_stats (hp, host_json);
+  stats[1] = load_stats (jp, join_json);
+  for (guint i = 0; i < 2; i++)
+    {
+      JsonObject *audio = json_object_get_object_member (stats[i], "audio");
+      JsonObject *peer = json_array_get_object_element (json_object_get_array_member (stats[i], "peers"), 0);
+
+      g_assert_nonnull (audio);
+      g_assert_cmpstr (json_object_get_string_member (audio, "backend"), ==, "pipewire");
+      /* 3 s of 256-frame periods at 48 kHz is 562 */
+      g_assert_cmpint (json_object_get_int_member (audio, "periods"), >, 400);
+      g_assert_cmpint (json_object_get_int_member (audio, "xruns"), ==, 0);
+      g_assert_cmpint (json_object_get_int_member (peer, "audio_packets"), >, 400);
+      g_test_message ("%s: %" G_GINT64_FORMAT " periods, capture underruns %" G_GINT64_FORMAT
+                      ", playback underruns %" G_GINT64_FORMAT, i ? "join" : "host",
+                      json_object_get_int_member (audio, "periods"),
+                      json_object_get_int_member (audio, "capture_underruns"),
+                      json_object_get_int_member (audio, "playback_underruns"));
+    }
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -181,6 +254,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/audio/pipewire-loopback", test_pipewire_loopback);
   g_test_add_func ("/audio/null-clock", test_null_clock);
   g_test_add_func ("/audio/no-server", test_no_server);
+  g_test_add_func ("/audio/session-on-pipewire", test_session_on_pipewire);
 
   return g_test_run ();
 }

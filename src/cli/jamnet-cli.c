@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "jn-audio-bridge.h"
+#include "jn-audio.h"
 #include "jn-client.h"
 #include "jn-control.h"
 #include "jn-host.h"
@@ -44,6 +46,7 @@ typedef struct
   double    safety;
   char     *latency;
   char     *plc;
+  char     *audio;
   int       frames;
   int       rate;
   int       channels;
@@ -72,6 +75,10 @@ typedef struct
   guint          midi_source;
   gint64         started_us;
 
+  /* a real audio device, when --audio is given */
+  JnAudioDevice *device;
+  JnAudioBridge *bridge;
+
   /* demo: a second engine and client behind an emulated network */
   JnMediaEngine *demo_engine;
   JnClient      *demo_client;
@@ -99,7 +106,9 @@ capture_cb (gpointer  user_data,
 {
   Cli *cli = user_data;
 
-  if (cli->silence)
+  if (cli->bridge != NULL)
+    jn_audio_bridge_capture (cli->bridge, out, frames, channels);
+  else if (cli->silence)
     memset (out, 0, sizeof (float) * frames * channels);
   else if (cli->wav != NULL)
     {
@@ -127,6 +136,8 @@ playout_cb (gpointer     user_data,
   Cli *cli = user_data;
   Block *block;
 
+  if (cli->bridge != NULL)
+    jn_audio_bridge_add_playout (cli->bridge, peer_id, audio, frames, channels);
   if (cli->record == NULL)
     return;
   block = g_malloc0 (sizeof (Block) + sizeof (float) * frames * channels);
@@ -134,6 +145,17 @@ playout_cb (gpointer     user_data,
   block->n = frames * channels;
   memcpy (block->samples, audio, sizeof (float) * block->n);
   g_async_queue_push (cli->blocks, block);
+}
+
+static void
+period_end_cb (gpointer user_data,
+               guint    frames,
+               guint    channels)
+{
+  Cli *cli = user_data;
+
+  if (cli->bridge != NULL)
+    jn_audio_bridge_period_end (cli->bridge, frames, channels);
 }
 
 static void
@@ -331,7 +353,7 @@ configure_engine (Cli            *cli,
                   JnMediaEngine  *engine,
                   GError        **error)
 {
-  static const JnMediaCallbacks callbacks = { capture_cb, playout_cb, midi_cb };
+  static const JnMediaCallbacks callbacks = { capture_cb, playout_cb, midi_cb, period_end_cb };
 
   if (cli->jitter_depth > 0)
     jn_media_engine_set_jitter_depth (engine, cli->jitter_depth);
@@ -342,6 +364,30 @@ configure_engine (Cli            *cli,
   jn_media_engine_set_midi_redundancy (engine, cli->midi_redundancy);
   if (engine == cli->engine)
     jn_media_engine_set_callbacks (engine, &callbacks, cli);
+  return TRUE;
+}
+
+/* Opens the audio device at the session's format, once it is known. */
+static gboolean
+open_audio (Cli     *cli,
+            GError **error)
+{
+  const JnAudioFormat *format = jn_media_engine_get_format (cli->engine);
+  g_autofree char *node = g_strdup_printf ("JamNet %s", cli->name);
+  JnAudioConfig config = { node, format->rate, format->channels, format->frames };
+
+  if (cli->audio == NULL)
+    return TRUE;
+  cli->bridge = jn_audio_bridge_new (format->frames, format->channels);
+  cli->device = jn_audio_device_new (g_str_equal (cli->audio, "auto") ? NULL : cli->audio, &config,
+                                     jn_audio_bridge_process, cli->bridge, error);
+  if (cli->device == NULL)
+    {
+      g_clear_pointer (&cli->bridge, jn_audio_bridge_free);
+      return FALSE;
+    }
+  g_print (_("Audio: %s, %u Hz, %u-frame periods\n"), jn_audio_device_get_backend (cli->device),
+           format->rate, format->frames);
   return TRUE;
 }
 
@@ -387,7 +433,7 @@ start_host (Cli     *cli,
   if (!jn_host_listen (cli->host, cli->bind, (guint16) cli->port, error))
     return FALSE;
   jn_host_set_transport (cli->host, cli->tempo, FALSE);
-  if (!jn_media_engine_start (cli->engine, error))
+  if (!open_audio (cli, error) || !jn_media_engine_start (cli->engine, error))
     return FALSE;
 
   url = jn_host_dup_local_url (cli->host);
@@ -453,7 +499,7 @@ start_join (Cli         *cli,
   g_signal_connect (cli->client, "closed", G_CALLBACK (on_client_closed), cli);
   if (!join_blocking (cli, cli->client, url, error))
     return FALSE;
-  if (!jn_media_engine_start (cli->engine, error))
+  if (!open_audio (cli, error) || !jn_media_engine_start (cli->engine, error))
     return FALSE;
 
   format = jn_media_engine_get_format (cli->engine);
@@ -528,6 +574,21 @@ write_stats_json (Cli     *cli,
   json_object_set_double_member (object, "duration_s",
                                  (g_get_monotonic_time () - cli->started_us) / 1e6);
   json_object_set_int_member (object, "midi_sent", cli->midi_sent);
+  if (cli->device != NULL)
+    {
+      JsonObject *audio = json_object_new ();
+      JnAudioBridgeStats bridge;
+
+      jn_audio_bridge_get_stats (cli->bridge, &bridge);
+      json_object_set_string_member (audio, "backend", jn_audio_device_get_backend (cli->device));
+      json_object_set_int_member (audio, "periods", (gint64) jn_audio_device_get_periods (cli->device));
+      json_object_set_int_member (audio, "xruns", (gint64) jn_audio_device_get_xruns (cli->device));
+      json_object_set_int_member (audio, "capture_overruns", (gint64) bridge.capture_overruns);
+      json_object_set_int_member (audio, "capture_underruns", (gint64) bridge.capture_underruns);
+      json_object_set_int_member (audio, "playback_underruns", (gint64) bridge.playback_underruns);
+      json_object_set_int_member (audio, "playback_overruns", (gint64) bridge.playback_overruns);
+      json_object_set_object_member (object, "audio", audio);
+    }
   for (guint i = 0; i < json_array_get_length (peers); i++)
     {
       JsonObject *peer = json_array_get_object_element (peers, i);
@@ -552,6 +613,9 @@ finish (Cli *cli)
   g_clear_pointer (&cli->relay, jn_relay_free);
   jn_media_engine_stop (cli->engine);   /* no more callbacks after this */
   drain_blocks (cli);
+  if (cli->device != NULL && !cli->quiet)
+    g_print (_("Audio: %" G_GUINT64_FORMAT " periods, %" G_GUINT64_FORMAT " xruns\n"),
+             jn_audio_device_get_periods (cli->device), jn_audio_device_get_xruns (cli->device));
   g_hash_table_remove_all (cli->writers);   /* closes the WAV files */
   if (cli->midi_out != NULL)
     fclose (cli->midi_out);
@@ -605,6 +669,7 @@ main (int argc, char *argv[])
     { "passphrase", 0, 0, G_OPTION_ARG_STRING, &cli.passphrase, N_("Session passphrase"), "TEXT" },
     { "input", 'i', 0, G_OPTION_ARG_FILENAME, &cli.input, N_("Stream this WAV file (default: a test tone)"), "FILE" },
     { "silence", 0, 0, G_OPTION_ARG_NONE, &cli.silence, N_("Stream silence"), NULL },
+    { "audio", 'a', 0, G_OPTION_ARG_STRING, &cli.audio, N_("Play and capture through an audio device: pipewire, null or auto"), "BACKEND" },
     { "record", 'r', 0, G_OPTION_ARG_FILENAME, &cli.record, N_("Record each peer to FILE-<peer id>.wav"), "FILE" },
     { "record-midi", 0, 0, G_OPTION_ARG_FILENAME, &cli.record_midi, N_("Write received MIDI as JMID lines"), "FILE" },
     { "duration", 'd', 0, G_OPTION_ARG_DOUBLE, &cli.duration, N_("Stop after this many seconds"), "S" },
@@ -759,6 +824,9 @@ main (int argc, char *argv[])
   finish (&cli);
 
 out:
+  /* the device's thread uses the bridge: stop it first */
+  g_clear_pointer (&cli.device, jn_audio_device_free);
+  g_clear_pointer (&cli.bridge, jn_audio_bridge_free);
   g_clear_object (&cli.demo_client);
   g_clear_object (&cli.demo_engine);
   g_clear_object (&cli.client);
@@ -782,5 +850,6 @@ out:
   g_free (cli.sample_format);
   g_free (cli.latency);
   g_free (cli.plc);
+  g_free (cli.audio);
   return cli.exit_status;
 }
