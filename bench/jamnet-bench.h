@@ -13,3 +13,4 @@ int  jn_bench_plc             (int argc, char **argv);
 int  jn_bench_plc_trace       (int argc, char **argv);
 int  jn_bench_plc_suite       (int argc, char **argv);
 int  jn_bench_plc_features    (int argc, char **argv);
+int  jn_bench_audio_path      (int argc, char **argv);
