@@ -252,6 +252,41 @@ test_wrong_passphrase (void)
   g_assert_true (g_subprocess_wait_check (host, NULL, &error));
 }
 
+/* latency-test against a host that echoes: every click comes back, after
+ * both jitter buffers (3 packets each) and the network */
+static void
+test_latency_test (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) host = NULL, probe = NULL;
+  g_autofree char *url = NULL, *output = NULL;
+  const char *median;
+  double ms, period = 128 * 1000.0 / 48000;
+
+  host = spawn (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error,
+                "host", "--port", "0", "--bind", "127.0.0.1", "-q", "--duration", "30",
+                "--echo", "--jitter-depth", "3", NULL);
+  g_assert_no_error (error);
+  url = read_url (host);
+
+  probe = spawn (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error,
+                 "latency-test", url, "--bind", "127.0.0.1", "-q", "--jitter-depth", "3",
+                 "--count", "4", NULL);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_communicate_utf8 (probe, NULL, NULL, &output, NULL, &error));
+  g_assert_true (g_subprocess_get_if_exited (probe));
+  g_assert_cmpint (g_subprocess_get_exit_status (probe), ==, 0);
+  median = strstr (output, "median ");
+  g_assert_nonnull (median);
+  g_assert_nonnull (strstr (output, "over 4 clicks"));
+  ms = g_ascii_strtod (median + strlen ("median "), NULL);
+  g_assert_cmpfloat (ms, >=, 5 * period);
+  g_assert_cmpfloat (ms, <=, 9 * period + 10.0);
+
+  g_subprocess_send_signal (host, SIGTERM);
+  g_assert_true (g_subprocess_wait_check (host, NULL, &error));
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -259,6 +294,7 @@ main (int argc, char *argv[])
 
   g_test_add_func ("/cli/two-processes", test_two_processes);
   g_test_add_func ("/cli/wrong-passphrase", test_wrong_passphrase);
+  g_test_add_func ("/cli/latency-test", test_latency_test);
 
   return g_test_run ();
 }

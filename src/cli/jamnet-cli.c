@@ -10,6 +10,7 @@
 #include <glib-unix.h>
 #include <glib/gi18n.h>
 #include <locale.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -24,7 +25,12 @@
 #include "jn-test-signal.h"
 #include "jn-wav.h"
 
-typedef enum { MODE_HOST, MODE_JOIN, MODE_DEMO } Mode;
+typedef enum { MODE_HOST, MODE_JOIN, MODE_DEMO, MODE_LATENCY } Mode;
+
+/* latency-test: a click every half second, timed when it comes back */
+#define CLICK_INTERVAL_S 0.5
+#define CLICK_FRAMES     16
+#define MAX_CLICKS       64
 
 typedef struct
 {
@@ -55,6 +61,8 @@ typedef struct
   int       midi_interval_ms;
   int       midi_redundancy;
   double    tempo;
+  gboolean  echo;
+  int       count;
   double    delay_ms;
   double    jitter_ms;
   double    loss_percent;
@@ -74,6 +82,18 @@ typedef struct
   int            midi_sent;
   guint          midi_source;
   gint64         started_us;
+
+  /* --echo: what the peers sent, played back to them a period later */
+  float         *echo_next;
+  float         *echo_now;
+
+  /* latency-test, on the media thread */
+  guint64        position;          /* first frame of the current tick */
+  guint64        next_click;
+  guint64        clicks[MAX_CLICKS];
+  guint          n_clicks;
+  guint          n_echoes;
+  double         round_trip_ms[MAX_CLICKS];
 
   /* a real audio device, when --audio is given */
   JnAudioDevice *device;
@@ -106,7 +126,31 @@ capture_cb (gpointer  user_data,
 {
   Cli *cli = user_data;
 
-  if (cli->bridge != NULL)
+  cli->position = position;
+  if (cli->mode == MODE_LATENCY)
+    {
+      guint rate = jn_media_engine_get_format (cli->engine)->rate;
+
+      memset (out, 0, sizeof (float) * frames * channels);
+      if (cli->next_click == 0)
+        cli->next_click = position + rate;   /* let the session settle 1 s */
+      if (cli->next_click >= position && cli->next_click < position + frames &&
+          cli->n_clicks < (guint) cli->count && cli->n_clicks == cli->n_echoes)
+        {
+          guint at = (guint) (cli->next_click - position);
+
+          for (guint i = at; i < MIN (frames, at + CLICK_FRAMES); i++)
+            for (guint c = 0; c < channels; c++)
+              out[i * channels + c] = 0.8f;
+          cli->clicks[cli->n_clicks++] = cli->next_click;
+        }
+      if (cli->next_click < position + frames)
+        cli->next_click += (guint64) (CLICK_INTERVAL_S * rate);
+      return;
+    }
+  if (cli->echo)
+    memcpy (out, cli->echo_now, sizeof (float) * frames * channels);
+  else if (cli->bridge != NULL)
     jn_audio_bridge_capture (cli->bridge, out, frames, channels);
   else if (cli->silence)
     memset (out, 0, sizeof (float) * frames * channels);
@@ -136,6 +180,24 @@ playout_cb (gpointer     user_data,
   Cli *cli = user_data;
   Block *block;
 
+  if (cli->echo)
+    for (guint i = 0; i < frames * channels; i++)
+      cli->echo_next[i] += audio[i];
+  if (cli->mode == MODE_LATENCY && cli->n_echoes < cli->n_clicks)
+    {
+      guint rate = jn_media_engine_get_format (cli->engine)->rate;
+
+      /* the first loud sample after the click went out is its echo; both
+       * are on this engine's packet timeline */
+      for (guint i = 0; i < frames; i++)
+        if (fabsf (audio[i * channels]) > 0.4f && cli->position + i > cli->clicks[cli->n_echoes])
+          {
+            cli->round_trip_ms[cli->n_echoes] =
+              (double) (cli->position + i - cli->clicks[cli->n_echoes]) * 1000.0 / rate;
+            cli->n_echoes++;
+            break;
+          }
+    }
   if (cli->bridge != NULL)
     jn_audio_bridge_add_playout (cli->bridge, peer_id, audio, frames, channels);
   if (cli->record == NULL)
@@ -154,6 +216,14 @@ period_end_cb (gpointer user_data,
 {
   Cli *cli = user_data;
 
+  if (cli->echo)
+    {
+      float *swap = cli->echo_now;
+
+      cli->echo_now = cli->echo_next;
+      cli->echo_next = swap;
+      memset (cli->echo_next, 0, sizeof (float) * frames * channels);
+    }
   if (cli->bridge != NULL)
     jn_audio_bridge_period_end (cli->bridge, frames, channels);
 }
@@ -271,6 +341,49 @@ on_stats_timer (gpointer user_data)
 {
   print_stats (user_data);
   return G_SOURCE_CONTINUE;
+}
+
+static int
+compare_double (const void *a, const void *b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return (x > y) - (x < y);
+}
+
+/* latency-test: done when every click came back */
+static gboolean
+on_latency_check (gpointer user_data)
+{
+  Cli *cli = user_data;
+
+  if (g_atomic_int_get ((gint *) &cli->n_echoes) >= cli->count)
+    {
+      g_main_loop_quit (cli->loop);
+      return G_SOURCE_REMOVE;
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+print_latency (Cli *cli)
+{
+  double sorted[MAX_CLICKS];
+  guint n = cli->n_echoes;
+
+  if (n == 0)
+    {
+      g_printerr (_("No echo came back. Is the other side running with --echo?\n"));
+      cli->exit_status = 1;
+      return;
+    }
+  memcpy (sorted, cli->round_trip_ms, sizeof (double) * n);
+  qsort (sorted, n, sizeof (double), compare_double);
+  for (guint i = 0; i < n; i++)
+    g_print (_("click %u: %.2f ms\n"), i + 1, cli->round_trip_ms[i]);
+  g_print (_("round trip (network, both jitter buffers, the echo's period): "
+             "min %.2f ms, median %.2f ms, max %.2f ms over %u clicks\n"),
+           sorted[0], sorted[n / 2], sorted[n - 1], n);
 }
 
 static gboolean
@@ -568,7 +681,7 @@ write_stats_json (Cli     *cli,
   g_autoptr(JsonGenerator) generator = json_generator_new ();
   JsonObject *object = json_node_get_object (root);
   JsonArray *peers = json_object_get_array_member (object, "peers");
-  static const char *roles[] = { "host", "join", "demo" };
+  static const char *roles[] = { "host", "join", "demo", "latency-test" };
 
   json_object_set_string_member (object, "role", roles[cli->mode]);
   json_object_set_double_member (object, "duration_s",
@@ -621,7 +734,9 @@ finish (Cli *cli)
     fclose (cli->midi_out);
   cli->midi_out = NULL;
 
-  if (!cli->quiet)
+  if (cli->mode == MODE_LATENCY)
+    print_latency (cli);
+  else if (!cli->quiet)
     print_stats (cli);
   if (cli->stats_json != NULL && !write_stats_json (cli, &error))
     {
@@ -654,7 +769,7 @@ main (int argc, char *argv[])
 {
   Cli cli = {
     .port = JN_DEFAULT_PORT, .udp_port = 0, .jitter_depth = 0, .frames = 128, .rate = 48000,
-    .channels = 1, .midi_interval_ms = 10, .midi_redundancy = 1, .tempo = 120.0,
+    .channels = 1, .midi_interval_ms = 10, .midi_redundancy = 1, .tempo = 120.0, .count = 10,
   };
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
@@ -686,6 +801,8 @@ main (int argc, char *argv[])
     { "midi-test", 0, 0, G_OPTION_ARG_INT, &cli.midi_test, N_("Send N test MIDI notes on/off"), "N" },
     { "midi-interval", 0, 0, G_OPTION_ARG_INT, &cli.midi_interval_ms, N_("Milliseconds between test MIDI events (default 10)"), "MS" },
     { "midi-redundancy", 0, 0, G_OPTION_ARG_INT, &cli.midi_redundancy, N_("Send each MIDI event K times, 1..5 (default 1)"), "K" },
+    { "echo", 0, 0, G_OPTION_ARG_NONE, &cli.echo, N_("Send back what the others send (for their latency-test)"), NULL },
+    { "count", 0, 0, G_OPTION_ARG_INT, &cli.count, N_("latency-test: clicks to time (default 10)"), "N" },
     { "delay", 0, 0, G_OPTION_ARG_DOUBLE, &cli.delay_ms, N_("demo: emulated one-way delay"), "MS" },
     { "jitter", 0, 0, G_OPTION_ARG_DOUBLE, &cli.jitter_ms, N_("demo: emulated jitter"), "MS" },
     { "loss", 0, 0, G_OPTION_ARG_DOUBLE, &cli.loss_percent, N_("demo: emulated packet loss"), "PERCENT" },
@@ -697,12 +814,13 @@ main (int argc, char *argv[])
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 
-  context = g_option_context_new (_("host | join URL | demo"));
+  context = g_option_context_new (_("host | join URL | demo | latency-test URL"));
   g_option_context_set_summary (context,
     _("Play music live with other people over the network, headless.\n\n"
       "  host          host a session\n"
       "  join URL      join the session at URL (host:port, jamnet://host:port, ws://...)\n"
-      "  demo          host a session with a simulated player behind an emulated network"));
+      "  demo          host a session with a simulated player behind an emulated network\n"
+      "  latency-test URL  time clicks echoed by a peer running with --echo"));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
   if (!g_option_context_parse (context, &argc, &argv, &error))
@@ -723,6 +841,11 @@ main (int argc, char *argv[])
     }
   else if (g_str_equal (command, "demo") && argc == 2)
     cli.mode = MODE_DEMO;
+  else if (g_str_equal (command, "latency-test") && argc == 3)
+    {
+      cli.mode = MODE_LATENCY;
+      url = argv[2];
+    }
   else
     return usage (context);
 
@@ -766,6 +889,11 @@ main (int argc, char *argv[])
       g_printerr (_("--midi-redundancy must be 1..%d\n"), JN_MIDI_REDUNDANCY_MAX);
       return 2;
     }
+  if (cli.count < 1 || cli.count > MAX_CLICKS)
+    {
+      g_printerr (_("--count must be 1..%d\n"), MAX_CLICKS);
+      return 2;
+    }
   if (cli.midi_interval_ms < 1 || cli.midi_test < 0 || cli.duration < 0 ||
       cli.delay_ms < 0 || cli.jitter_ms < 0 || cli.loss_percent < 0 || cli.loss_percent > 100 ||
       cli.tempo < 20 || cli.tempo > 400)
@@ -790,6 +918,8 @@ main (int argc, char *argv[])
     }
 
   cli.loop = g_main_loop_new (NULL, FALSE);
+  cli.echo_next = g_new0 (float, JN_AUDIO_MAX_FRAMES * JN_AUDIO_MAX_CHANNELS);
+  cli.echo_now = g_new0 (float, JN_AUDIO_MAX_FRAMES * JN_AUDIO_MAX_CHANNELS);
   cli.blocks = g_async_queue_new_full (g_free);
   cli.writers = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) jn_wav_writer_free);
   cli.record_paths = g_hash_table_new_full (NULL, NULL, NULL, g_free);
@@ -797,8 +927,8 @@ main (int argc, char *argv[])
   cli.engine = jn_media_engine_new (cli.bind, (guint16) cli.udp_port, &error);
   if (cli.engine == NULL ||
       !(cli.mode == MODE_HOST ? start_host (&cli, &error) :
-        cli.mode == MODE_JOIN ? start_join (&cli, url, &error) :
-        start_demo (&cli, &error)))
+        cli.mode == MODE_DEMO ? start_demo (&cli, &error) :
+        start_join (&cli, url, &error)))
     {
       g_printerr (_("jamnet-cli: %s\n"), error->message);
       cli.exit_status = 1;
@@ -817,6 +947,12 @@ main (int argc, char *argv[])
     g_timeout_add ((guint) (cli.duration * 1000), on_duration, &cli);
   if (cli.midi_test > 0)
     cli.midi_source = g_timeout_add (cli.midi_interval_ms, on_midi_test, &cli);
+  if (cli.mode == MODE_LATENCY)
+    {
+      g_timeout_add (50, on_latency_check, &cli);
+      if (cli.duration <= 0)   /* clicks every 0.5 s, after 1 s; then give up */
+        g_timeout_add ((guint) ((1.5 + cli.count * CLICK_INTERVAL_S) * 2000), on_duration, &cli);
+    }
   g_unix_signal_add (SIGINT, on_signal, &cli);
   g_unix_signal_add (SIGTERM, on_signal, &cli);
 
@@ -851,5 +987,7 @@ out:
   g_free (cli.latency);
   g_free (cli.plc);
   g_free (cli.audio);
+  g_free (cli.echo_next);
+  g_free (cli.echo_now);
   return cli.exit_status;
 }
