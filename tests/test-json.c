@@ -180,9 +180,11 @@ test_control_roundtrip (void)
 
   transport->tempo_bpm = 97.5;
   transport->playing = TRUE;
+  transport->epoch_us = G_GINT64_CONSTANT (123456789012);
   out = roundtrip (transport);
   g_assert_cmpfloat (out->tempo_bpm, ==, 97.5);
   g_assert_true (out->playing);
+  g_assert_cmpint (out->epoch_us, ==, G_GINT64_CONSTANT (123456789012));
   jn_control_message_free (out);
 
   error->error_code = g_strdup ("wrong-passphrase");
@@ -216,6 +218,7 @@ test_control_malformed (void)
     "{\"type\":\"welcome\",\"version\":1,\"peer_id\":2,\"session\":\"s\"}",
     "{\"type\":\"transport\",\"version\":1,\"tempo\":1000,\"playing\":true}",
     "{\"type\":\"transport\",\"version\":1,\"tempo\":120,\"playing\":1}",
+    "{\"type\":\"transport\",\"version\":1,\"tempo\":120,\"playing\":true,\"epoch_us\":-5}",
     "{\"type\":\"peer-left\",\"version\":1,\"peer_id\":-3}",
     "{\"type\":\"error\",\"version\":1,\"code\":\"x\"}",
   };

@@ -30,6 +30,7 @@ struct _JnClient
   char                    *session_name;
   double                   tempo_bpm;
   gboolean                 playing;
+  gint64                   epoch_us;     /* host clock, 0 unknown */
 };
 
 G_DEFINE_FINAL_TYPE (JnClient, jn_client, G_TYPE_OBJECT)
@@ -159,6 +160,8 @@ handle_message (JnClient         *self,
     case JN_CONTROL_TRANSPORT:
       self->tempo_bpm = message->tempo_bpm;
       self->playing = message->playing;
+      if (message->epoch_us > 0)
+        self->epoch_us = message->epoch_us;
       g_signal_emit (self, signals[TRANSPORT], 0, self->tempo_bpm, self->playing);
       break;
 
@@ -416,6 +419,13 @@ jn_client_get_tempo (JnClient *self)
 {
   g_return_val_if_fail (JN_IS_CLIENT (self), 0);
   return self->tempo_bpm;
+}
+
+gint64
+jn_client_get_epoch (JnClient *self)
+{
+  g_return_val_if_fail (JN_IS_CLIENT (self), 0);
+  return self->epoch_us;
 }
 
 void

@@ -33,6 +33,9 @@ gboolean     jn_client_join_finish     (JnClient            *self,
                                         GError             **error);
 const char  *jn_client_get_session_name (JnClient           *self);
 double       jn_client_get_tempo       (JnClient            *self);
+/* Beat 0 of the session's grid on the host's clock; 0 if the host did not
+ * say (then a metronome cannot follow it). */
+gint64       jn_client_get_epoch       (JnClient            *self);
 void         jn_client_leave           (JnClient            *self);
 
 G_END_DECLS

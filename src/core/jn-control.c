@@ -187,6 +187,8 @@ jn_control_message_to_json (const JnControlMessage *message)
       json_builder_add_double_value (builder, message->tempo_bpm);
       json_builder_set_member_name (builder, "playing");
       json_builder_add_boolean_value (builder, message->playing);
+      if (message->epoch_us > 0)
+        add_int (builder, "epoch_us", message->epoch_us);
       break;
 
     case JN_CONTROL_ERROR:
@@ -476,6 +478,10 @@ jn_control_message_parse (const char  *text,
             return NULL;
           }
         message->playing = json_node_get_boolean (playing);
+        /* optional: where beat 0 lies on the host's monotonic clock */
+        if (json_object_has_member (object, "epoch_us") &&
+            !read_int (object, "epoch_us", 1, G_MAXINT64, &message->epoch_us, error))
+          return NULL;
       }
       break;
 

@@ -45,6 +45,7 @@ typedef struct
   GPtrArray    *peers;         /* roster: all; peer-joined: exactly one */
   double        tempo_bpm;     /* transport */
   gboolean      playing;       /* transport */
+  gint64        epoch_us;      /* transport: beat 0 on the host's clock, 0 unknown */
   char         *error_code;    /* error: "wrong-passphrase", ... */
   char         *message;       /* error: human-readable */
 } JnControlMessage;

@@ -46,6 +46,7 @@ struct _JnHost
   GPtrArray     *members;     /* Member*, accepted or not */
   double         tempo_bpm;
   gboolean       playing;
+  gint64         epoch_us;     /* beat 0, on this host's monotonic clock */
 };
 
 G_DEFINE_FINAL_TYPE (JnHost, jn_host, G_TYPE_OBJECT)
@@ -156,6 +157,7 @@ accept_member (JnHost           *self,
 
   transport->tempo_bpm = self->tempo_bpm;
   transport->playing = self->playing;
+  transport->epoch_us = self->epoch_us;
   jn_control_message_send (transport, member->connection);
 
   g_ptr_array_add (joined->peers, member_info (member));
@@ -352,6 +354,7 @@ jn_host_init (JnHost *self)
   self->members = g_ptr_array_new_with_free_func ((GDestroyNotify) member_free);
   self->next_id = JN_HOST_PEER_ID + 1;
   self->tempo_bpm = 120.0;
+  self->epoch_us = g_get_monotonic_time ();
 }
 
 JnHost *
@@ -454,7 +457,22 @@ jn_host_set_transport (JnHost   *self,
   self->playing = !!playing;
   transport->tempo_bpm = self->tempo_bpm;
   transport->playing = self->playing;
+  transport->epoch_us = self->epoch_us;
   broadcast (self, transport, NULL);
+}
+
+gint64
+jn_host_get_epoch (JnHost *self)
+{
+  g_return_val_if_fail (JN_IS_HOST (self), 0);
+  return self->epoch_us;
+}
+
+double
+jn_host_get_tempo (JnHost *self)
+{
+  g_return_val_if_fail (JN_IS_HOST (self), 0);
+  return self->tempo_bpm;
 }
 
 void

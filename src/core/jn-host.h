@@ -32,6 +32,9 @@ guint        jn_host_get_n_members  (JnHost        *self);
 void         jn_host_set_transport  (JnHost        *self,
                                      double         tempo_bpm,
                                      gboolean       playing);
+/* The session's beat grid: beat 0 on this host's monotonic clock. */
+gint64       jn_host_get_epoch      (JnHost        *self);
+double       jn_host_get_tempo      (JnHost        *self);
 /* Tells every member the session is over and closes their connections. */
 void         jn_host_shutdown       (JnHost        *self);
 
