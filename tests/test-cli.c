@@ -287,6 +287,72 @@ test_latency_test (void)
   g_assert_true (g_subprocess_wait_check (host, NULL, &error));
 }
 
+static GHashTable *
+load_beats (const char *path)
+{
+  g_autofree char *contents = NULL;
+  g_auto(GStrv) lines = NULL;
+  GHashTable *beats = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
+
+  g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
+  lines = g_strsplit (contents, "\n", -1);
+  for (guint i = 0; lines[i] != NULL && lines[i][0] != '\0'; i++)
+    {
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      JsonObject *o;
+
+      g_assert_true (json_parser_load_from_data (parser, lines[i], -1, NULL));
+      o = json_node_get_object (json_parser_get_root (parser));
+      g_hash_table_insert (beats, g_memdup2 (&(gint64) { json_object_get_int_member (o, "beat_us") }, 8),
+                           g_memdup2 (&(gint64) { json_object_get_int_member (o, "local_us") }, 8));
+    }
+  return beats;
+}
+
+/* Both sides click on the host's beat grid at the same moment: on one
+ * machine the two processes share the monotonic clock, so a beat's local
+ * time must agree to well under a millisecond. */
+static void
+test_metronome (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("jamnet-metro-XXXXXX", &error);
+  g_autofree char *host_log = g_build_filename (dir, "host.jsonl", NULL);
+  g_autofree char *join_log = g_build_filename (dir, "join.jsonl", NULL);
+  g_autoptr(GSubprocess) host = NULL, join = NULL;
+  g_autoptr(GHashTable) h = NULL, j = NULL;
+  g_autofree char *url = NULL;
+  GHashTableIter iter;
+  gpointer key, value;
+  guint common = 0;
+
+  host = spawn (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, "host", "--port", "0", "--bind", "127.0.0.1",
+                "-q", "--duration", "30", "--tempo", "240", "--metronome-log", host_log, NULL);
+  g_assert_no_error (error);
+  url = read_url (host);
+  join = spawn (G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error, "join", url, "--bind", "127.0.0.1", "-q",
+                "--duration", "2.5", "--metronome-log", join_log, NULL);
+  g_assert_true (g_subprocess_wait_check (join, NULL, &error));
+  g_subprocess_send_signal (host, SIGTERM);
+  g_assert_true (g_subprocess_wait_check (host, NULL, &error));
+
+  h = load_beats (host_log);
+  j = load_beats (join_log);
+  g_hash_table_iter_init (&iter, j);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      gint64 *host_local = g_hash_table_lookup (h, key);
+
+      g_assert_nonnull (host_local);   /* the joiner's beats are the host's */
+      g_assert_cmpint (ABS (*(gint64 *) value - *host_local), <, 1000);
+      /* and on the 240 BPM grid */
+      g_assert_true (g_hash_table_contains (h, &(gint64) { *(gint64 *) key + 250000 }) ||
+                     g_hash_table_contains (j, &(gint64) { *(gint64 *) key - 250000 }));
+      common++;
+    }
+  g_assert_cmpuint (common, >=, 6);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -295,6 +361,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/cli/two-processes", test_two_processes);
   g_test_add_func ("/cli/wrong-passphrase", test_wrong_passphrase);
   g_test_add_func ("/cli/latency-test", test_latency_test);
+  g_test_add_func ("/cli/metronome", test_metronome);
 
   return g_test_run ();
 }

@@ -20,6 +20,7 @@
 #include "jn-control.h"
 #include "jn-host.h"
 #include "jn-media-engine.h"
+#include "jn-metronome.h"
 #include "jn-relay.h"
 #include "jn-stats-json.h"
 #include "jn-test-signal.h"
@@ -63,6 +64,8 @@ typedef struct
   double    tempo;
   gboolean  echo;
   int       count;
+  gboolean  metronome_on;
+  char     *metronome_log;
   double    delay_ms;
   double    jitter_ms;
   double    loss_percent;
@@ -95,6 +98,12 @@ typedef struct
   guint          n_echoes;
   double         round_trip_ms[MAX_CLICKS];
 
+  /* --metronome: rendered on the media thread, followed from the main one */
+  GMutex         metro_lock;
+  JnMetronome    metronome;
+  float         *metro_buf;
+  FILE          *metro_out;
+
   /* a real audio device, when --audio is given */
   JnAudioDevice *device;
   JnAudioBridge *bridge;
@@ -109,6 +118,7 @@ typedef struct
 {
   guint32     peer_id;
   gboolean    is_midi;
+  gboolean    is_beat;     /* metronome onset: arrival_us = local, event.timestamp_us = host */
   JnMidiEvent event;
   gint64      arrival_us;
   guint       n;           /* samples */
@@ -216,6 +226,31 @@ period_end_cb (gpointer user_data,
 {
   Cli *cli = user_data;
 
+  if (cli->metronome_on)
+    {
+      const JnAudioFormat *format = jn_media_engine_get_format (cli->engine);
+      gint64 local = jn_media_engine_get_start_time (cli->engine) +
+                     (gint64) (cli->position * G_USEC_PER_SEC / format->rate);
+      gint64 onsets[8];
+      guint n;
+
+      memset (cli->metro_buf, 0, sizeof (float) * frames * channels);
+      g_mutex_lock (&cli->metro_lock);
+      n = cli->metronome.epoch_us > 0
+          ? jn_metronome_render (&cli->metronome, local, cli->metro_buf, frames, channels, onsets, 8) : 0;
+      for (guint k = 0; k < MIN (n, 8u) && cli->metro_out != NULL; k++)
+        {
+          Block *block = g_malloc0 (sizeof (Block));
+
+          block->is_beat = TRUE;
+          block->event.timestamp_us = (guint64) onsets[k];
+          block->arrival_us = onsets[k] - (gint64) llround (cli->metronome.offset_us);
+          g_async_queue_push (cli->blocks, block);
+        }
+      g_mutex_unlock (&cli->metro_lock);
+      if (cli->bridge != NULL)
+        jn_audio_bridge_add_playout (cli->bridge, 0, cli->metro_buf, frames, channels);
+    }
   if (cli->echo)
     {
       float *swap = cli->echo_now;
@@ -269,7 +304,12 @@ drain_blocks (Cli *cli)
     {
       g_autoptr(GError) error = NULL;
 
-      if (block->is_midi)
+      if (block->is_beat)
+        /* a metronome click: the beat on the host's clock, and when it
+         * sounds on ours */
+        fprintf (cli->metro_out, "{\"beat_us\":%" G_GUINT64_FORMAT ",\"local_us\":%" G_GINT64_FORMAT "}\n",
+                 block->event.timestamp_us, block->arrival_us);
+      else if (block->is_midi)
         {
           g_autofree char *jmid = jn_midi_event_to_jmid_string (&block->event);
 
@@ -340,6 +380,37 @@ static gboolean
 on_stats_timer (gpointer user_data)
 {
   print_stats (user_data);
+  return G_SOURCE_CONTINUE;
+}
+
+/* The metronome follows the host's grid: tempo and epoch from the control
+ * plane, the clock offset from clock sync. */
+static gboolean
+on_metronome_follow (gpointer user_data)
+{
+  Cli *cli = user_data;
+  JnPeerStats host = { 0 };
+  double tempo = 0, offset = 0;
+  gint64 epoch = 0;
+
+  if (cli->host != NULL)
+    {
+      tempo = jn_host_get_tempo (cli->host);
+      epoch = jn_host_get_epoch (cli->host);
+    }
+  else if (cli->client != NULL)
+    {
+      tempo = jn_client_get_tempo (cli->client);
+      epoch = jn_client_get_epoch (cli->client);
+      if (!jn_media_engine_get_peer (cli->engine, JN_HOST_PEER_ID, &host) || !host.synced)
+        epoch = 0;   /* not before we know the host's clock */
+      offset = host.offset_ms * 1000.0;
+    }
+  g_mutex_lock (&cli->metro_lock);
+  cli->metronome.tempo_bpm = tempo;
+  cli->metronome.epoch_us = epoch;
+  cli->metronome.offset_us = offset;
+  g_mutex_unlock (&cli->metro_lock);
   return G_SOURCE_CONTINUE;
 }
 
@@ -733,6 +804,9 @@ finish (Cli *cli)
   if (cli->midi_out != NULL)
     fclose (cli->midi_out);
   cli->midi_out = NULL;
+  if (cli->metro_out != NULL)
+    fclose (cli->metro_out);
+  cli->metro_out = NULL;
 
   if (cli->mode == MODE_LATENCY)
     print_latency (cli);
@@ -801,6 +875,8 @@ main (int argc, char *argv[])
     { "midi-test", 0, 0, G_OPTION_ARG_INT, &cli.midi_test, N_("Send N test MIDI notes on/off"), "N" },
     { "midi-interval", 0, 0, G_OPTION_ARG_INT, &cli.midi_interval_ms, N_("Milliseconds between test MIDI events (default 10)"), "MS" },
     { "midi-redundancy", 0, 0, G_OPTION_ARG_INT, &cli.midi_redundancy, N_("Send each MIDI event K times, 1..5 (default 1)"), "K" },
+    { "metronome", 0, 0, G_OPTION_ARG_NONE, &cli.metronome_on, N_("Play a click on the session's shared beat (needs --audio to be heard)"), NULL },
+    { "metronome-log", 0, 0, G_OPTION_ARG_FILENAME, &cli.metronome_log, N_("Write when each click sounds, as JSON lines"), "FILE" },
     { "echo", 0, 0, G_OPTION_ARG_NONE, &cli.echo, N_("Send back what the others send (for their latency-test)"), NULL },
     { "count", 0, 0, G_OPTION_ARG_INT, &cli.count, N_("latency-test: clicks to time (default 10)"), "N" },
     { "delay", 0, 0, G_OPTION_ARG_DOUBLE, &cli.delay_ms, N_("demo: emulated one-way delay"), "MS" },
@@ -917,6 +993,16 @@ main (int argc, char *argv[])
       return 1;
     }
 
+  if (cli.metronome_log != NULL && (cli.metro_out = fopen (cli.metronome_log, "w")) == NULL)
+    {
+      g_printerr (_("Cannot write “%s”: %s\n"), cli.metronome_log, g_strerror (errno));
+      return 1;
+    }
+  if (cli.metronome_log != NULL)
+    cli.metronome_on = TRUE;
+  g_mutex_init (&cli.metro_lock);
+  jn_metronome_init (&cli.metronome, 48000);
+  cli.metro_buf = g_new0 (float, JN_AUDIO_MAX_FRAMES * JN_AUDIO_MAX_CHANNELS);
   cli.loop = g_main_loop_new (NULL, FALSE);
   cli.echo_next = g_new0 (float, JN_AUDIO_MAX_FRAMES * JN_AUDIO_MAX_CHANNELS);
   cli.echo_now = g_new0 (float, JN_AUDIO_MAX_FRAMES * JN_AUDIO_MAX_CHANNELS);
@@ -947,6 +1033,14 @@ main (int argc, char *argv[])
     g_timeout_add ((guint) (cli.duration * 1000), on_duration, &cli);
   if (cli.midi_test > 0)
     cli.midi_source = g_timeout_add (cli.midi_interval_ms, on_midi_test, &cli);
+  if (cli.metronome_on)
+    {
+      g_mutex_lock (&cli.metro_lock);
+      jn_metronome_init (&cli.metronome, jn_media_engine_get_format (cli.engine)->rate);
+      g_mutex_unlock (&cli.metro_lock);
+      on_metronome_follow (&cli);
+      g_timeout_add (250, on_metronome_follow, &cli);
+    }
   if (cli.mode == MODE_LATENCY)
     {
       g_timeout_add (50, on_latency_check, &cli);
@@ -989,5 +1083,10 @@ out:
   g_free (cli.audio);
   g_free (cli.echo_next);
   g_free (cli.echo_now);
+  g_free (cli.metro_buf);
+  g_free (cli.metronome_log);
+  if (cli.metro_out != NULL)
+    fclose (cli.metro_out);
+  g_mutex_clear (&cli.metro_lock);
   return cli.exit_status;
 }

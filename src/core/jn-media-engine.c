@@ -784,6 +784,13 @@ jn_media_engine_new (const char  *bind_address,
   return g_steal_pointer (&self);
 }
 
+gint64
+jn_media_engine_get_start_time (JnMediaEngine *self)
+{
+  g_return_val_if_fail (JN_IS_MEDIA_ENGINE (self), 0);
+  return self->start_us;
+}
+
 guint16
 jn_media_engine_get_port (JnMediaEngine *self)
 {

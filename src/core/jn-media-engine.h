@@ -100,6 +100,9 @@ JnMediaEngine *jn_media_engine_new           (const char          *bind_address,
                                               guint16              port,
                                               GError             **error);
 guint16        jn_media_engine_get_port      (JnMediaEngine       *self);
+/* When the packet clock started (g_get_monotonic_time()): frame n of the
+ * capture positions is at start + n / rate. */
+gint64         jn_media_engine_get_start_time (JnMediaEngine      *self);
 
 /* Configuration; call before jn_media_engine_start(). */
 void           jn_media_engine_set_format    (JnMediaEngine       *self,
