@@ -138,6 +138,8 @@ test_null_clock (void)
 
   g_assert_no_error (error);
   g_assert_cmpstr (jn_audio_device_get_backend (device), ==, "null");
+  /* the null device has no MIDI ports */
+  g_assert_false (jn_audio_device_send_midi (device, (const guint8 *) "\x90\x3c\x64", 3));
   g_usleep (500000);
   jn_audio_device_free (device);
   n = g_atomic_int_get (&periods);
@@ -173,6 +175,76 @@ test_no_server (void)
   g_assert_null (device);
   g_assert_error (error, JN_AUDIO_ERROR, JN_AUDIO_ERROR_UNKNOWN_BACKEND);
   g_assert_nonnull (strstr (error->message, "jack"));
+}
+
+static void
+silent_process (gpointer user_data, const float *const *capture, float *const *playback,
+                guint frames, guint channels)
+{
+  for (guint c = 0; c < channels; c++)
+    memset (playback[c], 0, sizeof (float) * frames);
+}
+
+/* JamNet's MIDI output linked to its own MIDI input through the daemon:
+ * every message comes back, whole and in order */
+static void
+test_pipewire_midi (void)
+{
+  JnAudioConfig config = { "jamnet-midi", RATE, 1, QUANTUM, TRUE };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JnAudioDevice) device = jn_audio_device_new ("pipewire", &config, silent_process, NULL, &error);
+  guint8 sent[24][JN_AUDIO_MIDI_MAX], got[JN_AUDIO_MIDI_MAX];
+  gsize sizes[24];
+  guint received = 0;
+  gint64 deadline;
+
+  g_assert_no_error (error);
+  pw_link ("jamnet-midi:midi_out", "jamnet-midi:midi_in");
+  g_usleep (100000);
+
+  for (guint i = 0; i < 24; i++)
+    {
+      if (i == 23)
+        {
+          /* a SysEx: F0 7E 7F 06 01 F7 plus payload */
+          sizes[i] = 40;
+          sent[i][0] = 0xF0;
+          for (guint k = 1; k < 39; k++)
+            sent[i][k] = k & 0x7F;
+          sent[i][39] = 0xF7;
+        }
+      else if (i == 22)
+        {
+          sizes[i] = 3;
+          sent[i][0] = 0xB3; sent[i][1] = 7; sent[i][2] = 99;
+        }
+      else
+        {
+          sizes[i] = 3;
+          sent[i][0] = i % 2 ? 0x80 : 0x90;
+          sent[i][1] = 60 + i / 2;
+          sent[i][2] = i % 2 ? 0 : 100;
+        }
+      g_assert_true (jn_audio_device_send_midi (device, sent[i], sizes[i]));
+      if (i % 5 == 4)
+        g_usleep (3000);
+    }
+
+  deadline = g_get_monotonic_time () + 2 * G_USEC_PER_SEC;
+  while (received < 24 && g_get_monotonic_time () < deadline)
+    {
+      gsize n = jn_audio_device_receive_midi (device, got, sizeof got);
+
+      if (n == 0)
+        {
+          g_usleep (2000);
+          continue;
+        }
+      g_assert_cmpmem (got, n, sent[received], sizes[received]);
+      received++;
+    }
+  g_assert_cmpuint (received, ==, 24);
+  g_assert_cmpuint (jn_audio_device_receive_midi (device, got, sizeof got), ==, 0);
 }
 
 static JsonObject *
@@ -252,6 +324,7 @@ main (int argc, char *argv[])
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/audio/pipewire-loopback", test_pipewire_loopback);
+  g_test_add_func ("/audio/pipewire-midi", test_pipewire_midi);
   g_test_add_func ("/audio/null-clock", test_null_clock);
   g_test_add_func ("/audio/no-server", test_no_server);
   g_test_add_func ("/audio/session-on-pipewire", test_session_on_pipewire);

@@ -15,6 +15,9 @@
 #include <glib/gi18n-lib.h>
 #include <pipewire/filter.h>
 #include <pipewire/pipewire.h>
+#include <spa/control/control.h>
+#include <spa/pod/builder.h>
+#include <spa/pod/iter.h>
 
 #include "jn-audio-private.h"
 
@@ -28,12 +31,73 @@ typedef struct
   struct pw_filter      *filter;
   void                  *in[8];
   void                  *out[8];
+  void                  *midi_in;
+  void                  *midi_out;
+  JnMidiQueue            midi_received;   /* RT -> rest */
+  JnMidiQueue            midi_to_send;    /* rest -> RT */
   enum pw_filter_state   state;
   char                  *error;
   uint64_t               next_position;
   float                 *silence;
   float                 *scratch;
 } Pw;
+
+/* MIDI that came in on our port this period, into the receive queue */
+static void
+read_midi (Pw *pw)
+{
+  struct pw_buffer *b = pw_filter_dequeue_buffer (pw->midi_in);
+  struct spa_data *d;
+  struct spa_pod *pod;
+  struct spa_pod_control *c;
+
+  if (b == NULL)
+    return;
+  d = &b->buffer->datas[0];
+  if (d->data != NULL &&
+      (pod = spa_pod_from_data (d->data, d->maxsize, d->chunk->offset, d->chunk->size)) != NULL &&
+      spa_pod_is_sequence (pod))
+    SPA_POD_SEQUENCE_FOREACH ((struct spa_pod_sequence *) pod, c)
+      {
+        if (c->type == SPA_CONTROL_Midi)
+          jn_midi_queue_push (&pw->midi_received, SPA_POD_BODY (&c->value),
+                              SPA_POD_BODY_SIZE (&c->value));
+      }
+  pw_filter_queue_buffer (pw->midi_in, b);
+}
+
+/* What was queued to send, onto our MIDI output for this period */
+static void
+write_midi (Pw *pw)
+{
+  struct pw_buffer *b = pw_filter_dequeue_buffer (pw->midi_out);
+  struct spa_pod_builder builder;
+  struct spa_pod_frame frame;
+  struct spa_data *d;
+  guint8 message[JN_AUDIO_MIDI_MAX];
+  gsize size;
+
+  if (b == NULL)
+    return;
+  d = &b->buffer->datas[0];
+  if (d->data == NULL)
+    {
+      pw_filter_queue_buffer (pw->midi_out, b);
+      return;
+    }
+  spa_pod_builder_init (&builder, d->data, d->maxsize);
+  spa_pod_builder_push_sequence (&builder, &frame, 0);
+  while ((size = jn_midi_queue_pop (&pw->midi_to_send, message, sizeof message)) > 0)
+    {
+      spa_pod_builder_control (&builder, 0, SPA_CONTROL_Midi);
+      spa_pod_builder_bytes (&builder, message, (uint32_t) size);
+    }
+  spa_pod_builder_pop (&builder, &frame);
+  d->chunk->offset = 0;
+  d->chunk->size = builder.state.offset;
+  d->chunk->stride = 1;
+  pw_filter_queue_buffer (pw->midi_out, b);
+}
 
 static void
 on_process (void                   *data,
@@ -63,6 +127,11 @@ on_process (void                   *data,
   pw->next_position = position->clock.position + n;
 
   device->process (device->user_data, capture, playback, n, channels);
+  if (pw->midi_in != NULL)
+    {
+      read_midi (pw);
+      write_midi (pw);
+    }
   atomic_fetch_add (&device->periods, 1);
 }
 
@@ -153,6 +222,20 @@ pw_open (JnAudioDevice  *device,
         goto fail;
     }
 
+  if (config->midi)
+    {
+      pw->midi_in = pw_filter_add_port (pw->filter, PW_DIRECTION_INPUT, PW_FILTER_PORT_FLAG_MAP_BUFFERS, 0,
+                                        pw_properties_new (PW_KEY_FORMAT_DSP, "8 bit raw midi",
+                                                           PW_KEY_PORT_NAME, "midi_in", NULL),
+                                        NULL, 0);
+      pw->midi_out = pw_filter_add_port (pw->filter, PW_DIRECTION_OUTPUT, PW_FILTER_PORT_FLAG_MAP_BUFFERS, 0,
+                                         pw_properties_new (PW_KEY_FORMAT_DSP, "8 bit raw midi",
+                                                            PW_KEY_PORT_NAME, "midi_out", NULL),
+                                         NULL, 0);
+      if (pw->midi_in == NULL || pw->midi_out == NULL)
+        goto fail;
+    }
+
   if (pw_filter_connect (pw->filter, PW_FILTER_FLAG_RT_PROCESS, NULL, 0) < 0)
     goto fail;
   if (pw_thread_loop_start (pw->loop) < 0)
@@ -176,4 +259,26 @@ fail:
   return NULL;
 }
 
-const JnAudioBackend jn_audio_backend_pipewire = { "pipewire", pw_open, pw_close };
+static gboolean
+pw_send_midi (gpointer      data,
+              const guint8 *message,
+              gsize         size)
+{
+  Pw *pw = data;
+
+  return pw->midi_out != NULL && jn_midi_queue_push (&pw->midi_to_send, message, size);
+}
+
+static gsize
+pw_receive_midi (gpointer  data,
+                 guint8   *message,
+                 gsize     max_size)
+{
+  Pw *pw = data;
+
+  return pw->midi_in != NULL ? jn_midi_queue_pop (&pw->midi_received, message, max_size) : 0;
+}
+
+const JnAudioBackend jn_audio_backend_pipewire = {
+  "pipewire", pw_open, pw_close, pw_send_midi, pw_receive_midi
+};

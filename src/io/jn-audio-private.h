@@ -15,7 +15,28 @@ typedef struct
   const char *name;
   gpointer  (*open)  (JnAudioDevice *device, GError **error);
   void      (*close) (gpointer backend_data);
+  gboolean  (*send_midi)    (gpointer backend_data, const guint8 *data, gsize size);
+  gsize     (*receive_midi) (gpointer backend_data, guint8 *data, gsize max_size);
 } JnAudioBackend;
+
+/* A lock-free single-producer/single-consumer queue of MIDI messages. */
+#define JN_MIDI_QUEUE_SIZE 256
+
+typedef struct
+{
+  guint16 size;
+  guint8  data[JN_AUDIO_MIDI_MAX];
+} JnMidiMessage;
+
+typedef struct
+{
+  atomic_uint   head;
+  atomic_uint   tail;
+  JnMidiMessage slots[JN_MIDI_QUEUE_SIZE];
+} JnMidiQueue;
+
+gboolean jn_midi_queue_push (JnMidiQueue *queue, const guint8 *data, gsize size);
+gsize    jn_midi_queue_pop  (JnMidiQueue *queue, guint8 *data, gsize max_size);
 
 struct _JnAudioDevice
 {

@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
+#include <string.h>
 
 #include "jn-audio-private.h"
 
@@ -105,4 +106,61 @@ guint64
 jn_audio_device_get_periods (JnAudioDevice *device)
 {
   return atomic_load (&device->periods);
+}
+
+gboolean
+jn_audio_device_send_midi (JnAudioDevice *device,
+                           const guint8  *data,
+                           gsize          size)
+{
+  if (device->backend->send_midi == NULL || !device->config.midi)
+    return FALSE;
+  return device->backend->send_midi (device->backend_data, data, size);
+}
+
+gsize
+jn_audio_device_receive_midi (JnAudioDevice *device,
+                              guint8        *data,
+                              gsize          max_size)
+{
+  if (device->backend->receive_midi == NULL || !device->config.midi)
+    return 0;
+  return device->backend->receive_midi (device->backend_data, data, max_size);
+}
+
+gboolean
+jn_midi_queue_push (JnMidiQueue  *queue,
+                    const guint8 *data,
+                    gsize         size)
+{
+  guint head = atomic_load_explicit (&queue->head, memory_order_relaxed);
+  guint tail = atomic_load_explicit (&queue->tail, memory_order_acquire);
+  JnMidiMessage *slot;
+
+  if (size == 0 || size > JN_AUDIO_MIDI_MAX || head - tail >= JN_MIDI_QUEUE_SIZE)
+    return FALSE;
+  slot = &queue->slots[head % JN_MIDI_QUEUE_SIZE];
+  memcpy (slot->data, data, size);
+  slot->size = (guint16) size;
+  atomic_store_explicit (&queue->head, head + 1, memory_order_release);
+  return TRUE;
+}
+
+gsize
+jn_midi_queue_pop (JnMidiQueue *queue,
+                   guint8      *data,
+                   gsize        max_size)
+{
+  guint tail = atomic_load_explicit (&queue->tail, memory_order_relaxed);
+  guint head = atomic_load_explicit (&queue->head, memory_order_acquire);
+  JnMidiMessage *slot;
+  gsize size;
+
+  if (head == tail)
+    return 0;
+  slot = &queue->slots[tail % JN_MIDI_QUEUE_SIZE];
+  size = MIN (slot->size, max_size);
+  memcpy (data, slot->data, size);
+  atomic_store_explicit (&queue->tail, tail + 1, memory_order_release);
+  return size;
 }

@@ -25,7 +25,11 @@ typedef struct
   guint       rate;
   guint       channels;    /* per direction, 1..8 */
   guint       quantum;     /* requested period in frames, 32..1024 */
+  gboolean    midi;        /* also a MIDI input and a MIDI output port */
 } JnAudioConfig;
+
+/* Largest MIDI message the device passes (SysEx included). */
+#define JN_AUDIO_MIDI_MAX 256
 
 /* The real-time callback, once per period on the device's thread: capture
  * and playback are planar, one pointer per channel, `frames` long.  It must
@@ -51,6 +55,18 @@ const char    *jn_audio_device_get_backend  (JnAudioDevice       *device);
  * server), plus periods the callback saw late. */
 guint64        jn_audio_device_get_xruns    (JnAudioDevice       *device);
 guint64        jn_audio_device_get_periods  (JnAudioDevice       *device);
+
+/* MIDI, when config->midi was set and the backend has MIDI ports
+ * (PipeWire).  From one non-real-time thread each: send queues a complete
+ * message for the next period (FALSE: no MIDI port, or the queue is full);
+ * receive takes the oldest message that came in, returning its size, or 0
+ * when there is none. */
+gboolean       jn_audio_device_send_midi    (JnAudioDevice       *device,
+                                             const guint8        *data,
+                                             gsize                size);
+gsize          jn_audio_device_receive_midi (JnAudioDevice       *device,
+                                             guint8              *data,
+                                             gsize                max_size);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (JnAudioDevice, jn_audio_device_free)
 
