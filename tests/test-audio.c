@@ -258,7 +258,8 @@ load_stats (JsonParser *parser, const char *path)
 }
 
 /* Two jamnet-cli processes, host and join, each with its own node in the
- * same PipeWire graph at a 256-frame quantum, for a few seconds. */
+ * same PipeWire graph at a 256-frame quantum, for a few seconds: no xrun,
+ * audio flows, and MIDI goes keyboard -> host -> network -> joiner. */
 static void
 test_session_on_pipewire (void)
 {
@@ -291,8 +292,46 @@ test_session_on_pipewire (void)
 
   join = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error, cli, "join", url, "--bind",
                            "127.0.0.1", "--name", "Joiner", "--audio", "pipewire", "-q",
-                           "--duration", "3", "--stats-json", join_json, NULL);
+                           "--duration", "4", "--stats-json", join_json, NULL);
   g_assert_no_error (error);
+
+  /* a keyboard (our node) plays into the host's MIDI port; the notes cross
+   * the network and come out of the joiner's MIDI port, back to us */
+  {
+    JnAudioConfig config = { "jamnet-keys", RATE, 1, QUANTUM, TRUE };
+    g_autoptr(JnAudioDevice) keys = jn_audio_device_new ("pipewire", &config, silent_process, NULL, &error);
+    guint8 got[JN_AUDIO_MIDI_MAX];
+    guint received = 0;
+    gint64 deadline;
+
+    g_assert_no_error (error);
+    pw_link ("jamnet-keys:midi_out", "JamNet Host:midi_in");
+    pw_link ("JamNet Joiner:midi_out", "jamnet-keys:midi_in");
+    g_usleep (300000);   /* the joiner's clock sync */
+    for (guint i = 0; i < 10; i++)
+      {
+        guint8 note[3] = { 0x90, (guint8) (60 + i), 90 };
+
+        g_assert_true (jn_audio_device_send_midi (keys, note, 3));
+        g_usleep (20000);
+      }
+    deadline = g_get_monotonic_time () + 2 * G_USEC_PER_SEC;
+    while (received < 10 && g_get_monotonic_time () < deadline)
+      {
+        gsize n = jn_audio_device_receive_midi (keys, got, sizeof got);
+
+        if (n == 0)
+          {
+            g_usleep (2000);
+            continue;
+          }
+        g_assert_cmpuint (n, ==, 3);
+        g_assert_cmpuint (got[0], ==, 0x90);
+        g_assert_cmpuint (got[1], ==, 60 + received);
+        received++;
+      }
+    g_assert_cmpuint (received, ==, 10);
+  }
   g_assert_true (g_subprocess_wait_check (join, NULL, &error));
   g_subprocess_send_signal (host, SIGTERM);
   g_assert_true (g_subprocess_wait_check (host, NULL, &error));
@@ -306,10 +345,10 @@ test_session_on_pipewire (void)
 
       g_assert_nonnull (audio);
       g_assert_cmpstr (json_object_get_string_member (audio, "backend"), ==, "pipewire");
-      /* 3 s of 256-frame periods at 48 kHz is 562 */
-      g_assert_cmpint (json_object_get_int_member (audio, "periods"), >, 400);
+      /* 4 s of 256-frame periods at 48 kHz is 750 */
+      g_assert_cmpint (json_object_get_int_member (audio, "periods"), >, 550);
       g_assert_cmpint (json_object_get_int_member (audio, "xruns"), ==, 0);
-      g_assert_cmpint (json_object_get_int_member (peer, "audio_packets"), >, 400);
+      g_assert_cmpint (json_object_get_int_member (peer, "audio_packets"), >, 550);
       g_test_message ("%s: %" G_GINT64_FORMAT " periods, capture underruns %" G_GINT64_FORMAT
                       ", playback underruns %" G_GINT64_FORMAT, i ? "join" : "host",
                       json_object_get_int_member (audio, "periods"),

@@ -272,6 +272,10 @@ midi_cb (gpointer           user_data,
   Cli *cli = user_data;
   Block *block;
 
+  /* the others' MIDI goes out of our MIDI port (media thread: the only
+   * sender) */
+  if (cli->device != NULL)
+    jn_audio_device_send_midi (cli->device, event->data, event->size);
   if (cli->midi_out == NULL)
     return;
   block = g_malloc0 (sizeof (Block));
@@ -350,6 +354,25 @@ static gboolean
 on_drain (gpointer user_data)
 {
   drain_blocks (user_data);
+  return G_SOURCE_CONTINUE;
+}
+
+/* What a keyboard plays into our MIDI port goes to every peer (main
+ * thread: the only receiver). */
+static gboolean
+on_device_midi (gpointer user_data)
+{
+  Cli *cli = user_data;
+  guint8 message[JN_AUDIO_MIDI_MAX];
+  gsize size;
+
+  while ((size = jn_audio_device_receive_midi (cli->device, message, sizeof message)) > 0)
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (!jn_media_engine_send_midi (cli->engine, message, size, &error))
+        g_debug ("not sending MIDI from the device: %s", error->message);
+    }
   return G_SOURCE_CONTINUE;
 }
 
@@ -558,7 +581,7 @@ open_audio (Cli     *cli,
 {
   const JnAudioFormat *format = jn_media_engine_get_format (cli->engine);
   g_autofree char *node = g_strdup_printf ("JamNet %s", cli->name);
-  JnAudioConfig config = { node, format->rate, format->channels, format->frames };
+  JnAudioConfig config = { node, format->rate, format->channels, format->frames, TRUE };
 
   if (cli->audio == NULL)
     return TRUE;
@@ -1033,6 +1056,8 @@ main (int argc, char *argv[])
     g_timeout_add ((guint) (cli.duration * 1000), on_duration, &cli);
   if (cli.midi_test > 0)
     cli.midi_source = g_timeout_add (cli.midi_interval_ms, on_midi_test, &cli);
+  if (cli.device != NULL)
+    g_timeout_add (2, on_device_midi, &cli);
   if (cli.metronome_on)
     {
       g_mutex_lock (&cli.metro_lock);
