@@ -277,7 +277,7 @@ test_session_on_pipewire (void)
 
   host = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, cli, "host", "--port", "0",
                            "--bind", "127.0.0.1", "--name", "Host", "--audio", "pipewire",
-                           "--frames", "256", "-q", "--duration", "60", "--stats-json", host_json, NULL);
+                           "--frames", "256", "-q", "--duration", "20", "--stats-json", host_json, NULL);
   g_assert_no_error (error);
   out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (host));
   while (url == NULL && (line = g_data_input_stream_read_line_utf8 (out, NULL, NULL, NULL)) != NULL)

@@ -10,6 +10,7 @@
 #include <json-glib/json-glib.h>
 #include <math.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <string.h>
 
 #include "jn-test-signal.h"
@@ -28,10 +29,18 @@ cli_path (void)
   return path;
 }
 
+/* children die with the test, so a failing test leaves no host behind */
+static void
+die_with_parent (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
+
 static GSubprocess *
 spawn (GSubprocessFlags flags, GError **error, ...)
 {
   g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (flags);
   va_list args;
   const char *arg;
 
@@ -41,7 +50,8 @@ spawn (GSubprocessFlags flags, GError **error, ...)
     g_ptr_array_add (argv, (gpointer) arg);
   va_end (args);
   g_ptr_array_add (argv, NULL);
-  return g_subprocess_newv ((const char * const *) argv->pdata, flags, error);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  return g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, error);
 }
 
 /* Reads the host's stdout until it prints its URL. */
@@ -253,7 +263,8 @@ test_wrong_passphrase (void)
 }
 
 /* latency-test against a host that echoes: every click comes back, after
- * both jitter buffers (3 packets each) and the network */
+ * both jitter buffers (3 packets each, of which 2 to 3 periods are waited
+ * out depending on how the two packet clocks are phased) and the network */
 static void
 test_latency_test (void)
 {
@@ -280,7 +291,7 @@ test_latency_test (void)
   g_assert_nonnull (median);
   g_assert_nonnull (strstr (output, "over 4 clicks"));
   ms = g_ascii_strtod (median + strlen ("median "), NULL);
-  g_assert_cmpfloat (ms, >=, 5 * period);
+  g_assert_cmpfloat (ms, >=, 4 * period - 0.01);   /* printed to 0.01 ms */
   g_assert_cmpfloat (ms, <=, 9 * period + 10.0);
 
   g_subprocess_send_signal (host, SIGTERM);

@@ -144,6 +144,12 @@ capture_cb (gpointer  user_data,
       memset (out, 0, sizeof (float) * frames * channels);
       if (cli->next_click == 0)
         cli->next_click = position + rate;   /* let the session settle 1 s */
+      /* an echo that has not come back within a second is lost */
+      if (cli->n_echoes < cli->n_clicks && position > cli->clicks[cli->n_echoes] + rate)
+        {
+          cli->round_trip_ms[cli->n_echoes] = -1.0;
+          g_atomic_int_inc ((gint *) &cli->n_echoes);
+        }
       if (cli->next_click >= position && cli->next_click < position + frames &&
           cli->n_clicks < (guint) cli->count && cli->n_clicks == cli->n_echoes)
         {
@@ -204,7 +210,7 @@ playout_cb (gpointer     user_data,
           {
             cli->round_trip_ms[cli->n_echoes] =
               (double) (cli->position + i - cli->clicks[cli->n_echoes]) * 1000.0 / rate;
-            cli->n_echoes++;
+            g_atomic_int_inc ((gint *) &cli->n_echoes);
             break;
           }
     }
@@ -463,18 +469,28 @@ static void
 print_latency (Cli *cli)
 {
   double sorted[MAX_CLICKS];
-  guint n = cli->n_echoes;
+  guint n = 0, lost = 0;
 
+  for (guint i = 0; i < cli->n_echoes; i++)
+    {
+      if (cli->round_trip_ms[i] < 0)
+        {
+          g_print (_("click %u: no echo within 1 s\n"), i + 1);
+          lost++;
+          continue;
+        }
+      g_print (_("click %u: %.2f ms\n"), i + 1, cli->round_trip_ms[i]);
+      sorted[n++] = cli->round_trip_ms[i];
+    }
   if (n == 0)
     {
       g_printerr (_("No echo came back. Is the other side running with --echo?\n"));
       cli->exit_status = 1;
       return;
     }
-  memcpy (sorted, cli->round_trip_ms, sizeof (double) * n);
+  if (lost > 0)
+    g_print (_("%u of %u clicks got no echo\n"), lost, cli->n_echoes);
   qsort (sorted, n, sizeof (double), compare_double);
-  for (guint i = 0; i < n; i++)
-    g_print (_("click %u: %.2f ms\n"), i + 1, cli->round_trip_ms[i]);
   g_print (_("round trip (network, both jitter buffers, the echo's period): "
              "min %.2f ms, median %.2f ms, max %.2f ms over %u clicks\n"),
            sorted[0], sorted[n / 2], sorted[n - 1], n);
