@@ -115,6 +115,60 @@ test_pipewire_loopback (void)
                   jn_audio_device_get_periods (device), jn_audio_device_get_xruns (device), loop.dropped);
 }
 
+typedef struct
+{
+  double phase;
+  float  level;     /* decaying peak of what comes in */
+} Tone;
+
+static void
+tone_process (gpointer user_data, const float *const *capture, float *const *playback,
+              guint frames, guint channels)
+{
+  Tone *tone = user_data;
+
+  for (guint i = 0; i < frames; i++)
+    {
+      playback[0][i] = (float) (0.5 * sin (tone->phase));
+      tone->phase += 2 * G_PI * TONE_HZ / RATE;
+      tone->level = MAX (tone->level * 0.9999f, fabsf (capture[0][i]));
+    }
+}
+
+/* The ALSA backend, through the pipewire-alsa plugin ("pipewire" PCM):
+ * periods run without xruns, and the session manager routes the plugin's
+ * streams through the null sink, so our tone comes back on capture. */
+static void
+test_alsa_through_pipewire (void)
+{
+  JnAudioConfig config = { "jamnet-alsa", RATE, 1, QUANTUM, FALSE, "pipewire" };
+  g_autoptr(GError) error = NULL;
+  Tone tone = { 0 };
+  JnAudioDevice *device;
+
+  device = jn_audio_device_new ("alsa", &config, tone_process, &tone, &error);
+  if (device == NULL && g_error_matches (error, JN_AUDIO_ERROR, JN_AUDIO_ERROR_UNKNOWN_BACKEND))
+    {
+      g_test_skip ("this JamNet was built without ALSA");
+      return;
+    }
+  g_assert_no_error (error);
+  g_assert_cmpstr (jn_audio_device_get_backend (device), ==, "alsa");
+  g_usleep (1500000);
+  g_assert_cmpuint (jn_audio_device_get_periods (device), >, 200);
+  g_test_message ("ALSA: %" G_GUINT64_FORMAT " periods, %" G_GUINT64_FORMAT " xruns, level back %.3f",
+                  jn_audio_device_get_periods (device), jn_audio_device_get_xruns (device), tone.level);
+  g_assert_cmpfloat (tone.level, >, 0.3f);
+  jn_audio_device_free (device);
+
+  /* a device that is not there says which */
+  config.device = "jamnet-no-such-pcm";
+  device = jn_audio_device_new ("alsa", &config, tone_process, &tone, &error);
+  g_assert_null (device);
+  g_assert_error (error, JN_AUDIO_ERROR, JN_AUDIO_ERROR_NO_DEVICE);
+  g_assert_nonnull (strstr (error->message, "jamnet-no-such-pcm"));
+}
+
 static void
 count_periods (gpointer user_data, const float *const *capture, float *const *playback,
                guint frames, guint channels)
@@ -364,6 +418,7 @@ main (int argc, char *argv[])
 
   g_test_add_func ("/audio/pipewire-loopback", test_pipewire_loopback);
   g_test_add_func ("/audio/pipewire-midi", test_pipewire_midi);
+  g_test_add_func ("/audio/alsa-through-pipewire", test_alsa_through_pipewire);
   g_test_add_func ("/audio/null-clock", test_null_clock);
   g_test_add_func ("/audio/no-server", test_no_server);
   g_test_add_func ("/audio/session-on-pipewire", test_session_on_pipewire);

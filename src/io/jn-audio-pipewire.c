@@ -38,6 +38,7 @@ typedef struct
   enum pw_filter_state   state;
   char                  *error;
   uint64_t               next_position;
+  uint32_t               clock_id;
   float                 *silence;
   float                 *scratch;
 } Pw;
@@ -121,9 +122,13 @@ on_process (void                   *data,
       capture[c] = in ? in : pw->silence;
       playback[c] = out ? out : pw->scratch + (gsize) c * MAX_FRAMES;
     }
-  /* a cycle that skipped us: the graph ran without JamNet in time */
-  if (pw->next_position != 0 && position->clock.position > pw->next_position)
+  /* a cycle that skipped us: the graph's clock moved on further than one
+   * period (PipeWire 0.3 reports no xrun count to clients).  A new driver
+   * (the node was linked elsewhere) restarts the count, it is no xrun. */
+  if (pw->next_position != 0 && position->clock.id == pw->clock_id &&
+      position->clock.position > pw->next_position)
     atomic_fetch_add (&device->xruns, 1);
+  pw->clock_id = position->clock.id;
   pw->next_position = position->clock.position + n;
 
   device->process (device->user_data, capture, playback, n, channels);

@@ -44,6 +44,7 @@ struct _JnAudioDevice
   gpointer              backend_data;
   JnAudioConfig         config;
   char                 *name;
+  char                 *device_name;
   JnAudioProcess        process;
   gpointer              user_data;
   atomic_uint_least64_t xruns;
@@ -52,5 +53,6 @@ struct _JnAudioDevice
 
 extern const JnAudioBackend jn_audio_backend_pipewire;
 extern const JnAudioBackend jn_audio_backend_null;
+extern const JnAudioBackend jn_audio_backend_alsa;
 
 G_END_DECLS

@@ -17,6 +17,9 @@ static const JnAudioBackend *backends[] = {
 #ifdef JN_HAVE_PIPEWIRE
   &jn_audio_backend_pipewire,
 #endif
+#ifdef JN_HAVE_ALSA
+  &jn_audio_backend_alsa,
+#endif
   &jn_audio_backend_null,
 };
 
@@ -46,6 +49,8 @@ jn_audio_device_new (const char          *backend,
       device->config = *config;
       device->name = g_strdup (config->name ? config->name : "JamNet");
       device->config.name = device->name;
+      device->device_name = g_strdup (config->device);
+      device->config.device = device->device_name;
       device->process = process;
       device->user_data = user_data;
       device->backend_data = backends[i]->open (device, &local_error);
@@ -56,6 +61,7 @@ jn_audio_device_new (const char          *backend,
           return device;
         }
       g_free (device->name);
+      g_free (device->device_name);
       g_free (device);
       if (backend != NULL)
         {
@@ -70,11 +76,12 @@ jn_audio_device_new (const char          *backend,
     g_set_error (error, JN_AUDIO_ERROR, JN_AUDIO_ERROR_UNKNOWN_BACKEND,
                  _("Unknown audio backend “%s” (this JamNet has: %s)"), backend,
 #ifdef JN_HAVE_PIPEWIRE
-                 "pipewire, null"
-#else
-                 "null"
+                 "pipewire, "
 #endif
-                 );
+#ifdef JN_HAVE_ALSA
+                 "alsa, "
+#endif
+                 "null");
   else
     g_propagate_error (error, g_steal_pointer (&first_error));
   return NULL;
@@ -87,6 +94,7 @@ jn_audio_device_free (JnAudioDevice *device)
     return;
   device->backend->close (device->backend_data);
   g_free (device->name);
+  g_free (device->device_name);
   g_free (device);
 }
 

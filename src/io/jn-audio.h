@@ -15,6 +15,7 @@ typedef enum
   JN_AUDIO_ERROR_NO_SERVER,     /* no PipeWire daemon answers */
   JN_AUDIO_ERROR_FAILED,
   JN_AUDIO_ERROR_UNKNOWN_BACKEND,
+  JN_AUDIO_ERROR_NO_DEVICE,     /* the named device does not exist or is busy */
 } JnAudioError;
 
 GQuark jn_audio_error_quark (void);
@@ -26,6 +27,7 @@ typedef struct
   guint       channels;    /* per direction, 1..8 */
   guint       quantum;     /* requested period in frames, 32..1024 */
   gboolean    midi;        /* also a MIDI input and a MIDI output port */
+  const char *device;      /* ALSA: the PCM ("default", "hw:1", "pipewire"); NULL: default */
 } JnAudioConfig;
 
 /* Largest MIDI message the device passes (SysEx included). */
@@ -42,8 +44,8 @@ typedef void (*JnAudioProcess) (gpointer            user_data,
 
 typedef struct _JnAudioDevice JnAudioDevice;
 
-/* backend: "pipewire", "null", or NULL for the first that works
- * (PipeWire, else null).  The null device is a silent clock. */
+/* backend: "pipewire", "alsa", "null", or NULL for the first that works
+ * (PipeWire, else ALSA, else null).  The null device is a silent clock. */
 JnAudioDevice *jn_audio_device_new          (const char          *backend,
                                              const JnAudioConfig *config,
                                              JnAudioProcess       process,

@@ -1,0 +1,239 @@
+/* jn-audio-alsa.c: the ALSA backend, for when no PipeWire daemon answers
+ *
+ * A capture and a playback PCM (32-bit float interleaved, or 16-bit
+ * converted), run by one thread that reads a period, calls the process
+ * callback and writes a period.  An xrun is recovered and counted.  MIDI
+ * goes through the ALSA sequencer when the system has one; where it does
+ * not, the device works without MIDI and says why once.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "jn-audio"
+
+#include "config.h"
+
+#include <alsa/asoundlib.h>
+#include <math.h>
+#include <glib/gi18n-lib.h>
+#include <sched.h>
+
+#include "jn-audio-private.h"
+
+typedef struct
+{
+  JnAudioDevice *device;
+  snd_pcm_t     *capture;
+  snd_pcm_t     *playback;
+  gboolean       s16;           /* the PCMs run 16-bit; converted here */
+  GThread       *thread;
+  atomic_bool    running;
+  float         *in;            /* interleaved period */
+  float         *out;
+  gint16        *raw;
+  float         *planar_in;
+  float         *planar_out;
+} Alsa;
+
+static gboolean
+configure (snd_pcm_t  *pcm,
+           guint       rate,
+           guint       channels,
+           guint       period,
+           gboolean   *s16,
+           GError    **error)
+{
+  snd_pcm_hw_params_t *hw;
+  snd_pcm_uframes_t frames = period, buffer = 3 * (snd_pcm_uframes_t) period;
+  unsigned int r = rate;
+  int err;
+
+  snd_pcm_hw_params_alloca (&hw);
+  if ((err = snd_pcm_hw_params_any (pcm, hw)) < 0 ||
+      (err = snd_pcm_hw_params_set_access (pcm, hw, SND_PCM_ACCESS_RW_INTERLEAVED)) < 0)
+    goto fail;
+  if (snd_pcm_hw_params_set_format (pcm, hw, SND_PCM_FORMAT_FLOAT_LE) == 0)
+    *s16 = FALSE;
+  else if ((err = snd_pcm_hw_params_set_format (pcm, hw, SND_PCM_FORMAT_S16_LE)) == 0)
+    *s16 = TRUE;
+  else
+    goto fail;
+  if ((err = snd_pcm_hw_params_set_channels (pcm, hw, channels)) < 0 ||
+      (err = snd_pcm_hw_params_set_rate_near (pcm, hw, &r, NULL)) < 0 ||
+      (err = snd_pcm_hw_params_set_period_size_near (pcm, hw, &frames, NULL)) < 0 ||
+      (err = snd_pcm_hw_params_set_buffer_size_near (pcm, hw, &buffer)) < 0 ||
+      (err = snd_pcm_hw_params (pcm, hw)) < 0)
+    goto fail;
+  if (r != rate || frames != period)
+    {
+      g_set_error (error, JN_AUDIO_ERROR, JN_AUDIO_ERROR_FAILED,
+                   _("The ALSA device runs at %u Hz with %lu-frame periods, JamNet needs %u Hz "
+                     "and %u frames"), r, (unsigned long) frames, rate, period);
+      return FALSE;
+    }
+  return TRUE;
+
+fail:
+  g_set_error (error, JN_AUDIO_ERROR, JN_AUDIO_ERROR_FAILED,
+               _("The ALSA device refuses %u Hz, %u channels: %s"), rate, channels, snd_strerror (err));
+  return FALSE;
+}
+
+/* Reads or writes one whole period, recovering from xruns (counted). */
+static gboolean
+transfer (Alsa      *alsa,
+          snd_pcm_t *pcm,
+          gboolean   reading,
+          void      *data,
+          guint      frames)
+{
+  JnAudioDevice *device = alsa->device;
+  guint done = 0;
+  gsize frame_bytes = (gsize) device->config.channels * (alsa->s16 ? 2 : 4);
+
+  while (done < frames && atomic_load (&alsa->running))
+    {
+      snd_pcm_sframes_t n = reading
+        ? snd_pcm_readi (pcm, (char *) data + done * frame_bytes, frames - done)
+        : snd_pcm_writei (pcm, (const char *) data + done * frame_bytes, frames - done);
+
+      if (n == -EPIPE || n == -ESTRPIPE)
+        {
+          atomic_fetch_add (&device->xruns, 1);
+          if (snd_pcm_recover (pcm, (int) n, 1) < 0)
+            return FALSE;
+          continue;
+        }
+      if (n == -EAGAIN || n == -EINTR)
+        continue;
+      if (n < 0)
+        return FALSE;
+      done += (guint) n;
+    }
+  return TRUE;
+}
+
+static gpointer
+alsa_thread (gpointer data)
+{
+  Alsa *alsa = data;
+  JnAudioDevice *device = alsa->device;
+  guint frames = device->config.quantum, channels = device->config.channels;
+  gsize n = (gsize) frames * channels;
+  const float *capture[8];
+  float *playback[8];
+  struct sched_param param = { .sched_priority = 70 };
+
+  /* real-time priority where we may have it (rtkit-less, best effort) */
+  pthread_setschedparam (pthread_self (), SCHED_FIFO, &param);
+  for (guint c = 0; c < channels; c++)
+    {
+      capture[c] = alsa->planar_in + (gsize) c * frames;
+      playback[c] = alsa->planar_out + (gsize) c * frames;
+    }
+
+  /* two periods of silence first, so playback does not start empty */
+  memset (alsa->out, 0, sizeof (float) * n);
+  memset (alsa->raw, 0, sizeof (gint16) * n);
+  for (guint k = 0; k < 2; k++)
+    transfer (alsa, alsa->playback, FALSE, alsa->s16 ? (void *) alsa->raw : (void *) alsa->out, frames);
+
+  while (atomic_load (&alsa->running))
+    {
+      if (!transfer (alsa, alsa->capture, TRUE, alsa->s16 ? (void *) alsa->raw : (void *) alsa->in, frames))
+        break;
+      for (gsize i = 0; i < n; i++)
+        {
+          float v = alsa->s16 ? alsa->raw[i] / 32768.f : alsa->in[i];
+
+          alsa->planar_in[(i % channels) * frames + i / channels] = v;
+        }
+      device->process (device->user_data, capture, playback, frames, channels);
+      atomic_fetch_add (&device->periods, 1);
+      for (gsize i = 0; i < n; i++)
+        {
+          float v = alsa->planar_out[(i % channels) * frames + i / channels];
+
+          if (alsa->s16)
+            alsa->raw[i] = (gint16) CLAMP (lrintf (v * 32768.f), -32768, 32767);
+          else
+            alsa->out[i] = v;
+        }
+      if (!transfer (alsa, alsa->playback, FALSE, alsa->s16 ? (void *) alsa->raw : (void *) alsa->out, frames))
+        break;
+    }
+  return NULL;
+}
+
+static void
+alsa_close (gpointer data)
+{
+  Alsa *alsa = data;
+
+  if (alsa->thread != NULL)
+    {
+      atomic_store (&alsa->running, FALSE);
+      g_thread_join (alsa->thread);
+    }
+  if (alsa->capture != NULL)
+    snd_pcm_close (alsa->capture);
+  if (alsa->playback != NULL)
+    snd_pcm_close (alsa->playback);
+  g_free (alsa->in);
+  g_free (alsa->out);
+  g_free (alsa->raw);
+  g_free (alsa->planar_in);
+  g_free (alsa->planar_out);
+  g_free (alsa);
+}
+
+static gpointer
+alsa_open (JnAudioDevice  *device,
+           GError        **error)
+{
+  Alsa *alsa = g_new0 (Alsa, 1);
+  const JnAudioConfig *config = &device->config;
+  const char *name = config->device ? config->device : "default";
+  gsize n = (gsize) config->quantum * config->channels;
+  gboolean capture_s16 = FALSE;
+  int err;
+
+  alsa->device = device;
+  if ((err = snd_pcm_open (&alsa->capture, name, SND_PCM_STREAM_CAPTURE, 0)) < 0 ||
+      (err = snd_pcm_open (&alsa->playback, name, SND_PCM_STREAM_PLAYBACK, 0)) < 0)
+    {
+      g_set_error (error, JN_AUDIO_ERROR, JN_AUDIO_ERROR_NO_DEVICE,
+                   _("Cannot open the ALSA device “%s”: %s"), name, snd_strerror (err));
+      alsa_close (alsa);
+      return NULL;
+    }
+  if (!configure (alsa->capture, config->rate, config->channels, config->quantum, &capture_s16, error) ||
+      !configure (alsa->playback, config->rate, config->channels, config->quantum, &alsa->s16, error))
+    {
+      g_prefix_error (error, "%s: ", name);
+      alsa_close (alsa);
+      return NULL;
+    }
+  if (capture_s16 != alsa->s16)
+    {
+      g_set_error (error, JN_AUDIO_ERROR, JN_AUDIO_ERROR_FAILED,
+                   _("The ALSA device “%s” offers different sample formats for capture and playback"),
+                   name);
+      alsa_close (alsa);
+      return NULL;
+    }
+  if (config->midi)
+    g_message ("MIDI through the ALSA backend needs the ALSA sequencer, which this JamNet does not "
+               "drive yet; use the PipeWire backend for MIDI");
+
+  alsa->in = g_new0 (float, n);
+  alsa->out = g_new0 (float, n);
+  alsa->raw = g_new0 (gint16, n);
+  alsa->planar_in = g_new0 (float, n);
+  alsa->planar_out = g_new0 (float, n);
+  snd_pcm_start (alsa->capture);
+  atomic_store (&alsa->running, TRUE);
+  alsa->thread = g_thread_new ("jn-audio-alsa", alsa_thread, alsa);
+  return alsa;
+}
+
+const JnAudioBackend jn_audio_backend_alsa = { "alsa", alsa_open, alsa_close, NULL, NULL };
