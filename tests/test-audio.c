@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "jn-audio.h"
+#include "jn-device-list.h"
 #include "jn-ring.h"
 
 #define RATE    48000
@@ -301,6 +302,82 @@ test_pipewire_midi (void)
   g_assert_cmpuint (jn_audio_device_receive_midi (device, got, sizeof got), ==, 0);
 }
 
+static JnDevice *
+find_device (GListModel *list, const char *name)
+{
+  for (guint i = 0; i < g_list_model_get_n_items (list); i++)
+    {
+      g_autoptr(JnDevice) device = g_list_model_get_item (list, i);
+
+      if (g_str_equal (jn_device_get_name (device), name))
+        return device;
+    }
+  return NULL;
+}
+
+static gboolean
+wait_for_device (GListModel *list, const char *name, gboolean present, guint ms)
+{
+  gint64 end = g_get_monotonic_time () + ms * 1000;
+
+  while ((find_device (list, name) != NULL) != present)
+    {
+      if (g_get_monotonic_time () > end)
+        return FALSE;
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (5000);
+    }
+  return TRUE;
+}
+
+static void
+count_changes (GListModel *list, guint position, guint removed, guint added, guint *changes)
+{
+  (*changes)++;
+}
+
+/* The device list follows the graph: the test's null sink is there; a new
+ * sink appears within a second, and disappears when it is destroyed. */
+static void
+test_device_list (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JnDeviceList) list = jn_device_list_new (&error);
+  g_autoptr(GSubprocess) create = NULL;
+  g_autofree char *out = NULL;
+  guint changes = 0;
+  JnDevice *sink;
+
+  g_assert_no_error (error);
+  g_assert_true (g_type_is_a (g_list_model_get_item_type (G_LIST_MODEL (list)), JN_TYPE_DEVICE));
+  g_signal_connect (list, "items-changed", G_CALLBACK (count_changes), &changes);
+  g_assert_true (wait_for_device (G_LIST_MODEL (list), "jamnet-test-sink", TRUE, 2000));
+  sink = find_device (G_LIST_MODEL (list), "jamnet-test-sink");
+  g_assert_cmpint (jn_device_get_kind (sink), ==, JN_DEVICE_AUDIO_OUTPUT);
+
+  create = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, "pw-cli", "create-node", "adapter",
+                             "{ factory.name=support.null-audio-sink node.name=jamnet-hotplug "
+                             "media.class=Audio/Source/Virtual audio.position=[ MONO ] object.linger=true }",
+                             NULL);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_communicate_utf8 (create, NULL, NULL, &out, NULL, &error));
+  g_assert_true (wait_for_device (G_LIST_MODEL (list), "jamnet-hotplug", TRUE, 1000));
+  g_assert_cmpint (jn_device_get_kind (find_device (G_LIST_MODEL (list), "jamnet-hotplug")), ==,
+                   JN_DEVICE_AUDIO_INPUT);
+  g_assert_cmpuint (changes, >, 0);
+
+  /* unplugged: gone from the list */
+  {
+    g_autofree char *id = g_strdup_printf ("%u", jn_device_get_id (find_device (G_LIST_MODEL (list),
+                                                                                 "jamnet-hotplug")));
+    g_autoptr(GSubprocess) destroy = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error,
+                                                       "pw-cli", "destroy", id, NULL);
+
+    g_assert_true (g_subprocess_wait_check (destroy, NULL, &error));
+  }
+  g_assert_true (wait_for_device (G_LIST_MODEL (list), "jamnet-hotplug", FALSE, 2000));
+}
+
 static JsonObject *
 load_stats (JsonParser *parser, const char *path)
 {
@@ -419,6 +496,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/audio/pipewire-loopback", test_pipewire_loopback);
   g_test_add_func ("/audio/pipewire-midi", test_pipewire_midi);
   g_test_add_func ("/audio/alsa-through-pipewire", test_alsa_through_pipewire);
+  g_test_add_func ("/audio/device-list", test_device_list);
   g_test_add_func ("/audio/null-clock", test_null_clock);
   g_test_add_func ("/audio/no-server", test_no_server);
   g_test_add_func ("/audio/session-on-pipewire", test_session_on_pipewire);

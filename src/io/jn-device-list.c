@@ -1,0 +1,323 @@
+/* jn-device-list.c: PipeWire's registry as a GListModel
+ *
+ * The registry listener runs on a pw_thread_loop; every node that is an
+ * audio source, an audio sink or a MIDI port is handed (copied) to the
+ * owner's main context, which updates a GListStore, so a GTK list bound to
+ * it updates by itself.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "jn-device-list"
+
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
+#include "jn-audio.h"
+#include "jn-device-list.h"
+
+struct _JnDevice
+{
+  GObject      parent_instance;
+  guint32      id;
+  char        *name;
+  char        *description;
+  JnDeviceKind kind;
+};
+
+G_DEFINE_FINAL_TYPE (JnDevice, jn_device, G_TYPE_OBJECT)
+
+static void
+jn_device_finalize (GObject *object)
+{
+  JnDevice *self = JN_DEVICE (object);
+
+  g_free (self->name);
+  g_free (self->description);
+  G_OBJECT_CLASS (jn_device_parent_class)->finalize (object);
+}
+
+static void
+jn_device_class_init (JnDeviceClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = jn_device_finalize;
+}
+
+static void
+jn_device_init (JnDevice *self)
+{
+}
+
+const char *
+jn_device_get_name (JnDevice *self)
+{
+  g_return_val_if_fail (JN_IS_DEVICE (self), NULL);
+  return self->name;
+}
+
+const char *
+jn_device_get_description (JnDevice *self)
+{
+  g_return_val_if_fail (JN_IS_DEVICE (self), NULL);
+  return self->description;
+}
+
+JnDeviceKind
+jn_device_get_kind (JnDevice *self)
+{
+  g_return_val_if_fail (JN_IS_DEVICE (self), 0);
+  return self->kind;
+}
+
+guint32
+jn_device_get_id (JnDevice *self)
+{
+  g_return_val_if_fail (JN_IS_DEVICE (self), 0);
+  return self->id;
+}
+
+#ifdef JN_HAVE_PIPEWIRE
+#include <pipewire/pipewire.h>
+
+struct _JnDeviceList
+{
+  GObject                parent_instance;
+  GListStore            *store;
+  GMainContext          *context;
+  struct pw_thread_loop *loop;
+  struct pw_context     *pw_context;
+  struct pw_core        *core;
+  struct pw_registry    *registry;
+  struct spa_hook        registry_listener;
+  GWeakRef              *self_ref;   /* an atomic RC box, shared with pending idles */
+};
+
+static void jn_device_list_model_init (GListModelInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (JnDeviceList, jn_device_list, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (G_TYPE_LIST_MODEL, jn_device_list_model_init))
+
+static GType
+model_get_item_type (GListModel *model)
+{
+  return JN_TYPE_DEVICE;
+}
+
+static guint
+model_get_n_items (GListModel *model)
+{
+  return g_list_model_get_n_items (G_LIST_MODEL (JN_DEVICE_LIST (model)->store));
+}
+
+static gpointer
+model_get_item (GListModel *model,
+                guint       position)
+{
+  return g_list_model_get_item (G_LIST_MODEL (JN_DEVICE_LIST (model)->store), position);
+}
+
+static void
+jn_device_list_model_init (GListModelInterface *iface)
+{
+  iface->get_item_type = model_get_item_type;
+  iface->get_n_items = model_get_n_items;
+  iface->get_item = model_get_item;
+}
+
+typedef struct
+{
+  GWeakRef *self_ref;
+  JnDevice *added;      /* or NULL */
+  guint32   removed_id;
+} Change;
+
+static gboolean
+apply_change (gpointer data)
+{
+  Change *change = data;
+  g_autoptr(JnDeviceList) self = g_weak_ref_get (change->self_ref);
+
+  if (self != NULL)
+    {
+      guint32 id = change->added ? change->added->id : change->removed_id;
+
+      /* one entry per id: a re-announced node replaces the old one */
+      for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (self->store)); i++)
+        {
+          g_autoptr(JnDevice) device = g_list_model_get_item (G_LIST_MODEL (self->store), i);
+
+          if (device->id == id)
+            {
+              g_list_store_remove (self->store, i);
+              break;
+            }
+        }
+      if (change->added != NULL)
+        g_list_store_append (self->store, change->added);
+    }
+  g_clear_object (&change->added);
+  g_atomic_rc_box_release_full (change->self_ref, (GDestroyNotify) g_weak_ref_clear);
+  g_free (change);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+post (JnDeviceList *self,
+      Change       *change)
+{
+  change->self_ref = g_atomic_rc_box_acquire (self->self_ref);
+  g_main_context_invoke (self->context, apply_change, change);
+}
+
+static void
+on_global (void                  *data,
+           uint32_t               id,
+           uint32_t               permissions,
+           const char            *type,
+           uint32_t               version,
+           const struct spa_dict *props)
+{
+  JnDeviceList *self = data;
+  const char *media_class, *name, *description;
+  JnDeviceKind kind;
+  Change *change;
+
+  if (props == NULL || g_strcmp0 (type, PW_TYPE_INTERFACE_Node) != 0)
+    return;
+  media_class = spa_dict_lookup (props, PW_KEY_MEDIA_CLASS);
+  if (media_class == NULL)
+    return;
+  if (g_str_has_prefix (media_class, "Audio/Source"))
+    kind = JN_DEVICE_AUDIO_INPUT;
+  else if (g_str_has_prefix (media_class, "Audio/Sink"))
+    kind = JN_DEVICE_AUDIO_OUTPUT;
+  else if (g_str_has_prefix (media_class, "Midi/"))
+    kind = JN_DEVICE_MIDI;
+  else
+    return;
+  name = spa_dict_lookup (props, PW_KEY_NODE_NAME);
+  description = spa_dict_lookup (props, PW_KEY_NODE_DESCRIPTION);
+
+  change = g_new0 (Change, 1);
+  change->added = g_object_new (JN_TYPE_DEVICE, NULL);
+  change->added->id = id;
+  change->added->kind = kind;
+  change->added->name = g_strdup (name ? name : "");
+  change->added->description = g_strdup (description ? description : name ? name : "");
+  post (self, change);
+}
+
+static void
+on_global_remove (void     *data,
+                  uint32_t  id)
+{
+  JnDeviceList *self = data;
+  Change *change = g_new0 (Change, 1);
+
+  change->removed_id = id;
+  post (self, change);
+}
+
+static const struct pw_registry_events registry_events = {
+  PW_VERSION_REGISTRY_EVENTS,
+  .global = on_global,
+  .global_remove = on_global_remove,
+};
+
+static void
+jn_device_list_finalize (GObject *object)
+{
+  JnDeviceList *self = JN_DEVICE_LIST (object);
+
+  if (self->loop != NULL)
+    pw_thread_loop_stop (self->loop);
+  if (self->registry != NULL)
+    {
+      spa_hook_remove (&self->registry_listener);
+      pw_proxy_destroy ((struct pw_proxy *) self->registry);
+    }
+  if (self->core != NULL)
+    pw_core_disconnect (self->core);
+  if (self->pw_context != NULL)
+    pw_context_destroy (self->pw_context);
+  if (self->loop != NULL)
+    pw_thread_loop_destroy (self->loop);
+  /* changes still queued keep the box; they find the weak ref empty */
+  g_atomic_rc_box_release_full (self->self_ref, (GDestroyNotify) g_weak_ref_clear);
+  g_clear_object (&self->store);
+  g_main_context_unref (self->context);
+  G_OBJECT_CLASS (jn_device_list_parent_class)->finalize (object);
+}
+
+static void
+jn_device_list_class_init (JnDeviceListClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = jn_device_list_finalize;
+}
+
+static void
+jn_device_list_init (JnDeviceList *self)
+{
+  self->store = g_list_store_new (JN_TYPE_DEVICE);
+  self->context = g_main_context_ref_thread_default ();
+  self->self_ref = g_atomic_rc_box_new0 (GWeakRef);
+  g_weak_ref_init (self->self_ref, self);
+  g_signal_connect_object (self->store, "items-changed", G_CALLBACK (g_list_model_items_changed),
+                           self, G_CONNECT_SWAPPED);
+}
+
+JnDeviceList *
+jn_device_list_new (GError **error)
+{
+  g_autoptr(JnDeviceList) self = g_object_new (JN_TYPE_DEVICE_LIST, NULL);
+
+  pw_init (NULL, NULL);
+  self->loop = pw_thread_loop_new ("jn-devices", NULL);
+  if (self->loop == NULL)
+    goto fail;
+  self->pw_context = pw_context_new (pw_thread_loop_get_loop (self->loop), NULL, 0);
+  if (self->pw_context == NULL)
+    goto fail;
+  self->core = pw_context_connect (self->pw_context, NULL, 0);
+  if (self->core == NULL)
+    goto fail;
+  self->registry = pw_core_get_registry (self->core, PW_VERSION_REGISTRY, 0);
+  pw_registry_add_listener (self->registry, &self->registry_listener, &registry_events, self);
+  if (pw_thread_loop_start (self->loop) < 0)
+    goto fail;
+  return g_steal_pointer (&self);
+
+fail:
+  g_set_error (error, JN_AUDIO_ERROR, JN_AUDIO_ERROR_NO_SERVER,
+               _("No PipeWire daemon answers, so there is no list of devices"));
+  return NULL;
+}
+
+#else /* no PipeWire */
+
+struct _JnDeviceList
+{
+  GObject parent_instance;
+};
+
+G_DEFINE_FINAL_TYPE (JnDeviceList, jn_device_list, G_TYPE_OBJECT)
+
+static void
+jn_device_list_class_init (JnDeviceListClass *klass)
+{
+}
+
+static void
+jn_device_list_init (JnDeviceList *self)
+{
+}
+
+JnDeviceList *
+jn_device_list_new (GError **error)
+{
+  g_set_error (error, JN_AUDIO_ERROR, JN_AUDIO_ERROR_NO_SERVER,
+               _("This JamNet was built without PipeWire, so there is no list of devices"));
+  return NULL;
+}
+
+#endif

@@ -1,0 +1,35 @@
+/* jn-device-list.h: the audio inputs and outputs and MIDI ports of the
+ * system, as a GListModel that follows devices coming and going
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  JN_DEVICE_AUDIO_INPUT,
+  JN_DEVICE_AUDIO_OUTPUT,
+  JN_DEVICE_MIDI,
+} JnDeviceKind;
+
+#define JN_TYPE_DEVICE (jn_device_get_type ())
+G_DECLARE_FINAL_TYPE (JnDevice, jn_device, JN, DEVICE, GObject)
+
+const char   *jn_device_get_name        (JnDevice *self);   /* node.name, for linking */
+const char   *jn_device_get_description (JnDevice *self);   /* for people */
+JnDeviceKind  jn_device_get_kind        (JnDevice *self);
+guint32       jn_device_get_id          (JnDevice *self);
+
+#define JN_TYPE_DEVICE_LIST (jn_device_list_get_type ())
+G_DECLARE_FINAL_TYPE (JnDeviceList, jn_device_list, JN, DEVICE_LIST, GObject)
+
+/* A GListModel of JnDevice, updated on the thread-default main context of
+ * the caller.  NULL and an error when no PipeWire daemon answers (or this
+ * JamNet was built without PipeWire). */
+JnDeviceList *jn_device_list_new        (GError **error);
+
+G_END_DECLS
