@@ -480,6 +480,13 @@ test_session_on_pipewire (void)
       g_assert_cmpint (json_object_get_int_member (audio, "periods"), >, 550);
       g_assert_cmpint (json_object_get_int_member (audio, "xruns"), ==, 0);
       g_assert_cmpint (json_object_get_int_member (peer, "audio_packets"), >, 550);
+      /* the device reports at least its own 256-frame cycle each way, and
+       * the end-to-end estimate adds it to network and jitter buffer */
+      g_assert_cmpfloat (json_object_get_double_member (audio, "capture_latency_ms"), >=, 256 * 1000.0 / RATE);
+      g_assert_cmpfloat (json_object_get_double_member (audio, "playback_latency_ms"), >=, 256 * 1000.0 / RATE);
+      g_assert_cmpfloat (json_object_get_double_member (peer, "end_to_end_ms"), >,
+                         json_object_get_double_member (audio, "capture_latency_ms") +
+                         json_object_get_double_member (audio, "playback_latency_ms"));
       g_test_message ("%s: %" G_GINT64_FORMAT " periods, capture underruns %" G_GINT64_FORMAT
                       ", playback underruns %" G_GINT64_FORMAT, i ? "join" : "host",
                       json_object_get_int_member (audio, "periods"),

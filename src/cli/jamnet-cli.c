@@ -382,6 +382,39 @@ on_device_midi (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* What the local audio path adds, in ms: device plus bridge, each way. */
+static void
+local_latency_ms (Cli    *cli,
+                  double *capture_ms,
+                  double *playback_ms)
+{
+  const JnAudioFormat *format = jn_media_engine_get_format (cli->engine);
+  guint dev_cap = 0, dev_play = 0, ring_cap = 0, ring_play = 0;
+
+  *capture_ms = *playback_ms = 0.0;
+  if (cli->device == NULL)
+    return;
+  jn_audio_device_get_latency (cli->device, &dev_cap, &dev_play);
+  jn_audio_bridge_get_queued (cli->bridge, &ring_cap, &ring_play);
+  *capture_ms = (dev_cap + ring_cap) * 1000.0 / format->rate;
+  *playback_ms = (dev_play + ring_play) * 1000.0 / format->rate;
+}
+
+/* End to end from a peer's instrument to our ears: their capture (taken as
+ * ours: we do not know theirs), the network one way, our jitter buffer and
+ * our playback. */
+static double
+end_to_end_ms (Cli               *cli,
+               const JnPeerStats *p)
+{
+  const JnAudioFormat *format = jn_media_engine_get_format (cli->engine);
+  double capture_ms, playback_ms;
+
+  local_latency_ms (cli, &capture_ms, &playback_ms);
+  return capture_ms + p->one_way_ms.last + p->jitter_depth * format->frames * 1000.0 / format->rate +
+         playback_ms;
+}
+
 static void
 print_stats (Cli *cli)
 {
@@ -397,10 +430,10 @@ print_stats (Cli *cli)
       /* TRANSLATORS: one line per peer and second; keep the columns short */
       g_print (_("[%6.1f s] %-12s rtt %6.2f ms  one-way %6.2f ms  jitter %5.2f ms  "
                  "loss %5.2f %%  late %" G_GUINT64_FORMAT "  concealed %" G_GUINT64_FORMAT
-                 "  buffer %u/%u pkts\n"),
+                 "  buffer %u/%u pkts  end-to-end %5.1f ms\n"),
                t, p->name, p->rtt_ms.last, p->one_way_ms.last, p->jitter_ms.last,
                p->loss_percent, p->late, p->concealed,
-               (guint) p->buffer_level.last, p->jitter_depth);
+               (guint) p->buffer_level.last, p->jitter_depth, end_to_end_ms (cli, p));
     }
   fflush (stdout);
 }
@@ -810,8 +843,28 @@ write_stats_json (Cli     *cli,
       json_object_set_int_member (audio, "capture_underruns", (gint64) bridge.capture_underruns);
       json_object_set_int_member (audio, "playback_underruns", (gint64) bridge.playback_underruns);
       json_object_set_int_member (audio, "playback_overruns", (gint64) bridge.playback_overruns);
+      {
+        double capture_ms, playback_ms;
+
+        local_latency_ms (cli, &capture_ms, &playback_ms);
+        json_object_set_double_member (audio, "capture_latency_ms", capture_ms);
+        json_object_set_double_member (audio, "playback_latency_ms", playback_ms);
+      }
       json_object_set_object_member (object, "audio", audio);
     }
+  {
+    g_autoptr(GArray) stats = jn_media_engine_get_peer_stats (cli->engine);
+
+    for (guint i = 0; i < json_array_get_length (peers); i++)
+      {
+        JsonObject *peer = json_array_get_object_element (peers, i);
+
+        for (guint k = 0; k < stats->len; k++)
+          if (g_array_index (stats, JnPeerStats, k).id == json_object_get_int_member (peer, "id"))
+            json_object_set_double_member (peer, "end_to_end_ms",
+                                           end_to_end_ms (cli, &g_array_index (stats, JnPeerStats, k)));
+      }
+  }
   for (guint i = 0; i < json_array_get_length (peers); i++)
     {
       JsonObject *peer = json_array_get_object_element (peers, i);

@@ -258,3 +258,12 @@ jn_audio_bridge_get_stats (JnAudioBridge      *bridge,
   stats->playback_underruns = atomic_load (&bridge->playback_underruns);
   stats->playback_overruns = atomic_load (&bridge->playback_overruns);
 }
+
+void
+jn_audio_bridge_get_queued (JnAudioBridge *bridge,
+                            guint         *capture_frames,
+                            guint         *playback_frames)
+{
+  *capture_frames = (guint) (jn_ring_get_readable (bridge->capture) / bridge->channels);
+  *playback_frames = (guint) (jn_ring_get_readable (bridge->playback) / bridge->channels);
+}

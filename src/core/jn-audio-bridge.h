@@ -60,6 +60,10 @@ void           jn_audio_bridge_set_monitor   (JnAudioBridge  *bridge,
                                               float           gain);
 void           jn_audio_bridge_get_stats     (JnAudioBridge  *bridge,
                                               JnAudioBridgeStats *stats);
+/* Frames waiting in each ring now: latency the bridge adds each way. */
+void           jn_audio_bridge_get_queued    (JnAudioBridge  *bridge,
+                                              guint          *capture_frames,
+                                              guint          *playback_frames);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (JnAudioBridge, jn_audio_bridge_free)
 

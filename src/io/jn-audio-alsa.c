@@ -160,6 +160,13 @@ alsa_thread (gpointer data)
         }
       if (!transfer (alsa, alsa->playback, FALSE, alsa->s16 ? (void *) alsa->raw : (void *) alsa->out, frames))
         break;
+      {
+        /* what is queued ahead of the DAC is the playback latency */
+        snd_pcm_sframes_t delay;
+
+        if (snd_pcm_delay (alsa->playback, &delay) == 0 && delay >= 0)
+          atomic_store_explicit (&device->playback_latency, (guint) delay, memory_order_relaxed);
+      }
     }
   return NULL;
 }

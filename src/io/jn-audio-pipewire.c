@@ -131,6 +131,14 @@ on_process (void                   *data,
   pw->clock_id = position->clock.id;
   pw->next_position = position->clock.position + n;
 
+  /* one cycle each way through the graph, plus the driver's own delay
+   * (positive for capture, negative for playback) */
+  atomic_store_explicit (&device->capture_latency,
+                         n + (position->clock.delay > 0 ? (guint) position->clock.delay : 0),
+                         memory_order_relaxed);
+  atomic_store_explicit (&device->playback_latency,
+                         n + (position->clock.delay < 0 ? (guint) -position->clock.delay : 0),
+                         memory_order_relaxed);
   device->process (device->user_data, capture, playback, n, channels);
   if (pw->midi_in != NULL)
     {

@@ -49,6 +49,8 @@ struct _JnAudioDevice
   gpointer              user_data;
   atomic_uint_least64_t xruns;
   atomic_uint_least64_t periods;
+  atomic_uint           capture_latency;   /* frames, set by the backend */
+  atomic_uint           playback_latency;
 };
 
 extern const JnAudioBackend jn_audio_backend_pipewire;

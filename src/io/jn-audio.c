@@ -53,6 +53,9 @@ jn_audio_device_new (const char          *backend,
       device->config.device = device->device_name;
       device->process = process;
       device->user_data = user_data;
+      /* until the backend knows better: one period each way */
+      atomic_init (&device->capture_latency, config->quantum);
+      atomic_init (&device->playback_latency, config->quantum);
       device->backend_data = backends[i]->open (device, &local_error);
       if (device->backend_data != NULL)
         {
@@ -114,6 +117,15 @@ guint64
 jn_audio_device_get_periods (JnAudioDevice *device)
 {
   return atomic_load (&device->periods);
+}
+
+void
+jn_audio_device_get_latency (JnAudioDevice *device,
+                             guint         *capture_frames,
+                             guint         *playback_frames)
+{
+  *capture_frames = atomic_load (&device->capture_latency);
+  *playback_frames = atomic_load (&device->playback_latency);
 }
 
 gboolean

@@ -57,6 +57,11 @@ const char    *jn_audio_device_get_backend  (JnAudioDevice       *device);
  * server), plus periods the callback saw late. */
 guint64        jn_audio_device_get_xruns    (JnAudioDevice       *device);
 guint64        jn_audio_device_get_periods  (JnAudioDevice       *device);
+/* The device's own latency in frames, as its backend reports it now:
+ * capture (sound in to the callback) and playback (callback to sound out). */
+void           jn_audio_device_get_latency  (JnAudioDevice       *device,
+                                             guint               *capture_frames,
+                                             guint               *playback_frames);
 
 /* MIDI, when config->midi was set and the backend has MIDI ports
  * (PipeWire).  From one non-real-time thread each: send queues a complete
