@@ -32,6 +32,14 @@ typedef struct
   gint16        *raw;
   float         *planar_in;
   float         *planar_out;
+
+  /* MIDI through the sequencer, when the system has one */
+  snd_seq_t        *seq;
+  int               seq_port;
+  snd_midi_event_t *decoder;   /* sequencer events -> bytes */
+  snd_midi_event_t *encoder;   /* bytes -> sequencer events */
+  JnMidiQueue       midi_received;
+  JnMidiQueue       midi_to_send;
 } Alsa;
 
 static gboolean
@@ -112,6 +120,72 @@ transfer (Alsa      *alsa,
   return TRUE;
 }
 
+/* Once a period, on the ALSA thread: what came in on our sequencer port
+ * into the receive queue, and what was queued out of it. */
+static void
+pump_midi (Alsa *alsa)
+{
+  snd_seq_event_t *in;
+  guint8 bytes[JN_AUDIO_MIDI_MAX];
+  gsize size;
+
+  while (snd_seq_event_input (alsa->seq, &in) >= 0 && in != NULL)
+    {
+      long n = snd_midi_event_decode (alsa->decoder, bytes, sizeof bytes, in);
+
+      if (n > 0)
+        jn_midi_queue_push (&alsa->midi_received, bytes, (gsize) n);
+    }
+  while ((size = jn_midi_queue_pop (&alsa->midi_to_send, bytes, sizeof bytes)) > 0)
+    {
+      snd_seq_event_t ev;
+
+      snd_midi_event_reset_encode (alsa->encoder);
+      snd_seq_ev_clear (&ev);
+      if (snd_midi_event_encode (alsa->encoder, bytes, (long) size, &ev) <= 0 ||
+          ev.type == SND_SEQ_EVENT_NONE)
+        continue;
+      snd_seq_ev_set_source (&ev, alsa->seq_port);
+      snd_seq_ev_set_subs (&ev);
+      snd_seq_ev_set_direct (&ev);
+      snd_seq_event_output_direct (alsa->seq, &ev);
+    }
+}
+
+/* A sequencer client with one port others can connect to; FALSE with the
+ * reason when the system has no sequencer. */
+static gboolean
+open_sequencer (Alsa        *alsa,
+                const char  *name,
+                GError     **error)
+{
+  int err;
+
+  if ((err = snd_seq_open (&alsa->seq, "default", SND_SEQ_OPEN_DUPLEX, SND_SEQ_NONBLOCK)) < 0)
+    {
+      alsa->seq = NULL;
+      g_set_error (error, JN_AUDIO_ERROR, JN_AUDIO_ERROR_NO_DEVICE,
+                   _("MIDI through ALSA needs the ALSA sequencer, which is not available here (%s)"),
+                   snd_strerror (err));
+      return FALSE;
+    }
+  snd_seq_set_client_name (alsa->seq, name);
+  alsa->seq_port = snd_seq_create_simple_port (alsa->seq, name,
+                                               SND_SEQ_PORT_CAP_READ | SND_SEQ_PORT_CAP_SUBS_READ |
+                                               SND_SEQ_PORT_CAP_WRITE | SND_SEQ_PORT_CAP_SUBS_WRITE,
+                                               SND_SEQ_PORT_TYPE_MIDI_GENERIC |
+                                               SND_SEQ_PORT_TYPE_APPLICATION);
+  if (alsa->seq_port < 0 || snd_midi_event_new (JN_AUDIO_MIDI_MAX, &alsa->decoder) < 0 ||
+      snd_midi_event_new (JN_AUDIO_MIDI_MAX, &alsa->encoder) < 0)
+    {
+      g_set_error (error, JN_AUDIO_ERROR, JN_AUDIO_ERROR_FAILED,
+                   _("Cannot create JamNet's ALSA sequencer port"));
+      return FALSE;
+    }
+  snd_midi_event_no_status (alsa->decoder, 1);   /* complete messages, no running status */
+  return TRUE;
+}
+
 static gpointer
 alsa_thread (gpointer data)
 {
@@ -149,6 +223,8 @@ alsa_thread (gpointer data)
         }
       device->process (device->user_data, capture, playback, frames, channels);
       atomic_fetch_add (&device->periods, 1);
+      if (alsa->seq != NULL)
+        pump_midi (alsa);
       for (gsize i = 0; i < n; i++)
         {
           float v = alsa->planar_out[(i % channels) * frames + i / channels];
@@ -185,6 +261,12 @@ alsa_close (gpointer data)
     snd_pcm_close (alsa->capture);
   if (alsa->playback != NULL)
     snd_pcm_close (alsa->playback);
+  if (alsa->decoder != NULL)
+    snd_midi_event_free (alsa->decoder);
+  if (alsa->encoder != NULL)
+    snd_midi_event_free (alsa->encoder);
+  if (alsa->seq != NULL)
+    snd_seq_close (alsa->seq);
   g_free (alsa->in);
   g_free (alsa->out);
   g_free (alsa->raw);
@@ -229,8 +311,18 @@ alsa_open (JnAudioDevice  *device,
       return NULL;
     }
   if (config->midi)
-    g_message ("MIDI through the ALSA backend needs the ALSA sequencer, which this JamNet does not "
-               "drive yet; use the PipeWire backend for MIDI");
+    {
+      g_autoptr(GError) midi_error = NULL;
+
+      /* audio works without MIDI: say why there is none, once */
+      if (!open_sequencer (alsa, config->name, &midi_error))
+        {
+          g_message ("%s", midi_error->message);
+          if (alsa->seq != NULL)
+            snd_seq_close (alsa->seq);
+          alsa->seq = NULL;
+        }
+    }
 
   alsa->in = g_new0 (float, n);
   alsa->out = g_new0 (float, n);
@@ -243,4 +335,26 @@ alsa_open (JnAudioDevice  *device,
   return alsa;
 }
 
-const JnAudioBackend jn_audio_backend_alsa = { "alsa", alsa_open, alsa_close, NULL, NULL };
+static gboolean
+alsa_send_midi (gpointer      data,
+                const guint8 *message,
+                gsize         size)
+{
+  Alsa *alsa = data;
+
+  return alsa->seq != NULL && jn_midi_queue_push (&alsa->midi_to_send, message, size);
+}
+
+static gsize
+alsa_receive_midi (gpointer  data,
+                   guint8   *message,
+                   gsize     max_size)
+{
+  Alsa *alsa = data;
+
+  return alsa->seq != NULL ? jn_midi_queue_pop (&alsa->midi_received, message, max_size) : 0;
+}
+
+const JnAudioBackend jn_audio_backend_alsa = {
+  "alsa", alsa_open, alsa_close, alsa_send_midi, alsa_receive_midi
+};
