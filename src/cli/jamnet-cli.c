@@ -64,6 +64,8 @@ typedef struct
   double    tempo;
   gboolean  echo;
   int       count;
+  double    monitor_gain;
+  double    master_gain;
   gboolean  metronome_on;
   char     *metronome_log;
   double    delay_ms;
@@ -435,6 +437,9 @@ print_stats (Cli *cli)
                p->loss_percent, p->late, p->concealed,
                (guint) p->buffer_level.last, p->jitter_depth, end_to_end_ms (cli, p));
     }
+  if (cli->device != NULL)
+    g_print (_("[%6.1f s] audio: %s, %" G_GUINT64_FORMAT " xruns\n"), t,
+             jn_audio_device_get_backend (cli->device), jn_audio_device_get_xruns (cli->device));
   fflush (stdout);
 }
 
@@ -635,6 +640,8 @@ open_audio (Cli     *cli,
   if (cli->audio == NULL)
     return TRUE;
   cli->bridge = jn_audio_bridge_new (format->frames, format->channels);
+  jn_audio_bridge_set_monitor (cli->bridge, (float) cli->monitor_gain);
+  jn_audio_bridge_set_master (cli->bridge, (float) cli->master_gain);
   cli->device = jn_audio_device_new (g_str_equal (cli->audio, "auto") ? NULL : cli->audio, &config,
                                      jn_audio_bridge_process, cli->bridge, error);
   if (cli->device == NULL)
@@ -936,6 +943,7 @@ main (int argc, char *argv[])
   Cli cli = {
     .port = JN_DEFAULT_PORT, .udp_port = 0, .jitter_depth = 0, .frames = 128, .rate = 48000,
     .channels = 1, .midi_interval_ms = 10, .midi_redundancy = 1, .tempo = 120.0, .count = 10,
+    .master_gain = 1.0,
   };
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
@@ -967,6 +975,8 @@ main (int argc, char *argv[])
     { "midi-test", 0, 0, G_OPTION_ARG_INT, &cli.midi_test, N_("Send N test MIDI notes on/off"), "N" },
     { "midi-interval", 0, 0, G_OPTION_ARG_INT, &cli.midi_interval_ms, N_("Milliseconds between test MIDI events (default 10)"), "MS" },
     { "midi-redundancy", 0, 0, G_OPTION_ARG_INT, &cli.midi_redundancy, N_("Send each MIDI event K times, 1..5 (default 1)"), "K" },
+    { "monitor", 0, 0, G_OPTION_ARG_DOUBLE, &cli.monitor_gain, N_("With --audio: hear yourself at this gain, 0..4 (default 0)"), "GAIN" },
+    { "master", 0, 0, G_OPTION_ARG_DOUBLE, &cli.master_gain, N_("With --audio: gain of the others' mix, 0..4 (default 1)"), "GAIN" },
     { "metronome", 0, 0, G_OPTION_ARG_NONE, &cli.metronome_on, N_("Play a click on the session's shared beat (needs --audio to be heard)"), NULL },
     { "metronome-log", 0, 0, G_OPTION_ARG_FILENAME, &cli.metronome_log, N_("Write when each click sounds, as JSON lines"), "FILE" },
     { "echo", 0, 0, G_OPTION_ARG_NONE, &cli.echo, N_("Send back what the others send (for their latency-test)"), NULL },
@@ -1055,6 +1065,11 @@ main (int argc, char *argv[])
   if (cli.midi_redundancy < 1 || cli.midi_redundancy > JN_MIDI_REDUNDANCY_MAX)
     {
       g_printerr (_("--midi-redundancy must be 1..%d\n"), JN_MIDI_REDUNDANCY_MAX);
+      return 2;
+    }
+  if (!(cli.monitor_gain >= 0 && cli.monitor_gain <= 4) || !(cli.master_gain >= 0 && cli.master_gain <= 4))
+    {
+      g_printerr (_("--monitor and --master take a gain from 0 to 4\n"));
       return 2;
     }
   if (cli.count < 1 || cli.count > MAX_CLICKS)
