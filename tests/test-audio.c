@@ -485,10 +485,23 @@ test_session_on_pipewire (void)
       JsonObject *peer = json_array_get_object_element (json_object_get_array_member (stats[i], "peers"), 0);
 
       g_assert_nonnull (audio);
+      g_test_message ("%s: %" G_GINT64_FORMAT " periods, %" G_GINT64_FORMAT " xruns, capture underruns %"
+                      G_GINT64_FORMAT ", playback underruns %" G_GINT64_FORMAT, i ? "join" : "host",
+                      json_object_get_int_member (audio, "periods"),
+                      json_object_get_int_member (audio, "xruns"),
+                      json_object_get_int_member (audio, "capture_underruns"),
+                      json_object_get_int_member (audio, "playback_underruns"));
       g_assert_cmpstr (json_object_get_string_member (audio, "backend"), ==, "pipewire");
       /* 4 s of 256-frame periods at 48 kHz is 750 */
       g_assert_cmpint (json_object_get_int_member (audio, "periods"), >, 550);
+      /* the product build must keep a 256-frame quantum without a single
+       * xrun; an AddressSanitizer build runs several times slower on these
+       * two shared cores and may miss a deadline now and then */
+#if defined(__SANITIZE_ADDRESS__)
+      g_assert_cmpint (json_object_get_int_member (audio, "xruns"), <=, 2);
+#else
       g_assert_cmpint (json_object_get_int_member (audio, "xruns"), ==, 0);
+#endif
       g_assert_cmpint (json_object_get_int_member (peer, "audio_packets"), >, 550);
       /* the device reports at least its own 256-frame cycle each way, and
        * the end-to-end estimate adds it to network and jitter buffer */
@@ -497,11 +510,6 @@ test_session_on_pipewire (void)
       g_assert_cmpfloat (json_object_get_double_member (peer, "end_to_end_ms"), >,
                          json_object_get_double_member (audio, "capture_latency_ms") +
                          json_object_get_double_member (audio, "playback_latency_ms"));
-      g_test_message ("%s: %" G_GINT64_FORMAT " periods, capture underruns %" G_GINT64_FORMAT
-                      ", playback underruns %" G_GINT64_FORMAT, i ? "join" : "host",
-                      json_object_get_int_member (audio, "periods"),
-                      json_object_get_int_member (audio, "capture_underruns"),
-                      json_object_get_int_member (audio, "playback_underruns"));
     }
 }
 
