@@ -11,6 +11,8 @@
 
 #include "config.h"
 
+#include "jn-bench-util.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,29 +25,12 @@
 #define CHANNELS 2
 #define RATE     48000
 
-static double
-now_ns (void)
-{
-  struct timespec ts;
-
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
-
-static int
-compare_double (const void *a, const void *b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-
-  return (x > y) - (x < y);
-}
-
 static void
 report (const char *what, double *ns, guint n, double period_us, double target_share)
 {
   double p50, p99, max;
 
-  qsort (ns, n, sizeof (double), compare_double);
+  qsort (ns, n, sizeof (double), jn_bench_compare_double);
   p50 = ns[n / 2] / 1000.0;
   p99 = ns[(guint) (0.99 * (n - 1))] / 1000.0;
   max = ns[n - 1] / 1000.0;
@@ -124,13 +109,13 @@ jn_bench_audio_path (int argc, char **argv)
       jn_audio_bridge_set_monitor (bridge, 0.5f);
       for (guint i = 0; i < n; i++)
         {
-          double t0 = now_ns ();
+          double t0 = jn_bench_now_ns ();
 
           jn_audio_bridge_capture (bridge, media_capture, FRAMES, CHANNELS);
           for (guint p = 0; p < peer_counts[k]; p++)
             jn_audio_bridge_add_playout (bridge, p + 2, audio, FRAMES, CHANNELS);
           jn_audio_bridge_period_end (bridge, FRAMES, CHANNELS);
-          ns[i] = now_ns () - t0;
+          ns[i] = jn_bench_now_ns () - t0;
           jn_audio_bridge_process (bridge, capture, playback, FRAMES, CHANNELS);
         }
       report (mix_name, ns, n, period_us, 0);
@@ -142,9 +127,9 @@ jn_bench_audio_path (int argc, char **argv)
           for (guint p = 0; p < peer_counts[k]; p++)
             jn_audio_bridge_add_playout (bridge, p + 2, audio, FRAMES, CHANNELS);
           jn_audio_bridge_period_end (bridge, FRAMES, CHANNELS);
-          t0 = now_ns ();
+          t0 = jn_bench_now_ns ();
           jn_audio_bridge_process (bridge, capture, playback, FRAMES, CHANNELS);
-          ns[i] = now_ns () - t0;
+          ns[i] = jn_bench_now_ns () - t0;
         }
       report (rt_name, ns, n, period_us, peer_counts[k] == 16 ? 0.05 : 0);
     }

@@ -15,6 +15,8 @@
 
 #include "config.h"
 
+#include "jn-bench-util.h"
+
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 #include <locale.h>
@@ -39,14 +41,6 @@ typedef struct
   double max;
 } Figure;
 
-static int
-compare_double (const void *a, const void *b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-
-  return (x > y) - (x < y);
-}
-
 /* Runs fn iterations times per sample, REPEATS samples after one warm-up
  * sample; returns ns per operation over the samples. */
 static Figure
@@ -65,7 +59,7 @@ measure (void (*fn) (gpointer), gpointer data, guint iterations)
         fn (data);
       samples[r] = (g_get_monotonic_time () - start) * 1000.0 / iterations;
     }
-  qsort (samples, REPEATS, sizeof (double), compare_double);
+  qsort (samples, REPEATS, sizeof (double), jn_bench_compare_double);
   f.median = samples[REPEATS / 2];
   f.p95 = samples[(int) ceil (0.95 * REPEATS) - 1];
   f.min = samples[0];

@@ -6,6 +6,8 @@
 
 #include "config.h"
 
+#include "jn-bench-util.h"
+
 #include <errno.h>
 #include <gio/gio.h>
 #include <math.h>
@@ -197,14 +199,6 @@ jn_plc_mel_db (const JnPlcResult *result)
   return result->spectra ? result->mel_sum / result->spectra : 0.0;
 }
 
-static int
-compare_double (const void *a, const void *b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-
-  return (x > y) - (x < y);
-}
-
 double
 jn_plc_time_us (const JnPlcResult *result, double percentile)
 {
@@ -221,7 +215,7 @@ jn_plc_time_us (const JnPlcResult *result, double percentile)
       return sum / t->len / 1000.0;
     }
   sorted = g_memdup2 (t->data, sizeof (double) * t->len);
-  qsort (sorted, t->len, sizeof (double), compare_double);
+  qsort (sorted, t->len, sizeof (double), jn_bench_compare_double);
   return sorted[MIN ((guint) ceil (percentile * t->len), t->len) - (percentile > 0 ? 1 : 0)] / 1000.0;
 }
 
@@ -345,15 +339,6 @@ spectral_distance (Spectra *sp, const float *ref, const float *out, guint n, gui
 }
 
 /* --- the run ------------------------------------------------------------- */
-
-static double
-now_ns (void)
-{
-  struct timespec ts;
-
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
 
 /* The click measure: the jump from the last concealed sample into the first
  * played one, against the largest sample-to-sample step of the reference
@@ -556,9 +541,9 @@ jn_plc_run (const float       *ref,
               future.gap_frames = (int) ((q - p) * packet);
             }
 
-          t0 = now_ns ();
+          t0 = jn_bench_now_ns ();
           pnbtr_process_ex (state, NULL, o, (int) n, future.samples ? &future : NULL);
-          elapsed = now_ns () - t0;
+          elapsed = jn_bench_now_ns () - t0;
           g_array_append_val (result->conceal_ns, elapsed);
         }
       else
@@ -567,12 +552,12 @@ jn_plc_run (const float       *ref,
           /* a background worker keeps the model fresh between gaps */
           if (model != NULL && ++since_fit >= refit)
             {
-              double t0 = now_ns (), elapsed;
+              double t0 = jn_bench_now_ns (), elapsed;
 
               pnbtr_snapshot (state, snapshot);
               pnbtr_fit_snapshot (config, snapshot, model, fit_scratch);
               pnbtr_install_model (state, model);
-              elapsed = now_ns () - t0;
+              elapsed = jn_bench_now_ns () - t0;
               g_array_append_val (result->fit_ns, elapsed);
               since_fit = 0;
             }

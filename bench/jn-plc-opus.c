@@ -6,6 +6,8 @@
 
 #include "config.h"
 
+#include "jn-bench-util.h"
+
 #include <gio/gio.h>
 #include <math.h>
 #include <string.h>
@@ -15,15 +17,6 @@
 
 #ifdef JN_HAVE_OPUS
 #include <opus.h>
-
-static double
-now_ns (void)
-{
-  struct timespec ts;
-
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
 
 gboolean
 jn_plc_run_opus (const float  *ref,
@@ -86,10 +79,10 @@ jn_plc_run_opus (const float  *ref,
 
       if (lost[p] || len < 0)
         {
-          double t0 = now_ns (), elapsed;
+          double t0 = jn_bench_now_ns (), elapsed;
           int n = opus_decode_float (dec, NULL, 0, o, (int) packet, 0);
 
-          elapsed = now_ns () - t0;
+          elapsed = jn_bench_now_ns () - t0;
           if (n < 0)
             memset (o, 0, sizeof (float) * packet * channels);
           g_array_append_val (result->conceal_ns, elapsed);

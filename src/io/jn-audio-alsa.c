@@ -38,8 +38,6 @@ typedef struct
   int               seq_port;
   snd_midi_event_t *decoder;   /* sequencer events -> bytes */
   snd_midi_event_t *encoder;   /* bytes -> sequencer events */
-  JnMidiQueue       midi_received;
-  JnMidiQueue       midi_to_send;
 } Alsa;
 
 static gboolean
@@ -134,9 +132,9 @@ pump_midi (Alsa *alsa)
       long n = snd_midi_event_decode (alsa->decoder, bytes, sizeof bytes, in);
 
       if (n > 0)
-        jn_midi_queue_push (&alsa->midi_received, bytes, (gsize) n);
+        jn_midi_queue_push (&alsa->device->midi_received, bytes, (gsize) n);
     }
-  while ((size = jn_midi_queue_pop (&alsa->midi_to_send, bytes, sizeof bytes)) > 0)
+  while ((size = jn_midi_queue_pop (&alsa->device->midi_to_send, bytes, sizeof bytes)) > 0)
     {
       snd_seq_event_t ev;
 
@@ -315,7 +313,9 @@ alsa_open (JnAudioDevice  *device,
       g_autoptr(GError) midi_error = NULL;
 
       /* audio works without MIDI: say why there is none, once */
-      if (!open_sequencer (alsa, config->name, &midi_error))
+      if (open_sequencer (alsa, config->name, &midi_error))
+        device->midi_ports = TRUE;
+      else
         {
           g_message ("%s", midi_error->message);
           if (alsa->seq != NULL)
@@ -335,26 +335,4 @@ alsa_open (JnAudioDevice  *device,
   return alsa;
 }
 
-static gboolean
-alsa_send_midi (gpointer      data,
-                const guint8 *message,
-                gsize         size)
-{
-  Alsa *alsa = data;
-
-  return alsa->seq != NULL && jn_midi_queue_push (&alsa->midi_to_send, message, size);
-}
-
-static gsize
-alsa_receive_midi (gpointer  data,
-                   guint8   *message,
-                   gsize     max_size)
-{
-  Alsa *alsa = data;
-
-  return alsa->seq != NULL ? jn_midi_queue_pop (&alsa->midi_received, message, max_size) : 0;
-}
-
-const JnAudioBackend jn_audio_backend_alsa = {
-  "alsa", alsa_open, alsa_close, alsa_send_midi, alsa_receive_midi
-};
+const JnAudioBackend jn_audio_backend_alsa = { "alsa", alsa_open, alsa_close };

@@ -90,4 +90,4 @@ null_close (gpointer data)
   g_free (null);
 }
 
-const JnAudioBackend jn_audio_backend_null = { "null", null_open, null_close, NULL, NULL };
+const JnAudioBackend jn_audio_backend_null = { "null", null_open, null_close };

@@ -33,8 +33,6 @@ typedef struct
   void                  *out[8];
   void                  *midi_in;
   void                  *midi_out;
-  JnMidiQueue            midi_received;   /* RT -> rest */
-  JnMidiQueue            midi_to_send;    /* rest -> RT */
   enum pw_filter_state   state;
   char                  *error;
   uint64_t               next_position;
@@ -61,7 +59,7 @@ read_midi (Pw *pw)
     SPA_POD_SEQUENCE_FOREACH ((struct spa_pod_sequence *) pod, c)
       {
         if (c->type == SPA_CONTROL_Midi)
-          jn_midi_queue_push (&pw->midi_received, SPA_POD_BODY (&c->value),
+          jn_midi_queue_push (&pw->device->midi_received, SPA_POD_BODY (&c->value),
                               SPA_POD_BODY_SIZE (&c->value));
       }
   pw_filter_queue_buffer (pw->midi_in, b);
@@ -88,7 +86,7 @@ write_midi (Pw *pw)
     }
   spa_pod_builder_init (&builder, d->data, d->maxsize);
   spa_pod_builder_push_sequence (&builder, &frame, 0);
-  while ((size = jn_midi_queue_pop (&pw->midi_to_send, message, sizeof message)) > 0)
+  while ((size = jn_midi_queue_pop (&pw->device->midi_to_send, message, sizeof message)) > 0)
     {
       spa_pod_builder_control (&builder, 0, SPA_CONTROL_Midi);
       spa_pod_builder_bytes (&builder, message, (uint32_t) size);
@@ -247,6 +245,7 @@ pw_open (JnAudioDevice  *device,
                                          NULL, 0);
       if (pw->midi_in == NULL || pw->midi_out == NULL)
         goto fail;
+      device->midi_ports = TRUE;
     }
 
   if (pw_filter_connect (pw->filter, PW_FILTER_FLAG_RT_PROCESS, NULL, 0) < 0)
@@ -272,26 +271,4 @@ fail:
   return NULL;
 }
 
-static gboolean
-pw_send_midi (gpointer      data,
-              const guint8 *message,
-              gsize         size)
-{
-  Pw *pw = data;
-
-  return pw->midi_out != NULL && jn_midi_queue_push (&pw->midi_to_send, message, size);
-}
-
-static gsize
-pw_receive_midi (gpointer  data,
-                 guint8   *message,
-                 gsize     max_size)
-{
-  Pw *pw = data;
-
-  return pw->midi_in != NULL ? jn_midi_queue_pop (&pw->midi_received, message, max_size) : 0;
-}
-
-const JnAudioBackend jn_audio_backend_pipewire = {
-  "pipewire", pw_open, pw_close, pw_send_midi, pw_receive_midi
-};
+const JnAudioBackend jn_audio_backend_pipewire = { "pipewire", pw_open, pw_close };

@@ -15,8 +15,6 @@ typedef struct
   const char *name;
   gpointer  (*open)  (JnAudioDevice *device, GError **error);
   void      (*close) (gpointer backend_data);
-  gboolean  (*send_midi)    (gpointer backend_data, const guint8 *data, gsize size);
-  gsize     (*receive_midi) (gpointer backend_data, guint8 *data, gsize max_size);
 } JnAudioBackend;
 
 /* A lock-free single-producer/single-consumer queue of MIDI messages. */
@@ -51,7 +49,14 @@ struct _JnAudioDevice
   atomic_uint_least64_t periods;
   atomic_uint           capture_latency;   /* frames, set by the backend */
   atomic_uint           playback_latency;
+  /* MIDI: a backend that opened MIDI ports sets midi_ports and moves
+   * messages between them and these queues on its real-time thread */
+  gboolean              midi_ports;
+  JnMidiQueue           midi_received;     /* backend -> receive_midi() */
+  JnMidiQueue           midi_to_send;      /* send_midi() -> backend */
 };
+
+
 
 extern const JnAudioBackend jn_audio_backend_pipewire;
 extern const JnAudioBackend jn_audio_backend_null;

@@ -133,9 +133,7 @@ jn_audio_device_send_midi (JnAudioDevice *device,
                            const guint8  *data,
                            gsize          size)
 {
-  if (device->backend->send_midi == NULL || !device->config.midi)
-    return FALSE;
-  return device->backend->send_midi (device->backend_data, data, size);
+  return device->midi_ports && jn_midi_queue_push (&device->midi_to_send, data, size);
 }
 
 gsize
@@ -143,9 +141,7 @@ jn_audio_device_receive_midi (JnAudioDevice *device,
                               guint8        *data,
                               gsize          max_size)
 {
-  if (device->backend->receive_midi == NULL || !device->config.midi)
-    return 0;
-  return device->backend->receive_midi (device->backend_data, data, max_size);
+  return device->midi_ports ? jn_midi_queue_pop (&device->midi_received, data, max_size) : 0;
 }
 
 gboolean
