@@ -120,7 +120,8 @@ typedef struct
 {
   guint32     peer_id;
   gboolean    is_midi;
-  gboolean    is_beat;     /* metronome onset: arrival_us = local, event.timestamp_us = host */
+  gboolean    is_beat;     /* a metronome click: beat_us on the host's clock, arrival_us ours */
+  gint64      beat_us;
   JnMidiEvent event;
   gint64      arrival_us;
   guint       n;           /* samples */
@@ -251,7 +252,7 @@ period_end_cb (gpointer user_data,
           Block *block = g_malloc0 (sizeof (Block));
 
           block->is_beat = TRUE;
-          block->event.timestamp_us = (guint64) onsets[k];
+          block->beat_us = onsets[k];
           block->arrival_us = onsets[k] - (gint64) llround (cli->metronome.offset_us);
           g_async_queue_push (cli->blocks, block);
         }
@@ -319,8 +320,8 @@ drain_blocks (Cli *cli)
       if (block->is_beat)
         /* a metronome click: the beat on the host's clock, and when it
          * sounds on ours */
-        fprintf (cli->metro_out, "{\"beat_us\":%" G_GUINT64_FORMAT ",\"local_us\":%" G_GINT64_FORMAT "}\n",
-                 block->event.timestamp_us, block->arrival_us);
+        fprintf (cli->metro_out, "{\"beat_us\":%" G_GINT64_FORMAT ",\"local_us\":%" G_GINT64_FORMAT "}\n",
+                 block->beat_us, block->arrival_us);
       else if (block->is_midi)
         {
           g_autofree char *jmid = jn_midi_event_to_jmid_string (&block->event);
