@@ -54,6 +54,7 @@ typedef struct
   char     *latency;
   char     *plc;
   char     *audio;
+  char     *audio_device;
   int       frames;
   int       rate;
   int       channels;
@@ -636,7 +637,8 @@ open_audio (Cli     *cli,
 {
   const JnAudioFormat *format = jn_media_engine_get_format (cli->engine);
   g_autofree char *node = g_strdup_printf ("JamNet %s", cli->name);
-  JnAudioConfig config = { node, format->rate, format->channels, format->frames, TRUE };
+  JnAudioConfig config = { node, format->rate, format->channels, format->frames, TRUE,
+                           cli->audio_device };
 
   if (cli->audio == NULL)
     return TRUE;
@@ -976,6 +978,7 @@ main (int argc, char *argv[])
     { "midi-test", 0, 0, G_OPTION_ARG_INT, &cli.midi_test, N_("Send N test MIDI notes on/off"), "N" },
     { "midi-interval", 0, 0, G_OPTION_ARG_INT, &cli.midi_interval_ms, N_("Milliseconds between test MIDI events (default 10)"), "MS" },
     { "midi-redundancy", 0, 0, G_OPTION_ARG_INT, &cli.midi_redundancy, N_("Send each MIDI event K times, 1..5 (default 1)"), "K" },
+    { "audio-device", 0, 0, G_OPTION_ARG_STRING, &cli.audio_device, N_("ALSA: the PCM to use (default: default)"), "NAME" },
     { "monitor", 0, 0, G_OPTION_ARG_DOUBLE, &cli.monitor_gain, N_("With --audio: hear yourself at this gain, 0..4 (default 0)"), "GAIN" },
     { "master", 0, 0, G_OPTION_ARG_DOUBLE, &cli.master_gain, N_("With --audio: gain of the others' mix, 0..4 (default 1)"), "GAIN" },
     { "metronome", 0, 0, G_OPTION_ARG_NONE, &cli.metronome_on, N_("Play a click on the session's shared beat (needs --audio to be heard)"), NULL },
@@ -1191,6 +1194,7 @@ out:
   g_free (cli.latency);
   g_free (cli.plc);
   g_free (cli.audio);
+  g_free (cli.audio_device);
   g_free (cli.echo_next);
   g_free (cli.echo_now);
   g_free (cli.metro_buf);
