@@ -364,6 +364,38 @@ test_metronome (void)
   g_assert_cmpuint (common, >=, 6);
 }
 
+/* jamnet-cli list shows a hosted session with its address, and not a
+ * private one */
+static void
+test_list (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) open_host = NULL, private_host = NULL, list = NULL;
+  g_autofree char *open_url = NULL, *private_url = NULL, *output = NULL, *expected = NULL;
+
+  open_host = spawn (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, "host", "--port", "0", "--bind", "127.0.0.1",
+                     "-q", "--duration", "30", "--session", "Open jam", "--name", "Ana", NULL);
+  private_host = spawn (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, "host", "--port", "0", "--bind", "127.0.0.1",
+                        "-q", "--duration", "30", "--session", "Secret jam", "--private", NULL);
+  g_assert_no_error (error);
+  open_url = read_url (open_host);
+  private_url = read_url (private_host);
+
+  list = spawn (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, "list", "--bind", "127.0.0.1", "--duration", "1.5", NULL);
+  g_assert_true (g_subprocess_communicate_utf8 (list, NULL, NULL, &output, NULL, &error));
+  g_assert_no_error (error);
+  /* ws://127.0.0.1:PORT/jamnet is announced as jamnet://127.0.0.1:PORT */
+  expected = g_strndup (open_url + strlen ("ws://"), strlen (open_url) - strlen ("ws://") - strlen ("/jamnet"));
+  g_assert_nonnull (strstr (output, "Open jam — Ana, 1 player"));
+  g_assert_nonnull (strstr (output, expected));
+  g_assert_null (strstr (output, "Secret jam"));
+
+  g_subprocess_send_signal (open_host, SIGTERM);
+  g_subprocess_send_signal (private_host, SIGTERM);
+  g_assert_true (g_subprocess_wait_check (open_host, NULL, &error));
+  g_assert_true (g_subprocess_wait_check (private_host, NULL, &error));
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -373,6 +405,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/cli/wrong-passphrase", test_wrong_passphrase);
   g_test_add_func ("/cli/latency-test", test_latency_test);
   g_test_add_func ("/cli/metronome", test_metronome);
+  g_test_add_func ("/cli/list", test_list);
 
   return g_test_run ();
 }

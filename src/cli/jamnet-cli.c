@@ -18,6 +18,7 @@
 #include "jn-audio.h"
 #include "jn-client.h"
 #include "jn-control.h"
+#include "jn-discovery.h"
 #include "jn-host.h"
 #include "jn-media-engine.h"
 #include "jn-metronome.h"
@@ -26,7 +27,7 @@
 #include "jn-test-signal.h"
 #include "jn-wav.h"
 
-typedef enum { MODE_HOST, MODE_JOIN, MODE_DEMO, MODE_LATENCY } Mode;
+typedef enum { MODE_HOST, MODE_JOIN, MODE_DEMO, MODE_LATENCY, MODE_LIST } Mode;
 
 /* latency-test: a click every half second, timed when it comes back */
 #define CLICK_INTERVAL_S 0.5
@@ -64,6 +65,7 @@ typedef struct
   int       midi_redundancy;
   double    tempo;
   gboolean  echo;
+  gboolean  private_session;
   int       count;
   double    monitor_gain;
   double    master_gain;
@@ -100,6 +102,10 @@ typedef struct
   guint          n_clicks;
   guint          n_echoes;
   double         round_trip_ms[MAX_CLICKS];
+
+  /* the LAN beacon: hosts announce, list browses */
+  JnAnnouncer   *announcer;
+  JnDiscovery   *discovery;
 
   /* --metronome: rendered on the media thread, followed from the main one */
   GMutex         metro_lock;
@@ -584,12 +590,20 @@ on_midi_test (gpointer user_data)
 }
 
 static void
+update_announced_players (Cli *cli)
+{
+  if (cli->announcer != NULL && cli->host != NULL)
+    jn_announcer_set_players (cli->announcer, 1 + jn_host_get_n_members (cli->host));
+}
+
+static void
 on_peer_joined (GObject    *source,
                 guint       id,
                 const char *name,
                 gpointer    user_data)
 {
   g_print (_("%s joined (peer %u)\n"), name, id);
+  update_announced_players (user_data);
 }
 
 static void
@@ -598,6 +612,7 @@ on_peer_left (GObject  *source,
               gpointer  user_data)
 {
   g_print (_("Peer %u left\n"), id);
+  update_announced_players (user_data);
 }
 
 static void
@@ -701,6 +716,16 @@ start_host (Cli     *cli,
   jn_host_set_transport (cli->host, cli->tempo, FALSE);
   if (!open_audio (cli, error) || !jn_media_engine_start (cli->engine, error))
     return FALSE;
+
+  if (!cli->private_session)
+    {
+      g_autoptr(GError) beacon_error = NULL;
+
+      cli->announcer = jn_announcer_new (cli->bind, cli->session, cli->name, jn_host_get_port (cli->host),
+                                         cli->passphrase != NULL, &beacon_error);
+      if (cli->announcer == NULL)
+        g_printerr (_("Not announced on the LAN (join by address instead): %s\n"), beacon_error->message);
+    }
 
   url = jn_host_dup_local_url (cli->host);
   g_print (_("Hosting “%s” at %s (UDP port %u, %u Hz, %u frames, %u ch)%s\n"),
@@ -826,6 +851,34 @@ start_demo (Cli     *cli,
   return TRUE;
 }
 
+static void
+print_session (JnSessionInfo *info)
+{
+  g_autofree char *url = jn_session_info_dup_url (info);
+  guint players = jn_session_info_get_players (info);
+
+  g_print (_("%s — %s, %u %s%s  %s\n"), jn_session_info_get_name (info),
+           jn_session_info_get_host_name (info), players,
+           g_dngettext (GETTEXT_PACKAGE, "player", "players", players),
+           jn_session_info_has_passphrase (info) ? _(", passphrase") : "", url);
+}
+
+static void
+on_sessions_changed (GListModel *model,
+                     guint       position,
+                     guint       removed,
+                     guint       added,
+                     gpointer    user_data)
+{
+  for (guint i = position; i < position + added; i++)
+    {
+      g_autoptr(JnSessionInfo) info = g_list_model_get_item (model, i);
+
+      print_session (info);
+    }
+  fflush (stdout);
+}
+
 static gboolean
 write_stats_json (Cli     *cli,
                   GError **error)
@@ -834,7 +887,7 @@ write_stats_json (Cli     *cli,
   g_autoptr(JsonGenerator) generator = json_generator_new ();
   JsonObject *object = json_node_get_object (root);
   JsonArray *peers = json_object_get_array_member (object, "peers");
-  static const char *roles[] = { "host", "join", "demo", "latency-test" };
+  static const char *roles[] = { "host", "join", "demo", "latency-test", "list" };
 
   json_object_set_string_member (object, "role", roles[cli->mode]);
   json_object_set_double_member (object, "duration_s",
@@ -924,6 +977,7 @@ finish (Cli *cli)
     jn_client_leave (cli->client);
   if (cli->demo_client != NULL)
     jn_client_leave (cli->demo_client);
+  g_clear_pointer (&cli->announcer, jn_announcer_free);   /* says bye */
   if (cli->host != NULL)
     jn_host_shutdown (cli->host);
   /* let the close frames go out */
@@ -983,6 +1037,7 @@ main (int argc, char *argv[])
     { "master", 0, 0, G_OPTION_ARG_DOUBLE, &cli.master_gain, N_("With --audio: gain of the others' mix, 0..4 (default 1)"), "GAIN" },
     { "metronome", 0, 0, G_OPTION_ARG_NONE, &cli.metronome_on, N_("Play a click on the session's shared beat (needs --audio to be heard)"), NULL },
     { "metronome-log", 0, 0, G_OPTION_ARG_FILENAME, &cli.metronome_log, N_("Write when each click sounds, as JSON lines"), "FILE" },
+    { "private", 0, 0, G_OPTION_ARG_NONE, &cli.private_session, N_("host: do not announce the session on the LAN"), NULL },
     { "echo", 0, 0, G_OPTION_ARG_NONE, &cli.echo, N_("Send back what the others send (for their latency-test)"), NULL },
     { "count", 0, 0, G_OPTION_ARG_INT, &cli.count, N_("latency-test: clicks to time (default 10)"), "N" },
     { "delay", 0, 0, G_OPTION_ARG_DOUBLE, &cli.delay_ms, N_("demo: emulated one-way delay"), "MS" },
@@ -996,13 +1051,14 @@ main (int argc, char *argv[])
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 
-  context = g_option_context_new (_("host | join URL | demo | latency-test URL"));
+  context = g_option_context_new (_("host | join URL | demo | latency-test URL | list"));
   g_option_context_set_summary (context,
     _("Play music live with other people over the network, headless.\n\n"
       "  host          host a session\n"
       "  join URL      join the session at URL (host:port, jamnet://host:port, ws://...)\n"
       "  demo          host a session with a simulated player behind an emulated network\n"
-      "  latency-test URL  time clicks echoed by a peer running with --echo"));
+      "  latency-test URL  time clicks echoed by a peer running with --echo\n"
+      "  list          the sessions announced on the LAN"));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
   if (!g_option_context_parse (context, &argc, &argv, &error))
@@ -1023,6 +1079,8 @@ main (int argc, char *argv[])
     }
   else if (g_str_equal (command, "demo") && argc == 2)
     cli.mode = MODE_DEMO;
+  else if (g_str_equal (command, "list") && argc == 2)
+    cli.mode = MODE_LIST;
   else if (g_str_equal (command, "latency-test") && argc == 3)
     {
       cli.mode = MODE_LATENCY;
@@ -1121,6 +1179,24 @@ main (int argc, char *argv[])
   cli.writers = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) jn_wav_writer_free);
   cli.record_paths = g_hash_table_new_full (NULL, NULL, NULL, g_free);
 
+  if (cli.mode == MODE_LIST)
+    {
+      cli.discovery = jn_discovery_new (cli.bind, &error);
+      if (cli.discovery == NULL)
+        {
+          g_printerr (_("jamnet-cli: %s\n"), error->message);
+          cli.exit_status = 1;
+          goto out;
+        }
+      g_signal_connect (cli.discovery, "items-changed", G_CALLBACK (on_sessions_changed), &cli);
+      g_timeout_add ((guint) ((cli.duration > 0 ? cli.duration : 2.0) * 1000), on_duration, &cli);
+      g_unix_signal_add (SIGINT, on_signal, &cli);
+      g_main_loop_run (cli.loop);
+      if (g_list_model_get_n_items (G_LIST_MODEL (cli.discovery)) == 0)
+        g_print (_("No sessions found on the LAN. A session may be private: join it by address.\n"));
+      goto out;
+    }
+
   cli.engine = jn_media_engine_new (cli.bind, (guint16) cli.udp_port, &error);
   if (cli.engine == NULL ||
       !(cli.mode == MODE_HOST ? start_host (&cli, &error) :
@@ -1167,6 +1243,8 @@ main (int argc, char *argv[])
   finish (&cli);
 
 out:
+  g_clear_pointer (&cli.announcer, jn_announcer_free);
+  g_clear_object (&cli.discovery);
   /* the device's thread uses the bridge: stop it first */
   g_clear_pointer (&cli.device, jn_audio_device_free);
   g_clear_pointer (&cli.bridge, jn_audio_bridge_free);

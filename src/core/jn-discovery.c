@@ -1,0 +1,518 @@
+/* jn-discovery.c
+ *
+ * Beacons are small JSON datagrams to 239.255.74.78:7421 with TTL 1 (the
+ * LAN only): a host announces its session every second and when asked; a
+ * browser asks when it starts, lists what it hears, and drops what it has
+ * not heard of for 3.5 s, or at once on a bye.  Everything runs on the
+ * caller's main context with non-blocking sockets.  Datagrams are hostile
+ * input: size-limited, strictly parsed, and counted when ignored.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "jn-discovery"
+
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+#include <json-glib/json-glib.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "jn-control.h"
+#include "jn-discovery.h"
+
+#define MAX_DATAGRAM 1024
+
+/* --- JnSessionInfo ------------------------------------------------------- */
+
+struct _JnSessionInfo
+{
+  GObject  parent_instance;
+  char    *id;
+  char    *name;
+  char    *host_name;
+  char    *address;
+  guint16  port;
+  guint    players;
+  gboolean passphrase;
+  gint64   last_seen;
+};
+
+G_DEFINE_FINAL_TYPE (JnSessionInfo, jn_session_info, G_TYPE_OBJECT)
+
+static void
+jn_session_info_finalize (GObject *object)
+{
+  JnSessionInfo *self = JN_SESSION_INFO (object);
+
+  g_free (self->id);
+  g_free (self->name);
+  g_free (self->host_name);
+  g_free (self->address);
+  G_OBJECT_CLASS (jn_session_info_parent_class)->finalize (object);
+}
+
+static void
+jn_session_info_class_init (JnSessionInfoClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = jn_session_info_finalize;
+}
+
+static void
+jn_session_info_init (JnSessionInfo *self)
+{
+}
+
+const char *jn_session_info_get_name (JnSessionInfo *self) { return self->name; }
+const char *jn_session_info_get_host_name (JnSessionInfo *self) { return self->host_name; }
+const char *jn_session_info_get_address (JnSessionInfo *self) { return self->address; }
+guint16 jn_session_info_get_port (JnSessionInfo *self) { return self->port; }
+guint jn_session_info_get_players (JnSessionInfo *self) { return self->players; }
+gboolean jn_session_info_has_passphrase (JnSessionInfo *self) { return self->passphrase; }
+
+char *
+jn_session_info_dup_url (JnSessionInfo *self)
+{
+  g_return_val_if_fail (JN_IS_SESSION_INFO (self), NULL);
+  return g_strdup_printf ("jamnet://%s:%u", self->address, self->port);
+}
+
+/* --- sockets and beacons ------------------------------------------------- */
+
+static GSocket *
+open_beacon_socket (const char  *interface,
+                    GError     **error)
+{
+  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GInetAddress) any = g_inet_address_new_any (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) bind = g_inet_socket_address_new (any, JN_DISCOVERY_PORT);
+  struct ip_mreq mreq = { 0 };
+  struct in_addr iface = { htonl (INADDR_ANY) };
+  int fd, one = 1, ttl = 1;
+
+  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, error);
+  if (socket == NULL)
+    return NULL;
+  g_socket_set_blocking (socket, FALSE);
+  fd = g_socket_get_fd (socket);
+  /* several JamNets on one machine all hear the beacons */
+  setsockopt (fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  setsockopt (fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+  if (!g_socket_bind (socket, bind, TRUE, error))
+    {
+      g_prefix_error (error, _("Cannot listen for sessions on UDP port %d: "), JN_DISCOVERY_PORT);
+      return NULL;
+    }
+  if (interface != NULL && inet_pton (AF_INET, interface, &iface) != 1)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   _("“%s” is not an IPv4 interface address"), interface);
+      return NULL;
+    }
+  inet_pton (AF_INET, JN_DISCOVERY_GROUP, &mreq.imr_multiaddr);
+  mreq.imr_interface = iface;
+  if (setsockopt (fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mreq, sizeof mreq) < 0 ||
+      setsockopt (fd, IPPROTO_IP, IP_MULTICAST_IF, &iface, sizeof iface) < 0 ||
+      setsockopt (fd, IPPROTO_IP, IP_MULTICAST_TTL, &ttl, sizeof ttl) < 0 ||
+      setsockopt (fd, IPPROTO_IP, IP_MULTICAST_LOOP, &one, sizeof one) < 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   _("Cannot join the session beacon group: %s"), g_strerror (saved));
+      return NULL;
+    }
+  return g_steal_pointer (&socket);
+}
+
+static void
+send_beacon (GSocket    *socket,
+             JsonNode   *root)
+{
+  g_autoptr(GInetAddress) group = g_inet_address_new_from_string (JN_DISCOVERY_GROUP);
+  g_autoptr(GSocketAddress) to = g_inet_socket_address_new (group, JN_DISCOVERY_PORT);
+  g_autofree char *text = json_to_string (root, FALSE);
+  g_autoptr(GError) error = NULL;
+
+  if (g_socket_send_to (socket, to, text, strlen (text), NULL, &error) < 0)
+    g_debug ("cannot send a session beacon: %s", error->message);
+}
+
+static JsonNode *
+beacon_new (const char *kind)
+{
+  JsonNode *node = json_node_new (JSON_NODE_OBJECT);
+  JsonObject *object = json_object_new ();
+
+  json_object_set_string_member (object, "jamnet", kind);
+  json_object_set_int_member (object, "version", JN_PROTOCOL_VERSION);
+  json_node_take_object (node, object);
+  return node;
+}
+
+/* Reads one datagram; returns its JSON object (owned by parser) or NULL. */
+static JsonObject *
+receive_beacon (GSocket     *socket,
+                JsonParser  *parser,
+                char       **from,
+                gboolean    *got_one)
+{
+  char buf[MAX_DATAGRAM + 1];
+  g_autoptr(GSocketAddress) address = NULL;
+  gssize n = g_socket_receive_from (socket, &address, buf, sizeof buf, NULL, NULL);
+  JsonNode *root;
+  JsonObject *object;
+
+  *got_one = n >= 0;
+  if (n <= 0 || n > MAX_DATAGRAM)
+    return NULL;
+  buf[n] = '\0';
+  if (!g_utf8_validate (buf, n, NULL) || !json_parser_load_from_data (parser, buf, n, NULL))
+    return NULL;
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    return NULL;
+  object = json_node_get_object (root);
+  if (json_object_get_int_member_with_default (object, "version", 0) != JN_PROTOCOL_VERSION ||
+      json_object_get_string_member_with_default (object, "jamnet", NULL) == NULL)
+    return NULL;
+  if (from != NULL && G_IS_INET_SOCKET_ADDRESS (address))
+    *from = g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (address)));
+  return object;
+}
+
+/* --- announcer ----------------------------------------------------------- */
+
+struct _JnAnnouncer
+{
+  GSocket *socket;
+  GSource *source;
+  guint    timer;
+  char    *id;
+  char    *session_name;
+  char    *host_name;
+  guint16  port;
+  gboolean passphrase;
+  guint    players;
+};
+
+static void
+announce (JnAnnouncer *self)
+{
+  g_autoptr(JsonNode) root = beacon_new ("announce");
+  JsonObject *o = json_node_get_object (root);
+
+  json_object_set_string_member (o, "id", self->id);
+  json_object_set_string_member (o, "session", self->session_name);
+  json_object_set_string_member (o, "host", self->host_name);
+  json_object_set_int_member (o, "port", self->port);
+  json_object_set_int_member (o, "players", self->players);
+  json_object_set_boolean_member (o, "passphrase", self->passphrase);
+  send_beacon (self->socket, root);
+}
+
+static gboolean
+on_announce_timer (gpointer data)
+{
+  announce (data);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+on_announcer_readable (GSocket      *socket,
+                       GIOCondition  condition,
+                       gpointer      data)
+{
+  JnAnnouncer *self = data;
+
+  for (guint i = 0; i < 64; i++)
+    {
+      g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+      gboolean got;
+      JsonObject *o = receive_beacon (socket, parser, NULL, &got);
+
+      if (!got)
+        break;
+      if (o != NULL && g_str_equal (json_object_get_string_member (o, "jamnet"), "query"))
+        announce (self);
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+JnAnnouncer *
+jn_announcer_new (const char  *interface,
+                  const char  *session_name,
+                  const char  *host_name,
+                  guint16      port,
+                  gboolean     passphrase,
+                  GError     **error)
+{
+  GSocket *socket = open_beacon_socket (interface, error);
+  JnAnnouncer *self;
+
+  if (socket == NULL)
+    return NULL;
+  self = g_new0 (JnAnnouncer, 1);
+  self->socket = socket;
+  self->id = g_strdup_printf ("%08x%08x", g_random_int (), g_random_int ());
+  self->session_name = g_utf8_substring (session_name, 0, JN_NAME_MAX_CHARS);
+  self->host_name = g_utf8_substring (host_name, 0, JN_NAME_MAX_CHARS);
+  self->port = port;
+  self->passphrase = !!passphrase;
+  self->players = 1;
+  self->source = g_socket_create_source (socket, G_IO_IN, NULL);
+  g_source_set_callback (self->source, G_SOURCE_FUNC (on_announcer_readable), self, NULL);
+  g_source_attach (self->source, g_main_context_get_thread_default ());
+  self->timer = g_timeout_add (JN_DISCOVERY_INTERVAL_MS, on_announce_timer, self);
+  announce (self);
+  return self;
+}
+
+void
+jn_announcer_set_players (JnAnnouncer *self,
+                          guint        players)
+{
+  if (self->players != players)
+    {
+      self->players = players;
+      announce (self);
+    }
+}
+
+void
+jn_announcer_free (JnAnnouncer *self)
+{
+  g_autoptr(JsonNode) bye = NULL;
+
+  if (self == NULL)
+    return;
+  bye = beacon_new ("bye");
+  json_object_set_string_member (json_node_get_object (bye), "id", self->id);
+  send_beacon (self->socket, bye);
+  g_clear_handle_id (&self->timer, g_source_remove);
+  g_source_destroy (self->source);
+  g_source_unref (self->source);
+  g_object_unref (self->socket);
+  g_free (self->id);
+  g_free (self->session_name);
+  g_free (self->host_name);
+  g_free (self);
+}
+
+/* --- discovery ----------------------------------------------------------- */
+
+struct _JnDiscovery
+{
+  GObject     parent_instance;
+  GListStore *store;
+  GSocket    *socket;
+  GSource    *source;
+  guint       expiry;
+  guint64     ignored;
+};
+
+static void jn_discovery_model_init (GListModelInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (JnDiscovery, jn_discovery, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (G_TYPE_LIST_MODEL, jn_discovery_model_init))
+
+static GType
+get_item_type (GListModel *model)
+{
+  return JN_TYPE_SESSION_INFO;
+}
+
+static guint
+get_n_items (GListModel *model)
+{
+  return g_list_model_get_n_items (G_LIST_MODEL (JN_DISCOVERY (model)->store));
+}
+
+static gpointer
+get_item (GListModel *model,
+          guint       position)
+{
+  return g_list_model_get_item (G_LIST_MODEL (JN_DISCOVERY (model)->store), position);
+}
+
+static void
+jn_discovery_model_init (GListModelInterface *iface)
+{
+  iface->get_item_type = get_item_type;
+  iface->get_n_items = get_n_items;
+  iface->get_item = get_item;
+}
+
+static gint
+find (JnDiscovery *self,
+      const char  *id)
+{
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (self->store)); i++)
+    {
+      g_autoptr(JnSessionInfo) info = g_list_model_get_item (G_LIST_MODEL (self->store), i);
+
+      if (g_str_equal (info->id, id))
+        return (gint) i;
+    }
+  return -1;
+}
+
+static gboolean
+valid_text (const char *text)
+{
+  return text != NULL && *text != '\0' && g_utf8_strlen (text, -1) <= JN_NAME_MAX_CHARS;
+}
+
+static gboolean
+handle_beacon (JnDiscovery *self,
+               JsonObject  *o,
+               const char  *from)
+{
+  const char *kind = json_object_get_string_member (o, "jamnet");
+  const char *id = json_object_get_string_member_with_default (o, "id", NULL);
+  gint at;
+
+  if (g_str_equal (kind, "query"))
+    return TRUE;
+  if (id == NULL || strlen (id) > 32)
+    return FALSE;
+  at = find (self, id);
+
+  if (g_str_equal (kind, "bye"))
+    {
+      if (at >= 0)
+        g_list_store_remove (self->store, (guint) at);
+      return TRUE;
+    }
+  if (g_str_equal (kind, "announce"))
+    {
+      g_autoptr(JnSessionInfo) info = NULL;
+      const char *session = json_object_get_string_member_with_default (o, "session", NULL);
+      const char *host = json_object_get_string_member_with_default (o, "host", NULL);
+      gint64 port = json_object_get_int_member_with_default (o, "port", 0);
+      gint64 players = json_object_get_int_member_with_default (o, "players", -1);
+
+      if (!valid_text (session) || !valid_text (host) || port < 1 || port > 65535 ||
+          players < 0 || players > JN_SESSION_MAX_PEERS || from == NULL)
+        return FALSE;
+      info = g_object_new (JN_TYPE_SESSION_INFO, NULL);
+      info->id = g_strdup (id);
+      info->name = g_strdup (session);
+      info->host_name = g_strdup (host);
+      info->address = g_strdup (from);
+      info->port = (guint16) port;
+      info->players = (guint) players;
+      info->passphrase = json_object_get_boolean_member_with_default (o, "passphrase", FALSE);
+      info->last_seen = g_get_monotonic_time ();
+      if (at < 0)
+        g_list_store_append (self->store, info);
+      else
+        {
+          g_autoptr(JnSessionInfo) old = g_list_model_get_item (G_LIST_MODEL (self->store), (guint) at);
+
+          if (g_strcmp0 (old->name, info->name) || g_strcmp0 (old->host_name, info->host_name) ||
+              g_strcmp0 (old->address, info->address) || old->port != info->port ||
+              old->players != info->players || old->passphrase != info->passphrase)
+            g_list_store_splice (self->store, (guint) at, 1, (gpointer *) &info, 1);
+          else
+            old->last_seen = info->last_seen;
+        }
+      return TRUE;
+    }
+  return FALSE;
+}
+
+static gboolean
+on_discovery_readable (GSocket      *socket,
+                       GIOCondition  condition,
+                       gpointer      data)
+{
+  JnDiscovery *self = data;
+
+  for (guint i = 0; i < 64; i++)
+    {
+      g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+      g_autofree char *from = NULL;
+      gboolean got;
+      JsonObject *o = receive_beacon (socket, parser, &from, &got);
+
+      if (!got)
+        break;
+      if (o == NULL || !handle_beacon (self, o, from))
+        self->ignored++;
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+on_expiry (gpointer data)
+{
+  JnDiscovery *self = data;
+  gint64 now = g_get_monotonic_time ();
+
+  for (guint i = g_list_model_get_n_items (G_LIST_MODEL (self->store)); i-- > 0;)
+    {
+      g_autoptr(JnSessionInfo) info = g_list_model_get_item (G_LIST_MODEL (self->store), i);
+
+      if (now - info->last_seen > JN_DISCOVERY_EXPIRE_MS * 1000)
+        g_list_store_remove (self->store, i);
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+jn_discovery_dispose (GObject *object)
+{
+  JnDiscovery *self = JN_DISCOVERY (object);
+
+  g_clear_handle_id (&self->expiry, g_source_remove);
+  if (self->source != NULL)
+    g_source_destroy (self->source);
+  g_clear_pointer (&self->source, g_source_unref);
+  g_clear_object (&self->socket);
+  g_clear_object (&self->store);
+  G_OBJECT_CLASS (jn_discovery_parent_class)->dispose (object);
+}
+
+static void
+jn_discovery_class_init (JnDiscoveryClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = jn_discovery_dispose;
+}
+
+static void
+jn_discovery_init (JnDiscovery *self)
+{
+  self->store = g_list_store_new (JN_TYPE_SESSION_INFO);
+  g_signal_connect_object (self->store, "items-changed", G_CALLBACK (g_list_model_items_changed),
+                           self, G_CONNECT_SWAPPED);
+}
+
+JnDiscovery *
+jn_discovery_new (const char  *interface,
+                  GError     **error)
+{
+  g_autoptr(JnDiscovery) self = g_object_new (JN_TYPE_DISCOVERY, NULL);
+  g_autoptr(JsonNode) query = beacon_new ("query");
+
+  self->socket = open_beacon_socket (interface, error);
+  if (self->socket == NULL)
+    return NULL;
+  self->source = g_socket_create_source (self->socket, G_IO_IN, NULL);
+  g_source_set_callback (self->source, G_SOURCE_FUNC (on_discovery_readable), self, NULL);
+  g_source_attach (self->source, g_main_context_get_thread_default ());
+  self->expiry = g_timeout_add (500, on_expiry, self);
+  /* ask, so sessions show up now rather than at their next beacon */
+  send_beacon (self->socket, query);
+  return g_steal_pointer (&self);
+}
+
+guint64
+jn_discovery_get_ignored (JnDiscovery *self)
+{
+  g_return_val_if_fail (JN_IS_DISCOVERY (self), 0);
+  return self->ignored;
+}

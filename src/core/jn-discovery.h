@@ -1,0 +1,57 @@
+/* jn-discovery.h: finding sessions on the LAN with a UDP multicast beacon
+ * (docs/protocol.md, section 6)
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+#define JN_DISCOVERY_GROUP     "239.255.74.78"
+#define JN_DISCOVERY_PORT      7421
+#define JN_DISCOVERY_INTERVAL_MS 1000
+/* a session not heard of for this long is gone */
+#define JN_DISCOVERY_EXPIRE_MS 3500
+
+#define JN_TYPE_SESSION_INFO (jn_session_info_get_type ())
+G_DECLARE_FINAL_TYPE (JnSessionInfo, jn_session_info, JN, SESSION_INFO, GObject)
+
+const char *jn_session_info_get_name        (JnSessionInfo *self);
+const char *jn_session_info_get_host_name   (JnSessionInfo *self);
+const char *jn_session_info_get_address     (JnSessionInfo *self);
+guint16     jn_session_info_get_port        (JnSessionInfo *self);
+guint       jn_session_info_get_players     (JnSessionInfo *self);
+gboolean    jn_session_info_has_passphrase  (JnSessionInfo *self);
+/* "jamnet://ADDRESS:PORT" */
+char       *jn_session_info_dup_url         (JnSessionInfo *self);
+
+/* Announcing a hosted session: now, every second, whenever someone asks,
+ * and a bye when freed. */
+typedef struct _JnAnnouncer JnAnnouncer;
+
+/* interface: the IP address of the interface to use ("127.0.0.1" for
+ * loopback only); NULL lets the system pick. */
+JnAnnouncer *jn_announcer_new          (const char   *interface,
+                                        const char   *session_name,
+                                        const char   *host_name,
+                                        guint16       port,
+                                        gboolean      passphrase,
+                                        GError      **error);
+void         jn_announcer_set_players  (JnAnnouncer  *announcer,
+                                        guint         players);
+void         jn_announcer_free         (JnAnnouncer  *announcer);
+
+/* The sessions announced on the LAN, as a GListModel of JnSessionInfo. */
+#define JN_TYPE_DISCOVERY (jn_discovery_get_type ())
+G_DECLARE_FINAL_TYPE (JnDiscovery, jn_discovery, JN, DISCOVERY, GObject)
+
+JnDiscovery *jn_discovery_new          (const char   *interface,
+                                        GError      **error);
+/* datagrams that were not beacons, or broken ones */
+guint64      jn_discovery_get_ignored  (JnDiscovery  *self);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (JnAnnouncer, jn_announcer_free)
+
+G_END_DECLS

@@ -1,0 +1,180 @@
+/* test-discovery.c: the LAN beacon, on loopback (interface 127.0.0.1)
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <gio/gio.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <string.h>
+
+#include "jn-discovery.h"
+
+#define LO "127.0.0.1"
+
+static JnSessionInfo *
+find (JnDiscovery *d, const char *name)
+{
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (d)); i++)
+    {
+      g_autoptr(JnSessionInfo) info = g_list_model_get_item (G_LIST_MODEL (d), i);
+
+      if (g_str_equal (jn_session_info_get_name (info), name))
+        return info;
+    }
+  return NULL;
+}
+
+/* spins the main context until `name` is listed (or not); returns the ms it took */
+static gint64
+wait_for (JnDiscovery *d, const char *name, gboolean present, guint players, gint64 limit_ms)
+{
+  gint64 start = g_get_monotonic_time ();
+
+  for (;;)
+    {
+      JnSessionInfo *info = find (d, name);
+
+      if (present ? (info != NULL && (players == 0 || jn_session_info_get_players (info) == players))
+                  : info == NULL)
+        return (g_get_monotonic_time () - start) / 1000;
+      if (g_get_monotonic_time () - start > limit_ms * 1000)
+        g_error ("“%s” %s after %" G_GINT64_FORMAT " ms", name, present ? "did not appear" : "did not go",
+                 limit_ms);
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (2000);
+    }
+}
+
+static void
+send_raw (const char *text, gsize size)
+{
+  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
+                                            G_SOCKET_PROTOCOL_UDP, NULL);
+  g_autoptr(GInetAddress) group = g_inet_address_new_from_string (JN_DISCOVERY_GROUP);
+  g_autoptr(GSocketAddress) to = g_inet_socket_address_new (group, JN_DISCOVERY_PORT);
+  struct in_addr lo;
+
+  inet_pton (AF_INET, LO, &lo);
+  setsockopt (g_socket_get_fd (socket), IPPROTO_IP, IP_MULTICAST_IF, &lo, sizeof lo);
+  g_assert_cmpint (g_socket_send_to (socket, to, text, size, NULL, NULL), ==, (gssize) size);
+}
+
+static void
+test_announce_and_go (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JnDiscovery) d = jn_discovery_new (LO, &error);
+  JnAnnouncer *a, *b;
+  JnSessionInfo *info;
+  g_autofree char *url = NULL;
+
+  g_assert_no_error (error);
+  g_assert_true (g_type_is_a (g_list_model_get_item_type (G_LIST_MODEL (d)), JN_TYPE_SESSION_INFO));
+
+  a = jn_announcer_new (LO, "Friday jam", "Ana", 7420, TRUE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (wait_for (d, "Friday jam", TRUE, 0, 1000), <, 1000);
+  info = find (d, "Friday jam");
+  g_assert_cmpstr (jn_session_info_get_host_name (info), ==, "Ana");
+  g_assert_cmpstr (jn_session_info_get_address (info), ==, LO);
+  g_assert_cmpuint (jn_session_info_get_port (info), ==, 7420);
+  g_assert_cmpuint (jn_session_info_get_players (info), ==, 1);
+  g_assert_true (jn_session_info_has_passphrase (info));
+  url = jn_session_info_dup_url (info);
+  g_assert_cmpstr (url, ==, "jamnet://127.0.0.1:7420");
+
+  /* news travel at once */
+  jn_announcer_set_players (a, 3);
+  wait_for (d, "Friday jam", TRUE, 3, 500);
+
+  b = jn_announcer_new (LO, "Blues", "Bo", 7500, FALSE, &error);
+  wait_for (d, "Blues", TRUE, 0, 1000);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (d)), ==, 2);
+
+  /* a host that ends its session says bye: gone at once, the other stays */
+  jn_announcer_free (a);
+  g_assert_cmpint (wait_for (d, "Friday jam", FALSE, 0, 500), <, 500);
+  g_assert_nonnull (find (d, "Blues"));
+  jn_announcer_free (b);
+  wait_for (d, "Blues", FALSE, 0, 500);
+}
+
+/* A browser that starts after the host asks, and hears back at once. */
+static void
+test_late_browser (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JnAnnouncer) a = jn_announcer_new (LO, "Early bird", "Cy", 7600, FALSE, &error);
+  g_autoptr(JnDiscovery) d = NULL;
+
+  g_assert_no_error (error);
+  g_usleep (200000);
+  d = jn_discovery_new (LO, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (wait_for (d, "Early bird", TRUE, 0, 800), <, 800);
+}
+
+/* A host that vanishes without a bye is dropped after 3.5 s of silence. */
+static void
+test_expiry (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JnDiscovery) d = jn_discovery_new (LO, &error);
+  const char *beacon = "{\"jamnet\":\"announce\",\"version\":1,\"id\":\"deadbeef\",\"session\":\"Ghost\","
+                       "\"host\":\"Gus\",\"port\":7700,\"players\":2,\"passphrase\":false}";
+  gint64 gone;
+
+  g_assert_no_error (error);
+  send_raw (beacon, strlen (beacon));
+  wait_for (d, "Ghost", TRUE, 2, 1000);
+  gone = wait_for (d, "Ghost", FALSE, 0, 5000);
+  g_assert_cmpint (gone, >=, JN_DISCOVERY_EXPIRE_MS - 600);
+}
+
+static void
+test_hostile (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JnDiscovery) d = jn_discovery_new (LO, &error);
+  static const char *bad[] = {
+    "not json",
+    "[1,2]",
+    "{\"jamnet\":\"announce\",\"version\":2,\"id\":\"a\",\"session\":\"S\",\"host\":\"H\",\"port\":1,\"players\":1}",
+    "{\"jamnet\":\"announce\",\"version\":1,\"id\":\"a\",\"session\":\"\",\"host\":\"H\",\"port\":1,\"players\":1}",
+    "{\"jamnet\":\"announce\",\"version\":1,\"id\":\"a\",\"session\":\"S\",\"host\":\"H\",\"port\":0,\"players\":1}",
+    "{\"jamnet\":\"announce\",\"version\":1,\"id\":\"a\",\"session\":\"S\",\"host\":\"H\",\"port\":1,\"players\":999}",
+    "{\"jamnet\":\"announce\",\"version\":1,\"session\":\"S\",\"host\":\"H\",\"port\":1,\"players\":1}",
+    "{\"jamnet\":\"dance\",\"version\":1,\"id\":\"a\"}",
+  };
+  char big[4000];
+  gint64 end;
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    send_raw (bad[i], strlen (bad[i]));
+  memset (big, '{', sizeof big);
+  send_raw (big, sizeof big);
+  end = g_get_monotonic_time () + 500000;
+  while (jn_discovery_get_ignored (d) < G_N_ELEMENTS (bad) + 1 && g_get_monotonic_time () < end)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (2000);
+    }
+  g_assert_cmpuint (jn_discovery_get_ignored (d), ==, G_N_ELEMENTS (bad) + 1);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (d)), ==, 0);
+}
+
+int
+main (int argc, char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/discovery/announce-and-go", test_announce_and_go);
+  g_test_add_func ("/discovery/late-browser", test_late_browser);
+  g_test_add_func ("/discovery/expiry", test_expiry);
+  g_test_add_func ("/discovery/hostile", test_hostile);
+
+  return g_test_run ();
+}
