@@ -184,6 +184,17 @@ receive_beacon (GSocket     *socket,
   return object;
 }
 
+/* at most JN_NAME_MAX_CHARS characters of a UTF-8 string */
+static char *
+truncate_name (const char *text)
+{
+  if (text == NULL || !g_utf8_validate (text, -1, NULL))
+    return g_strdup ("?");
+  if (g_utf8_strlen (text, -1) <= JN_NAME_MAX_CHARS)
+    return g_strdup (text);
+  return g_utf8_substring (text, 0, JN_NAME_MAX_CHARS);
+}
+
 /* --- announcer ----------------------------------------------------------- */
 
 struct _JnAnnouncer
@@ -258,8 +269,8 @@ jn_announcer_new (const char  *interface,
   self = g_new0 (JnAnnouncer, 1);
   self->socket = socket;
   self->id = g_strdup_printf ("%08x%08x", g_random_int (), g_random_int ());
-  self->session_name = g_utf8_substring (session_name, 0, JN_NAME_MAX_CHARS);
-  self->host_name = g_utf8_substring (host_name, 0, JN_NAME_MAX_CHARS);
+  self->session_name = truncate_name (session_name);
+  self->host_name = truncate_name (host_name);
   self->port = port;
   self->passphrase = !!passphrase;
   self->players = 1;

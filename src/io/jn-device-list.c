@@ -165,8 +165,15 @@ static void
 post (JnDeviceList *self,
       Change       *change)
 {
+  /* always an idle on the owner's context: g_main_context_invoke() would
+   * run it right here, on PipeWire's thread, whenever it could acquire a
+   * context nobody is iterating at the moment */
+  GSource *idle = g_idle_source_new ();
+
   change->self_ref = g_atomic_rc_box_acquire (self->self_ref);
-  g_main_context_invoke (self->context, apply_change, change);
+  g_source_set_callback (idle, apply_change, change, NULL);
+  g_source_attach (idle, self->context);
+  g_source_unref (idle);
 }
 
 static void
