@@ -1,0 +1,136 @@
+/* jn-app.c: JamNet, the GTK app
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "jamnet"
+
+#include "config.h"
+
+#include <adwaita.h>
+#include <glib/gi18n.h>
+#include <json-glib/json-glib.h>
+#include <locale.h>
+
+#include "jn-discovery.h"
+#include "jn-window.h"
+
+typedef struct
+{
+  char     *discovery_interface;
+  char     *join;
+  gboolean  host;
+  gboolean  join_first;
+  char     *shot_sessions;
+  char     *shot_jam;
+  char     *report;
+  JnWindow *window;
+  guint     state;
+  gint64    since;
+} App;
+
+/* For headless tests: wait for a session, picture the browser, join the
+ * first one, wait for a measured round trip, picture the jam view, say
+ * what was seen, quit. */
+static gboolean
+autopilot (gpointer user_data)
+{
+  App *app = user_data;
+  GListModel *sessions = jn_window_get_sessions (app->window);
+  gint64 now = g_get_monotonic_time ();
+  guint n_sessions = sessions ? g_list_model_get_n_items (sessions) : 0;
+
+  if (app->state == 0 && (n_sessions > 0 || now - app->since > 5 * G_USEC_PER_SEC))
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (app->shot_sessions != NULL && !jn_window_save_png (app->window, app->shot_sessions, &error))
+        g_printerr ("%s\n", error->message);
+      if (app->join_first && n_sessions > 0)
+        {
+          g_autoptr(JnSessionInfo) info = g_list_model_get_item (sessions, 0);
+          g_autofree char *url = jn_session_info_dup_url (info);
+
+          jn_window_join (app->window, url);
+        }
+      app->state = 1;
+      app->since = now;
+    }
+  else if (app->state == 1 &&
+           ((jn_window_get_n_peers (app->window) > 0 && jn_window_get_first_peer_rtt (app->window) > 0 &&
+             now - app->since > 2 * G_USEC_PER_SEC) || now - app->since > 10 * G_USEC_PER_SEC))
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (app->shot_jam != NULL && !jn_window_save_png (app->window, app->shot_jam, &error))
+        g_printerr ("%s\n", error->message);
+      if (app->report != NULL)
+        {
+          g_autofree char *text = g_strdup_printf ("{\"sessions\":%u,\"peers\":%u,\"rtt_ms\":%.4f}\n", n_sessions,
+                                                   jn_window_get_n_peers (app->window),
+                                                   jn_window_get_first_peer_rtt (app->window));
+
+          g_file_set_contents (app->report, text, -1, NULL);
+        }
+      gtk_window_destroy (GTK_WINDOW (app->window));
+      return G_SOURCE_REMOVE;
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+on_activate (GApplication *application,
+             App          *app)
+{
+  if (app->window != NULL)
+    {
+      gtk_window_present (GTK_WINDOW (app->window));
+      return;
+    }
+  app->window = jn_window_new (ADW_APPLICATION (application), app->discovery_interface);
+  gtk_window_present (GTK_WINDOW (app->window));
+  if (app->join != NULL)
+    jn_window_join (app->window, app->join);
+  else if (app->host)
+    jn_window_host (app->window);
+  if (app->join_first || app->shot_sessions || app->shot_jam || app->report)
+    {
+      app->since = g_get_monotonic_time ();
+      g_timeout_add (100, autopilot, app);
+    }
+}
+
+int
+main (int argc, char *argv[])
+{
+  App app = { 0 };
+  g_autoptr(AdwApplication) application = NULL;
+  GOptionEntry entries[] = {
+    { "join", 'j', 0, G_OPTION_ARG_STRING, &app.join, N_("Join the session at this address"), "URL" },
+    { "host", 0, 0, G_OPTION_ARG_NONE, &app.host, N_("Host a session"), NULL },
+    { "discovery-interface", 0, 0, G_OPTION_ARG_STRING, &app.discovery_interface,
+      N_("Look for sessions through this interface address only"), "ADDR" },
+    { "join-first", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &app.join_first, NULL, NULL },
+    { "screenshot-sessions", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, &app.shot_sessions, NULL, NULL },
+    { "screenshot-jam", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, &app.shot_jam, NULL, NULL },
+    { "report", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, &app.report, NULL, NULL },
+    { NULL }
+  };
+  int status;
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+
+  application = adw_application_new (APP_ID, G_APPLICATION_NON_UNIQUE);
+  g_application_add_main_option_entries (G_APPLICATION (application), entries);
+  g_signal_connect (application, "activate", G_CALLBACK (on_activate), &app);
+  status = g_application_run (G_APPLICATION (application), argc, argv);
+
+  g_free (app.discovery_interface);
+  g_free (app.join);
+  g_free (app.shot_sessions);
+  g_free (app.shot_jam);
+  g_free (app.report);
+  return status;
+}

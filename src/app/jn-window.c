@@ -1,0 +1,480 @@
+/* jn-window.c: the session browser and the jam view
+ *
+ * The window shows core objects and forwards what the musician does: the
+ * browser is JnDiscovery's list, joining is JnClient's async join, the jam
+ * view reads JnMediaEngine's stats snapshot twenty times a second.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "jn-window"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "jn-client.h"
+#include "jn-discovery.h"
+#include "jn-host.h"
+#include "jn-media-engine.h"
+#include "jn-sparkline.h"
+#include "jn-window.h"
+
+#define REFRESH_MS 50
+
+struct _JnWindow
+{
+  AdwApplicationWindow parent_instance;
+
+  AdwToastOverlay *toasts;
+  AdwViewStack    *stack;
+  GtkWidget       *leave_button;
+  GtkListBox      *sessions_list;
+  AdwEntryRow     *address_row;
+  AdwWindowTitle  *title;
+  GtkListBox      *peers_list;
+  GtkLabel        *local_label;
+
+  JnDiscovery     *discovery;
+  JnMediaEngine   *engine;
+  JnClient        *client;
+  JnHost          *host;
+  JnAnnouncer     *announcer;
+  GCancellable    *cancellable;
+  guint            refresh;
+  GHashTable      *rows;          /* peer id -> AdwActionRow */
+  guint            n_peers;
+  double           first_peer_rtt;
+};
+
+G_DEFINE_FINAL_TYPE (JnWindow, jn_window, ADW_TYPE_APPLICATION_WINDOW)
+
+static void
+toast (JnWindow   *self,
+       const char *text)
+{
+  adw_toast_overlay_add_toast (self->toasts, adw_toast_new (text));
+}
+
+/* --- the jam view -------------------------------------------------------- */
+
+static void
+end_session (JnWindow *self)
+{
+  g_clear_handle_id (&self->refresh, g_source_remove);
+  g_clear_pointer (&self->announcer, jn_announcer_free);
+  if (self->engine != NULL)
+    jn_media_engine_stop (self->engine);
+  if (self->client != NULL)
+    jn_client_leave (self->client);
+  if (self->host != NULL)
+    jn_host_shutdown (self->host);
+  g_clear_object (&self->client);
+  g_clear_object (&self->host);
+  g_clear_object (&self->engine);
+  g_hash_table_remove_all (self->rows);
+  /* gtk_list_box_remove_all() is GTK 4.12; Debian 12 has 4.8 */
+  for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (self->peers_list))) != NULL;)
+    gtk_list_box_remove (self->peers_list, child);
+  self->n_peers = 0;
+  adw_view_stack_set_visible_child_name (self->stack, "sessions");
+  gtk_widget_set_visible (self->leave_button, FALSE);
+}
+
+static GtkWidget *
+peer_row (JnWindow    *self,
+          const char  *name)
+{
+  GtkWidget *row = adw_action_row_new ();
+  GtkWidget *spark = jn_sparkline_new ();
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), name);
+  gtk_widget_set_valign (spark, GTK_ALIGN_CENTER);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (spark), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("Round-trip time, last ten seconds"), -1);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), spark);
+  g_object_set_data (G_OBJECT (row), "sparkline", spark);
+  return row;
+}
+
+static gboolean
+on_refresh (gpointer user_data)
+{
+  JnWindow *self = user_data;
+  g_autoptr(GArray) peers = jn_media_engine_get_peer_stats (self->engine);
+  const JnAudioFormat *format = jn_media_engine_get_format (self->engine);
+  guint shown = 0;
+
+  for (guint i = 0; i < peers->len; i++)
+    {
+      JnPeerStats *p = &g_array_index (peers, JnPeerStats, i);
+      GtkWidget *row = g_hash_table_lookup (self->rows, GUINT_TO_POINTER (p->id));
+      g_autofree char *subtitle = NULL;
+
+      if (p->departed)
+        {
+          if (row != NULL)
+            {
+              gtk_list_box_remove (self->peers_list, row);
+              g_hash_table_remove (self->rows, GUINT_TO_POINTER (p->id));
+            }
+          continue;
+        }
+      if (row == NULL)
+        {
+          row = peer_row (self, p->name);
+          gtk_list_box_append (self->peers_list, row);
+          g_hash_table_insert (self->rows, GUINT_TO_POINTER (p->id), row);
+        }
+      subtitle = g_strdup_printf (_("RTT %.2f ms · one-way %.2f ms · jitter %.2f ms · loss %.1f %% · "
+                                    "concealed %" G_GUINT64_FORMAT " · buffer %u/%u"),
+                                  p->rtt_ms.last, p->one_way_ms.last, p->jitter_ms.last, p->loss_percent,
+                                  p->concealed, (guint) p->buffer_level.last, p->jitter_depth);
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+      jn_sparkline_push (g_object_get_data (G_OBJECT (row), "sparkline"), p->rtt_ms.last);
+      if (shown++ == 0)
+        self->first_peer_rtt = p->rtt_ms.last;
+    }
+  self->n_peers = shown;
+  {
+    g_autofree char *local = g_strdup_printf (_("%u Hz, %u-frame packets (%.1f ms) · loss concealment: PNBTR"),
+                                              format->rate, format->frames,
+                                              format->frames * 1000.0 / format->rate);
+
+    gtk_label_set_text (self->local_label, local);
+  }
+  if (shown == 0 && self->client != NULL)
+    adw_window_title_set_subtitle (self->title, _("waiting for the others"));
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+show_jam (JnWindow   *self,
+          const char *session_name)
+{
+  adw_window_title_set_subtitle (self->title, session_name);
+  adw_view_stack_set_visible_child_name (self->stack, "jam");
+  gtk_widget_set_visible (self->leave_button, TRUE);
+  self->refresh = g_timeout_add (REFRESH_MS, on_refresh, self);
+}
+
+static void
+on_client_closed (JnClient     *client,
+                  const GError *error,
+                  gpointer      user_data)
+{
+  JnWindow *self = user_data;
+
+  toast (self, error->message);
+  end_session (self);
+}
+
+static void
+on_joined (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(JnWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!jn_client_join_finish (JN_CLIENT (source), result, &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        toast (self, error->message);
+      if (self->client == JN_CLIENT (source))
+        end_session (self);
+      return;
+    }
+  if (!jn_media_engine_start (self->engine, &error))
+    {
+      toast (self, error->message);
+      end_session (self);
+      return;
+    }
+  show_jam (self, jn_client_get_session_name (self->client));
+}
+
+void
+jn_window_join (JnWindow   *self,
+                const char *url)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_return_if_fail (JN_IS_WINDOW (self));
+
+  end_session (self);
+  self->engine = jn_media_engine_new (NULL, 0, &error);
+  if (self->engine == NULL)
+    {
+      toast (self, error->message);
+      return;
+    }
+  self->client = jn_client_new (self->engine, g_get_real_name (), NULL);
+  g_signal_connect_object (self->client, "closed", G_CALLBACK (on_client_closed), self, 0);
+  g_cancellable_cancel (self->cancellable);
+  g_set_object (&self->cancellable, g_cancellable_new ());
+  adw_window_title_set_subtitle (self->title, _("Joining…"));
+  jn_client_join_async (self->client, url, self->cancellable, on_joined, g_object_ref (self));
+}
+
+void
+jn_window_host (JnWindow *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *session = NULL;
+
+  g_return_if_fail (JN_IS_WINDOW (self));
+
+  end_session (self);
+  session = g_strdup_printf (_("%s’s session"), g_get_real_name ());
+  self->engine = jn_media_engine_new (NULL, 0, &error);
+  if (self->engine != NULL)
+    self->host = jn_host_new (self->engine, session, g_get_real_name (), NULL);
+  if (self->engine == NULL || !jn_host_listen (self->host, NULL, 0, &error) ||
+      !jn_media_engine_start (self->engine, &error))
+    {
+      toast (self, error->message);
+      end_session (self);
+      return;
+    }
+  self->announcer = jn_announcer_new (NULL, session, g_get_real_name (), jn_host_get_port (self->host),
+                                      FALSE, NULL);
+  show_jam (self, session);
+}
+
+/* --- the browser --------------------------------------------------------- */
+
+static void
+on_join_clicked (GtkButton *button,
+                 JnWindow  *self)
+{
+  JnSessionInfo *info = g_object_get_data (G_OBJECT (button), "session");
+  g_autofree char *url = jn_session_info_dup_url (info);
+
+  jn_window_join (self, url);
+}
+
+static GtkWidget *
+session_row (gpointer item,
+             gpointer user_data)
+{
+  JnSessionInfo *info = item;
+  GtkWidget *row = adw_action_row_new ();
+  GtkWidget *join = gtk_button_new_with_label (_("Join"));
+  guint players = jn_session_info_get_players (info);
+  g_autofree char *subtitle =
+    g_strdup_printf ("%s · %u %s%s · %s:%u", jn_session_info_get_host_name (info), players,
+                     g_dngettext (GETTEXT_PACKAGE, "player", "players", players),
+                     jn_session_info_has_passphrase (info) ? _(" · passphrase") : "",
+                     jn_session_info_get_address (info), jn_session_info_get_port (info));
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), jn_session_info_get_name (info));
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+  gtk_widget_set_valign (join, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (join, "suggested-action");
+  g_object_set_data_full (G_OBJECT (join), "session", g_object_ref (info), g_object_unref);
+  g_signal_connect (join, "clicked", G_CALLBACK (on_join_clicked), user_data);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), join);
+  return row;
+}
+
+static void
+on_address_apply (AdwEntryRow *row,
+                  JnWindow    *self)
+{
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (row));
+
+  if (*text != '\0')
+    jn_window_join (self, text);
+}
+
+static void
+on_host_clicked (GtkButton *button,
+                 JnWindow  *self)
+{
+  jn_window_host (self);
+}
+
+static void
+on_leave_clicked (GtkButton *button,
+                  JnWindow  *self)
+{
+  end_session (self);
+  adw_window_title_set_subtitle (self->title, NULL);
+}
+
+static GtkWidget *
+build_sessions_page (JnWindow *self)
+{
+  GtkWidget *page = adw_preferences_page_new ();
+  GtkWidget *lan = adw_preferences_group_new ();
+  GtkWidget *manual = adw_preferences_group_new ();
+  GtkWidget *host_group = adw_preferences_group_new ();
+  GtkWidget *placeholder = gtk_label_new (_("No sessions on this network yet. Host one, or join by address."));
+  GtkWidget *host = gtk_button_new_with_label (_("Host a Session"));
+
+  adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (lan), _("Sessions on This Network"));
+  self->sessions_list = GTK_LIST_BOX (gtk_list_box_new ());
+  gtk_widget_add_css_class (GTK_WIDGET (self->sessions_list), "boxed-list");
+  gtk_list_box_set_selection_mode (self->sessions_list, GTK_SELECTION_NONE);
+  gtk_widget_add_css_class (placeholder, "dim-label");
+  gtk_widget_set_margin_top (placeholder, 18);
+  gtk_widget_set_margin_bottom (placeholder, 18);
+  gtk_label_set_wrap (GTK_LABEL (placeholder), TRUE);
+  gtk_list_box_set_placeholder (self->sessions_list, placeholder);
+  if (self->discovery != NULL)
+    gtk_list_box_bind_model (self->sessions_list, G_LIST_MODEL (self->discovery), session_row, self, NULL);
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (lan), GTK_WIDGET (self->sessions_list));
+
+  adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (manual), _("Join by Address"));
+  self->address_row = ADW_ENTRY_ROW (adw_entry_row_new ());
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->address_row), _("host:port or jamnet:// address"));
+  adw_entry_row_set_show_apply_button (self->address_row, TRUE);
+  g_signal_connect (self->address_row, "apply", G_CALLBACK (on_address_apply), self);
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (manual), GTK_WIDGET (self->address_row));
+
+  gtk_widget_add_css_class (host, "pill");
+  gtk_widget_add_css_class (host, "suggested-action");
+  gtk_widget_set_halign (host, GTK_ALIGN_CENTER);
+  g_signal_connect (host, "clicked", G_CALLBACK (on_host_clicked), self);
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (host_group), host);
+
+  adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (lan));
+  adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (manual));
+  adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (host_group));
+  return page;
+}
+
+static GtkWidget *
+build_jam_page (JnWindow *self)
+{
+  GtkWidget *page = adw_preferences_page_new ();
+  GtkWidget *players = adw_preferences_group_new ();
+  GtkWidget *local = adw_preferences_group_new ();
+
+  adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (players), _("Players"));
+  self->peers_list = GTK_LIST_BOX (gtk_list_box_new ());
+  gtk_widget_add_css_class (GTK_WIDGET (self->peers_list), "boxed-list");
+  gtk_list_box_set_selection_mode (self->peers_list, GTK_SELECTION_NONE);
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (players), GTK_WIDGET (self->peers_list));
+
+  adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (local), _("This Computer"));
+  self->local_label = GTK_LABEL (gtk_label_new (""));
+  gtk_label_set_xalign (self->local_label, 0);
+  gtk_widget_add_css_class (GTK_WIDGET (self->local_label), "dim-label");
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (local), GTK_WIDGET (self->local_label));
+
+  adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (players));
+  adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (local));
+  return page;
+}
+
+/* --- object -------------------------------------------------------------- */
+
+static void
+jn_window_dispose (GObject *object)
+{
+  JnWindow *self = JN_WINDOW (object);
+
+  if (self->rows != NULL)
+    end_session (self);
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->rows, g_hash_table_unref);
+  g_clear_object (&self->discovery);
+  G_OBJECT_CLASS (jn_window_parent_class)->dispose (object);
+}
+
+static void
+jn_window_class_init (JnWindowClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = jn_window_dispose;
+}
+
+static void
+jn_window_init (JnWindow *self)
+{
+  self->rows = g_hash_table_new (NULL, NULL);
+  self->cancellable = g_cancellable_new ();
+}
+
+JnWindow *
+jn_window_new (AdwApplication *app,
+               const char     *discovery_interface)
+{
+  JnWindow *self = g_object_new (JN_TYPE_WINDOW, "application", app, NULL);
+  g_autoptr(GError) error = NULL;
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  GtkWidget *header = adw_header_bar_new ();
+
+  gtk_window_set_title (GTK_WINDOW (self), "JamNet");
+  gtk_window_set_default_size (GTK_WINDOW (self), 760, 560);
+
+  self->discovery = jn_discovery_new (discovery_interface, &error);
+  self->title = ADW_WINDOW_TITLE (adw_window_title_new ("JamNet", NULL));
+  adw_header_bar_set_title_widget (ADW_HEADER_BAR (header), GTK_WIDGET (self->title));
+  self->leave_button = gtk_button_new_with_label (_("Leave"));
+  gtk_widget_set_visible (self->leave_button, FALSE);
+  g_signal_connect (self->leave_button, "clicked", G_CALLBACK (on_leave_clicked), self);
+  adw_header_bar_pack_start (ADW_HEADER_BAR (header), self->leave_button);
+  gtk_box_append (GTK_BOX (box), header);
+
+  self->stack = ADW_VIEW_STACK (adw_view_stack_new ());
+  adw_view_stack_add_named (self->stack, build_sessions_page (self), "sessions");
+  adw_view_stack_add_named (self->stack, build_jam_page (self), "jam");
+  gtk_widget_set_vexpand (GTK_WIDGET (self->stack), TRUE);
+  self->toasts = ADW_TOAST_OVERLAY (adw_toast_overlay_new ());
+  adw_toast_overlay_set_child (self->toasts, GTK_WIDGET (self->stack));
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->toasts));
+  adw_application_window_set_content (ADW_APPLICATION_WINDOW (self), box);
+
+  if (self->discovery == NULL)
+    toast (self, error->message);
+  return self;
+}
+
+GListModel *
+jn_window_get_sessions (JnWindow *self)
+{
+  return self->discovery ? G_LIST_MODEL (self->discovery) : NULL;
+}
+
+guint
+jn_window_get_n_peers (JnWindow *self)
+{
+  return self->n_peers;
+}
+
+double
+jn_window_get_first_peer_rtt (JnWindow *self)
+{
+  return self->first_peer_rtt;
+}
+
+gboolean
+jn_window_save_png (JnWindow    *self,
+                    const char  *path,
+                    GError     **error)
+{
+  GtkWidget *widget = GTK_WIDGET (self);
+  int width = gtk_widget_get_width (widget), height = gtk_widget_get_height (widget);
+  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
+  GtkSnapshot *snapshot = gtk_snapshot_new ();
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+
+  gdk_paintable_snapshot (paintable, snapshot, width, height);
+  node = gtk_snapshot_free_to_node (snapshot);
+  if (node == NULL || width <= 0)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED, "the window has not been drawn yet");
+      return FALSE;
+    }
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (self)), node,
+                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
+  if (!gdk_texture_save_to_png (texture, path))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot write %s", path);
+      return FALSE;
+    }
+  return TRUE;
+}

@@ -1,0 +1,27 @@
+/* jn-window.h: JamNet's main window
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <adwaita.h>
+
+G_BEGIN_DECLS
+
+#define JN_TYPE_WINDOW (jn_window_get_type ())
+G_DECLARE_FINAL_TYPE (JnWindow, jn_window, JN, WINDOW, AdwApplicationWindow)
+
+JnWindow   *jn_window_new                (AdwApplication *app,
+                                          const char     *discovery_interface);
+GListModel *jn_window_get_sessions       (JnWindow       *self);
+void        jn_window_join               (JnWindow       *self,
+                                          const char     *url);
+void        jn_window_host               (JnWindow       *self);
+/* the peers' snapshot as shown, for tests: 0 if not in a session */
+guint       jn_window_get_n_peers        (JnWindow       *self);
+double      jn_window_get_first_peer_rtt (JnWindow       *self);
+gboolean    jn_window_save_png           (JnWindow       *self,
+                                          const char     *path,
+                                          GError        **error);
+
+G_END_DECLS

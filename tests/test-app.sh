@@ -1,0 +1,51 @@
+#!/bin/sh
+# UI test: under Xvfb the app lists a session hosted by jamnet-cli on
+# loopback, joins it, shows the peer with a measured round trip, and its
+# graphs draw.  Screenshots stay in $SCREENSHOTS for people to look at.
+set -u
+app=$1
+cli=$2
+shots=${SCREENSHOTS:-.}
+if ! command -v xvfb-run >/dev/null 2>&1; then
+  echo "1..0 # SKIP xvfb-run is not installed (apt-get install xvfb xauth)"
+  exit 77
+fi
+mkdir -p "$shots"
+work=$(mktemp -d "${TMPDIR:-/tmp}/jamnet-app-XXXXXX")
+trap 'kill $host 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
+
+"$cli" host --port 0 --bind 127.0.0.1 --session "Friday jam" --name Ana -q --duration 60 >"$work/host.out" 2>&1 &
+host=$!
+i=0
+until grep -q ws:// "$work/host.out"; do
+  i=$((i + 1)); [ $i -gt 100 ] && { echo "Bail out! the host did not start"; exit 1; }
+  sleep 0.05
+done
+
+# GTK keeps caches for the life of the process: not leaks to report
+export ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0"
+export GDK_BACKEND=x11 GSK_RENDERER=cairo GTK_A11Y=none NO_AT_BRIDGE=1 GSETTINGS_BACKEND=memory
+rm -f "$shots/app-sessions.png" "$shots/app-jam.png"
+xvfb-run -a -s "-screen 0 1024x768x24" "$app" --discovery-interface 127.0.0.1 --join-first \
+  --screenshot-sessions "$shots/app-sessions.png" --screenshot-jam "$shots/app-jam.png" \
+  --report "$work/report.json" >"$work/app.log" 2>&1
+status=$?
+
+echo "1..4"
+[ $status -eq 0 ] && echo "ok 1 the app ran and quit" || { echo "not ok 1 the app exited with $status"; cat "$work/app.log"; }
+report=$(cat "$work/report.json" 2>/dev/null)
+echo "# $report"
+case "$report" in
+  *'"sessions":0,'*|'') echo "not ok 2 the browser listed the hosted session" ;;
+  *) echo "ok 2 the browser listed the hosted session" ;;
+esac
+case "$report" in
+  *'"peers":1,"rtt_ms":0.0000'*|*'"peers":0'*|'') echo "not ok 3 the jam view shows the peer with a measured RTT" ;;
+  *'"peers":1,"rtt_ms":'*) echo "ok 3 the jam view shows the peer with a measured RTT" ;;
+  *) echo "not ok 3 the jam view shows the peer with a measured RTT" ;;
+esac
+if [ -s "$shots/app-sessions.png" ] && [ -s "$shots/app-jam.png" ]; then
+  echo "ok 4 screenshots of the browser and the jam view are in $shots"
+else
+  echo "not ok 4 screenshots of the browser and the jam view"
+fi
