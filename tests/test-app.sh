@@ -25,13 +25,17 @@ done
 # GTK keeps caches for the life of the process: not leaks to report
 export ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0"
 export GDK_BACKEND=x11 GSK_RENDERER=cairo GTK_A11Y=none NO_AT_BRIDGE=1 GSETTINGS_BACKEND=memory
-rm -f "$shots/app-sessions.png" "$shots/app-jam.png"
+rm -f "$shots/app-sessions.png" "$shots/app-jam.png" "$shots/app-demo.png"
 xvfb-run -a -s "-screen 0 1024x768x24" "$app" --discovery-interface 127.0.0.1 --join-first \
   --screenshot-sessions "$shots/app-sessions.png" --screenshot-jam "$shots/app-jam.png" \
   --report "$work/report.json" >"$work/app.log" 2>&1
 status=$?
 
-echo "1..4"
+xvfb-run -a -s "-screen 0 1024x768x24" "$app" --discovery-interface 127.0.0.1 --demo \
+  --screenshot-jam "$shots/app-demo.png" --report "$work/demo.json" >"$work/demo.log" 2>&1
+demo_status=$?
+
+echo "1..5"
 [ $status -eq 0 ] && echo "ok 1 the app ran and quit" || { echo "not ok 1 the app exited with $status"; cat "$work/app.log"; }
 report=$(cat "$work/report.json" 2>/dev/null)
 echo "# $report"
@@ -44,8 +48,18 @@ case "$report" in
   *'"peers":1,"rtt_ms":'*) echo "ok 3 the jam view shows the peer with a measured RTT" ;;
   *) echo "not ok 3 the jam view shows the peer with a measured RTT" ;;
 esac
-if [ -s "$shots/app-sessions.png" ] && [ -s "$shots/app-jam.png" ]; then
-  echo "ok 4 screenshots of the browser and the jam view are in $shots"
+demo=$(cat "$work/demo.json" 2>/dev/null)
+echo "# demo: $demo"
+# the emulated network adds 20 ms each way: the round trip is 40 ms or more
+rtt=$(echo "$demo" | sed -n 's/.*"rtt_ms":\([0-9]*\)\..*/\1/p')
+if [ $demo_status -eq 0 ] && [ -n "$rtt" ] && [ "$rtt" -ge 38 ] && [ "$rtt" -le 200 ] &&
+   echo "$demo" | grep -q '"peers":1'; then
+  echo "ok 4 the demo shows a simulated player about 40 ms away"
 else
-  echo "not ok 4 screenshots of the browser and the jam view"
+  echo "not ok 4 the demo shows a simulated player about 40 ms away"; cat "$work/demo.log"
+fi
+if [ -s "$shots/app-sessions.png" ] && [ -s "$shots/app-jam.png" ] && [ -s "$shots/app-demo.png" ]; then
+  echo "ok 5 screenshots of the browser, the jam view and the demo are in $shots"
+else
+  echo "not ok 5 screenshots of the browser, the jam view and the demo"
 fi

@@ -19,6 +19,7 @@ typedef struct
   char     *discovery_interface;
   char     *join;
   gboolean  host;
+  gboolean  demo;
   gboolean  join_first;
   char     *shot_sessions;
   char     *shot_jam;
@@ -92,6 +93,8 @@ on_activate (GApplication *application,
     jn_window_join (app->window, app->join);
   else if (app->host)
     jn_window_host (app->window);
+  else if (app->demo)
+    jn_window_demo (app->window);
   if (app->join_first || app->shot_sessions || app->shot_jam || app->report)
     {
       app->since = g_get_monotonic_time ();
@@ -107,6 +110,7 @@ main (int argc, char *argv[])
   GOptionEntry entries[] = {
     { "join", 'j', 0, G_OPTION_ARG_STRING, &app.join, N_("Join the session at this address"), "URL" },
     { "host", 0, 0, G_OPTION_ARG_NONE, &app.host, N_("Host a session"), NULL },
+    { "demo", 0, 0, G_OPTION_ARG_NONE, &app.demo, N_("Host a session with a simulated player on an emulated network"), NULL },
     { "discovery-interface", 0, 0, G_OPTION_ARG_STRING, &app.discovery_interface,
       N_("Look for sessions through this interface address only"), "ADDR" },
     { "join-first", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &app.join_first, NULL, NULL },

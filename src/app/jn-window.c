@@ -13,6 +13,7 @@
 #include <glib/gi18n.h>
 
 #include "jn-client.h"
+#include "jn-demo.h"
 #include "jn-discovery.h"
 #include "jn-host.h"
 #include "jn-media-engine.h"
@@ -39,6 +40,7 @@ struct _JnWindow
   JnClient        *client;
   JnHost          *host;
   JnAnnouncer     *announcer;
+  JnDemo          *demo;
   GCancellable    *cancellable;
   guint            refresh;
   GHashTable      *rows;          /* peer id -> AdwActionRow */
@@ -61,6 +63,7 @@ static void
 end_session (JnWindow *self)
 {
   g_clear_handle_id (&self->refresh, g_source_remove);
+  g_clear_pointer (&self->demo, jn_demo_free);
   g_clear_pointer (&self->announcer, jn_announcer_free);
   if (self->engine != NULL)
     jn_media_engine_stop (self->engine);
@@ -130,7 +133,8 @@ on_refresh (gpointer user_data)
                                   p->rtt_ms.last, p->one_way_ms.last, p->jitter_ms.last, p->loss_percent,
                                   p->concealed, (guint) p->buffer_level.last, p->jitter_depth);
       adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
-      jn_sparkline_push (g_object_get_data (G_OBJECT (row), "sparkline"), p->rtt_ms.last);
+      if (p->synced)   /* nothing to draw before the first round trip */
+        jn_sparkline_push (g_object_get_data (G_OBJECT (row), "sparkline"), p->rtt_ms.last);
       if (shown++ == 0)
         self->first_peer_rtt = p->rtt_ms.last;
     }
@@ -241,6 +245,48 @@ jn_window_host (JnWindow *self)
   show_jam (self, session);
 }
 
+static void
+on_demo_ready (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(JnWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  JnDemo *demo = jn_demo_new_finish (result, &error);
+
+  if (demo == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        toast (self, error->message);
+      return;
+    }
+  if (self->host == NULL)   /* the session ended meanwhile */
+    {
+      jn_demo_free (demo);
+      return;
+    }
+  self->demo = demo;
+  toast (self, _("A simulated player joined, 20 ms away with some jitter and 2 % loss"));
+}
+
+/* A local session with a simulated player behind an emulated network: the
+ * figures move and PNBTR works with no second machine. */
+void
+jn_window_demo (JnWindow *self)
+{
+  JnImpairment impairment = { .delay_us = 20000, .jitter_us = 4000, .loss = 0.02 };
+  g_autofree char *url = NULL;
+
+  g_return_if_fail (JN_IS_WINDOW (self));
+
+  jn_window_host (self);
+  if (self->host == NULL)
+    return;
+  url = jn_host_dup_local_url (self->host);
+  jn_demo_new_async (self->engine, url, &impairment, NULL, NULL, self->cancellable, on_demo_ready,
+                     g_object_ref (self));
+}
+
 /* --- the browser --------------------------------------------------------- */
 
 static void
@@ -295,6 +341,13 @@ on_host_clicked (GtkButton *button,
 }
 
 static void
+on_demo_clicked (GtkButton *button,
+                 JnWindow  *self)
+{
+  jn_window_demo (self);
+}
+
+static void
 on_leave_clicked (GtkButton *button,
                   JnWindow  *self)
 {
@@ -311,6 +364,8 @@ build_sessions_page (JnWindow *self)
   GtkWidget *host_group = adw_preferences_group_new ();
   GtkWidget *placeholder = gtk_label_new (_("No sessions on this network yet. Host one, or join by address."));
   GtkWidget *host = gtk_button_new_with_label (_("Host a Session"));
+  GtkWidget *demo = gtk_button_new_with_label (_("Try the Demo"));
+  GtkWidget *buttons = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
 
   adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (lan), _("Sessions on This Network"));
   self->sessions_list = GTK_LIST_BOX (gtk_list_box_new ());
@@ -334,9 +389,14 @@ build_sessions_page (JnWindow *self)
 
   gtk_widget_add_css_class (host, "pill");
   gtk_widget_add_css_class (host, "suggested-action");
-  gtk_widget_set_halign (host, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (demo, "pill");
+  gtk_widget_set_tooltip_text (demo, _("Host a session with a simulated player on an emulated network"));
+  gtk_widget_set_halign (buttons, GTK_ALIGN_CENTER);
   g_signal_connect (host, "clicked", G_CALLBACK (on_host_clicked), self);
-  adw_preferences_group_add (ADW_PREFERENCES_GROUP (host_group), host);
+  g_signal_connect (demo, "clicked", G_CALLBACK (on_demo_clicked), self);
+  gtk_box_append (GTK_BOX (buttons), host);
+  gtk_box_append (GTK_BOX (buttons), demo);
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (host_group), buttons);
 
   adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (lan));
   adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (manual));

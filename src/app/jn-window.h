@@ -17,6 +17,7 @@ GListModel *jn_window_get_sessions       (JnWindow       *self);
 void        jn_window_join               (JnWindow       *self,
                                           const char     *url);
 void        jn_window_host               (JnWindow       *self);
+void        jn_window_demo               (JnWindow       *self);
 /* the peers' snapshot as shown, for tests: 0 if not in a session */
 guint       jn_window_get_n_peers        (JnWindow       *self);
 double      jn_window_get_first_peer_rtt (JnWindow       *self);

@@ -18,6 +18,7 @@
 #include "jn-audio.h"
 #include "jn-client.h"
 #include "jn-control.h"
+#include "jn-demo.h"
 #include "jn-discovery.h"
 #include "jn-host.h"
 #include "jn-media-engine.h"
@@ -117,10 +118,8 @@ typedef struct
   JnAudioDevice *device;
   JnAudioBridge *bridge;
 
-  /* demo: a second engine and client behind an emulated network */
-  JnMediaEngine *demo_engine;
-  JnClient      *demo_client;
-  JnRelay       *relay;
+  /* demo: a simulated player behind an emulated network */
+  JnDemo        *demo;
 } Cli;
 
 typedef struct
@@ -803,46 +802,54 @@ start_join (Cli         *cli,
 
 /* The demo: this process hosts, and a simulated remote player in the same
  * process joins through a relay that emulates the network. */
+typedef struct
+{
+  JnDemo  *demo;
+  GError  *error;
+  gboolean done;
+} DemoWait;
+
+static void
+on_demo_ready (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  DemoWait *wait = user_data;
+
+  wait->demo = jn_demo_new_finish (result, &wait->error);
+  wait->done = TRUE;
+}
+
+static void
+configure_demo_engine (JnMediaEngine *engine,
+                       gpointer       user_data)
+{
+  configure_engine (user_data, engine, NULL);
+}
+
 static gboolean
 start_demo (Cli     *cli,
             GError **error)
 {
   JnImpairment impairment = { 0 };
   g_autofree char *url = NULL;
-  guint16 relay_to_host, relay_to_player;
+  DemoWait wait = { 0 };
 
   if (!start_host (cli, error))
-    return FALSE;
-  cli->demo_engine = jn_media_engine_new ("127.0.0.1", 0, error);
-  if (cli->demo_engine == NULL)
-    return FALSE;
-  if (!configure_engine (cli, cli->demo_engine, error))
-    return FALSE;
-  cli->demo_client = jn_client_new (cli->demo_engine, _("Simulated player"), cli->passphrase);
-  url = jn_host_dup_local_url (cli->host);
-  if (!join_blocking (cli, cli->demo_client, url, error))
-    return FALSE;
-  if (!jn_media_engine_start (cli->demo_engine, error))
-    return FALSE;
-
-  /* reroute both directions of the media plane through the relay */
-  cli->relay = jn_relay_new ("127.0.0.1", "127.0.0.1", jn_media_engine_get_port (cli->engine),
-                             "127.0.0.1", jn_media_engine_get_port (cli->demo_engine),
-                             (guint32) g_get_real_time (), error);
-  if (cli->relay == NULL)
     return FALSE;
   impairment.delay_us = (guint) (cli->delay_ms * 1000);
   impairment.jitter_us = (guint) (cli->jitter_ms * 1000);
   impairment.loss = cli->loss_percent / 100.0;
-  jn_relay_set_impairment (cli->relay, JN_RELAY_A_TO_B, &impairment);
-  jn_relay_set_impairment (cli->relay, JN_RELAY_B_TO_A, &impairment);
-  relay_to_player = jn_relay_get_port (cli->relay, JN_RELAY_A_TO_B);
-  relay_to_host = jn_relay_get_port (cli->relay, JN_RELAY_B_TO_A);
-  if (!jn_media_engine_set_peer_address (cli->engine, jn_media_engine_get_local_id (cli->demo_engine),
-                                         "127.0.0.1", relay_to_player, error) ||
-      !jn_media_engine_set_peer_address (cli->demo_engine, JN_HOST_PEER_ID,
-                                         "127.0.0.1", relay_to_host, error))
-    return FALSE;
+  url = jn_host_dup_local_url (cli->host);
+  jn_demo_new_async (cli->engine, url, &impairment, configure_demo_engine, cli, NULL, on_demo_ready, &wait);
+  while (!wait.done)
+    g_main_context_iteration (NULL, TRUE);
+  if (wait.demo == NULL)
+    {
+      g_propagate_error (error, wait.error);
+      return FALSE;
+    }
+  cli->demo = wait.demo;
 
   g_print (_("Demo: a simulated player joined through an emulated network "
              "(delay %.1f ms, jitter %.1f ms, loss %.1f %%). Ctrl+C ends it.\n"),
@@ -947,9 +954,7 @@ finish (Cli *cli)
   g_autoptr(GError) error = NULL;
 
   g_clear_handle_id (&cli->midi_source, g_source_remove);
-  if (cli->demo_engine != NULL)
-    jn_media_engine_stop (cli->demo_engine);
-  g_clear_pointer (&cli->relay, jn_relay_free);
+  g_clear_pointer (&cli->demo, jn_demo_free);
   jn_media_engine_stop (cli->engine);   /* no more callbacks after this */
   drain_blocks (cli);
   if (cli->device != NULL && !cli->quiet)
@@ -975,8 +980,6 @@ finish (Cli *cli)
 
   if (cli->client != NULL)
     jn_client_leave (cli->client);
-  if (cli->demo_client != NULL)
-    jn_client_leave (cli->demo_client);
   g_clear_pointer (&cli->announcer, jn_announcer_free);   /* says bye */
   if (cli->host != NULL)
     jn_host_shutdown (cli->host);
@@ -1248,8 +1251,7 @@ out:
   /* the device's thread uses the bridge: stop it first */
   g_clear_pointer (&cli.device, jn_audio_device_free);
   g_clear_pointer (&cli.bridge, jn_audio_bridge_free);
-  g_clear_object (&cli.demo_client);
-  g_clear_object (&cli.demo_engine);
+  g_clear_pointer (&cli.demo, jn_demo_free);
   g_clear_object (&cli.client);
   g_clear_object (&cli.host);
   g_clear_object (&cli.engine);
