@@ -79,6 +79,63 @@ autopilot (gpointer user_data)
 }
 
 static void
+on_about (GSimpleAction *action,
+          GVariant      *parameter,
+          gpointer       user_data)
+{
+  App *app = user_data;
+  const char *developers[] = { "The JamNet developers", NULL };
+  GtkWidget *about = adw_about_window_new ();
+
+  g_object_set (about,
+                "transient-for", app->window,
+                "application-name", "JamNet",
+                "application-icon", APP_ID,
+                "version", PACKAGE_VERSION,
+                "developer-name", "The JamNet developers",
+                "developers", developers,
+                "license-type", GTK_LICENSE_GPL_3_0,
+                "comments", _("Play music live with other people over the network"),
+                "website", "https://jamnet.org",
+                "release-notes", _("<p>First release: sessions on the LAN, hosting and joining, "
+                                   "PipeWire audio and MIDI, PNBTR loss concealment, live latency figures.</p>"),
+                NULL);
+  gtk_window_present (GTK_WINDOW (about));
+}
+
+static void
+on_quit (GSimpleAction *action,
+         GVariant      *parameter,
+         gpointer       user_data)
+{
+  App *app = user_data;
+
+  if (app->window != NULL)
+    gtk_window_destroy (GTK_WINDOW (app->window));
+}
+
+static void
+on_startup (GApplication *application,
+            App          *app)
+{
+  const GActionEntry entries[] = {
+    { "about", on_about, NULL, NULL, NULL },
+    { "quit", on_quit, NULL, NULL, NULL },
+  };
+  const struct { const char *action; const char *accels[2]; } accels[] = {
+    { "app.quit", { "<Control>q", NULL } },
+    { "win.host", { "<Control>n", NULL } },
+    { "win.demo", { "<Control>d", NULL } },
+    { "win.join-address", { "<Control>l", NULL } },
+    { "win.leave", { "<Control>w", NULL } },
+  };
+
+  g_action_map_add_action_entries (G_ACTION_MAP (application), entries, G_N_ELEMENTS (entries), app);
+  for (guint i = 0; i < G_N_ELEMENTS (accels); i++)
+    gtk_application_set_accels_for_action (GTK_APPLICATION (application), accels[i].action, accels[i].accels);
+}
+
+static void
 on_activate (GApplication *application,
              App          *app)
 {
@@ -128,6 +185,7 @@ main (int argc, char *argv[])
 
   application = adw_application_new (APP_ID, G_APPLICATION_NON_UNIQUE);
   g_application_add_main_option_entries (G_APPLICATION (application), entries);
+  g_signal_connect (application, "startup", G_CALLBACK (on_startup), &app);
   g_signal_connect (application, "activate", G_CALLBACK (on_activate), &app);
   status = g_application_run (G_APPLICATION (application), argc, argv);
 

@@ -428,6 +428,36 @@ build_jam_page (JnWindow *self)
   return page;
 }
 
+static void
+action_host (GtkWidget *widget, const char *name, GVariant *param)
+{
+  jn_window_host (JN_WINDOW (widget));
+}
+
+static void
+action_demo (GtkWidget *widget, const char *name, GVariant *param)
+{
+  jn_window_demo (JN_WINDOW (widget));
+}
+
+static void
+action_leave (GtkWidget *widget, const char *name, GVariant *param)
+{
+  JnWindow *self = JN_WINDOW (widget);
+
+  end_session (self);
+  adw_window_title_set_subtitle (self->title, NULL);
+}
+
+static void
+action_join_address (GtkWidget *widget, const char *name, GVariant *param)
+{
+  JnWindow *self = JN_WINDOW (widget);
+
+  if (self->engine == NULL)
+    gtk_widget_grab_focus (GTK_WIDGET (self->address_row));
+}
+
 /* --- object -------------------------------------------------------------- */
 
 static void
@@ -447,7 +477,13 @@ jn_window_dispose (GObject *object)
 static void
 jn_window_class_init (JnWindowClass *klass)
 {
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
   G_OBJECT_CLASS (klass)->dispose = jn_window_dispose;
+  gtk_widget_class_install_action (widget_class, "win.host", NULL, action_host);
+  gtk_widget_class_install_action (widget_class, "win.demo", NULL, action_demo);
+  gtk_widget_class_install_action (widget_class, "win.leave", NULL, action_leave);
+  gtk_widget_class_install_action (widget_class, "win.join-address", NULL, action_join_address);
 }
 
 static void
@@ -476,6 +512,17 @@ jn_window_new (AdwApplication *app,
   gtk_widget_set_visible (self->leave_button, FALSE);
   g_signal_connect (self->leave_button, "clicked", G_CALLBACK (on_leave_clicked), self);
   adw_header_bar_pack_start (ADW_HEADER_BAR (header), self->leave_button);
+  {
+    g_autoptr(GMenu) menu = g_menu_new ();
+    GtkWidget *menu_button = gtk_menu_button_new ();
+
+    g_menu_append (menu, _("_Keyboard Shortcuts"), "win.show-help-overlay");
+    g_menu_append (menu, _("_About JamNet"), "app.about");
+    gtk_menu_button_set_icon_name (GTK_MENU_BUTTON (menu_button), "open-menu-symbolic");
+    gtk_menu_button_set_menu_model (GTK_MENU_BUTTON (menu_button), G_MENU_MODEL (menu));
+    gtk_widget_set_tooltip_text (menu_button, _("Main Menu"));
+    adw_header_bar_pack_end (ADW_HEADER_BAR (header), menu_button);
+  }
   gtk_box_append (GTK_BOX (box), header);
 
   self->stack = ADW_VIEW_STACK (adw_view_stack_new ());
