@@ -84,7 +84,7 @@ on_about (GSimpleAction *action,
           gpointer       user_data)
 {
   App *app = user_data;
-  const char *developers[] = { "The JamNet developers", NULL };
+  const char *developers[] = { _("The JamNet developers"), NULL };
   GtkWidget *about = adw_about_window_new ();
 
   g_object_set (about,
@@ -92,7 +92,7 @@ on_about (GSimpleAction *action,
                 "application-name", "JamNet",
                 "application-icon", APP_ID,
                 "version", PACKAGE_VERSION,
-                "developer-name", "The JamNet developers",
+                "developer-name", developers[0],
                 "developers", developers,
                 "license-type", GTK_LICENSE_GPL_3_0,
                 "comments", _("Play music live with other people over the network"),

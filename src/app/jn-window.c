@@ -428,25 +428,26 @@ build_jam_page (JnWindow *self)
   return page;
 }
 
+/* A stray shortcut must never end a jam in progress: starting another
+ * session takes Leave first. */
 static void
 action_host (GtkWidget *widget, const char *name, GVariant *param)
 {
-  jn_window_host (JN_WINDOW (widget));
+  if (JN_WINDOW (widget)->engine == NULL)
+    jn_window_host (JN_WINDOW (widget));
 }
 
 static void
 action_demo (GtkWidget *widget, const char *name, GVariant *param)
 {
-  jn_window_demo (JN_WINDOW (widget));
+  if (JN_WINDOW (widget)->engine == NULL)
+    jn_window_demo (JN_WINDOW (widget));
 }
 
 static void
 action_leave (GtkWidget *widget, const char *name, GVariant *param)
 {
-  JnWindow *self = JN_WINDOW (widget);
-
-  end_session (self);
-  adw_window_title_set_subtitle (self->title, NULL);
+  on_leave_clicked (NULL, JN_WINDOW (widget));
 }
 
 static void
