@@ -61,5 +61,5 @@ fi
 if [ -s "$shots/app-sessions.png" ] && [ -s "$shots/app-jam.png" ] && [ -s "$shots/app-demo.png" ]; then
   echo "ok 5 screenshots of the browser, the jam view and the demo are in $shots"
 else
-  echo "not ok 5 screenshots of the browser, the jam view and the demo"
+  echo "not ok 5 screenshots of the browser, the jam view and the demo"; cat "$work/app.log" "$work/demo.log"
 fi

@@ -27,7 +27,31 @@ typedef struct
   JnWindow *window;
   guint     state;
   gint64    since;
+  gint64    shot_since;
 } App;
+
+/* The window's first frame may still be on its way: FALSE asks to try
+ * again on the next tick, for up to two seconds. */
+static gboolean
+take_shot (App        *app,
+           const char *path,
+           gint64      now)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (path == NULL || jn_window_save_png (app->window, path, &error))
+    {
+      app->shot_since = 0;
+      return TRUE;
+    }
+  if (app->shot_since == 0)
+    app->shot_since = now;
+  if (now - app->shot_since < 2 * G_USEC_PER_SEC)
+    return FALSE;
+  g_printerr ("%s\n", error->message);
+  app->shot_since = 0;
+  return TRUE;
+}
 
 /* For headless tests: wait for a session, picture the browser, join the
  * first one, wait for a measured round trip, picture the jam view, say
@@ -40,12 +64,13 @@ autopilot (gpointer user_data)
   gint64 now = g_get_monotonic_time ();
   guint n_sessions = sessions ? g_list_model_get_n_items (sessions) : 0;
 
+  /* on a loaded machine a session can be heard before the window is drawn */
+  if (!gtk_widget_get_mapped (GTK_WIDGET (app->window)) || gtk_widget_get_width (GTK_WIDGET (app->window)) <= 0)
+    return G_SOURCE_CONTINUE;
   if (app->state == 0 && (n_sessions > 0 || now - app->since > 5 * G_USEC_PER_SEC))
     {
-      g_autoptr(GError) error = NULL;
-
-      if (app->shot_sessions != NULL && !jn_window_save_png (app->window, app->shot_sessions, &error))
-        g_printerr ("%s\n", error->message);
+      if (!take_shot (app, app->shot_sessions, now))
+        return G_SOURCE_CONTINUE;
       if (app->join_first && n_sessions > 0)
         {
           g_autoptr(JnSessionInfo) info = g_list_model_get_item (sessions, 0);
@@ -60,10 +85,8 @@ autopilot (gpointer user_data)
            ((jn_window_get_n_peers (app->window) > 0 && jn_window_get_first_peer_rtt (app->window) > 0 &&
              now - app->since > 2 * G_USEC_PER_SEC) || now - app->since > 10 * G_USEC_PER_SEC))
     {
-      g_autoptr(GError) error = NULL;
-
-      if (app->shot_jam != NULL && !jn_window_save_png (app->window, app->shot_jam, &error))
-        g_printerr ("%s\n", error->message);
+      if (!take_shot (app, app->shot_jam, now))
+        return G_SOURCE_CONTINUE;
       if (app->report != NULL)
         {
           g_autofree char *text = g_strdup_printf ("{\"sessions\":%u,\"peers\":%u,\"rtt_ms\":%.4f}\n", n_sessions,
