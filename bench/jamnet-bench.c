@@ -28,6 +28,7 @@
 #include "jamnet-bench.h"
 #include "jn-midi.h"
 #include "jn-packet.h"
+#include "jn-test-host.h"
 
 #define REPEATS 15
 
@@ -235,7 +236,6 @@ bench_loopback (const char *argv0)
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autofree char *url = NULL;
   JsonObject *root, *peer;
-  char *line;
 
   if (cli == NULL || dir == NULL)
     {
@@ -251,14 +251,7 @@ bench_loopback (const char *argv0)
   if (host == NULL)
     goto fail;
   out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (host));
-  while (url == NULL && (line = g_data_input_stream_read_line_utf8 (out, NULL, NULL, NULL)) != NULL)
-    {
-      const char *ws = strstr (line, "ws://");
-
-      if (ws != NULL)
-        url = g_strndup (ws, strcspn (ws, " "));
-      g_free (line);
-    }
+  url = jn_test_read_host_url (out);
   if (url == NULL)
     {
       g_printerr ("the host did not start\n");

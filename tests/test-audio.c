@@ -14,6 +14,7 @@
 #include "jn-audio.h"
 #include "jn-device-list.h"
 #include "jn-ring.h"
+#include "jn-test-host.h"
 
 #define RATE    48000
 #define QUANTUM 256
@@ -414,21 +415,13 @@ test_session_on_pipewire (void)
   g_autofree char *url = NULL;
   const char *cli = g_getenv ("JAMNET_CLI");
   JsonObject *stats[2];
-  char *line;
 
   host = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, cli, "host", "--port", "0",
                            "--bind", "127.0.0.1", "--name", "Host", "--audio", "pipewire",
                            "--frames", "256", "-q", "--duration", "20", "--stats-json", host_json, NULL);
   g_assert_no_error (error);
   out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (host));
-  while (url == NULL && (line = g_data_input_stream_read_line_utf8 (out, NULL, NULL, NULL)) != NULL)
-    {
-      const char *ws = strstr (line, "ws://");
-
-      if (ws != NULL)
-        url = g_strndup (ws, strcspn (ws, " "));
-      g_free (line);
-    }
+  url = jn_test_read_host_url (out);
   g_assert_nonnull (url);
 
   join = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error, cli, "join", url, "--bind",

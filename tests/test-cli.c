@@ -13,6 +13,7 @@
 #include <sys/prctl.h>
 #include <string.h>
 
+#include "jn-test-host.h"
 #include "jn-test-signal.h"
 #include "jn-wav.h"
 
@@ -60,22 +61,11 @@ read_url (GSubprocess *host)
 {
   g_autoptr(GDataInputStream) in =
     g_data_input_stream_new (g_subprocess_get_stdout_pipe (host));
-  char *line;
+  char *url = jn_test_read_host_url (in);
 
-  while ((line = g_data_input_stream_read_line_utf8 (in, NULL, NULL, NULL)) != NULL)
-    {
-      const char *ws = strstr (line, "ws://");
-
-      if (ws != NULL)
-        {
-          char *url = g_strndup (ws, strcspn (ws, " "));
-
-          g_free (line);
-          return url;
-        }
-      g_free (line);
-    }
-  g_error ("the host exited without printing its URL");
+  if (url == NULL)
+    g_error ("the host exited without printing its URL");
+  return url;
 }
 
 static JsonObject *
