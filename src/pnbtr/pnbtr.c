@@ -284,6 +284,18 @@ push_history (PnbtrState *s, int c, const float *x, int n)
   memcpy (h + s->hist_len - n, x, sizeof (float) * (size_t) n);
 }
 
+void
+pnbtr_fit_dither (float *noise, size_t n)
+{
+  unsigned dither = 12345u;
+
+  for (size_t i = 0; i < n; i++)
+    {
+      dither = dither * 1664525u + 1013904223u;
+      noise[i] = (float) ((double) dither / 4294967296.0 - 0.5) * 2e-5f;
+    }
+}
+
 /* Fits a model on x[0..window), plus white noise at about -105 dBFS
  * (about what 16-bit quantization adds): a noiseless synthetic signal
  * otherwise gives a model so sharp that it calls many wrong continuations
@@ -291,15 +303,15 @@ push_history (PnbtrState *s, int c, const float *x, int n)
 static void
 fit_window (const PnbtrConfig *cfg, const float *x, double *a, float *input, double *scratch)
 {
-  unsigned dither = 12345u;
-
-  for (int i = 0; i < cfg->window; i++)
+  /* the baselines stay plain Burg */
+  if (cfg->method == PNBTR_METHOD_PNBTR)
     {
-      dither = dither * 1664525u + 1013904223u;
-      /* the baselines stay plain Burg */
-      input[i] = cfg->method == PNBTR_METHOD_PNBTR
-                 ? x[i] + (float) ((double) dither / 4294967296.0 - 0.5) * 2e-5f : x[i];
+      pnbtr_fit_dither (input, (size_t) cfg->window);
+      for (int i = 0; i < cfg->window; i++)
+        input[i] += x[i];
     }
+  else
+    memcpy (input, x, sizeof (float) * (size_t) cfg->window);
   pnbtr_burg (input, cfg->window, cfg->order, cfg->damping, a, scratch);
 }
 
