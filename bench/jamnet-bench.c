@@ -4,6 +4,8 @@
  *   jamnet-bench loopback   one-way latency between two jamnet-cli
  *                           processes on 127.0.0.1
  *   jamnet-bench audio-path the audio callback's cost, xruns over a run
+ *   jamnet-bench pnbtr      PNBTR backends (CPU, OpenCL, CUDA): samples/s
+ *                           and batch latency per batch size
  *   jamnet-bench plc        conceal a loss trace in a WAV file, measure it
  *   jamnet-bench plc-trace  write a bursty loss trace
  *   jamnet-bench plc-suite  every method x loss rate over a corpus
@@ -29,6 +31,7 @@
 #include "jn-midi.h"
 #include "jn-packet.h"
 #include "jn-test-host.h"
+#include "pnbtr-bench.h"
 
 #define REPEATS 15
 
@@ -321,10 +324,12 @@ main (int argc, char *argv[])
     return jn_bench_plc_suite (argc - 1, argv + 1);
   if (argc >= 2 && g_str_equal (argv[1], "audio-path"))
     return jn_bench_audio_path (argc - 1, argv + 1);
+  if (argc >= 2 && g_str_equal (argv[1], "pnbtr"))
+    return pnbtr_bench_main (argc - 1, argv + 1);
   if (argc >= 2 && g_str_equal (argv[1], "plc-features"))
     return jn_bench_plc_features (argc - 1, argv + 1);
 
-  g_printerr ("usage: jamnet-bench codec | loopback | audio-path | plc | plc-trace | plc-suite | plc-features"
+  g_printerr ("usage: jamnet-bench codec | loopback | audio-path | pnbtr | plc | plc-trace | plc-suite | plc-features"
               "  (--help after each)\n");
   return 2;
 }
