@@ -27,6 +27,8 @@ struct PnbtrBackend
   const PnbtrBackendClass *klass;
   void                    *impl;
   char                     device[256];
+  long                     batches;
+  long                     fail_after;  /* fault injection: -1, or fail from this batch on */
 };
 
 /* Each opener fills backend->klass, impl and device; 0, or -1 with error

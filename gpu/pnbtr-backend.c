@@ -156,6 +156,7 @@ pnbtr_backend_new (PnbtrBackendKind kind, const PnbtrBackendConfig *config, char
       return NULL;
     }
   b->config = *config;
+  b->fail_after = -1;
 
   if (kind != PNBTR_BACKEND_AUTO)
     ok = open_kind (b, kind, 0, error, error_len);
@@ -175,6 +176,8 @@ pnbtr_backend_new (PnbtrBackendKind kind, const PnbtrBackendConfig *config, char
       free (b);
       return NULL;
     }
+  if (b->kind != PNBTR_BACKEND_CPU && getenv (PNBTR_BACKEND_FAIL_ENV) != NULL)
+    b->fail_after = atol (getenv (PNBTR_BACKEND_FAIL_ENV));
   return b;
 }
 
@@ -198,6 +201,13 @@ pnbtr_backend_predict (PnbtrBackend *b, int streams, const float *history, int f
       pnbtr_backend_set_error (error, error_len, "Bad PNBTR batch (%d streams)", streams);
       return -1;
     }
+  if (b->fail_after >= 0 && b->batches >= b->fail_after)
+    {
+      pnbtr_backend_set_error (error, error_len, "simulated device failure (%s)",
+                               PNBTR_BACKEND_FAIL_ENV);
+      return -1;
+    }
+  b->batches++;
   return b->klass->predict (b, streams, history, fit, models, out, error, error_len);
 }
 

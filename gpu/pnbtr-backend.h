@@ -37,6 +37,9 @@ typedef enum
 #define PNBTR_BACKEND_MAX_STREAMS 65536
 /* Overrides PNBTR_BACKEND_AUTO: auto, cpu, opencl or cuda. */
 #define PNBTR_BACKEND_ENV "JAMNET_PNBTR_BACKEND"
+/* Tests only: a GPU backend opened while this holds N fails every batch
+ * from its N-th on, as a lost device would. */
+#define PNBTR_BACKEND_FAIL_ENV "JAMNET_PNBTR_FAIL_AFTER"
 
 typedef struct
 {

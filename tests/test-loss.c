@@ -12,6 +12,7 @@
 
 #include "jn-media-engine.h"
 #include "jn-relay.h"
+#include "pnbtr-backend.h"
 #include "jn-test-signal.h"
 
 #define FRAMES     128
@@ -20,6 +21,7 @@
 #define ENOUGH     520
 
 static const guint32 dropped[] = { 100, 150, 151, 152, 300 };
+static gint pnbtr_warnings;   /* from the PNBTR worker */
 static const guint32 duplicated[] = { 200, 201 };
 static const guint32 swapped[] = { 250, 400 };   /* each swaps with the next */
 
@@ -288,8 +290,12 @@ test_scripted_impairments (void)
  * including the one a burst of three lost, and nothing else is touched
  * except the crossfade right after each gap. */
 static void
-test_pnbtr_conceals (void)
+test_pnbtr_conceals (gconstpointer data)
 {
+  const char *backend = data;
+  /* "fallback": OpenCL that fails after 20 batches, as if the device were lost */
+  gboolean fallback = g_str_equal (backend, "fallback");
+  JnEngineStats engine_stats;
   static const JnAudioFormat format = { RATE, FRAMES, 1, JN_SAMPLE_F32 };
   g_autofree Recording *rec = g_new0 (Recording, 1);
   double signal = 0, noise = 0;
@@ -301,6 +307,9 @@ test_pnbtr_conceals (void)
   pair_init (&pair, &format, 20, 1, "pnbtr", rec, 1);
   a = pair.a;
   b = pair.b;
+  g_assert_true (jn_media_engine_set_pnbtr_backend (b, fallback ? "opencl" : backend, NULL));
+  if (fallback)
+    g_setenv ("JAMNET_PNBTR_FAIL_AFTER", "20", TRUE);
   for (guint i = 0; i < G_N_ELEMENTS (dropped); i++)
     jn_relay_add_rule (pair.relay, JN_RELAY_A_TO_B, JN_PACKET_AUDIO, dropped[i], JN_RELAY_DROP);
   pair_start (&pair);
@@ -308,9 +317,42 @@ test_pnbtr_conceals (void)
   jn_media_engine_stop (a);
   wait_for (b, 1, drained, 5000);
   jn_media_engine_stop (b);
+  g_unsetenv ("JAMNET_PNBTR_FAIL_AFTER");
 
   g_assert_true (jn_media_engine_get_peer (b, 1, &stats));
   g_assert_cmpstr (stats.concealment, ==, "pnbtr");
+  /* three gaps (100, 150-152, 300), all after the first model window */
+  jn_media_engine_get_stats (b, &engine_stats);
+  g_test_message ("%s: %s on %s, %" G_GUINT64_FORMAT " jobs, %" G_GUINT64_FORMAT " installed, %"
+                  G_GUINT64_FORMAT " late; gaps with a worker model %" G_GUINT64_FORMAT
+                  ", fitted locally %" G_GUINT64_FORMAT, backend, engine_stats.pnbtr_backend,
+                  engine_stats.pnbtr_device, engine_stats.pnbtr_jobs, engine_stats.pnbtr_installed,
+                  engine_stats.pnbtr_late, stats.gaps_worker_model, stats.gaps_local_fit);
+  g_assert_cmpuint (stats.gaps_worker_model + stats.gaps_local_fit, ==, 3);
+  if (g_str_equal (backend, "off"))
+    {
+      g_assert_cmpstr (engine_stats.pnbtr_backend, ==, "");
+      g_assert_cmpuint (engine_stats.pnbtr_jobs, ==, 0);
+      g_assert_cmpuint (stats.gaps_local_fit, ==, 3);
+    }
+  else if (fallback)
+    {
+      /* one failed batch, redone on the CPU, which carries on */
+      g_assert_cmpstr (engine_stats.pnbtr_backend, ==, "cpu");
+      g_assert_cmpuint (engine_stats.pnbtr_failures, ==, 1);
+      g_assert_cmpuint (engine_stats.pnbtr_installed, >, 20);
+      g_assert_cmpint (g_atomic_int_get (&pnbtr_warnings), ==, 1);
+    }
+  else
+    {
+      g_assert_cmpstr (engine_stats.pnbtr_backend, ==, backend);
+      g_assert_cmpuint (engine_stats.pnbtr_failures, ==, 0);
+      g_assert_cmpint (g_atomic_int_get (&pnbtr_warnings), ==, 0);
+      g_assert_cmpuint (engine_stats.pnbtr_installed, >, 0);
+      g_assert_cmpuint (engine_stats.pnbtr_installed + engine_stats.pnbtr_late +
+                        engine_stats.pnbtr_in_gap, <=, engine_stats.pnbtr_jobs);
+      g_assert_cmpuint (stats.gaps_worker_model, >=, 1);
+    }
   g_assert_cmpuint (stats.concealed, ==, G_N_ELEMENTS (dropped));
   for (gint i = 0; i < rec->n; i++)
     {
@@ -383,13 +425,33 @@ test_random_impairments (void)
   pair_clear (&pair);
 }
 
+/* The worker's one warning when its backend fails is expected: counted,
+ * printed, not fatal. */
+static void
+count_pnbtr_warning (const char *domain, GLogLevelFlags level, const char *message,
+                     gpointer user_data)
+{
+  g_atomic_int_inc (&pnbtr_warnings);
+  g_test_message ("expected warning: %s", message);
+}
+
 int
 main (int argc, char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
+  g_log_set_handler ("jamnet-pnbtr", G_LOG_LEVEL_WARNING | G_LOG_FLAG_FATAL, count_pnbtr_warning,
+                     NULL);
 
   g_test_add_func ("/loss/scripted", test_scripted_impairments);
-  g_test_add_func ("/loss/pnbtr", test_pnbtr_conceals);
+  /* PNBTR fitting each gap's model itself, then with the worker's */
+  g_test_add_data_func ("/loss/pnbtr/local-fit", "off", test_pnbtr_conceals);
+  g_test_add_data_func ("/loss/pnbtr/worker-cpu", "cpu", test_pnbtr_conceals);
+  if (pnbtr_backend_compiled (PNBTR_BACKEND_OPENCL) && g_getenv ("JAMNET_REQUIRE_OPENCL") != NULL &&
+      g_str_equal (g_getenv ("JAMNET_REQUIRE_OPENCL"), "1"))
+    {
+      g_test_add_data_func ("/loss/pnbtr/worker-opencl", "opencl", test_pnbtr_conceals);
+      g_test_add_data_func ("/loss/pnbtr/worker-fallback", "fallback", test_pnbtr_conceals);
+    }
   g_test_add_func ("/loss/random", test_random_impairments);
 
   return g_test_run ();

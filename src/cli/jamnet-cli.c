@@ -55,6 +55,7 @@ typedef struct
   double    safety;
   char     *latency;
   char     *plc;
+  char     *pnbtr_backend;
   char     *audio;
   char     *audio_device;
   int       frames;
@@ -444,6 +445,17 @@ print_stats (Cli *cli)
                p->loss_percent, p->late, p->concealed,
                (guint) p->buffer_level.last, p->jitter_depth, end_to_end_ms (cli, p));
     }
+  {
+    JnEngineStats es;
+
+    jn_media_engine_get_stats (cli->engine, &es);
+    if (es.pnbtr_backend[0] != '\0')
+      /* TRANSLATORS: the PNBTR worker's backend, its device, models fitted in time / late */
+      g_print (_("[%6.1f s] PNBTR: %s on %s, %" G_GUINT64_FORMAT " models in time, %"
+                 G_GUINT64_FORMAT " late, batch %.2f ms\n"),
+               t, es.pnbtr_backend, es.pnbtr_device, es.pnbtr_installed, es.pnbtr_late,
+               es.pnbtr_batch_ms);
+  }
   if (cli->device != NULL)
     g_print (_("[%6.1f s] audio: %s, %" G_GUINT64_FORMAT " xruns\n"), t,
              jn_audio_device_get_backend (cli->device), jn_audio_device_get_xruns (cli->device));
@@ -636,7 +648,9 @@ configure_engine (Cli            *cli,
     jn_media_engine_set_jitter_depth (engine, cli->jitter_depth);
   else
     jn_media_engine_set_jitter_adaptive (engine, cli->safety);
-  if (!jn_media_engine_set_concealment (engine, cli->plc ? cli->plc : "pnbtr", error))
+  if (!jn_media_engine_set_concealment (engine, cli->plc ? cli->plc : "pnbtr", error) ||
+      !jn_media_engine_set_pnbtr_backend (engine, cli->pnbtr_backend ? cli->pnbtr_backend : "auto",
+                                          error))
     return FALSE;
   jn_media_engine_set_midi_redundancy (engine, cli->midi_redundancy);
   if (engine == cli->engine)
@@ -1027,6 +1041,7 @@ main (int argc, char *argv[])
     { "latency", 'l', 0, G_OPTION_ARG_STRING, &cli.latency, N_("Jitter buffer: lowest, balanced (default), safest, or 0..1"), "MODE" },
     { "jitter-depth", 0, 0, G_OPTION_ARG_INT, &cli.jitter_depth, N_("Fixed jitter buffer depth in packets (default: adaptive)"), "N" },
     { "plc", 0, 0, G_OPTION_ARG_STRING, &cli.plc, N_("Loss concealment: pnbtr (default), burg, repeat, zero"), "METHOD" },
+    { "pnbtr-backend", 0, 0, G_OPTION_ARG_STRING, &cli.pnbtr_backend, N_("Where PNBTR fits its models: auto (default), cpu, opencl, cuda, off"), "BACKEND" },
     { "frames", 0, 0, G_OPTION_ARG_INT, &cli.frames, N_("host: frames per packet (default 128)"), "N" },
     { "rate", 0, 0, G_OPTION_ARG_INT, &cli.rate, N_("host: sample rate (default 48000)"), "HZ" },
     { "channels", 0, 0, G_OPTION_ARG_INT, &cli.channels, N_("host: channels (default 1)"), "N" },
@@ -1273,6 +1288,7 @@ out:
   g_free (cli.sample_format);
   g_free (cli.latency);
   g_free (cli.plc);
+  g_free (cli.pnbtr_backend);
   g_free (cli.audio);
   g_free (cli.audio_device);
   g_free (cli.echo_next);

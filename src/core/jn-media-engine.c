@@ -22,6 +22,8 @@
 #include "jn-jitter-buffer.h"
 #include "jn-media-engine.h"
 #include "pnbtr.h"
+#include "pnbtr-backend.h"
+#include "jn-pnbtr-worker.h"
 #include "jn-seq.h"
 #include "jn-thread-loop.h"
 
@@ -32,6 +34,7 @@
 #define MAX_CATCH_UP    50
 #define RX_BATCH        256
 #define MAX_DEPARTED    64
+#define PNBTR_WORKER_JOBS 64  /* streams with a model on the way at once */
 
 typedef struct
 {
@@ -65,6 +68,13 @@ typedef struct
   guint32                 playout_first_seq;
   gboolean                said_bye;
   gboolean                departed;
+
+  /* PNBTR worker */
+  gboolean                job_in_flight;
+  gboolean                in_gap;
+  gint64                  model_installed_us;  /* 0: no worker model installed */
+  guint64                 gaps_worker_model;
+  guint64                 gaps_local_fit;
 
   /* MIDI receive */
   JnSeqWindow             midi_seq;
@@ -105,6 +115,8 @@ struct _JnMediaEngine
   gboolean          jitter_adaptive;
   double            jitter_safety;
   char             *plc_method;  /* NULL: lost packets are silent */
+  char             *pnbtr_backend; /* NULL: no worker */
+  JnPnbtrWorker    *worker;
   guint             redundancy;
   gboolean          send_audio;
   JnMediaCallbacks  callbacks;
@@ -572,11 +584,99 @@ tick_time (JnMediaEngine *self,
          (gint64) (tick * self->format.frames * G_USEC_PER_SEC / self->format.rate);
 }
 
+/* Each stream asks the worker for a fresh model every 6 periods (16 ms at
+ * 128 frames / 48 kHz: on the CPU an order-1024 fit costs about a tenth of
+ * a core per stream), and trusts one for 12 periods; an older one is
+ * forgotten and the gap fits its own. */
+#define PNBTR_REFRESH_PERIODS       6
+#define PNBTR_MODEL_MAX_AGE_PERIODS 12
+
+static void
+note_worker_stats (JnMediaEngine            *self,
+                   const JnPnbtrWorkerStats *ws)
+{
+  g_strlcpy (self->stats.pnbtr_backend, ws->backend, sizeof self->stats.pnbtr_backend);
+  g_strlcpy (self->stats.pnbtr_device, ws->device, sizeof self->stats.pnbtr_device);
+  self->stats.pnbtr_failures = ws->failures;
+  self->stats.pnbtr_batch_ms = ws->last_batch_ms;
+}
+
+/* Once a period, in the media thread: installs the models that came back
+ * in time, asks for fresh ones for every stream that has none on the way. */
+static void
+exchange_with_worker (JnMediaEngine *self,
+                      guint32        seq)
+{
+  gint64 now = g_get_monotonic_time ();
+  gint64 period_us = (gint64) self->format.frames * G_USEC_PER_SEC / self->format.rate;
+  gint64 max_age = PNBTR_MODEL_MAX_AGE_PERIODS * period_us;
+  JnPnbtrResult r;
+
+  while (jn_pnbtr_worker_result_peek (self->worker, &r))
+    {
+      Peer *peer = find_peer_by_id (self, r.stream);
+
+      if (peer != NULL && peer->plc != NULL && r.ok)
+        {
+          peer->job_in_flight = FALSE;
+          if (now > r.deadline_us)
+            self->stats.pnbtr_late++;
+          else if (pnbtr_install_model (peer->plc, r.model) == 0)
+            {
+              self->stats.pnbtr_installed++;
+              peer->model_installed_us = now;
+            }
+          else
+            self->stats.pnbtr_in_gap++;
+        }
+      else if (peer != NULL)
+        peer->job_in_flight = FALSE;
+      jn_pnbtr_worker_result_release (self->worker);
+    }
+
+  for (guint i = 0; i < self->peers->len; i++)
+    {
+      Peer *peer = g_ptr_array_index (self->peers, i);
+      const PnbtrConfig *cfg;
+      float *history;
+
+      if (peer->plc == NULL || peer->in_gap)
+        continue;
+      cfg = pnbtr_get_config (peer->plc);
+      if (cfg->method != PNBTR_METHOD_BURG && cfg->method != PNBTR_METHOD_PNBTR)
+        continue;
+      if (peer->model_installed_us != 0 && now - peer->model_installed_us > max_age)
+        {
+          pnbtr_forget_model (peer->plc);
+          peer->model_installed_us = 0;
+        }
+      /* once the stream has a window of real audio: one job in flight each,
+       * when the model is due */
+      if (peer->job_in_flight || peer->played * self->format.frames < (guint64) cfg->window ||
+          (peer->model_installed_us != 0 &&
+           now - peer->model_installed_us < PNBTR_REFRESH_PERIODS * period_us))
+        continue;
+      history = jn_pnbtr_worker_job_begin (self->worker);
+      if (history == NULL)
+        {
+          self->stats.pnbtr_queue_full++;
+          break;
+        }
+      pnbtr_snapshot (peer->plc, history);
+      jn_pnbtr_worker_job_commit (self->worker, peer->id, seq, now + max_age);
+      peer->job_in_flight = TRUE;
+      self->stats.pnbtr_jobs++;
+    }
+}
+
 static void
 run_period (JnMediaEngine *self)
 {
   guint frames = self->format.frames, channels = self->format.channels;
   guint32 seq = (guint32) self->tick;
+
+  if (self->worker != NULL)
+    exchange_with_worker (self, seq);
 
   if (self->callbacks.capture != NULL)
     self->callbacks.capture (self->callbacks_data, self->capture_buf, frames, channels,
@@ -710,6 +810,7 @@ jn_media_engine_finalize (GObject *object)
   g_clear_pointer (&self->peers, g_ptr_array_unref);
   g_clear_pointer (&self->departed, g_ptr_array_unref);
   g_clear_pointer (&self->plc_method, g_free);
+  g_clear_pointer (&self->pnbtr_backend, g_free);
   g_clear_object (&self->socket);
   g_free (self->capture_buf);
   g_free (self->play_buf);
@@ -738,6 +839,7 @@ jn_media_engine_init (JnMediaEngine *self)
   self->jitter_adaptive = TRUE;
   self->jitter_safety = 0.5;
   self->plc_method = g_strdup ("pnbtr");
+  self->pnbtr_backend = g_strdup ("auto");
   self->redundancy = 1;
   self->send_audio = TRUE;
   self->tx_buf = g_malloc (JN_PACKET_MAX_SIZE);
@@ -864,6 +966,29 @@ jn_media_engine_set_concealment (JnMediaEngine  *self,
   return TRUE;
 }
 
+gboolean
+jn_media_engine_set_pnbtr_backend (JnMediaEngine  *self,
+                                   const char     *backend,
+                                   GError        **error)
+{
+  PnbtrBackendKind kind;
+
+  g_return_val_if_fail (JN_IS_MEDIA_ENGINE (self), FALSE);
+  g_return_val_if_fail (self->thread == NULL, FALSE);
+
+  if (backend != NULL && !g_str_equal (backend, "off") &&
+      pnbtr_backend_parse_kind (backend, &kind) < 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   _("Unknown PNBTR backend “%s” (use auto, cpu, opencl, cuda or off)"), backend);
+      return FALSE;
+    }
+  g_clear_pointer (&self->pnbtr_backend, g_free);
+  if (backend != NULL && !g_str_equal (backend, "off"))
+    self->pnbtr_backend = g_strdup (backend);
+  return TRUE;
+}
+
 static void
 peer_playout_filter (gpointer     user_data,
                      const float *in,
@@ -876,6 +1001,18 @@ peer_playout_filter (gpointer     user_data,
 {
   Peer *peer = user_data;
   PnbtrFuture next = { future, (int) future_frames, (int) gap_frames };
+
+  if (in == NULL && !peer->in_gap)
+    {
+      /* a gap begins: with the worker's model, or fitting one right here */
+      peer->in_gap = TRUE;
+      if (peer->model_installed_us != 0)
+        peer->gaps_worker_model++;
+      else
+        peer->gaps_local_fit++;
+    }
+  else if (in != NULL)
+    peer->in_gap = FALSE;
 
   pnbtr_process_ex (peer->plc, in, out, (int) frames, future != NULL ? &next : NULL);
 }
@@ -952,6 +1089,17 @@ jn_media_engine_start (JnMediaEngine  *self,
   self->next_sync_us = self->start_us;
   self->tick = 0;
 
+  if (self->plc_method != NULL && self->pnbtr_backend != NULL)
+    {
+      PnbtrConfig config;
+
+      if (pnbtr_config_parse (&config, self->plc_method, (int) self->format.rate,
+                              (int) self->format.channels, (int) self->format.frames) == 0 &&
+          (config.method == PNBTR_METHOD_BURG || config.method == PNBTR_METHOD_PNBTR))
+        self->worker = jn_pnbtr_worker_new (&config, self->format.frames, PNBTR_WORKER_JOBS,
+                                            self->pnbtr_backend, NULL);
+    }
+
   self->thread = jn_thread_loop_new ("jn-media");
 
   self->rx_source = g_socket_create_source (self->socket, G_IO_IN, NULL);
@@ -984,6 +1132,14 @@ jn_media_engine_stop (JnMediaEngine *self)
 
   g_mutex_lock (&self->lock);
   send_bye_locked (self);
+  if (self->worker != NULL)
+    {
+      JnPnbtrWorkerStats ws;
+
+      jn_pnbtr_worker_get_stats (self->worker, &ws);
+      note_worker_stats (self, &ws);
+    }
+  g_clear_pointer (&self->worker, jn_pnbtr_worker_free);
   g_mutex_unlock (&self->lock);
 }
 
@@ -1154,6 +1310,13 @@ jn_media_engine_get_stats (JnMediaEngine *self,
   g_return_if_fail (JN_IS_MEDIA_ENGINE (self));
 
   g_mutex_lock (&self->lock);
+  if (self->worker != NULL)
+    {
+      JnPnbtrWorkerStats ws;
+
+      jn_pnbtr_worker_get_stats (self->worker, &ws);
+      note_worker_stats (self, &ws);
+    }
   *stats = self->stats;
   g_mutex_unlock (&self->lock);
 }
@@ -1195,6 +1358,8 @@ fill_peer_stats (JnMediaEngine *self,
   s->duplicates = peer->duplicates;
   s->played = peer->played;
   s->concealed = peer->concealed;
+  s->gaps_worker_model = peer->gaps_worker_model;
+  s->gaps_local_fit = peer->gaps_local_fit;
   s->loss_percent = peer_loss_percent (peer);
   s->midi_events = peer->midi_events;
   s->midi_duplicates = peer->midi_duplicates;

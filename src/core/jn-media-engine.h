@@ -76,6 +76,8 @@ typedef struct
   guint64   duplicates;
   guint64   played;           /* packet periods played from real audio */
   guint64   concealed;        /* packet periods concealed */
+  guint64   gaps_worker_model; /* gaps that began with a model from the PNBTR worker */
+  guint64   gaps_local_fit;   /* gaps that fitted their model on the media thread */
   double    loss_percent;
   guint64   midi_events;      /* unique MIDI events delivered */
   guint64   midi_duplicates;  /* copies dropped (redundancy, network) */
@@ -94,6 +96,17 @@ typedef struct
   guint64 dropped_malformed;
   guint64 malformed[JN_PROTOCOL_ERROR_N_CODES];
   guint64 clock_skips;        /* periods skipped after the thread stalled */
+
+  /* the PNBTR worker (all 0 and "" when none runs) */
+  char    pnbtr_backend[16];  /* "starting", "cpu", "opencl", "cuda", "none" */
+  char    pnbtr_device[256];
+  guint64 pnbtr_jobs;         /* models asked of the worker */
+  guint64 pnbtr_installed;    /* came back in time and were installed */
+  guint64 pnbtr_late;         /* came back after their deadline: dropped */
+  guint64 pnbtr_in_gap;       /* came back during a gap: dropped */
+  guint64 pnbtr_queue_full;   /* could not be asked: the queue was full */
+  guint64 pnbtr_failures;     /* batches a backend failed (redone on the CPU) */
+  double  pnbtr_batch_ms;     /* the last batch, submit to result */
 } JnEngineStats;
 
 JnMediaEngine *jn_media_engine_new           (const char          *bind_address,
@@ -118,6 +131,13 @@ void           jn_media_engine_set_jitter_adaptive (JnMediaEngine *self,
  * "zero"; see libpnbtr. */
 gboolean       jn_media_engine_set_concealment (JnMediaEngine     *self,
                                               const char          *method,
+                                              GError             **error);
+/* Where PNBTR's models are fitted, off the media thread: "auto" (the
+ * default: CUDA, OpenCL, CPU; $JAMNET_PNBTR_BACKEND overrides), "cpu",
+ * "opencl", "cuda", or "off" (each gap fits its own model in the media
+ * thread). */
+gboolean       jn_media_engine_set_pnbtr_backend (JnMediaEngine   *self,
+                                              const char          *backend,
                                               GError             **error);
 void           jn_media_engine_set_midi_redundancy (JnMediaEngine *self,
                                               guint                copies);

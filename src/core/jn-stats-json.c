@@ -54,6 +54,8 @@ peer_to_json (const JnPeerStats *p)
   json_object_set_int_member (o, "duplicates", (gint64) p->duplicates);
   json_object_set_int_member (o, "played", (gint64) p->played);
   json_object_set_int_member (o, "concealed", (gint64) p->concealed);
+  json_object_set_int_member (o, "gaps_worker_model", (gint64) p->gaps_worker_model);
+  json_object_set_int_member (o, "gaps_local_fit", (gint64) p->gaps_local_fit);
   json_object_set_double_member (o, "loss_percent", p->loss_percent);
   json_object_set_int_member (o, "midi_events", (gint64) p->midi_events);
   json_object_set_int_member (o, "midi_duplicates", (gint64) p->midi_duplicates);
@@ -96,6 +98,20 @@ jn_media_engine_stats_to_json (JnMediaEngine *engine)
     json_object_set_int_member (malformed, jn_protocol_error_to_string (i),
                                 (gint64) stats.malformed[i]);
   json_object_set_object_member (root, "malformed", malformed);
+  {
+    JsonObject *w = json_object_new ();
+
+    json_object_set_string_member (w, "backend", stats.pnbtr_backend);
+    json_object_set_string_member (w, "device", stats.pnbtr_device);
+    json_object_set_int_member (w, "jobs", (gint64) stats.pnbtr_jobs);
+    json_object_set_int_member (w, "installed", (gint64) stats.pnbtr_installed);
+    json_object_set_int_member (w, "late", (gint64) stats.pnbtr_late);
+    json_object_set_int_member (w, "in_gap", (gint64) stats.pnbtr_in_gap);
+    json_object_set_int_member (w, "queue_full", (gint64) stats.pnbtr_queue_full);
+    json_object_set_int_member (w, "failures", (gint64) stats.pnbtr_failures);
+    json_object_set_double_member (w, "batch_ms", stats.pnbtr_batch_ms);
+    json_object_set_object_member (root, "pnbtr_worker", w);
+  }
 
   for (guint i = 0; i < peers->len; i++)
     json_array_add_object_element (array, peer_to_json (&g_array_index (peers, JnPeerStats, i)));

@@ -463,6 +463,13 @@ pnbtr_install_model (PnbtrState *s, const double *model)
   return 0;
 }
 
+void
+pnbtr_forget_model (PnbtrState *s)
+{
+  if (!s->in_gap)
+    s->have_model = 0;
+}
+
 static float
 fade_gain (const PnbtrState *s, long t)
 {

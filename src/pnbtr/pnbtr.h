@@ -103,6 +103,8 @@ int          pnbtr_fit_snapshot     (const PnbtrConfig *config, const float *sna
                                      double *model, double *scratch);
 /* Returns 0, or -1 while a gap is being concealed (try again after it). */
 int          pnbtr_install_model    (PnbtrState *state, const double *model);
+/* The installed model is too old to trust: the next gap fits its own. */
+void         pnbtr_forget_model     (PnbtrState *state);
 /* The white noise (about -105 dBFS, the same every time) that the pnbtr
  * method adds to the window before fitting: sample i of the fitted input is
  * window[i] + noise[i], in float. */

@@ -1,0 +1,392 @@
+/* jn-pnbtr-worker.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "jamnet-pnbtr"
+
+#include "config.h"
+
+#include "jn-pnbtr-worker.h"
+
+#include <errno.h>
+#include <gio/gio.h>
+#include <glib/gi18n.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "pnbtr-backend.h"
+
+typedef struct
+{
+  guint32 stream;
+  guint32 seq;
+  gint64  deadline_us;
+} Job;
+
+struct _JnPnbtrWorker
+{
+  PnbtrConfig   method;
+  PnbtrBackendKind kind;
+  guint         channels, window, order, horizon, capacity;
+
+  /* jobs: media thread -> worker; job_head written by the media thread,
+   * job_tail by the worker.  Results: the other way round. */
+  Job          *jobs;
+  float        *job_history;     /* capacity x channels x window */
+  guint         job_head, job_tail;
+  JnPnbtrResult *results;
+  double       *result_models;   /* capacity x channels x (order + 1) */
+  float        *result_samples;  /* capacity x channels x horizon */
+  guint         result_head, result_tail;
+
+  int           wake_fd;
+  gboolean      stop;
+  GThread      *thread;
+
+  /* the worker thread's own */
+  PnbtrBackend *backend;
+  float        *batch_history;
+  double       *batch_models;
+  float        *batch_out;
+
+  gint          jobs_taken, queue_full;   /* media thread, atomic */
+  GMutex        stats_lock;               /* worker thread and readers only */
+  JnPnbtrWorkerStats stats;
+};
+
+static void
+wake (JnPnbtrWorker *w)
+{
+  guint64 one = 1;
+
+  /* a full counter still wakes the worker: nothing to do on error */
+  if (write (w->wake_fd, &one, sizeof one) < 0 && errno != EAGAIN)
+    return;
+}
+
+static void
+note_backend (JnPnbtrWorker *w)
+{
+  g_mutex_lock (&w->stats_lock);
+  g_strlcpy (w->stats.backend, pnbtr_backend_get_name (w->backend), sizeof w->stats.backend);
+  g_strlcpy (w->stats.device, pnbtr_backend_get_device (w->backend), sizeof w->stats.device);
+  g_mutex_unlock (&w->stats_lock);
+}
+
+/* The batch failed on a GPU backend: from now on the CPU does the work. */
+static gboolean
+fall_back_to_cpu (JnPnbtrWorker *w, const char *why)
+{
+  PnbtrBackendConfig config = *pnbtr_backend_get_config (w->backend);
+  char error[256] = "";
+  PnbtrBackend *cpu;
+
+  if (pnbtr_backend_get_kind (w->backend) == PNBTR_BACKEND_CPU)
+    return FALSE;
+  cpu = pnbtr_backend_new (PNBTR_BACKEND_CPU, &config, error, sizeof error);
+  if (cpu == NULL)
+    return FALSE;
+  g_warning (_("Loss concealment on %s failed (%s); it runs on the CPU from now on"),
+             pnbtr_backend_get_device (w->backend), why);
+  pnbtr_backend_free (w->backend);
+  w->backend = cpu;
+  note_backend (w);
+  return TRUE;
+}
+
+static void publish (JnPnbtrWorker *w, guint tail, guint n, gboolean ok);
+
+/* No backend at all: every job comes back failed, so that its stream
+ * stops waiting for it. */
+static void
+post_failures (JnPnbtrWorker *w, guint tail, guint n)
+{
+  publish (w, tail, n, FALSE);
+}
+
+static void
+run_batch (JnPnbtrWorker *w, guint tail, guint n)
+{
+  gsize per_job = (gsize) w->channels * w->window;
+  gint64 start = g_get_monotonic_time ();
+  char error[256] = "";
+  gboolean ok;
+
+  for (guint i = 0; i < n; i++)
+    memcpy (w->batch_history + i * per_job, w->job_history + ((tail + i) % w->capacity) * per_job,
+            sizeof (float) * per_job);
+  ok = pnbtr_backend_predict (w->backend, (int) (n * w->channels), w->batch_history, 1,
+                              w->batch_models, w->batch_out, error, sizeof error) == 0;
+  if (!ok)
+    {
+      g_mutex_lock (&w->stats_lock);
+      w->stats.failures++;
+      g_mutex_unlock (&w->stats_lock);
+      ok = fall_back_to_cpu (w, error) &&
+           pnbtr_backend_predict (w->backend, (int) (n * w->channels), w->batch_history, 1,
+                                  w->batch_models, w->batch_out, error, sizeof error) == 0;
+    }
+  publish (w, tail, n, ok);
+
+  g_mutex_lock (&w->stats_lock);
+  w->stats.batches++;
+  w->stats.last_batch_ms = (g_get_monotonic_time () - start) / 1000.0;
+  g_mutex_unlock (&w->stats_lock);
+}
+
+static void
+publish (JnPnbtrWorker *w, guint tail, guint n, gboolean ok)
+{
+  gsize model_len = (gsize) w->channels * (w->order + 1), out_len = (gsize) w->channels * w->horizon;
+
+  for (guint i = 0; i < n; i++)
+    {
+      const Job *job = &w->jobs[(tail + i) % w->capacity];
+      guint head = w->result_head, slot;
+      JnPnbtrResult *r;
+
+      if (head - g_atomic_int_get (&w->result_tail) >= w->capacity)
+        {
+          g_mutex_lock (&w->stats_lock);
+          w->stats.results_dropped++;
+          g_mutex_unlock (&w->stats_lock);
+          continue;
+        }
+      slot = head % w->capacity;
+      r = &w->results[slot];
+      r->stream = job->stream;
+      r->seq = job->seq;
+      r->deadline_us = job->deadline_us;
+      r->done_us = g_get_monotonic_time ();
+      r->ok = ok;
+      if (ok)
+        {
+          memcpy (w->result_models + slot * model_len, w->batch_models + i * model_len,
+                  sizeof (double) * model_len);
+          memcpy (w->result_samples + slot * out_len, w->batch_out + i * out_len,
+                  sizeof (float) * out_len);
+        }
+      g_atomic_int_set (&w->result_head, head + 1);
+    }
+  g_mutex_lock (&w->stats_lock);
+  w->stats.results += n;
+  g_mutex_unlock (&w->stats_lock);
+}
+
+/* The backend asked for, else the CPU, with a warning. */
+static gboolean
+open_backend (JnPnbtrWorker *w)
+{
+  PnbtrBackendConfig config;
+  char message[512] = "";
+
+  pnbtr_backend_config_init (&config, &w->method, (int) w->horizon,
+                             (int) (w->capacity * w->channels));
+  w->backend = pnbtr_backend_new (w->kind, &config, message, sizeof message);
+  if (w->backend == NULL && w->kind != PNBTR_BACKEND_CPU)
+    {
+      g_autofree char *reason = g_strdup (message);
+
+      w->backend = pnbtr_backend_new (PNBTR_BACKEND_CPU, &config, message, sizeof message);
+      if (w->backend != NULL)
+        g_warning (_("PNBTR backend %s is not available (%s); concealing on the CPU"),
+                   pnbtr_backend_kind_name (w->kind), reason);
+    }
+  if (w->backend == NULL)
+    {
+      g_warning (_("Cannot start loss concealment on any backend: %s"), message);
+      g_mutex_lock (&w->stats_lock);
+      g_strlcpy (w->stats.backend, "none", sizeof w->stats.backend);
+      g_strlcpy (w->stats.device, message, sizeof w->stats.device);
+      g_mutex_unlock (&w->stats_lock);
+      return FALSE;
+    }
+  note_backend (w);
+  return TRUE;
+}
+
+static gpointer
+worker_thread (gpointer data)
+{
+  JnPnbtrWorker *w = data;
+  gboolean have_backend;
+
+  /* background work: it gets only CPU time nothing else wants, so it never
+   * delays the audio or media threads; when it falls behind, models come
+   * back late and gaps fit their own, as without a worker */
+  {
+    struct sched_param param = { 0 };
+
+    if (pthread_setschedparam (pthread_self (), SCHED_IDLE, &param) != 0)
+      g_debug ("The PNBTR worker keeps its normal priority");
+  }
+  have_backend = open_backend (w);
+
+  while (!g_atomic_int_get (&w->stop))
+    {
+      struct pollfd pfd = { w->wake_fd, POLLIN, 0 };
+      guint tail = w->job_tail, head = g_atomic_int_get (&w->job_head);
+      guint64 count;
+
+      if (head == tail)
+        {
+          if (poll (&pfd, 1, 200) > 0 && read (w->wake_fd, &count, sizeof count) < 0)
+            g_usleep (1000);
+          continue;
+        }
+      if (have_backend)
+        run_batch (w, tail, head - tail);
+      else
+        post_failures (w, tail, head - tail);
+      g_atomic_int_set (&w->job_tail, head);
+    }
+  return NULL;
+}
+
+JnPnbtrWorker *
+jn_pnbtr_worker_new (const PnbtrConfig *method,
+                     guint              horizon,
+                     guint              max_jobs,
+                     const char        *backend,
+                     GError           **error)
+{
+  PnbtrBackendKind kind = PNBTR_BACKEND_AUTO;
+  JnPnbtrWorker *w;
+
+  g_return_val_if_fail (method != NULL, NULL);
+  g_return_val_if_fail (max_jobs >= 1 && max_jobs <= 4096, NULL);
+  g_return_val_if_fail (horizon >= 1 && horizon <= PNBTR_BACKEND_MAX_HORIZON, NULL);
+
+  if (method->method != PNBTR_METHOD_BURG && method->method != PNBTR_METHOD_PNBTR)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   _("Loss concealment “%s” has no model for a worker to fit"),
+                   pnbtr_method_name (method->method));
+      return NULL;
+    }
+  if (backend != NULL && pnbtr_backend_parse_kind (backend, &kind) < 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   _("Unknown PNBTR backend “%s” (use auto, cpu, opencl or cuda)"), backend);
+      return NULL;
+    }
+
+  w = g_new0 (JnPnbtrWorker, 1);
+  w->method = *method;
+  w->kind = kind;
+  w->channels = (guint) method->channels;
+  w->window = (guint) method->window;
+  w->order = (guint) method->order;
+  w->horizon = horizon;
+  /* a power of two, so that the free-running indices wrap cleanly */
+  w->capacity = 1;
+  while (w->capacity < max_jobs)
+    w->capacity *= 2;
+  max_jobs = w->capacity;
+  g_mutex_init (&w->stats_lock);
+  g_strlcpy (w->stats.backend, "starting", sizeof w->stats.backend);
+
+  w->jobs = g_new0 (Job, max_jobs);
+  w->job_history = g_new0 (float, (gsize) max_jobs * w->channels * w->window);
+  w->results = g_new0 (JnPnbtrResult, max_jobs);
+  w->result_models = g_new0 (double, (gsize) max_jobs * w->channels * (w->order + 1));
+  w->result_samples = g_new0 (float, (gsize) max_jobs * w->channels * horizon);
+  w->batch_history = g_new0 (float, (gsize) max_jobs * w->channels * w->window);
+  w->batch_models = g_new0 (double, (gsize) max_jobs * w->channels * (w->order + 1));
+  w->batch_out = g_new0 (float, (gsize) max_jobs * w->channels * horizon);
+  for (guint i = 0; i < max_jobs; i++)
+    {
+      w->results[i].model = w->result_models + (gsize) i * w->channels * (w->order + 1);
+      w->results[i].prediction = w->result_samples + (gsize) i * w->channels * horizon;
+    }
+  w->wake_fd = eventfd (0, EFD_CLOEXEC | EFD_NONBLOCK);
+  /* opening a GPU backend (building kernels) takes a while: the worker
+   * thread does it, jobs wait in the ring meanwhile */
+  w->thread = g_thread_new ("jn-pnbtr-worker", worker_thread, w);
+  return w;
+}
+
+void
+jn_pnbtr_worker_free (JnPnbtrWorker *w)
+{
+  if (w == NULL)
+    return;
+  g_atomic_int_set (&w->stop, TRUE);
+  wake (w);
+  g_thread_join (w->thread);
+  close (w->wake_fd);
+  pnbtr_backend_free (w->backend);
+  g_free (w->jobs);
+  g_free (w->job_history);
+  g_free (w->results);
+  g_free (w->result_models);
+  g_free (w->result_samples);
+  g_free (w->batch_history);
+  g_free (w->batch_models);
+  g_free (w->batch_out);
+  g_mutex_clear (&w->stats_lock);
+  g_free (w);
+}
+
+float *
+jn_pnbtr_worker_job_begin (JnPnbtrWorker *w)
+{
+  guint head = w->job_head;
+
+  if (head - (guint) g_atomic_int_get (&w->job_tail) >= w->capacity)
+    {
+      g_atomic_int_inc (&w->queue_full);
+      return NULL;
+    }
+  return w->job_history + (gsize) (head % w->capacity) * w->channels * w->window;
+}
+
+void
+jn_pnbtr_worker_job_commit (JnPnbtrWorker *w,
+                            guint32        stream,
+                            guint32        seq,
+                            gint64         deadline_us)
+{
+  guint head = w->job_head;
+  Job *job = &w->jobs[head % w->capacity];
+
+  job->stream = stream;
+  job->seq = seq;
+  job->deadline_us = deadline_us;
+  g_atomic_int_set (&w->job_head, head + 1);   /* publishes the job and its history */
+  g_atomic_int_inc (&w->jobs_taken);
+  wake (w);
+}
+
+gboolean
+jn_pnbtr_worker_result_peek (JnPnbtrWorker *w,
+                             JnPnbtrResult *result)
+{
+  guint tail = w->result_tail;
+
+  if ((guint) g_atomic_int_get (&w->result_head) == tail)
+    return FALSE;
+  *result = w->results[tail % w->capacity];
+  return TRUE;
+}
+
+void
+jn_pnbtr_worker_result_release (JnPnbtrWorker *w)
+{
+  g_atomic_int_set (&w->result_tail, w->result_tail + 1);
+}
+
+void
+jn_pnbtr_worker_get_stats (JnPnbtrWorker      *w,
+                           JnPnbtrWorkerStats *stats)
+{
+  g_mutex_lock (&w->stats_lock);
+  *stats = w->stats;
+  g_mutex_unlock (&w->stats_lock);
+  stats->jobs = (guint) g_atomic_int_get (&w->jobs_taken);
+  stats->queue_full = (guint) g_atomic_int_get (&w->queue_full);
+}
