@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "jamnet-bench.h"
+#include "jn-bench-report.h"
 #include "jn-audio-bridge.h"
 
 #define FRAMES   128
@@ -26,10 +27,14 @@
 #define RATE     48000
 
 static void
-report (const char *what, double *ns, guint n, double period_us, double target_share)
+report (const char *id, const char *what, double *ns, guint n, double period_us, double target_share)
 {
+  g_autofree double *us = g_new (double, n);
   double p50, p99, max;
 
+  for (guint i = 0; i < n; i++)
+    us[i] = ns[i] / 1000.0;
+  jn_report_add_samples (jn_bench_report (), "audio-path", id, "us", JN_BETTER_LOWER, us, n);
   qsort (ns, n, sizeof (double), jn_bench_compare_double);
   p50 = ns[n / 2] / 1000.0;
   p99 = ns[(guint) (0.99 * (n - 1))] / 1000.0;
@@ -105,6 +110,7 @@ jn_bench_audio_path (int argc, char **argv)
       g_autofree char *rt_name = g_strdup_printf ("real-time callback, %u peer%s", peer_counts[k],
                                                   peer_counts[k] > 1 ? "s" : "");
       float media_capture[FRAMES * CHANNELS];
+      char *id = NULL;
 
       jn_audio_bridge_set_monitor (bridge, 0.5f);
       for (guint i = 0; i < n; i++)
@@ -118,7 +124,9 @@ jn_bench_audio_path (int argc, char **argv)
           ns[i] = jn_bench_now_ns () - t0;
           jn_audio_bridge_process (bridge, capture, playback, FRAMES, CHANNELS);
         }
-      report (mix_name, ns, n, period_us, 0);
+      g_free (id);
+      id = g_strdup_printf ("mix_us.%u", peer_counts[k]);
+      report (id, mix_name, ns, n, period_us, 0);
       for (guint i = 0; i < n; i++)
         {
           double t0;
@@ -131,7 +139,10 @@ jn_bench_audio_path (int argc, char **argv)
           jn_audio_bridge_process (bridge, capture, playback, FRAMES, CHANNELS);
           ns[i] = jn_bench_now_ns () - t0;
         }
-      report (rt_name, ns, n, period_us, peer_counts[k] == 16 ? 0.05 : 0);
+      g_free (id);
+      id = g_strdup_printf ("callback_us.%u", peer_counts[k]);
+      report (id, rt_name, ns, n, period_us, peer_counts[k] == 16 ? 0.05 : 0);
+      g_free (id);
     }
 
   /* real time: the null device's clock against a media-side feeder */
@@ -160,6 +171,15 @@ jn_bench_audio_path (int argc, char **argv)
     g_print ("  %" G_GUINT64_FORMAT " periods, %" G_GUINT64_FORMAT " xruns (late device periods), "
              "playback underruns %" G_GUINT64_FORMAT ", capture overruns %" G_GUINT64_FORMAT "\n",
              periods, xruns, stats.playback_underruns, stats.capture_overruns);
+    jn_report_add_value (jn_bench_report (), "audio-path", "xruns_per_hour", "xruns/h",
+                         JN_BETTER_LOWER, xruns * 3600.0 / seconds);
   }
+  {
+    static const char *const figures[] = { "mix_us.1", "mix_us.4", "mix_us.16", "callback_us.1",
+                                           "callback_us.4", "callback_us.16", NULL };
+
+    jn_bench_percentile_chart ("audio-path", "audio path: cost per period", "us", figures);
+  }
+  jn_report_add_suite (jn_bench_report (), "audio-path", TRUE, NULL);
   return 0;
 }

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "jamnet-bench.h"
+#include "jn-bench-report.h"
 #include "jn-plc-eval.h"
 #include "jn-wav.h"
 
@@ -245,6 +246,71 @@ reference_snr (const char *method)
   return NAN;
 }
 
+/* The table's figures: suite "plc", METHOD.FIGURE.LOSSpct */
+static void
+add_plc_figures (const char *method, const char *loss, JnPlcResult *total, guint packet)
+{
+  JnReport *r = jn_bench_report ();
+  g_autofree char *snr = g_strdup_printf ("%s.snr_db.%spct", method, loss);
+  g_autofree char *third = g_strdup_printf ("%s.snr_3rd_db.%spct", method, loss);
+  g_autofree char *mel = g_strdup_printf ("%s.mel_db.%spct", method, loss);
+  g_autofree char *time = g_strdup_printf ("%s.conceal_us.%spct", method, loss);
+
+  jn_report_add_value (r, "plc", snr, "dB", JN_BETTER_HIGHER, jn_plc_snr_db (total, 0));
+  jn_report_add_value (r, "plc", third, "dB", JN_BETTER_HIGHER, jn_plc_snr_db (total, 3));
+  jn_report_add_value (r, "plc", mel, "dB", JN_BETTER_LOWER, jn_plc_mel_db (total));
+  jn_report_add_samples (r, "plc", time, "us", JN_BETTER_LOWER, (double *) total->conceal_ns->data,
+                         total->conceal_ns->len);
+  /* the conceal times went in as ns: the figure is in us */
+  {
+    JnFigure *f = jn_report_find_figure (r, "plc", time);
+
+    for (guint i = 0; i < f->samples->len; i++)
+      g_array_index (f->samples, double, i) /= 1000.0;
+    jn_describe ((double *) f->samples->data, f->samples->len, &f->d);
+  }
+  if (g_str_has_prefix (method, "pnbtr"))
+    {
+      g_autofree char *burg = g_strdup_printf ("burg:1024:8192.snr_db.%spct", loss);
+      g_autofree char *gain = g_strdup_printf ("%s.gain_over_burg1024_db.%spct", method, loss);
+      JnFigure *b = jn_report_find_figure (r, "plc", burg);
+
+      if (b != NULL)
+        jn_report_add_value (r, "plc", gain, "dB", JN_BETTER_HIGHER,
+                             jn_plc_snr_db (total, 0) - jn_figure_value (b));
+    }
+}
+
+/* lost-sample SNR over the loss rates, one line per method */
+static void
+plc_charts (char **methods, char **losses)
+{
+  JnReport *r = jn_bench_report ();
+  JnChart *c = jn_report_add_chart (r, JN_CHART_LINES, "plc: lost-sample SNR per method",
+                                    "loss rate (%)", "dB");
+  JnChart *m = jn_report_add_chart (r, JN_CHART_BARS, "plc: mel log-spectral distance at 5 % loss",
+                                    "method", "dB");
+  JnChartSeries *mel = jn_chart_add_series (m, "mel distance");
+
+  for (guint i = 0; methods[i] != NULL; i++)
+    {
+      JnChartSeries *s = jn_chart_add_series (c, methods[i]);
+      g_autofree char *mel_id = g_strdup_printf ("%s.mel_db.5pct", methods[i]);
+      JnFigure *mf = jn_report_find_figure (r, "plc", mel_id);
+
+      for (guint l = 0; losses[l] != NULL; l++)
+        {
+          g_autofree char *id = g_strdup_printf ("%s.snr_db.%spct", methods[i], losses[l]);
+          JnFigure *f = jn_report_find_figure (r, "plc", id);
+
+          if (f != NULL)
+            jn_chart_series_add (s, g_ascii_strtod (losses[l], NULL), jn_figure_value (f));
+        }
+      jn_chart_add_category (m, methods[i]);
+      jn_chart_series_add (mel, i, mf ? jn_figure_value (mf) : NAN);
+    }
+}
+
 int
 jn_bench_plc_suite (int argc, char **argv)
 {
@@ -398,6 +464,7 @@ jn_bench_plc_suite (int argc, char **argv)
                 total.clicks, total.boundaries);
 #undef VERDICT
             }
+          add_plc_figures (methods[m], losses[l], &total, (guint) packet);
           g_print ("%-16s %5.1f %7.2f %7.2f %7.2f %7.2f %6.2f %6.2f %7.2f %6.3f %8.1f %8.1f %7.2f %7.1f %s\n",
                    methods[m], loss * 100, jn_plc_snr_db (&total, 0), jn_plc_snr_db (&total, 1),
                    jn_plc_snr_db (&total, 2), jn_plc_snr_db (&total, 3), jn_plc_lsd_db (&total),
@@ -413,6 +480,8 @@ jn_bench_plc_suite (int argc, char **argv)
 
   json_builder_end_array (json);
   json_builder_end_object (json);
+  plc_charts (methods, losses);
+  jn_report_add_suite (jn_bench_report (), "plc", TRUE, NULL);
   if (verdicts->len > 0)
     g_print ("\ntargets (issue: beat high-order Burg by 3 dB; the seed's figures are beside the rows)\n%s",
              verdicts->str);

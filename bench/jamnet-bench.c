@@ -30,6 +30,8 @@
 #include "jamnet-bench.h"
 #include "jn-midi.h"
 #include "jn-packet.h"
+#include "jn-client.h"
+#include "jn-bench-report.h"
 #include "jn-test-host.h"
 #include "pnbtr-bench.h"
 
@@ -43,6 +45,7 @@ typedef struct
   double p95;
   double min;
   double max;
+  double samples[REPEATS];   /* ns per operation, one per repeat */
 } Figure;
 
 /* Runs fn iterations times per sample, REPEATS samples after one warm-up
@@ -62,6 +65,7 @@ measure (void (*fn) (gpointer), gpointer data, guint iterations)
       for (guint i = 0; i < iterations; i++)
         fn (data);
       samples[r] = (g_get_monotonic_time () - start) * 1000.0 / iterations;
+      f.samples[r] = samples[r];
     }
   qsort (samples, REPEATS, sizeof (double), jn_bench_compare_double);
   f.median = samples[REPEATS / 2];
@@ -71,9 +75,11 @@ measure (void (*fn) (gpointer), gpointer data, guint iterations)
   return f;
 }
 
+/* Prints a codec figure and adds it to the report as `id` (ns). */
 static void
-print_figure (const char *name, Figure f, double target_ns)
+print_figure (const char *id, const char *name, Figure f, double target_ns)
 {
+  jn_report_add_samples (jn_bench_report (), "codec", id, "ns", JN_BETTER_LOWER, f.samples, REPEATS);
   g_print ("  %-34s %9.1f ns/op  (p95 %9.1f, min %9.1f, max %9.1f)  %11.0f op/s",
            name, f.median, f.p95, f.min, f.max, 1e9 / f.median);
   if (target_ns > 0)
@@ -153,6 +159,17 @@ audio_decode (gpointer data)
   c->sink += (guint) c->samples[0];
 }
 
+/* messages per second for an encode + decode, per repeat */
+static void
+add_roundtrip (const char *id, const Figure *enc, const Figure *dec)
+{
+  double rate[REPEATS];
+
+  for (guint r = 0; r < REPEATS; r++)
+    rate[r] = 1e9 / (enc->samples[r] + dec->samples[r]);
+  jn_report_add_samples (jn_bench_report (), "codec", id, "msg/s", JN_BETTER_HIGHER, rate, REPEATS);
+}
+
 static int
 bench_codec (void)
 {
@@ -167,17 +184,19 @@ bench_codec (void)
            "300 ns deserialize, 484,027 msg/s)\n", REPEATS);
 
   enc = measure (midi_encode, c, 200000);
-  print_figure ("MIDI binary encode", enc, 400);
+  print_figure ("midi.encode_ns", "MIDI binary encode", enc, 400);
   dec = measure (midi_decode, c, 200000);
-  print_figure ("MIDI binary decode", dec, 300);
+  print_figure ("midi.decode_ns", "MIDI binary decode", dec, 300);
+  add_roundtrip ("midi.roundtrip_per_s", &enc, &dec);
   g_print ("  %-34s %9.0f msg/s (encode + decode)   target 484027: %s\n", "MIDI binary round trip",
            1e9 / (enc.median + dec.median), 1e9 / (enc.median + dec.median) >= 484027 ? "met" : "NOT met");
 
   c->jmid = jn_midi_event_to_jmid_string (&c->event);
   enc = measure (jmid_encode, c, 20000);
-  print_figure ("JMID JSON encode (json-glib)", enc, 400);
+  print_figure ("jmid.encode_ns", "JMID JSON encode (json-glib)", enc, 400);
   dec = measure (jmid_decode, c, 20000);
-  print_figure ("JMID JSON decode (json-glib)", dec, 300);
+  print_figure ("jmid.decode_ns", "JMID JSON decode (json-glib)", dec, 300);
+  add_roundtrip ("jmid.roundtrip_per_s", &enc, &dec);
   g_print ("  %-34s %9.0f msg/s (encode + decode)   target 484027: %s\n", "JMID JSON round trip",
            1e9 / (enc.median + dec.median), 1e9 / (enc.median + dec.median) >= 484027 ? "met" : "NOT met");
   g_free (c->jmid);
@@ -192,16 +211,27 @@ bench_codec (void)
         c->samples[i] = (float) sin (i * 0.1) * 0.5f;
       enc_name = g_strdup_printf ("audio 128 frames %s encode", f ? "f32" : "s16");
       dec_name = g_strdup_printf ("audio 128 frames %s decode", f ? "f32" : "s16");
-      print_figure (enc_name, measure (audio_encode, c, 100000), 0);
-      print_figure (dec_name, measure (audio_decode, c, 100000), 0);
+      print_figure (f ? "audio.f32.encode_ns" : "audio.s16.encode_ns", enc_name,
+                    measure (audio_encode, c, 100000), 0);
+      print_figure (f ? "audio.f32.decode_ns" : "audio.s16.decode_ns", dec_name,
+                    measure (audio_decode, c, 100000), 0);
     }
+  {
+    static const char *const figures[] = { "midi.encode_ns", "midi.decode_ns", "jmid.encode_ns",
+                                           "jmid.decode_ns", "audio.s16.encode_ns",
+                                           "audio.s16.decode_ns", "audio.f32.encode_ns",
+                                           "audio.f32.decode_ns", NULL };
+
+    jn_bench_percentile_chart ("codec", "codec: time per operation", "ns", figures);
+  }
+  jn_report_add_suite (jn_bench_report (), "codec", TRUE, NULL);
   return 0;
 }
 
 /* --- loopback ------------------------------------------------------------ */
 
-static char *
-cli_path (const char *argv0)
+char *
+jn_bench_cli_path (const char *argv0)
 {
   g_autofree char *dir = NULL;
   char *path;
@@ -217,21 +247,64 @@ cli_path (const char *argv0)
 }
 
 static void
-print_summary (const char *name, JsonObject *peer, const char *member)
+print_summary (const char *id, const char *name, JsonObject *peer, const char *member)
 {
   JsonObject *s = json_object_get_object_member (peer, member);
+  JnDescription d = {
+    (guint) json_object_get_int_member (s, "count"), json_object_get_double_member (s, "mean"),
+    json_object_get_double_member (s, "p50"), json_object_get_double_member (s, "p95"),
+    json_object_get_double_member (s, "p99"), json_object_get_double_member (s, "max"), NAN,
+  };
 
+  jn_report_add_summary (jn_bench_report (), "loopback", id, "ms", JN_BETTER_LOWER, &d);
   g_print ("  %-28s p50 %8.3f ms  p95 %8.3f  p99 %8.3f  max %8.3f  (n = %" G_GINT64_FORMAT ")\n",
            name, json_object_get_double_member (s, "p50"), json_object_get_double_member (s, "p95"),
            json_object_get_double_member (s, "p99"), json_object_get_double_member (s, "max"),
            json_object_get_int_member (s, "count"));
 }
 
+static void
+on_joined (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GError **error = user_data;
+
+  jn_client_join_finish (JN_CLIENT (source), result, error);
+  *(gboolean *) g_object_get_data (source, "done") = TRUE;
+}
+
+/* Connection set-up: hello to roster, in this process, `n` times. */
+static gboolean
+measure_connect (const char *url, double *ms, guint n, GError **error)
+{
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(JnMediaEngine) engine = jn_media_engine_new ("127.0.0.1", 0, error);
+      g_autoptr(JnClient) client = NULL;
+      gboolean done = FALSE;
+      double t0;
+
+      if (engine == NULL)
+        return FALSE;
+      client = jn_client_new (engine, "connect-probe", NULL);
+      g_object_set_data (G_OBJECT (client), "done", &done);
+      t0 = jn_bench_now_ns ();
+      jn_client_join_async (client, url, NULL, on_joined, error);
+      while (!done)
+        g_main_context_iteration (NULL, TRUE);
+      ms[i] = (jn_bench_now_ns () - t0) / 1e6;
+      if (*error != NULL)
+        return FALSE;
+      jn_client_leave (client);
+    }
+  return TRUE;
+}
+
 static int
 bench_loopback (const char *argv0)
 {
+  double connect[20];
   g_autoptr(GError) error = NULL;
-  g_autofree char *cli = cli_path (argv0);
+  g_autofree char *cli = jn_bench_cli_path (argv0);
   g_autofree char *dir = g_dir_make_tmp ("jamnet-bench-XXXXXX", &error);
   g_autofree char *stats = NULL;
   g_autoptr(GSubprocess) host = NULL, join = NULL;
@@ -263,6 +336,10 @@ bench_loopback (const char *argv0)
 
   g_print ("loopback: two jamnet-cli processes on 127.0.0.1, 48 kHz / 128 frames, "
            "2000 MIDI events 2 ms apart (target: < 1 ms local latency)\n");
+  if (!measure_connect (url, connect, G_N_ELEMENTS (connect), &error))
+    goto fail;
+  jn_report_add_samples (jn_bench_report (), "loopback", "connect_ms", "ms", JN_BETTER_LOWER,
+                         connect, G_N_ELEMENTS (connect));
   join = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error, cli, "join", url, "--bind", "127.0.0.1",
                            "-q", "--duration", "6", "--stats-json", stats, NULL);
   if (join == NULL || !g_subprocess_wait_check (join, NULL, &error))
@@ -274,10 +351,19 @@ bench_loopback (const char *argv0)
     goto fail;
   root = json_node_get_object (json_parser_get_root (parser));
   peer = json_array_get_object_element (json_object_get_array_member (root, "peers"), 0);
-  print_summary ("MIDI one-way", peer, "midi_one_way_ms");
-  print_summary ("audio one-way", peer, "one_way_ms");
-  print_summary ("clock-sync RTT", peer, "rtt_ms");
-  print_summary ("interarrival jitter", peer, "jitter_ms");
+  print_summary ("midi.one_way_ms", "MIDI one-way", peer, "midi_one_way_ms");
+  print_summary ("audio.one_way_ms", "audio one-way", peer, "one_way_ms");
+  print_summary ("sync.rtt_ms", "clock-sync RTT", peer, "rtt_ms");
+  print_summary ("jitter_ms", "interarrival jitter", peer, "jitter_ms");
+  jn_report_add_value (jn_bench_report (), "loopback", "midi.delivery_pct", "%", JN_BETTER_HIGHER,
+                       100.0 * json_object_get_int_member (peer, "midi_events") / 2000.0);
+  {
+    static const char *const figures[] = { "midi.one_way_ms", "audio.one_way_ms", "sync.rtt_ms",
+                                           "jitter_ms", NULL };
+
+    jn_bench_percentile_chart ("loopback", "loopback: latency percentiles", "ms", figures);
+  }
+  jn_report_add_suite (jn_bench_report (), "loopback", TRUE, NULL);
   g_print ("  MIDI delivered %" G_GINT64_FORMAT " of 2000, audio lost %" G_GINT64_FORMAT
            ", late %" G_GINT64_FORMAT "\n",
            json_object_get_int_member (peer, "midi_events"), json_object_get_int_member (peer, "lost"),
@@ -307,29 +393,94 @@ jn_bench_compare_strings (const char **a, const char **b)
   return strcmp (*a, *b);
 }
 
+static const char *suite_names[] = { "codec", "loopback", "mesh", "audio-path", "pnbtr",
+                                     "plc-suite", "soak", NULL };
+
+static int
+run_suite (const char *argv0, int argc, char **argv)
+{
+  const char *suite = argv[0];
+
+  if (g_str_equal (suite, "codec"))
+    return bench_codec ();
+  if (g_str_equal (suite, "loopback"))
+    return bench_loopback (argv0);
+  if (g_str_equal (suite, "mesh"))
+    return jn_bench_mesh (argc, argv);
+  if (g_str_equal (suite, "soak"))
+    return jn_bench_soak (argv0, argc, argv);
+  if (g_str_equal (suite, "plc-suite"))
+    return jn_bench_plc_suite (argc, argv);
+  if (g_str_equal (suite, "audio-path"))
+    return jn_bench_audio_path (argc, argv);
+  if (g_str_equal (suite, "pnbtr"))
+    return jn_bench_pnbtr (argc, argv);
+  return -1;
+}
+
+/* every suite with quick settings, one report */
+static int
+run_all (const char *argv0)
+{
+  g_autofree char *corpus = g_build_filename (JN_SOURCE_DIR, "tests", "data", NULL);
+  char *plc[] = { "plc-suite", "--corpus", corpus, "--methods", "zero,repeat,burg,burg:1024:8192,pnbtr",
+                  NULL };
+  char *audio[] = { "audio-path", "5", NULL };
+  char *pnbtr[] = { "pnbtr", "--seconds", "0.3", NULL };
+  char *soak[] = { "soak", "--seconds", "20", NULL };
+  int rc = 0;
+
+  for (guint i = 0; suite_names[i] != NULL; i++)
+    {
+      char *plain[] = { (char *) suite_names[i], NULL };
+      char **args = g_str_equal (suite_names[i], "plc-suite") ? plc
+                    : g_str_equal (suite_names[i], "audio-path") ? audio
+                    : g_str_equal (suite_names[i], "pnbtr") ? pnbtr
+                    : g_str_equal (suite_names[i], "soak") ? soak : plain;
+
+      g_print ("\n=== %s ===\n", suite_names[i]);
+      if (run_suite (argv0, (int) g_strv_length (args), args) != 0)
+        {
+          jn_report_add_suite (jn_bench_report (), suite_names[i], FALSE, "the suite failed");
+          rc = 1;
+        }
+    }
+  return rc;
+}
+
 int
 main (int argc, char *argv[])
 {
+  int rc;
+
   setlocale (LC_ALL, "");
 
-  if (argc == 2 && g_str_equal (argv[1], "codec"))
-    return bench_codec ();
-  if (argc == 2 && g_str_equal (argv[1], "loopback"))
-    return bench_loopback (argv[0]);
+  /* tools, not suites: no report */
+  if (argc >= 2 && g_str_equal (argv[1], "report"))
+    return jn_bench_report_command (argc - 1, argv + 1);
   if (argc >= 2 && g_str_equal (argv[1], "plc"))
     return jn_bench_plc (argc - 1, argv + 1);
   if (argc >= 2 && g_str_equal (argv[1], "plc-trace"))
     return jn_bench_plc_trace (argc - 1, argv + 1);
-  if (argc >= 2 && g_str_equal (argv[1], "plc-suite"))
-    return jn_bench_plc_suite (argc - 1, argv + 1);
-  if (argc >= 2 && g_str_equal (argv[1], "audio-path"))
-    return jn_bench_audio_path (argc - 1, argv + 1);
-  if (argc >= 2 && g_str_equal (argv[1], "pnbtr"))
-    return pnbtr_bench_main (argc - 1, argv + 1);
   if (argc >= 2 && g_str_equal (argv[1], "plc-features"))
     return jn_bench_plc_features (argc - 1, argv + 1);
 
-  g_printerr ("usage: jamnet-bench codec | loopback | audio-path | pnbtr | plc | plc-trace | plc-suite | plc-features"
-              "  (--help after each)\n");
-  return 2;
+  if (jn_bench_report_parse (&argc, argv) != 0)
+    return 2;
+  if (argc >= 2 && g_str_equal (argv[1], "all"))
+    rc = run_all (argv[0]);
+  else if (argc < 2 || (rc = run_suite (argv[0], argc - 1, argv + 1)) < 0)
+    {
+      g_printerr ("usage: jamnet-bench SUITE [OPTIONS] [--json|--csv|--html|--pdf FILE]\n"
+                  "         [--save-baseline NAME] [--baseline NAME [--fail-on-regression]]\n"
+                  "  suites: all, codec, loopback, mesh, audio-path, pnbtr, plc-suite, soak\n"
+                  "  tools:  report --from FILE --format html|pdf|csv, plc, plc-trace, plc-features\n"
+                  "  (--help after each)\n");
+      return 2;
+    }
+  {
+    int finish = jn_bench_report_finish (jn_bench_gpu_device ());
+
+    return rc != 0 ? rc : finish;
+  }
 }

@@ -328,8 +328,6 @@ figure_value (const PnbtrBenchPoint *points, int n, const char *figure, double *
 void
 pnbtr_bench_print (const PnbtrBenchOptions *o, const PnbtrBenchPoint *points, int n)
 {
-  JnTargets targets;
-  char error[512];
   PnbtrBackendKind last = PNBTR_BACKEND_AUTO;
 
   printf ("PNBTR backends: order %d fitted on %d samples, %d samples predicted per stream, "
@@ -398,6 +396,14 @@ pnbtr_bench_print (const PnbtrBenchOptions *o, const PnbtrBenchPoint *points, in
                 pnbtr_backend_kind_name ((PnbtrBackendKind) k));
     }
 
+}
+
+void
+pnbtr_bench_print_targets (const PnbtrBenchPoint *points, int n)
+{
+  JnTargets targets;
+  char error[512];
+
   printf ("\ntargets (%s):\n", jn_targets_default_path ());
   if (jn_targets_load (&targets, jn_targets_default_path (), error, sizeof error) < 0)
     {
@@ -439,6 +445,7 @@ pnbtr_bench_main (int argc, char **argv)
       return 1;
     }
   pnbtr_bench_print (&o, points, n);
+  pnbtr_bench_print_targets (points, n);
   pnbtr_bench_points_free (points, n);
   return 0;
 }

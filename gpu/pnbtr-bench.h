@@ -52,9 +52,11 @@ PnbtrBenchPoint *pnbtr_bench_run (const PnbtrBenchOptions *options, int *n_point
 void   pnbtr_bench_points_free  (PnbtrBenchPoint *points, int n_points);
 /* The q-quantile of sorted values (nearest rank). */
 double pnbtr_bench_quantile     (const double *sorted, int n, double q);
-/* Prints the table, the crossovers and the targets to stdout. */
+/* Prints the table and the crossovers to stdout. */
 void   pnbtr_bench_print        (const PnbtrBenchOptions *options, const PnbtrBenchPoint *points,
                                  int n_points);
+/* The pnbtr targets of bench/targets.tsv against the points: PASS/FAIL/SKIP. */
+void   pnbtr_bench_print_targets (const PnbtrBenchPoint *points, int n_points);
 /* parse + run + print: the whole `jamnet-bench pnbtr` command. */
 int    pnbtr_bench_main         (int argc, char **argv);
 

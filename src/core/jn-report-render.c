@@ -201,7 +201,8 @@ draw_chart (Painter *p, const JnChart *c, double x0, double y0, double w, double
     ymin = MIN (ymin, 0);
   if (ymax <= ymin)
     ymax = ymin + 1;
-  step = nice_step (ymax - ymin, 5);
+  /* whole decades on a log axis */
+  step = c->log_y ? MAX (1.0, ceil (nice_step (ymax - ymin, 5))) : nice_step (ymax - ymin, 5);
   ymin = floor (ymin / step) * step;
   ymax = ceil (ymax / step) * step;
   if (xmax <= xmin)
