@@ -214,7 +214,7 @@ jn_bench_mesh (int argc, char **argv)
   double seconds = argc >= 2 ? g_ascii_strtod (argv[1], NULL) : 5.0;
   g_autoptr(GError) error = NULL;
   const char *figures[G_N_ELEMENTS (sizes) + 1] = { NULL };
-  g_autofree char *names[G_N_ELEMENTS (sizes)] = { NULL };
+  char *names[G_N_ELEMENTS (sizes)] = { NULL };
 
   if (!(seconds > 0 && seconds <= 3600))
     return jn_bench_fail ("usage: jamnet-bench mesh [SECONDS per size (default 5)]");
@@ -228,6 +228,8 @@ jn_bench_mesh (int argc, char **argv)
       figures[i] = names[i];
     }
   jn_bench_percentile_chart ("mesh", "mesh: one-way delay per link (p99: worst link)", "ms", figures);
+  for (guint i = 0; i < G_N_ELEMENTS (sizes); i++)
+    g_free (names[i]);
   jn_report_add_suite (jn_bench_report (), "mesh", TRUE, NULL);
   return 0;
 }

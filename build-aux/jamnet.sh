@@ -85,6 +85,7 @@ case "$cmd" in
     # alternate signal stack of threads that run kernels, and ASan then
     # fails to unmap its own when such a thread exits
     export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:use_sigaltstack=0
+    export LSAN_OPTIONS="suppressions=$PWD/build-aux/lsan.supp"
     run_suite _build-asan || rc=1
     echo "tests: $passed passed, $failed failed"
     exit "$rc"

@@ -18,7 +18,7 @@ mkdir -p "$out"
 cflags="-std=c11 -O3 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -Isrc/pnbtr -Igpu -Ibench"
 defs="-DJN_BENCH_TARGETS_FILE=\"$(pwd)/bench/targets.tsv\""
 objs=""
-libs="-lm"
+libs="-lm -lpthread"
 
 for f in src/pnbtr/pnbtr.c src/pnbtr/pnbtr-dsp.c gpu/pnbtr-backend.c gpu/pnbtr-bench.c bench/jn-targets.c; do
   o="$out/$(basename "$f" .c).o"

@@ -4,6 +4,7 @@
  */
 #include "pnbtr-backend-private.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include "pnbtr-dsp.h"
 
 static const char *const kind_names[PNBTR_BACKEND_N_KINDS] = { "auto", "cpu", "opencl", "cuda" };
+static pthread_mutex_t open_lock = PTHREAD_MUTEX_INITIALIZER;
 
 void
 pnbtr_backend_set_error (char *error, size_t error_len, const char *format, ...)
@@ -158,6 +160,9 @@ pnbtr_backend_new (PnbtrBackendKind kind, const PnbtrBackendConfig *config, char
   b->config = *config;
   b->fail_after = -1;
 
+  /* one backend opens at a time in a process: OpenCL platforms (PoCL for
+   * one) are not safe to initialize from two threads at once */
+  pthread_mutex_lock (&open_lock);
   if (kind != PNBTR_BACKEND_AUTO)
     ok = open_kind (b, kind, 0, error, error_len);
   else
@@ -171,6 +176,7 @@ pnbtr_backend_new (PnbtrBackendKind kind, const PnbtrBackendConfig *config, char
       if (ok < 0)
         ok = open_kind (b, PNBTR_BACKEND_CPU, 0, error, error_len);
     }
+  pthread_mutex_unlock (&open_lock);
   if (ok < 0)
     {
       free (b);

@@ -6,6 +6,7 @@
 
 #include <glib/gstdio.h>
 #include <math.h>
+#include <sys/wait.h>
 #include <string.h>
 
 #include "jn-report.h"
@@ -363,6 +364,125 @@ test_html_csv_pdf (void)
   g_rmdir (dir);
 }
 
+static int
+run (const char *const *argv, char **out)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  int status = -1;
+
+  /* the child's output is not ours to print (it would break TAP) */
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &text, NULL,
+                               &status, &error));
+  g_assert_no_error (error);
+  if (out != NULL)
+    *out = g_steal_pointer (&text);
+  return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
+}
+
+/* jamnet-cli --report: a session's latency over time, per peer */
+static void
+test_session_report (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("jamnet-report-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "session.json", NULL);
+  g_autoptr(JnReport) r = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *argv[] = { g_getenv ("JAMNET_CLI"), "demo", "--port", "0", "--duration", "2",
+                         "--delay", "10", "-q", "--report", path, NULL };
+  JnFigure *rtt = NULL;
+
+  g_assert_nonnull (argv[0]);
+  g_assert_cmpint (run (argv, NULL), ==, 0);
+  r = jn_report_load_json (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (r->kind, ==, "session");
+  g_assert_cmpuint (r->charts->len, ==, 5);
+  for (guint i = 0; i < r->figures->len; i++)
+    {
+      JnFigure *f = r->figures->pdata[i];
+
+      if (g_str_has_prefix (f->suite, "peer ") && g_str_equal (f->name, "rtt_ms"))
+        rtt = f;
+    }
+  /* 10 ms each way through the emulated network: about 20 ms round trip */
+  g_assert_nonnull (rtt);
+  g_assert_cmpuint (rtt->d.count, >=, 5);
+  g_assert_cmpuint (rtt->samples->len, ==, rtt->d.count);
+  g_assert_cmpfloat (rtt->d.median, >, 15.0);
+  g_assert_cmpfloat (rtt->d.median, <, 60.0);
+  g_assert_nonnull (jn_report_get_machine (r, "pnbtr_backend"));
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
+/* jamnet-bench: figures, verdicts, exports and a baseline regression */
+static void
+test_bench_outputs (void)
+{
+  const char *bench = g_getenv ("JAMNET_BENCH");
+  g_autofree char *dir = g_dir_make_tmp ("jamnet-bench-XXXXXX", NULL);
+  g_autofree char *json = g_build_filename (dir, "mesh.json", NULL);
+  g_autofree char *html = g_build_filename (dir, "mesh.html", NULL);
+  g_autofree char *base = g_build_filename (dir, "fast.json", NULL);
+  g_autoptr(JnReport) r = NULL, fast = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL;
+  JnFigure *delivery, *cpu;
+
+  if (bench == NULL)
+    {
+      g_test_skip ("jamnet-bench not built (-Dbench=false)");
+      return;
+    }
+  {
+    const char *argv[] = { bench, "mesh", "1", "--json", json, NULL };
+
+    g_assert_cmpint (run (argv, &out), ==, 0);
+  }
+  /* targets are printed for the suite that ran, and only for it */
+  g_assert_nonnull (strstr (out, "mesh       2.delivery_pct"));
+  g_assert_null (strstr (out, "codec"));
+  r = jn_report_load_json (json, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (r->kind, ==, "benchmark");
+  g_assert_cmpstr (r->suites->pdata[0], ==, "mesh");
+  delivery = jn_report_find_figure (r, "mesh", "2.delivery_pct");
+  g_assert_nonnull (delivery);
+  g_assert_cmpuint (delivery->d.count, ==, 2);               /* one per link */
+  g_assert_cmpint (delivery->verdict, !=, JN_FIGURE_UNCHECKED);
+  g_assert_cmpstr (delivery->target_op, ==, ">=");
+  g_assert_nonnull (jn_report_find_figure (r, "mesh", "8.one_way_ms"));
+  g_assert_cmpuint (r->charts->len, ==, 1);
+  g_assert_nonnull (jn_report_get_machine (r, "git_revision"));
+
+  /* re-export, then a baseline that was much better: a regression */
+  {
+    const char *argv[] = { bench, "report", "--from", json, "--format", "html", "--output", html, NULL };
+
+    g_assert_cmpint (run (argv, NULL), ==, 0);
+    g_assert_true (g_file_test (html, G_FILE_TEST_IS_REGULAR));
+  }
+  fast = jn_report_load_json (json, &error);
+  cpu = jn_report_find_figure (fast, "mesh", "2.cpu_pct_per_peer");
+  cpu->d.median = cpu->d.median / 100.0;
+  g_assert_true (jn_report_save_json (fast, base, &error));
+  {
+    const char *argv[] = { bench, "mesh", "1", "--baseline", base, "--fail-on-regression", NULL };
+
+    g_assert_cmpint (run (argv, NULL), ==, 3);
+  }
+  {
+    const char *argv[] = { bench, "mesh", "1", "--baseline", base, NULL };
+
+    g_assert_cmpint (run (argv, NULL), ==, 0);
+  }
+  g_unlink (json);
+  g_unlink (html);
+  g_unlink (base);
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -375,6 +495,8 @@ main (int argc, char *argv[])
   g_test_add_func ("/report/json-round-trip", test_json_round_trip);
   g_test_add_func ("/report/json-hostile", test_json_hostile);
   g_test_add_func ("/report/html-csv-pdf", test_html_csv_pdf);
+  g_test_add_func ("/report/session", test_session_report);
+  g_test_add_func ("/report/bench", test_bench_outputs);
 
   return g_test_run ();
 }

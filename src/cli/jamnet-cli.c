@@ -25,6 +25,7 @@
 #include "jn-metronome.h"
 #include "jn-relay.h"
 #include "jn-stats-json.h"
+#include "jn-session-report.h"
 #include "jn-test-signal.h"
 #include "jn-wav.h"
 
@@ -50,6 +51,7 @@ typedef struct
   char     *record_midi;
   double    duration;
   char     *stats_json;
+  char     *report;
   gboolean  quiet;
   int       jitter_depth;
   double    safety;
@@ -991,6 +993,21 @@ finish (Cli *cli)
       g_printerr (_("Cannot write the stats: %s\n"), error->message);
       cli->exit_status = 1;
     }
+  g_clear_error (&error);
+  if (cli->report != NULL)
+    {
+      g_autofree char *title = g_strdup_printf (_("JamNet session report: %s"),
+                                                cli->name ? cli->name : g_get_host_name ());
+      g_autoptr(JnReport) report = jn_session_report_new (cli->engine, title);
+
+      if (!jn_report_write (report, cli->report, NULL, &error))
+        {
+          g_printerr (_("Cannot write the report: %s\n"), error->message);
+          cli->exit_status = 1;
+        }
+      else if (!cli->quiet)
+        g_print (_("Report written to %s\n"), cli->report);
+    }
 
   if (cli->client != NULL)
     jn_client_leave (cli->client);
@@ -1037,6 +1054,7 @@ main (int argc, char *argv[])
     { "record-midi", 0, 0, G_OPTION_ARG_FILENAME, &cli.record_midi, N_("Write received MIDI as JMID lines"), "FILE" },
     { "duration", 'd', 0, G_OPTION_ARG_DOUBLE, &cli.duration, N_("Stop after this many seconds"), "S" },
     { "stats-json", 0, 0, G_OPTION_ARG_FILENAME, &cli.stats_json, N_("Write the final stats as JSON"), "FILE" },
+    { "report", 0, 0, G_OPTION_ARG_FILENAME, &cli.report, N_("At the end, write a session report: per-peer latency over time (.json, .csv, .html or .pdf)"), "FILE" },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &cli.quiet, N_("No per-second stats lines"), NULL },
     { "latency", 'l', 0, G_OPTION_ARG_STRING, &cli.latency, N_("Jitter buffer: lowest, balanced (default), safest, or 0..1"), "MODE" },
     { "jitter-depth", 0, 0, G_OPTION_ARG_INT, &cli.jitter_depth, N_("Fixed jitter buffer depth in packets (default: adaptive)"), "N" },
@@ -1285,6 +1303,7 @@ out:
   g_free (cli.record);
   g_free (cli.record_midi);
   g_free (cli.stats_json);
+  g_free (cli.report);
   g_free (cli.sample_format);
   g_free (cli.latency);
   g_free (cli.plc);

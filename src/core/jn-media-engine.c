@@ -1417,7 +1417,12 @@ jn_media_engine_copy_series (JnMediaEngine *self,
   g_return_val_if_fail ((guint) metric < JN_N_METRICS, NULL);
 
   g_mutex_lock (&self->lock);
-  if ((peer = find_peer_by_id (self, peer_id)) != NULL)
+  peer = find_peer_by_id (self, peer_id);
+  /* a peer that left keeps its history for the session report */
+  for (guint i = 0; peer == NULL && i < self->departed->len; i++)
+    if (((Peer *) g_ptr_array_index (self->departed, i))->id == peer_id)
+      peer = g_ptr_array_index (self->departed, i);
+  if (peer != NULL)
     {
       JnSeries *series = peer->series[metric];
       guint n = jn_series_get_length (series);
