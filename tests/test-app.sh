@@ -32,10 +32,11 @@ xvfb-run -a -s "-screen 0 1024x768x24" "$app" --discovery-interface 127.0.0.1 --
 status=$?
 
 xvfb-run -a -s "-screen 0 1024x768x24" "$app" --discovery-interface 127.0.0.1 --demo \
-  --screenshot-jam "$shots/app-demo.png" --report "$work/demo.json" >"$work/demo.log" 2>&1
+  --screenshot-jam "$shots/app-demo.png" --report "$work/demo.json" \
+  --export-report "$shots/app-demo-report.pdf" >"$work/demo.log" 2>&1
 demo_status=$?
 
-echo "1..5"
+echo "1..6"
 [ $status -eq 0 ] && echo "ok 1 the app ran and quit" || { echo "not ok 1 the app exited with $status"; cat "$work/app.log"; }
 report=$(cat "$work/report.json" 2>/dev/null)
 echo "# $report"
@@ -62,4 +63,12 @@ if [ -s "$shots/app-sessions.png" ] && [ -s "$shots/app-jam.png" ] && [ -s "$sho
   echo "ok 5 screenshots of the browser, the jam view and the demo are in $shots"
 else
   echo "not ok 5 screenshots of the browser, the jam view and the demo"; cat "$work/app.log" "$work/demo.log"
+fi
+# Export Report, as the header button does it: a PDF with the demo's graphs
+if [ "$(head -c 5 "$shots/app-demo-report.pdf" 2>/dev/null)" = "%PDF-" ] &&
+   pdftoppm -png -r 40 -f 1 -l 1 "$shots/app-demo-report.pdf" "$work/report-page" &&
+   [ -s "$work/report-page-1.png" ]; then
+  echo "ok 6 the demo's session report was exported as a PDF that renders"
+else
+  echo "not ok 6 the demo's session report was exported as a PDF that renders"; cat "$work/demo.log"
 fi

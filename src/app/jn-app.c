@@ -24,6 +24,7 @@ typedef struct
   char     *shot_sessions;
   char     *shot_jam;
   char     *report;
+  char     *export_report;
   JnWindow *window;
   guint     state;
   gint64    since;
@@ -51,6 +52,17 @@ take_shot (App        *app,
   g_printerr ("%s\n", error->message);
   app->shot_since = 0;
   return TRUE;
+}
+
+static void
+on_exported (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  App *app = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!jn_window_export_report_finish (JN_WINDOW (source), result, &error))
+    g_printerr ("export failed: %s\n", error->message);
+  gtk_window_destroy (GTK_WINDOW (app->window));
 }
 
 /* For headless tests: wait for a session, picture the browser, join the
@@ -94,6 +106,14 @@ autopilot (gpointer user_data)
                                                    jn_window_get_first_peer_rtt (app->window));
 
           g_file_set_contents (app->report, text, -1, NULL);
+        }
+      if (app->export_report != NULL)
+        {
+          g_autoptr(GFile) file = g_file_new_for_path (app->export_report);
+
+          /* the window closes when the report is written */
+          jn_window_export_report_async (app->window, file, NULL, on_exported, app);
+          return G_SOURCE_REMOVE;
         }
       gtk_window_destroy (GTK_WINDOW (app->window));
       return G_SOURCE_REMOVE;
@@ -151,6 +171,7 @@ on_startup (GApplication *application,
     { "win.demo", { "<Control>d", NULL } },
     { "win.join-address", { "<Control>l", NULL } },
     { "win.leave", { "<Control>w", NULL } },
+    { "win.export-report", { "<Control>e", NULL } },
   };
 
   g_action_map_add_action_entries (G_ACTION_MAP (application), entries, G_N_ELEMENTS (entries), app);
@@ -175,7 +196,7 @@ on_activate (GApplication *application,
     jn_window_host (app->window);
   else if (app->demo)
     jn_window_demo (app->window);
-  if (app->join_first || app->shot_sessions || app->shot_jam || app->report)
+  if (app->join_first || app->shot_sessions || app->shot_jam || app->report || app->export_report)
     {
       app->since = g_get_monotonic_time ();
       g_timeout_add (100, autopilot, app);
@@ -197,6 +218,7 @@ main (int argc, char *argv[])
     { "screenshot-sessions", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, &app.shot_sessions, NULL, NULL },
     { "screenshot-jam", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, &app.shot_jam, NULL, NULL },
     { "report", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, &app.report, NULL, NULL },
+    { "export-report", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, &app.export_report, NULL, NULL },
     { NULL }
   };
   int status;
@@ -217,5 +239,6 @@ main (int argc, char *argv[])
   g_free (app.shot_sessions);
   g_free (app.shot_jam);
   g_free (app.report);
+  g_free (app.export_report);
   return status;
 }

@@ -17,6 +17,7 @@
 #include "jn-discovery.h"
 #include "jn-host.h"
 #include "jn-media-engine.h"
+#include "jn-session-report.h"
 #include "jn-sparkline.h"
 #include "jn-window.h"
 
@@ -29,6 +30,7 @@ struct _JnWindow
   AdwToastOverlay *toasts;
   AdwViewStack    *stack;
   GtkWidget       *leave_button;
+  GtkWidget       *export_button;
   GtkListBox      *sessions_list;
   AdwEntryRow     *address_row;
   AdwWindowTitle  *title;
@@ -81,6 +83,7 @@ end_session (JnWindow *self)
   self->n_peers = 0;
   adw_view_stack_set_visible_child_name (self->stack, "sessions");
   gtk_widget_set_visible (self->leave_button, FALSE);
+  gtk_widget_set_visible (self->export_button, FALSE);
 }
 
 static GtkWidget *
@@ -140,11 +143,22 @@ on_refresh (gpointer user_data)
     }
   self->n_peers = shown;
   {
-    g_autofree char *local = g_strdup_printf (_("%u Hz, %u-frame packets (%.1f ms) · loss concealment: PNBTR"),
-                                              format->rate, format->frames,
-                                              format->frames * 1000.0 / format->rate);
+    JnEngineStats es;
+    g_autofree char *backend = NULL, *local = NULL;
 
+    jn_media_engine_get_stats (self->engine, &es);
+    if (es.pnbtr_backend[0] == '\0')
+      backend = g_strdup (_("fitted as each gap begins"));
+    else if (g_str_equal (es.pnbtr_backend, "starting"))
+      backend = g_strdup (_("starting its worker…"));
+    else
+      /* TRANSLATORS: PNBTR's backend (cpu, opencl, cuda) and its device */
+      backend = g_strdup_printf (_("models from %s, %s"), es.pnbtr_backend, es.pnbtr_device);
+    local = g_strdup_printf (_("%u Hz, %u-frame packets (%.1f ms) · loss concealment: PNBTR, %s"),
+                             format->rate, format->frames, format->frames * 1000.0 / format->rate,
+                             backend);
     gtk_label_set_text (self->local_label, local);
+    gtk_label_set_wrap (self->local_label, TRUE);
   }
   if (shown == 0 && self->client != NULL)
     adw_window_title_set_subtitle (self->title, _("waiting for the others"));
@@ -158,6 +172,7 @@ show_jam (JnWindow   *self,
   adw_window_title_set_subtitle (self->title, session_name);
   adw_view_stack_set_visible_child_name (self->stack, "jam");
   gtk_widget_set_visible (self->leave_button, TRUE);
+  gtk_widget_set_visible (self->export_button, TRUE);
   self->refresh = g_timeout_add (REFRESH_MS, on_refresh, self);
 }
 
@@ -459,6 +474,127 @@ action_join_address (GtkWidget *widget, const char *name, GVariant *param)
     gtk_widget_grab_focus (GTK_WIDGET (self->address_row));
 }
 
+/* --- session report ------------------------------------------------------- */
+
+static void
+write_report_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  JnReport *report = g_object_get_data (G_OBJECT (task), "report");
+  GFile *file = task_data;
+  g_autofree char *path = g_file_get_path (file);
+  GError *error = NULL;
+
+  if (path == NULL)
+    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                             _("Reports can only be saved to local files"));
+  else if (!jn_report_write (report, path, NULL, &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+void
+jn_window_export_report_async (JnWindow            *self,
+                               GFile               *file,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  g_autofree char *title = NULL;
+
+  g_task_set_source_tag (task, jn_window_export_report_async);
+  if (self->engine == NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED,
+                               _("There is no session to report on"));
+      return;
+    }
+  /* the figures are copied now (quick); the file is written off the main thread */
+  title = g_strdup_printf (_("JamNet session report: %s"),
+                           adw_window_title_get_subtitle (self->title) ? adw_window_title_get_subtitle (self->title)
+                                                                        : "JamNet");
+  g_object_set_data_full (G_OBJECT (task), "report", jn_session_report_new (self->engine, title),
+                          (GDestroyNotify) jn_report_free);
+  g_task_set_task_data (task, g_object_ref (file), g_object_unref);
+  g_task_run_in_thread (task, write_report_thread);
+}
+
+gboolean
+jn_window_export_report_finish (JnWindow      *self,
+                                GAsyncResult  *result,
+                                GError       **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+on_report_written (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  JnWindow *self = JN_WINDOW (source);
+  g_autoptr(AdwToast) progress = user_data;
+  g_autoptr(GError) error = NULL;
+
+  adw_toast_dismiss (progress);
+  if (!jn_window_export_report_finish (self, result, &error))
+    {
+      g_autofree char *text = g_strdup_printf (_("The report was not saved: %s"), error->message);
+
+      toast (self, text);
+    }
+  else
+    toast (self, _("Report saved"));
+}
+
+static void
+on_report_file_chosen (GtkNativeDialog *dialog, int response, gpointer user_data)
+{
+  JnWindow *self = user_data;
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      AdwToast *progress = adw_toast_new (_("Writing the report…"));
+
+      adw_toast_set_timeout (progress, 0);
+      adw_toast_overlay_add_toast (self->toasts, g_object_ref (progress));
+      jn_window_export_report_async (self, file, self->cancellable, on_report_written, progress);
+    }
+  g_object_unref (dialog);
+}
+
+static void
+add_filter (GtkFileChooser *chooser, const char *name, const char *pattern)
+{
+  g_autoptr(GtkFileFilter) filter = gtk_file_filter_new ();
+
+  gtk_file_filter_set_name (filter, name);
+  gtk_file_filter_add_pattern (filter, pattern);
+  gtk_file_chooser_add_filter (chooser, filter);
+}
+
+static void
+action_export_report (GtkWidget *widget, const char *name, GVariant *param)
+{
+  JnWindow *self = JN_WINDOW (widget);
+  GtkFileChooserNative *dialog;
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autofree char *suggested = g_date_time_format (now, "jamnet-session-%Y-%m-%d-%H%M.pdf");
+
+  if (self->engine == NULL)
+    return;
+  /* the portal's save dialog where there is one (Flatpak) */
+  dialog = gtk_file_chooser_native_new (_("Export Session Report"), GTK_WINDOW (self),
+                                        GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"), _("_Cancel"));
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), suggested);
+  add_filter (GTK_FILE_CHOOSER (dialog), _("PDF document"), "*.pdf");
+  add_filter (GTK_FILE_CHOOSER (dialog), _("Web page (HTML)"), "*.html");
+  add_filter (GTK_FILE_CHOOSER (dialog), _("Spreadsheet (CSV)"), "*.csv");
+  add_filter (GTK_FILE_CHOOSER (dialog), _("Data (JSON)"), "*.json");
+  g_signal_connect (dialog, "response", G_CALLBACK (on_report_file_chosen), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
 /* --- object -------------------------------------------------------------- */
 
 static void
@@ -485,6 +621,7 @@ jn_window_class_init (JnWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.demo", NULL, action_demo);
   gtk_widget_class_install_action (widget_class, "win.leave", NULL, action_leave);
   gtk_widget_class_install_action (widget_class, "win.join-address", NULL, action_join_address);
+  gtk_widget_class_install_action (widget_class, "win.export-report", NULL, action_export_report);
 }
 
 static void
@@ -511,6 +648,7 @@ jn_window_new (AdwApplication *app,
   adw_header_bar_set_title_widget (ADW_HEADER_BAR (header), GTK_WIDGET (self->title));
   self->leave_button = gtk_button_new_with_label (_("Leave"));
   gtk_widget_set_visible (self->leave_button, FALSE);
+  gtk_widget_set_visible (self->export_button, FALSE);
   g_signal_connect (self->leave_button, "clicked", G_CALLBACK (on_leave_clicked), self);
   adw_header_bar_pack_start (ADW_HEADER_BAR (header), self->leave_button);
   {
@@ -524,6 +662,12 @@ jn_window_new (AdwApplication *app,
     gtk_widget_set_tooltip_text (menu_button, _("Main Menu"));
     adw_header_bar_pack_end (ADW_HEADER_BAR (header), menu_button);
   }
+  /* left of the primary menu */
+  self->export_button = gtk_button_new_from_icon_name ("document-save-symbolic");
+  gtk_widget_set_tooltip_text (self->export_button, _("Export Session Report…"));
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (self->export_button), "win.export-report");
+  gtk_widget_set_visible (self->export_button, FALSE);
+  adw_header_bar_pack_end (ADW_HEADER_BAR (header), self->export_button);
   gtk_box_append (GTK_BOX (box), header);
 
   self->stack = ADW_VIEW_STACK (adw_view_stack_new ());

@@ -21,6 +21,16 @@ void        jn_window_demo               (JnWindow       *self);
 /* the peers' snapshot as shown, for tests: 0 if not in a session */
 guint       jn_window_get_n_peers        (JnWindow       *self);
 double      jn_window_get_first_peer_rtt (JnWindow       *self);
+/* Writes the session's report (format from the file's extension) off the
+ * main thread. */
+void        jn_window_export_report_async  (JnWindow            *self,
+                                            GFile               *file,
+                                            GCancellable        *cancellable,
+                                            GAsyncReadyCallback  callback,
+                                            gpointer             user_data);
+gboolean    jn_window_export_report_finish (JnWindow            *self,
+                                            GAsyncResult        *result,
+                                            GError             **error);
 gboolean    jn_window_save_png           (JnWindow       *self,
                                           const char     *path,
                                           GError        **error);
