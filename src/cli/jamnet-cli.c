@@ -453,14 +453,13 @@ print_stats (Cli *cli)
     jn_media_engine_get_stats (cli->engine, &es);
     if (es.pnbtr_backend[0] != '\0')
       /* TRANSLATORS: the PNBTR worker's backend, its device, models fitted in time / late */
-      g_print (_("[%6.1f s] PNBTR: %s on %s, %" G_GUINT64_FORMAT " models in time, %"
-                 G_GUINT64_FORMAT " late, batch %.2f ms\n"),
-               t, es.pnbtr_backend, es.pnbtr_device, es.pnbtr_installed, es.pnbtr_late,
-               es.pnbtr_batch_ms);
+      g_print (_("[%6.1f s] PNBTR: %s on %s, %llu models in time, %llu late, batch %.2f ms\n"),
+               t, es.pnbtr_backend, es.pnbtr_device, (unsigned long long) es.pnbtr_installed,
+               (unsigned long long) es.pnbtr_late, es.pnbtr_batch_ms);
   }
   if (cli->device != NULL)
-    g_print (_("[%6.1f s] audio: %s, %" G_GUINT64_FORMAT " xruns\n"), t,
-             jn_audio_device_get_backend (cli->device), jn_audio_device_get_xruns (cli->device));
+    g_print (_("[%6.1f s] audio: %s, %llu xruns\n"), t, jn_audio_device_get_backend (cli->device),
+             (unsigned long long) jn_audio_device_get_xruns (cli->device));
   fflush (stdout);
 }
 
@@ -974,8 +973,9 @@ finish (Cli *cli)
   jn_media_engine_stop (cli->engine);   /* no more callbacks after this */
   drain_blocks (cli);
   if (cli->device != NULL && !cli->quiet)
-    g_print (_("Audio: %" G_GUINT64_FORMAT " periods, %" G_GUINT64_FORMAT " xruns\n"),
-             jn_audio_device_get_periods (cli->device), jn_audio_device_get_xruns (cli->device));
+    g_print (_("Audio: %llu periods, %llu xruns\n"),
+             (unsigned long long) jn_audio_device_get_periods (cli->device),
+             (unsigned long long) jn_audio_device_get_xruns (cli->device));
   g_hash_table_remove_all (cli->writers);   /* closes the WAV files */
   if (cli->midi_out != NULL)
     fclose (cli->midi_out);
