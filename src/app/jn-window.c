@@ -132,9 +132,10 @@ on_refresh (gpointer user_data)
           g_hash_table_insert (self->rows, GUINT_TO_POINTER (p->id), row);
         }
       subtitle = g_strdup_printf (_("RTT %.2f ms · one-way %.2f ms · jitter %.2f ms · loss %.1f %% · "
-                                    "concealed %" G_GUINT64_FORMAT " · buffer %u/%u"),
+                                    "concealed %llu · buffer %u/%u"),
                                   p->rtt_ms.last, p->one_way_ms.last, p->jitter_ms.last, p->loss_percent,
-                                  p->concealed, (guint) p->buffer_level.last, p->jitter_depth);
+                                  (unsigned long long) p->concealed, (guint) p->buffer_level.last,
+                                  p->jitter_depth);
       adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
       if (p->synced)   /* nothing to draw before the first round trip */
         jn_sparkline_push (g_object_get_data (G_OBJECT (row), "sparkline"), p->rtt_ms.last);

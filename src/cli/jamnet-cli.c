@@ -441,10 +441,10 @@ print_stats (Cli *cli)
         continue;
       /* TRANSLATORS: one line per peer and second; keep the columns short */
       g_print (_("[%6.1f s] %-12s rtt %6.2f ms  one-way %6.2f ms  jitter %5.2f ms  "
-                 "loss %5.2f %%  late %" G_GUINT64_FORMAT "  concealed %" G_GUINT64_FORMAT
+                 "loss %5.2f %%  late %llu  concealed %llu"
                  "  buffer %u/%u pkts  end-to-end %5.1f ms\n"),
                t, p->name, p->rtt_ms.last, p->one_way_ms.last, p->jitter_ms.last,
-               p->loss_percent, p->late, p->concealed,
+               p->loss_percent, (unsigned long long) p->late, (unsigned long long) p->concealed,
                (guint) p->buffer_level.last, p->jitter_depth, end_to_end_ms (cli, p));
     }
   {
