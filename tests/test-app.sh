@@ -33,6 +33,7 @@ status=$?
 
 xvfb-run -a -s "-screen 0 1024x768x24" "$app" --discovery-interface 127.0.0.1 --demo \
   --screenshot-jam "$shots/app-demo.png" --report "$work/demo.json" \
+  --screenshot-peer "$shots/app-demo-graphs.png" \
   --export-report "$shots/app-demo-report.pdf" >"$work/demo.log" 2>&1
 demo_status=$?
 
@@ -59,8 +60,9 @@ if [ $demo_status -eq 0 ] && [ -n "$rtt" ] && [ "$rtt" -ge 38 ] && [ "$rtt" -le 
 else
   echo "not ok 4 the demo shows a simulated player about 40 ms away"; cat "$work/demo.log"
 fi
-if [ -s "$shots/app-sessions.png" ] && [ -s "$shots/app-jam.png" ] && [ -s "$shots/app-demo.png" ]; then
-  echo "ok 5 screenshots of the browser, the jam view and the demo are in $shots"
+if [ -s "$shots/app-sessions.png" ] && [ -s "$shots/app-jam.png" ] && [ -s "$shots/app-demo.png" ] &&
+   [ -s "$shots/app-demo-graphs.png" ]; then
+  echo "ok 5 screenshots of the browser, the jam view, the demo and a player's graphs are in $shots"
 else
   echo "not ok 5 screenshots of the browser, the jam view and the demo"; cat "$work/app.log" "$work/demo.log"
 fi

@@ -25,6 +25,7 @@ typedef struct
   char     *shot_jam;
   char     *report;
   char     *export_report;
+  char     *shot_peer;
   JnWindow *window;
   guint     state;
   gint64    since;
@@ -107,6 +108,16 @@ autopilot (gpointer user_data)
 
           g_file_set_contents (app->report, text, -1, NULL);
         }
+      /* then the first player's graphs, as a click on its row opens them */
+      if (app->shot_peer != NULL)
+        jn_window_show_first_peer (app->window);
+      app->state = 2;
+      app->since = now;
+    }
+  else if (app->state == 2 && (app->shot_peer == NULL || now - app->since > 1500 * 1000))
+    {
+      if (!take_shot (app, app->shot_peer, now))
+        return G_SOURCE_CONTINUE;
       if (app->export_report != NULL)
         {
           g_autoptr(GFile) file = g_file_new_for_path (app->export_report);
@@ -196,7 +207,8 @@ on_activate (GApplication *application,
     jn_window_host (app->window);
   else if (app->demo)
     jn_window_demo (app->window);
-  if (app->join_first || app->shot_sessions || app->shot_jam || app->report || app->export_report)
+  if (app->join_first || app->shot_sessions || app->shot_jam || app->report || app->export_report ||
+      app->shot_peer)
     {
       app->since = g_get_monotonic_time ();
       g_timeout_add (100, autopilot, app);
@@ -219,6 +231,7 @@ main (int argc, char *argv[])
     { "screenshot-jam", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, &app.shot_jam, NULL, NULL },
     { "report", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, &app.report, NULL, NULL },
     { "export-report", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, &app.export_report, NULL, NULL },
+    { "screenshot-peer", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, &app.shot_peer, NULL, NULL },
     { NULL }
   };
   int status;
@@ -240,5 +253,6 @@ main (int argc, char *argv[])
   g_free (app.shot_jam);
   g_free (app.report);
   g_free (app.export_report);
+  g_free (app.shot_peer);
   return status;
 }

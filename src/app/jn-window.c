@@ -17,6 +17,7 @@
 #include "jn-discovery.h"
 #include "jn-host.h"
 #include "jn-media-engine.h"
+#include "jn-graph.h"
 #include "jn-session-report.h"
 #include "jn-sparkline.h"
 #include "jn-window.h"
@@ -46,6 +47,12 @@ struct _JnWindow
   GCancellable    *cancellable;
   guint            refresh;
   GHashTable      *rows;          /* peer id -> AdwActionRow */
+  /* the peer detail page */
+  guint32          detail_peer;   /* 0: none shown */
+  GtkLabel        *detail_title;
+  GtkWidget       *graphs[5];
+  gint64           span_us;
+  GtkWidget       *back_button;
   guint            n_peers;
   double           first_peer_rtt;
 };
@@ -84,22 +91,180 @@ end_session (JnWindow *self)
   adw_view_stack_set_visible_child_name (self->stack, "sessions");
   gtk_widget_set_visible (self->leave_button, FALSE);
   gtk_widget_set_visible (self->export_button, FALSE);
+  gtk_widget_set_visible (self->back_button, FALSE);
+  self->detail_peer = 0;
 }
 
 static GtkWidget *
 peer_row (JnWindow    *self,
-          const char  *name)
+          const char  *name,
+          guint32      id)
 {
   GtkWidget *row = adw_action_row_new ();
   GtkWidget *spark = jn_sparkline_new ();
+  GtkWidget *arrow = gtk_image_new_from_icon_name ("go-next-symbolic");
 
+  /* activating the row opens the peer's graphs */
+  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
+  g_object_set_data (G_OBJECT (row), "peer-id", GUINT_TO_POINTER (id));
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), name);
   gtk_widget_set_valign (spark, GTK_ALIGN_CENTER);
   gtk_accessible_update_property (GTK_ACCESSIBLE (spark), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   _("Round-trip time, last ten seconds"), -1);
   adw_action_row_add_suffix (ADW_ACTION_ROW (row), spark);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), arrow);
   g_object_set_data (G_OBJECT (row), "sparkline", spark);
   return row;
+}
+
+static const struct
+{
+  JnMetric    metric;
+  JnMetric    second;   /* a second line, or JN_N_METRICS */
+  const char *title;
+  const char *unit;
+  const char *name;
+  const char *second_name;
+} graph_specs[5] = {
+  { JN_METRIC_RTT_MS, JN_N_METRICS, N_("Round-trip time"), "ms", N_("RTT"), NULL },
+  { JN_METRIC_ONE_WAY_MS, JN_N_METRICS, N_("One-way delay"), "ms", N_("one-way"), NULL },
+  { JN_METRIC_JITTER_MS, JN_N_METRICS, N_("Jitter"), "ms", N_("jitter"), NULL },
+  { JN_METRIC_BUFFER_LEVEL, JN_METRIC_BUFFER_DEPTH, N_("Jitter buffer"), N_("packets"), N_("level"),
+    N_("target depth") },
+  { JN_METRIC_LOSS_PERCENT, JN_N_METRICS, N_("Packet loss"), "%", N_("loss"), NULL },
+};
+
+/* The detail page follows its peer at the refresh rate (copies of the
+ * engine's series; the graphs draw from those). */
+static void
+refresh_detail (JnWindow *self, GArray *peers)
+{
+  gint64 now = g_get_monotonic_time ();
+  const JnPeerStats *peer = NULL;
+
+  if (self->detail_peer == 0)
+    return;
+  for (guint i = 0; i < peers->len; i++)
+    if (g_array_index (peers, JnPeerStats, i).id == self->detail_peer)
+      peer = &g_array_index (peers, JnPeerStats, i);
+  if (peer == NULL || peer->departed)
+    {
+      self->detail_peer = 0;
+      adw_view_stack_set_visible_child_name (self->stack, "jam");
+      gtk_widget_set_visible (self->back_button, FALSE);
+      return;
+    }
+  {
+    g_autofree char *title = g_strdup_printf (_("%s · concealed %llu of %llu packets · lost %llu"),
+                                              peer->name, (unsigned long long) peer->concealed,
+                                              (unsigned long long) (peer->played + peer->concealed),
+                                              (unsigned long long) peer->lost);
+
+    gtk_label_set_text (self->detail_title, title);
+  }
+  for (guint g = 0; g < G_N_ELEMENTS (graph_specs); g++)
+    {
+      JnGraph *graph = JN_GRAPH (self->graphs[g]);
+
+      jn_graph_set_line (graph, 0, _(graph_specs[g].name),
+                         jn_media_engine_copy_series (self->engine, self->detail_peer, graph_specs[g].metric));
+      if (graph_specs[g].second != JN_N_METRICS)
+        jn_graph_set_line (graph, 1, _(graph_specs[g].second_name),
+                           jn_media_engine_copy_series (self->engine, self->detail_peer,
+                                                        graph_specs[g].second));
+      jn_graph_set_window (graph, now, self->span_us);
+    }
+}
+
+static void
+show_peer (JnWindow *self, guint32 id)
+{
+  g_autoptr(GArray) peers = NULL;
+
+  if (self->engine == NULL)
+    return;
+  self->detail_peer = id;
+  peers = jn_media_engine_get_peer_stats (self->engine);
+  refresh_detail (self, peers);
+  if (self->detail_peer != 0)
+    {
+      adw_view_stack_set_visible_child_name (self->stack, "peer");
+      gtk_widget_set_visible (self->back_button, TRUE);
+    }
+}
+
+static void
+on_peer_activated (GtkListBox *list, GtkListBoxRow *row, gpointer user_data)
+{
+  show_peer (user_data, GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (row), "peer-id")));
+}
+
+static void
+on_back_clicked (GtkButton *button, gpointer user_data)
+{
+  JnWindow *self = user_data;
+
+  self->detail_peer = 0;
+  gtk_widget_set_visible (self->back_button, FALSE);
+  adw_view_stack_set_visible_child_name (self->stack, self->engine != NULL ? "jam" : "sessions");
+}
+
+static void
+on_span_toggled (GtkToggleButton *button, gpointer user_data)
+{
+  JnWindow *self = user_data;
+
+  if (gtk_toggle_button_get_active (button))
+    self->span_us = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (button), "minutes")) * 60 *
+                    G_USEC_PER_SEC;
+}
+
+static GtkWidget *
+build_peer_page (JnWindow *self)
+{
+  GtkWidget *scroller = gtk_scrolled_window_new ();
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
+  GtkWidget *top = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  GtkWidget *spans = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
+  static const int minutes[] = { 1, 5, 15 };
+  GtkToggleButton *first = NULL;
+
+  gtk_widget_set_margin_start (box, 24);
+  gtk_widget_set_margin_end (box, 24);
+  gtk_widget_set_margin_top (box, 18);
+  gtk_widget_set_margin_bottom (box, 18);
+  self->detail_title = GTK_LABEL (gtk_label_new (""));
+  gtk_label_set_xalign (self->detail_title, 0);
+  gtk_label_set_ellipsize (self->detail_title, PANGO_ELLIPSIZE_END);
+  gtk_widget_set_hexpand (GTK_WIDGET (self->detail_title), TRUE);
+  gtk_widget_add_css_class (GTK_WIDGET (self->detail_title), "heading");
+  gtk_box_append (GTK_BOX (top), GTK_WIDGET (self->detail_title));
+  gtk_widget_add_css_class (spans, "linked");
+  for (guint i = 0; i < G_N_ELEMENTS (minutes); i++)
+    {
+      g_autofree char *label = g_strdup_printf (_("%d min"), minutes[i]);
+      GtkWidget *b = gtk_toggle_button_new_with_label (label);
+
+      g_object_set_data (G_OBJECT (b), "minutes", GINT_TO_POINTER (minutes[i]));
+      if (first != NULL)
+        gtk_toggle_button_set_group (GTK_TOGGLE_BUTTON (b), first);
+      else
+        first = GTK_TOGGLE_BUTTON (b);
+      g_signal_connect (b, "toggled", G_CALLBACK (on_span_toggled), self);
+      gtk_box_append (GTK_BOX (spans), b);
+    }
+  gtk_accessible_update_property (GTK_ACCESSIBLE (spans), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("Time shown"), -1);
+  gtk_box_append (GTK_BOX (top), spans);
+  gtk_box_append (GTK_BOX (box), top);
+  for (guint g = 0; g < G_N_ELEMENTS (graph_specs); g++)
+    {
+      self->graphs[g] = jn_graph_new (_(graph_specs[g].title), _(graph_specs[g].unit));
+      gtk_box_append (GTK_BOX (box), self->graphs[g]);
+    }
+  gtk_toggle_button_set_active (first, TRUE);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), box);
+  return scroller;
 }
 
 static gboolean
@@ -127,7 +292,7 @@ on_refresh (gpointer user_data)
         }
       if (row == NULL)
         {
-          row = peer_row (self, p->name);
+          row = peer_row (self, p->name, p->id);
           gtk_list_box_append (self->peers_list, row);
           g_hash_table_insert (self->rows, GUINT_TO_POINTER (p->id), row);
         }
@@ -143,6 +308,7 @@ on_refresh (gpointer user_data)
         self->first_peer_rtt = p->rtt_ms.last;
     }
   self->n_peers = shown;
+  refresh_detail (self, peers);
   {
     JnEngineStats es;
     g_autofree char *backend = NULL, *local = NULL;
@@ -431,6 +597,7 @@ build_jam_page (JnWindow *self)
   self->peers_list = GTK_LIST_BOX (gtk_list_box_new ());
   gtk_widget_add_css_class (GTK_WIDGET (self->peers_list), "boxed-list");
   gtk_list_box_set_selection_mode (self->peers_list, GTK_SELECTION_NONE);
+  g_signal_connect (self->peers_list, "row-activated", G_CALLBACK (on_peer_activated), self);
   adw_preferences_group_add (ADW_PREFERENCES_GROUP (players), GTK_WIDGET (self->peers_list));
 
   adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (local), _("This Computer"));
@@ -652,6 +819,11 @@ jn_window_new (AdwApplication *app,
   gtk_widget_set_visible (self->export_button, FALSE);
   g_signal_connect (self->leave_button, "clicked", G_CALLBACK (on_leave_clicked), self);
   adw_header_bar_pack_start (ADW_HEADER_BAR (header), self->leave_button);
+  self->back_button = gtk_button_new_from_icon_name ("go-previous-symbolic");
+  gtk_widget_set_tooltip_text (self->back_button, _("Back to the Players"));
+  gtk_widget_set_visible (self->back_button, FALSE);
+  g_signal_connect (self->back_button, "clicked", G_CALLBACK (on_back_clicked), self);
+  adw_header_bar_pack_start (ADW_HEADER_BAR (header), self->back_button);
   {
     g_autoptr(GMenu) menu = g_menu_new ();
     GtkWidget *menu_button = gtk_menu_button_new ();
@@ -674,6 +846,7 @@ jn_window_new (AdwApplication *app,
   self->stack = ADW_VIEW_STACK (adw_view_stack_new ());
   adw_view_stack_add_named (self->stack, build_sessions_page (self), "sessions");
   adw_view_stack_add_named (self->stack, build_jam_page (self), "jam");
+  adw_view_stack_add_named (self->stack, build_peer_page (self), "peer");
   gtk_widget_set_vexpand (GTK_WIDGET (self->stack), TRUE);
   self->toasts = ADW_TOAST_OVERLAY (adw_toast_overlay_new ());
   adw_toast_overlay_set_child (self->toasts, GTK_WIDGET (self->stack));
@@ -701,6 +874,15 @@ double
 jn_window_get_first_peer_rtt (JnWindow *self)
 {
   return self->first_peer_rtt;
+}
+
+void
+jn_window_show_first_peer (JnWindow *self)
+{
+  GtkWidget *row = gtk_widget_get_first_child (GTK_WIDGET (self->peers_list));
+
+  if (row != NULL)
+    show_peer (self, GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (row), "peer-id")));
 }
 
 gboolean

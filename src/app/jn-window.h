@@ -31,6 +31,8 @@ void        jn_window_export_report_async  (JnWindow            *self,
 gboolean    jn_window_export_report_finish (JnWindow            *self,
                                             GAsyncResult        *result,
                                             GError             **error);
+/* Opens the graphs of the first player in the list (as a click on it does). */
+void        jn_window_show_first_peer    (JnWindow       *self);
 gboolean    jn_window_save_png           (JnWindow       *self,
                                           const char     *path,
                                           GError        **error);
