@@ -24,7 +24,13 @@ done
 
 # GTK keeps caches for the life of the process: not leaks to report
 export ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0"
-export GDK_BACKEND=x11 GSK_RENDERER=cairo GTK_A11Y=none NO_AT_BRIDGE=1 GSETTINGS_BACKEND=memory
+export GDK_BACKEND=x11 GSK_RENDERER=cairo GTK_A11Y=none NO_AT_BRIDGE=1
+# the app's preferences from a key file, as a user's would be (schema from the build)
+export GSETTINGS_BACKEND=keyfile XDG_CONFIG_HOME="$work/config"
+[ -n "${GSETTINGS_SCHEMA_DIR:-}" ] || { echo "Bail out! GSETTINGS_SCHEMA_DIR is not set"; exit 1; }
+mkdir -p "$work/config/glib-2.0/settings"
+printf "[org/jamnet/JamNet]\ndisplay-name='Zoë Keys'\npnbtr-backend='cpu'\n" \
+  >"$work/config/glib-2.0/settings/keyfile"
 rm -f "$shots/app-sessions.png" "$shots/app-jam.png" "$shots/app-demo.png"
 xvfb-run -a -s "-screen 0 1024x768x24" "$app" --discovery-interface 127.0.0.1 --join-first \
   --screenshot-sessions "$shots/app-sessions.png" --screenshot-jam "$shots/app-jam.png" \
@@ -33,11 +39,11 @@ status=$?
 
 xvfb-run -a -s "-screen 0 1024x768x24" "$app" --discovery-interface 127.0.0.1 --demo \
   --screenshot-jam "$shots/app-demo.png" --report "$work/demo.json" \
-  --screenshot-peer "$shots/app-demo-graphs.png" \
+  --screenshot-peer "$shots/app-demo-graphs.png" --screenshot-preferences "$shots/app-preferences.png" \
   --export-report "$shots/app-demo-report.pdf" >"$work/demo.log" 2>&1
 demo_status=$?
 
-echo "1..6"
+echo "1..7"
 [ $status -eq 0 ] && echo "ok 1 the app ran and quit" || { echo "not ok 1 the app exited with $status"; cat "$work/app.log"; }
 report=$(cat "$work/report.json" 2>/dev/null)
 echo "# $report"
@@ -66,11 +72,19 @@ if [ -s "$shots/app-sessions.png" ] && [ -s "$shots/app-jam.png" ] && [ -s "$sho
 else
   echo "not ok 5 screenshots of the browser, the jam view and the demo"; cat "$work/app.log" "$work/demo.log"
 fi
+# the preferences were used (our name at the host), and the session joined is remembered
+if grep -q "Zoë Keys" "$work/host.out" && grep -q "recent-sessions=.*127.0.0.1" "$work/config/glib-2.0/settings/keyfile" &&
+   [ -s "$shots/app-preferences.png" ]; then
+  echo "ok 6 the app joined with the name from its settings and remembered the session"
+else
+  echo "not ok 6 the app joined with the name from its settings and remembered the session"
+  sed 's/^/# /' "$work/host.out" "$work/config/glib-2.0/settings/keyfile"
+fi
 # Export Report, as the header button does it: a PDF with the demo's graphs
 if [ "$(head -c 5 "$shots/app-demo-report.pdf" 2>/dev/null)" = "%PDF-" ] &&
    pdftoppm -png -r 40 -f 1 -l 1 "$shots/app-demo-report.pdf" "$work/report-page" &&
    [ -s "$work/report-page-1.png" ]; then
-  echo "ok 6 the demo's session report was exported as a PDF that renders"
+  echo "ok 7 the demo's session report was exported as a PDF that renders"
 else
-  echo "not ok 6 the demo's session report was exported as a PDF that renders"; cat "$work/demo.log"
+  echo "not ok 7 the demo's session report was exported as a PDF that renders"; cat "$work/demo.log"
 fi

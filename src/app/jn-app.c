@@ -26,6 +26,7 @@ typedef struct
   char     *report;
   char     *export_report;
   char     *shot_peer;
+  char     *shot_prefs;
   JnWindow *window;
   guint     state;
   gint64    since;
@@ -118,6 +119,28 @@ autopilot (gpointer user_data)
     {
       if (!take_shot (app, app->shot_peer, now))
         return G_SOURCE_CONTINUE;
+      if (app->shot_prefs != NULL)
+        gtk_widget_activate_action (GTK_WIDGET (app->window), "win.preferences", NULL);
+      app->state = 3;
+      app->since = now;
+    }
+  else if (app->state == 3 && (app->shot_prefs == NULL || now - app->since > 1000 * 1000))
+    {
+      if (app->shot_prefs != NULL)
+        {
+          /* the preferences window: the toplevel that is not ours */
+          g_autoptr(GListModel) toplevels = g_object_ref (gtk_window_get_toplevels ());
+          g_autoptr(GError) error = NULL;
+
+          for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+            {
+              g_autoptr(GtkWidget) w = g_list_model_get_item (toplevels, i);
+
+              if (w != GTK_WIDGET (app->window) && gtk_widget_get_mapped (w) &&
+                  !jn_save_png (w, app->shot_prefs, &error))
+                g_printerr ("%s\n", error->message);
+            }
+        }
       if (app->export_report != NULL)
         {
           g_autoptr(GFile) file = g_file_new_for_path (app->export_report);
@@ -183,6 +206,7 @@ on_startup (GApplication *application,
     { "win.join-address", { "<Control>l", NULL } },
     { "win.leave", { "<Control>w", NULL } },
     { "win.export-report", { "<Control>e", NULL } },
+    { "win.preferences", { "<Control>comma", NULL } },
   };
 
   g_action_map_add_action_entries (G_ACTION_MAP (application), entries, G_N_ELEMENTS (entries), app);
@@ -208,7 +232,7 @@ on_activate (GApplication *application,
   else if (app->demo)
     jn_window_demo (app->window);
   if (app->join_first || app->shot_sessions || app->shot_jam || app->report || app->export_report ||
-      app->shot_peer)
+      app->shot_peer || app->shot_prefs)
     {
       app->since = g_get_monotonic_time ();
       g_timeout_add (100, autopilot, app);
@@ -232,6 +256,7 @@ main (int argc, char *argv[])
     { "report", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, &app.report, NULL, NULL },
     { "export-report", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, &app.export_report, NULL, NULL },
     { "screenshot-peer", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, &app.shot_peer, NULL, NULL },
+    { "screenshot-preferences", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, &app.shot_prefs, NULL, NULL },
     { NULL }
   };
   int status;
@@ -254,5 +279,6 @@ main (int argc, char *argv[])
   g_free (app.report);
   g_free (app.export_report);
   g_free (app.shot_peer);
+  g_free (app.shot_prefs);
   return status;
 }

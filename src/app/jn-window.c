@@ -18,6 +18,7 @@
 #include "jn-host.h"
 #include "jn-media-engine.h"
 #include "jn-graph.h"
+#include "jn-preferences.h"
 #include "jn-session-report.h"
 #include "jn-sparkline.h"
 #include "jn-window.h"
@@ -53,6 +54,11 @@ struct _JnWindow
   GtkWidget       *graphs[5];
   gint64           span_us;
   GtkWidget       *back_button;
+
+  GSettings       *settings;      /* NULL when the schema is not installed */
+  GtkListBox      *recent_list;
+  GtkWidget       *recent_group;
+  char            *joining_url;
   guint            n_peers;
   double           first_peer_rtt;
 };
@@ -93,6 +99,86 @@ end_session (JnWindow *self)
   gtk_widget_set_visible (self->export_button, FALSE);
   gtk_widget_set_visible (self->back_button, FALSE);
   self->detail_peer = 0;
+}
+
+/* --- settings ---------------------------------------------------------------- */
+
+static const char *
+display_name (JnWindow *self)
+{
+  static char *name;
+
+  g_free (name);
+  name = self->settings != NULL ? g_settings_get_string (self->settings, "display-name") : NULL;
+  return name != NULL && *g_strstrip (name) != '\0' ? name : g_get_real_name ();
+}
+
+/* The preferences, applied to a new session's engine. */
+static void
+configure_engine (JnWindow *self)
+{
+  g_autofree char *concealment = NULL, *backend = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (self->settings == NULL)
+    return;
+  concealment = g_settings_get_string (self->settings, "concealment");
+  backend = g_settings_get_string (self->settings, "pnbtr-backend");
+  jn_media_engine_set_jitter_adaptive (self->engine, g_settings_get_double (self->settings, "latency-safety"));
+  jn_media_engine_set_midi_redundancy (self->engine, g_settings_get_uint (self->settings, "midi-redundancy"));
+  if (!jn_media_engine_set_concealment (self->engine, concealment, &error) ||
+      !jn_media_engine_set_pnbtr_backend (self->engine, backend, &error))
+    toast (self, error->message);
+}
+
+static void
+remember_session (JnWindow *self, const char *url)
+{
+  g_auto(GStrv) old = NULL;
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto(GStrv) recent = NULL;
+  guint n = 1;
+
+  if (self->settings == NULL || url == NULL)
+    return;
+  old = g_settings_get_strv (self->settings, "recent-sessions");
+  g_strv_builder_add (builder, url);
+  for (guint i = 0; old[i] != NULL && n < 8; i++)
+    if (!g_str_equal (old[i], url))
+      {
+        g_strv_builder_add (builder, old[i]);
+        n++;
+      }
+  recent = g_strv_builder_end (builder);
+  g_settings_set_strv (self->settings, "recent-sessions", (const char *const *) recent);
+}
+
+static void
+on_recent_join (GtkButton *button, JnWindow *self)
+{
+  jn_window_join (self, g_object_get_data (G_OBJECT (button), "url"));
+}
+
+static void
+on_recent_changed (GSettings *settings, const char *key, JnWindow *self)
+{
+  g_auto(GStrv) recent = g_settings_get_strv (settings, "recent-sessions");
+
+  for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (self->recent_list))) != NULL;)
+    gtk_list_box_remove (self->recent_list, child);
+  for (guint i = 0; recent[i] != NULL; i++)
+    {
+      GtkWidget *row = adw_action_row_new ();
+      GtkWidget *join = gtk_button_new_with_label (_("Join"));
+
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), recent[i]);
+      gtk_widget_set_valign (join, GTK_ALIGN_CENTER);
+      g_object_set_data_full (G_OBJECT (join), "url", g_strdup (recent[i]), g_free);
+      g_signal_connect (join, "clicked", G_CALLBACK (on_recent_join), self);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), join);
+      gtk_list_box_append (self->recent_list, row);
+    }
+  gtk_widget_set_visible (self->recent_group, recent[0] != NULL);
 }
 
 static GtkWidget *
@@ -376,6 +462,7 @@ on_joined (GObject      *source,
       end_session (self);
       return;
     }
+  remember_session (self, self->joining_url);
   show_jam (self, jn_client_get_session_name (self->client));
 }
 
@@ -394,7 +481,10 @@ jn_window_join (JnWindow   *self,
       toast (self, error->message);
       return;
     }
-  self->client = jn_client_new (self->engine, g_get_real_name (), NULL);
+  configure_engine (self);
+  g_free (self->joining_url);
+  self->joining_url = g_strdup (url);
+  self->client = jn_client_new (self->engine, display_name (self), NULL);
   g_signal_connect_object (self->client, "closed", G_CALLBACK (on_client_closed), self, 0);
   g_cancellable_cancel (self->cancellable);
   g_set_object (&self->cancellable, g_cancellable_new ());
@@ -411,10 +501,18 @@ jn_window_host (JnWindow *self)
   g_return_if_fail (JN_IS_WINDOW (self));
 
   end_session (self);
-  session = g_strdup_printf (_("%s’s session"), g_get_real_name ());
+  session = g_strdup_printf (_("%s’s session"), display_name (self));
   self->engine = jn_media_engine_new (NULL, 0, &error);
   if (self->engine != NULL)
-    self->host = jn_host_new (self->engine, session, g_get_real_name (), NULL);
+    {
+      JnAudioFormat format = *jn_media_engine_get_format (self->engine);
+
+      if (self->settings != NULL)
+        format.frames = g_settings_get_uint (self->settings, "buffer-frames");
+      jn_media_engine_set_format (self->engine, &format);
+      configure_engine (self);
+      self->host = jn_host_new (self->engine, session, display_name (self), NULL);
+    }
   if (self->engine == NULL || !jn_host_listen (self->host, NULL, 0, &error) ||
       !jn_media_engine_start (self->engine, &error))
     {
@@ -422,7 +520,7 @@ jn_window_host (JnWindow *self)
       end_session (self);
       return;
     }
-  self->announcer = jn_announcer_new (NULL, session, g_get_real_name (), jn_host_get_port (self->host),
+  self->announcer = jn_announcer_new (NULL, session, display_name (self), jn_host_get_port (self->host),
                                       FALSE, NULL);
   show_jam (self, session);
 }
@@ -562,6 +660,14 @@ build_sessions_page (JnWindow *self)
     gtk_list_box_bind_model (self->sessions_list, G_LIST_MODEL (self->discovery), session_row, self, NULL);
   adw_preferences_group_add (ADW_PREFERENCES_GROUP (lan), GTK_WIDGET (self->sessions_list));
 
+  self->recent_group = adw_preferences_group_new ();
+  adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (self->recent_group), _("Recent Sessions"));
+  self->recent_list = GTK_LIST_BOX (gtk_list_box_new ());
+  gtk_widget_add_css_class (GTK_WIDGET (self->recent_list), "boxed-list");
+  gtk_list_box_set_selection_mode (self->recent_list, GTK_SELECTION_NONE);
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (self->recent_group), GTK_WIDGET (self->recent_list));
+  gtk_widget_set_visible (self->recent_group, FALSE);
+
   adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (manual), _("Join by Address"));
   self->address_row = ADW_ENTRY_ROW (adw_entry_row_new ());
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->address_row), _("host:port or jamnet:// address"));
@@ -581,6 +687,7 @@ build_sessions_page (JnWindow *self)
   adw_preferences_group_add (ADW_PREFERENCES_GROUP (host_group), buttons);
 
   adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (lan));
+  adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (self->recent_group));
   adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (manual));
   adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (host_group));
   return page;
@@ -742,6 +849,19 @@ add_filter (GtkFileChooser *chooser, const char *name, const char *pattern)
 }
 
 static void
+action_preferences (GtkWidget *widget, const char *name, GVariant *param)
+{
+  JnWindow *self = JN_WINDOW (widget);
+
+  if (self->settings == NULL)
+    {
+      toast (self, _("Preferences need JamNet’s settings schema, which is not installed"));
+      return;
+    }
+  gtk_window_present (GTK_WINDOW (jn_preferences_new (GTK_WINDOW (self), self->settings)));
+}
+
+static void
 action_export_report (GtkWidget *widget, const char *name, GVariant *param)
 {
   JnWindow *self = JN_WINDOW (widget);
@@ -776,6 +896,8 @@ jn_window_dispose (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->rows, g_hash_table_unref);
   g_clear_object (&self->discovery);
+  g_clear_object (&self->settings);
+  g_clear_pointer (&self->joining_url, g_free);
   G_OBJECT_CLASS (jn_window_parent_class)->dispose (object);
 }
 
@@ -790,6 +912,7 @@ jn_window_class_init (JnWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.leave", NULL, action_leave);
   gtk_widget_class_install_action (widget_class, "win.join-address", NULL, action_join_address);
   gtk_widget_class_install_action (widget_class, "win.export-report", NULL, action_export_report);
+  gtk_widget_class_install_action (widget_class, "win.preferences", NULL, action_preferences);
 }
 
 static void
@@ -811,6 +934,16 @@ jn_window_new (AdwApplication *app,
   gtk_window_set_title (GTK_WINDOW (self), "JamNet");
   gtk_window_set_default_size (GTK_WINDOW (self), 760, 560);
 
+  {
+    GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+    g_autoptr(GSettingsSchema) schema = source ? g_settings_schema_source_lookup (source, APP_ID, TRUE)
+                                               : NULL;
+
+    if (schema != NULL)
+      self->settings = g_settings_new_full (schema, NULL, NULL);
+    else
+      g_message ("The settings schema %s is not installed: preferences are off", APP_ID);
+  }
   self->discovery = jn_discovery_new (discovery_interface, &error);
   self->title = ADW_WINDOW_TITLE (adw_window_title_new ("JamNet", NULL));
   adw_header_bar_set_title_widget (ADW_HEADER_BAR (header), GTK_WIDGET (self->title));
@@ -828,6 +961,7 @@ jn_window_new (AdwApplication *app,
     g_autoptr(GMenu) menu = g_menu_new ();
     GtkWidget *menu_button = gtk_menu_button_new ();
 
+    g_menu_append (menu, _("_Preferences"), "win.preferences");
     g_menu_append (menu, _("_Keyboard Shortcuts"), "win.show-help-overlay");
     g_menu_append (menu, _("_About JamNet"), "app.about");
     gtk_menu_button_set_icon_name (GTK_MENU_BUTTON (menu_button), "open-menu-symbolic");
@@ -845,6 +979,12 @@ jn_window_new (AdwApplication *app,
 
   self->stack = ADW_VIEW_STACK (adw_view_stack_new ());
   adw_view_stack_add_named (self->stack, build_sessions_page (self), "sessions");
+  if (self->settings != NULL)
+    {
+      g_signal_connect_object (self->settings, "changed::recent-sessions", G_CALLBACK (on_recent_changed),
+                               self, 0);
+      on_recent_changed (self->settings, "recent-sessions", self);
+    }
   adw_view_stack_add_named (self->stack, build_jam_page (self), "jam");
   adw_view_stack_add_named (self->stack, build_peer_page (self), "peer");
   gtk_widget_set_vexpand (GTK_WIDGET (self->stack), TRUE);
@@ -890,7 +1030,14 @@ jn_window_save_png (JnWindow    *self,
                     const char  *path,
                     GError     **error)
 {
-  GtkWidget *widget = GTK_WIDGET (self);
+  return jn_save_png (GTK_WIDGET (self), path, error);
+}
+
+gboolean
+jn_save_png (GtkWidget   *widget,
+             const char  *path,
+             GError     **error)
+{
   int width = gtk_widget_get_width (widget), height = gtk_widget_get_height (widget);
   g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
   GtkSnapshot *snapshot = gtk_snapshot_new ();
@@ -904,7 +1051,7 @@ jn_window_save_png (JnWindow    *self,
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED, "the window has not been drawn yet");
       return FALSE;
     }
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (self)), node,
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (widget)), node,
                                          &GRAPHENE_RECT_INIT (0, 0, width, height));
   if (!gdk_texture_save_to_png (texture, path))
     {

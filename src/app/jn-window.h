@@ -33,6 +33,10 @@ gboolean    jn_window_export_report_finish (JnWindow            *self,
                                             GError             **error);
 /* Opens the graphs of the first player in the list (as a click on it does). */
 void        jn_window_show_first_peer    (JnWindow       *self);
+/* A toplevel's current frame as a PNG (for headless tests). */
+gboolean    jn_save_png                  (GtkWidget      *widget,
+                                          const char     *path,
+                                          GError        **error);
 gboolean    jn_window_save_png           (JnWindow       *self,
                                           const char     *path,
                                           GError        **error);
