@@ -2,7 +2,9 @@
 # Sets up a fresh Debian 12 machine for JamNet, builds it, and then either
 # runs it or runs the whole test suite.
 #
-#   build-aux/jamnet.sh run [ARGS]   install, build, start (default: jamnet-cli demo)
+#   build-aux/jamnet.sh run          install, build, start the app's demo (on a
+#                                    display), else jamnet-cli demo (headless)
+#   build-aux/jamnet.sh run ARGS     the same, then jamnet-cli ARGS
 #   build-aux/jamnet.sh test         install, build, run every test, then again
 #                                    under AddressSanitizer + UBSan
 #   build-aux/jamnet.sh build        install and build only
@@ -68,6 +70,11 @@ case "$cmd" in
     ;;
   run)
     build
+    if [ $# -eq 0 ] && [ -x _build/src/app/jamnet ] && [ -n "${WAYLAND_DISPLAY:-}${DISPLAY:-}" ]; then
+      echo "==> the JamNet app, hosting a demo session with a simulated player"
+      export GSETTINGS_SCHEMA_DIR="$top/_build/data"
+      exec ./_build/src/app/jamnet --demo
+    fi
     echo "==> jamnet-cli ${*:-demo}  (Ctrl+C ends it)"
     if [ $# -eq 0 ]; then set -- demo; fi
     exec ./_build/src/cli/jamnet-cli "$@"

@@ -949,7 +949,6 @@ jn_window_new (AdwApplication *app,
   adw_header_bar_set_title_widget (ADW_HEADER_BAR (header), GTK_WIDGET (self->title));
   self->leave_button = gtk_button_new_with_label (_("Leave"));
   gtk_widget_set_visible (self->leave_button, FALSE);
-  gtk_widget_set_visible (self->export_button, FALSE);
   g_signal_connect (self->leave_button, "clicked", G_CALLBACK (on_leave_clicked), self);
   adw_header_bar_pack_start (ADW_HEADER_BAR (header), self->leave_button);
   self->back_button = gtk_button_new_from_icon_name ("go-previous-symbolic");
