@@ -546,6 +546,7 @@ on_demo_ready (GObject      *source,
       return;
     }
   self->demo = demo;
+  /* xgettext:no-c-format */
   toast (self, _("A simulated player joined, 20 ms away with some jitter and 2 % loss"));
 }
 
