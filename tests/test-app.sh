@@ -5,6 +5,7 @@
 set -u
 app=$1
 cli=$2
+pipewire_session=${3:-}   # tests/pipewire-session.sh: the demo plays through a real PipeWire
 shots=${SCREENSHOTS:-.}
 if ! command -v xvfb-run >/dev/null 2>&1; then
   echo "1..0 # SKIP xvfb-run is not installed (apt-get install xvfb xauth)"
@@ -39,7 +40,8 @@ xvfb-run -a -s "-screen 0 1024x768x24" "$app" --discovery-interface 127.0.0.1 --
   --report "$work/report.json" >"$work/app.log" 2>&1
 status=$?
 
-xvfb-run -a -s "-screen 0 1024x768x24" "$app" --discovery-interface 127.0.0.1 --demo \
+# shellcheck disable=SC2086
+$pipewire_session xvfb-run -a -s "-screen 0 1024x768x24" "$app" --discovery-interface 127.0.0.1 --demo \
   --screenshot-jam "$shots/app-demo.png" --report "$work/demo.json" \
   --screenshot-peer "$shots/app-demo-graphs.png" --screenshot-preferences "$shots/app-preferences.png" \
   --export-report "$shots/app-demo-report.pdf" >"$work/demo.log" 2>&1
@@ -63,8 +65,9 @@ echo "# demo: $demo"
 # the emulated network adds 20 ms each way: the round trip is 40 ms or more
 rtt=$(echo "$demo" | sed -n 's/.*"rtt_ms":\([0-9]*\)\..*/\1/p')
 if [ $demo_status -eq 0 ] && [ -n "$rtt" ] && [ "$rtt" -ge 38 ] && [ "$rtt" -le 200 ] &&
-   echo "$demo" | grep -q '"peers":1'; then
-  echo "ok 4 the demo shows a simulated player about 40 ms away"
+   echo "$demo" | grep -q '"peers":1' &&
+   { [ -z "$pipewire_session" ] || echo "$demo" | grep -q '"audio":"pipewire"'; }; then
+  echo "ok 4 the demo shows a simulated player about 40 ms away${pipewire_session:+, playing through PipeWire}"
 else
   echo "not ok 4 the demo shows a simulated player about 40 ms away"; cat "$work/demo.log"
 fi

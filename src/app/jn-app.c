@@ -103,9 +103,11 @@ autopilot (gpointer user_data)
         return G_SOURCE_CONTINUE;
       if (app->report != NULL)
         {
-          g_autofree char *text = g_strdup_printf ("{\"sessions\":%u,\"peers\":%u,\"rtt_ms\":%.4f}\n", n_sessions,
+          g_autofree char *text = g_strdup_printf ("{\"sessions\":%u,\"peers\":%u,\"rtt_ms\":%.4f,"
+                                                   "\"audio\":\"%s\"}\n", n_sessions,
                                                    jn_window_get_n_peers (app->window),
-                                                   jn_window_get_first_peer_rtt (app->window));
+                                                   jn_window_get_first_peer_rtt (app->window),
+                                                   jn_window_get_audio_backend (app->window));
 
           g_file_set_contents (app->report, text, -1, NULL);
         }

@@ -11,12 +11,15 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <math.h>
+#include <string.h>
 
 #include "jn-client.h"
 #include "jn-demo.h"
 #include "jn-discovery.h"
 #include "jn-host.h"
 #include "jn-media-engine.h"
+#include "jn-audio-bridge.h"
 #include "jn-graph.h"
 #include "jn-preferences.h"
 #include "jn-session-report.h"
@@ -56,6 +59,13 @@ struct _JnWindow
   GtkWidget       *back_button;
 
   GSettings       *settings;      /* NULL when the schema is not installed */
+
+  /* audio: opened before the engine starts, closed after it stops */
+  JnAudioBridge   *bridge;
+  JnAudioDevice   *device;
+  char            *audio_status;
+  gint             input_peak;    /* media thread -> UI: peak * 1e6, atomic */
+  GtkLevelBar     *input_meter;
   GtkListBox      *recent_list;
   GtkWidget       *recent_group;
   char            *joining_url;
@@ -74,6 +84,102 @@ toast (JnWindow   *self,
 
 /* --- the jam view -------------------------------------------------------- */
 
+/* --- audio: the media thread's side ------------------------------------------ */
+
+static const char *display_name (JnWindow *self);
+
+static void
+capture_cb (gpointer user_data, float *out, guint frames, guint channels, guint64 position)
+{
+  JnWindow *self = user_data;
+  float peak = 0.f;
+
+  if (self->bridge == NULL)
+    {
+      memset (out, 0, sizeof (float) * frames * channels);
+      return;
+    }
+  jn_audio_bridge_capture (self->bridge, out, frames, channels);
+  for (guint i = 0; i < frames * channels; i++)
+    peak = MAX (peak, fabsf (out[i]));
+  g_atomic_int_set (&self->input_peak, (gint) (MIN (peak, 1.f) * 1e6f));
+}
+
+static void
+playout_cb (gpointer user_data, guint32 peer_id, guint32 seq, const float *audio, guint frames,
+            guint channels, gboolean concealed)
+{
+  JnWindow *self = user_data;
+
+  if (self->bridge != NULL)
+    jn_audio_bridge_add_playout (self->bridge, peer_id, audio, frames, channels);
+}
+
+static void
+midi_cb (gpointer user_data, guint32 peer_id, const JnMidiEvent *event, gint64 arrival_us)
+{
+  JnWindow *self = user_data;
+
+  if (self->device != NULL)
+    jn_audio_device_send_midi (self->device, event->data, event->size);
+}
+
+static void
+period_end_cb (gpointer user_data, guint frames, guint channels)
+{
+  JnWindow *self = user_data;
+
+  if (self->bridge != NULL)
+    jn_audio_bridge_period_end (self->bridge, frames, channels);
+}
+
+/* Opens the audio device at the session's format, before the engine runs
+ * (the media thread then only reads these pointers).  No device is no
+ * error: the session goes on, silent, and the status line says why. */
+static void
+open_audio (JnWindow *self)
+{
+  static const JnMediaCallbacks callbacks = { capture_cb, playout_cb, midi_cb, period_end_cb };
+  const JnAudioFormat *format = jn_media_engine_get_format (self->engine);
+  g_autofree char *node = g_strdup_printf ("JamNet %s", display_name (self));
+  JnAudioConfig config = { node, format->rate, format->channels, format->frames, TRUE, NULL };
+  g_autoptr(GError) error = NULL;
+
+  g_clear_pointer (&self->audio_status, g_free);
+  self->bridge = jn_audio_bridge_new (format->frames, format->channels);
+  self->device = jn_audio_device_new (NULL, &config, jn_audio_bridge_process, self->bridge, &error);
+  if (self->device == NULL)
+    {
+      g_clear_pointer (&self->bridge, jn_audio_bridge_free);
+      /* TRANSLATORS: %s says why no audio device could be opened */
+      self->audio_status = g_strdup_printf (_("no audio (%s)"), error->message);
+    }
+  jn_media_engine_set_callbacks (self->engine, &callbacks, self);
+}
+
+static void
+close_audio (JnWindow *self)
+{
+  g_clear_pointer (&self->device, jn_audio_device_free);
+  g_clear_pointer (&self->bridge, jn_audio_bridge_free);
+  g_atomic_int_set (&self->input_peak, 0);
+}
+
+static void
+on_peer_mix_changed (GtkWidget *widget, gpointer user_data)
+{
+  JnWindow *self = user_data;
+  GtkWidget *row = g_object_get_data (G_OBJECT (widget), "row");
+  GtkRange *gain = g_object_get_data (G_OBJECT (row), "gain");
+  GtkToggleButton *mute = g_object_get_data (G_OBJECT (row), "mute");
+
+  if (self->bridge != NULL)
+    jn_audio_bridge_set_peer_gain (self->bridge,
+                                   GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (row), "peer-id")),
+                                   (float) gtk_range_get_value (gain),
+                                   gtk_toggle_button_get_active (mute));
+}
+
 static void
 end_session (JnWindow *self)
 {
@@ -82,6 +188,7 @@ end_session (JnWindow *self)
   g_clear_pointer (&self->announcer, jn_announcer_free);
   if (self->engine != NULL)
     jn_media_engine_stop (self->engine);
+  close_audio (self);
   if (self->client != NULL)
     jn_client_leave (self->client);
   if (self->host != NULL)
@@ -198,6 +305,30 @@ peer_row (JnWindow    *self,
   gtk_accessible_update_property (GTK_ACCESSIBLE (spark), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   _("Round-trip time, last ten seconds"), -1);
   adw_action_row_add_suffix (ADW_ACTION_ROW (row), spark);
+  {
+    GtkWidget *gain = gtk_scale_new_with_range (GTK_ORIENTATION_HORIZONTAL, 0.0, 2.0, 0.05);
+    GtkWidget *mute = gtk_toggle_button_new ();
+    g_autofree char *gain_label = g_strdup_printf (_("Volume of %s"), name);
+    g_autofree char *mute_label = g_strdup_printf (_("Mute %s"), name);
+
+    gtk_range_set_value (GTK_RANGE (gain), 1.0);
+    gtk_scale_add_mark (GTK_SCALE (gain), 1.0, GTK_POS_BOTTOM, NULL);
+    gtk_widget_set_size_request (gain, 90, -1);
+    gtk_widget_set_valign (gain, GTK_ALIGN_CENTER);
+    gtk_accessible_update_property (GTK_ACCESSIBLE (gain), GTK_ACCESSIBLE_PROPERTY_LABEL, gain_label, -1);
+    gtk_button_set_icon_name (GTK_BUTTON (mute), "audio-volume-muted-symbolic");
+    gtk_widget_set_tooltip_text (mute, mute_label);
+    gtk_widget_set_valign (mute, GTK_ALIGN_CENTER);
+    gtk_widget_add_css_class (mute, "flat");
+    g_object_set_data (G_OBJECT (gain), "row", row);
+    g_object_set_data (G_OBJECT (mute), "row", row);
+    g_object_set_data (G_OBJECT (row), "gain", gain);
+    g_object_set_data (G_OBJECT (row), "mute", mute);
+    g_signal_connect (gain, "value-changed", G_CALLBACK (on_peer_mix_changed), self);
+    g_signal_connect (mute, "toggled", G_CALLBACK (on_peer_mix_changed), self);
+    adw_action_row_add_suffix (ADW_ACTION_ROW (row), gain);
+    adw_action_row_add_suffix (ADW_ACTION_ROW (row), mute);
+  }
   adw_action_row_add_suffix (ADW_ACTION_ROW (row), arrow);
   g_object_set_data (G_OBJECT (row), "sparkline", spark);
   return row;
@@ -407,9 +538,24 @@ on_refresh (gpointer user_data)
     else
       /* TRANSLATORS: PNBTR's backend (cpu, opencl, cuda) and its device */
       backend = g_strdup_printf (_("models from %s, %s"), es.pnbtr_backend, es.pnbtr_device);
-    local = g_strdup_printf (_("%u Hz, %u-frame packets (%.1f ms) · loss concealment: PNBTR, %s"),
-                             format->rate, format->frames, format->frames * 1000.0 / format->rate,
-                             backend);
+    {
+      g_autofree char *audio = self->device != NULL
+        /* TRANSLATORS: the audio backend (pipewire, alsa, null) and its xruns */
+        ? g_strdup_printf (_("audio through %s, %llu xruns"), jn_audio_device_get_backend (self->device),
+                           (unsigned long long) jn_audio_device_get_xruns (self->device))
+        : g_strdup (self->audio_status ? self->audio_status : "");
+
+      local = g_strdup_printf (_("%u Hz, %u-frame packets (%.1f ms) · %s · loss concealment: PNBTR, %s"),
+                               format->rate, format->frames, format->frames * 1000.0 / format->rate,
+                               audio, backend);
+    }
+    {
+      double peak = g_atomic_int_get (&self->input_peak) / 1e6;
+      double db = peak > 1e-6 ? 20 * log10 (peak) : -120;
+
+      /* -60 dBFS .. 0 dBFS */
+      gtk_level_bar_set_value (self->input_meter, CLAMP ((db + 60) / 60, 0.0, 1.0));
+    }
     gtk_label_set_text (self->local_label, local);
     gtk_label_set_wrap (self->local_label, TRUE);
   }
@@ -456,6 +602,7 @@ on_joined (GObject      *source,
         end_session (self);
       return;
     }
+  open_audio (self);
   if (!jn_media_engine_start (self->engine, &error))
     {
       toast (self, error->message);
@@ -513,6 +660,8 @@ jn_window_host (JnWindow *self)
       configure_engine (self);
       self->host = jn_host_new (self->engine, session, display_name (self), NULL);
     }
+  if (self->engine != NULL)
+    open_audio (self);
   if (self->engine == NULL || !jn_host_listen (self->host, NULL, 0, &error) ||
       !jn_media_engine_start (self->engine, &error))
     {
@@ -713,6 +862,19 @@ build_jam_page (JnWindow *self)
   gtk_label_set_xalign (self->local_label, 0);
   gtk_widget_add_css_class (GTK_WIDGET (self->local_label), "dim-label");
   adw_preferences_group_add (ADW_PREFERENCES_GROUP (local), GTK_WIDGET (self->local_label));
+  {
+    GtkWidget *row = adw_action_row_new ();
+
+    self->input_meter = GTK_LEVEL_BAR (gtk_level_bar_new_for_interval (0.0, 1.0));
+    gtk_level_bar_set_mode (self->input_meter, GTK_LEVEL_BAR_MODE_CONTINUOUS);
+    gtk_widget_set_size_request (GTK_WIDGET (self->input_meter), 220, -1);
+    gtk_widget_set_valign (GTK_WIDGET (self->input_meter), GTK_ALIGN_CENTER);
+    adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("Input level"));
+    adw_action_row_add_suffix (ADW_ACTION_ROW (row), GTK_WIDGET (self->input_meter));
+    gtk_accessible_update_property (GTK_ACCESSIBLE (self->input_meter), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                    _("Input level"), -1);
+    adw_preferences_group_add (ADW_PREFERENCES_GROUP (local), row);
+  }
 
   adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (players));
   adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (local));
@@ -899,6 +1061,7 @@ jn_window_dispose (GObject *object)
   g_clear_object (&self->discovery);
   g_clear_object (&self->settings);
   g_clear_pointer (&self->joining_url, g_free);
+  g_clear_pointer (&self->audio_status, g_free);
   G_OBJECT_CLASS (jn_window_parent_class)->dispose (object);
 }
 
@@ -1014,6 +1177,12 @@ double
 jn_window_get_first_peer_rtt (JnWindow *self)
 {
   return self->first_peer_rtt;
+}
+
+const char *
+jn_window_get_audio_backend (JnWindow *self)
+{
+  return self->device != NULL ? jn_audio_device_get_backend (self->device) : "none";
 }
 
 void

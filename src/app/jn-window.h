@@ -31,6 +31,8 @@ void        jn_window_export_report_async  (JnWindow            *self,
 gboolean    jn_window_export_report_finish (JnWindow            *self,
                                             GAsyncResult        *result,
                                             GError             **error);
+/* "pipewire", "alsa", "null", or "none" when no device opened. */
+const char *jn_window_get_audio_backend  (JnWindow       *self);
 /* Opens the graphs of the first player in the list (as a click on it does). */
 void        jn_window_show_first_peer    (JnWindow       *self);
 /* A toplevel's current frame as a PNG (for headless tests). */
