@@ -7,6 +7,7 @@
 #include <gio/gio.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <string.h>
 
 #include "jn-discovery.h"
@@ -166,6 +167,102 @@ test_hostile (void)
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (d)), ==, 0);
 }
 
+static int
+count_named (JnDiscovery *d, const char *name)
+{
+  int n = 0;
+
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (d)); i++)
+    {
+      g_autoptr(JnSessionInfo) info = g_list_model_get_item (G_LIST_MODEL (d), i);
+
+      n += g_str_equal (jn_session_info_get_name (info), name);
+    }
+  return n;
+}
+
+static void
+spin (guint ms)
+{
+  gint64 end = g_get_monotonic_time () + ms * 1000;
+
+  while (g_get_monotonic_time () < end)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (2000);
+    }
+}
+
+/* DNS-SD through a real Avahi daemon (tests/avahi-session.sh): a service
+ * only Avahi knows of is listed, stays past the beacon's expiry and goes
+ * when it is withdrawn; ours is published with its TXT records and listed
+ * once though both paths find it; broken TXT records are ignored. */
+static void
+test_avahi (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JnDiscovery) d = NULL;
+  g_autoptr(GSubprocess) publish = NULL, broken = NULL, browse = NULL;
+  g_autofree char *browsed = NULL;
+  JnAnnouncer *a;
+  JnSessionInfo *info;
+  guint64 ignored;
+
+  if (g_getenv ("JAMNET_TEST_AVAHI") == NULL)
+    {
+      g_test_skip ("needs an Avahi daemon: run through tests/avahi-session.sh");
+      return;
+    }
+  d = jn_discovery_new (LO, &error);
+  g_assert_no_error (error);
+
+  publish = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
+                              &error, "avahi-publish", "-s", "Avahi-only jam", "_jamnet._tcp", "7999",
+                              "v=1", "id=feedc0de", "host=Bea", "players=3", "passphrase=1", NULL);
+  g_assert_no_error (error);
+  g_test_message ("Avahi-only session listed after %" G_GINT64_FORMAT " ms",
+                  wait_for (d, "Avahi-only jam", TRUE, 3, 5000));
+  info = find (d, "Avahi-only jam");
+  g_assert_cmpuint (jn_session_info_get_port (info), ==, 7999);
+  g_assert_true (jn_session_info_has_passphrase (info));
+  g_assert_cmpstr (jn_session_info_get_host_name (info), ==, "Bea");
+  /* no beacon, yet it stays: Avahi says when it goes */
+  spin (JN_DISCOVERY_EXPIRE_MS + 1000);
+  g_assert_nonnull (find (d, "Avahi-only jam"));
+  g_subprocess_send_signal (publish, SIGTERM);
+  g_subprocess_wait (publish, NULL, NULL);
+  wait_for (d, "Avahi-only jam", FALSE, 0, 5000);
+
+  /* a TXT record set without an id, and one with a count that is not one */
+  ignored = jn_discovery_get_ignored (d);
+  broken = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
+                             &error, "avahi-publish", "-s", "Broken jam", "_jamnet._tcp", "7998",
+                             "host=Cy", "players=lots", NULL);
+  g_assert_no_error (error);
+  spin (2000);
+  g_assert_null (find (d, "Broken jam"));
+  g_assert_cmpuint (jn_discovery_get_ignored (d), >, ignored);
+  g_subprocess_send_signal (broken, SIGTERM);
+  g_subprocess_wait (broken, NULL, NULL);
+
+  /* ours: on Avahi with its TXT records, and listed once */
+  a = jn_announcer_new (LO, "Both ways jam", "Ana", 7420, FALSE, &error);
+  g_assert_no_error (error);
+  wait_for (d, "Both ways jam", TRUE, 1, 3000);
+  spin (1500);
+  browse = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, "avahi-browse", "-rtp",
+                             "_jamnet._tcp", NULL);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_communicate_utf8 (browse, NULL, NULL, &browsed, NULL, &error));
+  g_test_message ("avahi-browse: %s", browsed);
+  g_assert_nonnull (strstr (browsed, "Both\\032ways\\032jam"));
+  g_assert_nonnull (strstr (browsed, "\"host=Ana\""));
+  g_assert_nonnull (strstr (browsed, ";7420;"));
+  g_assert_cmpint (count_named (d, "Both ways jam"), ==, 1);
+  jn_announcer_free (a);
+  wait_for (d, "Both ways jam", FALSE, 0, 5000);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -175,6 +272,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/discovery/late-browser", test_late_browser);
   g_test_add_func ("/discovery/expiry", test_expiry);
   g_test_add_func ("/discovery/hostile", test_hostile);
+  g_test_add_func ("/discovery/avahi", test_avahi);
 
   return g_test_run ();
 }

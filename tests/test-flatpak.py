@@ -20,7 +20,7 @@ check(str(m.get("runtime-version", "")).isdigit() and int(m["runtime-version"]) 
 check(m.get("command") == "jamnet", "runs jamnet")
 args = m.get("finish-args", [])
 for needed in ["--share=network", "--socket=wayland", "--socket=fallback-x11", "--device=dri",
-               "--filesystem=xdg-run/pipewire-0", "--share=ipc", "--talk-name=org.freedesktop.Avahi"]:
+               "--filesystem=xdg-run/pipewire-0", "--share=ipc", "--system-talk-name=org.freedesktop.Avahi"]:
     check(needed in args, "finish-args has " + needed)
 # nothing more than a jam app needs
 for forbidden in ["--filesystem=home", "--filesystem=host", "--socket=session-bus", "--socket=system-bus"]:

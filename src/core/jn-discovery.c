@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "jn-avahi.h"
 #include "jn-control.h"
 #include "jn-discovery.h"
 
@@ -39,6 +40,7 @@ struct _JnSessionInfo
   guint    players;
   gboolean passphrase;
   gint64   last_seen;
+  char    *avahi_name;   /* also (or only) known through Avahi: its service name */
 };
 
 G_DEFINE_FINAL_TYPE (JnSessionInfo, jn_session_info, G_TYPE_OBJECT)
@@ -46,6 +48,7 @@ G_DEFINE_FINAL_TYPE (JnSessionInfo, jn_session_info, G_TYPE_OBJECT)
 static void
 jn_session_info_finalize (GObject *object)
 {
+  g_free (JN_SESSION_INFO (object)->avahi_name);
   JnSessionInfo *self = JN_SESSION_INFO (object);
 
   g_free (self->id);
@@ -208,7 +211,22 @@ struct _JnAnnouncer
   guint16  port;
   gboolean passphrase;
   guint    players;
+  JnAvahiPublisher *avahi;
 };
+
+/* the TXT records of the Avahi service (docs/protocol.md section 6) */
+static GStrv
+announcer_txt (JnAnnouncer *self)
+{
+  GStrv txt = g_new0 (char *, 6);
+
+  txt[0] = g_strdup ("v=1");
+  txt[1] = g_strdup_printf ("id=%s", self->id);
+  txt[2] = g_strdup_printf ("host=%s", self->host_name);
+  txt[3] = g_strdup_printf ("players=%u", self->players);
+  txt[4] = g_strdup_printf ("passphrase=%d", self->passphrase);
+  return txt;
+}
 
 static void
 announce (JnAnnouncer *self)
@@ -279,6 +297,11 @@ jn_announcer_new (const char  *interface,
   g_source_attach (self->source, g_main_context_get_thread_default ());
   self->timer = g_timeout_add (JN_DISCOVERY_INTERVAL_MS, on_announce_timer, self);
   announce (self);
+  {
+    g_auto(GStrv) txt = announcer_txt (self);
+
+    self->avahi = jn_avahi_publish (self->session_name, port, (const char *const *) txt);
+  }
   return self;
 }
 
@@ -300,6 +323,7 @@ jn_announcer_free (JnAnnouncer *self)
 
   if (self == NULL)
     return;
+  g_clear_pointer (&self->avahi, jn_avahi_publisher_free);
   bye = beacon_new ("bye");
   json_object_set_string_member (json_node_get_object (bye), "id", self->id);
   send_beacon (self->socket, bye);
@@ -323,6 +347,8 @@ struct _JnDiscovery
   GSource    *source;
   guint       expiry;
   guint64     ignored;
+  JnAvahiBrowser *avahi;
+  GHashTable *avahi_seen;   /* service name -> interfaces it was resolved on */
 };
 
 static void jn_discovery_model_init (GListModelInterface *iface);
@@ -436,6 +462,70 @@ handle_beacon (JnDiscovery *self,
   return FALSE;
 }
 
+/* A session resolved through Avahi: hostile input, checked like a beacon. */
+static void
+on_avahi_found (gpointer data, const char *name, const char *address, guint16 port, GHashTable *txt)
+{
+  JnDiscovery *self = data;
+  const char *id = g_hash_table_lookup (txt, "id"), *host = g_hash_table_lookup (txt, "host");
+  const char *players_text = g_hash_table_lookup (txt, "players");
+  guint64 players = 0;
+  g_autoptr(JnSessionInfo) info = NULL;
+  gint at;
+
+  if (id == NULL || *id == '\0' || strlen (id) > 32 || !valid_text (name) || !valid_text (host) ||
+      address == NULL || *address == '\0' || port == 0 || players_text == NULL ||
+      !g_ascii_string_to_unsigned (players_text, 10, 0, JN_SESSION_MAX_PEERS, &players, NULL))
+    {
+      self->ignored++;
+      return;
+    }
+  g_hash_table_insert (self->avahi_seen, g_strdup (name),
+                       GUINT_TO_POINTER (GPOINTER_TO_UINT (g_hash_table_lookup (self->avahi_seen, name)) + 1));
+  at = find (self, id);
+  if (at >= 0)
+    {
+      g_autoptr(JnSessionInfo) old = g_list_model_get_item (G_LIST_MODEL (self->store), (guint) at);
+
+      g_free (old->avahi_name);
+      old->avahi_name = g_strdup (name);
+      return;
+    }
+  info = g_object_new (JN_TYPE_SESSION_INFO, NULL);
+  info->id = g_strdup (id);
+  info->name = g_strdup (name);
+  info->host_name = g_strdup (host);
+  info->address = g_strdup (address);
+  info->port = port;
+  info->players = (guint) players;
+  info->passphrase = g_strcmp0 (g_hash_table_lookup (txt, "passphrase"), "1") == 0;
+  info->last_seen = g_get_monotonic_time ();
+  info->avahi_name = g_strdup (name);
+  g_list_store_append (self->store, info);
+}
+
+static void
+on_avahi_lost (gpointer data, const char *name)
+{
+  JnDiscovery *self = data;
+  guint left = GPOINTER_TO_UINT (g_hash_table_lookup (self->avahi_seen, name));
+
+  /* gone from every interface it was seen on */
+  if (left > 1)
+    {
+      g_hash_table_insert (self->avahi_seen, g_strdup (name), GUINT_TO_POINTER (left - 1));
+      return;
+    }
+  g_hash_table_remove (self->avahi_seen, name);
+  for (guint i = g_list_model_get_n_items (G_LIST_MODEL (self->store)); i-- > 0;)
+    {
+      g_autoptr(JnSessionInfo) info = g_list_model_get_item (G_LIST_MODEL (self->store), i);
+
+      if (g_strcmp0 (info->avahi_name, name) == 0)
+        g_list_store_remove (self->store, i);
+    }
+}
+
 static gboolean
 on_discovery_readable (GSocket      *socket,
                        GIOCondition  condition,
@@ -468,7 +558,8 @@ on_expiry (gpointer data)
     {
       g_autoptr(JnSessionInfo) info = g_list_model_get_item (G_LIST_MODEL (self->store), i);
 
-      if (now - info->last_seen > JN_DISCOVERY_EXPIRE_MS * 1000)
+      /* a session Avahi knows of goes when Avahi says so */
+      if (info->avahi_name == NULL && now - info->last_seen > JN_DISCOVERY_EXPIRE_MS * 1000)
         g_list_store_remove (self->store, i);
     }
   return G_SOURCE_CONTINUE;
@@ -480,6 +571,8 @@ jn_discovery_dispose (GObject *object)
   JnDiscovery *self = JN_DISCOVERY (object);
 
   g_clear_handle_id (&self->expiry, g_source_remove);
+  g_clear_pointer (&self->avahi, jn_avahi_browser_free);
+  g_clear_pointer (&self->avahi_seen, g_hash_table_unref);
   if (self->source != NULL)
     g_source_destroy (self->source);
   g_clear_pointer (&self->source, g_source_unref);
@@ -516,6 +609,8 @@ jn_discovery_new (const char  *interface,
   g_source_set_callback (self->source, G_SOURCE_FUNC (on_discovery_readable), self, NULL);
   g_source_attach (self->source, g_main_context_get_thread_default ());
   self->expiry = g_timeout_add (500, on_expiry, self);
+  self->avahi_seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->avahi = jn_avahi_browse (on_avahi_found, on_avahi_lost, self);
   /* ask, so sessions show up now rather than at their next beacon */
   send_beacon (self->socket, query);
   return g_steal_pointer (&self);
