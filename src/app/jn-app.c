@@ -8,6 +8,7 @@
 
 #include <adwaita.h>
 #include <glib/gi18n.h>
+#include <string.h>
 #include <json-glib/json-glib.h>
 #include <locale.h>
 
@@ -134,13 +135,25 @@ autopilot (gpointer user_data)
           g_autoptr(GListModel) toplevels = g_object_ref (gtk_window_get_toplevels ());
           g_autoptr(GError) error = NULL;
 
+          guint n = 0;
+
+          /* the preferences window; any other dialog open as PATH-2.png, ... */
           for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
             {
               g_autoptr(GtkWidget) w = g_list_model_get_item (toplevels, i);
+              g_autofree char *path = NULL;
 
-              if (w != GTK_WIDGET (app->window) && gtk_widget_get_mapped (w) &&
-                  !jn_save_png (w, app->shot_prefs, &error))
-                g_printerr ("%s\n", error->message);
+              if (w == GTK_WIDGET (app->window) || !gtk_widget_get_mapped (w))
+                continue;
+              path = ADW_IS_PREFERENCES_WINDOW (w) ? g_strdup (app->shot_prefs)
+                                                   : g_strdup_printf ("%.*s-%u.png",
+                                                                      (int) (strlen (app->shot_prefs) - 4),
+                                                                      app->shot_prefs, ++n + 1);
+              if (!jn_save_png (w, path, &error))
+                {
+                  g_printerr ("%s\n", error->message);
+                  g_clear_error (&error);
+                }
             }
         }
       if (app->export_report != NULL)

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "jn-client.h"
+#include "jn-error.h"
 #include "jn-demo.h"
 #include "jn-discovery.h"
 #include "jn-host.h"
@@ -87,6 +88,7 @@ toast (JnWindow   *self,
 /* --- audio: the media thread's side ------------------------------------------ */
 
 static const char *display_name (JnWindow *self);
+static void ask_passphrase (JnWindow *self, const char *url, gboolean wrong);
 
 static void
 capture_cb (gpointer user_data, float *out, guint frames, guint channels, guint64 position)
@@ -596,6 +598,16 @@ on_joined (GObject      *source,
 
   if (!jn_client_join_finish (JN_CLIENT (source), result, &error))
     {
+      if (g_error_matches (error, JN_SESSION_ERROR, JN_SESSION_ERROR_WRONG_PASSPHRASE) &&
+          self->client == JN_CLIENT (source))
+        {
+          g_autofree char *url = g_strdup (self->joining_url);
+          gboolean tried = GPOINTER_TO_INT (g_object_get_data (source, "with-passphrase"));
+
+          end_session (self);
+          ask_passphrase (self, url, tried);
+          return;
+        }
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         toast (self, error->message);
       if (self->client == JN_CLIENT (source))
@@ -613,13 +625,56 @@ on_joined (GObject      *source,
   show_jam (self, jn_client_get_session_name (self->client));
 }
 
+static void join_full (JnWindow *self, const char *url, const char *passphrase);
+
 void
 jn_window_join (JnWindow   *self,
                 const char *url)
 {
-  g_autoptr(GError) error = NULL;
-
   g_return_if_fail (JN_IS_WINDOW (self));
+  join_full (self, url, NULL);
+}
+
+static void
+on_passphrase_response (AdwMessageDialog *dialog, const char *response, gpointer user_data)
+{
+  JnWindow *self = user_data;
+
+  if (g_str_equal (response, "join"))
+    {
+      GtkEditable *entry = g_object_get_data (G_OBJECT (dialog), "entry");
+
+      join_full (self, g_object_get_data (G_OBJECT (dialog), "url"), gtk_editable_get_text (entry));
+    }
+}
+
+/* The session wants a passphrase (or the one given was wrong): ask. */
+static void
+ask_passphrase (JnWindow *self, const char *url, gboolean wrong)
+{
+  GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (self), _("Passphrase Needed"),
+                                              wrong ? _("That passphrase was not the session’s. Try again?")
+                                                    : _("This session is protected by a passphrase."));
+  GtkWidget *entry = gtk_password_entry_new ();
+
+  gtk_password_entry_set_show_peek_icon (GTK_PASSWORD_ENTRY (entry), TRUE);
+  g_object_set (entry, "activates-default", TRUE, NULL);
+  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), entry);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "cancel", _("_Cancel"), "join", _("_Join"), NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "join", ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "join");
+  g_object_set_data_full (G_OBJECT (dialog), "url", g_strdup (url), g_free);
+  g_object_set_data (G_OBJECT (dialog), "entry", entry);
+  g_signal_connect (dialog, "response", G_CALLBACK (on_passphrase_response), self);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+join_full (JnWindow   *self,
+           const char *url,
+           const char *passphrase)
+{
+  g_autoptr(GError) error = NULL;
 
   end_session (self);
   self->engine = jn_media_engine_new (NULL, 0, &error);
@@ -631,7 +686,8 @@ jn_window_join (JnWindow   *self,
   configure_engine (self);
   g_free (self->joining_url);
   self->joining_url = g_strdup (url);
-  self->client = jn_client_new (self->engine, display_name (self), NULL);
+  self->client = jn_client_new (self->engine, display_name (self), passphrase);
+  g_object_set_data (G_OBJECT (self->client), "with-passphrase", GINT_TO_POINTER (passphrase != NULL));
   g_signal_connect_object (self->client, "closed", G_CALLBACK (on_client_closed), self, 0);
   g_cancellable_cancel (self->cancellable);
   g_set_object (&self->cancellable, g_cancellable_new ());
@@ -639,16 +695,75 @@ jn_window_join (JnWindow   *self,
   jn_client_join_async (self->client, url, self->cancellable, on_joined, g_object_ref (self));
 }
 
+static void host_full (JnWindow *self, const char *name, const char *passphrase, gboolean private_);
+
 void
 jn_window_host (JnWindow *self)
+{
+  g_return_if_fail (JN_IS_WINDOW (self));
+  host_full (self, NULL, NULL, FALSE);
+}
+
+static void
+on_host_response (AdwMessageDialog *dialog, const char *response, gpointer user_data)
+{
+  JnWindow *self = user_data;
+  const char *name, *passphrase;
+
+  if (!g_str_equal (response, "host"))
+    return;
+  name = gtk_editable_get_text (g_object_get_data (G_OBJECT (dialog), "name"));
+  passphrase = gtk_editable_get_text (g_object_get_data (G_OBJECT (dialog), "passphrase"));
+  host_full (self, *name ? name : NULL, *passphrase ? passphrase : NULL,
+             !gtk_switch_get_active (g_object_get_data (G_OBJECT (dialog), "announce")));
+}
+
+/* "Host a Session": its name, an optional passphrase, and whether the LAN
+ * hears of it. */
+static void
+ask_host (JnWindow *self)
+{
+  GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (self), _("Host a Session"), NULL);
+  GtkWidget *box = gtk_list_box_new ();
+  GtkWidget *name = adw_entry_row_new ();
+  GtkWidget *passphrase = adw_password_entry_row_new ();
+  GtkWidget *announce = adw_action_row_new ();
+  GtkWidget *toggle = gtk_switch_new ();
+  g_autofree char *suggested = g_strdup_printf (_("%s’s session"), display_name (self));
+
+  gtk_widget_add_css_class (box, "boxed-list");
+  gtk_list_box_set_selection_mode (GTK_LIST_BOX (box), GTK_SELECTION_NONE);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (name), _("Session name"));
+  gtk_editable_set_text (GTK_EDITABLE (name), suggested);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (passphrase), _("Passphrase (optional)"));
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (announce), _("Announce on this network"));
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (announce), _("Off: players join by address only"));
+  gtk_switch_set_active (GTK_SWITCH (toggle), TRUE);
+  gtk_widget_set_valign (toggle, GTK_ALIGN_CENTER);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (announce), toggle);
+  adw_action_row_set_activatable_widget (ADW_ACTION_ROW (announce), toggle);
+  gtk_list_box_append (GTK_LIST_BOX (box), name);
+  gtk_list_box_append (GTK_LIST_BOX (box), passphrase);
+  gtk_list_box_append (GTK_LIST_BOX (box), announce);
+  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), box);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "cancel", _("_Cancel"), "host", _("_Host"), NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "host", ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "host");
+  g_object_set_data (G_OBJECT (dialog), "name", name);
+  g_object_set_data (G_OBJECT (dialog), "passphrase", passphrase);
+  g_object_set_data (G_OBJECT (dialog), "announce", toggle);
+  g_signal_connect (dialog, "response", G_CALLBACK (on_host_response), self);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+host_full (JnWindow *self, const char *name, const char *passphrase, gboolean private_)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *session = NULL;
 
-  g_return_if_fail (JN_IS_WINDOW (self));
-
   end_session (self);
-  session = g_strdup_printf (_("%s’s session"), display_name (self));
+  session = name != NULL ? g_strdup (name) : g_strdup_printf (_("%s’s session"), display_name (self));
   self->engine = jn_media_engine_new (NULL, 0, &error);
   if (self->engine != NULL)
     {
@@ -658,7 +773,7 @@ jn_window_host (JnWindow *self)
         format.frames = g_settings_get_uint (self->settings, "buffer-frames");
       jn_media_engine_set_format (self->engine, &format);
       configure_engine (self);
-      self->host = jn_host_new (self->engine, session, display_name (self), NULL);
+      self->host = jn_host_new (self->engine, session, display_name (self), passphrase);
     }
   if (self->engine != NULL)
     open_audio (self);
@@ -669,8 +784,9 @@ jn_window_host (JnWindow *self)
       end_session (self);
       return;
     }
-  self->announcer = jn_announcer_new (NULL, session, display_name (self), jn_host_get_port (self->host),
-                                      FALSE, NULL);
+  if (!private_)
+    self->announcer = jn_announcer_new (NULL, session, display_name (self), jn_host_get_port (self->host),
+                                        passphrase != NULL, NULL);
   show_jam (self, session);
 }
 
@@ -726,7 +842,49 @@ on_join_clicked (GtkButton *button,
   JnSessionInfo *info = g_object_get_data (G_OBJECT (button), "session");
   g_autofree char *url = jn_session_info_dup_url (info);
 
-  jn_window_join (self, url);
+  if (jn_session_info_has_passphrase (info))
+    ask_passphrase (self, url, FALSE);
+  else
+    jn_window_join (self, url);
+}
+
+/* The browser's ping: how long a TCP connection to the session's port
+ * takes to open (one round trip), measured when its row appears. */
+static void
+on_ping_connected (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_autoptr(GtkWidget) row = data;
+  g_autoptr(GSocketConnection) connection = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 started = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (row), "ping-start"));
+  const char *subtitle = g_object_get_data (G_OBJECT (row), "subtitle");
+  g_autofree char *text = NULL;
+
+  connection = g_socket_client_connect_to_host_finish (G_SOCKET_CLIENT (source), result, &error);
+  if (gtk_widget_get_parent (row) == NULL)
+    return;
+  if (connection != NULL)
+    {
+      g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
+      /* TRANSLATORS: the row's details, then the measured ping */
+      text = g_strdup_printf (_("%s · ping %.1f ms"), subtitle,
+                              (g_get_monotonic_time () - started) / 1000.0);
+    }
+  else
+    text = g_strdup_printf (_("%s · not reachable"), subtitle);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), text);
+}
+
+static void
+measure_ping (GtkWidget *row, JnSessionInfo *info)
+{
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+
+  g_socket_client_set_timeout (client, 2);
+  g_object_set_data (G_OBJECT (row), "ping-start", GSIZE_TO_POINTER (g_get_monotonic_time ()));
+  g_socket_client_connect_to_host_async (client, jn_session_info_get_address (info),
+                                         jn_session_info_get_port (info), NULL, on_ping_connected,
+                                         g_object_ref (row));
 }
 
 static GtkWidget *
@@ -745,6 +903,8 @@ session_row (gpointer item,
 
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), jn_session_info_get_name (info));
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+  g_object_set_data_full (G_OBJECT (row), "subtitle", g_strdup (subtitle), g_free);
+  measure_ping (row, info);
   gtk_widget_set_valign (join, GTK_ALIGN_CENTER);
   gtk_widget_add_css_class (join, "suggested-action");
   g_object_set_data_full (G_OBJECT (join), "session", g_object_ref (info), g_object_unref);
@@ -767,7 +927,7 @@ static void
 on_host_clicked (GtkButton *button,
                  JnWindow  *self)
 {
-  jn_window_host (self);
+  ask_host (self);
 }
 
 static void
@@ -887,7 +1047,7 @@ static void
 action_host (GtkWidget *widget, const char *name, GVariant *param)
 {
   if (JN_WINDOW (widget)->engine == NULL)
-    jn_window_host (JN_WINDOW (widget));
+    ask_host (JN_WINDOW (widget));
 }
 
 static void
