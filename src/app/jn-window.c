@@ -515,11 +515,29 @@ on_refresh (gpointer user_data)
           gtk_list_box_append (self->peers_list, row);
           g_hash_table_insert (self->rows, GUINT_TO_POINTER (p->id), row);
         }
-      subtitle = g_strdup_printf (_("RTT %.2f ms · one-way %.2f ms · jitter %.2f ms · loss %.1f %% · "
-                                    "concealed %llu · buffer %u/%u"),
-                                  p->rtt_ms.last, p->one_way_ms.last, p->jitter_ms.last, p->loss_percent,
-                                  (unsigned long long) p->concealed, (guint) p->buffer_level.last,
-                                  p->jitter_depth);
+      {
+        /* what the others' sound takes to reach us: the network, the
+         * jitter buffer, and the audio device's own latency */
+        double period_ms = format->frames * 1000.0 / format->rate;
+        double device_ms = 0.0;
+
+        if (self->device != NULL)
+          {
+            guint capture = 0, playback = 0;
+
+            jn_audio_device_get_latency (self->device, &capture, &playback);
+            device_ms = playback * 1000.0 / format->rate;
+          }
+        subtitle = g_strdup_printf (_("RTT %.2f ms · one-way %.2f ms · jitter %.2f ms · loss %.1f %% · "
+                                      "concealed %llu · buffer %u/%u · to your ears ≈ %.1f ms · "
+                                      "audio %llu packets, MIDI %llu events"),
+                                    p->rtt_ms.last, p->one_way_ms.last, p->jitter_ms.last, p->loss_percent,
+                                    (unsigned long long) p->concealed, (guint) p->buffer_level.last,
+                                    p->jitter_depth,
+                                    p->one_way_ms.last + p->jitter_depth * period_ms + device_ms,
+                                    (unsigned long long) p->audio_packets,
+                                    (unsigned long long) p->midi_events);
+      }
       adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
       if (p->synced)   /* nothing to draw before the first round trip */
         jn_sparkline_push (g_object_get_data (G_OBJECT (row), "sparkline"), p->rtt_ms.last);
