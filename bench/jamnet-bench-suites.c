@@ -38,15 +38,11 @@ jn_bench_pnbtr (int argc, char **argv)
   PnbtrBenchOptions o;
   PnbtrBenchPoint *points;
   JnChart *rate_chart, *latency_chart;
-  int n = 0;
+  int n = 0, status;
 
-  pnbtr_bench_options_init (&o);
-  if (pnbtr_bench_parse (&o, argc, argv) < 0)
-    return 2;
-  points = pnbtr_bench_run (&o, &n);
+  points = pnbtr_bench_run_args (&o, argc, argv, &n, &status);
   if (points == NULL)
-    return jn_bench_fail ("out of memory");
-  pnbtr_bench_print (&o, points, n);
+    return status;
 
   rate_chart = jn_report_add_chart (r, JN_CHART_LINES, "pnbtr: predicted samples per second",
                                     "streams per batch", "samples/s");

@@ -478,6 +478,8 @@ main (int argc, char *argv[])
                   "  (--help after each)\n");
       return 2;
     }
+  if (rc == 2)   /* a usage error: nothing was measured */
+    return rc;
   {
     int finish = jn_bench_report_finish (jn_bench_gpu_device ());
 

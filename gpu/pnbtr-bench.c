@@ -91,8 +91,19 @@ pnbtr_bench_parse (PnbtrBenchOptions *o, int argc, char **argv)
                   "512,4096, N = 128, P = 32, W = 512, K = 8, S = 0.5.\n");
           exit (0);
         }
+      if (strcmp (arg, "--backend") != 0 && strcmp (arg, "--streams") != 0 &&
+          strcmp (arg, "--packet") != 0 && strcmp (arg, "--order") != 0 &&
+          strcmp (arg, "--window") != 0 && strcmp (arg, "--refit-every") != 0 &&
+          strcmp (arg, "--seconds") != 0)
+        {
+          fprintf (stderr, "jamnet-bench pnbtr: unknown option %s (see --help)\n", arg);
+          return -1;
+        }
       if (value == NULL)
-        break;
+        {
+          fprintf (stderr, "jamnet-bench pnbtr: %s needs a value\n", arg);
+          return -1;
+        }
       if (strcmp (arg, "--backend") == 0)
         {
           PnbtrBackendKind kind;
@@ -428,23 +439,39 @@ pnbtr_bench_print_targets (const PnbtrBenchPoint *points, int n)
   jn_targets_clear (&targets);
 }
 
+PnbtrBenchPoint *
+pnbtr_bench_run_args (PnbtrBenchOptions *o, int argc, char **argv, int *n_points, int *status)
+{
+  PnbtrBenchPoint *points;
+
+  pnbtr_bench_options_init (o);
+  *n_points = 0;
+  if (pnbtr_bench_parse (o, argc, argv) < 0)
+    {
+      *status = 2;
+      return NULL;
+    }
+  points = pnbtr_bench_run (o, n_points);
+  if (points == NULL)
+    {
+      fprintf (stderr, "jamnet-bench pnbtr: out of memory\n");
+      *status = 1;
+      return NULL;
+    }
+  pnbtr_bench_print (o, points, *n_points);
+  *status = 0;
+  return points;
+}
+
 int
 pnbtr_bench_main (int argc, char **argv)
 {
   PnbtrBenchOptions o;
-  PnbtrBenchPoint *points;
-  int n = 0;
+  int n = 0, status;
+  PnbtrBenchPoint *points = pnbtr_bench_run_args (&o, argc, argv, &n, &status);
 
-  pnbtr_bench_options_init (&o);
-  if (pnbtr_bench_parse (&o, argc, argv) < 0)
-    return 2;
-  points = pnbtr_bench_run (&o, &n);
   if (points == NULL)
-    {
-      fprintf (stderr, "jamnet-bench pnbtr: out of memory\n");
-      return 1;
-    }
-  pnbtr_bench_print (&o, points, n);
+    return status;
   pnbtr_bench_print_targets (points, n);
   pnbtr_bench_points_free (points, n);
   return 0;

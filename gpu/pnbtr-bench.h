@@ -57,7 +57,11 @@ void   pnbtr_bench_print        (const PnbtrBenchOptions *options, const PnbtrBe
                                  int n_points);
 /* The pnbtr targets of bench/targets.tsv against the points: PASS/FAIL/SKIP. */
 void   pnbtr_bench_print_targets (const PnbtrBenchPoint *points, int n_points);
-/* parse + run + print: the whole `jamnet-bench pnbtr` command. */
+/* Options from argv, the run and its table: the points, or NULL with
+ * *status 2 (bad options, said on stderr) or 1 (out of memory). */
+PnbtrBenchPoint *pnbtr_bench_run_args (PnbtrBenchOptions *options, int argc, char **argv,
+                                       int *n_points, int *status);
+/* parse + run + print + targets: the whole `jamnet-bench pnbtr` command. */
 int    pnbtr_bench_main         (int argc, char **argv);
 
 #ifdef __cplusplus

@@ -180,6 +180,27 @@ rel_l2 (const float *a, const float *ref, size_t n)
   return den > 0.0 ? sqrt (num / den) : sqrt (num);
 }
 
+/* The worst per-stream relative L2 error of out against ref; counts the
+ * non-finite outputs (and models, when given). */
+static double
+check_outputs (const float *out, const float *ref, const double *models, int streams, size_t N,
+               size_t P1, int *nonfinite)
+{
+  double worst = 0.0;
+
+  for (int s = 0; s < streams; s++)
+    {
+      double e = rel_l2 (out + s * N, ref + s * N, N);
+
+      for (size_t i = 0; i < N; i++)
+        *nonfinite += !isfinite (out[s * N + i]);
+      for (size_t i = 0; models != NULL && i < P1; i++)
+        *nonfinite += !isfinite (models[s * P1 + i]);
+      worst = e > worst || isnan (e) ? e : worst;
+    }
+  return worst;
+}
+
 /* Runs one configuration and input through `kind` and the reference. */
 static void
 compare (PnbtrBackend *ref, PnbtrBackend *dut, InputKind input, int streams, const float *piano,
@@ -209,16 +230,7 @@ compare (PnbtrBackend *ref, PnbtrBackend *dut, InputKind input, int streams, con
       ok (0, what, err);
       goto done;
     }
-  for (int s = 0; s < streams; s++)
-    {
-      double e = rel_l2 (out + s * N, out_ref + s * N, N);
-
-      for (size_t i = 0; i < N; i++)
-        nonfinite += !isfinite (out[s * N + i]);
-      for (size_t i = 0; i < P1; i++)
-        nonfinite += !isfinite (m[s * P1 + i]);
-      worst = e > worst || isnan (e) ? e : worst;
-    }
+  worst = check_outputs (out, out_ref, m, streams, N, P1, &nonfinite);
 
   /* again without the fit: the reference's models, fresh poison */
   for (size_t i = 0; i < streams * N; i++)
@@ -228,14 +240,7 @@ compare (PnbtrBackend *ref, PnbtrBackend *dut, InputKind input, int streams, con
       ok (0, what, err);
       goto done;
     }
-  for (int s = 0; s < streams; s++)
-    {
-      double e = rel_l2 (out + s * N, out_ref + s * N, N);
-
-      for (size_t i = 0; i < N; i++)
-        nonfinite += !isfinite (out[s * N + i]);
-      worst_reuse = e > worst_reuse || isnan (e) ? e : worst_reuse;
-    }
+  worst_reuse = check_outputs (out, out_ref, NULL, streams, N, P1, &nonfinite);
   pass = nonfinite == 0 && worst < TOLERANCE && worst_reuse < TOLERANCE;
   snprintf (detail, sizeof detail, "worst relative L2 error %.2e fitted, %.2e with given models, "
             "%d non-finite", worst, worst_reuse, nonfinite);
