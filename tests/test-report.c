@@ -397,7 +397,7 @@ test_session_report (void)
   r = jn_report_load_json (path, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (r->kind, ==, "session");
-  g_assert_cmpuint (r->charts->len, ==, 5);
+  g_assert_cmpuint (r->charts->len, ==, 6);
   for (guint i = 0; i < r->figures->len; i++)
     {
       JnFigure *f = r->figures->pdata[i];

@@ -55,7 +55,7 @@ struct _JnWindow
   /* the peer detail page */
   guint32          detail_peer;   /* 0: none shown */
   GtkLabel        *detail_title;
-  GtkWidget       *graphs[5];
+  GtkWidget       *graphs[6];
   gint64           span_us;
   GtkWidget       *back_button;
 
@@ -344,13 +344,15 @@ static const struct
   const char *unit;
   const char *name;
   const char *second_name;
-} graph_specs[5] = {
+} graph_specs[6] = {
   { JN_METRIC_RTT_MS, JN_N_METRICS, N_("Round-trip time"), "ms", N_("RTT"), NULL },
   { JN_METRIC_ONE_WAY_MS, JN_N_METRICS, N_("One-way delay"), "ms", N_("one-way"), NULL },
   { JN_METRIC_JITTER_MS, JN_N_METRICS, N_("Jitter"), "ms", N_("jitter"), NULL },
   { JN_METRIC_BUFFER_LEVEL, JN_METRIC_BUFFER_DEPTH, N_("Jitter buffer"), N_("packets"), N_("level"),
     N_("target depth") },
   { JN_METRIC_LOSS_PERCENT, JN_N_METRICS, N_("Packet loss"), "%", N_("loss"), NULL },
+  { JN_METRIC_LOST_PACKETS, JN_METRIC_CONCEALED_PACKETS, N_("Losses and concealment"),
+    N_("packets per 0.1 s"), N_("lost"), N_("concealed") },
 };
 
 /* The detail page follows its peer at the refresh rate (copies of the

@@ -99,6 +99,8 @@ typedef struct
   JnHistogram             midi_one_way_hist;
   JnHistogram             level_hist;
   JnSeries               *series[JN_N_METRICS];
+  guint64                 lost_sampled;       /* counts at the previous sample */
+  guint64                 concealed_sampled;
 } Peer;
 
 struct _JnMediaEngine
@@ -152,6 +154,8 @@ static const char *metric_names[JN_N_METRICS] = {
   [JN_METRIC_BUFFER_LEVEL] = "buffer_level",
   [JN_METRIC_BUFFER_DEPTH] = "buffer_depth",
   [JN_METRIC_LOSS_PERCENT] = "loss_percent",
+  [JN_METRIC_LOST_PACKETS] = "lost_packets",
+  [JN_METRIC_CONCEALED_PACKETS] = "concealed_packets",
 };
 
 const char *
@@ -754,6 +758,17 @@ sample_series (JnMediaEngine *self,
       jn_series_push (peer->series[JN_METRIC_BUFFER_DEPTH], now,
                       jn_jitter_buffer_get_depth (peer->jb));
       jn_series_push (peer->series[JN_METRIC_LOSS_PERCENT], now, peer_loss_percent (peer));
+      {
+        guint64 lost = jn_seq_window_missing (&peer->audio_seq);
+
+        /* events per sample: when packets went missing, when PNBTR worked */
+        jn_series_push (peer->series[JN_METRIC_LOST_PACKETS], now,
+                        (double) (lost >= peer->lost_sampled ? lost - peer->lost_sampled : 0));
+        jn_series_push (peer->series[JN_METRIC_CONCEALED_PACKETS], now,
+                        (double) (peer->concealed - peer->concealed_sampled));
+        peer->lost_sampled = lost;
+        peer->concealed_sampled = peer->concealed;
+      }
     }
 }
 

@@ -203,6 +203,8 @@ typedef enum
   JN_METRIC_BUFFER_LEVEL,
   JN_METRIC_BUFFER_DEPTH,
   JN_METRIC_LOSS_PERCENT,
+  JN_METRIC_LOST_PACKETS,       /* packets found missing since the previous sample */
+  JN_METRIC_CONCEALED_PACKETS,  /* packet periods concealed since the previous sample */
   JN_N_METRICS
 } JnMetric;
 

@@ -21,6 +21,7 @@ static const struct
   { JN_METRIC_JITTER_MS, N_("Jitter"), "ms" },
   { JN_METRIC_BUFFER_LEVEL, N_("Jitter-buffer level"), "packets" },
   { JN_METRIC_LOSS_PERCENT, N_("Packet loss"), "%" },
+  { JN_METRIC_CONCEALED_PACKETS, N_("Packets concealed"), N_("per 0.1 s") },
 };
 
 JnReport *
@@ -41,7 +42,7 @@ jn_session_report_new (JnMediaEngine *engine,
     {
       g_autofree char *chart_title = g_strdup_printf (_("%s over time"), _(charted[m].title));
       JnChart *chart = jn_report_add_chart (r, JN_CHART_LINES, chart_title, _("seconds"),
-                                            charted[m].unit);
+                                            _(charted[m].unit));
 
       for (guint p = 0; p < peers->len; p++)
         {
@@ -63,7 +64,7 @@ jn_session_report_new (JnMediaEngine *engine,
               jn_chart_series_add (line, (sample.time_us - start) / 1e6, sample.value);
             }
           jn_report_add_samples (r, suite, jn_metric_to_string (charted[m].metric),
-                                 charted[m].unit, JN_BETTER_LOWER, values, series->len);
+                                 _(charted[m].unit), JN_BETTER_LOWER, values, series->len);
         }
     }
 
