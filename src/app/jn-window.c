@@ -776,6 +776,26 @@ ask_host (JnWindow *self)
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
+/* the LAN hears how many play in our session */
+static void
+update_announced_players (JnWindow *self)
+{
+  if (self->announcer != NULL && self->host != NULL)
+    jn_announcer_set_players (self->announcer, 1 + jn_host_get_n_members (self->host));
+}
+
+static void
+on_host_peer_joined (JnHost *host, guint id, const char *name, gpointer user_data)
+{
+  update_announced_players (user_data);
+}
+
+static void
+on_host_peer_left (JnHost *host, guint id, gpointer user_data)
+{
+  update_announced_players (user_data);
+}
+
 static void
 host_full (JnWindow *self, const char *name, const char *passphrase, gboolean private_)
 {
@@ -794,6 +814,8 @@ host_full (JnWindow *self, const char *name, const char *passphrase, gboolean pr
       jn_media_engine_set_format (self->engine, &format);
       configure_engine (self);
       self->host = jn_host_new (self->engine, session, display_name (self), passphrase);
+      g_signal_connect_object (self->host, "peer-joined", G_CALLBACK (on_host_peer_joined), self, 0);
+      g_signal_connect_object (self->host, "peer-left", G_CALLBACK (on_host_peer_left), self, 0);
     }
   if (self->engine != NULL)
     open_audio (self);

@@ -31,6 +31,7 @@ struct _JnAvahiPublisher
   GCancellable    *cancellable;
   GDBusConnection *bus;
   char            *group;   /* the entry group's object path */
+  gboolean         committed;
   char            *name;
   guint16          port;
   GStrv            txt;
@@ -77,6 +78,8 @@ on_published (GObject *source, GAsyncResult *result, gpointer data)
 
   if (reply == NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     g_debug ("Avahi did not publish “%s”: %s", p->name, error->message);
+  else if (reply != NULL)
+    p->committed = TRUE;
   publisher_unref (p);
 }
 
@@ -150,6 +153,20 @@ jn_avahi_publish (const char *name, guint16 port, const char *const *txt)
   p->txt = g_strdupv ((GStrv) txt);
   g_bus_get (G_BUS_TYPE_SYSTEM, p->cancellable, on_publisher_bus, publisher_ref (p));
   return p;
+}
+
+void
+jn_avahi_publisher_set_txt (JnAvahiPublisher *p, const char *const *txt)
+{
+  g_strfreev (p->txt);
+  p->txt = g_strdupv ((GStrv) txt);
+  /* before the service is up, AddService will carry the new records */
+  if (p->committed && !p->dead)
+    g_dbus_connection_call (p->bus, AVAHI_NAME, p->group, AVAHI_GROUP, "UpdateServiceTxt",
+                            g_variant_new ("(iiusss@aay)", AVAHI_IF_UNSPEC, AVAHI_PROTO_INET, 0u, p->name,
+                                           JN_AVAHI_SERVICE_TYPE, "", txt_variant (txt)),
+                            NULL, G_DBUS_CALL_FLAGS_NONE, -1, p->cancellable, on_published,
+                            publisher_ref (p));
 }
 
 void

@@ -20,6 +20,9 @@ typedef struct _JnAvahiBrowser JnAvahiBrowser;
 JnAvahiPublisher *jn_avahi_publish           (const char        *name,
                                               guint16            port,
                                               const char *const *txt);
+/* New TXT records for a published service (e.g. a new player count). */
+void              jn_avahi_publisher_set_txt (JnAvahiPublisher  *publisher,
+                                              const char *const *txt);
 void              jn_avahi_publisher_free    (JnAvahiPublisher  *publisher);
 
 /* A service appeared (resolved to an IPv4 address) or went away.  txt maps

@@ -311,8 +311,12 @@ jn_announcer_set_players (JnAnnouncer *self,
 {
   if (self->players != players)
     {
+      g_auto(GStrv) txt = NULL;
+
       self->players = players;
       announce (self);
+      txt = announcer_txt (self);
+      jn_avahi_publisher_set_txt (self->avahi, (const char *const *) txt);
     }
 }
 
