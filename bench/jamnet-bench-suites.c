@@ -74,7 +74,10 @@ jn_bench_pnbtr (int argc, char **argv)
             {
               rate = jn_chart_add_series (rate_chart, kind);
               latency = jn_chart_add_series (latency_chart, kind);
-              if (gpu_device == NULL && o.kinds[k] != PNBTR_BACKEND_CPU)
+              /* a GPU: CUDA's device, or an OpenCL GPU (PoCL is the CPU) */
+              if (gpu_device == NULL && (o.kinds[k] == PNBTR_BACKEND_CUDA ||
+                                         (o.kinds[k] == PNBTR_BACKEND_OPENCL &&
+                                          strstr (p->device, "OpenCL GPU") != NULL)))
                 gpu_device = g_strdup (p->device);
             }
           jn_report_add_value (r, "pnbtr", rate_id, "samples/s", JN_BETTER_HIGHER, p->samples_per_s);
@@ -92,6 +95,8 @@ jn_bench_pnbtr (int argc, char **argv)
           jn_report_add_value (r, "pnbtr", best_id, "samples/s", JN_BETTER_HIGHER, best);
         }
     }
+  if (gpu_device == NULL)
+    gpu_device = g_strdup ("none found");
   jn_report_add_suite (r, "pnbtr", TRUE, skipped->len ? skipped->str : NULL);
   pnbtr_bench_points_free (points, n);
   return 0;

@@ -9,6 +9,7 @@
 #include "jn-session-report.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
 static const struct
 {
@@ -34,7 +35,11 @@ jn_session_report_new (JnMediaEngine *engine,
   JnEngineStats es;
 
   jn_media_engine_get_stats (engine, &es);
-  jn_report_collect_machine (r, es.pnbtr_device[0] ? es.pnbtr_device : NULL);
+  /* a GPU only when PNBTR runs on one (PoCL is OpenCL on the CPU) */
+  jn_report_collect_machine (r, g_str_equal (es.pnbtr_backend, "cuda") ||
+                                (g_str_equal (es.pnbtr_backend, "opencl") &&
+                                 strstr (es.pnbtr_device, "OpenCL GPU") != NULL)
+                                ? es.pnbtr_device : NULL);
   jn_report_set_machine (r, "pnbtr_backend", es.pnbtr_backend[0] ? es.pnbtr_backend : "off");
   jn_report_add_suite (r, "session", TRUE, NULL);
 
