@@ -109,8 +109,9 @@ jn_bench_audio_path (int argc, char **argv)
                                                    peer_counts[k] > 1 ? "s" : "");
       g_autofree char *rt_name = g_strdup_printf ("real-time callback, %u peer%s", peer_counts[k],
                                                   peer_counts[k] > 1 ? "s" : "");
+      g_autofree char *mix_id = g_strdup_printf ("mix_us.%u", peer_counts[k]);
+      g_autofree char *rt_id = g_strdup_printf ("callback_us.%u", peer_counts[k]);
       float media_capture[FRAMES * CHANNELS];
-      char *id = NULL;
 
       jn_audio_bridge_set_monitor (bridge, 0.5f);
       for (guint i = 0; i < n; i++)
@@ -124,9 +125,7 @@ jn_bench_audio_path (int argc, char **argv)
           ns[i] = jn_bench_now_ns () - t0;
           jn_audio_bridge_process (bridge, capture, playback, FRAMES, CHANNELS);
         }
-      g_free (id);
-      id = g_strdup_printf ("mix_us.%u", peer_counts[k]);
-      report (id, mix_name, ns, n, period_us, 0);
+      report (mix_id, mix_name, ns, n, period_us, 0);
       for (guint i = 0; i < n; i++)
         {
           double t0;
@@ -139,10 +138,7 @@ jn_bench_audio_path (int argc, char **argv)
           jn_audio_bridge_process (bridge, capture, playback, FRAMES, CHANNELS);
           ns[i] = jn_bench_now_ns () - t0;
         }
-      g_free (id);
-      id = g_strdup_printf ("callback_us.%u", peer_counts[k]);
-      report (id, rt_name, ns, n, period_us, peer_counts[k] == 16 ? 0.05 : 0);
-      g_free (id);
+      report (rt_id, rt_name, ns, n, period_us, peer_counts[k] == 16 ? 0.05 : 0);
     }
 
   /* real time: the null device's clock against a media-side feeder */

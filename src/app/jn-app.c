@@ -70,7 +70,8 @@ on_exported (GObject *source, GAsyncResult *result, gpointer user_data)
 
 /* For headless tests: wait for a session, picture the browser, join the
  * first one, wait for a measured round trip, picture the jam view, say
- * what was seen, quit. */
+ * what was seen, then (each when asked) picture the first player's graphs
+ * and the preferences, export the session report, quit. */
 static gboolean
 autopilot (gpointer user_data)
 {
@@ -131,13 +132,11 @@ autopilot (gpointer user_data)
     {
       if (app->shot_prefs != NULL)
         {
-          /* the preferences window: the toplevel that is not ours */
+          /* the preferences window; any other dialog open as PATH-2.png, ... */
           g_autoptr(GListModel) toplevels = g_object_ref (gtk_window_get_toplevels ());
           g_autoptr(GError) error = NULL;
-
           guint n = 0;
 
-          /* the preferences window; any other dialog open as PATH-2.png, ... */
           for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
             {
               g_autoptr(GtkWidget) w = g_list_model_get_item (toplevels, i);

@@ -454,6 +454,7 @@ handle_beacon (JnDiscovery *self,
         {
           g_autoptr(JnSessionInfo) old = g_list_model_get_item (G_LIST_MODEL (self->store), (guint) at);
 
+          info->avahi_name = g_strdup (old->avahi_name);
           if (g_strcmp0 (old->name, info->name) || g_strcmp0 (old->host_name, info->host_name) ||
               g_strcmp0 (old->address, info->address) || old->port != info->port ||
               old->players != info->players || old->passphrase != info->passphrase)
@@ -525,7 +526,12 @@ on_avahi_lost (gpointer data, const char *name)
     {
       g_autoptr(JnSessionInfo) info = g_list_model_get_item (G_LIST_MODEL (self->store), i);
 
-      if (g_strcmp0 (info->avahi_name, name) == 0)
+      if (g_strcmp0 (info->avahi_name, name) != 0)
+        continue;
+      /* still heard through the beacon: the beacon's expiry decides */
+      if (g_get_monotonic_time () - info->last_seen <= JN_DISCOVERY_EXPIRE_MS * 1000)
+        g_clear_pointer (&info->avahi_name, g_free);
+      else
         g_list_store_remove (self->store, i);
     }
 }
