@@ -522,6 +522,7 @@ on_refresh (gpointer user_data)
          * jitter buffer, and the audio device's own latency */
         double period_ms = format->frames * 1000.0 / format->rate;
         double device_ms = 0.0;
+        guint64 periods = p->played + p->concealed;
 
         if (self->device != NULL)
           {
@@ -531,10 +532,11 @@ on_refresh (gpointer user_data)
             device_ms = playback * 1000.0 / format->rate;
           }
         subtitle = g_strdup_printf (_("RTT %.2f ms · one-way %.2f ms · jitter %.2f ms · loss %.1f %% · "
-                                      "concealed %llu · buffer %u/%u · to your ears ≈ %.1f ms · "
+                                      "concealed %.1f %% · buffer %u/%u · to your ears ≈ %.1f ms · "
                                       "audio %llu packets, MIDI %llu events"),
                                     p->rtt_ms.last, p->one_way_ms.last, p->jitter_ms.last, p->loss_percent,
-                                    (unsigned long long) p->concealed, (guint) p->buffer_level.last,
+                                    periods ? 100.0 * p->concealed / periods : 0.0,
+                                    (guint) p->buffer_level.last,
                                     p->jitter_depth,
                                     p->one_way_ms.last + p->jitter_depth * period_ms + device_ms,
                                     (unsigned long long) p->audio_packets,
