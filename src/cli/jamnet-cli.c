@@ -649,9 +649,11 @@ configure_engine (Cli            *cli,
     jn_media_engine_set_jitter_depth (engine, cli->jitter_depth);
   else
     jn_media_engine_set_jitter_adaptive (engine, cli->safety);
+  /* without --pnbtr-backend the engine's default: auto, or off where
+   * JAMNET_PNBTR_BACKEND=off */
   if (!jn_media_engine_set_concealment (engine, cli->plc ? cli->plc : "pnbtr", error) ||
-      !jn_media_engine_set_pnbtr_backend (engine, cli->pnbtr_backend ? cli->pnbtr_backend : "auto",
-                                          error))
+      (cli->pnbtr_backend != NULL &&
+       !jn_media_engine_set_pnbtr_backend (engine, cli->pnbtr_backend, error)))
     return FALSE;
   jn_media_engine_set_midi_redundancy (engine, cli->midi_redundancy);
   if (engine == cli->engine)

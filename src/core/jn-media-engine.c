@@ -854,7 +854,9 @@ jn_media_engine_init (JnMediaEngine *self)
   self->jitter_adaptive = TRUE;
   self->jitter_safety = 0.5;
   self->plc_method = g_strdup ("pnbtr");
-  self->pnbtr_backend = g_strdup ("auto");
+  /* JAMNET_PNBTR_BACKEND=off: no worker unless asked for by name */
+  self->pnbtr_backend = g_strcmp0 (g_getenv ("JAMNET_PNBTR_BACKEND"), "off") == 0 ? NULL
+                                                                              : g_strdup ("auto");
   self->redundancy = 1;
   self->send_audio = TRUE;
   self->tx_buf = g_malloc (JN_PACKET_MAX_SIZE);
