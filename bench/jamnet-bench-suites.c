@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <gio/gio.h>
+#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <math.h>
 #include <signal.h>
@@ -323,6 +324,8 @@ jn_bench_soak (const char *argv0, int argc, char **argv)
   g_subprocess_wait (host, NULL, NULL);
   if (!json_parser_load_from_file (parser, stats, &error))
     return jn_bench_fail (error->message);
+  g_unlink (stats);
+  g_rmdir (dir);
   peer = json_array_get_object_element (
     json_object_get_array_member (json_node_get_object (json_parser_get_root (parser)), "peers"), 0);
 
