@@ -124,8 +124,9 @@ mesh_run (guint peers, double seconds, GError **error)
   g_autoptr(GArray) p50 = g_array_new (FALSE, FALSE, sizeof (double));
   g_autoptr(GArray) p99 = g_array_new (FALSE, FALSE, sizeof (double));
   guint64 lost = 0, expected = 0;
-  double cpu0, cpu1;
+  double cpu0, cpu1, cpu_pct;
   g_autofree char *id = NULL;
+  const JnFigure *delivered, *one_way;
 
   for (guint i = 0; i < peers; i++)
     {
@@ -154,6 +155,7 @@ mesh_run (guint peers, double seconds, GError **error)
       return FALSE;
   g_usleep ((gulong) (seconds * G_USEC_PER_SEC));
   cpu1 = cpu_seconds ();
+  cpu_pct = 100.0 * (cpu1 - cpu0) / seconds / peers;
 
   for (guint i = 0; i < peers; i++)
     {
@@ -175,37 +177,29 @@ mesh_run (guint peers, double seconds, GError **error)
   for (guint i = 0; i < peers; i++)
     jn_media_engine_stop (engines->pdata[i]);
 
-  {
-    JnDescription dd, d50, d99;
-
-    jn_describe ((double *) delivery->data, delivery->len, &dd);
-    jn_describe ((double *) p50->data, p50->len, &d50);
-    jn_describe ((double *) p99->data, p99->len, &d99);
-    g_print ("  %u peers: %u links, delivery worst %.3f %%, one-way p50 %.3f ms (median link), "
-             "p99 %.3f ms (worst link), CPU %.2f %% of a core per peer\n", peers, delivery->len,
-             dd.min, d50.median, d99.max, 100.0 * (cpu1 - cpu0) / seconds / peers);
-  }
   id = g_strdup_printf ("%u.delivery_pct", peers);
-  jn_report_add_samples (r, "mesh", id, "%", JN_BETTER_HIGHER, (double *) delivery->data, delivery->len);
+  delivered = jn_report_add_samples (r, "mesh", id, "%", JN_BETTER_HIGHER, (double *) delivery->data,
+                                     delivery->len);
   g_free (id);
   id = g_strdup_printf ("%u.loss_pct", peers);
   jn_report_add_value (r, "mesh", id, "%", JN_BETTER_LOWER, expected ? 100.0 * lost / expected : NAN);
   g_free (id);
-  /* per link: the p50 and p99 of each link's one-way delay */
+  /* per link: the links' p50s described; p99 is the worst link's p99 */
   id = g_strdup_printf ("%u.one_way_ms", peers);
   {
     JnDescription d;
 
-    /* the links' p50s described; p99 is the worst link's p99 */
     jn_describe ((double *) p50->data, p50->len, &d);
     for (guint i = 0; i < p99->len; i++)
       d.p99 = i == 0 || g_array_index (p99, double, i) > d.p99 ? g_array_index (p99, double, i) : d.p99;
-    jn_report_add_summary (r, "mesh", id, "ms", JN_BETTER_LOWER, &d);
+    one_way = jn_report_add_summary (r, "mesh", id, "ms", JN_BETTER_LOWER, &d);
   }
   g_free (id);
+  g_print ("  %u peers: %u links, delivery worst %.3f %%, one-way p50 %.3f ms (median link), "
+           "p99 %.3f ms (worst link), CPU %.2f %% of a core per peer\n", peers, delivery->len,
+           delivered->d.min, one_way->d.median, one_way->d.p99, cpu_pct);
   id = g_strdup_printf ("%u.cpu_pct_per_peer", peers);
-  jn_report_add_value (r, "mesh", id, "% of a core", JN_BETTER_LOWER,
-                       100.0 * (cpu1 - cpu0) / seconds / peers);
+  jn_report_add_value (r, "mesh", id, "% of a core", JN_BETTER_LOWER, cpu_pct);
   return TRUE;
 }
 
