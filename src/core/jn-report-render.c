@@ -18,8 +18,6 @@
 static const guint32 palette[] = { 0x3584e4, 0xe66100, 0x2ec27e, 0x9141ac, 0xc01c28, 0x986a44,
                                    0x1c71d8, 0xf5c211 };
 
-static const char *const verdict_names[] = { "", "PASS", "FAIL", "SKIP" };
-
 /* --- painters ------------------------------------------------------------- */
 
 typedef enum { ANCHOR_START, ANCHOR_MIDDLE, ANCHOR_END } Anchor;
@@ -391,7 +389,8 @@ jn_report_write_html (const JnReport *r, const char *path, GError **error)
       html_number (s, f->d.p99);
       html_number (s, f->d.max);
       html_cell (s, "td", target, NULL);
-      html_cell (s, "td", verdict_names[f->verdict], f->verdict ? verdict_names[f->verdict] : NULL);
+      html_cell (s, "td", jn_figure_verdict_name (f->verdict),
+                 f->verdict ? jn_figure_verdict_name (f->verdict) : NULL);
       html_cell (s, "td", change, f->regression ? "regression" : NULL);
       html_cell (s, "td", f->warning, "warning");
       g_string_append (s, "</tr>\n");
@@ -508,7 +507,7 @@ jn_report_write_pdf (const JnReport *r, const char *path, GError **error)
                                                                    f->regression ? " !" : "")
                                                 : NULL;
       const char *cells[] = { f->suite, f->name, f->unit, n, med, p95, p99, target,
-                              verdict_names[f->verdict], change };
+                              jn_figure_verdict_name (f->verdict), change };
 
       pdf_row (&pdf, cells, fig_w, G_N_ELEMENTS (fig_w), FALSE);
     }

@@ -351,6 +351,12 @@ jn_report_compare_baseline (JnReport *r, const JnReport *baseline, double thresh
 
 static const char *const verdict_names[] = { "", "PASS", "FAIL", "SKIP" };
 
+const char *
+jn_figure_verdict_name (JnFigureVerdict verdict)
+{
+  return (guint) verdict < G_N_ELEMENTS (verdict_names) ? verdict_names[verdict] : "";
+}
+
 static void
 set_number (JsonObject *o, const char *member, double v)
 {
@@ -443,7 +449,7 @@ jn_report_to_json (const JnReport *r)
           json_object_set_object_member (o, "target", t);
         }
       if (f->verdict != JN_FIGURE_UNCHECKED)
-        json_object_set_string_member (o, "verdict", verdict_names[f->verdict]);
+        json_object_set_string_member (o, "verdict", jn_figure_verdict_name (f->verdict));
       if (f->has_baseline)
         {
           JsonObject *b = json_object_new ();
@@ -838,7 +844,7 @@ jn_report_write_csv (const JnReport *r, const char *path, GError **error)
       csv_number (s, f->d.max);
       csv_number (s, f->d.min);
       csv_field (s, target);
-      csv_field (s, verdict_names[f->verdict]);
+      csv_field (s, jn_figure_verdict_name (f->verdict));
       csv_number (s, f->has_baseline ? f->baseline_value : NAN);
       csv_number (s, f->has_baseline ? f->change_percent : NAN);
       csv_field (s, f->has_baseline ? (f->regression ? "yes" : "no") : "");

@@ -39,6 +39,9 @@ double   jn_quantile_sorted       (const double *sorted, guint n, double q);
 typedef enum { JN_BETTER_LOWER, JN_BETTER_HIGHER } JnBetter;
 typedef enum { JN_FIGURE_UNCHECKED, JN_FIGURE_PASS, JN_FIGURE_FAIL, JN_FIGURE_SKIP } JnFigureVerdict;
 
+/* "PASS", "FAIL", "SKIP", or "" when unchecked. */
+const char *jn_figure_verdict_name (JnFigureVerdict verdict);
+
 typedef struct
 {
   char          *suite;
