@@ -87,7 +87,7 @@ toast (JnWindow   *self,
 
 /* --- audio: the media thread's side ------------------------------------------ */
 
-static const char *display_name (JnWindow *self);
+static char *display_name (JnWindow *self);
 static void ask_passphrase (JnWindow *self, const char *url, gboolean wrong);
 
 static void
@@ -143,7 +143,8 @@ open_audio (JnWindow *self)
 {
   static const JnMediaCallbacks callbacks = { capture_cb, playout_cb, midi_cb, period_end_cb };
   const JnAudioFormat *format = jn_media_engine_get_format (self->engine);
-  g_autofree char *node = g_strdup_printf ("JamNet %s", display_name (self));
+  g_autofree char *name = display_name (self);
+  g_autofree char *node = g_strdup_printf ("JamNet %s", name);
   JnAudioConfig config = { node, format->rate, format->channels, format->frames, TRUE, NULL };
   g_autoptr(GError) error = NULL;
 
@@ -212,14 +213,15 @@ end_session (JnWindow *self)
 
 /* --- settings ---------------------------------------------------------------- */
 
-static const char *
+/* Your name: the preference, else the account's. */
+static char *
 display_name (JnWindow *self)
 {
-  static char *name;
+  g_autofree char *name = self->settings != NULL
+                          ? g_settings_get_string (self->settings, "display-name") : NULL;
 
-  g_free (name);
-  name = self->settings != NULL ? g_settings_get_string (self->settings, "display-name") : NULL;
-  return name != NULL && *g_strstrip (name) != '\0' ? name : g_get_real_name ();
+  return name != NULL && *g_strstrip (name) != '\0' ? g_steal_pointer (&name)
+                                                    : g_strdup (g_get_real_name ());
 }
 
 /* The preferences, applied to a new session's engine. */
@@ -522,7 +524,6 @@ on_refresh (gpointer user_data)
          * jitter buffer, and the audio device's own latency */
         double period_ms = format->frames * 1000.0 / format->rate;
         double device_ms = 0.0;
-        guint64 periods = p->played + p->concealed;
 
         if (self->device != NULL)
           {
@@ -535,7 +536,7 @@ on_refresh (gpointer user_data)
                                       "concealed %.1f %% · buffer %u/%u · to your ears ≈ %.1f ms · "
                                       "audio %llu packets, MIDI %llu events"),
                                     p->rtt_ms.last, p->one_way_ms.last, p->jitter_ms.last, p->loss_percent,
-                                    periods ? 100.0 * p->concealed / periods : 0.0,
+                                    p->concealed_percent,
                                     (guint) p->buffer_level.last,
                                     p->jitter_depth,
                                     p->one_way_ms.last + p->jitter_depth * period_ms + device_ms,
@@ -708,7 +709,11 @@ join_full (JnWindow   *self,
   configure_engine (self);
   g_free (self->joining_url);
   self->joining_url = g_strdup (url);
-  self->client = jn_client_new (self->engine, display_name (self), passphrase);
+  {
+    g_autofree char *name = display_name (self);
+
+    self->client = jn_client_new (self->engine, name, passphrase);
+  }
   g_object_set_data (G_OBJECT (self->client), "with-passphrase", GINT_TO_POINTER (passphrase != NULL));
   g_signal_connect_object (self->client, "closed", G_CALLBACK (on_client_closed), self, 0);
   g_cancellable_cancel (self->cancellable);
@@ -751,7 +756,8 @@ ask_host (JnWindow *self)
   GtkWidget *passphrase = adw_password_entry_row_new ();
   GtkWidget *announce = adw_action_row_new ();
   GtkWidget *toggle = gtk_switch_new ();
-  g_autofree char *suggested = g_strdup_printf (_("%s’s session"), display_name (self));
+  g_autofree char *you = display_name (self);
+  g_autofree char *suggested = g_strdup_printf (_("%s’s session"), you);
 
   gtk_widget_add_css_class (box, "boxed-list");
   gtk_list_box_set_selection_mode (GTK_LIST_BOX (box), GTK_SELECTION_NONE);
@@ -802,10 +808,11 @@ static void
 host_full (JnWindow *self, const char *name, const char *passphrase, gboolean private_)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *session = NULL;
+  g_autofree char *you = NULL, *session = NULL;
 
   end_session (self);
-  session = name != NULL ? g_strdup (name) : g_strdup_printf (_("%s’s session"), display_name (self));
+  you = display_name (self);
+  session = name != NULL ? g_strdup (name) : g_strdup_printf (_("%s’s session"), you);
   self->engine = jn_media_engine_new (NULL, 0, &error);
   if (self->engine != NULL)
     {
@@ -815,7 +822,7 @@ host_full (JnWindow *self, const char *name, const char *passphrase, gboolean pr
         format.frames = g_settings_get_uint (self->settings, "buffer-frames");
       jn_media_engine_set_format (self->engine, &format);
       configure_engine (self);
-      self->host = jn_host_new (self->engine, session, display_name (self), passphrase);
+      self->host = jn_host_new (self->engine, session, you, passphrase);
       g_signal_connect_object (self->host, "peer-joined", G_CALLBACK (on_host_peer_joined), self, 0);
       g_signal_connect_object (self->host, "peer-left", G_CALLBACK (on_host_peer_left), self, 0);
     }
@@ -829,7 +836,7 @@ host_full (JnWindow *self, const char *name, const char *passphrase, gboolean pr
       return;
     }
   if (!private_)
-    self->announcer = jn_announcer_new (NULL, session, display_name (self), jn_host_get_port (self->host),
+    self->announcer = jn_announcer_new (NULL, session, you, jn_host_get_port (self->host),
                                         passphrase != NULL, NULL);
   show_jam (self, session);
 }

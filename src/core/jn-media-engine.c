@@ -1378,6 +1378,8 @@ fill_peer_stats (JnMediaEngine *self,
   s->gaps_worker_model = peer->gaps_worker_model;
   s->gaps_local_fit = peer->gaps_local_fit;
   s->loss_percent = peer_loss_percent (peer);
+  s->concealed_percent = peer->played + peer->concealed > 0
+                         ? 100.0 * peer->concealed / (double) (peer->played + peer->concealed) : 0.0;
   s->midi_events = peer->midi_events;
   s->midi_duplicates = peer->midi_duplicates;
   s->midi_missing = jn_seq_window_missing (&peer->midi_seq);

@@ -79,6 +79,7 @@ typedef struct
   guint64   gaps_worker_model; /* gaps that began with a model from the PNBTR worker */
   guint64   gaps_local_fit;   /* gaps that fitted their model on the media thread */
   double    loss_percent;
+  double    concealed_percent; /* of the packet periods played out */
   guint64   midi_events;      /* unique MIDI events delivered */
   guint64   midi_duplicates;  /* copies dropped (redundancy, network) */
   guint64   midi_missing;     /* event sequence numbers never received */

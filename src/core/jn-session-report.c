@@ -77,10 +77,8 @@ jn_session_report_new (JnMediaEngine *engine,
     {
       const JnPeerStats *s = &g_array_index (peers, JnPeerStats, p);
       g_autofree char *suite = g_strdup_printf ("peer %u %s", s->id, s->name);
-      guint64 periods = s->played + s->concealed;
 
-      jn_report_add_value (r, suite, "concealed_percent", "%", JN_BETTER_LOWER,
-                           periods ? 100.0 * s->concealed / periods : 0.0);
+      jn_report_add_value (r, suite, "concealed_percent", "%", JN_BETTER_LOWER, s->concealed_percent);
       jn_report_add_value (r, suite, "concealed", "packets", JN_BETTER_LOWER, (double) s->concealed);
       jn_report_add_value (r, suite, "lost", "packets", JN_BETTER_LOWER, (double) s->lost);
       jn_report_add_value (r, suite, "late", "packets", JN_BETTER_LOWER, (double) s->late);
