@@ -34,8 +34,9 @@ typedef struct
   gint64    shot_since;
 } App;
 
-/* The window's first frame may still be on its way: FALSE asks to try
- * again on the next tick, for up to two seconds. */
+/* The window's frame may still be on its way (a loaded CI machine can take
+ * seconds): FALSE asks to try again on the next tick, with a redraw asked
+ * for, for up to ten seconds. */
 static gboolean
 take_shot (App        *app,
            const char *path,
@@ -50,8 +51,11 @@ take_shot (App        *app,
     }
   if (app->shot_since == 0)
     app->shot_since = now;
-  if (now - app->shot_since < 2 * G_USEC_PER_SEC)
-    return FALSE;
+  if (now - app->shot_since < 10 * G_USEC_PER_SEC)
+    {
+      gtk_widget_queue_draw (GTK_WIDGET (app->window));
+      return FALSE;
+    }
   g_printerr ("%s\n", error->message);
   app->shot_since = 0;
   return TRUE;
