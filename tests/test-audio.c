@@ -64,6 +64,126 @@ pw_link (const char *from, const char *to)
   g_error ("pw-link %s %s kept failing", from, to);
 }
 
+/* Whether pw-link -l shows a link from one port to another ("node:port") */
+static gboolean
+pw_linked (const char *from, const char *to)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) list = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, "pw-link", "-l", NULL);
+  g_autofree char *out = NULL;
+  g_auto(GStrv) lines = NULL;
+  const char *port = NULL;
+
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_communicate_utf8 (list, NULL, NULL, &out, NULL, &error));
+  lines = g_strsplit (out, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      const char *arrow = strstr (lines[i], "|-> ");
+
+      if (lines[i][0] != ' ' && lines[i][0] != '\0')
+        port = lines[i];
+      else if (arrow != NULL && g_strcmp0 (port, from) == 0 && g_str_equal (arrow + 4, to))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static gboolean
+wait_linked (const char *from, const char *to, gboolean linked, guint ms)
+{
+  gint64 end = g_get_monotonic_time () + ms * 1000;
+
+  while (pw_linked (from, to) != linked)
+    {
+      if (g_get_monotonic_time () > end)
+        return FALSE;
+      g_usleep (20000);
+    }
+  return TRUE;
+}
+
+/* Waits until one of the device's links reaches a state; returns its detail */
+static char *
+wait_link_state (JnAudioDevice *device, JnAudioLinkKind kind, JnAudioLinkState state, guint ms)
+{
+  gint64 end = g_get_monotonic_time () + ms * 1000;
+  char *detail = NULL;
+
+  while (jn_audio_device_get_link (device, kind, &detail) != state)
+    {
+      g_free (detail);
+      if (g_get_monotonic_time () > end)
+        {
+          jn_audio_device_get_link (device, kind, &detail);
+          g_error ("link %d stayed in state %d (%s), expected %d", kind,
+                   jn_audio_device_get_link (device, kind, NULL), detail, state);
+        }
+      g_usleep (10000);
+    }
+  return detail;
+}
+
+/* The id of the node with this node.name, from pw-cli ls; 0 when none */
+static guint32
+node_id (const char *name)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) list = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, "pw-cli", "ls", "Node", NULL);
+  g_autofree char *out = NULL, *wanted = g_strdup_printf ("node.name = \"%s\"", name);
+  g_auto(GStrv) lines = NULL;
+  guint32 id = 0;
+
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_communicate_utf8 (list, NULL, NULL, &out, NULL, &error));
+  lines = g_strsplit (out, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      const char *text = g_strstrip (lines[i]);
+
+      /* "id 57, type PipeWire:Interface:Node/3" */
+      if (g_str_has_prefix (text, "id "))
+        id = (guint32) g_ascii_strtoull (text + 3, NULL, 10);
+      else if (g_str_equal (text, wanted))
+        return id;
+    }
+  return 0;
+}
+
+/* A null sink (or, by its media class, a virtual source) with two channels */
+static guint32
+create_sink (const char *name, const char *media_class)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *spec = g_strdup_printf ("{ factory.name=support.null-audio-sink node.name=%s "
+                                           "node.description=\"%s device\" media.class=%s "
+                                           "audio.position=[ FL FR ] object.linger=true }",
+                                           name, name, media_class);
+  g_autoptr(GSubprocess) create = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error, "pw-cli",
+                                                    "create-node", "adapter", spec, NULL);
+  guint32 id = 0;
+
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_wait_check (create, NULL, &error));
+  for (guint attempt = 0; attempt < 100 && id == 0; attempt++)
+    if ((id = node_id (name)) == 0)
+      g_usleep (20000);
+  g_assert_cmpuint (id, >, 0);
+  return id;
+}
+
+static void
+destroy_object (guint32 id)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = g_strdup_printf ("%u", id);
+  g_autoptr(GSubprocess) destroy = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error,
+                                                     "pw-cli", "destroy", text, NULL);
+
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_wait_check (destroy, NULL, &error));
+}
+
 static void
 test_pipewire_loopback (void)
 {
@@ -387,6 +507,201 @@ test_device_list (void)
     g_assert_true (g_subprocess_wait_check (destroy, NULL, &error));
   }
   g_assert_true (wait_for_device (G_LIST_MODEL (list), "jamnet-hotplug", FALSE, 2000));
+
+  /* MIDI ports, by port: another program's are listed, with the direction
+   * they have for us; this process's own node is left out */
+  {
+    JnAudioConfig config = { "jamnet-own", RATE, 1, QUANTUM, TRUE };
+    g_autoptr(JnAudioDevice) own = jn_audio_device_new ("pipewire", &config, silent_process, NULL, &error);
+    g_autoptr(GSubprocess) other = NULL;
+    JnDevice *port;
+
+    g_assert_no_error (error);
+    other = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error, g_getenv ("JAMNET_CLI"), "host",
+                              "--port", "0", "--bind", "127.0.0.1", "--private", "--name", "Lister",
+                              "--audio", "pipewire", "-q", "--duration", "10", NULL);
+    g_assert_no_error (error);
+    g_assert_true (wait_for_device (G_LIST_MODEL (list), "JamNet Lister:midi_out", TRUE, 3000));
+    g_assert_true (wait_for_device (G_LIST_MODEL (list), "JamNet Lister:midi_in", TRUE, 1000));
+    port = find_device (G_LIST_MODEL (list), "JamNet Lister:midi_out");
+    g_assert_cmpint (jn_device_get_kind (port), ==, JN_DEVICE_MIDI_INPUT);
+    g_assert_cmpstr (jn_device_get_description (port), ==, "JamNet Lister: midi_out");
+    g_assert_cmpint (jn_device_get_kind (find_device (G_LIST_MODEL (list), "JamNet Lister:midi_in")), ==,
+                     JN_DEVICE_MIDI_OUTPUT);
+    g_assert_null (find_device (G_LIST_MODEL (list), "jamnet-own:midi_out"));
+    g_assert_null (find_device (G_LIST_MODEL (list), "jamnet-own"));
+    g_subprocess_send_signal (other, SIGTERM);
+    g_assert_true (g_subprocess_wait_check (other, NULL, &error));
+    g_assert_true (wait_for_device (G_LIST_MODEL (list), "JamNet Lister:midi_out", FALSE, 2000));
+  }
+}
+
+/* The node links itself: its playback into the sink it was told, and that
+ * sink's monitor (a sink named as the input) back into its capture; the
+ * tone comes back.  Nothing links it when nothing is asked. */
+static void
+test_connect_devices (void)
+{
+  JnAudioConfig config = { "jamnet-linked", RATE, 1, QUANTUM, FALSE, NULL,
+                           { "jamnet-test-sink", "jamnet-test-sink" } };
+  JnAudioConfig plain = { "jamnet-plain", RATE, 1, QUANTUM };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JnRing) ring = jn_ring_new (RATE * 4);
+  Loop loop = { ring, 0.0, 0 };
+  g_autoptr(JnAudioDevice) device = jn_audio_device_new ("pipewire", &config, loop_process, &loop, &error);
+  g_autoptr(JnAudioDevice) other = NULL;
+  g_autofree char *out_detail = NULL, *in_detail = NULL;
+  g_autofree float *got = g_new (float, RATE / 2);
+  double rms = 0.0;
+
+  g_assert_no_error (error);
+  out_detail = wait_link_state (device, JN_AUDIO_LINK_OUTPUT, JN_AUDIO_LINK_LINKED, 3000);
+  in_detail = wait_link_state (device, JN_AUDIO_LINK_INPUT, JN_AUDIO_LINK_LINKED, 3000);
+  g_assert_cmpstr (out_detail, ==, "jamnet-test-sink");
+  g_assert_cmpstr (in_detail, ==, "jamnet-test-sink");
+  g_assert_true (pw_linked ("jamnet-linked:playback_1", "jamnet-test-sink:playback_MONO"));
+  g_assert_true (pw_linked ("jamnet-test-sink:monitor_MONO", "jamnet-linked:capture_1"));
+  g_assert_cmpint (jn_audio_device_get_link (device, JN_AUDIO_LINK_MIDI_INPUT, NULL), ==,
+                   JN_AUDIO_LINK_UNCONNECTED);
+
+  g_usleep (1000000);
+  while (jn_ring_get_readable (ring) > RATE / 2)
+    g_assert_true (jn_ring_read (ring, got, MIN (jn_ring_get_readable (ring) - RATE / 2, (gsize) RATE / 2)));
+  g_assert_true (jn_ring_read (ring, got, RATE / 2));
+  for (guint i = 0; i < RATE / 2; i++)
+    rms += (double) got[i] * got[i];
+  rms = sqrt (rms / (RATE / 2));
+  g_assert_cmpfloat (fabs (rms - 0.5 / G_SQRT2), <, 0.02);
+
+  /* a device opened with nothing to connect is linked to nothing */
+  other = jn_audio_device_new ("pipewire", &plain, silent_process, NULL, &error);
+  g_assert_no_error (error);
+  g_usleep (300000);
+  g_assert_false (pw_linked ("jamnet-plain:playback_1", "jamnet-test-sink:playback_MONO"));
+  g_assert_cmpint (jn_audio_device_get_link (other, JN_AUDIO_LINK_OUTPUT, NULL), ==, JN_AUDIO_LINK_UNCONNECTED);
+
+  /* our links go with us */
+  g_clear_pointer (&device, jn_audio_device_free);
+  g_assert_true (wait_linked ("jamnet-test-sink:monitor_MONO", "jamnet-linked:capture_1", FALSE, 2000));
+}
+
+/* "default" follows the session manager's default sink; as the input it
+ * does not take a sink's monitor (the test session has no source, and
+ * WirePlumber names the sink's monitor instead: that would send everyone's
+ * audio back to them). */
+static void
+test_connect_default (void)
+{
+  JnAudioConfig config = { "jamnet-default", RATE, 1, QUANTUM, FALSE, NULL, { "default", "default" } };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JnAudioDevice) device = jn_audio_device_new ("pipewire", &config, silent_process, NULL, &error);
+  g_autofree char *detail = NULL;
+
+  g_assert_no_error (error);
+  detail = wait_link_state (device, JN_AUDIO_LINK_OUTPUT, JN_AUDIO_LINK_LINKED, 3000);
+  g_assert_cmpstr (detail, ==, "jamnet-test-sink");
+  g_assert_true (pw_linked ("jamnet-default:playback_1", "jamnet-test-sink:playback_MONO"));
+  g_clear_pointer (&detail, g_free);
+  g_assert_cmpint (jn_audio_device_get_link (device, JN_AUDIO_LINK_INPUT, &detail), ==, JN_AUDIO_LINK_WAITING);
+  g_assert_false (pw_linked ("jamnet-test-sink:monitor_MONO", "jamnet-default:capture_1"));
+}
+
+/* A device that is not there yet: the link waits, is made when the device
+ * appears (mono to both of its channels; its first channel into ours),
+ * waits again when it goes, and comes back with it. */
+static void
+test_connect_hotplug (void)
+{
+  JnAudioConfig config = { "jamnet-late", RATE, 1, QUANTUM, FALSE, NULL,
+                           { "jamnet-late-mic", "jamnet-late-sink" } };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JnAudioDevice) device = jn_audio_device_new ("pipewire", &config, silent_process, NULL, &error);
+  g_autofree char *detail = NULL;
+  guint32 sink, mic;
+
+  g_assert_no_error (error);
+  g_usleep (200000);
+  g_assert_cmpint (jn_audio_device_get_link (device, JN_AUDIO_LINK_OUTPUT, &detail), ==, JN_AUDIO_LINK_WAITING);
+  g_assert_cmpstr (detail, ==, "jamnet-late-sink");
+  g_clear_pointer (&detail, g_free);
+
+  for (guint round = 0; round < 2; round++)
+    {
+      sink = create_sink ("jamnet-late-sink", "Audio/Sink");
+      mic = create_sink ("jamnet-late-mic", "Audio/Source/Virtual");
+      detail = wait_link_state (device, JN_AUDIO_LINK_OUTPUT, JN_AUDIO_LINK_LINKED, 3000);
+      g_assert_cmpstr (detail, ==, "jamnet-late-sink device");
+      g_clear_pointer (&detail, g_free);
+      g_assert_true (pw_linked ("jamnet-late:playback_1", "jamnet-late-sink:playback_FL"));
+      g_assert_true (pw_linked ("jamnet-late:playback_1", "jamnet-late-sink:playback_FR"));
+      detail = wait_link_state (device, JN_AUDIO_LINK_INPUT, JN_AUDIO_LINK_LINKED, 3000);
+      g_clear_pointer (&detail, g_free);
+      g_assert_true (pw_linked ("jamnet-late-mic:capture_FL", "jamnet-late:capture_1"));
+      g_assert_false (pw_linked ("jamnet-late-mic:capture_FR", "jamnet-late:capture_1"));
+
+      destroy_object (sink);
+      destroy_object (mic);
+      detail = wait_link_state (device, JN_AUDIO_LINK_OUTPUT, JN_AUDIO_LINK_WAITING, 3000);
+      g_clear_pointer (&detail, g_free);
+      detail = wait_link_state (device, JN_AUDIO_LINK_INPUT, JN_AUDIO_LINK_WAITING, 3000);
+      g_clear_pointer (&detail, g_free);
+    }
+}
+
+/* MIDI by port: a keyboard's output into our midi_in and our midi_out into
+ * its input, named as pw-link names them; notes go through both ways. */
+static void
+test_connect_midi (void)
+{
+  JnAudioConfig keys_config = { "jamnet-kbd", RATE, 1, QUANTUM, TRUE };
+  JnAudioConfig config = { "jamnet-player", RATE, 1, QUANTUM, TRUE, NULL,
+                           { NULL, NULL, "jamnet-kbd:midi_out", "jamnet-kbd:midi_in" } };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JnAudioDevice) keys = jn_audio_device_new ("pipewire", &keys_config, silent_process, NULL, &error);
+  g_autoptr(JnAudioDevice) player = NULL;
+  g_autofree char *detail = NULL;
+  JnAudioDevice *from[2], *to[2];
+
+  g_assert_no_error (error);
+  player = jn_audio_device_new ("pipewire", &config, silent_process, NULL, &error);
+  g_assert_no_error (error);
+  detail = wait_link_state (player, JN_AUDIO_LINK_MIDI_INPUT, JN_AUDIO_LINK_LINKED, 3000);
+  g_assert_cmpstr (detail, ==, "midi_out");
+  g_clear_pointer (&detail, g_free);
+  detail = wait_link_state (player, JN_AUDIO_LINK_MIDI_OUTPUT, JN_AUDIO_LINK_LINKED, 3000);
+  g_assert_cmpint (jn_audio_device_get_link (player, JN_AUDIO_LINK_OUTPUT, NULL), ==, JN_AUDIO_LINK_UNCONNECTED);
+  g_usleep (100000);
+
+  from[0] = keys; to[0] = player;
+  from[1] = player; to[1] = keys;
+  for (guint way = 0; way < 2; way++)
+    {
+      guint received = 0;
+      gint64 deadline = g_get_monotonic_time () + 2 * G_USEC_PER_SEC;
+
+      for (guint i = 0; i < 8; i++)
+        {
+          guint8 note[3] = { 0x90 | way, (guint8) (48 + i), 64 };
+
+          g_assert_true (jn_audio_device_send_midi (from[way], note, 3));
+        }
+      while (received < 8 && g_get_monotonic_time () < deadline)
+        {
+          guint8 got[JN_AUDIO_MIDI_MAX];
+          gsize n = jn_audio_device_receive_midi (to[way], got, sizeof got);
+
+          if (n == 0)
+            {
+              g_usleep (2000);
+              continue;
+            }
+          g_assert_cmpuint (n, ==, 3);
+          g_assert_cmpuint (got[0], ==, 0x90 | way);
+          g_assert_cmpuint (got[1], ==, 48 + received);
+          received++;
+        }
+      g_assert_cmpuint (received, ==, 8);
+    }
 }
 
 static JsonObject *
@@ -514,6 +829,10 @@ main (int argc, char *argv[])
   g_test_add_func ("/audio/pipewire-midi", test_pipewire_midi);
   g_test_add_func ("/audio/alsa-through-pipewire", test_alsa_through_pipewire);
   g_test_add_func ("/audio/device-list", test_device_list);
+  g_test_add_func ("/audio/connect-devices", test_connect_devices);
+  g_test_add_func ("/audio/connect-default", test_connect_default);
+  g_test_add_func ("/audio/connect-hotplug", test_connect_hotplug);
+  g_test_add_func ("/audio/connect-midi", test_connect_midi);
   g_test_add_func ("/audio/null-clock", test_null_clock);
   g_test_add_func ("/audio/no-server", test_no_server);
   g_test_add_func ("/audio/session-on-pipewire", test_session_on_pipewire);

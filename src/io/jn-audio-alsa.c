@@ -335,4 +335,8 @@ alsa_open (JnAudioDevice  *device,
   return alsa;
 }
 
-const JnAudioBackend jn_audio_backend_alsa = { "alsa", alsa_open, alsa_close };
+const JnAudioBackend jn_audio_backend_alsa = {
+  .name = "alsa",
+  .open = alsa_open,
+  .close = alsa_close,
+};

@@ -90,4 +90,8 @@ null_close (gpointer data)
   g_free (null);
 }
 
-const JnAudioBackend jn_audio_backend_null = { "null", null_open, null_close };
+const JnAudioBackend jn_audio_backend_null = {
+  .name = "null",
+  .open = null_open,
+  .close = null_close,
+};

@@ -20,6 +20,7 @@
 #include <spa/pod/iter.h>
 
 #include "jn-audio-private.h"
+#include "jn-pw-links.h"
 
 #define MAX_FRAMES 8192
 #define START_TIMEOUT_S 3
@@ -39,6 +40,7 @@ typedef struct
   uint32_t               clock_id;
   float                 *silence;
   float                 *scratch;
+  JnPwLinks             *links;     /* or NULL: nothing to link */
 } Pw;
 
 /* MIDI that came in on our port this period, into the receive queue */
@@ -171,6 +173,12 @@ pw_close (gpointer data)
 {
   Pw *pw = data;
 
+  if (pw->links != NULL)
+    {
+      pw_thread_loop_lock (pw->loop);
+      jn_pw_links_free (pw->links);
+      pw_thread_loop_unlock (pw->loop);
+    }
   if (pw->loop != NULL)
     pw_thread_loop_stop (pw->loop);
   if (pw->filter != NULL)
@@ -191,6 +199,7 @@ pw_open (JnAudioDevice  *device,
   const JnAudioConfig *config = &device->config;
   g_autofree char *latency = g_strdup_printf ("%u/%u", config->quantum, config->rate);
   g_autofree char *rate = g_strdup_printf ("1/%u", config->rate);
+  gboolean link = FALSE;
   gint64 deadline;
 
   pw_init (NULL, NULL);
@@ -211,6 +220,8 @@ pw_open (JnAudioDevice  *device,
                                                         PW_KEY_NODE_LATENCY, latency,
                                                         PW_KEY_NODE_RATE, rate,
                                                         PW_KEY_NODE_ALWAYS_PROCESS, "true",
+                                                        /* so our own device list leaves us out */
+                                                        PW_KEY_OBJECT_PATH, jn_pw_own_object_path (),
                                                         NULL),
                                      &filter_events, pw);
   if (pw->filter == NULL)
@@ -259,6 +270,12 @@ pw_open (JnAudioDevice  *device,
   while (pw->state != PW_FILTER_STATE_PAUSED && pw->state != PW_FILTER_STATE_STREAMING &&
          pw->state != PW_FILTER_STATE_ERROR && g_get_monotonic_time () < deadline)
     pw_thread_loop_timed_wait (pw->loop, 1);
+  /* then link ourselves to the devices asked for */
+  for (guint k = 0; k < JN_AUDIO_N_LINKS; k++)
+    link |= config->connect[k] != NULL;
+  if (link && (pw->state == PW_FILTER_STATE_PAUSED || pw->state == PW_FILTER_STATE_STREAMING))
+    pw->links = jn_pw_links_new (pw_filter_get_core (pw->filter), pw_filter_get_node_id (pw->filter),
+                                 config->connect);
   pw_thread_loop_unlock (pw->loop);
   if (pw->state == PW_FILTER_STATE_PAUSED || pw->state == PW_FILTER_STATE_STREAMING)
     return pw;
@@ -271,4 +288,19 @@ fail:
   return NULL;
 }
 
-const JnAudioBackend jn_audio_backend_pipewire = { "pipewire", pw_open, pw_close };
+static JnAudioLinkState
+pw_get_link (gpointer          data,
+             JnAudioLinkKind   kind,
+             char            **detail)
+{
+  Pw *pw = data;
+
+  return pw->links ? jn_pw_links_get (pw->links, kind, detail) : JN_AUDIO_LINK_UNCONNECTED;
+}
+
+const JnAudioBackend jn_audio_backend_pipewire = {
+  .name = "pipewire",
+  .open = pw_open,
+  .close = pw_close,
+  .get_link = pw_get_link,
+};

@@ -15,6 +15,8 @@ typedef struct
   const char *name;
   gpointer  (*open)  (JnAudioDevice *device, GError **error);
   void      (*close) (gpointer backend_data);
+  /* optional: where config->connect stands (NULL: the backend links nothing) */
+  JnAudioLinkState (*get_link) (gpointer backend_data, JnAudioLinkKind kind, char **detail);
 } JnAudioBackend;
 
 /* A lock-free single-producer/single-consumer queue of MIDI messages. */
@@ -43,6 +45,7 @@ struct _JnAudioDevice
   JnAudioConfig         config;
   char                 *name;
   char                 *device_name;
+  char                 *connect[JN_AUDIO_N_LINKS];
   JnAudioProcess        process;
   gpointer              user_data;
   atomic_uint_least64_t xruns;

@@ -23,6 +23,15 @@ static const JnAudioBackend *backends[] = {
   &jn_audio_backend_null,
 };
 
+static void
+free_strings (JnAudioDevice *device)
+{
+  g_free (device->name);
+  g_free (device->device_name);
+  for (guint k = 0; k < JN_AUDIO_N_LINKS; k++)
+    g_free (device->connect[k]);
+}
+
 JnAudioDevice *
 jn_audio_device_new (const char          *backend,
                      const JnAudioConfig *config,
@@ -51,6 +60,11 @@ jn_audio_device_new (const char          *backend,
       device->config.name = device->name;
       device->device_name = g_strdup (config->device);
       device->config.device = device->device_name;
+      for (guint k = 0; k < JN_AUDIO_N_LINKS; k++)
+        {
+          device->connect[k] = config->connect[k] && *config->connect[k] ? g_strdup (config->connect[k]) : NULL;
+          device->config.connect[k] = device->connect[k];
+        }
       device->process = process;
       device->user_data = user_data;
       /* until the backend knows better: one period each way */
@@ -63,8 +77,7 @@ jn_audio_device_new (const char          *backend,
             g_message ("%s; using the %s audio backend", first_error->message, backends[i]->name);
           return device;
         }
-      g_free (device->name);
-      g_free (device->device_name);
+      free_strings (device);
       g_free (device);
       if (backend != NULL)
         {
@@ -96,8 +109,7 @@ jn_audio_device_free (JnAudioDevice *device)
   if (device == NULL)
     return;
   device->backend->close (device->backend_data);
-  g_free (device->name);
-  g_free (device->device_name);
+  free_strings (device);
   g_free (device);
 }
 
@@ -126,6 +138,20 @@ jn_audio_device_get_latency (JnAudioDevice *device,
 {
   *capture_frames = atomic_load (&device->capture_latency);
   *playback_frames = atomic_load (&device->playback_latency);
+}
+
+JnAudioLinkState
+jn_audio_device_get_link (JnAudioDevice    *device,
+                          JnAudioLinkKind   kind,
+                          char            **detail)
+{
+  g_return_val_if_fail (kind < JN_AUDIO_N_LINKS, JN_AUDIO_LINK_UNCONNECTED);
+
+  if (detail != NULL)
+    *detail = NULL;
+  if (device->backend->get_link == NULL || device->connect[kind] == NULL)
+    return JN_AUDIO_LINK_UNCONNECTED;
+  return device->backend->get_link (device->backend_data, kind, detail);
 }
 
 gboolean

@@ -20,6 +20,24 @@ typedef enum
 
 GQuark jn_audio_error_quark (void);
 
+/* What JamNet's PipeWire node links itself to, each on its own. */
+typedef enum
+{
+  JN_AUDIO_LINK_INPUT,         /* a source into our capture ports */
+  JN_AUDIO_LINK_OUTPUT,        /* our playback ports into a sink */
+  JN_AUDIO_LINK_MIDI_INPUT,    /* a MIDI port (a keyboard) into our midi_in */
+  JN_AUDIO_LINK_MIDI_OUTPUT,   /* our midi_out into a MIDI port (a synth) */
+  JN_AUDIO_N_LINKS,
+} JnAudioLinkKind;
+
+typedef enum
+{
+  JN_AUDIO_LINK_UNCONNECTED,   /* none asked: connect it in a patchbay */
+  JN_AUDIO_LINK_WAITING,       /* asked for, but not (or no longer) there */
+  JN_AUDIO_LINK_LINKED,
+  JN_AUDIO_LINK_FAILED,        /* the daemon refused the link */
+} JnAudioLinkState;
+
 typedef struct
 {
   const char *name;        /* shown in patchbays: "JamNet" */
@@ -28,6 +46,13 @@ typedef struct
   guint       quantum;     /* requested period in frames, 32..1024 */
   gboolean    midi;        /* also a MIDI input and a MIDI output port */
   const char *device;      /* ALSA: the PCM ("default", "hw:1", "pipewire"); NULL: default */
+  /* PipeWire: what to link to, per JnAudioLinkKind.  NULL or "": nothing
+   * (a patchbay does it); "default": the system's default source or sink
+   * (audio only), followed when it changes; else a node.name, or for MIDI
+   * a port ("node.name:port.name", as pw-link lists them) or a node (all
+   * its MIDI ports).  A device that is not there yet is linked when it
+   * appears, and again after it comes back. */
+  const char *connect[JN_AUDIO_N_LINKS];
 } JnAudioConfig;
 
 /* Largest MIDI message the device passes (SysEx included). */
@@ -62,6 +87,13 @@ guint64        jn_audio_device_get_periods  (JnAudioDevice       *device);
 void           jn_audio_device_get_latency  (JnAudioDevice       *device,
                                              guint               *capture_frames,
                                              guint               *playback_frames);
+
+/* Where one of config->connect stands now.  detail (may be NULL) gets a
+ * new string: the device linked (its description), the one waited for,
+ * or why the daemon refused. */
+JnAudioLinkState jn_audio_device_get_link   (JnAudioDevice       *device,
+                                             JnAudioLinkKind      kind,
+                                             char               **detail);
 
 /* MIDI, when config->midi was set and the backend has MIDI ports
  * (PipeWire).  From one non-real-time thread each: send queues a complete

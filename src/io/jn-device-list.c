@@ -1,8 +1,8 @@
 /* jn-device-list.c: PipeWire's registry as a GListModel
  *
  * The registry listener runs on a pw_thread_loop; every node that is an
- * audio source, an audio sink or a MIDI port is handed (copied) to the
- * owner's main context, which updates a GListStore, so a GTK list bound to
+ * audio source or sink, and every MIDI port (but those of this process's
+ * own nodes), is handed (copied) to the owner's main context, which updates a GListStore, so a GTK list bound to
  * it updates by itself.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
+#include <string.h>
 
 #include "jn-audio.h"
 #include "jn-device-list.h"
@@ -79,6 +80,26 @@ jn_device_get_id (JnDevice *self)
 #ifdef JN_HAVE_PIPEWIRE
 #include <pipewire/pipewire.h>
 
+#include "jn-pw-links.h"
+
+typedef struct
+{
+  char     *name;
+  char     *description;
+  gboolean  bridge;   /* Midi/Bridge: its port names say it all */
+  gboolean  ours;
+} NodeInfo;
+
+static void
+node_info_free (gpointer data)
+{
+  NodeInfo *info = data;
+
+  g_free (info->name);
+  g_free (info->description);
+  g_free (info);
+}
+
 struct _JnDeviceList
 {
   GObject                parent_instance;
@@ -89,6 +110,7 @@ struct _JnDeviceList
   struct pw_core        *core;
   struct pw_registry    *registry;
   struct spa_hook        registry_listener;
+  GHashTable            *nodes;      /* id -> NodeInfo, on the loop's thread */
   GWeakRef              *self_ref;   /* an atomic RC box, shared with pending idles */
 };
 
@@ -177,35 +199,14 @@ post (JnDeviceList *self,
 }
 
 static void
-on_global (void                  *data,
-           uint32_t               id,
-           uint32_t               permissions,
-           const char            *type,
-           uint32_t               version,
-           const struct spa_dict *props)
+add_device (JnDeviceList *self,
+            guint32       id,
+            JnDeviceKind  kind,
+            const char   *name,
+            const char   *description)
 {
-  JnDeviceList *self = data;
-  const char *media_class, *name, *description;
-  JnDeviceKind kind;
-  Change *change;
+  Change *change = g_new0 (Change, 1);
 
-  if (props == NULL || g_strcmp0 (type, PW_TYPE_INTERFACE_Node) != 0)
-    return;
-  media_class = spa_dict_lookup (props, PW_KEY_MEDIA_CLASS);
-  if (media_class == NULL)
-    return;
-  if (g_str_has_prefix (media_class, "Audio/Source"))
-    kind = JN_DEVICE_AUDIO_INPUT;
-  else if (g_str_has_prefix (media_class, "Audio/Sink"))
-    kind = JN_DEVICE_AUDIO_OUTPUT;
-  else if (g_str_has_prefix (media_class, "Midi/"))
-    kind = JN_DEVICE_MIDI;
-  else
-    return;
-  name = spa_dict_lookup (props, PW_KEY_NODE_NAME);
-  description = spa_dict_lookup (props, PW_KEY_NODE_DESCRIPTION);
-
-  change = g_new0 (Change, 1);
   change->added = g_object_new (JN_TYPE_DEVICE, NULL);
   change->added->id = id;
   change->added->kind = kind;
@@ -215,12 +216,80 @@ on_global (void                  *data,
 }
 
 static void
+on_node (JnDeviceList          *self,
+         uint32_t               id,
+         const struct spa_dict *props)
+{
+  const char *media_class = spa_dict_lookup (props, PW_KEY_MEDIA_CLASS);
+  const char *name = spa_dict_lookup (props, PW_KEY_NODE_NAME);
+  const char *description = spa_dict_lookup (props, PW_KEY_NODE_DESCRIPTION);
+  NodeInfo *info = g_new0 (NodeInfo, 1);
+
+  info->name = g_strdup (name ? name : "");
+  info->description = g_strdup (description ? description : info->name);
+  info->bridge = g_strcmp0 (media_class, "Midi/Bridge") == 0;
+  info->ours = g_strcmp0 (spa_dict_lookup (props, PW_KEY_OBJECT_PATH), jn_pw_own_object_path ()) == 0;
+  g_hash_table_replace (self->nodes, GUINT_TO_POINTER (id), info);
+
+  if (media_class == NULL || info->ours)
+    return;
+  if (g_str_has_prefix (media_class, "Audio/Source"))
+    add_device (self, id, JN_DEVICE_AUDIO_INPUT, name, description);
+  else if (g_str_has_prefix (media_class, "Audio/Sink"))
+    add_device (self, id, JN_DEVICE_AUDIO_OUTPUT, name, description);
+}
+
+static void
+on_port (JnDeviceList          *self,
+         uint32_t               id,
+         const struct spa_dict *props)
+{
+  const char *format = spa_dict_lookup (props, PW_KEY_FORMAT_DSP);
+  const char *direction = spa_dict_lookup (props, PW_KEY_PORT_DIRECTION);
+  const char *node_id = spa_dict_lookup (props, PW_KEY_NODE_ID);
+  const char *port_name = spa_dict_lookup (props, PW_KEY_PORT_NAME);
+  g_autofree char *name = NULL, *description = NULL;
+  NodeInfo *node;
+
+  if (format == NULL || strstr (format, "midi") == NULL || direction == NULL || node_id == NULL)
+    return;
+  node = g_hash_table_lookup (self->nodes, GUINT_TO_POINTER (g_ascii_strtoull (node_id, NULL, 10)));
+  if (node == NULL || node->ours)
+    return;
+  name = jn_pw_port_name (props, node->name);
+  description = node->bridge || port_name == NULL ? g_strdup (port_name ? port_name : name)
+                                                  : g_strdup_printf ("%s: %s", node->description, port_name);
+  /* a port that sends MIDI is an input for us */
+  add_device (self, id, g_str_equal (direction, "out") ? JN_DEVICE_MIDI_INPUT : JN_DEVICE_MIDI_OUTPUT,
+              name, description);
+}
+
+static void
+on_global (void                  *data,
+           uint32_t               id,
+           uint32_t               permissions,
+           const char            *type,
+           uint32_t               version,
+           const struct spa_dict *props)
+{
+  JnDeviceList *self = data;
+
+  if (props == NULL)
+    return;
+  if (g_strcmp0 (type, PW_TYPE_INTERFACE_Node) == 0)
+    on_node (self, id, props);
+  else if (g_strcmp0 (type, PW_TYPE_INTERFACE_Port) == 0)
+    on_port (self, id, props);
+}
+
+static void
 on_global_remove (void     *data,
                   uint32_t  id)
 {
   JnDeviceList *self = data;
   Change *change = g_new0 (Change, 1);
 
+  g_hash_table_remove (self->nodes, GUINT_TO_POINTER (id));
   change->removed_id = id;
   post (self, change);
 }
@@ -252,6 +321,7 @@ jn_device_list_finalize (GObject *object)
   /* changes still queued keep the box; they find the weak ref empty */
   g_atomic_rc_box_release_full (self->self_ref, (GDestroyNotify) g_weak_ref_clear);
   g_clear_object (&self->store);
+  g_hash_table_unref (self->nodes);
   g_main_context_unref (self->context);
   G_OBJECT_CLASS (jn_device_list_parent_class)->finalize (object);
 }
@@ -266,6 +336,7 @@ static void
 jn_device_list_init (JnDeviceList *self)
 {
   self->store = g_list_store_new (JN_TYPE_DEVICE);
+  self->nodes = g_hash_table_new_full (NULL, NULL, NULL, node_info_free);
   self->context = g_main_context_ref_thread_default ();
   self->self_ref = g_atomic_rc_box_new0 (GWeakRef);
   g_weak_ref_init (self->self_ref, self);

@@ -13,13 +13,16 @@ typedef enum
 {
   JN_DEVICE_AUDIO_INPUT,
   JN_DEVICE_AUDIO_OUTPUT,
-  JN_DEVICE_MIDI,
+  JN_DEVICE_MIDI_INPUT,    /* a MIDI port that sends: a keyboard, a sequencer */
+  JN_DEVICE_MIDI_OUTPUT,   /* a MIDI port that receives: a synth */
 } JnDeviceKind;
 
 #define JN_TYPE_DEVICE (jn_device_get_type ())
 G_DECLARE_FINAL_TYPE (JnDevice, jn_device, JN, DEVICE, GObject)
 
-const char   *jn_device_get_name        (JnDevice *self);   /* node.name, for linking */
+/* what JnAudioConfig.connect takes: node.name for audio, for MIDI the port
+ * as pw-link shows it ("node.name:port.name") */
+const char   *jn_device_get_name        (JnDevice *self);
 const char   *jn_device_get_description (JnDevice *self);   /* for people */
 JnDeviceKind  jn_device_get_kind        (JnDevice *self);
 guint32       jn_device_get_id          (JnDevice *self);
@@ -27,7 +30,8 @@ guint32       jn_device_get_id          (JnDevice *self);
 #define JN_TYPE_DEVICE_LIST (jn_device_list_get_type ())
 G_DECLARE_FINAL_TYPE (JnDeviceList, jn_device_list, JN, DEVICE_LIST, GObject)
 
-/* A GListModel of JnDevice, updated on the thread-default main context of
+/* A GListModel of JnDevice (audio sources and sinks, and MIDI ports of
+ * other programs and the MIDI bridge, not this process's own), updated on the thread-default main context of
  * the caller.  NULL and an error when no PipeWire daemon answers (or this
  * JamNet was built without PipeWire). */
 JnDeviceList *jn_device_list_new        (GError **error);
