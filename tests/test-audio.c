@@ -529,6 +529,27 @@ test_device_list (void)
     g_assert_cmpint (jn_device_get_kind (find_device (G_LIST_MODEL (list), "JamNet Lister:midi_in")), ==,
                      JN_DEVICE_MIDI_OUTPUT);
     g_assert_null (find_device (G_LIST_MODEL (list), "jamnet-own:midi_out"));
+
+    /* jamnet-cli devices lists the same names, under their options */
+    {
+      g_autoptr(GSubprocess) devices = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error,
+                                                         g_getenv ("JAMNET_CLI"), "devices", NULL);
+      g_autofree char *text = NULL;
+      const char *outputs, *midi_in, *midi_out;
+
+      g_assert_no_error (error);
+      g_assert_true (g_subprocess_communicate_utf8 (devices, NULL, NULL, &text, NULL, &error));
+      g_assert_true (g_subprocess_get_if_exited (devices) && g_subprocess_get_exit_status (devices) == 0);
+      outputs = strstr (text, "(--audio-out)");
+      midi_in = strstr (text, "(--midi-in)");
+      midi_out = strstr (text, "(--midi-out)");
+      g_assert_true (outputs != NULL && midi_in != NULL && midi_out != NULL);
+      g_assert_true (strstr (outputs, "jamnet-test-sink") < midi_in);
+      g_assert_true (strstr (midi_in, "JamNet Lister:midi_out") < midi_out);
+      g_assert_nonnull (strstr (midi_out, "JamNet Lister:midi_in"));
+      /* the other process's list has our node, which is not its own */
+      g_assert_nonnull (strstr (midi_out, "jamnet-own:midi_in"));
+    }
     g_assert_null (find_device (G_LIST_MODEL (list), "jamnet-own"));
     g_subprocess_send_signal (other, SIGTERM);
     g_assert_true (g_subprocess_wait_check (other, NULL, &error));
@@ -734,7 +755,7 @@ test_session_on_pipewire (void)
 
   host = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, cli, "host", "--port", "0",
                            "--bind", "127.0.0.1", "--name", "Host", "--audio", "pipewire",
-                           "--frames", "256", "-q", "--duration", "20", "--stats-json", host_json, NULL);
+                           "--midi-in", "jamnet-keys:midi_out", "--frames", "256", "-q", "--duration", "20", "--stats-json", host_json, NULL);
   g_assert_no_error (error);
   out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (host));
   url = jn_test_read_host_url (out);
@@ -742,11 +763,13 @@ test_session_on_pipewire (void)
 
   join = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error, cli, "join", url, "--bind",
                            "127.0.0.1", "--name", "Joiner", "--audio", "pipewire", "-q",
+                           "--midi-out", "jamnet-keys:midi_in",
                            "--duration", "4", "--stats-json", join_json, NULL);
   g_assert_no_error (error);
 
-  /* a keyboard (our node) plays into the host's MIDI port; the notes cross
-   * the network and come out of the joiner's MIDI port, back to us */
+  /* a keyboard (our node, made after both were told to link to it) plays
+   * into the host's MIDI port; the notes cross the network and come out
+   * of the joiner's MIDI port, back to us */
   {
     JnAudioConfig config = { "jamnet-keys", RATE, 1, QUANTUM, TRUE };
     g_autoptr(JnAudioDevice) keys = jn_audio_device_new ("pipewire", &config, silent_process, NULL, &error);
@@ -755,8 +778,12 @@ test_session_on_pipewire (void)
     gint64 deadline;
 
     g_assert_no_error (error);
-    pw_link ("jamnet-keys:midi_out", "JamNet Host:midi_in");
-    pw_link ("JamNet Joiner:midi_out", "jamnet-keys:midi_in");
+    g_assert_true (wait_linked ("jamnet-keys:midi_out", "JamNet Host:midi_in", TRUE, 3000));
+    g_assert_true (wait_linked ("JamNet Joiner:midi_out", "jamnet-keys:midi_in", TRUE, 3000));
+    /* both play to the default sink; the default input is the sink's
+     * monitor, which they leave alone */
+    g_assert_true (wait_linked ("JamNet Host:playback_1", "jamnet-test-sink:playback_MONO", TRUE, 3000));
+    g_assert_false (pw_linked ("jamnet-test-sink:monitor_MONO", "JamNet Host:capture_1"));
     g_usleep (300000);   /* the joiner's clock sync */
     for (guint i = 0; i < 10; i++)
       {

@@ -16,6 +16,7 @@
 
 #include "jn-audio-bridge.h"
 #include "jn-audio.h"
+#include "jn-device-list.h"
 #include "jn-client.h"
 #include "jn-control.h"
 #include "jn-demo.h"
@@ -29,7 +30,7 @@
 #include "jn-test-signal.h"
 #include "jn-wav.h"
 
-typedef enum { MODE_HOST, MODE_JOIN, MODE_DEMO, MODE_LATENCY, MODE_LIST } Mode;
+typedef enum { MODE_HOST, MODE_JOIN, MODE_DEMO, MODE_LATENCY, MODE_LIST, MODE_DEVICES } Mode;
 
 /* latency-test: a click every half second, timed when it comes back */
 #define CLICK_INTERVAL_S 0.5
@@ -60,6 +61,9 @@ typedef struct
   char     *pnbtr_backend;
   char     *audio;
   char     *audio_device;
+  char     *connect[JN_AUDIO_N_LINKS];   /* --audio-in .. --midi-out */
+  JnAudioLinkState link_state[JN_AUDIO_N_LINKS];
+  char     *link_detail[JN_AUDIO_N_LINKS];
   int       frames;
   int       rate;
   int       channels;
@@ -661,6 +665,83 @@ configure_engine (Cli            *cli,
   return TRUE;
 }
 
+/* Says when one of the device's links changes: linked, waiting for a
+ * device that went, refused */
+static gboolean
+watch_links (gpointer user_data)
+{
+  Cli *cli = user_data;
+
+  if (cli->device == NULL)
+    return G_SOURCE_REMOVE;
+  for (guint k = 0; k < JN_AUDIO_N_LINKS; k++)
+    {
+      g_autofree char *detail = NULL;
+      JnAudioLinkState state = jn_audio_device_get_link (cli->device, k, &detail);
+
+      if (state == cli->link_state[k] && g_strcmp0 (detail, cli->link_detail[k]) == 0)
+        continue;
+      /* MIDI nobody asked for is not news */
+      if (!(state == JN_AUDIO_LINK_UNCONNECTED && (k == JN_AUDIO_LINK_MIDI_INPUT || k == JN_AUDIO_LINK_MIDI_OUTPUT)))
+        {
+          g_autofree char *line = jn_audio_link_describe (k, state, detail);
+
+          g_print ("%s\n", line);
+        }
+      cli->link_state[k] = state;
+      g_free (cli->link_detail[k]);
+      cli->link_detail[k] = g_steal_pointer (&detail);
+    }
+  fflush (stdout);
+  return G_SOURCE_CONTINUE;
+}
+
+/* jamnet-cli devices: what --audio-in and the others can name */
+static int
+list_devices (void)
+{
+  static const char *headings[] = {
+    N_("Audio inputs (--audio-in):"), N_("Audio outputs (--audio-out):"),
+    N_("MIDI inputs (--midi-in):"), N_("MIDI outputs (--midi-out):"),
+  };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JnDeviceList) list = jn_device_list_new (&error);
+  gint64 deadline = g_get_monotonic_time () + 3 * G_USEC_PER_SEC;
+
+  if (list == NULL)
+    {
+      g_printerr (_("jamnet-cli: %s\n"), error->message);
+      return 1;
+    }
+  while (!jn_device_list_is_ready (list) && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  if (!jn_device_list_is_ready (list))
+    {
+      g_printerr (_("jamnet-cli: PipeWire did not answer in time\n"));
+      return 1;
+    }
+  for (guint kind = JN_DEVICE_AUDIO_INPUT; kind <= JN_DEVICE_MIDI_OUTPUT; kind++)
+    {
+      guint shown = 0;
+
+      g_print ("%s\n", _(headings[kind]));
+      for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (list)); i++)
+        {
+          g_autoptr(JnDevice) device = g_list_model_get_item (G_LIST_MODEL (list), i);
+
+          if (jn_device_get_kind (device) != kind)
+            continue;
+          g_print ("  %-40s %s\n", jn_device_get_name (device), jn_device_get_description (device));
+          shown++;
+        }
+      if (kind <= JN_DEVICE_AUDIO_OUTPUT)
+        g_print ("  %-40s %s\n", "default", _("the system's default device (the default)"));
+      g_print ("  %-40s %s\n", "none", kind <= JN_DEVICE_AUDIO_OUTPUT ? _("connect it yourself, in a patchbay")
+                                                                      : _("connect it yourself, in a patchbay (the default)"));
+    }
+  return 0;
+}
+
 /* Opens the audio device at the session's format, once it is known. */
 static gboolean
 open_audio (Cli     *cli,
@@ -673,6 +754,8 @@ open_audio (Cli     *cli,
 
   if (cli->audio == NULL)
     return TRUE;
+  for (guint k = 0; k < JN_AUDIO_N_LINKS; k++)
+    config.connect[k] = g_strcmp0 (cli->connect[k], "none") == 0 ? NULL : cli->connect[k];
   cli->bridge = jn_audio_bridge_new (format->frames, format->channels);
   jn_audio_bridge_set_monitor (cli->bridge, (float) cli->monitor_gain);
   jn_audio_bridge_set_master (cli->bridge, (float) cli->master_gain);
@@ -685,6 +768,9 @@ open_audio (Cli     *cli,
     }
   g_print (_("Audio: %s, %u Hz, %u-frame periods\n"), jn_audio_device_get_backend (cli->device),
            format->rate, format->frames);
+  for (guint k = 0; k < JN_AUDIO_N_LINKS; k++)
+    cli->link_state[k] = (JnAudioLinkState) -1;
+  g_timeout_add (250, watch_links, cli);
   return TRUE;
 }
 
@@ -1071,6 +1157,10 @@ main (int argc, char *argv[])
     { "midi-interval", 0, 0, G_OPTION_ARG_INT, &cli.midi_interval_ms, N_("Milliseconds between test MIDI events (default 10)"), "MS" },
     { "midi-redundancy", 0, 0, G_OPTION_ARG_INT, &cli.midi_redundancy, N_("Send each MIDI event K times, 1..5 (default 1)"), "K" },
     { "audio-device", 0, 0, G_OPTION_ARG_STRING, &cli.audio_device, N_("ALSA: the PCM to use (default: default)"), "NAME" },
+    { "audio-in", 0, 0, G_OPTION_ARG_STRING, &cli.connect[JN_AUDIO_LINK_INPUT], N_("PipeWire: record from this source (see “devices”; default: default, none: use a patchbay)"), "NAME" },
+    { "audio-out", 0, 0, G_OPTION_ARG_STRING, &cli.connect[JN_AUDIO_LINK_OUTPUT], N_("PipeWire: play to this sink (see “devices”; default: default, none: use a patchbay)"), "NAME" },
+    { "midi-in", 0, 0, G_OPTION_ARG_STRING, &cli.connect[JN_AUDIO_LINK_MIDI_INPUT], N_("PipeWire: take MIDI from this port (see “devices”; default: none)"), "PORT" },
+    { "midi-out", 0, 0, G_OPTION_ARG_STRING, &cli.connect[JN_AUDIO_LINK_MIDI_OUTPUT], N_("PipeWire: send the others' MIDI to this port (see “devices”; default: none)"), "PORT" },
     { "monitor", 0, 0, G_OPTION_ARG_DOUBLE, &cli.monitor_gain, N_("With --audio: hear yourself at this gain, 0..4 (default 0)"), "GAIN" },
     { "master", 0, 0, G_OPTION_ARG_DOUBLE, &cli.master_gain, N_("With --audio: gain of the others' mix, 0..4 (default 1)"), "GAIN" },
     { "metronome", 0, 0, G_OPTION_ARG_NONE, &cli.metronome_on, N_("Play a click on the session's shared beat (needs --audio to be heard)"), NULL },
@@ -1089,14 +1179,15 @@ main (int argc, char *argv[])
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 
-  context = g_option_context_new (_("host | join URL | demo | latency-test URL | list"));
+  context = g_option_context_new (_("host | join URL | demo | latency-test URL | list | devices"));
   g_option_context_set_summary (context,
     _("Play music live with other people over the network, headless.\n\n"
       "  host          host a session\n"
       "  join URL      join the session at URL (host:port, jamnet://host:port, ws://...)\n"
       "  demo          host a session with a simulated player behind an emulated network\n"
       "  latency-test URL  time clicks echoed by a peer running with --echo\n"
-      "  list          the sessions announced on the LAN"));
+      "  list          the sessions announced on the LAN\n"
+      "  devices       the audio and MIDI devices --audio-in, --audio-out, --midi-in, --midi-out can name"));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
   if (!g_option_context_parse (context, &argc, &argv, &error))
@@ -1119,6 +1210,8 @@ main (int argc, char *argv[])
     cli.mode = MODE_DEMO;
   else if (g_str_equal (command, "list") && argc == 2)
     cli.mode = MODE_LIST;
+  else if (g_str_equal (command, "devices") && argc == 2)
+    return list_devices ();
   else if (g_str_equal (command, "latency-test") && argc == 3)
     {
       cli.mode = MODE_LATENCY;
@@ -1129,6 +1222,9 @@ main (int argc, char *argv[])
 
   if (cli.sample_format == NULL)
     cli.sample_format = g_strdup ("s16");
+  for (guint k = JN_AUDIO_LINK_INPUT; k <= JN_AUDIO_LINK_OUTPUT; k++)
+    if (cli.connect[k] == NULL)
+      cli.connect[k] = g_strdup ("default");
   if (cli.session == NULL)
     cli.session = g_strdup (_("JamNet session"));
   if (cli.name == NULL)
@@ -1312,6 +1408,11 @@ out:
   g_free (cli.pnbtr_backend);
   g_free (cli.audio);
   g_free (cli.audio_device);
+  for (guint k = 0; k < JN_AUDIO_N_LINKS; k++)
+    {
+      g_free (cli.connect[k]);
+      g_free (cli.link_detail[k]);
+    }
   g_free (cli.echo_next);
   g_free (cli.echo_now);
   g_free (cli.metro_buf);

@@ -154,6 +154,36 @@ jn_audio_device_get_link (JnAudioDevice    *device,
   return device->backend->get_link (device->backend_data, kind, detail);
 }
 
+char *
+jn_audio_link_describe (JnAudioLinkKind   kind,
+                        JnAudioLinkState  state,
+                        const char       *detail)
+{
+  const char *what[] = { N_("Input"), N_("Output"), N_("MIDI in"), N_("MIDI out") };
+  const char *name = _(what[MIN (kind, JN_AUDIO_N_LINKS - 1)]);
+  gboolean is_default = g_strcmp0 (detail, "default") == 0;
+
+  switch (state)
+    {
+    case JN_AUDIO_LINK_LINKED:
+      /* TRANSLATORS: "Output: Built-in Audio Analog Stereo" */
+      return g_strdup_printf (_("%s: %s"), name, detail ? detail : "");
+    case JN_AUDIO_LINK_WAITING:
+      if (is_default)
+        /* TRANSLATORS: "Input: no default device" */
+        return g_strdup_printf (_("%s: no default device"), name);
+      /* TRANSLATORS: "MIDI in: waiting for “Keystation”", a device not plugged in */
+      return g_strdup_printf (_("%s: waiting for “%s”"), name, detail ? detail : "");
+    case JN_AUDIO_LINK_FAILED:
+      /* TRANSLATORS: "Output: PipeWire refused the link (reason)" */
+      return g_strdup_printf (_("%s: PipeWire refused the link (%s)"), name, detail ? detail : "");
+    case JN_AUDIO_LINK_UNCONNECTED:
+    default:
+      /* TRANSLATORS: "Input: not connected (connect it in a patchbay)" */
+      return g_strdup_printf (_("%s: not connected (connect it in a patchbay)"), name);
+    }
+}
+
 gboolean
 jn_audio_device_send_midi (JnAudioDevice *device,
                            const guint8  *data,

@@ -95,6 +95,12 @@ JnAudioLinkState jn_audio_device_get_link   (JnAudioDevice       *device,
                                              JnAudioLinkKind      kind,
                                              char               **detail);
 
+/* One line for people: "Output: Built-in Audio", "MIDI in: waiting for
+ * “Keystation:out”", from jn_audio_device_get_link()'s answer. */
+char            *jn_audio_link_describe     (JnAudioLinkKind      kind,
+                                             JnAudioLinkState     state,
+                                             const char          *detail);
+
 /* MIDI, when config->midi was set and the backend has MIDI ports
  * (PipeWire).  From one non-real-time thread each: send queues a complete
  * message for the next period (FALSE: no MIDI port, or the queue is full);

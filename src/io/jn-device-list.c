@@ -110,6 +110,9 @@ struct _JnDeviceList
   struct pw_core        *core;
   struct pw_registry    *registry;
   struct spa_hook        registry_listener;
+  struct spa_hook        core_listener;
+  int                    sync_seq;
+  gboolean               ready;
   GHashTable            *nodes;      /* id -> NodeInfo, on the loop's thread */
   GWeakRef              *self_ref;   /* an atomic RC box, shared with pending idles */
 };
@@ -151,6 +154,7 @@ typedef struct
   GWeakRef *self_ref;
   JnDevice *added;      /* or NULL */
   guint32   removed_id;
+  gboolean  ready;      /* or: the first roundtrip is done */
 } Change;
 
 static gboolean
@@ -159,7 +163,9 @@ apply_change (gpointer data)
   Change *change = data;
   g_autoptr(JnDeviceList) self = g_weak_ref_get (change->self_ref);
 
-  if (self != NULL)
+  if (self != NULL && change->ready)
+    self->ready = TRUE;
+  else if (self != NULL)
     {
       guint32 id = change->added ? change->added->id : change->removed_id;
 
@@ -301,6 +307,26 @@ static const struct pw_registry_events registry_events = {
 };
 
 static void
+on_core_done (void     *data,
+              uint32_t  id,
+              int       seq)
+{
+  JnDeviceList *self = data;
+  Change *change;
+
+  if (id != PW_ID_CORE || seq != self->sync_seq)
+    return;
+  change = g_new0 (Change, 1);
+  change->ready = TRUE;
+  post (self, change);
+}
+
+static const struct pw_core_events core_events = {
+  PW_VERSION_CORE_EVENTS,
+  .done = on_core_done,
+};
+
+static void
 jn_device_list_finalize (GObject *object)
 {
   JnDeviceList *self = JN_DEVICE_LIST (object);
@@ -313,7 +339,10 @@ jn_device_list_finalize (GObject *object)
       pw_proxy_destroy ((struct pw_proxy *) self->registry);
     }
   if (self->core != NULL)
-    pw_core_disconnect (self->core);
+    {
+      spa_hook_remove (&self->core_listener);
+      pw_core_disconnect (self->core);
+    }
   if (self->pw_context != NULL)
     pw_context_destroy (self->pw_context);
   if (self->loop != NULL)
@@ -361,6 +390,9 @@ jn_device_list_new (GError **error)
     goto fail;
   self->registry = pw_core_get_registry (self->core, PW_VERSION_REGISTRY, 0);
   pw_registry_add_listener (self->registry, &self->registry_listener, &registry_events, self);
+  pw_core_add_listener (self->core, &self->core_listener, &core_events, self);
+  /* its answer comes after every global the daemon had */
+  self->sync_seq = pw_core_sync (self->core, PW_ID_CORE, 0);
   if (pw_thread_loop_start (self->loop) < 0)
     goto fail;
   return g_steal_pointer (&self);
@@ -369,6 +401,13 @@ fail:
   g_set_error (error, JN_AUDIO_ERROR, JN_AUDIO_ERROR_NO_SERVER,
                _("No PipeWire daemon answers, so there is no list of devices"));
   return NULL;
+}
+
+gboolean
+jn_device_list_is_ready (JnDeviceList *self)
+{
+  g_return_val_if_fail (JN_IS_DEVICE_LIST (self), FALSE);
+  return self->ready;
 }
 
 #else /* no PipeWire */
@@ -396,6 +435,12 @@ jn_device_list_new (GError **error)
   g_set_error (error, JN_AUDIO_ERROR, JN_AUDIO_ERROR_NO_SERVER,
                _("This JamNet was built without PipeWire, so there is no list of devices"));
   return NULL;
+}
+
+gboolean
+jn_device_list_is_ready (JnDeviceList *self)
+{
+  return FALSE;
 }
 
 #endif

@@ -35,5 +35,8 @@ G_DECLARE_FINAL_TYPE (JnDeviceList, jn_device_list, JN, DEVICE_LIST, GObject)
  * the caller.  NULL and an error when no PipeWire daemon answers (or this
  * JamNet was built without PipeWire). */
 JnDeviceList *jn_device_list_new        (GError **error);
+/* TRUE once the list holds what the daemon had when it was made (a moment
+ * after jn_device_list_new(), on the owner's main context). */
+gboolean      jn_device_list_is_ready   (JnDeviceList *self);
 
 G_END_DECLS
