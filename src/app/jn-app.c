@@ -8,9 +8,9 @@
 
 #include <adwaita.h>
 #include <glib/gi18n.h>
-#include <string.h>
 #include <json-glib/json-glib.h>
 #include <locale.h>
+#include <string.h>
 
 #include "jn-discovery.h"
 #include "jn-window.h"
@@ -72,6 +72,38 @@ on_exported (GObject *source, GAsyncResult *result, gpointer user_data)
   gtk_window_destroy (GTK_WINDOW (app->window));
 }
 
+/* Pictures the preferences window (as PATH, then shows its Devices page
+ * for the next picture when first) and, when first, any other dialog open
+ * as PATH-2.png, ... */
+static void
+shoot_dialogs (App        *app,
+               const char *prefs_path,
+               gboolean    first)
+{
+  g_autoptr(GListModel) toplevels = g_object_ref (gtk_window_get_toplevels ());
+  guint n = 0;
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWidget) w = g_list_model_get_item (toplevels, i);
+      g_autoptr(GError) error = NULL;
+      g_autofree char *path = NULL;
+
+      if (w == GTK_WIDGET (app->window) || !gtk_widget_get_mapped (w))
+        continue;
+      if (ADW_IS_PREFERENCES_WINDOW (w))
+        path = g_strdup (prefs_path);
+      else if (first)
+        path = g_strdup_printf ("%.*s-%u.png", (int) (strlen (prefs_path) - 4), prefs_path, ++n + 1);
+      else
+        continue;
+      if (!jn_save_png (w, path, &error))
+        g_printerr ("%s\n", error->message);
+      if (first && ADW_IS_PREFERENCES_WINDOW (w))
+        adw_preferences_window_set_visible_page_name (ADW_PREFERENCES_WINDOW (w), "devices");
+    }
+}
+
 /* For headless tests: wait for a session, picture the browser, join the
  * first one, wait for a measured round trip, picture the jam view, say
  * what was seen, then (each when asked) picture the first player's graphs
@@ -109,12 +141,25 @@ autopilot (gpointer user_data)
         return G_SOURCE_CONTINUE;
       if (app->report != NULL)
         {
-          g_autofree char *text = g_strdup_printf ("{\"sessions\":%u,\"peers\":%u,\"rtt_ms\":%.4f,"
-                                                   "\"audio\":\"%s\"}\n", n_sessions,
-                                                   jn_window_get_n_peers (app->window),
-                                                   jn_window_get_first_peer_rtt (app->window),
-                                                   jn_window_get_audio_backend (app->window));
+          g_autofree char *links = jn_window_dup_audio_links (app->window);
+          g_autoptr(JsonBuilder) builder = json_builder_new ();
+          g_autoptr(JsonNode) root = NULL;
+          g_autofree char *text = NULL;
 
+          json_builder_begin_object (builder);
+          json_builder_set_member_name (builder, "sessions");
+          json_builder_add_int_value (builder, n_sessions);
+          json_builder_set_member_name (builder, "peers");
+          json_builder_add_int_value (builder, jn_window_get_n_peers (app->window));
+          json_builder_set_member_name (builder, "rtt_ms");
+          json_builder_add_double_value (builder, jn_window_get_first_peer_rtt (app->window));
+          json_builder_set_member_name (builder, "audio");
+          json_builder_add_string_value (builder, jn_window_get_audio_backend (app->window));
+          json_builder_set_member_name (builder, "links");
+          json_builder_add_string_value (builder, links);
+          json_builder_end_object (builder);
+          root = json_builder_get_root (builder);
+          text = json_to_string (root, FALSE);
           g_file_set_contents (app->report, text, -1, NULL);
         }
       /* then the first player's graphs, as a click on its row opens them */
@@ -134,30 +179,21 @@ autopilot (gpointer user_data)
     }
   else if (app->state == 3 && (app->shot_prefs == NULL || now - app->since > 1000 * 1000))
     {
+      /* the preferences' pages: General as PATH, Devices as PATH-devices.png;
+       * any other dialog open as PATH-2.png, ... */
+      if (app->shot_prefs != NULL)
+        shoot_dialogs (app, app->shot_prefs, TRUE);
+      app->state = 4;
+      app->since = now;
+    }
+  else if (app->state == 4 && (app->shot_prefs == NULL || now - app->since > 700 * 1000))
+    {
       if (app->shot_prefs != NULL)
         {
-          /* the preferences window; any other dialog open as PATH-2.png, ... */
-          g_autoptr(GListModel) toplevels = g_object_ref (gtk_window_get_toplevels ());
-          g_autoptr(GError) error = NULL;
-          guint n = 0;
+          g_autofree char *path = g_strdup_printf ("%.*s-devices.png", (int) (strlen (app->shot_prefs) - 4),
+                                                   app->shot_prefs);
 
-          for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-            {
-              g_autoptr(GtkWidget) w = g_list_model_get_item (toplevels, i);
-              g_autofree char *path = NULL;
-
-              if (w == GTK_WIDGET (app->window) || !gtk_widget_get_mapped (w))
-                continue;
-              path = ADW_IS_PREFERENCES_WINDOW (w) ? g_strdup (app->shot_prefs)
-                                                   : g_strdup_printf ("%.*s-%u.png",
-                                                                      (int) (strlen (app->shot_prefs) - 4),
-                                                                      app->shot_prefs, ++n + 1);
-              if (!jn_save_png (w, path, &error))
-                {
-                  g_printerr ("%s\n", error->message);
-                  g_clear_error (&error);
-                }
-            }
+          shoot_dialogs (app, path, FALSE);
         }
       if (app->export_report != NULL)
         {

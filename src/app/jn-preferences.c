@@ -9,6 +9,7 @@
 
 #include <glib/gi18n.h>
 
+#include "jn-device-list.h"
 #include "jn-preferences.h"
 
 /* combo rows: the index of a string list <-> an enum nick or a number */
@@ -61,6 +62,108 @@ combo_row (GSettings *settings, const char *key, const char *title, const char *
   return row;
 }
 
+/* A device row: a combo of "System default" (audio), "None", the devices
+ * of one kind PipeWire has now, and the saved choice when it is not
+ * plugged in; rebuilt when devices come and go or the key changes. */
+typedef struct
+{
+  GSettings    *settings;
+  char         *key;
+  JnDeviceList *list;       /* or NULL: no PipeWire */
+  JnDeviceKind  kind;
+  GPtrArray    *values;     /* the key's value for each entry */
+  gboolean      updating;
+} DeviceRow;
+
+static void
+device_row_free (gpointer data)
+{
+  DeviceRow *dr = data;
+
+  g_object_unref (dr->settings);
+  g_clear_object (&dr->list);
+  g_ptr_array_unref (dr->values);
+  g_free (dr->key);
+  g_free (dr);
+}
+
+static void
+device_row_refresh (AdwComboRow *row)
+{
+  DeviceRow *dr = g_object_get_data (G_OBJECT (row), "jn-device-row");
+  g_autofree char *current = g_settings_get_string (dr->settings, dr->key);
+  g_autoptr(GtkStringList) labels = gtk_string_list_new (NULL);
+  gboolean audio = dr->kind == JN_DEVICE_AUDIO_INPUT || dr->kind == JN_DEVICE_AUDIO_OUTPUT;
+  guint selected = GTK_INVALID_LIST_POSITION;
+
+  g_ptr_array_set_size (dr->values, 0);
+  if (audio)
+    {
+      gtk_string_list_append (labels, _("System default"));
+      g_ptr_array_add (dr->values, g_strdup ("default"));
+    }
+  gtk_string_list_append (labels, _("None"));
+  g_ptr_array_add (dr->values, g_strdup (""));
+  for (guint i = 0; dr->list != NULL && i < g_list_model_get_n_items (G_LIST_MODEL (dr->list)); i++)
+    {
+      g_autoptr(JnDevice) device = g_list_model_get_item (G_LIST_MODEL (dr->list), i);
+
+      if (jn_device_get_kind (device) != dr->kind)
+        continue;
+      gtk_string_list_append (labels, jn_device_get_description (device));
+      g_ptr_array_add (dr->values, g_strdup (jn_device_get_name (device)));
+    }
+  for (guint i = 0; i < dr->values->len; i++)
+    if (g_str_equal (g_ptr_array_index (dr->values, i), current))
+      selected = i;
+  if (selected == GTK_INVALID_LIST_POSITION)
+    {
+      /* chosen before, not plugged in now: kept, and linked when it is */
+      g_autofree char *label = g_strdup_printf (_("%s (not connected now)"), current);
+
+      gtk_string_list_append (labels, label);
+      g_ptr_array_add (dr->values, g_strdup (current));
+      selected = dr->values->len - 1;
+    }
+  dr->updating = TRUE;
+  adw_combo_row_set_model (row, G_LIST_MODEL (labels));
+  adw_combo_row_set_selected (row, selected);
+  dr->updating = FALSE;
+}
+
+static void
+on_device_selected (AdwComboRow *row)
+{
+  DeviceRow *dr = g_object_get_data (G_OBJECT (row), "jn-device-row");
+  guint i = adw_combo_row_get_selected (row);
+
+  if (dr->updating || i >= dr->values->len)
+    return;
+  g_settings_set_string (dr->settings, dr->key, g_ptr_array_index (dr->values, i));
+}
+
+static GtkWidget *
+device_row (GSettings *settings, JnDeviceList *list, const char *key, JnDeviceKind kind, const char *title)
+{
+  GtkWidget *row = adw_combo_row_new ();
+  DeviceRow *dr = g_new0 (DeviceRow, 1);
+  g_autofree char *signal = g_strdup_printf ("changed::%s", key);
+
+  dr->settings = g_object_ref (settings);
+  dr->key = g_strdup (key);
+  dr->list = list ? g_object_ref (list) : NULL;
+  dr->kind = kind;
+  dr->values = g_ptr_array_new_with_free_func (g_free);
+  g_object_set_data_full (G_OBJECT (row), "jn-device-row", dr, device_row_free);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  device_row_refresh (ADW_COMBO_ROW (row));
+  g_signal_connect (row, "notify::selected", G_CALLBACK (on_device_selected), NULL);
+  g_signal_connect_object (settings, signal, G_CALLBACK (device_row_refresh), row, G_CONNECT_SWAPPED);
+  if (list != NULL)
+    g_signal_connect_object (list, "items-changed", G_CALLBACK (device_row_refresh), row, G_CONNECT_SWAPPED);
+  return row;
+}
+
 GtkWidget *
 jn_preferences_new (GtkWindow *parent, GSettings *settings)
 {
@@ -86,7 +189,10 @@ jn_preferences_new (GtkWindow *parent, GSettings *settings)
   GtkWidget *scale = gtk_scale_new_with_range (GTK_ORIENTATION_HORIZONTAL, 0.0, 1.0, 0.05);
   GtkWidget *midi = adw_action_row_new ();
   GtkWidget *spin = gtk_spin_button_new_with_range (1, 5, 1);
-  GtkWidget *audio = adw_action_row_new ();
+  GtkWidget *devices_page = adw_preferences_page_new ();
+  GtkWidget *devices = adw_preferences_group_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JnDeviceList) list = jn_device_list_new (&error);
 
   gtk_window_set_transient_for (GTK_WINDOW (window), parent);
   gtk_window_set_modal (GTK_WINDOW (window), TRUE);
@@ -128,15 +234,43 @@ jn_preferences_new (GtkWindow *parent, GSettings *settings)
                              combo_row (settings, "buffer-frames", _("Packet size when hosting"),
                                         _("Smaller is lower latency, larger is safer"),
                                         buffer_labels, &buffer));
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (audio), _("Audio and MIDI devices"));
-  adw_action_row_set_subtitle (ADW_ACTION_ROW (audio),
-                               _("The app does not play audio yet: jamnet-cli --audio pipewire does, "
-                                 "with ports you connect in your PipeWire patchbay."));
-  adw_preferences_group_add (ADW_PREFERENCES_GROUP (hosting), audio);
 
+  adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (devices), _("Audio and MIDI Devices"));
+  if (list != NULL)
+    adw_preferences_group_set_description (ADW_PREFERENCES_GROUP (devices),
+                                           _("JamNet connects itself to these through PipeWire when a session "
+                                             "starts (changes apply to the next one), and again when a "
+                                             "device is plugged back in. None: connect it yourself in a "
+                                             "patchbay such as Helvum or qpwgraph."));
+  else
+    {
+      /* TRANSLATORS: %s says why there is no list, e.g. "No PipeWire daemon answers…" */
+      g_autofree char *text = g_strdup_printf (_("%s. Without PipeWire JamNet plays through ALSA’s default "
+                                                 "device, or without sound."), error->message);
+
+      adw_preferences_group_set_description (ADW_PREFERENCES_GROUP (devices), text);
+    }
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (devices),
+                             device_row (settings, list, "audio-input", JN_DEVICE_AUDIO_INPUT, _("Input")));
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (devices),
+                             device_row (settings, list, "audio-output", JN_DEVICE_AUDIO_OUTPUT, _("Output")));
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (devices),
+                             device_row (settings, list, "midi-input", JN_DEVICE_MIDI_INPUT, _("MIDI input")));
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (devices),
+                             device_row (settings, list, "midi-output", JN_DEVICE_MIDI_OUTPUT,
+                                         _("MIDI output (the others’ notes)")));
+
+  adw_preferences_page_set_title (ADW_PREFERENCES_PAGE (page), _("General"));
+  adw_preferences_page_set_icon_name (ADW_PREFERENCES_PAGE (page), "preferences-system-symbolic");
+  adw_preferences_page_set_name (ADW_PREFERENCES_PAGE (page), "general");
   adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (you));
   adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (playing));
   adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (hosting));
   adw_preferences_window_add (ADW_PREFERENCES_WINDOW (window), ADW_PREFERENCES_PAGE (page));
+  adw_preferences_page_set_title (ADW_PREFERENCES_PAGE (devices_page), _("Devices"));
+  adw_preferences_page_set_icon_name (ADW_PREFERENCES_PAGE (devices_page), "audio-card-symbolic");
+  adw_preferences_page_set_name (ADW_PREFERENCES_PAGE (devices_page), "devices");
+  adw_preferences_page_add (ADW_PREFERENCES_PAGE (devices_page), ADW_PREFERENCES_GROUP (devices));
+  adw_preferences_window_add (ADW_PREFERENCES_WINDOW (window), ADW_PREFERENCES_PAGE (devices_page));
   return window;
 }

@@ -146,8 +146,16 @@ open_audio (JnWindow *self)
   g_autofree char *name = display_name (self);
   g_autofree char *node = g_strdup_printf ("JamNet %s", name);
   JnAudioConfig config = { node, format->rate, format->channels, format->frames, TRUE, NULL };
+  static const char *keys[JN_AUDIO_N_LINKS] = { "audio-input", "audio-output", "midi-input", "midi-output" };
+  g_autofree char *connect[JN_AUDIO_N_LINKS] = { NULL };
   g_autoptr(GError) error = NULL;
 
+  /* where the node links itself (PipeWire), from the preferences */
+  for (guint k = 0; k < JN_AUDIO_N_LINKS; k++)
+    {
+      connect[k] = g_settings_get_string (self->settings, keys[k]);
+      config.connect[k] = connect[k];
+    }
   g_clear_pointer (&self->audio_status, g_free);
   self->bridge = jn_audio_bridge_new (format->frames, format->channels);
   self->device = jn_audio_device_new (NULL, &config, jn_audio_bridge_process, self->bridge, &error);
@@ -158,6 +166,25 @@ open_audio (JnWindow *self)
       self->audio_status = g_strdup_printf (_("no audio (%s)"), error->message);
     }
   jn_media_engine_set_callbacks (self->engine, &callbacks, self);
+}
+
+/* "Input: Built-in Microphone · Output: Speakers", MIDI only when asked for */
+static char *
+describe_links (JnWindow *self)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  for (guint k = 0; k < JN_AUDIO_N_LINKS; k++)
+    {
+      g_autofree char *detail = NULL, *line = NULL;
+      JnAudioLinkState state = jn_audio_device_get_link (self->device, k, &detail);
+
+      if (state == JN_AUDIO_LINK_UNCONNECTED && k >= JN_AUDIO_LINK_MIDI_INPUT)
+        continue;
+      line = jn_audio_link_describe (k, state, detail);
+      g_string_append_printf (text, "%s%s", text->len ? " · " : "", line);
+    }
+  return g_string_free (g_steal_pointer (&text), FALSE);
 }
 
 static void
@@ -564,10 +591,14 @@ on_refresh (gpointer user_data)
       /* TRANSLATORS: PNBTR's backend (cpu, opencl, cuda) and its device */
       backend = g_strdup_printf (_("models from %s, %s"), es.pnbtr_backend, es.pnbtr_device);
     {
+      g_autofree char *links = self->device != NULL && g_str_equal (jn_audio_device_get_backend (self->device),
+                                                                     "pipewire")
+                               ? describe_links (self) : NULL;
       g_autofree char *audio = self->device != NULL
-        /* TRANSLATORS: the audio backend (pipewire, alsa, null) and its xruns */
-        ? g_strdup_printf (_("audio through %s, %llu xruns"), jn_audio_device_get_backend (self->device),
-                           (unsigned long long) jn_audio_device_get_xruns (self->device))
+        /* TRANSLATORS: the audio backend (pipewire, alsa, null), its xruns, and where it is linked */
+        ? g_strdup_printf (_("audio through %s, %llu xruns%s%s"), jn_audio_device_get_backend (self->device),
+                           (unsigned long long) jn_audio_device_get_xruns (self->device),
+                           links ? " · " : "", links ? links : "")
         : g_strdup (self->audio_status ? self->audio_status : "");
 
       local = g_strdup_printf (_("%u Hz, %u-frame packets (%.1f ms) · %s · loss concealment: PNBTR, %s"),
@@ -1394,6 +1425,13 @@ const char *
 jn_window_get_audio_backend (JnWindow *self)
 {
   return self->device != NULL ? jn_audio_device_get_backend (self->device) : "none";
+}
+
+char *
+jn_window_dup_audio_links (JnWindow *self)
+{
+  g_return_val_if_fail (JN_IS_WINDOW (self), NULL);
+  return self->device != NULL ? describe_links (self) : g_strdup ("");
 }
 
 void

@@ -33,6 +33,8 @@ gboolean    jn_window_export_report_finish (JnWindow            *self,
                                             GError             **error);
 /* "pipewire", "alsa", "null", or "none" when no device opened. */
 const char *jn_window_get_audio_backend  (JnWindow       *self);
+/* where the audio device is linked now, for people ("Input: … · Output: …") */
+char         *jn_window_dup_audio_links    (JnWindow     *self);
 /* Opens the graphs of the first player in the list (as a click on it does). */
 void        jn_window_show_first_peer    (JnWindow       *self);
 /* A toplevel's current frame as a PNG (for headless tests). */
