@@ -70,6 +70,7 @@ case "$cmd" in
     ;;
   run)
     build
+    export JAMNET_LOCALEDIR="$top/_build/po"
     if [ $# -eq 0 ] && [ -x _build/src/app/jamnet ] && [ -n "${WAYLAND_DISPLAY:-}${DISPLAY:-}" ]; then
       echo "==> the JamNet app, hosting a demo session with a simulated player"
       export GSETTINGS_SCHEMA_DIR="$top/_build/data"

@@ -386,6 +386,38 @@ test_list (void)
   g_assert_true (g_subprocess_wait_check (private_host, NULL, &error));
 }
 
+/* With the build tree's translations and German asked for, the CLI speaks
+ * German: the .mo files are built and found, and its messages go through
+ * gettext */
+static void
+test_german (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                                                       G_SUBPROCESS_FLAGS_STDERR_MERGE);
+  g_autoptr(GSubprocess) help = NULL, bad = NULL;
+  g_autofree char *output = NULL, *complaint = NULL;
+
+  if (g_getenv ("JAMNET_LOCALEDIR") == NULL)
+    {
+      g_test_skip ("JAMNET_LOCALEDIR is not set");
+      return;
+    }
+  g_subprocess_launcher_setenv (launcher, "LANGUAGE", "de", TRUE);
+  g_subprocess_launcher_setenv (launcher, "LC_ALL", "C.UTF-8", TRUE);
+  help = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("JAMNET_CLI"), "--help", NULL);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_communicate_utf8 (help, NULL, NULL, &output, NULL, &error));
+  g_assert_nonnull (strstr (output, "Live mit anderen über das Netzwerk musizieren, ohne Oberfläche."));
+  g_assert_nonnull (strstr (output, "die im lokalen Netz angekündigten Sessions"));
+
+  bad = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("JAMNET_CLI"), "host", "--port", "70000", NULL);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_communicate_utf8 (bad, NULL, NULL, &complaint, NULL, &error));
+  g_assert_cmpint (g_subprocess_get_exit_status (bad), ==, 2);
+  g_assert_nonnull (strstr (complaint, "Ports sind Zahlen von 0 bis 65535"));
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -396,6 +428,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/cli/latency-test", test_latency_test);
   g_test_add_func ("/cli/metronome", test_metronome);
   g_test_add_func ("/cli/list", test_list);
+  g_test_add_func ("/cli/german", test_german);
 
   return g_test_run ();
 }
