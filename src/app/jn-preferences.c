@@ -72,7 +72,9 @@ typedef struct
   JnDeviceList *list;       /* or NULL: no PipeWire */
   JnDeviceKind  kind;
   GPtrArray    *values;     /* the key's value for each entry */
-  gboolean      updating;
+  gboolean      updating;   /* the row is being rebuilt */
+  gboolean      writing;    /* the key is being set from the row */
+  guint         idle_id;
 } DeviceRow;
 
 static void
@@ -80,6 +82,7 @@ device_row_free (gpointer data)
 {
   DeviceRow *dr = data;
 
+  g_clear_handle_id (&dr->idle_id, g_source_remove);
   g_object_unref (dr->settings);
   g_clear_object (&dr->list);
   g_ptr_array_unref (dr->values);
@@ -87,15 +90,38 @@ device_row_free (gpointer data)
   g_free (dr);
 }
 
+static void device_row_refresh (AdwComboRow *row);
+
+static gboolean
+device_row_refresh_idle (gpointer data)
+{
+  AdwComboRow *row = data;
+  DeviceRow *dr = g_object_get_data (G_OBJECT (row), "jn-device-row");
+
+  dr->idle_id = 0;
+  device_row_refresh (row);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 device_row_refresh (AdwComboRow *row)
 {
   DeviceRow *dr = g_object_get_data (G_OBJECT (row), "jn-device-row");
-  g_autofree char *current = g_settings_get_string (dr->settings, dr->key);
-  g_autoptr(GtkStringList) labels = gtk_string_list_new (NULL);
+  g_autofree char *current = NULL;
+  g_autoptr(GtkStringList) labels = NULL;
   gboolean audio = dr->kind == JN_DEVICE_AUDIO_INPUT || dr->kind == JN_DEVICE_AUDIO_OUTPUT;
   guint selected = GTK_INVALID_LIST_POSITION;
 
+  /* the key changed because the selection did: the row's model must not be
+   * replaced while it is still handing out that selection */
+  if (dr->writing)
+    {
+      if (dr->idle_id == 0)
+        dr->idle_id = g_idle_add (device_row_refresh_idle, row);
+      return;
+    }
+  current = g_settings_get_string (dr->settings, dr->key);
+  labels = gtk_string_list_new (NULL);
   g_ptr_array_set_size (dr->values, 0);
   if (audio)
     {
@@ -139,7 +165,9 @@ on_device_selected (AdwComboRow *row)
 
   if (dr->updating || i >= dr->values->len)
     return;
+  dr->writing = TRUE;
   g_settings_set_string (dr->settings, dr->key, g_ptr_array_index (dr->values, i));
+  dr->writing = FALSE;
 }
 
 static GtkWidget *

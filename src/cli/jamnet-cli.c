@@ -1194,10 +1194,14 @@ main (int argc, char *argv[])
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
       g_printerr ("%s\n", error->message);
-      return 2;
+      cli.exit_status = 2;
+      goto out;
     }
   if (argc < 2)
-    return usage (context);
+    {
+      cli.exit_status = usage (context);
+      goto out;
+    }
 
   command = argv[1];
   if (g_str_equal (command, "host") && argc == 2)
@@ -1212,14 +1216,20 @@ main (int argc, char *argv[])
   else if (g_str_equal (command, "list") && argc == 2)
     cli.mode = MODE_LIST;
   else if (g_str_equal (command, "devices") && argc == 2)
-    return list_devices ();
+    {
+      cli.exit_status = list_devices ();
+      goto out;
+    }
   else if (g_str_equal (command, "latency-test") && argc == 3)
     {
       cli.mode = MODE_LATENCY;
       url = argv[2];
     }
   else
-    return usage (context);
+    {
+      cli.exit_status = usage (context);
+      goto out;
+    }
 
   if (cli.sample_format == NULL)
     cli.sample_format = g_strdup ("s16");
@@ -1233,12 +1243,14 @@ main (int argc, char *argv[])
   if (cli.port < 0 || cli.port > 65535 || cli.udp_port < 0 || cli.udp_port > 65535)
     {
       g_printerr (_("Ports are numbers from 0 to 65535\n"));
-      return 2;
+      cli.exit_status = 2;
+      goto out;
     }
   if (cli.jitter_depth < 0 || cli.jitter_depth > 32)
     {
       g_printerr (_("--jitter-depth must be 1..32 packets\n"));
-      return 2;
+      cli.exit_status = 2;
+      goto out;
     }
   if (cli.latency == NULL)
     cli.latency = g_strdup ("balanced");
@@ -1256,30 +1268,35 @@ main (int argc, char *argv[])
       if (end == cli.latency || *end != '\0' || !(cli.safety >= 0.0 && cli.safety <= 1.0))
         {
           g_printerr (_("--latency takes lowest, balanced, safest or a number from 0 to 1\n"));
-          return 2;
+          cli.exit_status = 2;
+          goto out;
         }
     }
   if (cli.midi_redundancy < 1 || cli.midi_redundancy > JN_MIDI_REDUNDANCY_MAX)
     {
       g_printerr (_("--midi-redundancy must be 1..%d\n"), JN_MIDI_REDUNDANCY_MAX);
-      return 2;
+      cli.exit_status = 2;
+      goto out;
     }
   if (!(cli.monitor_gain >= 0 && cli.monitor_gain <= 4) || !(cli.master_gain >= 0 && cli.master_gain <= 4))
     {
       g_printerr (_("--monitor and --master take a gain from 0 to 4\n"));
-      return 2;
+      cli.exit_status = 2;
+      goto out;
     }
   if (cli.count < 1 || cli.count > MAX_CLICKS)
     {
       g_printerr (_("--count must be 1..%d\n"), MAX_CLICKS);
-      return 2;
+      cli.exit_status = 2;
+      goto out;
     }
   if (cli.midi_interval_ms < 1 || cli.midi_test < 0 || cli.duration < 0 ||
       cli.delay_ms < 0 || cli.jitter_ms < 0 || cli.loss_percent < 0 || cli.loss_percent > 100 ||
       cli.tempo < 20 || cli.tempo > 400)
     {
       g_printerr (_("An option has a value out of range; see --help\n"));
-      return 2;
+      cli.exit_status = 2;
+      goto out;
     }
 
   if (cli.input != NULL)
@@ -1288,19 +1305,22 @@ main (int argc, char *argv[])
       if (cli.wav == NULL)
         {
           g_printerr ("%s\n", error->message);
-          return 1;
+          cli.exit_status = 1;
+          goto out;
         }
     }
   if (cli.record_midi != NULL && (cli.midi_out = fopen (cli.record_midi, "w")) == NULL)
     {
       g_printerr (_("Cannot write “%s”: %s\n"), cli.record_midi, g_strerror (errno));
-      return 1;
+      cli.exit_status = 1;
+      goto out;
     }
 
   if (cli.metronome_log != NULL && (cli.metro_out = fopen (cli.metronome_log, "w")) == NULL)
     {
       g_printerr (_("Cannot write “%s”: %s\n"), cli.metronome_log, g_strerror (errno));
-      return 1;
+      cli.exit_status = 1;
+      goto out;
     }
   if (cli.metronome_log != NULL)
     cli.metronome_on = TRUE;

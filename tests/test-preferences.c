@@ -1,0 +1,143 @@
+/* test-preferences.c: the preferences' Devices page against a real
+ * PipeWire daemon (pipewire-session.sh) on a real X server (xvfb-run):
+ * the rows list the daemon's devices, follow them as they come and go,
+ * write what is picked to GSettings, and keep a saved device that is not
+ * plugged in.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <adwaita.h>
+#include <string.h>
+
+#include "jn-preferences.h"
+
+static AdwComboRow *
+find_row (GtkWidget *widget, const char *title)
+{
+  if (ADW_IS_COMBO_ROW (widget) &&
+      g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), title) == 0)
+    return ADW_COMBO_ROW (widget);
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      AdwComboRow *row = find_row (child, title);
+
+      if (row != NULL)
+        return row;
+    }
+  return NULL;
+}
+
+/* the position of an entry in the row's list, or -1 */
+static int
+entry (AdwComboRow *row, const char *label)
+{
+  GListModel *model = adw_combo_row_get_model (row);
+
+  for (guint i = 0; model != NULL && i < g_list_model_get_n_items (model); i++)
+    if (g_str_equal (gtk_string_list_get_string (GTK_STRING_LIST (model), i), label))
+      return (int) i;
+  return -1;
+}
+
+static const char *
+selected (AdwComboRow *row)
+{
+  return gtk_string_list_get_string (GTK_STRING_LIST (adw_combo_row_get_model (row)),
+                                     adw_combo_row_get_selected (row));
+}
+
+static gboolean
+wait_entry (AdwComboRow *row, const char *label, gboolean present)
+{
+  gint64 end = g_get_monotonic_time () + 3 * G_USEC_PER_SEC;
+
+  while ((entry (row, label) >= 0) != present)
+    {
+      if (g_get_monotonic_time () > end)
+        return FALSE;
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (5000);
+    }
+  return TRUE;
+}
+
+static void
+run (const char *const *argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) process = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_wait_check (process, NULL, &error));
+}
+
+static void
+test_devices_page (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  GtkWidget *window = jn_preferences_new (NULL, settings);
+  AdwComboRow *output = find_row (window, "Output");
+  AdwComboRow *input = find_row (window, "Input");
+  AdwComboRow *midi_in = find_row (window, "MIDI input");
+  const char *create[] = { "pw-cli", "create-node", "adapter",
+                           "{ factory.name=support.null-audio-sink node.name=jamnet-pref-sink "
+                           "node.description=\"Pref Speakers\" media.class=Audio/Sink "
+                           "audio.position=[ FL FR ] object.linger=true }", NULL };
+  const char *destroy[] = { "pw-cli", "destroy", "jamnet-pref-sink", NULL };
+
+  g_assert_nonnull (output);
+  g_assert_nonnull (input);
+  g_assert_nonnull (midi_in);
+
+  /* the defaults: the system's devices, no MIDI */
+  g_assert_cmpstr (selected (output), ==, "System default");
+  g_assert_cmpstr (selected (input), ==, "System default");
+  g_assert_cmpstr (selected (midi_in), ==, "None");
+  g_assert_cmpint (entry (midi_in, "System default"), ==, -1);
+
+  /* the daemon's sink is listed as an output, not as an input */
+  g_assert_true (wait_entry (output, "jamnet-test-sink", TRUE));
+  g_assert_cmpint (entry (input, "jamnet-test-sink"), ==, -1);
+
+  /* picking it saves its node name */
+  adw_combo_row_set_selected (output, (guint) entry (output, "jamnet-test-sink"));
+  g_assert_cmpstr (g_settings_get_string (settings, "audio-output"), ==, "jamnet-test-sink");
+  adw_combo_row_set_selected (output, (guint) entry (output, "None"));
+  g_assert_cmpstr (g_settings_get_string (settings, "audio-output"), ==, "");
+
+  /* a device plugged in appears by its description; picked, then unplugged,
+   * it stays chosen, marked as not connected */
+  run (create);
+  g_assert_true (wait_entry (output, "Pref Speakers", TRUE));
+  adw_combo_row_set_selected (output, (guint) entry (output, "Pref Speakers"));
+  g_assert_cmpstr (g_settings_get_string (settings, "audio-output"), ==, "jamnet-pref-sink");
+  run (destroy);
+  g_assert_true (wait_entry (output, "Pref Speakers", FALSE));
+  g_assert_cmpstr (selected (output), ==, "jamnet-pref-sink (not connected now)");
+  g_assert_cmpstr (g_settings_get_string (settings, "audio-output"), ==, "jamnet-pref-sink");
+
+  /* a change made elsewhere (gsettings, another window) shows */
+  g_settings_set_string (settings, "audio-input", "jamnet-some-mic");
+  g_assert_cmpstr (selected (input), ==, "jamnet-some-mic (not connected now)");
+  g_settings_set_string (settings, "audio-input", "default");
+  g_assert_cmpstr (selected (input), ==, "System default");
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+int
+main (int argc, char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+  if (!gtk_init_check ())
+    {
+      g_print ("1..0 # SKIP no display\n");
+      return 77;
+    }
+  adw_init ();
+  g_test_add_func ("/preferences/devices-page", test_devices_page);
+  return g_test_run ();
+}
