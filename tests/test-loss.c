@@ -324,10 +324,11 @@ test_pnbtr_conceals (gconstpointer data)
   /* three gaps (100, 150-152, 300), all after the first model window */
   jn_media_engine_get_stats (b, &engine_stats);
   g_test_message ("%s: %s on %s, %" G_GUINT64_FORMAT " jobs, %" G_GUINT64_FORMAT " installed, %"
-                  G_GUINT64_FORMAT " late; gaps with a worker model %" G_GUINT64_FORMAT
-                  ", fitted locally %" G_GUINT64_FORMAT, backend, engine_stats.pnbtr_backend,
-                  engine_stats.pnbtr_device, engine_stats.pnbtr_jobs, engine_stats.pnbtr_installed,
-                  engine_stats.pnbtr_late, stats.gaps_worker_model, stats.gaps_local_fit);
+                  G_GUINT64_FORMAT " late, %.2f ms per model, refit every %u periods; gaps with a "
+                  "worker model %" G_GUINT64_FORMAT ", fitted locally %" G_GUINT64_FORMAT, backend,
+                  engine_stats.pnbtr_backend, engine_stats.pnbtr_device, engine_stats.pnbtr_jobs,
+                  engine_stats.pnbtr_installed, engine_stats.pnbtr_late, engine_stats.pnbtr_job_ms,
+                  engine_stats.pnbtr_refit_periods, stats.gaps_worker_model, stats.gaps_local_fit);
   g_assert_cmpuint (stats.gaps_worker_model + stats.gaps_local_fit, ==, 3);
   if (g_str_equal (backend, "off"))
     {
@@ -352,6 +353,12 @@ test_pnbtr_conceals (gconstpointer data)
       g_assert_cmpuint (engine_stats.pnbtr_installed + engine_stats.pnbtr_late +
                         engine_stats.pnbtr_in_gap, <=, engine_stats.pnbtr_jobs);
       g_assert_cmpuint (stats.gaps_worker_model, >=, 1);
+      /* the worker's measured cost per model sets how often the stream's
+       * model is refitted (one stream here) */
+      g_assert_cmpfloat (engine_stats.pnbtr_job_ms, >, 0.0);
+      g_assert_cmpuint (engine_stats.pnbtr_refit_periods, ==,
+                        jn_pnbtr_refit_periods (1, engine_stats.pnbtr_job_ms * 1000.0,
+                                                FRAMES * 1e6 / RATE));
     }
   g_assert_cmpuint (stats.concealed, ==, G_N_ELEMENTS (dropped));
   for (gint i = 0; i < rec->n; i++)
@@ -425,6 +432,29 @@ test_random_impairments (void)
   pair_clear (&pair);
 }
 
+/* How often each stream's model is refitted: as often as 30 % of a core
+ * allows, every period at best, every 6 at worst, and the worst until the
+ * worker's cost is known */
+static void
+test_refit_cadence (void)
+{
+  double period_us = 128 * 1e6 / 48000;   /* 2667 us */
+
+  /* an order-1024 fit on this machine's CPU: about 2 ms */
+  g_assert_cmpuint (jn_pnbtr_refit_periods (1, 1900, period_us), ==, 3);
+  g_assert_cmpuint (jn_pnbtr_refit_periods (2, 1900, period_us), ==, 5);
+  g_assert_cmpuint (jn_pnbtr_refit_periods (8, 1900, period_us), ==, 6);
+  /* a GPU batch: 0.04 ms per model */
+  g_assert_cmpuint (jn_pnbtr_refit_periods (1, 40, period_us), ==, 1);
+  g_assert_cmpuint (jn_pnbtr_refit_periods (16, 40, period_us), ==, 1);
+  g_assert_cmpuint (jn_pnbtr_refit_periods (32, 40, period_us), ==, 2);
+  /* nothing measured yet, or nonsense */
+  g_assert_cmpuint (jn_pnbtr_refit_periods (1, 0, period_us), ==, 6);
+  g_assert_cmpuint (jn_pnbtr_refit_periods (1, NAN, period_us), ==, 6);
+  g_assert_cmpuint (jn_pnbtr_refit_periods (1, 2000, 0), ==, 6);
+  g_assert_cmpuint (jn_pnbtr_refit_periods (0, 2000, period_us), ==, 6);
+}
+
 /* The worker's one warning when its backend fails is expected: counted,
  * printed, not fatal. */
 static void
@@ -443,6 +473,7 @@ main (int argc, char *argv[])
                      NULL);
 
   g_test_add_func ("/loss/scripted", test_scripted_impairments);
+  g_test_add_func ("/loss/pnbtr/refit-cadence", test_refit_cadence);
   /* PNBTR fitting each gap's model itself, then with the worker's */
   g_test_add_data_func ("/loss/pnbtr/local-fit", "off", test_pnbtr_conceals);
   g_test_add_data_func ("/loss/pnbtr/worker-cpu", "cpu", test_pnbtr_conceals);

@@ -456,10 +456,12 @@ print_stats (Cli *cli)
 
     jn_media_engine_get_stats (cli->engine, &es);
     if (es.pnbtr_backend[0] != '\0')
-      /* TRANSLATORS: the PNBTR worker's backend, its device, models fitted in time / late */
-      g_print (_("[%6.1f s] PNBTR: %s on %s, %llu models in time, %llu late, batch %.2f ms\n"),
+      /* TRANSLATORS: the PNBTR worker's backend, its device, models fitted in time / late,
+       * the time of its last batch, and how often each stream's model is refitted */
+      g_print (_("[%6.1f s] PNBTR: %s on %s, %llu models in time, %llu late, batch %.2f ms, "
+                 "refit every %u periods\n"),
                t, es.pnbtr_backend, es.pnbtr_device, (unsigned long long) es.pnbtr_installed,
-               (unsigned long long) es.pnbtr_late, es.pnbtr_batch_ms);
+               (unsigned long long) es.pnbtr_late, es.pnbtr_batch_ms, es.pnbtr_refit_periods);
   }
   if (cli->device != NULL)
     g_print (_("[%6.1f s] audio: %s, %llu xruns\n"), t, jn_audio_device_get_backend (cli->device),

@@ -72,7 +72,8 @@ typedef struct
   /* PNBTR worker */
   gboolean                job_in_flight;
   gboolean                in_gap;
-  gint64                  model_installed_us;  /* 0: no worker model installed */
+  gboolean                has_model;           /* a worker model is installed */
+  guint32                 model_seq;           /* the period its snapshot was taken */
   guint64                 gaps_worker_model;
   guint64                 gaps_local_fit;
 
@@ -119,6 +120,8 @@ struct _JnMediaEngine
   char             *plc_method;  /* NULL: lost packets are silent */
   char             *pnbtr_backend; /* NULL: no worker */
   JnPnbtrWorker    *worker;
+  double            pnbtr_job_us;    /* the worker's cost per model, averaged */
+  guint             pnbtr_refit;     /* periods between a stream's refits */
   guint             redundancy;
   gboolean          send_audio;
   JnMediaCallbacks  callbacks;
@@ -588,12 +591,31 @@ tick_time (JnMediaEngine *self,
          (gint64) (tick * self->format.frames * G_USEC_PER_SEC / self->format.rate);
 }
 
-/* Each stream asks the worker for a fresh model every 6 periods (16 ms at
- * 128 frames / 48 kHz: on the CPU an order-1024 fit costs about a tenth of
- * a core per stream), and trusts one for 12 periods; an older one is
- * forgotten and the gap fits its own. */
-#define PNBTR_REFRESH_PERIODS       6
+/* Each stream asks the worker for a fresh model every R periods, and trusts
+ * one for 12 periods after its snapshot; an older one is forgotten and the
+ * gap fits its own.  A model's quality falls quickly with its age (on the
+ * evaluation corpus, refitting every 2, 3 and 6 periods instead of at the
+ * gap costs 0.3, 0.9 and 1.9 dB), so R is as small as the worker affords:
+ * the streams' models may take PNBTR_WORKER_SHARE of one core (or of the
+ * worker's device), measured from the cost per model the worker reports,
+ * and R stays within 1 .. PNBTR_REFIT_MAX_PERIODS.  Before the first
+ * measurement R is the largest. */
+#define PNBTR_REFIT_MAX_PERIODS     6
 #define PNBTR_MODEL_MAX_AGE_PERIODS 12
+#define PNBTR_WORKER_SHARE          0.3
+
+guint
+jn_pnbtr_refit_periods (guint  streams,
+                        double job_us,
+                        double period_us)
+{
+  double periods;
+
+  if (streams == 0 || !(job_us > 0.0) || !(period_us > 0.0))
+    return PNBTR_REFIT_MAX_PERIODS;
+  periods = ceil (streams * job_us / (PNBTR_WORKER_SHARE * period_us));
+  return (guint) CLAMP (periods, 1.0, (double) PNBTR_REFIT_MAX_PERIODS);
+}
 
 static void
 note_worker_stats (JnMediaEngine            *self,
@@ -603,6 +625,8 @@ note_worker_stats (JnMediaEngine            *self,
   g_strlcpy (self->stats.pnbtr_device, ws->device, sizeof self->stats.pnbtr_device);
   self->stats.pnbtr_failures = ws->failures;
   self->stats.pnbtr_batch_ms = ws->last_batch_ms;
+  self->stats.pnbtr_job_ms = self->pnbtr_job_us / 1000.0;
+  self->stats.pnbtr_refit_periods = self->pnbtr_refit;
 }
 
 /* Once a period, in the media thread: installs the models that came back
@@ -614,12 +638,16 @@ exchange_with_worker (JnMediaEngine *self,
   gint64 now = g_get_monotonic_time ();
   gint64 period_us = (gint64) self->format.frames * G_USEC_PER_SEC / self->format.rate;
   gint64 max_age = PNBTR_MODEL_MAX_AGE_PERIODS * period_us;
+  guint streams = 0;
   JnPnbtrResult r;
 
   while (jn_pnbtr_worker_result_peek (self->worker, &r))
     {
       Peer *peer = find_peer_by_id (self, r.stream);
 
+      if (r.ok && r.cost_us > 0.0)
+        self->pnbtr_job_us = self->pnbtr_job_us > 0.0 ? 0.8 * self->pnbtr_job_us + 0.2 * r.cost_us
+                                                      : r.cost_us;
       if (peer != NULL && peer->plc != NULL && r.ok)
         {
           peer->job_in_flight = FALSE;
@@ -628,7 +656,8 @@ exchange_with_worker (JnMediaEngine *self,
           else if (pnbtr_install_model (peer->plc, r.model) == 0)
             {
               self->stats.pnbtr_installed++;
-              peer->model_installed_us = now;
+              peer->has_model = TRUE;
+              peer->model_seq = r.seq;
             }
           else
             self->stats.pnbtr_in_gap++;
@@ -641,24 +670,34 @@ exchange_with_worker (JnMediaEngine *self,
   for (guint i = 0; i < self->peers->len; i++)
     {
       Peer *peer = g_ptr_array_index (self->peers, i);
+      const PnbtrConfig *cfg = peer->plc ? pnbtr_get_config (peer->plc) : NULL;
+
+      if (cfg != NULL && (cfg->method == PNBTR_METHOD_BURG || cfg->method == PNBTR_METHOD_PNBTR))
+        streams++;
+    }
+  self->pnbtr_refit = jn_pnbtr_refit_periods (streams, self->pnbtr_job_us, (double) period_us);
+
+  for (guint i = 0; i < self->peers->len; i++)
+    {
+      Peer *peer = g_ptr_array_index (self->peers, i);
       const PnbtrConfig *cfg;
       float *history;
+      guint32 age = seq - peer->model_seq;
 
       if (peer->plc == NULL || peer->in_gap)
         continue;
       cfg = pnbtr_get_config (peer->plc);
       if (cfg->method != PNBTR_METHOD_BURG && cfg->method != PNBTR_METHOD_PNBTR)
         continue;
-      if (peer->model_installed_us != 0 && now - peer->model_installed_us > max_age)
+      if (peer->has_model && age > PNBTR_MODEL_MAX_AGE_PERIODS)
         {
           pnbtr_forget_model (peer->plc);
-          peer->model_installed_us = 0;
+          peer->has_model = FALSE;
         }
       /* once the stream has a window of real audio: one job in flight each,
        * when the model is due */
       if (peer->job_in_flight || peer->played * self->format.frames < (guint64) cfg->window ||
-          (peer->model_installed_us != 0 &&
-           now - peer->model_installed_us < PNBTR_REFRESH_PERIODS * period_us))
+          (peer->has_model && age < self->pnbtr_refit))
         continue;
       history = jn_pnbtr_worker_job_begin (self->worker);
       if (history == NULL)
@@ -1023,7 +1062,7 @@ peer_playout_filter (gpointer     user_data,
     {
       /* a gap begins: with the worker's model, or fitting one right here */
       peer->in_gap = TRUE;
-      if (peer->model_installed_us != 0)
+      if (peer->has_model)
         peer->gaps_worker_model++;
       else
         peer->gaps_local_fit++;

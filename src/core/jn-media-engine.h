@@ -108,7 +108,16 @@ typedef struct
   guint64 pnbtr_queue_full;   /* could not be asked: the queue was full */
   guint64 pnbtr_failures;     /* batches a backend failed (redone on the CPU) */
   double  pnbtr_batch_ms;     /* the last batch, submit to result */
+  double  pnbtr_job_ms;       /* what one stream's model costs the worker (average) */
+  guint   pnbtr_refit_periods; /* each stream's model is refitted this often */
 } JnEngineStats;
+
+/* How often (in periods) each of `streams` streams has its model refitted
+ * by a worker that takes job_us per model, so that refitting takes at most
+ * a share of one core (see jn-media-engine.c); 1..6. */
+guint          jn_pnbtr_refit_periods        (guint                streams,
+                                              double               job_us,
+                                              double               period_us);
 
 JnMediaEngine *jn_media_engine_new           (const char          *bind_address,
                                               guint16              port,

@@ -98,14 +98,14 @@ fall_back_to_cpu (JnPnbtrWorker *w, const char *why)
   return TRUE;
 }
 
-static void publish (JnPnbtrWorker *w, guint tail, guint n, gboolean ok);
+static void publish (JnPnbtrWorker *w, guint tail, guint n, gboolean ok, double cost_us);
 
 /* No backend at all: every job comes back failed, so that its stream
  * stops waiting for it. */
 static void
 post_failures (JnPnbtrWorker *w, guint tail, guint n)
 {
-  publish (w, tail, n, FALSE);
+  publish (w, tail, n, FALSE, 0.0);
 }
 
 static void
@@ -114,6 +114,7 @@ run_batch (JnPnbtrWorker *w, guint tail, guint n)
   gsize per_job = (gsize) w->channels * w->window;
   gint64 start = g_get_monotonic_time ();
   char error[256] = "";
+  double elapsed_us;
   gboolean ok;
 
   for (guint i = 0; i < n; i++)
@@ -130,16 +131,17 @@ run_batch (JnPnbtrWorker *w, guint tail, guint n)
            pnbtr_backend_predict (w->backend, (int) (n * w->channels), w->batch_history, 1,
                                   w->batch_models, w->batch_out, error, sizeof error) == 0;
     }
-  publish (w, tail, n, ok);
+  elapsed_us = (double) (g_get_monotonic_time () - start);
+  publish (w, tail, n, ok, elapsed_us / n);
 
   g_mutex_lock (&w->stats_lock);
   w->stats.batches++;
-  w->stats.last_batch_ms = (g_get_monotonic_time () - start) / 1000.0;
+  w->stats.last_batch_ms = elapsed_us / 1000.0;
   g_mutex_unlock (&w->stats_lock);
 }
 
 static void
-publish (JnPnbtrWorker *w, guint tail, guint n, gboolean ok)
+publish (JnPnbtrWorker *w, guint tail, guint n, gboolean ok, double cost_us)
 {
   gsize model_len = (gsize) w->channels * (w->order + 1), out_len = (gsize) w->channels * w->horizon;
 
@@ -162,6 +164,7 @@ publish (JnPnbtrWorker *w, guint tail, guint n, gboolean ok)
       r->seq = job->seq;
       r->deadline_us = job->deadline_us;
       r->done_us = g_get_monotonic_time ();
+      r->cost_us = cost_us;
       r->ok = ok;
       if (ok)
         {

@@ -111,6 +111,8 @@ jn_media_engine_stats_to_json (JnMediaEngine *engine)
     json_object_set_int_member (w, "queue_full", (gint64) stats.pnbtr_queue_full);
     json_object_set_int_member (w, "failures", (gint64) stats.pnbtr_failures);
     json_object_set_double_member (w, "batch_ms", stats.pnbtr_batch_ms);
+    json_object_set_double_member (w, "job_ms", stats.pnbtr_job_ms);
+    json_object_set_int_member (w, "refit_periods", stats.pnbtr_refit_periods);
     json_object_set_object_member (root, "pnbtr_worker", w);
   }
 
