@@ -147,7 +147,7 @@ open_audio (JnWindow *self)
   g_autofree char *node = g_strdup_printf ("JamNet %s", name);
   JnAudioConfig config = { node, format->rate, format->channels, format->frames, TRUE, NULL };
   static const char *keys[JN_AUDIO_N_LINKS] = { "audio-input", "audio-output", "midi-input", "midi-output" };
-  g_autofree char *connect[JN_AUDIO_N_LINKS] = { NULL };
+  g_auto(GStrv) connect = g_new0 (char *, JN_AUDIO_N_LINKS + 1);
   g_autoptr(GError) error = NULL;
 
   /* where the node links itself (PipeWire), from the preferences */
