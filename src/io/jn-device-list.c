@@ -12,7 +12,6 @@
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
-#include <string.h>
 
 #include "jn-audio.h"
 #include "jn-device-list.h"
@@ -250,24 +249,22 @@ on_port (JnDeviceList          *self,
          uint32_t               id,
          const struct spa_dict *props)
 {
-  const char *format = spa_dict_lookup (props, PW_KEY_FORMAT_DSP);
-  const char *direction = spa_dict_lookup (props, PW_KEY_PORT_DIRECTION);
-  const char *node_id = spa_dict_lookup (props, PW_KEY_NODE_ID);
   const char *port_name = spa_dict_lookup (props, PW_KEY_PORT_NAME);
   g_autofree char *name = NULL, *description = NULL;
+  guint32 node_id;
+  gboolean out, midi;
   NodeInfo *node;
 
-  if (format == NULL || strstr (format, "midi") == NULL || direction == NULL || node_id == NULL)
+  if (!jn_pw_port_parse (props, &node_id, &out, &midi) || !midi)
     return;
-  node = g_hash_table_lookup (self->nodes, GUINT_TO_POINTER (g_ascii_strtoull (node_id, NULL, 10)));
+  node = g_hash_table_lookup (self->nodes, GUINT_TO_POINTER (node_id));
   if (node == NULL || node->ours)
     return;
   name = jn_pw_port_name (props, node->name);
   description = node->bridge || port_name == NULL ? g_strdup (port_name ? port_name : name)
                                                   : g_strdup_printf ("%s: %s", node->description, port_name);
   /* a port that sends MIDI is an input for us */
-  add_device (self, id, g_str_equal (direction, "out") ? JN_DEVICE_MIDI_INPUT : JN_DEVICE_MIDI_OUTPUT,
-              name, description);
+  add_device (self, id, out ? JN_DEVICE_MIDI_INPUT : JN_DEVICE_MIDI_OUTPUT, name, description);
 }
 
 static void

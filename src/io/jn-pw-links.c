@@ -116,6 +116,25 @@ port_free (gpointer data)
   g_free (port);
 }
 
+gboolean
+jn_pw_port_parse (const struct spa_dict *props,
+                  guint32               *node_id,
+                  gboolean              *out,
+                  gboolean              *midi)
+{
+  const char *node = spa_dict_lookup (props, PW_KEY_NODE_ID);
+  const char *direction = spa_dict_lookup (props, PW_KEY_PORT_DIRECTION);
+  const char *format = spa_dict_lookup (props, PW_KEY_FORMAT_DSP);
+
+  if (node == NULL || direction == NULL || format == NULL ||
+      (strstr (format, "audio") == NULL && strstr (format, "midi") == NULL))
+    return FALSE;
+  *node_id = (guint32) g_ascii_strtoull (node, NULL, 10);
+  *out = g_str_equal (direction, "out");
+  *midi = strstr (format, "midi") != NULL;
+  return TRUE;
+}
+
 char *
 jn_pw_port_name (const struct spa_dict *props,
                  const char            *node_name)
@@ -589,23 +608,21 @@ on_global (void                  *data,
     }
   else if (g_str_equal (type, PW_TYPE_INTERFACE_Port))
     {
-      const char *node_id = spa_dict_lookup (props, PW_KEY_NODE_ID);
-      const char *direction = spa_dict_lookup (props, PW_KEY_PORT_DIRECTION);
-      const char *format = spa_dict_lookup (props, PW_KEY_FORMAT_DSP);
       const char *index = spa_dict_lookup (props, PW_KEY_PORT_ID);
       const char *monitor = spa_dict_lookup (props, PW_KEY_PORT_MONITOR);
+      guint32 node_id;
+      gboolean out, midi;
       Node *node;
       Port *port;
 
       /* only ports we understand: audio or MIDI, with a node and a direction */
-      if (node_id == NULL || direction == NULL || format == NULL ||
-          (strstr (format, "audio") == NULL && strstr (format, "midi") == NULL))
+      if (!jn_pw_port_parse (props, &node_id, &out, &midi))
         return;
       port = g_new0 (Port, 1);
       port->id = id;
-      port->node_id = (guint32) g_ascii_strtoull (node_id, NULL, 10);
-      port->out = g_str_equal (direction, "out");
-      port->midi = strstr (format, "midi") != NULL;
+      port->node_id = node_id;
+      port->out = out;
+      port->midi = midi;
       port->monitor = g_strcmp0 (monitor, "true") == 0;
       port->index = index ? (guint) g_ascii_strtoull (index, NULL, 10) : 0;
       port->name = g_strdup (spa_dict_lookup (props, PW_KEY_PORT_NAME));

@@ -27,6 +27,14 @@ JnAudioLinkState  jn_pw_links_get      (JnPwLinks          *links,
                                         JnAudioLinkKind     kind,
                                         char              **detail);
 
+/* What a registry Port global's properties say about it: its node, its
+ * direction (out: it sends), whether it carries MIDI rather than audio.
+ * FALSE for a port that is neither, or lacks a node or a direction. */
+gboolean          jn_pw_port_parse     (const struct spa_dict *port_props,
+                                        guint32               *node_id,
+                                        gboolean              *out,
+                                        gboolean              *midi);
+
 /* "node.name:port.name", the name pw-link shows and `connect` takes for a
  * MIDI port, from a port's properties and its node's name. */
 char             *jn_pw_port_name      (const struct spa_dict *port_props,
