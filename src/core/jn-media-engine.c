@@ -629,6 +629,15 @@ note_worker_stats (JnMediaEngine            *self,
   self->stats.pnbtr_refit_periods = self->pnbtr_refit;
 }
 
+/* Whether the peer's concealment has an LPC model the worker can fit */
+static gboolean
+has_lpc_model (const Peer *peer)
+{
+  const PnbtrConfig *cfg = peer->plc ? pnbtr_get_config (peer->plc) : NULL;
+
+  return cfg != NULL && (cfg->method == PNBTR_METHOD_BURG || cfg->method == PNBTR_METHOD_PNBTR);
+}
+
 /* Once a period, in the media thread: installs the models that came back
  * in time, asks for fresh ones for every stream that has none on the way. */
 static void
@@ -668,13 +677,8 @@ exchange_with_worker (JnMediaEngine *self,
     }
 
   for (guint i = 0; i < self->peers->len; i++)
-    {
-      Peer *peer = g_ptr_array_index (self->peers, i);
-      const PnbtrConfig *cfg = peer->plc ? pnbtr_get_config (peer->plc) : NULL;
-
-      if (cfg != NULL && (cfg->method == PNBTR_METHOD_BURG || cfg->method == PNBTR_METHOD_PNBTR))
-        streams++;
-    }
+    if (has_lpc_model (g_ptr_array_index (self->peers, i)))
+      streams++;
   self->pnbtr_refit = jn_pnbtr_refit_periods (streams, self->pnbtr_job_us, (double) period_us);
 
   for (guint i = 0; i < self->peers->len; i++)
@@ -684,11 +688,9 @@ exchange_with_worker (JnMediaEngine *self,
       float *history;
       guint32 age = seq - peer->model_seq;
 
-      if (peer->plc == NULL || peer->in_gap)
+      if (!has_lpc_model (peer) || peer->in_gap)
         continue;
       cfg = pnbtr_get_config (peer->plc);
-      if (cfg->method != PNBTR_METHOD_BURG && cfg->method != PNBTR_METHOD_PNBTR)
-        continue;
       if (peer->has_model && age > PNBTR_MODEL_MAX_AGE_PERIODS)
         {
           pnbtr_forget_model (peer->plc);
