@@ -8,9 +8,13 @@
 #include <string.h>
 
 /* The hot loops get an AVX2+FMA clone where the compiler and CPU have it;
- * the baseline x86-64 (or any other) code stays the fallback. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__linux__)
-#define PNBTR_CLONES __attribute__ ((target_clones ("arch=haswell", "default")))
+ * the baseline x86-64 (or any other) code stays the fallback.  The clone is
+ * chosen by CPU features (x86-64-v3), not by CPU model: "arch=haswell" picks
+ * the clone only on Intel Haswell-family parts and left every AMD CPU on the
+ * baseline. */
+#if defined(__x86_64__) && defined(__GNUC__) && __GNUC__ >= 12 && !defined(__clang__) && \
+    defined(__linux__)
+#define PNBTR_CLONES __attribute__ ((target_clones ("arch=x86-64-v3", "default")))
 #else
 #define PNBTR_CLONES
 #endif
