@@ -218,6 +218,93 @@ test_no_click (void)
   pnbtr_free (state);
 }
 
+/* A drum-like pattern: noise hits with decaying envelopes, four to a "bar"
+ * of `period` samples.  With `repeating` every bar is the same; otherwise
+ * each bar's noise is new.  LPC cannot predict noise; the repetition can. */
+static float
+pattern_at (guint64 t, guint c, guint period, gboolean repeating)
+{
+  guint64 bar = t / period, in_bar = t % period;
+  guint64 since = in_bar % (period / 4);
+  guint32 h = (guint32) (in_bar * 2654435761u) ^ (guint32) (c * 40503u) ^
+              (repeating ? 0u : (guint32) (bar * 2246822519u));
+
+  h ^= h >> 15;
+  h *= 2246822519u;
+  h ^= h >> 13;
+  return (float) ((h / 4294967296.0 - 0.5) * 0.8 * exp (-(double) since / 2000.0));
+}
+
+/* Plays `bars` bars of the pattern, then loses `lost` packets in a loud
+ * part of the next bar.  Returns the SNR of the concealment in dB and
+ * writes the concealed samples to `concealed` when not NULL. */
+static double
+conceal_pattern (int repeat_ms, guint channels, gboolean repeating, guint lost, float *concealed)
+{
+  const guint period = 24001;   /* half a second, not a whole number of packets */
+  PnbtrConfig config;
+  PnbtrState *state;
+  g_autofree float *in = g_new (float, FRAMES * channels);
+  g_autofree float *out = g_new (float, FRAMES * channels);
+  guint64 pos = 0, start = (guint64) 5 * period + period / 4 + 300;
+  double signal = 0, noise = 0;
+
+  g_assert_cmpint (pnbtr_config_parse (&config, "pnbtr", RATE, (int) channels, FRAMES), ==, 0);
+  config.repeat_ms = repeat_ms;
+  state = pnbtr_new (&config);
+  g_assert_nonnull (state);
+  start -= start % FRAMES;
+  for (; pos < start; pos += FRAMES)
+    {
+      for (guint i = 0; i < FRAMES; i++)
+        for (guint c = 0; c < channels; c++)
+          in[i * channels + c] = pattern_at (pos + i, c, period, repeating);
+      pnbtr_process (state, in, out, FRAMES);
+    }
+  for (guint p = 0; p < lost; p++, pos += FRAMES)
+    {
+      g_assert_cmpint (pnbtr_process (state, NULL, out, FRAMES), ==, 1);
+      for (guint i = 0; i < FRAMES * channels; i++)
+        {
+          double real = pattern_at (pos + i / channels, i % channels, period, repeating);
+
+          g_assert_true (isfinite (out[i]));
+          signal += real * real;
+          noise += (out[i] - real) * (out[i] - real);
+        }
+      if (concealed != NULL)
+        memcpy (concealed + (gsize) p * FRAMES * channels, out, sizeof (float) * FRAMES * channels);
+    }
+  pnbtr_free (state);
+  return 10 * log10 (signal / MAX (noise, 1e-30));
+}
+
+/* Music repeats: a gap in a pattern heard before is filled from the last
+ * time it was played, where the LPC model alone has nothing to go on.  On
+ * material that does not repeat, the repetition stays out entirely. */
+static void
+test_repetition (void)
+{
+  float with[3 * FRAMES * 2], without[3 * FRAMES * 2];
+  double lpc = conceal_pattern (0, 1, TRUE, 3, NULL);
+  double rep = conceal_pattern (8000, 1, TRUE, 3, NULL);
+
+  g_test_message ("repeating noise pattern, 3 lost packets: %.1f dB without the repetition, "
+                  "%.1f dB with it", lpc, rep);
+  g_assert_cmpfloat (lpc, <, 3.0);
+  g_assert_cmpfloat (rep, >, 20.0);
+  /* per channel, with a different pattern in each */
+  g_assert_cmpfloat (conceal_pattern (8000, 2, TRUE, 3, NULL), >, 20.0);
+  /* a memory shorter than the bar cannot find it */
+  g_assert_cmpfloat (conceal_pattern (400, 1, TRUE, 3, NULL), <, 3.0);
+
+  /* fresh noise every bar: no trial favours the repetition, so the
+   * concealment is exactly what it is without it */
+  conceal_pattern (0, 2, FALSE, 3, without);
+  conceal_pattern (8000, 2, FALSE, 3, with);
+  g_assert_cmpmem (with, sizeof with, without, sizeof without);
+}
+
 static void
 test_config (void)
 {
@@ -247,6 +334,12 @@ test_config (void)
   g_assert_null (pnbtr_new (&config));
   pnbtr_config_init (&config, PNBTR_METHOD_BURG, 4000, 1, 128);
   g_assert_null (pnbtr_new (&config));
+  pnbtr_config_init (&config, PNBTR_METHOD_PNBTR, RATE, 1, 128);
+  g_assert_cmpint (config.repeat_ms, ==, 8000);
+  config.repeat_ms = PNBTR_MAX_REPEAT_MS + 1;
+  g_assert_null (pnbtr_new (&config));
+  config.repeat_ms = -1;
+  g_assert_null (pnbtr_new (&config));
   g_assert_null (pnbtr_new (NULL));
 
   /* and so is a packet larger than configured */
@@ -270,6 +363,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/pnbtr/hostile-signals", test_hostile_signals);
   g_test_add_func ("/pnbtr/non-finite-input", test_non_finite_input);
   g_test_add_func ("/pnbtr/no-click", test_no_click);
+  g_test_add_func ("/pnbtr/repetition", test_repetition);
   g_test_add_func ("/pnbtr/config", test_config);
 
   return g_test_run ();

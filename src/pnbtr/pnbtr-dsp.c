@@ -354,3 +354,53 @@ pnbtr_lsar_interpolate (const double *a, size_t p, const float *past, size_t gap
     }
   return 0;
 }
+
+static PNBTR_CLONES double
+dot_float (const float *restrict a, const float *restrict b, size_t n)
+{
+  float acc[16] = { 0 };
+  double sum = 0.0;
+  size_t i = 0;
+
+  for (; i + 16 <= n; i += 16)
+    for (size_t l = 0; l < 16; l++)
+      acc[l] += a[i + l] * b[i + l];
+  for (; i < n; i++)
+    sum += (double) a[i] * b[i];
+  for (size_t l = 0; l < 16; l++)
+    sum += acc[l];
+  return sum;
+}
+
+long
+pnbtr_best_match (const float *ctx, const float *past, size_t n, size_t count, double *score,
+                  double *gain)
+{
+  double cc = dot_float (ctx, ctx, n), ss;
+  long best_j = -1;
+
+  *score = 0.0;
+  *gain = 0.0;
+  if (cc <= 0.0 || count == 0)
+    return -1;
+  /* the segment's energy slides along with j */
+  ss = dot_float (past, past, n);
+  for (size_t j = 0; j < count; j++)
+    {
+      if (j > 0)
+        ss += (double) past[j + n - 1] * past[j + n - 1] - (double) past[j - 1] * past[j - 1];
+      if (ss > cc * 1e-6)
+        {
+          double xy = dot_float (ctx, past + j, n);
+          double r = xy / sqrt (cc * ss);
+
+          if (r > *score)
+            {
+              *score = r;
+              *gain = xy / ss;
+              best_j = (long) j;
+            }
+        }
+    }
+  return best_j;
+}

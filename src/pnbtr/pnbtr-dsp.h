@@ -45,4 +45,10 @@ int    pnbtr_lsar_interpolate (const double *a, size_t p, const float *past, siz
  * what pnbtr_lsar_interpolate() minimises, for comparing candidates. */
 double pnbtr_lsar_cost       (const double *a, size_t p, const float *past, const float *gap,
                               size_t ngap, const float *future, size_t nfuture);
+/* Which of the count segments past + j (each n samples, j = 0..count-1)
+ * best matches ctx[0..n), by normalized cross-correlation.  Returns j, or
+ * -1 if none correlates positively; *score is the correlation, *gain the
+ * factor that scales the segment onto ctx. */
+long   pnbtr_best_match (const float *ctx, const float *past, size_t n, size_t count,
+                         double *score, double *gain);
 #endif

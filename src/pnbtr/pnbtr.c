@@ -18,6 +18,16 @@
 #define BLEND_CONFIDENCE 4
 #define BLEND_RAMP      32
 
+/* Long-range repetition, at 48 kHz (scaled with the rate): the context
+ * matched against the past, the shortest lag, and the stretch just before a
+ * gap on which the repetition and the LPC model are tried out. */
+#define REPEAT_CONTEXT  1024
+#define REPEAT_MIN_LAG  256
+#define REPEAT_TRIAL    512
+#define REPEAT_DECIMATION 16
+#define REPEAT_MIN_SCORE 0.3
+#define REPEAT_MAX_GAIN 2.0
+
 static const float blend_weights[BLEND_POSITIONS * BLEND_CONFIDENCE][2] = {
 #include "pnbtr-weights.inc"
 };
@@ -63,7 +73,31 @@ struct PnbtrState
   int         last_position;
   int         have_model;   /* an installed model waits for the next gap */
   double     *lsar;         /* scratch */
+
+  /* long-range repetition (pnbtr): what came one bar or one beat ago */
+  size_t      rep_len;      /* samples per channel in rep_ring, a power of two; 0: off */
+  float      *rep_ring;     /* channels x rep_len, everything played */
+  size_t      rep_pos;      /* samples written so far, per channel */
+  int         rep_dec;      /* decimation of the coarse ring */
+  size_t      rep_clen;     /* coarse ring size, a power of two */
+  float      *rep_coarse;   /* 2 x rep_clen: the channels' mix, each sample stored twice */
+  size_t      rep_cpos;
+  float       rep_acc;      /* the coarse sample being summed */
+  int         rep_acc_n;
+  int         rep_context, rep_min_lag, rep_trial, rep_range;
+  size_t      rep_start;    /* rep_pos when the gap began */
+  size_t      rep_lag[PNBTR_MAX_CHANNELS];
+  float       rep_gain[PNBTR_MAX_CHANNELS];
+  float       rep_weight[PNBTR_MAX_CHANNELS];  /* 0: not used in this gap */
+  float      *rep_trial_out;   /* rep_trial floats */
+  float      *rep_trial_mem;   /* order floats */
+  float      *rep_trial_work;  /* order + rep_trial floats */
+  float      *rep_ctx;         /* rep_context floats */
+  float      *rep_past;        /* rep_context + 2 rep_dec + 1 floats */
 };
+
+static int repeat_alloc (PnbtrState *s);
+static float fade_gain (const PnbtrState *s, long t);
 
 static const char *method_names[PNBTR_N_METHODS] = { "zero", "repeat", "burg", "pnbtr" };
 
@@ -98,6 +132,7 @@ pnbtr_config_init (PnbtrConfig *config, PnbtrMethod method, int sample_rate, int
       config->fade_start_ms = 20.f;
       config->fade_ms = 20.f;
       config->interp_max = max_frames * 2 < 256 ? (max_frames < 256 ? 256 : max_frames) : 256;
+      config->repeat_ms = 8000;
       break;
     default:
       break;
@@ -173,6 +208,13 @@ pnbtr_free (PnbtrState *s)
   free (s->fft);
   free (s->last_lpc);
   free (s->last_pitch);
+  free (s->rep_ring);
+  free (s->rep_coarse);
+  free (s->rep_trial_out);
+  free (s->rep_trial_mem);
+  free (s->rep_trial_work);
+  free (s->rep_ctx);
+  free (s->rep_past);
   free (s);
 }
 
@@ -189,7 +231,9 @@ pnbtr_new (const PnbtrConfig *cfg)
       cfg->crossfade < 0 || cfg->crossfade > PNBTR_MAX_FRAMES)
     return NULL;
   lpc = uses_lpc (cfg);
-  if (cfg->method == PNBTR_METHOD_PNBTR && (cfg->interp_max < 0 || cfg->interp_max > 1024))
+  if (cfg->method == PNBTR_METHOD_PNBTR && (cfg->interp_max < 0 || cfg->interp_max > 1024 ||
+                                            cfg->repeat_ms < 0 ||
+                                            cfg->repeat_ms > PNBTR_MAX_REPEAT_MS))
     return NULL;
   if (lpc && (cfg->order < 1 || cfg->order > PNBTR_MAX_ORDER || cfg->window <= cfg->order ||
               cfg->window > PNBTR_MAX_WINDOW))
@@ -235,6 +279,8 @@ pnbtr_new (const PnbtrConfig *cfg)
               s->last_lpc == NULL || s->last_pitch == NULL)
             goto fail;
           pnbtr_fft_twiddles (s->twiddles, PITCH_FFT);
+          if (cfg->repeat_ms > 0 && repeat_alloc (s) != 0)
+            goto fail;
         }
       if (cfg->method == PNBTR_METHOD_PNBTR && cfg->interp_max > 0)
         {
@@ -267,6 +313,54 @@ pnbtr_reset (PnbtrState *s)
   s->interp_len = s->interp_pos = 0;
   s->interpolated = 0;
   s->have_model = 0;
+  if (s->rep_len > 0)
+    {
+      memset (s->rep_ring, 0, sizeof (float) * (size_t) s->cfg.channels * s->rep_len);
+      memset (s->rep_coarse, 0, sizeof (float) * 2 * s->rep_clen);
+    }
+  s->rep_pos = s->rep_cpos = 0;
+  s->rep_acc = 0.f;
+  s->rep_acc_n = 0;
+  for (int c = 0; c < PNBTR_MAX_CHANNELS; c++)
+    s->rep_weight[c] = 0.f;
+}
+
+/* Sizes the repetition's rings for repeat_ms of history at this rate. */
+static int
+repeat_alloc (PnbtrState *s)
+{
+  const PnbtrConfig *cfg = &s->cfg;
+  double scale = cfg->sample_rate / 48000.0;
+  size_t need, cneed;
+
+  s->rep_context = (int) lround (REPEAT_CONTEXT * scale);
+  s->rep_min_lag = (int) lround (REPEAT_MIN_LAG * scale);
+  s->rep_trial = (int) lround (REPEAT_TRIAL * scale);
+  s->rep_dec = (int) lround (REPEAT_DECIMATION * scale) < 1 ? 1
+                                                             : (int) lround (REPEAT_DECIMATION * scale);
+  s->rep_range = (int) ((long) cfg->repeat_ms * cfg->sample_rate / 1000);
+  if (s->rep_range < 2 * s->rep_min_lag)
+    return 0;   /* too short to be worth it: off */
+  /* the lag, its context and a whole packet more: the continuation reads
+   * what the gap itself played once the gap outgrows the lag */
+  need = (size_t) s->rep_range + s->rep_context + 2 * s->rep_dec + cfg->max_frames;
+  for (s->rep_len = 1; s->rep_len < need; s->rep_len <<= 1)
+    ;
+  cneed = (size_t) (s->rep_range + s->rep_context) / s->rep_dec + 2;
+  for (s->rep_clen = 1; s->rep_clen < cneed; s->rep_clen <<= 1)
+    ;
+  s->rep_ring = calloc ((size_t) cfg->channels * s->rep_len, sizeof (float));
+  s->rep_coarse = calloc (2 * s->rep_clen, sizeof (float));
+  s->rep_trial_out = calloc (s->rep_trial, sizeof (float));
+  s->rep_trial_mem = calloc (cfg->order, sizeof (float));
+  s->rep_trial_work = calloc ((size_t) cfg->order + s->rep_trial, sizeof (float));
+  s->rep_ctx = calloc (s->rep_context, sizeof (float));
+  s->rep_past = calloc ((size_t) s->rep_context + 2 * s->rep_dec + 1, sizeof (float));
+  if (s->rep_ring == NULL || s->rep_coarse == NULL || s->rep_trial_out == NULL ||
+      s->rep_trial_mem == NULL || s->rep_trial_work == NULL || s->rep_ctx == NULL ||
+      s->rep_past == NULL)
+    return -1;
+  return 0;
 }
 
 static float *
@@ -282,6 +376,40 @@ push_history (PnbtrState *s, int c, const float *x, int n)
 
   memmove (h, h + n, sizeof (float) * (size_t) (s->hist_len - n));
   memcpy (h + s->hist_len - n, x, sizeof (float) * (size_t) n);
+  if (s->rep_len > 0)
+    {
+      float *ring = s->rep_ring + (size_t) c * s->rep_len;
+
+      for (int i = 0; i < n; i++)
+        ring[(s->rep_pos + i) & (s->rep_len - 1)] = x[i];
+    }
+}
+
+/* After every channel's push_history() of n frames: the repetition's rings
+ * move on, and the coarse ring gets the channels' mix, box-filtered. */
+static void
+commit_history (PnbtrState *s, int n)
+{
+  size_t mask = s->rep_len - 1, cmask = s->rep_clen - 1;
+
+  if (s->rep_len == 0)
+    return;
+  for (int i = 0; i < n; i++)
+    {
+      for (int c = 0; c < s->cfg.channels; c++)
+        s->rep_acc += s->rep_ring[(size_t) c * s->rep_len + ((s->rep_pos + i) & mask)];
+      if (++s->rep_acc_n == s->rep_dec)
+        {
+          float v = s->rep_acc / (float) (s->rep_dec * s->cfg.channels);
+
+          s->rep_coarse[s->rep_cpos & cmask] = v;
+          s->rep_coarse[(s->rep_cpos & cmask) + s->rep_clen] = v;
+          s->rep_cpos++;
+          s->rep_acc = 0.f;
+          s->rep_acc_n = 0;
+        }
+    }
+  s->rep_pos += n;
 }
 
 void
@@ -395,6 +523,115 @@ start_gap_channel (PnbtrState *s, int c)
   memcpy (s->lpc_mem + (size_t) c * order, h + s->hist_len - order, sizeof (float) * order);
   if (cfg->method == PNBTR_METHOD_PNBTR)
     detect_pitch (s, c);
+}
+
+/* The sample played `back` samples before the gap began (negative: into
+ * the gap), channel c. */
+static inline float
+repeat_at (const PnbtrState *s, int c, long offset)
+{
+  return s->rep_ring[(size_t) c * s->rep_len + ((s->rep_start + (size_t) offset) & (s->rep_len - 1))];
+}
+
+/* Looks for the passage the music is repeating: the lag (between a quarter
+ * of a pitch window and repeat_ms) at which the last rep_context samples
+ * best match the past, first on the coarse mix, then per channel at full
+ * rate.  Then both that repetition and the LPC model predict the last
+ * rep_trial samples before the gap from what came before them; the
+ * repetition joins the concealment only where it did better, weighted by
+ * the inverse of the two errors. */
+static void
+start_repeat (PnbtrState *s)
+{
+  const PnbtrConfig *cfg = &s->cfg;
+  int d = s->rep_dec, ctx = s->rep_context, trial = s->rep_trial;
+  size_t cmask = s->rep_clen - 1;
+  size_t avail = s->rep_pos < s->rep_len - cfg->max_frames ? s->rep_pos
+                                                           : s->rep_len - cfg->max_frames;
+  size_t cavail = s->rep_cpos < s->rep_clen ? s->rep_cpos : s->rep_clen;
+  size_t cctx = (size_t) ctx / d, cmin = ((size_t) s->rep_min_lag + d - 1) / d, cmax, clag;
+  double score, gain;
+
+  s->rep_start = s->rep_pos;
+  for (int c = 0; c < cfg->channels; c++)
+    s->rep_weight[c] = 0.f;
+  if (s->rep_len == 0 || avail < (size_t) (ctx + s->rep_min_lag + d) || cavail < cctx + cmin + 1 ||
+      s->hist_len < trial + cfg->order)
+    return;
+
+  cmax = (size_t) s->rep_range / d;
+  if (cmax > cavail - cctx)
+    cmax = cavail - cctx;
+  {
+    /* the coarse candidates, newest context last: j = 0 is the longest lag */
+    const float *x = s->rep_coarse + ((s->rep_cpos - cctx - cmax) & cmask);
+    long j = pnbtr_best_match (x + cmax, x, cctx, cmax - cmin + 1, &score, &gain);
+
+    if (j < 0 || score < REPEAT_MIN_SCORE)
+      return;
+    clag = cmax - (size_t) j;
+  }
+
+  for (int c = 0; c < cfg->channels; c++)
+    {
+      size_t lo = clag * d > (size_t) (s->rep_min_lag + d) ? clag * d - d : (size_t) s->rep_min_lag;
+      size_t hi = clag * d + d < avail - ctx ? clag * d + d : avail - ctx;
+      double el = 0.0, em = 0.0, best;
+      const float *h = channel_history (s, c);
+      size_t lag;
+      long j;
+
+      if (hi < lo)
+        continue;
+      /* at full rate, within one coarse step either side */
+      for (int i = 0; i < ctx; i++)
+        s->rep_ctx[i] = repeat_at (s, c, i - ctx);
+      for (size_t i = 0; i < ctx + hi - lo; i++)
+        s->rep_past[i] = repeat_at (s, c, (long) i - ctx - (long) hi);
+      j = pnbtr_best_match (s->rep_ctx, s->rep_past, ctx, hi - lo + 1, &best, &gain);
+      if (j < 0 || best < REPEAT_MIN_SCORE)
+        continue;
+      lag = hi - (size_t) j;
+      gain = gain > REPEAT_MAX_GAIN ? REPEAT_MAX_GAIN : gain;
+
+      /* the trial: both predict the last `trial` samples before the gap */
+      memcpy (s->rep_trial_mem, h + s->hist_len - trial - cfg->order, sizeof (float) * cfg->order);
+      pnbtr_lpc_extrapolate (s->a + (size_t) c * (cfg->order + 1), cfg->order, s->rep_trial_mem,
+                             s->rep_trial_out, trial, s->rep_trial_work, s->reversed);
+      for (int i = 0; i < trial; i++)
+        {
+          double real = h[s->hist_len - trial + i];
+          double e1 = real - s->rep_trial_out[i];
+          double e2 = real - gain * repeat_at (s, c, (long) i - trial - (long) lag);
+
+          el += e1 * e1;
+          em += e2 * e2;
+        }
+      if (em >= el)
+        continue;
+      s->rep_lag[c] = lag;
+      s->rep_gain[c] = (float) gain;
+      s->rep_weight[c] = (float) (el / (el + em));
+    }
+}
+
+/* Blends the repetition into n samples of channel c's concealment that
+ * start `at` samples into the gap. */
+static void
+apply_repeat (PnbtrState *s, int c, float *x, int n, long at)
+{
+  float w = s->rep_weight[c], g = s->rep_gain[c], peak = s->peak[c];
+
+  if (w <= 0.f)
+    return;
+  for (int i = 0; i < n; i++)
+    {
+      long k = at + i;
+      float m = g * repeat_at (s, c, k - (long) s->rep_lag[c]) * fade_gain (s, k);
+      float y = (1.f - w) * x[i] + w * m;
+
+      x[i] = y > peak ? peak : y < -peak ? -peak : y;
+    }
 }
 
 int
@@ -645,6 +882,7 @@ pnbtr_process_ex (PnbtrState *s, const float *in, float *out, int frames,
               /* continue the prediction and fade into the real signal:
                * raised cosine for pnbtr, linear (as JackTrip) for burg */
               predict_channel (s, c, s->pred, fade);
+              apply_repeat (s, c, s->pred, fade, s->gap_samples);
               for (int i = 0; i < fade; i++)
                 {
                   double t = (i + 1.0) / (fade + 1.0);
@@ -658,6 +896,7 @@ pnbtr_process_ex (PnbtrState *s, const float *in, float *out, int frames,
             out[(size_t) i * channels + c] = i < fade ? s->ch_out[i] : s->ch_in[i];
           push_history (s, c, s->ch_in, frames);
         }
+      commit_history (s, frames);
       s->in_gap = 0;
       s->gap_samples = 0;
       s->interpolated = 0;
@@ -666,8 +905,12 @@ pnbtr_process_ex (PnbtrState *s, const float *in, float *out, int frames,
     }
 
   if (!s->in_gap && uses_lpc (cfg))
-    for (int c = 0; c < channels; c++)
-      start_gap_channel (s, c);
+    {
+      for (int c = 0; c < channels; c++)
+        start_gap_channel (s, c);
+      if (s->rep_len > 0)
+        start_repeat (s);
+    }
   s->in_gap = 1;
 
   /* the jitter buffer knows where the gap ends: interpolate the rest of it */
@@ -682,10 +925,13 @@ pnbtr_process_ex (PnbtrState *s, const float *in, float *out, int frames,
         {
           const float *src = s->interp + (size_t) c * cfg->interp_max + s->interp_pos;
 
+          memcpy (s->ch_out, src, sizeof (float) * frames);
+          apply_repeat (s, c, s->ch_out, frames, s->gap_samples);
           for (int i = 0; i < frames; i++)
-            out[(size_t) i * channels + c] = src[i];
-          push_history (s, c, src, frames);
+            out[(size_t) i * channels + c] = s->ch_out[i];
+          push_history (s, c, s->ch_out, frames);
         }
+      commit_history (s, frames);
       s->interp_pos += frames;
       s->gap_samples += frames;
       return 1;
@@ -704,10 +950,12 @@ pnbtr_process_ex (PnbtrState *s, const float *in, float *out, int frames,
   for (int c = 0; c < channels; c++)
     {
       predict_channel (s, c, s->ch_out, frames);
+      apply_repeat (s, c, s->ch_out, frames, s->gap_samples);
       for (int i = 0; i < frames; i++)
         out[(size_t) i * channels + c] = s->ch_out[i];
       push_history (s, c, s->ch_out, frames);
     }
+  commit_history (s, frames);
   s->gap_samples += frames;
   return 1;
 }

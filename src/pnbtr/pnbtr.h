@@ -30,6 +30,7 @@ typedef enum
 #define PNBTR_MAX_FRAMES   1024
 #define PNBTR_MAX_ORDER    2048
 #define PNBTR_MAX_WINDOW   16384
+#define PNBTR_MAX_REPEAT_MS 8000
 
 typedef struct
 {
@@ -44,6 +45,8 @@ typedef struct
   float       fade_ms;       /* ... then decays by 1/e every fade_ms */
   int         interp_max;    /* pnbtr: longest gap (frames) bridged by interpolation */
   double      damping;       /* burg: relative damping of the recursion (JackTrip: 1e-5) */
+  int         repeat_ms;     /* pnbtr: how far back to look for a passage the music
+                              * repeats (0: never), 0..PNBTR_MAX_REPEAT_MS */
 } PnbtrConfig;
 
 /* Audio the jitter buffer already holds after a gap: lets pnbtr interpolate
