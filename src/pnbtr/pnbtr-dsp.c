@@ -199,13 +199,12 @@ pnbtr_lpc_extrapolate (const double *a, size_t order, float *history, float *out
 int
 pnbtr_cholesky_solve (double *M, double *b, size_t n)
 {
+  /* row-oriented, so every inner loop is a contiguous dot product */
   for (size_t j = 0; j < n; j++)
     {
       double *rj = M + j * n;
-      double d = rj[j];
+      double d = rj[j] - dot (rj, rj, j);
 
-      for (size_t k = 0; k < j; k++)
-        d -= rj[k] * rj[k];
       if (!(d > 0.0))
         return -1;
       d = sqrt (d);
@@ -213,29 +212,19 @@ pnbtr_cholesky_solve (double *M, double *b, size_t n)
       for (size_t i = j + 1; i < n; i++)
         {
           double *ri = M + i * n;
-          double s = ri[j];
 
-          for (size_t k = 0; k < j; k++)
-            s -= ri[k] * rj[k];
-          ri[j] = s / d;
+          ri[j] = (ri[j] - dot (ri, rj, j)) / d;
         }
     }
   for (size_t i = 0; i < n; i++)         /* L y = b */
+    b[i] = (b[i] - dot (M + i * n, b, i)) / M[i * n + i];
+  for (size_t i = n; i-- > 0;)           /* L^T x = y, a row of L at a time */
     {
       const double *ri = M + i * n;
-      double s = b[i];
 
+      b[i] /= ri[i];
       for (size_t k = 0; k < i; k++)
-        s -= ri[k] * b[k];
-      b[i] = s / ri[i];
-    }
-  for (size_t i = n; i-- > 0;)           /* L^T x = y */
-    {
-      double s = b[i];
-
-      for (size_t k = i + 1; k < n; k++)
-        s -= M[k * n + i] * b[k];
-      b[i] = s / M[i * n + i];
+        b[k] -= ri[k] * b[i];
     }
   return 0;
 }
