@@ -239,32 +239,32 @@ pattern_at (guint64 t, guint c, guint period, gboolean repeating)
  * part of the next bar.  Returns the SNR of the concealment in dB and
  * writes the concealed samples to `concealed` when not NULL. */
 static double
-conceal_pattern (int repeat_ms, guint channels, gboolean repeating, guint lost, float *concealed)
+conceal_pattern_ex (int repeat_ms, guint channels, gboolean repeating, guint lost, float *concealed,
+                    guint period, guint frames)
 {
-  const guint period = 24001;   /* half a second, not a whole number of packets */
   PnbtrConfig config;
   PnbtrState *state;
-  g_autofree float *in = g_new (float, FRAMES * channels);
-  g_autofree float *out = g_new (float, FRAMES * channels);
-  guint64 pos = 0, start = (guint64) 5 * period + period / 4 + 300;
+  g_autofree float *in = g_new (float, frames * channels);
+  g_autofree float *out = g_new (float, frames * channels);
+  guint64 pos = 0, start = MAX ((guint64) 5 * period, 8192) + period / 4 + 300;
   double signal = 0, noise = 0;
 
-  g_assert_cmpint (pnbtr_config_parse (&config, "pnbtr", RATE, (int) channels, FRAMES), ==, 0);
+  g_assert_cmpint (pnbtr_config_parse (&config, "pnbtr", RATE, (int) channels, (int) frames), ==, 0);
   config.repeat_ms = repeat_ms;
   state = pnbtr_new (&config);
   g_assert_nonnull (state);
-  start -= start % FRAMES;
-  for (; pos < start; pos += FRAMES)
+  start -= start % frames;
+  for (; pos < start; pos += frames)
     {
-      for (guint i = 0; i < FRAMES; i++)
+      for (guint i = 0; i < frames; i++)
         for (guint c = 0; c < channels; c++)
           in[i * channels + c] = pattern_at (pos + i, c, period, repeating);
-      pnbtr_process (state, in, out, FRAMES);
+      pnbtr_process (state, in, out, (int) frames);
     }
-  for (guint p = 0; p < lost; p++, pos += FRAMES)
+  for (guint p = 0; p < lost; p++, pos += frames)
     {
-      g_assert_cmpint (pnbtr_process (state, NULL, out, FRAMES), ==, 1);
-      for (guint i = 0; i < FRAMES * channels; i++)
+      g_assert_cmpint (pnbtr_process (state, NULL, out, (int) frames), ==, 1);
+      for (guint i = 0; i < frames * channels; i++)
         {
           double real = pattern_at (pos + i / channels, i % channels, period, repeating);
 
@@ -273,10 +273,17 @@ conceal_pattern (int repeat_ms, guint channels, gboolean repeating, guint lost, 
           noise += (out[i] - real) * (out[i] - real);
         }
       if (concealed != NULL)
-        memcpy (concealed + (gsize) p * FRAMES * channels, out, sizeof (float) * FRAMES * channels);
+        memcpy (concealed + (gsize) p * frames * channels, out, sizeof (float) * frames * channels);
     }
   pnbtr_free (state);
   return 10 * log10 (signal / MAX (noise, 1e-30));
+}
+
+static double
+conceal_pattern (int repeat_ms, guint channels, gboolean repeating, guint lost, float *concealed)
+{
+  /* half a second, not a whole number of packets */
+  return conceal_pattern_ex (repeat_ms, channels, repeating, lost, concealed, 24001, FRAMES);
 }
 
 /* Music repeats: a gap in a pattern heard before is filled from the last
@@ -303,6 +310,48 @@ test_repetition (void)
   conceal_pattern (0, 2, FALSE, 3, without);
   conceal_pattern (8000, 2, FALSE, 3, with);
   g_assert_cmpmem (with, sizeof with, without, sizeof without);
+}
+
+/* A lag shorter than the packet: the part of the gap one lag back is still
+ * being predicted, so the repetition must repeat its own prediction.  Fresh
+ * noise that turns into a 601-sample loop 1700 samples before a lost
+ * 1024-frame packet: one lag back is the only match there is. */
+static void
+test_repetition_short_lag (void)
+{
+  enum { F = 1024, LOOP = 601 };
+  PnbtrState *state;
+  PnbtrConfig config;
+  float in[F], out[F];
+  guint64 start = 20 * F, loop_from = start - 1700, pos;
+  double signal = 0, noise = 0;
+
+  g_assert_cmpint (pnbtr_config_parse (&config, "pnbtr", RATE, 1, F), ==, 0);
+  state = pnbtr_new (&config);
+  g_assert_nonnull (state);
+  for (pos = 0; pos <= start; pos += F)
+    {
+      for (guint i = 0; i < F; i++)
+        {
+          guint64 t = pos + i;
+
+          if (t >= loop_from)
+            t = loop_from + (t - loop_from) % LOOP;
+          in[i] = pattern_at (t, 0, 24001, FALSE);
+        }
+      if (pos < start)
+        pnbtr_process (state, in, out, F);
+    }
+  /* in[] now holds the lost packet's real samples */
+  g_assert_cmpint (pnbtr_process (state, NULL, out, F), ==, 1);
+  for (guint i = 0; i < F; i++)
+    {
+      signal += (double) in[i] * in[i];
+      noise += ((double) out[i] - in[i]) * ((double) out[i] - in[i]);
+    }
+  g_test_message ("601-sample loop, 1024-frame packet: %.1f dB", 10 * log10 (signal / noise));
+  g_assert_cmpfloat (10 * log10 (signal / MAX (noise, 1e-30)), >, 20.0);
+  pnbtr_free (state);
 }
 
 static void
@@ -364,6 +413,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/pnbtr/non-finite-input", test_non_finite_input);
   g_test_add_func ("/pnbtr/no-click", test_no_click);
   g_test_add_func ("/pnbtr/repetition", test_repetition);
+  g_test_add_func ("/pnbtr/repetition-short-lag", test_repetition_short_lag);
   g_test_add_func ("/pnbtr/config", test_config);
 
   return g_test_run ();

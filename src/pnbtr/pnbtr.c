@@ -615,19 +615,37 @@ start_repeat (PnbtrState *s)
     }
 }
 
+/* The repetition's prediction of the sample `at` samples into the gap
+ * (negative: before it), channel c: what was played one lag earlier, or,
+ * where that lies in the part of the gap not played yet, one more lag
+ * earlier, and so on. */
+static float
+repeat_sample (const PnbtrState *s, int c, long at)
+{
+  long lag = (long) s->rep_lag[c], back = at - lag;
+  float g = s->rep_gain[c];
+
+  while (back >= s->gap_samples)
+    {
+      back -= lag;
+      g *= s->rep_gain[c];
+    }
+  return g * repeat_at (s, c, back);
+}
+
 /* Blends the repetition into n samples of channel c's concealment that
  * start `at` samples into the gap. */
 static void
 apply_repeat (PnbtrState *s, int c, float *x, int n, long at)
 {
-  float w = s->rep_weight[c], g = s->rep_gain[c], peak = s->peak[c];
+  float w = s->rep_weight[c], peak = s->peak[c];
 
   if (w <= 0.f)
     return;
   for (int i = 0; i < n; i++)
     {
       long k = at + i;
-      float m = g * repeat_at (s, c, k - (long) s->rep_lag[c]) * fade_gain (s, k);
+      float m = repeat_sample (s, c, k) * fade_gain (s, k);
       float y = (1.f - w) * x[i] + w * m;
 
       x[i] = y > peak ? peak : y < -peak ? -peak : y;
