@@ -229,27 +229,39 @@ pnbtr_cholesky_solve (double *M, double *b, size_t n)
   return 0;
 }
 
+size_t
+pnbtr_lsar_scratch_size (size_t gap, size_t p)
+{
+  /* interpolation: M, rhs, d (gap + nfuture <= gap + p), ra, tail, the
+   * reversed model; the cost: the reversed model and gap + 2 p floats */
+  return gap * gap + 3 * gap + 3 * p + 2;
+}
+
+/* rev[j] = a[p - j], so that sum_k a_k x(t - k) is a dot product with
+ * contiguous samples */
+static void
+reverse_model (const double *a, size_t p, double *rev)
+{
+  for (size_t j = 0; j <= p; j++)
+    rev[j] = a[p - j];
+}
+
 double
 pnbtr_lsar_cost (const double *a, size_t p, const float *past, const float *gap, size_t ngap,
-                 const float *future, size_t nfuture)
+                 const float *future, size_t nfuture, double *scratch)
 {
+  double *rev = scratch;
+  float *z = (float *) (rev + p + 1);   /* past, gap, future in a row */
   double cost = 0.0;
 
+  reverse_model (a, p, rev);
+  memcpy (z, past, sizeof (float) * p);
+  memcpy (z + p, gap, sizeof (float) * ngap);
+  memcpy (z + p + ngap, future, sizeof (float) * nfuture);
   for (size_t t = 0; t < ngap + nfuture; t++)
     {
-      double e = 0.0;
+      double e = dot_mixed (rev, z + t, p + 1);
 
-      for (size_t k = 0; k <= p; k++)
-        {
-          ptrdiff_t i = (ptrdiff_t) t - (ptrdiff_t) k;
-
-          if (i < 0)
-            e += a[k] * past[(ptrdiff_t) p + i];
-          else if ((size_t) i < ngap)
-            e += a[k] * gap[i];
-          else
-            e += a[k] * future[(size_t) i - ngap];
-        }
       cost += e * e;
     }
   return cost;
@@ -268,17 +280,21 @@ pnbtr_lsar_interpolate (const double *a, size_t p, const float *past, size_t gap
   double *d = rhs + gap;               /* rows */
   double *ra = d + rows;               /* p + 1 */
   double *tail = ra + p + 1;           /* gap */
+  double *rev = tail + gap;            /* p + 1 */
 
-  /* d(t): the known samples' part of e(t) */
+  reverse_model (a, p, rev);
+  /* d(t): the known samples' part of e(t): a_k for k in (t, p] meets the
+   * past, a_k for k <= t - gap the future */
   for (size_t t = 0; t < rows; t++)
     {
-      double s = 0.0;
+      double s = t < p ? dot_mixed (rev, past + t, p - t) : 0.0;
 
-      for (size_t k = t + 1; k <= p; k++)           /* x(t-k) in the past */
-        s += a[k] * past[(ptrdiff_t) p + (ptrdiff_t) t - (ptrdiff_t) k];
-      if (t >= gap)                                  /* x(t-k) in the future */
-        for (size_t k = 0; k <= p && k <= t - gap; k++)
-          s += a[k] * future[t - k - gap];
+      if (t >= gap)
+        {
+          size_t n = t - gap + 1 < p + 1 ? t - gap + 1 : p + 1;
+
+          s += dot_mixed (rev + p + 1 - n, future + (t - gap + 1 - n), n);
+        }
       d[t] = s;
     }
 
@@ -286,22 +302,13 @@ pnbtr_lsar_interpolate (const double *a, size_t p, const float *past, size_t gap
    * a_{t-i} a_{t-j}: the autocorrelation of a, less the terms the end of
    * the known future cuts off */
   for (size_t l = 0; l <= p; l++)
-    {
-      double s = 0.0;
-
-      for (size_t k = l; k <= p; k++)
-        s += a[k] * a[k - l];
-      ra[l] = s;
-    }
+    ra[l] = dot (a + l, a, p - l + 1);
   /* tail(i, l) = sum_{k >= rows - i, k <= p} a_k a_{k-l}, for row i */
   for (size_t l = 0; l < gap; l++)
     {
-      double s = 0.0;
+      size_t k0 = rows > l ? rows : l;
 
-      for (size_t k = rows; k <= p; k++)
-        if (k >= l)
-          s += a[k] * a[k - l];
-      tail[l] = s;
+      tail[l] = k0 <= p ? dot (a + k0, a + k0 - l, p - k0 + 1) : 0.0;
     }
   for (size_t i = 0; i < gap; i++)
     {
@@ -325,13 +332,7 @@ pnbtr_lsar_interpolate (const double *a, size_t p, const float *past, size_t gap
     M[i * gap + i] += 1e-9 * ra[0] + 1e-30;
 
   for (size_t i = 0; i < gap; i++)
-    {
-      double s = 0.0;
-
-      for (size_t t = i; t < rows && t <= i + p; t++)
-        s += a[t - i] * d[t];
-      rhs[i] = -s;
-    }
+    rhs[i] = -dot (a, d + i, rows - i < p + 1 ? rows - i : p + 1);
 
   if (pnbtr_cholesky_solve (M, rhs, gap) < 0)
     return -1;

@@ -36,15 +36,18 @@ int    pnbtr_cholesky_solve  (double *M, double *b, size_t n);
 /* Least-squares AR interpolation: fills a gap of `gap` samples between the
  * last p samples before it (past, oldest first) and nfuture known samples
  * after it, so that the model a (order p) predicts the whole stretch with
- * the least error.  scratch holds gap * gap + 3 gap + nfuture + p + 1
- * doubles.  Returns 0, or -1 if the system is degenerate. */
+ * the least error.  scratch holds pnbtr_lsar_scratch_size (gap, p)
+ * doubles, nfuture <= p.  Returns 0, or -1 if the system is degenerate. */
+size_t pnbtr_lsar_scratch_size (size_t gap, size_t p);
 int    pnbtr_lsar_interpolate (const double *a, size_t p, const float *past, size_t gap,
                                const float *future, size_t nfuture, float *out,
                                double *scratch);
 /* The model's residual energy over a gap and the known samples after it:
- * what pnbtr_lsar_interpolate() minimises, for comparing candidates. */
+ * what pnbtr_lsar_interpolate() minimises, for comparing candidates.
+ * scratch: as for pnbtr_lsar_interpolate(). */
 double pnbtr_lsar_cost       (const double *a, size_t p, const float *past, const float *gap,
-                              size_t ngap, const float *future, size_t nfuture);
+                              size_t ngap, const float *future, size_t nfuture,
+                              double *scratch);
 /* Which of the count segments past + j (each n samples, j = 0..count-1)
  * best matches ctx[0..n), by normalized cross-correlation.  Returns j, or
  * -1 if none correlates positively; *score is the correlation, *gain the

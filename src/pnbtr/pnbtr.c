@@ -288,7 +288,7 @@ pnbtr_new (const PnbtrConfig *cfg)
 
           s->interp = calloc ((size_t) cfg->channels * g, sizeof (float));
           s->future = calloc (order, sizeof (float));
-          s->lsar = calloc (g * g + 3 * g + order + order + 1, sizeof (double));
+          s->lsar = calloc (pnbtr_lsar_scratch_size (g, order), sizeof (double));
           s->fwd = calloc (g, sizeof (float));
           s->fwd_mem = calloc (order, sizeof (float));
           if (s->interp == NULL || s->future == NULL || s->lsar == NULL || s->fwd == NULL ||
@@ -848,8 +848,10 @@ interpolate_gap (PnbtrState *s, const PnbtrFuture *future)
                              s->reversed);
       ok = pnbtr_lsar_interpolate (a, order, past, future->gap_frames, s->future, nfuture, gap,
                                    s->lsar) == 0;
-      if (!ok || pnbtr_lsar_cost (a, order, past, s->fwd, future->gap_frames, s->future, nfuture) <
-                 pnbtr_lsar_cost (a, order, past, gap, future->gap_frames, s->future, nfuture))
+      if (!ok || pnbtr_lsar_cost (a, order, past, s->fwd, future->gap_frames, s->future, nfuture,
+                                  s->lsar) <
+                 pnbtr_lsar_cost (a, order, past, gap, future->gap_frames, s->future, nfuture,
+                                  s->lsar))
         memcpy (gap, s->fwd, sizeof (float) * future->gap_frames);
       /* never louder than the signal itself was */
       for (int i = 0; i < future->gap_frames; i++)
