@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "pnbtr.h"
+#include "pnbtr-dsp.h"
 
 #define RATE   48000
 #define FRAMES 128
@@ -354,6 +355,50 @@ test_repetition_short_lag (void)
   pnbtr_free (state);
 }
 
+/* The least-squares interpolation is what it says: its gap has a lower
+ * model residual than the same gap nudged anywhere, and the residual it
+ * reports is the one computed sample by sample. */
+static void
+test_lsar_minimises (void)
+{
+  enum { P = 48, GAP = 40, NF = 30, WIN = 2048 };
+  float x[WIN], gap[GAP], nudged[GAP];
+  double a[P + 1], burg[2 * WIN + P + 1];
+  g_autofree double *scratch = g_new0 (double, pnbtr_lsar_scratch_size (GAP, P));
+  const float *past = x + 1000 - P, *future = x + 1000 + GAP;
+  double best, direct = 0.0;
+  GRand *rand = g_rand_new_with_seed (7);
+
+  /* two decaying tones in noise */
+  for (guint i = 0; i < WIN; i++)
+    x[i] = (float) (0.5 * sin (0.07 * i) + 0.3 * sin (0.31 * i + 1) + 0.05 * g_rand_double_range (rand, -1, 1));
+  pnbtr_burg (x, 1000, P, 0.0, a, burg);
+  g_assert_cmpint (pnbtr_lsar_interpolate (a, P, past, GAP, future, NF, gap, scratch), ==, 0);
+  best = pnbtr_lsar_cost (a, P, past, gap, GAP, future, NF, scratch);
+
+  for (guint t = 0; t < GAP + NF; t++)
+    {
+      double e = 0.0;
+
+      for (guint k = 0; k <= P; k++)
+        {
+          int i = (int) t - (int) k;
+
+          e += a[k] * (i < 0 ? past[P + i] : i < GAP ? gap[i] : future[i - GAP]);
+        }
+      direct += e * e;
+    }
+  g_assert_cmpfloat (fabs (best - direct), <=, 1e-6 * direct + 1e-12);
+
+  for (guint trial = 0; trial < 20; trial++)
+    {
+      memcpy (nudged, gap, sizeof gap);
+      nudged[g_rand_int_range (rand, 0, GAP)] += (float) g_rand_double_range (rand, -0.01, 0.01);
+      g_assert_cmpfloat (pnbtr_lsar_cost (a, P, past, nudged, GAP, future, NF, scratch), >=, best);
+    }
+  g_rand_free (rand);
+}
+
 static void
 test_config (void)
 {
@@ -414,6 +459,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/pnbtr/no-click", test_no_click);
   g_test_add_func ("/pnbtr/repetition", test_repetition);
   g_test_add_func ("/pnbtr/repetition-short-lag", test_repetition_short_lag);
+  g_test_add_func ("/pnbtr/lsar-minimises", test_lsar_minimises);
   g_test_add_func ("/pnbtr/config", test_config);
 
   return g_test_run ();
