@@ -355,6 +355,59 @@ test_repetition_short_lag (void)
   pnbtr_free (state);
 }
 
+/* A repeating pattern with a little fresh noise on top, bridged across a
+ * two-packet gap whose end the jitter buffer knows.  Writes the concealed
+ * gap (2 FRAMES samples). */
+static void
+interpolate_pattern (int repeat_ms, float *gap)
+{
+  const guint period = 24001;
+  PnbtrConfig config;
+  PnbtrState *state;
+  float in[FRAMES], out[FRAMES], next[FRAMES];
+  guint64 pos = 0, start = (guint64) 5 * period + period / 4 + 300;
+
+  g_assert_cmpint (pnbtr_config_parse (&config, "pnbtr", RATE, 1, FRAMES), ==, 0);
+  config.repeat_ms = repeat_ms;
+  state = pnbtr_new (&config);
+  g_assert_nonnull (state);
+  start -= start % FRAMES;
+#define SAMPLE(t) (pattern_at ((t), 0, period, TRUE) + 0.15f * pattern_at ((t), 1, period, FALSE))
+  for (; pos < start; pos += FRAMES)
+    {
+      for (guint i = 0; i < FRAMES; i++)
+        in[i] = SAMPLE (pos + i);
+      pnbtr_process (state, in, out, FRAMES);
+    }
+  for (guint i = 0; i < FRAMES; i++)
+    next[i] = SAMPLE (pos + 2 * FRAMES + i);
+#undef SAMPLE
+  for (guint p = 0; p < 2; p++)
+    {
+      PnbtrFuture future = { next, FRAMES, (int) ((2 - p) * FRAMES) };
+
+      g_assert_cmpint (pnbtr_process_ex (state, NULL, gap + p * FRAMES, FRAMES, &future), ==, 1);
+    }
+  pnbtr_free (state);
+}
+
+/* In a gap bridged by interpolation the repetition takes part, but bows
+ * out before the gap's end, where the interpolation meets the audio after
+ * it: the gap still ends where the interpolation alone ends. */
+static void
+test_repetition_meets_future (void)
+{
+  float with[2 * FRAMES], without[2 * FRAMES];
+  double differ = 0.0;
+
+  interpolate_pattern (0, without);
+  interpolate_pattern (8000, with);
+  for (guint i = 0; i < FRAMES; i++)
+    differ = MAX (differ, fabs ((double) with[i] - without[i]));
+  g_assert_cmpfloat (differ, >, 0.05);
+  g_assert_cmpfloat (fabs ((double) with[2 * FRAMES - 1] - without[2 * FRAMES - 1]), <, 0.005 * differ);
+}
+
 /* The least-squares interpolation is what it says: its gap has a lower
  * model residual than the same gap nudged anywhere, and the residual it
  * reports is the one computed sample by sample. */
@@ -459,6 +512,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/pnbtr/no-click", test_no_click);
   g_test_add_func ("/pnbtr/repetition", test_repetition);
   g_test_add_func ("/pnbtr/repetition-short-lag", test_repetition_short_lag);
+  g_test_add_func ("/pnbtr/repetition-meets-future", test_repetition_meets_future);
   g_test_add_func ("/pnbtr/lsar-minimises", test_lsar_minimises);
   g_test_add_func ("/pnbtr/config", test_config);
 

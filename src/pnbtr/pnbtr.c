@@ -27,6 +27,7 @@
 #define REPEAT_DECIMATION 16
 #define REPEAT_MIN_SCORE 0.3
 #define REPEAT_MAX_GAIN 2.0
+#define REPEAT_TAPER    32
 
 static const float blend_weights[BLEND_POSITIONS * BLEND_CONFIDENCE][2] = {
 #include "pnbtr-weights.inc"
@@ -84,7 +85,7 @@ struct PnbtrState
   size_t      rep_cpos;
   float       rep_acc;      /* the coarse sample being summed */
   int         rep_acc_n;
-  int         rep_context, rep_min_lag, rep_trial, rep_range;
+  int         rep_context, rep_min_lag, rep_trial, rep_range, rep_taper;
   size_t      rep_start;    /* rep_pos when the gap began */
   size_t      rep_lag[PNBTR_MAX_CHANNELS];
   float       rep_gain[PNBTR_MAX_CHANNELS];
@@ -336,6 +337,7 @@ repeat_alloc (PnbtrState *s)
   s->rep_context = (int) lround (REPEAT_CONTEXT * scale);
   s->rep_min_lag = (int) lround (REPEAT_MIN_LAG * scale);
   s->rep_trial = (int) lround (REPEAT_TRIAL * scale);
+  s->rep_taper = (int) lround (REPEAT_TAPER * scale);
   s->rep_dec = (int) lround (REPEAT_DECIMATION * scale) < 1 ? 1
                                                              : (int) lround (REPEAT_DECIMATION * scale);
   s->rep_range = (int) ((long) cfg->repeat_ms * cfg->sample_rate / 1000);
@@ -634,9 +636,12 @@ repeat_sample (const PnbtrState *s, int c, long at)
 }
 
 /* Blends the repetition into n samples of channel c's concealment that
- * start `at` samples into the gap. */
+ * start `at` samples into the gap.  When the gap is interpolated, `end` is
+ * where it ends: the interpolation meets the audio after it there, and the
+ * repetition bows out over the last rep_taper samples so that it does
+ * not open a step into it.  Otherwise end is -1. */
 static void
-apply_repeat (PnbtrState *s, int c, float *x, int n, long at)
+apply_repeat (PnbtrState *s, int c, float *x, int n, long at, long end)
 {
   float w = s->rep_weight[c], peak = s->peak[c];
 
@@ -646,7 +651,12 @@ apply_repeat (PnbtrState *s, int c, float *x, int n, long at)
     {
       long k = at + i;
       float m = repeat_sample (s, c, k) * fade_gain (s, k);
-      float y = (1.f - w) * x[i] + w * m;
+      float wk = w;
+      float y;
+
+      if (end >= 0 && end - k <= s->rep_taper)
+        wk *= (float) (0.5 - 0.5 * cos (M_PI * (double) (end - k) / (s->rep_taper + 1)));
+      y = (1.f - wk) * x[i] + wk * m;
 
       x[i] = y > peak ? peak : y < -peak ? -peak : y;
     }
@@ -902,7 +912,7 @@ pnbtr_process_ex (PnbtrState *s, const float *in, float *out, int frames,
               /* continue the prediction and fade into the real signal:
                * raised cosine for pnbtr, linear (as JackTrip) for burg */
               predict_channel (s, c, s->pred, fade);
-              apply_repeat (s, c, s->pred, fade, s->gap_samples);
+              apply_repeat (s, c, s->pred, fade, s->gap_samples, -1);
               for (int i = 0; i < fade; i++)
                 {
                   double t = (i + 1.0) / (fade + 1.0);
@@ -946,7 +956,8 @@ pnbtr_process_ex (PnbtrState *s, const float *in, float *out, int frames,
           const float *src = s->interp + (size_t) c * cfg->interp_max + s->interp_pos;
 
           memcpy (s->ch_out, src, sizeof (float) * frames);
-          apply_repeat (s, c, s->ch_out, frames, s->gap_samples);
+          apply_repeat (s, c, s->ch_out, frames, s->gap_samples,
+                        s->gap_samples - s->interp_pos + s->interp_len);
           for (int i = 0; i < frames; i++)
             out[(size_t) i * channels + c] = s->ch_out[i];
           push_history (s, c, s->ch_out, frames);
@@ -970,7 +981,7 @@ pnbtr_process_ex (PnbtrState *s, const float *in, float *out, int frames,
   for (int c = 0; c < channels; c++)
     {
       predict_channel (s, c, s->ch_out, frames);
-      apply_repeat (s, c, s->ch_out, frames, s->gap_samples);
+      apply_repeat (s, c, s->ch_out, frames, s->gap_samples, -1);
       for (int i = 0; i < frames; i++)
         out[(size_t) i * channels + c] = s->ch_out[i];
       push_history (s, c, s->ch_out, frames);
