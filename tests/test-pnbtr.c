@@ -241,7 +241,7 @@ pattern_at (guint64 t, guint c, guint period, gboolean repeating)
  * writes the concealed samples to `concealed` when not NULL. */
 static double
 conceal_pattern_ex (int repeat_ms, guint channels, gboolean repeating, guint lost, float *concealed,
-                    guint period, guint frames)
+                    guint period, guint frames, int rate)
 {
   PnbtrConfig config;
   PnbtrState *state;
@@ -250,7 +250,7 @@ conceal_pattern_ex (int repeat_ms, guint channels, gboolean repeating, guint los
   guint64 pos = 0, start = MAX ((guint64) 5 * period, 8192) + period / 4 + 300;
   double signal = 0, noise = 0;
 
-  g_assert_cmpint (pnbtr_config_parse (&config, "pnbtr", RATE, (int) channels, (int) frames), ==, 0);
+  g_assert_cmpint (pnbtr_config_parse (&config, "pnbtr", rate, (int) channels, (int) frames), ==, 0);
   config.repeat_ms = repeat_ms;
   state = pnbtr_new (&config);
   g_assert_nonnull (state);
@@ -284,7 +284,7 @@ static double
 conceal_pattern (int repeat_ms, guint channels, gboolean repeating, guint lost, float *concealed)
 {
   /* half a second, not a whole number of packets */
-  return conceal_pattern_ex (repeat_ms, channels, repeating, lost, concealed, 24001, FRAMES);
+  return conceal_pattern_ex (repeat_ms, channels, repeating, lost, concealed, 24001, FRAMES, RATE);
 }
 
 /* Music repeats: a gap in a pattern heard before is filled from the last
@@ -305,6 +305,11 @@ test_repetition (void)
   g_assert_cmpfloat (conceal_pattern (8000, 2, TRUE, 3, NULL), >, 20.0);
   /* a memory shorter than the bar cannot find it */
   g_assert_cmpfloat (conceal_pattern (400, 1, TRUE, 3, NULL), <, 3.0);
+
+  /* the other rates, at half a second too */
+  g_assert_cmpfloat (conceal_pattern_ex (8000, 2, TRUE, 3, NULL, 48001, 256, 96000), >, 20.0);
+  g_assert_cmpfloat (conceal_pattern_ex (8000, 1, TRUE, 3, NULL, 22051, 64, 44100), >, 20.0);
+  g_assert_cmpfloat (conceal_pattern_ex (0, 1, TRUE, 3, NULL, 22051, 64, 44100), <, 3.0);
 
   /* fresh noise every bar: no trial favours the repetition, so the
    * concealment is exactly what it is without it */
