@@ -236,6 +236,9 @@ pattern_at (guint64 t, guint c, guint period, gboolean repeating)
   return (float) ((h / 4294967296.0 - 0.5) * 0.8 * exp (-(double) since / 2000.0));
 }
 
+/* whether the last gap conceal_pattern_ex() began used the repetition */
+static int last_gap_repeats;
+
 /* Plays `bars` bars of the pattern, then loses `lost` packets in a loud
  * part of the next bar.  Returns the SNR of the concealment in dB and
  * writes the concealed samples to `concealed` when not NULL. */
@@ -265,6 +268,8 @@ conceal_pattern_ex (int repeat_ms, guint channels, gboolean repeating, guint los
   for (guint p = 0; p < lost; p++, pos += frames)
     {
       g_assert_cmpint (pnbtr_process (state, NULL, out, (int) frames), ==, 1);
+      if (p == 0)
+        last_gap_repeats = pnbtr_gap_repeats (state);
       for (guint i = 0; i < frames * channels; i++)
         {
           double real = pattern_at (pos + i / channels, i % channels, period, repeating);
@@ -301,6 +306,7 @@ test_repetition (void)
                   "%.1f dB with it", lpc, rep);
   g_assert_cmpfloat (lpc, <, 3.0);
   g_assert_cmpfloat (rep, >, 20.0);
+  g_assert_cmpint (last_gap_repeats, ==, 1);
   /* per channel, with a different pattern in each */
   g_assert_cmpfloat (conceal_pattern (8000, 2, TRUE, 3, NULL), >, 20.0);
   /* a memory shorter than the bar cannot find it */
@@ -315,6 +321,7 @@ test_repetition (void)
    * concealment is exactly what it is without it */
   conceal_pattern (0, 2, FALSE, 3, without);
   conceal_pattern (8000, 2, FALSE, 3, with);
+  g_assert_cmpint (last_gap_repeats, ==, 0);
   g_assert_cmpmem (with, sizeof with, without, sizeof without);
 }
 

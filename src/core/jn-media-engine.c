@@ -76,6 +76,7 @@ typedef struct
   guint32                 model_seq;           /* the period its snapshot was taken */
   guint64                 gaps_worker_model;
   guint64                 gaps_local_fit;
+  guint64                 gaps_repeated;
 
   /* MIDI receive */
   JnSeqWindow             midi_seq;
@@ -1059,8 +1060,9 @@ peer_playout_filter (gpointer     user_data,
 {
   Peer *peer = user_data;
   PnbtrFuture next = { future, (int) future_frames, (int) gap_frames };
+  gboolean begins = in == NULL && !peer->in_gap;
 
-  if (in == NULL && !peer->in_gap)
+  if (begins)
     {
       /* a gap begins: with the worker's model, or fitting one right here */
       peer->in_gap = TRUE;
@@ -1073,6 +1075,8 @@ peer_playout_filter (gpointer     user_data,
     peer->in_gap = FALSE;
 
   pnbtr_process_ex (peer->plc, in, out, (int) frames, future != NULL ? &next : NULL);
+  if (begins && pnbtr_gap_repeats (peer->plc))
+    peer->gaps_repeated++;
 }
 
 void
@@ -1418,6 +1422,7 @@ fill_peer_stats (JnMediaEngine *self,
   s->concealed = peer->concealed;
   s->gaps_worker_model = peer->gaps_worker_model;
   s->gaps_local_fit = peer->gaps_local_fit;
+  s->gaps_repeated = peer->gaps_repeated;
   s->loss_percent = peer_loss_percent (peer);
   s->concealed_percent = peer->played + peer->concealed > 0
                          ? 100.0 * peer->concealed / (double) (peer->played + peer->concealed) : 0.0;

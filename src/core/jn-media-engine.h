@@ -78,6 +78,7 @@ typedef struct
   guint64   concealed;        /* packet periods concealed */
   guint64   gaps_worker_model; /* gaps that began with a model from the PNBTR worker */
   guint64   gaps_local_fit;   /* gaps that fitted their model on the media thread */
+  guint64   gaps_repeated;    /* gaps PNBTR filled partly from where the music repeated */
   double    loss_percent;
   double    concealed_percent; /* of the packet periods played out */
   guint64   midi_events;      /* unique MIDI events delivered */

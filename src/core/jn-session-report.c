@@ -84,6 +84,8 @@ jn_session_report_new (JnMediaEngine *engine,
       jn_report_add_value (r, suite, "late", "packets", JN_BETTER_LOWER, (double) s->late);
       jn_report_add_value (r, suite, "gaps_worker_model", "gaps", JN_BETTER_HIGHER,
                            (double) s->gaps_worker_model);
+      jn_report_add_value (r, suite, "gaps_repeated", "gaps", JN_BETTER_HIGHER,
+                           (double) s->gaps_repeated);
       jn_report_add_value (r, suite, "midi_missing", "events", JN_BETTER_LOWER,
                            (double) s->midi_missing);
     }

@@ -90,6 +90,7 @@ struct PnbtrState
   size_t      rep_lag[PNBTR_MAX_CHANNELS];
   float       rep_gain[PNBTR_MAX_CHANNELS];
   float       rep_weight[PNBTR_MAX_CHANNELS];  /* 0: not used in this gap */
+  int         rep_meets[PNBTR_MAX_CHANNELS];   /* it runs on into the audio after the gap */
   float      *rep_trial_out;   /* rep_trial floats */
   float      *rep_trial_mem;   /* order floats */
   float      *rep_trial_work;  /* order + rep_trial floats */
@@ -654,12 +655,23 @@ apply_repeat (PnbtrState *s, int c, float *x, int n, long at, long end)
       float wk = w;
       float y;
 
-      if (end >= 0 && end - k <= s->rep_taper)
+      if (end >= 0 && !s->rep_meets[c] && end - k <= s->rep_taper)
         wk *= (float) (0.5 - 0.5 * cos (M_PI * (double) (end - k) / (s->rep_taper + 1)));
       y = (1.f - wk) * x[i] + wk * m;
 
       x[i] = y > peak ? peak : y < -peak ? -peak : y;
     }
+}
+
+int
+pnbtr_gap_repeats (const PnbtrState *s)
+{
+  if (!s->in_gap || s->rep_len == 0)
+    return 0;
+  for (int c = 0; c < s->cfg.channels; c++)
+    if (s->rep_weight[c] > 0.f)
+      return 1;
+  return 0;
 }
 
 int
@@ -847,6 +859,24 @@ interpolate_gap (PnbtrState *s, const PnbtrFuture *future)
       const float *past = h + s->hist_len - order;
       float *gap = s->interp + (size_t) c * cfg->interp_max;
       int ok;
+
+      /* does the repetition run on into the audio after the gap (within
+       * 40 dB over its first rep_taper samples)?  Then it may play to the
+       * gap's end; otherwise it bows out before it */
+      s->rep_meets[c] = 0;
+      if (s->rep_weight[c] > 0.f && nfuture >= s->rep_taper)
+        {
+          double e = 0.0, energy = 0.0;
+
+          for (int i = 0; i < s->rep_taper; i++)
+            {
+              double m = repeat_sample (s, c, s->gap_samples + future->gap_frames + i);
+
+              e += (s->future[i] - m) * (s->future[i] - m);
+              energy += (double) s->future[i] * s->future[i];
+            }
+          s->rep_meets[c] = e < 1e-4 * energy;
+        }
 
       /* the candidates: least-squares interpolation, and plain forward
        * extrapolation (from where playback is now).  Keep the one the model

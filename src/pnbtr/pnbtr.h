@@ -85,6 +85,10 @@ int          pnbtr_process       (PnbtrState *state, const float *in, float *out
 int          pnbtr_process_ex    (PnbtrState *state, const float *in, float *out, int frames,
                                   const PnbtrFuture *future);
 
+/* 1 while a gap is being concealed with the help of the repetition (the
+ * music's own past, on some channel), 0 otherwise. */
+int          pnbtr_gap_repeats   (const PnbtrState *state);
+
 /* For training the learned blend: channel 0's two predictions (the LPC
  * extrapolation and the pitch-synchronous continuation, before blending) of
  * the packet just concealed by extrapolation, the pitch confidence and the
