@@ -528,16 +528,16 @@ start_gap_channel (PnbtrState *s, int c)
     detect_pitch (s, c);
 }
 
-/* The sample played `back` samples before the gap began (negative: into
- * the gap), channel c. */
+/* The sample played `offset` samples after the gap began (negative:
+ * before it), channel c. */
 static inline float
 repeat_at (const PnbtrState *s, int c, long offset)
 {
   return s->rep_ring[(size_t) c * s->rep_len + ((s->rep_start + (size_t) offset) & (s->rep_len - 1))];
 }
 
-/* Looks for the passage the music is repeating: the lag (between a quarter
- * of a pitch window and repeat_ms) at which the last rep_context samples
+/* Looks for the passage the music is repeating: the lag (between
+ * rep_min_lag, 5.3 ms, and repeat_ms) at which the last rep_context samples
  * best match the past, first on the coarse mix, then per channel at full
  * rate.  Then both that repetition and the LPC model predict the last
  * rep_trial samples before the gap from what came before them; the
@@ -557,7 +557,10 @@ start_repeat (PnbtrState *s)
 
   s->rep_start = s->rep_pos;
   for (int c = 0; c < cfg->channels; c++)
-    s->rep_weight[c] = 0.f;
+    {
+      s->rep_weight[c] = 0.f;
+      s->rep_meets[c] = 0;
+    }
   if (s->rep_len == 0 || avail < (size_t) (ctx + s->rep_min_lag + d) || cavail < cctx + cmin + 1 ||
       s->hist_len < trial + cfg->order)
     return;
@@ -628,6 +631,8 @@ repeat_sample (const PnbtrState *s, int c, long at)
   long lag = (long) s->rep_lag[c], back = at - lag;
   float g = s->rep_gain[c];
 
+  if (lag < 1)
+    return 0.f;
   while (back >= s->gap_samples)
     {
       back -= lag;
