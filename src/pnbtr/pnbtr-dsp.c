@@ -73,24 +73,32 @@ pnbtr_fft (double *data, size_t n, const double *twiddles, int inverse)
     }
 }
 
-/* sum x[i] y[i] with eight partial sums, so the compiler can vectorize
- * without reassociating a single accumulator */
-PNBTR_CLONES static double
-dot (const double *restrict x, const double *restrict y, size_t n)
-{
-  double acc[8] = { 0 };
-  double sum = 0.0;
-  size_t i = 0;
+/* sum x[i] y[i] with LANES partial sums, so the compiler can vectorize
+ * without reassociating a single accumulator; the tail and the total in
+ * double */
+#define DEFINE_DOT(NAME, XTYPE, YTYPE, ACCTYPE, LANES)                         \
+  PNBTR_CLONES static double                                                   \
+  NAME (const XTYPE *restrict x, const YTYPE *restrict y, size_t n)            \
+  {                                                                            \
+    ACCTYPE acc[LANES] = { 0 };                                                \
+    double sum = 0.0;                                                          \
+    size_t i = 0;                                                              \
+                                                                               \
+    for (; i + LANES <= n; i += LANES)                                         \
+      for (size_t l = 0; l < LANES; l++)                                       \
+        acc[l] += x[i + l] * y[i + l];                                         \
+    for (; i < n; i++)                                                         \
+      sum += (double) x[i] * y[i];                                             \
+    for (size_t l = 0; l < LANES; l++)                                         \
+      sum += acc[l];                                                           \
+    return sum;                                                                \
+  }
 
-  for (; i + 8 <= n; i += 8)
-    for (size_t l = 0; l < 8; l++)
-      acc[l] += x[i + l] * y[i + l];
-  for (; i < n; i++)
-    sum += x[i] * y[i];
-  for (size_t l = 0; l < 8; l++)
-    sum += acc[l];
-  return sum;
-}
+DEFINE_DOT (dot, double, double, double, 8)
+/* double coefficients against float samples */
+DEFINE_DOT (dot_mixed, double, float, double, 8)
+/* float against float, for correlation searches */
+DEFINE_DOT (dot_float, float, float, float, 16)
 
 PNBTR_CLONES static void
 burg_update (double *restrict f, double *restrict b, double k, size_t n)
@@ -152,24 +160,6 @@ pnbtr_burg (const float *x, size_t len, size_t order, double damping, double *a,
       den = (1.0 - k * k) * den - f[m + 1] * f[m + 1] - b[n - 1] * b[n - 1];
     }
   return err;
-}
-
-/* sum c[j] x[j], double coefficients against float samples */
-PNBTR_CLONES static double
-dot_mixed (const double *restrict c, const float *restrict x, size_t n)
-{
-  double acc[8] = { 0 };
-  double sum = 0.0;
-  size_t i = 0;
-
-  for (; i + 8 <= n; i += 8)
-    for (size_t l = 0; l < 8; l++)
-      acc[l] += c[i + l] * x[i + l];
-  for (; i < n; i++)
-    sum += c[i] * x[i];
-  for (size_t l = 0; l < 8; l++)
-    sum += acc[l];
-  return sum;
 }
 
 void
@@ -343,23 +333,6 @@ pnbtr_lsar_interpolate (const double *a, size_t p, const float *past, size_t gap
       out[i] = isfinite (v) ? v : 0.f;
     }
   return 0;
-}
-
-static PNBTR_CLONES double
-dot_float (const float *restrict a, const float *restrict b, size_t n)
-{
-  float acc[16] = { 0 };
-  double sum = 0.0;
-  size_t i = 0;
-
-  for (; i + 16 <= n; i += 16)
-    for (size_t l = 0; l < 16; l++)
-      acc[l] += a[i + l] * b[i + l];
-  for (; i < n; i++)
-    sum += (double) a[i] * b[i];
-  for (size_t l = 0; l < 16; l++)
-    sum += acc[l];
-  return sum;
 }
 
 long
