@@ -236,8 +236,9 @@ pattern_at (guint64 t, guint c, guint period, gboolean repeating)
   return (float) ((h / 4294967296.0 - 0.5) * 0.8 * exp (-(double) since / 2000.0));
 }
 
-/* whether the last gap conceal_pattern_ex() began used the repetition */
-static int last_gap_repeats;
+/* whether the last gap conceal_pattern_ex() began used the repetition;
+ * whether the next one begins light (pnbtr_set_light()) */
+static int last_gap_repeats, next_light;
 
 /* Plays `bars` bars of the pattern, then loses `lost` packets in a loud
  * part of the next bar.  Returns the SNR of the concealment in dB and
@@ -258,6 +259,7 @@ conceal_pattern_ex (int repeat_ms, guint channels, gboolean repeating, guint los
   state = pnbtr_new (&config);
   g_assert_nonnull (state);
   start -= start % frames;
+  pnbtr_set_light (state, next_light);
   for (; pos < start; pos += frames)
     {
       for (guint i = 0; i < frames; i++)
@@ -323,6 +325,14 @@ test_repetition (void)
   conceal_pattern (8000, 2, FALSE, 3, with);
   g_assert_cmpint (last_gap_repeats, ==, 0);
   g_assert_cmpmem (with, sizeof with, without, sizeof without);
+
+  /* a gap begun light leaves the repetition out, whatever the music */
+  conceal_pattern (0, 2, TRUE, 3, without);
+  next_light = 1;
+  conceal_pattern (8000, 2, TRUE, 3, with);
+  next_light = 0;
+  g_assert_cmpint (last_gap_repeats, ==, 0);
+  g_assert_cmpmem (with, sizeof with, without, sizeof without);
 }
 
 /* A lag shorter than the packet: the part of the gap one lag back is still
@@ -371,7 +381,7 @@ test_repetition_short_lag (void)
  * two-packet gap whose end the jitter buffer knows.  Writes the concealed
  * gap (2 FRAMES samples). */
 static void
-interpolate_pattern (int repeat_ms, float *gap)
+interpolate_pattern (int repeat_ms, gboolean light, gboolean lookahead, float *gap)
 {
   const guint period = 24001;
   PnbtrConfig config;
@@ -383,6 +393,7 @@ interpolate_pattern (int repeat_ms, float *gap)
   config.repeat_ms = repeat_ms;
   state = pnbtr_new (&config);
   g_assert_nonnull (state);
+  pnbtr_set_light (state, light);
   start -= start % FRAMES;
 #define SAMPLE(t) (pattern_at ((t), 0, period, TRUE) + 0.15f * pattern_at ((t), 1, period, FALSE))
   for (; pos < start; pos += FRAMES)
@@ -398,7 +409,8 @@ interpolate_pattern (int repeat_ms, float *gap)
     {
       PnbtrFuture future = { next, FRAMES, (int) ((2 - p) * FRAMES) };
 
-      g_assert_cmpint (pnbtr_process_ex (state, NULL, gap + p * FRAMES, FRAMES, &future), ==, 1);
+      g_assert_cmpint (pnbtr_process_ex (state, NULL, gap + p * FRAMES, FRAMES,
+                                         lookahead ? &future : NULL), ==, 1);
     }
   pnbtr_free (state);
 }
@@ -412,12 +424,17 @@ test_repetition_meets_future (void)
   float with[2 * FRAMES], without[2 * FRAMES];
   double differ = 0.0;
 
-  interpolate_pattern (0, without);
-  interpolate_pattern (8000, with);
+  interpolate_pattern (0, FALSE, TRUE, without);
+  interpolate_pattern (8000, FALSE, TRUE, with);
   for (guint i = 0; i < FRAMES; i++)
     differ = MAX (differ, fabs ((double) with[i] - without[i]));
   g_assert_cmpfloat (differ, >, 0.05);
   g_assert_cmpfloat (fabs ((double) with[2 * FRAMES - 1] - without[2 * FRAMES - 1]), <, 0.005 * differ);
+
+  /* begun light, the gap is extrapolated though its end is known */
+  interpolate_pattern (0, FALSE, FALSE, without);
+  interpolate_pattern (8000, TRUE, TRUE, with);
+  g_assert_cmpmem (with, sizeof with, without, sizeof without);
 }
 
 /* The least-squares interpolation is what it says: its gap has a lower

@@ -77,6 +77,8 @@ typedef struct
   guint64                 gaps_worker_model;
   guint64                 gaps_local_fit;
   guint64                 gaps_repeated;
+  guint64                 gaps_light;
+  gboolean                plc_light;           /* a gap beginning now starts the cheap way */
 
   /* MIDI receive */
   JnSeqWindow             midi_seq;
@@ -123,6 +125,7 @@ struct _JnMediaEngine
   JnPnbtrWorker    *worker;
   double            pnbtr_job_us;    /* the worker's cost per model, averaged */
   guint             pnbtr_refit;     /* periods between a stream's refits */
+  double            plc_budget;      /* share of a period concealment may take in full */
   guint             redundancy;
   gboolean          send_audio;
   JnMediaCallbacks  callbacks;
@@ -740,6 +743,13 @@ run_period (JnMediaEngine *self)
         send_to (self, g_ptr_array_index (self->peers, i), self->tx_buf, size);
     }
 
+  /* Concealment, above all a gap's start, is the costly part of a period.
+   * When several streams lose packets at once (the receiver's own network
+   * hiccups), those that begin a gap after plc_budget of the period has
+   * gone start it the cheap way rather than make the period late. */
+  gint64 playout_start = g_get_monotonic_time ();
+  gint64 budget_us = (gint64) (self->plc_budget * frames * G_USEC_PER_SEC / self->format.rate);
+
   for (guint i = 0; i < self->peers->len + self->departed->len; i++)
     {
       Peer *peer = i < self->peers->len ? g_ptr_array_index (self->peers, i)
@@ -750,6 +760,11 @@ run_period (JnMediaEngine *self)
       if (peer->departed && !jn_jitter_buffer_is_playing (peer->jb) &&
           jn_jitter_buffer_get_level (peer->jb) == 0)
         continue;
+      if (peer->plc != NULL)
+        {
+          peer->plc_light = g_get_monotonic_time () - playout_start >= budget_us;
+          pnbtr_set_light (peer->plc, peer->plc_light);
+        }
       r = jn_jitter_buffer_pop (peer->jb, self->play_buf, &played_seq);
 
       if (r == JN_JITTER_POP_IDLE)
@@ -896,6 +911,7 @@ jn_media_engine_init (JnMediaEngine *self)
   self->jitter_adaptive = TRUE;
   self->jitter_safety = 0.5;
   self->plc_method = g_strdup ("pnbtr");
+  self->plc_budget = JN_PLC_BUDGET_DEFAULT;
   /* JAMNET_PNBTR_BACKEND=off: no worker unless asked for by name */
   self->pnbtr_backend = g_strcmp0 (g_getenv ("JAMNET_PNBTR_BACKEND"), "off") == 0 ? NULL
                                                                               : g_strdup ("auto");
@@ -1001,6 +1017,18 @@ jn_media_engine_set_jitter_adaptive (JnMediaEngine *self,
   self->jitter_safety = safety;
 }
 
+void
+jn_media_engine_set_plc_budget (JnMediaEngine *self,
+                                double         share)
+{
+  g_return_if_fail (JN_IS_MEDIA_ENGINE (self));
+  g_return_if_fail (share >= 0.0 && share <= 1.0);
+
+  g_mutex_lock (&self->lock);
+  self->plc_budget = share;
+  g_mutex_unlock (&self->lock);
+}
+
 gboolean
 jn_media_engine_set_concealment (JnMediaEngine  *self,
                                  const char     *method,
@@ -1070,6 +1098,8 @@ peer_playout_filter (gpointer     user_data,
         peer->gaps_worker_model++;
       else
         peer->gaps_local_fit++;
+      if (peer->plc_light)
+        peer->gaps_light++;
     }
   else if (in != NULL)
     peer->in_gap = FALSE;
@@ -1423,6 +1453,7 @@ fill_peer_stats (JnMediaEngine *self,
   s->gaps_worker_model = peer->gaps_worker_model;
   s->gaps_local_fit = peer->gaps_local_fit;
   s->gaps_repeated = peer->gaps_repeated;
+  s->gaps_light = peer->gaps_light;
   s->loss_percent = peer_loss_percent (peer);
   s->concealed_percent = peer->played + peer->concealed > 0
                          ? 100.0 * peer->concealed / (double) (peer->played + peer->concealed) : 0.0;

@@ -79,6 +79,7 @@ typedef struct
   guint64   gaps_worker_model; /* gaps that began with a model from the PNBTR worker */
   guint64   gaps_local_fit;   /* gaps that fitted their model on the media thread */
   guint64   gaps_repeated;    /* gaps PNBTR filled partly from where the music repeated */
+  guint64   gaps_light;       /* gaps begun the cheap way: the period's budget was spent */
   double    loss_percent;
   double    concealed_percent; /* of the packet periods played out */
   guint64   midi_events;      /* unique MIDI events delivered */
@@ -138,6 +139,13 @@ void           jn_media_engine_set_jitter_depth (JnMediaEngine    *self,
  * (0.5).  jn_media_engine_set_jitter_depth() fixes the depth instead. */
 void           jn_media_engine_set_jitter_adaptive (JnMediaEngine *self,
                                               double               safety);
+/* The share of a packet period (0..1) that concealment may take in full;
+ * streams that begin a gap after it has gone begin it the cheap way
+ * (pnbtr_set_light()), so that many streams losing packets at once do not
+ * make the period late.  Default JN_PLC_BUDGET_DEFAULT. */
+#define JN_PLC_BUDGET_DEFAULT 0.4
+void           jn_media_engine_set_plc_budget  (JnMediaEngine     *self,
+                                              double               share);
 /* How lost packets are concealed: "pnbtr" (default), "burg", "repeat",
  * "zero"; see libpnbtr. */
 gboolean       jn_media_engine_set_concealment (JnMediaEngine     *self,

@@ -73,6 +73,8 @@ struct PnbtrState
   float      *last_pitch;
   int         last_position;
   int         have_model;   /* an installed model waits for the next gap */
+  int         light;        /* the next gap begins the cheap way */
+  int         light_gap;    /* this gap began so */
   double     *lsar;         /* scratch */
 
   /* long-range repetition (pnbtr): what came one bar or one beat ago */
@@ -668,6 +670,12 @@ apply_repeat (PnbtrState *s, int c, float *x, int n, long at, long end)
     }
 }
 
+void
+pnbtr_set_light (PnbtrState *s, int light)
+{
+  s->light = light != 0;
+}
+
 int
 pnbtr_gap_repeats (const PnbtrState *s)
 {
@@ -971,12 +979,18 @@ pnbtr_process_ex (PnbtrState *s, const float *in, float *out, int frames,
 
   if (!s->in_gap && uses_lpc (cfg))
     {
+      s->light_gap = s->light;
       for (int c = 0; c < channels; c++)
         start_gap_channel (s, c);
-      if (s->rep_len > 0)
+      if (s->rep_len > 0 && !s->light_gap)
         start_repeat (s);
+      else
+        for (int c = 0; c < channels; c++)
+          s->rep_weight[c] = 0.f;
     }
   s->in_gap = 1;
+  if (s->light_gap)
+    future = NULL;
 
   /* the jitter buffer knows where the gap ends: interpolate the rest of it */
   if (s->interp_pos >= s->interp_len && s->interp != NULL && future != NULL &&
