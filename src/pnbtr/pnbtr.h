@@ -88,7 +88,7 @@ int          pnbtr_process_ex    (PnbtrState *state, const float *in, float *out
 /* For a real-time caller short of time: while `light` is set, a gap that
  * begins is concealed the cheap way, by the model's extrapolation alone,
  * with neither the repetition's search nor interpolation across it (about
- * a fifth of the cost at order 1024; a model is still fitted if none was
+ * a tenth of the cost at order 1024; a model is still fitted if none was
  * installed); it stays so to its end. */
 void         pnbtr_set_light     (PnbtrState *state, int light);
 
