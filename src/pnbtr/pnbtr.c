@@ -563,8 +563,9 @@ start_repeat (PnbtrState *s)
       s->rep_weight[c] = 0.f;
       s->rep_meets[c] = 0;
     }
-  if (s->rep_len == 0 || avail < (size_t) (ctx + s->rep_min_lag + d) || cavail < cctx + cmin + 1 ||
-      s->hist_len < trial + cfg->order)
+  /* a gap begun light goes without */
+  if (s->light_gap || s->rep_len == 0 || avail < (size_t) (ctx + s->rep_min_lag + d) ||
+      cavail < cctx + cmin + 1 || s->hist_len < trial + cfg->order)
     return;
 
   cmax = (size_t) s->rep_range / d;
@@ -982,11 +983,8 @@ pnbtr_process_ex (PnbtrState *s, const float *in, float *out, int frames,
       s->light_gap = s->light;
       for (int c = 0; c < channels; c++)
         start_gap_channel (s, c);
-      if (s->rep_len > 0 && !s->light_gap)
+      if (s->rep_len > 0)
         start_repeat (s);
-      else
-        for (int c = 0; c < channels; c++)
-          s->rep_weight[c] = 0.f;
     }
   s->in_gap = 1;
   if (s->light_gap)
