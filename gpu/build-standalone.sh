@@ -22,8 +22,10 @@ libs="-lm -lpthread"
 
 for f in src/pnbtr/pnbtr.c src/pnbtr/pnbtr-dsp.c gpu/pnbtr-backend.c gpu/pnbtr-bench.c bench/jn-targets.c; do
   o="$out/$(basename "$f" .c).o"
+  # libpnbtr's vector loops want fused multiply-adds, as in meson
+  case $f in src/pnbtr/*) extra=-ffp-contract=fast ;; *) extra= ;; esac
   # shellcheck disable=SC2086
-  $cc $cflags $defs -c "$f" -o "$o"
+  $cc $cflags $extra $defs -c "$f" -o "$o"
   objs="$objs $o"
 done
 

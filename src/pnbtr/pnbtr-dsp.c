@@ -73,32 +73,122 @@ pnbtr_fft (double *data, size_t n, const double *twiddles, int inverse)
     }
 }
 
-/* sum x[i] y[i] with LANES partial sums, so the compiler can vectorize
- * without reassociating a single accumulator; the tail and the total in
- * double */
-#define DEFINE_DOT(NAME, XTYPE, YTYPE, ACCTYPE, LANES)                         \
+#if defined(__GNUC__)
+/* sum x[i] y[i] in four independent vector accumulators, so that the
+ * multiply-adds overlap instead of waiting on each other (GCC and clang
+ * vector extensions; the baseline clone runs them as pairs of SSE2
+ * operations).  ACC is the vector type that accumulates, LOAD(v, p) loads
+ * one such vector from p, converting floats where needed; the tail and the
+ * total in double. */
+typedef double pnbtr_v4d __attribute__ ((vector_size (32)));
+typedef float  pnbtr_v4f __attribute__ ((vector_size (16)));
+typedef float  pnbtr_v8f __attribute__ ((vector_size (32)));
+
+#define LOAD_V4D(v, p) memcpy (&(v), (p), sizeof (pnbtr_v4d))
+#define LOAD_V4F_AS_D(v, p)                                                    \
+  do {                                                                         \
+    pnbtr_v4f f_;                                                              \
+    memcpy (&f_, (p), sizeof f_);                                              \
+    (v) = __builtin_convertvector (f_, pnbtr_v4d);                             \
+  } while (0)
+#define LOAD_V8F(v, p) memcpy (&(v), (p), sizeof (pnbtr_v8f))
+
+#define DEFINE_DOT(NAME, XTYPE, YTYPE, ACC, WIDTH, LOADX, LOADY)               \
   PNBTR_CLONES static double                                                   \
   NAME (const XTYPE *restrict x, const YTYPE *restrict y, size_t n)            \
   {                                                                            \
-    ACCTYPE acc[LANES] = { 0 };                                                \
+    ACC acc[4] = { { 0 } }, vx, vy;                                            \
     double sum = 0.0;                                                          \
     size_t i = 0;                                                              \
                                                                                \
-    for (; i + LANES <= n; i += LANES)                                         \
-      for (size_t l = 0; l < LANES; l++)                                       \
+    for (; i + 4 * WIDTH <= n; i += 4 * WIDTH)                                 \
+      for (int l = 0; l < 4; l++)                                              \
+        {                                                                      \
+          LOADX (vx, x + i + l * WIDTH);                                       \
+          LOADY (vy, y + i + l * WIDTH);                                       \
+          acc[l] += vx * vy;                                                   \
+        }                                                                      \
+    for (; i + WIDTH <= n; i += WIDTH)                                         \
+      {                                                                        \
+        LOADX (vx, x + i);                                                     \
+        LOADY (vy, y + i);                                                     \
+        acc[0] += vx * vy;                                                     \
+      }                                                                        \
+    acc[0] = (acc[0] + acc[1]) + (acc[2] + acc[3]);                            \
+    for (int l = 0; l < WIDTH; l++)                                            \
+      sum += acc[0][l];                                                        \
+    for (; i < n; i++)                                                         \
+      sum += (double) x[i] * y[i];                                             \
+    return sum;                                                                \
+  }
+
+DEFINE_DOT (dot, double, double, pnbtr_v4d, 4, LOAD_V4D, LOAD_V4D)
+/* double coefficients against float samples */
+DEFINE_DOT (dot_mixed, double, float, pnbtr_v4d, 4, LOAD_V4D, LOAD_V4F_AS_D)
+/* float against float, for correlation searches */
+DEFINE_DOT (dot_float, float, float, pnbtr_v8f, 8, LOAD_V8F, LOAD_V8F)
+
+/* out[l] = sum_k x[k] y[l stride + k], k < n, for l = 0..3: four dot
+ * products that share x's loads */
+PNBTR_CLONES static void
+dot4 (const double *restrict x, const double *restrict y, size_t stride, size_t n,
+      double *restrict out)
+{
+  pnbtr_v4d acc[4] = { { 0 } }, vx, vy;
+  size_t k = 0;
+
+  for (; k + 4 <= n; k += 4)
+    {
+      LOAD_V4D (vx, x + k);
+      for (int l = 0; l < 4; l++)
+        {
+          LOAD_V4D (vy, y + l * stride + k);
+          acc[l] += vx * vy;
+        }
+    }
+  for (int l = 0; l < 4; l++)
+    {
+      double sum = (acc[l][0] + acc[l][1]) + (acc[l][2] + acc[l][3]);
+
+      for (size_t m = k; m < n; m++)
+        sum += x[m] * y[l * stride + m];
+      out[l] = sum;
+    }
+}
+
+#else
+/* sum x[i] y[i] with 8 partial sums, so the compiler can vectorize without
+ * reassociating a single accumulator; the tail and the total in double */
+#define DEFINE_DOT(NAME, XTYPE, YTYPE, ACCTYPE)                                \
+  static double                                                                \
+  NAME (const XTYPE *restrict x, const YTYPE *restrict y, size_t n)            \
+  {                                                                            \
+    ACCTYPE acc[8] = { 0 };                                                    \
+    double sum = 0.0;                                                          \
+    size_t i = 0;                                                              \
+                                                                               \
+    for (; i + 8 <= n; i += 8)                                                 \
+      for (size_t l = 0; l < 8; l++)                                           \
         acc[l] += x[i + l] * y[i + l];                                         \
     for (; i < n; i++)                                                         \
       sum += (double) x[i] * y[i];                                             \
-    for (size_t l = 0; l < LANES; l++)                                         \
+    for (size_t l = 0; l < 8; l++)                                             \
       sum += acc[l];                                                           \
     return sum;                                                                \
   }
 
-DEFINE_DOT (dot, double, double, double, 8)
-/* double coefficients against float samples */
-DEFINE_DOT (dot_mixed, double, float, double, 8)
-/* float against float, for correlation searches */
-DEFINE_DOT (dot_float, float, float, float, 16)
+DEFINE_DOT (dot, double, double, double)
+DEFINE_DOT (dot_mixed, double, float, double)
+DEFINE_DOT (dot_float, float, float, float)
+
+static void
+dot4 (const double *restrict x, const double *restrict y, size_t stride, size_t n,
+      double *restrict out)
+{
+  for (int l = 0; l < 4; l++)
+    out[l] = dot (x, y + l * stride, n);
+}
+#endif
 
 PNBTR_CLONES static void
 burg_update (double *restrict f, double *restrict b, double k, size_t n)
@@ -184,35 +274,51 @@ pnbtr_lpc_extrapolate (const double *a, size_t order, float *history, float *out
 }
 
 /* Solves M x = b in place (x returned in b) for a symmetric positive
- * definite n x n matrix M (row-major, overwritten by its Cholesky factor).
+ * definite n x n matrix M (row-major, overwritten by its Cholesky factor L,
+ * whose diagonal holds 1 / L[i][i]: the divisions, off the critical path).
  * Returns 0, or -1 if M is not positive definite. */
 int
 pnbtr_cholesky_solve (double *M, double *b, size_t n)
 {
-  /* row-oriented, so every inner loop is a contiguous dot product */
-  for (size_t j = 0; j < n; j++)
+  /* a row of L at a time, from the rows above it (complete by then); four
+   * columns at a time share the loads of the row being computed */
+  for (size_t i = 0; i < n; i++)
     {
-      double *rj = M + j * n;
-      double d = rj[j] - dot (rj, rj, j);
+      double *ri = M + i * n;
+      double d, s[4];
+      size_t j = 0;
 
+      for (; j + 4 <= i; j += 4)
+        {
+          dot4 (ri, M + j * n, n, j, s);
+          for (size_t l = 0; l < 4; l++)
+            {
+              const double *rj = M + (j + l) * n;
+              double v = ri[j + l] - s[l];
+
+              for (size_t m = j; m < j + l; m++)
+                v -= ri[m] * rj[m];
+              ri[j + l] = v * rj[j + l];
+            }
+        }
+      for (; j < i; j++)
+        {
+          const double *rj = M + j * n;
+
+          ri[j] = (ri[j] - dot (ri, rj, j)) * rj[j];
+        }
+      d = ri[i] - dot (ri, ri, i);
       if (!(d > 0.0))
         return -1;
-      d = sqrt (d);
-      rj[j] = d;
-      for (size_t i = j + 1; i < n; i++)
-        {
-          double *ri = M + i * n;
-
-          ri[j] = (ri[j] - dot (ri, rj, j)) / d;
-        }
+      ri[i] = 1.0 / sqrt (d);
     }
   for (size_t i = 0; i < n; i++)         /* L y = b */
-    b[i] = (b[i] - dot (M + i * n, b, i)) / M[i * n + i];
+    b[i] = (b[i] - dot (M + i * n, b, i)) * M[i * n + i];
   for (size_t i = n; i-- > 0;)           /* L^T x = y, a row of L at a time */
     {
       const double *ri = M + i * n;
 
-      b[i] /= ri[i];
+      b[i] *= ri[i];
       for (size_t k = 0; k < i; k++)
         b[k] -= ri[k] * b[i];
     }
@@ -222,9 +328,9 @@ pnbtr_cholesky_solve (double *M, double *b, size_t n)
 size_t
 pnbtr_lsar_scratch_size (size_t gap, size_t p)
 {
-  /* interpolation: M, rhs, d (gap + nfuture <= gap + p), ra, tail, the
-   * reversed model; the cost: the reversed model and gap + 2 p floats */
-  return gap * gap + 3 * gap + 3 * p + 2;
+  /* interpolation: M, rhs, d (gap + nfuture <= gap + p), the reversed
+   * model; the cost: the reversed model and gap + 2 p floats */
+  return gap * gap + 2 * gap + 2 * p + 2;
 }
 
 /* rev[j] = a[p - j], so that sum_k a_k x(t - k) is a dot product with
@@ -257,9 +363,34 @@ pnbtr_lsar_cost (const double *a, size_t p, const float *past, const float *gap,
   return cost;
 }
 
+/* sum_t e(t)^2 with e(t) = d(t) + sum_{i <= t, i < gap} a_{t-i} x_i: the
+ * cost of a candidate x for the gap, from the known samples' part d */
+static double
+lsar_residual (const double *a, size_t p, const double *d, size_t rows, const float *x,
+               size_t gap, double *rx)
+{
+  double cost = 0.0;
+
+  /* rx = x reversed, so that the sum is a contiguous dot product */
+  for (size_t i = 0; i < gap; i++)
+    rx[i] = x[gap - 1 - i];
+  for (size_t t = 0; t < rows; t++)
+    {
+      /* i from max(0, t - p) to min(t, gap - 1); rx[gap - 1 - i] = x_i */
+      size_t hi = t < gap ? t : gap - 1, lo = t > p ? t - p : 0;
+      double e = d[t];
+
+      if (lo <= hi)
+        e += dot (a + (t - hi), rx + (gap - 1 - hi), hi - lo + 1);
+      cost += e * e;
+    }
+  return cost;
+}
+
 int
 pnbtr_lsar_interpolate (const double *a, size_t p, const float *past, size_t gap,
-                        const float *future, size_t nfuture, float *out, double *scratch)
+                        const float *future, size_t nfuture, float *out, const float *rival,
+                        double *costs, double *scratch)
 {
   /* Unknown x[0..gap); known x[-p..0) = past, x[gap..gap+nfuture) = future.
    * Minimise sum_t e(t)^2 over t in [0, gap + nfuture), e(t) = sum_k a_k x(t-k):
@@ -268,9 +399,8 @@ pnbtr_lsar_interpolate (const double *a, size_t p, const float *past, size_t gap
   double *M = scratch;                 /* gap x gap */
   double *rhs = M + gap * gap;         /* gap */
   double *d = rhs + gap;               /* rows */
-  double *ra = d + rows;               /* p + 1 */
-  double *tail = ra + p + 1;           /* gap */
-  double *rev = tail + gap;            /* p + 1 */
+  double *rev = d + rows;              /* p + 1 */
+  double ridge;
 
   reverse_model (a, p, rev);
   /* d(t): the known samples' part of e(t): a_k for k in (t, p] meets the
@@ -288,38 +418,29 @@ pnbtr_lsar_interpolate (const double *a, size_t p, const float *past, size_t gap
       d[t] = s;
     }
 
-  /* M[i][j] = sum over t in [max(i,j), min(min(i,j) + p, rows - 1)] of
-   * a_{t-i} a_{t-j}: the autocorrelation of a, less the terms the end of
-   * the known future cuts off */
-  for (size_t l = 0; l <= p; l++)
-    ra[l] = dot (a + l, a, p - l + 1);
-  /* tail(i, l) = sum_{k >= rows - i, k <= p} a_k a_{k-l}, for row i */
+  /* The lower triangle, which is all the Cholesky solve reads: for i >= c,
+   * l = i - c, M[i][c] = sum over t in [i, min(c + p, rows - 1)] of
+   * a_{t-c} a_{t-i} = sum_{k = l}^{K} a_k a_{k-l}, K = min(p, rows - 1 - c).
+   * Down a diagonal K only shrinks, a term at a time. */
+  ridge = 1e-9 * dot (a, a, p + 1) + 1e-30;
   for (size_t l = 0; l < gap; l++)
     {
-      size_t k0 = rows > l ? rows : l;
+      size_t K = p < rows - 1 ? p : rows - 1;
+      double v = K >= l ? dot (a + l, a, K - l + 1) : 0.0;
 
-      tail[l] = k0 <= p ? dot (a + k0, a + k0 - l, p - k0 + 1) : 0.0;
-    }
-  for (size_t i = 0; i < gap; i++)
-    {
-      if (i > 0 && rows - i <= p)
+      for (size_t c = 0; c + l < gap; c++)
         {
-          size_t k = rows - i;   /* the term that row i adds to the tail */
+          size_t next = rows - 2 - c;   /* rows > gap > c + l, so >= 0 */
 
-          for (size_t l = 0; l < gap; l++)
-            if (k >= l)
-              tail[l] += a[k] * a[k - l];
-        }
-      for (size_t j = i; j < gap; j++)
-        {
-          double v = (j - i <= p ? ra[j - i] : 0.0) - (j - i < gap ? tail[j - i] : 0.0);
-
-          M[i * gap + j] = M[j * gap + i] = v;
+          M[(c + l) * gap + c] = v + (l == 0 ? ridge : 0.0);
+          if (next < K)
+            {
+              if (K >= l)
+                v -= a[K] * a[K - l];
+              K = next;
+            }
         }
     }
-  /* a whisper of ridge keeps it positive definite in float-derived data */
-  for (size_t i = 0; i < gap; i++)
-    M[i * gap + i] += 1e-9 * ra[0] + 1e-30;
 
   for (size_t i = 0; i < gap; i++)
     rhs[i] = -dot (a, d + i, rows - i < p + 1 ? rows - i : p + 1);
@@ -331,6 +452,12 @@ pnbtr_lsar_interpolate (const double *a, size_t p, const float *past, size_t gap
       float v = (float) rhs[i];
 
       out[i] = isfinite (v) ? v : 0.f;
+    }
+  if (costs != NULL)
+    {
+      /* M is spent: its first row serves as scratch */
+      costs[0] = lsar_residual (a, p, d, rows, out, gap, M);
+      costs[1] = rival != NULL ? lsar_residual (a, p, d, rows, rival, gap, M) : 0.0;
     }
   return 0;
 }

@@ -36,12 +36,16 @@ int    pnbtr_cholesky_solve  (double *M, double *b, size_t n);
 /* Least-squares AR interpolation: fills a gap of `gap` samples between the
  * last p samples before it (past, oldest first) and nfuture known samples
  * after it, so that the model a (order p) predicts the whole stretch with
- * the least error.  scratch holds pnbtr_lsar_scratch_size (gap, p)
- * doubles, nfuture <= p.  Returns 0, or -1 if the system is degenerate. */
+ * the least error.  When costs is not NULL, costs[0] is that error for out
+ * (as pnbtr_lsar_cost() gives it, after rounding to float) and costs[1] for
+ * rival, another candidate for the gap (0 if rival is NULL): cheaper than
+ * pnbtr_lsar_cost(), the known samples' part being computed already.
+ * scratch holds pnbtr_lsar_scratch_size (gap, p) doubles, nfuture <= p.
+ * Returns 0, or -1 if the system is degenerate. */
 size_t pnbtr_lsar_scratch_size (size_t gap, size_t p);
 int    pnbtr_lsar_interpolate (const double *a, size_t p, const float *past, size_t gap,
                                const float *future, size_t nfuture, float *out,
-                               double *scratch);
+                               const float *rival, double *costs, double *scratch);
 /* The model's residual energy over a gap and the known samples after it:
  * what pnbtr_lsar_interpolate() minimises, for comparing candidates.
  * scratch: as for pnbtr_lsar_interpolate(). */

@@ -872,6 +872,7 @@ interpolate_gap (PnbtrState *s, const PnbtrFuture *future)
       const double *a = s->a + (size_t) c * (order + 1);
       const float *past = h + s->hist_len - order;
       float *gap = s->interp + (size_t) c * cfg->interp_max;
+      double costs[2];
       int ok;
 
       /* does the repetition run on into the audio after the gap (within
@@ -901,11 +902,8 @@ interpolate_gap (PnbtrState *s, const PnbtrFuture *future)
       pnbtr_lpc_extrapolate (a, order, s->fwd_mem, s->fwd, future->gap_frames, s->work,
                              s->reversed);
       ok = pnbtr_lsar_interpolate (a, order, past, future->gap_frames, s->future, nfuture, gap,
-                                   s->lsar) == 0;
-      if (!ok || pnbtr_lsar_cost (a, order, past, s->fwd, future->gap_frames, s->future, nfuture,
-                                  s->lsar) <
-                 pnbtr_lsar_cost (a, order, past, gap, future->gap_frames, s->future, nfuture,
-                                  s->lsar))
+                                   s->fwd, costs, s->lsar) == 0;
+      if (!ok || costs[1] < costs[0])
         memcpy (gap, s->fwd, sizeof (float) * future->gap_frames);
       /* never louder than the signal itself was */
       for (int i = 0; i < future->gap_frames; i++)
