@@ -495,7 +495,7 @@ jn_plc_run (const float       *ref,
   guint since_fit = 0;
   gsize n_packets = (frames + packet - 1) / packet;
   g_autofree float *snapshot = NULL;
-  g_autofree double *model = NULL, *fit_scratch = NULL;
+  g_autofree double *model = NULL, *fit_scratch = NULL, *prepared = NULL, *prepare_scratch = NULL;
   g_autofree gboolean *lost_mask = jn_plc_lost_mask (trace, n_packets);
 
   if (state == NULL)
@@ -511,6 +511,11 @@ jn_plc_run (const float       *ref,
       snapshot = g_new (float, pnbtr_snapshot_size (state));
       model = g_new (double, pnbtr_model_size (state));
       fit_scratch = g_new (double, pnbtr_fit_scratch_size (config));
+      if (pnbtr_prepared_size (config) > 0)
+        {
+          prepared = g_new (double, pnbtr_prepared_size (config));
+          prepare_scratch = g_new (double, pnbtr_prepare_scratch_size (config));
+        }
     }
 
   for (gsize p = 0; p < n_packets; p++)
@@ -556,7 +561,10 @@ jn_plc_run (const float       *ref,
 
               pnbtr_snapshot (state, snapshot);
               pnbtr_fit_snapshot (config, snapshot, model, fit_scratch);
-              pnbtr_install_model (state, model);
+              /* and prepares the longest interpolation with it */
+              if (prepared != NULL)
+                pnbtr_prepare_model (config, model, prepared, prepare_scratch);
+              pnbtr_install_prepared (state, model, prepared);
               elapsed = jn_bench_now_ns () - t0;
               g_array_append_val (result->fit_ns, elapsed);
               since_fit = 0;

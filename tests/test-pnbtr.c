@@ -480,9 +480,22 @@ lsar_minimises (guint p)
   pnbtr_burg (x, 1000, p, 0.0, a, burg);
   for (guint i = 0; i < GAP; i++)
     rival[i] = x[1000 + i] * 0.5f;
-  g_assert_cmpint (pnbtr_lsar_interpolate (a, p, past, GAP, future, NF, gap, rival, costs,
+  g_assert_cmpint (pnbtr_lsar_interpolate (a, p, past, GAP, future, NF, NULL, gap, rival, costs,
                                            scratch), ==, 0);
   best = pnbtr_lsar_cost (a, p, past, gap, GAP, future, NF, scratch);
+
+  /* factorised ahead of time (in the caller's memory), the same gap */
+  {
+    g_autofree double *factor = g_new0 (double, GAP * GAP);
+    float again[GAP];
+    double again_costs[2];
+
+    g_assert_cmpint (pnbtr_lsar_factor (a, p, GAP, NF, factor), ==, 0);
+    g_assert_cmpint (pnbtr_lsar_interpolate (a, p, past, GAP, future, NF, factor, again, rival,
+                                             again_costs, scratch), ==, 0);
+    g_assert_cmpmem (again, sizeof again, gap, sizeof gap);
+    g_assert_cmpmem (again_costs, sizeof again_costs, costs, sizeof costs);
+  }
 
   direct = direct_cost (a, p, past, gap, GAP, future, NF);
   g_assert_cmpfloat (fabs (best - direct), <=, 1e-6 * direct + 1e-12);
@@ -505,6 +518,108 @@ test_lsar_minimises (void)
 {
   lsar_minimises (48);    /* the stretch (70) is longer than the model */
   lsar_minimises (96);    /* shorter, as at order 1024 */
+}
+
+/* A model's interpolation prepared off the real-time path conceals
+ * exactly as when the gap prepares it itself; a factor from another model
+ * does not (it is used), and one marked failed is ignored. */
+static void
+feed_noisy_tones (PnbtrState *state, guint32 seed, guint packets, float *next)
+{
+  GRand *rand = g_rand_new_with_seed (seed);
+  float in[FRAMES * 2], out[FRAMES * 2];
+
+  for (guint p = 0; p <= packets + 2; p++)
+    {
+      tone (in, FRAMES, 2, (guint64) p * FRAMES, FALSE);
+      for (guint i = 0; i < FRAMES * 2; i++)
+        in[i] += (float) (0.05 * g_rand_double_range (rand, -1, 1));
+      if (p < packets)
+        pnbtr_process (state, in, out, FRAMES);
+      else if (p == packets + 2)
+        memcpy (next, in, sizeof in);
+    }
+  g_rand_free (rand);
+}
+
+static void
+conceal_prepared (PnbtrState *state, const float *next, float *gap)
+{
+  for (guint p = 0; p < 2; p++)
+    {
+      PnbtrFuture future = { next, FRAMES, (int) ((2 - p) * FRAMES) };
+
+      g_assert_cmpint (pnbtr_process_ex (state, NULL, gap + p * FRAMES * 2, FRAMES, &future), ==, 1);
+    }
+}
+
+static void
+test_prepared (void)
+{
+  PnbtrConfig config;
+  PnbtrState *plain, *prepared, *other, *wrong, *failed;
+  g_autofree float *snapshot = NULL;
+  g_autofree double *model = NULL, *other_model = NULL, *scratch = NULL;
+  g_autofree double *prep = NULL, *other_prep = NULL, *prep_scratch = NULL;
+  float next[FRAMES * 2], gap_plain[FRAMES * 4], gap_prepared[FRAMES * 4], gap_wrong[FRAMES * 4];
+  float gap_failed[FRAMES * 4], other_next[FRAMES * 2];
+  gsize size;
+
+  g_assert_cmpint (pnbtr_config_parse (&config, "pnbtr", RATE, 2, FRAMES), ==, 0);
+  size = pnbtr_prepared_size (&config);
+  /* per channel a flag and the packed 256 x 256 factor */
+  g_assert_cmpuint (size, ==, 2 * (1 + 256 * 257 / 2));
+  plain = pnbtr_new (&config);
+  prepared = pnbtr_new (&config);
+  wrong = pnbtr_new (&config);
+  failed = pnbtr_new (&config);
+  other = pnbtr_new (&config);
+  snapshot = g_new (float, pnbtr_snapshot_size (plain));
+  model = g_new (double, pnbtr_model_size (plain));
+  other_model = g_new (double, pnbtr_model_size (plain));
+  scratch = g_new (double, pnbtr_fit_scratch_size (&config));
+  prep = g_new (double, size);
+  other_prep = g_new (double, size);
+  prep_scratch = g_new (double, pnbtr_prepare_scratch_size (&config));
+
+  feed_noisy_tones (plain, 1, 60, next);
+  feed_noisy_tones (prepared, 1, 60, next);
+  feed_noisy_tones (wrong, 1, 60, next);
+  feed_noisy_tones (failed, 1, 60, next);
+  pnbtr_snapshot (plain, snapshot);
+  g_assert_cmpint (pnbtr_fit_snapshot (&config, snapshot, model, scratch), ==, 0);
+  g_assert_cmpint (pnbtr_prepare_model (&config, model, prep, prep_scratch), ==, 0);
+  g_assert_cmpfloat (prep[0], ==, 1.0);
+  /* another stream's model */
+  feed_noisy_tones (other, 99, 45, other_next);
+  pnbtr_snapshot (other, snapshot);
+  g_assert_cmpint (pnbtr_fit_snapshot (&config, snapshot, other_model, scratch), ==, 0);
+  g_assert_cmpint (pnbtr_prepare_model (&config, other_model, other_prep, prep_scratch), ==, 0);
+
+  g_assert_cmpint (pnbtr_install_model (plain, model), ==, 0);
+  g_assert_cmpint (pnbtr_install_prepared (prepared, model, prep), ==, 0);
+  g_assert_cmpint (pnbtr_install_prepared (wrong, model, other_prep), ==, 0);
+  other_prep[0] = other_prep[size / 2] = 0.0;   /* both channels: failed */
+  g_assert_cmpint (pnbtr_install_prepared (failed, model, other_prep), ==, 0);
+
+  conceal_prepared (plain, next, gap_plain);
+  conceal_prepared (prepared, next, gap_prepared);
+  conceal_prepared (wrong, next, gap_wrong);
+  conceal_prepared (failed, next, gap_failed);
+  g_assert_cmpmem (gap_prepared, sizeof gap_prepared, gap_plain, sizeof gap_plain);
+  g_assert_cmpmem (gap_failed, sizeof gap_failed, gap_plain, sizeof gap_plain);
+  g_assert_true (memcmp (gap_wrong, gap_plain, sizeof gap_plain) != 0);
+
+  /* no preparing for a method that does not interpolate */
+  g_assert_cmpint (pnbtr_config_parse (&config, "burg", RATE, 2, FRAMES), ==, 0);
+  g_assert_cmpuint (pnbtr_prepared_size (&config), ==, 0);
+  g_assert_cmpint (pnbtr_prepare_model (&config, model, prep, prep_scratch), ==, -1);
+
+  pnbtr_free (plain);
+  pnbtr_free (prepared);
+  pnbtr_free (wrong);
+  pnbtr_free (failed);
+  pnbtr_free (other);
 }
 
 static void
@@ -569,6 +684,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/pnbtr/repetition-short-lag", test_repetition_short_lag);
   g_test_add_func ("/pnbtr/repetition-meets-future", test_repetition_meets_future);
   g_test_add_func ("/pnbtr/lsar-minimises", test_lsar_minimises);
+  g_test_add_func ("/pnbtr/prepared", test_prepared);
   g_test_add_func ("/pnbtr/config", test_config);
 
   return g_test_run ();

@@ -128,11 +128,10 @@ DEFINE_DOT (dot_mixed, double, float, pnbtr_v4d, 4, LOAD_V4D, LOAD_V4F_AS_D)
 /* float against float, for correlation searches */
 DEFINE_DOT (dot_float, float, float, pnbtr_v8f, 8, LOAD_V8F, LOAD_V8F)
 
-/* out[l] = sum_k x[k] y[l stride + k], k < n, for l = 0..3: four dot
- * products that share x's loads */
+/* out[l] = sum_k x[k] y[l][k], k < n, for l = 0..3: four dot products
+ * that share x's loads */
 PNBTR_CLONES static void
-dot4 (const double *restrict x, const double *restrict y, size_t stride, size_t n,
-      double *restrict out)
+dot4 (const double *restrict x, const double *const y[4], size_t n, double *restrict out)
 {
   pnbtr_v4d acc[4] = { { 0 } }, vx, vy;
   size_t k = 0;
@@ -142,7 +141,7 @@ dot4 (const double *restrict x, const double *restrict y, size_t stride, size_t 
       LOAD_V4D (vx, x + k);
       for (int l = 0; l < 4; l++)
         {
-          LOAD_V4D (vy, y + l * stride + k);
+          LOAD_V4D (vy, y[l] + k);
           acc[l] += vx * vy;
         }
     }
@@ -151,7 +150,7 @@ dot4 (const double *restrict x, const double *restrict y, size_t stride, size_t 
       double sum = (acc[l][0] + acc[l][1]) + (acc[l][2] + acc[l][3]);
 
       for (size_t m = k; m < n; m++)
-        sum += x[m] * y[l * stride + m];
+        sum += x[m] * y[l][m];
       out[l] = sum;
     }
 }
@@ -182,11 +181,10 @@ DEFINE_DOT (dot_mixed, double, float, double)
 DEFINE_DOT (dot_float, float, float, float)
 
 static void
-dot4 (const double *restrict x, const double *restrict y, size_t stride, size_t n,
-      double *restrict out)
+dot4 (const double *restrict x, const double *const y[4], size_t n, double *restrict out)
 {
   for (int l = 0; l < 4; l++)
-    out[l] = dot (x, y + l * stride, n);
+    out[l] = dot (x, y[l], n);
 }
 #endif
 
@@ -273,37 +271,40 @@ pnbtr_lpc_extrapolate (const double *a, size_t order, float *history, float *out
   memcpy (history, work + n, sizeof (float) * order);
 }
 
-/* Solves M x = b in place (x returned in b) for a symmetric positive
- * definite n x n matrix M (row-major, overwritten by its Cholesky factor L,
- * whose diagonal holds 1 / L[i][i]: the divisions, off the critical path).
- * Returns 0, or -1 if M is not positive definite. */
 int
-pnbtr_cholesky_solve (double *M, double *b, size_t n)
+pnbtr_cholesky_factor (double *M, size_t n)
 {
   /* a row of L at a time, from the rows above it (complete by then); four
-   * columns at a time share the loads of the row being computed */
+   * columns at a time share the loads of the row being computed.  Rows are
+   * packed as they are finished: row i moves from i n to i (i + 1) / 2,
+   * never past a row still to be read. */
   for (size_t i = 0; i < n; i++)
     {
-      double *ri = M + i * n;
+      double *ri = M + i * (i + 1) / 2;
       double d, s[4];
       size_t j = 0;
 
+      memmove (ri, M + i * n, sizeof (double) * (i + 1));
       for (; j + 4 <= i; j += 4)
         {
-          dot4 (ri, M + j * n, n, j, s);
+          const double *rj = M + j * (j + 1) / 2;
+          /* rows j..j+3 are j + 1, j + 2 and j + 3 apart */
+          const double *rows[4] = { rj, rj + j + 1, rj + 2 * j + 3, rj + 3 * j + 6 };
+
+          dot4 (ri, rows, j, s);
           for (size_t l = 0; l < 4; l++)
             {
-              const double *rj = M + (j + l) * n;
+              const double *rl = M + (j + l) * (j + l + 1) / 2;
               double v = ri[j + l] - s[l];
 
               for (size_t m = j; m < j + l; m++)
-                v -= ri[m] * rj[m];
-              ri[j + l] = v * rj[j + l];
+                v -= ri[m] * rl[m];
+              ri[j + l] = v * rl[j + l];
             }
         }
       for (; j < i; j++)
         {
-          const double *rj = M + j * n;
+          const double *rj = M + j * (j + 1) / 2;
 
           ri[j] = (ri[j] - dot (ri, rj, j)) * rj[j];
         }
@@ -312,17 +313,26 @@ pnbtr_cholesky_solve (double *M, double *b, size_t n)
         return -1;
       ri[i] = 1.0 / sqrt (d);
     }
+  return 0;
+}
+
+void
+pnbtr_cholesky_solve (const double *L, double *b, size_t n)
+{
   for (size_t i = 0; i < n; i++)         /* L y = b */
-    b[i] = (b[i] - dot (M + i * n, b, i)) * M[i * n + i];
+    {
+      const double *ri = L + i * (i + 1) / 2;
+
+      b[i] = (b[i] - dot (ri, b, i)) * ri[i];
+    }
   for (size_t i = n; i-- > 0;)           /* L^T x = y, a row of L at a time */
     {
-      const double *ri = M + i * n;
+      const double *ri = L + i * (i + 1) / 2;
 
       b[i] *= ri[i];
       for (size_t k = 0; k < i; k++)
         b[k] -= ri[k] * b[i];
     }
-  return 0;
 }
 
 size_t
@@ -388,9 +398,42 @@ lsar_residual (const double *a, size_t p, const double *d, size_t rows, const fl
 }
 
 int
+pnbtr_lsar_factor (const double *a, size_t p, size_t gap, size_t nfuture, double *L)
+{
+  /* e = A u + d over t in [0, rows): the normal matrix A^T A.  Only its
+   * lower triangle, all the Cholesky factorisation reads: for i >= c,
+   * l = i - c, M[i][c] = sum over t in [i, min(c + p, rows - 1)] of
+   * a_{t-c} a_{t-i} = sum_{k = l}^{K} a_k a_{k-l}, K = min(p, rows - 1 - c).
+   * Down a diagonal K only shrinks, a term at a time. */
+  size_t rows = gap + nfuture;
+  /* a whisper of ridge keeps it positive definite in float-derived data */
+  double ridge = 1e-9 * dot (a, a, p + 1) + 1e-30;
+
+  for (size_t l = 0; l < gap; l++)
+    {
+      size_t K = p < rows - 1 ? p : rows - 1;
+      double v = K >= l ? dot (a + l, a, K - l + 1) : 0.0;
+
+      for (size_t c = 0; c + l < gap; c++)
+        {
+          size_t next = rows - 2 - c;   /* rows > c + l + 1 unless nfuture is 0 */
+
+          L[(c + l) * gap + c] = v + (l == 0 ? ridge : 0.0);
+          if (next < K)
+            {
+              if (K >= l)
+                v -= a[K] * a[K - l];
+              K = next;
+            }
+        }
+    }
+  return pnbtr_cholesky_factor (L, gap);
+}
+
+int
 pnbtr_lsar_interpolate (const double *a, size_t p, const float *past, size_t gap,
-                        const float *future, size_t nfuture, float *out, const float *rival,
-                        double *costs, double *scratch)
+                        const float *future, size_t nfuture, const double *factor, float *out,
+                        const float *rival, double *costs, double *scratch)
 {
   /* Unknown x[0..gap); known x[-p..0) = past, x[gap..gap+nfuture) = future.
    * Minimise sum_t e(t)^2 over t in [0, gap + nfuture), e(t) = sum_k a_k x(t-k):
@@ -400,7 +443,6 @@ pnbtr_lsar_interpolate (const double *a, size_t p, const float *past, size_t gap
   double *rhs = M + gap * gap;         /* gap */
   double *d = rhs + gap;               /* rows */
   double *rev = d + rows;              /* p + 1 */
-  double ridge;
 
   reverse_model (a, p, rev);
   /* d(t): the known samples' part of e(t): a_k for k in (t, p] meets the
@@ -417,36 +459,16 @@ pnbtr_lsar_interpolate (const double *a, size_t p, const float *past, size_t gap
         }
       d[t] = s;
     }
-
-  /* The lower triangle, which is all the Cholesky solve reads: for i >= c,
-   * l = i - c, M[i][c] = sum over t in [i, min(c + p, rows - 1)] of
-   * a_{t-c} a_{t-i} = sum_{k = l}^{K} a_k a_{k-l}, K = min(p, rows - 1 - c).
-   * Down a diagonal K only shrinks, a term at a time. */
-  ridge = 1e-9 * dot (a, a, p + 1) + 1e-30;
-  for (size_t l = 0; l < gap; l++)
-    {
-      size_t K = p < rows - 1 ? p : rows - 1;
-      double v = K >= l ? dot (a + l, a, K - l + 1) : 0.0;
-
-      for (size_t c = 0; c + l < gap; c++)
-        {
-          size_t next = rows - 2 - c;   /* rows > gap > c + l, so >= 0 */
-
-          M[(c + l) * gap + c] = v + (l == 0 ? ridge : 0.0);
-          if (next < K)
-            {
-              if (K >= l)
-                v -= a[K] * a[K - l];
-              K = next;
-            }
-        }
-    }
-
   for (size_t i = 0; i < gap; i++)
     rhs[i] = -dot (a, d + i, rows - i < p + 1 ? rows - i : p + 1);
 
-  if (pnbtr_cholesky_solve (M, rhs, gap) < 0)
-    return -1;
+  if (factor == NULL)
+    {
+      if (pnbtr_lsar_factor (a, p, gap, nfuture, M) < 0)
+        return -1;
+      factor = M;
+    }
+  pnbtr_cholesky_solve (factor, rhs, gap);
   for (size_t i = 0; i < gap; i++)
     {
       float v = (float) rhs[i];
@@ -455,9 +477,9 @@ pnbtr_lsar_interpolate (const double *a, size_t p, const float *past, size_t gap
     }
   if (costs != NULL)
     {
-      /* M is spent: its first row serves as scratch */
-      costs[0] = lsar_residual (a, p, d, rows, out, gap, M);
-      costs[1] = rival != NULL ? lsar_residual (a, p, d, rows, rival, gap, M) : 0.0;
+      /* rhs is spent: it serves as scratch */
+      costs[0] = lsar_residual (a, p, d, rows, out, gap, rhs);
+      costs[1] = rival != NULL ? lsar_residual (a, p, d, rows, rival, gap, rhs) : 0.0;
     }
   return 0;
 }

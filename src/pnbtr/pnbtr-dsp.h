@@ -30,22 +30,35 @@ void   pnbtr_lpc_extrapolate (const double *a, size_t order, float *history, flo
 
 
 
-/* Cholesky solve of a symmetric positive definite system, in place. */
-int    pnbtr_cholesky_solve  (double *M, double *b, size_t n);
+/* Cholesky factorisation of a symmetric positive definite n x n matrix M
+ * (row-major; only its lower triangle is read), in place: M ends up
+ * holding L, packed (row i at i (i + 1) / 2, i + 1 values) with 1 / L[i][i]
+ * on the diagonal.  Returns 0, or -1 if M is not positive definite. */
+int    pnbtr_cholesky_factor (double *M, size_t n);
+/* Solves L L^T x = b in place (x returned in b), L from the above. */
+void   pnbtr_cholesky_solve  (const double *L, double *b, size_t n);
 
 /* Least-squares AR interpolation: fills a gap of `gap` samples between the
  * last p samples before it (past, oldest first) and nfuture known samples
  * after it, so that the model a (order p) predicts the whole stretch with
- * the least error.  When costs is not NULL, costs[0] is that error for out
- * (as pnbtr_lsar_cost() gives it, after rounding to float) and costs[1] for
- * rival, another candidate for the gap (0 if rival is NULL): cheaper than
- * pnbtr_lsar_cost(), the known samples' part being computed already.
+ * the least error.
+ *
+ * The system it solves depends on the model and on gap and nfuture only,
+ * not on the audio: pnbtr_lsar_factor() factorises it ahead of time (into
+ * gap x gap doubles of room; the factor is the first gap (gap + 1) / 2),
+ * and pnbtr_lsar_interpolate() uses that factor, or factorises itself
+ * when factor is NULL.  When costs is not NULL, costs[0] is the error for
+ * out (as pnbtr_lsar_cost() gives it, after rounding to float) and costs[1]
+ * for rival, another candidate for the gap (0 if rival is NULL): cheaper
+ * than pnbtr_lsar_cost(), the known samples' part being computed already.
  * scratch holds pnbtr_lsar_scratch_size (gap, p) doubles, nfuture <= p.
- * Returns 0, or -1 if the system is degenerate. */
+ * Both return 0, or -1 if the system is degenerate. */
 size_t pnbtr_lsar_scratch_size (size_t gap, size_t p);
+int    pnbtr_lsar_factor      (const double *a, size_t p, size_t gap, size_t nfuture, double *L);
 int    pnbtr_lsar_interpolate (const double *a, size_t p, const float *past, size_t gap,
-                               const float *future, size_t nfuture, float *out,
-                               const float *rival, double *costs, double *scratch);
+                               const float *future, size_t nfuture, const double *factor,
+                               float *out, const float *rival, double *costs,
+                               double *scratch);
 /* The model's residual energy over a gap and the known samples after it:
  * what pnbtr_lsar_interpolate() minimises, for comparing candidates.
  * scratch: as for pnbtr_lsar_interpolate(). */

@@ -76,6 +76,11 @@ struct PnbtrState
   int         light;        /* the next gap begins the cheap way */
   int         light_gap;    /* this gap began so */
   double     *lsar;         /* scratch */
+  /* the longest gap interpolated, with one packet after it: its system's
+   * factor per channel, prepared off the real-time path with the model */
+  double     *factor;       /* channels x lsar_packed */
+  size_t      lsar_packed;
+  int         factor_ok[PNBTR_MAX_CHANNELS];
 
   /* long-range repetition (pnbtr): what came one bar or one beat ago */
   size_t      rep_len;      /* samples per channel in rep_ring, a power of two; 0: off */
@@ -204,6 +209,7 @@ pnbtr_free (PnbtrState *s)
   free (s->interp);
   free (s->future);
   free (s->lsar);
+  free (s->factor);
   free (s->fwd);
   free (s->fwd_mem);
   free (s->fit_input);
@@ -295,8 +301,12 @@ pnbtr_new (const PnbtrConfig *cfg)
           s->lsar = calloc (pnbtr_lsar_scratch_size (g, order), sizeof (double));
           s->fwd = calloc (g, sizeof (float));
           s->fwd_mem = calloc (order, sizeof (float));
+          s->lsar_packed = pnbtr_prepared_size (cfg) > 0
+                           ? pnbtr_prepared_size (cfg) / cfg->channels - 1 : 0;
+          if (s->lsar_packed > 0)
+            s->factor = calloc ((size_t) cfg->channels * s->lsar_packed, sizeof (double));
           if (s->interp == NULL || s->future == NULL || s->lsar == NULL || s->fwd == NULL ||
-              s->fwd_mem == NULL)
+              s->fwd_mem == NULL || (s->lsar_packed > 0 && s->factor == NULL))
             goto fail;
         }
     }
@@ -317,6 +327,7 @@ pnbtr_reset (PnbtrState *s)
   s->interp_len = s->interp_pos = 0;
   s->interpolated = 0;
   s->have_model = 0;
+  memset (s->factor_ok, 0, sizeof s->factor_ok);
   if (s->rep_len > 0)
     {
       memset (s->rep_ring, 0, sizeof (float) * (size_t) s->cfg.channels * s->rep_len);
@@ -524,7 +535,10 @@ start_gap_channel (PnbtrState *s, int c)
   s->peak[c] = peak;
 
   if (!s->have_model)
-    fit_window (cfg, x, s->a + (size_t) c * (order + 1), s->fit_input, s->burg);
+    {
+      fit_window (cfg, x, s->a + (size_t) c * (order + 1), s->fit_input, s->burg);
+      s->factor_ok[c] = 0;
+    }
   memcpy (s->lpc_mem + (size_t) c * order, h + s->hist_len - order, sizeof (float) * order);
   if (cfg->method == PNBTR_METHOD_PNBTR)
     detect_pitch (s, c);
@@ -744,21 +758,95 @@ pnbtr_fit_snapshot (const PnbtrConfig *cfg, const float *snapshot, double *model
   return 0;
 }
 
+/* The longest gap pnbtr interpolates (a whole number of packets) and the
+ * audio after it its prepared factor assumes; 0 if none. */
+static int
+long_gap (const PnbtrConfig *cfg, int *nfuture)
+{
+  int g;
+
+  if (cfg->method != PNBTR_METHOD_PNBTR || cfg->interp_max < cfg->max_frames)
+    return 0;
+  g = cfg->interp_max / cfg->max_frames * cfg->max_frames;
+  *nfuture = cfg->max_frames < cfg->order ? cfg->max_frames : cfg->order;
+  return g;
+}
+
+size_t
+pnbtr_prepared_size (const PnbtrConfig *cfg)
+{
+  int nf, g = cfg != NULL && cfg->channels > 0 ? long_gap (cfg, &nf) : 0;
+
+  /* per channel a flag, then the packed factor */
+  return g > 0 ? (size_t) cfg->channels * (1 + (size_t) g * (g + 1) / 2) : 0;
+}
+
+size_t
+pnbtr_prepare_scratch_size (const PnbtrConfig *cfg)
+{
+  int nf, g = cfg != NULL ? long_gap (cfg, &nf) : 0;
+
+  return (size_t) g * g;
+}
+
 int
-pnbtr_install_model (PnbtrState *s, const double *model)
+pnbtr_prepare_model (const PnbtrConfig *cfg, const double *model, double *prepared,
+                     double *scratch)
+{
+  int nf, g;
+  size_t packed;
+
+  if (cfg == NULL || model == NULL || prepared == NULL || scratch == NULL ||
+      cfg->channels < 1 || cfg->channels > PNBTR_MAX_CHANNELS || cfg->order < 1 ||
+      (g = long_gap (cfg, &nf)) == 0)
+    return -1;
+  packed = (size_t) g * (g + 1) / 2;
+  for (int c = 0; c < cfg->channels; c++)
+    {
+      double *flag = prepared + (size_t) c * (1 + packed);
+      int ok = pnbtr_lsar_factor (model + (size_t) c * (cfg->order + 1), cfg->order, g, nf,
+                                  scratch) == 0;
+
+      *flag = ok;
+      memcpy (flag + 1, scratch, sizeof (double) * packed);
+    }
+  return 0;
+}
+
+int
+pnbtr_install_prepared (PnbtrState *s, const double *model, const double *prepared)
 {
   if (s->in_gap || !uses_lpc (&s->cfg))
     return -1;
   memcpy (s->a, model, sizeof (double) * pnbtr_model_size (s));
   s->have_model = 1;
+  for (int c = 0; c < s->cfg.channels; c++)
+    {
+      const double *flag = prepared != NULL && s->factor != NULL
+                           ? prepared + (size_t) c * (1 + s->lsar_packed) : NULL;
+
+      s->factor_ok[c] = flag != NULL && *flag == 1.0;
+      if (s->factor_ok[c])
+        memcpy (s->factor + (size_t) c * s->lsar_packed, flag + 1,
+                sizeof (double) * s->lsar_packed);
+    }
   return 0;
+}
+
+int
+pnbtr_install_model (PnbtrState *s, const double *model)
+{
+  return pnbtr_install_prepared (s, model, NULL);
 }
 
 void
 pnbtr_forget_model (PnbtrState *s)
 {
   if (!s->in_gap)
-    s->have_model = 0;
+    {
+      s->have_model = 0;
+      memset (s->factor_ok, 0, sizeof s->factor_ok);
+    }
 }
 
 static float
@@ -858,6 +946,11 @@ interpolate_gap (PnbtrState *s, const PnbtrFuture *future)
   const PnbtrConfig *cfg = &s->cfg;
   size_t order = cfg->order;
   int nfuture = future->frames < cfg->order ? future->frames : cfg->order;
+  int long_nf = 0, is_long = future->gap_frames == long_gap (cfg, &long_nf);
+
+  /* the longest gap: with the audio its prepared factor assumes */
+  if (is_long && nfuture > long_nf)
+    nfuture = long_nf;
 
   for (int c = 0; c < cfg->channels; c++)
     {
@@ -872,6 +965,7 @@ interpolate_gap (PnbtrState *s, const PnbtrFuture *future)
       const double *a = s->a + (size_t) c * (order + 1);
       const float *past = h + s->hist_len - order;
       float *gap = s->interp + (size_t) c * cfg->interp_max;
+      const double *factor;
       double costs[2];
       int ok;
 
@@ -901,8 +995,10 @@ interpolate_gap (PnbtrState *s, const PnbtrFuture *future)
       memcpy (s->fwd_mem, past, sizeof (float) * order);
       pnbtr_lpc_extrapolate (a, order, s->fwd_mem, s->fwd, future->gap_frames, s->work,
                              s->reversed);
-      ok = pnbtr_lsar_interpolate (a, order, past, future->gap_frames, s->future, nfuture, gap,
-                                   s->fwd, costs, s->lsar) == 0;
+      factor = is_long && nfuture == long_nf && s->factor_ok[c]
+               ? s->factor + (size_t) c * s->lsar_packed : NULL;
+      ok = pnbtr_lsar_interpolate (a, order, past, future->gap_frames, s->future, nfuture, factor,
+                                   gap, s->fwd, costs, s->lsar) == 0;
       if (!ok || costs[1] < costs[0])
         memcpy (gap, s->fwd, sizeof (float) * future->gap_frames);
       /* never louder than the signal itself was */

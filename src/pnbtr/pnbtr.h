@@ -117,6 +117,19 @@ int          pnbtr_fit_snapshot     (const PnbtrConfig *config, const float *sna
                                      double *model, double *scratch);
 /* Returns 0, or -1 while a gap is being concealed (try again after it). */
 int          pnbtr_install_model    (PnbtrState *state, const double *model);
+/* Preparing it too: when the jitter buffer holds the packet after a gap of
+ * interp_max frames (two 128-frame packets by default), pnbtr interpolates
+ * across it, and most of that work (a 256 x 256 factorisation) depends on
+ * the model alone.  pnbtr_prepare_model() does it on any thread, after the
+ * fit; pnbtr_install_prepared() installs both (prepared may be NULL: the
+ * same as pnbtr_install_model()).  Sizes in doubles; 0 when the method
+ * does not interpolate.  Returns 0, -1 on bad input (or during a gap). */
+size_t       pnbtr_prepared_size        (const PnbtrConfig *config);
+size_t       pnbtr_prepare_scratch_size (const PnbtrConfig *config);
+int          pnbtr_prepare_model        (const PnbtrConfig *config, const double *model,
+                                         double *prepared, double *scratch);
+int          pnbtr_install_prepared     (PnbtrState *state, const double *model,
+                                         const double *prepared);
 /* The installed model is too old to trust: the next gap fits its own. */
 void         pnbtr_forget_model     (PnbtrState *state);
 /* The white noise (about -105 dBFS, the same every time) that the pnbtr
