@@ -666,7 +666,7 @@ exchange_with_worker (JnMediaEngine *self,
           peer->job_in_flight = FALSE;
           if (now > r.deadline_us)
             self->stats.pnbtr_late++;
-          else if (pnbtr_install_model (peer->plc, r.model) == 0)
+          else if (pnbtr_install_prepared (peer->plc, r.model, r.prepared) == 0)
             {
               self->stats.pnbtr_installed++;
               peer->has_model = TRUE;

@@ -40,6 +40,8 @@ struct _JnPnbtrWorker
   guint         job_head, job_tail;
   JnPnbtrResult *results;
   double       *result_models;   /* capacity x channels x (order + 1) */
+  double       *result_prepared; /* capacity x prepared_len, or NULL */
+  gsize         prepared_len;    /* pnbtr_prepared_size() */
   float        *result_samples;  /* capacity x channels x horizon */
   guint         result_head, result_tail;
 
@@ -51,6 +53,7 @@ struct _JnPnbtrWorker
   PnbtrBackend *backend;
   float        *batch_history;
   double       *batch_models;
+  double       *prepare_scratch;
   float        *batch_out;
 
   gint          jobs_taken, queue_full;   /* media thread, atomic */
@@ -170,6 +173,17 @@ publish (JnPnbtrWorker *w, guint tail, guint n, gboolean ok, double cost_us)
         {
           memcpy (w->result_models + slot * model_len, w->batch_models + i * model_len,
                   sizeof (double) * model_len);
+          /* the longest interpolation's system, on this thread whatever the
+           * backend: it is part of the job's cost */
+          if (w->result_prepared != NULL)
+            {
+              gint64 t0 = g_get_monotonic_time ();
+
+              pnbtr_prepare_model (&w->method, r->model,
+                                   w->result_prepared + slot * w->prepared_len,
+                                   w->prepare_scratch);
+              r->cost_us += (double) (g_get_monotonic_time () - t0);
+            }
           memcpy (w->result_samples + slot * out_len, w->batch_out + i * out_len,
                   sizeof (float) * out_len);
         }
@@ -301,9 +315,17 @@ jn_pnbtr_worker_new (const PnbtrConfig *method,
   w->batch_history = g_new0 (float, (gsize) max_jobs * w->channels * w->window);
   w->batch_models = g_new0 (double, (gsize) max_jobs * w->channels * (w->order + 1));
   w->batch_out = g_new0 (float, (gsize) max_jobs * w->channels * horizon);
+  w->prepared_len = pnbtr_prepared_size (method);
+  if (w->prepared_len > 0)
+    {
+      w->result_prepared = g_new0 (double, max_jobs * w->prepared_len);
+      w->prepare_scratch = g_new0 (double, pnbtr_prepare_scratch_size (method));
+    }
   for (guint i = 0; i < max_jobs; i++)
     {
       w->results[i].model = w->result_models + (gsize) i * w->channels * (w->order + 1);
+      w->results[i].prepared = w->result_prepared != NULL
+                               ? w->result_prepared + i * w->prepared_len : NULL;
       w->results[i].prediction = w->result_samples + (gsize) i * w->channels * horizon;
     }
   w->wake_fd = eventfd (0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -327,6 +349,8 @@ jn_pnbtr_worker_free (JnPnbtrWorker *w)
   g_free (w->job_history);
   g_free (w->results);
   g_free (w->result_models);
+  g_free (w->result_prepared);
+  g_free (w->prepare_scratch);
   g_free (w->result_samples);
   g_free (w->batch_history);
   g_free (w->batch_models);

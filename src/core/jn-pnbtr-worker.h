@@ -4,7 +4,9 @@
  * number of the packet to predict, a deadline) through a lock-free
  * single-producer ring; the worker thread batches every pending job into
  * one call of a compute backend (gpu/: CUDA, OpenCL or the CPU) and hands
- * back, through a second ring, a freshly fitted model per stream and the
+ * back, through a second ring, a freshly fitted model per stream (with its
+ * longest interpolation prepared, pnbtr_prepare_model(), always on the
+ * CPU: 263 KB per channel and result slot at 128 frames) and the
  * predicted next packet.  Nothing here blocks, locks or allocates on the
  * media thread.  A backend that fails at run time is replaced by the CPU
  * backend, once, with one warning.
@@ -29,7 +31,8 @@ typedef struct
   gint64        done_us;      /* when the worker finished it */
   double        cost_us;      /* its share of its batch's time */
   gboolean      ok;           /* FALSE: no backend could compute it */
-  const double *model;        /* channels x (order + 1), for pnbtr_install_model() */
+  const double *model;        /* channels x (order + 1), for pnbtr_install_prepared() */
+  const double *prepared;     /* pnbtr_prepare_model()'s, or NULL */
   const float  *prediction;   /* channels x horizon, one channel after another */
 } JnPnbtrResult;
 
