@@ -622,6 +622,37 @@ test_prepared (void)
   pnbtr_free (other);
 }
 
+/* The autocorrelation through half-size FFTs is the sum it stands for,
+ * at every lag free of wrap-around, for odd and even lengths. */
+static void
+test_autocorrelation (void)
+{
+  enum { N = 512 };
+  static const gsize lengths[] = { 256, 255, 1, 200 };
+  double twiddles[N], data[N], r[N];
+  float x[256];
+  GRand *rand = g_rand_new_with_seed (3);
+
+  pnbtr_fft_twiddles (twiddles, N);
+  for (guint l = 0; l < G_N_ELEMENTS (lengths); l++)
+    {
+      gsize len = lengths[l];
+
+      for (gsize i = 0; i < len; i++)
+        x[i] = (float) (sin (0.2 * i) + g_rand_double_range (rand, -0.5, 0.5));
+      pnbtr_autocorrelation (x, len, N, twiddles, data, r);
+      for (gsize lag = 0; lag <= N - len; lag++)
+        {
+          double sum = 0.0;
+
+          for (gsize t = 0; t + lag < len; t++)
+            sum += (double) x[t] * x[t + lag];
+          g_assert_cmpfloat (fabs (r[lag] - sum), <=, 1e-9 * (r[0] + 1.0));
+        }
+    }
+  g_rand_free (rand);
+}
+
 static void
 test_config (void)
 {
@@ -685,6 +716,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/pnbtr/repetition-meets-future", test_repetition_meets_future);
   g_test_add_func ("/pnbtr/lsar-minimises", test_lsar_minimises);
   g_test_add_func ("/pnbtr/prepared", test_prepared);
+  g_test_add_func ("/pnbtr/autocorrelation", test_autocorrelation);
   g_test_add_func ("/pnbtr/config", test_config);
 
   return g_test_run ();

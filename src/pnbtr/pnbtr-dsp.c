@@ -31,8 +31,10 @@ pnbtr_fft_twiddles (double *twiddles, size_t n)
     }
 }
 
-void
-pnbtr_fft (double *data, size_t n, const double *twiddles, int inverse)
+/* The FFT of n points with the twiddles of n * tstride points (every
+ * tstride-th one is this size's). */
+static void
+fft_strided (double *data, size_t n, const double *twiddles, size_t tstride, int inverse)
 {
   /* bit reversal */
   for (size_t i = 1, j = 0; i < n; i++)
@@ -55,7 +57,7 @@ pnbtr_fft (double *data, size_t n, const double *twiddles, int inverse)
 
   for (size_t len = 2; len <= n; len <<= 1)
     {
-      size_t half = len >> 1, step = n / len;
+      size_t half = len >> 1, step = n / len * tstride;
 
       for (size_t start = 0; start < n; start += len)
         for (size_t k = 0; k < half; k++)
@@ -70,6 +72,61 @@ pnbtr_fft (double *data, size_t n, const double *twiddles, int inverse)
             a[0] += br;
             a[1] += bi;
           }
+    }
+}
+
+void
+pnbtr_fft (double *data, size_t n, const double *twiddles, int inverse)
+{
+  fft_strided (data, n, twiddles, 1, inverse);
+}
+
+void
+pnbtr_autocorrelation (const float *x, size_t len, size_t n, const double *twiddles,
+                       double *data, double *r)
+{
+  /* x zero-padded to n real points, packed as n / 2 complex ones (even
+   * samples real, odd imaginary): two half-size transforms instead of two
+   * of size n.  Forward: X[k] = (Z[k] + Z*[m - k]) / 2
+   * - i W^k (Z[k] - Z*[m - k]) / 2, m = n / 2, W = exp(-2 pi i / n); the
+   * power P[k] = |X[k]|^2 (real, even) into r.  Back: the even and odd
+   * samples of IFFT(P) are the real and imaginary parts of
+   * IFFT_m(P[k] + P[m - k] + i (P[k] - P[m - k]) W^-k). */
+  size_t m = n / 2;
+
+  for (size_t j = 0; j < m; j++)
+    {
+      data[2 * j] = 2 * j < len ? x[2 * j] : 0.0;
+      data[2 * j + 1] = 2 * j + 1 < len ? x[2 * j + 1] : 0.0;
+    }
+  fft_strided (data, m, twiddles, 2, 0);
+  for (size_t k = 0; k <= m; k++)
+    {
+      size_t a = k % m, b = (m - k) % m;
+      double zr = data[2 * a], zi = data[2 * a + 1];
+      double cr = data[2 * b], ci = -data[2 * b + 1];   /* Z*[m - k] */
+      double er = 0.5 * (zr + cr), ei = 0.5 * (zi + ci);
+      double dr = 0.5 * (zr - cr), di = 0.5 * (zi - ci);
+      /* -i (dr + i di) = di - i dr, times W^k (W^m = -1) */
+      double wr = k < m ? twiddles[2 * k] : -1.0, wi = k < m ? twiddles[2 * k + 1] : 0.0;
+      double xr = er + (di * wr + dr * wi), xi = ei + (di * wi - dr * wr);
+
+      r[k] = xr * xr + xi * xi;
+    }
+  for (size_t k = 0; k < m; k++)
+    {
+      double e = r[k] + r[m - k], d = r[k] - r[m - k];
+      double wr = twiddles[2 * k], wi = twiddles[2 * k + 1];
+
+      /* i d W^-k = i d (wr - i wi) = d wi + i d wr */
+      data[2 * k] = e + d * wi;
+      data[2 * k + 1] = d * wr;
+    }
+  fft_strided (data, m, twiddles, 2, 1);
+  for (size_t j = 0; j < m; j++)
+    {
+      r[2 * j] = data[2 * j] / (double) n;
+      r[2 * j + 1] = data[2 * j + 1] / (double) n;
     }
 }
 

@@ -14,6 +14,12 @@
  * computes the unscaled inverse. */
 void   pnbtr_fft_twiddles (double *twiddles, size_t n);
 void   pnbtr_fft          (double *data, size_t n, const double *twiddles, int inverse);
+/* r[lag] = sum_t x[t] x[t + lag] for x[0..len) zero-padded to n points (a
+ * power of two; lags up to n - len are free of wrap-around), lag < n;
+ * through two FFTs of n / 2 points.  twiddles: pnbtr_fft_twiddles (n);
+ * data: n doubles of scratch; r: n doubles. */
+void   pnbtr_autocorrelation (const float *x, size_t len, size_t n, const double *twiddles,
+                              double *data, double *r);
 
 /* Burg's method on x[0..len): same polynomial convention.  damping > 0
  * inflates the error energy (JackTrip uses 1e-5), shrinking every

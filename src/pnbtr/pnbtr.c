@@ -478,21 +478,10 @@ detect_pitch (PnbtrState *s, int c)
   if (max_lag >= n / 2)
     max_lag = n / 2 - 1;
 
-  memset (s->fft, 0, sizeof (double) * 2 * PITCH_FFT);
   for (int i = 0; i < n; i++)
-    {
-      s->fft[2 * i] = x[i];
-      total += (double) x[i] * x[i];
-    }
-  pnbtr_fft (s->fft, PITCH_FFT, s->twiddles, 0);
-  for (int k = 0; k < PITCH_FFT; k++)
-    {
-      double re = s->fft[2 * k], im = s->fft[2 * k + 1];
-
-      s->fft[2 * k] = re * re + im * im;
-      s->fft[2 * k + 1] = 0.0;
-    }
-  pnbtr_fft (s->fft, PITCH_FFT, s->twiddles, 1);
+    total += (double) x[i] * x[i];
+  /* the autocorrelation in s->fft's second half */
+  pnbtr_autocorrelation (x, n, PITCH_FFT, s->twiddles, s->fft, s->fft + PITCH_FFT);
 
   /* head = energy of x[lag..n), tail = energy of x[0..n - lag) */
   head = tail = total;
@@ -504,7 +493,7 @@ detect_pitch (PnbtrState *s, int c)
       tail -= (double) x[n - lag] * x[n - lag];
       if (lag < min_lag)
         continue;
-      r = s->fft[2 * lag] / PITCH_FFT;
+      r = s->fft[PITCH_FFT + lag];
       norm = sqrt (head * tail);
       if (norm > 0.0 && r / norm > best)
         {
