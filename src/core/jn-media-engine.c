@@ -34,7 +34,10 @@
 #define MAX_CATCH_UP    50
 #define RX_BATCH        256
 #define MAX_DEPARTED    64
-#define PNBTR_WORKER_JOBS 64  /* streams with a model on the way at once */
+/* streams with a model on the way at once: one job per stream at most, and
+ * a session has at most 32 players (JN_SESSION_MAX_PEERS); each result slot
+ * holds a prepared interpolation (263 KB a channel at 128 frames) */
+#define PNBTR_WORKER_JOBS 32
 
 typedef struct
 {
