@@ -53,6 +53,13 @@ result_to_json (const JnPlcResult *r, const char *method, guint packet, guint ch
   NUM ("p99", jn_plc_time_us (r, 0.99));
   NUM ("max", jn_plc_time_us (r, 1.0));
   json_builder_end_object (b);
+  /* the first packet of each gap: where a gap's set-up goes */
+  json_builder_set_member_name (b, "gap_start_time_us");
+  json_builder_begin_object (b);
+  NUM ("mean", jn_plc_times_us (r->start_ns, -1));
+  NUM ("p99", jn_plc_times_us (r->start_ns, 0.99));
+  NUM ("max", jn_plc_times_us (r->start_ns, 1.0));
+  json_builder_end_object (b);
   NUM ("predicted_samples_per_s", jn_plc_samples_per_s (r, packet, channels));
   INT ("background_fits", r->fit_ns->len);
   NUM ("background_fit_mean_us", jn_plc_fit_us (r, FALSE));
@@ -90,6 +97,9 @@ print_result (const JnPlcResult *r, guint packet, guint channels)
   g_print ("  time per packet     mean %.1f us, p99 %.1f us, max %.1f us; %.2f M predicted samples/s\n",
            jn_plc_time_us (r, -1), jn_plc_time_us (r, 0.99), jn_plc_time_us (r, 1.0),
            jn_plc_samples_per_s (r, packet, channels) / 1e6);
+  g_print ("  first packet of a gap mean %.1f us, p99 %.1f us, max %.1f us\n",
+           jn_plc_times_us (r->start_ns, -1), jn_plc_times_us (r->start_ns, 0.99),
+           jn_plc_times_us (r->start_ns, 1.0));
   if (r->fit_ns->len > 0)
     g_print ("  background fits     %u, mean %.1f us, max %.1f us, %.1f %% of one core\n",
              r->fit_ns->len, jn_plc_fit_us (r, FALSE), jn_plc_fit_us (r, TRUE), 100 * jn_plc_fit_load (r));

@@ -127,6 +127,7 @@ jn_plc_result_init (JnPlcResult *result)
 {
   memset (result, 0, sizeof *result);
   result->conceal_ns = g_array_new (FALSE, FALSE, sizeof (double));
+  result->start_ns = g_array_new (FALSE, FALSE, sizeof (double));
   result->fit_ns = g_array_new (FALSE, FALSE, sizeof (double));
 }
 
@@ -134,6 +135,7 @@ void
 jn_plc_result_clear (JnPlcResult *result)
 {
   g_clear_pointer (&result->conceal_ns, g_array_unref);
+  g_clear_pointer (&result->start_ns, g_array_unref);
   g_clear_pointer (&result->fit_ns, g_array_unref);
 }
 
@@ -161,6 +163,7 @@ jn_plc_result_merge (JnPlcResult       *into,
   into->clicks += from->clicks;
   into->worst_click_ratio = MAX (into->worst_click_ratio, from->worst_click_ratio);
   g_array_append_vals (into->conceal_ns, from->conceal_ns->data, from->conceal_ns->len);
+  g_array_append_vals (into->start_ns, from->start_ns->data, from->start_ns->len);
   g_array_append_vals (into->fit_ns, from->fit_ns->data, from->fit_ns->len);
   into->audio_seconds += from->audio_seconds;
 }
@@ -202,7 +205,12 @@ jn_plc_mel_db (const JnPlcResult *result)
 double
 jn_plc_time_us (const JnPlcResult *result, double percentile)
 {
-  GArray *t = result->conceal_ns;
+  return jn_plc_times_us (result->conceal_ns, percentile);
+}
+
+double
+jn_plc_times_us (GArray *t, double percentile)
+{
   g_autofree double *sorted = NULL;
   double sum = 0.0;
 
@@ -550,6 +558,8 @@ jn_plc_run (const float       *ref,
           pnbtr_process_ex (state, NULL, o, (int) n, future.samples ? &future : NULL);
           elapsed = jn_bench_now_ns () - t0;
           g_array_append_val (result->conceal_ns, elapsed);
+          if (p == 0 || !lost_mask[p - 1])
+            g_array_append_val (result->start_ns, elapsed);
         }
       else
         {

@@ -46,6 +46,7 @@ typedef struct
   guint64 clicks;             /* boundaries whose jump exceeds the signal's own steps */
   double  worst_click_ratio;
   GArray *conceal_ns;         /* double, per concealed packet */
+  GArray *start_ns;           /* double, per gap: its first packet, the costly one */
   GArray *fit_ns;             /* double, per background refit */
   double  audio_seconds;      /* of the signal processed */
 } JnPlcResult;
@@ -124,6 +125,9 @@ double    jn_plc_lsd_db         (const JnPlcResult *result);
 double    jn_plc_mel_db         (const JnPlcResult *result);
 double    jn_plc_time_us        (const JnPlcResult *result,
                                  double             percentile);  /* < 0: mean */
+/* the same over any array of ns (start_ns: the first packets of gaps) */
+double    jn_plc_times_us       (GArray            *times_ns,
+                                 double             percentile);
 double    jn_plc_samples_per_s  (const JnPlcResult *result,
                                  guint              packet,
                                  guint              channels);

@@ -86,6 +86,8 @@ jn_plc_run_opus (const float  *ref,
           if (n < 0)
             memset (o, 0, sizeof (float) * packet * channels);
           g_array_append_val (result->conceal_ns, elapsed);
+          if (p == 0 || !lost[p - 1])
+            g_array_append_val (result->start_ns, elapsed);
         }
       else if (opus_decode_float (dec, data, len, o, (int) packet, 0) < 0)
         memset (o, 0, sizeof (float) * packet * channels);
