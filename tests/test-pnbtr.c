@@ -326,9 +326,10 @@ test_repetition (void)
   g_assert_cmpint (last_gap_repeats, ==, 0);
   g_assert_cmpmem (with, sizeof with, without, sizeof without);
 
-  /* a gap begun light leaves the repetition out, whatever the music */
-  conceal_pattern (0, 2, TRUE, 3, without);
+  /* a gap begun light leaves the repetition out, whatever the music (and
+   * keeps the model it has, onset or not, in both) */
   next_light = 1;
+  conceal_pattern (0, 2, TRUE, 3, without);
   conceal_pattern (8000, 2, TRUE, 3, with);
   next_light = 0;
   g_assert_cmpint (last_gap_repeats, ==, 0);
@@ -391,6 +392,7 @@ interpolate_pattern (int repeat_ms, gboolean light, gboolean lookahead, float *g
 
   g_assert_cmpint (pnbtr_config_parse (&config, "pnbtr", RATE, 1, FRAMES), ==, 0);
   config.repeat_ms = repeat_ms;
+  config.onset = 0;   /* the hits are onsets: keep to the repetition here */
   state = pnbtr_new (&config);
   g_assert_nonnull (state);
   pnbtr_set_light (state, light);
@@ -653,6 +655,94 @@ test_autocorrelation (void)
   g_rand_free (rand);
 }
 
+/* A note that begins after the worker's snapshot: the installed model
+ * knows only the quiet tone before it.  With onset handling the gap gets a
+ * quick model of the new note; a two-packet gap whose end is known is then
+ * extrapolated for its first packet and bridged for its second. */
+static float
+onset_signal (guint64 t)
+{
+  double x = 0.05 * sin (2 * G_PI * 440.0 * t / RATE);
+
+  if (t >= 40 * FRAMES)   /* the new note, 2 packets before the gap */
+    x += 0.4 * sin (2 * G_PI * 659.3 * t / RATE) + 0.2 * sin (2 * G_PI * 1318.5 * t / RATE + 1);
+  return (float) x;
+}
+
+static double
+conceal_onset (int onset, guint lost, gboolean lookahead, float *gap)
+{
+  PnbtrConfig config;
+  PnbtrState *state;
+  g_autofree float *snapshot = NULL;
+  g_autofree double *model = NULL, *scratch = NULL;
+  float in[FRAMES], next[FRAMES];
+  double signal = 0, noise = 0;
+  guint p;
+
+  g_assert_cmpint (pnbtr_config_parse (&config, "pnbtr", RATE, 1, FRAMES), ==, 0);
+  g_assert_cmpint (config.onset, ==, 1);
+  config.onset = onset;
+  state = pnbtr_new (&config);
+  snapshot = g_new (float, pnbtr_snapshot_size (state));
+  model = g_new (double, pnbtr_model_size (state));
+  scratch = g_new (double, pnbtr_fit_scratch_size (&config));
+  for (p = 0; p < 42; p++)
+    {
+      for (guint i = 0; i < FRAMES; i++)
+        in[i] = onset_signal ((guint64) p * FRAMES + i);
+      pnbtr_process (state, in, gap, FRAMES);
+      if (p == 39)   /* the worker's snapshot, before the note */
+        {
+          pnbtr_snapshot (state, snapshot);
+          g_assert_cmpint (pnbtr_fit_snapshot (&config, snapshot, model, scratch), ==, 0);
+        }
+    }
+  g_assert_cmpint (pnbtr_install_model (state, model), ==, 0);
+  for (guint i = 0; i < FRAMES; i++)
+    next[i] = onset_signal ((guint64) (p + lost) * FRAMES + i);
+  for (guint k = 0; k < lost; k++, p++)
+    {
+      PnbtrFuture future = { next, FRAMES, (int) ((lost - k) * FRAMES) };
+
+      g_assert_cmpint (pnbtr_process_ex (state, NULL, gap + k * FRAMES, FRAMES,
+                                         lookahead ? &future : NULL), ==, 1);
+      for (guint i = 0; i < FRAMES; i++)
+        {
+          double real = onset_signal ((guint64) p * FRAMES + i), e = gap[k * FRAMES + i] - real;
+
+          signal += real * real;
+          noise += e * e;
+        }
+    }
+  pnbtr_free (state);
+  return 10 * log10 (signal / MAX (noise, 1e-30));
+}
+
+static void
+test_onset (void)
+{
+  float with[2 * FRAMES], extrapolated[2 * FRAMES];
+  double off = conceal_onset (0, 1, FALSE, with);
+  double on = conceal_onset (1, 1, FALSE, with);
+
+  g_test_message ("a note begun after the model: %.1f dB with onset handling, %.1f dB without",
+                  on, off);
+  g_assert_cmpfloat (on, >, 5.0);
+  g_assert_cmpfloat (on, >, off + 10.0);
+
+  /* two packets, the end known: the first is extrapolated as without
+   * lookahead, the second bridges the rest and meets the audio after it */
+  on = conceal_onset (1, 2, TRUE, with);
+  off = conceal_onset (1, 2, FALSE, extrapolated);
+  g_test_message ("two packets: %.1f dB bridged, %.1f dB extrapolated", on, off);
+  g_assert_cmpmem (with, FRAMES * sizeof (float), extrapolated, FRAMES * sizeof (float));
+  g_assert_cmpfloat (on, >, off + 3.0);
+  g_assert_cmpfloat (fabs (with[2 * FRAMES - 1] - onset_signal (44 * FRAMES - 1)), <,
+                     0.1 * fabs (extrapolated[2 * FRAMES - 1] - onset_signal (44 * FRAMES - 1)));
+  g_assert_cmpfloat (fabs (with[2 * FRAMES - 1] - onset_signal (44 * FRAMES - 1)), <, 0.01);
+}
+
 static void
 test_config (void)
 {
@@ -717,6 +807,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/pnbtr/lsar-minimises", test_lsar_minimises);
   g_test_add_func ("/pnbtr/prepared", test_prepared);
   g_test_add_func ("/pnbtr/autocorrelation", test_autocorrelation);
+  g_test_add_func ("/pnbtr/onset", test_onset);
   g_test_add_func ("/pnbtr/config", test_config);
 
   return g_test_run ();

@@ -29,6 +29,17 @@
 #define REPEAT_MAX_GAIN 2.0
 #define REPEAT_TAPER    32
 
+/* A note that began after the model was fitted, at 48 kHz (scaled with the
+ * rate): when the audio since the model's window is ONSET_RATIO times as
+ * loud (6 dB) as the window before it, the gap fits a quick model of order
+ * ONSET_ORDER on the last ONSET_WINDOW samples, which hears the new note
+ * (about 70 us).  Without an installed model, "since" is the last
+ * ONSET_RECENT samples. */
+#define ONSET_RATIO     4.0
+#define ONSET_ORDER     256
+#define ONSET_WINDOW    1024
+#define ONSET_RECENT    384
+
 static const float blend_weights[BLEND_POSITIONS * BLEND_CONFIDENCE][2] = {
 #include "pnbtr-weights.inc"
 };
@@ -81,6 +92,12 @@ struct PnbtrState
   double     *factor;       /* channels x lsar_packed */
   size_t      lsar_packed;
   int         factor_ok[PNBTR_MAX_CHANNELS];
+
+  /* a note begun since the model's window (pnbtr) */
+  unsigned long played;        /* frames processed so far */
+  unsigned long snap_played;   /* ... at the last pnbtr_snapshot() */
+  unsigned long model_played;  /* ... at the snapshot the installed model came from */
+  int         onset_fit[PNBTR_MAX_CHANNELS];  /* this gap's model is a quick one */
 
   /* long-range repetition (pnbtr): what came one bar or one beat ago */
   size_t      rep_len;      /* samples per channel in rep_ring, a power of two; 0: off */
@@ -142,6 +159,7 @@ pnbtr_config_init (PnbtrConfig *config, PnbtrMethod method, int sample_rate, int
       config->fade_ms = 20.f;
       config->interp_max = max_frames * 2 < 256 ? (max_frames < 256 ? 256 : max_frames) : 256;
       config->repeat_ms = 8000;
+      config->onset = 1;
       break;
     default:
       break;
@@ -328,6 +346,8 @@ pnbtr_reset (PnbtrState *s)
   s->interpolated = 0;
   s->have_model = 0;
   memset (s->factor_ok, 0, sizeof s->factor_ok);
+  memset (s->onset_fit, 0, sizeof s->onset_fit);
+  s->played = s->snap_played = s->model_played = 0;
   if (s->rep_len > 0)
     {
       memset (s->rep_ring, 0, sizeof (float) * (size_t) s->cfg.channels * s->rep_len);
@@ -408,6 +428,7 @@ commit_history (PnbtrState *s, int n)
 {
   size_t mask = s->rep_len - 1, cmask = s->rep_clen - 1;
 
+  s->played += (unsigned long) n;
   if (s->rep_len == 0)
     return;
   for (int i = 0; i < n; i++)
@@ -523,7 +544,7 @@ start_gap_channel (PnbtrState *s, int c)
     peak = fmaxf (peak, fabsf (x[i]));
   s->peak[c] = peak;
 
-  if (!s->have_model)
+  if (!s->have_model && !s->onset_fit[c])
     {
       fit_window (cfg, x, s->a + (size_t) c * (order + 1), s->fit_input, s->burg);
       s->factor_ok[c] = 0;
@@ -531,6 +552,62 @@ start_gap_channel (PnbtrState *s, int c)
   memcpy (s->lpc_mem + (size_t) c * order, h + s->hist_len - order, sizeof (float) * order);
   if (cfg->method == PNBTR_METHOD_PNBTR)
     detect_pitch (s, c);
+}
+
+/* Has a note begun since the model's window?  Then channel c gets a quick
+ * model fitted on the last ONSET_WINDOW samples (zero beyond its order).
+ * Returns 1 if any channel did. */
+static int
+refit_after_onset (PnbtrState *s)
+{
+  const PnbtrConfig *cfg = &s->cfg;
+  double scale = cfg->sample_rate / 48000.0;
+  int order = (int) lround (ONSET_ORDER * scale), window = (int) lround (ONSET_WINDOW * scale);
+  unsigned long since = s->have_model ? s->played - s->model_played
+                                      : (unsigned long) lround (ONSET_RECENT * scale);
+  int any = 0;
+
+  for (int c = 0; c < cfg->channels; c++)
+    s->onset_fit[c] = 0;
+  order = order < cfg->order ? order : cfg->order;
+  window = window < cfg->window ? window : cfg->window;
+  if (cfg->method != PNBTR_METHOD_PNBTR || !cfg->onset || window <= order || since == 0 ||
+      since >= (unsigned long) cfg->window / 2)
+    return 0;
+
+  for (int c = 0; c < cfg->channels; c++)
+    {
+      const float *x = channel_history (s, c) + s->hist_len - cfg->window;
+      size_t split = (size_t) cfg->window - since;
+      double before = 0.0, after = 0.0;
+
+      for (size_t i = 0; i < (size_t) cfg->window; i++)
+        {
+          double e = (double) x[i] * x[i];
+
+          if (i < split)
+            before += e;
+          else
+            after += e;
+        }
+      before /= (double) split;
+      after /= (double) since;
+      /* louder by 6 dB, and not just the dither's whisper after silence */
+      if (after > ONSET_RATIO * before && after > 1e-10)
+        {
+          PnbtrConfig quick = *cfg;
+          double *a = s->a + (size_t) c * (cfg->order + 1);
+
+          quick.order = order;
+          quick.window = window;
+          memset (a, 0, sizeof (double) * (cfg->order + 1));
+          fit_window (&quick, x + cfg->window - window, a, s->fit_input, s->burg);
+          s->factor_ok[c] = 0;
+          s->onset_fit[c] = 1;
+          any = 1;
+        }
+    }
+  return any;
 }
 
 /* The sample played `offset` samples after the gap began (negative:
@@ -726,6 +803,9 @@ pnbtr_fit_scratch_size (const PnbtrConfig *cfg)
 void
 pnbtr_snapshot (const PnbtrState *s, float *snapshot)
 {
+  /* where the snapshot ends, for the model that will come of it: the one
+   * field a snapshot writes, so the state stays const to its callers */
+  ((PnbtrState *) s)->snap_played = s->played;
   for (int c = 0; c < s->cfg.channels && uses_lpc (&s->cfg); c++)
     memcpy (snapshot + (size_t) c * s->cfg.window,
             s->hist + (size_t) c * s->hist_len + s->hist_len - s->cfg.window,
@@ -809,6 +889,7 @@ pnbtr_install_prepared (PnbtrState *s, const double *model, const double *prepar
     return -1;
   memcpy (s->a, model, sizeof (double) * pnbtr_model_size (s));
   s->have_model = 1;
+  s->model_played = s->snap_played;
   for (int c = 0; c < s->cfg.channels; c++)
     {
       const double *flag = prepared != NULL && s->factor != NULL
@@ -1011,6 +1092,7 @@ pnbtr_process_ex (PnbtrState *s, const float *in, float *out, int frames,
 {
   const PnbtrConfig *cfg = &s->cfg;
   int channels = cfg->channels;
+  int onset = 0;
 
   if (frames < 1 || frames > cfg->max_frames)
     {
@@ -1064,6 +1146,8 @@ pnbtr_process_ex (PnbtrState *s, const float *in, float *out, int frames,
   if (!s->in_gap && uses_lpc (cfg))
     {
       s->light_gap = s->light;
+      /* a gap begun light keeps the model it has */
+      onset = !s->light_gap && refit_after_onset (s);
       for (int c = 0; c < channels; c++)
         start_gap_channel (s, c);
       if (s->rep_len > 0)
@@ -1071,6 +1155,11 @@ pnbtr_process_ex (PnbtrState *s, const float *in, float *out, int frames,
     }
   s->in_gap = 1;
   if (s->light_gap)
+    future = NULL;
+  /* the quick model has no prepared interpolation: across more than this
+   * packet it would cost a factorisation now, so this packet is
+   * extrapolated and the next one bridges the rest, a shorter gap */
+  if (onset && future != NULL && future->gap_frames > frames)
     future = NULL;
 
   /* the jitter buffer knows where the gap ends: interpolate the rest of it */

@@ -47,6 +47,9 @@ typedef struct
   double      damping;       /* burg: relative damping of the recursion (JackTrip: 1e-5) */
   int         repeat_ms;     /* pnbtr: how far back to look for a passage the music
                               * repeats (0: never), 0..PNBTR_MAX_REPEAT_MS */
+  int         onset;         /* pnbtr: 1 (default): a note begun since the model's
+                              * window gets a quick model of its own when a gap
+                              * begins; 0: never */
 } PnbtrConfig;
 
 /* Audio the jitter buffer already holds after a gap: lets pnbtr interpolate
