@@ -96,7 +96,9 @@ struct PnbtrState
   /* a note begun since the model's window (pnbtr) */
   unsigned long played;        /* frames processed so far */
   unsigned long snap_played;   /* ... at the last pnbtr_snapshot() */
-  unsigned long model_played;  /* ... at the snapshot the installed model came from */
+  /* ... where channel c's model was fitted: at the snapshot an installed
+   * model came from, or at the gap that fitted a quick one */
+  unsigned long model_played[PNBTR_MAX_CHANNELS];
   int         onset_fit[PNBTR_MAX_CHANNELS];  /* this gap's model is a quick one */
 
   /* long-range repetition (pnbtr): what came one bar or one beat ago */
@@ -347,7 +349,8 @@ pnbtr_reset (PnbtrState *s)
   s->have_model = 0;
   memset (s->factor_ok, 0, sizeof s->factor_ok);
   memset (s->onset_fit, 0, sizeof s->onset_fit);
-  s->played = s->snap_played = s->model_played = 0;
+  s->played = s->snap_played = 0;
+  memset (s->model_played, 0, sizeof s->model_played);
   if (s->rep_len > 0)
     {
       memset (s->rep_ring, 0, sizeof (float) * (size_t) s->cfg.channels * s->rep_len);
@@ -563,23 +566,25 @@ refit_after_onset (PnbtrState *s)
   const PnbtrConfig *cfg = &s->cfg;
   double scale = cfg->sample_rate / 48000.0;
   int order = (int) lround (ONSET_ORDER * scale), window = (int) lround (ONSET_WINDOW * scale);
-  unsigned long since = s->have_model ? s->played - s->model_played
-                                      : (unsigned long) lround (ONSET_RECENT * scale);
   int any = 0;
 
   for (int c = 0; c < cfg->channels; c++)
     s->onset_fit[c] = 0;
   order = order < cfg->order ? order : cfg->order;
   window = window < cfg->window ? window : cfg->window;
-  if (cfg->method != PNBTR_METHOD_PNBTR || !cfg->onset || window <= order || since == 0 ||
-      since >= (unsigned long) cfg->window / 2)
+  if (cfg->method != PNBTR_METHOD_PNBTR || !cfg->onset || window <= order)
     return 0;
 
   for (int c = 0; c < cfg->channels; c++)
     {
       const float *x = channel_history (s, c) + s->hist_len - cfg->window;
+      unsigned long since = s->have_model ? s->played - s->model_played[c]
+                                          : (unsigned long) lround (ONSET_RECENT * scale);
       size_t split = (size_t) cfg->window - since;
       double before = 0.0, after = 0.0;
+
+      if (since == 0 || since >= (unsigned long) cfg->window / 2)
+        continue;
 
       for (size_t i = 0; i < (size_t) cfg->window; i++)
         {
@@ -604,6 +609,8 @@ refit_after_onset (PnbtrState *s)
           fit_window (&quick, x + cfg->window - window, a, s->fit_input, s->burg);
           s->factor_ok[c] = 0;
           s->onset_fit[c] = 1;
+          /* the next gap, if no model comes first, starts from this one */
+          s->model_played[c] = s->played;
           any = 1;
         }
     }
@@ -801,11 +808,10 @@ pnbtr_fit_scratch_size (const PnbtrConfig *cfg)
 }
 
 void
-pnbtr_snapshot (const PnbtrState *s, float *snapshot)
+pnbtr_snapshot (PnbtrState *s, float *snapshot)
 {
-  /* where the snapshot ends, for the model that will come of it: the one
-   * field a snapshot writes, so the state stays const to its callers */
-  ((PnbtrState *) s)->snap_played = s->played;
+  /* where the snapshot ends, for the model that will come of it */
+  s->snap_played = s->played;
   for (int c = 0; c < s->cfg.channels && uses_lpc (&s->cfg); c++)
     memcpy (snapshot + (size_t) c * s->cfg.window,
             s->hist + (size_t) c * s->hist_len + s->hist_len - s->cfg.window,
@@ -889,7 +895,8 @@ pnbtr_install_prepared (PnbtrState *s, const double *model, const double *prepar
     return -1;
   memcpy (s->a, model, sizeof (double) * pnbtr_model_size (s));
   s->have_model = 1;
-  s->model_played = s->snap_played;
+  for (int c = 0; c < s->cfg.channels; c++)
+    s->model_played[c] = s->snap_played;
   for (int c = 0; c < s->cfg.channels; c++)
     {
       const double *flag = prepared != NULL && s->factor != NULL

@@ -114,7 +114,9 @@ int          pnbtr_last_components (const PnbtrState *state, const float **lpc,
 size_t       pnbtr_snapshot_size    (const PnbtrState *state);   /* floats */
 size_t       pnbtr_model_size       (const PnbtrState *state);   /* doubles */
 size_t       pnbtr_fit_scratch_size (const PnbtrConfig *config); /* doubles */
-void         pnbtr_snapshot         (const PnbtrState *state, float *snapshot);
+/* Also notes where the snapshot ends, for the onset check (PnbtrConfig
+ * onset) once its model is installed. */
+void         pnbtr_snapshot         (PnbtrState *state, float *snapshot);
 /* Thread-safe (touches only its arguments).  Returns 0, -1 on bad input. */
 int          pnbtr_fit_snapshot     (const PnbtrConfig *config, const float *snapshot,
                                      double *model, double *scratch);
