@@ -452,6 +452,10 @@ test_pnbtr_repeats (gconstpointer data)
   g_assert_cmpuint (stats.gaps_worker_model + stats.gaps_local_fit, ==, 3);
   g_assert_cmpuint (stats.gaps_repeated, ==, light ? 0 : 3);
   g_assert_cmpuint (stats.gaps_light, ==, light ? 3 : 0);
+  /* a gap begun light keeps the model it has */
+  if (light)
+    g_assert_cmpuint (stats.gaps_onset, ==, 0);
+  g_assert_cmpuint (stats.gaps_onset, <=, 3);
   for (gint i = 0; i < rec->n; i++)
     if (rec->concealed[i])
       for (guint j = 0; j < FRAMES; j++)

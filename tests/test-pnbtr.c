@@ -707,6 +707,7 @@ conceal_onset (int onset, guint lost, gboolean lookahead, float *gap)
 
       g_assert_cmpint (pnbtr_process_ex (state, NULL, gap + k * FRAMES, FRAMES,
                                          lookahead ? &future : NULL), ==, 1);
+      g_assert_cmpint (pnbtr_gap_onset (state), ==, onset);
       for (guint i = 0; i < FRAMES; i++)
         {
           double real = onset_signal ((guint64) p * FRAMES + i), e = gap[k * FRAMES + i] - real;

@@ -81,6 +81,7 @@ typedef struct
   guint64                 gaps_local_fit;
   guint64                 gaps_repeated;
   guint64                 gaps_light;
+  guint64                 gaps_onset;
   gboolean                plc_light;           /* a gap beginning now starts the cheap way */
 
   /* MIDI receive */
@@ -1110,6 +1111,8 @@ peer_playout_filter (gpointer     user_data,
   pnbtr_process_ex (peer->plc, in, out, (int) frames, future != NULL ? &next : NULL);
   if (begins && pnbtr_gap_repeats (peer->plc))
     peer->gaps_repeated++;
+  if (begins && pnbtr_gap_onset (peer->plc))
+    peer->gaps_onset++;
 }
 
 void
@@ -1457,6 +1460,7 @@ fill_peer_stats (JnMediaEngine *self,
   s->gaps_local_fit = peer->gaps_local_fit;
   s->gaps_repeated = peer->gaps_repeated;
   s->gaps_light = peer->gaps_light;
+  s->gaps_onset = peer->gaps_onset;
   s->loss_percent = peer_loss_percent (peer);
   s->concealed_percent = peer->played + peer->concealed > 0
                          ? 100.0 * peer->concealed / (double) (peer->played + peer->concealed) : 0.0;

@@ -80,6 +80,7 @@ typedef struct
   guint64   gaps_local_fit;   /* gaps that fitted their model on the media thread */
   guint64   gaps_repeated;    /* gaps PNBTR filled partly from where the music repeated */
   guint64   gaps_light;       /* gaps begun the cheap way: the period's budget was spent */
+  guint64   gaps_onset;       /* gaps with a quick model of a note begun since the model */
   double    loss_percent;
   double    concealed_percent; /* of the packet periods played out */
   guint64   midi_events;      /* unique MIDI events delivered */

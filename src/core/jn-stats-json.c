@@ -58,6 +58,7 @@ peer_to_json (const JnPeerStats *p)
   json_object_set_int_member (o, "gaps_local_fit", (gint64) p->gaps_local_fit);
   json_object_set_int_member (o, "gaps_repeated", (gint64) p->gaps_repeated);
   json_object_set_int_member (o, "gaps_light", (gint64) p->gaps_light);
+  json_object_set_int_member (o, "gaps_onset", (gint64) p->gaps_onset);
   json_object_set_double_member (o, "loss_percent", p->loss_percent);
   json_object_set_double_member (o, "concealed_percent", p->concealed_percent);
   json_object_set_int_member (o, "midi_events", (gint64) p->midi_events);

@@ -776,6 +776,17 @@ pnbtr_gap_repeats (const PnbtrState *s)
 }
 
 int
+pnbtr_gap_onset (const PnbtrState *s)
+{
+  if (!s->in_gap)
+    return 0;
+  for (int c = 0; c < s->cfg.channels; c++)
+    if (s->onset_fit[c])
+      return 1;
+  return 0;
+}
+
+int
 pnbtr_last_components (const PnbtrState *s, const float **lpc, const float **pitch,
                        float *confidence, int *position)
 {
