@@ -484,7 +484,6 @@ lsar_minimises (guint p)
     rival[i] = x[1000 + i] * 0.5f;
   g_assert_cmpint (pnbtr_lsar_interpolate (a, p, past, GAP, future, NF, NULL, gap, rival, costs,
                                            scratch), ==, 0);
-  best = pnbtr_lsar_cost (a, p, past, gap, GAP, future, NF, scratch);
 
   /* factorised ahead of time (in the caller's memory), the same gap */
   {
@@ -499,8 +498,7 @@ lsar_minimises (guint p)
     g_assert_cmpmem (again_costs, sizeof again_costs, costs, sizeof costs);
   }
 
-  direct = direct_cost (a, p, past, gap, GAP, future, NF);
-  g_assert_cmpfloat (fabs (best - direct), <=, 1e-6 * direct + 1e-12);
+  best = direct = direct_cost (a, p, past, gap, GAP, future, NF);
   g_assert_cmpfloat (fabs (costs[0] - direct), <=, 1e-6 * direct + 1e-12);
   direct = direct_cost (a, p, past, rival, GAP, future, NF);
   g_assert_cmpfloat (fabs (costs[1] - direct), <=, 1e-6 * direct + 1e-12);
@@ -510,7 +508,7 @@ lsar_minimises (guint p)
     {
       memcpy (nudged, gap, sizeof gap);
       nudged[g_rand_int_range (rand, 0, GAP)] += (float) g_rand_double_range (rand, -0.01, 0.01);
-      g_assert_cmpfloat (pnbtr_lsar_cost (a, p, past, nudged, GAP, future, NF, scratch), >=, best);
+      g_assert_cmpfloat (direct_cost (a, p, past, nudged, GAP, future, NF), >=, best);
     }
   g_rand_free (rand);
 }

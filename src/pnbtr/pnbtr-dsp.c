@@ -395,9 +395,8 @@ pnbtr_cholesky_solve (const double *L, double *b, size_t n)
 size_t
 pnbtr_lsar_scratch_size (size_t gap, size_t p)
 {
-  /* interpolation: M, rhs, d (gap + nfuture <= gap + p), the reversed
-   * model; the cost: the reversed model and gap + 2 p floats */
-  return gap * gap + 2 * gap + 2 * p + 2;
+  /* M, rhs, d (gap + nfuture <= gap + p), the reversed model */
+  return gap * gap + 2 * gap + 2 * p + 1;
 }
 
 /* rev[j] = a[p - j], so that sum_k a_k x(t - k) is a dot product with
@@ -407,27 +406,6 @@ reverse_model (const double *a, size_t p, double *rev)
 {
   for (size_t j = 0; j <= p; j++)
     rev[j] = a[p - j];
-}
-
-double
-pnbtr_lsar_cost (const double *a, size_t p, const float *past, const float *gap, size_t ngap,
-                 const float *future, size_t nfuture, double *scratch)
-{
-  double *rev = scratch;
-  float *z = (float *) (rev + p + 1);   /* past, gap, future in a row */
-  double cost = 0.0;
-
-  reverse_model (a, p, rev);
-  memcpy (z, past, sizeof (float) * p);
-  memcpy (z + p, gap, sizeof (float) * ngap);
-  memcpy (z + p + ngap, future, sizeof (float) * nfuture);
-  for (size_t t = 0; t < ngap + nfuture; t++)
-    {
-      double e = dot_mixed (rev, z + t, p + 1);
-
-      cost += e * e;
-    }
-  return cost;
 }
 
 /* sum_t e(t)^2 with e(t) = d(t) + sum_{i <= t, i < gap} a_{t-i} x_i: the

@@ -47,16 +47,16 @@ void   pnbtr_cholesky_solve  (const double *L, double *b, size_t n);
 /* Least-squares AR interpolation: fills a gap of `gap` samples between the
  * last p samples before it (past, oldest first) and nfuture known samples
  * after it, so that the model a (order p) predicts the whole stretch with
- * the least error.
+ * the least error: sum_t e(t)^2 over the gap and the known samples after
+ * it, e(t) = sum_k a_k x(t - k).
  *
  * The system it solves depends on the model and on gap and nfuture only,
  * not on the audio: pnbtr_lsar_factor() factorises it ahead of time (into
  * gap x gap doubles of room; the factor is the first gap (gap + 1) / 2),
  * and pnbtr_lsar_interpolate() uses that factor, or factorises itself
- * when factor is NULL.  When costs is not NULL, costs[0] is the error for
- * out (as pnbtr_lsar_cost() gives it, after rounding to float) and costs[1]
- * for rival, another candidate for the gap (0 if rival is NULL): cheaper
- * than pnbtr_lsar_cost(), the known samples' part being computed already.
+ * when factor is NULL.  When costs is not NULL, costs[0] is that error for
+ * out (after rounding to float) and costs[1] for rival, another candidate
+ * for the gap (0 if rival is NULL), for comparing the two.
  * scratch holds pnbtr_lsar_scratch_size (gap, p) doubles, nfuture <= p.
  * Both return 0, or -1 if the system is degenerate. */
 size_t pnbtr_lsar_scratch_size (size_t gap, size_t p);
@@ -65,12 +65,6 @@ int    pnbtr_lsar_interpolate (const double *a, size_t p, const float *past, siz
                                const float *future, size_t nfuture, const double *factor,
                                float *out, const float *rival, double *costs,
                                double *scratch);
-/* The model's residual energy over a gap and the known samples after it:
- * what pnbtr_lsar_interpolate() minimises, for comparing candidates.
- * scratch: as for pnbtr_lsar_interpolate(). */
-double pnbtr_lsar_cost       (const double *a, size_t p, const float *past, const float *gap,
-                              size_t ngap, const float *future, size_t nfuture,
-                              double *scratch);
 /* Which of the count segments past + j (each n samples, j = 0..count-1)
  * best matches ctx[0..n), by normalized cross-correlation.  Returns j, or
  * -1 if none correlates positively; *score is the correlation, *gain the

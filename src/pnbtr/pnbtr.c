@@ -125,6 +125,7 @@ struct PnbtrState
 };
 
 static int repeat_alloc (PnbtrState *s);
+static int long_gap (const PnbtrConfig *cfg, int *nfuture);
 static float fade_gain (const PnbtrState *s, long t);
 
 static const char *method_names[PNBTR_N_METHODS] = { "zero", "repeat", "burg", "pnbtr" };
@@ -315,14 +316,14 @@ pnbtr_new (const PnbtrConfig *cfg)
       if (cfg->method == PNBTR_METHOD_PNBTR && cfg->interp_max > 0)
         {
           size_t g = cfg->interp_max;
+          int nf, lg = long_gap (cfg, &nf);   /* the prepared gap */
 
           s->interp = calloc ((size_t) cfg->channels * g, sizeof (float));
           s->future = calloc (order, sizeof (float));
           s->lsar = calloc (pnbtr_lsar_scratch_size (g, order), sizeof (double));
           s->fwd = calloc (g, sizeof (float));
           s->fwd_mem = calloc (order, sizeof (float));
-          s->lsar_packed = pnbtr_prepared_size (cfg) > 0
-                           ? pnbtr_prepared_size (cfg) / cfg->channels - 1 : 0;
+          s->lsar_packed = (size_t) lg * (lg + 1) / 2;
           if (s->lsar_packed > 0)
             s->factor = calloc ((size_t) cfg->channels * s->lsar_packed, sizeof (double));
           if (s->interp == NULL || s->future == NULL || s->lsar == NULL || s->fwd == NULL ||
