@@ -42,11 +42,14 @@ result_to_json (const JnPlcResult *r, const char *method, guint packet, guint ch
   NUM ("file_snr_db", jn_plc_file_snr_db (r));
   NUM ("log_spectral_distance_db", jn_plc_lsd_db (r));
   NUM ("mel_distance_db", jn_plc_mel_db (r));
+  NUM ("mel_frame_distance_db", jn_plc_frame_mel_db (r));
   NUM ("peak_ratio", r->signal_peak > 0 ? r->output_peak_lost / r->signal_peak : 0.0);
   INT ("clipped_samples", (gint64) r->clipped);
   INT ("recovery_boundaries", (gint64) r->boundaries);
   INT ("recovery_clicks", (gint64) r->clicks);
   NUM ("worst_click_ratio", r->worst_click_ratio);
+  INT ("gap_starts", (gint64) r->starts);
+  INT ("gap_start_clicks", (gint64) r->start_clicks);
   json_builder_set_member_name (b, "conceal_time_us");
   json_builder_begin_object (b);
   NUM ("mean", jn_plc_time_us (r, -1));
@@ -88,12 +91,15 @@ print_result (const JnPlcResult *r, guint packet, guint channels)
   g_print ("  lost-sample SNR     %.2f dB  (burst 1st %.2f, 2nd %.2f, 3rd+ %.2f)\n",
            jn_plc_snr_db (r, 0), jn_plc_snr_db (r, 1), jn_plc_snr_db (r, 2), jn_plc_snr_db (r, 3));
   g_print ("  whole-file SNR      %.2f dB\n", jn_plc_file_snr_db (r));
-  g_print ("  log-spectral dist.  %.2f dB, mel %.2f dB\n", jn_plc_lsd_db (r), jn_plc_mel_db (r));
+  g_print ("  log-spectral dist.  %.2f dB, mel %.2f dB per packet, %.2f dB per 21 ms frame\n",
+           jn_plc_lsd_db (r), jn_plc_mel_db (r), jn_plc_frame_mel_db (r));
   g_print ("  peak ratio          %.3f, clipped samples %" G_GUINT64_FORMAT "\n",
            r->signal_peak > 0 ? r->output_peak_lost / r->signal_peak : 0.0, r->clipped);
   g_print ("  recovery clicks     %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT
            " boundaries (worst jump %.2f x the signal's own largest step nearby)\n",
            r->clicks, r->boundaries, r->worst_click_ratio);
+  g_print ("  gap-start clicks    %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " gap starts\n",
+           r->start_clicks, r->starts);
   g_print ("  time per packet     mean %.1f us, p99 %.1f us, max %.1f us; %.2f M predicted samples/s\n",
            jn_plc_time_us (r, -1), jn_plc_time_us (r, 0.99), jn_plc_time_us (r, 1.0),
            jn_plc_samples_per_s (r, packet, channels) / 1e6);
@@ -264,11 +270,13 @@ add_plc_figures (const char *method, const char *loss, JnPlcResult *total, guint
   g_autofree char *snr = g_strdup_printf ("%s.snr_db.%spct", method, loss);
   g_autofree char *third = g_strdup_printf ("%s.snr_3rd_db.%spct", method, loss);
   g_autofree char *mel = g_strdup_printf ("%s.mel_db.%spct", method, loss);
+  g_autofree char *mel_frame = g_strdup_printf ("%s.mel_frame_db.%spct", method, loss);
   g_autofree char *time = g_strdup_printf ("%s.conceal_us.%spct", method, loss);
 
   jn_report_add_value (r, "plc", snr, "dB", JN_BETTER_HIGHER, jn_plc_snr_db (total, 0));
   jn_report_add_value (r, "plc", third, "dB", JN_BETTER_HIGHER, jn_plc_snr_db (total, 3));
   jn_report_add_value (r, "plc", mel, "dB", JN_BETTER_LOWER, jn_plc_mel_db (total));
+  jn_report_add_value (r, "plc", mel_frame, "dB", JN_BETTER_LOWER, jn_plc_frame_mel_db (total));
   jn_report_add_samples (r, "plc", time, "us", JN_BETTER_LOWER, (double *) total->conceal_ns->data,
                          total->conceal_ns->len);
   /* the conceal times went in as ns: the figure is in us */
@@ -300,13 +308,16 @@ plc_charts (char **methods, char **losses)
                                     "loss rate (%)", "dB");
   JnChart *m = jn_report_add_chart (r, JN_CHART_BARS, "plc: mel log-spectral distance at 5 % loss",
                                     "method", "dB");
-  JnChartSeries *mel = jn_chart_add_series (m, "mel distance");
+  JnChartSeries *mel = jn_chart_add_series (m, "per 21 ms frame");
+  JnChartSeries *mel_packet = jn_chart_add_series (m, "per lost packet");
 
   for (guint i = 0; methods[i] != NULL; i++)
     {
       JnChartSeries *s = jn_chart_add_series (c, methods[i]);
-      g_autofree char *mel_id = g_strdup_printf ("%s.mel_db.5pct", methods[i]);
+      g_autofree char *mel_id = g_strdup_printf ("%s.mel_frame_db.5pct", methods[i]);
+      g_autofree char *mel_packet_id = g_strdup_printf ("%s.mel_db.5pct", methods[i]);
       JnFigure *mf = jn_report_find_figure (r, "plc", mel_id);
+      JnFigure *mpf = jn_report_find_figure (r, "plc", mel_packet_id);
 
       for (guint l = 0; losses[l] != NULL; l++)
         {
@@ -318,6 +329,7 @@ plc_charts (char **methods, char **losses)
         }
       jn_chart_add_category (m, methods[i]);
       jn_chart_series_add (mel, i, mf ? jn_figure_value (mf) : NAN);
+      jn_chart_series_add (mel_packet, i, mpf ? jn_figure_value (mpf) : NAN);
     }
 }
 
@@ -384,8 +396,8 @@ jn_bench_plc_suite (int argc, char **argv)
            files->len, corpus, packet, burst_mean, burst_max, seed);
   g_print ("  lost-sample SNR (dB) by burst position, log-spectral and mel distance (dB), "
            "whole-file SNR, conceal time per packet\n\n");
-  g_print ("%-16s %5s %7s %7s %7s %7s %6s %6s %7s %6s %8s %8s %7s %7s %s\n", "method", "loss%", "SNR",
-           "1st", "2nd", "3rd+", "LSD", "mel", "file", "peak", "mean us", "p99 us", "Msmp/s",
+  g_print ("%-16s %5s %7s %7s %7s %7s %6s %6s %6s %7s %6s %8s %8s %7s %7s %s\n", "method", "loss%", "SNR",
+           "1st", "2nd", "3rd+", "LSD", "mel/p", "mel/f", "file", "peak", "mean us", "p99 us", "Msmp/s",
            "fit%cpu", "target SNR @5%");
 
   json_builder_begin_object (json);
@@ -429,8 +441,9 @@ jn_bench_plc_suite (int argc, char **argv)
                                     la, every, out, &one, &error))
               return jn_bench_fail (error->message);
             if (fabs (loss - 0.05) < 1e-9)
-              g_print ("    %-12s %-16s SNR %6.2f dB, 3rd+ %6.2f, mel %5.2f\n", (char *) files->pdata[f],
-                       methods[m], jn_plc_snr_db (&one, 0), jn_plc_snr_db (&one, 3), jn_plc_mel_db (&one));
+              g_print ("    %-12s %-16s SNR %6.2f dB, 3rd+ %6.2f, mel %5.2f / %5.2f\n", (char *) files->pdata[f],
+                       methods[m], jn_plc_snr_db (&one, 0), jn_plc_snr_db (&one, 3), jn_plc_mel_db (&one),
+                       jn_plc_frame_mel_db (&one));
             json_builder_begin_object (json);
             json_builder_set_member_name (json, "file");
             json_builder_add_string_value (json, files->pdata[f]);
@@ -457,28 +470,30 @@ jn_bench_plc_suite (int argc, char **argv)
                 "  %s at 5 %%:\n"
                 "    lost-sample SNR %.2f dB, target >= 13.5 dB: %s\n"
                 "    3rd+ packets %.2f dB, target >= 11 dB: %s\n"
-                "    mel distance %.2f dB, target <= 1.0 dB: %s\n"
+                "    mel distance %.2f dB per 21 ms frame (%.2f per lost packet), target <= 1.0 dB: %s\n"
                 "    peak ratio %.3f (no overshoot beyond the signal's peak): %s\n"
                 "    clipped samples %" G_GUINT64_FORMAT ", target 0: %s\n"
                 "    worst time per packet %.2f ms, target < 1 ms: %s\n"
                 "    %.2f M predicted samples/s, target >= 16.4 M: %s\n"
                 "    recovery clicks %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " (jump into the first real sample "
-                "> the signal's largest step within 16 samples)\n",
+                "> the signal's largest step within 16 samples), at gap starts %" G_GUINT64_FORMAT
+                " of %" G_GUINT64_FORMAT "\n",
                 methods[m], jn_plc_snr_db (&total, 0), VERDICT (jn_plc_snr_db (&total, 0) >= 13.5),
                 jn_plc_snr_db (&total, 3), VERDICT (jn_plc_snr_db (&total, 3) >= 11.0),
-                jn_plc_mel_db (&total), VERDICT (jn_plc_mel_db (&total) <= 1.0),
+                jn_plc_frame_mel_db (&total), jn_plc_mel_db (&total),
+                VERDICT (jn_plc_frame_mel_db (&total) <= 1.0),
                 total.signal_peak > 0 ? total.output_peak_lost / total.signal_peak : 0.0,
                 VERDICT (total.output_peak_lost <= total.signal_peak),
                 total.clipped, VERDICT (total.clipped == 0),
                 worst_ms, VERDICT (worst_ms < 1.0), rate / 1e6, VERDICT (rate >= 16.4e6),
-                total.clicks, total.boundaries);
+                total.clicks, total.boundaries, total.start_clicks, total.starts);
 #undef VERDICT
             }
           add_plc_figures (methods[m], losses[l], &total, (guint) packet);
-          g_print ("%-16s %5.1f %7.2f %7.2f %7.2f %7.2f %6.2f %6.2f %7.2f %6.3f %8.1f %8.1f %7.2f %7.1f %s\n",
+          g_print ("%-16s %5.1f %7.2f %7.2f %7.2f %7.2f %6.2f %6.2f %6.2f %7.2f %6.3f %8.1f %8.1f %7.2f %7.1f %s\n",
                    methods[m], loss * 100, jn_plc_snr_db (&total, 0), jn_plc_snr_db (&total, 1),
                    jn_plc_snr_db (&total, 2), jn_plc_snr_db (&total, 3), jn_plc_lsd_db (&total),
-                   jn_plc_mel_db (&total), jn_plc_file_snr_db (&total),
+                   jn_plc_mel_db (&total), jn_plc_frame_mel_db (&total), jn_plc_file_snr_db (&total),
                    total.signal_peak > 0 ? total.output_peak_lost / total.signal_peak : 0.0,
                    jn_plc_time_us (&total, -1), jn_plc_time_us (&total, 0.99),
                    jn_plc_samples_per_s (&total, (guint) packet, 1) / 1e6,

@@ -18,7 +18,9 @@
 #include "jn-plc-eval.h"
 #include "pnbtr-dsp.h"
 
-#define SPECTRUM_N 256
+#define SPECTRUM_N 256      /* per lost packet, zero-padded */
+#define FRAME_N    1024     /* speech-codec style frames: 21 ms at 48 kHz */
+#define FRAME_HOP  512
 #define MEL_BANDS  40
 #define POWER_FLOOR 1e-10   /* -100 dB full scale */
 
@@ -156,11 +158,15 @@ jn_plc_result_merge (JnPlcResult       *into,
   into->lsd_sum += from->lsd_sum;
   into->mel_sum += from->mel_sum;
   into->spectra += from->spectra;
+  into->frame_mel_sum += from->frame_mel_sum;
+  into->frame_spectra += from->frame_spectra;
   into->signal_peak = MAX (into->signal_peak, from->signal_peak);
   into->output_peak_lost = MAX (into->output_peak_lost, from->output_peak_lost);
   into->clipped += from->clipped;
   into->boundaries += from->boundaries;
   into->clicks += from->clicks;
+  into->starts += from->starts;
+  into->start_clicks += from->start_clicks;
   into->worst_click_ratio = MAX (into->worst_click_ratio, from->worst_click_ratio);
   g_array_append_vals (into->conceal_ns, from->conceal_ns->data, from->conceal_ns->len);
   g_array_append_vals (into->start_ns, from->start_ns->data, from->start_ns->len);
@@ -200,6 +206,12 @@ double
 jn_plc_mel_db (const JnPlcResult *result)
 {
   return result->spectra ? result->mel_sum / result->spectra : 0.0;
+}
+
+double
+jn_plc_frame_mel_db (const JnPlcResult *result)
+{
+  return result->frame_spectra ? result->frame_mel_sum / result->frame_spectra : 0.0;
 }
 
 double
@@ -264,12 +276,15 @@ jn_plc_samples_per_s (const JnPlcResult *result, guint packet, guint channels)
 
 /* --- spectra ------------------------------------------------------------- */
 
+/* A spectrum analyser of one size: n-point FFT, Hann window over the part
+ * analysed, MEL_BANDS triangular mel filters from 0 Hz to Nyquist. */
 typedef struct
 {
-  double twiddles[SPECTRUM_N];
-  double buf[2 * SPECTRUM_N];
-  double window[SPECTRUM_N];
-  double mel[MEL_BANDS][SPECTRUM_N / 2 + 1];
+  guint   n;
+  double *twiddles;
+  double *buf;
+  double *mel;        /* MEL_BANDS x (n / 2 + 1) */
+  double *pr, *po;    /* power spectra of the reference and the output */
 } Spectra;
 
 static double
@@ -279,78 +294,96 @@ hz_to_mel (double hz)
 }
 
 static void
-spectra_init (Spectra *sp, guint rate)
+spectra_init (Spectra *sp, guint n, guint rate)
 {
   double top = hz_to_mel (rate / 2.0);
+  guint bins = n / 2 + 1;
 
-  pnbtr_fft_twiddles (sp->twiddles, SPECTRUM_N);
-  for (guint i = 0; i < SPECTRUM_N; i++)
-    sp->window[i] = 0.5 - 0.5 * cos (2 * G_PI * (i + 0.5) / SPECTRUM_N);
-  /* triangular mel filters from 0 Hz to Nyquist */
-  memset (sp->mel, 0, sizeof sp->mel);
+  sp->n = n;
+  sp->twiddles = g_new (double, n);
+  sp->buf = g_new (double, 2 * n);
+  sp->mel = g_new0 (double, (gsize) MEL_BANDS * bins);
+  sp->pr = g_new (double, bins);
+  sp->po = g_new (double, bins);
+  pnbtr_fft_twiddles (sp->twiddles, n);
   for (guint b = 0; b < MEL_BANDS; b++)
     {
       double lo = top * b / (MEL_BANDS + 1), mid = top * (b + 1) / (MEL_BANDS + 1),
              hi = top * (b + 2) / (MEL_BANDS + 1);
 
-      for (guint k = 0; k <= SPECTRUM_N / 2; k++)
+      for (guint k = 0; k < bins; k++)
         {
-          double m = hz_to_mel ((double) k * rate / SPECTRUM_N);
+          double m = hz_to_mel ((double) k * rate / n);
 
           if (m > lo && m < hi)
-            sp->mel[b][k] = m <= mid ? (m - lo) / (mid - lo) : (hi - m) / (hi - mid);
+            sp->mel[b * bins + k] = m <= mid ? (m - lo) / (mid - lo) : (hi - m) / (hi - mid);
         }
     }
 }
 
 static void
-power_spectrum (Spectra *sp, const float *x, guint n, guint stride, double *power)
+spectra_clear (Spectra *sp)
 {
-  memset (sp->buf, 0, sizeof sp->buf);
-  /* the packet, centred, windowed over its own length */
-  for (guint i = 0; i < n && i < SPECTRUM_N; i++)
-    sp->buf[2 * i] = x[(gsize) i * stride] * (0.5 - 0.5 * cos (2 * G_PI * (i + 0.5) / n));
-  pnbtr_fft (sp->buf, SPECTRUM_N, sp->twiddles, 0);
-  for (guint k = 0; k <= SPECTRUM_N / 2; k++)
-    power[k] = sp->buf[2 * k] * sp->buf[2 * k] + sp->buf[2 * k + 1] * sp->buf[2 * k + 1];
+  g_free (sp->twiddles);
+  g_free (sp->buf);
+  g_free (sp->mel);
+  g_free (sp->pr);
+  g_free (sp->po);
 }
 
 static void
-spectral_distance (Spectra *sp, const float *ref, const float *out, guint n, guint stride,
+power_spectrum (Spectra *sp, const float *x, guint len, guint stride, double *power)
+{
+  memset (sp->buf, 0, sizeof (double) * 2 * sp->n);
+  /* Hann-windowed over its own length, zero-padded to n */
+  for (guint i = 0; i < len && i < sp->n; i++)
+    sp->buf[2 * i] = x[(gsize) i * stride] * (0.5 - 0.5 * cos (2 * G_PI * (i + 0.5) / len));
+  pnbtr_fft (sp->buf, sp->n, sp->twiddles, 0);
+  for (guint k = 0; k <= sp->n / 2; k++)
+    power[k] = sp->buf[2 * k] * sp->buf[2 * k] + sp->buf[2 * k + 1] * sp->buf[2 * k + 1];
+}
+
+/* RMS over the bins (lsd) and over the mel bands (mel) of the dB
+ * differences between the two spectra; lsd may be NULL. */
+static void
+spectral_distance (Spectra *sp, const float *ref, const float *out, guint len, guint stride,
                    double *lsd, double *mel)
 {
-  double pr[SPECTRUM_N / 2 + 1], po[SPECTRUM_N / 2 + 1];
+  guint bins = sp->n / 2 + 1;
   double sum = 0.0, msum = 0.0;
 
-  power_spectrum (sp, ref, n, stride, pr);
-  power_spectrum (sp, out, n, stride, po);
-  for (guint k = 0; k <= SPECTRUM_N / 2; k++)
+  power_spectrum (sp, ref, len, stride, sp->pr);
+  power_spectrum (sp, out, len, stride, sp->po);
+  for (guint k = 0; lsd != NULL && k < bins; k++)
     {
-      double d = 10.0 * log10 (pr[k] + POWER_FLOOR) - 10.0 * log10 (po[k] + POWER_FLOOR);
+      double d = 10.0 * log10 (sp->pr[k] + POWER_FLOOR) - 10.0 * log10 (sp->po[k] + POWER_FLOOR);
 
       sum += d * d;
     }
   for (guint b = 0; b < MEL_BANDS; b++)
     {
+      const double *w = sp->mel + (gsize) b * bins;
       double er = 0.0, eo = 0.0, d;
 
-      for (guint k = 0; k <= SPECTRUM_N / 2; k++)
+      for (guint k = 0; k < bins; k++)
         {
-          er += sp->mel[b][k] * pr[k];
-          eo += sp->mel[b][k] * po[k];
+          er += w[k] * sp->pr[k];
+          eo += w[k] * sp->po[k];
         }
       d = 10.0 * log10 (er + POWER_FLOOR) - 10.0 * log10 (eo + POWER_FLOOR);
       msum += d * d;
     }
-  *lsd = sqrt (sum / (SPECTRUM_N / 2 + 1));
+  if (lsd != NULL)
+    *lsd = sqrt (sum / bins);
   *mel = sqrt (msum / MEL_BANDS);
 }
 
 /* --- the run ------------------------------------------------------------- */
 
 /* The click measure: the jump from the last concealed sample into the first
- * played one, against the largest sample-to-sample step of the reference
- * within 16 samples of that point. */
+ * played one (or, at a gap's start, from the last played sample into the
+ * first concealed one), against the largest sample-to-sample step of the
+ * reference within 16 samples of that point. */
 static double
 click_ratio (const float *ref, const float *out, gsize frames, guint channels, gsize at, guint c)
 {
@@ -415,11 +448,12 @@ jn_plc_measure (const float    *ref,
                 const gboolean *lost_mask,
                 JnPlcResult    *result)
 {
-  g_autofree Spectra *sp = g_new (Spectra, 1);
+  Spectra sp, fr;
   gsize n_packets = (frames + packet - 1) / packet;
   guint run = 0;
 
-  spectra_init (sp, rate);
+  spectra_init (&sp, SPECTRUM_N, rate);
+  spectra_init (&fr, FRAME_N, rate);
   result->audio_seconds += (double) frames / rate;
   for (gsize i = 0; i < frames * channels; i++)
     result->signal_peak = MAX (result->signal_peak, fabs (ref[i]));
@@ -450,6 +484,13 @@ jn_plc_measure (const float    *ref,
 
       run++;
       pos = MIN (run, 3);
+      if (run == 1 && start > 0)
+        for (guint c = 0; c < channels; c++)
+          {
+            result->starts++;
+            if (click_ratio (ref, out, frames, channels, start, c) > 1.0)
+              result->start_clicks++;
+          }
       result->lost_packets++;
       result->lost_samples += (guint64) n * channels;
       for (gsize i = 0; i < (gsize) n * channels; i++)
@@ -468,12 +509,33 @@ jn_plc_measure (const float    *ref,
         {
           double lsd, mel;
 
-          spectral_distance (sp, in + c, o + c, n, channels, &lsd, &mel);
+          spectral_distance (&sp, in + c, o + c, n, channels, &lsd, &mel);
           result->lsd_sum += lsd;
           result->mel_sum += mel;
           result->spectra++;
         }
     }
+
+  /* the frame measure: every FRAME_N frame (hop FRAME_HOP) that holds a
+   * lost sample */
+  for (gsize f = 0; f + FRAME_N <= frames; f += FRAME_HOP)
+    {
+      gboolean hit = FALSE;
+
+      for (gsize p = f / packet; p <= (f + FRAME_N - 1) / packet && !hit; p++)
+        hit = lost_mask[p];
+      for (guint c = 0; hit && c < channels; c++)
+        {
+          double mel;
+
+          spectral_distance (&fr, ref + f * channels + c, out + f * channels + c, FRAME_N,
+                             channels, NULL, &mel);
+          result->frame_mel_sum += mel;
+          result->frame_spectra++;
+        }
+    }
+  spectra_clear (&sp);
+  spectra_clear (&fr);
 
   for (gsize i = 0; i < frames * channels; i++)
     {

@@ -39,12 +39,16 @@ typedef struct
   double  lsd_sum;            /* log-spectral distance, dB, summed over lost packets */
   double  mel_sum;            /* mel log-spectral distance, dB */
   guint64 spectra;
+  double  frame_mel_sum;      /* the same over 1024-sample frames holding a loss */
+  guint64 frame_spectra;
   double  signal_peak;        /* of the whole reference */
   double  output_peak_lost;   /* of the concealment */
   guint64 clipped;            /* output samples at or beyond full scale */
   guint64 boundaries;         /* gap ends measured for clicks */
   guint64 clicks;             /* boundaries whose jump exceeds the signal's own steps */
   double  worst_click_ratio;
+  guint64 starts;             /* gap starts measured the same way: the jump */
+  guint64 start_clicks;       /* from the last real sample into the first concealed one */
   GArray *conceal_ns;         /* double, per concealed packet */
   GArray *start_ns;           /* double, per gap: its first packet, the costly one */
   GArray *fit_ns;             /* double, per background refit */
@@ -123,6 +127,7 @@ double    jn_plc_snr_db         (const JnPlcResult *result,
 double    jn_plc_file_snr_db    (const JnPlcResult *result);
 double    jn_plc_lsd_db         (const JnPlcResult *result);
 double    jn_plc_mel_db         (const JnPlcResult *result);
+double    jn_plc_frame_mel_db   (const JnPlcResult *result);
 double    jn_plc_time_us        (const JnPlcResult *result,
                                  double             percentile);  /* < 0: mean */
 /* the same over any array of ns (start_ns: the first packets of gaps) */

@@ -96,6 +96,10 @@ check_finite (JsonObject *report)
   g_assert_true (isfinite (json_object_get_double_member (snr, "burst_3rd_on")));
   g_assert_true (isfinite (json_object_get_double_member (report, "file_snr_db")));
   g_assert_true (isfinite (json_object_get_double_member (report, "mel_distance_db")));
+  g_assert_true (isfinite (json_object_get_double_member (report, "mel_frame_distance_db")));
+  /* the trace's six gaps, in a mono clip, each measured where it begins */
+  g_assert_cmpint (json_object_get_int_member (report, "gap_starts"), ==, 6);
+  g_assert_cmpint (json_object_get_int_member (report, "gap_start_clicks"), <=, 6);
   g_assert_true (isfinite (json_object_get_double_member (report, "log_spectral_distance_db")));
   JsonObject *start = json_object_get_object_member (report, "gap_start_time_us");
   double max = json_object_get_double_member (time, "max");
@@ -134,6 +138,12 @@ test_tool (void)
   pnbtr_snr = json_object_get_double_member (json_object_get_object_member (pnbtr, "lost_snr_db"), "all");
   g_assert_cmpfloat (fabs (zero_snr), <, 1e-6);      /* silence: exactly 0 dB */
   g_assert_cmpfloat (pnbtr_snr, >, zero_snr + 3.0);
+  /* silence is far from the piano's spectrum and drops to zero from its
+   * level at every gap; the prediction continues it */
+  g_assert_cmpfloat (json_object_get_double_member (pnbtr, "mel_frame_distance_db"), <,
+                     json_object_get_double_member (zero, "mel_frame_distance_db") / 2);
+  g_assert_cmpint (json_object_get_int_member (pnbtr, "gap_start_clicks"), <,
+                   json_object_get_int_member (zero, "gap_start_clicks"));
   /* a real piano: prediction never overshoots the recording's own peak */
   g_assert_cmpfloat (json_object_get_double_member (pnbtr, "peak_ratio"), <=, 1.0);
 }
