@@ -219,6 +219,48 @@ test_no_click (void)
   pnbtr_free (state);
 }
 
+/* Into a gap, too: a rumble (noise through a resonance at 200 Hz, with no
+ * pitch to be confident of) is continued from the last sample played,
+ * with no larger step than its own, wherever the gap begins.  The learned
+ * blend weighs an unsure prediction down; doing that from the first
+ * sample on opened a step there. */
+static void
+test_no_click_at_start (void)
+{
+  double r = 0.98, theta = 2 * G_PI * 200.0 / RATE;
+  double a1 = 2 * r * cos (theta), a2 = -r * r;
+
+  for (guint gap = 0; gap < 6; gap++)
+    {
+      PnbtrState *state = make ("pnbtr", 1);
+      float in[FRAMES], out[FRAMES];
+      double y1 = 0, y2 = 0, max_step = 0;
+      guint32 noise = 12345 + gap;
+
+      for (guint p = 0; p < 40 + 7 * gap; p++)
+        {
+          for (guint i = 0; i < FRAMES; i++)
+            {
+              double y;
+
+              noise = noise * 1664525u + 1013904223u;
+              y = a1 * y1 + a2 * y2 + 2e-3 * (noise / 4294967296.0 - 0.5);
+              y2 = y1;
+              y1 = y;
+              in[i] = (float) y;
+            }
+          g_assert_cmpint (pnbtr_process (state, in, out, FRAMES), ==, 0);
+        }
+      for (guint i = FRAMES - 16; i < FRAMES; i++)
+        max_step = MAX (max_step, fabs ((double) in[i] - in[i - 1]));
+      g_assert_cmpint (pnbtr_process (state, NULL, out, FRAMES), ==, 1);
+      g_test_message ("gap %u: level %.3f, step into the gap %.5f, the rumble's own %.5f", gap,
+                      in[FRAMES - 1], fabs ((double) out[0] - in[FRAMES - 1]), max_step);
+      g_assert_cmpfloat (fabs ((double) out[0] - in[FRAMES - 1]), <=, 1.5 * max_step);
+      pnbtr_free (state);
+    }
+}
+
 /* A drum-like pattern: noise hits with decaying envelopes, four to a "bar"
  * of `period` samples.  With `repeating` every bar is the same; otherwise
  * each bar's noise is new.  LPC cannot predict noise; the repetition can. */
@@ -375,6 +417,50 @@ test_repetition_short_lag (void)
     }
   g_test_message ("601-sample loop, 1024-frame packet: %.1f dB", 10 * log10 (signal / noise));
   g_assert_cmpfloat (10 * log10 (signal / MAX (noise, 1e-30)), >, 20.0);
+  pnbtr_free (state);
+}
+
+/* The repeating pattern over a slow swell that does not repeat with it
+ * (2.3 bars long, so no whole number of bars back finds its level again):
+ * what was played a bar ago does not start where the audio stopped.  The
+ * concealment must continue from the last sample played, not from the
+ * level of a bar ago. */
+static float
+swelling_pattern_at (guint64 t)
+{
+  return pattern_at (t, 0, 24001, TRUE) + 0.03f * (float) sin (2 * G_PI * (double) t / (2.3 * 24001));
+}
+
+static void
+test_repetition_level (void)
+{
+  PnbtrConfig config;
+  PnbtrState *state;
+  float in[FRAMES], out[FRAMES];
+  guint64 pos, start = (guint64) 5 * 24001 + 24001 / 4 + 300;
+  double miss = 0.0, level_change;
+
+  start -= start % FRAMES;
+  g_assert_cmpint (pnbtr_config_parse (&config, "pnbtr", RATE, 1, FRAMES), ==, 0);
+  config.onset = 0;   /* the hits are onsets: keep to the repetition here */
+  state = pnbtr_new (&config);
+  g_assert_nonnull (state);
+  for (pos = 0; pos < start; pos += FRAMES)
+    {
+      for (guint i = 0; i < FRAMES; i++)
+        in[i] = swelling_pattern_at (pos + i);
+      pnbtr_process (state, in, out, FRAMES);
+    }
+  g_assert_cmpint (pnbtr_process (state, NULL, out, FRAMES), ==, 1);
+  g_assert_cmpint (pnbtr_gap_repeats (state), ==, 1);
+  for (guint i = 0; i < 8; i++)
+    miss += fabs ((double) out[i] - swelling_pattern_at (start + i)) / 8;
+  level_change = fabs (swelling_pattern_at (start) - swelling_pattern_at (start - 24001) -
+                       (pattern_at (start, 0, 24001, TRUE) - pattern_at (start - 24001, 0, 24001, TRUE)));
+  g_test_message ("first 8 samples miss by %.4f; the level changed by %.4f since the bar before",
+                  miss, level_change);
+  g_assert_cmpfloat (level_change, >, 0.01);
+  g_assert_cmpfloat (miss, <, 0.1 * level_change);
   pnbtr_free (state);
 }
 
@@ -800,8 +886,10 @@ main (int argc, char *argv[])
   g_test_add_func ("/pnbtr/hostile-signals", test_hostile_signals);
   g_test_add_func ("/pnbtr/non-finite-input", test_non_finite_input);
   g_test_add_func ("/pnbtr/no-click", test_no_click);
+  g_test_add_func ("/pnbtr/no-click-at-start", test_no_click_at_start);
   g_test_add_func ("/pnbtr/repetition", test_repetition);
   g_test_add_func ("/pnbtr/repetition-short-lag", test_repetition_short_lag);
+  g_test_add_func ("/pnbtr/repetition-level", test_repetition_level);
   g_test_add_func ("/pnbtr/repetition-meets-future", test_repetition_meets_future);
   g_test_add_func ("/pnbtr/lsar-minimises", test_lsar_minimises);
   g_test_add_func ("/pnbtr/prepared", test_prepared);
