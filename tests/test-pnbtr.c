@@ -550,6 +550,50 @@ direct_cost (const double *a, guint p, const float *past, const float *gap, guin
   return cost;
 }
 
+/* The concealment extrapolates with float coefficients, the GPU backends'
+ * reference with double ones: over the longest gap (ten packets) at the
+ * pnbtr method's order they must agree to far below anything audible. */
+static void
+test_extrapolate_float (void)
+{
+  enum { P = 1024, WIN = 4096, N = 1280 };
+  g_autofree float *x = g_new (float, WIN);
+  g_autofree double *a = g_new0 (double, P + 1);
+  g_autofree double *burg = g_new0 (double, 2 * WIN + P + 1);
+  g_autofree float *work = g_new (float, P + N);
+  g_autofree double *rev_d = g_new (double, P);
+  g_autofree float *rev_f = g_new (float, P);
+  float hist_d[P], hist_f[P], out_d[N], out_f[N];
+  double diff = 0.0, energy = 0.0;
+  g_autofree float *dither = g_new (float, WIN);
+
+  /* pure tones, fitted as the pnbtr method fits them (with its dither):
+   * the sharpest model it makes, where rounding its coefficients matters
+   * most */
+  pnbtr_fit_dither (dither, WIN);
+  for (guint i = 0; i < WIN; i++)
+    x[i] = (float) (0.5 * sin (0.021 * i) * exp (-(double) i / 6000.0) + 0.3 * sin (0.173 * i + 1) +
+                    0.1 * sin (0.9 * i)) + dither[i];
+  pnbtr_burg (x, WIN, P, 0.0, a, burg);
+  memcpy (hist_d, x + WIN - P, sizeof hist_d);
+  memcpy (hist_f, x + WIN - P, sizeof hist_f);
+  pnbtr_lpc_extrapolate (a, P, hist_d, out_d, N, work, rev_d);
+  pnbtr_lpc_extrapolate_float (a, P, hist_f, out_f, N, work, rev_f);
+  for (guint i = 0; i < N; i++)
+    {
+      g_assert_true (isfinite (out_f[i]));
+      diff += ((double) out_f[i] - out_d[i]) * ((double) out_f[i] - out_d[i]);
+      energy += (double) out_d[i] * out_d[i];
+    }
+  g_test_message ("float against double coefficients, order %d, %d samples: relative L2 %.2e",
+                  P, N, sqrt (diff / energy));
+  g_assert_cmpfloat (energy, >, 0.01 * N);   /* it did continue the tones */
+  g_assert_cmpfloat (sqrt (diff / energy), <, 1e-3);
+  /* and both moved their history on by the samples they wrote */
+  g_assert_cmpfloat (hist_f[P - 1], ==, out_f[N - 1]);
+  g_assert_cmpfloat (hist_d[P - 1], ==, out_d[N - 1]);
+}
+
 static void
 lsar_minimises (guint p)
 {
@@ -891,6 +935,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/pnbtr/repetition-short-lag", test_repetition_short_lag);
   g_test_add_func ("/pnbtr/repetition-level", test_repetition_level);
   g_test_add_func ("/pnbtr/repetition-meets-future", test_repetition_meets_future);
+  g_test_add_func ("/pnbtr/extrapolate-float", test_extrapolate_float);
   g_test_add_func ("/pnbtr/lsar-minimises", test_lsar_minimises);
   g_test_add_func ("/pnbtr/prepared", test_prepared);
   g_test_add_func ("/pnbtr/autocorrelation", test_autocorrelation);

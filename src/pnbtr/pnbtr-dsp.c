@@ -307,18 +307,26 @@ pnbtr_burg (const float *x, size_t len, size_t order, double damping, double *a,
   return err;
 }
 
-void
-pnbtr_lpc_extrapolate (const double *a, size_t order, float *history, float *out, size_t n,
-                       float *work, double *reversed)
+/* The model runs as double coefficients against float samples (rev_d), or
+ * as float against float (rev_f), which takes twice the lanes. */
+static inline void
+extrapolate (const double *a, size_t order, float *history, float *out, size_t n, float *work,
+             double *rev_d, float *rev_f)
 {
-  /* reversed[j] = a[order - j], so that x[t] = -sum_j reversed[j] x[t - order + j]
-   * runs over contiguous memory */
+  /* reversed: x[t] = -sum_j rev[j] x[t - order + j] runs over contiguous
+   * memory */
   for (size_t j = 0; j < order; j++)
-    reversed[j] = a[order - j];
+    {
+      if (rev_f != NULL)
+        rev_f[j] = (float) a[order - j];
+      else
+        rev_d[j] = a[order - j];
+    }
   memcpy (work, history, sizeof (float) * order);
   for (size_t i = 0; i < n; i++)
     {
-      float y = (float) -dot_mixed (reversed, work + i, order);
+      float y = (float) -(rev_f != NULL ? dot_float (rev_f, work + i, order)
+                                        : dot_mixed (rev_d, work + i, order));
 
       if (!isfinite (y))
         y = 0.f;
@@ -326,6 +334,20 @@ pnbtr_lpc_extrapolate (const double *a, size_t order, float *history, float *out
       out[i] = y;
     }
   memcpy (history, work + n, sizeof (float) * order);
+}
+
+void
+pnbtr_lpc_extrapolate (const double *a, size_t order, float *history, float *out, size_t n,
+                       float *work, double *reversed)
+{
+  extrapolate (a, order, history, out, n, work, reversed, NULL);
+}
+
+void
+pnbtr_lpc_extrapolate_float (const double *a, size_t order, float *history, float *out, size_t n,
+                             float *work, float *reversed)
+{
+  extrapolate (a, order, history, out, n, work, NULL, reversed);
 }
 
 int

@@ -30,9 +30,18 @@ double pnbtr_burg         (const float *x, size_t len, size_t order, double damp
 
 /* Continues a signal: history holds the last `order` samples (oldest first);
  * writes n predicted samples to out and shifts them into history.  work
- * holds order + n floats, reversed order doubles. */
+ * holds order + n floats, reversed order doubles.  The GPU backends match
+ * this one. */
 void   pnbtr_lpc_extrapolate (const double *a, size_t order, float *history, float *out,
                               size_t n, float *work, double *reversed);
+/* The same with the coefficients rounded to float (reversed: order
+ * floats): twice the lanes.  Over the longest gap at order 1024 it departs
+ * from the double version by 4e-5 of the signal (relative L2) on pure tones,
+ * the sharpest models the pnbtr method fits; lower orders with sharper
+ * poles depart more (1e-4 to 1e-3), so the GPU backends' reference stays
+ * double. */
+void   pnbtr_lpc_extrapolate_float (const double *a, size_t order, float *history, float *out,
+                                    size_t n, float *work, float *reversed);
 
 
 

@@ -58,7 +58,7 @@ struct PnbtrState
   /* scratch, sized at creation */
   double     *burg;
   float      *work;
-  double     *reversed;     /* order: the model's coefficients, reversed */
+  float      *reversed;     /* order: the model's coefficients, reversed */
   float      *ch_in;
   float      *ch_out;
   float      *pred;
@@ -296,7 +296,7 @@ pnbtr_new (const PnbtrConfig *cfg)
         goto fail;
       s->burg = calloc (2 * (size_t) cfg->window + order + 1, sizeof (double));
       s->fit_input = calloc (cfg->window, sizeof (float));
-      s->reversed = calloc (order, sizeof (double));
+      s->reversed = calloc (order, sizeof (float));
       if (s->burg == NULL || s->fit_input == NULL || s->reversed == NULL)
         goto fail;
       if (cfg->method == PNBTR_METHOD_PNBTR)
@@ -693,8 +693,9 @@ start_repeat (PnbtrState *s)
 
       /* the trial: both predict the last `trial` samples before the gap */
       memcpy (s->rep_trial_mem, h + s->hist_len - trial - cfg->order, sizeof (float) * cfg->order);
-      pnbtr_lpc_extrapolate (s->a + (size_t) c * (cfg->order + 1), cfg->order, s->rep_trial_mem,
-                             s->rep_trial_out, trial, s->rep_trial_work, s->reversed);
+      pnbtr_lpc_extrapolate_float (s->a + (size_t) c * (cfg->order + 1), cfg->order,
+                                   s->rep_trial_mem, s->rep_trial_out, trial, s->rep_trial_work,
+                                   s->reversed);
       for (int i = 0; i < trial; i++)
         {
           double real = h[s->hist_len - trial + i];
@@ -979,8 +980,9 @@ predict_channel (PnbtrState *s, int c, float *out, int n)
 
     case PNBTR_METHOD_BURG:
     case PNBTR_METHOD_PNBTR:
-      pnbtr_lpc_extrapolate (s->a + (size_t) c * (cfg->order + 1), cfg->order,
-                             s->lpc_mem + (size_t) c * cfg->order, out, n, s->work, s->reversed);
+      pnbtr_lpc_extrapolate_float (s->a + (size_t) c * (cfg->order + 1), cfg->order,
+                                   s->lpc_mem + (size_t) c * cfg->order, out, n, s->work,
+                                   s->reversed);
       if (cfg->method == PNBTR_METHOD_PNBTR)
         {
           float peak = s->peak[c];
@@ -1097,8 +1099,8 @@ interpolate_gap (PnbtrState *s, const PnbtrFuture *future)
        * synthetic tone its normal equations are too ill-conditioned for
        * double precision and extrapolation wins. */
       memcpy (s->fwd_mem, past, sizeof (float) * order);
-      pnbtr_lpc_extrapolate (a, order, s->fwd_mem, s->fwd, future->gap_frames, s->work,
-                             s->reversed);
+      pnbtr_lpc_extrapolate_float (a, order, s->fwd_mem, s->fwd, future->gap_frames, s->work,
+                                   s->reversed);
       factor = is_long && nfuture == long_nf && s->factor_ok[c]
                ? s->factor + (size_t) c * s->lsar_packed : NULL;
       ok = pnbtr_lsar_interpolate (a, order, past, future->gap_frames, s->future, nfuture, factor,
