@@ -851,7 +851,7 @@ conceal_onset (int onset, guint lost, gboolean lookahead, float *gap)
 static void
 test_onset (void)
 {
-  float with[2 * FRAMES], extrapolated[2 * FRAMES];
+  float with[3 * FRAMES], extrapolated[3 * FRAMES];
   double off = conceal_onset (0, 1, FALSE, with);
   double on = conceal_onset (1, 1, FALSE, with);
 
@@ -870,6 +870,15 @@ test_onset (void)
   g_assert_cmpfloat (fabs (with[2 * FRAMES - 1] - onset_signal (44 * FRAMES - 1)), <,
                      0.1 * fabs (extrapolated[2 * FRAMES - 1] - onset_signal (44 * FRAMES - 1)));
   g_assert_cmpfloat (fabs (with[2 * FRAMES - 1] - onset_signal (44 * FRAMES - 1)), <, 0.01);
+
+  /* three: only the last packet is bridged, so the quick model never needs
+   * more than a packet-long system factorised while the gap plays */
+  on = conceal_onset (1, 3, TRUE, with);
+  off = conceal_onset (1, 3, FALSE, extrapolated);
+  g_test_message ("three packets: %.1f dB bridged, %.1f dB extrapolated", on, off);
+  g_assert_cmpmem (with, 2 * FRAMES * sizeof (float), extrapolated, 2 * FRAMES * sizeof (float));
+  g_assert_cmpfloat (on, >, off);
+  g_assert_cmpfloat (fabs (with[3 * FRAMES - 1] - onset_signal (45 * FRAMES - 1)), <, 0.01);
 }
 
 static void

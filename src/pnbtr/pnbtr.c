@@ -1128,7 +1128,6 @@ pnbtr_process_ex (PnbtrState *s, const float *in, float *out, int frames,
 {
   const PnbtrConfig *cfg = &s->cfg;
   int channels = cfg->channels;
-  int onset = 0;
 
   if (frames < 1 || frames > cfg->max_frames)
     {
@@ -1183,7 +1182,8 @@ pnbtr_process_ex (PnbtrState *s, const float *in, float *out, int frames,
     {
       s->light_gap = s->light;
       /* a gap begun light keeps the model it has */
-      onset = !s->light_gap && refit_after_onset (s);
+      if (!s->light_gap)
+        refit_after_onset (s);
       for (int c = 0; c < channels; c++)
         start_gap_channel (s, c);
       if (s->rep_len > 0)
@@ -1193,9 +1193,10 @@ pnbtr_process_ex (PnbtrState *s, const float *in, float *out, int frames,
   if (s->light_gap)
     future = NULL;
   /* the quick model has no prepared interpolation: across more than this
-   * packet it would cost a factorisation now, so this packet is
-   * extrapolated and the next one bridges the rest, a shorter gap */
-  if (onset && future != NULL && future->gap_frames > frames)
+   * packet it would cost a factorisation now (a 256-sample one took 0.5
+   * ms), so this packet is extrapolated and the last one bridges, a
+   * packet-long system */
+  if (pnbtr_gap_onset (s) && future != NULL && future->gap_frames > frames)
     future = NULL;
 
   /* the jitter buffer knows where the gap ends: interpolate the rest of it */
