@@ -561,13 +561,18 @@ jn_plc_run (const float       *ref,
             JnPlcResult       *result,
             GError           **error)
 {
-  PnbtrState *state = pnbtr_new (config);
+  PnbtrConfig own = *config;
+  PnbtrState *state;
   guint since_fit = 0;
   gsize n_packets = (frames + packet - 1) / packet;
   g_autofree float *snapshot = NULL;
   g_autofree double *model = NULL, *fit_scratch = NULL, *prepared = NULL, *prepare_scratch = NULL;
   g_autofree gboolean *lost_mask = jn_plc_lost_mask (trace, n_packets);
 
+  /* with a background worker, as in the engine: a gap with no model yet
+   * fits the quick one */
+  own.quick_local = refit > 0;
+  state = pnbtr_new (&own);
   if (state == NULL)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,

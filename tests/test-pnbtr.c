@@ -881,6 +881,69 @@ test_onset (void)
   g_assert_cmpfloat (fabs (with[3 * FRAMES - 1] - onset_signal (45 * FRAMES - 1)), <, 0.01);
 }
 
+/* With no model installed, a caller whose models come from a worker
+ * (quick_local) gets the quick model where the gap would otherwise fit the
+ * full one on its own thread: still a good continuation of two tones, not
+ * counted as an onset, and like any quick model it bridges no more than
+ * the last packet.  Writes two packets of the gap for each setting. */
+static double
+conceal_without_model (int quick_local, gboolean lookahead, float *gap)
+{
+  PnbtrConfig config;
+  PnbtrState *state;
+  float in[FRAMES], next[FRAMES];
+  guint64 pos = 0;
+  double signal = 0.0, noise = 0.0;
+
+  g_assert_cmpint (pnbtr_config_parse (&config, "pnbtr", RATE, 1, FRAMES), ==, 0);
+  g_assert_cmpint (config.quick_local, ==, 0);
+  config.quick_local = quick_local;
+  state = pnbtr_new (&config);
+  g_assert_nonnull (state);
+  for (; pos < 40 * FRAMES; pos += FRAMES)
+    {
+      tone (in, FRAMES, 1, pos, FALSE);
+      pnbtr_process (state, in, gap, FRAMES);
+    }
+  tone (next, FRAMES, 1, pos + 2 * FRAMES, FALSE);
+  for (guint k = 0; k < 2; k++, pos += FRAMES)
+    {
+      PnbtrFuture future = { next, FRAMES, (int) ((2 - k) * FRAMES) };
+
+      g_assert_cmpint (pnbtr_process_ex (state, NULL, gap + k * FRAMES, FRAMES,
+                                         lookahead ? &future : NULL), ==, 1);
+      g_assert_cmpint (pnbtr_gap_onset (state), ==, 0);
+      tone (in, FRAMES, 1, pos, FALSE);
+      for (guint i = 0; i < FRAMES; i++)
+        {
+          signal += (double) in[i] * in[i];
+          noise += ((double) gap[k * FRAMES + i] - in[i]) * ((double) gap[k * FRAMES + i] - in[i]);
+        }
+    }
+  pnbtr_free (state);
+  return 10 * log10 (signal / MAX (noise, 1e-30));
+}
+
+static void
+test_quick_local (void)
+{
+  float quick[2 * FRAMES], quick_bridged[2 * FRAMES], full[2 * FRAMES], full_bridged[2 * FRAMES];
+  double q = conceal_without_model (1, FALSE, quick);
+  double qb = conceal_without_model (1, TRUE, quick_bridged);
+  double f = conceal_without_model (0, FALSE, full);
+
+  conceal_without_model (0, TRUE, full_bridged);
+  g_test_message ("two tones, no model: %.1f dB quick, %.1f dB bridged, %.1f dB full", q, qb, f);
+  g_assert_cmpfloat (q, >, 20.0);
+  g_assert_cmpfloat (qb, >=, q);
+  /* the quick model is what played */
+  g_assert_true (memcmp (quick, full, sizeof quick) != 0);
+  /* the first packet extrapolated as without lookahead; with the full
+   * model the whole gap is bridged from the start */
+  g_assert_cmpmem (quick_bridged, FRAMES * sizeof (float), quick, FRAMES * sizeof (float));
+  g_assert_true (memcmp (full_bridged, full, FRAMES * sizeof (float)) != 0);
+}
+
 static void
 test_config (void)
 {
@@ -949,6 +1012,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/pnbtr/prepared", test_prepared);
   g_test_add_func ("/pnbtr/autocorrelation", test_autocorrelation);
   g_test_add_func ("/pnbtr/onset", test_onset);
+  g_test_add_func ("/pnbtr/quick-local", test_quick_local);
   g_test_add_func ("/pnbtr/config", test_config);
 
   return g_test_run ();

@@ -1271,8 +1271,15 @@ jn_media_engine_add_peer (JnMediaEngine  *self,
       PnbtrConfig config;
 
       if (pnbtr_config_parse (&config, self->plc_method, (int) self->format.rate,
-                              (int) self->format.channels, (int) self->format.frames) == 0 &&
-          (peer->plc = pnbtr_new (&config)) != NULL)
+                              (int) self->format.channels, (int) self->format.frames) == 0)
+        {
+          /* with a worker, the media thread never fits a full model: a gap
+           * before the first one comes (or after the last grew too old)
+           * fits the quick one, 70 us rather than 2 ms */
+          config.quick_local = self->pnbtr_backend != NULL;
+          peer->plc = pnbtr_new (&config);
+        }
+      if (peer->plc != NULL)
         jn_jitter_buffer_set_filter (peer->jb, peer_playout_filter, peer);
       else
         g_warning ("Loss concealment %s cannot run at %u Hz / %u frames / %u channels; "

@@ -40,6 +40,9 @@
 #define ONSET_WINDOW    1024
 #define ONSET_RECENT    384
 
+/* why a gap plays a quick model */
+enum { QUICK_NONE, QUICK_ONSET, QUICK_NO_MODEL };
+
 static const float blend_weights[BLEND_POSITIONS * BLEND_CONFIDENCE][2] = {
 #include "pnbtr-weights.inc"
 };
@@ -99,7 +102,7 @@ struct PnbtrState
   /* ... where channel c's model was fitted: at the snapshot an installed
    * model came from, or at the gap that fitted a quick one */
   unsigned long model_played[PNBTR_MAX_CHANNELS];
-  int         onset_fit[PNBTR_MAX_CHANNELS];  /* this gap's model is a quick one */
+  int         quick[PNBTR_MAX_CHANNELS];  /* this gap's model is a quick one: QUICK_* */
 
   /* long-range repetition (pnbtr): what came one bar or one beat ago */
   size_t      rep_len;      /* samples per channel in rep_ring, a power of two; 0: off */
@@ -125,6 +128,7 @@ struct PnbtrState
 };
 
 static int repeat_alloc (PnbtrState *s);
+static int fit_quick (PnbtrState *s, int c, int why);
 static int long_gap (const PnbtrConfig *cfg, int *nfuture);
 static float fade_gain (const PnbtrState *s, long t);
 
@@ -349,7 +353,7 @@ pnbtr_reset (PnbtrState *s)
   s->interpolated = 0;
   s->have_model = 0;
   memset (s->factor_ok, 0, sizeof s->factor_ok);
-  memset (s->onset_fit, 0, sizeof s->onset_fit);
+  memset (s->quick, 0, sizeof s->quick);
   s->played = s->snap_played = 0;
   memset (s->model_played, 0, sizeof s->model_played);
   if (s->rep_len > 0)
@@ -548,9 +552,10 @@ start_gap_channel (PnbtrState *s, int c)
     peak = fmaxf (peak, fabsf (x[i]));
   s->peak[c] = peak;
 
-  if (!s->have_model && !s->onset_fit[c])
+  if (!s->have_model && !s->quick[c])
     {
-      fit_window (cfg, x, s->a + (size_t) c * (order + 1), s->fit_input, s->burg);
+      if (!cfg->quick_local || fit_quick (s, c, QUICK_NO_MODEL) != 0)
+        fit_window (cfg, x, s->a + (size_t) c * (order + 1), s->fit_input, s->burg);
       s->factor_ok[c] = 0;
     }
   memcpy (s->lpc_mem + (size_t) c * order, h + s->hist_len - order, sizeof (float) * order);
@@ -558,22 +563,43 @@ start_gap_channel (PnbtrState *s, int c)
     detect_pitch (s, c);
 }
 
+/* Fits channel c a quick model, order ONSET_ORDER on the last ONSET_WINDOW
+ * samples (zero beyond its order), and notes why.  -1 when the configured
+ * model is no larger. */
+static int
+fit_quick (PnbtrState *s, int c, int why)
+{
+  const PnbtrConfig *cfg = &s->cfg;
+  double scale = cfg->sample_rate / 48000.0;
+  PnbtrConfig quick = *cfg;
+  double *a = s->a + (size_t) c * (cfg->order + 1);
+
+  quick.order = (int) lround (ONSET_ORDER * scale);
+  quick.window = (int) lround (ONSET_WINDOW * scale);
+  quick.order = quick.order < cfg->order ? quick.order : cfg->order;
+  quick.window = quick.window < cfg->window ? quick.window : cfg->window;
+  if (cfg->method != PNBTR_METHOD_PNBTR || quick.window <= quick.order)
+    return -1;
+  memset (a, 0, sizeof (double) * (cfg->order + 1));
+  fit_window (&quick, channel_history (s, c) + s->hist_len - quick.window, a, s->fit_input,
+              s->burg);
+  s->factor_ok[c] = 0;
+  s->quick[c] = why;
+  return 0;
+}
+
 /* Has a note begun since the model's window?  Then channel c gets a quick
- * model fitted on the last ONSET_WINDOW samples (zero beyond its order).
- * Returns 1 if any channel did. */
+ * model of its own.  Returns 1 if any channel did. */
 static int
 refit_after_onset (PnbtrState *s)
 {
   const PnbtrConfig *cfg = &s->cfg;
   double scale = cfg->sample_rate / 48000.0;
-  int order = (int) lround (ONSET_ORDER * scale), window = (int) lround (ONSET_WINDOW * scale);
   int any = 0;
 
   for (int c = 0; c < cfg->channels; c++)
-    s->onset_fit[c] = 0;
-  order = order < cfg->order ? order : cfg->order;
-  window = window < cfg->window ? window : cfg->window;
-  if (cfg->method != PNBTR_METHOD_PNBTR || !cfg->onset || window <= order)
+    s->quick[c] = QUICK_NONE;
+  if (cfg->method != PNBTR_METHOD_PNBTR || !cfg->onset)
     return 0;
 
   for (int c = 0; c < cfg->channels; c++)
@@ -599,17 +625,8 @@ refit_after_onset (PnbtrState *s)
       before /= (double) split;
       after /= (double) since;
       /* louder by 6 dB, and not just the dither's whisper after silence */
-      if (after > ONSET_RATIO * before && after > 1e-10)
+      if (after > ONSET_RATIO * before && after > 1e-10 && fit_quick (s, c, QUICK_ONSET) == 0)
         {
-          PnbtrConfig quick = *cfg;
-          double *a = s->a + (size_t) c * (cfg->order + 1);
-
-          quick.order = order;
-          quick.window = window;
-          memset (a, 0, sizeof (double) * (cfg->order + 1));
-          fit_window (&quick, x + cfg->window - window, a, s->fit_input, s->burg);
-          s->factor_ok[c] = 0;
-          s->onset_fit[c] = 1;
           /* the next gap, if no model comes first, starts from this one */
           s->model_played[c] = s->played;
           any = 1;
@@ -794,7 +811,7 @@ pnbtr_gap_onset (const PnbtrState *s)
   if (!s->in_gap)
     return 0;
   for (int c = 0; c < s->cfg.channels; c++)
-    if (s->onset_fit[c])
+    if (s->quick[c] == QUICK_ONSET)
       return 1;
   return 0;
 }
@@ -1192,12 +1209,14 @@ pnbtr_process_ex (PnbtrState *s, const float *in, float *out, int frames,
   s->in_gap = 1;
   if (s->light_gap)
     future = NULL;
-  /* the quick model has no prepared interpolation: across more than this
+  /* a quick model has no prepared interpolation: across more than this
    * packet it would cost a factorisation now (a 256-sample one took 0.5
    * ms), so this packet is extrapolated and the last one bridges, a
    * packet-long system */
-  if (pnbtr_gap_onset (s) && future != NULL && future->gap_frames > frames)
-    future = NULL;
+  if (future != NULL && future->gap_frames > frames)
+    for (int c = 0; c < channels; c++)
+      if (s->quick[c] != QUICK_NONE)
+        future = NULL;
 
   /* the jitter buffer knows where the gap ends: interpolate the rest of it */
   if (s->interp_pos >= s->interp_len && s->interp != NULL && future != NULL &&

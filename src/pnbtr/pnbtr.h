@@ -50,6 +50,11 @@ typedef struct
   int         onset;         /* pnbtr: 1 (default): a note begun since the model's
                               * window gets a quick model of its own when a gap
                               * begins; 0: never */
+  int         quick_local;   /* pnbtr: what a gap fits with no model installed:
+                              * 0 (default) the configured model (about 2 ms at
+                              * order 1024), 1 the quick one (order 256 on 1024
+                              * samples, about 70 us), for a real-time caller
+                              * whose models come from a worker */
 } PnbtrConfig;
 
 /* Audio the jitter buffer already holds after a gap: lets pnbtr interpolate
