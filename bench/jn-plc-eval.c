@@ -265,13 +265,20 @@ jn_plc_fit_load (const JnPlcResult *result)
 }
 
 double
-jn_plc_samples_per_s (const JnPlcResult *result, guint packet, guint channels)
+jn_plc_samples_per_s (const JnPlcResult *result, guint packet, guint channels, gboolean after_start)
 {
   double total_ns = 0.0;
+  guint count = result->conceal_ns->len;
 
   for (guint i = 0; i < result->conceal_ns->len; i++)
     total_ns += g_array_index (result->conceal_ns, double, i);
-  return total_ns > 0 ? (double) result->conceal_ns->len * packet * channels / (total_ns * 1e-9) : 0.0;
+  if (after_start)
+    {
+      for (guint i = 0; i < result->start_ns->len; i++)
+        total_ns -= g_array_index (result->start_ns, double, i);
+      count -= MIN (count, result->start_ns->len);
+    }
+  return total_ns > 0 ? (double) count * packet * channels / (total_ns * 1e-9) : 0.0;
 }
 
 /* --- spectra ------------------------------------------------------------- */

@@ -133,8 +133,11 @@ double    jn_plc_time_us        (const JnPlcResult *result,
 /* the same over any array of ns (start_ns: the first packets of gaps) */
 double    jn_plc_times_us       (GArray            *times_ns,
                                  double             percentile);
+/* over every concealed packet, or (after_start) over those after the first
+ * of their gap, which does the gap's set-up */
 double    jn_plc_samples_per_s  (const JnPlcResult *result,
                                  guint              packet,
-                                 guint              channels);
+                                 guint              channels,
+                                 gboolean           after_start);
 
 G_END_DECLS
