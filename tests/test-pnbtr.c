@@ -844,6 +844,17 @@ conceal_onset (int onset, guint lost, gboolean lookahead, float *gap)
           noise += e * e;
         }
     }
+  /* the audio returns; a gap begun light then keeps its model, and is no
+   * onset whatever the last gap was */
+  for (guint k = 0; k < 2; k++, p++)
+    {
+      for (guint i = 0; i < FRAMES; i++)
+        in[i] = onset_signal ((guint64) p * FRAMES + i);
+      g_assert_cmpint (pnbtr_process (state, in, next, FRAMES), ==, 0);
+    }
+  pnbtr_set_light (state, 1);
+  g_assert_cmpint (pnbtr_process (state, NULL, next, FRAMES), ==, 1);
+  g_assert_cmpint (pnbtr_gap_onset (state), ==, 0);
   pnbtr_free (state);
   return 10 * log10 (signal / MAX (noise, 1e-30));
 }

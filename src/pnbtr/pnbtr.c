@@ -597,8 +597,6 @@ refit_after_onset (PnbtrState *s)
   double scale = cfg->sample_rate / 48000.0;
   int any = 0;
 
-  for (int c = 0; c < cfg->channels; c++)
-    s->quick[c] = QUICK_NONE;
   if (cfg->method != PNBTR_METHOD_PNBTR || !cfg->onset)
     return 0;
 
@@ -1198,7 +1196,9 @@ pnbtr_process_ex (PnbtrState *s, const float *in, float *out, int frames,
   if (!s->in_gap && uses_lpc (cfg))
     {
       s->light_gap = s->light;
-      /* a gap begun light keeps the model it has */
+      /* a gap begun light keeps the model it has (or, having none, fits
+       * one as any gap does) */
+      memset (s->quick, 0, sizeof s->quick);
       if (!s->light_gap)
         refit_after_onset (s);
       for (int c = 0; c < channels; c++)
