@@ -19,8 +19,8 @@
 #include "pnbtr-dsp.h"
 
 #define SPECTRUM_N 256      /* per lost packet, zero-padded */
-#define FRAME_N    1024     /* speech-codec style frames: 21 ms at 48 kHz */
-#define FRAME_HOP  512
+#define FRAME_MS   20       /* frames of at least this, a power of two: 1024 samples
+                             * (21 ms) at 44.1 and 48 kHz, 2048 at 96 kHz; hop half */
 #define MEL_BANDS  40
 #define POWER_FLOOR 1e-10   /* -100 dB full scale */
 
@@ -457,10 +457,12 @@ jn_plc_measure (const float    *ref,
 {
   Spectra sp, fr;
   gsize n_packets = (frames + packet - 1) / packet;
-  guint run = 0;
+  guint run = 0, frame_n = 256;
 
+  while ((guint64) frame_n * 1000 < (guint64) FRAME_MS * rate)
+    frame_n *= 2;
   spectra_init (&sp, SPECTRUM_N, rate);
-  spectra_init (&fr, FRAME_N, rate);
+  spectra_init (&fr, frame_n, rate);
   result->audio_seconds += (double) frames / rate;
   for (gsize i = 0; i < frames * channels; i++)
     result->signal_peak = MAX (result->signal_peak, fabs (ref[i]));
@@ -523,19 +525,19 @@ jn_plc_measure (const float    *ref,
         }
     }
 
-  /* the frame measure: every FRAME_N frame (hop FRAME_HOP) that holds a
-   * lost sample */
-  for (gsize f = 0; f + FRAME_N <= frames; f += FRAME_HOP)
+  /* the frame measure: every frame (hop half a frame) that holds a lost
+   * sample */
+  for (gsize f = 0; f + frame_n <= frames; f += frame_n / 2)
     {
       gboolean hit = FALSE;
 
-      for (gsize p = f / packet; p <= (f + FRAME_N - 1) / packet && !hit; p++)
+      for (gsize p = f / packet; p <= (f + frame_n - 1) / packet && !hit; p++)
         hit = lost_mask[p];
       for (guint c = 0; hit && c < channels; c++)
         {
           double mel;
 
-          spectral_distance (&fr, ref + f * channels + c, out + f * channels + c, FRAME_N,
+          spectral_distance (&fr, ref + f * channels + c, out + f * channels + c, frame_n,
                              channels, NULL, &mel);
           result->frame_mel_sum += mel;
           result->frame_spectra++;

@@ -39,7 +39,7 @@ typedef struct
   double  lsd_sum;            /* log-spectral distance, dB, summed over lost packets */
   double  mel_sum;            /* mel log-spectral distance, dB */
   guint64 spectra;
-  double  frame_mel_sum;      /* the same over 1024-sample frames holding a loss */
+  double  frame_mel_sum;      /* the same over ~21 ms frames holding a loss */
   guint64 frame_spectra;
   double  signal_peak;        /* of the whole reference */
   double  output_peak_lost;   /* of the concealment */
