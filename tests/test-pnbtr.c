@@ -892,6 +892,77 @@ test_onset (void)
   g_assert_cmpfloat (fabs (with[3 * FRAMES - 1] - onset_signal (45 * FRAMES - 1)), <, 0.01);
 }
 
+/* A quieter note (4.8 dB) begun three packets before a gap: a model
+ * fitted just before it (snapshot after packet 38) does not yield to a
+ * quick one, as 4.8 dB is under the 6 dB bar; a model five packets old
+ * (after packet 36), as a worker that refits seldom leaves it, does, and
+ * conceals the new note better for it. */
+static float
+rise_signal (guint64 t)
+{
+  double x = 0.2 * sin (2 * G_PI * 330.0 * t / RATE);
+
+  if (t >= 39 * FRAMES)
+    x += 0.2 * G_SQRT2 * sin (2 * G_PI * 523.25 * t / RATE + 0.5);
+  return (float) x;
+}
+
+static double
+conceal_rise (guint snapshot_after, int onset, int *was_onset)
+{
+  PnbtrConfig config;
+  PnbtrState *state;
+  g_autofree float *snapshot = NULL;
+  g_autofree double *model = NULL, *scratch = NULL;
+  float in[FRAMES], out[FRAMES];
+  double signal = 0, noise = 0;
+
+  g_assert_cmpint (pnbtr_config_parse (&config, "pnbtr", RATE, 1, FRAMES), ==, 0);
+  config.onset = onset;
+  state = pnbtr_new (&config);
+  snapshot = g_new (float, pnbtr_snapshot_size (state));
+  model = g_new (double, pnbtr_model_size (state));
+  scratch = g_new (double, pnbtr_fit_scratch_size (&config));
+  for (guint p = 0; p < 42; p++)
+    {
+      for (guint i = 0; i < FRAMES; i++)
+        in[i] = rise_signal ((guint64) p * FRAMES + i);
+      pnbtr_process (state, in, out, FRAMES);
+      if (p == snapshot_after)
+        {
+          pnbtr_snapshot (state, snapshot);
+          g_assert_cmpint (pnbtr_fit_snapshot (&config, snapshot, model, scratch), ==, 0);
+        }
+    }
+  g_assert_cmpint (pnbtr_install_model (state, model), ==, 0);
+  g_assert_cmpint (pnbtr_process (state, NULL, out, FRAMES), ==, 1);
+  *was_onset = pnbtr_gap_onset (state);
+  for (guint i = 0; i < FRAMES; i++)
+    {
+      double real = rise_signal ((guint64) 42 * FRAMES + i), e = out[i] - real;
+
+      signal += real * real;
+      noise += e * e;
+    }
+  pnbtr_free (state);
+  return 10 * log10 (signal / MAX (noise, 1e-30));
+}
+
+static void
+test_onset_old_model (void)
+{
+  int young, old, off;
+  double with = conceal_rise (36, 1, &old), without = conceal_rise (36, 0, &off);
+
+  conceal_rise (38, 1, &young);
+  g_test_message ("a 4.8 dB rise, a five-packet-old model: %.1f dB with a quick model, "
+                  "%.1f dB without", with, without);
+  g_assert_cmpint (young, ==, 0);
+  g_assert_cmpint (old, ==, 1);
+  g_assert_cmpint (off, ==, 0);
+  g_assert_cmpfloat (with, >, without + 3.0);
+}
+
 /* With no model installed, a caller whose models come from a worker
  * (quick_local) gets the quick model where the gap would otherwise fit the
  * full one on its own thread: still a good continuation of two tones, not
@@ -1023,6 +1094,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/pnbtr/prepared", test_prepared);
   g_test_add_func ("/pnbtr/autocorrelation", test_autocorrelation);
   g_test_add_func ("/pnbtr/onset", test_onset);
+  g_test_add_func ("/pnbtr/onset-old-model", test_onset_old_model);
   g_test_add_func ("/pnbtr/quick-local", test_quick_local);
   g_test_add_func ("/pnbtr/config", test_config);
 
