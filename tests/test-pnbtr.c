@@ -797,36 +797,47 @@ onset_signal (guint64 t)
   return (float) x;
 }
 
+/* Plays `packets` packets of signal(t) into state and leaves it as the
+ * engine's worker would: with a model fitted on the snapshot taken after
+ * packet `snapshot_after`, installed at the end. */
+static void
+play_with_worker_model (PnbtrState *state, const PnbtrConfig *config, float (*signal) (guint64),
+                        guint packets, guint snapshot_after)
+{
+  g_autofree float *snapshot = g_new (float, pnbtr_snapshot_size (state));
+  g_autofree double *model = g_new (double, pnbtr_model_size (state));
+  g_autofree double *scratch = g_new (double, pnbtr_fit_scratch_size (config));
+  float in[FRAMES], out[FRAMES];
+
+  for (guint p = 0; p < packets; p++)
+    {
+      for (guint i = 0; i < FRAMES; i++)
+        in[i] = signal ((guint64) p * FRAMES + i);
+      pnbtr_process (state, in, out, FRAMES);
+      if (p == snapshot_after)
+        {
+          pnbtr_snapshot (state, snapshot);
+          g_assert_cmpint (pnbtr_fit_snapshot (config, snapshot, model, scratch), ==, 0);
+        }
+    }
+  g_assert_cmpint (pnbtr_install_model (state, model), ==, 0);
+}
+
 static double
 conceal_onset (int onset, guint lost, gboolean lookahead, float *gap)
 {
   PnbtrConfig config;
   PnbtrState *state;
-  g_autofree float *snapshot = NULL;
-  g_autofree double *model = NULL, *scratch = NULL;
   float in[FRAMES], next[FRAMES];
   double signal = 0, noise = 0;
-  guint p;
+  guint p = 42;
 
   g_assert_cmpint (pnbtr_config_parse (&config, "pnbtr", RATE, 1, FRAMES), ==, 0);
   g_assert_cmpint (config.onset, ==, 1);
   config.onset = onset;
   state = pnbtr_new (&config);
-  snapshot = g_new (float, pnbtr_snapshot_size (state));
-  model = g_new (double, pnbtr_model_size (state));
-  scratch = g_new (double, pnbtr_fit_scratch_size (&config));
-  for (p = 0; p < 42; p++)
-    {
-      for (guint i = 0; i < FRAMES; i++)
-        in[i] = onset_signal ((guint64) p * FRAMES + i);
-      pnbtr_process (state, in, gap, FRAMES);
-      if (p == 39)   /* the worker's snapshot, before the note */
-        {
-          pnbtr_snapshot (state, snapshot);
-          g_assert_cmpint (pnbtr_fit_snapshot (&config, snapshot, model, scratch), ==, 0);
-        }
-    }
-  g_assert_cmpint (pnbtr_install_model (state, model), ==, 0);
+  /* the worker's snapshot, before the note */
+  play_with_worker_model (state, &config, onset_signal, p, 39);
   for (guint i = 0; i < FRAMES; i++)
     next[i] = onset_signal ((guint64) (p + lost) * FRAMES + i);
   for (guint k = 0; k < lost; k++, p++)
@@ -912,29 +923,13 @@ conceal_rise (guint snapshot_after, int onset, int *was_onset)
 {
   PnbtrConfig config;
   PnbtrState *state;
-  g_autofree float *snapshot = NULL;
-  g_autofree double *model = NULL, *scratch = NULL;
-  float in[FRAMES], out[FRAMES];
+  float out[FRAMES];
   double signal = 0, noise = 0;
 
   g_assert_cmpint (pnbtr_config_parse (&config, "pnbtr", RATE, 1, FRAMES), ==, 0);
   config.onset = onset;
   state = pnbtr_new (&config);
-  snapshot = g_new (float, pnbtr_snapshot_size (state));
-  model = g_new (double, pnbtr_model_size (state));
-  scratch = g_new (double, pnbtr_fit_scratch_size (&config));
-  for (guint p = 0; p < 42; p++)
-    {
-      for (guint i = 0; i < FRAMES; i++)
-        in[i] = rise_signal ((guint64) p * FRAMES + i);
-      pnbtr_process (state, in, out, FRAMES);
-      if (p == snapshot_after)
-        {
-          pnbtr_snapshot (state, snapshot);
-          g_assert_cmpint (pnbtr_fit_snapshot (&config, snapshot, model, scratch), ==, 0);
-        }
-    }
-  g_assert_cmpint (pnbtr_install_model (state, model), ==, 0);
+  play_with_worker_model (state, &config, rise_signal, 42, snapshot_after);
   g_assert_cmpint (pnbtr_process (state, NULL, out, FRAMES), ==, 1);
   *was_onset = pnbtr_gap_onset (state);
   for (guint i = 0; i < FRAMES; i++)
