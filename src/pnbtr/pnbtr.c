@@ -945,12 +945,11 @@ pnbtr_install_prepared (PnbtrState *s, const double *model, const double *prepar
   memcpy (s->a, model, sizeof (double) * pnbtr_model_size (s));
   s->have_model = 1;
   for (int c = 0; c < s->cfg.channels; c++)
-    s->model_played[c] = s->snap_played;
-  for (int c = 0; c < s->cfg.channels; c++)
     {
       const double *flag = prepared != NULL && s->factor != NULL
                            ? prepared + (size_t) c * (1 + s->lsar_packed) : NULL;
 
+      s->model_played[c] = s->snap_played;
       s->factor_ok[c] = flag != NULL && *flag == 1.0;
       if (s->factor_ok[c])
         memcpy (s->factor + (size_t) c * s->lsar_packed, flag + 1,
