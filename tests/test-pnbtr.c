@@ -272,6 +272,61 @@ test_no_click_at_start (void)
     }
 }
 
+/* A note still swelling when the gap begins (6 dB every 40 ms): the
+ * continuation goes beyond the loudest sample before the gap.  The level
+ * limit lets it, smoothly up to its ceiling: a hard clip at the old peak
+ * flat-topped the waveform, which splatters into the bands the note does
+ * not have.  Never beyond 1.5 times the peak (full scale is the hostile
+ * signals' test). */
+static double
+swell_at (guint64 n)
+{
+  double t = (double) n / RATE;
+
+  return 0.02 * exp (t * G_LN2 / 0.04) * (sin (2 * G_PI * 440.0 * t) + 0.3 * sin (2 * G_PI * 1320.0 * t + 0.5));
+}
+
+static void
+test_swell (void)
+{
+  PnbtrState *state = make ("pnbtr", 1);
+  float in[FRAMES], out[FRAMES];
+  double signal = 0, noise = 0, peak = 0, above = 0, flat = 0;
+  guint64 n = 0;
+
+  for (guint p = 0; p < 40; p++)
+    {
+      for (guint i = 0; i < FRAMES; i++, n++)
+        {
+          in[i] = (float) swell_at (n);
+          if (p >= 8)   /* the model's window: the last 4096 samples */
+            peak = MAX (peak, fabs (in[i]));
+        }
+      g_assert_cmpint (pnbtr_process (state, in, out, FRAMES), ==, 0);
+    }
+  for (guint p = 0; p < 2; p++)
+    {
+      g_assert_cmpint (pnbtr_process (state, NULL, out, FRAMES), ==, 1);
+      for (guint i = 0; i < FRAMES; i++, n++)
+        {
+          double e = out[i] - swell_at (n);
+
+          signal += swell_at (n) * swell_at (n);
+          noise += e * e;
+          above = MAX (above, fabs (out[i]));
+          if (i > 0 && fabs (out[i]) > 0.99 * peak && out[i] == out[i - 1])
+            flat++;
+          g_assert_cmpfloat (fabs (out[i]), <=, 1.5 * peak);
+        }
+    }
+  g_test_message ("peak before the gap %.4f, in the gap %.4f, SNR %.1f dB, %.0f flat samples", peak,
+                  above, 10 * log10 (signal / noise), flat);
+  g_assert_cmpfloat (above, >, 1.05 * peak);
+  g_assert_cmpfloat (flat, ==, 0);
+  g_assert_cmpfloat (10 * log10 (signal / noise), >, 40.0);   /* 34 with a hard clip at the peak */
+  pnbtr_free (state);
+}
+
 /* A drum-like pattern: noise hits with decaying envelopes, four to a "bar"
  * of `period` samples.  With `repeating` every bar is the same; otherwise
  * each bar's noise is new.  LPC cannot predict noise; the repetition can. */
@@ -1071,6 +1126,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/pnbtr/non-finite-input", test_non_finite_input);
   g_test_add_func ("/pnbtr/no-click", test_no_click);
   g_test_add_func ("/pnbtr/no-click-at-start", test_no_click_at_start);
+  g_test_add_func ("/pnbtr/swell", test_swell);
   g_test_add_func ("/pnbtr/repetition", test_repetition);
   g_test_add_func ("/pnbtr/repetition-short-lag", test_repetition_short_lag);
   g_test_add_func ("/pnbtr/repetition-level", test_repetition_level);
