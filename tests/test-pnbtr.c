@@ -569,6 +569,58 @@ interpolate_pattern (int repeat_ms, gboolean light, gboolean lookahead, float *g
   pnbtr_free (state);
 }
 
+/* A four-packet gap whose end the jitter buffer learns two packets in: the
+ * interpolation that takes over starts from what the model makes of the
+ * extrapolation played, and crossfades from where the extrapolation was
+ * heading instead of kinking there.  A rumble (a resonance driven by
+ * noise), which the extrapolation cannot follow for long. */
+static void
+test_handover (void)
+{
+  double r = 0.995, theta = 2 * G_PI * 300.0 / RATE;
+  double a1 = 2 * r * cos (theta), a2 = -r * r;
+
+  for (guint seed = 0; seed < 4; seed++)
+    {
+      PnbtrState *state = make ("pnbtr", 1);
+      float in[FRAMES], out[FRAMES], next[FRAMES], gap[4 * FRAMES];
+      double y1 = 0, y2 = 0, bend = 0, own = 0;
+      guint32 noise = 777 + seed;
+
+      for (guint p = 0; p < 45; p++)
+        {
+          for (guint i = 0; i < FRAMES; i++)
+            {
+              double y;
+
+              noise = noise * 1664525u + 1013904223u;
+              y = a1 * y1 + a2 * y2 + 4e-3 * (noise / 4294967296.0 - 0.5);
+              y2 = y1;
+              y1 = y;
+              (p < 40 ? in : next)[i] = (float) y;
+            }
+          if (p < 40)
+            g_assert_cmpint (pnbtr_process (state, in, out, FRAMES), ==, 0);
+        }
+      for (guint p = 0; p < 4; p++)
+        {
+          PnbtrFuture future = { next, FRAMES, (int) ((4 - p) * FRAMES) };
+
+          g_assert_cmpint (pnbtr_process_ex (state, NULL, gap + p * FRAMES, FRAMES,
+                                             p >= 2 ? &future : NULL), ==, 1);
+        }
+      /* the bend (second difference) where the interpolation takes over,
+       * against the largest in the packet before it */
+      for (guint i = FRAMES + 1; i < 2 * FRAMES - 1; i++)
+        own = MAX (own, fabs ((double) gap[i + 1] - 2.0 * gap[i] + gap[i - 1]));
+      for (guint i = 2 * FRAMES - 1; i < 2 * FRAMES + 2; i++)
+        bend = MAX (bend, fabs ((double) gap[i + 1] - 2.0 * gap[i] + gap[i - 1]));
+      g_test_message ("seed %u: bend at the handover %.5f, the extrapolation's own %.5f", seed, bend, own);
+      g_assert_cmpfloat (bend, <=, own);   /* without the crossfade 3 and 6.5 times it at seeds 0 and 3 */
+      pnbtr_free (state);
+    }
+}
+
 /* In a gap bridged by interpolation the repetition takes part, but bows
  * out before the gap's end, where the interpolation meets the audio after
  * it: the gap still ends where the interpolation alone ends. */
@@ -1131,6 +1183,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/pnbtr/repetition-short-lag", test_repetition_short_lag);
   g_test_add_func ("/pnbtr/repetition-level", test_repetition_level);
   g_test_add_func ("/pnbtr/repetition-meets-future", test_repetition_meets_future);
+  g_test_add_func ("/pnbtr/handover", test_handover);
   g_test_add_func ("/pnbtr/extrapolate-float", test_extrapolate_float);
   g_test_add_func ("/pnbtr/lsar-minimises", test_lsar_minimises);
   g_test_add_func ("/pnbtr/prepared", test_prepared);

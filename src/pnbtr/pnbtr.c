@@ -1254,6 +1254,14 @@ pnbtr_process_ex (PnbtrState *s, const float *in, float *out, int frames,
 
   if (s->interp_pos + frames <= s->interp_len)
     {
+      /* an interpolation that takes over inside a gap starts from what the
+       * model makes of the extrapolation played, which is rarely where the
+       * extrapolation was heading: a kink, or a step of a few percent, in
+       * one sample.  Crossfade from the continued extrapolation over
+       * BLEND_RAMP samples */
+      int handover = s->interp_pos == 0 && s->gap_samples > 0
+                     ? (BLEND_RAMP < frames ? BLEND_RAMP : frames) : 0;
+
       for (int c = 0; c < channels; c++)
         {
           const float *src = s->interp + (size_t) c * cfg->interp_max + s->interp_pos;
@@ -1261,6 +1269,17 @@ pnbtr_process_ex (PnbtrState *s, const float *in, float *out, int frames,
           memcpy (s->ch_out, src, sizeof (float) * frames);
           apply_repeat (s, c, s->ch_out, frames, s->gap_samples,
                         s->gap_samples - s->interp_pos + s->interp_len);
+          if (handover > 0)
+            {
+              predict_channel (s, c, s->pred, handover);
+              apply_repeat (s, c, s->pred, handover, s->gap_samples, -1);
+              for (int i = 0; i < handover; i++)
+                {
+                  float w = (float) (0.5 - 0.5 * cos (M_PI * (i + 1.0) / (handover + 1.0)));
+
+                  s->ch_out[i] = w * s->ch_out[i] + (1.f - w) * s->pred[i];
+                }
+            }
           for (int i = 0; i < frames; i++)
             out[(size_t) i * channels + c] = s->ch_out[i];
           push_history (s, c, s->ch_out, frames);
