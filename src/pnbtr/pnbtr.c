@@ -135,6 +135,23 @@ struct PnbtrState
   float      *rep_past;        /* rep_context + 2 rep_dec + 1 floats */
 };
 
+/* calloc, with every page written once.  The kernel maps a fresh
+ * allocation's pages at their first write, and that would otherwise come
+ * from the real-time path: the repetition's 2 MB ring alone fills over
+ * 11 s of audio, a page fault every 1024 samples played, and the gaps of
+ * a stream's first seconds faulted in their scratch.  pnbtr_new() runs
+ * where a stream is set up, so the faults happen there. */
+static void *
+alloc_touched (size_t n, size_t size)
+{
+  volatile char *p = calloc (n, size);
+
+  if (p != NULL)
+    for (size_t i = 0; i < n * size; i += 4096)
+      p[i] = 0;
+  return (void *) p;
+}
+
 static int repeat_alloc (PnbtrState *s);
 static int fit_quick (PnbtrState *s, int c, int why);
 static int long_gap (const PnbtrConfig *cfg, int *nfuture);
@@ -287,10 +304,10 @@ pnbtr_new (const PnbtrConfig *cfg)
     return NULL;
   s->cfg = *cfg;
   s->hist_len = (lpc ? cfg->window : 0) + cfg->max_frames;
-  s->hist = calloc ((size_t) cfg->channels * s->hist_len, sizeof (float));
-  s->ch_in = calloc (cfg->max_frames, sizeof (float));
-  s->ch_out = calloc (cfg->max_frames, sizeof (float));
-  s->pred = calloc (cfg->max_frames, sizeof (float));
+  s->hist = alloc_touched ((size_t) cfg->channels * s->hist_len, sizeof (float));
+  s->ch_in = alloc_touched (cfg->max_frames, sizeof (float));
+  s->ch_out = alloc_touched (cfg->max_frames, sizeof (float));
+  s->pred = alloc_touched (cfg->max_frames, sizeof (float));
   if (s->hist == NULL || s->ch_in == NULL || s->ch_out == NULL || s->pred == NULL)
     goto fail;
 
@@ -298,26 +315,26 @@ pnbtr_new (const PnbtrConfig *cfg)
     {
       size_t order = cfg->order;
 
-      s->a = calloc ((size_t) cfg->channels * (order + 1), sizeof (double));
-      s->lpc_mem = calloc ((size_t) cfg->channels * order, sizeof (float));
+      s->a = alloc_touched ((size_t) cfg->channels * (order + 1), sizeof (double));
+      s->lpc_mem = alloc_touched ((size_t) cfg->channels * order, sizeof (float));
       /* extrapolation runs over a packet, or over a whole interpolated gap */
-      s->work = calloc (order + (size_t) (cfg->max_frames > cfg->interp_max ? cfg->max_frames
+      s->work = alloc_touched (order + (size_t) (cfg->max_frames > cfg->interp_max ? cfg->max_frames
                                                                               : cfg->interp_max),
                         sizeof (float));
       if (s->a == NULL || s->lpc_mem == NULL || s->work == NULL)
         goto fail;
-      s->burg = calloc (2 * (size_t) cfg->window + order + 1, sizeof (double));
-      s->fit_input = calloc (cfg->window, sizeof (float));
-      s->reversed = calloc (order, sizeof (float));
+      s->burg = alloc_touched (2 * (size_t) cfg->window + order + 1, sizeof (double));
+      s->fit_input = alloc_touched (cfg->window, sizeof (float));
+      s->reversed = alloc_touched (order, sizeof (float));
       if (s->burg == NULL || s->fit_input == NULL || s->reversed == NULL)
         goto fail;
       if (cfg->method == PNBTR_METHOD_PNBTR)
         {
-          s->pitch_src = calloc ((size_t) cfg->channels * PITCH_MAX, sizeof (float));
-          s->twiddles = calloc (PITCH_FFT, sizeof (double));
-          s->fft = calloc (2 * PITCH_FFT, sizeof (double));
-          s->last_lpc = calloc (cfg->max_frames, sizeof (float));
-          s->last_pitch = calloc (cfg->max_frames, sizeof (float));
+          s->pitch_src = alloc_touched ((size_t) cfg->channels * PITCH_MAX, sizeof (float));
+          s->twiddles = alloc_touched (PITCH_FFT, sizeof (double));
+          s->fft = alloc_touched (2 * PITCH_FFT, sizeof (double));
+          s->last_lpc = alloc_touched (cfg->max_frames, sizeof (float));
+          s->last_pitch = alloc_touched (cfg->max_frames, sizeof (float));
           if (s->pitch_src == NULL || s->twiddles == NULL || s->fft == NULL ||
               s->last_lpc == NULL || s->last_pitch == NULL)
             goto fail;
@@ -330,14 +347,14 @@ pnbtr_new (const PnbtrConfig *cfg)
           size_t g = cfg->interp_max;
           int nf, lg = long_gap (cfg, &nf);   /* the prepared gap */
 
-          s->interp = calloc ((size_t) cfg->channels * g, sizeof (float));
-          s->future = calloc (order, sizeof (float));
-          s->lsar = calloc (pnbtr_lsar_scratch_size (g, order), sizeof (double));
-          s->fwd = calloc (g, sizeof (float));
-          s->fwd_mem = calloc (order, sizeof (float));
+          s->interp = alloc_touched ((size_t) cfg->channels * g, sizeof (float));
+          s->future = alloc_touched (order, sizeof (float));
+          s->lsar = alloc_touched (pnbtr_lsar_scratch_size (g, order), sizeof (double));
+          s->fwd = alloc_touched (g, sizeof (float));
+          s->fwd_mem = alloc_touched (order, sizeof (float));
           s->lsar_packed = (size_t) lg * (lg + 1) / 2;
           if (s->lsar_packed > 0)
-            s->factor = calloc ((size_t) cfg->channels * s->lsar_packed, sizeof (double));
+            s->factor = alloc_touched ((size_t) cfg->channels * s->lsar_packed, sizeof (double));
           if (s->interp == NULL || s->future == NULL || s->lsar == NULL || s->fwd == NULL ||
               s->fwd_mem == NULL || (s->lsar_packed > 0 && s->factor == NULL))
             goto fail;
@@ -401,13 +418,13 @@ repeat_alloc (PnbtrState *s)
   cneed = (size_t) (s->rep_range + s->rep_context) / s->rep_dec + 2;
   for (s->rep_clen = 1; s->rep_clen < cneed; s->rep_clen <<= 1)
     ;
-  s->rep_ring = calloc ((size_t) cfg->channels * s->rep_len, sizeof (float));
-  s->rep_coarse = calloc (2 * s->rep_clen, sizeof (float));
-  s->rep_trial_out = calloc (s->rep_trial, sizeof (float));
-  s->rep_trial_mem = calloc (cfg->order, sizeof (float));
-  s->rep_trial_work = calloc ((size_t) cfg->order + s->rep_trial, sizeof (float));
-  s->rep_ctx = calloc (s->rep_context, sizeof (float));
-  s->rep_past = calloc ((size_t) s->rep_context + 2 * s->rep_dec + 1, sizeof (float));
+  s->rep_ring = alloc_touched ((size_t) cfg->channels * s->rep_len, sizeof (float));
+  s->rep_coarse = alloc_touched (2 * s->rep_clen, sizeof (float));
+  s->rep_trial_out = alloc_touched (s->rep_trial, sizeof (float));
+  s->rep_trial_mem = alloc_touched (cfg->order, sizeof (float));
+  s->rep_trial_work = alloc_touched ((size_t) cfg->order + s->rep_trial, sizeof (float));
+  s->rep_ctx = alloc_touched (s->rep_context, sizeof (float));
+  s->rep_past = alloc_touched ((size_t) s->rep_context + 2 * s->rep_dec + 1, sizeof (float));
   if (s->rep_ring == NULL || s->rep_coarse == NULL || s->rep_trial_out == NULL ||
       s->rep_trial_mem == NULL || s->rep_trial_work == NULL || s->rep_ctx == NULL ||
       s->rep_past == NULL)
