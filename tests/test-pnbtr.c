@@ -669,6 +669,38 @@ direct_cost (const double *a, guint p, const float *past, const float *gap, guin
   return cost;
 }
 
+/* The one-step residual is the innovation that drove the model's own
+ * process: an AR(2) resonance, order padded to 8 with zeros. */
+static void
+test_residual (void)
+{
+  double a[9] = { 1.0, -2 * 0.99 * cos (0.3), 0.99 * 0.99 };
+  float x[8 + 256], reversed[8];
+  double innovation = 0.0, energy = 0.0, measured, residual;
+  guint32 noise = 99;
+
+  for (guint t = 0; t < G_N_ELEMENTS (x); t++)
+    {
+      double u;
+
+      noise = noise * 1664525u + 1013904223u;
+      u = 1e-2 * (noise / 4294967296.0 - 0.5);
+      x[t] = (float) (u - a[1] * (t >= 1 ? x[t - 1] : 0.0) - a[2] * (t >= 2 ? x[t - 2] : 0.0));
+      if (t >= 8)
+        {
+          /* what float samples leave of it */
+          double e = x[t] + a[1] * x[t - 1] + a[2] * x[t - 2];
+
+          innovation += e * e;
+          energy += (double) x[t] * x[t];
+        }
+    }
+  residual = pnbtr_lpc_residual_float (a, 8, x + 8, 256, reversed, &measured);
+  g_assert_cmpfloat (fabs (measured - energy), <, 1e-9 * energy);
+  g_assert_cmpfloat (fabs (residual - innovation), <, 1e-3 * innovation);
+  g_assert_cmpfloat (residual, <, 0.05 * energy);
+}
+
 /* The concealment extrapolates with float coefficients, the GPU backends'
  * reference with double ones: over the longest gap (ten packets) at the
  * pnbtr method's order they must agree to far below anything audible. */
@@ -1037,8 +1069,11 @@ rise_signal (guint64 t)
   return (float) x;
 }
 
+/* Plays 42 packets of signal(t) with the worker's model from the snapshot
+ * after packet snapshot_after, conceals the next one and returns its SNR
+ * in dB; was_onset: whether the gap played a quick model. */
 static double
-conceal_rise (guint snapshot_after, int onset, int *was_onset)
+conceal_after_model (float (*signal_at) (guint64), guint snapshot_after, int onset, int *was_onset)
 {
   PnbtrConfig config;
   PnbtrState *state;
@@ -1048,12 +1083,12 @@ conceal_rise (guint snapshot_after, int onset, int *was_onset)
   g_assert_cmpint (pnbtr_config_parse (&config, "pnbtr", RATE, 1, FRAMES), ==, 0);
   config.onset = onset;
   state = pnbtr_new (&config);
-  play_with_worker_model (state, &config, rise_signal, 42, snapshot_after);
+  play_with_worker_model (state, &config, signal_at, 42, snapshot_after);
   g_assert_cmpint (pnbtr_process (state, NULL, out, FRAMES), ==, 1);
   *was_onset = pnbtr_gap_onset (state);
   for (guint i = 0; i < FRAMES; i++)
     {
-      double real = rise_signal ((guint64) 42 * FRAMES + i), e = out[i] - real;
+      double real = signal_at ((guint64) 42 * FRAMES + i), e = out[i] - real;
 
       signal += real * real;
       noise += e * e;
@@ -1066,15 +1101,49 @@ static void
 test_onset_old_model (void)
 {
   int young, old, off;
-  double with = conceal_rise (36, 1, &old), without = conceal_rise (36, 0, &off);
+  double with = conceal_after_model (rise_signal, 36, 1, &old);
+  double without = conceal_after_model (rise_signal, 36, 0, &off);
 
-  conceal_rise (38, 1, &young);
+  conceal_after_model (rise_signal, 38, 1, &young);
   g_test_message ("a 4.8 dB rise, a five-packet-old model: %.1f dB with a quick model, "
                   "%.1f dB without", with, without);
   g_assert_cmpint (young, ==, 0);
   g_assert_cmpint (old, ==, 1);
   g_assert_cmpint (off, ==, 0);
   g_assert_cmpfloat (with, >, without + 3.0);
+}
+
+/* The next note of an arpeggio at the same level, begun three packets
+ * before a gap (the last one rings out over 2 ms): no onset the level can
+ * tell, but a model five packets old still predicts the last note and
+ * yields to a quick one, while a model fitted just before the note is
+ * young enough not to be checked. */
+static float
+next_note_signal (guint64 t)
+{
+  double from = 39.0 * FRAMES, fade = t < from ? 1.0 : fmax (0.0, 1.0 - (t - from) / 96.0);
+  double x = fade * 0.3 * (sin (2 * G_PI * 392.0 * t / RATE) + 0.3 * sin (2 * G_PI * 784.0 * t / RATE));
+
+  if (t >= from)
+    x += (1.0 - fade) * 0.3 * (sin (2 * G_PI * 493.9 * t / RATE + 1.0) +
+                               0.3 * sin (2 * G_PI * 987.8 * t / RATE));
+  return (float) x;
+}
+
+static void
+test_stale_model (void)
+{
+  int young, old, off;
+  double with = conceal_after_model (next_note_signal, 36, 1, &old);
+  double without = conceal_after_model (next_note_signal, 36, 0, &off);
+
+  conceal_after_model (next_note_signal, 38, 1, &young);
+  g_test_message ("the next note at the same level, a five-packet-old model: %.1f dB with a "
+                  "quick model, %.1f dB without", with, without);
+  g_assert_cmpint (young, ==, 0);
+  g_assert_cmpint (old, ==, 1);
+  g_assert_cmpint (off, ==, 0);
+  g_assert_cmpfloat (with, >, without + 10.0);
 }
 
 /* With no model installed, a caller whose models come from a worker
@@ -1222,11 +1291,13 @@ main (int argc, char *argv[])
   g_test_add_func ("/pnbtr/repetition-meets-future", test_repetition_meets_future);
   g_test_add_func ("/pnbtr/handover", test_handover);
   g_test_add_func ("/pnbtr/extrapolate-float", test_extrapolate_float);
+  g_test_add_func ("/pnbtr/residual", test_residual);
   g_test_add_func ("/pnbtr/lsar-minimises", test_lsar_minimises);
   g_test_add_func ("/pnbtr/prepared", test_prepared);
   g_test_add_func ("/pnbtr/autocorrelation", test_autocorrelation);
   g_test_add_func ("/pnbtr/onset", test_onset);
   g_test_add_func ("/pnbtr/onset-old-model", test_onset_old_model);
+  g_test_add_func ("/pnbtr/stale-model", test_stale_model);
   g_test_add_func ("/pnbtr/quick-local", test_quick_local);
   g_test_add_func ("/pnbtr/no-page-faults", test_no_page_faults);
   g_test_add_func ("/pnbtr/config", test_config);

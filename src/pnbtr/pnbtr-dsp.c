@@ -336,6 +336,26 @@ extrapolate (const double *a, size_t order, float *history, float *out, size_t n
   memcpy (history, work + n, sizeof (float) * order);
 }
 
+double
+pnbtr_lpc_residual_float (const double *a, size_t order, const float *x, size_t n,
+                          float *reversed, double *energy)
+{
+  double res = 0.0, sig = 0.0;
+
+  for (size_t j = 0; j < order; j++)
+    reversed[j] = (float) a[order - j];
+  for (size_t t = 0; t < n; t++)
+    {
+      double e = (double) x[t] + dot_float (reversed, x + t - order, order);
+
+      res += e * e;
+      sig += (double) x[t] * x[t];
+    }
+  if (energy != NULL)
+    *energy = sig;
+  return res;
+}
+
 void
 pnbtr_lpc_extrapolate (const double *a, size_t order, float *history, float *out, size_t n,
                        float *work, double *reversed)

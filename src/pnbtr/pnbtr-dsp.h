@@ -43,7 +43,12 @@ void   pnbtr_lpc_extrapolate (const double *a, size_t order, float *history, flo
 void   pnbtr_lpc_extrapolate_float (const double *a, size_t order, float *history, float *out,
                                     size_t n, float *work, float *reversed);
 
-
+/* The model's one-step prediction error energy over x[0..n), each sample
+ * predicted from the order samples before it (x[-order..0) is read);
+ * *energy (may be NULL) gets the energy of x[0..n).  reversed: order
+ * floats of scratch. */
+double pnbtr_lpc_residual_float (const double *a, size_t order, const float *x, size_t n,
+                                 float *reversed, double *energy);
 
 /* Cholesky factorisation of a symmetric positive definite n x n matrix M
  * (row-major; only its lower triangle is read), in place: M ends up

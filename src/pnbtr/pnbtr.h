@@ -103,8 +103,9 @@ void         pnbtr_set_light     (PnbtrState *state, int light);
 /* 1 while a gap is being concealed with the help of the repetition (the
  * music's own past, on some channel), 0 otherwise. */
 int          pnbtr_gap_repeats   (const PnbtrState *state);
-/* 1 while a gap is being concealed with a quick model of a note that began
- * since the model's window (PnbtrConfig onset), on some channel. */
+/* 1 while a gap is being concealed with a quick model because the music
+ * changed since the model's window (PnbtrConfig onset): a note began, or
+ * the model no longer predicts the latest audio; on some channel. */
 int          pnbtr_gap_onset     (const PnbtrState *state);
 
 /* For training the learned blend: channel 0's two predictions (the LPC
