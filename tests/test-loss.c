@@ -521,7 +521,7 @@ test_random_impairments (void)
 }
 
 /* How often each stream's model is refitted: as often as 30 % of a core
- * allows, every period at best, every 6 at worst, and the worst until the
+ * allows, every period at best, every 12 at worst, and the worst until the
  * worker's cost is known */
 static void
 test_refit_cadence (void)
@@ -531,16 +531,17 @@ test_refit_cadence (void)
   /* an order-1024 fit on this machine's CPU: about 2 ms */
   g_assert_cmpuint (jn_pnbtr_refit_periods (1, 1900, period_us), ==, 3);
   g_assert_cmpuint (jn_pnbtr_refit_periods (2, 1900, period_us), ==, 5);
-  g_assert_cmpuint (jn_pnbtr_refit_periods (8, 1900, period_us), ==, 6);
+  g_assert_cmpuint (jn_pnbtr_refit_periods (4, 1900, period_us), ==, 10);
+  g_assert_cmpuint (jn_pnbtr_refit_periods (8, 1900, period_us), ==, 12);
   /* a GPU batch: 0.04 ms per model */
   g_assert_cmpuint (jn_pnbtr_refit_periods (1, 40, period_us), ==, 1);
   g_assert_cmpuint (jn_pnbtr_refit_periods (16, 40, period_us), ==, 1);
   g_assert_cmpuint (jn_pnbtr_refit_periods (32, 40, period_us), ==, 2);
   /* nothing measured yet, or nonsense */
-  g_assert_cmpuint (jn_pnbtr_refit_periods (1, 0, period_us), ==, 6);
-  g_assert_cmpuint (jn_pnbtr_refit_periods (1, NAN, period_us), ==, 6);
-  g_assert_cmpuint (jn_pnbtr_refit_periods (1, 2000, 0), ==, 6);
-  g_assert_cmpuint (jn_pnbtr_refit_periods (0, 2000, period_us), ==, 6);
+  g_assert_cmpuint (jn_pnbtr_refit_periods (1, 0, period_us), ==, 12);
+  g_assert_cmpuint (jn_pnbtr_refit_periods (1, NAN, period_us), ==, 12);
+  g_assert_cmpuint (jn_pnbtr_refit_periods (1, 2000, 0), ==, 12);
+  g_assert_cmpuint (jn_pnbtr_refit_periods (0, 2000, period_us), ==, 12);
 }
 
 /* The worker's one warning when its backend fails is expected: counted,

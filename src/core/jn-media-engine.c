@@ -600,16 +600,20 @@ tick_time (JnMediaEngine *self,
 }
 
 /* Each stream asks the worker for a fresh model every R periods, and trusts
- * one for 12 periods after its snapshot; an older one is forgotten and the
- * gap fits its own.  A model's quality falls quickly with its age (on the
- * evaluation corpus, refitting every 2, 3 and 6 periods instead of at the
- * gap costs 0.3, 0.9 and 1.9 dB), so R is as small as the worker affords:
- * the streams' models may take PNBTR_WORKER_SHARE of one core (or of the
- * worker's device), measured from the cost per model the worker reports,
- * and R stays within 1 .. PNBTR_REFIT_MAX_PERIODS.  Before the first
- * measurement R is the largest. */
-#define PNBTR_REFIT_MAX_PERIODS     6
-#define PNBTR_MODEL_MAX_AGE_PERIODS 12
+ * one for 16 periods after its snapshot; an older one is forgotten and the
+ * gap fits its own.  R is as small as the worker affords: the streams'
+ * models may take PNBTR_WORKER_SHARE of one core (or of the worker's
+ * device), measured from the cost per model the worker reports, and R
+ * stays within 1 .. PNBTR_REFIT_MAX_PERIODS.  Before the first measurement
+ * R is the largest.  A model loses a little with age (on the evaluation
+ * corpus, with the lookahead: 12.55, 12.47 and 12.32 dB refitting every 3,
+ * 6 and 12 periods), since a gap whose model no longer predicts the latest
+ * audio fits a quick one of its own (PNBTR's onset and staleness checks);
+ * before those checks, every 12 periods gave 10.2 dB and R stopped at 6,
+ * where a CPU worker serving 8 peers wanted 95 % of a core instead of its
+ * 30 %. */
+#define PNBTR_REFIT_MAX_PERIODS     12
+#define PNBTR_MODEL_MAX_AGE_PERIODS 16
 #define PNBTR_WORKER_SHARE          0.3
 
 guint
