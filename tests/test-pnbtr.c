@@ -1055,10 +1055,11 @@ test_onset (void)
 }
 
 /* A quieter note (4.8 dB) begun three packets before a gap: a model
- * fitted just before it (snapshot after packet 38) does not yield to a
- * quick one, as 4.8 dB is under the 6 dB bar; a model five packets old
- * (after packet 36), as a worker that refits seldom leaves it, does, and
- * conceals the new note better for it. */
+ * fitted one packet before the gap (snapshot after packet 40), too young
+ * for the staleness check, does not yield to a quick one, as 4.8 dB is
+ * under the 6 dB bar; a model five packets old (after packet 36), as a
+ * worker that refits seldom leaves it, does, and conceals the new note
+ * better for it. */
 static float
 rise_signal (guint64 t)
 {
@@ -1104,7 +1105,7 @@ test_onset_old_model (void)
   double with = conceal_after_model (rise_signal, 36, 1, &old);
   double without = conceal_after_model (rise_signal, 36, 0, &off);
 
-  conceal_after_model (rise_signal, 38, 1, &young);
+  conceal_after_model (rise_signal, 40, 1, &young);
   g_test_message ("a 4.8 dB rise, a five-packet-old model: %.1f dB with a quick model, "
                   "%.1f dB without", with, without);
   g_assert_cmpint (young, ==, 0);
@@ -1115,9 +1116,9 @@ test_onset_old_model (void)
 
 /* The next note of an arpeggio at the same level, begun three packets
  * before a gap (the last one rings out over 2 ms): no onset the level can
- * tell, but a model five packets old still predicts the last note and
- * yields to a quick one, while a model fitted just before the note is
- * young enough not to be checked. */
+ * tell, but a model fitted before the note, five or three packets before
+ * the gap, still predicts the last note and yields to a quick one; a model
+ * one packet old is too young to be checked. */
 static float
 next_note_signal (guint64 t)
 {
@@ -1133,14 +1134,16 @@ next_note_signal (guint64 t)
 static void
 test_stale_model (void)
 {
-  int young, old, off;
+  int young, recent, old, off;
   double with = conceal_after_model (next_note_signal, 36, 1, &old);
   double without = conceal_after_model (next_note_signal, 36, 0, &off);
 
-  conceal_after_model (next_note_signal, 38, 1, &young);
+  conceal_after_model (next_note_signal, 38, 1, &recent);
+  conceal_after_model (next_note_signal, 40, 1, &young);
   g_test_message ("the next note at the same level, a five-packet-old model: %.1f dB with a "
                   "quick model, %.1f dB without", with, without);
   g_assert_cmpint (young, ==, 0);
+  g_assert_cmpint (recent, ==, 1);
   g_assert_cmpint (old, ==, 1);
   g_assert_cmpint (off, ==, 0);
   g_assert_cmpfloat (with, >, without + 10.0);

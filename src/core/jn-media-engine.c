@@ -606,7 +606,7 @@ tick_time (JnMediaEngine *self,
  * device), measured from the cost per model the worker reports, and R
  * stays within 1 .. PNBTR_REFIT_MAX_PERIODS.  Before the first measurement
  * R is the largest.  A model loses a little with age (on the evaluation
- * corpus, with the lookahead: 12.55, 12.47 and 12.32 dB refitting every 3,
+ * corpus, with the lookahead: 12.66, 12.48 and 12.32 dB refitting every 3,
  * 6 and 12 periods), since a gap whose model no longer predicts the latest
  * audio fits a quick one of its own (PNBTR's onset and staleness checks);
  * before those checks, every 12 periods gave 10.2 dB and R stopped at 6,
