@@ -231,6 +231,35 @@ test_no_click (void)
   pnbtr_free (state);
 }
 
+/* A rumble: a resonance at hz (pole radius r) driven by uniform noise of
+ * the given level, a sample at a time. */
+typedef struct
+{
+  double  a1, a2, y1, y2, level;
+  guint32 noise;
+} Rumble;
+
+static void
+rumble_init (Rumble *rumble, double hz, double r, double level, guint32 seed)
+{
+  double theta = 2 * G_PI * hz / RATE;
+
+  *rumble = (Rumble) { 2 * r * cos (theta), -r * r, 0.0, 0.0, level, seed };
+}
+
+static float
+rumble_next (Rumble *rumble)
+{
+  double y;
+
+  rumble->noise = rumble->noise * 1664525u + 1013904223u;
+  y = rumble->a1 * rumble->y1 + rumble->a2 * rumble->y2 +
+      rumble->level * (rumble->noise / 4294967296.0 - 0.5);
+  rumble->y2 = rumble->y1;
+  rumble->y1 = y;
+  return (float) y;
+}
+
 /* Into a gap, too: a rumble (noise through a resonance at 200 Hz, with no
  * pitch to be confident of) is continued from the last sample played,
  * with no larger step than its own, wherever the gap begins.  The learned
@@ -239,28 +268,18 @@ test_no_click (void)
 static void
 test_no_click_at_start (void)
 {
-  double r = 0.98, theta = 2 * G_PI * 200.0 / RATE;
-  double a1 = 2 * r * cos (theta), a2 = -r * r;
-
   for (guint gap = 0; gap < 6; gap++)
     {
       PnbtrState *state = make ("pnbtr", 1);
       float in[FRAMES], out[FRAMES];
-      double y1 = 0, y2 = 0, max_step = 0;
-      guint32 noise = 12345 + gap;
+      double max_step = 0;
+      Rumble rumble;
 
+      rumble_init (&rumble, 200.0, 0.98, 2e-3, 12345 + gap);
       for (guint p = 0; p < 40 + 7 * gap; p++)
         {
           for (guint i = 0; i < FRAMES; i++)
-            {
-              double y;
-
-              noise = noise * 1664525u + 1013904223u;
-              y = a1 * y1 + a2 * y2 + 2e-3 * (noise / 4294967296.0 - 0.5);
-              y2 = y1;
-              y1 = y;
-              in[i] = (float) y;
-            }
+            in[i] = rumble_next (&rumble);
           g_assert_cmpint (pnbtr_process (state, in, out, FRAMES), ==, 0);
         }
       for (guint i = FRAMES - 16; i < FRAMES; i++)
@@ -578,28 +597,18 @@ interpolate_pattern (int repeat_ms, gboolean light, gboolean lookahead, float *g
 static void
 test_handover (void)
 {
-  double r = 0.995, theta = 2 * G_PI * 300.0 / RATE;
-  double a1 = 2 * r * cos (theta), a2 = -r * r;
-
   for (guint seed = 0; seed < 4; seed++)
     {
       PnbtrState *state = make ("pnbtr", 1);
       float in[FRAMES], out[FRAMES], next[FRAMES], gap[4 * FRAMES];
-      double y1 = 0, y2 = 0, bend = 0, own = 0;
-      guint32 noise = 777 + seed;
+      double bend = 0, own = 0;
+      Rumble rumble;
 
+      rumble_init (&rumble, 300.0, 0.995, 4e-3, 777 + seed);
       for (guint p = 0; p < 45; p++)
         {
           for (guint i = 0; i < FRAMES; i++)
-            {
-              double y;
-
-              noise = noise * 1664525u + 1013904223u;
-              y = a1 * y1 + a2 * y2 + 4e-3 * (noise / 4294967296.0 - 0.5);
-              y2 = y1;
-              y1 = y;
-              (p < 40 ? in : next)[i] = (float) y;
-            }
+            (p < 40 ? in : next)[i] = rumble_next (&rumble);
           if (p < 40)
             g_assert_cmpint (pnbtr_process (state, in, out, FRAMES), ==, 0);
         }
