@@ -335,9 +335,9 @@ pnbtr_new (const PnbtrConfig *cfg)
       s->a = alloc_touched ((size_t) cfg->channels * (order + 1), sizeof (double));
       s->lpc_mem = alloc_touched ((size_t) cfg->channels * order, sizeof (float));
       /* extrapolation runs over a packet, or over a whole interpolated gap */
-      s->work = alloc_touched (order + (size_t) (cfg->max_frames > cfg->interp_max ? cfg->max_frames
-                                                                              : cfg->interp_max),
-                        sizeof (float));
+      s->work = alloc_touched (order + (size_t) (cfg->max_frames > cfg->interp_max
+                                                 ? cfg->max_frames : cfg->interp_max),
+                               sizeof (float));
       if (s->a == NULL || s->lpc_mem == NULL || s->work == NULL)
         goto fail;
       s->burg = alloc_touched (2 * (size_t) cfg->window + order + 1, sizeof (double));
