@@ -60,7 +60,7 @@
  * 12.55 to 12.66 (the training corpus: 12.72 to 13.20).  Ratio, span and
  * age chosen on the training corpus: ratios 4 and 16 did less well, and
  * checking models from one packet old less well than from two.  It costs
- * two 128-sample residuals at the model's order, about 20 us at 1024. */
+ * two 128-sample residuals at the model's order, 13 to 16 us at 1024. */
 #define STALE_RATIO     8.0
 #define STALE_SPAN      128
 #define STALE_MIN_AGE   256
