@@ -1232,6 +1232,25 @@ pnbtr_process (PnbtrState *s, const float *in, float *out, int frames)
   return pnbtr_process_ex (s, in, out, frames, NULL);
 }
 
+/* Continues channel c's prediction (with the repetition) over n samples
+ * and fades from it into `to`, writing dst (which may be `to`): raised
+ * cosine for pnbtr, linear (as JackTrip) for burg.  Where a gap ends, and
+ * where an interpolation takes over inside one. */
+static void
+fade_from_prediction (PnbtrState *s, int c, const float *to, float *dst, int n)
+{
+  predict_channel (s, c, s->pred, n);
+  apply_repeat (s, c, s->pred, n, s->gap_samples, -1);
+  for (int i = 0; i < n; i++)
+    {
+      double t = (i + 1.0) / (n + 1.0);
+      float w = s->cfg.method == PNBTR_METHOD_PNBTR ? (float) (0.5 - 0.5 * cos (M_PI * t))
+                                                    : (float) t;
+
+      dst[i] = w * to[i] + (1.f - w) * s->pred[i];
+    }
+}
+
 int
 pnbtr_process_ex (PnbtrState *s, const float *in, float *out, int frames,
                   const PnbtrFuture *future)
@@ -1263,18 +1282,8 @@ pnbtr_process_ex (PnbtrState *s, const float *in, float *out, int frames,
             }
           if (fade > 0)
             {
-              /* continue the prediction and fade into the real signal:
-               * raised cosine for pnbtr, linear (as JackTrip) for burg */
-              predict_channel (s, c, s->pred, fade);
-              apply_repeat (s, c, s->pred, fade, s->gap_samples, -1);
-              for (int i = 0; i < fade; i++)
-                {
-                  double t = (i + 1.0) / (fade + 1.0);
-                  float w = cfg->method == PNBTR_METHOD_PNBTR
-                            ? (float) (0.5 - 0.5 * cos (M_PI * t)) : (float) t;
-
-                  s->ch_out[i] = w * s->ch_in[i] + (1.f - w) * s->pred[i];
-                }
+              /* continue the prediction and fade into the real signal */
+              fade_from_prediction (s, c, s->ch_in, s->ch_out, fade);
             }
           for (int i = 0; i < frames; i++)
             out[(size_t) i * channels + c] = i < fade ? s->ch_out[i] : s->ch_in[i];
@@ -1337,16 +1346,7 @@ pnbtr_process_ex (PnbtrState *s, const float *in, float *out, int frames,
           apply_repeat (s, c, s->ch_out, frames, s->gap_samples,
                         s->gap_samples - s->interp_pos + s->interp_len);
           if (handover > 0)
-            {
-              predict_channel (s, c, s->pred, handover);
-              apply_repeat (s, c, s->pred, handover, s->gap_samples, -1);
-              for (int i = 0; i < handover; i++)
-                {
-                  float w = (float) (0.5 - 0.5 * cos (M_PI * (i + 1.0) / (handover + 1.0)));
-
-                  s->ch_out[i] = w * s->ch_out[i] + (1.f - w) * s->pred[i];
-                }
-            }
+            fade_from_prediction (s, c, s->ch_out, s->ch_out, handover);
           for (int i = 0; i < frames; i++)
             out[(size_t) i * channels + c] = s->ch_out[i];
           push_history (s, c, s->ch_out, frames);
