@@ -814,20 +814,21 @@ test_lsar_minimises (void)
  * exactly as when the gap prepares it itself; a factor from another model
  * does not (it is used), and one marked failed is ignored. */
 static void
-feed_noisy_tones (PnbtrState *state, guint32 seed, guint packets, float *next)
+feed_noisy_tones (PnbtrState *state, guint32 seed, guint packets, guint gap, float *next,
+                  guint n_next)
 {
   GRand *rand = g_rand_new_with_seed (seed);
   float in[FRAMES * 2], out[FRAMES * 2];
 
-  for (guint p = 0; p <= packets + 2; p++)
+  for (guint p = 0; p < packets + gap + n_next; p++)
     {
       tone (in, FRAMES, 2, (guint64) p * FRAMES, FALSE);
       for (guint i = 0; i < FRAMES * 2; i++)
         in[i] += (float) (0.05 * g_rand_double_range (rand, -1, 1));
       if (p < packets)
         pnbtr_process (state, in, out, FRAMES);
-      else if (p == packets + 2)
-        memcpy (next, in, sizeof in);
+      else if (p >= packets + gap)
+        memcpy (next + (p - packets - gap) * FRAMES * 2, in, sizeof in);
     }
   g_rand_free (rand);
 }
@@ -872,16 +873,16 @@ test_prepared (void)
   other_prep = g_new (double, size);
   prep_scratch = g_new (double, pnbtr_prepare_scratch_size (&config));
 
-  feed_noisy_tones (plain, 1, 60, next);
-  feed_noisy_tones (prepared, 1, 60, next);
-  feed_noisy_tones (wrong, 1, 60, next);
-  feed_noisy_tones (failed, 1, 60, next);
+  feed_noisy_tones (plain, 1, 60, 2, next, 1);
+  feed_noisy_tones (prepared, 1, 60, 2, next, 1);
+  feed_noisy_tones (wrong, 1, 60, 2, next, 1);
+  feed_noisy_tones (failed, 1, 60, 2, next, 1);
   pnbtr_snapshot (plain, snapshot);
   g_assert_cmpint (pnbtr_fit_snapshot (&config, snapshot, model, scratch), ==, 0);
   g_assert_cmpint (pnbtr_prepare_model (&config, model, prep, prep_scratch), ==, 0);
   g_assert_cmpfloat (prep[0], ==, 1.0);
   /* another stream's model */
-  feed_noisy_tones (other, 99, 45, other_next);
+  feed_noisy_tones (other, 99, 45, 2, other_next, 1);
   pnbtr_snapshot (other, snapshot);
   g_assert_cmpint (pnbtr_fit_snapshot (&config, snapshot, other_model, scratch), ==, 0);
   g_assert_cmpint (pnbtr_prepare_model (&config, other_model, other_prep, prep_scratch), ==, 0);
@@ -910,6 +911,70 @@ test_prepared (void)
   pnbtr_free (wrong);
   pnbtr_free (failed);
   pnbtr_free (other);
+}
+
+/* A one-packet gap with two packets after it (the jitter buffer's usual
+ * lookahead) interpolates with the leading block of the prepared factor:
+ * exactly as when it factorises its own system, and a factor from another
+ * model shows that it is the one used.  With one packet after the gap the
+ * system differs, and the prepared factor is left alone. */
+static void
+conceal_one (PnbtrConfig *config, const double *model, const double *prep, const float *next,
+             guint n_next, float *gap)
+{
+  PnbtrState *state = pnbtr_new (config);
+  PnbtrFuture future = { next, (int) (n_next * FRAMES), FRAMES };
+  g_autofree float *snapshot = g_new (float, pnbtr_snapshot_size (state));
+
+  feed_noisy_tones (state, 1, 60, 1, NULL, 0);
+  pnbtr_snapshot (state, snapshot);   /* the model is this audio's own */
+  g_assert_cmpint (pnbtr_install_prepared (state, model, prep), ==, 0);
+  g_assert_cmpint (pnbtr_process_ex (state, NULL, gap, FRAMES, &future), ==, 1);
+  pnbtr_free (state);
+}
+
+static void
+test_prepared_short_gap (void)
+{
+  PnbtrConfig config;
+  PnbtrState *state;
+  g_autofree float *snapshot = NULL;
+  g_autofree double *model = NULL, *other_model = NULL, *scratch = NULL;
+  g_autofree double *prep = NULL, *other_prep = NULL, *prep_scratch = NULL;
+  float next[FRAMES * 4], gap_plain[FRAMES * 2], gap_prepared[FRAMES * 2], gap_wrong[FRAMES * 2];
+
+  g_assert_cmpint (pnbtr_config_parse (&config, "pnbtr", RATE, 2, FRAMES), ==, 0);
+  state = pnbtr_new (&config);
+  snapshot = g_new (float, pnbtr_snapshot_size (state));
+  model = g_new (double, pnbtr_model_size (state));
+  other_model = g_new (double, pnbtr_model_size (state));
+  scratch = g_new (double, pnbtr_fit_scratch_size (&config));
+  prep = g_new (double, pnbtr_prepared_size (&config));
+  other_prep = g_new (double, pnbtr_prepared_size (&config));
+  prep_scratch = g_new (double, pnbtr_prepare_scratch_size (&config));
+
+  feed_noisy_tones (state, 1, 60, 1, next, 2);
+  pnbtr_snapshot (state, snapshot);
+  g_assert_cmpint (pnbtr_fit_snapshot (&config, snapshot, model, scratch), ==, 0);
+  g_assert_cmpint (pnbtr_prepare_model (&config, model, prep, prep_scratch), ==, 0);
+  pnbtr_reset (state);
+  feed_noisy_tones (state, 99, 45, 1, NULL, 0);
+  pnbtr_snapshot (state, snapshot);
+  g_assert_cmpint (pnbtr_fit_snapshot (&config, snapshot, other_model, scratch), ==, 0);
+  g_assert_cmpint (pnbtr_prepare_model (&config, other_model, other_prep, prep_scratch), ==, 0);
+  pnbtr_free (state);
+
+  for (guint n_next = 2; n_next >= 1; n_next--)
+    {
+      conceal_one (&config, model, NULL, next, n_next, gap_plain);
+      conceal_one (&config, model, prep, next, n_next, gap_prepared);
+      conceal_one (&config, model, other_prep, next, n_next, gap_wrong);
+      g_assert_cmpmem (gap_prepared, sizeof gap_prepared, gap_plain, sizeof gap_plain);
+      if (n_next == 2)
+        g_assert_true (memcmp (gap_wrong, gap_plain, sizeof gap_plain) != 0);
+      else
+        g_assert_cmpmem (gap_wrong, sizeof gap_wrong, gap_plain, sizeof gap_plain);
+    }
 }
 
 /* The autocorrelation through half-size FFTs is the sum it stands for,
@@ -1306,6 +1371,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/pnbtr/residual", test_residual);
   g_test_add_func ("/pnbtr/lsar-minimises", test_lsar_minimises);
   g_test_add_func ("/pnbtr/prepared", test_prepared);
+  g_test_add_func ("/pnbtr/prepared-short-gap", test_prepared_short_gap);
   g_test_add_func ("/pnbtr/autocorrelation", test_autocorrelation);
   g_test_add_func ("/pnbtr/onset", test_onset);
   g_test_add_func ("/pnbtr/onset-old-model", test_onset_old_model);

@@ -1163,11 +1163,20 @@ interpolate_gap (PnbtrState *s, const PnbtrFuture *future)
   const PnbtrConfig *cfg = &s->cfg;
   size_t order = cfg->order;
   int nfuture = future->frames < cfg->order ? future->frames : cfg->order;
-  int long_nf = 0, is_long = future->gap_frames == long_gap (cfg, &long_nf);
+  int long_nf = 0, long_len = long_gap (cfg, &long_nf);
+  /* The prepared factor is for the longest gap with long_nf samples after
+   * it.  Its system's normal matrix depends only on the gap's length and on
+   * how far the known audio after it reaches, so a shorter gap whose known
+   * audio reaches as far has the leading block of that matrix, and the
+   * leading block of a Cholesky factor is the factor of the leading block:
+   * a one-packet gap with two packets after it (the jitter buffer's usual
+   * lookahead) needs no factorisation of its own either.  Such a gap uses
+   * that much of the audio after it, and no more. */
+  int reach = long_len + long_nf - future->gap_frames;
+  int prepared = long_len > 0 && future->gap_frames <= long_len && nfuture >= reach;
 
-  /* the longest gap: with the audio its prepared factor assumes */
-  if (is_long && nfuture > long_nf)
-    nfuture = long_nf;
+  if (prepared)
+    nfuture = reach;
 
   for (int c = 0; c < cfg->channels; c++)
     {
@@ -1212,8 +1221,7 @@ interpolate_gap (PnbtrState *s, const PnbtrFuture *future)
       memcpy (s->fwd_mem, past, sizeof (float) * order);
       pnbtr_lpc_extrapolate_float (a, order, s->fwd_mem, s->fwd, future->gap_frames, s->work,
                                    s->reversed);
-      factor = is_long && nfuture == long_nf && s->factor_ok[c]
-               ? s->factor + (size_t) c * s->lsar_packed : NULL;
+      factor = prepared && s->factor_ok[c] ? s->factor + (size_t) c * s->lsar_packed : NULL;
       ok = pnbtr_lsar_interpolate (a, order, past, future->gap_frames, s->future, nfuture, factor,
                                    gap, s->fwd, costs, s->lsar) == 0;
       if (!ok || costs[1] < costs[0])
