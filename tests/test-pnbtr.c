@@ -977,6 +977,69 @@ test_prepared_short_gap (void)
     }
 }
 
+/* pnbtr_best_match() finds the segment a brute-force search in double
+ * finds, with its correlation and gain, at counts below, at and beyond
+ * its blocks of candidates; a context that correlates with nothing
+ * positively gives -1. */
+static void
+test_best_match (void)
+{
+  enum { N = 64, MAX_COUNT = 1000 };
+  static const gsize counts[] = { 1, 5, 31, 32, 33, 64, 100, 1000 };
+  float past[MAX_COUNT + N], ctx[N], neg[N];
+  GRand *rand = g_rand_new_with_seed (17);
+
+  for (guint i = 0; i < G_N_ELEMENTS (past); i++)
+    past[i] = (float) g_rand_double_range (rand, -1, 1);
+  for (guint c = 0; c < G_N_ELEMENTS (counts); c++)
+    {
+      gsize count = counts[c], target = g_rand_int_range (rand, 0, (gint32) count);
+      double cc = 0.0, best = -2.0, best_gain = 0.0, score, gain;
+      long want = -1, got;
+
+      /* the target segment, scaled by 0.7, under a little noise */
+      for (guint i = 0; i < N; i++)
+        {
+          ctx[i] = 0.7f * past[target + i] + (float) (0.05 * g_rand_double_range (rand, -1, 1));
+          cc += (double) ctx[i] * ctx[i];
+        }
+      for (gsize j = 0; j < count; j++)
+        {
+          double xy = 0.0, ss = 0.0;
+
+          for (guint i = 0; i < N; i++)
+            {
+              xy += (double) ctx[i] * past[j + i];
+              ss += (double) past[j + i] * past[j + i];
+            }
+          if (xy / sqrt (cc * ss) > best)
+            {
+              best = xy / sqrt (cc * ss);
+              best_gain = xy / ss;
+              want = (long) j;
+            }
+        }
+      g_assert_cmpint (want, ==, (long) target);
+      got = pnbtr_best_match (ctx, past, N, count, &score, &gain);
+      g_assert_cmpint (got, ==, want);
+      g_assert_cmpfloat_with_epsilon (score, best, 1e-5);
+      g_assert_cmpfloat_with_epsilon (gain, best_gain, 1e-5);
+      g_assert_cmpfloat (score, >, 0.99);
+      g_assert_cmpfloat_with_epsilon (gain, 0.7, 0.02);
+    }
+  /* a lone candidate that anticorrelates */
+  for (guint i = 0; i < N; i++)
+    neg[i] = -past[i];
+  {
+    double score = 1.0, gain = 1.0;
+
+    g_assert_cmpint (pnbtr_best_match (neg, past, N, 1, &score, &gain), ==, -1);
+    g_assert_cmpfloat (score, ==, 0.0);
+    g_assert_cmpfloat (gain, ==, 0.0);
+  }
+  g_rand_free (rand);
+}
+
 /* The autocorrelation through half-size FFTs is the sum it stands for,
  * at every lag free of wrap-around, for odd and even lengths. */
 static void
@@ -1373,6 +1436,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/pnbtr/prepared", test_prepared);
   g_test_add_func ("/pnbtr/prepared-short-gap", test_prepared_short_gap);
   g_test_add_func ("/pnbtr/autocorrelation", test_autocorrelation);
+  g_test_add_func ("/pnbtr/best-match", test_best_match);
   g_test_add_func ("/pnbtr/onset", test_onset);
   g_test_add_func ("/pnbtr/onset-old-model", test_onset_old_model);
   g_test_add_func ("/pnbtr/stale-model", test_stale_model);

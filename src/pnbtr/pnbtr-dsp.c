@@ -212,6 +212,38 @@ dot4 (const double *restrict x, const double *const y[4], size_t n, double *rest
     }
 }
 
+/* xy[k] = sum_i ctx[i] past[k + i] for MATCH_BLOCK consecutive candidates
+ * k: ctx[i] is broadcast against four vectors of past, so that each load
+ * of past serves one multiply-add and no sum is reduced across lanes; even
+ * and odd i keep separate accumulators, so the multiply-adds overlap. */
+#define MATCH_BLOCK 32
+PNBTR_CLONES static void
+correlate_block (const float *restrict ctx, const float *restrict past, size_t n,
+                 float *restrict xy)
+{
+  pnbtr_v8f even[4] = { { 0 } }, odd[4] = { { 0 } }, v;
+  size_t i = 0;
+
+  for (; i + 2 <= n; i += 2)
+    for (int l = 0; l < 4; l++)
+      {
+        LOAD_V8F (v, past + i + 8 * l);
+        even[l] += ctx[i] * v;
+        LOAD_V8F (v, past + i + 1 + 8 * l);
+        odd[l] += ctx[i + 1] * v;
+      }
+  for (int l = 0; l < 4; l++)
+    {
+      if (i < n)
+        {
+          LOAD_V8F (v, past + i + 8 * l);
+          even[l] += ctx[i] * v;
+        }
+      even[l] += odd[l];
+      memcpy (xy + 8 * l, &even[l], sizeof even[l]);
+    }
+}
+
 #else
 /* sum x[i] y[i] with 8 partial sums, so the compiler can vectorize without
  * reassociating a single accumulator; the tail and the total in double */
@@ -242,6 +274,15 @@ dot4 (const double *restrict x, const double *const y[4], size_t n, double *rest
 {
   for (int l = 0; l < 4; l++)
     out[l] = dot (x, y[l], n);
+}
+
+#define MATCH_BLOCK 32
+static void
+correlate_block (const float *restrict ctx, const float *restrict past, size_t n,
+                 float *restrict xy)
+{
+  for (size_t k = 0; k < MATCH_BLOCK; k++)
+    xy[k] = (float) dot_float (ctx, past + k, n);
 }
 #endif
 
@@ -565,31 +606,46 @@ long
 pnbtr_best_match (const float *ctx, const float *past, size_t n, size_t count, double *score,
                   double *gain)
 {
-  double cc = dot_float (ctx, ctx, n), ss;
+  double cc = dot_float (ctx, ctx, n), ss, best_xy = 0.0, best_ss = 1.0;
   long best_j = -1;
 
   *score = 0.0;
   *gain = 0.0;
   if (cc <= 0.0 || count == 0)
     return -1;
-  /* the segment's energy slides along with j */
+  /* the segment's energy slides along with j.  The normalized correlation
+   * xy / sqrt (cc ss) is compared as xy^2 best_ss > best_xy^2 ss (both
+   * correlations positive): no root or division per candidate */
   ss = dot_float (past, past, n);
-  for (size_t j = 0; j < count; j++)
+  for (size_t j0 = 0; j0 < count; j0 += MATCH_BLOCK)
     {
-      if (j > 0)
-        ss += (double) past[j + n - 1] * past[j + n - 1] - (double) past[j - 1] * past[j - 1];
-      if (ss > cc * 1e-6)
-        {
-          double xy = dot_float (ctx, past + j, n);
-          double r = xy / sqrt (cc * ss);
+      size_t m = count - j0 < MATCH_BLOCK ? count - j0 : MATCH_BLOCK;
+      float xys[MATCH_BLOCK];
 
-          if (r > *score)
+      if (m == MATCH_BLOCK)
+        correlate_block (ctx, past + j0, n, xys);
+      else
+        for (size_t k = 0; k < m; k++)
+          xys[k] = (float) dot_float (ctx, past + j0 + k, n);
+      for (size_t k = 0; k < m; k++)
+        {
+          size_t j = j0 + k;
+          double xy = xys[k];
+
+          if (j > 0)
+            ss += (double) past[j + n - 1] * past[j + n - 1] - (double) past[j - 1] * past[j - 1];
+          if (ss > cc * 1e-6 && xy > 0.0 && xy * xy * best_ss > best_xy * best_xy * ss)
             {
-              *score = r;
-              *gain = xy / ss;
+              best_xy = xy;
+              best_ss = ss;
               best_j = (long) j;
             }
         }
+    }
+  if (best_j >= 0)
+    {
+      *score = best_xy / sqrt (cc * best_ss);
+      *gain = best_xy / best_ss;
     }
   return best_j;
 }
