@@ -478,8 +478,23 @@ pnbtr_cholesky_solve (const double *L, double *b, size_t n)
 size_t
 pnbtr_lsar_scratch_size (size_t gap, size_t p)
 {
-  /* M, rhs, d (gap + nfuture <= gap + p), the reversed model */
-  return gap * gap + 2 * gap + 2 * p + 1;
+  /* M, rhs, d (gap + nfuture <= gap + p), the reversed model, the past in
+   * double */
+  return gap * gap + 2 * gap + 3 * p + 1;
+}
+
+/* out[l] = sum over k < n[l] of x[k] y[l + k], l = 0..3, with n[l] >= n[3]:
+ * four dot products against y shifted by one sample each, sharing the
+ * loads of x; rows of a Toeplitz product four at a time */
+static void
+dot4_shifted (const double *x, const double *y, const size_t n[4], double out[4])
+{
+  const double *ys[4] = { y, y + 1, y + 2, y + 3 };
+
+  dot4 (x, ys, n[3], out);
+  for (size_t l = 0; l < 3; l++)
+    for (size_t k = n[3]; k < n[l]; k++)
+      out[l] += x[k] * y[l + k];
 }
 
 /* rev[j] = a[p - j], so that sum_k a_k x(t - k) is a dot product with
@@ -497,20 +512,52 @@ static double
 lsar_residual (const double *a, size_t p, const double *d, size_t rows, const float *x,
                size_t gap, double *rx)
 {
-  double cost = 0.0;
+  double cost = 0.0, e[4];
+  size_t t = 0;
 
   /* rx = x reversed, so that the sum is a contiguous dot product */
   for (size_t i = 0; i < gap; i++)
     rx[i] = x[gap - 1 - i];
-  for (size_t t = 0; t < rows; t++)
+  /* inside the gap, rows t + 3 down to t: a_0.. against rx from gap - 4 - t
+   * on, one sample later a row */
+  for (; t + 4 <= gap; t += 4)
+    {
+      size_t n[4] = { t + 4, t + 3, t + 2, t + 1 };
+
+      dot4_shifted (a, rx + gap - 4 - t, n, e);
+      for (size_t l = 0; l < 4; l++)
+        {
+          double v = d[t + 3 - l] + e[l];
+
+          cost += v * v;
+        }
+    }
+  /* after it, rows t to t + 3: all of rx against a from t - gap + 1 on, the
+   * oldest samples leaving the model's reach past order p */
+  if (t == gap)
+    for (; t + 4 <= rows; t += 4)
+      {
+        size_t n[4];
+
+        for (size_t l = 0; l < 4; l++)
+          n[l] = t + l > p ? gap - (t + l - p) : gap;
+        dot4_shifted (rx, a + (t - gap + 1), n, e);
+        for (size_t l = 0; l < 4; l++)
+          {
+            double v = d[t + l] + e[l];
+
+            cost += v * v;
+          }
+      }
+  for (; t < rows; t++)
     {
       /* i from max(0, t - p) to min(t, gap - 1); rx[gap - 1 - i] = x_i */
       size_t hi = t < gap ? t : gap - 1, lo = t > p ? t - p : 0;
-      double e = d[t];
+      double v = d[t];
 
       if (lo <= hi)
-        e += dot (a + (t - hi), rx + (gap - 1 - hi), hi - lo + 1);
-      cost += e * e;
+        v += dot (a + (t - hi), rx + (gap - 1 - hi), hi - lo + 1);
+      cost += v * v;
     }
   return cost;
 }
@@ -561,23 +608,41 @@ pnbtr_lsar_interpolate (const double *a, size_t p, const float *past, size_t gap
   double *rhs = M + gap * gap;         /* gap */
   double *d = rhs + gap;               /* rows */
   double *rev = d + rows;              /* p + 1 */
+  double *pastd = rev + p + 1;         /* p */
+  size_t t = 0, i = 0;
 
   reverse_model (a, p, rev);
+  for (size_t k = 0; k < p; k++)
+    pastd[k] = past[k];
   /* d(t): the known samples' part of e(t): a_k for k in (t, p] meets the
-   * past, a_k for k <= t - gap the future */
-  for (size_t t = 0; t < rows; t++)
+   * past, a_k for k <= t - gap the future.  The past's part, four rows at a
+   * time while they last */
+  for (; t + 4 <= rows && t + 4 <= p; t += 4)
     {
-      double s = t < p ? dot_mixed (rev, past + t, p - t) : 0.0;
+      size_t n[4] = { p - t, p - t - 1, p - t - 2, p - t - 3 };
 
-      if (t >= gap)
-        {
-          size_t n = t - gap + 1 < p + 1 ? t - gap + 1 : p + 1;
-
-          s += dot_mixed (rev + p + 1 - n, future + (t - gap + 1 - n), n);
-        }
-      d[t] = s;
+      dot4_shifted (rev, pastd + t, n, d + t);
     }
-  for (size_t i = 0; i < gap; i++)
+  for (; t < rows; t++)
+    d[t] = t < p ? dot (rev, pastd + t, p - t) : 0.0;
+  for (t = gap; t < rows; t++)
+    {
+      size_t n = t - gap + 1 < p + 1 ? t - gap + 1 : p + 1;
+
+      d[t] += dot_mixed (rev + p + 1 - n, future + (t - gap + 1 - n), n);
+    }
+  /* rhs = -A^T d, four rows at a time */
+  for (; i + 4 <= gap; i += 4)
+    {
+      size_t n[4];
+
+      for (size_t l = 0; l < 4; l++)
+        n[l] = rows - i - l < p + 1 ? rows - i - l : p + 1;
+      dot4_shifted (a, d + i, n, rhs + i);
+      for (size_t l = 0; l < 4; l++)
+        rhs[i + l] = -rhs[i + l];
+    }
+  for (; i < gap; i++)
     rhs[i] = -dot (a, d + i, rows - i < p + 1 ? rows - i : p + 1);
 
   if (factor == NULL)
@@ -587,7 +652,7 @@ pnbtr_lsar_interpolate (const double *a, size_t p, const float *past, size_t gap
       factor = M;
     }
   pnbtr_cholesky_solve (factor, rhs, gap);
-  for (size_t i = 0; i < gap; i++)
+  for (i = 0; i < gap; i++)
     {
       float v = (float) rhs[i];
 
