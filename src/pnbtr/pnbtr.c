@@ -564,11 +564,12 @@ detect_pitch (PnbtrState *s, int c)
       tail -= (double) x[n - lag] * x[n - lag];
       if (lag < min_lag)
         continue;
+      /* r / sqrt (head tail) > best, without a root per lag */
       r = s->fft[PITCH_FFT + lag];
-      norm = sqrt (head * tail);
-      if (norm > 0.0 && r / norm > best)
+      norm = head * tail;
+      if (r > 0.0 && norm > 0.0 && r * r > best * best * norm)
         {
-          best = r / norm;
+          best = r / sqrt (norm);
           period = lag;
         }
     }
@@ -609,8 +610,25 @@ start_gap_channel (PnbtrState *s, int c)
   const float *x = h + s->hist_len - cfg->window;
   float peak = 0.f;
 
-  for (int i = 0; i < cfg->window; i++)
-    peak = fmaxf (peak, fabsf (x[i]));
+  /* in eight independent maxima, so that the comparisons overlap, and
+   * without fmaxf(), a libm call per sample here (the history holds finite
+   * samples only, so its NaN rules are not needed) */
+  {
+    float m[8] = { 0 };
+    int i = 0;
+
+    for (; i + 8 <= cfg->window; i += 8)
+      for (int l = 0; l < 8; l++)
+        {
+          float v = fabsf (x[i + l]);
+
+          m[l] = v > m[l] ? v : m[l];
+        }
+    for (; i < cfg->window; i++)
+      m[0] = fabsf (x[i]) > m[0] ? fabsf (x[i]) : m[0];
+    for (int l = 0; l < 8; l++)
+      peak = m[l] > peak ? m[l] : peak;
+  }
   s->peak[c] = peak;
 
   if (!s->have_model && !s->quick[c])
