@@ -134,7 +134,8 @@ int          pnbtr_install_model    (PnbtrState *state, const double *model);
 /* Preparing it too: when the jitter buffer holds the packet after a gap of
  * interp_max frames (two 128-frame packets by default), pnbtr interpolates
  * across it, and most of that work (a 256 x 256 factorisation) depends on
- * the model alone.  pnbtr_prepare_model() does it on any thread, after the
+ * the model alone (a one-packet gap with two packets after it uses the
+ * same factor).  pnbtr_prepare_model() does it on any thread, after the
  * fit; pnbtr_install_prepared() installs both (prepared may be NULL: the
  * same as pnbtr_install_model()).  Sizes in doubles; 0 when the method
  * does not interpolate.  Returns 0, -1 on bad input (or during a gap). */
