@@ -919,8 +919,8 @@ test_prepared (void)
  * model shows that it is the one used.  With one packet after the gap the
  * system differs, and the prepared factor is left alone. */
 static void
-conceal_one (PnbtrConfig *config, const double *model, const double *prep, const float *next,
-             guint n_next, float *gap)
+conceal_one (const PnbtrConfig *config, const double *model, const double *prep,
+             const float *next, guint n_next, float *gap)
 {
   PnbtrState *state = pnbtr_new (config);
   PnbtrFuture future = { next, (int) (n_next * FRAMES), FRAMES };
