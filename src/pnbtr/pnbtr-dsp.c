@@ -130,6 +130,9 @@ pnbtr_autocorrelation (const float *x, size_t len, size_t n, const double *twidd
     }
 }
 
+/* candidates pnbtr_best_match() correlates at once (correlate_block()) */
+#define MATCH_BLOCK 32
+
 #if defined(__GNUC__)
 /* sum x[i] y[i] in four independent vector accumulators, so that the
  * multiply-adds overlap instead of waiting on each other (GCC and clang
@@ -216,7 +219,6 @@ dot4 (const double *restrict x, const double *const y[4], size_t n, double *rest
  * k: ctx[i] is broadcast against four vectors of past, so that each load
  * of past serves one multiply-add and no sum is reduced across lanes; even
  * and odd i keep separate accumulators, so the multiply-adds overlap. */
-#define MATCH_BLOCK 32
 PNBTR_CLONES static void
 correlate_block (const float *restrict ctx, const float *restrict past, size_t n,
                  float *restrict xy)
@@ -276,7 +278,6 @@ dot4 (const double *restrict x, const double *const y[4], size_t n, double *rest
     out[l] = dot (x, y[l], n);
 }
 
-#define MATCH_BLOCK 32
 static void
 correlate_block (const float *restrict ctx, const float *restrict past, size_t n,
                  float *restrict xy)
