@@ -10,6 +10,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "jn-concealer-pool.h"
 #include "jn-media-engine.h"
 #include "jn-relay.h"
 #include "pnbtr-backend.h"

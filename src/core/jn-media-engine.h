@@ -7,17 +7,15 @@
 #include <gio/gio.h>
 
 #include "jn-error.h"
+#include "jn-media-stats.h"
 #include "jn-midi.h"
 #include "jn-packet.h"
-#include "jn-stats.h"
+#include "jn-transport.h"
 
 G_BEGIN_DECLS
 
 #define JN_TYPE_MEDIA_ENGINE (jn_media_engine_get_type ())
 G_DECLARE_FINAL_TYPE (JnMediaEngine, jn_media_engine, JN, MEDIA_ENGINE, GObject)
-
-/* Clock-sync pings per second and peer. */
-#define JN_SYNC_RATE_HZ 10
 
 /* Callbacks run on the media thread, with the engine's lock held: they must
  * be quick and must not call back into the engine. */
@@ -50,81 +48,13 @@ typedef struct
                       guint           channels);
 } JnMediaCallbacks;
 
-typedef struct
-{
-  guint32   id;
-  char      name[4 * 64 + 1];
-  gboolean  synced;           /* at least one clock-sync round trip */
-  gboolean  said_bye;
-  gboolean  departed;         /* left the session; figures are final */
-  JnSummary rtt_ms;
-  JnSummary one_way_ms;
-  JnSummary jitter_ms;
-  JnSummary midi_one_way_ms;
-  JnSummary buffer_level;     /* packets queued ahead of playout */
-  double    offset_ms;        /* peer clock - local clock */
-  guint     jitter_depth;     /* current target depth, packets */
-  guint64   depth_grows;      /* depth raised after late packets */
-  guint64   depth_shrinks;    /* depth lowered after calm stretches */
-  guint64   stretched;        /* periods concealed to grow the depth */
-  guint64   compressed;       /* packets merged away to shrink it */
-  const char *concealment;    /* "pnbtr", "burg", ..., "zero" */
-  guint64   audio_packets;    /* unique audio packets received */
-  guint64   lost;             /* never arrived */
-  guint64   late;             /* arrived after their playout time */
-  guint64   out_of_order;
-  guint64   duplicates;
-  guint64   played;           /* packet periods played from real audio */
-  guint64   concealed;        /* packet periods concealed */
-  guint64   gaps_worker_model; /* gaps that began with a model from the PNBTR worker */
-  guint64   gaps_local_fit;   /* gaps that fitted their model on the media thread */
-  guint64   gaps_repeated;    /* gaps PNBTR filled partly from where the music repeated */
-  guint64   gaps_light;       /* gaps begun the cheap way: the period's budget was spent */
-  guint64   gaps_onset;       /* gaps with a quick model of a note begun since the model */
-  double    loss_percent;
-  double    concealed_percent; /* of the packet periods played out */
-  guint64   midi_events;      /* unique MIDI events delivered */
-  guint64   midi_duplicates;  /* copies dropped (redundancy, network) */
-  guint64   midi_missing;     /* event sequence numbers never received */
-  gboolean  playout_started;
-  guint32   playout_first_seq; /* first sequence number played out */
-} JnPeerStats;
-
-typedef struct
-{
-  guint32 local_id;
-  guint16 udp_port;
-  guint64 packets_sent;
-  guint64 send_errors;
-  guint64 dropped_non_member;
-  guint64 dropped_malformed;
-  guint64 malformed[JN_PROTOCOL_ERROR_N_CODES];
-  guint64 clock_skips;        /* periods skipped after the thread stalled */
-
-  /* the PNBTR worker (all 0 and "" when none runs) */
-  char    pnbtr_backend[16];  /* "starting", "cpu", "opencl", "cuda", "none" */
-  char    pnbtr_device[256];
-  guint64 pnbtr_jobs;         /* models asked of the worker */
-  guint64 pnbtr_installed;    /* came back in time and were installed */
-  guint64 pnbtr_late;         /* came back after their deadline: dropped */
-  guint64 pnbtr_in_gap;       /* came back during a gap: dropped */
-  guint64 pnbtr_queue_full;   /* could not be asked: the queue was full */
-  guint64 pnbtr_failures;     /* batches a backend failed (redone on the CPU) */
-  double  pnbtr_batch_ms;     /* the last batch, submit to result */
-  double  pnbtr_job_ms;       /* what one stream's model costs the worker (average) */
-  guint   pnbtr_refit_periods; /* each stream's model is refitted this often */
-} JnEngineStats;
-
-/* How often (in periods) each of `streams` streams has its model refitted
- * by a worker that takes job_us per model, so that refitting takes at most
- * a share of one core (see jn-media-engine.c); 1..6. */
-guint          jn_pnbtr_refit_periods        (guint                streams,
-                                              double               job_us,
-                                              double               period_us);
-
 JnMediaEngine *jn_media_engine_new           (const char          *bind_address,
                                               guint16              port,
                                               GError             **error);
+/* Sends and receives through transport (JnUdpTransport, or one that
+ * reaches peers another way; docs/architecture.md). */
+JnMediaEngine *jn_media_engine_new_for_transport (JnTransport     *transport);
+JnTransport   *jn_media_engine_get_transport (JnMediaEngine       *self);
 guint16        jn_media_engine_get_port      (JnMediaEngine       *self);
 /* When the packet clock started (g_get_monotonic_time()): frame n of the
  * capture positions is at start + n / rate. */
@@ -176,8 +106,9 @@ gboolean       jn_media_engine_start         (JnMediaEngine       *self,
 /* Says bye to every peer and joins the media thread. */
 void           jn_media_engine_stop          (JnMediaEngine       *self);
 
-/* Session membership; thread-safe.  Packets from any other address are
- * dropped and counted. */
+/* Session membership, by peer id; thread-safe.  The transport is told how
+ * to reach each member (for UDP its address); datagrams from anyone else,
+ * or carrying another member's id, are dropped and counted. */
 gboolean       jn_media_engine_add_peer      (JnMediaEngine       *self,
                                               guint32              id,
                                               const char          *name,
@@ -213,24 +144,6 @@ gboolean       jn_media_engine_get_peer      (JnMediaEngine       *self,
                                               JnPeerStats         *stats);
 
 
-/* Figures kept as time series, one sample per clock-sync period (10 Hz),
- * for the last 15 minutes. */
-typedef enum
-{
-  JN_METRIC_RTT_MS,
-  JN_METRIC_ONE_WAY_MS,
-  JN_METRIC_JITTER_MS,
-  JN_METRIC_BUFFER_LEVEL,
-  JN_METRIC_BUFFER_DEPTH,
-  JN_METRIC_LOSS_PERCENT,
-  JN_METRIC_LOST_PACKETS,       /* packets found missing since the previous sample */
-  JN_METRIC_CONCEALED_PACKETS,  /* packet periods concealed since the previous sample */
-  JN_N_METRICS
-} JnMetric;
-
-#define JN_SERIES_CAPACITY (15 * 60 * JN_SYNC_RATE_HZ)
-
-const char    *jn_metric_to_string           (JnMetric             metric);
 /* A copy of one peer's series (GArray of JnSample), NULL for an unknown peer. */
 GArray        *jn_media_engine_copy_series   (JnMediaEngine       *self,
                                               guint32              peer_id,

@@ -1,0 +1,32 @@
+/* jn-concealer-private.h: JnConcealer's layout, shared with its pool
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "jn-concealer.h"
+#include "pnbtr.h"
+
+G_BEGIN_DECLS
+
+struct _JnConcealer
+{
+  guint32     stream;
+  guint       frames;
+  PnbtrState *plc;
+
+  gboolean    in_gap;
+  gboolean    light;            /* a gap beginning now starts the cheap way */
+  guint64     gaps_worker_model;
+  guint64     gaps_local_fit;
+  guint64     gaps_repeated;
+  guint64     gaps_light;
+  guint64     gaps_onset;
+
+  /* the PNBTR worker's part (jn-concealer-pool.c) */
+  gboolean    job_in_flight;
+  gboolean    has_model;        /* a worker model is installed */
+  guint32     model_seq;        /* the period its snapshot was taken */
+};
+
+G_END_DECLS

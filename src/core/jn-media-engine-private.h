@@ -1,0 +1,33 @@
+/* jn-media-engine-private.h: one peer of the media engine
+ *
+ * A peer is its parts, each with its own state: the clock sync, the receive
+ * statistics, the jitter buffer and the concealer that is its playout
+ * filter.  The transport knows how to reach it; the engine knows it by id.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "jn-clock-sync.h"
+#include "jn-concealer.h"
+#include "jn-jitter-buffer.h"
+#include "jn-media-engine.h"
+#include "jn-receive-stats.h"
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  guint32         id;
+  char            name[4 * 64 + 1];
+  gboolean        said_bye;
+  gboolean        departed;
+
+  JnClockSync     sync;
+  JnReceiveStats  rx;
+  JnJitterBuffer *jb;
+  JnConcealer    *concealer;   /* NULL: lost packets are silent */
+  float          *scratch;     /* one packet, decoded */
+} JnMediaPeer;
+
+G_END_DECLS

@@ -1,0 +1,105 @@
+/* jn-media-stats.h: what the media plane measures, per peer and in all
+ *
+ * The figures behind the CLI's stats line, the stats JSON, the graphs and the
+ * session report.  JnReceiveStats and JnClockSync measure them; the engine
+ * hands out copies.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "jn-error.h"
+#include "jn-stats.h"
+
+G_BEGIN_DECLS
+
+/* Clock-sync pings per second and peer. */
+#define JN_SYNC_RATE_HZ 10
+
+typedef struct
+{
+  guint32   id;
+  char      name[4 * 64 + 1];
+  gboolean  synced;           /* at least one clock-sync round trip */
+  gboolean  said_bye;
+  gboolean  departed;         /* left the session; figures are final */
+  JnSummary rtt_ms;
+  JnSummary one_way_ms;
+  JnSummary jitter_ms;
+  JnSummary midi_one_way_ms;
+  JnSummary buffer_level;     /* packets queued ahead of playout */
+  double    offset_ms;        /* peer clock - local clock */
+  guint     jitter_depth;     /* current target depth, packets */
+  guint64   depth_grows;      /* depth raised after late packets */
+  guint64   depth_shrinks;    /* depth lowered after calm stretches */
+  guint64   stretched;        /* periods concealed to grow the depth */
+  guint64   compressed;       /* packets merged away to shrink it */
+  const char *concealment;    /* "pnbtr", "burg", ..., "zero" */
+  guint64   audio_packets;    /* unique audio packets received */
+  guint64   lost;             /* never arrived */
+  guint64   late;             /* arrived after their playout time */
+  guint64   out_of_order;
+  guint64   duplicates;
+  guint64   played;           /* packet periods played from real audio */
+  guint64   concealed;        /* packet periods concealed */
+  guint64   gaps_worker_model; /* gaps that began with a model from the PNBTR worker */
+  guint64   gaps_local_fit;   /* gaps that fitted their model on the media thread */
+  guint64   gaps_repeated;    /* gaps PNBTR filled partly from where the music repeated */
+  guint64   gaps_light;       /* gaps begun the cheap way: the period's budget was spent */
+  guint64   gaps_onset;       /* gaps with a quick model of a note begun since the model */
+  double    loss_percent;
+  double    concealed_percent; /* of the packet periods played out */
+  guint64   midi_events;      /* unique MIDI events delivered */
+  guint64   midi_duplicates;  /* copies dropped (redundancy, network) */
+  guint64   midi_missing;     /* event sequence numbers never received */
+  gboolean  playout_started;
+  guint32   playout_first_seq; /* first sequence number played out */
+} JnPeerStats;
+
+typedef struct
+{
+  guint32 local_id;
+  guint16 udp_port;
+  guint64 packets_sent;
+  guint64 send_errors;
+  guint64 dropped_non_member;
+  guint64 dropped_malformed;
+  guint64 malformed[JN_PROTOCOL_ERROR_N_CODES];
+  guint64 clock_skips;        /* periods skipped after the thread stalled */
+
+  /* the PNBTR worker (all 0 and "" when none runs) */
+  char    pnbtr_backend[16];  /* "starting", "cpu", "opencl", "cuda", "none" */
+  char    pnbtr_device[256];
+  guint64 pnbtr_jobs;         /* models asked of the worker */
+  guint64 pnbtr_installed;    /* came back in time and were installed */
+  guint64 pnbtr_late;         /* came back after their deadline: dropped */
+  guint64 pnbtr_in_gap;       /* came back during a gap: dropped */
+  guint64 pnbtr_queue_full;   /* could not be asked: the queue was full */
+  guint64 pnbtr_failures;     /* batches a backend failed (redone on the CPU) */
+  double  pnbtr_batch_ms;     /* the last batch, submit to result */
+  double  pnbtr_job_ms;       /* what one stream's model costs the worker (average) */
+  guint   pnbtr_refit_periods; /* each stream's model is refitted this often */
+} JnEngineStats;
+
+/* Figures kept as time series, one sample per clock-sync period (10 Hz),
+ * for the last 15 minutes. */
+typedef enum
+{
+  JN_METRIC_RTT_MS,
+  JN_METRIC_ONE_WAY_MS,
+  JN_METRIC_JITTER_MS,
+  JN_METRIC_BUFFER_LEVEL,
+  JN_METRIC_BUFFER_DEPTH,
+  JN_METRIC_LOSS_PERCENT,
+  JN_METRIC_LOST_PACKETS,       /* packets found missing since the previous sample */
+  JN_METRIC_CONCEALED_PACKETS,  /* packet periods concealed since the previous sample */
+  JN_N_METRICS
+} JnMetric;
+
+#define JN_SERIES_CAPACITY (15 * 60 * JN_SYNC_RATE_HZ)
+
+const char    *jn_metric_to_string           (JnMetric             metric);
+
+G_END_DECLS

@@ -1,0 +1,379 @@
+/* test-media-parts.c: the media engine's parts without a socket: clock
+ * sync, receive statistics, a stream's concealer and the PNBTR worker's
+ * pool, fed timestamps and packets by hand
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "jn-clock-sync.h"
+#include "jn-concealer-pool.h"
+#include "jn-concealer.h"
+#include "jn-receive-stats.h"
+
+#define FRAMES 128
+#define RATE   48000
+
+/* --- clock sync ---------------------------------------------------------- */
+
+/* One exchange: the peer's clock is `offset` ahead, the ping takes `out`
+ * us, the peer answers after `hold` us, the pong takes `back` us. */
+static gboolean
+exchange (JnClockSync *sync, gint64 *now, gint64 offset, gint64 out, gint64 hold, gint64 back)
+{
+  guint64 t1 = (guint64) *now;
+  guint32 seq = jn_clock_sync_ping (sync, t1);
+  guint64 t2 = (guint64) (*now + out + offset);
+  guint64 t3 = t2 + (guint64) hold;
+  gint64 t4 = *now + out + hold + back;
+
+  *now = t4 + 100000;
+  return jn_clock_sync_pong (sync, seq, t1, t2, t3, t4);
+}
+
+static void
+test_clock_sync_offset (void)
+{
+  JnClockSync sync;
+  gint64 now = 1000000;
+
+  jn_clock_sync_init (&sync);
+  g_assert_false (sync.synced);
+  g_assert_true (exchange (&sync, &now, 5000, 1000, 200, 1000));
+  g_assert_true (sync.synced);
+  g_assert_cmpfloat_with_epsilon (sync.last_rtt_ms, 2.0, 1e-9);
+  g_assert_cmpfloat_with_epsilon (sync.offset_us, 5000.0, 1e-9);
+  /* sent at 7000 on the peer's clock, arriving at 3000 locally: 1 ms */
+  g_assert_cmpfloat_with_epsilon (jn_clock_sync_one_way_ms (&sync, 7000, 3000), 1.0, 1e-9);
+
+  /* a peer behind the local clock */
+  jn_clock_sync_init (&sync);
+  g_assert_true (exchange (&sync, &now, -250000, 3000, 0, 3000));
+  g_assert_cmpfloat_with_epsilon (sync.offset_us, -250000.0, 1e-9);
+  g_assert_cmpfloat_with_epsilon (sync.last_rtt_ms, 6.0, 1e-9);
+}
+
+static void
+test_clock_sync_filter (void)
+{
+  JnClockSync sync;
+  gint64 now = 1000000;
+
+  jn_clock_sync_init (&sync);
+  /* a fast symmetric exchange gives the true offset (2000 us) ... */
+  g_assert_true (exchange (&sync, &now, 2000, 500, 0, 500));
+  /* ... slower, asymmetric ones (queued on the way out) would move it by
+   * half their asymmetry, but the fastest of the last few is trusted */
+  for (guint i = 0; i < JN_CLOCK_SYNC_FILTER - 1; i++)
+    {
+      g_assert_true (exchange (&sync, &now, 2000, 20500, 0, 500));
+      g_assert_cmpfloat_with_epsilon (sync.offset_us, 2000.0, 1e-9);
+      g_assert_cmpfloat_with_epsilon (sync.last_rtt_ms, 21.0, 1e-9);
+    }
+  /* once the fast one has left the filter, the slow ones' offset counts */
+  g_assert_true (exchange (&sync, &now, 2000, 20500, 0, 500));
+  g_assert_cmpfloat_with_epsilon (sync.offset_us, 2000.0 + 10000.0, 1e-9);
+}
+
+static void
+test_clock_sync_refuses (void)
+{
+  JnClockSync sync, before;
+  guint32 seq;
+
+  jn_clock_sync_init (&sync);
+  seq = jn_clock_sync_ping (&sync, 1000);
+  before = sync;
+  /* never sent */
+  g_assert_false (jn_clock_sync_pong (&sync, seq + 1, 1000, 2000, 2100, 3000));
+  /* not the t1 that ping carried */
+  g_assert_false (jn_clock_sync_pong (&sync, seq, 999, 2000, 2100, 3000));
+  g_assert_true (memcmp (&before, &sync, sizeof sync) == 0);
+  g_assert_false (sync.synced);
+
+  /* an answer to a ping that has left the ring of remembered ones */
+  for (guint i = 0; i < JN_CLOCK_SYNC_SENT + 1; i++)
+    jn_clock_sync_ping (&sync, 5000 + i);
+  g_assert_false (jn_clock_sync_pong (&sync, seq, 1000, 2000, 2100, 3000));
+  g_assert_false (sync.synced);
+
+  /* a reply that claims to have waited longer than the round trip took:
+   * the round trip is 0, not negative */
+  seq = jn_clock_sync_ping (&sync, 10000);
+  g_assert_true (jn_clock_sync_pong (&sync, seq, 10000, 10100, 19000, 10300));
+  g_assert_cmpfloat (sync.last_rtt_ms, ==, 0.0);
+
+  /* timestamps from the wire at the ends of their range stay finite */
+  g_assert_true (isfinite (jn_clock_sync_one_way_ms (&sync, G_MAXUINT64, G_MININT64)));
+}
+
+/* --- receive statistics -------------------------------------------------- */
+
+static void
+test_receive_stats (void)
+{
+  static const guint32 arrivals[] = { 0, 1, 2, 4, 3, 3, 6, 7, 8, 9 };
+  JnReceiveStats rx;
+  JnClockSync sync;
+  JnPeerStats s = { 0 };
+  gint64 now = 1000000;
+
+  jn_clock_sync_init (&sync);
+  jn_receive_stats_init (&rx);
+  for (guint i = 0; i < G_N_ELEMENTS (arrivals); i++)
+    if (jn_receive_stats_audio_seq (&rx, arrivals[i]))
+      {
+        /* a constant 5 ms in transit, apart from packet 7 (2 ms later) */
+        jn_receive_stats_audio_time (&rx, &sync, (guint64) (now - 5000),
+                                     now + (arrivals[i] == 7 ? 2000 : 0));
+        now += 2667;
+      }
+  jn_receive_stats_fill (&rx, &sync, 0, &s);
+  g_assert_cmpuint (s.audio_packets, ==, 9);
+  g_assert_cmpuint (s.duplicates, ==, 1);
+  g_assert_cmpuint (s.out_of_order, ==, 1);
+  g_assert_cmpuint (s.lost, ==, 1);           /* 5 */
+  g_assert_cmpfloat_with_epsilon (s.loss_percent, 10.0, 1e-9);
+  /* RFC 3550: J += (|D| - J) / 16, on 2 ms up (7), 2 ms down (8), then
+   * steady (9) */
+  g_assert_cmpfloat_with_epsilon (s.jitter_ms.last,
+                                  (2.0 / 16 + (2.0 - 2.0 / 16) / 16) * 15.0 / 16, 1e-9);
+  /* not synced: no one-way delay yet */
+  g_assert_cmpuint (s.one_way_ms.count, ==, 0);
+
+  jn_receive_stats_playout (&rx, 0, FALSE, 3);
+  jn_receive_stats_playout (&rx, 1, TRUE, 2);
+  jn_receive_stats_sample (&rx, &sync, now, 2, 3);
+  jn_receive_stats_fill (&rx, &sync, 2, &s);
+  g_assert_cmpuint (s.played, ==, 1);
+  g_assert_cmpuint (s.concealed, ==, 1);
+  g_assert_cmpfloat (s.concealed_percent, ==, 50.0);
+  g_assert_true (s.playout_started);
+  {
+    g_autoptr(GArray) lost = jn_receive_stats_copy_series (&rx, JN_METRIC_LOST_PACKETS);
+    g_autoptr(GArray) rtt = jn_receive_stats_copy_series (&rx, JN_METRIC_RTT_MS);
+
+    g_assert_cmpuint (lost->len, ==, 1);
+    g_assert_cmpfloat (g_array_index (lost, JnSample, 0).value, ==, 1.0);
+    g_assert_cmpuint (rtt->len, ==, 0);       /* no clock sync yet */
+  }
+  jn_receive_stats_clear (&rx);
+}
+
+/* --- the concealer ------------------------------------------------------- */
+
+static void
+test_concealer_names (void)
+{
+  JnAudioFormat format = { RATE, FRAMES, 1, JN_SAMPLE_S16 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JnConcealer) pnbtr = NULL;
+  JnPeerStats s = { 0 };
+
+  g_assert_true (jn_concealer_check_method ("pnbtr", NULL));
+  g_assert_true (jn_concealer_check_method ("burg", NULL));
+  g_assert_true (jn_concealer_check_method (NULL, NULL));
+  g_assert_false (jn_concealer_check_method ("loud", &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, "“loud”"));
+  g_clear_error (&error);
+  g_assert_true (jn_concealer_check_backend ("off", NULL));
+  g_assert_true (jn_concealer_check_backend ("cpu", NULL));
+  g_assert_false (jn_concealer_check_backend ("abacus", &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+
+  g_assert_null (jn_concealer_new (1, "zero", &format, FALSE));
+  g_assert_cmpstr (jn_concealer_get_method_name (NULL), ==, "zero");
+  g_assert_false (jn_concealer_fits_models (NULL));
+  jn_concealer_fill (NULL, &s);
+  g_assert_cmpstr (s.concealment, ==, "zero");
+
+  pnbtr = jn_concealer_new (1, "pnbtr", &format, FALSE);
+  g_assert_nonnull (pnbtr);
+  g_assert_cmpstr (jn_concealer_get_method_name (pnbtr), ==, "pnbtr");
+  g_assert_true (jn_concealer_fits_models (pnbtr));
+  g_assert_nonnull (jn_concealer_new (1, "repeat", &format, FALSE));
+  jn_concealer_free (jn_concealer_new (1, "repeat", &format, FALSE));
+}
+
+/* A stream of a 440 Hz tone through a jitter buffer with a concealer as
+ * its playout filter, two packets queued ahead of playout. */
+typedef struct
+{
+  JnJitterBuffer  *jb;
+  JnConcealer     *c;
+  JnConcealerPool *pool;
+  guint32          next;      /* next packet the sender sends */
+  guint32          period;
+  guint64          played;
+  double           gap_error; /* largest error in the last concealed packet */
+} Stream;
+
+static void
+tone (float *out, guint32 seq)
+{
+  for (guint i = 0; i < FRAMES; i++)
+    out[i] = 0.5f * sinf (2.0f * (float) G_PI * 440.0f * (float) (seq * FRAMES + i) / RATE);
+}
+
+static JnConcealer *
+lookup (gpointer user_data, guint32 stream)
+{
+  JnConcealer *c = user_data;
+
+  return stream == 1 ? c : NULL;
+}
+
+static void
+stream_period (Stream *st, gboolean lose_next)
+{
+  float in[FRAMES], out[FRAMES], want[FRAMES];
+  guint32 seq = 0;
+  JnJitterPopResult r;
+
+  if (st->pool != NULL)
+    {
+      gint64 now = g_get_monotonic_time ();
+
+      jn_concealer_pool_collect (st->pool, lookup, st->c, now);
+      jn_concealer_pool_plan (st->pool, 1);
+      g_assert_true (jn_concealer_pool_ask (st->pool, st->c, st->period, st->played, now));
+    }
+  if (!lose_next)
+    {
+      tone (in, st->next);
+      g_assert_cmpint (jn_jitter_buffer_push (st->jb, st->next, in), ==, JN_JITTER_PUSH_QUEUED);
+    }
+  st->next++;
+  r = jn_jitter_buffer_pop (st->jb, out, &seq);
+  st->period++;
+  if (r == JN_JITTER_POP_PLAYED)
+    st->played++;
+  if (r == JN_JITTER_POP_CONCEALED)
+    {
+      tone (want, seq);
+      st->gap_error = 0;
+      for (guint i = 0; i < FRAMES; i++)
+        st->gap_error = MAX (st->gap_error, fabs (out[i] - want[i]));
+    }
+}
+
+static void
+stream_init (Stream *st, const char *method, gboolean with_pool)
+{
+  JnAudioFormat format = { RATE, FRAMES, 1, JN_SAMPLE_S16 };
+
+  memset (st, 0, sizeof *st);
+  st->jb = jn_jitter_buffer_new (2, FRAMES, 1);
+  st->c = jn_concealer_new (1, method, &format, with_pool);
+  g_assert_nonnull (st->c);
+  jn_concealer_attach (st->c, st->jb);
+  if (with_pool)
+    {
+      st->pool = jn_concealer_pool_new (method, &format, "cpu");
+      g_assert_nonnull (st->pool);
+    }
+}
+
+static void
+stream_clear (Stream *st)
+{
+  jn_jitter_buffer_free (st->jb);
+  jn_concealer_free (st->c);
+  jn_concealer_pool_free (st->pool);
+}
+
+static void
+test_concealer_gap (void)
+{
+  Stream st;
+  JnPeerStats s = { 0 };
+
+  stream_init (&st, "pnbtr", FALSE);
+  for (guint i = 0; i < 200; i++)
+    stream_period (&st, FALSE);
+  jn_concealer_fill (st.c, &s);
+  g_assert_cmpuint (s.gaps_local_fit + s.gaps_worker_model, ==, 0);
+
+  /* one lost packet of a steady tone: predicted, not silence (silence
+   * would be off by the tone's whole amplitude, 0.5) */
+  stream_period (&st, TRUE);
+  for (guint i = 0; i < 4; i++)
+    stream_period (&st, FALSE);
+  jn_concealer_fill (st.c, &s);
+  g_assert_cmpuint (s.gaps_local_fit, ==, 1);
+  g_assert_cmpuint (s.gaps_worker_model, ==, 0);
+  g_assert_cmpuint (s.gaps_light, ==, 0);
+  g_assert_cmpfloat (st.gap_error, >=, 0.0);
+  g_assert_cmpfloat (st.gap_error, <, 0.05);
+
+  /* a gap that begins once the period's budget is spent is counted so */
+  jn_concealer_set_light (st.c, TRUE);
+  stream_period (&st, TRUE);
+  for (guint i = 0; i < 4; i++)
+    stream_period (&st, FALSE);
+  jn_concealer_set_light (st.c, FALSE);
+  jn_concealer_fill (st.c, &s);
+  g_assert_cmpuint (s.gaps_local_fit, ==, 2);
+  g_assert_cmpuint (s.gaps_light, ==, 1);
+  stream_clear (&st);
+}
+
+static void
+test_concealer_worker_model (void)
+{
+  Stream st;
+  JnPeerStats s = { 0 };
+  JnEngineStats es = { 0 };
+  gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+
+  g_assert_null (jn_concealer_pool_new ("repeat", &(JnAudioFormat) { RATE, FRAMES, 1, 0 }, "cpu"));
+  g_assert_null (jn_concealer_pool_new ("pnbtr", &(JnAudioFormat) { RATE, FRAMES, 1, 0 }, "off"));
+
+  stream_init (&st, "pnbtr", TRUE);
+  /* periods go by (a little slower than real time would) until the
+   * worker's first model is installed */
+  do
+    {
+      stream_period (&st, FALSE);
+      g_usleep (500);
+      jn_concealer_pool_get_stats (st.pool, &es);
+    }
+  while (es.pnbtr_installed == 0 && g_get_monotonic_time () < deadline);
+  g_assert_cmpuint (es.pnbtr_installed, >=, 1);
+  g_assert_cmpuint (es.pnbtr_jobs, >=, es.pnbtr_installed);
+  g_assert_cmpstr (es.pnbtr_backend, ==, "cpu");
+  g_assert_cmpfloat (es.pnbtr_job_ms, >, 0.0);
+  g_assert_cmpuint (es.pnbtr_refit_periods, >=, 1);
+  g_assert_cmpuint (es.pnbtr_refit_periods, <=, 12);
+  /* no job before the stream had played a model's window of real audio
+   * (pnbtr's 4096 samples) */
+  g_assert_cmpuint (st.played, >=, 4096 / FRAMES);
+
+  stream_period (&st, TRUE);
+  for (guint i = 0; i < 4; i++)
+    stream_period (&st, FALSE);
+  jn_concealer_fill (st.c, &s);
+  g_assert_cmpuint (s.gaps_worker_model, ==, 1);
+  g_assert_cmpuint (s.gaps_local_fit, ==, 0);
+  g_assert_cmpfloat (st.gap_error, <, 0.05);
+  stream_clear (&st);
+}
+
+int
+main (int argc, char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/clock-sync/offset", test_clock_sync_offset);
+  g_test_add_func ("/clock-sync/filter", test_clock_sync_filter);
+  g_test_add_func ("/clock-sync/refuses", test_clock_sync_refuses);
+  g_test_add_func ("/receive-stats/counts", test_receive_stats);
+  g_test_add_func ("/concealer/names", test_concealer_names);
+  g_test_add_func ("/concealer/gap", test_concealer_gap);
+  g_test_add_func ("/concealer/worker-model", test_concealer_worker_model);
+  return g_test_run ();
+}
