@@ -77,7 +77,9 @@ void            jn_transport_start             (JnTransport            *self,
 void            jn_transport_poll              (JnTransport            *self);
 /* The local end (a UDP socket's address, a host candidate), or NULL. */
 GSocketAddress *jn_transport_get_local_address (JnTransport            *self);
-/* Stops receiving; a closed transport sends nothing. */
+/* Stops receiving; a closed transport sends nothing.  A receive callback
+ * under way on the media thread may still finish: join that thread before
+ * the callback's data goes away. */
 void            jn_transport_close             (JnTransport            *self);
 
 G_END_DECLS

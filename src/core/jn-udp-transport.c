@@ -44,7 +44,7 @@ struct _JnUdpTransport
   JnTransportReceiveFunc  func;
   gpointer                func_data;
   guint8                 *rx_buf;
-  gboolean                closed;
+  gint                    closed;       /* atomic */
 };
 
 static void jn_udp_transport_iface_init (JnTransportInterface *iface);
@@ -170,7 +170,7 @@ jn_udp_transport_send (JnTransport  *transport,
   socklen_t addr_len = 0;
   Route *route;
 
-  if (self->closed)
+  if (g_atomic_int_get (&self->closed))
     return FALSE;
   g_mutex_lock (&self->lock);
   if ((route = find_route (self, peer_id)) != NULL)
@@ -189,10 +189,13 @@ static void
 jn_udp_transport_poll (JnTransport *transport)
 {
   JnUdpTransport *self = JN_UDP_TRANSPORT (transport);
+  /* close() may come from another thread while this runs */
+  JnTransportReceiveFunc func = self->func;
+  gpointer func_data = self->func_data;
 
-  if (self->func == NULL || self->closed)
+  if (func == NULL)
     return;
-  for (guint i = 0; i < RX_BATCH; i++)
+  for (guint i = 0; i < RX_BATCH && !g_atomic_int_get (&self->closed); i++)
     {
       struct sockaddr_storage from;
       socklen_t from_len = sizeof from;
@@ -204,8 +207,8 @@ jn_udp_transport_poll (JnTransport *transport)
                     (struct sockaddr *) &from, &from_len);
       if (n < 0)
         break;
-      self->func (self->func_data, peer_from (self, &from), self->rx_buf, (gsize) n,
-                  g_get_monotonic_time ());
+      func (func_data, peer_from (self, &from), self->rx_buf, (gsize) n,
+            g_get_monotonic_time ());
     }
 }
 
@@ -230,6 +233,7 @@ jn_udp_transport_start (JnTransport            *transport,
 
   self->func = func;
   self->func_data = user_data;
+  g_atomic_int_set (&self->closed, FALSE);
   self->rx_source = g_socket_create_source (self->socket, G_IO_IN, NULL);
   g_source_set_callback (self->rx_source, G_SOURCE_FUNC (on_readable), self, NULL);
   g_source_set_priority (self->rx_source, G_PRIORITY_HIGH);
@@ -250,8 +254,10 @@ jn_udp_transport_close (JnTransport *transport)
   if (self->rx_source != NULL)
     g_source_destroy (self->rx_source);
   g_clear_pointer (&self->rx_source, g_source_unref);
-  self->func = NULL;
-  self->closed = TRUE;
+  /* a receive under way on the media thread finishes with the callback it
+   * started with; the caller joins that thread before the callback's data
+   * goes away */
+  g_atomic_int_set (&self->closed, TRUE);
 }
 
 static void
