@@ -62,6 +62,22 @@ send_raw (const char *text, gsize size)
   g_assert_cmpint (g_socket_send_to (socket, to, text, size, NULL, NULL), ==, (gssize) size);
 }
 
+/* Sessions listed under name.  Other hosts on this machine or LAN may be
+ * announcing too, so the tests count only the sessions they made. */
+static int
+count_named (JnDiscovery *d, const char *name)
+{
+  int n = 0;
+
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (d)); i++)
+    {
+      g_autoptr(JnSessionInfo) info = g_list_model_get_item (G_LIST_MODEL (d), i);
+
+      n += g_str_equal (jn_session_info_get_name (info), name);
+    }
+  return n;
+}
+
 static void
 test_announce_and_go (void)
 {
@@ -92,7 +108,8 @@ test_announce_and_go (void)
 
   b = jn_announcer_new (LO, "Blues", "Bo", 7500, FALSE, &error);
   wait_for (d, "Blues", TRUE, 0, 1000);
-  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (d)), ==, 2);
+  g_assert_cmpint (count_named (d, "Friday jam"), ==, 1);
+  g_assert_cmpint (count_named (d, "Blues"), ==, 1);
 
   /* a host that ends its session says bye: gone at once, the other stays */
   jn_announcer_free (a);
@@ -163,22 +180,11 @@ test_hostile (void)
       g_main_context_iteration (NULL, FALSE);
       g_usleep (2000);
     }
-  g_assert_cmpuint (jn_discovery_get_ignored (d), ==, G_N_ELEMENTS (bad) + 1);
-  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (d)), ==, 0);
-}
-
-static int
-count_named (JnDiscovery *d, const char *name)
-{
-  int n = 0;
-
-  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (d)); i++)
-    {
-      g_autoptr(JnSessionInfo) info = g_list_model_get_item (G_LIST_MODEL (d), i);
-
-      n += g_str_equal (jn_session_info_get_name (info), name);
-    }
-  return n;
+  /* at least ours: a browser elsewhere on the LAN may send what this one
+   * ignores too */
+  g_assert_cmpuint (jn_discovery_get_ignored (d), >=, G_N_ELEMENTS (bad) + 1);
+  g_assert_cmpint (count_named (d, "S"), ==, 0);
+  g_assert_cmpint (count_named (d, ""), ==, 0);
 }
 
 static void
