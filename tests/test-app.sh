@@ -13,7 +13,15 @@ if ! command -v xvfb-run >/dev/null 2>&1; then
 fi
 mkdir -p "$shots"
 work=$(mktemp -d "${TMPDIR:-/tmp}/jamnet-app-XXXXXX")
-trap 'kill $host 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
+trap 'kill $host $others 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
+
+# other sessions on the LAN, a protected one among them: the app must join
+# the one it is told to, and live through a passphrase dialog left open
+"$cli" host --port 0 --bind 127.0.0.1 --session "Locked jam" --passphrase "not told" -q --duration 60 \
+  >/dev/null 2>&1 &
+others=$!
+"$cli" host --port 0 --bind 127.0.0.1 --session "Other jam" -q --duration 60 >/dev/null 2>&1 &
+others="$others $!"
 
 "$cli" host --port 0 --bind 127.0.0.1 --session "Friday jam" --name Ana -q --duration 60 >"$work/host.out" 2>&1 &
 host=$!
@@ -35,7 +43,7 @@ mkdir -p "$work/config/glib-2.0/settings"
 printf "[org/jamnet/JamNet]\ndisplay-name='Zoë Keys'\npnbtr-backend='cpu'\n" \
   >"$work/config/glib-2.0/settings/keyfile"
 rm -f "$shots/app-sessions.png" "$shots/app-jam.png" "$shots/app-demo.png"
-xvfb-run -a -s "-screen 0 1024x768x24" "$app" --discovery-interface 127.0.0.1 --join-first \
+xvfb-run -a -s "-screen 0 1024x768x24" "$app" --discovery-interface 127.0.0.1 --join-named "Friday jam" \
   --screenshot-sessions "$shots/app-sessions.png" --screenshot-jam "$shots/app-jam.png" \
   --report "$work/report.json" >"$work/app.log" 2>&1
 status=$?

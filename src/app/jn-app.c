@@ -22,6 +22,7 @@ typedef struct
   gboolean  host;
   gboolean  demo;
   gboolean  join_first;
+  char     *join_named;    /* the session the autopilot joins, by name */
   char     *shot_sessions;
   char     *shot_jam;
   char     *report;
@@ -104,6 +105,20 @@ shoot_dialogs (App        *app,
     }
 }
 
+static JnSessionInfo *
+find_named (GListModel *sessions,
+            const char *name)
+{
+  for (guint i = 0; sessions != NULL && i < g_list_model_get_n_items (sessions); i++)
+    {
+      g_autoptr(JnSessionInfo) info = g_list_model_get_item (sessions, i);
+
+      if (g_str_equal (jn_session_info_get_name (info), name))
+        return info;
+    }
+  return NULL;
+}
+
 /* For headless tests: wait for a session, picture the browser, join the
  * first one, wait for a measured round trip, picture the jam view, say
  * what was seen, then (each when asked) picture the first player's graphs
@@ -119,11 +134,31 @@ autopilot (gpointer user_data)
   /* on a loaded machine a session can be heard before the window is drawn */
   if (!gtk_widget_get_mapped (GTK_WIDGET (app->window)) || gtk_widget_get_width (GTK_WIDGET (app->window)) <= 0)
     return G_SOURCE_CONTINUE;
-  if (app->state == 0 && (n_sessions > 0 || now - app->since > 5 * G_USEC_PER_SEC))
+  if (app->state == 0 &&
+      ((app->join_named != NULL ? find_named (sessions, app->join_named) != NULL : n_sessions > 0) ||
+       now - app->since > 5 * G_USEC_PER_SEC))
     {
+      JnSessionInfo *named = app->join_named ? find_named (sessions, app->join_named) : NULL;
+
       if (!take_shot (app, app->shot_sessions, now))
         return G_SOURCE_CONTINUE;
-      if (app->join_first && n_sessions > 0)
+      if (named != NULL)
+        {
+          /* a musician who first clicks a protected session, leaves its
+           * passphrase dialog open and joins another */
+          for (guint i = 0; i < n_sessions; i++)
+            {
+              g_autoptr(JnSessionInfo) info = g_list_model_get_item (sessions, i);
+
+              if (jn_session_info_has_passphrase (info))
+                {
+                  jn_window_join_session (app->window, info);
+                  break;
+                }
+            }
+          jn_window_join_session (app->window, named);
+        }
+      else if (app->join_first && n_sessions > 0)
         {
           g_autoptr(JnSessionInfo) info = g_list_model_get_item (sessions, 0);
           g_autofree char *url = jn_session_info_dup_url (info);
@@ -285,7 +320,7 @@ on_activate (GApplication *application,
     jn_window_host (app->window);
   else if (app->demo)
     jn_window_demo (app->window);
-  if (app->join_first || app->shot_sessions || app->shot_jam || app->report || app->export_report ||
+  if (app->join_first || app->join_named || app->shot_sessions || app->shot_jam || app->report || app->export_report ||
       app->shot_peer || app->shot_prefs)
     {
       app->since = g_get_monotonic_time ();
@@ -305,6 +340,7 @@ main (int argc, char *argv[])
     { "discovery-interface", 0, 0, G_OPTION_ARG_STRING, &app.discovery_interface,
       N_("Look for sessions through this interface address only"), "ADDR" },
     { "join-first", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &app.join_first, NULL, NULL },
+    { "join-named", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &app.join_named, NULL, NULL },
     { "screenshot-sessions", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, &app.shot_sessions, NULL, NULL },
     { "screenshot-jam", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, &app.shot_jam, NULL, NULL },
     { "report", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, &app.report, NULL, NULL },
@@ -329,6 +365,7 @@ main (int argc, char *argv[])
 
   g_free (app.discovery_interface);
   g_free (app.join);
+  g_free (app.join_named);
   g_free (app.shot_sessions);
   g_free (app.shot_jam);
   g_free (app.report);

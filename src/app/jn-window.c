@@ -35,6 +35,7 @@ struct _JnWindow
 
   AdwToastOverlay *toasts;
   AdwViewStack    *stack;
+  GtkWindow       *passphrase_dialog;  /* at most one, while it is open */
   GtkWidget       *leave_button;
   GtkWidget       *export_button;
   GtkListBox      *sessions_list;
@@ -689,38 +690,68 @@ jn_window_join (JnWindow   *self,
   join_full (self, url, NULL);
 }
 
+/* libadwaita 1.2's entry rows follow their window's focus and do not
+ * stop when the window is destroyed around them: take the focus off the
+ * entry first, while it is alive. */
+static void
+release_passphrase_entry (GtkWindow *dialog)
+{
+  gtk_window_set_focus (dialog, NULL);
+}
+
+static void
+close_passphrase_dialog (JnWindow *self)
+{
+  if (self->passphrase_dialog == NULL)
+    return;
+  release_passphrase_entry (self->passphrase_dialog);
+  gtk_window_destroy (self->passphrase_dialog);
+}
+
 static void
 on_passphrase_response (AdwMessageDialog *dialog, const char *response, gpointer user_data)
 {
   JnWindow *self = user_data;
+  GtkEditable *entry = g_object_get_data (G_OBJECT (dialog), "entry");
+  g_autofree char *url = g_strdup (g_object_get_data (G_OBJECT (dialog), "url"));
+  g_autofree char *passphrase = g_strdup (gtk_editable_get_text (entry));
 
+  /* the dialog closes itself after this */
+  release_passphrase_entry (GTK_WINDOW (dialog));
   if (g_str_equal (response, "join"))
-    {
-      GtkEditable *entry = g_object_get_data (G_OBJECT (dialog), "entry");
-
-      join_full (self, g_object_get_data (G_OBJECT (dialog), "url"), gtk_editable_get_text (entry));
-    }
+    join_full (self, url, passphrase);
 }
 
-/* The session wants a passphrase (or the one given was wrong): ask. */
+/* The session wants a passphrase (or the one given was wrong): ask, in one
+ * dialog at a time.  The entry is a libadwaita row: GTK 4.8's
+ * GtkPasswordEntry outlives its dialog's destruction badly (an invalid cast
+ * on every close, and a crash when the window closes with it open). */
 static void
 ask_passphrase (JnWindow *self, const char *url, gboolean wrong)
 {
   GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (self), _("Passphrase Needed"),
                                               wrong ? _("That passphrase was not the session’s. Try again?")
                                                     : _("This session is protected by a passphrase."));
-  GtkWidget *entry = gtk_password_entry_new ();
+  GtkWidget *list = gtk_list_box_new ();
+  GtkWidget *entry = adw_password_entry_row_new ();
 
-  gtk_password_entry_set_show_peek_icon (GTK_PASSWORD_ENTRY (entry), TRUE);
-  g_object_set (entry, "activates-default", TRUE, NULL);
-  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), entry);
+  close_passphrase_dialog (self);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (entry), _("Passphrase"));
+  adw_entry_row_set_activates_default (ADW_ENTRY_ROW (entry), TRUE);
+  gtk_list_box_set_selection_mode (GTK_LIST_BOX (list), GTK_SELECTION_NONE);
+  gtk_widget_add_css_class (list, "boxed-list");
+  gtk_list_box_append (GTK_LIST_BOX (list), entry);
+  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), list);
   adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "cancel", _("_Cancel"), "join", _("_Join"), NULL);
   adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "join", ADW_RESPONSE_SUGGESTED);
   adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "join");
   g_object_set_data_full (G_OBJECT (dialog), "url", g_strdup (url), g_free);
   g_object_set_data (G_OBJECT (dialog), "entry", entry);
-  g_signal_connect (dialog, "response", G_CALLBACK (on_passphrase_response), self);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (on_passphrase_response), self, 0);
+  self->passphrase_dialog = GTK_WINDOW (dialog);
+  g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &self->passphrase_dialog);
   gtk_window_present (GTK_WINDOW (dialog));
+  gtk_widget_grab_focus (entry);
 }
 
 static void
@@ -917,17 +948,27 @@ jn_window_demo (JnWindow *self)
 
 /* --- the browser --------------------------------------------------------- */
 
-static void
-on_join_clicked (GtkButton *button,
-                 JnWindow  *self)
+void
+jn_window_join_session (JnWindow      *self,
+                        JnSessionInfo *info)
 {
-  JnSessionInfo *info = g_object_get_data (G_OBJECT (button), "session");
-  g_autofree char *url = jn_session_info_dup_url (info);
+  g_autofree char *url = NULL;
 
+  g_return_if_fail (JN_IS_WINDOW (self));
+  g_return_if_fail (JN_IS_SESSION_INFO (info));
+
+  url = jn_session_info_dup_url (info);
   if (jn_session_info_has_passphrase (info))
     ask_passphrase (self, url, FALSE);
   else
     jn_window_join (self, url);
+}
+
+static void
+on_join_clicked (GtkButton *button,
+                 JnWindow  *self)
+{
+  jn_window_join_session (self, g_object_get_data (G_OBJECT (button), "session"));
 }
 
 /* The browser's ping: how long a TCP connection to the session's port
@@ -1295,6 +1336,7 @@ jn_window_dispose (GObject *object)
 {
   JnWindow *self = JN_WINDOW (object);
 
+  close_passphrase_dialog (self);
   if (self->rows != NULL)
     end_session (self);
   g_cancellable_cancel (self->cancellable);

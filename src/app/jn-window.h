@@ -6,6 +6,8 @@
 
 #include <adwaita.h>
 
+#include "jn-discovery.h"
+
 G_BEGIN_DECLS
 
 #define JN_TYPE_WINDOW (jn_window_get_type ())
@@ -16,6 +18,9 @@ JnWindow   *jn_window_new                (AdwApplication *app,
 GListModel *jn_window_get_sessions       (JnWindow       *self);
 void        jn_window_join               (JnWindow       *self,
                                           const char     *url);
+/* As the browser's Join button: asks for the passphrase where one is needed. */
+void        jn_window_join_session       (JnWindow       *self,
+                                          JnSessionInfo  *info);
 void        jn_window_host               (JnWindow       *self);
 void        jn_window_demo               (JnWindow       *self);
 /* the peers' snapshot as shown, for tests: 0 if not in a session */
