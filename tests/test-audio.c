@@ -184,6 +184,8 @@ destroy_object (guint32 id)
   g_assert_true (g_subprocess_wait_check (destroy, NULL, &error));
 }
 
+#define BLOCKS 50
+
 static void
 test_pipewire_loopback (void)
 {
@@ -194,6 +196,7 @@ test_pipewire_loopback (void)
   g_autoptr(JnAudioDevice) device = jn_audio_device_new ("pipewire", &config, loop_process, &loop, &error);
   g_autofree float *got = g_new (float, RATE);
   double rms = 0.0, best = 0.0;
+  guint good = 0;
   gsize n;
 
   g_assert_no_error (error);
@@ -217,21 +220,36 @@ test_pipewire_loopback (void)
   /* a 0.5 sine has an RMS of 0.354 */
   g_assert_cmpfloat (fabs (rms - 0.5 / G_SQRT2), <, 0.02);
 
-  /* and it is our tone: correlation with a 1 kHz sine at the best phase */
-  for (guint k = 0; k < 48; k++)
+  /* and it is our tone: correlation with a 1 kHz sine at the best phase,
+   * block by block (10 ms), so that one period the busy machine dropped
+   * (a phase jump, counted as an xrun) does not hide that every other
+   * block is the tone */
+  for (guint b = 0; b < BLOCKS; b++)
     {
-      double xy = 0.0, yy = 0.0;
+      const float *x = got + b * (RATE / 2 / BLOCKS);
+      guint len = RATE / 2 / BLOCKS;
+      double xx = 0.0, block_best = 0.0;
 
-      for (guint i = 0; i < RATE / 2; i++)
+      for (guint i = 0; i < len; i++)
+        xx += (double) x[i] * x[i];
+      for (guint k = 0; k < 48 && xx > 0.0; k++)
         {
-          double ref = sin (2 * G_PI * TONE_HZ * (i + k) / RATE);
+          double xy = 0.0, yy = 0.0;
 
-          xy += got[i] * ref;
-          yy += ref * ref;
+          for (guint i = 0; i < len; i++)
+            {
+              double ref = sin (2 * G_PI * TONE_HZ * (i + k) / RATE);
+
+              xy += x[i] * ref;
+              yy += ref * ref;
+            }
+          block_best = MAX (block_best, xy / sqrt (yy * xx));
         }
-      best = MAX (best, xy / sqrt (yy * rms * rms * (RATE / 2)));
+      good += block_best > 0.99;
+      best = MAX (best, block_best);
     }
-  g_assert_cmpfloat (best, >, 0.99);
+  g_test_message ("%u of %u blocks are the tone (best correlation %.4f)", good, BLOCKS, best);
+  g_assert_cmpuint (good, >=, BLOCKS * 9 / 10);
   g_assert_cmpuint (jn_audio_device_get_periods (device), >, RATE / QUANTUM / 2);
   g_test_message ("periods %" G_GUINT64_FORMAT ", xruns %" G_GUINT64_FORMAT ", ring overruns %" G_GUINT64_FORMAT,
                   jn_audio_device_get_periods (device), jn_audio_device_get_xruns (device), loop.dropped);
