@@ -839,16 +839,7 @@ jn_media_engine_set_peer_address (JnMediaEngine  *self,
 
   if (!member)
     {
-      /* checked the same way as a member's, so that the message says what
-       * is wrong with the address first */
-      g_autoptr(GInetAddress) inet = address ? g_inet_address_new_from_string (address) : NULL;
-
-      if (inet == NULL || udp_port == 0)
-        g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                     _("“%s” port %u is not a usable peer address"), address ? address : "",
-                     udp_port);
-      else
-        g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, _("No peer %u in the session"), id);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, _("No peer %u in the session"), id);
       return FALSE;
     }
   return jn_transport_set_peer (self->transport, id, address, udp_port, error);
