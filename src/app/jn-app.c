@@ -105,6 +105,7 @@ shoot_dialogs (App        *app,
     }
 }
 
+/* The listed session called name (the model keeps its reference), or NULL. */
 static JnSessionInfo *
 find_named (GListModel *sessions,
             const char *name)
@@ -120,7 +121,8 @@ find_named (GListModel *sessions,
 }
 
 /* For headless tests: wait for a session, picture the browser, join the
- * first one, wait for a measured round trip, picture the jam view, say
+ * one named by --join-named (after opening a protected one's passphrase
+ * dialog) or the first one, wait for a measured round trip, picture the jam view, say
  * what was seen, then (each when asked) picture the first player's graphs
  * and the preferences, export the session report, quit. */
 static gboolean
