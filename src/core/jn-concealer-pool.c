@@ -71,7 +71,7 @@ jn_concealer_pool_new (const char          *method,
   if (method == NULL || backend == NULL || g_str_equal (backend, "off") ||
       pnbtr_config_parse (&config, method, (int) format->rate, (int) format->channels,
                           (int) format->frames) < 0 ||
-      (config.method != PNBTR_METHOD_BURG && config.method != PNBTR_METHOD_PNBTR))
+      !jn_pnbtr_worker_fits (config.method))
     return NULL;
   worker = jn_pnbtr_worker_new (&config, format->frames, PNBTR_WORKER_JOBS, backend, NULL);
   if (worker == NULL)

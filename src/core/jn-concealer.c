@@ -9,6 +9,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "jn-concealer-private.h"
+#include "jn-pnbtr-worker.h"
 #include "pnbtr-backend.h"
 
 gboolean
@@ -151,12 +152,7 @@ jn_concealer_get_method_name (const JnConcealer *self)
 gboolean
 jn_concealer_fits_models (const JnConcealer *self)
 {
-  PnbtrMethod method;
-
-  if (self == NULL)
-    return FALSE;
-  method = pnbtr_get_config (self->plc)->method;
-  return method == PNBTR_METHOD_BURG || method == PNBTR_METHOD_PNBTR;
+  return self != NULL && jn_pnbtr_worker_fits (pnbtr_get_config (self->plc)->method);
 }
 
 void

@@ -783,17 +783,6 @@ jn_media_engine_add_peer (JnMediaEngine  *self,
   g_return_val_if_fail (JN_IS_MEDIA_ENGINE (self), FALSE);
   g_return_val_if_fail (id != 0, FALSE);
 
-  g_mutex_lock (&self->lock);
-  peer = find_peer_by_id (self, id);
-  g_mutex_unlock (&self->lock);
-  if (peer != NULL)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS, _("Peer %u is already in the session"), id);
-      return FALSE;
-    }
-  if (!jn_transport_set_peer (self->transport, id, address, udp_port, error))
-    return FALSE;
-
   peer = g_new0 (Peer, 1);
   peer->id = id;
   g_strlcpy (peer->name, name ? name : "", sizeof peer->name);
@@ -815,6 +804,13 @@ jn_media_engine_add_peer (JnMediaEngine  *self,
       g_mutex_unlock (&self->lock);
       peer_free (peer);
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS, _("Peer %u is already in the session"), id);
+      return FALSE;
+    }
+  /* under the lock, so that a peer already there keeps its route */
+  if (!jn_transport_set_peer (self->transport, id, address, udp_port, error))
+    {
+      g_mutex_unlock (&self->lock);
+      peer_free (peer);
       return FALSE;
     }
   g_ptr_array_add (self->peers, peer);

@@ -278,7 +278,7 @@ jn_pnbtr_worker_new (const PnbtrConfig *method,
   g_return_val_if_fail (max_jobs >= 1 && max_jobs <= 4096, NULL);
   g_return_val_if_fail (horizon >= 1 && horizon <= PNBTR_BACKEND_MAX_HORIZON, NULL);
 
-  if (method->method != PNBTR_METHOD_BURG && method->method != PNBTR_METHOD_PNBTR)
+  if (!jn_pnbtr_worker_fits (method->method))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                    _("Loss concealment “%s” has no model for a worker to fit"),

@@ -23,6 +23,13 @@ G_BEGIN_DECLS
 
 typedef struct _JnPnbtrWorker JnPnbtrWorker;
 
+/* Whether a worker can fit the method's models (the LPC methods). */
+static inline gboolean
+jn_pnbtr_worker_fits (PnbtrMethod method)
+{
+  return method == PNBTR_METHOD_BURG || method == PNBTR_METHOD_PNBTR;
+}
+
 typedef struct
 {
   guint32       stream;
