@@ -67,6 +67,11 @@ struct _JnMediaEngine
   guint8           *tx_buf;
 
   JnEngineStats     stats;
+
+  /* figures pushed to a main context (jn_media_engine_set_snapshot_func) */
+  JnSnapshotMailbox *mailbox;
+  GArray           *new_samples;  /* JnSeriesSample since the last snapshot */
+  gint64            next_snapshot_us;
 };
 
 G_DEFINE_FINAL_TYPE (JnMediaEngine, jn_media_engine, G_TYPE_OBJECT)
@@ -429,7 +434,47 @@ sample_series (JnMediaEngine *self,
       jn_receive_stats_sample (&peer->rx, &peer->sync, now,
                                jn_jitter_buffer_get_level (peer->jb),
                                jn_jitter_buffer_get_depth (peer->jb));
+      if (self->mailbox == NULL)
+        continue;
+      /* what was just sampled goes out with the next snapshot */
+      for (guint m = 0; m < JN_N_METRICS; m++)
+        {
+          JnSeries *series = peer->rx.series[m];
+          guint n = jn_series_get_length (series);
+          JnSeriesSample sample = { peer->id, m, { 0, 0 } };
+
+          if (n == 0)
+            continue;
+          sample.sample = jn_series_get (series, n - 1);
+          if (sample.sample.time_us == now)
+            g_array_append_val (self->new_samples, sample);
+        }
     }
+}
+
+static void fill_peer_stats (const Peer *peer, JnPeerStats *s);
+
+static JnMediaSnapshot *
+take_snapshot_locked (JnMediaEngine *self,
+                      gint64         now)
+{
+  JnMediaSnapshot *snapshot = jn_media_snapshot_new ();
+  GArray *swap;
+
+  snapshot->time_us = now;
+  g_array_set_size (snapshot->peers, self->peers->len + self->departed->len);
+  for (guint i = 0; i < self->peers->len; i++)
+    fill_peer_stats (g_ptr_array_index (self->peers, i), &g_array_index (snapshot->peers, JnPeerStats, i));
+  for (guint i = 0; i < self->departed->len; i++)
+    fill_peer_stats (g_ptr_array_index (self->departed, i),
+                     &g_array_index (snapshot->peers, JnPeerStats, self->peers->len + i));
+  if (self->pool != NULL)
+    jn_concealer_pool_get_stats (self->pool, &self->stats);
+  snapshot->engine = self->stats;
+  swap = snapshot->samples;
+  snapshot->samples = self->new_samples;
+  self->new_samples = swap;
+  return snapshot;
 }
 
 static gboolean
@@ -438,6 +483,7 @@ on_tick (gpointer user_data)
   JnMediaEngine *self = user_data;
   gint64 now = g_get_monotonic_time ();
   gint64 period_us = (gint64) self->format.frames * G_USEC_PER_SEC / self->format.rate;
+  JnMediaSnapshot *snapshot = NULL;
 
   /* what already arrived goes into the jitter buffers before playout: after
    * a stall the socket may hold packets that are not late at all */
@@ -468,9 +514,17 @@ on_tick (gpointer user_data)
         self->next_sync_us = now + G_USEC_PER_SEC / JN_SYNC_RATE_HZ;
     }
 
+  if (self->mailbox != NULL && now >= self->next_snapshot_us)
+    {
+      snapshot = take_snapshot_locked (self, now);
+      self->next_snapshot_us = now + G_USEC_PER_SEC / JN_SNAPSHOT_RATE_HZ;
+    }
+
   jn_timer_source_set_deadline (self->tick_source,
                                 MIN (tick_time (self, self->tick), self->next_sync_us));
   g_mutex_unlock (&self->lock);
+  if (snapshot != NULL)
+    jn_snapshot_mailbox_post (self->mailbox, snapshot);
   return G_SOURCE_CONTINUE;
 }
 
@@ -482,6 +536,7 @@ jn_media_engine_finalize (GObject *object)
   JnMediaEngine *self = JN_MEDIA_ENGINE (object);
 
   jn_media_engine_stop (self);
+  g_clear_pointer (&self->mailbox, jn_snapshot_mailbox_free);
   g_clear_pointer (&self->peers, g_ptr_array_unref);
   g_clear_pointer (&self->departed, g_ptr_array_unref);
   g_clear_pointer (&self->plc_method, g_free);
@@ -490,6 +545,7 @@ jn_media_engine_finalize (GObject *object)
   g_free (self->capture_buf);
   g_free (self->play_buf);
   g_free (self->tx_buf);
+  g_array_unref (self->new_samples);
   g_mutex_clear (&self->lock);
 
   G_OBJECT_CLASS (jn_media_engine_parent_class)->finalize (object);
@@ -519,6 +575,7 @@ jn_media_engine_init (JnMediaEngine *self)
   self->redundancy = 1;
   self->send_audio = TRUE;
   self->tx_buf = g_malloc (JN_PACKET_MAX_SIZE);
+  self->new_samples = g_array_new (FALSE, FALSE, sizeof (JnSeriesSample));
 }
 
 JnMediaEngine *
@@ -693,6 +750,20 @@ jn_media_engine_set_callbacks (JnMediaEngine          *self,
 }
 
 void
+jn_media_engine_set_snapshot_func (JnMediaEngine       *self,
+                                   GMainContext        *context,
+                                   JnMediaSnapshotFunc  func,
+                                   gpointer             user_data)
+{
+  g_return_if_fail (JN_IS_MEDIA_ENGINE (self));
+  g_return_if_fail (self->thread == NULL);
+
+  g_clear_pointer (&self->mailbox, jn_snapshot_mailbox_free);
+  if (func != NULL)
+    self->mailbox = jn_snapshot_mailbox_new (context, func, user_data);
+}
+
+void
 jn_media_engine_set_local_id (JnMediaEngine *self,
                               guint32        id)
 {
@@ -768,6 +839,8 @@ jn_media_engine_stop (JnMediaEngine *self)
     jn_concealer_pool_get_stats (self->pool, &self->stats);
   g_clear_pointer (&self->pool, jn_concealer_pool_free);
   g_mutex_unlock (&self->lock);
+  /* nothing posts any more */
+  g_clear_pointer (&self->mailbox, jn_snapshot_mailbox_free);
 }
 
 gboolean

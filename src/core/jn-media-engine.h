@@ -7,6 +7,7 @@
 #include <gio/gio.h>
 
 #include "jn-error.h"
+#include "jn-media-snapshot.h"
 #include "jn-media-stats.h"
 #include "jn-midi.h"
 #include "jn-packet.h"
@@ -97,6 +98,14 @@ void           jn_media_engine_set_callbacks (JnMediaEngine       *self,
                                               const JnMediaCallbacks *callbacks,
                                               gpointer             user_data);
 
+/* The figures and the series' new samples, pushed JN_SNAPSHOT_RATE_HZ times
+ * a second to func on context (NULL: the thread-default one); call before
+ * jn_media_engine_start().  After jn_media_engine_stop() func is not called
+ * again. */
+void           jn_media_engine_set_snapshot_func (JnMediaEngine   *self,
+                                              GMainContext        *context,
+                                              JnMediaSnapshotFunc  func,
+                                              gpointer             user_data);
 void           jn_media_engine_set_local_id  (JnMediaEngine       *self,
                                               guint32              id);
 guint32        jn_media_engine_get_local_id  (JnMediaEngine       *self);
