@@ -83,6 +83,59 @@ jn_session_info_dup_url (JnSessionInfo *self)
   return g_strdup_printf ("jamnet://%s:%u", self->address, self->port);
 }
 
+#define PING_TIMEOUT_S 2
+
+static void
+on_ping_connected (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GSocketConnection) connection = NULL;
+  GError *error = NULL;
+  gint64 started = GPOINTER_TO_SIZE (g_task_get_task_data (task));
+
+  connection = g_socket_client_connect_to_host_finish (G_SOCKET_CLIENT (source), result, &error);
+  if (connection == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
+  g_task_return_int (task, (gssize) (g_get_monotonic_time () - started));   /* us */
+}
+
+void
+jn_session_info_ping_async (JnSessionInfo       *self,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  GTask *task;
+
+  g_return_if_fail (JN_IS_SESSION_INFO (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, jn_session_info_ping_async);
+  g_task_set_task_data (task, GSIZE_TO_POINTER (g_get_monotonic_time ()), NULL);
+  g_socket_client_set_timeout (client, PING_TIMEOUT_S);
+  g_socket_client_connect_to_host_async (client, self->address, self->port, cancellable, on_ping_connected, task);
+}
+
+double
+jn_session_info_ping_finish (JnSessionInfo  *self,
+                             GAsyncResult   *result,
+                             GError        **error)
+{
+  gssize us;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), -1.0);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == jn_session_info_ping_async, -1.0);
+  us = g_task_propagate_int (G_TASK (result), error);
+  return us < 0 ? -1.0 : us / 1000.0;
+}
+
 /* --- sockets and beacons ------------------------------------------------- */
 
 static GSocket *

@@ -26,6 +26,16 @@ guint       jn_session_info_get_players     (JnSessionInfo *self);
 gboolean    jn_session_info_has_passphrase  (JnSessionInfo *self);
 /* "jamnet://ADDRESS:PORT" */
 char       *jn_session_info_dup_url         (JnSessionInfo *self);
+/* The browser's ping: how long opening a TCP connection to the session's
+ * port takes (one round trip), in ms; fails when it is not reachable
+ * within two seconds. */
+void        jn_session_info_ping_async      (JnSessionInfo       *self,
+                                             GCancellable        *cancellable,
+                                             GAsyncReadyCallback  callback,
+                                             gpointer             user_data);
+double      jn_session_info_ping_finish     (JnSessionInfo       *self,
+                                             GAsyncResult        *result,
+                                             GError             **error);
 
 /* Announcing a hosted session: now, every second, whenever someone asks,
  * and a bye when freed. */

@@ -184,6 +184,27 @@ jn_audio_link_describe (JnAudioLinkKind   kind,
     }
 }
 
+char *
+jn_audio_device_describe_links (JnAudioDevice *device)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  g_return_val_if_fail (device != NULL, NULL);
+
+  for (guint k = 0; k < JN_AUDIO_N_LINKS; k++)
+    {
+      g_autofree char *detail = NULL, *line = NULL;
+      JnAudioLinkState state = jn_audio_device_get_link (device, k, &detail);
+
+      /* MIDI only when asked for */
+      if (state == JN_AUDIO_LINK_UNCONNECTED && k >= JN_AUDIO_LINK_MIDI_INPUT)
+        continue;
+      line = jn_audio_link_describe (k, state, detail);
+      g_string_append_printf (text, "%s%s", text->len ? " · " : "", line);
+    }
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
 gboolean
 jn_audio_device_send_midi (JnAudioDevice *device,
                            const guint8  *data,

@@ -106,6 +106,9 @@ char            *jn_audio_link_describe     (JnAudioLinkKind      kind,
  * message for the next period (FALSE: no MIDI port, or the queue is full);
  * receive takes the oldest message that came in, returning its size, or 0
  * when there is none. */
+/* Every link at once, for people: "Input: … · Output: …" (MIDI only when
+ * asked for). */
+char          *jn_audio_device_describe_links (JnAudioDevice     *device);
 gboolean       jn_audio_device_send_midi    (JnAudioDevice       *device,
                                              const guint8        *data,
                                              gsize                size);

@@ -1,0 +1,406 @@
+/* jn-peer.c: one other player in a session
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "jn-peer"
+
+#include "config.h"
+
+#include <math.h>
+
+#include "jn-peer-private.h"
+
+struct _JnPeer
+{
+  GObject      parent_instance;
+
+  guint32      id;
+  char        *name;
+  JnPeerState  state;
+  JnPeerStats  stats;
+  double       end_to_end_ms;
+  double       gain;
+  gboolean     muted;
+  GArray      *series[JN_N_METRICS];   /* JnSample */
+  gboolean     new_samples;
+};
+
+enum {
+  PROP_0,
+  PROP_ID,
+  PROP_NAME,
+  PROP_STATE,
+  PROP_RTT_MS,
+  PROP_ONE_WAY_MS,
+  PROP_JITTER_MS,
+  PROP_LOSS_PERCENT,
+  PROP_CONCEALED_PERCENT,
+  PROP_BUFFER_LEVEL,
+  PROP_BUFFER_TARGET,
+  PROP_END_TO_END_MS,
+  PROP_GAIN,
+  PROP_MUTED,
+  N_PROPS
+};
+
+enum { SERIES_CHANGED, N_SIGNALS };
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+G_DEFINE_ENUM_TYPE (JnPeerState, jn_peer_state,
+                    G_DEFINE_ENUM_VALUE (JN_PEER_CONNECTING, "connecting"),
+                    G_DEFINE_ENUM_VALUE (JN_PEER_PLAYING, "playing"),
+                    G_DEFINE_ENUM_VALUE (JN_PEER_LEFT, "left"))
+
+G_DEFINE_FINAL_TYPE (JnPeer, jn_peer, G_TYPE_OBJECT)
+
+double
+jn_end_to_end_ms (double capture_ms,
+                  double one_way_ms,
+                  guint  buffer_packets,
+                  guint  frames,
+                  guint  rate,
+                  double playback_ms)
+{
+  g_return_val_if_fail (rate > 0, 0.0);
+  return capture_ms + one_way_ms + buffer_packets * (frames * 1000.0 / rate) + playback_ms;
+}
+
+static void
+jn_peer_get_property (GObject    *object,
+                      guint       prop_id,
+                      GValue     *value,
+                      GParamSpec *pspec)
+{
+  JnPeer *self = JN_PEER (object);
+
+  switch (prop_id)
+    {
+    case PROP_ID: g_value_set_uint (value, self->id); break;
+    case PROP_NAME: g_value_set_string (value, self->name); break;
+    case PROP_STATE: g_value_set_enum (value, self->state); break;
+    case PROP_RTT_MS: g_value_set_double (value, jn_peer_get_rtt_ms (self)); break;
+    case PROP_ONE_WAY_MS: g_value_set_double (value, jn_peer_get_one_way_ms (self)); break;
+    case PROP_JITTER_MS: g_value_set_double (value, jn_peer_get_jitter_ms (self)); break;
+    case PROP_LOSS_PERCENT: g_value_set_double (value, self->stats.loss_percent); break;
+    case PROP_CONCEALED_PERCENT: g_value_set_double (value, self->stats.concealed_percent); break;
+    case PROP_BUFFER_LEVEL: g_value_set_uint (value, jn_peer_get_buffer_level (self)); break;
+    case PROP_BUFFER_TARGET: g_value_set_uint (value, self->stats.jitter_depth); break;
+    case PROP_END_TO_END_MS: g_value_set_double (value, self->end_to_end_ms); break;
+    case PROP_GAIN: g_value_set_double (value, self->gain); break;
+    case PROP_MUTED: g_value_set_boolean (value, self->muted); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+jn_peer_set_property (GObject      *object,
+                      guint         prop_id,
+                      const GValue *value,
+                      GParamSpec   *pspec)
+{
+  JnPeer *self = JN_PEER (object);
+
+  switch (prop_id)
+    {
+    case PROP_GAIN: jn_peer_set_gain (self, g_value_get_double (value)); break;
+    case PROP_MUTED: jn_peer_set_muted (self, g_value_get_boolean (value)); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+jn_peer_finalize (GObject *object)
+{
+  JnPeer *self = JN_PEER (object);
+
+  g_free (self->name);
+  for (guint m = 0; m < JN_N_METRICS; m++)
+    g_array_unref (self->series[m]);
+  G_OBJECT_CLASS (jn_peer_parent_class)->finalize (object);
+}
+
+static GParamSpec *
+figure (const char *name,
+        double      max)
+{
+  return g_param_spec_double (name, NULL, NULL, 0.0, max, 0.0,
+                              G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+}
+
+static void
+jn_peer_class_init (JnPeerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  const GParamFlags ro = G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
+  const GParamFlags rw = G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
+
+  object_class->get_property = jn_peer_get_property;
+  object_class->set_property = jn_peer_set_property;
+  object_class->finalize = jn_peer_finalize;
+
+  properties[PROP_ID] = g_param_spec_uint ("id", NULL, NULL, 0, G_MAXUINT32, 0, ro);
+  properties[PROP_NAME] = g_param_spec_string ("name", NULL, NULL, NULL, ro);
+  properties[PROP_STATE] = g_param_spec_enum ("state", NULL, NULL, JN_TYPE_PEER_STATE,
+                                              JN_PEER_CONNECTING, ro);
+  properties[PROP_RTT_MS] = figure ("rtt-ms", G_MAXDOUBLE);
+  properties[PROP_ONE_WAY_MS] = figure ("one-way-ms", G_MAXDOUBLE);
+  properties[PROP_JITTER_MS] = figure ("jitter-ms", G_MAXDOUBLE);
+  properties[PROP_LOSS_PERCENT] = figure ("loss-percent", 100.0);
+  properties[PROP_CONCEALED_PERCENT] = figure ("concealed-percent", 100.0);
+  properties[PROP_BUFFER_LEVEL] = g_param_spec_uint ("buffer-level", NULL, NULL, 0, G_MAXUINT, 0, ro);
+  properties[PROP_BUFFER_TARGET] = g_param_spec_uint ("buffer-target", NULL, NULL, 0, G_MAXUINT, 0, ro);
+  properties[PROP_END_TO_END_MS] = figure ("end-to-end-ms", G_MAXDOUBLE);
+  properties[PROP_GAIN] = g_param_spec_double ("gain", NULL, NULL, 0.0, 4.0, 1.0, rw);
+  properties[PROP_MUTED] = g_param_spec_boolean ("muted", NULL, NULL, FALSE, rw);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /* samples came into the series (jn_peer_get_series()) */
+  signals[SERIES_CHANGED] = g_signal_new ("series-changed", G_TYPE_FROM_CLASS (klass),
+                                          G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+}
+
+static void
+jn_peer_init (JnPeer *self)
+{
+  self->gain = 1.0;
+  for (guint m = 0; m < JN_N_METRICS; m++)
+    self->series[m] = g_array_new (FALSE, FALSE, sizeof (JnSample));
+}
+
+JnPeer *
+jn_peer_new (guint32     id,
+             const char *name)
+{
+  JnPeer *self = g_object_new (JN_TYPE_PEER, NULL);
+
+  self->id = id;
+  self->name = g_strdup (name ? name : "");
+  self->stats.id = id;
+  g_strlcpy (self->stats.name, self->name, sizeof self->stats.name);
+  return self;
+}
+
+static void
+set_state (JnPeer      *self,
+           JnPeerState  state)
+{
+  if (self->state == state)
+    return;
+  self->state = state;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+}
+
+static void
+notify_double (JnPeer *self,
+               guint   prop,
+               double  before,
+               double  after)
+{
+  if (before != after && !(isnan (before) && isnan (after)))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[prop]);
+}
+
+void
+jn_peer_update (JnPeer            *self,
+                const JnPeerStats *stats,
+                double             end_to_end_ms)
+{
+  JnPeerStats old;
+  double old_end_to_end;
+
+  g_return_if_fail (JN_IS_PEER (self));
+  g_return_if_fail (stats->id == self->id);
+
+  old = self->stats;
+  old_end_to_end = self->end_to_end_ms;
+  self->stats = *stats;
+  self->end_to_end_ms = end_to_end_ms;
+
+  g_object_freeze_notify (G_OBJECT (self));
+  notify_double (self, PROP_RTT_MS, old.rtt_ms.last, stats->rtt_ms.last);
+  notify_double (self, PROP_ONE_WAY_MS, old.one_way_ms.last, stats->one_way_ms.last);
+  notify_double (self, PROP_JITTER_MS, old.jitter_ms.last, stats->jitter_ms.last);
+  notify_double (self, PROP_LOSS_PERCENT, old.loss_percent, stats->loss_percent);
+  notify_double (self, PROP_CONCEALED_PERCENT, old.concealed_percent, stats->concealed_percent);
+  notify_double (self, PROP_BUFFER_LEVEL, old.buffer_level.last, stats->buffer_level.last);
+  if (old.jitter_depth != stats->jitter_depth)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUFFER_TARGET]);
+  notify_double (self, PROP_END_TO_END_MS, old_end_to_end, end_to_end_ms);
+  if (stats->departed)
+    set_state (self, JN_PEER_LEFT);
+  else if (stats->synced && self->state == JN_PEER_CONNECTING)
+    set_state (self, JN_PEER_PLAYING);
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+void
+jn_peer_add_sample (JnPeer         *self,
+                    JnMetric        metric,
+                    const JnSample *sample)
+{
+  GArray *series;
+
+  g_return_if_fail (JN_IS_PEER (self));
+  g_return_if_fail ((guint) metric < JN_N_METRICS);
+
+  series = self->series[metric];
+  g_array_append_val (series, *sample);
+  /* the last 15 minutes, trimmed in steps so that appending stays cheap */
+  if (series->len >= JN_SERIES_CAPACITY + JN_SERIES_CAPACITY / 8)
+    g_array_remove_range (series, 0, series->len - JN_SERIES_CAPACITY);
+  self->new_samples = TRUE;
+}
+
+void
+jn_peer_flush_samples (JnPeer *self)
+{
+  g_return_if_fail (JN_IS_PEER (self));
+
+  if (!self->new_samples)
+    return;
+  self->new_samples = FALSE;
+  g_signal_emit (self, signals[SERIES_CHANGED], 0);
+}
+
+void
+jn_peer_set_left (JnPeer *self)
+{
+  g_return_if_fail (JN_IS_PEER (self));
+  self->stats.departed = TRUE;
+  set_state (self, JN_PEER_LEFT);
+}
+
+guint32
+jn_peer_get_id (JnPeer *self)
+{
+  g_return_val_if_fail (JN_IS_PEER (self), 0);
+  return self->id;
+}
+
+const char *
+jn_peer_get_name (JnPeer *self)
+{
+  g_return_val_if_fail (JN_IS_PEER (self), NULL);
+  return self->name;
+}
+
+JnPeerState
+jn_peer_get_state (JnPeer *self)
+{
+  g_return_val_if_fail (JN_IS_PEER (self), JN_PEER_CONNECTING);
+  return self->state;
+}
+
+double
+jn_peer_get_rtt_ms (JnPeer *self)
+{
+  g_return_val_if_fail (JN_IS_PEER (self), 0.0);
+  return self->stats.rtt_ms.last;
+}
+
+double
+jn_peer_get_one_way_ms (JnPeer *self)
+{
+  g_return_val_if_fail (JN_IS_PEER (self), 0.0);
+  return self->stats.one_way_ms.last;
+}
+
+double
+jn_peer_get_jitter_ms (JnPeer *self)
+{
+  g_return_val_if_fail (JN_IS_PEER (self), 0.0);
+  return self->stats.jitter_ms.last;
+}
+
+double
+jn_peer_get_loss_percent (JnPeer *self)
+{
+  g_return_val_if_fail (JN_IS_PEER (self), 0.0);
+  return self->stats.loss_percent;
+}
+
+double
+jn_peer_get_concealed_percent (JnPeer *self)
+{
+  g_return_val_if_fail (JN_IS_PEER (self), 0.0);
+  return self->stats.concealed_percent;
+}
+
+guint
+jn_peer_get_buffer_level (JnPeer *self)
+{
+  g_return_val_if_fail (JN_IS_PEER (self), 0);
+  return (guint) self->stats.buffer_level.last;
+}
+
+guint
+jn_peer_get_buffer_target (JnPeer *self)
+{
+  g_return_val_if_fail (JN_IS_PEER (self), 0);
+  return self->stats.jitter_depth;
+}
+
+double
+jn_peer_get_end_to_end_ms (JnPeer *self)
+{
+  g_return_val_if_fail (JN_IS_PEER (self), 0.0);
+  return self->end_to_end_ms;
+}
+
+double
+jn_peer_get_gain (JnPeer *self)
+{
+  g_return_val_if_fail (JN_IS_PEER (self), 1.0);
+  return self->gain;
+}
+
+void
+jn_peer_set_gain (JnPeer *self,
+                  double  gain)
+{
+  g_return_if_fail (JN_IS_PEER (self));
+
+  gain = CLAMP (gain, 0.0, 4.0);
+  if (gain == self->gain)
+    return;
+  self->gain = gain;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_GAIN]);
+}
+
+gboolean
+jn_peer_get_muted (JnPeer *self)
+{
+  g_return_val_if_fail (JN_IS_PEER (self), FALSE);
+  return self->muted;
+}
+
+void
+jn_peer_set_muted (JnPeer   *self,
+                   gboolean  muted)
+{
+  g_return_if_fail (JN_IS_PEER (self));
+
+  muted = !!muted;
+  if (muted == self->muted)
+    return;
+  self->muted = muted;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MUTED]);
+}
+
+const JnPeerStats *
+jn_peer_get_stats (JnPeer *self)
+{
+  g_return_val_if_fail (JN_IS_PEER (self), NULL);
+  return &self->stats;
+}
+
+GArray *
+jn_peer_get_series (JnPeer   *self,
+                    JnMetric  metric)
+{
+  g_return_val_if_fail (JN_IS_PEER (self), NULL);
+  g_return_val_if_fail ((guint) metric < JN_N_METRICS, NULL);
+  return self->series[metric];
+}

@@ -1,0 +1,65 @@
+/* jn-peer.h: one other player in a session, as the UI and the CLI see it
+ *
+ * Properties change on the main context, from the media plane's snapshots
+ * (about twenty a second), and each notifies only when its value changed.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <glib-object.h>
+
+#include "jn-media-stats.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  JN_PEER_CONNECTING,   /* in the session; no clock-sync round trip yet */
+  JN_PEER_PLAYING,      /* the media path works both ways */
+  JN_PEER_LEFT,         /* left the session; figures are final */
+} JnPeerState;
+
+GType jn_peer_state_get_type (void) G_GNUC_CONST;
+#define JN_TYPE_PEER_STATE (jn_peer_state_get_type ())
+
+#define JN_TYPE_PEER (jn_peer_get_type ())
+G_DECLARE_FINAL_TYPE (JnPeer, jn_peer, JN, PEER, GObject)
+
+guint32            jn_peer_get_id                (JnPeer   *self);
+const char        *jn_peer_get_name              (JnPeer   *self);
+JnPeerState        jn_peer_get_state             (JnPeer   *self);
+double             jn_peer_get_rtt_ms            (JnPeer   *self);
+double             jn_peer_get_one_way_ms        (JnPeer   *self);
+double             jn_peer_get_jitter_ms         (JnPeer   *self);
+double             jn_peer_get_loss_percent      (JnPeer   *self);
+double             jn_peer_get_concealed_percent (JnPeer   *self);
+guint              jn_peer_get_buffer_level      (JnPeer   *self);
+guint              jn_peer_get_buffer_target     (JnPeer   *self);
+/* From their instrument to our ears (docs/architecture.md, "End to end"). */
+double             jn_peer_get_end_to_end_ms     (JnPeer   *self);
+/* The mix: linear gain 0..4, and mute. */
+double             jn_peer_get_gain              (JnPeer   *self);
+void               jn_peer_set_gain              (JnPeer   *self,
+                                                  double    gain);
+gboolean           jn_peer_get_muted             (JnPeer   *self);
+void               jn_peer_set_muted             (JnPeer   *self,
+                                                  gboolean  muted);
+/* Every figure of the latest snapshot. */
+const JnPeerStats *jn_peer_get_stats             (JnPeer   *self);
+/* The peer's series so far (GArray of JnSample, oldest first, the last 15
+ * minutes), grown by the samples each snapshot brings ("series-changed");
+ * borrowed: g_array_ref() it to keep it. */
+GArray            *jn_peer_get_series            (JnPeer   *self,
+                                                  JnMetric  metric);
+
+/* One end-to-end formula: what each stage adds, in ms, and the packets the
+ * jitter buffer holds back (its target depth) at the session's format. */
+double             jn_end_to_end_ms              (double    capture_ms,
+                                                  double    one_way_ms,
+                                                  guint     buffer_packets,
+                                                  guint     frames,
+                                                  guint     rate,
+                                                  double    playback_ms);
+
+G_END_DECLS

@@ -1,0 +1,264 @@
+/* jn-recorder.c: per-peer WAV files, a JMID log and a metronome log
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "jn-recorder"
+
+#include "config.h"
+
+#include <errno.h>
+#include <glib/gi18n.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "jn-recorder.h"
+#include "jn-wav.h"
+
+typedef enum { BLOCK_AUDIO, BLOCK_MIDI, BLOCK_BEAT } BlockKind;
+
+typedef struct
+{
+  BlockKind   kind;
+  guint32     peer_id;
+  JnMidiEvent event;
+  gint64      beat_us;     /* a click: on the host's clock */
+  gint64      time_us;     /* arrival, or when the click sounds (local) */
+  guint       n;           /* samples */
+  float       samples[];
+} Block;
+
+struct _JnRecorder
+{
+  char        *audio_stem;   /* NULL: no audio recorded */
+  FILE        *midi_out;
+  FILE        *beats_out;
+  guint        rate;
+  guint        channels;
+  GAsyncQueue *blocks;       /* Block*, media thread -> main */
+  GHashTable  *writers;      /* peer id -> JnWavWriter */
+  GHashTable  *paths;        /* peer id -> path */
+};
+
+static FILE *
+open_log (const char  *path,
+          GError     **error)
+{
+  FILE *file = fopen (path, "w");
+
+  if (file == NULL)
+    {
+      int saved = errno;
+
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                   _("Cannot write “%s”: %s"), path, g_strerror (saved));
+    }
+  return file;
+}
+
+JnRecorder *
+jn_recorder_new (const char  *audio_stem,
+                 const char  *midi_path,
+                 const char  *beats_path,
+                 GError     **error)
+{
+  g_autoptr(JnRecorder) recorder = g_new0 (JnRecorder, 1);
+
+  recorder->blocks = g_async_queue_new_full (g_free);
+  recorder->writers = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) jn_wav_writer_free);
+  recorder->paths = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  recorder->rate = 48000;
+  recorder->channels = 1;
+  if (audio_stem != NULL)
+    recorder->audio_stem = g_str_has_suffix (audio_stem, ".wav")
+                           ? g_strndup (audio_stem, strlen (audio_stem) - 4) : g_strdup (audio_stem);
+  if (midi_path != NULL && (recorder->midi_out = open_log (midi_path, error)) == NULL)
+    return NULL;
+  if (beats_path != NULL && (recorder->beats_out = open_log (beats_path, error)) == NULL)
+    return NULL;
+  return g_steal_pointer (&recorder);
+}
+
+void
+jn_recorder_free (JnRecorder *recorder)
+{
+  if (recorder == NULL)
+    return;
+  jn_recorder_close (recorder, NULL);
+  g_async_queue_unref (recorder->blocks);
+  g_hash_table_unref (recorder->writers);
+  g_hash_table_unref (recorder->paths);
+  g_free (recorder->audio_stem);
+  g_free (recorder);
+}
+
+void
+jn_recorder_set_format (JnRecorder *recorder,
+                        guint       rate,
+                        guint       channels)
+{
+  g_return_if_fail (recorder != NULL);
+  recorder->rate = rate;
+  recorder->channels = channels;
+}
+
+gboolean
+jn_recorder_records_audio (JnRecorder *recorder)
+{
+  return recorder != NULL && g_atomic_pointer_get (&recorder->audio_stem) != NULL;
+}
+
+gboolean
+jn_recorder_records_midi (JnRecorder *recorder)
+{
+  return recorder != NULL && recorder->midi_out != NULL;
+}
+
+gboolean
+jn_recorder_records_beats (JnRecorder *recorder)
+{
+  return recorder != NULL && recorder->beats_out != NULL;
+}
+
+void
+jn_recorder_push_audio (JnRecorder  *recorder,
+                        guint32      peer_id,
+                        const float *audio,
+                        guint        frames,
+                        guint        channels)
+{
+  Block *block;
+
+  if (!jn_recorder_records_audio (recorder))
+    return;
+  block = g_malloc0 (sizeof (Block) + sizeof (float) * frames * channels);
+  block->kind = BLOCK_AUDIO;
+  block->peer_id = peer_id;
+  block->n = frames * channels;
+  memcpy (block->samples, audio, sizeof (float) * block->n);
+  g_async_queue_push (recorder->blocks, block);
+}
+
+void
+jn_recorder_push_midi (JnRecorder        *recorder,
+                       guint32            peer_id,
+                       const JnMidiEvent *event,
+                       gint64             arrival_us)
+{
+  Block *block;
+
+  if (!jn_recorder_records_midi (recorder))
+    return;
+  block = g_malloc0 (sizeof (Block));
+  block->kind = BLOCK_MIDI;
+  block->peer_id = peer_id;
+  block->event = *event;
+  block->time_us = arrival_us;
+  g_async_queue_push (recorder->blocks, block);
+}
+
+void
+jn_recorder_push_beat (JnRecorder *recorder,
+                       gint64      beat_us,
+                       gint64      local_us)
+{
+  Block *block;
+
+  if (!jn_recorder_records_beats (recorder))
+    return;
+  block = g_malloc0 (sizeof (Block));
+  block->kind = BLOCK_BEAT;
+  block->beat_us = beat_us;
+  block->time_us = local_us;
+  g_async_queue_push (recorder->blocks, block);
+}
+
+static gboolean
+write_audio (JnRecorder  *recorder,
+             Block       *block,
+             GError     **error)
+{
+  JnWavWriter *writer = g_hash_table_lookup (recorder->writers, GUINT_TO_POINTER (block->peer_id));
+
+  if (recorder->audio_stem == NULL)
+    return TRUE;   /* stopped after an error */
+  if (writer == NULL)
+    {
+      g_autofree char *path = g_strdup_printf ("%s-%u.wav", recorder->audio_stem, block->peer_id);
+
+      writer = jn_wav_writer_new (path, recorder->rate, recorder->channels, error);
+      if (writer == NULL)
+        {
+          char *stem = g_atomic_pointer_exchange (&recorder->audio_stem, NULL);
+
+          g_free (stem);   /* stop recording, keep playing */
+          return FALSE;
+        }
+      g_hash_table_insert (recorder->writers, GUINT_TO_POINTER (block->peer_id), writer);
+      g_hash_table_insert (recorder->paths, GUINT_TO_POINTER (block->peer_id), g_steal_pointer (&path));
+    }
+  return jn_wav_writer_write (writer, block->samples, block->n / recorder->channels, error);
+}
+
+gboolean
+jn_recorder_drain (JnRecorder  *recorder,
+                   GError     **error)
+{
+  g_autoptr(GError) first = NULL;
+  Block *block;
+
+  g_return_val_if_fail (recorder != NULL, FALSE);
+
+  while ((block = g_async_queue_try_pop (recorder->blocks)) != NULL)
+    {
+      g_autoptr(GError) local = NULL;
+
+      if (block->kind == BLOCK_BEAT && recorder->beats_out != NULL)
+        /* the beat on the host's clock, and when it sounds on ours */
+        fprintf (recorder->beats_out, "{\"beat_us\":%" G_GINT64_FORMAT ",\"local_us\":%" G_GINT64_FORMAT "}\n",
+                 block->beat_us, block->time_us);
+      else if (block->kind == BLOCK_MIDI && recorder->midi_out != NULL)
+        {
+          g_autofree char *jmid = jn_midi_event_to_jmid_string (&block->event);
+
+          /* JMID plus who sent it and when it arrived (local monotonic us) */
+          fprintf (recorder->midi_out, "{\"from\":%u,\"arrival\":%" G_GINT64_FORMAT ",\"event\":%s}\n",
+                   block->peer_id, block->time_us, jmid);
+        }
+      else if (block->kind == BLOCK_AUDIO && !write_audio (recorder, block, &local) && first == NULL)
+        first = g_steal_pointer (&local);
+      g_free (block);
+    }
+  if (first != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&first));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+jn_recorder_close (JnRecorder  *recorder,
+                   GError     **error)
+{
+  gboolean ok;
+
+  g_return_val_if_fail (recorder != NULL, FALSE);
+
+  ok = jn_recorder_drain (recorder, error);
+  g_hash_table_remove_all (recorder->writers);   /* closes the WAV files */
+  if (recorder->midi_out != NULL)
+    fclose (recorder->midi_out);
+  recorder->midi_out = NULL;
+  if (recorder->beats_out != NULL)
+    fclose (recorder->beats_out);
+  recorder->beats_out = NULL;
+  return ok;
+}
+
+const char *
+jn_recorder_get_path (JnRecorder *recorder,
+                      guint32     peer_id)
+{
+  g_return_val_if_fail (recorder != NULL, NULL);
+  return g_hash_table_lookup (recorder->paths, GUINT_TO_POINTER (peer_id));
+}
