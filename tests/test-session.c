@@ -12,6 +12,7 @@
 #include "jn-control.h"
 #include "jn-host.h"
 #include "jn-media-engine.h"
+#include "jn-session.h"
 
 typedef struct
 {
@@ -131,8 +132,10 @@ test_join_and_leave (Fixture *f, gconstpointer data)
   spin_until (both_synced, engines, 5000);
   g_assert_true (jn_media_engine_get_peer (engine, JN_HOST_PEER_ID, &stats));
   g_assert_cmpstr (stats.name, ==, "Host");
-  g_assert_cmpfloat (stats.rtt_ms.last, >=, 0.0);
+  /* a measured round trip: more than nothing (figures are clamped at 0) */
+  g_assert_cmpfloat (stats.rtt_ms.last, >, 0.0);
   g_assert_cmpfloat (stats.rtt_ms.last, <, 1000.0);
+  g_assert_cmpuint (stats.rtt_ms.count, >=, 1);
   g_assert_cmpfloat (ABS (stats.offset_ms), <, 50.0);
 
   jn_media_engine_stop (engine);
@@ -443,6 +446,212 @@ test_gatekeeping (void)
   jn_media_engine_stop (engine);
 }
 
+/* --- JnSession ------------------------------------------------------------- */
+
+typedef struct
+{
+  gboolean done;
+  gboolean ok;
+  GError  *error;
+} Started;
+
+static void
+on_session_started (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  Started *started = user_data;
+  JnSession *session = JN_SESSION (source);
+
+  started->ok = jn_session_get_role (session) == JN_SESSION_ROLE_HOST
+                ? jn_session_host_finish (session, result, &started->error)
+                : jn_session_join_finish (session, result, &started->error);
+  started->done = TRUE;
+}
+
+static gboolean
+wait_started (Started *started)
+{
+  gint64 end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+
+  while (!started->done && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (started->done);
+  return started->ok;
+}
+
+static JnSession *
+local_session (const char *name)
+{
+  JnSessionConfig config;
+
+  jn_session_config_init (&config);
+  config.player_name = name;
+  config.bind_address = "127.0.0.1";
+  config.port = 0;
+  config.announce = FALSE;
+  return jn_session_new (&config);
+}
+
+typedef struct
+{
+  guint added;
+  guint removed;
+} Changes;
+
+static void
+on_items_changed (GListModel *model,
+                  guint       position,
+                  guint       removed,
+                  guint       added,
+                  Changes    *changes)
+{
+  changes->added += added;
+  changes->removed += removed;
+}
+
+static void
+count_notify (GObject    *object,
+              GParamSpec *pspec,
+              guint      *count)
+{
+  (*count)++;
+}
+
+static gboolean
+playing_with_rtt (gpointer data)
+{
+  JnPeer *peer = data;
+
+  return jn_peer_get_state (peer) == JN_PEER_PLAYING && jn_peer_get_rtt_ms (peer) > 0 &&
+         jn_peer_get_series (peer, JN_METRIC_RTT_MS)->len >= 3;
+}
+
+static gboolean
+changes_removed (gpointer data)
+{
+  return ((Changes *) data)->removed > 0;
+}
+
+static void
+test_session_host_join_leave (void)
+{
+  JnSession *host = local_session ("Host");
+  JnSession *joiner = local_session ("Joiner");
+  Changes host_changes = { 0 }, joiner_changes = { 0 };
+  Started started = { 0 };
+  g_autofree char *url = NULL;
+  JnPeer *at_host, *at_joiner;
+  guint rtt_notifies = 0, state_notifies = 0;
+  const JnAudioFormat *format;
+  double expected;
+
+  g_signal_connect (jn_session_get_peers (host), "items-changed", G_CALLBACK (on_items_changed), &host_changes);
+  g_signal_connect (jn_session_get_peers (joiner), "items-changed", G_CALLBACK (on_items_changed),
+                    &joiner_changes);
+  jn_session_host_async (host, "Core jam", NULL, NULL, on_session_started, &started);
+  g_assert_true (wait_started (&started));
+  g_assert_no_error (started.error);
+  g_assert_cmpint (jn_session_get_state (host), ==, JN_SESSION_RUNNING);
+  g_assert_cmpstr (jn_session_get_name (host), ==, "Core jam");
+  url = jn_session_dup_local_url (host);
+
+  started = (Started) { 0 };
+  jn_session_join_async (joiner, url, NULL, NULL, on_session_started, &started);
+  g_assert_true (wait_started (&started));
+  g_assert_no_error (started.error);
+  g_assert_cmpstr (jn_session_get_name (joiner), ==, "Core jam");
+  g_assert_cmpuint (jn_session_get_local_id (joiner), ==, 2);
+
+  /* each side's model got the other player, from the control plane */
+  g_assert_cmpuint (joiner_changes.added, ==, 1);
+  at_joiner = g_object_ref (jn_session_lookup_peer (joiner, JN_HOST_PEER_ID));
+  g_assert_nonnull (at_joiner);
+  g_assert_cmpstr (jn_peer_get_name (at_joiner), ==, "Host");
+  {
+    gint64 end = g_get_monotonic_time () + 2 * G_USEC_PER_SEC;
+
+    while (host_changes.added == 0 && g_get_monotonic_time () < end)
+      g_main_context_iteration (NULL, TRUE);
+  }
+  g_assert_cmpuint (host_changes.added, ==, 1);
+  at_host = g_object_ref (jn_session_lookup_peer (host, 2));
+  g_assert_cmpstr (jn_peer_get_name (at_host), ==, "Joiner");
+
+  /* the figures come as property notifications, with real values */
+  g_signal_connect (at_joiner, "notify::rtt-ms", G_CALLBACK (count_notify), &rtt_notifies);
+  g_signal_connect (at_joiner, "notify::state", G_CALLBACK (count_notify), &state_notifies);
+  spin_until (playing_with_rtt, at_joiner, 5000);
+  spin_until (playing_with_rtt, at_host, 5000);
+  g_assert_cmpuint (rtt_notifies, >=, 1);
+  g_assert_cmpuint (state_notifies, ==, 1);
+  g_assert_cmpfloat (jn_peer_get_rtt_ms (at_joiner), <, 1000.0);
+  g_assert_cmpfloat (jn_peer_get_stats (at_joiner)->rtt_ms.last, ==, jn_peer_get_rtt_ms (at_joiner));
+
+  /* end to end is its documented sum: no device here, so the network one
+   * way plus the jitter buffer's target */
+  format = jn_session_get_format (joiner);
+  expected = jn_peer_get_one_way_ms (at_joiner) +
+             jn_peer_get_buffer_target (at_joiner) * format->frames * 1000.0 / format->rate;
+  g_assert_cmpuint (jn_peer_get_buffer_target (at_joiner), >=, 1);
+  g_assert_cmpfloat_with_epsilon (jn_peer_get_end_to_end_ms (at_joiner), expected, 1e-9);
+  g_assert_cmpfloat (jn_peer_get_end_to_end_ms (at_joiner), >, 0.0);
+
+  /* the mix follows the peer object */
+  jn_session_set_peer_gain (joiner, JN_HOST_PEER_ID, 0.25);
+  g_assert_cmpfloat (jn_peer_get_gain (at_joiner), ==, 0.25);
+  jn_session_set_peer_muted (joiner, JN_HOST_PEER_ID, TRUE);
+  g_assert_true (jn_peer_get_muted (at_joiner));
+
+  /* leaving: the host hears of it, and its model drops the player */
+  jn_session_leave (joiner);
+  g_assert_cmpint (jn_session_get_state (joiner), ==, JN_SESSION_ENDED);
+  spin_until (changes_removed, &host_changes, 3000);
+  g_assert_cmpuint (host_changes.removed, ==, 1);
+  g_assert_cmpuint (g_list_model_get_n_items (jn_session_get_peers (host)), ==, 0);
+  g_assert_cmpint (jn_peer_get_state (at_host), ==, JN_PEER_LEFT);
+  /* the joiner keeps its last figures after leaving */
+  g_assert_cmpuint (g_list_model_get_n_items (jn_session_get_peers (joiner)), ==, 1);
+
+  jn_session_leave (host);
+  g_signal_handlers_disconnect_by_data (jn_session_get_peers (host), &host_changes);
+  g_signal_handlers_disconnect_by_data (jn_session_get_peers (joiner), &joiner_changes);
+  g_assert_finalize_object (joiner);
+  g_assert_finalize_object (host);
+  g_assert_finalize_object (at_joiner);
+  g_assert_finalize_object (at_host);
+}
+
+static void
+test_session_wrong_passphrase (void)
+{
+  JnSession *host = local_session ("Host");
+  JnSession *joiner = local_session ("Joiner");
+  Started started = { 0 };
+  g_autofree char *url = NULL;
+
+  jn_session_host_async (host, "Locked", "open sesame", NULL, on_session_started, &started);
+  g_assert_true (wait_started (&started));
+  url = jn_session_dup_local_url (host);
+  started = (Started) { 0 };
+  jn_session_join_async (joiner, url, "guess", NULL, on_session_started, &started);
+  g_assert_false (wait_started (&started));
+  g_assert_error (started.error, JN_SESSION_ERROR, JN_SESSION_ERROR_WRONG_PASSPHRASE);
+  g_clear_error (&started.error);
+  g_assert_cmpint (jn_session_get_state (joiner), ==, JN_SESSION_ENDED);
+  g_assert_cmpuint (g_list_model_get_n_items (jn_session_get_peers (host)), ==, 0);
+
+  /* a session is started once */
+  started = (Started) { 0 };
+  jn_session_join_async (joiner, url, "open sesame", NULL, on_session_started, &started);
+  g_assert_false (wait_started (&started));
+  g_assert_error (started.error, G_IO_ERROR, G_IO_ERROR_BUSY);
+  g_clear_error (&started.error);
+
+  g_assert_finalize_object (joiner);
+  g_assert_finalize_object (host);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -456,6 +665,8 @@ main (int argc, char *argv[])
   g_test_add_func ("/session/bad-urls", test_bad_urls);
   g_test_add_func ("/session/unreachable", test_unreachable);
   g_test_add_func ("/media/gatekeeping", test_gatekeeping);
+  g_test_add_func ("/jn-session/host-join-leave", test_session_host_join_leave);
+  g_test_add_func ("/jn-session/wrong-passphrase", test_session_wrong_passphrase);
 
   return g_test_run ();
 }

@@ -1235,7 +1235,7 @@ jn_window_export_report_async (JnWindow            *self,
   title = g_strdup_printf (_("JamNet session report: %s"),
                            adw_window_title_get_subtitle (self->title) ? adw_window_title_get_subtitle (self->title)
                                                                         : "JamNet");
-  g_object_set_data_full (G_OBJECT (task), "report", jn_session_report_new (self->engine, title),
+  g_object_set_data_full (G_OBJECT (task), "report", jn_session_report_new (self->engine, title, 0.0, 0.0),
                           (GDestroyNotify) jn_report_free);
   g_task_set_task_data (task, g_object_ref (file), g_object_unref);
   g_task_run_in_thread (task, write_report_thread);

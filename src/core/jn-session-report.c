@@ -6,6 +6,7 @@
 
 #include "config.h"
 
+#include "jn-peer.h"
 #include "jn-session-report.h"
 
 #include <glib/gi18n.h>
@@ -27,7 +28,9 @@ static const struct
 
 JnReport *
 jn_session_report_new (JnMediaEngine *engine,
-                       const char    *title)
+                       const char    *title,
+                       double         capture_ms,
+                       double         playback_ms)
 {
   g_autoptr(GArray) peers = jn_media_engine_get_peer_stats (engine);
   gint64 start = jn_media_engine_get_start_time (engine);
@@ -78,6 +81,12 @@ jn_session_report_new (JnMediaEngine *engine,
       const JnPeerStats *s = &g_array_index (peers, JnPeerStats, p);
       g_autofree char *suite = g_strdup_printf ("peer %u %s", s->id, s->name);
 
+      const JnAudioFormat *format = jn_media_engine_get_format (engine);
+
+      /* the last figures: where the session ended up */
+      jn_report_add_value (r, suite, "end_to_end_ms", "ms", JN_BETTER_LOWER,
+                           jn_end_to_end_ms (capture_ms, s->one_way_ms.last, s->jitter_depth,
+                                             format->frames, format->rate, playback_ms));
       jn_report_add_value (r, suite, "concealed_percent", "%", JN_BETTER_LOWER, s->concealed_percent);
       jn_report_add_value (r, suite, "concealed", "packets", JN_BETTER_LOWER, (double) s->concealed);
       jn_report_add_value (r, suite, "lost", "packets", JN_BETTER_LOWER, (double) s->lost);

@@ -1,0 +1,310 @@
+/* jn-cli-options.c: jamnet-cli's options, their defaults and checks
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "jamnet-cli"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "jn-cli-options.h"
+#include "jn-control.h"
+#include "jn-midi.h"
+
+static int
+usage (GOptionContext *context)
+{
+  g_autofree char *help = g_option_context_get_help (context, TRUE, NULL);
+
+  g_printerr ("%s", help);
+  return 2;
+}
+
+static gboolean
+bad_value (int        *exit_status,
+           const char *message)
+{
+  g_printerr ("%s", message);
+  *exit_status = 2;
+  return FALSE;
+}
+
+static gboolean
+parse_mode (JnCliOptions  *o,
+            int            argc,
+            char         **argv)
+{
+  static const struct { const char *name; JnCliMode mode; gboolean url; } modes[] = {
+    { "host", JN_CLI_HOST, FALSE }, { "join", JN_CLI_JOIN, TRUE }, { "demo", JN_CLI_DEMO, FALSE },
+    { "latency-test", JN_CLI_LATENCY_TEST, TRUE }, { "list", JN_CLI_LIST, FALSE },
+    { "devices", JN_CLI_DEVICES, FALSE },
+  };
+
+  for (guint i = 0; argc >= 2 && i < G_N_ELEMENTS (modes); i++)
+    if (g_str_equal (argv[1], modes[i].name) && argc == (modes[i].url ? 3 : 2))
+      {
+        o->mode = modes[i].mode;
+        o->url = modes[i].url ? g_strdup (argv[2]) : NULL;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+static gboolean
+parse_format (JnCliOptions  *o,
+              GError       **error)
+{
+  o->format.rate = o->rate;
+  o->format.frames = o->frames;
+  o->format.channels = o->channels;
+  if (g_str_equal (o->sample_format, "s16"))
+    o->format.format = JN_SAMPLE_S16;
+  else if (g_str_equal (o->sample_format, "s24"))
+    o->format.format = JN_SAMPLE_S24;
+  else if (g_str_equal (o->sample_format, "f32"))
+    o->format.format = JN_SAMPLE_F32;
+  else
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   _("Unknown sample format “%s” (use s16, s24 or f32)"), o->sample_format);
+      return FALSE;
+    }
+  return o->mode != JN_CLI_HOST && o->mode != JN_CLI_DEMO ? TRUE : jn_audio_format_validate (&o->format, error);
+}
+
+static gboolean
+check (JnCliOptions *o,
+       int          *exit_status)
+{
+  if (o->sample_format == NULL)
+    o->sample_format = g_strdup ("s16");
+  for (guint k = JN_AUDIO_LINK_INPUT; k <= JN_AUDIO_LINK_OUTPUT; k++)
+    if (o->connect[k] == NULL)
+      o->connect[k] = g_strdup ("default");
+  if (o->session == NULL)
+    o->session = g_strdup (_("JamNet session"));
+  if (o->name == NULL)
+    o->name = g_strdup (o->mode == JN_CLI_JOIN ? g_get_user_name () : g_get_host_name ());
+  if (o->port < 0 || o->port > 65535 || o->udp_port < 0 || o->udp_port > 65535)
+    return bad_value (exit_status, _("Ports are numbers from 0 to 65535\n"));
+  if (o->jitter_depth < 0 || o->jitter_depth > 32)
+    return bad_value (exit_status, _("--jitter-depth must be 1..32 packets\n"));
+  if (o->latency == NULL)
+    o->latency = g_strdup ("balanced");
+  if (g_str_equal (o->latency, "lowest"))
+    o->safety = 0.0;
+  else if (g_str_equal (o->latency, "balanced"))
+    o->safety = 0.5;
+  else if (g_str_equal (o->latency, "safest"))
+    o->safety = 1.0;
+  else
+    {
+      char *end = NULL;
+
+      o->safety = g_ascii_strtod (o->latency, &end);
+      if (end == o->latency || *end != '\0' || !(o->safety >= 0.0 && o->safety <= 1.0))
+        return bad_value (exit_status, _("--latency takes lowest, balanced, safest or a number from 0 to 1\n"));
+    }
+  if (o->midi_redundancy < 1 || o->midi_redundancy > JN_MIDI_REDUNDANCY_MAX)
+    {
+      g_autofree char *text = g_strdup_printf (_("--midi-redundancy must be 1..%d\n"), JN_MIDI_REDUNDANCY_MAX);
+
+      return bad_value (exit_status, text);
+    }
+  if (!(o->monitor_gain >= 0 && o->monitor_gain <= 4) || !(o->master_gain >= 0 && o->master_gain <= 4))
+    return bad_value (exit_status, _("--monitor and --master take a gain from 0 to 4\n"));
+  if (o->count < 1 || o->count > JN_LATENCY_TEST_MAX_CLICKS)
+    {
+      g_autofree char *text = g_strdup_printf (_("--count must be 1..%d\n"), JN_LATENCY_TEST_MAX_CLICKS);
+
+      return bad_value (exit_status, text);
+    }
+  if (o->midi_interval_ms < 1 || o->midi_test < 0 || o->duration < 0 ||
+      o->delay_ms < 0 || o->jitter_ms < 0 || o->loss_percent < 0 || o->loss_percent > 100 ||
+      o->tempo < 20 || o->tempo > 400)
+    return bad_value (exit_status, _("An option has a value out of range; see --help\n"));
+  {
+    g_autoptr(GError) error = NULL;
+
+    if (!parse_format (o, &error))
+      {
+        g_printerr (_("jamnet-cli: %s\n"), error->message);
+        *exit_status = 2;
+        return FALSE;
+      }
+  }
+  if (o->metronome_log != NULL)
+    o->metronome = TRUE;
+  return TRUE;
+}
+
+gboolean
+jn_cli_options_parse (JnCliOptions   *o,
+                      int            *argc,
+                      char         ***argv,
+                      int            *exit_status)
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  GOptionEntry entries[] = {
+    { "port", 'p', 0, G_OPTION_ARG_INT, &o->port, N_("host: WebSocket port (0 picks a free one)"), "N" },
+    { "udp-port", 0, 0, G_OPTION_ARG_INT, &o->udp_port, N_("UDP media port (default: any free one)"), "N" },
+    { "bind", 0, 0, G_OPTION_ARG_STRING, &o->bind, N_("IP address to listen on (default: all)"), "ADDR" },
+    { "name", 'n', 0, G_OPTION_ARG_STRING, &o->name, N_("Your name in the session"), "NAME" },
+    { "session", 's', 0, G_OPTION_ARG_STRING, &o->session, N_("host: session name"), "NAME" },
+    { "passphrase", 0, 0, G_OPTION_ARG_STRING, &o->passphrase, N_("Session passphrase"), "TEXT" },
+    { "input", 'i', 0, G_OPTION_ARG_FILENAME, &o->input, N_("Stream this WAV file (default: a test tone)"), "FILE" },
+    { "silence", 0, 0, G_OPTION_ARG_NONE, &o->silence, N_("Stream silence"), NULL },
+    { "audio", 'a', 0, G_OPTION_ARG_STRING, &o->audio, N_("Play and capture through an audio device: pipewire, null or auto"), "BACKEND" },
+    { "record", 'r', 0, G_OPTION_ARG_FILENAME, &o->record, N_("Record each peer to FILE-<peer id>.wav"), "FILE" },
+    { "record-midi", 0, 0, G_OPTION_ARG_FILENAME, &o->record_midi, N_("Write received MIDI as JMID lines"), "FILE" },
+    { "duration", 'd', 0, G_OPTION_ARG_DOUBLE, &o->duration, N_("Stop after this many seconds"), "S" },
+    { "stats-json", 0, 0, G_OPTION_ARG_FILENAME, &o->stats_json, N_("Write the final stats as JSON"), "FILE" },
+    { "report", 0, 0, G_OPTION_ARG_FILENAME, &o->report, N_("At the end, write a session report: per-peer latency over time (.json, .csv, .html or .pdf)"), "FILE" },
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &o->quiet, N_("No per-second stats lines"), NULL },
+    { "latency", 'l', 0, G_OPTION_ARG_STRING, &o->latency, N_("Jitter buffer: lowest, balanced (default), safest, or 0..1"), "MODE" },
+    { "jitter-depth", 0, 0, G_OPTION_ARG_INT, &o->jitter_depth, N_("Fixed jitter buffer depth in packets (default: adaptive)"), "N" },
+    { "plc", 0, 0, G_OPTION_ARG_STRING, &o->plc, N_("Loss concealment: pnbtr (default), burg, repeat, zero"), "METHOD" },
+    { "pnbtr-backend", 0, 0, G_OPTION_ARG_STRING, &o->pnbtr_backend, N_("Where PNBTR fits its models: auto (default), cpu, opencl, cuda, off"), "BACKEND" },
+    { "frames", 0, 0, G_OPTION_ARG_INT, &o->frames, N_("host: frames per packet (default 128)"), "N" },
+    { "rate", 0, 0, G_OPTION_ARG_INT, &o->rate, N_("host: sample rate (default 48000)"), "HZ" },
+    { "channels", 0, 0, G_OPTION_ARG_INT, &o->channels, N_("host: channels (default 1)"), "N" },
+    { "sample-format", 0, 0, G_OPTION_ARG_STRING, &o->sample_format, N_("host: s16, s24 or f32 (default s16)"), "FMT" },
+    { "tempo", 0, 0, G_OPTION_ARG_DOUBLE, &o->tempo, N_("host: session tempo in BPM (default 120)"), "BPM" },
+    { "midi-test", 0, 0, G_OPTION_ARG_INT, &o->midi_test, N_("Send N test MIDI notes on/off"), "N" },
+    { "midi-interval", 0, 0, G_OPTION_ARG_INT, &o->midi_interval_ms, N_("Milliseconds between test MIDI events (default 10)"), "MS" },
+    { "midi-redundancy", 0, 0, G_OPTION_ARG_INT, &o->midi_redundancy, N_("Send each MIDI event K times, 1..5 (default 1)"), "K" },
+    { "audio-device", 0, 0, G_OPTION_ARG_STRING, &o->audio_device, N_("ALSA: the PCM to use (default: default)"), "NAME" },
+    { "audio-in", 0, 0, G_OPTION_ARG_STRING, &o->connect[JN_AUDIO_LINK_INPUT], N_("PipeWire: record from this source (see “devices”; default: default, none: use a patchbay)"), "NAME" },
+    { "audio-out", 0, 0, G_OPTION_ARG_STRING, &o->connect[JN_AUDIO_LINK_OUTPUT], N_("PipeWire: play to this sink (see “devices”; default: default, none: use a patchbay)"), "NAME" },
+    { "midi-in", 0, 0, G_OPTION_ARG_STRING, &o->connect[JN_AUDIO_LINK_MIDI_INPUT], N_("PipeWire: take MIDI from this port (see “devices”; default: none)"), "PORT" },
+    { "midi-out", 0, 0, G_OPTION_ARG_STRING, &o->connect[JN_AUDIO_LINK_MIDI_OUTPUT], N_("PipeWire: send the others' MIDI to this port (see “devices”; default: none)"), "PORT" },
+    { "monitor", 0, 0, G_OPTION_ARG_DOUBLE, &o->monitor_gain, N_("With --audio: hear yourself at this gain, 0..4 (default 0)"), "GAIN" },
+    { "master", 0, 0, G_OPTION_ARG_DOUBLE, &o->master_gain, N_("With --audio: gain of the others' mix, 0..4 (default 1)"), "GAIN" },
+    { "metronome", 0, 0, G_OPTION_ARG_NONE, &o->metronome, N_("Play a click on the session's shared beat (needs --audio to be heard)"), NULL },
+    { "metronome-log", 0, 0, G_OPTION_ARG_FILENAME, &o->metronome_log, N_("Write when each click sounds, as JSON lines"), "FILE" },
+    { "private", 0, 0, G_OPTION_ARG_NONE, &o->private_session, N_("host: do not announce the session on the LAN"), NULL },
+    { "echo", 0, 0, G_OPTION_ARG_NONE, &o->echo, N_("Send back what the others send (for their latency-test)"), NULL },
+    { "count", 0, 0, G_OPTION_ARG_INT, &o->count, N_("latency-test: clicks to time (default 10)"), "N" },
+    { "delay", 0, 0, G_OPTION_ARG_DOUBLE, &o->delay_ms, N_("demo: emulated one-way delay"), "MS" },
+    { "jitter", 0, 0, G_OPTION_ARG_DOUBLE, &o->jitter_ms, N_("demo: emulated jitter"), "MS" },
+    { "loss", 0, 0, G_OPTION_ARG_DOUBLE, &o->loss_percent, N_("demo: emulated packet loss"), "PERCENT" },
+    { NULL }
+  };
+
+  memset (o, 0, sizeof *o);
+  o->port = JN_DEFAULT_PORT;
+  o->frames = 128;
+  o->rate = 48000;
+  o->channels = 1;
+  o->midi_interval_ms = 10;
+  o->midi_redundancy = 1;
+  o->tempo = 120.0;
+  o->count = 10;
+  o->master_gain = 1.0;
+
+  context = g_option_context_new (_("host | join URL | demo | latency-test URL | list | devices"));
+  g_option_context_set_summary (context,
+    _("Play music live with other people over the network, headless.\n\n"
+      "  host          host a session\n"
+      "  join URL      join the session at URL (host:port, jamnet://host:port, ws://...)\n"
+      "  demo          host a session with a simulated player behind an emulated network\n"
+      "  latency-test URL  time clicks echoed by a peer running with --echo\n"
+      "  list          the sessions announced on the LAN\n"
+      "  devices       the audio and MIDI devices --audio-in, --audio-out, --midi-in, --midi-out can name"));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
+  if (!g_option_context_parse (context, argc, argv, &error))
+    {
+      g_printerr ("%s\n", error->message);
+      *exit_status = 2;
+      return FALSE;
+    }
+  if (!parse_mode (o, *argc, *argv))
+    {
+      *exit_status = usage (context);
+      return FALSE;
+    }
+  return check (o, exit_status);
+}
+
+void
+jn_cli_options_clear (JnCliOptions *o)
+{
+  char **strings[] = {
+    &o->url, &o->bind, &o->name, &o->session, &o->passphrase, &o->input, &o->record, &o->record_midi,
+    &o->stats_json, &o->report, &o->latency, &o->plc, &o->pnbtr_backend, &o->audio, &o->audio_device,
+    &o->sample_format, &o->metronome_log,
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (strings); i++)
+    g_clear_pointer (strings[i], g_free);
+  for (guint k = 0; k < JN_AUDIO_N_LINKS; k++)
+    g_clear_pointer (&o->connect[k], g_free);
+}
+
+void
+jn_cli_options_session_config (const JnCliOptions *o,
+                               JnSessionConfig    *config)
+{
+  jn_session_config_init (config);
+  config->player_name = o->name;
+  config->bind_address = o->bind;
+  config->port = (guint16) o->port;
+  config->udp_port = (guint16) o->udp_port;
+  config->announce = !o->private_session;
+  config->format = o->format;
+  config->tempo_bpm = o->tempo;
+  config->jitter_depth = (guint) o->jitter_depth;
+  config->latency_safety = o->safety;
+  config->concealment = o->plc;
+  config->pnbtr_backend = o->pnbtr_backend;
+  config->midi_redundancy = (guint) o->midi_redundancy;
+  config->audio_backend = o->audio;
+  config->alsa_device = o->audio_device;
+  for (guint k = 0; k < JN_AUDIO_N_LINKS; k++)
+    config->connect[k] = g_strcmp0 (o->connect[k], "none") == 0 ? NULL : o->connect[k];
+  config->monitor_gain = o->monitor_gain;
+  config->master_gain = o->master_gain;
+  config->metronome = o->metronome;
+}
+
+gboolean
+jn_cli_options_setup_session (const JnCliOptions  *o,
+                              JnSession           *session,
+                              guint               *wav_rate,
+                              GError             **error)
+{
+  JnCaptureSource *source;
+
+  if (o->echo)
+    source = jn_capture_source_new (JN_CAPTURE_ECHO);
+  else if (o->silence)
+    source = jn_capture_source_new (JN_CAPTURE_SILENCE);
+  else if (o->input != NULL)
+    {
+      JnWav *wav = jn_wav_load (o->input, error);
+
+      if (wav == NULL)
+        return FALSE;
+      *wav_rate = wav->rate;
+      source = jn_capture_source_new_wav (wav);
+    }
+  else
+    source = jn_capture_source_new (JN_CAPTURE_TONE);
+  jn_session_set_capture_source (session, source);
+  if (o->record != NULL || o->record_midi != NULL || o->metronome_log != NULL)
+    {
+      JnRecorder *recorder = jn_recorder_new (o->record, o->record_midi, o->metronome_log, error);
+
+      if (recorder == NULL)
+        return FALSE;
+      jn_session_set_recorder (session, recorder);
+    }
+  if (o->mode == JN_CLI_LATENCY_TEST)
+    jn_session_set_latency_test (session, jn_latency_test_new ((guint) o->count));
+  return TRUE;
+}

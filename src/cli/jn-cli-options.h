@@ -1,0 +1,86 @@
+/* jn-cli-options.h: jamnet-cli's command line and its checks
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "jn-session.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  JN_CLI_HOST,
+  JN_CLI_JOIN,
+  JN_CLI_DEMO,
+  JN_CLI_LATENCY_TEST,
+  JN_CLI_LIST,
+  JN_CLI_DEVICES,
+} JnCliMode;
+
+typedef struct
+{
+  JnCliMode mode;
+  char     *url;            /* join, latency-test */
+
+  int       port;
+  int       udp_port;
+  char     *bind;
+  char     *name;
+  char     *session;
+  char     *passphrase;
+  char     *input;
+  gboolean  silence;
+  char     *record;
+  char     *record_midi;
+  double    duration;
+  char     *stats_json;
+  char     *report;
+  gboolean  quiet;
+  int       jitter_depth;
+  double    safety;
+  char     *latency;
+  char     *plc;
+  char     *pnbtr_backend;
+  char     *audio;
+  char     *audio_device;
+  char     *connect[JN_AUDIO_N_LINKS];   /* --audio-in .. --midi-out */
+  int       frames;
+  int       rate;
+  int       channels;
+  char     *sample_format;
+  JnAudioFormat format;     /* from --rate, --frames, --channels, --sample-format */
+  int       midi_test;
+  int       midi_interval_ms;
+  int       midi_redundancy;
+  double    tempo;
+  gboolean  echo;
+  gboolean  private_session;
+  int       count;
+  double    monitor_gain;
+  double    master_gain;
+  gboolean  metronome;
+  char     *metronome_log;
+  double    delay_ms;
+  double    jitter_ms;
+  double    loss_percent;
+} JnCliOptions;
+
+/* Parses and checks the command line.  FALSE when the program should exit
+ * now, with *exit_status (help, usage or a bad value: already printed). */
+gboolean jn_cli_options_parse          (JnCliOptions     *options,
+                                        int              *argc,
+                                        char           ***argv,
+                                        int              *exit_status);
+void     jn_cli_options_clear          (JnCliOptions     *options);
+/* The session's configuration; its strings point into options. */
+void     jn_cli_options_session_config (const JnCliOptions *options,
+                                        JnSessionConfig    *config);
+/* What the session sends, records and measures, from the options; the
+ * rate of the WAV file streamed (0: none) in *wav_rate. */
+gboolean jn_cli_options_setup_session  (const JnCliOptions *options,
+                                        JnSession          *session,
+                                        guint              *wav_rate,
+                                        GError            **error);
+
+G_END_DECLS

@@ -1,0 +1,1301 @@
+/* jn-session.c: one jam session and the order of its parts
+ *
+ * Starting: the engine (format, settings, callbacks), then the host or
+ * client, then the audio device at the session's format, then the engine's
+ * media thread, then the LAN announcer (host) or the demo player (demo).
+ * Leaving, the other way round: the demo, the media thread, what was
+ * recorded, goodbye on the control plane, the audio device.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "jn-session"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <math.h>
+#include <string.h>
+
+#include "jn-audio-bridge.h"
+#include "jn-client.h"
+#include "jn-demo.h"
+#include "jn-discovery.h"
+#include "jn-host.h"
+#include "jn-metronome.h"
+#include "jn-peer-private.h"
+#include "jn-session-report.h"
+#include "jn-session.h"
+#include "jn-stats-json.h"
+
+#define DRAIN_MS            50
+#define DEVICE_MIDI_MS      2
+#define METRONOME_FOLLOW_MS 250
+#define MAX_ONSETS          8
+
+struct _JnSession
+{
+  GObject          parent_instance;
+
+  /* the configuration, copied */
+  JnSessionConfig  config;
+  char            *player_name;
+  char            *bind_address;
+  char            *concealment;
+  char            *pnbtr_backend;
+  char            *audio_backend;
+  char            *alsa_device;
+  char            *connect[JN_AUDIO_N_LINKS];
+
+  JnSessionState   state;
+  JnSessionRole    role;
+  char            *name;
+  gboolean         left;
+  gint64           started_us;
+  gint64           ended_us;
+
+  JnMediaEngine   *engine;
+  JnHost          *host;
+  JnClient        *client;
+  JnAnnouncer     *announcer;
+  JnDemo          *demo;
+
+  /* audio: opened before the media thread starts, closed after it stops */
+  JnAudioDevice   *device;
+  JnAudioBridge   *bridge;
+  gboolean         had_device;
+  char            *audio_status;
+  guint64          audio_periods;
+  guint64          audio_xruns;
+  JnAudioBridgeStats bridge_stats;
+  double           capture_ms;      /* kept when the device closes */
+  double           playback_ms;
+
+  JnCaptureSource *capture;
+  JnRecorder      *recorder;
+  JnLatencyTest   *latency_test;
+
+  GListStore      *peers;           /* JnPeer, the others now */
+  GHashTable      *peer_by_id;      /* id -> JnPeer (ref) */
+  JnEngineStats    engine_stats;
+  gint             input_peak;      /* media thread -> main: peak * 1e6, atomic */
+  double           input_level;
+
+  /* media thread */
+  guint64          position;
+  GMutex           metro_lock;
+  JnMetronome      metronome;
+  float           *metro_buf;
+
+  guint            drain_source;
+  guint            device_midi_source;
+  guint            metronome_source;
+};
+
+enum { PROP_0, PROP_STATE, PROP_NAME, PROP_INPUT_LEVEL, PROP_PEERS, N_PROPS };
+enum { ENDED, WARNING, FIGURES_UPDATED, N_SIGNALS };
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+G_DEFINE_ENUM_TYPE (JnSessionState, jn_session_state,
+                    G_DEFINE_ENUM_VALUE (JN_SESSION_IDLE, "idle"),
+                    G_DEFINE_ENUM_VALUE (JN_SESSION_STARTING, "starting"),
+                    G_DEFINE_ENUM_VALUE (JN_SESSION_RUNNING, "running"),
+                    G_DEFINE_ENUM_VALUE (JN_SESSION_ENDED, "ended"))
+
+G_DEFINE_FINAL_TYPE (JnSession, jn_session, G_TYPE_OBJECT)
+
+void
+jn_session_config_init (JnSessionConfig *config)
+{
+  g_return_if_fail (config != NULL);
+
+  memset (config, 0, sizeof *config);
+  config->announce = TRUE;
+  config->format = (JnAudioFormat) { 48000, 128, 1, JN_SAMPLE_S16 };
+  config->tempo_bpm = 120.0;
+  config->latency_safety = 0.5;
+  config->midi_redundancy = 1;
+  config->master_gain = 1.0;
+}
+
+static void
+set_state (JnSession      *self,
+           JnSessionState  state)
+{
+  if (self->state == state)
+    return;
+  self->state = state;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+}
+
+static void
+warn (JnSession  *self,
+      const char *message)
+{
+  g_signal_emit (self, signals[WARNING], 0, message);
+}
+
+/* --- the media thread's side (engine callbacks, its lock held) -------------- */
+
+static void
+capture_cb (gpointer  user_data,
+            float    *out,
+            guint     frames,
+            guint     channels,
+            guint64   position)
+{
+  JnSession *self = user_data;
+  guint rate = self->config.format.rate;
+  float peak = 0.f;
+
+  self->position = position;
+  if (self->latency_test != NULL)
+    jn_latency_test_capture (self->latency_test, out, frames, channels, rate, position);
+  else if (self->capture != NULL && jn_capture_source_get_kind (self->capture) == JN_CAPTURE_ECHO)
+    jn_capture_source_fill (self->capture, out, frames, channels, rate, position);
+  else if (self->bridge != NULL)
+    jn_audio_bridge_capture (self->bridge, out, frames, channels);
+  else if (self->capture != NULL)
+    jn_capture_source_fill (self->capture, out, frames, channels, rate, position);
+  else
+    memset (out, 0, sizeof (float) * frames * channels);
+
+  for (guint i = 0; i < frames * channels; i++)
+    peak = MAX (peak, fabsf (out[i]));
+  /* the loudest since the last snapshot */
+  if ((gint) (MIN (peak, 1.f) * 1e6f) > g_atomic_int_get (&self->input_peak))
+    g_atomic_int_set (&self->input_peak, (gint) (MIN (peak, 1.f) * 1e6f));
+}
+
+static void
+playout_cb (gpointer     user_data,
+            guint32      peer_id,
+            guint32      seq,
+            const float *audio,
+            guint        frames,
+            guint        channels,
+            gboolean     concealed)
+{
+  JnSession *self = user_data;
+
+  if (self->capture != NULL)
+    jn_capture_source_add_playout (self->capture, audio, frames, channels);
+  if (self->latency_test != NULL)
+    jn_latency_test_playout (self->latency_test, audio, frames, channels, self->config.format.rate);
+  if (self->bridge != NULL)
+    jn_audio_bridge_add_playout (self->bridge, peer_id, audio, frames, channels);
+  jn_recorder_push_audio (self->recorder, peer_id, audio, frames, channels);
+}
+
+static void
+midi_cb (gpointer           user_data,
+         guint32            peer_id,
+         const JnMidiEvent *event,
+         gint64             arrival_us)
+{
+  JnSession *self = user_data;
+
+  /* the others' MIDI goes out of our MIDI port (this thread is its only sender) */
+  if (self->device != NULL)
+    jn_audio_device_send_midi (self->device, event->data, event->size);
+  jn_recorder_push_midi (self->recorder, peer_id, event, arrival_us);
+}
+
+static void
+period_end_cb (gpointer user_data,
+               guint    frames,
+               guint    channels)
+{
+  JnSession *self = user_data;
+
+  if (self->config.metronome)
+    {
+      gint64 local = jn_media_engine_get_start_time (self->engine) +
+                     (gint64) (self->position * G_USEC_PER_SEC / self->config.format.rate);
+      gint64 onsets[MAX_ONSETS];
+      guint n;
+
+      memset (self->metro_buf, 0, sizeof (float) * frames * channels);
+      g_mutex_lock (&self->metro_lock);
+      n = self->metronome.epoch_us > 0
+          ? jn_metronome_render (&self->metronome, local, self->metro_buf, frames, channels, onsets, MAX_ONSETS)
+          : 0;
+      for (guint k = 0; k < MIN (n, (guint) MAX_ONSETS); k++)
+        jn_recorder_push_beat (self->recorder, onsets[k],
+                               onsets[k] - (gint64) llround (self->metronome.offset_us));
+      g_mutex_unlock (&self->metro_lock);
+      if (self->bridge != NULL)
+        jn_audio_bridge_add_playout (self->bridge, 0, self->metro_buf, frames, channels);
+    }
+  if (self->capture != NULL)
+    jn_capture_source_period_end (self->capture, frames, channels);
+  if (self->bridge != NULL)
+    jn_audio_bridge_period_end (self->bridge, frames, channels);
+}
+
+/* --- figures, on the main context ------------------------------------------ */
+
+static void
+local_latency (JnSession *self,
+               double    *capture_ms,
+               double    *playback_ms)
+{
+  guint dev_cap = 0, dev_play = 0, ring_cap = 0, ring_play = 0;
+  double rate = self->config.format.rate;
+
+  if (self->device == NULL)
+    {
+      *capture_ms = self->capture_ms;
+      *playback_ms = self->playback_ms;
+      return;
+    }
+  jn_audio_device_get_latency (self->device, &dev_cap, &dev_play);
+  jn_audio_bridge_get_queued (self->bridge, &ring_cap, &ring_play);
+  *capture_ms = (dev_cap + ring_cap) * 1000.0 / rate;
+  *playback_ms = (dev_play + ring_play) * 1000.0 / rate;
+}
+
+/* From a peer's instrument to our ears: their capture (taken as ours: we
+ * do not know theirs), the network one way, our jitter buffer's target
+ * and our playback (docs/architecture.md, "End to end"). */
+static double
+end_to_end (JnSession         *self,
+            const JnPeerStats *stats,
+            double             capture_ms,
+            double             playback_ms)
+{
+  return jn_end_to_end_ms (capture_ms, stats->one_way_ms.last, stats->jitter_depth,
+                           self->config.format.frames, self->config.format.rate, playback_ms);
+}
+
+static void
+update_peers (JnSession *self,
+              GArray    *stats)
+{
+  double capture_ms, playback_ms;
+
+  local_latency (self, &capture_ms, &playback_ms);
+  for (guint i = 0; i < stats->len; i++)
+    {
+      const JnPeerStats *s = &g_array_index (stats, JnPeerStats, i);
+      JnPeer *peer = g_hash_table_lookup (self->peer_by_id, GUINT_TO_POINTER (s->id));
+
+      if (peer != NULL)
+        jn_peer_update (peer, s, end_to_end (self, s, capture_ms, playback_ms));
+    }
+}
+
+static void
+on_snapshot (const JnMediaSnapshot *snapshot,
+             gpointer               user_data)
+{
+  JnSession *self = user_data;
+  double level;
+  GHashTableIter iter;
+  gpointer value;
+
+  update_peers (self, snapshot->peers);
+  for (guint i = 0; i < snapshot->samples->len; i++)
+    {
+      const JnSeriesSample *s = &g_array_index (snapshot->samples, JnSeriesSample, i);
+      JnPeer *peer = g_hash_table_lookup (self->peer_by_id, GUINT_TO_POINTER (s->peer_id));
+
+      if (peer != NULL)
+        jn_peer_add_sample (peer, s->metric, &s->sample);
+    }
+  g_hash_table_iter_init (&iter, self->peer_by_id);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    jn_peer_flush_samples (value);
+  self->engine_stats = snapshot->engine;
+
+  level = g_atomic_int_exchange (&self->input_peak, 0) / 1e6;
+  if (level != self->input_level)
+    {
+      self->input_level = level;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_INPUT_LEVEL]);
+    }
+  g_signal_emit (self, signals[FIGURES_UPDATED], 0);
+}
+
+/* --- who is in the session ------------------------------------------------- */
+
+static void
+on_peer_mix_changed (JnPeer     *peer,
+                     GParamSpec *pspec,
+                     JnSession  *self)
+{
+  if (self->bridge != NULL)
+    jn_audio_bridge_set_peer_gain (self->bridge, jn_peer_get_id (peer), (float) jn_peer_get_gain (peer),
+                                   jn_peer_get_muted (peer));
+}
+
+static void
+update_announced_players (JnSession *self)
+{
+  if (self->announcer != NULL && self->host != NULL)
+    jn_announcer_set_players (self->announcer, 1 + jn_host_get_n_members (self->host));
+}
+
+static void
+on_peer_joined (GObject    *source,
+                guint       id,
+                const char *name,
+                JnSession  *self)
+{
+  g_autoptr(JnPeer) peer = NULL;
+
+  if (g_hash_table_contains (self->peer_by_id, GUINT_TO_POINTER (id)))
+    return;
+  peer = jn_peer_new (id, name);
+  g_signal_connect_object (peer, "notify::gain", G_CALLBACK (on_peer_mix_changed), self, 0);
+  g_signal_connect_object (peer, "notify::muted", G_CALLBACK (on_peer_mix_changed), self, 0);
+  g_hash_table_insert (self->peer_by_id, GUINT_TO_POINTER (id), g_object_ref (peer));
+  g_list_store_append (self->peers, peer);
+  update_announced_players (self);
+}
+
+static void
+on_peer_left (GObject   *source,
+              guint      id,
+              JnSession *self)
+{
+  JnPeer *peer = g_hash_table_lookup (self->peer_by_id, GUINT_TO_POINTER (id));
+  guint position;
+
+  if (peer == NULL)
+    return;
+  jn_peer_set_left (peer);
+  if (g_list_store_find (self->peers, peer, &position))
+    g_list_store_remove (self->peers, position);
+  g_hash_table_remove (self->peer_by_id, GUINT_TO_POINTER (id));
+  update_announced_players (self);
+}
+
+static void
+on_client_closed (JnClient     *client,
+                  const GError *error,
+                  JnSession    *self)
+{
+  set_state (self, JN_SESSION_ENDED);
+  g_signal_emit (self, signals[ENDED], 0, error);
+}
+
+/* --- main-context helpers while the session runs ---------------------------- */
+
+static gboolean
+on_drain (gpointer user_data)
+{
+  JnSession *self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!jn_recorder_drain (self->recorder, &error))
+    warn (self, error->message);
+  return G_SOURCE_CONTINUE;
+}
+
+/* What a keyboard plays into our MIDI port goes to every peer (this is its
+ * only receiver). */
+static gboolean
+on_device_midi (gpointer user_data)
+{
+  JnSession *self = user_data;
+  guint8 message[JN_AUDIO_MIDI_MAX];
+  gsize size;
+
+  while ((size = jn_audio_device_receive_midi (self->device, message, sizeof message)) > 0)
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (!jn_media_engine_send_midi (self->engine, message, size, &error))
+        g_debug ("not sending MIDI from the device: %s", error->message);
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+/* The metronome follows the host's grid: tempo and epoch from the control
+ * plane, the clock offset from clock sync. */
+static gboolean
+on_metronome_follow (gpointer user_data)
+{
+  JnSession *self = user_data;
+  double tempo = 0, offset = 0;
+  gint64 epoch = 0;
+
+  if (self->host != NULL)
+    {
+      tempo = jn_host_get_tempo (self->host);
+      epoch = jn_host_get_epoch (self->host);
+    }
+  else if (self->client != NULL)
+    {
+      JnPeer *host = jn_session_lookup_peer (self, JN_HOST_PEER_ID);
+
+      tempo = jn_client_get_tempo (self->client);
+      epoch = jn_client_get_epoch (self->client);
+      if (host == NULL || !jn_peer_get_stats (host)->synced)
+        epoch = 0;   /* not before we know the host's clock */
+      else
+        offset = jn_peer_get_stats (host)->offset_ms * 1000.0;
+    }
+  g_mutex_lock (&self->metro_lock);
+  self->metronome.tempo_bpm = tempo;
+  self->metronome.epoch_us = epoch;
+  self->metronome.offset_us = offset;
+  g_mutex_unlock (&self->metro_lock);
+  return G_SOURCE_CONTINUE;
+}
+
+/* --- starting -------------------------------------------------------------- */
+
+static gboolean
+configure_engine (JnSession      *self,
+                  JnMediaEngine  *engine,
+                  GError        **error)
+{
+  if (self->config.jitter_depth > 0)
+    jn_media_engine_set_jitter_depth (engine, self->config.jitter_depth);
+  else
+    jn_media_engine_set_jitter_adaptive (engine, self->config.latency_safety);
+  jn_media_engine_set_midi_redundancy (engine, self->config.midi_redundancy);
+  /* without a backend named, the engine's default: auto, or off where
+   * JAMNET_PNBTR_BACKEND=off */
+  return jn_media_engine_set_concealment (engine, self->concealment ? self->concealment : "pnbtr", error) &&
+         (self->pnbtr_backend == NULL ||
+          jn_media_engine_set_pnbtr_backend (engine, self->pnbtr_backend, error));
+}
+
+static void
+configure_demo_engine (JnMediaEngine *engine,
+                       gpointer       user_data)
+{
+  configure_engine (user_data, engine, NULL);
+}
+
+static gboolean
+new_engine (JnSession  *self,
+            GError    **error)
+{
+  static const JnMediaCallbacks callbacks = { capture_cb, playout_cb, midi_cb, period_end_cb };
+
+  self->engine = jn_media_engine_new (self->bind_address, self->config.udp_port, error);
+  if (self->engine == NULL || !configure_engine (self, self->engine, error))
+    return FALSE;
+  jn_media_engine_set_callbacks (self->engine, &callbacks, self);
+  jn_media_engine_set_snapshot_func (self->engine, NULL, on_snapshot, self);
+  return TRUE;
+}
+
+/* The device at the session's format, before the media thread runs (which
+ * then only reads these pointers). */
+static gboolean
+open_audio (JnSession  *self,
+            GError    **error)
+{
+  const JnAudioFormat *format = jn_media_engine_get_format (self->engine);
+  g_autofree char *node = g_strdup_printf ("JamNet %s", self->player_name);
+  JnAudioConfig config = { node, format->rate, format->channels, format->frames, TRUE, self->alsa_device };
+  g_autoptr(GError) local = NULL;
+
+  self->config.format = *format;
+  if (self->capture != NULL)
+    jn_capture_source_prepare (self->capture, format->frames, format->channels);
+  if (self->recorder != NULL)
+    jn_recorder_set_format (self->recorder, format->rate, format->channels);
+  g_mutex_lock (&self->metro_lock);
+  jn_metronome_init (&self->metronome, format->rate);
+  g_mutex_unlock (&self->metro_lock);
+  self->metro_buf = g_new0 (float, (gsize) format->frames * format->channels);
+
+  if (self->audio_backend == NULL)
+    return TRUE;
+  for (guint k = 0; k < JN_AUDIO_N_LINKS; k++)
+    config.connect[k] = self->connect[k];
+  self->bridge = jn_audio_bridge_new (format->frames, format->channels);
+  jn_audio_bridge_set_monitor (self->bridge, (float) self->config.monitor_gain);
+  jn_audio_bridge_set_master (self->bridge, (float) self->config.master_gain);
+  self->device = jn_audio_device_new (g_str_equal (self->audio_backend, "auto") ? NULL : self->audio_backend,
+                                      &config, jn_audio_bridge_process, self->bridge, &local);
+  if (self->device == NULL)
+    {
+      g_clear_pointer (&self->bridge, jn_audio_bridge_free);
+      if (!self->config.audio_optional)
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          return FALSE;
+        }
+      /* TRANSLATORS: %s says why no audio device could be opened */
+      self->audio_status = g_strdup_printf (_("no audio (%s)"), local->message);
+      return TRUE;
+    }
+  self->had_device = TRUE;
+  return TRUE;
+}
+
+static gboolean
+start_media (JnSession  *self,
+             GError    **error)
+{
+  if (!open_audio (self, error) || !jn_media_engine_start (self->engine, error))
+    return FALSE;
+  self->started_us = g_get_monotonic_time ();
+  if (self->recorder != NULL)
+    self->drain_source = g_timeout_add (DRAIN_MS, on_drain, self);
+  if (self->device != NULL)
+    self->device_midi_source = g_timeout_add (DEVICE_MIDI_MS, on_device_midi, self);
+  if (self->config.metronome)
+    {
+      on_metronome_follow (self);
+      self->metronome_source = g_timeout_add (METRONOME_FOLLOW_MS, on_metronome_follow, self);
+    }
+  return TRUE;
+}
+
+static gboolean
+begin (JnSession      *self,
+       JnSessionRole   role,
+       GError        **error)
+{
+  if (self->state != JN_SESSION_IDLE)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_BUSY,
+                           _("This session has already been started"));
+      return FALSE;
+    }
+  self->role = role;
+  set_state (self, JN_SESSION_STARTING);
+  return TRUE;
+}
+
+static void
+fail (JnSession *self,
+      GTask     *task,
+      GError    *error)
+{
+  jn_session_leave (self);
+  g_task_return_error (task, error);
+}
+
+static gboolean
+start_host (JnSession   *self,
+            const char  *session_name,
+            const char  *passphrase,
+            GError     **error)
+{
+  g_autoptr(GError) beacon_error = NULL;
+
+  g_free (self->name);
+  self->name = session_name != NULL ? g_strdup (session_name)
+                                    : g_strdup_printf (_("%s’s session"), self->player_name);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NAME]);
+  if (!jn_audio_format_validate (&self->config.format, error) || !new_engine (self, error))
+    return FALSE;
+  jn_media_engine_set_format (self->engine, &self->config.format);
+  self->host = jn_host_new (self->engine, self->name, self->player_name, passphrase);
+  g_signal_connect_object (self->host, "peer-joined", G_CALLBACK (on_peer_joined), self, 0);
+  g_signal_connect_object (self->host, "peer-left", G_CALLBACK (on_peer_left), self, 0);
+  if (!jn_host_listen (self->host, self->bind_address, self->config.port, error))
+    return FALSE;
+  jn_host_set_transport (self->host, self->config.tempo_bpm, FALSE);
+  if (!start_media (self, error))
+    return FALSE;
+  if (!self->config.announce)
+    return TRUE;
+  self->announcer = jn_announcer_new (self->bind_address, self->name, self->player_name,
+                                      jn_host_get_port (self->host), passphrase != NULL, &beacon_error);
+  if (self->announcer == NULL)
+    {
+      g_autofree char *text = g_strdup_printf (_("Not announced on the LAN (join by address instead): %s"),
+                                               beacon_error->message);
+
+      warn (self, text);
+    }
+  return TRUE;
+}
+
+void
+jn_session_host_async (JnSession           *self,
+                       const char          *session_name,
+                       const char          *passphrase,
+                       GCancellable        *cancellable,
+                       GAsyncReadyCallback  callback,
+                       gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  GError *error = NULL;
+
+  g_return_if_fail (JN_IS_SESSION (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, jn_session_host_async);
+  if (!begin (self, JN_SESSION_ROLE_HOST, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  if (!start_host (self, session_name, passphrase, &error))
+    {
+      fail (self, task, error);
+      return;
+    }
+  set_state (self, JN_SESSION_RUNNING);
+  g_task_return_boolean (task, TRUE);
+}
+
+gboolean
+jn_session_host_finish (JnSession     *self,
+                        GAsyncResult  *result,
+                        GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == jn_session_host_async, FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+on_joined (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  JnSession *self = g_task_get_source_object (task);
+  GError *error = NULL;
+
+  if (!jn_client_join_finish (JN_CLIENT (source), result, &error) || !start_media (self, &error))
+    {
+      fail (self, task, error);
+      return;
+    }
+  g_free (self->name);
+  self->name = g_strdup (jn_client_get_session_name (self->client));
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NAME]);
+  set_state (self, JN_SESSION_RUNNING);
+  g_task_return_boolean (task, TRUE);
+}
+
+void
+jn_session_join_async (JnSession           *self,
+                       const char          *url,
+                       const char          *passphrase,
+                       GCancellable        *cancellable,
+                       GAsyncReadyCallback  callback,
+                       gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  GError *error = NULL;
+
+  g_return_if_fail (JN_IS_SESSION (self));
+  g_return_if_fail (url != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, jn_session_join_async);
+  if (!begin (self, JN_SESSION_ROLE_JOIN, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  if (!new_engine (self, &error))
+    {
+      fail (self, task, error);
+      return;
+    }
+  self->client = jn_client_new (self->engine, self->player_name, passphrase);
+  g_signal_connect_object (self->client, "peer-joined", G_CALLBACK (on_peer_joined), self, 0);
+  g_signal_connect_object (self->client, "peer-left", G_CALLBACK (on_peer_left), self, 0);
+  g_signal_connect_object (self->client, "closed", G_CALLBACK (on_client_closed), self, 0);
+  jn_client_join_async (self->client, url, cancellable, on_joined, g_steal_pointer (&task));
+}
+
+gboolean
+jn_session_join_finish (JnSession     *self,
+                        GAsyncResult  *result,
+                        GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == jn_session_join_async, FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+on_demo_ready (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  JnSession *self = g_task_get_source_object (task);
+  GError *error = NULL;
+  JnDemo *demo = jn_demo_new_finish (result, &error);
+
+  if (demo == NULL)
+    {
+      fail (self, task, error);
+      return;
+    }
+  if (self->left)   /* left meanwhile */
+    {
+      jn_demo_free (demo);
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, _("The session ended"));
+      return;
+    }
+  self->demo = demo;
+  set_state (self, JN_SESSION_RUNNING);
+  g_task_return_boolean (task, TRUE);
+}
+
+void
+jn_session_demo_async (JnSession           *self,
+                       const char          *session_name,
+                       const JnImpairment  *impairment,
+                       GCancellable        *cancellable,
+                       GAsyncReadyCallback  callback,
+                       gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autofree char *url = NULL;
+  GError *error = NULL;
+
+  g_return_if_fail (JN_IS_SESSION (self));
+  g_return_if_fail (impairment != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, jn_session_demo_async);
+  if (!begin (self, JN_SESSION_ROLE_DEMO, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  if (!start_host (self, session_name, NULL, &error))
+    {
+      fail (self, task, error);
+      return;
+    }
+  url = jn_host_dup_local_url (self->host);
+  jn_demo_new_async (self->engine, url, impairment, configure_demo_engine, self, cancellable, on_demo_ready,
+                     g_steal_pointer (&task));
+}
+
+gboolean
+jn_session_demo_finish (JnSession     *self,
+                        GAsyncResult  *result,
+                        GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == jn_session_demo_async, FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* --- leaving --------------------------------------------------------------- */
+
+void
+jn_session_leave (JnSession *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_return_if_fail (JN_IS_SESSION (self));
+
+  if (self->left)
+    return;
+  self->left = TRUE;
+  self->ended_us = g_get_monotonic_time ();
+  g_clear_handle_id (&self->drain_source, g_source_remove);
+  g_clear_handle_id (&self->metronome_source, g_source_remove);
+  g_clear_handle_id (&self->device_midi_source, g_source_remove);
+  g_clear_pointer (&self->demo, jn_demo_free);
+  if (self->engine != NULL)
+    {
+      g_autoptr(GArray) stats = NULL;
+
+      jn_media_engine_stop (self->engine);   /* no more callbacks after this */
+      /* the last figures, now that nobody else holds the engine's lock */
+      stats = jn_media_engine_get_peer_stats (self->engine);
+      update_peers (self, stats);
+      jn_media_engine_get_stats (self->engine, &self->engine_stats);
+    }
+  if (self->recorder != NULL && !jn_recorder_close (self->recorder, &error))
+    warn (self, error->message);
+
+  if (self->device != NULL)
+    {
+      local_latency (self, &self->capture_ms, &self->playback_ms);
+      self->audio_periods = jn_audio_device_get_periods (self->device);
+      self->audio_xruns = jn_audio_device_get_xruns (self->device);
+      jn_audio_bridge_get_stats (self->bridge, &self->bridge_stats);
+    }
+  /* nobody is told of members leaving now: the figures stay as they were */
+  if (self->client != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->client, self);
+      jn_client_leave (self->client);
+    }
+  g_clear_pointer (&self->announcer, jn_announcer_free);   /* says bye */
+  if (self->host != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->host, self);
+      jn_host_shutdown (self->host);
+    }
+  /* the device's thread uses the bridge: stop it first */
+  g_clear_pointer (&self->device, jn_audio_device_free);
+  g_clear_pointer (&self->bridge, jn_audio_bridge_free);
+  set_state (self, JN_SESSION_ENDED);
+}
+
+/* --- object ---------------------------------------------------------------- */
+
+static void
+jn_session_get_property (GObject    *object,
+                         guint       prop_id,
+                         GValue     *value,
+                         GParamSpec *pspec)
+{
+  JnSession *self = JN_SESSION (object);
+
+  switch (prop_id)
+    {
+    case PROP_STATE: g_value_set_enum (value, self->state); break;
+    case PROP_NAME: g_value_set_string (value, self->name); break;
+    case PROP_INPUT_LEVEL: g_value_set_double (value, self->input_level); break;
+    case PROP_PEERS: g_value_set_object (value, self->peers); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+jn_session_dispose (GObject *object)
+{
+  JnSession *self = JN_SESSION (object);
+
+  jn_session_leave (self);
+  if (self->peers != NULL)
+    g_list_store_remove_all (self->peers);
+  g_hash_table_remove_all (self->peer_by_id);
+  g_clear_object (&self->client);
+  g_clear_object (&self->host);
+  g_clear_object (&self->engine);
+  G_OBJECT_CLASS (jn_session_parent_class)->dispose (object);
+}
+
+static void
+jn_session_finalize (GObject *object)
+{
+  JnSession *self = JN_SESSION (object);
+
+  g_clear_object (&self->peers);
+  g_hash_table_unref (self->peer_by_id);
+  g_clear_pointer (&self->capture, jn_capture_source_free);
+  g_clear_pointer (&self->recorder, jn_recorder_free);
+  g_clear_pointer (&self->latency_test, jn_latency_test_free);
+  g_free (self->metro_buf);
+  g_mutex_clear (&self->metro_lock);
+  g_free (self->name);
+  g_free (self->audio_status);
+  g_free (self->player_name);
+  g_free (self->bind_address);
+  g_free (self->concealment);
+  g_free (self->pnbtr_backend);
+  g_free (self->audio_backend);
+  g_free (self->alsa_device);
+  for (guint k = 0; k < JN_AUDIO_N_LINKS; k++)
+    g_free (self->connect[k]);
+  G_OBJECT_CLASS (jn_session_parent_class)->finalize (object);
+}
+
+static void
+jn_session_class_init (JnSessionClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  const GParamFlags ro = G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
+
+  object_class->get_property = jn_session_get_property;
+  object_class->dispose = jn_session_dispose;
+  object_class->finalize = jn_session_finalize;
+
+  properties[PROP_STATE] = g_param_spec_enum ("state", NULL, NULL, JN_TYPE_SESSION_STATE, JN_SESSION_IDLE, ro);
+  properties[PROP_NAME] = g_param_spec_string ("name", NULL, NULL, NULL, ro);
+  properties[PROP_INPUT_LEVEL] = g_param_spec_double ("input-level", NULL, NULL, 0.0, 1.0, 0.0, ro);
+  properties[PROP_PEERS] = g_param_spec_object ("peers", NULL, NULL, G_TYPE_LIST_MODEL, ro);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /* the host ended the session or the connection to it broke (joiners) */
+  signals[ENDED] = g_signal_new ("ended", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                 G_TYPE_NONE, 1, G_TYPE_ERROR);
+  /* something went wrong that does not stop the session, for people */
+  signals[WARNING] = g_signal_new ("warning", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                   G_TYPE_NONE, 1, G_TYPE_STRING);
+  /* a snapshot of the media plane's figures was applied (about 20 Hz) */
+  signals[FIGURES_UPDATED] = g_signal_new ("figures-updated", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                           NULL, NULL, NULL, G_TYPE_NONE, 0);
+}
+
+static void
+jn_session_init (JnSession *self)
+{
+  self->peers = g_list_store_new (JN_TYPE_PEER);
+  self->peer_by_id = g_hash_table_new_full (NULL, NULL, NULL, g_object_unref);
+  g_mutex_init (&self->metro_lock);
+  jn_metronome_init (&self->metronome, 48000);
+}
+
+JnSession *
+jn_session_new (const JnSessionConfig *config)
+{
+  JnSessionConfig defaults;
+  JnSession *self;
+
+  if (config == NULL)
+    {
+      jn_session_config_init (&defaults);
+      config = &defaults;
+    }
+  self = g_object_new (JN_TYPE_SESSION, NULL);
+  self->config = *config;
+  self->player_name = g_strdup (config->player_name && *config->player_name ? config->player_name
+                                                                             : g_get_real_name ());
+  self->bind_address = g_strdup (config->bind_address);
+  self->concealment = g_strdup (config->concealment);
+  self->pnbtr_backend = g_strdup (config->pnbtr_backend);
+  self->audio_backend = g_strdup (config->audio_backend);
+  self->alsa_device = g_strdup (config->alsa_device);
+  for (guint k = 0; k < JN_AUDIO_N_LINKS; k++)
+    self->connect[k] = g_strdup (config->connect[k]);
+  /* the copies own the strings; the config's pointers are not kept */
+  self->config.player_name = self->config.bind_address = self->config.concealment = NULL;
+  self->config.pnbtr_backend = self->config.audio_backend = self->config.alsa_device = NULL;
+  memset (self->config.connect, 0, sizeof self->config.connect);
+  self->config.midi_redundancy = CLAMP (self->config.midi_redundancy, 1, JN_MIDI_REDUNDANCY_MAX);
+  return self;
+}
+
+void
+jn_session_set_capture_source (JnSession       *self,
+                               JnCaptureSource *source)
+{
+  g_return_if_fail (JN_IS_SESSION (self));
+  g_return_if_fail (self->state == JN_SESSION_IDLE);
+  g_clear_pointer (&self->capture, jn_capture_source_free);
+  self->capture = source;
+}
+
+void
+jn_session_set_recorder (JnSession  *self,
+                         JnRecorder *recorder)
+{
+  g_return_if_fail (JN_IS_SESSION (self));
+  g_return_if_fail (self->state == JN_SESSION_IDLE);
+  g_clear_pointer (&self->recorder, jn_recorder_free);
+  self->recorder = recorder;
+}
+
+void
+jn_session_set_latency_test (JnSession     *self,
+                             JnLatencyTest *test)
+{
+  g_return_if_fail (JN_IS_SESSION (self));
+  g_return_if_fail (self->state == JN_SESSION_IDLE);
+  g_clear_pointer (&self->latency_test, jn_latency_test_free);
+  self->latency_test = test;
+}
+
+JnLatencyTest *
+jn_session_get_latency_test (JnSession *self)
+{
+  g_return_val_if_fail (JN_IS_SESSION (self), NULL);
+  return self->latency_test;
+}
+
+/* --- accessors ------------------------------------------------------------- */
+
+JnSessionState
+jn_session_get_state (JnSession *self)
+{
+  g_return_val_if_fail (JN_IS_SESSION (self), JN_SESSION_ENDED);
+  return self->state;
+}
+
+JnSessionRole
+jn_session_get_role (JnSession *self)
+{
+  g_return_val_if_fail (JN_IS_SESSION (self), JN_SESSION_ROLE_NONE);
+  return self->role;
+}
+
+const char *
+jn_session_get_name (JnSession *self)
+{
+  g_return_val_if_fail (JN_IS_SESSION (self), NULL);
+  return self->name;
+}
+
+const char *
+jn_session_get_player_name (JnSession *self)
+{
+  g_return_val_if_fail (JN_IS_SESSION (self), NULL);
+  return self->player_name;
+}
+
+char *
+jn_session_dup_local_url (JnSession *self)
+{
+  g_return_val_if_fail (JN_IS_SESSION (self), NULL);
+  return self->host != NULL ? jn_host_dup_local_url (self->host) : NULL;
+}
+
+guint16
+jn_session_get_port (JnSession *self)
+{
+  g_return_val_if_fail (JN_IS_SESSION (self), 0);
+  return self->host != NULL ? jn_host_get_port (self->host) : 0;
+}
+
+guint32
+jn_session_get_local_id (JnSession *self)
+{
+  g_return_val_if_fail (JN_IS_SESSION (self), 0);
+  return self->engine != NULL ? jn_media_engine_get_local_id (self->engine) : 0;
+}
+
+const JnAudioFormat *
+jn_session_get_format (JnSession *self)
+{
+  g_return_val_if_fail (JN_IS_SESSION (self), NULL);
+  return self->engine != NULL ? jn_media_engine_get_format (self->engine) : &self->config.format;
+}
+
+const char *
+jn_session_get_concealment (JnSession *self)
+{
+  g_return_val_if_fail (JN_IS_SESSION (self), NULL);
+  return self->concealment != NULL ? self->concealment : "pnbtr";
+}
+
+GListModel *
+jn_session_get_peers (JnSession *self)
+{
+  g_return_val_if_fail (JN_IS_SESSION (self), NULL);
+  return G_LIST_MODEL (self->peers);
+}
+
+JnPeer *
+jn_session_lookup_peer (JnSession *self,
+                        guint32    peer_id)
+{
+  g_return_val_if_fail (JN_IS_SESSION (self), NULL);
+  return g_hash_table_lookup (self->peer_by_id, GUINT_TO_POINTER (peer_id));
+}
+
+void
+jn_session_set_peer_gain (JnSession *self,
+                          guint32    peer_id,
+                          double     gain)
+{
+  JnPeer *peer;
+
+  g_return_if_fail (JN_IS_SESSION (self));
+  if ((peer = jn_session_lookup_peer (self, peer_id)) != NULL)
+    jn_peer_set_gain (peer, gain);
+}
+
+void
+jn_session_set_peer_muted (JnSession *self,
+                           guint32    peer_id,
+                           gboolean   muted)
+{
+  JnPeer *peer;
+
+  g_return_if_fail (JN_IS_SESSION (self));
+  if ((peer = jn_session_lookup_peer (self, peer_id)) != NULL)
+    jn_peer_set_muted (peer, muted);
+}
+
+gboolean
+jn_session_send_midi (JnSession     *self,
+                      const guint8  *bytes,
+                      gsize          size,
+                      GError       **error)
+{
+  g_return_val_if_fail (JN_IS_SESSION (self), FALSE);
+
+  if (self->engine == NULL || self->left)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED, _("There is no session to play in"));
+      return FALSE;
+    }
+  return jn_media_engine_send_midi (self->engine, bytes, size, error);
+}
+
+JnMediaEngine *
+jn_session_get_engine (JnSession *self)
+{
+  g_return_val_if_fail (JN_IS_SESSION (self), NULL);
+  return self->engine;
+}
+
+const JnEngineStats *
+jn_session_get_engine_stats (JnSession *self)
+{
+  g_return_val_if_fail (JN_IS_SESSION (self), NULL);
+  return &self->engine_stats;
+}
+
+JnAudioDevice *
+jn_session_get_audio_device (JnSession *self)
+{
+  g_return_val_if_fail (JN_IS_SESSION (self), NULL);
+  return self->device;
+}
+
+const char *
+jn_session_get_audio_status (JnSession *self)
+{
+  g_return_val_if_fail (JN_IS_SESSION (self), NULL);
+  return self->audio_status;
+}
+
+void
+jn_session_get_audio_counts (JnSession *self,
+                             guint64   *periods,
+                             guint64   *xruns)
+{
+  g_return_if_fail (JN_IS_SESSION (self));
+  *periods = self->device != NULL ? jn_audio_device_get_periods (self->device) : self->audio_periods;
+  *xruns = self->device != NULL ? jn_audio_device_get_xruns (self->device) : self->audio_xruns;
+}
+
+void
+jn_session_get_local_latency (JnSession *self,
+                              double    *capture_ms,
+                              double    *playback_ms)
+{
+  g_return_if_fail (JN_IS_SESSION (self));
+  local_latency (self, capture_ms, playback_ms);
+}
+
+double
+jn_session_get_input_level (JnSession *self)
+{
+  g_return_val_if_fail (JN_IS_SESSION (self), 0.0);
+  return self->input_level;
+}
+
+/* --- the figures, for files ------------------------------------------------ */
+
+JsonNode *
+jn_session_stats_to_json (JnSession *self)
+{
+  static const char *roles[] = { "none", "host", "join", "demo" };
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GArray) stats = NULL;
+  JsonObject *object;
+  JsonArray *peers;
+  double capture_ms, playback_ms;
+  gint64 end;
+
+  g_return_val_if_fail (JN_IS_SESSION (self), NULL);
+  g_return_val_if_fail (self->engine != NULL, NULL);
+
+  root = jn_media_engine_stats_to_json (self->engine);
+  object = json_node_get_object (root);
+  peers = json_object_get_array_member (object, "peers");
+  end = self->left ? self->ended_us : g_get_monotonic_time ();
+  json_object_set_string_member (object, "role", roles[self->role]);
+  json_object_set_double_member (object, "duration_s", self->started_us ? (end - self->started_us) / 1e6 : 0.0);
+  local_latency (self, &capture_ms, &playback_ms);
+  if (self->had_device)
+    {
+      JsonObject *audio = json_object_new ();
+      JnAudioBridgeStats bridge = self->bridge_stats;
+      guint64 periods, xruns;
+
+      if (self->bridge != NULL)
+        jn_audio_bridge_get_stats (self->bridge, &bridge);
+      jn_session_get_audio_counts (self, &periods, &xruns);
+      json_object_set_string_member (audio, "backend", self->device != NULL ? jn_audio_device_get_backend (self->device)
+                                                                             : self->audio_backend);
+      json_object_set_int_member (audio, "periods", (gint64) periods);
+      json_object_set_int_member (audio, "xruns", (gint64) xruns);
+      json_object_set_int_member (audio, "capture_overruns", (gint64) bridge.capture_overruns);
+      json_object_set_int_member (audio, "capture_underruns", (gint64) bridge.capture_underruns);
+      json_object_set_int_member (audio, "playback_underruns", (gint64) bridge.playback_underruns);
+      json_object_set_int_member (audio, "playback_overruns", (gint64) bridge.playback_overruns);
+      json_object_set_double_member (audio, "capture_latency_ms", capture_ms);
+      json_object_set_double_member (audio, "playback_latency_ms", playback_ms);
+      json_object_set_object_member (object, "audio", audio);
+    }
+  stats = jn_media_engine_get_peer_stats (self->engine);
+  for (guint i = 0; i < json_array_get_length (peers); i++)
+    {
+      JsonObject *peer = json_array_get_object_element (peers, i);
+      guint32 id = (guint32) json_object_get_int_member (peer, "id");
+      const char *path = self->recorder != NULL ? jn_recorder_get_path (self->recorder, id) : NULL;
+
+      for (guint k = 0; k < stats->len; k++)
+        if (g_array_index (stats, JnPeerStats, k).id == id)
+          json_object_set_double_member (peer, "end_to_end_ms",
+                                         end_to_end (self, &g_array_index (stats, JnPeerStats, k),
+                                                     capture_ms, playback_ms));
+      if (path != NULL)
+        json_object_set_string_member (peer, "record_file", path);
+    }
+  return g_steal_pointer (&root);
+}
+
+static void
+write_report_thread (GTask        *task,
+                     gpointer      source,
+                     gpointer      task_data,
+                     GCancellable *cancellable)
+{
+  JnReport *report = g_object_get_data (G_OBJECT (task), "report");
+  GFile *file = task_data;
+  g_autofree char *path = g_file_get_path (file);
+  GError *error = NULL;
+
+  if (path == NULL)
+    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                             _("Reports can only be saved to local files"));
+  else if (!jn_report_write (report, path, NULL, &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+void
+jn_session_export_report_async (JnSession           *self,
+                                GFile               *file,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autofree char *title = NULL;
+  double capture_ms, playback_ms;
+
+  g_return_if_fail (JN_IS_SESSION (self));
+  g_return_if_fail (G_IS_FILE (file));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, jn_session_export_report_async);
+  if (self->engine == NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED,
+                               _("There is no session to report on"));
+      return;
+    }
+  /* the figures are copied now (quick); the file is written off the main thread */
+  title = g_strdup_printf (_("JamNet session report: %s"), self->name ? self->name : self->player_name);
+  local_latency (self, &capture_ms, &playback_ms);
+  g_object_set_data_full (G_OBJECT (task), "report",
+                          jn_session_report_new (self->engine, title, capture_ms, playback_ms),
+                          (GDestroyNotify) jn_report_free);
+  g_task_set_task_data (task, g_object_ref (file), g_object_unref);
+  g_task_run_in_thread (task, write_report_thread);
+}
+
+gboolean
+jn_session_export_report_finish (JnSession     *self,
+                                 GAsyncResult  *result,
+                                 GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == jn_session_export_report_async, FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
