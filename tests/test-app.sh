@@ -1,7 +1,8 @@
 #!/bin/sh
-# UI test: under Xvfb the app lists a session hosted by jamnet-cli on
-# loopback, joins it, shows the peer with a measured round trip, and its
-# graphs draw.  Screenshots stay in $SCREENSHOTS for people to look at.
+# UI test: under Xvfb the app (tests/jn-autopilot.c drives it) lists a
+# session hosted by jamnet-cli on loopback, joins it, shows the peer with a
+# measured round trip, and its graphs draw.  Screenshots stay in
+# $SCREENSHOTS for people to look at.
 set -u
 app=$1
 cli=$2
@@ -55,7 +56,7 @@ $pipewire_session xvfb-run -a -s "-screen 0 1024x768x24" "$app" --discovery-inte
   --export-report "$shots/app-demo-report.pdf" >"$work/demo.log" 2>&1
 demo_status=$?
 
-echo "1..8"
+echo "1..9"
 [ $status -eq 0 ] && echo "ok 1 the app ran and quit" || { echo "not ok 1 the app exited with $status"; cat "$work/app.log"; }
 report=$(cat "$work/report.json" 2>/dev/null)
 echo "# $report"
@@ -111,4 +112,12 @@ elif echo "$demo" | grep -q '"links":"[^"]*Output: jamnet-test-sink'; then
   echo "ok 8 the demo's audio went to the default output by itself"
 else
   echo "not ok 8 the demo's audio went to the default output by itself"; cat "$work/demo.log"
+fi
+# the graphs page draws its lines: pixels of the round trip's line colour
+# beyond its legend's swatch (about 140)
+pixels=$(echo "$demo" | sed -n 's/.*"graph_pixels":\(-\{0,1\}[0-9]*\).*/\1/p')
+if [ -n "$pixels" ] && [ "$pixels" -gt 220 ]; then
+  echo "ok 9 the player's graphs page is not blank ($pixels line pixels in the first graph)"
+else
+  echo "not ok 9 the player's graphs page is not blank (${pixels:-no} line pixels in the first graph)"
 fi

@@ -1,6 +1,6 @@
 /* jn-graph.c: drawn in a snapshot (cairo for the lines, Pango layouts for
- * the labels); the samples are copies handed in by the window's refresh,
- * nothing is read from the engine while drawing.
+ * the labels) from the sample arrays it was handed (a JnPeer's series,
+ * by reference); nothing is read from the engine while drawing.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -237,6 +237,13 @@ jn_graph_set_line (JnGraph *self, guint index, const char *name, GArray *samples
   g_clear_pointer (&self->lines[index], g_array_unref);
   self->lines[index] = samples;
   gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+const GdkRGBA *
+jn_graph_get_line_color (guint index)
+{
+  g_return_val_if_fail (index < JN_GRAPH_MAX_LINES, NULL);
+  return &line_colors[index];
 }
 
 void

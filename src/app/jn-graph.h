@@ -22,6 +22,8 @@ void       jn_graph_set_line   (JnGraph    *self,
                                 const char *name,
                                 GArray     *samples);
 /* The time window shown: the span_us up to now_us. */
+/* The colour line `index` is drawn in. */
+const GdkRGBA *jn_graph_get_line_color (guint index);
 void       jn_graph_set_window (JnGraph    *self,
                                 gint64      now_us,
                                 gint64      span_us);

@@ -12,7 +12,7 @@
 
 #include "jn-sparkline.h"
 
-#define N_VALUES 200
+#define N_VALUES 100
 
 struct _JnSparkline
 {

@@ -12,7 +12,7 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (JnSparkline, jn_sparkline, JN, SPARKLINE, GtkWidget)
 
 GtkWidget *jn_sparkline_new     (void);
-/* Keeps the last 200 values; redraws. */
+/* Keeps the last 100 values (ten seconds of 10 Hz samples); redraws. */
 void       jn_sparkline_push    (JnSparkline *self,
                                  double       value);
 guint      jn_sparkline_get_n_values (JnSparkline *self);

@@ -7,6 +7,7 @@
 #include <adwaita.h>
 
 #include "jn-discovery.h"
+#include "jn-session.h"
 
 G_BEGIN_DECLS
 
@@ -15,6 +16,7 @@ G_DECLARE_FINAL_TYPE (JnWindow, jn_window, JN, WINDOW, AdwApplicationWindow)
 
 JnWindow   *jn_window_new                (AdwApplication *app,
                                           const char     *discovery_interface);
+/* The sessions on the LAN (JnSessionInfo), NULL when discovery failed. */
 GListModel *jn_window_get_sessions       (JnWindow       *self);
 void        jn_window_join               (JnWindow       *self,
                                           const char     *url);
@@ -23,31 +25,10 @@ void        jn_window_join_session       (JnWindow       *self,
                                           JnSessionInfo  *info);
 void        jn_window_host               (JnWindow       *self);
 void        jn_window_demo               (JnWindow       *self);
-/* the peers' snapshot as shown, for tests: 0 if not in a session */
-guint       jn_window_get_n_peers        (JnWindow       *self);
-double      jn_window_get_first_peer_rtt (JnWindow       *self);
-/* Writes the session's report (format from the file's extension) off the
- * main thread. */
-void        jn_window_export_report_async  (JnWindow            *self,
-                                            GFile               *file,
-                                            GCancellable        *cancellable,
-                                            GAsyncReadyCallback  callback,
-                                            gpointer             user_data);
-gboolean    jn_window_export_report_finish (JnWindow            *self,
-                                            GAsyncResult        *result,
-                                            GError             **error);
-/* "pipewire", "alsa", "null", or "none" when no device opened. */
-const char *jn_window_get_audio_backend  (JnWindow       *self);
-/* where the audio device is linked now, for people ("Input: … · Output: …") */
-char         *jn_window_dup_audio_links    (JnWindow     *self);
-/* Opens the graphs of the first player in the list (as a click on it does). */
-void        jn_window_show_first_peer    (JnWindow       *self);
-/* A toplevel's current frame as a PNG (for headless tests). */
-gboolean    jn_save_png                  (GtkWidget      *widget,
-                                          const char     *path,
-                                          GError        **error);
-gboolean    jn_window_save_png           (JnWindow       *self,
-                                          const char     *path,
-                                          GError        **error);
+/* The session played in, NULL when there is none. */
+JnSession  *jn_window_get_session        (JnWindow       *self);
+/* Opens a player's graphs (as a click on their row does). */
+void        jn_window_show_peer          (JnWindow       *self,
+                                          JnPeer         *peer);
 
 G_END_DECLS

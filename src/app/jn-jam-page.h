@@ -1,0 +1,23 @@
+/* jn-jam-page.h: the jam view: the players and this computer
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <adwaita.h>
+
+#include "jn-session.h"
+
+G_BEGIN_DECLS
+
+#define JN_TYPE_JAM_PAGE (jn_jam_page_get_type ())
+G_DECLARE_FINAL_TYPE (JnJamPage, jn_jam_page, JN, JAM_PAGE, AdwBin)
+
+/* The session shown, or NULL. */
+void       jn_jam_page_set_session (JnJamPage *self,
+                                    JnSession *session);
+/* Where the audio device is linked, for people ("Input: … · Output: …");
+ * "" without a device. */
+char      *jn_jam_page_dup_links   (JnJamPage *self);
+
+G_END_DECLS

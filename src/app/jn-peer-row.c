@@ -1,0 +1,172 @@
+/* jn-peer-row.c: binds a JnPeer's properties; its gain and mute are the
+ * peer's own (two-way bindings), so the mix follows the row
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "jn-peer-row"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "jn-peer-row.h"
+#include "jn-sparkline.h"
+
+struct _JnPeerRow
+{
+  AdwActionRow   parent_instance;
+
+  JnPeer        *peer;
+  JnSparkline   *sparkline;
+  GtkAdjustment *gain_adjustment;
+  GtkWidget     *gain;
+  GtkWidget     *mute;
+  guint          rtt_pushed;    /* RTT samples already in the sparkline */
+};
+
+enum { PROP_0, PROP_PEER, N_PROPS };
+static GParamSpec *properties[N_PROPS];
+
+G_DEFINE_FINAL_TYPE (JnPeerRow, jn_peer_row, ADW_TYPE_ACTION_ROW)
+
+static void
+update_subtitle (JnPeerRow *self)
+{
+  const JnPeerStats *p = jn_peer_get_stats (self->peer);
+  g_autofree char *subtitle =
+    g_strdup_printf (_("RTT %.2f ms · one-way %.2f ms · jitter %.2f ms · loss %.1f %% · "
+                       "concealed %.1f %% · buffer %u/%u · to your ears ≈ %.1f ms · "
+                       "audio %llu packets, MIDI %llu events"),
+                     jn_peer_get_rtt_ms (self->peer), jn_peer_get_one_way_ms (self->peer),
+                     jn_peer_get_jitter_ms (self->peer), jn_peer_get_loss_percent (self->peer),
+                     jn_peer_get_concealed_percent (self->peer), jn_peer_get_buffer_level (self->peer),
+                     jn_peer_get_buffer_target (self->peer), jn_peer_get_end_to_end_ms (self->peer),
+                     (unsigned long long) p->audio_packets, (unsigned long long) p->midi_events);
+
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (self), subtitle);
+}
+
+static void
+on_peer_notify (JnPeerRow *self)
+{
+  update_subtitle (self);
+}
+
+/* the round trip's new samples (nothing before the first round trip) */
+static void
+on_series_changed (JnPeerRow *self)
+{
+  GArray *rtt = jn_peer_get_series (self->peer, JN_METRIC_RTT_MS);
+
+  if (self->rtt_pushed > rtt->len)   /* trimmed */
+    self->rtt_pushed = rtt->len;
+  for (; self->rtt_pushed < rtt->len; self->rtt_pushed++)
+    jn_sparkline_push (self->sparkline, g_array_index (rtt, JnSample, self->rtt_pushed).value);
+}
+
+static void
+set_peer (JnPeerRow *self,
+          JnPeer    *peer)
+{
+  const char *name;
+  g_autofree char *gain_label = NULL, *mute_label = NULL;
+
+  g_return_if_fail (self->peer == NULL);
+
+  self->peer = g_object_ref (peer);
+  name = jn_peer_get_name (peer);
+  g_object_bind_property (peer, "name", self, "title", G_BINDING_SYNC_CREATE);
+  g_object_bind_property (peer, "gain", self->gain_adjustment, "value",
+                          G_BINDING_SYNC_CREATE | G_BINDING_BIDIRECTIONAL);
+  g_object_bind_property (peer, "muted", self->mute, "active", G_BINDING_SYNC_CREATE | G_BINDING_BIDIRECTIONAL);
+  gain_label = g_strdup_printf (_("Volume of %s"), name);
+  mute_label = g_strdup_printf (_("Mute %s"), name);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->gain), GTK_ACCESSIBLE_PROPERTY_LABEL, gain_label, -1);
+  gtk_widget_set_tooltip_text (self->mute, mute_label);
+  g_signal_connect_object (peer, "notify", G_CALLBACK (on_peer_notify), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (peer, "series-changed", G_CALLBACK (on_series_changed), self, G_CONNECT_SWAPPED);
+  update_subtitle (self);
+  on_series_changed (self);
+}
+
+static void
+jn_peer_row_get_property (GObject    *object,
+                          guint       prop_id,
+                          GValue     *value,
+                          GParamSpec *pspec)
+{
+  JnPeerRow *self = JN_PEER_ROW (object);
+
+  switch (prop_id)
+    {
+    case PROP_PEER: g_value_set_object (value, self->peer); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+jn_peer_row_set_property (GObject      *object,
+                          guint         prop_id,
+                          const GValue *value,
+                          GParamSpec   *pspec)
+{
+  JnPeerRow *self = JN_PEER_ROW (object);
+
+  switch (prop_id)
+    {
+    case PROP_PEER: set_peer (self, g_value_get_object (value)); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+jn_peer_row_dispose (GObject *object)
+{
+  JnPeerRow *self = JN_PEER_ROW (object);
+
+  gtk_widget_dispose_template (GTK_WIDGET (self), JN_TYPE_PEER_ROW);
+  g_clear_object (&self->peer);
+  G_OBJECT_CLASS (jn_peer_row_parent_class)->dispose (object);
+}
+
+static void
+jn_peer_row_class_init (JnPeerRowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->get_property = jn_peer_row_get_property;
+  object_class->set_property = jn_peer_row_set_property;
+  object_class->dispose = jn_peer_row_dispose;
+
+  properties[PROP_PEER] = g_param_spec_object ("peer", NULL, NULL, JN_TYPE_PEER,
+                                               G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  g_type_ensure (JN_TYPE_SPARKLINE);
+  gtk_widget_class_set_template_from_resource (widget_class, "/org/jamnet/JamNet/jn-peer-row.ui");
+  gtk_widget_class_bind_template_child (widget_class, JnPeerRow, sparkline);
+  gtk_widget_class_bind_template_child (widget_class, JnPeerRow, gain_adjustment);
+  gtk_widget_class_bind_template_child (widget_class, JnPeerRow, gain);
+  gtk_widget_class_bind_template_child (widget_class, JnPeerRow, mute);
+}
+
+static void
+jn_peer_row_init (JnPeerRow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+}
+
+GtkWidget *
+jn_peer_row_new (JnPeer *peer)
+{
+  g_return_val_if_fail (JN_IS_PEER (peer), NULL);
+  return g_object_new (JN_TYPE_PEER_ROW, "peer", peer, NULL);
+}
+
+JnPeer *
+jn_peer_row_get_peer (JnPeerRow *self)
+{
+  g_return_val_if_fail (JN_IS_PEER_ROW (self), NULL);
+  return self->peer;
+}

@@ -1,0 +1,209 @@
+/* jn-sessions-page.c: the session browser
+ *
+ * Signals: join-session (a listed JnSessionInfo) and join-url (an address
+ * typed or remembered); hosting and the demo are the window's actions.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "jn-sessions-page"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "jn-sessions-page.h"
+
+struct _JnSessionsPage
+{
+  AdwBin        parent_instance;
+
+  GtkListBox   *sessions_list;
+  GtkWidget    *recent_group;
+  GtkListBox   *recent_list;
+  AdwEntryRow  *address_row;
+  GSettings    *settings;
+  GCancellable *cancellable;   /* the rows' pings */
+};
+
+enum { JOIN_SESSION, JOIN_URL, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+G_DEFINE_FINAL_TYPE (JnSessionsPage, jn_sessions_page, ADW_TYPE_BIN)
+
+static void
+on_join_clicked (GtkButton      *button,
+                 JnSessionsPage *self)
+{
+  g_signal_emit (self, signals[JOIN_SESSION], 0, g_object_get_data (G_OBJECT (button), "session"));
+}
+
+static void
+on_pinged (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(GtkWidget) row = user_data;
+  g_autoptr(GError) error = NULL;
+  double ms = jn_session_info_ping_finish (JN_SESSION_INFO (source), result, &error);
+  const char *subtitle = g_object_get_data (G_OBJECT (row), "subtitle");
+  g_autofree char *text = NULL;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || gtk_widget_get_parent (row) == NULL)
+    return;
+  if (error == NULL)
+    /* TRANSLATORS: the row's details, then the measured ping */
+    text = g_strdup_printf (_("%s · ping %.1f ms"), subtitle, ms);
+  else
+    text = g_strdup_printf (_("%s · not reachable"), subtitle);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), text);
+}
+
+static GtkWidget *
+session_row (gpointer item,
+             gpointer user_data)
+{
+  JnSessionsPage *self = user_data;
+  JnSessionInfo *info = item;
+  GtkWidget *row = adw_action_row_new ();
+  GtkWidget *join = gtk_button_new_with_label (_("Join"));
+  guint players = jn_session_info_get_players (info);
+  g_autofree char *subtitle =
+    g_strdup_printf ("%s · %u %s%s · %s:%u", jn_session_info_get_host_name (info), players,
+                     g_dngettext (GETTEXT_PACKAGE, "player", "players", players),
+                     jn_session_info_has_passphrase (info) ? _(" · passphrase") : "",
+                     jn_session_info_get_address (info), jn_session_info_get_port (info));
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), jn_session_info_get_name (info));
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+  g_object_set_data_full (G_OBJECT (row), "subtitle", g_strdup (subtitle), g_free);
+  jn_session_info_ping_async (info, self->cancellable, on_pinged, g_object_ref (row));
+  gtk_widget_set_valign (join, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (join, "suggested-action");
+  g_object_set_data_full (G_OBJECT (join), "session", g_object_ref (info), g_object_unref);
+  g_signal_connect_object (join, "clicked", G_CALLBACK (on_join_clicked), self, 0);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), join);
+  return row;
+}
+
+static void
+on_address_apply (AdwEntryRow    *row,
+                  JnSessionsPage *self)
+{
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (row));
+
+  if (*text != '\0')
+    g_signal_emit (self, signals[JOIN_URL], 0, text);
+}
+
+static void
+on_recent_join (GtkButton      *button,
+                JnSessionsPage *self)
+{
+  g_signal_emit (self, signals[JOIN_URL], 0, g_object_get_data (G_OBJECT (button), "url"));
+}
+
+static void
+on_recent_changed (GSettings      *settings,
+                   const char     *key,
+                   JnSessionsPage *self)
+{
+  g_auto(GStrv) recent = g_settings_get_strv (settings, "recent-sessions");
+
+  /* gtk_list_box_remove_all() is GTK 4.12; Debian 12 has 4.8 */
+  for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (self->recent_list))) != NULL;)
+    gtk_list_box_remove (self->recent_list, child);
+  for (guint i = 0; recent[i] != NULL; i++)
+    {
+      GtkWidget *row = adw_action_row_new ();
+      GtkWidget *join = gtk_button_new_with_label (_("Join"));
+
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), recent[i]);
+      gtk_widget_set_valign (join, GTK_ALIGN_CENTER);
+      g_object_set_data_full (G_OBJECT (join), "url", g_strdup (recent[i]), g_free);
+      g_signal_connect_object (join, "clicked", G_CALLBACK (on_recent_join), self, 0);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), join);
+      gtk_list_box_append (self->recent_list, row);
+    }
+  gtk_widget_set_visible (self->recent_group, recent[0] != NULL);
+}
+
+void
+jn_sessions_page_set_sessions (JnSessionsPage *self,
+                               GListModel     *sessions)
+{
+  g_return_if_fail (JN_IS_SESSIONS_PAGE (self));
+  g_return_if_fail (sessions == NULL || G_IS_LIST_MODEL (sessions));
+
+  gtk_list_box_bind_model (self->sessions_list, sessions, sessions ? session_row : NULL, self, NULL);
+}
+
+void
+jn_sessions_page_set_settings (JnSessionsPage *self,
+                               GSettings      *settings)
+{
+  g_return_if_fail (JN_IS_SESSIONS_PAGE (self));
+
+  if (self->settings != NULL)
+    g_signal_handlers_disconnect_by_data (self->settings, self);
+  g_set_object (&self->settings, settings);
+  if (settings == NULL)
+    return;
+  g_signal_connect_object (settings, "changed::recent-sessions", G_CALLBACK (on_recent_changed), self, 0);
+  on_recent_changed (settings, "recent-sessions", self);
+}
+
+void
+jn_sessions_page_focus_address (JnSessionsPage *self)
+{
+  g_return_if_fail (JN_IS_SESSIONS_PAGE (self));
+  gtk_widget_grab_focus (GTK_WIDGET (self->address_row));
+}
+
+static void
+jn_sessions_page_dispose (GObject *object)
+{
+  JnSessionsPage *self = JN_SESSIONS_PAGE (object);
+
+  g_cancellable_cancel (self->cancellable);
+  if (self->sessions_list != NULL)
+    gtk_list_box_bind_model (self->sessions_list, NULL, NULL, NULL, NULL);
+  gtk_widget_dispose_template (GTK_WIDGET (self), JN_TYPE_SESSIONS_PAGE);
+  g_clear_object (&self->settings);
+  g_clear_object (&self->cancellable);
+  G_OBJECT_CLASS (jn_sessions_page_parent_class)->dispose (object);
+}
+
+static void
+jn_sessions_page_class_init (JnSessionsPageClass *klass)
+{
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  G_OBJECT_CLASS (klass)->dispose = jn_sessions_page_dispose;
+
+  signals[JOIN_SESSION] = g_signal_new ("join-session", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                        NULL, NULL, NULL, G_TYPE_NONE, 1, JN_TYPE_SESSION_INFO);
+  signals[JOIN_URL] = g_signal_new ("join-url", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                    NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+
+  gtk_widget_class_set_template_from_resource (widget_class, "/org/jamnet/JamNet/jn-sessions-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, JnSessionsPage, sessions_list);
+  gtk_widget_class_bind_template_child (widget_class, JnSessionsPage, recent_group);
+  gtk_widget_class_bind_template_child (widget_class, JnSessionsPage, recent_list);
+  gtk_widget_class_bind_template_child (widget_class, JnSessionsPage, address_row);
+  gtk_widget_class_bind_template_callback (widget_class, on_address_apply);
+}
+
+static void
+jn_sessions_page_init (JnSessionsPage *self)
+{
+  GtkWidget *placeholder;
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+  self->cancellable = g_cancellable_new ();
+  placeholder = gtk_label_new (_("No sessions on this network yet. Host one, or join by address."));
+  gtk_widget_add_css_class (placeholder, "dim-label");
+  gtk_widget_set_margin_top (placeholder, 18);
+  gtk_widget_set_margin_bottom (placeholder, 18);
+  gtk_label_set_wrap (GTK_LABEL (placeholder), TRUE);
+  gtk_list_box_set_placeholder (self->sessions_list, placeholder);
+}

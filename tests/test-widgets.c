@@ -1,0 +1,238 @@
+/* test-widgets.c: the app's widgets on a real X server (xvfb-run): a graph
+ * that draws its line (and nothing when it has none), the peer row's
+ * bindings both ways, and no widget or JnPeer kept alive once it goes
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <adwaita.h>
+#include <math.h>
+
+#include "jn-graph.h"
+#include "jn-host-dialog.h"
+#include "jn-jam-page.h"
+#include "jn-peer-page.h"
+#include "jn-peer-private.h"
+#include "jn-peer-row.h"
+#include "jn-test-render.h"
+
+/* a toplevel holding child, drawn at least once */
+static GtkWindow *
+show_in_window (GtkWidget *child,
+                int        width,
+                int        height)
+{
+  GtkWindow *window = GTK_WINDOW (gtk_window_new ());
+  gint64 end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+
+  gtk_window_set_default_size (window, width, height);
+  gtk_window_set_child (window, child);
+  gtk_window_present (window);
+  for (GdkTexture *drawn = NULL; drawn == NULL && g_get_monotonic_time () < end; )
+    {
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+      drawn = gtk_widget_get_mapped (child) ? jn_test_render (child, NULL) : NULL;
+      if (drawn == NULL)
+        g_usleep (10000);
+      g_clear_object (&drawn);
+    }
+  g_assert_true (gtk_widget_get_mapped (child));
+  return window;
+}
+
+/* what the widget draws now, once the main loop caught up */
+static int
+line_pixels (GtkWidget *graph,
+             guint      line)
+{
+  int n;
+
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  n = jn_test_count_line_pixels (graph, line);
+  g_assert_cmpint (n, >=, 0);   /* it drew a frame */
+  return n;
+}
+
+static GArray *
+ramp (gint64 now, guint n)
+{
+  GArray *samples = g_array_new (FALSE, FALSE, sizeof (JnSample));
+
+  for (guint i = 0; i < n; i++)
+    {
+      JnSample s = { now - (gint64) (n - i) * 100000, 20 + 10 * sin (i / 5.0) };
+
+      g_array_append_val (samples, s);
+    }
+  return samples;
+}
+
+static void
+test_graph_draws (void)
+{
+  GtkWidget *graph = jn_graph_new ("Round-trip time", "ms");
+  GtkWindow *window;
+  gint64 now = g_get_monotonic_time ();
+  int legend, with_line, second, without;
+
+  g_object_ref (graph);
+  window = show_in_window (graph, 500, 220);
+
+  /* a named line with no samples: its legend's swatch only */
+  jn_graph_set_line (JN_GRAPH (graph), 0, "RTT", g_array_new (FALSE, FALSE, sizeof (JnSample)));
+  jn_graph_set_window (JN_GRAPH (graph), now, 60 * G_USEC_PER_SEC);
+  legend = line_pixels (graph, 0);
+  jn_graph_set_line (JN_GRAPH (graph), 0, "RTT", ramp (now, 300));
+  with_line = line_pixels (graph, 0);
+  second = line_pixels (graph, 1);
+  g_test_message ("line pixels: %d with samples, %d without (the legend); second line's colour: %d",
+                  with_line, legend, second);
+  g_assert_cmpint (legend, >, 0);
+  g_assert_cmpint (legend, <, 300);
+  /* 30 s of samples across half of a 500 px graph: far more than the swatch */
+  g_assert_cmpint (with_line, >, legend + 500);
+  g_assert_cmpint (second, <, 10);
+
+  jn_graph_set_line (JN_GRAPH (graph), 0, NULL, NULL);
+  without = line_pixels (graph, 0);
+  g_assert_cmpint (without, <, 10);
+
+  gtk_window_destroy (window);
+  g_assert_finalize_object (graph);
+}
+
+static void
+test_peer_row_binds (void)
+{
+  JnPeer *peer = jn_peer_new (7, "Ana");
+  GtkWidget *row = jn_peer_row_new (peer);
+  GtkWidget *list = gtk_list_box_new ();
+  GtkWindow *window;
+  JnPeerStats stats = { 0 };
+  GtkToggleButton *mute = NULL;
+  GtkRange *gain = NULL;
+
+  g_object_ref (row);
+  gtk_list_box_append (GTK_LIST_BOX (list), row);
+  window = show_in_window (list, 700, 100);
+  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), ==, "Ana");
+
+  stats.id = 7;
+  stats.synced = TRUE;
+  stats.rtt_ms.last = 12.5;
+  stats.one_way_ms.last = 6.25;
+  stats.jitter_depth = 4;
+  jn_peer_update (peer, &stats, 17.0);
+  g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), "RTT 12.50 ms"));
+  g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), "17.0 ms"));
+
+  for (GtkWidget *w = row; w != NULL;)
+    {
+      /* depth-first search for the row's scale and toggle */
+      if (GTK_IS_TOGGLE_BUTTON (w) && mute == NULL)
+        mute = GTK_TOGGLE_BUTTON (w);
+      if (GTK_IS_RANGE (w) && gain == NULL)
+        gain = GTK_RANGE (w);
+      if (gtk_widget_get_first_child (w) != NULL)
+        w = gtk_widget_get_first_child (w);
+      else
+        {
+          while (w != row && gtk_widget_get_next_sibling (w) == NULL)
+            w = gtk_widget_get_parent (w);
+          w = w == row ? NULL : gtk_widget_get_next_sibling (w);
+        }
+    }
+  g_assert_nonnull (mute);
+  g_assert_nonnull (gain);
+  /* the row's controls are the peer's mix, both ways */
+  gtk_toggle_button_set_active (mute, TRUE);
+  g_assert_true (jn_peer_get_muted (peer));
+  jn_peer_set_gain (peer, 0.5);
+  g_assert_cmpfloat_with_epsilon (gtk_range_get_value (gain), 0.5, 1e-9);
+  gtk_range_set_value (gain, 1.5);
+  g_assert_cmpfloat_with_epsilon (jn_peer_get_gain (peer), 1.5, 1e-9);
+
+  gtk_window_destroy (window);
+  g_assert_finalize_object (row);
+  g_assert_finalize_object (peer);
+}
+
+static void
+test_peer_page_follows (void)
+{
+  JnPeer *peer = jn_peer_new (3, "Bo");
+  GtkWidget *page = g_object_ref_sink (g_object_new (JN_TYPE_PEER_PAGE, NULL));
+  GtkWindow *window = show_in_window (page, 700, 900);
+  gint64 now = g_get_monotonic_time ();
+  GtkWidget *rtt_graph = jn_peer_page_get_graph (JN_PEER_PAGE (page), 0);
+  int before, after;
+
+  jn_peer_page_set_peer (JN_PEER_PAGE (page), peer);
+  before = line_pixels (rtt_graph, 0);
+  /* the page draws what comes into the peer's series, as it comes */
+  for (guint i = 0; i < 300; i++)
+    {
+      JnSample s = { now - (gint64) (300 - i) * 100000, 20 + 10 * sin (i / 5.0) };
+
+      jn_peer_add_sample (peer, JN_METRIC_RTT_MS, &s);
+    }
+  jn_peer_flush_samples (peer);
+  after = line_pixels (rtt_graph, 0);
+  g_test_message ("RTT graph line pixels: %d before the samples (the legend), %d after", before, after);
+  g_assert_cmpint (after, >, before + 500);
+
+  jn_peer_page_set_peer (JN_PEER_PAGE (page), NULL);
+  gtk_window_destroy (window);
+  g_assert_finalize_object (page);
+  g_assert_finalize_object (peer);
+}
+
+static void
+test_jam_page_lists_peers (void)
+{
+  g_autoptr(JnSession) session = jn_session_new (NULL);
+  GtkWidget *page = g_object_ref_sink (g_object_new (JN_TYPE_JAM_PAGE, NULL));
+  GtkWindow *window = show_in_window (page, 700, 500);
+
+  jn_jam_page_set_session (JN_JAM_PAGE (page), session);
+  g_assert_cmpuint (g_list_model_get_n_items (jn_session_get_peers (session)), ==, 0);
+  jn_jam_page_set_session (JN_JAM_PAGE (page), NULL);
+  gtk_window_destroy (window);
+  g_assert_finalize_object (page);
+  g_assert_finalize_object (g_steal_pointer (&session));
+}
+
+static void
+test_host_dialog (void)
+{
+  GtkWidget *dialog = jn_host_dialog_new (NULL, "Ana’s session");
+
+  g_object_ref (dialog);
+  gtk_window_present (GTK_WINDOW (dialog));
+  g_assert_cmpstr (jn_host_dialog_get_session_name (JN_HOST_DIALOG (dialog)), ==, "Ana’s session");
+  g_assert_null (jn_host_dialog_get_passphrase (JN_HOST_DIALOG (dialog)));
+  g_assert_true (jn_host_dialog_get_announce (JN_HOST_DIALOG (dialog)));
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  g_assert_finalize_object (dialog);
+}
+
+int
+main (int argc, char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+  if (!gtk_init_check ())
+    {
+      g_print ("1..0 # SKIP no display\n");
+      return 77;
+    }
+  adw_init ();
+  g_test_add_func ("/widgets/graph-draws", test_graph_draws);
+  g_test_add_func ("/widgets/peer-row-binds", test_peer_row_binds);
+  g_test_add_func ("/widgets/peer-page-follows", test_peer_page_follows);
+  g_test_add_func ("/widgets/jam-page-lists-peers", test_jam_page_lists_peers);
+  g_test_add_func ("/widgets/host-dialog", test_host_dialog);
+  return g_test_run ();
+}
