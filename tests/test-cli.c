@@ -252,7 +252,8 @@ test_wrong_passphrase (void)
   g_assert_true (g_subprocess_wait_check (host, NULL, &error));
 }
 
-/* latency-test against a host that echoes: every click comes back, after
+/* latency-test against a host that echoes: four clicks are timed (one
+ * whose packet came too late to be played is lost and retried), after
  * both jitter buffers (3 packets each, of which 2 to 3 periods are waited
  * out depending on how the two packet clocks are phased) and the network */
 static void

@@ -17,7 +17,9 @@
 
 struct _JnLatencyTest
 {
-  guint    count;
+  guint    count;          /* round trips to time */
+  guint    max_clicks;     /* clicks sent at most: lost echoes are retried */
+  guint    n_timed;        /* atomic */
   guint64  position;       /* first frame of the current period */
   guint64  next_click;
   guint64  clicks[JN_LATENCY_TEST_MAX_CLICKS];
@@ -35,6 +37,7 @@ jn_latency_test_new (guint count)
 
   test = g_new0 (JnLatencyTest, 1);
   test->count = count;
+  test->max_clicks = MIN (2 * count, JN_LATENCY_TEST_MAX_CLICKS);
   return test;
 }
 
@@ -49,7 +52,7 @@ jn_latency_test_get_timeout_s (JnLatencyTest *test)
 {
   g_return_val_if_fail (test != NULL, 0.0);
   /* clicks every interval after 1 s, and as long again for the echoes */
-  return (1.5 + test->count * JN_LATENCY_TEST_INTERVAL_S) * 2;
+  return (1.5 + test->max_clicks * JN_LATENCY_TEST_INTERVAL_S) * 2;
 }
 
 void
@@ -71,7 +74,8 @@ jn_latency_test_capture (JnLatencyTest *test,
       g_atomic_int_inc ((gint *) &test->n_echoes);
     }
   if (test->next_click >= position && test->next_click < position + frames &&
-      test->n_clicks < test->count && test->n_clicks == test->n_echoes)
+      test->n_clicks < test->max_clicks && test->n_clicks == test->n_echoes &&
+      test->n_timed < test->count)
     {
       guint at = (guint) (test->next_click - position);
 
@@ -99,6 +103,7 @@ jn_latency_test_playout (JnLatencyTest *test,
       {
         test->round_trip_ms[test->n_echoes] =
           (double) (test->position + i - test->clicks[test->n_echoes]) * 1000.0 / rate;
+        g_atomic_int_inc ((gint *) &test->n_timed);
         g_atomic_int_inc ((gint *) &test->n_echoes);
         break;
       }
@@ -108,7 +113,8 @@ gboolean
 jn_latency_test_is_done (JnLatencyTest *test)
 {
   g_return_val_if_fail (test != NULL, FALSE);
-  return (guint) g_atomic_int_get ((gint *) &test->n_echoes) >= test->count;
+  return (guint) g_atomic_int_get ((gint *) &test->n_timed) >= test->count ||
+         (guint) g_atomic_int_get ((gint *) &test->n_echoes) >= test->max_clicks;
 }
 
 guint

@@ -3,7 +3,9 @@
  * A click every half second, after a second to settle; each is timed from
  * when it went out to the first loud sample of the echo, both on this
  * engine's packet timeline, so the figure is the whole round trip: the
- * network both ways, both jitter buffers and the echo's period.
+ * network both ways, both jitter buffers and the echo's period.  A click
+ * whose echo does not come back within a second (a packet concealed on
+ * the way) is counted lost and another is sent, up to twice the count.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -18,6 +20,7 @@ G_BEGIN_DECLS
 
 typedef struct _JnLatencyTest JnLatencyTest;
 
+/* count: round trips to time, 1..JN_LATENCY_TEST_MAX_CLICKS */
 JnLatencyTest *jn_latency_test_new        (guint          count);
 void           jn_latency_test_free       (JnLatencyTest *test);
 /* Seconds after which waiting longer is pointless. */
