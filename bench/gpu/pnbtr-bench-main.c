@@ -1,4 +1,4 @@
-/* pnbtr-bench-main.c: gpu/pnbtr-bench, `jamnet-bench pnbtr` without GLib
+/* pnbtr-bench-main.c: bench/gpu/pnbtr-bench, `jamnet-bench pnbtr` without GLib
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */

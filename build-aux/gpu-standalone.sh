@@ -4,7 +4,7 @@
 # machine without meson, GLib or Debian packages.  With meson there, prefer
 #   meson setup build -Dcore=disabled && ninja -C build && meson test -C build
 #
-#   gpu/build-standalone.sh [OUTDIR]     (from the repository root)
+#   build-aux/gpu-standalone.sh [OUTDIR]     (from the repository root)
 #   OUTDIR/test-backends tests/data/piano.wav
 #   OUTDIR/pnbtr-bench --backend cuda
 set -eu
@@ -15,12 +15,12 @@ nvcc=${NVCC:-$(command -v nvcc || echo /usr/local/cuda/bin/nvcc)}
 cuda_root=$(dirname "$(dirname "$nvcc")")
 mkdir -p "$out"
 
-cflags="-std=c11 -O3 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -Isrc/pnbtr -Igpu -Ibench"
+cflags="-std=c11 -O3 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -Isrc/pnbtr -Igpu -Ibench -Ibench/gpu"
 defs="-DJN_BENCH_TARGETS_FILE=\"$(pwd)/bench/targets.tsv\""
 objs=""
 libs="-lm -lpthread"
 
-for f in src/pnbtr/pnbtr.c src/pnbtr/pnbtr-dsp.c gpu/pnbtr-backend.c gpu/pnbtr-bench.c bench/jn-targets.c; do
+for f in src/pnbtr/pnbtr.c src/pnbtr/pnbtr-dsp.c gpu/pnbtr-backend.c bench/gpu/pnbtr-bench.c bench/jn-targets.c; do
   o="$out/$(basename "$f" .c).o"
   # libpnbtr's vector loops want fused multiply-adds, as in meson
   case $f in src/pnbtr/*) extra=-ffp-contract=fast ;; *) extra= ;; esac
@@ -61,5 +61,5 @@ $cc $cflags -c gpu/pnbtr-backend.c -o "$out/pnbtr-backend.o"
 # shellcheck disable=SC2086
 $cc $cflags gpu/test-backends.c $objs $libs -o "$out/test-backends"
 # shellcheck disable=SC2086
-$cc $cflags gpu/pnbtr-bench-main.c $objs $libs -o "$out/pnbtr-bench"
+$cc $cflags bench/gpu/pnbtr-bench-main.c $objs $libs -o "$out/pnbtr-bench"
 echo "built $out/test-backends and $out/pnbtr-bench"

@@ -1,5 +1,5 @@
 /* pnbtr-bench.c: `jamnet-bench pnbtr`, plain C so that it also runs as
- * gpu/pnbtr-bench where only a compiler and the GPU SDK are installed
+ * bench/gpu/pnbtr-bench where only a compiler and the GPU SDK are installed
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
