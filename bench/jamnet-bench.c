@@ -380,19 +380,6 @@ fail:
   return 1;
 }
 
-int
-jn_bench_fail (const char *message)
-{
-  g_printerr ("jamnet-bench: %s\n", message);
-  return 1;
-}
-
-int
-jn_bench_compare_strings (const char **a, const char **b)
-{
-  return strcmp (*a, *b);
-}
-
 static const char *suite_names[] = { "codec", "loopback", "mesh", "audio-path", "pnbtr",
                                      "plc-suite", "soak", NULL };
 

@@ -6,8 +6,7 @@
 
 #include <glib.h>
 
-int  jn_bench_fail            (const char *message);
-int  jn_bench_compare_strings (const char **a, const char **b);
+#include "jn-bench-util.h"
 
 int  jn_bench_plc             (int argc, char **argv);
 int  jn_bench_plc_trace       (int argc, char **argv);

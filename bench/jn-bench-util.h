@@ -1,27 +1,17 @@
-/* jn-bench-util.h: what every benchmark measures with
+/* jn-bench-util.h: what every benchmark measures and reports with (plain
+ * C, no GLib: bench/gpu uses it too)
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #pragma once
 
-#include <time.h>
-
 /* monotonic time in nanoseconds */
-static inline double
-jn_bench_now_ns (void)
-{
-  struct timespec ts;
-
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
-
+double jn_bench_now_ns          (void);
 /* qsort() comparison of doubles */
-static inline int
-jn_bench_compare_double (const void *a,
-                         const void *b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-
-  return (x > y) - (x < y);
-}
+int    jn_bench_compare_double  (const void *a,
+                                 const void *b);
+/* comparison of two char * elements (qsort(), g_ptr_array_sort()) */
+int    jn_bench_compare_strings (const void *a,
+                                 const void *b);
+/* Says "jamnet-bench: MESSAGE" on stderr; returns the exit status 1. */
+int    jn_bench_fail            (const char *message);

@@ -20,7 +20,7 @@ defs="-DJN_BENCH_TARGETS_FILE=\"$(pwd)/bench/targets.tsv\""
 objs=""
 libs="-lm -lpthread"
 
-for f in src/pnbtr/pnbtr.c src/pnbtr/pnbtr-dsp.c gpu/pnbtr-backend.c bench/gpu/pnbtr-bench.c bench/jn-targets.c; do
+for f in src/pnbtr/pnbtr.c src/pnbtr/pnbtr-dsp.c gpu/pnbtr-backend.c bench/gpu/pnbtr-bench.c bench/jn-bench-util.c bench/jn-targets.c; do
   o="$out/$(basename "$f" .c).o"
   # libpnbtr's vector loops want fused multiply-adds, as in meson
   case $f in src/pnbtr/*) extra=-ffp-contract=fast ;; *) extra= ;; esac

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "jn-bench-util.h"
 #include "jn-targets.h"
 
 #define MAX_BATCHES 20000
@@ -19,18 +20,7 @@
 static double
 now_s (void)
 {
-  struct timespec ts;
-
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return (double) ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static int
-compare_double (const void *a, const void *b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-
-  return (x > y) - (x < y);
+  return jn_bench_now_ns () * 1e-9;
 }
 
 double
@@ -227,9 +217,9 @@ measure_point (PnbtrBackend *b, const PnbtrBenchOptions *o, PnbtrBenchPoint *p, 
     }
   p->seconds = elapsed;
   p->samples_per_s = (double) p->batches * p->streams * o->packet / elapsed;
-  qsort (p->latency_ms, (size_t) p->batches, sizeof (double), compare_double);
-  qsort (fit_ms, (size_t) n_fit, sizeof (double), compare_double);
-  qsort (reuse_ms, (size_t) n_reuse, sizeof (double), compare_double);
+  qsort (p->latency_ms, (size_t) p->batches, sizeof (double), jn_bench_compare_double);
+  qsort (fit_ms, (size_t) n_fit, sizeof (double), jn_bench_compare_double);
+  qsort (reuse_ms, (size_t) n_reuse, sizeof (double), jn_bench_compare_double);
   p->fit_p50_ms = pnbtr_bench_quantile (fit_ms, n_fit, 0.5);
   p->predict_p50_ms = pnbtr_bench_quantile (reuse_ms, n_reuse, 0.5);
 }
