@@ -369,6 +369,17 @@ test_jitter_buffer_wrap (void)
   pop (jb, JN_JITTER_POP_PLAYED, 1);
 }
 
+/* axis steps are 1, 2 or 5 times a power of ten, about span / n */
+static void
+test_nice_step (void)
+{
+  g_assert_cmpfloat_with_epsilon (jn_nice_step (100, 4), 20, 1e-9);
+  g_assert_cmpfloat_with_epsilon (jn_nice_step (7, 5), 1, 1e-9);
+  g_assert_cmpfloat_with_epsilon (jn_nice_step (0.9, 4), 0.2, 1e-12);
+  g_assert_cmpfloat_with_epsilon (jn_nice_step (2600, 6), 500, 1e-9);
+  g_assert_cmpfloat_with_epsilon (jn_nice_step (90, 1), 100, 1e-9);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -383,5 +394,6 @@ main (int argc, char *argv[])
   g_test_add_func ("/jitter-buffer/fixed", test_jitter_buffer_fixed);
   g_test_add_func ("/jitter-buffer/wrap", test_jitter_buffer_wrap);
 
+  g_test_add_func ("/stats/nice-step", test_nice_step);
   return g_test_run ();
 }

@@ -32,14 +32,6 @@ struct _JnGraph
 
 G_DEFINE_FINAL_TYPE (JnGraph, jn_graph, GTK_TYPE_WIDGET)
 
-static double
-nice_step (double span, int n)
-{
-  double raw = span / n, mag = pow (10, floor (log10 (raw))), f = raw / mag;
-
-  return (f < 1.5 ? 1 : f < 3.5 ? 2 : f < 7.5 ? 5 : 10) * mag;
-}
-
 static void
 draw_text (GtkWidget *widget, GtkSnapshot *snapshot, const char *text, double x, double y,
            double align, const GdkRGBA *color)
@@ -86,7 +78,7 @@ jn_graph_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
       }
   if (ymax <= 0.0)
     ymax = 1.0;
-  step = nice_step (ymax, 4);
+  step = jn_nice_step (ymax, 4);
   ymax = ceil (ymax / step) * step;
 
   /* title with the unit, and the legend */

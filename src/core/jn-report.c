@@ -763,17 +763,6 @@ jn_report_from_json (JsonNode *node, GError **error)
   return g_steal_pointer (&r);
 }
 
-gboolean
-jn_report_save_json (const JnReport *r, const char *path, GError **error)
-{
-  g_autoptr(JsonGenerator) gen = json_generator_new ();
-  g_autoptr(JsonNode) node = jn_report_to_json (r);
-
-  json_generator_set_pretty (gen, TRUE);
-  json_generator_set_root (gen, node);
-  return json_generator_to_file (gen, path, error);
-}
-
 JnReport *
 jn_report_load_json (const char *path, GError **error)
 {
@@ -787,88 +776,4 @@ jn_report_load_json (const char *path, GError **error)
       return NULL;
     }
   return jn_report_from_json (json_parser_get_root (parser), error);
-}
-
-/* --- CSV: one row per figure ------------------------------------------------- */
-
-static void
-csv_field (GString *s, const char *text)
-{
-  g_string_append_c (s, '"');
-  for (const char *p = text ? text : ""; *p; p++)
-    {
-      if (*p == '"')
-        g_string_append_c (s, '"');
-      g_string_append_c (s, *p);
-    }
-  g_string_append (s, "\",");
-}
-
-static void
-csv_number (GString *s, double v)
-{
-  char buf[G_ASCII_DTOSTR_BUF_SIZE];
-
-  if (isfinite (v))
-    g_string_append (s, g_ascii_formatd (buf, sizeof buf, "%.6g", v));
-  g_string_append_c (s, ',');
-}
-
-gboolean
-jn_report_write_csv (const JnReport *r, const char *path, GError **error)
-{
-  g_autoptr(GString) s = g_string_new ("suite,figure,unit,better,count,mean,median,p95,p99,max,min,"
-                                       "target,verdict,baseline,change_percent,regression,warning\n");
-
-  for (guint i = 0; i < r->figures->len; i++)
-    {
-      const JnFigure *f = r->figures->pdata[i];
-      g_autofree char *target = NULL;
-
-      if (f->target_op != NULL)
-        {
-          char buf[G_ASCII_DTOSTR_BUF_SIZE];
-
-          target = g_strdup_printf ("%s %s", f->target_op,
-                                    g_ascii_formatd (buf, sizeof buf, "%.6g", f->target_value));
-        }
-      csv_field (s, f->suite);
-      csv_field (s, f->name);
-      csv_field (s, f->unit);
-      csv_field (s, f->better == JN_BETTER_LOWER ? "lower" : "higher");
-      g_string_append_printf (s, "%u,", f->d.count);
-      csv_number (s, f->d.mean);
-      csv_number (s, f->d.median);
-      csv_number (s, f->d.p95);
-      csv_number (s, f->d.p99);
-      csv_number (s, f->d.max);
-      csv_number (s, f->d.min);
-      csv_field (s, target);
-      csv_field (s, jn_figure_verdict_name (f->verdict));
-      csv_number (s, f->has_baseline ? f->baseline_value : NAN);
-      csv_number (s, f->has_baseline ? f->change_percent : NAN);
-      csv_field (s, f->has_baseline ? (f->regression ? "yes" : "no") : "");
-      csv_field (s, f->warning);
-      s->str[s->len - 1] = '\n';
-    }
-  return g_file_set_contents (path, s->str, (gssize) s->len, error);
-}
-
-gboolean
-jn_report_write (const JnReport *r, const char *path, const char *format, GError **error)
-{
-  const char *dot = strrchr (path, '.');
-  const char *f = format != NULL ? format : dot != NULL ? dot + 1 : "";
-
-  if (g_ascii_strcasecmp (f, "json") == 0)
-    return jn_report_save_json (r, path, error);
-  if (g_ascii_strcasecmp (f, "csv") == 0)
-    return jn_report_write_csv (r, path, error);
-  if (g_ascii_strcasecmp (f, "html") == 0 || g_ascii_strcasecmp (f, "htm") == 0)
-    return jn_report_write_html (r, path, error);
-  if (g_ascii_strcasecmp (f, "pdf") == 0)
-    return jn_report_write_pdf (r, path, error);
-  g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-               _("Cannot tell the report format of “%s” (use .json, .csv, .html or .pdf)"), path);
-  return FALSE;
 }

@@ -166,3 +166,12 @@ jn_series_get (const JnSeries *series,
   start = (series->head + series->capacity - series->length) % series->capacity;
   return series->samples[(start + index) % series->capacity];
 }
+
+double
+jn_nice_step (double span,
+              int    n)
+{
+  double raw = span / n, mag = pow (10, floor (log10 (raw))), f = raw / mag;
+
+  return (f < 1.5 ? 1 : f < 3.5 ? 2 : f < 7.5 ? 5 : 10) * mag;
+}

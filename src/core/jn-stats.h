@@ -46,6 +46,11 @@ void     jn_histogram_summarize   (const JnHistogram *hist,
                                    double       last,
                                    JnSummary   *summary);
 
+/* A round step (1, 2 or 5 times a power of ten) for about n axis ticks
+ * over span, which must be above 0. */
+double   jn_nice_step             (double       span,
+                                   int          n);
+
 /* Fixed-capacity ring of timestamped samples, oldest dropped first. */
 typedef struct
 {
