@@ -191,7 +191,7 @@ test_pipewire_loopback (void)
 {
   JnAudioConfig config = { "jamnet-test", RATE, 1, QUANTUM };
   g_autoptr(GError) error = NULL;
-  g_autoptr(JnRing) ring = jn_ring_new (RATE * 4);
+  g_autoptr(JnRing) ring = jn_ring_new (RATE * 4, sizeof (float));
   Loop loop = { ring, 0.0, 0 };
   g_autoptr(JnAudioDevice) device = jn_audio_device_new ("pipewire", &config, loop_process, &loop, &error);
   g_autofree float *got = g_new (float, RATE);
@@ -585,7 +585,7 @@ test_connect_devices (void)
                            { "jamnet-test-sink", "jamnet-test-sink" } };
   JnAudioConfig plain = { "jamnet-plain", RATE, 1, QUANTUM };
   g_autoptr(GError) error = NULL;
-  g_autoptr(JnRing) ring = jn_ring_new (RATE * 4);
+  g_autoptr(JnRing) ring = jn_ring_new (RATE * 4, sizeof (float));
   Loop loop = { ring, 0.0, 0 };
   g_autoptr(JnAudioDevice) device = jn_audio_device_new ("pipewire", &config, loop_process, &loop, &error);
   g_autoptr(JnAudioDevice) other = NULL;

@@ -65,8 +65,8 @@ jn_audio_bridge_new (guint frames,
   bridge->frames = frames;
   bridge->channels = channels;
   capacity = (gsize) MAX (4 * frames, 2 * MAX_DEVICE_FRAMES) * channels;
-  bridge->capture = jn_ring_new (capacity);
-  bridge->playback = jn_ring_new (capacity);
+  bridge->capture = jn_ring_new (capacity, sizeof (float));
+  bridge->playback = jn_ring_new (capacity, sizeof (float));
   /* a packet plus two of the longest device periods we expect */
   bridge->keep = (gsize) (3 * frames + 2048) * channels;
   bridge->rt_scratch = g_new0 (float, (gsize) MAX_DEVICE_FRAMES * channels);

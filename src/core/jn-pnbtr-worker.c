@@ -18,8 +18,12 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "jn-ring.h"
 #include "pnbtr-backend.h"
 
+/* A job's ring element: this header, then its history (channels x window
+ * floats); a result's: a JnPnbtrResult, then its model, then its prepared
+ * system.  The headers are padded so that what follows is aligned. */
 typedef struct
 {
   guint32 stream;
@@ -27,23 +31,21 @@ typedef struct
   gint64  deadline_us;
 } Job;
 
+#define HEADER_SIZE(type) ((sizeof (type) + 15) / 16 * 16)
+#define JOB_HISTORY(job)  ((float *) ((guint8 *) (job) + HEADER_SIZE (Job)))
+#define RESULT_MODEL(r)   ((double *) ((guint8 *) (r) + HEADER_SIZE (JnPnbtrResult)))
+
 struct _JnPnbtrWorker
 {
   PnbtrConfig   method;
   PnbtrBackendKind kind;
   guint         channels, window, order, horizon, capacity;
 
-  /* jobs: media thread -> worker; job_head written by the media thread,
-   * job_tail by the worker.  Results: the other way round. */
-  Job          *jobs;
-  float        *job_history;     /* capacity x channels x window */
-  guint         job_head, job_tail;
-  JnPnbtrResult *results;
-  double       *result_models;   /* capacity x channels x (order + 1) */
-  double       *result_prepared; /* capacity x prepared_len, or NULL */
+  /* media thread -> worker, and back */
+  JnRing       *jobs;
+  JnRing       *results;
+  gsize         model_len;       /* channels x (order + 1) */
   gsize         prepared_len;    /* pnbtr_prepared_size() */
-  float        *result_samples;  /* capacity x channels x horizon */
-  guint         result_head, result_tail;
 
   int           wake_fd;
   gboolean      stop;
@@ -101,18 +103,18 @@ fall_back_to_cpu (JnPnbtrWorker *w, const char *why)
   return TRUE;
 }
 
-static void publish (JnPnbtrWorker *w, guint tail, guint n, gboolean ok, double cost_us);
+static void publish (JnPnbtrWorker *w, guint n, gboolean ok, double cost_us);
 
 /* No backend at all: every job comes back failed, so that its stream
  * stops waiting for it. */
 static void
-post_failures (JnPnbtrWorker *w, guint tail, guint n)
+post_failures (JnPnbtrWorker *w, guint n)
 {
-  publish (w, tail, n, FALSE, 0.0);
+  publish (w, n, FALSE, 0.0);
 }
 
 static void
-run_batch (JnPnbtrWorker *w, guint tail, guint n)
+run_batch (JnPnbtrWorker *w, guint n)
 {
   gsize per_job = (gsize) w->channels * w->window;
   gint64 start = g_get_monotonic_time ();
@@ -121,8 +123,7 @@ run_batch (JnPnbtrWorker *w, guint tail, guint n)
   gboolean ok;
 
   for (guint i = 0; i < n; i++)
-    memcpy (w->batch_history + i * per_job, w->job_history + ((tail + i) % w->capacity) * per_job,
-            sizeof (float) * per_job);
+    memcpy (w->batch_history + i * per_job, JOB_HISTORY (jn_ring_peek (w->jobs, i)), sizeof (float) * per_job);
   ok = pnbtr_backend_predict (w->backend, (int) (n * w->channels), w->batch_history, 1,
                               w->batch_models, w->batch_out, error, sizeof error) == 0;
   if (!ok)
@@ -135,7 +136,7 @@ run_batch (JnPnbtrWorker *w, guint tail, guint n)
                                   w->batch_models, w->batch_out, error, sizeof error) == 0;
     }
   elapsed_us = (double) (g_get_monotonic_time () - start);
-  publish (w, tail, n, ok, elapsed_us / n);
+  publish (w, n, ok, elapsed_us / n);
 
   g_mutex_lock (&w->stats_lock);
   w->stats.batches++;
@@ -143,51 +144,46 @@ run_batch (JnPnbtrWorker *w, guint tail, guint n)
   g_mutex_unlock (&w->stats_lock);
 }
 
+/* The results of the n oldest jobs, into the result ring. */
 static void
-publish (JnPnbtrWorker *w, guint tail, guint n, gboolean ok, double cost_us)
+publish (JnPnbtrWorker *w, guint n, gboolean ok, double cost_us)
 {
-  gsize model_len = (gsize) w->channels * (w->order + 1), out_len = (gsize) w->channels * w->horizon;
-
   for (guint i = 0; i < n; i++)
     {
-      const Job *job = &w->jobs[(tail + i) % w->capacity];
-      guint head = w->result_head, slot;
-      JnPnbtrResult *r;
+      const Job *job = jn_ring_peek (w->jobs, i);
+      JnPnbtrResult *r = jn_ring_reserve (w->results);
+      double *model;
 
-      if (head - g_atomic_int_get (&w->result_tail) >= w->capacity)
+      if (r == NULL)
         {
           g_mutex_lock (&w->stats_lock);
           w->stats.results_dropped++;
           g_mutex_unlock (&w->stats_lock);
           continue;
         }
-      slot = head % w->capacity;
-      r = &w->results[slot];
+      model = RESULT_MODEL (r);
       r->stream = job->stream;
       r->seq = job->seq;
       r->deadline_us = job->deadline_us;
       r->done_us = g_get_monotonic_time ();
       r->cost_us = cost_us;
       r->ok = ok;
+      r->model = NULL;      /* pointed at by jn_pnbtr_worker_result_peek() */
+      r->prepared = NULL;
       if (ok)
         {
-          memcpy (w->result_models + slot * model_len, w->batch_models + i * model_len,
-                  sizeof (double) * model_len);
+          memcpy (model, w->batch_models + i * w->model_len, sizeof (double) * w->model_len);
           /* the longest interpolation's system, on this thread whatever the
            * backend: it is part of the job's cost */
-          if (w->result_prepared != NULL)
+          if (w->prepared_len > 0)
             {
               gint64 t0 = g_get_monotonic_time ();
 
-              pnbtr_prepare_model (&w->method, r->model,
-                                   w->result_prepared + slot * w->prepared_len,
-                                   w->prepare_scratch);
+              pnbtr_prepare_model (&w->method, model, model + w->model_len, w->prepare_scratch);
               r->cost_us += (double) (g_get_monotonic_time () - t0);
             }
-          memcpy (w->result_samples + slot * out_len, w->batch_out + i * out_len,
-                  sizeof (float) * out_len);
         }
-      g_atomic_int_set (&w->result_head, head + 1);
+      jn_ring_commit (w->results);
     }
   g_mutex_lock (&w->stats_lock);
   w->stats.results += n;
@@ -246,20 +242,20 @@ worker_thread (gpointer data)
   while (!g_atomic_int_get (&w->stop))
     {
       struct pollfd pfd = { w->wake_fd, POLLIN, 0 };
-      guint tail = w->job_tail, head = g_atomic_int_get (&w->job_head);
+      guint n = (guint) jn_ring_get_readable (w->jobs);
       guint64 count;
 
-      if (head == tail)
+      if (n == 0)
         {
           if (poll (&pfd, 1, 200) > 0 && read (w->wake_fd, &count, sizeof count) < 0)
             g_usleep (1000);
           continue;
         }
       if (have_backend)
-        run_batch (w, tail, head - tail);
+        run_batch (w, n);
       else
-        post_failures (w, tail, head - tail);
-      g_atomic_int_set (&w->job_tail, head);
+        post_failures (w, n);
+      jn_ring_skip (w->jobs, n);
     }
   return NULL;
 }
@@ -307,27 +303,16 @@ jn_pnbtr_worker_new (const PnbtrConfig *method,
   g_mutex_init (&w->stats_lock);
   g_strlcpy (w->stats.backend, "starting", sizeof w->stats.backend);
 
-  w->jobs = g_new0 (Job, max_jobs);
-  w->job_history = g_new0 (float, (gsize) max_jobs * w->channels * w->window);
-  w->results = g_new0 (JnPnbtrResult, max_jobs);
-  w->result_models = g_new0 (double, (gsize) max_jobs * w->channels * (w->order + 1));
-  w->result_samples = g_new0 (float, (gsize) max_jobs * w->channels * horizon);
+  w->model_len = (gsize) w->channels * (w->order + 1);
+  w->prepared_len = pnbtr_prepared_size (method);
+  w->jobs = jn_ring_new (max_jobs, HEADER_SIZE (Job) + sizeof (float) * w->channels * w->window);
+  w->results = jn_ring_new (max_jobs, HEADER_SIZE (JnPnbtrResult) +
+                                      sizeof (double) * (w->model_len + w->prepared_len));
   w->batch_history = g_new0 (float, (gsize) max_jobs * w->channels * w->window);
   w->batch_models = g_new0 (double, (gsize) max_jobs * w->channels * (w->order + 1));
   w->batch_out = g_new0 (float, (gsize) max_jobs * w->channels * horizon);
-  w->prepared_len = pnbtr_prepared_size (method);
   if (w->prepared_len > 0)
-    {
-      w->result_prepared = g_new0 (double, max_jobs * w->prepared_len);
-      w->prepare_scratch = g_new0 (double, pnbtr_prepare_scratch_size (method));
-    }
-  for (guint i = 0; i < max_jobs; i++)
-    {
-      w->results[i].model = w->result_models + (gsize) i * w->channels * (w->order + 1);
-      w->results[i].prepared = w->result_prepared != NULL
-                               ? w->result_prepared + i * w->prepared_len : NULL;
-      w->results[i].prediction = w->result_samples + (gsize) i * w->channels * horizon;
-    }
+    w->prepare_scratch = g_new0 (double, pnbtr_prepare_scratch_size (method));
   w->wake_fd = eventfd (0, EFD_CLOEXEC | EFD_NONBLOCK);
   /* opening a GPU backend (building kernels) takes a while: the worker
    * thread does it, jobs wait in the ring meanwhile */
@@ -345,13 +330,9 @@ jn_pnbtr_worker_free (JnPnbtrWorker *w)
   g_thread_join (w->thread);
   close (w->wake_fd);
   pnbtr_backend_free (w->backend);
-  g_free (w->jobs);
-  g_free (w->job_history);
-  g_free (w->results);
-  g_free (w->result_models);
-  g_free (w->result_prepared);
+  jn_ring_free (w->jobs);
+  jn_ring_free (w->results);
   g_free (w->prepare_scratch);
-  g_free (w->result_samples);
   g_free (w->batch_history);
   g_free (w->batch_models);
   g_free (w->batch_out);
@@ -362,14 +343,14 @@ jn_pnbtr_worker_free (JnPnbtrWorker *w)
 float *
 jn_pnbtr_worker_job_begin (JnPnbtrWorker *w)
 {
-  guint head = w->job_head;
+  Job *job = jn_ring_reserve (w->jobs);
 
-  if (head - (guint) g_atomic_int_get (&w->job_tail) >= w->capacity)
+  if (job == NULL)
     {
       g_atomic_int_inc (&w->queue_full);
       return NULL;
     }
-  return w->job_history + (gsize) (head % w->capacity) * w->channels * w->window;
+  return JOB_HISTORY (job);
 }
 
 void
@@ -378,13 +359,13 @@ jn_pnbtr_worker_job_commit (JnPnbtrWorker *w,
                             guint32        seq,
                             gint64         deadline_us)
 {
-  guint head = w->job_head;
-  Job *job = &w->jobs[head % w->capacity];
+  Job *job = jn_ring_reserve (w->jobs);   /* the one job_begin() handed out */
 
+  g_return_if_fail (job != NULL);
   job->stream = stream;
   job->seq = seq;
   job->deadline_us = deadline_us;
-  g_atomic_int_set (&w->job_head, head + 1);   /* publishes the job and its history */
+  jn_ring_commit (w->jobs);   /* publishes the job and its history */
   g_atomic_int_inc (&w->jobs_taken);
   wake (w);
 }
@@ -393,18 +374,21 @@ gboolean
 jn_pnbtr_worker_result_peek (JnPnbtrWorker *w,
                              JnPnbtrResult *result)
 {
-  guint tail = w->result_tail;
+  const JnPnbtrResult *r = jn_ring_peek (w->results, 0);
 
-  if ((guint) g_atomic_int_get (&w->result_head) == tail)
+  if (r == NULL)
     return FALSE;
-  *result = w->results[tail % w->capacity];
+  *result = *r;
+  /* they stay in the ring until jn_pnbtr_worker_result_release() */
+  result->model = r->ok ? RESULT_MODEL (r) : NULL;
+  result->prepared = r->ok && w->prepared_len > 0 ? RESULT_MODEL (r) + w->model_len : NULL;
   return TRUE;
 }
 
 void
 jn_pnbtr_worker_result_release (JnPnbtrWorker *w)
 {
-  g_atomic_int_set (&w->result_tail, w->result_tail + 1);
+  jn_ring_skip (w->results, 1);
 }
 
 void

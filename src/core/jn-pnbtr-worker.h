@@ -33,14 +33,13 @@ jn_pnbtr_worker_fits (PnbtrMethod method)
 typedef struct
 {
   guint32       stream;
-  guint32       seq;          /* the packet the prediction is for */
+  guint32       seq;          /* the packet the model is for */
   gint64        deadline_us;  /* g_get_monotonic_time() after which it is stale */
   gint64        done_us;      /* when the worker finished it */
   double        cost_us;      /* its share of its batch's time */
   gboolean      ok;           /* FALSE: no backend could compute it */
   const double *model;        /* channels x (order + 1), for pnbtr_install_prepared() */
   const double *prepared;     /* pnbtr_prepare_model()'s, or NULL */
-  const float  *prediction;   /* channels x horizon, one channel after another */
 } JnPnbtrResult;
 
 typedef struct

@@ -132,9 +132,9 @@ pump_midi (Alsa *alsa)
       long n = snd_midi_event_decode (alsa->decoder, bytes, sizeof bytes, in);
 
       if (n > 0)
-        jn_midi_queue_push (&alsa->device->midi_received, bytes, (gsize) n);
+        jn_midi_queue_push (alsa->device->midi_received, bytes, (gsize) n);
     }
-  while ((size = jn_midi_queue_pop (&alsa->device->midi_to_send, bytes, sizeof bytes)) > 0)
+  while ((size = jn_midi_queue_pop (alsa->device->midi_to_send, bytes, sizeof bytes)) > 0)
     {
       snd_seq_event_t ev;
 

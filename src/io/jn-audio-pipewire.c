@@ -61,7 +61,7 @@ read_midi (Pw *pw)
     SPA_POD_SEQUENCE_FOREACH ((struct spa_pod_sequence *) pod, c)
       {
         if (c->type == SPA_CONTROL_Midi)
-          jn_midi_queue_push (&pw->device->midi_received, SPA_POD_BODY (&c->value),
+          jn_midi_queue_push (pw->device->midi_received, SPA_POD_BODY (&c->value),
                               SPA_POD_BODY_SIZE (&c->value));
       }
   pw_filter_queue_buffer (pw->midi_in, b);
@@ -88,7 +88,7 @@ write_midi (Pw *pw)
     }
   spa_pod_builder_init (&builder, d->data, d->maxsize);
   spa_pod_builder_push_sequence (&builder, &frame, 0);
-  while ((size = jn_midi_queue_pop (&pw->device->midi_to_send, message, sizeof message)) > 0)
+  while ((size = jn_midi_queue_pop (pw->device->midi_to_send, message, sizeof message)) > 0)
     {
       spa_pod_builder_control (&builder, 0, SPA_CONTROL_Midi);
       spa_pod_builder_bytes (&builder, message, (uint32_t) size);

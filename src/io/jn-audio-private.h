@@ -7,6 +7,7 @@
 #include <stdatomic.h>
 
 #include "jn-audio.h"
+#include "jn-ring.h"
 
 G_BEGIN_DECLS
 
@@ -19,7 +20,7 @@ typedef struct
   JnAudioLinkState (*get_link) (gpointer backend_data, JnAudioLinkKind kind, char **detail);
 } JnAudioBackend;
 
-/* A lock-free single-producer/single-consumer queue of MIDI messages. */
+/* MIDI messages between threads: a JnRing of JnMidiMessage. */
 #define JN_MIDI_QUEUE_SIZE 256
 
 typedef struct
@@ -28,15 +29,9 @@ typedef struct
   guint8  data[JN_AUDIO_MIDI_MAX];
 } JnMidiMessage;
 
-typedef struct
-{
-  atomic_uint   head;
-  atomic_uint   tail;
-  JnMidiMessage slots[JN_MIDI_QUEUE_SIZE];
-} JnMidiQueue;
-
-gboolean jn_midi_queue_push (JnMidiQueue *queue, const guint8 *data, gsize size);
-gsize    jn_midi_queue_pop  (JnMidiQueue *queue, guint8 *data, gsize max_size);
+JnRing  *jn_midi_queue_new  (void);
+gboolean jn_midi_queue_push (JnRing *queue, const guint8 *data, gsize size);
+gsize    jn_midi_queue_pop  (JnRing *queue, guint8 *data, gsize max_size);
 
 struct _JnAudioDevice
 {
@@ -55,8 +50,8 @@ struct _JnAudioDevice
   /* MIDI: a backend that opened MIDI ports sets midi_ports and moves
    * messages between them and these queues on its real-time thread */
   gboolean              midi_ports;
-  JnMidiQueue           midi_received;     /* backend -> receive_midi() */
-  JnMidiQueue           midi_to_send;      /* send_midi() -> backend */
+  JnRing               *midi_received;     /* backend -> receive_midi() */
+  JnRing               *midi_to_send;      /* send_midi() -> backend */
 };
 
 

@@ -66,6 +66,8 @@ jn_audio_device_new (const char          *backend,
           device->config.connect[k] = device->connect[k];
         }
       device->process = process;
+      device->midi_received = jn_midi_queue_new ();
+      device->midi_to_send = jn_midi_queue_new ();
       device->user_data = user_data;
       /* until the backend knows better: one period each way */
       atomic_init (&device->capture_latency, config->quantum);
@@ -78,6 +80,8 @@ jn_audio_device_new (const char          *backend,
           return device;
         }
       free_strings (device);
+      jn_ring_free (device->midi_received);
+      jn_ring_free (device->midi_to_send);
       g_free (device);
       if (backend != NULL)
         {
@@ -110,6 +114,8 @@ jn_audio_device_free (JnAudioDevice *device)
     return;
   device->backend->close (device->backend_data);
   free_strings (device);
+  jn_ring_free (device->midi_received);
+  jn_ring_free (device->midi_to_send);
   g_free (device);
 }
 
@@ -210,7 +216,7 @@ jn_audio_device_send_midi (JnAudioDevice *device,
                            const guint8  *data,
                            gsize          size)
 {
-  return device->midi_ports && jn_midi_queue_push (&device->midi_to_send, data, size);
+  return device->midi_ports && jn_midi_queue_push (device->midi_to_send, data, size);
 }
 
 gsize
@@ -218,42 +224,42 @@ jn_audio_device_receive_midi (JnAudioDevice *device,
                               guint8        *data,
                               gsize          max_size)
 {
-  return device->midi_ports ? jn_midi_queue_pop (&device->midi_received, data, max_size) : 0;
+  return device->midi_ports ? jn_midi_queue_pop (device->midi_received, data, max_size) : 0;
+}
+
+JnRing *
+jn_midi_queue_new (void)
+{
+  return jn_ring_new (JN_MIDI_QUEUE_SIZE, sizeof (JnMidiMessage));
 }
 
 gboolean
-jn_midi_queue_push (JnMidiQueue  *queue,
+jn_midi_queue_push (JnRing       *queue,
                     const guint8 *data,
                     gsize         size)
 {
-  guint head = atomic_load_explicit (&queue->head, memory_order_relaxed);
-  guint tail = atomic_load_explicit (&queue->tail, memory_order_acquire);
   JnMidiMessage *slot;
 
-  if (size == 0 || size > JN_AUDIO_MIDI_MAX || head - tail >= JN_MIDI_QUEUE_SIZE)
+  if (size == 0 || size > JN_AUDIO_MIDI_MAX || (slot = jn_ring_reserve (queue)) == NULL)
     return FALSE;
-  slot = &queue->slots[head % JN_MIDI_QUEUE_SIZE];
   memcpy (slot->data, data, size);
   slot->size = (guint16) size;
-  atomic_store_explicit (&queue->head, head + 1, memory_order_release);
+  jn_ring_commit (queue);
   return TRUE;
 }
 
 gsize
-jn_midi_queue_pop (JnMidiQueue *queue,
-                   guint8      *data,
-                   gsize        max_size)
+jn_midi_queue_pop (JnRing *queue,
+                   guint8 *data,
+                   gsize   max_size)
 {
-  guint tail = atomic_load_explicit (&queue->tail, memory_order_relaxed);
-  guint head = atomic_load_explicit (&queue->head, memory_order_acquire);
-  JnMidiMessage *slot;
+  const JnMidiMessage *slot = jn_ring_peek (queue, 0);
   gsize size;
 
-  if (head == tail)
+  if (slot == NULL)
     return 0;
-  slot = &queue->slots[tail % JN_MIDI_QUEUE_SIZE];
   size = MIN (slot->size, max_size);
   memcpy (data, slot->data, size);
-  atomic_store_explicit (&queue->tail, tail + 1, memory_order_release);
+  jn_ring_skip (queue, 1);
   return size;
 }
