@@ -33,14 +33,12 @@
 /* A note that began after the model was fitted, at 48 kHz (scaled with the
  * rate): when the audio since the model's window is ONSET_RATIO times as
  * loud (6 dB) as the window before it, the gap fits a quick model of order
- * ONSET_ORDER on the last ONSET_WINDOW samples, which hears the new note
- * (about 70 us).  A model more than ONSET_FRESH samples old (a worker
- * that refits less often than every 3 packets) yields at ONSET_RATIO_OLD
- * (1.5 dB): there the quick model wins on quieter notes too (refitting
- * every 5 and 6 packets: 11.23 -> 12.63 and 11.09 -> 12.28 dB on the
- * evaluation corpus, chosen on the training one), while for a younger
- * model the lower bar lost 0.1-0.3 dB.  Without an installed model,
- * "since" is the last ONSET_RECENT samples. */
+ * ONSET_ORDER on the last ONSET_WINDOW samples, which hears the new note.
+ * A model more than ONSET_FRESH samples old (a worker that refits less
+ * often than every 3 packets) yields at ONSET_RATIO_OLD (1.5 dB) already.
+ * Without an installed model, "since" is the last ONSET_RECENT samples.
+ * How these were chosen, and what they bring: docs/pnbtr.md, "Why the
+ * onset and staleness constants". */
 #define ONSET_RATIO     4.0
 #define ONSET_RATIO_OLD 1.4
 #define ONSET_FRESH     384
@@ -53,14 +51,8 @@
  * over the last STALE_SPAN samples, against their energy, is then far
  * worse than over the STALE_SPAN samples its window ended with; at
  * STALE_RATIO (9 dB) times worse it yields to a quick model too.  Checked
- * for models at least STALE_MIN_AGE samples old.  Refitting every 10 and
- * 12 packets (a CPU worker serving several peers, or one that fell behind)
- * the evaluation corpus went from 10.60 and 10.20 to 12.36 and 12.32 dB,
- * every 24 from 9.49 to 11.25, every 6 from 12.30 to 12.47, every 3 from
- * 12.55 to 12.66 (the training corpus: 12.72 to 13.20).  Ratio, span and
- * age chosen on the training corpus: ratios 4 and 16 did less well, and
- * checking models from one packet old less well than from two.  It costs
- * two 128-sample residuals at the model's order, 13 to 16 us at 1024. */
+ * for models at least STALE_MIN_AGE samples old; it costs two STALE_SPAN
+ * residuals at the model's order (docs/pnbtr.md, as above). */
 #define STALE_RATIO     8.0
 #define STALE_SPAN      128
 #define STALE_MIN_AGE   256
