@@ -11,6 +11,8 @@
 
 #include "jn-graph.h"
 #include "jn-host-dialog.h"
+#include "jn-sessions-page.h"
+#include "jn-window.h"
 #include "jn-jam-page.h"
 #include "jn-peer-page.h"
 #include "jn-peer-private.h"
@@ -208,7 +210,8 @@ test_jam_page_lists_peers (void)
 static void
 test_host_dialog (void)
 {
-  GtkWidget *dialog = jn_host_dialog_new (NULL, "Ana’s session");
+  GtkWindow *parent = GTK_WINDOW (gtk_window_new ());
+  GtkWidget *dialog = jn_host_dialog_new (parent, "Ana’s session");
 
   g_object_ref (dialog);
   gtk_window_present (GTK_WINDOW (dialog));
@@ -217,6 +220,77 @@ test_host_dialog (void)
   g_assert_true (jn_host_dialog_get_announce (JN_HOST_DIALOG (dialog)));
   gtk_window_destroy (GTK_WINDOW (dialog));
   g_assert_finalize_object (dialog);
+  gtk_window_destroy (parent);
+}
+
+static void
+on_join_url (JnSessionsPage *page,
+             const char     *url,
+             char          **joined)
+{
+  g_free (*joined);
+  *joined = g_strdup (url);
+}
+
+static void
+test_sessions_page (void)
+{
+  GtkWidget *page = g_object_ref_sink (g_object_new (JN_TYPE_SESSIONS_PAGE, NULL));
+  g_autoptr(GListStore) sessions = g_list_store_new (JN_TYPE_SESSION_INFO);
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = source ? g_settings_schema_source_lookup (source, APP_ID, TRUE) : NULL;
+  g_autoptr(GSettings) settings = schema ? g_settings_new_full (schema, NULL, NULL)   /* GSETTINGS_BACKEND=memory */ : NULL;
+  GtkWindow *window = show_in_window (page, 700, 600);
+  g_autofree char *joined = NULL;
+  AdwEntryRow *address = NULL;
+
+  jn_sessions_page_set_sessions (JN_SESSIONS_PAGE (page), G_LIST_MODEL (sessions));
+  if (settings != NULL)
+    jn_sessions_page_set_settings (JN_SESSIONS_PAGE (page), settings);
+  g_signal_connect (page, "join-url", G_CALLBACK (on_join_url), &joined);
+  /* the address row's apply joins that address */
+  for (GtkWidget *w = page; w != NULL && address == NULL;)
+    {
+      if (ADW_IS_ENTRY_ROW (w))
+        address = ADW_ENTRY_ROW (w);
+      else if (gtk_widget_get_first_child (w) != NULL)
+        w = gtk_widget_get_first_child (w);
+      else
+        {
+          while (w != page && gtk_widget_get_next_sibling (w) == NULL)
+            w = gtk_widget_get_parent (w);
+          w = w == page ? NULL : gtk_widget_get_next_sibling (w);
+        }
+    }
+  g_assert_nonnull (address);
+  gtk_editable_set_text (GTK_EDITABLE (address), "192.0.2.7:7420");
+  g_signal_emit_by_name (address, "apply");
+  g_assert_cmpstr (joined, ==, "192.0.2.7:7420");
+
+  jn_sessions_page_set_sessions (JN_SESSIONS_PAGE (page), NULL);
+  jn_sessions_page_set_settings (JN_SESSIONS_PAGE (page), NULL);
+  gtk_window_destroy (window);
+  g_assert_finalize_object (page);
+}
+
+static void
+test_window_goes (void)
+{
+  JnWindow *window = jn_window_new (NULL, "127.0.0.1");
+
+  g_object_ref (window);
+  gtk_window_present (GTK_WINDOW (window));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_assert_null (jn_window_get_session (window));
+  /* closing the window with the host dialog open */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.host", NULL);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  gtk_window_destroy (GTK_WINDOW (window));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_assert_finalize_object (window);
 }
 
 int
@@ -234,5 +308,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/widgets/peer-page-follows", test_peer_page_follows);
   g_test_add_func ("/widgets/jam-page-lists-peers", test_jam_page_lists_peers);
   g_test_add_func ("/widgets/host-dialog", test_host_dialog);
+  g_test_add_func ("/widgets/sessions-page", test_sessions_page);
+  g_test_add_func ("/widgets/window-goes", test_window_goes);
   return g_test_run ();
 }
