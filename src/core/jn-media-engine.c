@@ -462,12 +462,11 @@ take_snapshot_locked (JnMediaEngine *self,
   GArray *swap;
 
   snapshot->time_us = now;
-  g_array_set_size (snapshot->peers, self->peers->len + self->departed->len);
+  /* the members only: those who left are out of the session's model, and
+   * their percentiles would cost the media thread for nothing */
+  g_array_set_size (snapshot->peers, self->peers->len);
   for (guint i = 0; i < self->peers->len; i++)
     fill_peer_stats (g_ptr_array_index (self->peers, i), &g_array_index (snapshot->peers, JnPeerStats, i));
-  for (guint i = 0; i < self->departed->len; i++)
-    fill_peer_stats (g_ptr_array_index (self->departed, i),
-                     &g_array_index (snapshot->peers, JnPeerStats, self->peers->len + i));
   if (self->pool != NULL)
     jn_concealer_pool_get_stats (self->pool, &self->stats);
   snapshot->engine = self->stats;

@@ -30,7 +30,7 @@ typedef struct
 typedef struct
 {
   gint64        time_us;
-  GArray       *peers;     /* JnPeerStats: the members, then those who left */
+  GArray       *peers;     /* JnPeerStats of the members (not those who left) */
   JnEngineStats engine;
   GArray       *samples;   /* JnSeriesSample, oldest first */
 } JnMediaSnapshot;
