@@ -31,14 +31,16 @@ show_in_window (GtkWidget *child,
   gtk_window_set_default_size (window, width, height);
   gtk_window_set_child (window, child);
   gtk_window_present (window);
-  for (GdkTexture *drawn = NULL; drawn == NULL && g_get_monotonic_time () < end; )
+  for (gboolean drawn = FALSE; !drawn && g_get_monotonic_time () < end; )
     {
+      g_autoptr(GdkTexture) frame = NULL;
+
       while (g_main_context_iteration (NULL, FALSE))
         ;
-      drawn = gtk_widget_get_mapped (child) ? jn_test_render (child, NULL) : NULL;
-      if (drawn == NULL)
+      frame = gtk_widget_get_mapped (child) ? jn_test_render (child, NULL) : NULL;
+      drawn = frame != NULL;
+      if (!drawn)
         g_usleep (10000);
-      g_clear_object (&drawn);
     }
   g_assert_true (gtk_widget_get_mapped (child));
   return window;
