@@ -165,6 +165,19 @@ test_hostile (void)
     "{\"jamnet\":\"announce\",\"version\":1,\"id\":\"a\",\"session\":\"S\",\"host\":\"H\",\"port\":1,\"players\":999}",
     "{\"jamnet\":\"announce\",\"version\":1,\"session\":\"S\",\"host\":\"H\",\"port\":1,\"players\":1}",
     "{\"jamnet\":\"dance\",\"version\":1,\"id\":\"a\"}",
+    /* members that are not the scalars they should be (once a GLib
+     * critical: the browser aborted under G_DEBUG=fatal-criticals) */
+    "{\"jamnet\":{},\"version\":1,\"id\":\"a\"}",
+    "{\"jamnet\":\"announce\",\"version\":[1],\"id\":\"a\",\"session\":\"S\",\"host\":\"H\",\"port\":1,\"players\":1}",
+    "{\"jamnet\":\"announce\",\"version\":1,\"id\":{\"a\":1},\"session\":\"S\",\"host\":\"H\",\"port\":1,\"players\":1}",
+    "{\"jamnet\":\"announce\",\"version\":1,\"id\":\"a\",\"session\":{\"S\":1},\"host\":\"H\",\"port\":1,\"players\":1}",
+    "{\"jamnet\":\"announce\",\"version\":1,\"id\":\"a\",\"session\":\"S\",\"host\":[\"H\"],\"port\":1,\"players\":1}",
+    "{\"jamnet\":\"announce\",\"version\":1,\"id\":\"a\",\"session\":\"S\",\"host\":\"H\",\"port\":{},\"players\":1}",
+    "{\"jamnet\":\"announce\",\"version\":1,\"id\":\"a\",\"session\":\"S\",\"host\":\"H\",\"port\":\"7420\",\"players\":1}",
+    "{\"jamnet\":\"announce\",\"version\":1,\"id\":\"a\",\"session\":\"S\",\"host\":\"H\",\"port\":1,\"players\":[]}",
+    "{\"jamnet\":\"announce\",\"version\":1,\"id\":\"a\",\"session\":\"S\",\"host\":\"H\",\"port\":1,\"players\":1,\"passphrase\":{}}",
+    "{\"jamnet\":\"announce\",\"version\":1,\"id\":\"a\",\"session\":\"S\",\"host\":\"H\",\"port\":1.5,\"players\":1}",
+    "{\"jamnet\":\"bye\",\"version\":1,\"id\":[]}",
   };
   char big[4000];
   gint64 end;
@@ -197,6 +210,48 @@ spin (guint ms)
       g_main_context_iteration (NULL, FALSE);
       g_usleep (2000);
     }
+}
+
+/* A flood of forged sessions stops at JN_DISCOVERY_MAX_SESSIONS, and a
+ * session listed before it stays listed. */
+static void
+test_flood (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JnDiscovery) d = jn_discovery_new (LO, &error);
+  const char *real = "{\"jamnet\":\"announce\",\"version\":1,\"id\":\"real-one\",\"session\":\"Real\","
+                     "\"host\":\"H\",\"port\":7420,\"players\":1}";
+  guint64 ignored_before;
+  gint64 end;
+
+  g_assert_no_error (error);
+  send_raw (real, strlen (real));
+  wait_for (d, "Real", TRUE, 1, 2000);
+  ignored_before = jn_discovery_get_ignored (d);
+  /* more than enough over the limit that a datagram lost on the way
+   * cannot keep the list under it */
+  for (guint i = 0; i < JN_DISCOVERY_MAX_SESSIONS + 100; i++)
+    {
+      g_autofree char *forged = g_strdup_printf ("{\"jamnet\":\"announce\",\"version\":1,\"id\":\"forged-%u\","
+                                                 "\"session\":\"Forged\",\"host\":\"H\",\"port\":%u,"
+                                                 "\"players\":1}", i, 1000 + i);
+
+      send_raw (forged, strlen (forged));
+      if (i % 10 == 0)
+        while (g_main_context_iteration (NULL, FALSE))
+          ;
+    }
+  end = g_get_monotonic_time () + 2 * G_USEC_PER_SEC;
+  while (g_list_model_get_n_items (G_LIST_MODEL (d)) < JN_DISCOVERY_MAX_SESSIONS && g_get_monotonic_time () < end)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (2000);
+    }
+  spin (100);   /* whatever is still on its way */
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (d)), ==, JN_DISCOVERY_MAX_SESSIONS);
+  g_assert_cmpint (count_named (d, "Forged"), <, JN_DISCOVERY_MAX_SESSIONS);
+  g_assert_cmpint (count_named (d, "Real"), ==, 1);
+  g_assert_cmpuint (jn_discovery_get_ignored (d), >, ignored_before);
 }
 
 /* DNS-SD through a real Avahi daemon (tests/avahi-session.sh): a service
@@ -278,6 +333,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/discovery/late-browser", test_late_browser);
   g_test_add_func ("/discovery/expiry", test_expiry);
   g_test_add_func ("/discovery/hostile", test_hostile);
+  g_test_add_func ("/discovery/flood", test_flood);
   g_test_add_func ("/discovery/avahi", test_avahi);
 
   return g_test_run ();

@@ -209,6 +209,49 @@ beacon_new (const char *kind)
   return node;
 }
 
+/* A beacon's members, strictly: the value when the member is there and of
+ * that type, else nothing (never a GLib critical: a member may be an
+ * object, an array or null). */
+static const char *
+member_string (JsonObject *o,
+               const char *name)
+{
+  JsonNode *node = json_object_get_member (o, name);
+
+  return node != NULL && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING
+         ? json_node_get_string (node) : NULL;
+}
+
+static gboolean
+member_int (JsonObject *o,
+            const char *name,
+            gint64     *value)
+{
+  JsonNode *node = json_object_get_member (o, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
+    return FALSE;
+  *value = json_node_get_int (node);
+  return TRUE;
+}
+
+/* absent is FALSE; present, it must be a boolean */
+static gboolean
+member_bool (JsonObject *o,
+             const char *name,
+             gboolean   *value)
+{
+  JsonNode *node = json_object_get_member (o, name);
+
+  *value = FALSE;
+  if (node == NULL)
+    return TRUE;
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_BOOLEAN)
+    return FALSE;
+  *value = json_node_get_boolean (node);
+  return TRUE;
+}
+
 /* Reads one datagram; returns its JSON object (owned by parser) or NULL. */
 static JsonObject *
 receive_beacon (GSocket     *socket,
@@ -232,9 +275,13 @@ receive_beacon (GSocket     *socket,
   if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     return NULL;
   object = json_node_get_object (root);
-  if (json_object_get_int_member_with_default (object, "version", 0) != JN_PROTOCOL_VERSION ||
-      json_object_get_string_member_with_default (object, "jamnet", NULL) == NULL)
-    return NULL;
+  {
+    gint64 version = 0;
+
+    if (!member_int (object, "version", &version) || version != JN_PROTOCOL_VERSION ||
+        member_string (object, "jamnet") == NULL)
+      return NULL;
+  }
   if (from != NULL && G_IS_INET_SOCKET_ADDRESS (address))
     *from = g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (address)));
   return object;
@@ -318,7 +365,7 @@ on_announcer_readable (GSocket      *socket,
 
       if (!got)
         break;
-      if (o != NULL && g_str_equal (json_object_get_string_member (o, "jamnet"), "query"))
+      if (o != NULL && g_str_equal (member_string (o, "jamnet"), "query"))
         announce (self);
     }
   return G_SOURCE_CONTINUE;
@@ -465,8 +512,8 @@ handle_beacon (JnDiscovery *self,
                JsonObject  *o,
                const char  *from)
 {
-  const char *kind = json_object_get_string_member (o, "jamnet");
-  const char *id = json_object_get_string_member_with_default (o, "id", NULL);
+  const char *kind = member_string (o, "jamnet");
+  const char *id = member_string (o, "id");
   gint at;
 
   if (g_str_equal (kind, "query"))
@@ -484,13 +531,14 @@ handle_beacon (JnDiscovery *self,
   if (g_str_equal (kind, "announce"))
     {
       g_autoptr(JnSessionInfo) info = NULL;
-      const char *session = json_object_get_string_member_with_default (o, "session", NULL);
-      const char *host = json_object_get_string_member_with_default (o, "host", NULL);
-      gint64 port = json_object_get_int_member_with_default (o, "port", 0);
-      gint64 players = json_object_get_int_member_with_default (o, "players", -1);
+      const char *session = member_string (o, "session");
+      const char *host = member_string (o, "host");
+      gint64 port = 0, players = -1;
+      gboolean passphrase = FALSE;
 
-      if (!valid_text (session) || !valid_text (host) || port < 1 || port > 65535 ||
-          players < 0 || players > JN_SESSION_MAX_PEERS || from == NULL)
+      if (!valid_text (session) || !valid_text (host) || !member_int (o, "port", &port) || port < 1 ||
+          port > 65535 || !member_int (o, "players", &players) || players < 0 ||
+          players > JN_SESSION_MAX_PEERS || !member_bool (o, "passphrase", &passphrase) || from == NULL)
         return FALSE;
       info = g_object_new (JN_TYPE_SESSION_INFO, NULL);
       info->id = g_strdup (id);
@@ -499,8 +547,10 @@ handle_beacon (JnDiscovery *self,
       info->address = g_strdup (from);
       info->port = (guint16) port;
       info->players = (guint) players;
-      info->passphrase = json_object_get_boolean_member_with_default (o, "passphrase", FALSE);
+      info->passphrase = passphrase;
       info->last_seen = g_get_monotonic_time ();
+      if (at < 0 && g_list_model_get_n_items (G_LIST_MODEL (self->store)) >= JN_DISCOVERY_MAX_SESSIONS)
+        return FALSE;
       if (at < 0)
         g_list_store_append (self->store, info);
       else
@@ -541,6 +591,11 @@ on_avahi_found (gpointer data, const char *name, const char *address, guint16 po
   g_hash_table_insert (self->avahi_seen, g_strdup (name),
                        GUINT_TO_POINTER (GPOINTER_TO_UINT (g_hash_table_lookup (self->avahi_seen, name)) + 1));
   at = find (self, id);
+  if (at < 0 && g_list_model_get_n_items (G_LIST_MODEL (self->store)) >= JN_DISCOVERY_MAX_SESSIONS)
+    {
+      self->ignored++;
+      return;
+    }
   if (at >= 0)
     {
       g_autoptr(JnSessionInfo) old = g_list_model_get_item (G_LIST_MODEL (self->store), (guint) at);

@@ -14,6 +14,9 @@ G_BEGIN_DECLS
 #define JN_DISCOVERY_INTERVAL_MS 1000
 /* a session not heard of for this long is gone */
 #define JN_DISCOVERY_EXPIRE_MS 3500
+/* Sessions listed at most: a flood of forged beacons cannot grow the list
+ * further (those over are ignored and counted; listed ones stay). */
+#define JN_DISCOVERY_MAX_SESSIONS 100
 
 #define JN_TYPE_SESSION_INFO (jn_session_info_get_type ())
 G_DECLARE_FINAL_TYPE (JnSessionInfo, jn_session_info, JN, SESSION_INFO, GObject)
