@@ -652,6 +652,54 @@ test_session_wrong_passphrase (void)
   g_assert_finalize_object (host);
 }
 
+/* Names the control plane cannot carry are refused at once, with the
+ * reason, before anything is opened. */
+static void
+test_session_bad_names (void)
+{
+  g_autofree char *long_name = g_strnfill (JN_NAME_MAX_CHARS + 1, 'x');
+  const char *bad_players[] = { long_name, "Ana\nBo", NULL };
+
+  for (guint i = 0; bad_players[i] != NULL; i++)
+    {
+      JnSession *session = local_session (bad_players[i]);
+      Started started = { 0 };
+
+      jn_session_join_async (session, "ws://127.0.0.1:1/jamnet", NULL, NULL, on_session_started, &started);
+      g_assert_false (wait_started (&started));
+      g_assert_error (started.error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+      g_assert_nonnull (strstr (started.error->message, "Your name"));
+      g_clear_error (&started.error);
+      g_assert_cmpint (jn_session_get_state (session), ==, JN_SESSION_ENDED);
+      g_assert_null (jn_session_get_engine (session));
+      g_assert_finalize_object (session);
+    }
+  {
+    JnSession *session = local_session ("Host");
+    Started started = { 0 };
+
+    jn_session_host_async (session, long_name, NULL, NULL, on_session_started, &started);
+    g_assert_false (wait_started (&started));
+    g_assert_error (started.error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+    g_assert_nonnull (strstr (started.error->message, "session’s name"));
+    g_clear_error (&started.error);
+    g_assert_null (jn_session_get_engine (session));
+    g_assert_finalize_object (session);
+  }
+  {
+    /* exactly the limit is fine */
+    g_autofree char *longest = g_strnfill (JN_NAME_MAX_CHARS, 'y');
+    JnSession *session = local_session (longest);
+    Started started = { 0 };
+
+    jn_session_host_async (session, longest, NULL, NULL, on_session_started, &started);
+    g_assert_true (wait_started (&started));
+    g_assert_no_error (started.error);
+    jn_session_leave (session);
+    g_assert_finalize_object (session);
+  }
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -667,6 +715,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/media/gatekeeping", test_gatekeeping);
   g_test_add_func ("/jn-session/host-join-leave", test_session_host_join_leave);
   g_test_add_func ("/jn-session/wrong-passphrase", test_session_wrong_passphrase);
+  g_test_add_func ("/jn-session/bad-names", test_session_bad_names);
 
   return g_test_run ();
 }

@@ -18,6 +18,7 @@
 
 #include "jn-audio-bridge.h"
 #include "jn-client.h"
+#include "jn-control.h"
 #include "jn-demo.h"
 #include "jn-discovery.h"
 #include "jn-host.h"
@@ -551,15 +552,51 @@ start_media (JnSession  *self,
   return TRUE;
 }
 
+/* A name the control plane carries: UTF-8, no control characters, at most
+ * JN_NAME_MAX_CHARS characters (the others' JamNets refuse anything else,
+ * so it is refused here, at once, with the reason). */
+static gboolean
+check_name (const char  *text,
+            gboolean     player,
+            GError     **error)
+{
+  if (text == NULL)
+    return TRUE;
+  if (!g_utf8_validate (text, -1, NULL) || g_utf8_strlen (text, -1) > JN_NAME_MAX_CHARS)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   player ? _("Your name is longer than %d characters; choose a shorter one")
+                          : _("The session’s name is longer than %d characters; choose a shorter one"),
+                   JN_NAME_MAX_CHARS);
+      return FALSE;
+    }
+  for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
+    if (g_unichar_iscntrl (g_utf8_get_char (p)))
+      {
+        g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                             player ? _("Your name has a line break or another control character in it")
+                                    : _("The session’s name has a line break or another control character in it"));
+        return FALSE;
+      }
+  return TRUE;
+}
+
 static gboolean
 begin (JnSession      *self,
        JnSessionRole   role,
+       const char     *session_name,
        GError        **error)
 {
   if (self->state != JN_SESSION_IDLE)
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_BUSY,
                            _("This session has already been started"));
+      return FALSE;
+    }
+  if (!check_name (self->player_name, TRUE, error) || !check_name (session_name, FALSE, error))
+    {
+      self->role = role;
+      set_state (self, JN_SESSION_ENDED);
       return FALSE;
     }
   self->role = role;
@@ -628,7 +665,7 @@ jn_session_host_async (JnSession           *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, jn_session_host_async);
-  if (!begin (self, JN_SESSION_ROLE_HOST, &error))
+  if (!begin (self, JN_SESSION_ROLE_HOST, session_name, &error))
     {
       g_task_return_error (task, error);
       return;
@@ -689,7 +726,7 @@ jn_session_join_async (JnSession           *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, jn_session_join_async);
-  if (!begin (self, JN_SESSION_ROLE_JOIN, &error))
+  if (!begin (self, JN_SESSION_ROLE_JOIN, NULL, &error))
     {
       g_task_return_error (task, error);
       return;
@@ -759,7 +796,7 @@ jn_session_demo_async (JnSession           *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, jn_session_demo_async);
-  if (!begin (self, JN_SESSION_ROLE_DEMO, &error))
+  if (!begin (self, JN_SESSION_ROLE_DEMO, session_name, &error))
     {
       g_task_return_error (task, error);
       return;
