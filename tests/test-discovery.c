@@ -62,6 +62,27 @@ send_raw (const char *text, gsize size)
   g_assert_cmpint (g_socket_send_to (socket, to, text, size, NULL, NULL), ==, (gssize) size);
 }
 
+/* As send_raw(), from another loopback address (a second machine's
+ * beacon, or a forger's) */
+static void
+send_raw_from (const char *source, const char *text, gsize size)
+{
+  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
+                                            G_SOCKET_PROTOCOL_UDP, NULL);
+  g_autoptr(GInetAddress) group = g_inet_address_new_from_string (JN_DISCOVERY_GROUP);
+  g_autoptr(GSocketAddress) to = g_inet_socket_address_new (group, JN_DISCOVERY_PORT);
+  g_autoptr(GInetAddress) from_address = g_inet_address_new_from_string (source);
+  g_autoptr(GSocketAddress) from = g_inet_socket_address_new (from_address, 0);
+  g_autoptr(GError) error = NULL;
+  struct in_addr lo;
+
+  g_assert_true (g_socket_bind (socket, from, FALSE, &error));
+  g_assert_no_error (error);
+  inet_pton (AF_INET, LO, &lo);
+  setsockopt (g_socket_get_fd (socket), IPPROTO_IP, IP_MULTICAST_IF, &lo, sizeof lo);
+  g_assert_cmpint (g_socket_send_to (socket, to, text, size, NULL, NULL), ==, (gssize) size);
+}
+
 /* Sessions listed under name.  Other hosts on this machine or LAN may be
  * announcing too, so the tests count only the sessions they made. */
 static int
@@ -254,6 +275,32 @@ test_flood (void)
   g_assert_cmpuint (jn_discovery_get_ignored (d), >, ignored_before);
 }
 
+/* A bye from anywhere but the session's own address is forged: the
+ * session stays listed; its own bye removes it. */
+static void
+test_forged_bye (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JnDiscovery) d = jn_discovery_new (LO, &error);
+  const char *announce = "{\"jamnet\":\"announce\",\"version\":1,\"id\":\"bye-target\",\"session\":\"Keep me\","
+                         "\"host\":\"H\",\"port\":7420,\"players\":1}";
+  const char *bye = "{\"jamnet\":\"bye\",\"version\":1,\"id\":\"bye-target\"}";
+  guint64 ignored;
+
+  g_assert_no_error (error);
+  send_raw (announce, strlen (announce));
+  wait_for (d, "Keep me", TRUE, 1, 2000);
+  ignored = jn_discovery_get_ignored (d);
+  for (guint i = 0; i < 8; i++)
+    send_raw_from ("127.0.0.2", bye, strlen (bye));
+  spin (300);
+  g_assert_cmpint (count_named (d, "Keep me"), ==, 1);
+  g_assert_cmpuint (jn_discovery_get_ignored (d), >=, ignored + 8);
+  send_raw (bye, strlen (bye));
+  wait_for (d, "Keep me", FALSE, 0, 2000);
+  g_assert_cmpint (count_named (d, "Keep me"), ==, 0);
+}
+
 /* DNS-SD through a real Avahi daemon (tests/avahi-session.sh): a service
  * only Avahi knows of is listed, stays past the beacon's expiry and goes
  * when it is withdrawn; ours is published with its TXT records and listed
@@ -334,6 +381,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/discovery/expiry", test_expiry);
   g_test_add_func ("/discovery/hostile", test_hostile);
   g_test_add_func ("/discovery/flood", test_flood);
+  g_test_add_func ("/discovery/forged-bye", test_forged_bye);
   g_test_add_func ("/discovery/avahi", test_avahi);
 
   return g_test_run ();

@@ -524,6 +524,13 @@ handle_beacon (JnDiscovery *self,
 
   if (g_str_equal (kind, "bye"))
     {
+      g_autoptr(JnSessionInfo) info = at >= 0 ? g_list_model_get_item (G_LIST_MODEL (self->store), (guint) at)
+                                              : NULL;
+
+      /* only from where the session announces itself: anyone else's bye
+       * for it is forged (it then goes when its beacons stop) */
+      if (info != NULL && g_strcmp0 (info->address, from) != 0)
+        return FALSE;
       if (at >= 0)
         g_list_store_remove (self->store, (guint) at);
       return TRUE;
