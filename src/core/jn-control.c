@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "jn-control.h"
+#include "jn-json.h"
 #include "jn-error.h"
 
 static const char *type_names[] = {
@@ -252,12 +253,8 @@ static gboolean
 read_int (JsonObject *object, const char *name, gint64 min, gint64 max,
           gint64 *out, GError **error)
 {
-  JsonNode *node = json_object_get_member (object, name);
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_INT64)
+  if (!jn_json_get_int (object, name, out))
     return bad_message (error, "control message needs an integer \"%s\"", name);
-  *out = json_node_get_int (node);
   if (*out < min || *out > max)
     return bad_message (error, "control message field \"%s\" = %" G_GINT64_FORMAT
                         " is out of range", name, *out);
@@ -268,15 +265,12 @@ static gboolean
 read_string (JsonObject *object, const char *name, gboolean optional,
              guint max_chars, char **out, GError **error)
 {
-  JsonNode *node = json_object_get_member (object, name);
-  const char *value;
+  const char *value = jn_json_get_string (object, name);
 
-  if (node == NULL && optional)
+  if (value == NULL && optional && !json_object_has_member (object, name))
     return TRUE;
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_STRING)
+  if (value == NULL)
     return bad_message (error, "control message needs a string \"%s\"", name);
-  value = json_node_get_string (node);
   if (!g_utf8_validate (value, -1, NULL))
     return bad_message (error, "control message field \"%s\" is not UTF-8", name);
   if (max_chars > 0 && g_utf8_strlen (value, -1) > max_chars)
@@ -455,29 +449,21 @@ jn_control_message_parse (const char  *text,
 
     case JN_CONTROL_TRANSPORT:
       {
-        JsonNode *tempo = json_object_get_member (object, "tempo");
-        JsonNode *playing = json_object_get_member (object, "playing");
-
-        if (tempo == NULL || !JSON_NODE_HOLDS_VALUE (tempo) ||
-            (json_node_get_value_type (tempo) != G_TYPE_DOUBLE &&
-             json_node_get_value_type (tempo) != G_TYPE_INT64))
+        if (!jn_json_get_number (object, "tempo", &message->tempo_bpm))
           {
             bad_message (error, "transport needs a number \"tempo\"");
             return NULL;
           }
-        message->tempo_bpm = json_node_get_double (tempo);
         if (!(message->tempo_bpm >= 20.0 && message->tempo_bpm <= 400.0))
           {
             bad_message (error, "transport tempo %.1f BPM is outside 20..400", message->tempo_bpm);
             return NULL;
           }
-        if (playing == NULL || !JSON_NODE_HOLDS_VALUE (playing) ||
-            json_node_get_value_type (playing) != G_TYPE_BOOLEAN)
+        if (!jn_json_get_boolean (object, "playing", &message->playing))
           {
             bad_message (error, "transport needs a boolean \"playing\"");
             return NULL;
           }
-        message->playing = json_node_get_boolean (playing);
         /* optional: where beat 0 lies on the host's monotonic clock */
         if (json_object_has_member (object, "epoch_us") &&
             !read_int (object, "epoch_us", 1, G_MAXINT64, &message->epoch_us, error))

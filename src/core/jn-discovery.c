@@ -24,6 +24,7 @@
 #include "jn-avahi.h"
 #include "jn-control.h"
 #include "jn-discovery.h"
+#include "jn-json.h"
 
 #define MAX_DATAGRAM 1024
 
@@ -209,49 +210,6 @@ beacon_new (const char *kind)
   return node;
 }
 
-/* A beacon's members, strictly: the value when the member is there and of
- * that type, else nothing (never a GLib critical: a member may be an
- * object, an array or null). */
-static const char *
-member_string (JsonObject *o,
-               const char *name)
-{
-  JsonNode *node = json_object_get_member (o, name);
-
-  return node != NULL && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING
-         ? json_node_get_string (node) : NULL;
-}
-
-static gboolean
-member_int (JsonObject *o,
-            const char *name,
-            gint64     *value)
-{
-  JsonNode *node = json_object_get_member (o, name);
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
-    return FALSE;
-  *value = json_node_get_int (node);
-  return TRUE;
-}
-
-/* absent is FALSE; present, it must be a boolean */
-static gboolean
-member_bool (JsonObject *o,
-             const char *name,
-             gboolean   *value)
-{
-  JsonNode *node = json_object_get_member (o, name);
-
-  *value = FALSE;
-  if (node == NULL)
-    return TRUE;
-  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_BOOLEAN)
-    return FALSE;
-  *value = json_node_get_boolean (node);
-  return TRUE;
-}
-
 /* Reads one datagram; returns its JSON object (owned by parser) or NULL. */
 static JsonObject *
 receive_beacon (GSocket     *socket,
@@ -278,8 +236,8 @@ receive_beacon (GSocket     *socket,
   {
     gint64 version = 0;
 
-    if (!member_int (object, "version", &version) || version != JN_PROTOCOL_VERSION ||
-        member_string (object, "jamnet") == NULL)
+    if (!jn_json_get_int (object, "version", &version) || version != JN_PROTOCOL_VERSION ||
+        jn_json_get_string (object, "jamnet") == NULL)
       return NULL;
   }
   if (from != NULL && G_IS_INET_SOCKET_ADDRESS (address))
@@ -365,7 +323,7 @@ on_announcer_readable (GSocket      *socket,
 
       if (!got)
         break;
-      if (o != NULL && g_str_equal (member_string (o, "jamnet"), "query"))
+      if (o != NULL && g_str_equal (jn_json_get_string (o, "jamnet"), "query"))
         announce (self);
     }
   return G_SOURCE_CONTINUE;
@@ -512,8 +470,8 @@ handle_beacon (JnDiscovery *self,
                JsonObject  *o,
                const char  *from)
 {
-  const char *kind = member_string (o, "jamnet");
-  const char *id = member_string (o, "id");
+  const char *kind = jn_json_get_string (o, "jamnet");
+  const char *id = jn_json_get_string (o, "id");
   gint at;
 
   if (g_str_equal (kind, "query"))
@@ -538,14 +496,14 @@ handle_beacon (JnDiscovery *self,
   if (g_str_equal (kind, "announce"))
     {
       g_autoptr(JnSessionInfo) info = NULL;
-      const char *session = member_string (o, "session");
-      const char *host = member_string (o, "host");
+      const char *session = jn_json_get_string (o, "session");
+      const char *host = jn_json_get_string (o, "host");
       gint64 port = 0, players = -1;
       gboolean passphrase = FALSE;
 
-      if (!valid_text (session) || !valid_text (host) || !member_int (o, "port", &port) || port < 1 ||
-          port > 65535 || !member_int (o, "players", &players) || players < 0 ||
-          players > JN_SESSION_MAX_PEERS || !member_bool (o, "passphrase", &passphrase) || from == NULL)
+      if (!valid_text (session) || !valid_text (host) || !jn_json_get_int (o, "port", &port) || port < 1 ||
+          port > 65535 || !jn_json_get_int (o, "players", &players) || players < 0 ||
+          players > JN_SESSION_MAX_PEERS || (json_object_has_member (o, "passphrase") && !jn_json_get_boolean (o, "passphrase", &passphrase)) || from == NULL)
         return FALSE;
       info = g_object_new (JN_TYPE_SESSION_INFO, NULL);
       info->id = g_strdup (id);

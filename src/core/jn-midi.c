@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "jn-error.h"
+#include "jn-json.h"
 #include "jn-midi.h"
 
 /* Number of bytes a channel message of this status has, 0 if the status is
@@ -216,16 +217,12 @@ get_int_member (JsonObject  *object,
                 gint64      *out,
                 GError     **error)
 {
-  JsonNode *node = json_object_get_member (object, name);
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_INT64)
+  if (!jn_json_get_int (object, name, out))
     {
       g_set_error (error, JN_PROTOCOL_ERROR, JN_PROTOCOL_ERROR_BAD_MIDI,
                    "JMID event needs an integer \"%s\"", name);
       return FALSE;
     }
-  *out = json_node_get_int (node);
   if (*out < min || *out > max)
     {
       g_set_error (error, JN_PROTOCOL_ERROR, JN_PROTOCOL_ERROR_BAD_MIDI,

@@ -7,6 +7,7 @@
 #include "config.h"
 #include "jn-build-info.h"
 
+#include "jn-json.h"
 #include "jn-report.h"
 
 #include <glib/gi18n.h>
@@ -505,13 +506,13 @@ jn_report_to_json (const JnReport *r)
 static gboolean
 get_string (JsonObject *o, const char *member, gboolean required, char **out, GError **error)
 {
-  JsonNode *n = json_object_get_member (o, member);
+  const char *value = jn_json_get_string (o, member);
 
-  if (n == NULL && !required)
+  if (!required && !json_object_has_member (o, member))
     return TRUE;
-  if (n == NULL || !JSON_NODE_HOLDS_VALUE (n) || json_node_get_value_type (n) != G_TYPE_STRING)
+  if (value == NULL)
     BAD (_("The report’s “%s” is missing or not text"), member);
-  *out = g_strdup (json_node_get_string (n));
+  *out = g_strdup (value);
   return TRUE;
 }
 
@@ -526,10 +527,8 @@ get_number (JsonObject *o, const char *member, double *out, GError **error)
       *out = NAN;
       return TRUE;
     }
-  if (n == NULL || !JSON_NODE_HOLDS_VALUE (n) ||
-      (json_node_get_value_type (n) != G_TYPE_DOUBLE && json_node_get_value_type (n) != G_TYPE_INT64))
+  if (!jn_json_get_number (o, member, out))
     BAD (_("The report’s “%s” is missing or not a number"), member);
-  *out = json_node_get_double (n);
   return TRUE;
 }
 
