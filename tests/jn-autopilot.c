@@ -136,21 +136,6 @@ first_peer (Autopilot *ap)
   return peer;   /* the model keeps its reference */
 }
 
-static GtkWidget *
-find_graph (GtkWidget *widget)
-{
-  if (JN_IS_GRAPH (widget) && gtk_widget_get_mapped (widget))
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_graph (child);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
 static void
 write_report (Autopilot *ap,
               guint      n_sessions)
@@ -250,7 +235,7 @@ autopilot (gpointer user_data)
         return G_SOURCE_CONTINUE;
       if (ap->shot_peer != NULL)
         {
-          GtkWidget *graph = find_graph (GTK_WIDGET (ap->window));
+          GtkWidget *graph = jn_test_find_widget (GTK_WIDGET (ap->window), JN_TYPE_GRAPH);
 
           ap->graph_pixels = graph ? jn_test_count_line_pixels (graph, 0) : -1;
           if (ap->report != NULL)

@@ -47,6 +47,22 @@ jn_test_save_png (GtkWidget   *widget,
   return TRUE;
 }
 
+GtkWidget *
+jn_test_find_widget (GtkWidget *root,
+                     GType      type)
+{
+  if (g_type_is_a (G_OBJECT_TYPE (root), type))
+    return root;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = jn_test_find_widget (child, type);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
 int
 jn_test_count_line_pixels (GtkWidget *graph,
                            guint      line)

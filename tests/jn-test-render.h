@@ -15,6 +15,10 @@ GdkTexture *jn_test_render          (GtkWidget   *widget,
 gboolean    jn_test_save_png        (GtkWidget   *widget,
                                      const char  *path,
                                      GError     **error);
+/* The first widget of type under root (root included), depth first, or
+ * NULL. */
+GtkWidget  *jn_test_find_widget     (GtkWidget   *root,
+                                     GType        type);
 /* Pixels of a JnGraph drawn in the colour of its line `line` (its legend's
  * swatch included), waiting up to 3 s for a frame; -1 when none came. */
 int         jn_test_count_line_pixels (GtkWidget *graph,

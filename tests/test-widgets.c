@@ -116,8 +116,8 @@ test_peer_row_binds (void)
   GtkWidget *list = gtk_list_box_new ();
   GtkWindow *window;
   JnPeerStats stats = { 0 };
-  GtkToggleButton *mute = NULL;
-  GtkRange *gain = NULL;
+  GtkToggleButton *mute;
+  GtkRange *gain;
 
   g_object_ref (row);
   gtk_list_box_append (GTK_LIST_BOX (list), row);
@@ -133,22 +133,8 @@ test_peer_row_binds (void)
   g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), "RTT 12.50 ms"));
   g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), "17.0 ms"));
 
-  for (GtkWidget *w = row; w != NULL;)
-    {
-      /* depth-first search for the row's scale and toggle */
-      if (GTK_IS_TOGGLE_BUTTON (w) && mute == NULL)
-        mute = GTK_TOGGLE_BUTTON (w);
-      if (GTK_IS_RANGE (w) && gain == NULL)
-        gain = GTK_RANGE (w);
-      if (gtk_widget_get_first_child (w) != NULL)
-        w = gtk_widget_get_first_child (w);
-      else
-        {
-          while (w != row && gtk_widget_get_next_sibling (w) == NULL)
-            w = gtk_widget_get_parent (w);
-          w = w == row ? NULL : gtk_widget_get_next_sibling (w);
-        }
-    }
+  mute = (GtkToggleButton *) jn_test_find_widget (row, GTK_TYPE_TOGGLE_BUTTON);
+  gain = (GtkRange *) jn_test_find_widget (row, GTK_TYPE_RANGE);
   g_assert_nonnull (mute);
   g_assert_nonnull (gain);
   /* the row's controls are the peer's mix, both ways */
@@ -244,26 +230,14 @@ test_sessions_page (void)
   g_autoptr(GSettings) settings = schema ? g_settings_new_full (schema, NULL, NULL)   /* GSETTINGS_BACKEND=memory */ : NULL;
   GtkWindow *window = show_in_window (page, 700, 600);
   g_autofree char *joined = NULL;
-  AdwEntryRow *address = NULL;
+  AdwEntryRow *address;
 
   jn_sessions_page_set_sessions (JN_SESSIONS_PAGE (page), G_LIST_MODEL (sessions));
   if (settings != NULL)
     jn_sessions_page_set_settings (JN_SESSIONS_PAGE (page), settings);
   g_signal_connect (page, "join-url", G_CALLBACK (on_join_url), &joined);
   /* the address row's apply joins that address */
-  for (GtkWidget *w = page; w != NULL && address == NULL;)
-    {
-      if (ADW_IS_ENTRY_ROW (w))
-        address = ADW_ENTRY_ROW (w);
-      else if (gtk_widget_get_first_child (w) != NULL)
-        w = gtk_widget_get_first_child (w);
-      else
-        {
-          while (w != page && gtk_widget_get_next_sibling (w) == NULL)
-            w = gtk_widget_get_parent (w);
-          w = w == page ? NULL : gtk_widget_get_next_sibling (w);
-        }
-    }
+  address = (AdwEntryRow *) jn_test_find_widget (page, ADW_TYPE_ENTRY_ROW);
   g_assert_nonnull (address);
   gtk_editable_set_text (GTK_EDITABLE (address), "192.0.2.7:7420");
   g_signal_emit_by_name (address, "apply");
