@@ -109,6 +109,12 @@ test_graph_draws (void)
 }
 
 static void
+count_emission (guint *count)
+{
+  (*count)++;
+}
+
+static void
 test_peer_row_binds (void)
 {
   JnPeer *peer = jn_peer_new (7, "Ana");
@@ -116,6 +122,7 @@ test_peer_row_binds (void)
   GtkWidget *list = gtk_list_box_new ();
   GtkWindow *window;
   JnPeerStats stats = { 0 };
+  guint changes = 0;
   GtkToggleButton *mute;
   GtkRange *gain;
 
@@ -129,7 +136,13 @@ test_peer_row_binds (void)
   stats.rtt_ms.last = 12.5;
   stats.one_way_ms.last = 6.25;
   stats.jitter_depth = 4;
+  g_signal_connect_swapped (peer, "figures-changed", G_CALLBACK (count_emission), &changes);
   jn_peer_update (peer, &stats, 17.0);
+  /* once for a snapshot however many properties changed; not at all for
+   * the same figures again */
+  g_assert_cmpuint (changes, ==, 1);
+  jn_peer_update (peer, &stats, 17.0);
+  g_assert_cmpuint (changes, ==, 1);
   g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), "RTT 12.50 ms"));
   g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), "17.0 ms"));
 

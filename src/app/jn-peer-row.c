@@ -46,12 +46,6 @@ update_subtitle (JnPeerRow *self)
   adw_action_row_set_subtitle (ADW_ACTION_ROW (self), subtitle);
 }
 
-static void
-on_peer_notify (JnPeerRow *self)
-{
-  update_subtitle (self);
-}
-
 /* the round trip's new samples (nothing before the first round trip) */
 static void
 on_series_changed (JnPeerRow *self)
@@ -83,7 +77,8 @@ set_peer (JnPeerRow *self,
   mute_label = g_strdup_printf (_("Mute %s"), name);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->gain), GTK_ACCESSIBLE_PROPERTY_LABEL, gain_label, -1);
   gtk_widget_set_tooltip_text (self->mute, mute_label);
-  g_signal_connect_object (peer, "notify", G_CALLBACK (on_peer_notify), self, G_CONNECT_SWAPPED);
+  /* once per snapshot, not once per property that changed */
+  g_signal_connect_object (peer, "figures-changed", G_CALLBACK (update_subtitle), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (peer, "series-changed", G_CALLBACK (on_series_changed), self, G_CONNECT_SWAPPED);
   update_subtitle (self);
   on_series_changed (self);

@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <string.h>
 
 #include "jn-peer-private.h"
 
@@ -43,7 +44,7 @@ enum {
   N_PROPS
 };
 
-enum { SERIES_CHANGED, N_SIGNALS };
+enum { FIGURES_CHANGED, SERIES_CHANGED, N_SIGNALS };
 
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
@@ -156,6 +157,10 @@ jn_peer_class_init (JnPeerClass *klass)
   properties[PROP_MUTED] = g_param_spec_boolean ("muted", NULL, NULL, FALSE, rw);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
+  /* a snapshot changed some figure (jn_peer_get_stats()), once per
+   * snapshot, after the properties' notifications */
+  signals[FIGURES_CHANGED] = g_signal_new ("figures-changed", G_TYPE_FROM_CLASS (klass),
+                                           G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
   /* samples came into the series (jn_peer_get_series()) */
   signals[SERIES_CHANGED] = g_signal_new ("series-changed", G_TYPE_FROM_CLASS (klass),
                                           G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
@@ -233,6 +238,8 @@ jn_peer_update (JnPeer            *self,
   else if (stats->synced && self->state == JN_PEER_CONNECTING)
     set_state (self, JN_PEER_PLAYING);
   g_object_thaw_notify (G_OBJECT (self));
+  if (memcmp (&old, stats, sizeof old) != 0 || old_end_to_end != end_to_end_ms)
+    g_signal_emit (self, signals[FIGURES_CHANGED], 0);
 }
 
 void

@@ -45,7 +45,7 @@ void               jn_peer_set_gain              (JnPeer   *self,
 gboolean           jn_peer_get_muted             (JnPeer   *self);
 void               jn_peer_set_muted             (JnPeer   *self,
                                                   gboolean  muted);
-/* Every figure of the latest snapshot. */
+/* Every figure of the latest snapshot ("figures-changed" when they change). */
 const JnPeerStats *jn_peer_get_stats             (JnPeer   *self);
 /* The peer's series so far (GArray of JnSample, oldest first, the last 15
  * minutes), grown by the samples each snapshot brings ("series-changed");
