@@ -64,13 +64,6 @@ jn_capture_source_get_kind (JnCaptureSource *source)
   return source->kind;
 }
 
-guint
-jn_capture_source_get_rate (JnCaptureSource *source)
-{
-  g_return_val_if_fail (source != NULL, 0);
-  return source->wav != NULL ? source->wav->rate : 0;
-}
-
 void
 jn_capture_source_prepare (JnCaptureSource *source,
                            guint            frames,

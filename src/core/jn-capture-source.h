@@ -26,8 +26,6 @@ JnCaptureSource *jn_capture_source_new        (JnCaptureKind     kind);
 JnCaptureSource *jn_capture_source_new_wav    (JnWav            *wav);
 void             jn_capture_source_free       (JnCaptureSource  *source);
 JnCaptureKind    jn_capture_source_get_kind   (JnCaptureSource  *source);
-/* The file's rate, 0 for the other kinds. */
-guint            jn_capture_source_get_rate   (JnCaptureSource  *source);
 
 /* Before the media thread runs: the session's packet shape. */
 void             jn_capture_source_prepare    (JnCaptureSource  *source,

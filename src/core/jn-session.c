@@ -1062,25 +1062,11 @@ jn_session_get_name (JnSession *self)
   return self->name;
 }
 
-const char *
-jn_session_get_player_name (JnSession *self)
-{
-  g_return_val_if_fail (JN_IS_SESSION (self), NULL);
-  return self->player_name;
-}
-
 char *
 jn_session_dup_local_url (JnSession *self)
 {
   g_return_val_if_fail (JN_IS_SESSION (self), NULL);
   return self->host != NULL ? jn_host_dup_local_url (self->host) : NULL;
-}
-
-guint16
-jn_session_get_port (JnSession *self)
-{
-  g_return_val_if_fail (JN_IS_SESSION (self), 0);
-  return self->host != NULL ? jn_host_get_port (self->host) : 0;
 }
 
 guint32

@@ -124,10 +124,8 @@ void            jn_session_leave               (JnSession           *self);
 JnSessionState  jn_session_get_state           (JnSession           *self);
 JnSessionRole   jn_session_get_role            (JnSession           *self);
 const char     *jn_session_get_name            (JnSession           *self);
-const char     *jn_session_get_player_name     (JnSession           *self);
-/* host: the ws:// URL on loopback, and the WebSocket port */
+/* host: the ws:// URL on loopback */
 char           *jn_session_dup_local_url       (JnSession           *self);
-guint16         jn_session_get_port            (JnSession           *self);
 guint32         jn_session_get_local_id        (JnSession           *self);
 const JnAudioFormat *jn_session_get_format     (JnSession           *self);
 /* How lost packets are concealed: "pnbtr", "burg", "repeat" or "zero". */
