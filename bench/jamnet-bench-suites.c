@@ -146,7 +146,7 @@ mesh_run (guint peers, double seconds, GError **error)
           g_autofree char *name = g_strdup_printf ("peer %u", j + 1);
 
           if (!jn_media_engine_add_peer (engines->pdata[i], j + 1, name, "127.0.0.1",
-                                         jn_media_engine_get_port (engines->pdata[j]), error))
+                                         jn_media_engine_get_port (engines->pdata[j]), NULL, error))
             return FALSE;
         }
   cpu0 = cpu_seconds ();

@@ -202,7 +202,8 @@ test_two_processes (void)
   g_assert_cmpstr (json_object_get_string_member (peer, "name"), ==, "Joiner");
   g_assert_true (json_object_get_boolean_member (peer, "departed"));
   g_assert_true (json_object_get_boolean_member (peer, "said_bye"));
-  g_assert_cmpint (json_object_get_int_member (peer, "playout_first_seq"), ==, 0);
+  /* its media waits for the host's consent: a few periods at most */
+  g_assert_cmpint (json_object_get_int_member (peer, "playout_first_seq"), <, 10);
   g_assert_cmpint (json_object_get_int_member (peer, "played"), ==,
                    json_object_get_int_member (peer, "audio_packets"));
   g_assert_cmpint (json_object_get_int_member (peer, "duplicates"), ==, 0);

@@ -161,7 +161,7 @@ test_expiry (void)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(JnDiscovery) d = jn_discovery_new (LO, &error);
-  const char *beacon = "{\"jamnet\":\"announce\",\"version\":1,\"id\":\"deadbeef\",\"session\":\"Ghost\","
+  const char *beacon = "{\"jamnet\":\"announce\",\"version\":2,\"id\":\"deadbeef\",\"session\":\"Ghost\","
                        "\"host\":\"Gus\",\"port\":7700,\"players\":2,\"passphrase\":false}";
   gint64 gone;
 
@@ -180,25 +180,26 @@ test_hostile (void)
   static const char *bad[] = {
     "not json",
     "[1,2]",
-    "{\"jamnet\":\"announce\",\"version\":2,\"id\":\"a\",\"session\":\"S\",\"host\":\"H\",\"port\":1,\"players\":1}",
-    "{\"jamnet\":\"announce\",\"version\":1,\"id\":\"a\",\"session\":\"\",\"host\":\"H\",\"port\":1,\"players\":1}",
-    "{\"jamnet\":\"announce\",\"version\":1,\"id\":\"a\",\"session\":\"S\",\"host\":\"H\",\"port\":0,\"players\":1}",
-    "{\"jamnet\":\"announce\",\"version\":1,\"id\":\"a\",\"session\":\"S\",\"host\":\"H\",\"port\":1,\"players\":999}",
-    "{\"jamnet\":\"announce\",\"version\":1,\"session\":\"S\",\"host\":\"H\",\"port\":1,\"players\":1}",
-    "{\"jamnet\":\"dance\",\"version\":1,\"id\":\"a\"}",
+    /* another protocol version */
+    "{\"jamnet\":\"announce\",\"version\":1,\"id\":\"a\",\"session\":\"S\",\"host\":\"H\",\"port\":1,\"players\":1}",
+    "{\"jamnet\":\"announce\",\"version\":2,\"id\":\"a\",\"session\":\"\",\"host\":\"H\",\"port\":1,\"players\":1}",
+    "{\"jamnet\":\"announce\",\"version\":2,\"id\":\"a\",\"session\":\"S\",\"host\":\"H\",\"port\":0,\"players\":1}",
+    "{\"jamnet\":\"announce\",\"version\":2,\"id\":\"a\",\"session\":\"S\",\"host\":\"H\",\"port\":1,\"players\":999}",
+    "{\"jamnet\":\"announce\",\"version\":2,\"session\":\"S\",\"host\":\"H\",\"port\":1,\"players\":1}",
+    "{\"jamnet\":\"dance\",\"version\":2,\"id\":\"a\"}",
     /* members that are not the scalars they should be (once a GLib
      * critical: the browser aborted under G_DEBUG=fatal-criticals) */
-    "{\"jamnet\":{},\"version\":1,\"id\":\"a\"}",
+    "{\"jamnet\":{},\"version\":2,\"id\":\"a\"}",
     "{\"jamnet\":\"announce\",\"version\":[1],\"id\":\"a\",\"session\":\"S\",\"host\":\"H\",\"port\":1,\"players\":1}",
-    "{\"jamnet\":\"announce\",\"version\":1,\"id\":{\"a\":1},\"session\":\"S\",\"host\":\"H\",\"port\":1,\"players\":1}",
-    "{\"jamnet\":\"announce\",\"version\":1,\"id\":\"a\",\"session\":{\"S\":1},\"host\":\"H\",\"port\":1,\"players\":1}",
-    "{\"jamnet\":\"announce\",\"version\":1,\"id\":\"a\",\"session\":\"S\",\"host\":[\"H\"],\"port\":1,\"players\":1}",
-    "{\"jamnet\":\"announce\",\"version\":1,\"id\":\"a\",\"session\":\"S\",\"host\":\"H\",\"port\":{},\"players\":1}",
-    "{\"jamnet\":\"announce\",\"version\":1,\"id\":\"a\",\"session\":\"S\",\"host\":\"H\",\"port\":\"7420\",\"players\":1}",
-    "{\"jamnet\":\"announce\",\"version\":1,\"id\":\"a\",\"session\":\"S\",\"host\":\"H\",\"port\":1,\"players\":[]}",
-    "{\"jamnet\":\"announce\",\"version\":1,\"id\":\"a\",\"session\":\"S\",\"host\":\"H\",\"port\":1,\"players\":1,\"passphrase\":{}}",
-    "{\"jamnet\":\"announce\",\"version\":1,\"id\":\"a\",\"session\":\"S\",\"host\":\"H\",\"port\":1.5,\"players\":1}",
-    "{\"jamnet\":\"bye\",\"version\":1,\"id\":[]}",
+    "{\"jamnet\":\"announce\",\"version\":2,\"id\":{\"a\":1},\"session\":\"S\",\"host\":\"H\",\"port\":1,\"players\":1}",
+    "{\"jamnet\":\"announce\",\"version\":2,\"id\":\"a\",\"session\":{\"S\":1},\"host\":\"H\",\"port\":1,\"players\":1}",
+    "{\"jamnet\":\"announce\",\"version\":2,\"id\":\"a\",\"session\":\"S\",\"host\":[\"H\"],\"port\":1,\"players\":1}",
+    "{\"jamnet\":\"announce\",\"version\":2,\"id\":\"a\",\"session\":\"S\",\"host\":\"H\",\"port\":{},\"players\":1}",
+    "{\"jamnet\":\"announce\",\"version\":2,\"id\":\"a\",\"session\":\"S\",\"host\":\"H\",\"port\":\"7420\",\"players\":1}",
+    "{\"jamnet\":\"announce\",\"version\":2,\"id\":\"a\",\"session\":\"S\",\"host\":\"H\",\"port\":1,\"players\":[]}",
+    "{\"jamnet\":\"announce\",\"version\":2,\"id\":\"a\",\"session\":\"S\",\"host\":\"H\",\"port\":1,\"players\":1,\"passphrase\":{}}",
+    "{\"jamnet\":\"announce\",\"version\":2,\"id\":\"a\",\"session\":\"S\",\"host\":\"H\",\"port\":1.5,\"players\":1}",
+    "{\"jamnet\":\"bye\",\"version\":2,\"id\":[]}",
   };
   char big[4000];
   gint64 end;
@@ -240,7 +241,7 @@ test_flood (void)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(JnDiscovery) d = jn_discovery_new (LO, &error);
-  const char *real = "{\"jamnet\":\"announce\",\"version\":1,\"id\":\"real-one\",\"session\":\"Real\","
+  const char *real = "{\"jamnet\":\"announce\",\"version\":2,\"id\":\"real-one\",\"session\":\"Real\","
                      "\"host\":\"H\",\"port\":7420,\"players\":1}";
   guint64 ignored_before;
   gint64 end;
@@ -253,7 +254,7 @@ test_flood (void)
    * cannot keep the list under it */
   for (guint i = 0; i < JN_DISCOVERY_MAX_SESSIONS + 100; i++)
     {
-      g_autofree char *forged = g_strdup_printf ("{\"jamnet\":\"announce\",\"version\":1,\"id\":\"forged-%u\","
+      g_autofree char *forged = g_strdup_printf ("{\"jamnet\":\"announce\",\"version\":2,\"id\":\"forged-%u\","
                                                  "\"session\":\"Forged\",\"host\":\"H\",\"port\":%u,"
                                                  "\"players\":1}", i, 1000 + i);
 
@@ -282,9 +283,9 @@ test_forged_bye (void)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(JnDiscovery) d = jn_discovery_new (LO, &error);
-  const char *announce = "{\"jamnet\":\"announce\",\"version\":1,\"id\":\"bye-target\",\"session\":\"Keep me\","
+  const char *announce = "{\"jamnet\":\"announce\",\"version\":2,\"id\":\"bye-target\",\"session\":\"Keep me\","
                          "\"host\":\"H\",\"port\":7420,\"players\":1}";
-  const char *bye = "{\"jamnet\":\"bye\",\"version\":1,\"id\":\"bye-target\"}";
+  const char *bye = "{\"jamnet\":\"bye\",\"version\":2,\"id\":\"bye-target\"}";
   guint64 ignored;
 
   g_assert_no_error (error);

@@ -185,9 +185,9 @@ pair_init (Pair                *pair,
   jn_media_engine_set_send_audio (pair->b, FALSE);
   g_assert_true (jn_media_engine_set_concealment (pair->b, concealment, &error));
   g_assert_true (jn_media_engine_add_peer (pair->a, 2, "b", "127.0.0.1",
-                                           jn_relay_get_port (pair->relay, JN_RELAY_A_TO_B), &error));
+                                           jn_relay_get_port (pair->relay, JN_RELAY_A_TO_B), NULL, &error));
   g_assert_true (jn_media_engine_add_peer (pair->b, 1, "a", "127.0.0.1",
-                                           jn_relay_get_port (pair->relay, JN_RELAY_B_TO_A), &error));
+                                           jn_relay_get_port (pair->relay, JN_RELAY_B_TO_A), NULL, &error));
 }
 
 static void

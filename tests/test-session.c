@@ -264,7 +264,7 @@ test_refusals (Fixture *f, gconstpointer data)
                           "{\"type\":\"hello\",\"version\":99,\"name\":\"Future\",\"udp_port\":4000}",
                           NULL);
   g_assert_cmpstr (version->error_code, ==, "version-mismatch");
-  g_assert_nonnull (strstr (version->message, "version 1"));
+  g_assert_nonnull (strstr (version->message, "version 2"));
   g_assert_nonnull (strstr (version->message, "version 99"));
 
   garbage = raw_exchange (f->url, "{\"type\":\"hello\",", NULL);
@@ -401,7 +401,7 @@ test_gatekeeping (void)
   engine_port = jn_media_engine_get_port (engine);
   stranger = udp_socket (&stranger_port);
   member = udp_socket (&member_port);
-  g_assert_true (jn_media_engine_add_peer (engine, 5, "member", "127.0.0.1", member_port, &error));
+  g_assert_true (jn_media_engine_add_peer (engine, 5, "member", "127.0.0.1", member_port, NULL, &error));
 
   /* three well-formed pings from an address that is not in the session,
    * and one from a member's address that claims another sender id */

@@ -138,6 +138,10 @@ check (JnCliOptions *o,
   }
   if (o->metronome_log != NULL)
     o->metronome = TRUE;
+  if (o->insecure)
+    g_printerr (_("jamnet-cli: WARNING: --insecure: audio and MIDI travel UNENCRYPTED and "
+                  "UNAUTHENTICATED; anyone on the network can listen and inject. Use it only "
+                  "to benchmark.\n"));
   return TRUE;
 }
 
@@ -187,6 +191,7 @@ jn_cli_options_parse (JnCliOptions   *o,
     { "metronome", 0, 0, G_OPTION_ARG_NONE, &o->metronome, N_("Play a click on the session's shared beat (needs --audio to be heard)"), NULL },
     { "metronome-log", 0, 0, G_OPTION_ARG_FILENAME, &o->metronome_log, N_("Write when each click sounds, as JSON lines"), "FILE" },
     { "private", 0, 0, G_OPTION_ARG_NONE, &o->private_session, N_("host: do not announce the session on the LAN"), NULL },
+    { "insecure", 0, 0, G_OPTION_ARG_NONE, &o->insecure, N_("Send and take media unencrypted, for benchmarks against other apps; joins only sessions run the same way"), NULL },
     { "echo", 0, 0, G_OPTION_ARG_NONE, &o->echo, N_("Send back what the others send (for their latency-test)"), NULL },
     { "count", 0, 0, G_OPTION_ARG_INT, &o->count, N_("latency-test: clicks to time (default 10)"), "N" },
     { "delay", 0, 0, G_OPTION_ARG_DOUBLE, &o->delay_ms, N_("demo: emulated one-way delay"), "MS" },
@@ -270,6 +275,7 @@ jn_cli_options_session_config (const JnCliOptions *o,
   config->monitor_gain = o->monitor_gain;
   config->master_gain = o->master_gain;
   config->metronome = o->metronome;
+  config->insecure = o->insecure;
 }
 
 gboolean

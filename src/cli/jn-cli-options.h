@@ -56,6 +56,7 @@ typedef struct
   double    tempo;
   gboolean  echo;
   gboolean  private_session;
+  gboolean  insecure;
   int       count;
   double    monitor_gain;
   double    master_gain;

@@ -100,7 +100,7 @@ add_peer (JnClient   *self,
   if (info->id == jn_media_engine_get_local_id (self->engine))
     return;
   if (!jn_media_engine_add_peer (self->engine, info->id, info->name, info->address,
-                                 info->udp_port, &error))
+                                 info->udp_port, info->has_key ? info->key : NULL, &error))
     {
       g_warning ("Cannot reach %s: %s", info->name, error->message);
       return;
@@ -123,6 +123,20 @@ handle_message (JnClient         *self,
                                         _("The session speaks protocol version %u, this "
                                           "JamNet speaks version %d"),
                                         message->version, JN_PROTOCOL_VERSION));
+          return;
+        }
+      if (message->sealed != jn_media_engine_is_sealed (self->engine))
+        {
+          fail_join (self, g_error_new_literal (JN_SESSION_ERROR, JN_SESSION_ERROR_INSECURE,
+                                                message->sealed
+                                                ? _("The session encrypts its audio and this "
+                                                    "JamNet was started with --insecure; "
+                                                    "join without it")
+                                                : _("The session sends its audio unencrypted "
+                                                    "(its host runs with --insecure), so JamNet "
+                                                    "will not join it")));
+          if (self->connection != NULL)
+            soup_websocket_connection_close (self->connection, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
           return;
         }
       self->welcomed = TRUE;

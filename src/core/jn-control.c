@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <json-glib/json-glib.h>
+#include <sodium.h>
 #include <string.h>
 
 #include "jn-control.h"
@@ -30,6 +31,7 @@ static const char *session_error_codes[] = {
   [JN_SESSION_ERROR_SESSION_FULL] = "session-full",
   [JN_SESSION_ERROR_CLOSED] = "closed",
   [JN_SESSION_ERROR_BAD_URL] = "bad-url",
+  [JN_SESSION_ERROR_INSECURE] = "insecure",
 };
 
 const char *
@@ -78,7 +80,17 @@ jn_peer_info_free (JnPeerInfo *info)
     return;
   g_free (info->name);
   g_free (info->address);
+  sodium_memzero (info->key, sizeof info->key);
   g_free (info);
+}
+
+void
+jn_peer_info_set_key (JnPeerInfo   *info,
+                      const guint8 *key)
+{
+  info->has_key = key != NULL;
+  if (key != NULL)
+    memcpy (info->key, key, sizeof info->key);
 }
 
 JnControlMessage *
@@ -129,6 +141,13 @@ add_peer (JsonBuilder *builder, const JnPeerInfo *info)
   add_string (builder, "name", info->name ? info->name : "");
   add_string (builder, "address", info->address ? info->address : "");
   add_int (builder, "udp_port", info->udp_port);
+  if (info->has_key)
+    {
+      g_autofree char *key = g_base64_encode (info->key, sizeof info->key);
+
+      add_string (builder, "key", key);
+      sodium_memzero (key, strlen (key));
+    }
   json_builder_end_object (builder);
 }
 
@@ -163,6 +182,7 @@ jn_control_message_to_json (const JnControlMessage *message)
       add_int (builder, "channels", message->format.channels);
       add_int (builder, "format", message->format.format);
       json_builder_end_object (builder);
+      add_string (builder, "media", message->sealed ? "sealed" : "clear");
       break;
 
     case JN_CONTROL_ROSTER:
@@ -307,6 +327,26 @@ read_peer (JsonNode *node, GError **error)
       bad_message (error, "peer address \"%s\" is not a numeric IP address", info->address);
       return NULL;
     }
+  if (json_object_has_member (object, "key"))
+    {
+      const char *text = jn_json_get_string (object, "key");
+      g_autofree guint8 *key = NULL;
+      gsize n = 0;
+
+      /* base64 of exactly 32 bytes is 44 characters; g_base64_decode()
+       * would skip what is not base64, so check the alphabet first */
+      if (text == NULL || strlen (text) != 44 ||
+          strspn (text, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=") != 44 ||
+          (key = g_base64_decode (text, &n)) == NULL || n != sizeof info->key)
+        {
+          if (key != NULL)
+            sodium_memzero (key, n);
+          bad_message (error, "peer %u has a malformed media key", info->id);
+          return NULL;
+        }
+      jn_peer_info_set_key (info, key);
+      sodium_memzero (key, n);
+    }
   return g_steal_pointer (&info);
 }
 
@@ -319,6 +359,7 @@ jn_control_message_parse (const char  *text,
   g_autoptr(JnControlMessage) message = NULL;
   g_autoptr(GError) local_error = NULL;
   g_autofree char *type = NULL;
+  g_autofree char *media = NULL;
   JsonNode *root;
   JsonObject *object;
   gint64 v;
@@ -401,6 +442,14 @@ jn_control_message_parse (const char  *text,
             bad_message (error, "welcome has an unusable audio format: %s", local_error->message);
             return NULL;
           }
+        if (!read_string (object, "media", FALSE, 16, &media, error))
+          return NULL;
+        if (!g_str_equal (media, "sealed") && !g_str_equal (media, "clear"))
+          {
+            bad_message (error, "welcome has an unknown media mode \"%s\"", media);
+            return NULL;
+          }
+        message->sealed = g_str_equal (media, "sealed");
       }
       break;
 

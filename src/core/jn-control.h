@@ -31,6 +31,8 @@ typedef struct
   char    *name;
   char    *address;   /* numeric IP as the host sees it */
   guint16  udp_port;
+  gboolean has_key;
+  guint8   key[32];   /* the media key of the link with this peer (JN_LINK_KEY_SIZE) */
 } JnPeerInfo;
 
 typedef struct
@@ -42,6 +44,7 @@ typedef struct
   guint16       udp_port;      /* hello */
   guint32       peer_id;       /* welcome: yours; peer-left: who left */
   JnAudioFormat format;        /* welcome: the session's audio format */
+  gboolean      sealed;        /* welcome: media is sealed (docs/protocol.md, 3.5) */
   GPtrArray    *peers;         /* roster: all; peer-joined: exactly one */
   double        tempo_bpm;     /* transport */
   gboolean      playing;       /* transport */
@@ -55,6 +58,8 @@ JnPeerInfo       *jn_peer_info_new           (guint32      id,
                                               const char  *address,
                                               guint16      udp_port);
 void              jn_peer_info_free          (JnPeerInfo  *info);
+void              jn_peer_info_set_key       (JnPeerInfo  *info,
+                                              const guint8 *key);
 
 JnControlMessage *jn_control_message_new     (JnControlType type);
 void              jn_control_message_free    (JnControlMessage *message);

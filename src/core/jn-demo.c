@@ -126,7 +126,9 @@ jn_demo_new_async (JnMediaEngine       *host_engine,
   g_task_set_task_data (task, demo, NULL);
   demo->host_engine = g_object_ref (host_engine);
   demo->impairment = *impairment;
-  demo->engine = jn_media_engine_new ("127.0.0.1", 0, &error);
+  demo->engine = jn_media_engine_is_sealed (host_engine)
+                 ? jn_media_engine_new_sealed ("127.0.0.1", 0, &error)
+                 : jn_media_engine_new ("127.0.0.1", 0, &error);
   if (demo->engine == NULL)
     {
       fail (task, g_steal_pointer (&error));

@@ -34,6 +34,7 @@ typedef enum
   JN_SESSION_ERROR_SESSION_FULL,
   JN_SESSION_ERROR_CLOSED,
   JN_SESSION_ERROR_BAD_URL,
+  JN_SESSION_ERROR_INSECURE,
 } JnSessionError;
 
 #define JN_PROTOCOL_ERROR (jn_protocol_error_quark ())

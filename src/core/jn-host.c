@@ -13,9 +13,11 @@
 
 #include <glib/gi18n-lib.h>
 #include <libsoup/soup.h>
+#include <sodium.h>
 
 #include "jn-control.h"
 #include "jn-host.h"
+#include "jn-secure-transport.h"
 
 #define HELLO_TIMEOUT_S   5
 #define KEEPALIVE_S       5
@@ -118,18 +120,24 @@ accept_member (JnHost           *self,
 {
   g_autoptr(JnControlMessage) welcome = jn_control_message_new (JN_CONTROL_WELCOME);
   g_autoptr(JnControlMessage) roster = jn_control_message_new (JN_CONTROL_ROSTER);
-  g_autoptr(JnControlMessage) joined = jn_control_message_new (JN_CONTROL_PEER_JOINED);
   g_autoptr(JnControlMessage) transport = jn_control_message_new (JN_CONTROL_TRANSPORT);
   g_autoptr(GError) error = NULL;
+  gboolean sealed = jn_media_engine_is_sealed (self->engine);
+  guint8 key[JN_LINK_KEY_SIZE];
+  JnPeerInfo *info;
 
   member->id = self->next_id++;
   member->name = g_strdup (hello->name);
   member->udp_port = hello->udp_port;
   g_clear_handle_id (&member->hello_timeout, g_source_remove);
 
+  /* one key per pair of players: nobody can forge or read what two others
+   * send each other (docs/protocol.md, 3.5) */
+  jn_link_key_generate (key);
   if (!jn_media_engine_add_peer (self->engine, member->id, member->name, member->address,
-                                 member->udp_port, &error))
+                                 member->udp_port, sealed ? key : NULL, &error))
     {
+      sodium_memzero (key, sizeof key);
       g_warning ("Cannot add %s to the media plane: %s", member->name, error->message);
       member->id = 0;
       jn_control_send_error_and_close (member->connection, JN_SESSION_ERROR_BAD_REQUEST,
@@ -140,28 +148,41 @@ accept_member (JnHost           *self,
   welcome->peer_id = member->id;
   welcome->name = g_strdup (self->session_name);
   welcome->format = *jn_media_engine_get_format (self->engine);
+  welcome->sealed = sealed;
   jn_control_message_send (welcome, member->connection);
 
   /* the host itself, at the address this joiner reached it on */
-  g_ptr_array_add (roster->peers,
-                   jn_peer_info_new (JN_HOST_PEER_ID, self->player_name, member->local_address,
-                                     jn_media_engine_get_port (self->engine)));
+  info = jn_peer_info_new (JN_HOST_PEER_ID, self->player_name, member->local_address,
+                           jn_media_engine_get_port (self->engine));
+  jn_peer_info_set_key (info, sealed ? key : NULL);
+  g_ptr_array_add (roster->peers, info);
   for (guint i = 0; i < self->members->len; i++)
     {
       Member *other = g_ptr_array_index (self->members, i);
+      g_autoptr(JnControlMessage) joined = NULL;
 
-      if (other->id != 0)
-        g_ptr_array_add (roster->peers, member_info (other));
+      if (other->id == 0 || other == member)
+        continue;
+      /* the same fresh key goes to both ends of the link, and only there */
+      jn_link_key_generate (key);
+      info = member_info (other);
+      jn_peer_info_set_key (info, sealed ? key : NULL);
+      g_ptr_array_add (roster->peers, info);
+
+      joined = jn_control_message_new (JN_CONTROL_PEER_JOINED);
+      info = member_info (member);
+      jn_peer_info_set_key (info, sealed ? key : NULL);
+      g_ptr_array_add (joined->peers, info);
+      jn_control_message_send (joined, other->connection);
     }
+  sodium_memzero (key, sizeof key);
+  g_ptr_array_add (roster->peers, member_info (member));
   jn_control_message_send (roster, member->connection);
 
   transport->tempo_bpm = self->tempo_bpm;
   transport->playing = self->playing;
   transport->epoch_us = self->epoch_us;
   jn_control_message_send (transport, member->connection);
-
-  g_ptr_array_add (joined->peers, member_info (member));
-  broadcast (self, joined, member);
 
   g_debug ("%s joined from %s (peer %u)", member->name, member->address, member->id);
   g_signal_emit (self, signals[PEER_JOINED], 0, member->id, member->name);

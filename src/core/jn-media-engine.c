@@ -19,6 +19,7 @@
 
 #include "jn-concealer-pool.h"
 #include "jn-media-engine-private.h"
+#include "jn-secure-transport.h"
 #include "jn-thread-loop.h"
 #include "jn-udp-transport.h"
 
@@ -35,6 +36,7 @@ struct _JnMediaEngine
 
   GMutex            lock;
   JnTransport      *transport;
+  JnSecureTransport *seal;      /* the transport, when it seals; else NULL */
   guint16           port;
 
   JnAudioFormat     format;
@@ -228,6 +230,16 @@ handle_ping (JnMediaEngine  *self,
   gsize size = jn_packet_encode_pong (self->tx_buf, JN_PACKET_MAX_SIZE, &header, &pong);
 
   send_to (self, peer, self->tx_buf, size);
+
+  /* a peer that pings us is up: ask its consent now rather than at our
+   * next ping, so that its media does not wait for it */
+  if (self->seal != NULL && !jn_secure_transport_has_consent (self->seal, peer->id))
+    {
+      header = make_header (self, JN_PACKET_SYNC_PING, 0);
+      header.seq = jn_clock_sync_ping (&peer->sync, header.timestamp_us);
+      size = jn_packet_encode_ping (self->tx_buf, JN_PACKET_MAX_SIZE, &header);
+      send_to (self, peer, self->tx_buf, size);
+    }
 }
 
 static void
@@ -454,6 +466,20 @@ sample_series (JnMediaEngine *self,
 
 static void fill_peer_stats (const Peer *peer, JnPeerStats *s);
 
+static void
+copy_seal_counters (JnMediaEngine *self)
+{
+  JnSealCounters c;
+
+  if (self->seal == NULL)
+    return;
+  jn_secure_transport_get_counters (self->seal, &c);
+  self->stats.dropped_unauthentic = c.unauthentic;
+  self->stats.dropped_replayed = c.replayed;
+  self->stats.media_held = c.held;
+  self->stats.roamed = c.roamed;
+}
+
 static JnMediaSnapshot *
 take_snapshot_locked (JnMediaEngine *self,
                       gint64         now)
@@ -469,6 +495,7 @@ take_snapshot_locked (JnMediaEngine *self,
     fill_peer_stats (g_ptr_array_index (self->peers, i), &g_array_index (snapshot->peers, JnPeerStats, i));
   if (self->pool != NULL)
     jn_concealer_pool_get_stats (self->pool, &self->stats);
+  copy_seal_counters (self);
   snapshot->engine = self->stats;
   swap = snapshot->samples;
   snapshot->samples = self->new_samples;
@@ -591,6 +618,9 @@ jn_media_engine_new_for_transport (JnTransport *transport)
   if (G_IS_INET_SOCKET_ADDRESS (local))
     self->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
   self->stats.udp_port = self->port;
+  if (JN_IS_SECURE_TRANSPORT (transport))
+    self->seal = JN_SECURE_TRANSPORT (transport);
+  self->stats.sealed = self->seal != NULL;
   return self;
 }
 
@@ -604,6 +634,27 @@ jn_media_engine_new (const char  *bind_address,
   if (udp == NULL)
     return NULL;
   return jn_media_engine_new_for_transport (JN_TRANSPORT (udp));
+}
+
+JnMediaEngine *
+jn_media_engine_new_sealed (const char  *bind_address,
+                            guint16      port,
+                            GError     **error)
+{
+  g_autoptr(JnUdpTransport) udp = jn_udp_transport_new (bind_address, port, error);
+  g_autoptr(JnSecureTransport) seal = NULL;
+
+  if (udp == NULL)
+    return NULL;
+  seal = jn_secure_transport_new (JN_TRANSPORT (udp));
+  return jn_media_engine_new_for_transport (JN_TRANSPORT (seal));
+}
+
+gboolean
+jn_media_engine_is_sealed (JnMediaEngine *self)
+{
+  g_return_val_if_fail (JN_IS_MEDIA_ENGINE (self), FALSE);
+  return self->seal != NULL;
 }
 
 JnTransport *
@@ -848,12 +899,20 @@ jn_media_engine_add_peer (JnMediaEngine  *self,
                           const char     *name,
                           const char     *address,
                           guint16         udp_port,
+                          const guint8   *key,
                           GError        **error)
 {
   Peer *peer;
 
   g_return_val_if_fail (JN_IS_MEDIA_ENGINE (self), FALSE);
   g_return_val_if_fail (id != 0, FALSE);
+
+  if (self->seal != NULL && key == NULL)
+    {
+      g_set_error (error, JN_SESSION_ERROR, JN_SESSION_ERROR_INSECURE,
+                   _("No media key for peer %u: its audio would not be private"), id);
+      return FALSE;
+    }
 
   peer = g_new0 (Peer, 1);
   peer->id = id;
@@ -885,7 +944,11 @@ jn_media_engine_add_peer (JnMediaEngine  *self,
       peer_free (peer);
       return FALSE;
     }
+  if (self->seal != NULL)
+    jn_secure_transport_set_key (self->seal, id, key);
   g_ptr_array_add (self->peers, peer);
+  /* ping everyone at the next tick: a new peer's consent comes sooner */
+  self->next_sync_us = 0;
   g_mutex_unlock (&self->lock);
   return TRUE;
 }
@@ -927,7 +990,10 @@ jn_media_engine_remove_peer (JnMediaEngine *self,
       if (peer->id != id)
         continue;
       /* keep its figures for the final stats and play out what is queued;
-       * the transport still names it, so that its bye counts */
+       * a clear transport still names it, so that its bye counts; a sealed
+       * one drops its key now: nothing it seals is taken any more */
+      if (self->seal != NULL)
+        jn_transport_forget_peer (self->transport, id);
       g_ptr_array_steal_index (self->peers, i);
       peer->departed = TRUE;
       jn_jitter_buffer_finish (peer->jb);
@@ -1000,6 +1066,7 @@ jn_media_engine_get_stats (JnMediaEngine *self,
   g_mutex_lock (&self->lock);
   if (self->pool != NULL)
     jn_concealer_pool_get_stats (self->pool, &self->stats);
+  copy_seal_counters (self);
   *stats = self->stats;
   g_mutex_unlock (&self->lock);
 }

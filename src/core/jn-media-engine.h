@@ -49,9 +49,15 @@ typedef struct
                       guint           channels);
 } JnMediaCallbacks;
 
+/* Media in the clear: for tests and jamnet-cli --insecure. */
 JnMediaEngine *jn_media_engine_new           (const char          *bind_address,
                                               guint16              port,
                                               GError             **error);
+/* Every datagram sealed with its link's key (JnSecureTransport). */
+JnMediaEngine *jn_media_engine_new_sealed    (const char          *bind_address,
+                                              guint16              port,
+                                              GError             **error);
+gboolean       jn_media_engine_is_sealed     (JnMediaEngine       *self);
 /* Sends and receives through transport (JnUdpTransport, or one that
  * reaches peers another way; docs/architecture.md). */
 JnMediaEngine *jn_media_engine_new_for_transport (JnTransport     *transport);
@@ -116,13 +122,16 @@ gboolean       jn_media_engine_start         (JnMediaEngine       *self,
 void           jn_media_engine_stop          (JnMediaEngine       *self);
 
 /* Session membership, by peer id; thread-safe.  The transport is told how
- * to reach each member (for UDP its address); datagrams from anyone else,
- * or carrying another member's id, are dropped and counted. */
+ * to reach each member (for UDP its address).  A sealed engine needs the
+ * link's key (JN_LINK_KEY_SIZE bytes) and takes only what it opens; a
+ * clear one ignores key and drops datagrams from anyone else, or carrying
+ * another member's id.  Either way what is dropped is counted. */
 gboolean       jn_media_engine_add_peer      (JnMediaEngine       *self,
                                               guint32              id,
                                               const char          *name,
                                               const char          *address,
                                               guint16              udp_port,
+                                              const guint8        *key,
                                               GError             **error);
 gboolean       jn_media_engine_set_peer_address (JnMediaEngine    *self,
                                               guint32              id,

@@ -64,7 +64,12 @@ typedef struct
   guint16 udp_port;
   guint64 packets_sent;
   guint64 send_errors;
+  gboolean sealed;            /* media encrypted and authenticated */
   guint64 dropped_non_member;
+  guint64 dropped_unauthentic; /* sealed: failed to open (forged, mutated, no key) */
+  guint64 dropped_replayed;   /* sealed: opened before or too old for the window */
+  guint64 media_held;         /* sealed: not sent, the peer's address had not consented */
+  guint64 roamed;             /* sealed: a peer's authentic datagrams moved to another address */
   guint64 dropped_malformed;
   guint64 malformed[JN_PROTOCOL_ERROR_N_CODES];
   guint64 clock_skips;        /* periods skipped after the thread stalled */

@@ -11,7 +11,7 @@
 G_BEGIN_DECLS
 
 #define JN_PACKET_MAGIC          0x4A4E4554u  /* "JNET" */
-#define JN_PROTOCOL_VERSION      1
+#define JN_PROTOCOL_VERSION      2
 #define JN_PACKET_HEADER_SIZE    28
 #define JN_AUDIO_HEADER_SIZE     8
 #define JN_PONG_PAYLOAD_SIZE     20
@@ -36,6 +36,7 @@ typedef enum
 typedef enum
 {
   JN_PACKET_FLAG_REDUNDANT = 1 << 0,  /* MIDI: a burst-redundancy copy */
+  JN_PACKET_FLAG_SEALED    = 1 << 1,  /* on the wire only: jn-secure-transport.c opens it */
 } JnPacketFlags;
 #define JN_PACKET_KNOWN_FLAGS (JN_PACKET_FLAG_REDUNDANT)
 

@@ -479,7 +479,9 @@ new_engine (JnSession  *self,
 {
   static const JnMediaCallbacks callbacks = { capture_cb, playout_cb, midi_cb, period_end_cb };
 
-  self->engine = jn_media_engine_new (self->bind_address, self->config.udp_port, error);
+  self->engine = self->config.insecure
+                 ? jn_media_engine_new (self->bind_address, self->config.udp_port, error)
+                 : jn_media_engine_new_sealed (self->bind_address, self->config.udp_port, error);
   if (self->engine == NULL || !configure_engine (self, self->engine, error))
     return FALSE;
   jn_media_engine_set_callbacks (self->engine, &callbacks, self);

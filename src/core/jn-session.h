@@ -66,6 +66,9 @@ typedef struct
   double        monitor_gain;    /* hear yourself, 0..4 (default 0) */
   double        master_gain;     /* the others' mix, 0..4 (default 1) */
   gboolean      metronome;       /* a click on the session's beat */
+  /* TRUE: media in the clear, for benchmarks against peers that cannot
+   * encrypt (jamnet-cli --insecure); such a session joins only its like */
+  gboolean      insecure;
 } JnSessionConfig;
 
 void jn_session_config_init (JnSessionConfig *config);

@@ -96,6 +96,17 @@ jn_media_engine_stats_to_json (JnMediaEngine *engine)
   json_object_set_int_member (root, "packets_sent", (gint64) stats.packets_sent);
   json_object_set_int_member (root, "send_errors", (gint64) stats.send_errors);
   json_object_set_int_member (root, "dropped_non_member", (gint64) stats.dropped_non_member);
+  {
+    JsonObject *sec = json_object_new ();
+
+    /* docs/protocol.md, 3.5 */
+    json_object_set_string_member (sec, "media", stats.sealed ? "xchacha20-poly1305" : "clear");
+    json_object_set_int_member (sec, "dropped_unauthentic", (gint64) stats.dropped_unauthentic);
+    json_object_set_int_member (sec, "dropped_replayed", (gint64) stats.dropped_replayed);
+    json_object_set_int_member (sec, "media_held", (gint64) stats.media_held);
+    json_object_set_int_member (sec, "roamed", (gint64) stats.roamed);
+    json_object_set_object_member (root, "security", sec);
+  }
   json_object_set_int_member (root, "dropped_malformed", (gint64) stats.dropped_malformed);
   json_object_set_int_member (root, "clock_skips", (gint64) stats.clock_skips);
   for (guint i = 0; i < JN_PROTOCOL_ERROR_N_CODES; i++)

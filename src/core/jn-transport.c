@@ -75,6 +75,15 @@ jn_transport_get_local_address (JnTransport *self)
   return JN_TRANSPORT_GET_IFACE (self)->get_local_address (self);
 }
 
+gboolean
+jn_transport_adopt_source (JnTransport *self,
+                           guint32      peer_id)
+{
+  JnTransportInterface *iface = JN_TRANSPORT_GET_IFACE (self);
+
+  return iface->adopt_source != NULL && iface->adopt_source (self, peer_id);
+}
+
 void
 jn_transport_close (JnTransport *self)
 {

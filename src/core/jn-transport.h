@@ -52,6 +52,9 @@ struct _JnTransportInterface
   void            (*poll)              (JnTransport            *self);
   GSocketAddress *(*get_local_address) (JnTransport            *self);
   void            (*close)             (JnTransport            *self);
+  /* optional: called from the receive callback */
+  gboolean        (*adopt_source)      (JnTransport            *self,
+                                        guint32                 peer_id);
 };
 
 /* Where peer_id is reached (for UDP its address and port; a transport that
@@ -77,6 +80,12 @@ void            jn_transport_start             (JnTransport            *self,
 void            jn_transport_poll              (JnTransport            *self);
 /* The local end (a UDP socket's address, a host candidate), or NULL. */
 GSocketAddress *jn_transport_get_local_address (JnTransport            *self);
+/* Called from the receive callback, about the datagram being handed over:
+ * it is authentic and from peer_id, so peer_id is reached where it came
+ * from from now on (NAT rebinding, roaming).  FALSE when the transport
+ * cannot (or the source is already peer_id's). */
+gboolean        jn_transport_adopt_source      (JnTransport            *self,
+                                                guint32                 peer_id);
 /* Stops receiving; a closed transport sends nothing.  A receive callback
  * under way on the media thread may still finish: join that thread before
  * the callback's data goes away. */

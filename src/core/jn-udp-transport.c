@@ -21,6 +21,9 @@
 
 /* Datagrams read in one go before the main loop gets a turn. */
 #define RX_BATCH 256
+/* Asked of the kernel (which caps it at net.core.rmem_max): a burst of
+ * datagrams that are not ours must not push out the members' own. */
+#define RX_BUFFER_BYTES (4 * 1024 * 1024)
 
 typedef struct
 {
@@ -44,6 +47,8 @@ struct _JnUdpTransport
   JnTransportReceiveFunc  func;
   gpointer                func_data;
   guint8                 *rx_buf;
+  struct sockaddr_storage rx_from;      /* the datagram being handed over */
+  socklen_t               rx_from_len;  /* 0 outside the receive callback */
   gint                    closed;       /* atomic */
 };
 
@@ -207,9 +212,33 @@ jn_udp_transport_poll (JnTransport *transport)
                     (struct sockaddr *) &from, &from_len);
       if (n < 0)
         break;
+      self->rx_from = from;
+      self->rx_from_len = from_len;
       func (func_data, peer_from (self, &from), self->rx_buf, (gsize) n,
             g_get_monotonic_time ());
+      self->rx_from_len = 0;
     }
+}
+
+static gboolean
+jn_udp_transport_adopt_source (JnTransport *transport,
+                               guint32      peer_id)
+{
+  JnUdpTransport *self = JN_UDP_TRANSPORT (transport);
+  gboolean changed = FALSE;
+  Route *route;
+
+  if (self->rx_from_len == 0)
+    return FALSE;
+  g_mutex_lock (&self->lock);
+  if ((route = find_route (self, peer_id)) != NULL && !sockaddr_equal (&route->addr, &self->rx_from))
+    {
+      route->addr = self->rx_from;
+      route->addr_len = self->rx_from_len;
+      changed = TRUE;
+    }
+  g_mutex_unlock (&self->lock);
+  return changed;
 }
 
 static gboolean
@@ -270,6 +299,7 @@ jn_udp_transport_iface_init (JnTransportInterface *iface)
   iface->poll = jn_udp_transport_poll;
   iface->get_local_address = jn_udp_transport_get_local_address;
   iface->close = jn_udp_transport_close;
+  iface->adopt_source = jn_udp_transport_adopt_source;
 }
 
 static void
@@ -325,6 +355,8 @@ jn_udp_transport_new (const char  *bind_address,
   if (self->socket == NULL)
     return NULL;
   g_socket_set_blocking (self->socket, FALSE);
+  /* best effort: a smaller buffer still works */
+  g_socket_set_option (self->socket, SOL_SOCKET, SO_RCVBUF, RX_BUFFER_BYTES, NULL);
   address = g_inet_socket_address_new (inet, port);
   if (!g_socket_bind (self->socket, address, FALSE, error))
     {

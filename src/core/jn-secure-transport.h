@@ -1,0 +1,65 @@
+/* jn-secure-transport.h: sealed media datagrams (docs/protocol.md, 3.5)
+ *
+ * Wraps the transport that reaches the peers.  Every datagram is sealed
+ * with the key of its link (one key per pair of peers, from the host over
+ * the TLS control plane) and opened, checked against its replay window and
+ * only then handed to the engine.  Media goes only to a peer whose address
+ * has answered a clock-sync ping with the link's key (consent).
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "jn-transport.h"
+
+G_BEGIN_DECLS
+
+#define JN_LINK_KEY_SIZE 32
+/* Without an authentic answer for this long, media to a peer stops. */
+#define JN_CONSENT_TIMEOUT_S 30
+
+typedef struct
+{
+  guint64 unauthentic;  /* failed to open: no key for the sender, forged, mutated, clear */
+  guint64 replayed;     /* opened before, or older than the replay window */
+  guint64 held;         /* media not sent: the peer's address has not consented */
+  guint64 roamed;       /* a peer's address changed to where its authentic datagrams come from */
+} JnSealCounters;
+
+#define JN_TYPE_SECURE_TRANSPORT (jn_secure_transport_get_type ())
+G_DECLARE_FINAL_TYPE (JnSecureTransport, jn_secure_transport, JN, SECURE_TRANSPORT, GObject)
+
+JnSecureTransport *jn_secure_transport_new      (JnTransport       *inner);
+JnTransport       *jn_secure_transport_get_inner (JnSecureTransport *self);
+/* Our own peer id, the sender id of what we seal. */
+void               jn_secure_transport_set_local_id (JnSecureTransport *self,
+                                                    guint32            id);
+/* The key of the link with peer_id; replaces any earlier one (and its
+ * counters).  Thread-safe. */
+void               jn_secure_transport_set_key  (JnSecureTransport *self,
+                                                 guint32            peer_id,
+                                                 const guint8      *key);
+gboolean           jn_secure_transport_has_consent (JnSecureTransport *self,
+                                                    guint32            peer_id);
+void               jn_secure_transport_get_counters (JnSecureTransport *self,
+                                                     JnSealCounters    *counters);
+
+/* One datagram sealed or opened, outside any transport: for tests and the
+ * codec benchmark.  seal writes size + JN_SEAL_OVERHEAD bytes to out (a
+ * datagram of the protocol's header and payload); open writes the opened
+ * datagram to out and returns its size, 0 when it does not authenticate. */
+#define JN_SEAL_OVERHEAD (8 + 16)
+gsize              jn_seal_datagram             (const guint8      *key,
+                                                 guint64            counter,
+                                                 const guint8      *data,
+                                                 gsize              size,
+                                                 guint8            *out);
+gsize              jn_open_datagram             (const guint8      *key,
+                                                 const guint8      *data,
+                                                 gsize              size,
+                                                 guint8            *out,
+                                                 guint64           *counter);
+/* A fresh random link key. */
+void               jn_link_key_generate         (guint8            *key);
+
+G_END_DECLS
