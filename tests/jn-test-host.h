@@ -8,7 +8,7 @@
 #include <gio/gio.h>
 #include <string.h>
 
-/* Reads the host's stdout until it prints its ws:// URL; NULL when the host
+/* Reads the host's stdout until it prints its wss:// URL; NULL when the host
  * exited first.  The caller keeps `in` (and with it the pipe) open. */
 static inline char *
 jn_test_read_host_url (GDataInputStream *in)
@@ -17,7 +17,7 @@ jn_test_read_host_url (GDataInputStream *in)
 
   while ((line = g_data_input_stream_read_line_utf8 (in, NULL, NULL, NULL)) != NULL)
     {
-      const char *ws = strstr (line, "ws://");
+      const char *ws = strstr (line, "wss://");
       char *url = ws != NULL ? g_strndup (ws, strcspn (ws, " ")) : NULL;
 
       g_free (line);

@@ -27,7 +27,7 @@ others="$others $!"
 "$cli" host --port 0 --bind 127.0.0.1 --session "Friday jam" --name Ana -q --duration 60 >"$work/host.out" 2>&1 &
 host=$!
 i=0
-until grep -q ws:// "$work/host.out" 2>/dev/null; do
+until grep -q wss:// "$work/host.out" 2>/dev/null; do
   i=$((i + 1)); [ $i -gt 100 ] && { echo "Bail out! the host did not start"; exit 1; }
   sleep 0.05
 done

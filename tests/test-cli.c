@@ -376,8 +376,13 @@ test_list (void)
   list = spawn (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, "list", "--bind", "127.0.0.1", "--duration", "1.5", NULL);
   g_assert_true (g_subprocess_communicate_utf8 (list, NULL, NULL, &output, NULL, &error));
   g_assert_no_error (error);
-  /* ws://127.0.0.1:PORT/jamnet is announced as jamnet://127.0.0.1:PORT */
-  expected = g_strndup (open_url + strlen ("ws://"), strlen (open_url) - strlen ("ws://") - strlen ("/jamnet"));
+  /* wss://127.0.0.1:PORT/jamnet?fp=FP is announced as jamnet://127.0.0.1:PORT/?fp=FP */
+  {
+    g_autofree char *host_port = g_strndup (open_url + strlen ("wss://"),
+                                            strcspn (open_url + strlen ("wss://"), "/"));
+
+    expected = g_strdup_printf ("jamnet://%s/?fp=%s", host_port, strstr (open_url, "fp=") + 3);
+  }
   g_assert_nonnull (strstr (output, "Open jam — Ana, 1 player"));
   g_assert_nonnull (strstr (output, expected));
   g_assert_null (strstr (output, "Secret jam"));

@@ -13,6 +13,8 @@
 #include "jn-discovery.h"
 
 #define LO "127.0.0.1"
+/* a certificate fingerprint (jn-identity.h) */
+#define FP "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
 
 static JnSessionInfo *
 find (JnDiscovery *d, const char *name)
@@ -111,7 +113,7 @@ test_announce_and_go (void)
   g_assert_no_error (error);
   g_assert_true (g_type_is_a (g_list_model_get_item_type (G_LIST_MODEL (d)), JN_TYPE_SESSION_INFO));
 
-  a = jn_announcer_new (LO, "Friday jam", "Ana", 7420, TRUE, &error);
+  a = jn_announcer_new (LO, "Friday jam", "Ana", 7420, TRUE, FP, &error);
   g_assert_no_error (error);
   g_assert_cmpint (wait_for (d, "Friday jam", TRUE, 0, 1000), <, 1000);
   info = find (d, "Friday jam");
@@ -121,13 +123,15 @@ test_announce_and_go (void)
   g_assert_cmpuint (jn_session_info_get_players (info), ==, 1);
   g_assert_true (jn_session_info_has_passphrase (info));
   url = jn_session_info_dup_url (info);
-  g_assert_cmpstr (url, ==, "jamnet://127.0.0.1:7420");
+  /* the announced certificate is pinned in the link the browser joins */
+  g_assert_cmpstr (jn_session_info_get_fingerprint (info), ==, FP);
+  g_assert_cmpstr (url, ==, "jamnet://127.0.0.1:7420/?fp=" FP);
 
   /* news travel at once */
   jn_announcer_set_players (a, 3);
   wait_for (d, "Friday jam", TRUE, 3, 500);
 
-  b = jn_announcer_new (LO, "Blues", "Bo", 7500, FALSE, &error);
+  b = jn_announcer_new (LO, "Blues", "Bo", 7500, FALSE, FP, &error);
   wait_for (d, "Blues", TRUE, 0, 1000);
   g_assert_cmpint (count_named (d, "Friday jam"), ==, 1);
   g_assert_cmpint (count_named (d, "Blues"), ==, 1);
@@ -145,7 +149,7 @@ static void
 test_late_browser (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(JnAnnouncer) a = jn_announcer_new (LO, "Early bird", "Cy", 7600, FALSE, &error);
+  g_autoptr(JnAnnouncer) a = jn_announcer_new (LO, "Early bird", "Cy", 7600, FALSE, FP, &error);
   g_autoptr(JnDiscovery) d = NULL;
 
   g_assert_no_error (error);
@@ -162,7 +166,7 @@ test_expiry (void)
   g_autoptr(GError) error = NULL;
   g_autoptr(JnDiscovery) d = jn_discovery_new (LO, &error);
   const char *beacon = "{\"jamnet\":\"announce\",\"version\":2,\"id\":\"deadbeef\",\"session\":\"Ghost\","
-                       "\"host\":\"Gus\",\"port\":7700,\"players\":2,\"passphrase\":false}";
+                       "\"host\":\"Gus\",\"port\":7700,\"players\":2,\"passphrase\":false,\"fp\":\"" FP "\"}";
   gint64 gone;
 
   g_assert_no_error (error);
@@ -181,25 +185,29 @@ test_hostile (void)
     "not json",
     "[1,2]",
     /* another protocol version */
-    "{\"jamnet\":\"announce\",\"version\":1,\"id\":\"a\",\"session\":\"S\",\"host\":\"H\",\"port\":1,\"players\":1}",
-    "{\"jamnet\":\"announce\",\"version\":2,\"id\":\"a\",\"session\":\"\",\"host\":\"H\",\"port\":1,\"players\":1}",
-    "{\"jamnet\":\"announce\",\"version\":2,\"id\":\"a\",\"session\":\"S\",\"host\":\"H\",\"port\":0,\"players\":1}",
-    "{\"jamnet\":\"announce\",\"version\":2,\"id\":\"a\",\"session\":\"S\",\"host\":\"H\",\"port\":1,\"players\":999}",
-    "{\"jamnet\":\"announce\",\"version\":2,\"session\":\"S\",\"host\":\"H\",\"port\":1,\"players\":1}",
+    "{\"jamnet\":\"announce\",\"version\":1,\"id\":\"a\",\"session\":\"S\",\"host\":\"H\",\"port\":1,\"players\":1,\"fp\":\"" FP "\"}",
+    "{\"jamnet\":\"announce\",\"version\":2,\"id\":\"a\",\"session\":\"\",\"host\":\"H\",\"port\":1,\"players\":1,\"fp\":\"" FP "\"}",
+    "{\"jamnet\":\"announce\",\"version\":2,\"id\":\"a\",\"session\":\"S\",\"host\":\"H\",\"port\":0,\"players\":1,\"fp\":\"" FP "\"}",
+    "{\"jamnet\":\"announce\",\"version\":2,\"id\":\"a\",\"session\":\"S\",\"host\":\"H\",\"port\":1,\"players\":999,\"fp\":\"" FP "\"}",
+    "{\"jamnet\":\"announce\",\"version\":2,\"session\":\"S\",\"host\":\"H\",\"port\":1,\"players\":1,\"fp\":\"" FP "\"}",
     "{\"jamnet\":\"dance\",\"version\":2,\"id\":\"a\"}",
     /* members that are not the scalars they should be (once a GLib
      * critical: the browser aborted under G_DEBUG=fatal-criticals) */
     "{\"jamnet\":{},\"version\":2,\"id\":\"a\"}",
-    "{\"jamnet\":\"announce\",\"version\":[1],\"id\":\"a\",\"session\":\"S\",\"host\":\"H\",\"port\":1,\"players\":1}",
-    "{\"jamnet\":\"announce\",\"version\":2,\"id\":{\"a\":1},\"session\":\"S\",\"host\":\"H\",\"port\":1,\"players\":1}",
-    "{\"jamnet\":\"announce\",\"version\":2,\"id\":\"a\",\"session\":{\"S\":1},\"host\":\"H\",\"port\":1,\"players\":1}",
-    "{\"jamnet\":\"announce\",\"version\":2,\"id\":\"a\",\"session\":\"S\",\"host\":[\"H\"],\"port\":1,\"players\":1}",
-    "{\"jamnet\":\"announce\",\"version\":2,\"id\":\"a\",\"session\":\"S\",\"host\":\"H\",\"port\":{},\"players\":1}",
-    "{\"jamnet\":\"announce\",\"version\":2,\"id\":\"a\",\"session\":\"S\",\"host\":\"H\",\"port\":\"7420\",\"players\":1}",
-    "{\"jamnet\":\"announce\",\"version\":2,\"id\":\"a\",\"session\":\"S\",\"host\":\"H\",\"port\":1,\"players\":[]}",
-    "{\"jamnet\":\"announce\",\"version\":2,\"id\":\"a\",\"session\":\"S\",\"host\":\"H\",\"port\":1,\"players\":1,\"passphrase\":{}}",
-    "{\"jamnet\":\"announce\",\"version\":2,\"id\":\"a\",\"session\":\"S\",\"host\":\"H\",\"port\":1.5,\"players\":1}",
+    "{\"jamnet\":\"announce\",\"version\":[1],\"id\":\"a\",\"session\":\"S\",\"host\":\"H\",\"port\":1,\"players\":1,\"fp\":\"" FP "\"}",
+    "{\"jamnet\":\"announce\",\"version\":2,\"id\":{\"a\":1},\"session\":\"S\",\"host\":\"H\",\"port\":1,\"players\":1,\"fp\":\"" FP "\"}",
+    "{\"jamnet\":\"announce\",\"version\":2,\"id\":\"a\",\"session\":{\"S\":1},\"host\":\"H\",\"port\":1,\"players\":1,\"fp\":\"" FP "\"}",
+    "{\"jamnet\":\"announce\",\"version\":2,\"id\":\"a\",\"session\":\"S\",\"host\":[\"H\"],\"port\":1,\"players\":1,\"fp\":\"" FP "\"}",
+    "{\"jamnet\":\"announce\",\"version\":2,\"id\":\"a\",\"session\":\"S\",\"host\":\"H\",\"port\":{},\"players\":1,\"fp\":\"" FP "\"}",
+    "{\"jamnet\":\"announce\",\"version\":2,\"id\":\"a\",\"session\":\"S\",\"host\":\"H\",\"port\":\"7420\",\"players\":1,\"fp\":\"" FP "\"}",
+    "{\"jamnet\":\"announce\",\"version\":2,\"id\":\"a\",\"session\":\"S\",\"host\":\"H\",\"port\":1,\"players\":[],\"fp\":\"" FP "\"}",
+    "{\"jamnet\":\"announce\",\"version\":2,\"id\":\"a\",\"session\":\"S\",\"host\":\"H\",\"port\":1,\"players\":1,\"passphrase\":{},\"fp\":\"" FP "\"}",
+    "{\"jamnet\":\"announce\",\"version\":2,\"id\":\"a\",\"session\":\"S\",\"host\":\"H\",\"port\":1.5,\"players\":1,\"fp\":\"" FP "\"}",
     "{\"jamnet\":\"bye\",\"version\":2,\"id\":[]}",
+    /* no certificate fingerprint, a short one, one of the wrong type */
+    "{\"jamnet\":\"announce\",\"version\":2,\"id\":\"a\",\"session\":\"S\",\"host\":\"H\",\"port\":1,\"players\":1}",
+    "{\"jamnet\":\"announce\",\"version\":2,\"id\":\"a\",\"session\":\"S\",\"host\":\"H\",\"port\":1,\"players\":1,\"fp\":\"AAAA\"}",
+    "{\"jamnet\":\"announce\",\"version\":2,\"id\":\"a\",\"session\":\"S\",\"host\":\"H\",\"port\":1,\"players\":1,\"fp\":7}",
   };
   char big[4000];
   gint64 end;
@@ -242,7 +250,7 @@ test_flood (void)
   g_autoptr(GError) error = NULL;
   g_autoptr(JnDiscovery) d = jn_discovery_new (LO, &error);
   const char *real = "{\"jamnet\":\"announce\",\"version\":2,\"id\":\"real-one\",\"session\":\"Real\","
-                     "\"host\":\"H\",\"port\":7420,\"players\":1}";
+                     "\"host\":\"H\",\"port\":7420,\"players\":1,\"fp\":\"" FP "\"}";
   guint64 ignored_before;
   gint64 end;
 
@@ -256,7 +264,7 @@ test_flood (void)
     {
       g_autofree char *forged = g_strdup_printf ("{\"jamnet\":\"announce\",\"version\":2,\"id\":\"forged-%u\","
                                                  "\"session\":\"Forged\",\"host\":\"H\",\"port\":%u,"
-                                                 "\"players\":1}", i, 1000 + i);
+                                                 "\"players\":1,\"fp\":\"" FP "\"}", i, 1000 + i);
 
       send_raw (forged, strlen (forged));
       if (i % 10 == 0)
@@ -284,7 +292,7 @@ test_forged_bye (void)
   g_autoptr(GError) error = NULL;
   g_autoptr(JnDiscovery) d = jn_discovery_new (LO, &error);
   const char *announce = "{\"jamnet\":\"announce\",\"version\":2,\"id\":\"bye-target\",\"session\":\"Keep me\","
-                         "\"host\":\"H\",\"port\":7420,\"players\":1}";
+                         "\"host\":\"H\",\"port\":7420,\"players\":1,\"fp\":\"" FP "\"}";
   const char *bye = "{\"jamnet\":\"bye\",\"version\":2,\"id\":\"bye-target\"}";
   guint64 ignored;
 
@@ -327,7 +335,7 @@ test_avahi (void)
 
   publish = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
                               &error, "avahi-publish", "-s", "Avahi-only jam", "_jamnet._tcp", "7999",
-                              "v=1", "id=feedc0de", "host=Bea", "players=3", "passphrase=1", NULL);
+                              "v=2", "id=feedc0de", "host=Bea", "players=3", "passphrase=1", "fp=" FP, NULL);
   g_assert_no_error (error);
   g_test_message ("Avahi-only session listed after %" G_GINT64_FORMAT " ms",
                   wait_for (d, "Avahi-only jam", TRUE, 3, 5000));
@@ -355,7 +363,7 @@ test_avahi (void)
   g_subprocess_wait (broken, NULL, NULL);
 
   /* ours: on Avahi with its TXT records, and listed once */
-  a = jn_announcer_new (LO, "Both ways jam", "Ana", 7420, FALSE, &error);
+  a = jn_announcer_new (LO, "Both ways jam", "Ana", 7420, FALSE, FP, &error);
   g_assert_no_error (error);
   wait_for (d, "Both ways jam", TRUE, 1, 3000);
   spin (1500);

@@ -5,6 +5,8 @@
  */
 #include "config.h"
 
+#include "jn-identity.h"
+
 #include <libsoup/soup.h>
 #include <string.h>
 
@@ -25,11 +27,14 @@ static void
 fixture_setup (Fixture *f, gconstpointer passphrase)
 {
   g_autoptr(GError) error = NULL;
+  g_autoptr(GTlsCertificate) certificate = NULL;
 
   f->host_engine = jn_media_engine_new ("127.0.0.1", 0, &error);
   g_assert_no_error (error);
   f->host = jn_host_new (f->host_engine, "Test session", "Host", passphrase);
-  g_assert_true (jn_host_listen (f->host, "127.0.0.1", 0, &error));
+  certificate = jn_identity_load (NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (jn_host_listen (f->host, "127.0.0.1", 0, certificate, &error));
   g_assert_no_error (error);
   g_assert_true (jn_media_engine_start (f->host_engine, &error));
   f->url = jn_host_dup_local_url (f->host);
@@ -221,6 +226,14 @@ raw_closed (gpointer data)
   return ((Raw *) data)->closed;
 }
 
+/* a raw client takes the host's self-signed certificate as it is */
+static gboolean
+accept_any (SoupMessage *msg, GTlsCertificate *certificate, GTlsCertificateFlags errors,
+            gpointer user_data)
+{
+  return TRUE;
+}
+
 static JnControlMessage *
 raw_exchange (const char *url, const char *text, GBytes *binary)
 {
@@ -228,6 +241,8 @@ raw_exchange (const char *url, const char *text, GBytes *binary)
   g_autoptr(SoupMessage) msg = soup_message_new ("GET", url);
   Raw raw = { NULL, g_ptr_array_new_with_free_func (g_free), FALSE };
   JnControlMessage *reply;
+
+  g_signal_connect (msg, "accept-certificate", G_CALLBACK (accept_any), NULL);
 
   soup_session_websocket_connect_async (session, msg, NULL, NULL, G_PRIORITY_DEFAULT, NULL,
                                         on_raw_connected, &raw);
@@ -283,12 +298,21 @@ test_refusals (Fixture *f, gconstpointer data)
 static void
 test_bad_urls (void)
 {
-  static const char *bad[] = { "", "http://example.com", "jamnet://", "::::" };
+#define FP "abcdefghijklmnopqrstuvwxyzABCDEFGHIJK-_0123"
+  static const char *bad[] = { "", "http://example.com", "jamnet://", "::::",
+                               /* a fingerprint cut short, or with a stray letter */
+                               "jamnet://10.1.2.3:9000/?fp=abcdefghijklmnopqrstuvwxyz",
+                               "jamnet://10.1.2.3:9000/?fp=abcdefghijklmnopqrstuvwxyzABCDEFGHIJK-_012!" };
   static const struct { const char *in, *out; } good[] = {
-    { "127.0.0.1", "ws://127.0.0.1:7420/jamnet" },
-    { "10.1.2.3:9000", "ws://10.1.2.3:9000/jamnet" },
-    { "jamnet://studio.local/friday", "ws://studio.local:7420/jamnet" },
-    { "ws://127.0.0.1:1234/jamnet", "ws://127.0.0.1:1234/jamnet" },
+    { "127.0.0.1", "wss://127.0.0.1:7420/jamnet" },
+    { "10.1.2.3:9000", "wss://10.1.2.3:9000/jamnet" },
+    { "jamnet://studio.local/friday", "wss://studio.local:7420/jamnet" },
+    { "ws://127.0.0.1:1234/jamnet", "wss://127.0.0.1:1234/jamnet" },
+    { "wss://127.0.0.1:1234/jamnet", "wss://127.0.0.1:1234/jamnet" },
+    /* an invite link's fingerprint stays with it */
+    { "jamnet://10.1.2.3:9000/?fp=" FP, "wss://10.1.2.3:9000/jamnet?fp=" FP },
+    { "10.1.2.3:9000?fp=" FP, "wss://10.1.2.3:9000/jamnet?fp=" FP },
+    { "[::1]:9000", "wss://[::1]:9000/jamnet" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)

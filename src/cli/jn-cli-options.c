@@ -160,6 +160,8 @@ jn_cli_options_parse (JnCliOptions   *o,
     { "name", 'n', 0, G_OPTION_ARG_STRING, &o->name, N_("Your name in the session"), "NAME" },
     { "session", 's', 0, G_OPTION_ARG_STRING, &o->session, N_("host: session name"), "NAME" },
     { "passphrase", 0, 0, G_OPTION_ARG_STRING, &o->passphrase, N_("Session passphrase"), "TEXT" },
+    { "certificate", 0, 0, G_OPTION_ARG_FILENAME, &o->certificate, N_("host: present this certificate (a PEM file with its key) instead of your own, made on first use"), "FILE" },
+    { "trust-new-certificate", 0, 0, G_OPTION_ARG_NONE, &o->trust_new_certificate, N_("join: accept a session whose certificate changed since you last joined it (only when its host says it made a new one)"), NULL },
     { "input", 'i', 0, G_OPTION_ARG_FILENAME, &o->input, N_("Stream this WAV file (default: a test tone)"), "FILE" },
     { "silence", 0, 0, G_OPTION_ARG_NONE, &o->silence, N_("Stream silence"), NULL },
     { "audio", 'a', 0, G_OPTION_ARG_STRING, &o->audio, N_("Play and capture through an audio device: pipewire, null or auto"), "BACKEND" },
@@ -242,7 +244,7 @@ jn_cli_options_clear (JnCliOptions *o)
   char **strings[] = {
     &o->url, &o->bind, &o->name, &o->session, &o->passphrase, &o->input, &o->record, &o->record_midi,
     &o->stats_json, &o->report, &o->latency, &o->plc, &o->pnbtr_backend, &o->audio, &o->audio_device,
-    &o->sample_format, &o->metronome_log,
+    &o->sample_format, &o->metronome_log, &o->certificate,
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (strings); i++)
@@ -276,6 +278,8 @@ jn_cli_options_session_config (const JnCliOptions *o,
   config->master_gain = o->master_gain;
   config->metronome = o->metronome;
   config->insecure = o->insecure;
+  config->certificate_file = o->certificate;
+  config->trust_new_certificate = o->trust_new_certificate;
 }
 
 gboolean

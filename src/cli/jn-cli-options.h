@@ -29,6 +29,8 @@ typedef struct
   char     *name;
   char     *session;
   char     *passphrase;
+  char     *certificate;    /* host: PEM with certificate and key */
+  gboolean  trust_new_certificate;
   char     *input;
   gboolean  silence;
   char     *record;

@@ -1,5 +1,10 @@
 /* jn-client.c: WebSocket session client
  *
+ * The control plane is TLS.  The host's certificate is self-signed, so what
+ * counts is its fingerprint: the one a link (?fp=) or the LAN beacon names
+ * is pinned; without one the first contact is remembered and a later
+ * change refused (jn-known-hosts.c), unless the user accepts it.
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #define G_LOG_DOMAIN "jn-client"
@@ -11,6 +16,8 @@
 
 #include "jn-client.h"
 #include "jn-control.h"
+#include "jn-identity.h"
+#include "jn-known-hosts.h"
 
 #define JOIN_TIMEOUT_S 5
 
@@ -25,6 +32,12 @@ struct _JnClient
   SoupWebsocketConnection *connection;
   GTask                   *join_task;    /* pending join */
   guint                    join_timeout;
+  char                    *host_port;    /* "HOST:PORT", as known-hosts names it */
+  char                    *pinned;       /* fingerprint the URL names */
+  char                    *known;        /* fingerprint seen the last time */
+  char                    *seen;         /* fingerprint the host presented */
+  gboolean                 trust_new;    /* a changed certificate is accepted */
+  GError                  *certificate_error;
   gboolean                 welcomed;
   gboolean                 joined;
   char                    *session_name;
@@ -43,8 +56,10 @@ jn_session_url_normalize (const char  *text,
                           GError     **error)
 {
   g_autofree char *with_scheme = NULL;
+  g_autofree char *fingerprint = NULL;
   g_autoptr(GUri) uri = NULL;
-  const char *scheme;
+  const char *scheme, *host, *path;
+  gboolean v6;
   int port;
 
   if (text == NULL || *text == '\0')
@@ -55,7 +70,7 @@ jn_session_url_normalize (const char  *text,
     }
 
   with_scheme = strstr (text, "://") ? g_strdup (text) : g_strconcat ("jamnet://", text, NULL);
-  uri = g_uri_parse (with_scheme, G_URI_FLAGS_NONE, NULL);
+  uri = g_uri_parse (with_scheme, G_URI_FLAGS_ENCODED_QUERY, NULL);
   scheme = uri ? g_uri_get_scheme (uri) : NULL;
   if (uri == NULL || g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0' ||
       !(g_str_equal (scheme, "jamnet") || g_str_equal (scheme, "ws") || g_str_equal (scheme, "wss")))
@@ -66,16 +81,30 @@ jn_session_url_normalize (const char  *text,
       return NULL;
     }
 
-  port = g_uri_get_port (uri);
-  if (g_str_equal (scheme, "jamnet"))
+  if (g_uri_get_query (uri) != NULL)
     {
-      const char *host = g_uri_get_host (uri);
-      gboolean v6 = strchr (host, ':') != NULL;
+      g_autoptr(GHashTable) params = g_uri_parse_params (g_uri_get_query (uri), -1, "&",
+                                                         G_URI_PARAMS_NONE, NULL);
 
-      return g_strdup_printf ("ws://%s%s%s:%d" JN_WEBSOCKET_PATH, v6 ? "[" : "", host,
-                              v6 ? "]" : "", port > 0 ? port : JN_DEFAULT_PORT);
+      fingerprint = params ? g_strdup (g_hash_table_lookup (params, "fp")) : NULL;
+      if (fingerprint != NULL && !jn_fingerprint_is_valid (fingerprint))
+        {
+          g_set_error (error, JN_SESSION_ERROR, JN_SESSION_ERROR_BAD_URL,
+                       _("The certificate fingerprint in “%s” is cut or mistyped (it has %d "
+                         "letters and digits)"), text, JN_FINGERPRINT_CHARS);
+          return NULL;
+        }
     }
-  return g_uri_to_string (uri);
+
+  /* the control plane is always TLS: ws:// means wss:// */
+  port = g_uri_get_port (uri);
+  host = g_uri_get_host (uri);
+  v6 = strchr (host, ':') != NULL;
+  path = g_str_equal (scheme, "jamnet") || *g_uri_get_path (uri) == '\0' ? JN_WEBSOCKET_PATH
+                                                                          : g_uri_get_path (uri);
+  return g_strdup_printf ("wss://%s%s%s:%d%s%s%s", v6 ? "[" : "", host, v6 ? "]" : "",
+                          port > 0 ? port : JN_DEFAULT_PORT, path,
+                          fingerprint ? "?fp=" : "", fingerprint ? fingerprint : "");
 }
 
 static void
@@ -257,6 +286,90 @@ on_join_timeout (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* --- the host's certificate ---------------------------------------------- */
+
+static gboolean
+on_accept_certificate (SoupMessage          *msg,
+                       GTlsCertificate      *certificate,
+                       GTlsCertificateFlags  errors,
+                       gpointer              user_data)
+{
+  JnClient *self = user_data;
+  g_autofree char *fingerprint = jn_certificate_fingerprint (certificate);
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autoptr(GDateTime) from = g_tls_certificate_get_not_valid_before (certificate);
+  g_autoptr(GDateTime) until = g_tls_certificate_get_not_valid_after (certificate);
+
+  /* self-signed: an unknown CA and a name that is no host name are what
+   * such a certificate is; its dates and its fingerprint are what count */
+  g_clear_error (&self->certificate_error);
+  if ((errors & (G_TLS_CERTIFICATE_EXPIRED | G_TLS_CERTIFICATE_NOT_ACTIVATED)) ||
+      from == NULL || until == NULL || g_date_time_compare (now, from) < 0 ||
+      g_date_time_compare (now, until) > 0)
+    self->certificate_error =
+      g_error_new (JN_SESSION_ERROR, JN_SESSION_ERROR_CERTIFICATE,
+                   _("The session at %s presents a certificate that has expired or is not "
+                     "valid yet; its host must make a new one"), self->host_port);
+  else if (errors & (G_TLS_CERTIFICATE_REVOKED | G_TLS_CERTIFICATE_INSECURE))
+    self->certificate_error =
+      g_error_new (JN_SESSION_ERROR, JN_SESSION_ERROR_CERTIFICATE,
+                   _("The session at %s presents a certificate that cannot be trusted (revoked "
+                     "or too weak)"), self->host_port);
+  else if (self->pinned != NULL && g_strcmp0 (self->pinned, fingerprint) != 0)
+    self->certificate_error =
+      g_error_new (JN_SESSION_ERROR, JN_SESSION_ERROR_CERTIFICATE,
+                   _("The session at %s is not the one its link or announcement names: it "
+                     "presents the certificate %s where %s was expected. Someone may be posing "
+                     "as it; ask its host for a fresh link"),
+                   self->host_port, fingerprint, self->pinned);
+  else if (self->pinned == NULL && self->known != NULL &&
+           g_strcmp0 (self->known, fingerprint) != 0 && !self->trust_new)
+    self->certificate_error =
+      g_error_new (JN_SESSION_ERROR, JN_SESSION_ERROR_CERTIFICATE_CHANGED,
+                   _("The session at %s presents another certificate than when you last joined "
+                     "it (now %s, before %s). Someone may be posing as it. If its host made a "
+                     "new one, join with its new link, or accept the new certificate "
+                     "(jamnet-cli --trust-new-certificate)"),
+                   self->host_port, fingerprint, self->known);
+  if (self->certificate_error != NULL)
+    return FALSE;
+  g_free (self->seen);
+  self->seen = g_steal_pointer (&fingerprint);
+  return TRUE;
+}
+
+static void
+remember_in_thread (GTask        *task,
+                    gpointer      source,
+                    gpointer      task_data,
+                    GCancellable *cancellable)
+{
+  char **pair = task_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!jn_known_hosts_remember (pair[0], pair[1], &error))
+    g_warning ("Cannot remember the certificate of %s: %s", pair[0], error->message);
+  g_task_return_boolean (task, TRUE);
+}
+
+/* The first contact (or a change the user accepted) is remembered. */
+static void
+remember_certificate (JnClient *self)
+{
+  g_autoptr(GTask) task = NULL;
+  char **pair;
+
+  if (self->pinned != NULL || self->seen == NULL || g_strcmp0 (self->known, self->seen) == 0)
+    return;
+  pair = g_new0 (char *, 3);
+  pair[0] = g_strdup (self->host_port);
+  pair[1] = g_strdup (self->seen);
+  task = g_task_new (NULL, NULL, NULL, NULL);
+  g_task_set_source_tag (task, remember_certificate);
+  g_task_set_task_data (task, pair, (GDestroyNotify) g_strfreev);
+  g_task_run_in_thread (task, remember_in_thread);
+}
+
 static void
 on_connected (GObject      *source,
               GAsyncResult *result,
@@ -270,11 +383,17 @@ on_connected (GObject      *source,
   connection = soup_session_websocket_connect_finish (SOUP_SESSION (source), result, &error);
   if (connection == NULL)
     {
+      if (self->certificate_error != NULL)
+        {
+          fail_join (self, g_steal_pointer (&self->certificate_error));
+          return;
+        }
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         g_prefix_error (&error, _("Cannot reach the session: "));
       fail_join (self, g_steal_pointer (&error));
       return;
     }
+  remember_certificate (self);
   if (self->join_task == NULL)  /* timed out meanwhile */
     {
       soup_websocket_connection_close (connection, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, NULL);
@@ -321,6 +440,11 @@ jn_client_finalize (GObject *object)
   g_free (self->name);
   g_free (self->passphrase);
   g_free (self->session_name);
+  g_free (self->host_port);
+  g_free (self->pinned);
+  g_free (self->known);
+  g_free (self->seen);
+  g_clear_error (&self->certificate_error);
 
   G_OBJECT_CLASS (jn_client_parent_class)->finalize (object);
 }
@@ -370,6 +494,42 @@ jn_client_new (JnMediaEngine *engine,
   return self;
 }
 
+static void
+connect_now (JnClient    *self,
+             SoupMessage *msg)
+{
+  GCancellable *cancellable = g_task_get_cancellable (self->join_task);
+
+  if (self->session == NULL)
+    self->session = soup_session_new_with_options ("timeout", JOIN_TIMEOUT_S, NULL);
+  g_signal_connect_object (msg, "accept-certificate", G_CALLBACK (on_accept_certificate), self, 0);
+  soup_session_websocket_connect_async (self->session, msg, NULL, NULL, G_PRIORITY_DEFAULT,
+                                        cancellable, on_connected, g_object_ref (self));
+}
+
+static void
+lookup_in_thread (GTask        *task,
+                  gpointer      source,
+                  gpointer      task_data,
+                  GCancellable *cancellable)
+{
+  g_task_return_pointer (task, jn_known_hosts_lookup (task_data), g_free);
+}
+
+static void
+on_known (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr(SoupMessage) msg = user_data;
+  JnClient *self = JN_CLIENT (source);
+
+  g_free (self->known);
+  self->known = g_task_propagate_pointer (G_TASK (result), NULL);
+  if (self->join_task != NULL)   /* not timed out meanwhile */
+    connect_now (self, msg);
+}
+
 void
 jn_client_join_async (JnClient            *self,
                       const char          *url,
@@ -380,7 +540,10 @@ jn_client_join_async (JnClient            *self,
   g_autoptr(GTask) task = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(SoupMessage) msg = NULL;
+  g_autoptr(GUri) uri = NULL;
+  g_autoptr(GUri) plain = NULL;
   g_autofree char *ws_url = NULL;
+  const char *query;
 
   g_return_if_fail (JN_IS_CLIENT (self));
   g_return_if_fail (self->join_task == NULL && !self->joined);
@@ -389,25 +552,50 @@ jn_client_join_async (JnClient            *self,
   g_task_set_source_tag (task, jn_client_join_async);
 
   ws_url = jn_session_url_normalize (url, &error);
-  if (ws_url == NULL)
+  uri = ws_url != NULL ? g_uri_parse (ws_url, G_URI_FLAGS_ENCODED_QUERY, &error) : NULL;
+  if (uri == NULL)
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  msg = soup_message_new (SOUP_METHOD_GET, ws_url);
-  if (msg == NULL)
-    {
-      g_task_return_new_error (task, JN_SESSION_ERROR, JN_SESSION_ERROR_BAD_URL,
-                               _("“%s” is not a session address"), url);
-      return;
-    }
+  /* the fingerprint is ours to check, not the host's to see */
+  query = g_uri_get_query (uri);
+  g_free (self->pinned);
+  self->pinned = query != NULL && g_str_has_prefix (query, "fp=") ? g_strdup (query + 3) : NULL;
+  g_free (self->host_port);
+  self->host_port = g_strdup_printf (strchr (g_uri_get_host (uri), ':') ? "[%s]:%d" : "%s:%d",
+                                     g_uri_get_host (uri), g_uri_get_port (uri));
+  plain = g_uri_build (G_URI_FLAGS_NONE, "wss", NULL, g_uri_get_host (uri), g_uri_get_port (uri),
+                       g_uri_get_path (uri), NULL, NULL);
+  msg = soup_message_new_from_uri (SOUP_METHOD_GET, plain);
 
-  if (self->session == NULL)
-    self->session = soup_session_new_with_options ("timeout", JOIN_TIMEOUT_S, NULL);
   self->join_task = g_steal_pointer (&task);
   self->join_timeout = g_timeout_add_seconds (JOIN_TIMEOUT_S, on_join_timeout, self);
-  soup_session_websocket_connect_async (self->session, msg, NULL, NULL, G_PRIORITY_DEFAULT,
-                                        cancellable, on_connected, g_object_ref (self));
+  if (self->pinned != NULL)
+    connect_now (self, msg);
+  else
+    {
+      g_autoptr(GTask) lookup = g_task_new (self, cancellable, on_known, g_steal_pointer (&msg));
+
+      g_task_set_source_tag (lookup, lookup_in_thread);
+      g_task_set_task_data (lookup, g_strdup (self->host_port), g_free);
+      g_task_run_in_thread (lookup, lookup_in_thread);
+    }
+}
+
+void
+jn_client_set_trust_new_certificate (JnClient *self,
+                                     gboolean  trust)
+{
+  g_return_if_fail (JN_IS_CLIENT (self));
+  self->trust_new = !!trust;
+}
+
+const char *
+jn_client_get_fingerprint (JnClient *self)
+{
+  g_return_val_if_fail (JN_IS_CLIENT (self), NULL);
+  return self->seen;
 }
 
 gboolean

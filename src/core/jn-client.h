@@ -13,8 +13,10 @@ G_BEGIN_DECLS
 #define JN_TYPE_CLIENT (jn_client_get_type ())
 G_DECLARE_FINAL_TYPE (JnClient, jn_client, JN, CLIENT, GObject)
 
-/* Accepts ws://HOST:PORT/jamnet, jamnet://HOST[:PORT][/SESSION] and
- * HOST[:PORT]; returns the WebSocket URL to connect to. */
+/* Accepts wss://HOST:PORT/jamnet, jamnet://HOST[:PORT][/SESSION] and
+ * HOST[:PORT], each with an optional ?fp=FINGERPRINT (ws:// is taken as
+ * wss://); returns the WebSocket URL to connect to, wss://, with ?fp= when
+ * one was given. */
 char        *jn_session_url_normalize  (const char          *text,
                                         GError             **error);
 
@@ -37,5 +39,11 @@ double       jn_client_get_tempo       (JnClient            *self);
  * say (then a metronome cannot follow it). */
 gint64       jn_client_get_epoch       (JnClient            *self);
 void         jn_client_leave           (JnClient            *self);
+/* A certificate that differs from the one remembered for the session's
+ * address is accepted (and remembered) instead of refused. */
+void         jn_client_set_trust_new_certificate (JnClient  *self,
+                                        gboolean             trust);
+/* The fingerprint of the certificate the host presented, once connected. */
+const char  *jn_client_get_fingerprint (JnClient            *self);
 
 G_END_DECLS

@@ -32,6 +32,8 @@ static const char *session_error_codes[] = {
   [JN_SESSION_ERROR_CLOSED] = "closed",
   [JN_SESSION_ERROR_BAD_URL] = "bad-url",
   [JN_SESSION_ERROR_INSECURE] = "insecure",
+  [JN_SESSION_ERROR_CERTIFICATE] = "certificate",
+  [JN_SESSION_ERROR_CERTIFICATE_CHANGED] = "certificate-changed",
 };
 
 const char *

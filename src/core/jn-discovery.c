@@ -24,6 +24,7 @@
 #include "jn-avahi.h"
 #include "jn-control.h"
 #include "jn-discovery.h"
+#include "jn-identity.h"
 #include "jn-json.h"
 
 #define MAX_DATAGRAM 1024
@@ -40,6 +41,7 @@ struct _JnSessionInfo
   guint16  port;
   guint    players;
   gboolean passphrase;
+  char    *fingerprint;  /* of the certificate the session announces */
   gint64   last_seen;
   char    *avahi_name;   /* also (or only) known through Avahi: its service name */
 };
@@ -56,6 +58,7 @@ jn_session_info_finalize (GObject *object)
   g_free (self->name);
   g_free (self->host_name);
   g_free (self->address);
+  g_free (self->fingerprint);
   G_OBJECT_CLASS (jn_session_info_parent_class)->finalize (object);
 }
 
@@ -76,11 +79,16 @@ const char *jn_session_info_get_address (JnSessionInfo *self) { return self->add
 guint16 jn_session_info_get_port (JnSessionInfo *self) { return self->port; }
 guint jn_session_info_get_players (JnSessionInfo *self) { return self->players; }
 gboolean jn_session_info_has_passphrase (JnSessionInfo *self) { return self->passphrase; }
+const char *jn_session_info_get_fingerprint (JnSessionInfo *self) { return self->fingerprint; }
 
 char *
 jn_session_info_dup_url (JnSessionInfo *self)
 {
   g_return_val_if_fail (JN_IS_SESSION_INFO (self), NULL);
+  /* the announced fingerprint is pinned: a twin at another address, or one
+   * that answers with another certificate, is refused on joining */
+  if (self->fingerprint != NULL)
+    return g_strdup_printf ("jamnet://%s:%u/?fp=%s", self->address, self->port, self->fingerprint);
   return g_strdup_printf ("jamnet://%s:%u", self->address, self->port);
 }
 
@@ -268,6 +276,7 @@ struct _JnAnnouncer
   char    *host_name;
   guint16  port;
   gboolean passphrase;
+  char    *fingerprint;
   guint    players;
   JnAvahiPublisher *avahi;
 };
@@ -276,13 +285,14 @@ struct _JnAnnouncer
 static GStrv
 announcer_txt (JnAnnouncer *self)
 {
-  GStrv txt = g_new0 (char *, 6);
+  GStrv txt = g_new0 (char *, 7);
 
-  txt[0] = g_strdup ("v=1");
+  txt[0] = g_strdup_printf ("v=%d", JN_PROTOCOL_VERSION);
   txt[1] = g_strdup_printf ("id=%s", self->id);
   txt[2] = g_strdup_printf ("host=%s", self->host_name);
   txt[3] = g_strdup_printf ("players=%u", self->players);
   txt[4] = g_strdup_printf ("passphrase=%d", self->passphrase);
+  txt[5] = g_strdup_printf ("fp=%s", self->fingerprint);
   return txt;
 }
 
@@ -298,6 +308,7 @@ announce (JnAnnouncer *self)
   json_object_set_int_member (o, "port", self->port);
   json_object_set_int_member (o, "players", self->players);
   json_object_set_boolean_member (o, "passphrase", self->passphrase);
+  json_object_set_string_member (o, "fp", self->fingerprint);
   send_beacon (self->socket, root);
 }
 
@@ -335,10 +346,14 @@ jn_announcer_new (const char  *interface,
                   const char  *host_name,
                   guint16      port,
                   gboolean     passphrase,
+                  const char  *fingerprint,
                   GError     **error)
 {
-  GSocket *socket = open_beacon_socket (interface, error);
+  GSocket *socket;
   JnAnnouncer *self;
+
+  g_return_val_if_fail (jn_fingerprint_is_valid (fingerprint), NULL);
+  socket = open_beacon_socket (interface, error);
 
   if (socket == NULL)
     return NULL;
@@ -349,6 +364,7 @@ jn_announcer_new (const char  *interface,
   self->host_name = truncate_name (host_name);
   self->port = port;
   self->passphrase = !!passphrase;
+  self->fingerprint = g_strdup (fingerprint);
   self->players = 1;
   self->source = g_socket_create_source (socket, G_IO_IN, NULL);
   g_source_set_callback (self->source, G_SOURCE_FUNC (on_announcer_readable), self, NULL);
@@ -394,6 +410,7 @@ jn_announcer_free (JnAnnouncer *self)
   g_source_unref (self->source);
   g_object_unref (self->socket);
   g_free (self->id);
+  g_free (self->fingerprint);
   g_free (self->session_name);
   g_free (self->host_name);
   g_free (self);
@@ -498,12 +515,14 @@ handle_beacon (JnDiscovery *self,
       g_autoptr(JnSessionInfo) info = NULL;
       const char *session = jn_json_get_string (o, "session");
       const char *host = jn_json_get_string (o, "host");
+      const char *fp = jn_json_get_string (o, "fp");
       gint64 port = 0, players = -1;
       gboolean passphrase = FALSE;
 
       if (!valid_text (session) || !valid_text (host) || !jn_json_get_int (o, "port", &port) || port < 1 ||
           port > 65535 || !jn_json_get_int (o, "players", &players) || players < 0 ||
-          players > JN_SESSION_MAX_PEERS || (json_object_has_member (o, "passphrase") && !jn_json_get_boolean (o, "passphrase", &passphrase)) || from == NULL)
+          players > JN_SESSION_MAX_PEERS || (json_object_has_member (o, "passphrase") && !jn_json_get_boolean (o, "passphrase", &passphrase)) ||
+          !jn_fingerprint_is_valid (fp) || from == NULL)
         return FALSE;
       info = g_object_new (JN_TYPE_SESSION_INFO, NULL);
       info->id = g_strdup (id);
@@ -513,6 +532,7 @@ handle_beacon (JnDiscovery *self,
       info->port = (guint16) port;
       info->players = (guint) players;
       info->passphrase = passphrase;
+      info->fingerprint = g_strdup (fp);
       info->last_seen = g_get_monotonic_time ();
       if (at < 0 && g_list_model_get_n_items (G_LIST_MODEL (self->store)) >= JN_DISCOVERY_MAX_SESSIONS)
         return FALSE;
@@ -525,7 +545,8 @@ handle_beacon (JnDiscovery *self,
           info->avahi_name = g_strdup (old->avahi_name);
           if (g_strcmp0 (old->name, info->name) || g_strcmp0 (old->host_name, info->host_name) ||
               g_strcmp0 (old->address, info->address) || old->port != info->port ||
-              old->players != info->players || old->passphrase != info->passphrase)
+              old->players != info->players || old->passphrase != info->passphrase ||
+              g_strcmp0 (old->fingerprint, info->fingerprint))
             g_list_store_splice (self->store, (guint) at, 1, (gpointer *) &info, 1);
           else
             old->last_seen = info->last_seen;
@@ -547,6 +568,7 @@ on_avahi_found (gpointer data, const char *name, const char *address, guint16 po
   gint at;
 
   if (id == NULL || *id == '\0' || strlen (id) > 32 || !valid_text (name) || !valid_text (host) ||
+      !jn_fingerprint_is_valid (g_hash_table_lookup (txt, "fp")) ||
       address == NULL || *address == '\0' || port == 0 || players_text == NULL ||
       !g_ascii_string_to_unsigned (players_text, 10, 0, JN_SESSION_MAX_PEERS, &players, NULL))
     {
@@ -577,6 +599,7 @@ on_avahi_found (gpointer data, const char *name, const char *address, guint16 po
   info->port = port;
   info->players = (guint) players;
   info->passphrase = g_strcmp0 (g_hash_table_lookup (txt, "passphrase"), "1") == 0;
+  info->fingerprint = g_strdup (g_hash_table_lookup (txt, "fp"));
   info->last_seen = g_get_monotonic_time ();
   info->avahi_name = g_strdup (name);
   g_list_store_append (self->store, info);

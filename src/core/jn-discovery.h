@@ -27,7 +27,9 @@ const char *jn_session_info_get_address     (JnSessionInfo *self);
 guint16     jn_session_info_get_port        (JnSessionInfo *self);
 guint       jn_session_info_get_players     (JnSessionInfo *self);
 gboolean    jn_session_info_has_passphrase  (JnSessionInfo *self);
-/* "jamnet://ADDRESS:PORT" */
+/* The fingerprint of the certificate it announces (jn-identity.h). */
+const char *jn_session_info_get_fingerprint (JnSessionInfo *self);
+/* "jamnet://ADDRESS:PORT/?fp=FINGERPRINT" */
 char       *jn_session_info_dup_url         (JnSessionInfo *self);
 /* The browser's ping: how long opening a TCP connection to the session's
  * port takes (one round trip), in ms; fails when it is not reachable
@@ -51,6 +53,7 @@ JnAnnouncer *jn_announcer_new          (const char   *interface,
                                         const char   *host_name,
                                         guint16       port,
                                         gboolean      passphrase,
+                                        const char   *fingerprint,
                                         GError      **error);
 void         jn_announcer_set_players  (JnAnnouncer  *announcer,
                                         guint         players);

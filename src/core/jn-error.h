@@ -35,6 +35,8 @@ typedef enum
   JN_SESSION_ERROR_CLOSED,
   JN_SESSION_ERROR_BAD_URL,
   JN_SESSION_ERROR_INSECURE,
+  JN_SESSION_ERROR_CERTIFICATE,          /* not the one pinned, expired, unusable */
+  JN_SESSION_ERROR_CERTIFICATE_CHANGED,  /* not the one seen the last time */
 } JnSessionError;
 
 #define JN_PROTOCOL_ERROR (jn_protocol_error_quark ())

@@ -1,6 +1,6 @@
 /* jn-host.c: WebSocket session host
  *
- * A joiner connects to ws://HOST:PORT/jamnet and sends hello.  The host
+ * A joiner connects to wss://HOST:PORT/jamnet and sends hello.  The host
  * checks protocol version and passphrase, answers welcome + roster, tells
  * the others (peer-joined) and adds the joiner to its media engine.  When a
  * member's connection closes, the others hear peer-left.
@@ -17,6 +17,7 @@
 
 #include "jn-control.h"
 #include "jn-host.h"
+#include "jn-identity.h"
 #include "jn-secure-transport.h"
 
 #define HELLO_TIMEOUT_S   5
@@ -44,6 +45,7 @@ struct _JnHost
   char          *player_name;
   char          *passphrase;
   guint16        port;
+  char          *fingerprint;  /* of the certificate it presents */
   guint32        next_id;
   GPtrArray     *members;     /* Member*, accepted or not */
   double         tempo_bpm;
@@ -349,6 +351,7 @@ jn_host_finalize (GObject *object)
   g_free (self->session_name);
   g_free (self->player_name);
   g_free (self->passphrase);
+  g_free (self->fingerprint);
 
   G_OBJECT_CLASS (jn_host_parent_class)->finalize (object);
 }
@@ -398,10 +401,11 @@ jn_host_new (JnMediaEngine *engine,
 }
 
 gboolean
-jn_host_listen (JnHost      *self,
-                const char  *address,
-                guint16      port,
-                GError     **error)
+jn_host_listen (JnHost           *self,
+                const char       *address,
+                guint16           port,
+                GTlsCertificate  *certificate,
+                GError          **error)
 {
   g_autoptr(GInetAddress) inet = NULL;
   g_autoptr(GSocketAddress) sockaddr = NULL;
@@ -409,6 +413,7 @@ jn_host_listen (JnHost      *self,
 
   g_return_val_if_fail (JN_IS_HOST (self), FALSE);
   g_return_val_if_fail (self->server == NULL, FALSE);
+  g_return_val_if_fail (G_IS_TLS_CERTIFICATE (certificate), FALSE);
 
   inet = address ? g_inet_address_new_from_string (address)
                  : g_inet_address_new_any (G_SOCKET_FAMILY_IPV4);
@@ -419,11 +424,13 @@ jn_host_listen (JnHost      *self,
       return FALSE;
     }
 
-  self->server = soup_server_new ("server-header", "JamNet/" PACKAGE_VERSION " ", NULL);
+  self->fingerprint = jn_certificate_fingerprint (certificate);
+  self->server = soup_server_new ("server-header", "JamNet/" PACKAGE_VERSION " ",
+                                  "tls-certificate", certificate, NULL);
   soup_server_add_websocket_handler (self->server, JN_WEBSOCKET_PATH, NULL, NULL,
                                      on_websocket, self, NULL);
   sockaddr = g_inet_socket_address_new (inet, port);
-  if (!soup_server_listen (self->server, sockaddr, 0, error))
+  if (!soup_server_listen (self->server, sockaddr, SOUP_SERVER_LISTEN_HTTPS, error))
     {
       g_prefix_error (error, _("Cannot host on port %u: "), port);
       g_clear_object (&self->server);
@@ -448,7 +455,15 @@ char *
 jn_host_dup_local_url (JnHost *self)
 {
   g_return_val_if_fail (JN_IS_HOST (self), NULL);
-  return g_strdup_printf ("ws://127.0.0.1:%u" JN_WEBSOCKET_PATH, self->port);
+  return g_strdup_printf ("wss://127.0.0.1:%u" JN_WEBSOCKET_PATH "?fp=%s", self->port,
+                          self->fingerprint);
+}
+
+const char *
+jn_host_get_fingerprint (JnHost *self)
+{
+  g_return_val_if_fail (JN_IS_HOST (self), NULL);
+  return self->fingerprint;
 }
 
 guint

@@ -20,14 +20,20 @@ JnHost      *jn_host_new            (JnMediaEngine *engine,
                                      const char    *session_name,
                                      const char    *player_name,
                                      const char    *passphrase);
-/* address NULL listens on every interface; port 0 picks a free one. */
+/* address NULL listens on every interface; port 0 picks a free one.  The
+ * control plane is TLS (wss://) with certificate, which must hold its key
+ * (jn_identity_load()). */
 gboolean     jn_host_listen         (JnHost        *self,
                                      const char    *address,
                                      guint16        port,
+                                     GTlsCertificate *certificate,
                                      GError       **error);
 guint16      jn_host_get_port       (JnHost        *self);
-/* ws:// URL on loopback, for local joiners and tests. */
+/* wss:// URL on loopback with the certificate's fingerprint (?fp=), for
+ * local joiners and tests. */
 char        *jn_host_dup_local_url  (JnHost        *self);
+/* jn_certificate_fingerprint() of the certificate the host presents. */
+const char  *jn_host_get_fingerprint (JnHost       *self);
 guint        jn_host_get_n_members  (JnHost        *self);
 void         jn_host_set_transport  (JnHost        *self,
                                      double         tempo_bpm,

@@ -22,6 +22,7 @@
 #include "jn-demo.h"
 #include "jn-discovery.h"
 #include "jn-host.h"
+#include "jn-identity.h"
 #include "jn-metronome.h"
 #include "jn-peer-private.h"
 #include "jn-session-report.h"
@@ -616,10 +617,11 @@ fail (JnSession *self,
 }
 
 static gboolean
-start_host (JnSession   *self,
-            const char  *session_name,
-            const char  *passphrase,
-            GError     **error)
+start_host (JnSession        *self,
+            const char       *session_name,
+            const char       *passphrase,
+            GTlsCertificate  *certificate,
+            GError          **error)
 {
   g_autoptr(GError) beacon_error = NULL;
 
@@ -633,7 +635,7 @@ start_host (JnSession   *self,
   self->host = jn_host_new (self->engine, self->name, self->player_name, passphrase);
   g_signal_connect_object (self->host, "peer-joined", G_CALLBACK (on_peer_joined), self, 0);
   g_signal_connect_object (self->host, "peer-left", G_CALLBACK (on_peer_left), self, 0);
-  if (!jn_host_listen (self->host, self->bind_address, self->config.port, error))
+  if (!jn_host_listen (self->host, self->bind_address, self->config.port, certificate, error))
     return FALSE;
   jn_host_set_transport (self->host, self->config.tempo_bpm, FALSE);
   if (!start_media (self, error))
@@ -641,7 +643,8 @@ start_host (JnSession   *self,
   if (!self->config.announce)
     return TRUE;
   self->announcer = jn_announcer_new (self->bind_address, self->name, self->player_name,
-                                      jn_host_get_port (self->host), passphrase != NULL, &beacon_error);
+                                      jn_host_get_port (self->host), passphrase != NULL,
+                                      jn_host_get_fingerprint (self->host), &beacon_error);
   if (self->announcer == NULL)
     {
       g_autofree char *text = g_strdup_printf (_("Not announced on the LAN (join by address instead): %s"),
@@ -650,6 +653,62 @@ start_host (JnSession   *self,
       warn (self, text);
     }
   return TRUE;
+}
+
+/* What hosting waits for while the identity loads (off the main thread). */
+typedef struct
+{
+  char           *session_name;
+  char           *passphrase;
+  JnImpairment    impairment;   /* demo */
+} HostArgs;
+
+static void
+host_args_free (HostArgs *args)
+{
+  g_free (args->session_name);
+  g_free (args->passphrase);
+  g_free (args);
+}
+
+static void
+load_identity (JnSession           *self,
+               GTask               *task,
+               const char          *session_name,
+               const char          *passphrase,
+               GAsyncReadyCallback  callback)
+{
+  HostArgs *args = g_new0 (HostArgs, 1);
+
+  args->session_name = g_strdup (session_name);
+  args->passphrase = g_strdup (passphrase);
+  g_task_set_task_data (task, args, (GDestroyNotify) host_args_free);
+  jn_identity_load_async (self->config.certificate_file, g_task_get_cancellable (task), callback,
+                          task);
+}
+
+static void
+on_host_identity (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  JnSession *self = g_task_get_source_object (task);
+  HostArgs *args = g_task_get_task_data (task);
+  g_autoptr(GTlsCertificate) certificate = NULL;
+  GError *error = NULL;
+
+  certificate = jn_identity_load_finish (result, &error);
+  if (certificate == NULL || self->left ||
+      !start_host (self, args->session_name, args->passphrase, certificate, &error))
+    {
+      if (error == NULL)
+        error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, _("The session ended"));
+      fail (self, task, error);
+      return;
+    }
+  set_state (self, JN_SESSION_RUNNING);
+  g_task_return_boolean (task, TRUE);
 }
 
 void
@@ -672,13 +731,8 @@ jn_session_host_async (JnSession           *self,
       g_task_return_error (task, error);
       return;
     }
-  if (!start_host (self, session_name, passphrase, &error))
-    {
-      fail (self, task, error);
-      return;
-    }
-  set_state (self, JN_SESSION_RUNNING);
-  g_task_return_boolean (task, TRUE);
+  load_identity (self, task, session_name, passphrase, on_host_identity);
+  g_steal_pointer (&task);
 }
 
 gboolean
@@ -739,6 +793,7 @@ jn_session_join_async (JnSession           *self,
       return;
     }
   self->client = jn_client_new (self->engine, self->player_name, passphrase);
+  jn_client_set_trust_new_certificate (self->client, self->config.trust_new_certificate);
   g_signal_connect_object (self->client, "peer-joined", G_CALLBACK (on_peer_joined), self, 0);
   g_signal_connect_object (self->client, "peer-left", G_CALLBACK (on_peer_left), self, 0);
   g_signal_connect_object (self->client, "closed", G_CALLBACK (on_client_closed), self, 0);
@@ -781,6 +836,34 @@ on_demo_ready (GObject      *source,
   g_task_return_boolean (task, TRUE);
 }
 
+static void
+on_demo_identity (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  JnSession *self = g_task_get_source_object (task);
+  HostArgs *args = g_task_get_task_data (task);
+  g_autoptr(GTlsCertificate) certificate = NULL;
+  g_autofree char *url = NULL;
+  GCancellable *cancellable;
+  GError *error = NULL;
+
+  certificate = jn_identity_load_finish (result, &error);
+  if (certificate == NULL || self->left ||
+      !start_host (self, args->session_name, NULL, certificate, &error))
+    {
+      if (error == NULL)
+        error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, _("The session ended"));
+      fail (self, task, error);
+      return;
+    }
+  url = jn_host_dup_local_url (self->host);
+  cancellable = g_task_get_cancellable (task);
+  jn_demo_new_async (self->engine, url, &args->impairment, configure_demo_engine, self,
+                     cancellable, on_demo_ready, g_steal_pointer (&task));
+}
+
 void
 jn_session_demo_async (JnSession           *self,
                        const char          *session_name,
@@ -790,7 +873,6 @@ jn_session_demo_async (JnSession           *self,
                        gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
-  g_autofree char *url = NULL;
   GError *error = NULL;
 
   g_return_if_fail (JN_IS_SESSION (self));
@@ -803,14 +885,9 @@ jn_session_demo_async (JnSession           *self,
       g_task_return_error (task, error);
       return;
     }
-  if (!start_host (self, session_name, NULL, &error))
-    {
-      fail (self, task, error);
-      return;
-    }
-  url = jn_host_dup_local_url (self->host);
-  jn_demo_new_async (self->engine, url, impairment, configure_demo_engine, self, cancellable, on_demo_ready,
-                     g_steal_pointer (&task));
+  load_identity (self, task, session_name, NULL, on_demo_identity);
+  ((HostArgs *) g_task_get_task_data (task))->impairment = *impairment;
+  g_steal_pointer (&task);
 }
 
 gboolean

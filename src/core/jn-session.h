@@ -69,6 +69,12 @@ typedef struct
   /* TRUE: media in the clear, for benchmarks against peers that cannot
    * encrypt (jamnet-cli --insecure); such a session joins only its like */
   gboolean      insecure;
+  /* host: a PEM file with the certificate and its key the control plane
+   * presents; NULL: the user's own, made on first use (jn-identity.h) */
+  const char   *certificate_file;
+  /* join: a certificate that differs from the one remembered for the
+   * address is accepted and remembered instead of refused */
+  gboolean      trust_new_certificate;
 } JnSessionConfig;
 
 void jn_session_config_init (JnSessionConfig *config);

@@ -1,0 +1,330 @@
+/* test-trust.c: the TLS control plane and the certificates joiners trust
+ *
+ * Real sessions on loopback: a host presents its own certificate (made on
+ * first use), a configured one, an expired one or garbage; a joiner pins
+ * a link's fingerprint or trusts on first use, and refuses a change.  A
+ * capture of the loopback must not show the passphrase.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <glib/gstdio.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
+#include <net/if.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "jn-client.h"
+#include "jn-identity.h"
+#include "jn-session.h"
+
+static char *home;
+
+typedef struct
+{
+  gboolean done;
+  gboolean ok;
+  GError  *error;
+} Started;
+
+static void
+on_started (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Started *started = user_data;
+  JnSession *session = JN_SESSION (source);
+
+  started->ok = jn_session_get_role (session) == JN_SESSION_ROLE_HOST
+                ? jn_session_host_finish (session, result, &started->error)
+                : jn_session_join_finish (session, result, &started->error);
+  started->done = TRUE;
+}
+
+static gboolean
+wait_started (Started *started)
+{
+  gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  while (!started->done && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (started->done);
+  return started->ok;
+}
+
+static JnSession *
+host (guint16 port, const char *certificate_file, const char *passphrase, GError **error)
+{
+  JnSessionConfig config;
+  JnSession *session;
+  Started started = { 0 };
+
+  jn_session_config_init (&config);
+  config.player_name = "Host";
+  config.bind_address = "127.0.0.1";
+  config.port = port;
+  config.announce = FALSE;
+  config.certificate_file = certificate_file;
+  session = jn_session_new (&config);
+  jn_session_host_async (session, "Trust jam", passphrase, NULL, on_started, &started);
+  if (!wait_started (&started))
+    {
+      g_propagate_error (error, started.error);
+      g_object_unref (session);
+      return NULL;
+    }
+  return session;
+}
+
+/* Joins url, leaves at once; FALSE with the join's error. */
+static gboolean
+join (const char *url, gboolean trust_new, const char *passphrase, GError **error)
+{
+  JnSessionConfig config;
+  g_autoptr(JnSession) session = NULL;
+  Started started = { 0 };
+
+  jn_session_config_init (&config);
+  config.player_name = "Joiner";
+  config.bind_address = "127.0.0.1";
+  config.trust_new_certificate = trust_new;
+  session = jn_session_new (&config);
+  jn_session_join_async (session, url, passphrase, NULL, on_started, &started);
+  if (!wait_started (&started))
+    {
+      g_propagate_error (error, started.error);
+      return FALSE;
+    }
+  jn_session_leave (session);
+  return TRUE;
+}
+
+static void
+end (JnSession *session)
+{
+  jn_session_leave (session);
+  g_object_unref (session);
+  /* let the closing handshakes finish */
+  for (guint i = 0; i < 20; i++)
+    g_main_context_iteration (NULL, FALSE);
+}
+
+static char *
+write_pem (const char *name, gint64 from, gint64 until)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *pem = jn_identity_generate_pem (from, until, &error);
+  char *path = g_build_filename (home, name, NULL);
+
+  g_assert_no_error (error);
+  g_assert_true (g_file_set_contents (path, pem, -1, &error));
+  return path;
+}
+
+static guint16
+port_of (JnSession *session)
+{
+  g_autofree char *url = jn_session_dup_local_url (session);
+
+  return (guint16) atoi (strrchr (strstr (url, "://") + 3, ':') + 1);
+}
+
+/* --- the host's own identity, pinned by its link ---------------------------- */
+
+static void
+test_own_identity_pinned (void)
+{
+  g_autoptr(GError) error = NULL;
+  JnSession *h = host (0, NULL, NULL, &error);
+  g_autofree char *url = NULL, *wrong = NULL, *path = NULL;
+  GStatBuf st;
+
+  g_assert_no_error (error);
+  /* made on first use, readable only by its owner */
+  path = g_build_filename (home, "data", "jamnet", "host-identity.pem", NULL);
+  g_assert_cmpint (g_stat (path, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+
+  url = jn_session_dup_local_url (h);
+  g_assert_true (g_str_has_prefix (url, "wss://"));
+  g_assert_nonnull (strstr (url, "?fp="));
+  g_assert_true (join (url, FALSE, NULL, &error));
+  g_assert_no_error (error);
+
+  /* a link that names another certificate: refused, however the host is */
+  wrong = g_strdup_printf ("jamnet://127.0.0.1:%u/?fp=%s", port_of (h),
+                           "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+  g_assert_false (join (wrong, TRUE, NULL, &error));
+  g_assert_error (error, JN_SESSION_ERROR, JN_SESSION_ERROR_CERTIFICATE);
+  g_assert_nonnull (strstr (error->message, "posing"));
+  g_test_message ("%s", error->message);
+  end (h);
+}
+
+/* --- trust on first use, and a change refused -------------------------------- */
+
+static void
+test_first_use_then_change (void)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  g_autofree char *one = write_pem ("one.pem", now - 60, now + 3600);
+  g_autofree char *two = write_pem ("two.pem", now - 60, now + 3600);
+  g_autofree char *address = NULL;
+  JnSession *h;
+  guint16 port;
+
+  h = host (0, one, NULL, &error);
+  g_assert_no_error (error);
+  port = port_of (h);
+  address = g_strdup_printf ("127.0.0.1:%u", port);
+  /* the first contact is taken and remembered */
+  g_assert_true (join (address, FALSE, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (join (address, FALSE, NULL, &error));
+  g_assert_no_error (error);
+  end (h);
+
+  /* another host on the same address, with another certificate */
+  h = host (port, two, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_false (join (address, FALSE, NULL, &error));
+  g_assert_error (error, JN_SESSION_ERROR, JN_SESSION_ERROR_CERTIFICATE_CHANGED);
+  g_assert_nonnull (strstr (error->message, "--trust-new-certificate"));
+  g_test_message ("%s", error->message);
+  g_clear_error (&error);
+  /* accepted deliberately, then remembered */
+  g_assert_true (join (address, TRUE, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (join (address, FALSE, NULL, &error));
+  g_assert_no_error (error);
+  end (h);
+
+  /* and the first one is now the stranger */
+  h = host (port, one, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_false (join (address, FALSE, NULL, &error));
+  g_assert_error (error, JN_SESSION_ERROR, JN_SESSION_ERROR_CERTIFICATE_CHANGED);
+  end (h);
+}
+
+/* --- expired and garbage certificates --------------------------------------- */
+
+static void
+test_bad_certificates (void)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  g_autofree char *expired = write_pem ("expired.pem", now - 7200, now - 3600);
+  g_autofree char *future = write_pem ("future.pem", now + 3600, now + 7200);
+  g_autofree char *garbage = g_build_filename (home, "garbage.pem", NULL);
+  const char *bad[] = { expired, future };
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      JnSession *h = host (0, bad[i], NULL, &error);
+      g_autofree char *url = NULL;
+
+      g_assert_no_error (error);
+      url = jn_session_dup_local_url (h);
+      /* even pinned, as its own link pins it */
+      g_assert_false (join (url, TRUE, NULL, &error));
+      g_assert_error (error, JN_SESSION_ERROR, JN_SESSION_ERROR_CERTIFICATE);
+      g_assert_nonnull (strstr (error->message, "expired or is not valid yet"));
+      g_clear_error (&error);
+      end (h);
+    }
+
+  g_assert_true (g_file_set_contents (garbage, "-----BEGIN CERTIFICATE-----\nnot one\n", -1, NULL));
+  g_assert_null (host (0, garbage, NULL, &error));
+  g_assert_nonnull (error);
+  g_assert_nonnull (strstr (error->message, "is not a PEM certificate with its private key"));
+  g_test_message ("%s", error->message);
+}
+
+/* --- what a capture of the join shows ---------------------------------------- */
+
+#define SECRET "correct-horse-battery-7731"
+
+static void
+test_capture_of_join (void)
+{
+  g_autoptr(GError) error = NULL;
+  JnSession *h;
+  g_autofree char *url = NULL;
+  struct sockaddr_ll ll = { 0 };
+  guint8 frame[70000];
+  gboolean found_secret = FALSE, found_name = FALSE;
+  guint frames = 0;
+  ssize_t n;
+  int fd;
+
+  fd = socket (AF_PACKET, SOCK_RAW, htons (ETH_P_ALL));
+  if (fd < 0)
+    {
+      g_test_skip ("capturing the loopback needs CAP_NET_RAW");
+      return;
+    }
+  ll.sll_family = AF_PACKET;
+  ll.sll_protocol = htons (ETH_P_ALL);
+  ll.sll_ifindex = (int) if_nametoindex ("lo");
+  g_assert_cmpint (bind (fd, (struct sockaddr *) &ll, sizeof ll), ==, 0);
+
+  h = host (0, NULL, SECRET, &error);
+  g_assert_no_error (error);
+  url = jn_session_dup_local_url (h);
+  g_assert_true (join (url, FALSE, SECRET, &error));
+  g_assert_no_error (error);
+  /* a wrong guess is refused, and crosses the network no clearer */
+  g_assert_false (join (url, FALSE, SECRET "x", &error));
+  g_assert_error (error, JN_SESSION_ERROR, JN_SESSION_ERROR_WRONG_PASSPHRASE);
+  end (h);
+
+  while ((n = recv (fd, frame, sizeof frame, MSG_DONTWAIT)) > 0)
+    {
+      frames++;
+      found_secret |= memmem (frame, (gsize) n, SECRET, strlen (SECRET)) != NULL;
+      /* the session's name travels in welcome: private too */
+      found_name |= memmem (frame, (gsize) n, "Trust jam", 9) != NULL;
+    }
+  close (fd);
+  g_test_message ("%u frames captured", frames);
+  g_assert_cmpuint (frames, >, 20);
+  g_assert_false (found_secret);
+  g_assert_false (found_name);
+}
+
+int
+main (int argc, char **argv)
+{
+  int status;
+
+  /* before GLib reads them: a home of our own for identity and trust */
+  home = g_dir_make_tmp ("jamnet-trust-XXXXXX", NULL);
+  g_assert_nonnull (home);
+  {
+    g_autofree char *data = g_build_filename (home, "data", NULL);
+    g_autofree char *config = g_build_filename (home, "config", NULL);
+
+    g_setenv ("XDG_DATA_HOME", data, TRUE);
+    g_setenv ("XDG_CONFIG_HOME", config, TRUE);
+  }
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/trust/own-identity-pinned", test_own_identity_pinned);
+  g_test_add_func ("/trust/first-use-then-change", test_first_use_then_change);
+  g_test_add_func ("/trust/bad-certificates", test_bad_certificates);
+  g_test_add_func ("/trust/capture-of-join", test_capture_of_join);
+  status = g_test_run ();
+
+  {
+    g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", home);
+
+    if (system (cmd) != 0)
+      g_printerr ("could not remove %s\n", home);
+  }
+  g_free (home);
+  return status;
+}
