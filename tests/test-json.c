@@ -139,13 +139,44 @@ test_control_roundtrip (void)
   JnControlMessage *out;
 
   hello->name = g_strdup ("Zoë \"the\" bassist");
-  hello->passphrase = g_strdup ("s3cret");
+  hello->has_pake = TRUE;
+  for (guint i = 0; i < 32; i++)
+    hello->pake[i] = (guint8) (i * 7 + 1);
   hello->udp_port = 50000;
   out = roundtrip (hello);
   g_assert_cmpstr (out->name, ==, hello->name);
-  g_assert_cmpstr (out->passphrase, ==, "s3cret");
+  g_assert_true (out->has_pake);
+  g_assert_cmpmem (out->pake, 32, hello->pake, 32);
   g_assert_cmpuint (out->udp_port, ==, 50000);
   jn_control_message_free (out);
+
+  {
+    g_autoptr(JnControlMessage) challenge = jn_control_message_new (JN_CONTROL_CHALLENGE);
+    g_autoptr(JnControlMessage) confirm = jn_control_message_new (JN_CONTROL_CONFIRM);
+    g_autoptr(GError) bad = NULL;
+    JnControlMessage *parsed;
+
+    memset (challenge->pake, 0xAB, 32);
+    memset (challenge->confirm, 0xCD, 32);
+    out = roundtrip (challenge);
+    g_assert_cmpmem (out->pake, 32, challenge->pake, 32);
+    g_assert_cmpmem (out->confirm, 32, challenge->confirm, 32);
+    jn_control_message_free (out);
+    memset (confirm->confirm, 0x11, 32);
+    out = roundtrip (confirm);
+    g_assert_cmpmem (out->confirm, 32, confirm->confirm, 32);
+    jn_control_message_free (out);
+    /* 31 bytes, or base64 with a stray character: refused */
+    parsed = jn_control_message_parse ("{\"type\":\"confirm\",\"version\":2,"
+                                       "\"confirm\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==\"}", -1, &bad);
+    g_assert_null (parsed);
+    g_assert_error (bad, JN_PROTOCOL_ERROR, JN_PROTOCOL_ERROR_BAD_MESSAGE);
+    g_clear_error (&bad);
+    parsed = jn_control_message_parse ("{\"type\":\"confirm\",\"version\":2,"
+                                       "\"confirm\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA!=\"}", -1, &bad);
+    g_assert_null (parsed);
+    g_assert_error (bad, JN_PROTOCOL_ERROR, JN_PROTOCOL_ERROR_BAD_MESSAGE);
+  }
 
   welcome->peer_id = 3;
   welcome->name = g_strdup ("Friday jam");

@@ -19,7 +19,9 @@
 #include <unistd.h>
 
 #include "jn-client.h"
+#include "jn-host.h"
 #include "jn-identity.h"
+#include "jn-pake.h"
 #include "jn-session.h"
 
 static char *home;
@@ -296,6 +298,103 @@ test_capture_of_join (void)
   g_assert_false (found_name);
 }
 
+/* --- the passphrase check ---------------------------------------------------- */
+
+static gboolean
+pake_run (const char *host_pass, const char *joiner_pass, const char *host_fp,
+          const char *joiner_fp)
+{
+  JnPake host, joiner;
+  guint8 hc[JN_PAKE_CONFIRM_SIZE], jc[JN_PAKE_CONFIRM_SIZE];
+  guint8 hc2[JN_PAKE_CONFIRM_SIZE], jc2[JN_PAKE_CONFIRM_SIZE];
+  gboolean agree;
+
+  jn_pake_start (&host, TRUE, host_pass);
+  jn_pake_start (&joiner, FALSE, joiner_pass);
+  /* the shares do not show the passphrase, nor repeat between runs */
+  if (*joiner_pass != '\0')
+    g_assert_null (memmem (joiner.share, sizeof joiner.share, joiner_pass, MIN (strlen (joiner_pass), 32)));
+  g_assert_true (jn_pake_finish (&host, joiner.share, host_fp, hc, jc));
+  g_assert_true (jn_pake_finish (&joiner, host.share, joiner_fp, hc2, jc2));
+  agree = jn_pake_confirm_equal (hc, hc2);
+  /* both confirmations agree, or neither does */
+  g_assert_true (agree == jn_pake_confirm_equal (jc, jc2));
+  jn_pake_clear (&host);
+  jn_pake_clear (&joiner);
+  return agree;
+}
+
+static void
+test_pake (void)
+{
+  static const char *fp = "Iiy2O7jK5fTvmNa_mBUNkuQOR-1kBaxUPf1UmnF_xHM";
+  static const char *mitm = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+  JnPake a, b;
+  guint8 junk[32], hc[32], jc[32];
+
+  g_assert_true (pake_run ("blue moon", "blue moon", fp, fp));
+  g_assert_false (pake_run ("blue moon", "blue mooN", fp, fp));
+  g_assert_false (pake_run ("blue moon", "", fp, fp));
+  /* each side saw another certificate: a man in the middle */
+  g_assert_false (pake_run ("blue moon", "blue moon", fp, mitm));
+
+  jn_pake_start (&a, FALSE, "x");
+  jn_pake_start (&b, FALSE, "x");
+  g_assert_cmpmem (a.w, 32, b.w, 32);
+  g_assert_false (memcmp (a.share, b.share, 32) == 0);
+  /* a share that is no point of the group */
+  memset (junk, 0xFF, sizeof junk);
+  g_assert_false (jn_pake_finish (&a, junk, fp, hc, jc));
+  jn_pake_clear (&a);
+  jn_pake_clear (&b);
+}
+
+static void
+test_guessing_limit (void)
+{
+  g_autoptr(GError) error = NULL;
+  JnSession *h = host (0, NULL, "blue moon", &error);
+  g_autofree char *url = NULL;
+  JnHostStats stats;
+  guint wait_s = 0;
+  const char *in;
+
+  g_assert_no_error (error);
+  url = jn_session_dup_local_url (h);
+  for (guint i = 0; i < 5; i++)
+    {
+      g_assert_false (join (url, FALSE, "green moon", &error));
+      g_assert_error (error, JN_SESSION_ERROR, JN_SESSION_ERROR_WRONG_PASSPHRASE);
+      g_clear_error (&error);
+    }
+  /* the sixth is refused before it is checked, right or wrong, with the wait */
+  g_assert_false (join (url, FALSE, "blue moon", &error));
+  g_assert_error (error, JN_SESSION_ERROR, JN_SESSION_ERROR_TOO_MANY_ATTEMPTS);
+  g_test_message ("%s", error->message);
+  in = strstr (error->message, "try again in ");
+  g_assert_nonnull (in);
+  wait_s = (guint) atoi (in + strlen ("try again in "));
+  g_assert_cmpuint (wait_s, >=, 55);
+  g_assert_cmpuint (wait_s, <=, 60);
+  g_clear_error (&error);
+
+  jn_session_get_host_stats (h, &stats);
+  g_assert_cmpuint (stats.failed_passphrases, ==, 5);
+  g_assert_cmpuint (stats.refused_guessing, ==, 1);
+  end (h);
+
+  /* a session without a passphrase is not the protected one a joiner who
+   * has one was sent to: refused, not joined */
+  h = host (0, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_free (url);
+  url = jn_session_dup_local_url (h);
+  g_assert_false (join (url, FALSE, "blue moon", &error));
+  g_assert_error (error, JN_SESSION_ERROR, JN_SESSION_ERROR_WRONG_PASSPHRASE);
+  g_assert_nonnull (strstr (error->message, "no passphrase"));
+  end (h);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -317,6 +416,8 @@ main (int argc, char **argv)
   g_test_add_func ("/trust/first-use-then-change", test_first_use_then_change);
   g_test_add_func ("/trust/bad-certificates", test_bad_certificates);
   g_test_add_func ("/trust/capture-of-join", test_capture_of_join);
+  g_test_add_func ("/trust/pake", test_pake);
+  g_test_add_func ("/trust/guessing-limit", test_guessing_limit);
   status = g_test_run ();
 
   {

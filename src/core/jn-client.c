@@ -18,6 +18,7 @@
 #include "jn-control.h"
 #include "jn-identity.h"
 #include "jn-known-hosts.h"
+#include "jn-pake.h"
 
 #define JOIN_TIMEOUT_S 5
 
@@ -38,6 +39,8 @@ struct _JnClient
   char                    *seen;         /* fingerprint the host presented */
   gboolean                 trust_new;    /* a changed certificate is accepted */
   GError                  *certificate_error;
+  JnPake                   pake;         /* with a passphrase, until welcome */
+  gboolean                 challenged;
   gboolean                 welcomed;
   gboolean                 joined;
   char                    *session_name;
@@ -137,15 +140,65 @@ add_peer (JnClient   *self,
   g_signal_emit (self, signals[PEER_JOINED], 0, info->id, info->name);
 }
 
+/* fail_join() may have closed it already, through the caller's callback */
+static void
+close_connection (JnClient *self)
+{
+  if (self->connection != NULL &&
+      soup_websocket_connection_get_state (self->connection) == SOUP_WEBSOCKET_STATE_OPEN)
+    soup_websocket_connection_close (self->connection, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
+}
+
+/* The host's SPAKE2 share and its proof that it knows the passphrase;
+ * ours goes back only if its proof holds. */
+static void
+handle_challenge (JnClient         *self,
+                  JnControlMessage *challenge)
+{
+  g_autoptr(JnControlMessage) confirm = jn_control_message_new (JN_CONTROL_CONFIRM);
+  guint8 host_confirm[JN_PAKE_CONFIRM_SIZE];
+  gboolean ok;
+
+  if (self->passphrase == NULL || self->challenged || self->welcomed || self->seen == NULL)
+    return;
+  self->challenged = TRUE;
+  ok = jn_pake_finish (&self->pake, challenge->pake, self->seen, host_confirm, confirm->confirm) &&
+       jn_pake_confirm_equal (host_confirm, challenge->confirm);
+  jn_pake_clear (&self->pake);
+  if (!ok)
+    {
+      fail_join (self, g_error_new_literal (JN_SESSION_ERROR, JN_SESSION_ERROR_WRONG_PASSPHRASE,
+                                            _("The session passphrase is wrong.")));
+      close_connection (self);
+      return;
+    }
+  jn_control_message_send (confirm, self->connection);
+}
+
 static void
 handle_message (JnClient         *self,
                 JnControlMessage *message)
 {
   switch (message->type)
     {
+    case JN_CONTROL_CHALLENGE:
+      handle_challenge (self, message);
+      break;
+
     case JN_CONTROL_WELCOME:
       if (self->welcomed)
         break;
+      if (self->passphrase != NULL && !self->challenged)
+        {
+          /* a host that lets us in without checking what we know is not
+           * the protected session we were asked to join */
+          fail_join (self, g_error_new_literal (JN_SESSION_ERROR, JN_SESSION_ERROR_WRONG_PASSPHRASE,
+                                                _("This session has no passphrase, so it is not "
+                                                  "the protected session you meant; join it "
+                                                  "without one if it is")));
+          close_connection (self);
+          return;
+        }
       if (message->version != JN_PROTOCOL_VERSION)
         {
           fail_join (self, g_error_new (JN_SESSION_ERROR, JN_SESSION_ERROR_VERSION_MISMATCH,
@@ -164,8 +217,7 @@ handle_message (JnClient         *self,
                                                 : _("The session sends its audio unencrypted "
                                                     "(its host runs with --insecure), so JamNet "
                                                     "will not join it")));
-          if (self->connection != NULL)
-            soup_websocket_connection_close (self->connection, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
+          close_connection (self);
           return;
         }
       self->welcomed = TRUE;
@@ -408,7 +460,13 @@ on_connected (GObject      *source,
   g_signal_connect_object (connection, "closed", G_CALLBACK (on_closed), self, 0);
 
   hello->name = g_strdup (self->name);
-  hello->passphrase = g_strdup (self->passphrase);
+  if (self->passphrase != NULL)
+    {
+      /* the passphrase itself never leaves: its SPAKE2 share does */
+      jn_pake_start (&self->pake, FALSE, self->passphrase);
+      memcpy (hello->pake, self->pake.share, sizeof hello->pake);
+      hello->has_pake = TRUE;
+    }
   hello->udp_port = jn_media_engine_get_port (self->engine);
   jn_control_message_send (hello, connection);
 }
@@ -445,6 +503,7 @@ jn_client_finalize (GObject *object)
   g_free (self->known);
   g_free (self->seen);
   g_clear_error (&self->certificate_error);
+  jn_pake_clear (&self->pake);
 
   G_OBJECT_CLASS (jn_client_parent_class)->finalize (object);
 }
@@ -490,7 +549,7 @@ jn_client_new (JnMediaEngine *engine,
   self = g_object_new (JN_TYPE_CLIENT, NULL);
   self->engine = g_object_ref (engine);
   self->name = g_strdup (name ? name : g_get_real_name ());
-  self->passphrase = g_strdup (passphrase);
+  self->passphrase = passphrase != NULL && *passphrase != '\0' ? g_strdup (passphrase) : NULL;
   return self;
 }
 

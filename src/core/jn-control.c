@@ -22,6 +22,8 @@ static const char *type_names[] = {
   [JN_CONTROL_PEER_LEFT] = "peer-left",
   [JN_CONTROL_TRANSPORT] = "transport",
   [JN_CONTROL_ERROR] = "error",
+  [JN_CONTROL_CHALLENGE] = "challenge",
+  [JN_CONTROL_CONFIRM] = "confirm",
 };
 
 static const char *session_error_codes[] = {
@@ -34,6 +36,7 @@ static const char *session_error_codes[] = {
   [JN_SESSION_ERROR_INSECURE] = "insecure",
   [JN_SESSION_ERROR_CERTIFICATE] = "certificate",
   [JN_SESSION_ERROR_CERTIFICATE_CHANGED] = "certificate-changed",
+  [JN_SESSION_ERROR_TOO_MANY_ATTEMPTS] = "too-many-attempts",
 };
 
 const char *
@@ -112,7 +115,6 @@ jn_control_message_free (JnControlMessage *message)
   if (message == NULL)
     return;
   g_free (message->name);
-  g_free (message->passphrase);
   g_clear_pointer (&message->peers, g_ptr_array_unref);
   g_free (message->error_code);
   g_free (message->message);
@@ -133,6 +135,14 @@ add_int (JsonBuilder *builder, const char *name, gint64 value)
 {
   json_builder_set_member_name (builder, name);
   json_builder_add_int_value (builder, value);
+}
+
+static void
+add_bytes32 (JsonBuilder *builder, const char *name, const guint8 *bytes)
+{
+  g_autofree char *text = g_base64_encode (bytes, 32);
+
+  add_string (builder, name, text);
 }
 
 static void
@@ -169,9 +179,18 @@ jn_control_message_to_json (const JnControlMessage *message)
     {
     case JN_CONTROL_HELLO:
       add_string (builder, "name", message->name ? message->name : "");
-      if (message->passphrase != NULL)
-        add_string (builder, "passphrase", message->passphrase);
+      if (message->has_pake)
+        add_bytes32 (builder, "pake", message->pake);
       add_int (builder, "udp_port", message->udp_port);
+      break;
+
+    case JN_CONTROL_CHALLENGE:
+      add_bytes32 (builder, "pake", message->pake);
+      add_bytes32 (builder, "confirm", message->confirm);
+      break;
+
+    case JN_CONTROL_CONFIRM:
+      add_bytes32 (builder, "confirm", message->confirm);
       break;
 
     case JN_CONTROL_WELCOME:
@@ -303,6 +322,28 @@ read_string (JsonObject *object, const char *name, gboolean optional,
   return TRUE;
 }
 
+/* 32 bytes in base64: exactly 44 characters of its alphabet */
+static gboolean
+read_bytes32 (JsonObject *object, const char *name, guint8 *out, GError **error)
+{
+  const char *text = jn_json_get_string (object, name);
+  g_autofree guint8 *bytes = NULL;
+  gsize n = 0;
+
+  /* g_base64_decode() would skip what is not base64: check first */
+  if (text == NULL || strlen (text) != 44 ||
+      strspn (text, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=") != 44 ||
+      (bytes = g_base64_decode (text, &n)) == NULL || n != 32)
+    {
+      if (bytes != NULL)
+        sodium_memzero (bytes, n);
+      return bad_message (error, "control message needs 32 bytes of base64 in \"%s\"", name);
+    }
+  memcpy (out, bytes, 32);
+  sodium_memzero (bytes, n);
+  return TRUE;
+}
+
 static JnPeerInfo *
 read_peer (JsonNode *node, GError **error)
 {
@@ -331,23 +372,9 @@ read_peer (JsonNode *node, GError **error)
     }
   if (json_object_has_member (object, "key"))
     {
-      const char *text = jn_json_get_string (object, "key");
-      g_autofree guint8 *key = NULL;
-      gsize n = 0;
-
-      /* base64 of exactly 32 bytes is 44 characters; g_base64_decode()
-       * would skip what is not base64, so check the alphabet first */
-      if (text == NULL || strlen (text) != 44 ||
-          strspn (text, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=") != 44 ||
-          (key = g_base64_decode (text, &n)) == NULL || n != sizeof info->key)
-        {
-          if (key != NULL)
-            sodium_memzero (key, n);
-          bad_message (error, "peer %u has a malformed media key", info->id);
-          return NULL;
-        }
-      jn_peer_info_set_key (info, key);
-      sodium_memzero (key, n);
+      if (!read_bytes32 (object, "key", info->key, error))
+        return NULL;
+      info->has_key = TRUE;
     }
   return g_steal_pointer (&info);
 }
@@ -405,10 +432,27 @@ jn_control_message_parse (const char  *text,
     {
     case JN_CONTROL_HELLO:
       if (!read_string (object, "name", FALSE, JN_NAME_MAX_CHARS, &message->name, error) ||
-          !read_string (object, "passphrase", TRUE, 256, &message->passphrase, error) ||
           !read_int (object, "udp_port", 1, 65535, &v, error))
         return NULL;
       message->udp_port = (guint16) v;
+      if (json_object_has_member (object, "pake"))
+        {
+          if (!read_bytes32 (object, "pake", message->pake, error))
+            return NULL;
+          message->has_pake = TRUE;
+        }
+      break;
+
+    case JN_CONTROL_CHALLENGE:
+      if (!read_bytes32 (object, "pake", message->pake, error) ||
+          !read_bytes32 (object, "confirm", message->confirm, error))
+        return NULL;
+      message->has_pake = TRUE;
+      break;
+
+    case JN_CONTROL_CONFIRM:
+      if (!read_bytes32 (object, "confirm", message->confirm, error))
+        return NULL;
       break;
 
     case JN_CONTROL_WELCOME:

@@ -23,6 +23,8 @@ typedef enum
   JN_CONTROL_PEER_LEFT,
   JN_CONTROL_TRANSPORT,
   JN_CONTROL_ERROR,
+  JN_CONTROL_CHALLENGE,   /* host: its PAKE share and confirmation */
+  JN_CONTROL_CONFIRM,     /* joiner: its confirmation */
 } JnControlType;
 
 typedef struct
@@ -40,7 +42,9 @@ typedef struct
   JnControlType type;
   guint         version;
   char         *name;          /* hello: player; welcome: session */
-  char         *passphrase;    /* hello, optional */
+  gboolean      has_pake;      /* hello (optional), challenge */
+  guint8        pake[32];      /* the sender's SPAKE2 share (jn-pake.h) */
+  guint8        confirm[32];   /* challenge, confirm: key confirmation */
   guint16       udp_port;      /* hello */
   guint32       peer_id;       /* welcome: yours; peer-left: who left */
   JnAudioFormat format;        /* welcome: the session's audio format */

@@ -37,6 +37,7 @@ typedef enum
   JN_SESSION_ERROR_INSECURE,
   JN_SESSION_ERROR_CERTIFICATE,          /* not the one pinned, expired, unusable */
   JN_SESSION_ERROR_CERTIFICATE_CHANGED,  /* not the one seen the last time */
+  JN_SESSION_ERROR_TOO_MANY_ATTEMPTS,    /* passphrase guessing: wait */
 } JnSessionError;
 
 #define JN_PROTOCOL_ERROR (jn_protocol_error_quark ())

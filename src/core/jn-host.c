@@ -18,10 +18,24 @@
 #include "jn-control.h"
 #include "jn-host.h"
 #include "jn-identity.h"
+#include "jn-pake.h"
 #include "jn-secure-transport.h"
 
 #define HELLO_TIMEOUT_S   5
 #define KEEPALIVE_S       5
+/* Online passphrase guessing: this many failures from one address within
+ * GUESS_WINDOW_S, then that address is refused for GUESS_WINDOW_S. */
+#define GUESS_LIMIT       5
+#define GUESS_WINDOW_S    60
+/* Addresses remembered for it; past this, those whose time is up go. */
+#define GUESS_TABLE_MAX   4096
+
+typedef struct
+{
+  gint64 window_start_us;
+  guint  failures;
+  gint64 locked_until_us;
+} Guesses;
 
 typedef struct
 {
@@ -33,6 +47,9 @@ typedef struct
   char                    *local_address; /* host's IP on this connection */
   guint16                  udp_port;
   guint                    hello_timeout;
+  JnControlMessage        *hello;      /* while the passphrase is checked */
+  JnPake                   pake;
+  guint8                   expect_confirm[JN_PAKE_CONFIRM_SIZE];
 } Member;
 
 struct _JnHost
@@ -48,6 +65,8 @@ struct _JnHost
   char          *fingerprint;  /* of the certificate it presents */
   guint32        next_id;
   GPtrArray     *members;     /* Member*, accepted or not */
+  GHashTable    *guesses;     /* address -> Guesses */
+  JnHostStats    stats;
   double         tempo_bpm;
   gboolean       playing;
   gint64         epoch_us;     /* beat 0, on this host's monotonic clock */
@@ -72,7 +91,62 @@ member_free (Member *member)
   g_free (member->name);
   g_free (member->address);
   g_free (member->local_address);
+  g_clear_pointer (&member->hello, jn_control_message_free);
+  jn_pake_clear (&member->pake);
+  sodium_memzero (member->expect_confirm, sizeof member->expect_confirm);
   g_free (member);
+}
+
+/* --- passphrase guessing --------------------------------------------------- */
+
+/* Seconds until address may guess again, 0 when it may now. */
+static guint
+guess_wait_s (JnHost     *self,
+              const char *address)
+{
+  Guesses *g = g_hash_table_lookup (self->guesses, address);
+  gint64 now = g_get_monotonic_time ();
+
+  if (g == NULL || now >= g->locked_until_us)
+    return 0;
+  return (guint) ((g->locked_until_us - now + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC);
+}
+
+static gboolean
+guesses_expired (gpointer key,
+                 gpointer value,
+                 gpointer user_data)
+{
+  Guesses *g = value;
+  gint64 now = *(gint64 *) user_data;
+
+  return now >= g->locked_until_us && now - g->window_start_us >= GUESS_WINDOW_S * G_USEC_PER_SEC;
+}
+
+static void
+count_failed_guess (JnHost     *self,
+                    const char *address)
+{
+  gint64 now = g_get_monotonic_time ();
+  Guesses *g = g_hash_table_lookup (self->guesses, address);
+
+  if (g == NULL)
+    {
+      if (g_hash_table_size (self->guesses) >= GUESS_TABLE_MAX)
+        g_hash_table_foreach_remove (self->guesses, guesses_expired, &now);
+      if (g_hash_table_size (self->guesses) >= GUESS_TABLE_MAX)
+        return;   /* a flood from that many addresses: each still waits for its TLS and PAKE */
+      g = g_new0 (Guesses, 1);
+      g_hash_table_insert (self->guesses, g_strdup (address), g);
+    }
+  if (now - g->window_start_us >= GUESS_WINDOW_S * G_USEC_PER_SEC)
+    {
+      g->window_start_us = now;
+      g->failures = 0;
+    }
+  if (++g->failures >= GUESS_LIMIT)
+    g->locked_until_us = now + GUESS_WINDOW_S * G_USEC_PER_SEC;
+  self->stats.failed_passphrases++;
 }
 
 static JnPeerInfo *
@@ -93,26 +167,6 @@ broadcast (JnHost                 *self,
       if (member != except && member->id != 0)
         jn_control_message_send (message, member->connection);
     }
-}
-
-static gboolean
-passphrase_matches (const char *expected,
-                    const char *given)
-{
-  gsize n, m;
-  guint diff;
-
-  if (expected == NULL || *expected == '\0')
-    return TRUE;
-  if (given == NULL)
-    return FALSE;
-  /* no early exit: the time taken does not tell how much matched */
-  n = strlen (expected);
-  m = strlen (given);
-  diff = n ^ m;
-  for (gsize i = 0; i < n; i++)
-    diff |= (guint) (expected[i] ^ given[i % (m ? m : 1)]);
-  return diff == 0;
 }
 
 static void
@@ -191,11 +245,53 @@ accept_member (JnHost           *self,
 }
 
 static void
+send_challenge (JnHost           *self,
+                Member           *member,
+                JnControlMessage *hello)
+{
+  g_autoptr(JnControlMessage) challenge = jn_control_message_new (JN_CONTROL_CHALLENGE);
+
+  jn_pake_start (&member->pake, TRUE, self->passphrase);
+  if (!jn_pake_finish (&member->pake, hello->pake, self->fingerprint, challenge->confirm,
+                       member->expect_confirm))
+    {
+      count_failed_guess (self, member->address);
+      jn_control_send_error_and_close (member->connection, JN_SESSION_ERROR_WRONG_PASSPHRASE,
+                                       _("The session passphrase is wrong."));
+      return;
+    }
+  memcpy (challenge->pake, member->pake.share, sizeof challenge->pake);
+  challenge->has_pake = TRUE;
+  member->hello = hello;
+  jn_control_message_send (challenge, member->connection);
+}
+
+static void
+handle_confirm (JnHost           *self,
+                Member           *member,
+                JnControlMessage *confirm)
+{
+  g_autoptr(JnControlMessage) hello = g_steal_pointer (&member->hello);
+
+  jn_pake_clear (&member->pake);
+  if (!jn_pake_confirm_equal (confirm->confirm, member->expect_confirm))
+    {
+      count_failed_guess (self, member->address);
+      jn_control_send_error_and_close (member->connection, JN_SESSION_ERROR_WRONG_PASSPHRASE,
+                                       _("The session passphrase is wrong."));
+      return;
+    }
+  accept_member (self, member, hello);
+}
+
+static void
 handle_hello (JnHost           *self,
               Member           *member,
               JnControlMessage *hello)
 {
+  g_autoptr(JnControlMessage) owned = hello;
   guint n_members = 0;
+  guint wait_s;
 
   if (hello->version != JN_PROTOCOL_VERSION)
     {
@@ -206,10 +302,17 @@ handle_hello (JnHost           *self,
       jn_control_send_error_and_close (member->connection, JN_SESSION_ERROR_VERSION_MISMATCH, text);
       return;
     }
-  if (!passphrase_matches (self->passphrase, hello->passphrase))
+  if ((wait_s = guess_wait_s (self, member->address)) > 0)
     {
-      jn_control_send_error_and_close (member->connection, JN_SESSION_ERROR_WRONG_PASSPHRASE,
-                                       _("The session passphrase is wrong."));
+      g_autofree char *text =
+        g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                      "Too many wrong passphrases from your address; try again in "
+                                      "%u second.",
+                                      "Too many wrong passphrases from your address; try again in "
+                                      "%u seconds.", wait_s), wait_s);
+      self->stats.refused_guessing++;
+      jn_control_send_error_and_close (member->connection, JN_SESSION_ERROR_TOO_MANY_ATTEMPTS,
+                                       text);
       return;
     }
   for (guint i = 0; i < self->members->len; i++)
@@ -221,7 +324,18 @@ handle_hello (JnHost           *self,
                                        _("The session is full."));
       return;
     }
-  accept_member (self, member, hello);
+  if (self->passphrase == NULL)
+    {
+      accept_member (self, member, hello);
+      return;
+    }
+  if (!hello->has_pake)
+    {
+      jn_control_send_error_and_close (member->connection, JN_SESSION_ERROR_WRONG_PASSPHRASE,
+                                       _("This session has a passphrase: give it to join."));
+      return;
+    }
+  send_challenge (self, member, g_steal_pointer (&owned));
 }
 
 static void
@@ -250,6 +364,18 @@ on_message (SoupWebsocketConnection *connection,
       return;
     }
 
+  if (member->id == 0 && member->hello != NULL)
+    {
+      if (message->type != JN_CONTROL_CONFIRM)
+        {
+          count_failed_guess (self, member->address);
+          jn_control_send_error_and_close (connection, JN_SESSION_ERROR_BAD_REQUEST,
+                                           _("A challenge must be answered with confirm."));
+          return;
+        }
+      handle_confirm (self, member, message);
+      return;
+    }
   if (member->id == 0)
     {
       if (message->type != JN_CONTROL_HELLO)
@@ -258,7 +384,7 @@ on_message (SoupWebsocketConnection *connection,
                                            _("The first message must be hello."));
           return;
         }
-      handle_hello (self, member, message);
+      handle_hello (self, member, g_steal_pointer (&message));
       return;
     }
 
@@ -274,6 +400,10 @@ on_closed (SoupWebsocketConnection *connection,
   JnHost *self = member->host;
   guint32 id = member->id;
 
+  /* gone between challenge and confirm: its guess was wrong (a joiner
+   * that finds the host's confirmation wrong leaves without a word) */
+  if (member->hello != NULL)
+    count_failed_guess (self, member->address);
   if (id != 0)
     {
       g_autoptr(JnControlMessage) left = jn_control_message_new (JN_CONTROL_PEER_LEFT);
@@ -347,6 +477,7 @@ jn_host_finalize (GObject *object)
   JnHost *self = JN_HOST (object);
 
   g_clear_pointer (&self->members, g_ptr_array_unref);
+  g_clear_pointer (&self->guesses, g_hash_table_unref);
   g_clear_object (&self->engine);
   g_free (self->session_name);
   g_free (self->player_name);
@@ -376,6 +507,7 @@ static void
 jn_host_init (JnHost *self)
 {
   self->members = g_ptr_array_new_with_free_func ((GDestroyNotify) member_free);
+  self->guesses = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->next_id = JN_HOST_PEER_ID + 1;
   self->tempo_bpm = 120.0;
   self->epoch_us = g_get_monotonic_time ();
@@ -395,7 +527,7 @@ jn_host_new (JnMediaEngine *engine,
   self->engine = g_object_ref (engine);
   self->session_name = g_strdup (session_name ? session_name : "JamNet session");
   self->player_name = g_strdup (player_name ? player_name : g_get_real_name ());
-  self->passphrase = g_strdup (passphrase);
+  self->passphrase = passphrase != NULL && *passphrase != '\0' ? g_strdup (passphrase) : NULL;
   jn_media_engine_set_local_id (engine, JN_HOST_PEER_ID);
   return self;
 }
@@ -464,6 +596,14 @@ jn_host_get_fingerprint (JnHost *self)
 {
   g_return_val_if_fail (JN_IS_HOST (self), NULL);
   return self->fingerprint;
+}
+
+void
+jn_host_get_stats (JnHost      *self,
+                   JnHostStats *stats)
+{
+  g_return_if_fail (JN_IS_HOST (self));
+  *stats = self->stats;
 }
 
 guint

@@ -16,6 +16,13 @@ G_DECLARE_FINAL_TYPE (JnHost, jn_host, JN, HOST, GObject)
 /* The host is always peer 1 of its session. */
 #define JN_HOST_PEER_ID 1
 
+/* What the control plane turned away (docs/protocol.md, section 2). */
+typedef struct
+{
+  guint64 failed_passphrases;  /* PAKE runs that did not confirm */
+  guint64 refused_guessing;    /* hellos refused: too many failures from the address */
+} JnHostStats;
+
 JnHost      *jn_host_new            (JnMediaEngine *engine,
                                      const char    *session_name,
                                      const char    *player_name,
@@ -35,6 +42,8 @@ char        *jn_host_dup_local_url  (JnHost        *self);
 /* jn_certificate_fingerprint() of the certificate the host presents. */
 const char  *jn_host_get_fingerprint (JnHost       *self);
 guint        jn_host_get_n_members  (JnHost        *self);
+void         jn_host_get_stats      (JnHost        *self,
+                                     JnHostStats   *stats);
 void         jn_host_set_transport  (JnHost        *self,
                                      double         tempo_bpm,
                                      gboolean       playing);

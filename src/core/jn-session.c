@@ -1224,6 +1224,16 @@ jn_session_send_midi (JnSession     *self,
   return jn_media_engine_send_midi (self->engine, bytes, size, error);
 }
 
+void
+jn_session_get_host_stats (JnSession   *self,
+                           JnHostStats *stats)
+{
+  g_return_if_fail (JN_IS_SESSION (self));
+  memset (stats, 0, sizeof *stats);
+  if (self->host != NULL)
+    jn_host_get_stats (self->host, stats);
+}
+
 JnMediaEngine *
 jn_session_get_engine (JnSession *self)
 {
@@ -1299,6 +1309,16 @@ jn_session_stats_to_json (JnSession *self)
   peers = json_object_get_array_member (object, "peers");
   end = self->left ? self->ended_us : g_get_monotonic_time ();
   json_object_set_string_member (object, "role", roles[self->role]);
+  if (self->host != NULL)
+    {
+      JsonObject *control = json_object_new ();
+      JnHostStats host;
+
+      jn_host_get_stats (self->host, &host);
+      json_object_set_int_member (control, "failed_passphrases", (gint64) host.failed_passphrases);
+      json_object_set_int_member (control, "refused_guessing", (gint64) host.refused_guessing);
+      json_object_set_object_member (object, "control", control);
+    }
   json_object_set_double_member (object, "duration_s", self->started_us ? (end - self->started_us) / 1e6 : 0.0);
   local_latency (self, &capture_ms, &playback_ms);
   if (self->had_device)

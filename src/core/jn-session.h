@@ -14,6 +14,7 @@
 
 #include "jn-audio.h"
 #include "jn-capture-source.h"
+#include "jn-host.h"
 #include "jn-latency-test.h"
 #include "jn-media-engine.h"
 #include "jn-peer.h"
@@ -158,6 +159,9 @@ gboolean        jn_session_send_midi           (JnSession           *self,
 
 /* The engine, to read figures from; the session configures and runs it. */
 JnMediaEngine  *jn_session_get_engine          (JnSession           *self);
+/* What the host's control plane turned away; zeros unless hosting. */
+void            jn_session_get_host_stats      (JnSession           *self,
+                                                JnHostStats         *stats);
 /* The latest snapshot's engine figures. */
 const JnEngineStats *jn_session_get_engine_stats (JnSession         *self);
 /* The open device, NULL when none is; why not, for people, in
