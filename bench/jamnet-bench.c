@@ -31,6 +31,7 @@
 #include "jn-midi.h"
 #include "jn-packet.h"
 #include "jn-client.h"
+#include "jn-secure-transport.h"
 #include "jn-bench-report.h"
 #include "jn-test-host.h"
 #include "pnbtr-bench.h"
@@ -99,6 +100,11 @@ typedef struct
   JnAudioFormat  format;
   float          samples[2 * 1024];
   char          *jmid;
+  JnLinkKey      key;
+  guint8         sealed[JN_PACKET_MAX_SIZE];
+  gsize          sealed_size;
+  guint8         opened[JN_PACKET_MAX_SIZE];
+  guint64        counter;
   volatile guint sink;
 } Codec;
 
@@ -159,6 +165,22 @@ audio_decode (gpointer data)
   c->sink += (guint) c->samples[0];
 }
 
+static void
+audio_seal (gpointer data)
+{
+  Codec *c = data;
+
+  c->sealed_size = jn_seal_datagram (&c->key, c->counter++, c->buf, c->size, c->sealed);
+}
+
+static void
+audio_open (gpointer data)
+{
+  Codec *c = data;
+
+  c->sink += (guint) jn_open_datagram (&c->key, c->sealed, c->sealed_size, c->opened, NULL);
+}
+
 /* messages per second for an encode + decode, per repeat */
 static void
 add_roundtrip (const char *id, const Figure *enc, const Figure *dec)
@@ -215,12 +237,46 @@ bench_codec (void)
                     measure (audio_encode, c, 100000), 0);
       print_figure (f ? "audio.f32.decode_ns" : "audio.s16.decode_ns", dec_name,
                     measure (audio_decode, c, 100000), 0);
+
+      /* sealing (docs/protocol.md 3.5) of the datagram just encoded, with
+       * each AEAD this CPU runs; a session uses AES-256-GCM where both
+       * ends can, so that is the figure the target is on */
+      for (JnCipher cipher = JN_CIPHER_XCHACHA20_POLY1305; cipher <= JN_CIPHER_AES256_GCM; cipher++)
+        {
+          const char *fmt = f ? "f32" : "s16";
+          gboolean session_cipher = cipher == JN_CIPHER_AES256_GCM || !jn_cipher_aes_available ();
+          g_autofree char *seal_id = g_strdup_printf ("%s.%s.seal_ns", jn_cipher_to_string (cipher), fmt);
+          g_autofree char *open_id = g_strdup_printf ("%s.%s.open_ns", jn_cipher_to_string (cipher), fmt);
+
+          if (cipher == JN_CIPHER_AES256_GCM && !jn_cipher_aes_available ())
+            {
+              g_print ("  %-34s SKIP: this CPU has no AES instructions\n", "AES-256-GCM");
+              continue;
+            }
+          g_free (enc_name);
+          g_free (dec_name);
+          enc_name = g_strdup_printf ("%s seal (%s)", fmt, jn_cipher_to_string (cipher));
+          dec_name = g_strdup_printf ("%s open (%s)", fmt, jn_cipher_to_string (cipher));
+          jn_link_key_generate (&c->key, cipher);
+          audio_encode (c);
+          print_figure (seal_id, enc_name, measure (audio_seal, c, 100000),
+                        session_cipher ? 1000 : 0);
+          if (jn_open_datagram (&c->key, c->sealed, c->sealed_size, c->opened, NULL) != c->size)
+            {
+              g_printerr ("a sealed datagram did not open\n");
+              return 1;
+            }
+          print_figure (open_id, dec_name, measure (audio_open, c, 100000),
+                        session_cipher ? 1000 : 0);
+        }
     }
   {
     static const char *const figures[] = { "midi.encode_ns", "midi.decode_ns", "jmid.encode_ns",
                                            "jmid.decode_ns", "audio.s16.encode_ns",
                                            "audio.s16.decode_ns", "audio.f32.encode_ns",
-                                           "audio.f32.decode_ns", NULL };
+                                           "audio.f32.decode_ns", "aes256gcm.s16.seal_ns",
+                                           "aes256gcm.s16.open_ns", "aes256gcm.f32.seal_ns",
+                                           "aes256gcm.f32.open_ns", NULL };
 
     jn_bench_percentile_chart ("codec", "codec: time per operation", "ns", figures);
   }
@@ -278,7 +334,7 @@ measure_connect (const char *url, double *ms, guint n, GError **error)
 {
   for (guint i = 0; i < n; i++)
     {
-      g_autoptr(JnMediaEngine) engine = jn_media_engine_new ("127.0.0.1", 0, error);
+      g_autoptr(JnMediaEngine) engine = jn_media_engine_new_sealed ("127.0.0.1", 0, error);
       g_autoptr(JnClient) client = NULL;
       gboolean done = FALSE;
       double t0;
@@ -299,6 +355,64 @@ measure_connect (const char *url, double *ms, guint n, GError **error)
   return TRUE;
 }
 
+/* One host and one joiner, sealed or clear (--insecure on both): the
+ * joiner's stats of the host.  Also times connection set-up when connect
+ * is not NULL. */
+static JsonObject *
+run_pair (const char *cli, const char *dir, gboolean insecure, JsonParser *parser,
+          double *connect, guint n_connect, GError **error)
+{
+  g_autofree char *stats = g_build_filename (dir, insecure ? "clear.json" : "sealed.json", NULL);
+  g_autoptr(GSubprocess) host = NULL, join = NULL;
+  g_autoptr(GDataInputStream) out = NULL;
+  g_autofree char *url = NULL;
+  JsonObject *root;
+
+  /* the host sends 2000 MIDI events 2 ms apart; the joiner measures them */
+  host = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, error,
+                           cli, "host", "--port", "0", "--bind", "127.0.0.1", "-q", "--duration", "60",
+                           "--midi-test", "2000", "--midi-interval", "2",
+                           insecure ? "--insecure" : NULL, NULL);
+  if (host == NULL)
+    return NULL;
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (host));
+  url = jn_test_read_host_url (out);
+  if (url == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "the host did not start");
+      g_subprocess_force_exit (host);
+      return NULL;
+    }
+  join = g_subprocess_new (G_SUBPROCESS_FLAGS_STDERR_SILENCE, error, cli, "join", url,
+                           "--bind", "127.0.0.1", "-q", "--duration", "6", "--stats-json", stats,
+                           insecure ? "--insecure" : NULL, NULL);
+  if (join == NULL || !g_subprocess_wait_check (join, NULL, error))
+    {
+      g_subprocess_force_exit (host);
+      return NULL;
+    }
+  /* after the latency run, so that both runs see the same host */
+  if (connect != NULL && !measure_connect (url, connect, n_connect, error))
+    {
+      g_subprocess_force_exit (host);
+      return NULL;
+    }
+  g_subprocess_send_signal (host, SIGTERM);
+  g_subprocess_wait (host, NULL, NULL);
+  if (!json_parser_load_from_file (parser, stats, error))
+    return NULL;
+  root = json_node_get_object (json_parser_get_root (parser));
+  return json_array_get_object_element (json_object_get_array_member (root, "peers"), 0);
+}
+
+#define RUNS 3
+
+static double
+p99_of (JsonObject *peer, const char *member)
+{
+  return json_object_get_double_member (json_object_get_object_member (peer, member), "p99");
+}
+
 static int
 bench_loopback (const char *argv0)
 {
@@ -306,77 +420,114 @@ bench_loopback (const char *argv0)
   g_autoptr(GError) error = NULL;
   g_autofree char *cli = jn_bench_cli_path (argv0);
   g_autofree char *dir = g_dir_make_tmp ("jamnet-bench-XXXXXX", &error);
-  g_autofree char *stats = NULL;
-  g_autoptr(GSubprocess) host = NULL, join = NULL;
-  g_autoptr(GDataInputStream) out = NULL;
   g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autofree char *url = NULL;
-  JsonObject *root, *peer;
+  JsonObject *peer;
 
   if (cli == NULL || dir == NULL)
     {
       g_printerr ("jamnet-cli not found (set JAMNET_CLI)\n");
       return 1;
     }
-  stats = g_build_filename (dir, "join.json", NULL);
-
-  /* the host sends 2000 MIDI events 2 ms apart; the joiner measures them */
-  host = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, cli, "host", "--port", "0",
-                           "--bind", "127.0.0.1", "-q", "--duration", "60",
-                           "--midi-test", "2000", "--midi-interval", "2", NULL);
-  if (host == NULL)
-    goto fail;
-  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (host));
-  url = jn_test_read_host_url (out);
-  if (url == NULL)
-    {
-      g_printerr ("the host did not start\n");
-      return 1;
-    }
 
   g_print ("loopback: two jamnet-cli processes on 127.0.0.1, 48 kHz / 128 frames, "
-           "2000 MIDI events 2 ms apart (target: < 1 ms local latency)\n");
-  if (!measure_connect (url, connect, G_N_ELEMENTS (connect), &error))
+           "2000 MIDI events 2 ms apart (target: < 1 ms local latency; sealing adds "
+           "nothing measurable at p99)\n");
+  peer = run_pair (cli, dir, FALSE, parser, connect, G_N_ELEMENTS (connect), &error);
+  if (peer == NULL)
     goto fail;
   jn_report_add_samples (jn_bench_report (), "loopback", "connect_ms", "ms", JN_BETTER_LOWER,
                          connect, G_N_ELEMENTS (connect));
-  join = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error, cli, "join", url, "--bind", "127.0.0.1",
-                           "-q", "--duration", "6", "--stats-json", stats, NULL);
-  if (join == NULL || !g_subprocess_wait_check (join, NULL, &error))
-    goto fail;
-  g_subprocess_send_signal (host, SIGTERM);
-  g_subprocess_wait (host, NULL, NULL);
-
-  if (!json_parser_load_from_file (parser, stats, &error))
-    goto fail;
-  root = json_node_get_object (json_parser_get_root (parser));
-  peer = json_array_get_object_element (json_object_get_array_member (root, "peers"), 0);
   print_summary ("midi.one_way_ms", "MIDI one-way", peer, "midi_one_way_ms");
   print_summary ("audio.one_way_ms", "audio one-way", peer, "one_way_ms");
   print_summary ("sync.rtt_ms", "clock-sync RTT", peer, "rtt_ms");
   print_summary ("jitter_ms", "interarrival jitter", peer, "jitter_ms");
   jn_report_add_value (jn_bench_report (), "loopback", "midi.delivery_pct", "%", JN_BETTER_HIGHER,
                        100.0 * json_object_get_int_member (peer, "midi_events") / 2000.0);
-  {
-    static const char *const figures[] = { "midi.one_way_ms", "audio.one_way_ms", "sync.rtt_ms",
-                                           "jitter_ms", NULL };
-
-    jn_bench_percentile_chart ("loopback", "loopback: latency percentiles", "ms", figures);
-  }
-  jn_report_add_suite (jn_bench_report (), "loopback", TRUE, NULL);
   g_print ("  MIDI delivered %" G_GINT64_FORMAT " of 2000, audio lost %" G_GINT64_FORMAT
            ", late %" G_GINT64_FORMAT "\n",
            json_object_get_int_member (peer, "midi_events"), json_object_get_int_member (peer, "lost"),
            json_object_get_int_member (peer, "late"));
+
+  /* the same in the clear, for what sealing costs: p99s swing by a
+   * millisecond from run to run on a busy machine, so the two are run in
+   * turn, RUNS each, and their medians compared against that spread */
+  g_print ("  sealed and clear (--insecure), %d runs each in turn, p99 of one-way delay:\n", RUNS);
+  {
+    double p99[2][2][RUNS];   /* [sealed?][midi, audio][run] */
+    double median[2][2], spread[2];
+    static const char *const figures[] = { "midi.one_way_ms", "audio.one_way_ms", "sync.rtt_ms",
+                                           "jitter_ms", "clear.midi.one_way_ms",
+                                           "clear.audio.one_way_ms", NULL };
+
+    p99[1][0][0] = p99_of (peer, "midi_one_way_ms");
+    p99[1][1][0] = p99_of (peer, "one_way_ms");
+    for (guint r = 0; r < RUNS; r++)
+      for (guint sealed = 0; sealed < 2; sealed++)
+        {
+          g_autoptr(JsonParser) run_parser = json_parser_new ();
+          JsonObject *o;
+
+          if (sealed && r == 0)
+            continue;   /* the first sealed run is the one above */
+          o = run_pair (cli, dir, !sealed, run_parser, NULL, 0, &error);
+          if (o == NULL)
+            goto fail;
+          if (!sealed && r == 0)
+            {
+              print_summary ("clear.midi.one_way_ms", "MIDI one-way, clear", o, "midi_one_way_ms");
+              print_summary ("clear.audio.one_way_ms", "audio one-way, clear", o, "one_way_ms");
+            }
+          p99[sealed][0][r] = p99_of (o, "midi_one_way_ms");
+          p99[sealed][1][r] = p99_of (o, "one_way_ms");
+        }
+    for (guint sealed = 0; sealed < 2; sealed++)
+      {
+        for (guint k = 0; k < 2; k++)
+          {
+            double sorted[RUNS];
+
+            memcpy (sorted, p99[sealed][k], sizeof sorted);
+            qsort (sorted, RUNS, sizeof (double), jn_bench_compare_double);
+            median[sealed][k] = sorted[RUNS / 2];
+          }
+        g_print ("    %-7s MIDI", sealed ? "sealed" : "clear");
+        for (guint r = 0; r < RUNS; r++)
+          g_print (" %.3f", p99[sealed][0][r]);
+        g_print ("  audio");
+        for (guint r = 0; r < RUNS; r++)
+          g_print (" %.3f", p99[sealed][1][r]);
+        g_print (" ms\n");
+      }
+    for (guint k = 0; k < 2; k++)
+      {
+        double lo = p99[0][k][0], hi = p99[0][k][0];
+
+        for (guint r = 1; r < RUNS; r++)
+          {
+            lo = MIN (lo, p99[0][k][r]);
+            hi = MAX (hi, p99[0][k][r]);
+          }
+        spread[k] = hi - lo;
+      }
+    jn_report_add_value (jn_bench_report (), "loopback", "sealing.midi_p99_cost_ms", "ms",
+                         JN_BETTER_LOWER, median[1][0] - median[0][0]);
+    jn_report_add_value (jn_bench_report (), "loopback", "sealing.audio_p99_cost_ms", "ms",
+                         JN_BETTER_LOWER, median[1][1] - median[0][1]);
+    g_print ("  sealed minus clear, medians of p99: MIDI %+.3f ms (clear runs spread %.3f), "
+             "audio %+.3f ms (spread %.3f); target no measurable difference (within the "
+             "spread, or 0.05 ms): %s\n",
+             median[1][0] - median[0][0], spread[0], median[1][1] - median[0][1], spread[1],
+             median[1][0] - median[0][0] <= MAX (spread[0], 0.05) &&
+             median[1][1] - median[0][1] <= MAX (spread[1], 0.05) ? "met" : "NOT met");
+    jn_bench_percentile_chart ("loopback", "loopback: latency percentiles", "ms", figures);
+  }
+  jn_report_add_suite (jn_bench_report (), "loopback", TRUE, NULL);
   g_print ("  target < 1 ms MIDI one-way p99: %s\n",
-           json_object_get_double_member (json_object_get_object_member (peer, "midi_one_way_ms"), "p99") < 1.0
-           ? "met" : "NOT met");
+           p99_of (peer, "midi_one_way_ms") < 1.0 ? "met" : "NOT met");
   return 0;
 
 fail:
   g_printerr ("loopback benchmark failed: %s\n", error ? error->message : "?");
-  if (host != NULL)
-    g_subprocess_force_exit (host);
   return 1;
 }
 

@@ -88,7 +88,7 @@ typedef struct
 {
   JnMediaEngine *a, *b;
   JnRelay       *relay;
-  guint8         key[JN_LINK_KEY_SIZE];
+  JnLinkKey      key;
   Heard          heard;
   GSocket       *attacker;
 } Pair;
@@ -119,7 +119,7 @@ send_datagram (GSocket *socket, guint16 port, const guint8 *data, gsize size)
 }
 
 static void
-pair_init (Pair *p, gboolean sealed)
+pair_init (Pair *p, gboolean sealed, JnCipher cipher)
 {
   static const JnMediaCallbacks a_cb = { NULL, on_playout, on_midi, NULL };
   static const JnMediaCallbacks b_cb = { capture_tone, NULL, NULL, NULL };
@@ -127,7 +127,7 @@ pair_init (Pair *p, gboolean sealed)
 
   memset (p, 0, sizeof *p);
   g_mutex_init (&p->heard.lock);
-  jn_link_key_generate (p->key);
+  jn_link_key_generate (&p->key, cipher);
   p->a = sealed ? jn_media_engine_new_sealed ("127.0.0.1", 0, &error)
                 : jn_media_engine_new ("127.0.0.1", 0, &error);
   g_assert_no_error (error);
@@ -151,10 +151,10 @@ pair_init (Pair *p, gboolean sealed)
   jn_media_engine_set_send_audio (p->a, FALSE);
   g_assert_true (jn_media_engine_add_peer (p->a, 2, "b", "127.0.0.1",
                                            jn_relay_get_port (p->relay, JN_RELAY_A_TO_B),
-                                           p->key, &error));
+                                           &p->key, &error));
   g_assert_true (jn_media_engine_add_peer (p->b, 1, "a", "127.0.0.1",
                                            jn_relay_get_port (p->relay, JN_RELAY_B_TO_A),
-                                           p->key, &error));
+                                           &p->key, &error));
   g_assert_true (jn_media_engine_start (p->a, &error));
   g_assert_true (jn_media_engine_start (p->b, &error));
   p->attacker = udp_socket (NULL);
@@ -212,9 +212,10 @@ send_notes (Pair *p, guint from, guint to)
 /* --- one datagram -------------------------------------------------------- */
 
 static void
-test_seal_open (void)
+test_seal_open (gconstpointer data)
 {
-  guint8 key[JN_LINK_KEY_SIZE], other[JN_LINK_KEY_SIZE];
+  JnCipher cipher = GPOINTER_TO_INT (data);
+  JnLinkKey key, other, same_bytes;
   guint8 clear[JN_PACKET_HEADER_SIZE + 8 + FRAMES * 2];
   guint8 sealed[sizeof clear + JN_SEAL_OVERHEAD], opened[sizeof sealed];
   float audio[FRAMES];
@@ -223,17 +224,26 @@ test_seal_open (void)
   guint64 counter = 0;
   JnPacket packet;
 
-  jn_link_key_generate (key);
-  jn_link_key_generate (other);
+  if (cipher == JN_CIPHER_AES256_GCM && !jn_cipher_aes_available ())
+    {
+      g_test_skip ("this CPU has no AES instructions");
+      return;
+    }
+  jn_link_key_generate (&key, cipher);
+  jn_link_key_generate (&other, cipher);
+  /* the same bytes under the other AEAD open nothing either */
+  same_bytes = key;
+  same_bytes.cipher = cipher == JN_CIPHER_AES256_GCM ? JN_CIPHER_XCHACHA20_POLY1305
+                                                     : JN_CIPHER_AES256_GCM;
   capture_tone (NULL, audio, FRAMES, 1, 0);
   n = jn_packet_encode_audio (clear, sizeof clear, &h, &format, audio);
   g_assert_cmpuint (n, ==, sizeof clear);
 
-  m = jn_seal_datagram (key, 41, clear, n, sealed);
+  m = jn_seal_datagram (&key, 41, clear, n, sealed);
   g_assert_cmpuint (m, ==, n + JN_SEAL_OVERHEAD);
   /* the samples are not in the datagram */
   g_assert_null (memmem (sealed, m, clear + JN_PACKET_HEADER_SIZE + 8, 32));
-  g_assert_cmpuint (jn_open_datagram (key, sealed, m, opened, &counter), ==, n);
+  g_assert_cmpuint (jn_open_datagram (&key, sealed, m, opened, &counter), ==, n);
   g_assert_cmpuint (counter, ==, 41);
   g_assert_cmpmem (opened, n, clear, n);
   g_assert_true (jn_packet_decode (opened, n, &packet, NULL));
@@ -243,13 +253,15 @@ test_seal_open (void)
   for (gsize i = 0; i < m; i++)
     {
       sealed[i] ^= 1u << (i % 8);
-      g_assert_cmpuint (jn_open_datagram (key, sealed, m, opened, NULL), ==, 0);
+      g_assert_cmpuint (jn_open_datagram (&key, sealed, m, opened, NULL), ==, 0);
       sealed[i] ^= 1u << (i % 8);
     }
-  g_assert_cmpuint (jn_open_datagram (other, sealed, m, opened, NULL), ==, 0);
-  g_assert_cmpuint (jn_open_datagram (key, sealed, m - 1, opened, NULL), ==, 0);
-  g_assert_cmpuint (jn_open_datagram (key, clear, n, opened, NULL), ==, 0);
-  g_assert_cmpuint (jn_open_datagram (key, sealed, 20, opened, NULL), ==, 0);
+  g_assert_cmpuint (jn_open_datagram (&other, sealed, m, opened, NULL), ==, 0);
+  if (jn_cipher_aes_available ())
+    g_assert_cmpuint (jn_open_datagram (&same_bytes, sealed, m, opened, NULL), ==, 0);
+  g_assert_cmpuint (jn_open_datagram (&key, sealed, m - 1, opened, NULL), ==, 0);
+  g_assert_cmpuint (jn_open_datagram (&key, clear, n, opened, NULL), ==, 0);
+  g_assert_cmpuint (jn_open_datagram (&key, sealed, 20, opened, NULL), ==, 0);
 }
 
 /* --- the outsider on the member's own address ---------------------------- */
@@ -275,26 +287,32 @@ b_is_playing (Pair *p)
 }
 
 static void
-test_outsider (void)
+test_outsider (gconstpointer data)
 {
+  JnCipher cipher = GPOINTER_TO_INT (data);
   Pair p;
   JnEngineStats stats;
   JnPeerStats before, after;
   guint8 buf[2048], sealed[2048];
-  guint8 wrong_key[JN_LINK_KEY_SIZE];
+  JnLinkKey wrong_key;
   float loud[FRAMES];
   JnPacketHeader h = { JN_PACKET_AUDIO, 0, 2, 0, 0, 0, 1 };
   guint unauthentic = 0, replayed = 0;
   gsize n;
 
-  pair_init (&p, TRUE);
+  if (cipher == JN_CIPHER_AES256_GCM && !jn_cipher_aes_available ())
+    {
+      g_test_skip ("this CPU has no AES instructions");
+      return;
+    }
+  pair_init (&p, TRUE, cipher);
   g_assert_true (wait_for (b_is_playing, &p, 5000));
   send_notes (&p, 0, NOTES / 2);
   before = peer_b (&p);
 
   for (guint i = 0; i < FRAMES; i++)
     loud[i] = 1.0f;
-  jn_link_key_generate (wrong_key);
+  jn_link_key_generate (&wrong_key, cipher);
 
   /* 1. two datagrams far ahead in sequence, in clear (the old attack) */
   for (guint i = 0; i < 2; i++)
@@ -327,7 +345,7 @@ test_outsider (void)
     {
       h.seq = before.audio_packets + 5 + i;
       n = jn_packet_encode_audio (buf, sizeof buf, &h, &format, loud);
-      attack (&p, sealed, jn_seal_datagram (wrong_key, 1000000 + i, buf, n, sealed));
+      attack (&p, sealed, jn_seal_datagram (&wrong_key, 1000000 + i, buf, n, sealed));
       unauthentic++;
     }
   /* 4. validly sealed, then one byte changed (a mutated capture) */
@@ -337,7 +355,7 @@ test_outsider (void)
 
       h.seq = before.audio_packets + 5 + i;
       n = jn_packet_encode_audio (buf, sizeof buf, &h, &format, loud);
-      m = jn_seal_datagram (p.key, 2000000 + i, buf, n, sealed);
+      m = jn_seal_datagram (&p.key, 2000000 + i, buf, n, sealed);
       sealed[(i * 7) % m] ^= 0x40;
       attack (&p, sealed, m);
       unauthentic++;
@@ -347,7 +365,7 @@ test_outsider (void)
     {
       h.seq = i;
       n = jn_packet_encode_audio (buf, sizeof buf, &h, &format, loud);
-      attack (&p, sealed, jn_seal_datagram (p.key, i, buf, n, sealed));
+      attack (&p, sealed, jn_seal_datagram (&p.key, i, buf, n, sealed));
       replayed++;
     }
   /* 6. garbage of every size */
@@ -393,7 +411,7 @@ test_outsider_clear_control (void)
   float loud[FRAMES];
   JnPeerStats before;
 
-  pair_init (&p, FALSE);
+  pair_init (&p, FALSE, JN_CIPHER_XCHACHA20_POLY1305);
   g_assert_true (wait_for (b_is_playing, &p, 5000));
   before = peer_b (&p);
   for (guint i = 0; i < FRAMES; i++)
@@ -422,14 +440,14 @@ test_departed_key (void)
   JnPacketHeader h = { JN_PACKET_SYNC_PING, 0, 2, 0, 0, 5, 1 };
   gsize n;
 
-  pair_init (&p, TRUE);
+  pair_init (&p, TRUE, JN_CIPHER_XCHACHA20_POLY1305);
   g_assert_true (wait_for (b_is_playing, &p, 5000));
   jn_media_engine_remove_peer (p.a, 2);
   jn_media_engine_get_stats (p.a, &stats);
   /* B's old key, fresh counters: nothing is taken any more */
   n = jn_packet_encode_ping (buf, sizeof buf, &h);
   for (guint i = 0; i < 20; i++)
-    attack (&p, sealed, jn_seal_datagram (p.key, 5000000 + i, buf, n, sealed));
+    attack (&p, sealed, jn_seal_datagram (&p.key, 5000000 + i, buf, n, sealed));
   g_usleep (200000);
   {
     JnEngineStats later;
@@ -451,7 +469,8 @@ test_no_reflection (void)
   g_autoptr(JnMediaEngine) engine = jn_media_engine_new_sealed ("127.0.0.1", 0, &error);
   g_autoptr(GSocket) victim = NULL;
   static const JnMediaCallbacks cb = { capture_tone, NULL, NULL, NULL };
-  guint8 key[JN_LINK_KEY_SIZE], buf[4096];
+  JnLinkKey key;
+  guint8 buf[4096];
   guint16 victim_port;
   guint datagrams = 0, pings = 0;
   gsize bytes = 0;
@@ -459,13 +478,13 @@ test_no_reflection (void)
   gint64 end;
 
   /* a roster that points a member at an address that is no JamNet */
-  jn_link_key_generate (key);
+  jn_link_key_generate (&key, JN_CIPHER_XCHACHA20_POLY1305);
   victim = udp_socket (&victim_port);
   g_socket_set_blocking (victim, FALSE);
   jn_media_engine_set_format (engine, &format);
   jn_media_engine_set_local_id (engine, 1);
   jn_media_engine_set_callbacks (engine, &cb, NULL);
-  g_assert_true (jn_media_engine_add_peer (engine, 2, "victim", "127.0.0.1", victim_port, key,
+  g_assert_true (jn_media_engine_add_peer (engine, 2, "victim", "127.0.0.1", victim_port, &key,
                                            &error));
   g_assert_true (jn_media_engine_start (engine, &error));
   end = g_get_monotonic_time () + G_USEC_PER_SEC;
@@ -512,7 +531,7 @@ test_roaming (void)
   g_autoptr(GError) error = NULL;
   JnPeerStats before, after;
 
-  pair_init (&p, TRUE);
+  pair_init (&p, TRUE, JN_CIPHER_XCHACHA20_POLY1305);
   g_assert_true (wait_for (b_is_playing, &p, 5000));
   /* B's address changes: it now reaches A straight, not by the relay (as
    * after a NAT rebinding), and A only learns it from B's datagrams */
@@ -605,7 +624,7 @@ run_capture (gboolean sealed, Capture *c)
   ll.sll_ifindex = (int) if_nametoindex ("lo");
   g_assert_cmpint (bind (c->fd, (struct sockaddr *) &ll, sizeof ll), ==, 0);
 
-  pair_init (&p, sealed);
+  pair_init (&p, sealed, JN_CIPHER_XCHACHA20_POLY1305);
   c->ports[0] = jn_media_engine_get_port (p.a);
   c->ports[1] = jn_media_engine_get_port (p.b);
   c->ports[2] = jn_relay_get_port (p.relay, JN_RELAY_B_TO_A);
@@ -655,8 +674,14 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
 
-  g_test_add_func ("/secure/seal-open", test_seal_open);
-  g_test_add_func ("/secure/outsider-on-member-address", test_outsider);
+  g_test_add_data_func ("/secure/seal-open/xchacha20poly1305",
+                        GINT_TO_POINTER (JN_CIPHER_XCHACHA20_POLY1305), test_seal_open);
+  g_test_add_data_func ("/secure/seal-open/aes256gcm", GINT_TO_POINTER (JN_CIPHER_AES256_GCM),
+                        test_seal_open);
+  g_test_add_data_func ("/secure/outsider-on-member-address/xchacha20poly1305",
+                        GINT_TO_POINTER (JN_CIPHER_XCHACHA20_POLY1305), test_outsider);
+  g_test_add_data_func ("/secure/outsider-on-member-address/aes256gcm",
+                        GINT_TO_POINTER (JN_CIPHER_AES256_GCM), test_outsider);
   g_test_add_func ("/secure/outsider-clear-control", test_outsider_clear_control);
   g_test_add_func ("/secure/departed-key", test_departed_key);
   g_test_add_func ("/secure/no-reflection", test_no_reflection);

@@ -132,7 +132,7 @@ add_peer (JnClient   *self,
   if (info->id == jn_media_engine_get_local_id (self->engine))
     return;
   if (!jn_media_engine_add_peer (self->engine, info->id, info->name, info->address,
-                                 info->udp_port, info->has_key ? info->key : NULL, &error))
+                                 info->udp_port, info->has_key ? &info->key : NULL, &error))
     {
       g_warning ("Cannot reach %s: %s", info->name, error->message);
       return;
@@ -460,6 +460,7 @@ on_connected (GObject      *source,
   g_signal_connect_object (connection, "closed", G_CALLBACK (on_closed), self, 0);
 
   hello->name = g_strdup (self->name);
+  hello->aes = jn_cipher_aes_available ();
   if (self->passphrase != NULL)
     {
       /* the passphrase itself never leaves: its SPAKE2 share does */

@@ -85,17 +85,17 @@ jn_peer_info_free (JnPeerInfo *info)
     return;
   g_free (info->name);
   g_free (info->address);
-  sodium_memzero (info->key, sizeof info->key);
+  sodium_memzero (&info->key, sizeof info->key);
   g_free (info);
 }
 
 void
-jn_peer_info_set_key (JnPeerInfo   *info,
-                      const guint8 *key)
+jn_peer_info_set_key (JnPeerInfo      *info,
+                      const JnLinkKey *key)
 {
   info->has_key = key != NULL;
   if (key != NULL)
-    memcpy (info->key, key, sizeof info->key);
+    info->key = *key;
 }
 
 JnControlMessage *
@@ -155,9 +155,10 @@ add_peer (JsonBuilder *builder, const JnPeerInfo *info)
   add_int (builder, "udp_port", info->udp_port);
   if (info->has_key)
     {
-      g_autofree char *key = g_base64_encode (info->key, sizeof info->key);
+      g_autofree char *key = g_base64_encode (info->key.bytes, sizeof info->key.bytes);
 
       add_string (builder, "key", key);
+      add_string (builder, "cipher", jn_cipher_to_string (info->key.cipher));
       sodium_memzero (key, strlen (key));
     }
   json_builder_end_object (builder);
@@ -182,6 +183,8 @@ jn_control_message_to_json (const JnControlMessage *message)
       if (message->has_pake)
         add_bytes32 (builder, "pake", message->pake);
       add_int (builder, "udp_port", message->udp_port);
+      json_builder_set_member_name (builder, "aes");
+      json_builder_add_boolean_value (builder, message->aes);
       break;
 
     case JN_CONTROL_CHALLENGE:
@@ -372,8 +375,14 @@ read_peer (JsonNode *node, GError **error)
     }
   if (json_object_has_member (object, "key"))
     {
-      if (!read_bytes32 (object, "key", info->key, error))
+      if (!read_bytes32 (object, "key", info->key.bytes, error))
         return NULL;
+      info->key.cipher = jn_cipher_from_string (jn_json_get_string (object, "cipher"));
+      if (info->key.cipher == 0)
+        {
+          bad_message (error, "peer %u has a key without a known \"cipher\"", info->id);
+          return NULL;
+        }
       info->has_key = TRUE;
     }
   return g_steal_pointer (&info);
@@ -435,6 +444,12 @@ jn_control_message_parse (const char  *text,
           !read_int (object, "udp_port", 1, 65535, &v, error))
         return NULL;
       message->udp_port = (guint16) v;
+      if (json_object_has_member (object, "aes") &&
+          !jn_json_get_boolean (object, "aes", &message->aes))
+        {
+          bad_message (error, "hello has a non-boolean \"aes\"");
+          return NULL;
+        }
       if (json_object_has_member (object, "pake"))
         {
           if (!read_bytes32 (object, "pake", message->pake, error))

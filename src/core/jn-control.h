@@ -8,6 +8,7 @@
 #include <libsoup/soup.h>
 
 #include "jn-packet.h"
+#include "jn-secure-transport.h"
 
 G_BEGIN_DECLS
 
@@ -33,8 +34,8 @@ typedef struct
   char    *name;
   char    *address;   /* numeric IP as the host sees it */
   guint16  udp_port;
-  gboolean has_key;
-  guint8   key[32];   /* the media key of the link with this peer (JN_LINK_KEY_SIZE) */
+  gboolean  has_key;
+  JnLinkKey key;      /* the media key of the link with this peer */
 } JnPeerInfo;
 
 typedef struct
@@ -46,6 +47,7 @@ typedef struct
   guint8        pake[32];      /* the sender's SPAKE2 share (jn-pake.h) */
   guint8        confirm[32];   /* challenge, confirm: key confirmation */
   guint16       udp_port;      /* hello */
+  gboolean      aes;           /* hello: the joiner runs AES-256-GCM in hardware */
   guint32       peer_id;       /* welcome: yours; peer-left: who left */
   JnAudioFormat format;        /* welcome: the session's audio format */
   gboolean      sealed;        /* welcome: media is sealed (docs/protocol.md, 3.5) */
@@ -63,7 +65,7 @@ JnPeerInfo       *jn_peer_info_new           (guint32      id,
                                               guint16      udp_port);
 void              jn_peer_info_free          (JnPeerInfo  *info);
 void              jn_peer_info_set_key       (JnPeerInfo  *info,
-                                              const guint8 *key);
+                                              const JnLinkKey *key);
 
 JnControlMessage *jn_control_message_new     (JnControlType type);
 void              jn_control_message_free    (JnControlMessage *message);

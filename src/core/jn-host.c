@@ -46,6 +46,7 @@ typedef struct
   char                    *address;    /* joiner's IP as the host sees it */
   char                    *local_address; /* host's IP on this connection */
   guint16                  udp_port;
+  gboolean                 aes;        /* its CPU runs AES-256-GCM in hardware */
   guint                    hello_timeout;
   JnControlMessage        *hello;      /* while the passphrase is checked */
   JnPake                   pake;
@@ -179,21 +180,24 @@ accept_member (JnHost           *self,
   g_autoptr(JnControlMessage) transport = jn_control_message_new (JN_CONTROL_TRANSPORT);
   g_autoptr(GError) error = NULL;
   gboolean sealed = jn_media_engine_is_sealed (self->engine);
-  guint8 key[JN_LINK_KEY_SIZE];
+  gboolean host_aes = jn_cipher_aes_available ();
+  JnLinkKey key;
   JnPeerInfo *info;
 
   member->id = self->next_id++;
   member->name = g_strdup (hello->name);
   member->udp_port = hello->udp_port;
+  member->aes = hello->aes;
   g_clear_handle_id (&member->hello_timeout, g_source_remove);
 
   /* one key per pair of players: nobody can forge or read what two others
    * send each other (docs/protocol.md, 3.5) */
-  jn_link_key_generate (key);
+  jn_link_key_generate (&key, host_aes && member->aes ? JN_CIPHER_AES256_GCM
+                                                      : JN_CIPHER_XCHACHA20_POLY1305);
   if (!jn_media_engine_add_peer (self->engine, member->id, member->name, member->address,
-                                 member->udp_port, sealed ? key : NULL, &error))
+                                 member->udp_port, sealed ? &key : NULL, &error))
     {
-      sodium_memzero (key, sizeof key);
+      sodium_memzero (&key, sizeof key);
       g_warning ("Cannot add %s to the media plane: %s", member->name, error->message);
       member->id = 0;
       jn_control_send_error_and_close (member->connection, JN_SESSION_ERROR_BAD_REQUEST,
@@ -210,7 +214,7 @@ accept_member (JnHost           *self,
   /* the host itself, at the address this joiner reached it on */
   info = jn_peer_info_new (JN_HOST_PEER_ID, self->player_name, member->local_address,
                            jn_media_engine_get_port (self->engine));
-  jn_peer_info_set_key (info, sealed ? key : NULL);
+  jn_peer_info_set_key (info, sealed ? &key : NULL);
   g_ptr_array_add (roster->peers, info);
   for (guint i = 0; i < self->members->len; i++)
     {
@@ -220,18 +224,20 @@ accept_member (JnHost           *self,
       if (other->id == 0 || other == member)
         continue;
       /* the same fresh key goes to both ends of the link, and only there */
-      jn_link_key_generate (key);
+      /* AES-256-GCM where both ends run it in hardware: the fastest there */
+      jn_link_key_generate (&key, other->aes && member->aes ? JN_CIPHER_AES256_GCM
+                                                            : JN_CIPHER_XCHACHA20_POLY1305);
       info = member_info (other);
-      jn_peer_info_set_key (info, sealed ? key : NULL);
+      jn_peer_info_set_key (info, sealed ? &key : NULL);
       g_ptr_array_add (roster->peers, info);
 
       joined = jn_control_message_new (JN_CONTROL_PEER_JOINED);
       info = member_info (member);
-      jn_peer_info_set_key (info, sealed ? key : NULL);
+      jn_peer_info_set_key (info, sealed ? &key : NULL);
       g_ptr_array_add (joined->peers, info);
       jn_control_message_send (joined, other->connection);
     }
-  sodium_memzero (key, sizeof key);
+  sodium_memzero (&key, sizeof key);
   g_ptr_array_add (roster->peers, member_info (member));
   jn_control_message_send (roster, member->connection);
 

@@ -899,7 +899,7 @@ jn_media_engine_add_peer (JnMediaEngine  *self,
                           const char     *name,
                           const char     *address,
                           guint16         udp_port,
-                          const guint8   *key,
+                          const JnLinkKey *key,
                           GError        **error)
 {
   Peer *peer;

@@ -11,6 +11,7 @@
 #include "jn-media-stats.h"
 #include "jn-midi.h"
 #include "jn-packet.h"
+#include "jn-secure-transport.h"
 #include "jn-transport.h"
 
 G_BEGIN_DECLS
@@ -123,7 +124,7 @@ void           jn_media_engine_stop          (JnMediaEngine       *self);
 
 /* Session membership, by peer id; thread-safe.  The transport is told how
  * to reach each member (for UDP its address).  A sealed engine needs the
- * link's key (JN_LINK_KEY_SIZE bytes) and takes only what it opens; a
+ * link's key (JnLinkKey) and takes only what it opens; a
  * clear one ignores key and drops datagrams from anyone else, or carrying
  * another member's id.  Either way what is dropped is counted. */
 gboolean       jn_media_engine_add_peer      (JnMediaEngine       *self,
@@ -131,7 +132,7 @@ gboolean       jn_media_engine_add_peer      (JnMediaEngine       *self,
                                               const char          *name,
                                               const char          *address,
                                               guint16              udp_port,
-                                              const guint8        *key,
+                                              const JnLinkKey     *key,
                                               GError             **error);
 gboolean       jn_media_engine_set_peer_address (JnMediaEngine    *self,
                                               guint32              id,

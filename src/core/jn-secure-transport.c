@@ -1,10 +1,11 @@
 /* jn-secure-transport.c: sealing, replay windows and consent
  *
  * A sealed datagram is the clear header (with the sealed flag), an 8-byte
- * counter, the payload encrypted with XChaCha20-Poly1305 and its 16-byte
- * tag; header and counter are the associated data.  Each link has one key
- * and, per sender and packet kind, a counter that never repeats under it,
- * so the nonce (sender id, kind, counter) never does either.  On the way in
+ * counter, the payload encrypted with the link's AEAD (AES-256-GCM or
+ * XChaCha20-Poly1305) and its 16-byte tag; header and counter are the
+ * associated data.  Each link has one key and, per sender and packet kind,
+ * a counter that never repeats under it, so the nonce (sender id, kind,
+ * counter) never does either.  On the way in
  * everything that can be checked without the key is checked first, then
  * the replay window, then the tag; only an authentic, fresh datagram
  * reaches the engine, with the sender's id.  docs/protocol.md, 3.5.
@@ -26,6 +27,8 @@
 
 #define SEALED_HEADER   (JN_PACKET_HEADER_SIZE + 8)
 #define TAG_SIZE        crypto_aead_xchacha20poly1305_ietf_ABYTES
+/* AES-GCM's 12-byte nonce holds 7 bytes of counter */
+#define AES_MAX_COUNTER (G_GUINT64_CONSTANT (1) << 56)
 #define N_KINDS         (JN_PACKET_BYE + 1)
 /* RFC 6479's bitmap: WINDOW_WORDS words, one of them the one being
  * filled, so (WINDOW_WORDS - 1) * 64 counters behind the newest are
@@ -39,6 +42,8 @@
 #define ROAM_QUIET_US   (500 * 1000)
 
 G_STATIC_ASSERT (TAG_SIZE == 16);
+G_STATIC_ASSERT (crypto_aead_aes256gcm_ABYTES == 16);
+G_STATIC_ASSERT (crypto_aead_aes256gcm_KEYBYTES == JN_LINK_KEY_SIZE);
 G_STATIC_ASSERT (JN_SEAL_OVERHEAD == 8 + TAG_SIZE);
 G_STATIC_ASSERT (JN_LINK_KEY_SIZE == crypto_aead_xchacha20poly1305_ietf_KEYBYTES);
 
@@ -57,8 +62,10 @@ typedef struct
 
 typedef struct
 {
+  /* first: libsodium wants it 16-byte aligned, as g_malloc gives */
+  crypto_aead_aes256gcm_state aes;   /* the key expanded, for AES-256-GCM */
   guint32      peer_id;
-  guint8       key[JN_LINK_KEY_SIZE];
+  JnLinkKey    key;
   guint64      tx_counter[N_KINDS];
   ReplayWindow rx[N_KINDS];
   gint64       consent_until_us;   /* 0: never consented */
@@ -110,15 +117,106 @@ put_u64 (guint8  *p,
     p[i] = (guint8) (v >> (56 - 8 * i));
 }
 
+/* sender id (4 bytes), kind (1), zeros, counter: 24 bytes for XChaCha20,
+ * 12 for AES-GCM (where the counter's top byte does not fit and must be 0) */
 static void
 make_nonce (guint8       *nonce,
+            gsize         size,
             const guint8 *header,
             guint64       counter)
 {
-  memset (nonce, 0, crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
-  memcpy (nonce, header + 8, 4);   /* sender id */
-  nonce[4] = header[5];            /* kind */
-  put_u64 (nonce + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES - 8, counter);
+  guint8 c[8];
+
+  memset (nonce, 0, size);
+  memcpy (nonce, header + 8, 4);
+  nonce[4] = header[5];
+  put_u64 (c, counter);
+  memcpy (nonce + size - 7, c + 1, 7);
+  if (size > 12)
+    nonce[size - 8] = c[0];
+}
+
+gboolean
+jn_cipher_aes_available (void)
+{
+  if (sodium_init () < 0)
+    return FALSE;
+  return crypto_aead_aes256gcm_is_available ();
+}
+
+const char *
+jn_cipher_to_string (JnCipher cipher)
+{
+  return cipher == JN_CIPHER_AES256_GCM ? "aes256gcm" : "xchacha20poly1305";
+}
+
+JnCipher
+jn_cipher_from_string (const char *name)
+{
+  if (g_strcmp0 (name, "aes256gcm") == 0)
+    return JN_CIPHER_AES256_GCM;
+  if (g_strcmp0 (name, "xchacha20poly1305") == 0)
+    return JN_CIPHER_XCHACHA20_POLY1305;
+  return 0;
+}
+
+/* The AEAD itself; state is the expanded AES key or NULL. */
+static gboolean
+aead_encrypt (const JnLinkKey                   *key,
+              const crypto_aead_aes256gcm_state *state,
+              guint8                            *out,
+              const guint8                      *in,
+              gsize                              size,
+              const guint8                      *ad,
+              guint64                            counter)
+{
+  guint8 nonce[crypto_aead_xchacha20poly1305_ietf_NPUBBYTES];
+  unsigned long long n = 0;
+
+  if (key->cipher == JN_CIPHER_AES256_GCM)
+    {
+      if (counter >= AES_MAX_COUNTER || !crypto_aead_aes256gcm_is_available ())
+        return FALSE;
+      make_nonce (nonce, crypto_aead_aes256gcm_NPUBBYTES, ad, counter);
+      return state != NULL
+             ? crypto_aead_aes256gcm_encrypt_afternm (out, &n, in, size, ad, SEALED_HEADER, NULL,
+                                                      nonce, state) == 0
+             : crypto_aead_aes256gcm_encrypt (out, &n, in, size, ad, SEALED_HEADER, NULL, nonce,
+                                              key->bytes) == 0;
+    }
+  make_nonce (nonce, sizeof nonce, ad, counter);
+  return crypto_aead_xchacha20poly1305_ietf_encrypt (out, &n, in, size, ad, SEALED_HEADER, NULL,
+                                                     nonce, key->bytes) == 0;
+}
+
+static gboolean
+aead_decrypt (const JnLinkKey                   *key,
+              const crypto_aead_aes256gcm_state *state,
+              guint8                            *out,
+              const guint8                      *in,
+              gsize                              size,
+              const guint8                      *ad,
+              guint64                            counter)
+{
+  guint8 nonce[crypto_aead_xchacha20poly1305_ietf_NPUBBYTES];
+  unsigned long long n = 0;
+
+  if (key->cipher == JN_CIPHER_AES256_GCM)
+    {
+      if (counter >= AES_MAX_COUNTER || !crypto_aead_aes256gcm_is_available ())
+        return FALSE;
+      make_nonce (nonce, crypto_aead_aes256gcm_NPUBBYTES, ad, counter);
+      return state != NULL
+             ? crypto_aead_aes256gcm_decrypt_afternm (out, &n, NULL, in, size, ad, SEALED_HEADER,
+                                                      nonce, state) == 0
+             : crypto_aead_aes256gcm_decrypt (out, &n, NULL, in, size, ad, SEALED_HEADER, nonce,
+                                              key->bytes) == 0;
+    }
+  if (key->cipher != JN_CIPHER_XCHACHA20_POLY1305)
+    return FALSE;
+  make_nonce (nonce, sizeof nonce, ad, counter);
+  return crypto_aead_xchacha20poly1305_ietf_decrypt (out, &n, NULL, in, size, ad, SEALED_HEADER,
+                                                     nonce, key->bytes) == 0;
 }
 
 /* What can be told without the key: FALSE when it is no sealed datagram
@@ -145,53 +243,54 @@ parse_sealed (const guint8 *data,
   return *sender != 0;
 }
 
-gsize
-jn_seal_datagram (const guint8 *key,
-                  guint64       counter,
-                  const guint8 *data,
-                  gsize         size,
-                  guint8       *out)
+static gsize
+seal_with (const JnLinkKey                   *key,
+           const crypto_aead_aes256gcm_state *state,
+           guint64                            counter,
+           const guint8                      *data,
+           gsize                              size,
+           guint8                            *out)
 {
-  guint8 nonce[crypto_aead_xchacha20poly1305_ietf_NPUBBYTES];
-  unsigned long long sealed = 0;
-
-  g_return_val_if_fail (key != NULL && data != NULL && out != NULL, 0);
   if (size < JN_PACKET_HEADER_SIZE || size + JN_SEAL_OVERHEAD > JN_PACKET_MAX_SIZE)
     return 0;
-
   memcpy (out, data, JN_PACKET_HEADER_SIZE);
   out[7] |= JN_PACKET_FLAG_SEALED;
   put_u64 (out + JN_PACKET_HEADER_SIZE, counter);
-  make_nonce (nonce, out, counter);
-  crypto_aead_xchacha20poly1305_ietf_encrypt (out + SEALED_HEADER, &sealed,
-                                              data + JN_PACKET_HEADER_SIZE,
-                                              size - JN_PACKET_HEADER_SIZE,
-                                              out, SEALED_HEADER, NULL, nonce, key);
-  return SEALED_HEADER + (gsize) sealed;
-}
-
-static gsize
-open_parsed (const guint8 *key,
-             const guint8 *data,
-             gsize         size,
-             guint64       counter,
-             guint8       *out)
-{
-  guint8 nonce[crypto_aead_xchacha20poly1305_ietf_NPUBBYTES];
-  unsigned long long opened = 0;
-
-  make_nonce (nonce, data, counter);
-  if (crypto_aead_xchacha20poly1305_ietf_decrypt (out + JN_PACKET_HEADER_SIZE, &opened, NULL,
-                                                  data + SEALED_HEADER, size - SEALED_HEADER,
-                                                  data, SEALED_HEADER, nonce, key) != 0)
+  if (!aead_encrypt (key, state, out + SEALED_HEADER, data + JN_PACKET_HEADER_SIZE,
+                     size - JN_PACKET_HEADER_SIZE, out, counter))
     return 0;
-  memcpy (out, data, JN_PACKET_HEADER_SIZE);
-  out[7] &= (guint8) ~JN_PACKET_FLAG_SEALED;
-  return JN_PACKET_HEADER_SIZE + (gsize) opened;
+  return size + JN_SEAL_OVERHEAD;
 }
 
 gsize
-jn_open_datagram (const guint8 *key,
+jn_seal_datagram (const JnLinkKey *key,
+                  guint64          counter,
+                  const guint8    *data,
+                  gsize            size,
+                  guint8          *out)
+{
+  g_return_val_if_fail (key != NULL && data != NULL && out != NULL, 0);
+  return seal_with (key, NULL, counter, data, size, out);
+}
+
+static gsize
+open_parsed (const JnLinkKey                   *key,
+             const crypto_aead_aes256gcm_state *state,
+             const guint8                      *data,
+             gsize                              size,
+             guint64                            counter,
+             guint8                            *out)
+{
+  if (!aead_decrypt (key, state, out + JN_PACKET_HEADER_SIZE, data + SEALED_HEADER,
+                     size - SEALED_HEADER, data, counter))
+    return 0;
+  memcpy (out, data, JN_PACKET_HEADER_SIZE);
+  out[7] &= (guint8) ~JN_PACKET_FLAG_SEALED;
+  return size - JN_SEAL_OVERHEAD;
+}
+
+gsize
+jn_open_datagram (const JnLinkKey *key,
                   const guint8 *data,
                   gsize         size,
                   guint8       *out,
@@ -206,13 +305,17 @@ jn_open_datagram (const guint8 *key,
     return 0;
   if (counter != NULL)
     *counter = c;
-  return open_parsed (key, data, size, c, out);
+  return open_parsed (key, NULL, data, size, c, out);
 }
 
 void
-jn_link_key_generate (guint8 *key)
+jn_link_key_generate (JnLinkKey *key,
+                      JnCipher   cipher)
 {
-  crypto_aead_xchacha20poly1305_ietf_keygen (key);
+  if (sodium_init () < 0)
+    g_error ("libsodium cannot start: no random source");
+  key->cipher = cipher;
+  randombytes_buf (key->bytes, sizeof key->bytes);
 }
 
 /* --- replay window (RFC 6479) -------------------------------------------- */
@@ -327,7 +430,7 @@ on_inner_datagram (gpointer      user_data,
       g_mutex_unlock (&self->lock);
       return;
     }
-  opened = open_parsed (link->key, data, size, counter, self->rx_buf);
+  opened = open_parsed (&link->key, &link->aes, data, size, counter, self->rx_buf);
   if (opened == 0)
     {
       self->counters.unauthentic++;
@@ -424,7 +527,7 @@ jn_secure_transport_send (JnTransport  *transport,
       link->pings[link->ping_next].t1_us = get_u64 (data + 20);
       link->ping_next = (link->ping_next + 1) % PINGS_REMEMBERED;
     }
-  n = jn_seal_datagram (link->key, link->tx_counter[kind]++, data, size, self->tx_buf);
+  n = seal_with (&link->key, &link->aes, link->tx_counter[kind]++, data, size, self->tx_buf);
   sent = n > 0 && jn_transport_send (self->inner, peer_id, self->tx_buf, n);
 out:
   g_mutex_unlock (&self->lock);
@@ -531,7 +634,7 @@ jn_secure_transport_get_inner (JnSecureTransport *self)
 void
 jn_secure_transport_set_key (JnSecureTransport *self,
                              guint32            peer_id,
-                             const guint8      *key)
+                             const JnLinkKey   *key)
 {
   Link *link;
 
@@ -547,7 +650,9 @@ jn_secure_transport_set_key (JnSecureTransport *self,
   else
     sodium_memzero (link, sizeof *link);
   link->peer_id = peer_id;
-  memcpy (link->key, key, JN_LINK_KEY_SIZE);
+  link->key = *key;
+  if (key->cipher == JN_CIPHER_AES256_GCM && crypto_aead_aes256gcm_is_available ())
+    crypto_aead_aes256gcm_beforenm (&link->aes, key->bytes);
   link->route_heard_us = g_get_monotonic_time ();
   g_mutex_unlock (&self->lock);
 }

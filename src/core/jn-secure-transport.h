@@ -15,6 +15,26 @@
 G_BEGIN_DECLS
 
 #define JN_LINK_KEY_SIZE 32
+
+/* The AEAD of a link: AES-256-GCM where both ends' CPUs have AES
+ * instructions (the host decides), else XChaCha20-Poly1305. */
+typedef enum
+{
+  JN_CIPHER_XCHACHA20_POLY1305 = 1,
+  JN_CIPHER_AES256_GCM         = 2,
+} JnCipher;
+
+typedef struct
+{
+  JnCipher cipher;
+  guint8   bytes[JN_LINK_KEY_SIZE];
+} JnLinkKey;
+
+/* TRUE where this CPU runs AES-256-GCM in hardware (libsodium's test). */
+gboolean    jn_cipher_aes_available (void);
+const char *jn_cipher_to_string     (JnCipher     cipher);
+/* 0 for a name that is no cipher. */
+JnCipher    jn_cipher_from_string   (const char  *name);
 /* Without an authentic answer for this long, media to a peer stops. */
 #define JN_CONSENT_TIMEOUT_S 30
 
@@ -38,7 +58,7 @@ void               jn_secure_transport_set_local_id (JnSecureTransport *self,
  * counters).  Thread-safe. */
 void               jn_secure_transport_set_key  (JnSecureTransport *self,
                                                  guint32            peer_id,
-                                                 const guint8      *key);
+                                                 const JnLinkKey   *key);
 gboolean           jn_secure_transport_has_consent (JnSecureTransport *self,
                                                     guint32            peer_id);
 void               jn_secure_transport_get_counters (JnSecureTransport *self,
@@ -49,17 +69,18 @@ void               jn_secure_transport_get_counters (JnSecureTransport *self,
  * datagram of the protocol's header and payload); open writes the opened
  * datagram to out and returns its size, 0 when it does not authenticate. */
 #define JN_SEAL_OVERHEAD (8 + 16)
-gsize              jn_seal_datagram             (const guint8      *key,
+gsize              jn_seal_datagram             (const JnLinkKey   *key,
                                                  guint64            counter,
                                                  const guint8      *data,
                                                  gsize              size,
                                                  guint8            *out);
-gsize              jn_open_datagram             (const guint8      *key,
+gsize              jn_open_datagram             (const JnLinkKey   *key,
                                                  const guint8      *data,
                                                  gsize              size,
                                                  guint8            *out,
                                                  guint64           *counter);
-/* A fresh random link key. */
-void               jn_link_key_generate         (guint8            *key);
+/* A fresh random link key for cipher. */
+void               jn_link_key_generate         (JnLinkKey         *key,
+                                                 JnCipher           cipher);
 
 G_END_DECLS

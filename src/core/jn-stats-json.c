@@ -100,7 +100,7 @@ jn_media_engine_stats_to_json (JnMediaEngine *engine)
     JsonObject *sec = json_object_new ();
 
     /* docs/protocol.md, 3.5 */
-    json_object_set_string_member (sec, "media", stats.sealed ? "xchacha20-poly1305" : "clear");
+    json_object_set_string_member (sec, "media", stats.sealed ? "sealed" : "clear");
     json_object_set_int_member (sec, "dropped_unauthentic", (gint64) stats.dropped_unauthentic);
     json_object_set_int_member (sec, "dropped_replayed", (gint64) stats.dropped_replayed);
     json_object_set_int_member (sec, "media_held", (gint64) stats.media_held);
