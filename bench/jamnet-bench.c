@@ -416,7 +416,7 @@ p99_of (JsonObject *peer, const char *member)
 static int
 bench_loopback (const char *argv0)
 {
-  double connect[20];
+  double connect[12];   /* within the host's hellos per address (docs/protocol.md) */
   g_autoptr(GError) error = NULL;
   g_autofree char *cli = jn_bench_cli_path (argv0);
   g_autofree char *dir = g_dir_make_tmp ("jamnet-bench-XXXXXX", &error);

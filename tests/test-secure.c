@@ -418,9 +418,17 @@ test_outsider_clear_control (void)
     loud[i] = 1.0f;
   for (guint i = 0; i < 40; i++)
     {
-      JnPacketHeader h = { JN_PACKET_AUDIO, 0, 2, 0, 0, (guint32) before.audio_packets + 3 + i, 1 };
+      /* and timestamps at the wire's extremes, which once overflowed the
+       * engine's arithmetic (UBSan in CI watches this) */
+      static const guint64 stamps[] = { 1, G_MAXUINT64, G_GUINT64_CONSTANT (1) << 63,
+                                        (G_GUINT64_CONSTANT (1) << 63) - 1 };
+      JnPacketHeader h = { JN_PACKET_AUDIO, 0, 2, 0, 0, (guint32) before.audio_packets + 3 + i,
+                           stamps[i % G_N_ELEMENTS (stamps)] };
+      JnPacketHeader ph = { JN_PACKET_SYNC_PONG, 0, 2, 0, 0, i, stamps[i % G_N_ELEMENTS (stamps)] };
+      JnSyncPong pong = { i, stamps[(i + 1) % G_N_ELEMENTS (stamps)], stamps[(i + 2) % G_N_ELEMENTS (stamps)] };
 
       attack (&p, buf, jn_packet_encode_audio (buf, sizeof buf, &h, &format, loud));
+      attack (&p, buf, jn_packet_encode_pong (buf, sizeof buf, &ph, &pong));
     }
   g_usleep (200000);
   g_mutex_lock (&p.heard.lock);

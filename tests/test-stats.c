@@ -114,6 +114,22 @@ test_seq_window (void)
   g_assert_cmpint (jn_seq_window_check (&w, 0xFFFFFFFF), ==, JN_SEQ_NEW_REORDERED);
   g_assert_cmpint (jn_seq_window_check (&w, 1), ==, JN_SEQ_DUPLICATE);
   g_assert_cmpuint (jn_seq_window_missing (&w), ==, 1);    /* 0 */
+
+  /* a number far ahead moves nothing unless the next confirms it */
+  memset (&w, 0, sizeof w);
+  jn_seq_window_check (&w, 100);
+  g_assert_cmpint (jn_seq_window_check (&w, 100 + JN_SEQ_MAX_JUMP + 1), ==, JN_SEQ_OUT_OF_RANGE);
+  g_assert_cmpint (jn_seq_window_check (&w, 0x80000000u), ==, JN_SEQ_OUT_OF_RANGE);
+  g_assert_cmpint (jn_seq_window_check (&w, 101), ==, JN_SEQ_NEW);
+  g_assert_cmpint (jn_seq_window_check (&w, 102), ==, JN_SEQ_NEW);
+  g_assert_cmpuint (jn_seq_window_missing (&w), ==, 0);
+  /* within the bound: taken at once */
+  g_assert_cmpint (jn_seq_window_check (&w, 102 + JN_SEQ_MAX_JUMP), ==, JN_SEQ_NEW);
+  /* a real jump (a sender back after minutes): two in a row */
+  g_assert_cmpint (jn_seq_window_check (&w, 50000), ==, JN_SEQ_OUT_OF_RANGE);
+  g_assert_cmpint (jn_seq_window_check (&w, 50001), ==, JN_SEQ_NEW);
+  g_assert_cmpint (jn_seq_window_check (&w, 50002), ==, JN_SEQ_NEW);
+  g_assert_cmpint (jn_seq_window_check (&w, 50000), ==, JN_SEQ_NEW_REORDERED);
 }
 
 /* --- jitter buffer ------------------------------------------------------- */

@@ -395,6 +395,73 @@ test_guessing_limit (void)
   end (h);
 }
 
+/* Joins and stays; NULL with the error. */
+static JnSession *
+join_and_stay (const char *url, GError **error)
+{
+  JnSessionConfig config;
+  JnSession *session;
+  Started started = { 0 };
+
+  jn_session_config_init (&config);
+  config.player_name = "Squatter";
+  config.bind_address = "127.0.0.1";
+  session = jn_session_new (&config);
+  jn_session_join_async (session, url, NULL, NULL, on_started, &started);
+  if (!wait_started (&started))
+    {
+      g_propagate_error (error, started.error);
+      g_object_unref (session);
+      return NULL;
+    }
+  return session;
+}
+
+static void
+test_hello_limits (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) in = g_ptr_array_new_with_free_func ((GDestroyNotify) end);
+  JnSession *h = host (0, NULL, NULL, &error);
+  g_autofree char *url = NULL;
+  JnHostStats stats;
+  guint hellos = 0;
+  gint64 start = g_get_monotonic_time ();
+  double elapsed_s;
+
+  g_assert_no_error (error);
+  url = jn_session_dup_local_url (h);
+  /* one address takes at most 8 seats of an open session ... */
+  for (guint i = 0; i < 8; i++, hellos++)
+    {
+      JnSession *s = join_and_stay (url, &error);
+
+      g_assert_no_error (error);
+      g_ptr_array_add (in, s);
+    }
+  g_assert_null (join_and_stay (url, &error));
+  hellos++;
+  g_assert_error (error, JN_SESSION_ERROR, JN_SESSION_ERROR_SESSION_FULL);
+  g_assert_nonnull (strstr (error->message, "from your address"));
+  g_clear_error (&error);
+  g_ptr_array_set_size (in, 0);
+
+  /* ... and says hello 16 times in a burst, then one every 4 s (a slow
+   * machine may earn one more while the test runs) */
+  while (hellos < 40 && join (url, FALSE, NULL, &error))
+    hellos++;
+  elapsed_s = (g_get_monotonic_time () - start) / 1e6;
+  g_test_message ("%u hellos in %.1f s before the first refusal", hellos, elapsed_s);
+  g_assert_cmpuint (hellos, >=, 16);
+  g_assert_cmpuint (hellos, <=, 16 + (guint) (elapsed_s / 4) + 1);
+  g_assert_error (error, JN_SESSION_ERROR, JN_SESSION_ERROR_TOO_MANY_ATTEMPTS);
+  g_assert_nonnull (strstr (error->message, "try again in"));
+  g_test_message ("%s", error->message);
+  jn_session_get_host_stats (h, &stats);
+  g_assert_cmpuint (stats.refused_hellos, ==, 2);
+  end (h);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -418,6 +485,7 @@ main (int argc, char **argv)
   g_test_add_func ("/trust/capture-of-join", test_capture_of_join);
   g_test_add_func ("/trust/pake", test_pake);
   g_test_add_func ("/trust/guessing-limit", test_guessing_limit);
+  g_test_add_func ("/trust/hello-limits", test_hello_limits);
   status = g_test_run ();
 
   {

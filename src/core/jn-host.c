@@ -13,6 +13,7 @@
 
 #include <glib/gi18n-lib.h>
 #include <libsoup/soup.h>
+#include <math.h>
 #include <sodium.h>
 
 #include "jn-control.h"
@@ -29,6 +30,18 @@
 #define GUESS_WINDOW_S    60
 /* Addresses remembered for it; past this, those whose time is up go. */
 #define GUESS_TABLE_MAX   4096
+/* Hellos per address: a burst of HELLO_BURST, then one per
+ * HELLO_REFILL_S; and at most MEMBERS_PER_ADDRESS members from one address
+ * at a time (a band behind one router stays within both). */
+#define HELLO_BURST          16
+#define HELLO_REFILL_S       4
+#define MEMBERS_PER_ADDRESS  8
+
+typedef struct
+{
+  double tokens;
+  gint64 refilled_us;
+} Hellos;
 
 typedef struct
 {
@@ -67,6 +80,7 @@ struct _JnHost
   guint32        next_id;
   GPtrArray     *members;     /* Member*, accepted or not */
   GHashTable    *guesses;     /* address -> Guesses */
+  GHashTable    *hellos;      /* address -> Hellos */
   JnHostStats    stats;
   double         tempo_bpm;
   gboolean       playing;
@@ -250,6 +264,45 @@ accept_member (JnHost           *self,
   g_signal_emit (self, signals[PEER_JOINED], 0, member->id, member->name);
 }
 
+static gboolean
+hellos_full (gpointer key,
+             gpointer value,
+             gpointer user_data)
+{
+  Hellos *h = value;
+  gint64 now = *(gint64 *) user_data;
+
+  return h->tokens + (double) (now - h->refilled_us) / (HELLO_REFILL_S * G_USEC_PER_SEC) >= HELLO_BURST;
+}
+
+/* Takes one hello of address's allowance: 0, or the seconds to wait. */
+static guint
+take_hello (JnHost     *self,
+            const char *address)
+{
+  gint64 now = g_get_monotonic_time ();
+  Hellos *h = g_hash_table_lookup (self->hellos, address);
+
+  if (h == NULL)
+    {
+      if (g_hash_table_size (self->hellos) >= GUESS_TABLE_MAX)
+        g_hash_table_foreach_remove (self->hellos, hellos_full, &now);
+      if (g_hash_table_size (self->hellos) >= GUESS_TABLE_MAX)
+        return HELLO_REFILL_S;
+      h = g_new0 (Hellos, 1);
+      h->tokens = HELLO_BURST;
+      h->refilled_us = now;
+      g_hash_table_insert (self->hellos, g_strdup (address), h);
+    }
+  h->tokens = MIN (HELLO_BURST, h->tokens + (double) (now - h->refilled_us) /
+                                            (HELLO_REFILL_S * G_USEC_PER_SEC));
+  h->refilled_us = now;
+  if (h->tokens < 1.0)
+    return (guint) ceil ((1.0 - h->tokens) * HELLO_REFILL_S);
+  h->tokens -= 1.0;
+  return 0;
+}
+
 static void
 send_challenge (JnHost           *self,
                 Member           *member,
@@ -296,7 +349,7 @@ handle_hello (JnHost           *self,
               JnControlMessage *hello)
 {
   g_autoptr(JnControlMessage) owned = hello;
-  guint n_members = 0;
+  guint n_members = 0, n_here = 0;
   guint wait_s;
 
   if (hello->version != JN_PROTOCOL_VERSION)
@@ -321,9 +374,37 @@ handle_hello (JnHost           *self,
                                        text);
       return;
     }
+  if ((wait_s = take_hello (self, member->address)) > 0)
+    {
+      g_autofree char *text =
+        g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                      "Too many joins from your address; try again in %u second.",
+                                      "Too many joins from your address; try again in %u seconds.",
+                                      wait_s), wait_s);
+      self->stats.refused_hellos++;
+      jn_control_send_error_and_close (member->connection, JN_SESSION_ERROR_TOO_MANY_ATTEMPTS,
+                                       text);
+      return;
+    }
   for (guint i = 0; i < self->members->len; i++)
-    if (((Member *) g_ptr_array_index (self->members, i))->id != 0)
+    {
+      Member *other = g_ptr_array_index (self->members, i);
+
+      if (other->id == 0)
+        continue;
       n_members++;
+      if (g_strcmp0 (other->address, member->address) == 0)
+        n_here++;
+    }
+  if (n_here >= MEMBERS_PER_ADDRESS)
+    {
+      g_autofree char *text =
+        g_strdup_printf (_("Already %u players from your address are in this session."),
+                         n_here);
+      self->stats.refused_hellos++;
+      jn_control_send_error_and_close (member->connection, JN_SESSION_ERROR_SESSION_FULL, text);
+      return;
+    }
   if (n_members + 1 >= JN_SESSION_MAX_PEERS)
     {
       jn_control_send_error_and_close (member->connection, JN_SESSION_ERROR_SESSION_FULL,
@@ -484,6 +565,7 @@ jn_host_finalize (GObject *object)
 
   g_clear_pointer (&self->members, g_ptr_array_unref);
   g_clear_pointer (&self->guesses, g_hash_table_unref);
+  g_clear_pointer (&self->hellos, g_hash_table_unref);
   g_clear_object (&self->engine);
   g_free (self->session_name);
   g_free (self->player_name);
@@ -514,6 +596,7 @@ jn_host_init (JnHost *self)
 {
   self->members = g_ptr_array_new_with_free_func ((GDestroyNotify) member_free);
   self->guesses = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->hellos = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->next_id = JN_HOST_PEER_ID + 1;
   self->tempo_bpm = 120.0;
   self->epoch_us = g_get_monotonic_time ();

@@ -21,6 +21,7 @@ typedef struct
 {
   guint64 failed_passphrases;  /* PAKE runs that did not confirm */
   guint64 refused_guessing;    /* hellos refused: too many failures from the address */
+  guint64 refused_hellos;      /* hellos refused: too many from the address, or members */
 } JnHostStats;
 
 JnHost      *jn_host_new            (JnMediaEngine *engine,

@@ -26,7 +26,7 @@
 /* A thread stalled for longer than this many periods skips ahead instead of
  * sending a burst of stale audio. */
 #define MAX_CATCH_UP    50
-#define MAX_DEPARTED    64
+#define MAX_DEPARTED    16
 
 typedef JnMediaPeer Peer;
 

@@ -41,6 +41,7 @@ typedef struct
   guint64   lost;             /* never arrived */
   guint64   late;             /* arrived after their playout time */
   guint64   out_of_order;
+  guint64   out_of_range;     /* audio or MIDI numbers too far ahead, refused */
   guint64   duplicates;
   guint64   played;           /* packet periods played from real audio */
   guint64   concealed;        /* packet periods concealed */

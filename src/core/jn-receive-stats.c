@@ -56,6 +56,9 @@ jn_receive_stats_audio_seq (JnReceiveStats *stats,
     case JN_SEQ_TOO_OLD:
       stats->late++;
       return FALSE;
+    case JN_SEQ_OUT_OF_RANGE:
+      stats->out_of_range++;
+      return FALSE;
     case JN_SEQ_NEW_REORDERED:
       stats->out_of_order++;
       break;
@@ -141,6 +144,9 @@ jn_receive_stats_midi_event (JnReceiveStats    *stats,
     case JN_SEQ_TOO_OLD:
       stats->midi_duplicates++;
       return FALSE;
+    case JN_SEQ_OUT_OF_RANGE:
+      stats->out_of_range++;
+      return FALSE;
     case JN_SEQ_NEW:
     case JN_SEQ_NEW_REORDERED:
       break;
@@ -217,6 +223,7 @@ jn_receive_stats_fill (const JnReceiveStats *stats,
   s->lost = jn_seq_window_missing (&stats->audio_seq);
   s->late = stats->late;
   s->out_of_order = stats->out_of_order;
+  s->out_of_range = stats->out_of_range;
   s->duplicates = stats->duplicates;
   s->played = stats->played;
   s->concealed = stats->concealed;

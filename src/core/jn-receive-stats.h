@@ -30,6 +30,7 @@ typedef struct
   guint64      audio_packets;
   guint64      late;
   guint64      out_of_order;
+  guint64      out_of_range; /* refused: too far ahead (jn-seq.h) */
   guint64      duplicates;
   guint64      played;
   guint64      concealed;

@@ -25,8 +25,17 @@ jn_seq_window_check (JnSeqWindow *window,
 
   /* serial-number arithmetic: wraps around after 2^32 packets */
   diff = (gint32) (seq - window->highest);
+  if (diff > JN_SEQ_MAX_JUMP && !(window->probation && seq == window->probation_seq))
+    {
+      /* one far number moves nothing: a second in a row says the sender
+       * really jumped (a long outage, a restart) */
+      window->probation = TRUE;
+      window->probation_seq = seq + 1;
+      return JN_SEQ_OUT_OF_RANGE;
+    }
   if (diff > 0)
     {
+      window->probation = FALSE;
       window->window = diff >= 64 ? 0 : window->window << diff;
       window->window |= 1;
       window->highest = seq;

@@ -17,7 +17,13 @@ typedef struct
   guint32  highest;
   guint64  window;     /* bit i set: highest - i was seen */
   guint64  unique;     /* distinct sequence numbers accepted */
+  gboolean probation;  /* a jump was refused; probation_seq would confirm it */
+  guint32  probation_seq;
 } JnSeqWindow;
+
+/* A jump ahead by more than this (RFC 3550's MAX_DROPOUT: 8 s of 128-frame
+ * packets) is taken only when the next number confirms it. */
+#define JN_SEQ_MAX_JUMP 3000
 
 typedef enum
 {
@@ -25,6 +31,7 @@ typedef enum
   JN_SEQ_NEW_REORDERED,  /* first copy, older than one already seen */
   JN_SEQ_DUPLICATE,      /* already seen */
   JN_SEQ_TOO_OLD,        /* older than the window: cannot tell */
+  JN_SEQ_OUT_OF_RANGE,   /* too far ahead, not (yet) confirmed: dropped */
 } JnSeqResult;
 
 JnSeqResult jn_seq_window_check    (JnSeqWindow *window,

@@ -1317,6 +1317,7 @@ jn_session_stats_to_json (JnSession *self)
       jn_host_get_stats (self->host, &host);
       json_object_set_int_member (control, "failed_passphrases", (gint64) host.failed_passphrases);
       json_object_set_int_member (control, "refused_guessing", (gint64) host.refused_guessing);
+      json_object_set_int_member (control, "refused_hellos", (gint64) host.refused_hellos);
       json_object_set_object_member (object, "control", control);
     }
   json_object_set_double_member (object, "duration_s", self->started_us ? (end - self->started_us) / 1e6 : 0.0);

@@ -51,6 +51,7 @@ peer_to_json (const JnPeerStats *p)
   json_object_set_int_member (o, "lost", (gint64) p->lost);
   json_object_set_int_member (o, "late", (gint64) p->late);
   json_object_set_int_member (o, "out_of_order", (gint64) p->out_of_order);
+  json_object_set_int_member (o, "out_of_range", (gint64) p->out_of_range);
   json_object_set_int_member (o, "duplicates", (gint64) p->duplicates);
   json_object_set_int_member (o, "played", (gint64) p->played);
   json_object_set_int_member (o, "concealed", (gint64) p->concealed);
