@@ -33,6 +33,7 @@ typedef struct
   char             *link_detail[JN_AUDIO_N_LINKS];
   /* an async call's answer, waited for by iterating the main context */
   gboolean          done;
+  gboolean          quitting;   /* asked to end (signal, duration) */
   GError           *error;
 } Cli;
 
@@ -91,6 +92,7 @@ on_quit (gpointer user_data)
 {
   Cli *cli = user_data;
 
+  cli->quitting = TRUE;
   g_main_loop_quit (cli->loop);
   return G_SOURCE_CONTINUE;
 }
@@ -497,6 +499,10 @@ run_session (Cli *cli)
   g_signal_connect (cli->session, "ended", G_CALLBACK (on_ended), cli);
   g_signal_connect (cli->session, "warning", G_CALLBACK (on_warning), cli);
   g_signal_connect (jn_session_get_peers (cli->session), "items-changed", G_CALLBACK (on_peers_changed), cli);
+  /* before starting: a SIGTERM while the session starts (its identity
+   * loads in a thread) ends it cleanly rather than killing the process */
+  g_unix_signal_add (SIGINT, on_quit, cli);
+  g_unix_signal_add (SIGTERM, on_quit, cli);
   if (!start_session (cli, &error))
     {
       g_printerr (_("jamnet-cli: %s\n"), error->message);
@@ -517,9 +523,8 @@ run_session (Cli *cli)
     cli->midi_source = g_timeout_add (cli->o.midi_interval_ms, on_midi_test, cli);
   if (test != NULL)
     g_timeout_add (50, on_latency_check, cli);
-  g_unix_signal_add (SIGINT, on_quit, cli);
-  g_unix_signal_add (SIGTERM, on_quit, cli);
-  g_main_loop_run (cli->loop);
+  if (!cli->quitting)
+    g_main_loop_run (cli->loop);
   finish (cli);
   return cli->exit_status;
 }

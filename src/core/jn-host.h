@@ -22,6 +22,10 @@ typedef struct
   guint64 failed_passphrases;  /* PAKE runs that did not confirm */
   guint64 refused_guessing;    /* hellos refused: too many failures from the address */
   guint64 refused_hellos;      /* hellos refused: too many from the address, or members */
+  guint64 refused_connections; /* closed on accepting: too many pending (per address, in all) */
+  guint64 timed_out;           /* no WebSocket within the handshake's time (slowloris) */
+  guint64 tls_failures;        /* TLS handshakes that failed */
+  guint64 accept_failures;     /* accept() failed (no descriptors left): paused and retried */
 } JnHostStats;
 
 JnHost      *jn_host_new            (JnMediaEngine *engine,

@@ -112,6 +112,30 @@ out:
   return pem;
 }
 
+/* The server only presents its certificate; it asks for none, so what
+ * the database holds is never used to verify anything. */
+static GTlsCertificate *
+with_database (GTlsCertificate *certificate,
+               const char      *path)
+{
+  GTlsDatabase *database;
+
+  if (certificate == NULL)
+    return NULL;
+  database = g_tls_file_database_new (path, NULL);
+  if (database != NULL)
+    g_object_set_data_full (G_OBJECT (certificate), "jn-identity-database", database,
+                            g_object_unref);
+  return certificate;
+}
+
+GTlsDatabase *
+jn_identity_get_database (GTlsCertificate *certificate)
+{
+  g_return_val_if_fail (G_IS_TLS_CERTIFICATE (certificate), NULL);
+  return g_object_get_data (G_OBJECT (certificate), "jn-identity-database");
+}
+
 GTlsCertificate *
 jn_identity_load (const char  *path,
                   GError     **error)
@@ -130,14 +154,14 @@ jn_identity_load (const char  *path,
         g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
                      _("“%s” is not a PEM certificate with its private key: %s"), path,
                      local->message);
-      return certificate;
+      return with_database (certificate, path);
     }
 
   dir = g_build_filename (g_get_user_data_dir (), "jamnet", NULL);
   own = g_build_filename (dir, IDENTITY_FILE, NULL);
   certificate = g_tls_certificate_new_from_file (own, &local);
   if (certificate != NULL)
-    return certificate;
+    return with_database (certificate, own);
   if (!g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
@@ -162,7 +186,7 @@ jn_identity_load (const char  *path,
     }
   certificate = g_tls_certificate_new_from_pem (pem, -1, error);
   memset (pem, 0, strlen (pem));
-  return certificate;
+  return with_database (certificate, own);
 }
 
 static void

@@ -1318,6 +1318,10 @@ jn_session_stats_to_json (JnSession *self)
       json_object_set_int_member (control, "failed_passphrases", (gint64) host.failed_passphrases);
       json_object_set_int_member (control, "refused_guessing", (gint64) host.refused_guessing);
       json_object_set_int_member (control, "refused_hellos", (gint64) host.refused_hellos);
+      json_object_set_int_member (control, "refused_connections", (gint64) host.refused_connections);
+      json_object_set_int_member (control, "timed_out", (gint64) host.timed_out);
+      json_object_set_int_member (control, "tls_failures", (gint64) host.tls_failures);
+      json_object_set_int_member (control, "accept_failures", (gint64) host.accept_failures);
       json_object_set_object_member (object, "control", control);
     }
   json_object_set_double_member (object, "duration_s", self->started_us ? (end - self->started_us) / 1e6 : 0.0);
