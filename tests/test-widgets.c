@@ -7,10 +7,13 @@
 #include "config.h"
 
 #include <adwaita.h>
+#include <glib/gstdio.h>
 #include <math.h>
 
 #include "jn-graph.h"
 #include "jn-host-dialog.h"
+#include "jn-identity.h"
+#include "jn-session.h"
 #include "jn-sessions-page.h"
 #include "jn-window.h"
 #include "jn-jam-page.h"
@@ -282,9 +285,135 @@ test_window_goes (void)
   g_assert_finalize_object (window);
 }
 
+static void
+on_started (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  JnSession *session = JN_SESSION (source);
+  g_autoptr(GError) error = NULL;
+  gboolean ok = jn_session_get_role (session) == JN_SESSION_ROLE_HOST
+                ? jn_session_host_finish (session, result, &error)
+                : jn_session_join_finish (session, result, &error);
+
+  g_assert_no_error (error);
+  *(gboolean *) user_data = ok;
+}
+
+static JnSession *
+start (gboolean host, guint16 port, const char *certificate, const char *url)
+{
+  JnSessionConfig config;
+  JnSession *session;
+  gboolean ok = FALSE;
+  gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  jn_session_config_init (&config);
+  config.player_name = host ? "Host" : "Joiner";
+  config.bind_address = "127.0.0.1";
+  config.port = port;
+  config.announce = FALSE;
+  config.certificate_file = certificate;
+  session = jn_session_new (&config);
+  if (host)
+    jn_session_host_async (session, "Moved jam", NULL, NULL, on_started, &ok);
+  else
+    jn_session_join_async (session, url, NULL, NULL, on_started, &ok);
+  while (!ok && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (ok);
+  return session;
+}
+
+static AdwMessageDialog *
+find_dialog (const char *heading)
+{
+  g_autoptr(GList) toplevels = gtk_window_list_toplevels ();
+
+  for (GList *l = toplevels; l != NULL; l = l->next)
+    if (ADW_IS_MESSAGE_DIALOG (l->data) &&
+        g_strcmp0 (adw_message_dialog_get_heading (l->data), heading) == 0)
+      return l->data;
+  return NULL;
+}
+
+/* Joined by address, a session whose certificate changed since: the window
+ * asks, and joins once the musician accepts. */
+static void
+test_certificate_changed (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("jamnet-widgets-XXXXXX", NULL);
+  g_autofree char *one = g_build_filename (dir, "one.pem", NULL);
+  g_autofree char *two = g_build_filename (dir, "two.pem", NULL);
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC, end;
+  g_autofree char *address = NULL;
+  JnSession *host, *joiner;
+  JnWindow *window;
+  AdwMessageDialog *dialog = NULL;
+  guint16 port;
+
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autofree char *pem = jn_identity_generate_pem (now - 60, now + 3600, NULL);
+
+      g_assert_true (g_file_set_contents (i ? two : one, pem, -1, NULL));
+    }
+  host = start (TRUE, 0, one, NULL);
+  {
+    g_autofree char *url = jn_session_dup_local_url (host);
+
+    port = (guint16) atoi (strrchr (strstr (url, "://") + 3, ':') + 1);
+  }
+  address = g_strdup_printf ("127.0.0.1:%u", port);
+  joiner = start (FALSE, 0, NULL, address);   /* the first contact, remembered */
+  jn_session_leave (joiner);
+  g_object_unref (joiner);
+  jn_session_leave (host);
+  g_object_unref (host);
+  host = start (TRUE, port, two, NULL);
+
+  window = jn_window_new (NULL, "127.0.0.1");
+  gtk_window_present (GTK_WINDOW (window));
+  jn_window_join (window, address);
+  end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while ((dialog = find_dialog ("Session Changed Its Identity")) == NULL &&
+         g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_nonnull (dialog);
+  g_assert_null (jn_window_get_session (window));
+  if (g_getenv ("JAMNET_SCREENSHOT_DIR") != NULL)
+    {
+      g_autofree char *png = g_build_filename (g_getenv ("JAMNET_SCREENSHOT_DIR"),
+                                               "certificate-changed.png", NULL);
+
+      for (guint i = 0; i < 20; i++)
+        g_main_context_iteration (NULL, FALSE);
+      g_assert_true (jn_test_save_png (GTK_WIDGET (dialog), png, NULL));
+    }
+  adw_message_dialog_response (dialog, "accept");
+  end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while ((jn_window_get_session (window) == NULL ||
+          jn_session_get_state (jn_window_get_session (window)) != JN_SESSION_RUNNING) &&
+         g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_nonnull (jn_window_get_session (window));
+  g_assert_cmpint (jn_session_get_state (jn_window_get_session (window)), ==, JN_SESSION_RUNNING);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  jn_session_leave (host);
+  g_object_unref (host);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_unlink (one);
+  g_unlink (two);
+}
+
 int
 main (int argc, char *argv[])
 {
+  g_autofree char *home = g_dir_make_tmp ("jamnet-widgets-home-XXXXXX", NULL);
+  g_autofree char *config = g_build_filename (home, "config", NULL);
+
+  /* remembered certificates of its own, before GLib reads where they go */
+  g_setenv ("XDG_CONFIG_HOME", config, TRUE);
   g_test_init (&argc, &argv, NULL);
   if (!gtk_init_check ())
     {
@@ -299,5 +428,6 @@ main (int argc, char *argv[])
   g_test_add_func ("/widgets/host-dialog", test_host_dialog);
   g_test_add_func ("/widgets/sessions-page", test_sessions_page);
   g_test_add_func ("/widgets/window-goes", test_window_goes);
+  g_test_add_func ("/widgets/certificate-changed", test_certificate_changed);
   return g_test_run ();
 }

@@ -38,6 +38,7 @@ struct _JnWindow
   JnJamPage       *jam_page;
   JnPeerPage      *peer_page;
   GtkWindow       *passphrase_dialog;  /* at most one, while it is open */
+  gboolean         trust_new;          /* the next join accepts a changed certificate */
 
   JnDiscovery     *discovery;
   GSettings       *settings;           /* NULL when the schema is not installed */
@@ -110,6 +111,8 @@ new_session (JnWindow *self,
   config.audio_backend = "auto";
   config.audio_optional = TRUE;
   config.announce = announce;
+  config.trust_new_certificate = self->trust_new;
+  self->trust_new = FALSE;
   if (self->settings != NULL)
     {
       concealment = g_settings_get_string (self->settings, "concealment");
@@ -208,6 +211,51 @@ session_failed (JnWindow *self,
   adw_window_title_set_subtitle (self->title, NULL);
 }
 
+static void join_full (JnWindow *self, const char *url, const char *passphrase);
+static void ask_passphrase (JnWindow *self, const char *url, gboolean wrong);
+
+static void
+on_trust_response (AdwMessageDialog *dialog,
+                   const char       *response,
+                   JnWindow         *self)
+{
+  const char *url = g_object_get_data (G_OBJECT (dialog), "url");
+
+  if (!g_str_equal (response, "accept"))
+    return;
+  self->trust_new = TRUE;
+  if (GPOINTER_TO_INT (g_object_get_data (G_OBJECT (dialog), "with-passphrase")))
+    ask_passphrase (self, url, FALSE);
+  else
+    join_full (self, url, NULL);
+}
+
+/* The session at a known address presents another certificate than the
+ * last time: the musician decides, knowing what it may mean. */
+static void
+ask_trust (JnWindow   *self,
+           const char *url,
+           gboolean    with_passphrase)
+{
+  GtkWidget *dialog =
+    adw_message_dialog_new (GTK_WINDOW (self), _("Session Changed Its Identity"),
+                            _("This session presents another certificate than when you last "
+                              "joined it. If its host told you it made a new one (a new "
+                              "computer, a reinstall), accept it. Otherwise someone may be "
+                              "posing as the session: ask its host for a fresh invite link."));
+
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "cancel", _("_Cancel"),
+                                    "accept", _("_Accept New Certificate"), NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "accept",
+                                              ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_object_set_data_full (G_OBJECT (dialog), "url", g_strdup (url), g_free);
+  g_object_set_data (G_OBJECT (dialog), "with-passphrase", GINT_TO_POINTER (with_passphrase));
+  g_signal_connect_object (dialog, "response", G_CALLBACK (on_trust_response), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
 static void
 on_joined (GObject      *source,
            GAsyncResult *result,
@@ -227,6 +275,15 @@ on_joined (GObject      *source,
 
       end_session (self);
       ask_passphrase (self, url, tried);
+      return;
+    }
+  if (!ok && g_error_matches (error, JN_SESSION_ERROR, JN_SESSION_ERROR_CERTIFICATE_CHANGED))
+    {
+      g_autofree char *url = g_strdup (self->joining_url);
+
+      end_session (self);
+      adw_window_title_set_subtitle (self->title, NULL);
+      ask_trust (self, url, GPOINTER_TO_INT (g_object_get_data (source, "with-passphrase")));
       return;
     }
   if (!ok)
@@ -292,6 +349,8 @@ on_passphrase_response (AdwMessageDialog *dialog,
   release_passphrase_entry (GTK_WINDOW (dialog));
   if (g_str_equal (response, "join"))
     join_full (self, url, passphrase);
+  else
+    self->trust_new = FALSE;   /* a certificate accepted for this join only */
 }
 
 /* The session wants a passphrase (or the one given was wrong): ask, in one
