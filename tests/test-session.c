@@ -406,6 +406,27 @@ counts_reached (gpointer data)
   return stats.dropped_non_member >= c->non_member && stats.dropped_malformed >= c->malformed;
 }
 
+/* Churn: players who come and go keep only the newest 16 departed peers'
+ * figures (each holds 15 minutes of series), however many there were. */
+static void
+test_churn_bounded (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JnMediaEngine) engine = jn_media_engine_new ("127.0.0.1", 0, &error);
+  g_autoptr(GArray) all = NULL;
+
+  jn_media_engine_set_local_id (engine, 1);
+  for (guint id = 2; id < 2 + 200; id++)
+    {
+      g_assert_true (jn_media_engine_add_peer (engine, id, "churn", "127.0.0.1", 9, NULL, &error));
+      jn_media_engine_remove_peer (engine, id);
+    }
+  all = jn_media_engine_get_peer_stats (engine);
+  g_assert_cmpuint (all->len, ==, 16);
+  /* the newest ones */
+  g_assert_cmpuint (g_array_index (all, JnPeerStats, all->len - 1).id, ==, 201);
+}
+
 static void
 test_gatekeeping (void)
 {
@@ -739,6 +760,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/media/gatekeeping", test_gatekeeping);
   g_test_add_func ("/jn-session/host-join-leave", test_session_host_join_leave);
   g_test_add_func ("/jn-session/wrong-passphrase", test_session_wrong_passphrase);
+  g_test_add_func ("/session/churn-bounded", test_churn_bounded);
   g_test_add_func ("/jn-session/bad-names", test_session_bad_names);
 
   return g_test_run ();
