@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "jn-client.h"
+#include "jn-discovery.h"
 #include "jn-host.h"
 #include "jn-identity.h"
 #include "jn-pake.h"
@@ -462,6 +463,79 @@ test_hello_limits (void)
   end (h);
 }
 
+static JnSessionInfo *
+listed (JnDiscovery *d, const char *name)
+{
+  gint64 end = g_get_monotonic_time () + 3 * G_USEC_PER_SEC;
+
+  while (g_get_monotonic_time () < end)
+    {
+      for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (d)); i++)
+        {
+          g_autoptr(JnSessionInfo) info = g_list_model_get_item (G_LIST_MODEL (d), i);
+
+          if (g_str_equal (jn_session_info_get_name (info), name))
+            return info;
+        }
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (2000);
+    }
+  return NULL;
+}
+
+static void
+on_pinged (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpfloat (jn_session_info_ping_finish (JN_SESSION_INFO (source), result, &error), >=, 0);
+  g_assert_no_error (error);
+  *(gboolean *) user_data = TRUE;
+}
+
+/* A beacon that names a real session's address with another certificate
+ * (a twin, or an impostor's): the browser's ping tells, and says so. */
+static void
+test_beacon_certificate (void)
+{
+  g_autoptr(GError) error = NULL;
+  JnSession *h = host (0, NULL, NULL, &error);
+  g_autoptr(JnDiscovery) d = NULL;
+  JnAnnouncer *real, *twin;
+  g_autofree char *url = NULL;
+  const char *fp;
+  guint16 port;
+
+  g_assert_no_error (error);
+  url = jn_session_dup_local_url (h);
+  fp = strstr (url, "fp=") + 3;
+  port = port_of (h);
+  d = jn_discovery_new ("127.0.0.1", &error);
+  g_assert_no_error (error);
+  real = jn_announcer_new ("127.0.0.1", "Honest jam", "Ana", port, FALSE, fp, &error);
+  g_assert_no_error (error);
+  twin = jn_announcer_new ("127.0.0.1", "Twin jam", "Ana", port, FALSE,
+                           "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", &error);
+  g_assert_no_error (error);
+
+  for (guint i = 0; i < 2; i++)
+    {
+      JnSessionInfo *info = listed (d, i ? "Twin jam" : "Honest jam");
+      gboolean done = FALSE;
+
+      g_assert_nonnull (info);
+      g_assert_cmpint (jn_session_info_get_certificate_check (info), ==, JN_CERTIFICATE_UNKNOWN);
+      jn_session_info_ping_async (info, NULL, on_pinged, &done);
+      while (!done)
+        g_main_context_iteration (NULL, TRUE);
+      g_assert_cmpint (jn_session_info_get_certificate_check (info), ==,
+                       i ? JN_CERTIFICATE_DIFFERS : JN_CERTIFICATE_MATCHES);
+    }
+  jn_announcer_free (twin);
+  jn_announcer_free (real);
+  end (h);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -486,6 +560,7 @@ main (int argc, char **argv)
   g_test_add_func ("/trust/pake", test_pake);
   g_test_add_func ("/trust/guessing-limit", test_guessing_limit);
   g_test_add_func ("/trust/hello-limits", test_hello_limits);
+  g_test_add_func ("/trust/beacon-certificate", test_beacon_certificate);
   status = g_test_run ();
 
   {

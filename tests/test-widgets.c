@@ -11,6 +11,7 @@
 #include <math.h>
 
 #include "jn-graph.h"
+#include "jn-discovery.h"
 #include "jn-host-dialog.h"
 #include "jn-identity.h"
 #include "jn-session.h"
@@ -398,6 +399,56 @@ test_certificate_changed (void)
   g_assert_cmpint (jn_session_get_state (jn_window_get_session (window)), ==, JN_SESSION_RUNNING);
 
   gtk_window_destroy (GTK_WINDOW (window));
+
+  /* the LAN list: a beacon naming this host with another certificate (a
+   * twin) is marked and cannot be joined; the honest one can */
+  {
+    g_autoptr(JnDiscovery) d = jn_discovery_new ("127.0.0.1", NULL);
+    g_autofree char *url = jn_session_dup_local_url (host);
+    JnAnnouncer *honest = jn_announcer_new ("127.0.0.1", "Honest jam", "Ana", port, FALSE,
+                                            strstr (url, "fp=") + 3, NULL);
+    JnAnnouncer *twin = jn_announcer_new ("127.0.0.1", "Twin jam", "Ana", port, FALSE,
+                                          "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", NULL);
+    GtkWidget *page = g_object_ref_sink (g_object_new (JN_TYPE_SESSIONS_PAGE, NULL));
+    GtkWindow *list_window;
+    GtkWidget *marked = NULL;
+
+    g_assert_nonnull (d);
+    jn_sessions_page_set_sessions (JN_SESSIONS_PAGE (page), G_LIST_MODEL (d));
+    list_window = show_in_window (page, 720, 420);
+    end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+    while (marked == NULL && g_get_monotonic_time () < end)
+      {
+        g_main_context_iteration (NULL, FALSE);
+        g_usleep (2000);
+        for (GtkWidget *w = jn_test_find_widget (page, ADW_TYPE_ACTION_ROW); w != NULL;
+             w = gtk_widget_get_next_sibling (w))
+          if (ADW_IS_ACTION_ROW (w) && gtk_widget_has_css_class (w, "error"))
+            marked = w;
+      }
+    g_assert_nonnull (marked);
+    g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (marked)), ==, "Twin jam");
+    g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (marked)),
+                              "does not match its announcement"));
+    if (g_getenv ("JAMNET_SCREENSHOT_DIR") != NULL)
+      {
+        g_autofree char *png = g_build_filename (g_getenv ("JAMNET_SCREENSHOT_DIR"),
+                                                 "twin-session.png", NULL);
+
+        for (guint i = 0; i < 50; i++)
+          {
+            g_main_context_iteration (NULL, FALSE);
+            g_usleep (2000);
+          }
+        g_assert_true (jn_test_save_png (page, png, NULL));
+      }
+    jn_sessions_page_set_sessions (JN_SESSIONS_PAGE (page), NULL);
+    gtk_window_destroy (list_window);
+    g_object_unref (page);
+    jn_announcer_free (twin);
+    jn_announcer_free (honest);
+  }
+
   jn_session_leave (host);
   g_object_unref (host);
   while (g_main_context_iteration (NULL, FALSE))

@@ -50,7 +50,20 @@ on_pinged (GObject      *source,
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || gtk_widget_get_parent (row) == NULL)
     return;
-  if (error == NULL)
+  if (error == NULL &&
+      jn_session_info_get_certificate_check (JN_SESSION_INFO (source)) == JN_CERTIFICATE_DIFFERS)
+    {
+      GtkWidget *join = g_object_get_data (G_OBJECT (row), "join");
+
+      /* what answers is not what was announced: a twin, or an impostor */
+      text = g_strdup_printf (_("%s · its certificate does not match its announcement: "
+                                "not the session it claims to be"), subtitle);
+      gtk_widget_add_css_class (row, "error");
+      gtk_widget_set_sensitive (join, FALSE);
+      gtk_widget_set_tooltip_text (join, _("This session is not what it announces; ask its host "
+                                           "for an invite link"));
+    }
+  else if (error == NULL)
     /* TRANSLATORS: the row's details, then the measured ping */
     text = g_strdup_printf (_("%s · ping %.1f ms"), subtitle, ms);
   else
@@ -76,6 +89,7 @@ session_row (gpointer item,
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), jn_session_info_get_name (info));
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
   g_object_set_data_full (G_OBJECT (row), "subtitle", g_strdup (subtitle), g_free);
+  g_object_set_data (G_OBJECT (row), "join", join);
   jn_session_info_ping_async (info, self->cancellable, on_pinged, g_object_ref (row));
   gtk_widget_set_valign (join, GTK_ALIGN_CENTER);
   gtk_widget_add_css_class (join, "suggested-action");

@@ -42,6 +42,7 @@ struct _JnSessionInfo
   guint    players;
   gboolean passphrase;
   char    *fingerprint;  /* of the certificate the session announces */
+  JnCertificateCheck certificate;   /* what the last ping found */
   gint64   last_seen;
   char    *avahi_name;   /* also (or only) known through Avahi: its service name */
 };
@@ -80,6 +81,7 @@ guint16 jn_session_info_get_port (JnSessionInfo *self) { return self->port; }
 guint jn_session_info_get_players (JnSessionInfo *self) { return self->players; }
 gboolean jn_session_info_has_passphrase (JnSessionInfo *self) { return self->passphrase; }
 const char *jn_session_info_get_fingerprint (JnSessionInfo *self) { return self->fingerprint; }
+JnCertificateCheck jn_session_info_get_certificate_check (JnSessionInfo *self) { return self->certificate; }
 
 char *
 jn_session_info_dup_url (JnSessionInfo *self)
@@ -94,6 +96,52 @@ jn_session_info_dup_url (JnSessionInfo *self)
 
 #define PING_TIMEOUT_S 2
 
+typedef struct
+{
+  gint64  started;
+  gint64  connected_us;   /* the TCP round trip */
+  char   *seen;           /* the fingerprint the session presented */
+} Ping;
+
+static void
+ping_free (Ping *ping)
+{
+  g_free (ping->seen);
+  g_free (ping);
+}
+
+static gboolean
+on_ping_certificate (GTlsConnection       *connection,
+                     GTlsCertificate      *certificate,
+                     GTlsCertificateFlags  errors,
+                     gpointer              user_data)
+{
+  Ping *ping = user_data;
+
+  g_free (ping->seen);
+  ping->seen = jn_certificate_fingerprint (certificate);
+  return TRUE;   /* compared below; nothing is sent over it */
+}
+
+static void
+on_ping_handshake (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  JnSessionInfo *self = g_task_get_source_object (task);
+  Ping *ping = g_task_get_task_data (task);
+
+  g_tls_connection_handshake_finish (G_TLS_CONNECTION (source), result, NULL);
+  g_io_stream_close_async (G_IO_STREAM (source), G_PRIORITY_DEFAULT, NULL, NULL, NULL);
+  /* a twin at another address, or a session that swapped its certificate:
+   * its announcement does not hold */
+  if (ping->seen != NULL && self->fingerprint != NULL)
+    self->certificate = g_str_equal (ping->seen, self->fingerprint) ? JN_CERTIFICATE_MATCHES
+                                                                    : JN_CERTIFICATE_DIFFERS;
+  g_task_return_int (task, (gssize) (ping->connected_us - ping->started));   /* us */
+}
+
 static void
 on_ping_connected (GObject      *source,
                    GAsyncResult *result,
@@ -101,8 +149,9 @@ on_ping_connected (GObject      *source,
 {
   g_autoptr(GTask) task = user_data;
   g_autoptr(GSocketConnection) connection = NULL;
+  g_autoptr(GIOStream) tls = NULL;
   GError *error = NULL;
-  gint64 started = GPOINTER_TO_SIZE (g_task_get_task_data (task));
+  Ping *ping = g_task_get_task_data (task);
 
   connection = g_socket_client_connect_to_host_finish (G_SOCKET_CLIENT (source), result, &error);
   if (connection == NULL)
@@ -110,8 +159,20 @@ on_ping_connected (GObject      *source,
       g_task_return_error (task, error);
       return;
     }
-  g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
-  g_task_return_int (task, (gssize) (g_get_monotonic_time () - started));   /* us */
+  ping->connected_us = g_get_monotonic_time ();
+  /* the round trip is measured; the handshake tells which certificate
+   * the session presents */
+  tls = g_tls_client_connection_new (G_IO_STREAM (connection), NULL, NULL);
+  if (tls == NULL)
+    {
+      g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
+      g_task_return_int (task, (gssize) (ping->connected_us - ping->started));
+      return;
+    }
+  g_signal_connect (tls, "accept-certificate", G_CALLBACK (on_ping_certificate), ping);
+  g_tls_connection_handshake_async (G_TLS_CONNECTION (tls), G_PRIORITY_DEFAULT,
+                                    g_task_get_cancellable (task), on_ping_handshake,
+                                    g_object_ref (task));
 }
 
 void
@@ -127,7 +188,12 @@ jn_session_info_ping_async (JnSessionInfo       *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, jn_session_info_ping_async);
-  g_task_set_task_data (task, GSIZE_TO_POINTER (g_get_monotonic_time ()), NULL);
+  {
+    Ping *ping = g_new0 (Ping, 1);
+
+    ping->started = g_get_monotonic_time ();
+    g_task_set_task_data (task, ping, (GDestroyNotify) ping_free);
+  }
   g_socket_client_set_timeout (client, PING_TIMEOUT_S);
   g_socket_client_connect_to_host_async (client, self->address, self->port, cancellable, on_ping_connected, task);
 }

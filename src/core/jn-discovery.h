@@ -29,11 +29,23 @@ guint       jn_session_info_get_players     (JnSessionInfo *self);
 gboolean    jn_session_info_has_passphrase  (JnSessionInfo *self);
 /* The fingerprint of the certificate it announces (jn-identity.h). */
 const char *jn_session_info_get_fingerprint (JnSessionInfo *self);
+
+typedef enum
+{
+  JN_CERTIFICATE_UNKNOWN,   /* not pinged yet, or no TLS answer */
+  JN_CERTIFICATE_MATCHES,   /* presents the certificate it announces */
+  JN_CERTIFICATE_DIFFERS,   /* presents another: a twin, or an impostor */
+} JnCertificateCheck;
+
+/* What the last jn_session_info_ping_async() found of its certificate. */
+JnCertificateCheck jn_session_info_get_certificate_check (JnSessionInfo *self);
 /* "jamnet://ADDRESS:PORT/?fp=FINGERPRINT" */
 char       *jn_session_info_dup_url         (JnSessionInfo *self);
 /* The browser's ping: how long opening a TCP connection to the session's
  * port takes (one round trip), in ms; fails when it is not reachable
- * within two seconds. */
+ * within two seconds.  It then completes a TLS handshake, sends nothing
+ * and closes, and records whether the session presents the certificate it
+ * announces (jn_session_info_get_certificate_check()). */
 void        jn_session_info_ping_async      (JnSessionInfo       *self,
                                              GCancellable        *cancellable,
                                              GAsyncReadyCallback  callback,

@@ -642,6 +642,24 @@ on_handshake_timeout (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* After TLS, until it is a WebSocket: a peer that went (a browser's
+ * probe, a client that gave up) frees its place at once, not at the
+ * deadline. */
+static gboolean
+on_gone_check (gpointer user_data)
+{
+  Pending *p = user_data;
+  char byte;
+  gssize n = recv (g_socket_get_fd (g_socket_connection_get_socket (p->base)), &byte, 1,
+                   MSG_PEEK | MSG_DONTWAIT);
+
+  if (n != 0 && !(n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
+    return G_SOURCE_CONTINUE;
+  p->check = 0;
+  g_hash_table_remove (p->host->pending, p->key);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 on_tls_done (GObject      *source,
              GAsyncResult *result,
@@ -653,6 +671,7 @@ on_tls_done (GObject      *source,
   g_autoptr(GInputStream) limited = NULL;
   g_autoptr(GIOStream) stream = NULL;
   g_autoptr(GSocketAddress) local = NULL, remote = NULL;
+  g_autofree char *key = NULL;
   GSocketConnection *base;
 
   if (!g_tls_connection_handshake_finish (G_TLS_CONNECTION (source), result, &error))
@@ -675,12 +694,15 @@ on_tls_done (GObject      *source,
   local = g_socket_connection_get_local_address (base, NULL);
   remote = g_socket_connection_get_remote_address (base, NULL);
   g_object_unref (base);
+  /* stays pending (and under its deadline) until it is a WebSocket; libsoup
+   * may make it one inside the call below, which then frees p */
+  p->check = g_timeout_add (2 * HELLO_CHECK_MS, on_gone_check, p);
+  key = g_strdup (p->key);
   if (!soup_server_accept_iostream (self->server, stream, local, remote, &error))
     {
-      g_debug ("Cannot serve %s: %s", p->address, error->message);
-      g_hash_table_remove (self->pending, p->key);
+      g_debug ("Cannot serve %s: %s", key, error->message);
+      g_hash_table_remove (self->pending, key);
     }
-  /* stays pending (and under its deadline) until it is a WebSocket */
 }
 
 /* 1 once the first TLS record (the ClientHello) has all arrived, 0 while
