@@ -22,6 +22,7 @@
 #include <sodium.h>
 #include <string.h>
 
+#include "jn-byte-order.h"
 #include "jn-packet.h"
 #include "jn-secure-transport.h"
 
@@ -97,26 +98,6 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (JnSecureTransport, jn_secure_transport, G_TYPE_OB
 
 /* --- one datagram -------------------------------------------------------- */
 
-static inline guint32
-get_u32 (const guint8 *p)
-{
-  return (guint32) p[0] << 24 | (guint32) p[1] << 16 | (guint32) p[2] << 8 | p[3];
-}
-
-static inline guint64
-get_u64 (const guint8 *p)
-{
-  return (guint64) get_u32 (p) << 32 | get_u32 (p + 4);
-}
-
-static inline void
-put_u64 (guint8  *p,
-         guint64  v)
-{
-  for (guint i = 0; i < 8; i++)
-    p[i] = (guint8) (v >> (56 - 8 * i));
-}
-
 /* sender id (4 bytes), kind (1), zeros, counter: 24 bytes for XChaCha20,
  * 12 for AES-GCM (where the counter's top byte does not fit and must be 0) */
 static void
@@ -160,15 +141,17 @@ jn_cipher_from_string (const char *name)
   return 0;
 }
 
-/* The AEAD itself; state is the expanded AES key or NULL. */
+/* The AEAD itself, either way; state is the expanded AES key or NULL.
+ * Decrypting fails (FALSE) when the tag does not hold. */
 static gboolean
-aead_encrypt (const JnLinkKey                   *key,
-              const crypto_aead_aes256gcm_state *state,
-              guint8                            *out,
-              const guint8                      *in,
-              gsize                              size,
-              const guint8                      *ad,
-              guint64                            counter)
+aead (gboolean                           encrypt,
+      const JnLinkKey                   *key,
+      const crypto_aead_aes256gcm_state *state,
+      guint8                            *out,
+      const guint8                      *in,
+      gsize                              size,
+      const guint8                      *ad,
+      guint64                            counter)
 {
   guint8 nonce[crypto_aead_xchacha20poly1305_ietf_NPUBBYTES];
   unsigned long long n = 0;
@@ -178,43 +161,24 @@ aead_encrypt (const JnLinkKey                   *key,
       if (counter >= AES_MAX_COUNTER || !crypto_aead_aes256gcm_is_available ())
         return FALSE;
       make_nonce (nonce, crypto_aead_aes256gcm_NPUBBYTES, ad, counter);
-      return state != NULL
-             ? crypto_aead_aes256gcm_encrypt_afternm (out, &n, in, size, ad, SEALED_HEADER, NULL,
-                                                      nonce, state) == 0
-             : crypto_aead_aes256gcm_encrypt (out, &n, in, size, ad, SEALED_HEADER, NULL, nonce,
-                                              key->bytes) == 0;
-    }
-  make_nonce (nonce, sizeof nonce, ad, counter);
-  return crypto_aead_xchacha20poly1305_ietf_encrypt (out, &n, in, size, ad, SEALED_HEADER, NULL,
-                                                     nonce, key->bytes) == 0;
-}
-
-static gboolean
-aead_decrypt (const JnLinkKey                   *key,
-              const crypto_aead_aes256gcm_state *state,
-              guint8                            *out,
-              const guint8                      *in,
-              gsize                              size,
-              const guint8                      *ad,
-              guint64                            counter)
-{
-  guint8 nonce[crypto_aead_xchacha20poly1305_ietf_NPUBBYTES];
-  unsigned long long n = 0;
-
-  if (key->cipher == JN_CIPHER_AES256_GCM)
-    {
-      if (counter >= AES_MAX_COUNTER || !crypto_aead_aes256gcm_is_available ())
-        return FALSE;
-      make_nonce (nonce, crypto_aead_aes256gcm_NPUBBYTES, ad, counter);
-      return state != NULL
-             ? crypto_aead_aes256gcm_decrypt_afternm (out, &n, NULL, in, size, ad, SEALED_HEADER,
-                                                      nonce, state) == 0
-             : crypto_aead_aes256gcm_decrypt (out, &n, NULL, in, size, ad, SEALED_HEADER, nonce,
-                                              key->bytes) == 0;
+      if (encrypt)
+        return (state != NULL
+                ? crypto_aead_aes256gcm_encrypt_afternm (out, &n, in, size, ad, SEALED_HEADER, NULL,
+                                                         nonce, state)
+                : crypto_aead_aes256gcm_encrypt (out, &n, in, size, ad, SEALED_HEADER, NULL, nonce,
+                                                 key->bytes)) == 0;
+      return (state != NULL
+              ? crypto_aead_aes256gcm_decrypt_afternm (out, &n, NULL, in, size, ad, SEALED_HEADER,
+                                                       nonce, state)
+              : crypto_aead_aes256gcm_decrypt (out, &n, NULL, in, size, ad, SEALED_HEADER, nonce,
+                                               key->bytes)) == 0;
     }
   if (key->cipher != JN_CIPHER_XCHACHA20_POLY1305)
     return FALSE;
   make_nonce (nonce, sizeof nonce, ad, counter);
+  if (encrypt)
+    return crypto_aead_xchacha20poly1305_ietf_encrypt (out, &n, in, size, ad, SEALED_HEADER, NULL,
+                                                       nonce, key->bytes) == 0;
   return crypto_aead_xchacha20poly1305_ietf_decrypt (out, &n, NULL, in, size, ad, SEALED_HEADER,
                                                      nonce, key->bytes) == 0;
 }
@@ -256,8 +220,8 @@ seal_with (const JnLinkKey                   *key,
   memcpy (out, data, JN_PACKET_HEADER_SIZE);
   out[7] |= JN_PACKET_FLAG_SEALED;
   put_u64 (out + JN_PACKET_HEADER_SIZE, counter);
-  if (!aead_encrypt (key, state, out + SEALED_HEADER, data + JN_PACKET_HEADER_SIZE,
-                     size - JN_PACKET_HEADER_SIZE, out, counter))
+  if (!aead (TRUE, key, state, out + SEALED_HEADER, data + JN_PACKET_HEADER_SIZE,
+             size - JN_PACKET_HEADER_SIZE, out, counter))
     return 0;
   return size + JN_SEAL_OVERHEAD;
 }
@@ -281,8 +245,8 @@ open_parsed (const JnLinkKey                   *key,
              guint64                            counter,
              guint8                            *out)
 {
-  if (!aead_decrypt (key, state, out + JN_PACKET_HEADER_SIZE, data + SEALED_HEADER,
-                     size - SEALED_HEADER, data, counter))
+  if (!aead (FALSE, key, state, out + JN_PACKET_HEADER_SIZE, data + SEALED_HEADER,
+             size - SEALED_HEADER, data, counter))
     return 0;
   memcpy (out, data, JN_PACKET_HEADER_SIZE);
   out[7] &= (guint8) ~JN_PACKET_FLAG_SEALED;

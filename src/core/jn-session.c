@@ -687,12 +687,11 @@ load_identity (JnSession           *self,
                           task);
 }
 
-static void
-on_host_identity (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      user_data)
+/* The identity is in: hosting starts, or task fails (FALSE). */
+static gboolean
+host_with_identity (GTask        *task,
+                    GAsyncResult *result)
 {
-  g_autoptr(GTask) task = user_data;
   JnSession *self = g_task_get_source_object (task);
   HostArgs *args = g_task_get_task_data (task);
   g_autoptr(GTlsCertificate) certificate = NULL;
@@ -705,9 +704,21 @@ on_host_identity (GObject      *source,
       if (error == NULL)
         error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, _("The session ended"));
       fail (self, task, error);
-      return;
+      return FALSE;
     }
-  set_state (self, JN_SESSION_RUNNING);
+  return TRUE;
+}
+
+static void
+on_host_identity (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+
+  if (!host_with_identity (task, result))
+    return;
+  set_state (g_task_get_source_object (task), JN_SESSION_RUNNING);
   g_task_return_boolean (task, TRUE);
 }
 
@@ -844,20 +855,11 @@ on_demo_identity (GObject      *source,
   g_autoptr(GTask) task = user_data;
   JnSession *self = g_task_get_source_object (task);
   HostArgs *args = g_task_get_task_data (task);
-  g_autoptr(GTlsCertificate) certificate = NULL;
   g_autofree char *url = NULL;
   GCancellable *cancellable;
-  GError *error = NULL;
 
-  certificate = jn_identity_load_finish (result, &error);
-  if (certificate == NULL || self->left ||
-      !start_host (self, args->session_name, NULL, certificate, &error))
-    {
-      if (error == NULL)
-        error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, _("The session ended"));
-      fail (self, task, error);
-      return;
-    }
+  if (!host_with_identity (task, result))
+    return;
   url = jn_host_dup_local_url (self->host);
   cancellable = g_task_get_cancellable (task);
   jn_demo_new_async (self->engine, url, &args->impairment, configure_demo_engine, self,
