@@ -178,22 +178,43 @@ guesses_expired (gpointer key,
   return now >= g->locked_until_us && now - g->window_start_us >= GUESS_WINDOW_S * G_USEC_PER_SEC;
 }
 
+/* address's entry (of size bytes) in one of the per-address tables, made
+ * zeroed (*added) when there is none; past GUESS_TABLE_MAX addresses those
+ * that spent(now) says are done go first, and NULL when none is. */
+static gpointer
+address_entry (GHashTable *table,
+               const char *address,
+               gsize       size,
+               GHRFunc     spent,
+               gint64     *now,
+               gboolean   *added)
+{
+  gpointer entry = g_hash_table_lookup (table, address);
+
+  *added = FALSE;
+  if (entry != NULL)
+    return entry;
+  if (g_hash_table_size (table) >= GUESS_TABLE_MAX)
+    g_hash_table_foreach_remove (table, spent, now);
+  if (g_hash_table_size (table) >= GUESS_TABLE_MAX)
+    return NULL;
+  entry = g_malloc0 (size);
+  g_hash_table_insert (table, g_strdup (address), entry);
+  *added = TRUE;
+  return entry;
+}
+
 static void
 count_failed_guess (JnHost     *self,
                     const char *address)
 {
   gint64 now = g_get_monotonic_time ();
-  Guesses *g = g_hash_table_lookup (self->guesses, address);
+  gboolean added;
+  Guesses *g = address_entry (self->guesses, address, sizeof (Guesses), guesses_expired, &now,
+                              &added);
 
   if (g == NULL)
-    {
-      if (g_hash_table_size (self->guesses) >= GUESS_TABLE_MAX)
-        g_hash_table_foreach_remove (self->guesses, guesses_expired, &now);
-      if (g_hash_table_size (self->guesses) >= GUESS_TABLE_MAX)
-        return;   /* a flood from that many addresses: each still waits for its TLS and PAKE */
-      g = g_new0 (Guesses, 1);
-      g_hash_table_insert (self->guesses, g_strdup (address), g);
-    }
+    return;   /* a flood from that many addresses: each still waits for its TLS and PAKE */
   if (now - g->window_start_us >= GUESS_WINDOW_S * G_USEC_PER_SEC)
     {
       g->window_start_us = now;
@@ -321,18 +342,15 @@ take_hello (JnHost     *self,
             const char *address)
 {
   gint64 now = g_get_monotonic_time ();
-  Hellos *h = g_hash_table_lookup (self->hellos, address);
+  gboolean added;
+  Hellos *h = address_entry (self->hellos, address, sizeof (Hellos), hellos_full, &now, &added);
 
   if (h == NULL)
+    return HELLO_REFILL_S;
+  if (added)
     {
-      if (g_hash_table_size (self->hellos) >= GUESS_TABLE_MAX)
-        g_hash_table_foreach_remove (self->hellos, hellos_full, &now);
-      if (g_hash_table_size (self->hellos) >= GUESS_TABLE_MAX)
-        return HELLO_REFILL_S;
-      h = g_new0 (Hellos, 1);
       h->tokens = HELLO_BURST;
       h->refilled_us = now;
-      g_hash_table_insert (self->hellos, g_strdup (address), h);
     }
   h->tokens = MIN (HELLO_BURST, h->tokens + (double) (now - h->refilled_us) /
                                             (HELLO_REFILL_S * G_USEC_PER_SEC));
@@ -645,15 +663,28 @@ on_handshake_timeout (gpointer user_data)
 /* After TLS, until it is a WebSocket: a peer that went (a browser's
  * probe, a client that gave up) frees its place at once, not at the
  * deadline. */
+/* Looks at what the peer sent, leaving it there: how many bytes are in
+ * (up to size; 0 when none yet), or -1 when the peer went. */
+static gssize
+peek_peer (Pending *p,
+           guint8  *buf,
+           gsize    size)
+{
+  gssize n = recv (g_socket_get_fd (g_socket_connection_get_socket (p->base)), buf, size,
+                   MSG_PEEK | MSG_DONTWAIT);
+
+  if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
+    return -1;
+  return MAX (n, 0);
+}
+
 static gboolean
 on_gone_check (gpointer user_data)
 {
   Pending *p = user_data;
-  char byte;
-  gssize n = recv (g_socket_get_fd (g_socket_connection_get_socket (p->base)), &byte, 1,
-                   MSG_PEEK | MSG_DONTWAIT);
+  guint8 byte;
 
-  if (n != 0 && !(n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
+  if (peek_peer (p, &byte, 1) >= 0)
     return G_SOURCE_CONTINUE;
   p->check = 0;
   g_hash_table_remove (p->host->pending, p->key);
@@ -711,18 +742,19 @@ static int
 client_hello_state (Pending *p)
 {
   static guint8 peek[5 + MAX_TLS_RECORD];   /* main thread only */
-  int fd = g_socket_get_fd (g_socket_connection_get_socket (p->base));
-  gssize n = recv (fd, peek, 5, MSG_PEEK | MSG_DONTWAIT);
+  gssize n = peek_peer (p, peek, 5);
   gsize record;
 
-  if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
+  if (n < 0)
     return -1;
   if (n < 5)
     return 0;
   record = (gsize) peek[3] << 8 | peek[4];
   if (peek[0] != 0x16 || record > MAX_TLS_RECORD)
     return -1;
-  n = recv (fd, peek, 5 + record, MSG_PEEK | MSG_DONTWAIT);
+  n = peek_peer (p, peek, 5 + record);
+  if (n < 0)
+    return -1;
   return n >= (gssize) (5 + record) ? 1 : 0;
 }
 
