@@ -19,6 +19,7 @@
 
 #include "jn-session.h"
 #include "jn-test-host.h"
+#include "jn-test-session.h"
 
 typedef struct
 {
@@ -104,38 +105,22 @@ rss_kb (Host *h)
 
 /* --- a real join ------------------------------------------------------------- */
 
-typedef struct
-{
-  gboolean done, ok;
-  GError  *error;
-} Started;
-
-static void
-on_started (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  Started *s = user_data;
-
-  s->ok = jn_session_join_finish (JN_SESSION (source), result, &s->error);
-  s->done = TRUE;
-}
-
 /* Joins and leaves; returns how long the join took, in ms, or < 0. */
 static double
 real_join (Host *h)
 {
   JnSessionConfig config;
   g_autoptr(JnSession) session = NULL;
-  Started s = { 0 };
+  JnTestStarted s = { 0 };
   gint64 t0 = g_get_monotonic_time ();
 
   jn_session_config_init (&config);
   config.player_name = "Musician";
   config.bind_address = "127.0.0.1";
   session = jn_session_new (&config);
-  jn_session_join_async (session, h->url, NULL, NULL, on_started, &s);
-  while (!s.done)
-    g_main_context_iteration (NULL, TRUE);
-  if (!s.ok)
+  jn_session_join_async (session, h->url, NULL, NULL, jn_test_on_started, &s);
+  /* the join answers within its own 5 s */
+  if (!jn_test_wait_started (&s, 30))
     {
       g_test_message ("join failed: %s", s.error->message);
       g_clear_error (&s.error);

@@ -24,6 +24,7 @@
 #include "jn-media-engine.h"
 #include "jn-relay.h"
 #include "jn-secure-transport.h"
+#include "jn-test-session.h"
 
 #define FRAMES 128
 #define RATE   48000
@@ -93,31 +94,6 @@ typedef struct
   GSocket       *attacker;
 } Pair;
 
-static GSocket *
-udp_socket (guint16 *port)
-{
-  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) addr = g_inet_socket_address_new (lo, 0);
-  g_autoptr(GSocketAddress) bound = NULL;
-  GSocket *socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
-                                  G_SOCKET_PROTOCOL_UDP, NULL);
-
-  g_assert_true (g_socket_bind (socket, addr, FALSE, NULL));
-  bound = g_socket_get_local_address (socket, NULL);
-  if (port != NULL)
-    *port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
-  return socket;
-}
-
-static void
-send_datagram (GSocket *socket, guint16 port, const guint8 *data, gsize size)
-{
-  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) to = g_inet_socket_address_new (lo, port);
-
-  g_assert_cmpint (g_socket_send_to (socket, to, (const char *) data, size, NULL, NULL), ==, size);
-}
-
 static void
 pair_init (Pair *p, gboolean sealed, JnCipher cipher)
 {
@@ -157,7 +133,7 @@ pair_init (Pair *p, gboolean sealed, JnCipher cipher)
                                            &p->key, &error));
   g_assert_true (jn_media_engine_start (p->a, &error));
   g_assert_true (jn_media_engine_start (p->b, &error));
-  p->attacker = udp_socket (NULL);
+  p->attacker = jn_test_udp_socket (NULL);
 }
 
 static void
@@ -179,7 +155,7 @@ attack (Pair *p, const guint8 *data, gsize size)
 {
   static guint sent;
 
-  send_datagram (p->attacker, jn_relay_get_port (p->relay, JN_RELAY_B_TO_A), data, size);
+  jn_test_send_datagram (p->attacker, jn_relay_get_port (p->relay, JN_RELAY_B_TO_A), data, size);
   /* paced, so that no socket buffer on the way overflows: every datagram
    * must arrive to be counted */
   if (++sent % 16 == 0)
@@ -487,7 +463,7 @@ test_no_reflection (void)
 
   /* a roster that points a member at an address that is no JamNet */
   jn_link_key_generate (&key, JN_CIPHER_XCHACHA20_POLY1305);
-  victim = udp_socket (&victim_port);
+  victim = jn_test_udp_socket (&victim_port);
   g_socket_set_blocking (victim, FALSE);
   jn_media_engine_set_format (engine, &format);
   jn_media_engine_set_local_id (engine, 1);

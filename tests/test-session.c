@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include "jn-identity.h"
+#include "jn-test-session.h"
 
 #include <libsoup/soup.h>
 #include <string.h>
@@ -365,30 +366,6 @@ test_unreachable (void)
 
 /* --- media plane gatekeeping --------------------------------------------- */
 
-static GSocket *
-udp_socket (guint16 *port)
-{
-  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) addr = g_inet_socket_address_new (lo, 0);
-  g_autoptr(GSocketAddress) bound = NULL;
-  GSocket *socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
-                                  G_SOCKET_PROTOCOL_UDP, NULL);
-
-  g_assert_true (g_socket_bind (socket, addr, FALSE, NULL));
-  bound = g_socket_get_local_address (socket, NULL);
-  *port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
-  return socket;
-}
-
-static void
-send_datagram (GSocket *socket, guint16 port, const guint8 *data, gsize size)
-{
-  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) to = g_inet_socket_address_new (lo, port);
-
-  g_assert_cmpint (g_socket_send_to (socket, to, (const char *) data, size, NULL, NULL), ==, size);
-}
-
 typedef struct
 {
   JnMediaEngine *engine;
@@ -444,33 +421,33 @@ test_gatekeeping (void)
   jn_media_engine_set_local_id (engine, 1);
   g_assert_true (jn_media_engine_start (engine, &error));
   engine_port = jn_media_engine_get_port (engine);
-  stranger = udp_socket (&stranger_port);
-  member = udp_socket (&member_port);
+  stranger = jn_test_udp_socket (&stranger_port);
+  member = jn_test_udp_socket (&member_port);
   g_assert_true (jn_media_engine_add_peer (engine, 5, "member", "127.0.0.1", member_port, NULL, &error));
 
   /* three well-formed pings from an address that is not in the session,
    * and one from a member's address that claims another sender id */
   size = jn_packet_encode_ping (buf, sizeof buf, &h);
   for (guint i = 0; i < 3; i++)
-    send_datagram (stranger, engine_port, buf, size);
+    jn_test_send_datagram (stranger, engine_port, buf, size);
   h.sender_id = 6;
   size = jn_packet_encode_ping (buf, sizeof buf, &h);
-  send_datagram (member, engine_port, buf, size);
+  jn_test_send_datagram (member, engine_port, buf, size);
 
   /* malformed datagrams from the member: bad magic, truncated, lying length */
-  send_datagram (member, engine_port, (const guint8 *) "JUNKJUNKJUNKJUNKJUNKJUNKJUNKJUNK", 32);
-  send_datagram (member, engine_port, buf, 10);
+  jn_test_send_datagram (member, engine_port, (const guint8 *) "JUNKJUNKJUNKJUNKJUNKJUNKJUNKJUNK", 32);
+  jn_test_send_datagram (member, engine_port, buf, 10);
   h.sender_id = 5;
   size = jn_packet_encode_ping (buf, sizeof buf, &h);
   buf[15] = 9;
-  send_datagram (member, engine_port, buf, size);
+  jn_test_send_datagram (member, engine_port, buf, size);
   /* a pong that answers no ping we sent */
   {
     JnPacketHeader ph = { JN_PACKET_SYNC_PONG, 0, 5, 0, 0, 77, 1 };
     JnSyncPong pong = { 77, 1234, 5678 };
 
     size = jn_packet_encode_pong (buf, sizeof buf, &ph, &pong);
-    send_datagram (member, engine_port, buf, size);
+    jn_test_send_datagram (member, engine_port, buf, size);
   }
 
   counts = (Counts) { engine, 4, 4 };
@@ -492,38 +469,6 @@ test_gatekeeping (void)
 }
 
 /* --- JnSession ------------------------------------------------------------- */
-
-typedef struct
-{
-  gboolean done;
-  gboolean ok;
-  GError  *error;
-} Started;
-
-static void
-on_session_started (GObject      *source,
-                    GAsyncResult *result,
-                    gpointer      user_data)
-{
-  Started *started = user_data;
-  JnSession *session = JN_SESSION (source);
-
-  started->ok = jn_session_get_role (session) == JN_SESSION_ROLE_HOST
-                ? jn_session_host_finish (session, result, &started->error)
-                : jn_session_join_finish (session, result, &started->error);
-  started->done = TRUE;
-}
-
-static gboolean
-wait_started (Started *started)
-{
-  gint64 end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
-
-  while (!started->done && g_get_monotonic_time () < end)
-    g_main_context_iteration (NULL, TRUE);
-  g_assert_true (started->done);
-  return started->ok;
-}
 
 static JnSession *
 local_session (const char *name)
@@ -584,7 +529,7 @@ test_session_host_join_leave (void)
   JnSession *host = local_session ("Host");
   JnSession *joiner = local_session ("Joiner");
   Changes host_changes = { 0 }, joiner_changes = { 0 };
-  Started started = { 0 };
+  JnTestStarted started = { 0 };
   g_autofree char *url = NULL;
   JnPeer *at_host, *at_joiner;
   guint rtt_notifies = 0, state_notifies = 0;
@@ -594,16 +539,16 @@ test_session_host_join_leave (void)
   g_signal_connect (jn_session_get_peers (host), "items-changed", G_CALLBACK (on_items_changed), &host_changes);
   g_signal_connect (jn_session_get_peers (joiner), "items-changed", G_CALLBACK (on_items_changed),
                     &joiner_changes);
-  jn_session_host_async (host, "Core jam", NULL, NULL, on_session_started, &started);
-  g_assert_true (wait_started (&started));
+  jn_session_host_async (host, "Core jam", NULL, NULL, jn_test_on_started, &started);
+  g_assert_true (jn_test_wait_started (&started, 5));
   g_assert_no_error (started.error);
   g_assert_cmpint (jn_session_get_state (host), ==, JN_SESSION_RUNNING);
   g_assert_cmpstr (jn_session_get_name (host), ==, "Core jam");
   url = jn_session_dup_local_url (host);
 
-  started = (Started) { 0 };
-  jn_session_join_async (joiner, url, NULL, NULL, on_session_started, &started);
-  g_assert_true (wait_started (&started));
+  started = (JnTestStarted) { 0 };
+  jn_session_join_async (joiner, url, NULL, NULL, jn_test_on_started, &started);
+  g_assert_true (jn_test_wait_started (&started, 5));
   g_assert_no_error (started.error);
   g_assert_cmpstr (jn_session_get_name (joiner), ==, "Core jam");
   g_assert_cmpuint (jn_session_get_local_id (joiner), ==, 2);
@@ -672,24 +617,24 @@ test_session_wrong_passphrase (void)
 {
   JnSession *host = local_session ("Host");
   JnSession *joiner = local_session ("Joiner");
-  Started started = { 0 };
+  JnTestStarted started = { 0 };
   g_autofree char *url = NULL;
 
-  jn_session_host_async (host, "Locked", "open sesame", NULL, on_session_started, &started);
-  g_assert_true (wait_started (&started));
+  jn_session_host_async (host, "Locked", "open sesame", NULL, jn_test_on_started, &started);
+  g_assert_true (jn_test_wait_started (&started, 5));
   url = jn_session_dup_local_url (host);
-  started = (Started) { 0 };
-  jn_session_join_async (joiner, url, "guess", NULL, on_session_started, &started);
-  g_assert_false (wait_started (&started));
+  started = (JnTestStarted) { 0 };
+  jn_session_join_async (joiner, url, "guess", NULL, jn_test_on_started, &started);
+  g_assert_false (jn_test_wait_started (&started, 5));
   g_assert_error (started.error, JN_SESSION_ERROR, JN_SESSION_ERROR_WRONG_PASSPHRASE);
   g_clear_error (&started.error);
   g_assert_cmpint (jn_session_get_state (joiner), ==, JN_SESSION_ENDED);
   g_assert_cmpuint (g_list_model_get_n_items (jn_session_get_peers (host)), ==, 0);
 
   /* a session is started once */
-  started = (Started) { 0 };
-  jn_session_join_async (joiner, url, "open sesame", NULL, on_session_started, &started);
-  g_assert_false (wait_started (&started));
+  started = (JnTestStarted) { 0 };
+  jn_session_join_async (joiner, url, "open sesame", NULL, jn_test_on_started, &started);
+  g_assert_false (jn_test_wait_started (&started, 5));
   g_assert_error (started.error, G_IO_ERROR, G_IO_ERROR_BUSY);
   g_clear_error (&started.error);
 
@@ -708,10 +653,10 @@ test_session_bad_names (void)
   for (guint i = 0; bad_players[i] != NULL; i++)
     {
       JnSession *session = local_session (bad_players[i]);
-      Started started = { 0 };
+      JnTestStarted started = { 0 };
 
-      jn_session_join_async (session, "ws://127.0.0.1:1/jamnet", NULL, NULL, on_session_started, &started);
-      g_assert_false (wait_started (&started));
+      jn_session_join_async (session, "ws://127.0.0.1:1/jamnet", NULL, NULL, jn_test_on_started, &started);
+      g_assert_false (jn_test_wait_started (&started, 5));
       g_assert_error (started.error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
       g_assert_nonnull (strstr (started.error->message, "Your name"));
       g_clear_error (&started.error);
@@ -721,10 +666,10 @@ test_session_bad_names (void)
     }
   {
     JnSession *session = local_session ("Host");
-    Started started = { 0 };
+    JnTestStarted started = { 0 };
 
-    jn_session_host_async (session, long_name, NULL, NULL, on_session_started, &started);
-    g_assert_false (wait_started (&started));
+    jn_session_host_async (session, long_name, NULL, NULL, jn_test_on_started, &started);
+    g_assert_false (jn_test_wait_started (&started, 5));
     g_assert_error (started.error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
     g_assert_nonnull (strstr (started.error->message, "session’s name"));
     g_clear_error (&started.error);
@@ -735,10 +680,10 @@ test_session_bad_names (void)
     /* exactly the limit is fine */
     g_autofree char *longest = g_strnfill (JN_NAME_MAX_CHARS, 'y');
     JnSession *session = local_session (longest);
-    Started started = { 0 };
+    JnTestStarted started = { 0 };
 
-    jn_session_host_async (session, longest, NULL, NULL, on_session_started, &started);
-    g_assert_true (wait_started (&started));
+    jn_session_host_async (session, longest, NULL, NULL, jn_test_on_started, &started);
+    g_assert_true (jn_test_wait_started (&started, 5));
     g_assert_no_error (started.error);
     jn_session_leave (session);
     g_assert_finalize_object (session);

@@ -24,45 +24,16 @@
 #include "jn-identity.h"
 #include "jn-pake.h"
 #include "jn-session.h"
+#include "jn-test-session.h"
 
 static char *home;
-
-typedef struct
-{
-  gboolean done;
-  gboolean ok;
-  GError  *error;
-} Started;
-
-static void
-on_started (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  Started *started = user_data;
-  JnSession *session = JN_SESSION (source);
-
-  started->ok = jn_session_get_role (session) == JN_SESSION_ROLE_HOST
-                ? jn_session_host_finish (session, result, &started->error)
-                : jn_session_join_finish (session, result, &started->error);
-  started->done = TRUE;
-}
-
-static gboolean
-wait_started (Started *started)
-{
-  gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-
-  while (!started->done && g_get_monotonic_time () < end)
-    g_main_context_iteration (NULL, TRUE);
-  g_assert_true (started->done);
-  return started->ok;
-}
 
 static JnSession *
 host (guint16 port, const char *certificate_file, const char *passphrase, GError **error)
 {
   JnSessionConfig config;
   JnSession *session;
-  Started started = { 0 };
+  JnTestStarted started = { 0 };
 
   jn_session_config_init (&config);
   config.player_name = "Host";
@@ -71,8 +42,8 @@ host (guint16 port, const char *certificate_file, const char *passphrase, GError
   config.announce = FALSE;
   config.certificate_file = certificate_file;
   session = jn_session_new (&config);
-  jn_session_host_async (session, "Trust jam", passphrase, NULL, on_started, &started);
-  if (!wait_started (&started))
+  jn_session_host_async (session, "Trust jam", passphrase, NULL, jn_test_on_started, &started);
+  if (!jn_test_wait_started (&started, 10))
     {
       g_propagate_error (error, started.error);
       g_object_unref (session);
@@ -87,15 +58,15 @@ join (const char *url, gboolean trust_new, const char *passphrase, GError **erro
 {
   JnSessionConfig config;
   g_autoptr(JnSession) session = NULL;
-  Started started = { 0 };
+  JnTestStarted started = { 0 };
 
   jn_session_config_init (&config);
   config.player_name = "Joiner";
   config.bind_address = "127.0.0.1";
   config.trust_new_certificate = trust_new;
   session = jn_session_new (&config);
-  jn_session_join_async (session, url, passphrase, NULL, on_started, &started);
-  if (!wait_started (&started))
+  jn_session_join_async (session, url, passphrase, NULL, jn_test_on_started, &started);
+  if (!jn_test_wait_started (&started, 10))
     {
       g_propagate_error (error, started.error);
       return FALSE;
@@ -402,14 +373,14 @@ join_and_stay (const char *url, GError **error)
 {
   JnSessionConfig config;
   JnSession *session;
-  Started started = { 0 };
+  JnTestStarted started = { 0 };
 
   jn_session_config_init (&config);
   config.player_name = "Squatter";
   config.bind_address = "127.0.0.1";
   session = jn_session_new (&config);
-  jn_session_join_async (session, url, NULL, NULL, on_started, &started);
-  if (!wait_started (&started))
+  jn_session_join_async (session, url, NULL, NULL, jn_test_on_started, &started);
+  if (!jn_test_wait_started (&started, 10))
     {
       g_propagate_error (error, started.error);
       g_object_unref (session);

@@ -22,6 +22,7 @@
 #include "jn-peer-private.h"
 #include "jn-peer-row.h"
 #include "jn-test-render.h"
+#include "jn-test-session.h"
 
 /* a toplevel holding child, drawn at least once */
 static GtkWindow *
@@ -286,26 +287,13 @@ test_window_goes (void)
   g_assert_finalize_object (window);
 }
 
-static void
-on_started (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  JnSession *session = JN_SESSION (source);
-  g_autoptr(GError) error = NULL;
-  gboolean ok = jn_session_get_role (session) == JN_SESSION_ROLE_HOST
-                ? jn_session_host_finish (session, result, &error)
-                : jn_session_join_finish (session, result, &error);
-
-  g_assert_no_error (error);
-  *(gboolean *) user_data = ok;
-}
-
 static JnSession *
 start (gboolean host, guint16 port, const char *certificate, const char *url)
 {
   JnSessionConfig config;
   JnSession *session;
-  gboolean ok = FALSE;
-  gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  JnTestStarted started = { 0 };
+  gboolean ok;
 
   jn_session_config_init (&config);
   config.player_name = host ? "Host" : "Joiner";
@@ -315,11 +303,11 @@ start (gboolean host, guint16 port, const char *certificate, const char *url)
   config.certificate_file = certificate;
   session = jn_session_new (&config);
   if (host)
-    jn_session_host_async (session, "Moved jam", NULL, NULL, on_started, &ok);
+    jn_session_host_async (session, "Moved jam", NULL, NULL, jn_test_on_started, &started);
   else
-    jn_session_join_async (session, url, NULL, NULL, on_started, &ok);
-  while (!ok && g_get_monotonic_time () < end)
-    g_main_context_iteration (NULL, TRUE);
+    jn_session_join_async (session, url, NULL, NULL, jn_test_on_started, &started);
+  ok = jn_test_wait_started (&started, 10);
+  g_assert_no_error (started.error);
   g_assert_true (ok);
   return session;
 }

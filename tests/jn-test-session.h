@@ -1,0 +1,75 @@
+/* jn-test-session.h: what the tests that start sessions and send raw
+ * datagrams on the loopback share
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "jn-session.h"
+
+/* The answer of jn_session_host_async() or _join_async(). */
+typedef struct
+{
+  gboolean done;
+  gboolean ok;
+  GError  *error;
+} JnTestStarted;
+
+static inline void
+jn_test_on_started (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  JnTestStarted *started = user_data;
+  JnSession *session = JN_SESSION (source);
+
+  started->ok = jn_session_get_role (session) == JN_SESSION_ROLE_HOST
+                ? jn_session_host_finish (session, result, &started->error)
+                : jn_session_join_finish (session, result, &started->error);
+  started->done = TRUE;
+}
+
+/* Iterates the main context until the answer is in (it must be within
+ * timeout_s); whether the session started. */
+static inline gboolean
+jn_test_wait_started (JnTestStarted *started,
+                      guint          timeout_s)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) timeout_s * G_USEC_PER_SEC;
+
+  while (!started->done && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (started->done);
+  return started->ok;
+}
+
+/* A UDP socket on 127.0.0.1 and its port (port may be NULL). */
+static inline GSocket *
+jn_test_udp_socket (guint16 *port)
+{
+  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) addr = g_inet_socket_address_new (lo, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  GSocket *socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
+                                  G_SOCKET_PROTOCOL_UDP, NULL);
+
+  g_assert_true (g_socket_bind (socket, addr, FALSE, NULL));
+  bound = g_socket_get_local_address (socket, NULL);
+  if (port != NULL)
+    *port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  return socket;
+}
+
+static inline void
+jn_test_send_datagram (GSocket      *socket,
+                       guint16       port,
+                       const guint8 *data,
+                       gsize         size)
+{
+  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) to = g_inet_socket_address_new (lo, port);
+
+  g_assert_cmpint (g_socket_send_to (socket, to, (const char *) data, size, NULL, NULL), ==, size);
+}
