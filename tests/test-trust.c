@@ -434,6 +434,19 @@ test_hello_limits (void)
   end (h);
 }
 
+static gboolean
+listed_now (JnDiscovery *d, const char *name)
+{
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (d)); i++)
+    {
+      g_autoptr(JnSessionInfo) info = g_list_model_get_item (G_LIST_MODEL (d), i);
+
+      if (g_str_equal (jn_session_info_get_name (info), name))
+        return TRUE;
+    }
+  return FALSE;
+}
+
 static JnSessionInfo *
 listed (JnDiscovery *d, const char *name)
 {
@@ -507,6 +520,41 @@ test_beacon_certificate (void)
   end (h);
 }
 
+/* A session that ends leaves a browser's list at once: it stops
+ * listening before its bye, so the bye passes the browser's check
+ * (test-discovery's forged-bye shows the check holds against a fake). */
+static void
+test_bye_leaves_list (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JnDiscovery) d = jn_discovery_new ("127.0.0.1", &error);
+  g_autoptr(JnSession) h = NULL;
+  JnSessionConfig config;
+  JnTestStarted started = { 0 };
+  gint64 left;
+
+  g_assert_no_error (error);
+  jn_session_config_init (&config);
+  config.player_name = "Host";
+  config.bind_address = "127.0.0.1";
+  config.announce = TRUE;
+  h = jn_session_new (&config);
+  jn_session_host_async (h, "Ending jam", NULL, NULL, jn_test_on_started, &started);
+  g_assert_true (jn_test_wait_started (&started, 10));
+  g_assert_nonnull (listed (d, "Ending jam"));
+  jn_session_leave (h);
+  left = g_get_monotonic_time ();
+  while (listed_now (d, "Ending jam") && g_get_monotonic_time () - left < 3 * G_USEC_PER_SEC)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (2000);
+    }
+  /* well before the 3.5 s a silent session takes to expire */
+  g_assert_false (listed_now (d, "Ending jam"));
+  g_assert_cmpint (g_get_monotonic_time () - left, <, 1000 * 1000);
+  g_test_message ("gone from the list %.1f ms after leaving", (g_get_monotonic_time () - left) / 1000.0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -532,6 +580,7 @@ main (int argc, char **argv)
   g_test_add_func ("/trust/guessing-limit", test_guessing_limit);
   g_test_add_func ("/trust/hello-limits", test_hello_limits);
   g_test_add_func ("/trust/beacon-certificate", test_beacon_certificate);
+  g_test_add_func ("/trust/bye-leaves-list", test_bye_leaves_list);
   status = g_test_run ();
 
   {

@@ -3,7 +3,8 @@
  * Beacons are small JSON datagrams to 239.255.74.78:7421 with TTL 1 (the
  * LAN only): a host announces its session every second and when asked; a
  * browser asks when it starts, lists what it hears, and drops what it has
- * not heard of for 3.5 s, or at once on a bye.  Everything runs on the
+ * not heard of for 3.5 s, or on a bye once the session's port no longer
+ * answers (a bye is easy to forge).  Everything runs on the
  * caller's main context with non-blocking sockets.  Datagrams are hostile
  * input: size-limited, strictly parsed, and counted when ignored.
  *
@@ -44,6 +45,7 @@ struct _JnSessionInfo
   char    *fingerprint;  /* of the certificate the session announces */
   JnCertificateCheck certificate;   /* what the last ping found */
   gint64   last_seen;
+  gboolean checking_bye;   /* a bye came: its port is being tried */
   char    *avahi_name;   /* also (or only) known through Avahi: its service name */
 };
 
@@ -494,6 +496,7 @@ struct _JnDiscovery
   guint64     ignored;
   JnAvahiBrowser *avahi;
   GHashTable *avahi_seen;   /* service name -> interfaces it was resolved on */
+  GCancellable *cancellable;   /* the checks of byes still under way */
 };
 
 static void jn_discovery_model_init (GListModelInterface *iface);
@@ -542,6 +545,53 @@ find (JnDiscovery *self,
   return -1;
 }
 
+typedef struct
+{
+  JnDiscovery  *self;          /* only while cancellable is not cancelled */
+  GCancellable *cancellable;
+} ByeCheck;
+
+static void
+bye_check_free (ByeCheck *check)
+{
+  g_object_unref (check->cancellable);
+  g_free (check);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ByeCheck, bye_check_free)
+
+static void
+on_bye_checked (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  JnSessionInfo *info = JN_SESSION_INFO (source);
+  g_autoptr(ByeCheck) check = user_data;
+  g_autoptr(GError) error = NULL;
+  gboolean answers = jn_session_info_ping_finish (info, result, &error) >= 0.0;
+  JnDiscovery *self = check->self;
+
+  info->checking_bye = FALSE;
+  if (g_cancellable_is_cancelled (check->cancellable))
+    return;
+  if (answers)
+    {
+      self->ignored++;   /* it still takes connections: the bye was forged */
+      return;
+    }
+  /* gone, unless it was replaced by a newer announcement meanwhile */
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (self->store)); i++)
+    {
+      g_autoptr(JnSessionInfo) listed = g_list_model_get_item (G_LIST_MODEL (self->store), i);
+
+      if (listed == info)
+        {
+          g_list_store_remove (self->store, i);
+          break;
+        }
+    }
+}
+
 static gboolean
 valid_text (const char *text)
 {
@@ -572,8 +622,17 @@ handle_beacon (JnDiscovery *self,
        * for it is forged (it then goes when its beacons stop) */
       if (info != NULL && g_strcmp0 (info->address, from) != 0)
         return FALSE;
-      if (at >= 0)
-        g_list_store_remove (self->store, (guint) at);
+      /* even from there it can be forged: a session that ends stops
+       * listening before it says bye, so it goes once its port refuses */
+      if (info != NULL && !info->checking_bye)
+        {
+          ByeCheck *check = g_new0 (ByeCheck, 1);
+
+          check->self = self;
+          check->cancellable = g_object_ref (self->cancellable);
+          info->checking_bye = TRUE;
+          jn_session_info_ping_async (info, self->cancellable, on_bye_checked, check);
+        }
       return TRUE;
     }
   if (g_str_equal (kind, "announce"))
@@ -743,6 +802,9 @@ jn_discovery_dispose (GObject *object)
   JnDiscovery *self = JN_DISCOVERY (object);
 
   g_clear_handle_id (&self->expiry, g_source_remove);
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
   g_clear_pointer (&self->avahi, jn_avahi_browser_free);
   g_clear_pointer (&self->avahi_seen, g_hash_table_unref);
   if (self->source != NULL)
@@ -763,6 +825,7 @@ static void
 jn_discovery_init (JnDiscovery *self)
 {
   self->store = g_list_store_new (JN_TYPE_SESSION_INFO);
+  self->cancellable = g_cancellable_new ();
   g_signal_connect_object (self->store, "items-changed", G_CALLBACK (g_list_model_items_changed),
                            self, G_CONNECT_SWAPPED);
 }

@@ -77,7 +77,8 @@ G_DECLARE_FINAL_TYPE (JnDiscovery, jn_discovery, JN, DISCOVERY, GObject)
 
 JnDiscovery *jn_discovery_new          (const char   *interface,
                                         GError      **error);
-/* datagrams that were not beacons, or broken ones */
+/* datagrams that were not beacons, broken ones, and byes that were
+ * forged (the session still answered on its port) */
 guint64      jn_discovery_get_ignored  (JnDiscovery  *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (JnAnnouncer, jn_announcer_free)

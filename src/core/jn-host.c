@@ -933,10 +933,8 @@ on_incoming (GSocket      *listener,
 }
 
 static void
-jn_host_dispose (GObject *object)
+stop_listening (JnHost *self)
 {
-  JnHost *self = JN_HOST (object);
-
   g_clear_handle_id (&self->accept_retry, g_source_remove);
   if (self->accept_source != NULL)
     g_source_destroy (self->accept_source);
@@ -944,6 +942,14 @@ jn_host_dispose (GObject *object)
   if (self->listener != NULL)
     g_socket_close (self->listener, NULL);
   g_clear_object (&self->listener);
+}
+
+static void
+jn_host_dispose (GObject *object)
+{
+  JnHost *self = JN_HOST (object);
+
+  stop_listening (self);
   if (self->pending != NULL)
     g_hash_table_remove_all (self->pending);
   if (self->server != NULL)
@@ -1155,6 +1161,10 @@ jn_host_shutdown (JnHost *self)
 {
   g_return_if_fail (JN_IS_HOST (self));
 
+  /* the port refuses connections from now on: that is how a browser
+   * tells the session's real bye from a forged one */
+  stop_listening (self);
+  g_hash_table_remove_all (self->pending);
   for (guint i = 0; i < self->members->len; i++)
     {
       Member *member = g_ptr_array_index (self->members, i);

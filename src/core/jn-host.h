@@ -55,7 +55,8 @@ void         jn_host_set_transport  (JnHost        *self,
 /* The session's beat grid: beat 0 on this host's monotonic clock. */
 gint64       jn_host_get_epoch      (JnHost        *self);
 double       jn_host_get_tempo      (JnHost        *self);
-/* Tells every member the session is over and closes their connections. */
+/* Stops listening, drops connections still in their handshake, tells
+ * every member the session is over and closes their connections. */
 void         jn_host_shutdown       (JnHost        *self);
 
 G_END_DECLS

@@ -945,12 +945,14 @@ jn_session_leave (JnSession *self)
       g_signal_handlers_disconnect_by_data (self->client, self);
       jn_client_leave (self->client);
     }
-  g_clear_pointer (&self->announcer, jn_announcer_free);   /* says bye */
   if (self->host != NULL)
     {
       g_signal_handlers_disconnect_by_data (self->host, self);
       jn_host_shutdown (self->host);
     }
+  /* says bye once the port is closed: browsers check that before they
+   * drop the session */
+  g_clear_pointer (&self->announcer, jn_announcer_free);
   /* the device's thread uses the bridge: stop it first */
   g_clear_pointer (&self->device, jn_audio_device_free);
   g_clear_pointer (&self->bridge, jn_audio_bridge_free);
