@@ -6,6 +6,7 @@
 
 #include <gio/gio.h>
 
+#include "jn-control.h"
 #include "jn-media-engine.h"
 
 G_BEGIN_DECLS
@@ -32,9 +33,26 @@ JnHost      *jn_host_new            (JnMediaEngine *engine,
                                      const char    *session_name,
                                      const char    *player_name,
                                      const char    *passphrase);
-/* address NULL listens on every interface; port 0 picks a free one.  The
- * control plane is TLS (wss://) with certificate, which must hold its key
- * (jn_identity_load()). */
+/* A room of a jamnet-server: the control plane of a session without a
+ * player of its own (no engine; members start at peer 2).  fingerprint is
+ * the server's certificate's, which the passphrase check is bound to;
+ * max_members below JN_SESSION_MAX_PEERS. */
+JnHost      *jn_host_new_room       (const char    *room_name,
+                                     const char    *passphrase,
+                                     guint          max_members,
+                                     const char    *fingerprint,
+                                     const JnAudioFormat *format);
+/* A joiner's connection, accepted elsewhere (a server's listener): from
+ * address, reaching us at local_address; hello, when given, is its first
+ * message, already read (and owned by the host from here). */
+void         jn_host_take           (JnHost        *self,
+                                     SoupWebsocketConnection *connection,
+                                     const char    *address,
+                                     const char    *local_address,
+                                     JnControlMessage *hello);
+/* A player's own session: address NULL listens on every interface; port
+ * 0 picks a free one.  The control plane is TLS (wss://) with
+ * certificate, which must hold its key (jn_identity_load()). */
 gboolean     jn_host_listen         (JnHost        *self,
                                      const char    *address,
                                      guint16        port,
