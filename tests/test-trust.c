@@ -53,16 +53,18 @@ host (guint16 port, const char *certificate_file, const char *passphrase, GError
   return session;
 }
 
-/* Joins url, leaves at once; FALSE with the join's error. */
-static gboolean
-join (const char *url, gboolean trust_new, const char *passphrase, GError **error)
+/* A joiner as name that stays: the session, or NULL with the join's
+ * error; trust_new accepts a changed certificate. */
+static JnSession *
+join_and_stay (const char *url, const char *name, gboolean trust_new, const char *passphrase,
+               GError **error)
 {
   JnSessionConfig config;
-  g_autoptr(JnSession) session = NULL;
+  JnSession *session;
   JnTestStarted started = { 0 };
 
   jn_session_config_init (&config);
-  config.player_name = "Joiner";
+  config.player_name = name;
   config.bind_address = "127.0.0.1";
   config.trust_new_certificate = trust_new;
   session = jn_session_new (&config);
@@ -70,8 +72,20 @@ join (const char *url, gboolean trust_new, const char *passphrase, GError **erro
   if (!jn_test_wait_started (&started, 10))
     {
       g_propagate_error (error, started.error);
-      return FALSE;
+      g_object_unref (session);
+      return NULL;
     }
+  return session;
+}
+
+/* Joins url, leaves at once; FALSE with the join's error. */
+static gboolean
+join (const char *url, gboolean trust_new, const char *passphrase, GError **error)
+{
+  g_autoptr(JnSession) session = join_and_stay (url, "Joiner", trust_new, passphrase, error);
+
+  if (session == NULL)
+    return FALSE;
   jn_session_leave (session);
   return TRUE;
 }
@@ -368,28 +382,6 @@ test_guessing_limit (void)
   end (h);
 }
 
-/* Joins and stays; NULL with the error. */
-static JnSession *
-join_and_stay (const char *url, GError **error)
-{
-  JnSessionConfig config;
-  JnSession *session;
-  JnTestStarted started = { 0 };
-
-  jn_session_config_init (&config);
-  config.player_name = "Squatter";
-  config.bind_address = "127.0.0.1";
-  session = jn_session_new (&config);
-  jn_session_join_async (session, url, NULL, NULL, jn_test_on_started, &started);
-  if (!jn_test_wait_started (&started, 10))
-    {
-      g_propagate_error (error, started.error);
-      g_object_unref (session);
-      return NULL;
-    }
-  return session;
-}
-
 static void
 test_hello_limits (void)
 {
@@ -407,12 +399,12 @@ test_hello_limits (void)
   /* one address takes at most 8 seats of an open session ... */
   for (guint i = 0; i < 8; i++, hellos++)
     {
-      JnSession *s = join_and_stay (url, &error);
+      JnSession *s = join_and_stay (url, "Squatter", FALSE, NULL, &error);
 
       g_assert_no_error (error);
       g_ptr_array_add (in, s);
     }
-  g_assert_null (join_and_stay (url, &error));
+  g_assert_null (join_and_stay (url, "Squatter", FALSE, NULL, &error));
   hellos++;
   g_assert_error (error, JN_SESSION_ERROR, JN_SESSION_ERROR_SESSION_FULL);
   g_assert_nonnull (strstr (error->message, "from your address"));
@@ -435,19 +427,21 @@ test_hello_limits (void)
   end (h);
 }
 
-static gboolean
-listed_now (JnDiscovery *d, const char *name)
+/* The session listed under name, if any (the list holds it). */
+static JnSessionInfo *
+find_listed (JnDiscovery *d, const char *name)
 {
   for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (d)); i++)
     {
       g_autoptr(JnSessionInfo) info = g_list_model_get_item (G_LIST_MODEL (d), i);
 
       if (g_str_equal (jn_session_info_get_name (info), name))
-        return TRUE;
+        return info;
     }
-  return FALSE;
+  return NULL;
 }
 
+/* As find_listed(), waiting up to 3 s for it to appear. */
 static JnSessionInfo *
 listed (JnDiscovery *d, const char *name)
 {
@@ -455,13 +449,10 @@ listed (JnDiscovery *d, const char *name)
 
   while (g_get_monotonic_time () < end)
     {
-      for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (d)); i++)
-        {
-          g_autoptr(JnSessionInfo) info = g_list_model_get_item (G_LIST_MODEL (d), i);
+      JnSessionInfo *info = find_listed (d, name);
 
-          if (g_str_equal (jn_session_info_get_name (info), name))
-            return info;
-        }
+      if (info != NULL)
+        return info;
       g_main_context_iteration (NULL, FALSE);
       g_usleep (2000);
     }
@@ -545,13 +536,13 @@ test_bye_leaves_list (void)
   g_assert_nonnull (listed (d, "Ending jam"));
   jn_session_leave (h);
   left = g_get_monotonic_time ();
-  while (listed_now (d, "Ending jam") && g_get_monotonic_time () - left < 3 * G_USEC_PER_SEC)
+  while (find_listed (d, "Ending jam") != NULL && g_get_monotonic_time () - left < 3 * G_USEC_PER_SEC)
     {
       g_main_context_iteration (NULL, FALSE);
       g_usleep (2000);
     }
   /* well before the 3.5 s a silent session takes to expire */
-  g_assert_false (listed_now (d, "Ending jam"));
+  g_assert_false (find_listed (d, "Ending jam") != NULL);
   g_assert_cmpint (g_get_monotonic_time () - left, <, 1000 * 1000);
   g_test_message ("gone from the list %.1f ms after leaving", (g_get_monotonic_time () - left) / 1000.0);
 }
@@ -561,28 +552,6 @@ on_room_websocket (SoupWebsocketConnection *connection, const char *path, const 
                    const char *local_address, gpointer user_data)
 {
   jn_host_take (user_data, connection, address, local_address, NULL);
-}
-
-/* A joiner that stays: the session, or NULL with the join's error. */
-static JnSession *
-join_room (const char *url, const char *name, const char *passphrase, GError **error)
-{
-  JnSessionConfig config;
-  JnSession *session;
-  JnTestStarted started = { 0 };
-
-  jn_session_config_init (&config);
-  config.player_name = name;
-  config.bind_address = "127.0.0.1";
-  session = jn_session_new (&config);
-  jn_session_join_async (session, url, passphrase, NULL, jn_test_on_started, &started);
-  if (!jn_test_wait_started (&started, 10))
-    {
-      g_propagate_error (error, started.error);
-      g_object_unref (session);
-      return NULL;
-    }
-  return session;
 }
 
 /* A room (the control plane of a server's session, no player of its own)
@@ -610,15 +579,15 @@ test_room (void)
   url = g_strdup_printf ("wss://127.0.0.1:%u/jamnet?fp=%s", jn_control_listener_get_port (listener),
                          jn_control_listener_get_fingerprint (listener));
 
-  ana = join_room (url, "Ana", "open sesame", &error);
+  ana = join_and_stay (url, "Ana", FALSE, "open sesame", &error);
   g_assert_no_error (error);
-  cy = join_room (url, "Cy", "wrong", &error);
+  cy = join_and_stay (url, "Cy", FALSE, "wrong", &error);
   g_assert_error (error, JN_SESSION_ERROR, JN_SESSION_ERROR_WRONG_PASSPHRASE);
   g_assert_null (cy);
   g_clear_error (&error);
-  bo = join_room (url, "Bo", "open sesame", &error);
+  bo = join_and_stay (url, "Bo", FALSE, "open sesame", &error);
   g_assert_no_error (error);
-  cy = join_room (url, "Cy", "open sesame", &error);
+  cy = join_and_stay (url, "Cy", FALSE, "open sesame", &error);
   g_assert_error (error, JN_SESSION_ERROR, JN_SESSION_ERROR_SESSION_FULL);
   g_assert_nonnull (strstr (error->message, "room is full"));
   g_assert_null (cy);
