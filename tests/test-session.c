@@ -303,11 +303,18 @@ test_bad_urls (void)
   static const char *bad[] = { "", "http://example.com", "jamnet://", "::::",
                                /* a fingerprint cut short, or with a stray letter */
                                "jamnet://10.1.2.3:9000/?fp=abcdefghijklmnopqrstuvwxyz",
-                               "jamnet://10.1.2.3:9000/?fp=abcdefghijklmnopqrstuvwxyzABCDEFGHIJK-_012!" };
+                               "jamnet://10.1.2.3:9000/?fp=abcdefghijklmnopqrstuvwxyzABCDEFGHIJK-_012!",
+                               /* no room's name: a slash in it, a NUL, nothing but spaces */
+                               "jamnet://srv/a/b", "jamnet://srv/a%2Fb", "jamnet://srv/a%00",
+                               "jamnet://srv/%20%20" };
   static const struct { const char *in, *out; } good[] = {
     { "127.0.0.1", "wss://127.0.0.1:7420/jamnet" },
     { "10.1.2.3:9000", "wss://10.1.2.3:9000/jamnet" },
-    { "jamnet://studio.local/friday", "wss://studio.local:7420/jamnet" },
+    /* a server's room, its name escaped once, however it was typed */
+    { "jamnet://studio.local/friday", "wss://studio.local:7420/jamnet/rooms/friday" },
+    { "srv:7500/Friday Band", "wss://srv:7500/jamnet/rooms/Friday%20Band" },
+    { "jamnet://srv:7500/Friday%20Band?fp=" FP, "wss://srv:7500/jamnet/rooms/Friday%20Band?fp=" FP },
+    { "jamnet://srv/B%C3%BChne", "wss://srv:7420/jamnet/rooms/B%C3%BChne" },
     { "ws://127.0.0.1:1234/jamnet", "wss://127.0.0.1:1234/jamnet" },
     { "wss://127.0.0.1:1234/jamnet", "wss://127.0.0.1:1234/jamnet" },
     /* an invite link's fingerprint stays with it */

@@ -19,7 +19,6 @@
 #include <unistd.h>
 
 #include "jn-client.h"
-#include "jn-control-listener.h"
 #include "jn-discovery.h"
 #include "jn-host.h"
 #include "jn-identity.h"
@@ -547,66 +546,6 @@ test_bye_leaves_list (void)
   g_test_message ("gone from the list %.1f ms after leaving", (g_get_monotonic_time () - left) / 1000.0);
 }
 
-static void
-on_room_websocket (SoupWebsocketConnection *connection, const char *path, const char *address,
-                   const char *local_address, gpointer user_data)
-{
-  jn_host_take (user_data, connection, address, local_address, NULL);
-}
-
-/* A room (the control plane of a server's session, no player of its own)
- * behind a listener it does not own: its members see each other and no
- * host player, its passphrase and its size hold. */
-static void
-test_room (void)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GTlsCertificate) certificate = jn_identity_load (NULL, &error);
-  g_autoptr(JnControlListener) listener = NULL;
-  g_autoptr(JnHost) room = NULL;
-  g_autoptr(JnSession) ana = NULL, bo = NULL, cy = NULL;
-  g_autofree char *url = NULL;
-  JnAudioFormat format = { 48000, 128, 1, JN_SAMPLE_S16 };
-  gint64 end;
-
-  g_assert_no_error (error);
-  listener = jn_control_listener_new (certificate);
-  g_assert_true (jn_control_listener_listen (listener, "127.0.0.1", 0, &error));
-  g_assert_no_error (error);
-  room = jn_host_new_room ("Band room", "open sesame", 2, jn_control_listener_get_fingerprint (listener),
-                           &format);
-  jn_control_listener_add_websocket_handler (listener, "/jamnet", on_room_websocket, room);
-  url = g_strdup_printf ("wss://127.0.0.1:%u/jamnet?fp=%s", jn_control_listener_get_port (listener),
-                         jn_control_listener_get_fingerprint (listener));
-
-  ana = join_and_stay (url, "Ana", FALSE, "open sesame", &error);
-  g_assert_no_error (error);
-  cy = join_and_stay (url, "Cy", FALSE, "wrong", &error);
-  g_assert_error (error, JN_SESSION_ERROR, JN_SESSION_ERROR_WRONG_PASSPHRASE);
-  g_assert_null (cy);
-  g_clear_error (&error);
-  bo = join_and_stay (url, "Bo", FALSE, "open sesame", &error);
-  g_assert_no_error (error);
-  cy = join_and_stay (url, "Cy", FALSE, "open sesame", &error);
-  g_assert_error (error, JN_SESSION_ERROR, JN_SESSION_ERROR_SESSION_FULL);
-  g_assert_nonnull (strstr (error->message, "room is full"));
-  g_assert_null (cy);
-
-  /* each sees the other and nobody else: the room plays no audio itself */
-  end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
-  while ((g_list_model_get_n_items (jn_session_get_peers (ana)) != 1 ||
-          g_list_model_get_n_items (jn_session_get_peers (bo)) != 1) && g_get_monotonic_time () < end)
-    g_main_context_iteration (NULL, FALSE);
-  g_assert_cmpuint (g_list_model_get_n_items (jn_session_get_peers (ana)), ==, 1);
-  g_assert_cmpuint (g_list_model_get_n_items (jn_session_get_peers (bo)), ==, 1);
-  g_assert_null (jn_session_lookup_peer (ana, JN_HOST_PEER_ID));
-  g_assert_null (jn_session_lookup_peer (bo, JN_HOST_PEER_ID));
-  g_assert_cmpuint (jn_host_get_n_members (room), ==, 2);
-  jn_session_leave (ana);
-  jn_session_leave (bo);
-  jn_host_shutdown (room);
-}
-
 int
 main (int argc, char **argv)
 {
@@ -633,7 +572,6 @@ main (int argc, char **argv)
   g_test_add_func ("/trust/hello-limits", test_hello_limits);
   g_test_add_func ("/trust/beacon-certificate", test_beacon_certificate);
   g_test_add_func ("/trust/bye-leaves-list", test_bye_leaves_list);
-  g_test_add_func ("/trust/room", test_room);
   status = g_test_run ();
 
   {

@@ -19,6 +19,7 @@
 #include "jn-client.h"
 #include "jn-device-list.h"
 #include "jn-discovery.h"
+#include "jn-room-list.h"
 
 typedef struct
 {
@@ -339,6 +340,51 @@ list_sessions (Cli *cli)
 }
 
 static void
+on_rooms (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  Cli *cli = user_data;
+  g_autoptr(JnRoomList) list = jn_room_list_fetch_finish (result, &cli->error);
+
+  cli->done = TRUE;
+  if (list == NULL)
+    return;
+  /* TRANSLATORS: a server's name and where it is, then how many rooms and players it has */
+  g_print (_("%s (%s): "), list->server, list->host_port);
+  g_print (g_dngettext (GETTEXT_PACKAGE, "%u room open, ", "%u rooms open, ", list->rooms_open),
+           list->rooms_open);
+  g_print (g_dngettext (GETTEXT_PACKAGE, "%u player\n", "%u players\n", list->players),
+           list->players);
+  for (guint i = 0; i < list->rooms->len; i++)
+    {
+      JnRoomListing *room = g_ptr_array_index (list->rooms, i);
+
+      g_print (_("  %s — %u/%u players%s  %s\n"), room->name, room->players, room->max_players,
+               room->passphrase ? _(", passphrase") : "", room->url);
+    }
+  if (list->rooms->len == 0)
+    g_print (_("  No room is listed. Open one: jamnet-cli join jamnet://%s/ROOM --create\n"),
+             list->host_port);
+}
+
+/* jamnet-cli rooms SERVER: the rooms a server lists */
+static int
+list_rooms (Cli *cli)
+{
+  jn_room_list_fetch_async (cli->o.url, NULL, on_rooms, cli);
+  while (!cli->done)
+    g_main_context_iteration (NULL, TRUE);
+  if (cli->error != NULL)
+    {
+      g_printerr (_("jamnet-cli: %s\n"), cli->error->message);
+      g_clear_error (&cli->error);
+      return 1;
+    }
+  return 0;
+}
+
+static void
 on_started (GObject      *source,
             GAsyncResult *result,
             gpointer      user_data)
@@ -547,6 +593,8 @@ main (int argc, char *argv[])
         cli.exit_status = list_devices ();
       else if (cli.o.mode == JN_CLI_LIST)
         cli.exit_status = list_sessions (&cli);
+      else if (cli.o.mode == JN_CLI_ROOMS)
+        cli.exit_status = list_rooms (&cli);
       else
         cli.exit_status = run_session (&cli);
     }

@@ -40,7 +40,7 @@ parse_mode (JnCliOptions  *o,
   static const struct { const char *name; JnCliMode mode; gboolean url; } modes[] = {
     { "host", JN_CLI_HOST, FALSE }, { "join", JN_CLI_JOIN, TRUE }, { "demo", JN_CLI_DEMO, FALSE },
     { "latency-test", JN_CLI_LATENCY_TEST, TRUE }, { "list", JN_CLI_LIST, FALSE },
-    { "devices", JN_CLI_DEVICES, FALSE },
+    { "devices", JN_CLI_DEVICES, FALSE }, { "rooms", JN_CLI_ROOMS, TRUE },
   };
 
   for (guint i = 0; argc >= 2 && i < G_N_ELEMENTS (modes); i++)
@@ -122,6 +122,9 @@ check (JnCliOptions *o,
 
       return bad_value (exit_status, text);
     }
+  if (o->unlisted && !o->create_room)
+    return bad_value (exit_status, _("--unlisted goes with --create: a room's listing is set "
+                                     "when it is opened\n"));
   if (o->midi_interval_ms < 1 || o->midi_test < 0 || o->duration < 0 ||
       o->delay_ms < 0 || o->jitter_ms < 0 || o->loss_percent < 0 || o->loss_percent > 100 ||
       o->tempo < 20 || o->tempo > 400)
@@ -162,6 +165,8 @@ jn_cli_options_parse (JnCliOptions   *o,
     { "passphrase", 0, 0, G_OPTION_ARG_STRING, &o->passphrase, N_("Session passphrase"), "TEXT" },
     { "certificate", 0, 0, G_OPTION_ARG_FILENAME, &o->certificate, N_("host: present this certificate (a PEM file with its key) instead of your own, made on first use"), "FILE" },
     { "trust-new-certificate", 0, 0, G_OPTION_ARG_NONE, &o->trust_new_certificate, N_("join: accept a session whose certificate changed since you last joined it (only when its host says it made a new one)"), NULL },
+    { "create", 0, 0, G_OPTION_ARG_NONE, &o->create_room, N_("join a server's room (jamnet://server/room): open it if it is not, with --passphrase if given"), NULL },
+    { "unlisted", 0, 0, G_OPTION_ARG_NONE, &o->unlisted, N_("with --create: keep the room off the server's room list (join it by its link)"), NULL },
     { "input", 'i', 0, G_OPTION_ARG_FILENAME, &o->input, N_("Stream this WAV file (default: a test tone)"), "FILE" },
     { "silence", 0, 0, G_OPTION_ARG_NONE, &o->silence, N_("Stream silence"), NULL },
     { "audio", 'a', 0, G_OPTION_ARG_STRING, &o->audio, N_("Play and capture through an audio device: pipewire, null or auto"), "BACKEND" },
@@ -213,14 +218,16 @@ jn_cli_options_parse (JnCliOptions   *o,
   o->count = 10;
   o->master_gain = 1.0;
 
-  context = g_option_context_new (_("host | join URL | demo | latency-test URL | list | devices"));
+  context = g_option_context_new (_("host | join URL | demo | latency-test URL | list | rooms SERVER | devices"));
   g_option_context_set_summary (context,
     _("Play music live with other people over the network, headless.\n\n"
       "  host          host a session\n"
       "  join URL      join the session at URL (host:port, jamnet://host:port, ws://...)\n"
+      "                or a server's room (jamnet://server:port/room; --create opens it)\n"
       "  demo          host a session with a simulated player behind an emulated network\n"
       "  latency-test URL  time clicks echoed by a peer running with --echo\n"
       "  list          the sessions announced on the LAN\n"
+      "  rooms SERVER  the rooms a JamNet server lists\n"
       "  devices       the audio and MIDI devices --audio-in, --audio-out, --midi-in, --midi-out can name"));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
@@ -280,6 +287,8 @@ jn_cli_options_session_config (const JnCliOptions *o,
   config->insecure = o->insecure;
   config->certificate_file = o->certificate;
   config->trust_new_certificate = o->trust_new_certificate;
+  config->create_room = o->create_room;
+  config->room_unlisted = o->unlisted;
 }
 
 gboolean

@@ -16,12 +16,13 @@ typedef enum
   JN_CLI_LATENCY_TEST,
   JN_CLI_LIST,
   JN_CLI_DEVICES,
+  JN_CLI_ROOMS,
 } JnCliMode;
 
 typedef struct
 {
   JnCliMode mode;
-  char     *url;            /* join, latency-test */
+  char     *url;            /* join, latency-test; rooms: the server */
 
   int       port;
   int       udp_port;
@@ -31,6 +32,8 @@ typedef struct
   char     *passphrase;
   char     *certificate;    /* host: PEM with certificate and key */
   gboolean  trust_new_certificate;
+  gboolean  create_room;    /* join a server's room: make it if it is not open */
+  gboolean  unlisted;       /* with --create: keep it off the server's room list */
   char     *input;
   gboolean  silence;
   char     *record;

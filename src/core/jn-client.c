@@ -15,6 +15,7 @@
 #include <libsoup/soup.h>
 
 #include "jn-client.h"
+#include "jn-server.h"
 #include "jn-control.h"
 #include "jn-identity.h"
 #include "jn-known-hosts.h"
@@ -29,6 +30,8 @@ struct _JnClient
   JnMediaEngine           *engine;
   char                    *name;
   char                    *passphrase;
+  gboolean                 create_room;
+  gboolean                 room_listed;
   SoupSession             *session;
   SoupWebsocketConnection *connection;
   GTask                   *join_task;    /* pending join */
@@ -60,6 +63,7 @@ jn_session_url_normalize (const char  *text,
 {
   g_autofree char *with_scheme = NULL;
   g_autofree char *fingerprint = NULL;
+  g_autofree char *room_path = NULL;
   g_autoptr(GUri) uri = NULL;
   const char *scheme, *host, *path;
   gboolean v6;
@@ -73,7 +77,7 @@ jn_session_url_normalize (const char  *text,
     }
 
   with_scheme = strstr (text, "://") ? g_strdup (text) : g_strconcat ("jamnet://", text, NULL);
-  uri = g_uri_parse (with_scheme, G_URI_FLAGS_ENCODED_QUERY, NULL);
+  uri = g_uri_parse (with_scheme, G_URI_FLAGS_ENCODED_QUERY | G_URI_FLAGS_ENCODED_PATH, NULL);
   scheme = uri ? g_uri_get_scheme (uri) : NULL;
   if (uri == NULL || g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0' ||
       !(g_str_equal (scheme, "jamnet") || g_str_equal (scheme, "ws") || g_str_equal (scheme, "wss")))
@@ -103,8 +107,29 @@ jn_session_url_normalize (const char  *text,
   port = g_uri_get_port (uri);
   host = g_uri_get_host (uri);
   v6 = strchr (host, ':') != NULL;
-  path = g_str_equal (scheme, "jamnet") || *g_uri_get_path (uri) == '\0' ? JN_WEBSOCKET_PATH
-                                                                          : g_uri_get_path (uri);
+  path = g_uri_get_path (uri);
+  if (g_str_equal (scheme, "jamnet"))
+    {
+      /* jamnet://HOST/ROOM is a server's room, escaped one way only */
+      g_autofree char *room = NULL;
+      g_autofree char *escaped = NULL;
+
+      path += strspn (path, "/");
+      room = *path != '\0' ? g_uri_unescape_string (path, "/") : NULL;
+      if (*path != '\0' && !jn_room_name_is_valid (room))
+        {
+          g_set_error (error, JN_SESSION_ERROR, JN_SESSION_ERROR_BAD_URL,
+                       _("“%s” does not name a room (a room's name has no “/” and at most %d "
+                         "characters)"), text, JN_NAME_MAX_CHARS);
+          return NULL;
+        }
+      escaped = room != NULL ? g_uri_escape_string (room, NULL, FALSE) : NULL;
+      room_path = escaped != NULL ? g_strconcat (JN_ROOMS_PATH "/", escaped, NULL)
+                                  : g_strdup (JN_WEBSOCKET_PATH);
+      path = room_path;
+    }
+  else if (*path == '\0')
+    path = JN_WEBSOCKET_PATH;
   return g_strdup_printf ("wss://%s%s%s:%d%s%s%s", v6 ? "[" : "", host, v6 ? "]" : "",
                           port > 0 ? port : JN_DEFAULT_PORT, path,
                           fingerprint ? "?fp=" : "", fingerprint ? fingerprint : "");
@@ -469,6 +494,14 @@ on_connected (GObject      *source,
       hello->has_pake = TRUE;
     }
   hello->udp_port = jn_media_engine_get_port (self->engine);
+  if (self->create_room)
+    {
+      /* the server runs the room's passphrase check, so it must know it;
+       * it travels only inside TLS to the certificate checked above */
+      hello->create = TRUE;
+      hello->listed = self->room_listed;
+      hello->room_passphrase = g_strdup (self->passphrase);
+    }
   jn_control_message_send (hello, connection);
 }
 
@@ -612,7 +645,10 @@ jn_client_join_async (JnClient            *self,
   g_task_set_source_tag (task, jn_client_join_async);
 
   ws_url = jn_session_url_normalize (url, &error);
-  uri = ws_url != NULL ? g_uri_parse (ws_url, G_URI_FLAGS_ENCODED_QUERY, &error) : NULL;
+  /* the path stays escaped (a room's name may hold spaces) */
+  uri = ws_url != NULL ? g_uri_parse (ws_url, G_URI_FLAGS_ENCODED_QUERY | G_URI_FLAGS_ENCODED_PATH,
+                                      &error)
+                       : NULL;
   if (uri == NULL)
     {
       g_task_return_error (task, g_steal_pointer (&error));
@@ -625,7 +661,7 @@ jn_client_join_async (JnClient            *self,
   g_free (self->host_port);
   self->host_port = g_strdup_printf (strchr (g_uri_get_host (uri), ':') ? "[%s]:%d" : "%s:%d",
                                      g_uri_get_host (uri), g_uri_get_port (uri));
-  plain = g_uri_build (G_URI_FLAGS_NONE, "wss", NULL, g_uri_get_host (uri), g_uri_get_port (uri),
+  plain = g_uri_build (G_URI_FLAGS_ENCODED_PATH, "wss", NULL, g_uri_get_host (uri), g_uri_get_port (uri),
                        g_uri_get_path (uri), NULL, NULL);
   msg = soup_message_new_from_uri (SOUP_METHOD_GET, plain);
 
@@ -699,4 +735,14 @@ jn_client_leave (JnClient *self)
   if (self->connection != NULL &&
       soup_websocket_connection_get_state (self->connection) == SOUP_WEBSOCKET_STATE_OPEN)
     soup_websocket_connection_close (self->connection, SOUP_WEBSOCKET_CLOSE_NORMAL, "bye");
+}
+
+void
+jn_client_set_create_room (JnClient *self,
+                           gboolean  create,
+                           gboolean  listed)
+{
+  g_return_if_fail (JN_IS_CLIENT (self));
+  self->create_room = !!create;
+  self->room_listed = !!listed;
 }

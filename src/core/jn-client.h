@@ -13,10 +13,11 @@ G_BEGIN_DECLS
 #define JN_TYPE_CLIENT (jn_client_get_type ())
 G_DECLARE_FINAL_TYPE (JnClient, jn_client, JN, CLIENT, GObject)
 
-/* Accepts wss://HOST:PORT/jamnet, jamnet://HOST[:PORT][/SESSION] and
- * HOST[:PORT], each with an optional ?fp=FINGERPRINT (ws:// is taken as
- * wss://); returns the WebSocket URL to connect to, wss://, with ?fp= when
- * one was given. */
+/* Accepts wss://HOST:PORT/PATH, jamnet://HOST[:PORT][/ROOM] and
+ * HOST[:PORT][/ROOM], each with an optional ?fp=FINGERPRINT (ws:// is
+ * taken as wss://); returns the WebSocket URL to connect to, wss://, with
+ * ?fp= when one was given: a player's session at /jamnet, a server's room
+ * at /jamnet/rooms/ROOM. */
 char        *jn_session_url_normalize  (const char          *text,
                                         GError             **error);
 
@@ -43,6 +44,11 @@ void         jn_client_leave           (JnClient            *self);
  * address is accepted (and remembered) instead of refused. */
 void         jn_client_set_trust_new_certificate (JnClient  *self,
                                         gboolean             trust);
+/* Joining a server's room: hello asks the server to make the room when
+ * it is not open, with the client's passphrase, listed or not. */
+void         jn_client_set_create_room (JnClient            *self,
+                                        gboolean             create,
+                                        gboolean             listed);
 /* The fingerprint of the certificate the host presented, once connected. */
 const char  *jn_client_get_fingerprint (JnClient            *self);
 

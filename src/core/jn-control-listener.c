@@ -498,6 +498,22 @@ jn_control_listener_listen (JnControlListener  *self,
   return TRUE;
 }
 
+/* msg's connection is no longer pending: libsoup owns its stream now */
+static void
+release_pending (JnControlListener *self,
+                 SoupServerMessage *msg)
+{
+  g_autofree char *key = address_key (soup_server_message_get_remote_address (msg), NULL);
+  Pending *p = key != NULL ? g_hash_table_lookup (self->pending, key) : NULL;
+
+  if (p != NULL)
+    {
+      g_clear_object (&p->stream);
+      g_clear_object (&p->base);
+      g_hash_table_remove (self->pending, key);
+    }
+}
+
 static void
 on_websocket (SoupServer              *server,
               SoupServerMessage       *msg,
@@ -506,18 +522,9 @@ on_websocket (SoupServer              *server,
               gpointer                 user_data)
 {
   Handler *handler = user_data;
-  JnControlListener *self = handler->listener;
-  g_autofree char *key = address_key (soup_server_message_get_remote_address (msg), NULL);
-  Pending *p = key != NULL ? g_hash_table_lookup (self->pending, key) : NULL;
 
-  /* no longer pending: libsoup owns the stream now, the hello timeout
-   * takes over from the handshake's */
-  if (p != NULL)
-    {
-      g_clear_object (&p->stream);
-      g_clear_object (&p->base);
-      g_hash_table_remove (self->pending, key);
-    }
+  /* the hello timeout takes over from the handshake's */
+  release_pending (handler->listener, msg);
   {
     GSocketAddress *local = soup_server_message_get_local_address (msg);
     g_autofree char *local_address =
@@ -548,11 +555,45 @@ jn_control_listener_add_websocket_handler (JnControlListener      *self,
   soup_server_add_websocket_handler (self->server, path, NULL, NULL, on_websocket, handler, g_free);
 }
 
-SoupServer *
-jn_control_listener_get_server (JnControlListener *self)
+typedef struct
 {
-  g_return_val_if_fail (JN_IS_CONTROL_LISTENER (self), NULL);
-  return self->server;
+  JnControlListener  *listener;   /* unowned */
+  SoupServerCallback  callback;
+  gpointer            user_data;
+} RequestHandler;
+
+static void
+on_request (SoupServer        *server,
+            SoupServerMessage *msg,
+            const char        *path,
+            GHashTable        *query,
+            gpointer           user_data)
+{
+  RequestHandler *handler = user_data;
+
+  /* one request per connection: the next one is a new connection, under
+   * the limits again */
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection",
+                                "close");
+  release_pending (handler->listener, msg);
+  handler->callback (server, msg, path, query, handler->user_data);
+}
+
+void
+jn_control_listener_add_handler (JnControlListener  *self,
+                                 const char         *path,
+                                 SoupServerCallback  callback,
+                                 gpointer            user_data)
+{
+  RequestHandler *handler;
+
+  g_return_if_fail (JN_IS_CONTROL_LISTENER (self));
+
+  handler = g_new0 (RequestHandler, 1);
+  handler->listener = self;
+  handler->callback = callback;
+  handler->user_data = user_data;
+  soup_server_add_handler (self->server, path, on_request, handler, g_free);
 }
 
 guint16

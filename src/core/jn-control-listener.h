@@ -43,8 +43,12 @@ void         jn_control_listener_add_websocket_handler (JnControlListener      *
                                                         const char             *path,
                                                         JnControlWebsocketFunc  func,
                                                         gpointer                user_data);
-/* For plain HTTPS handlers beside the WebSockets (a server's room list). */
-SoupServer  *jn_control_listener_get_server       (JnControlListener *self);
+/* A plain HTTPS handler beside the WebSockets (a server's room list):
+ * one request per connection.  user_data must outlive the listener. */
+void         jn_control_listener_add_handler      (JnControlListener  *self,
+                                                   const char         *path,
+                                                   SoupServerCallback  callback,
+                                                   gpointer            user_data);
 guint16      jn_control_listener_get_port         (JnControlListener *self);
 /* jn_certificate_fingerprint() of the certificate it presents. */
 const char  *jn_control_listener_get_fingerprint  (JnControlListener *self);

@@ -6,6 +6,7 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
 #include <json-glib/json-glib.h>
 #include <sodium.h>
 #include <string.h>
@@ -37,6 +38,9 @@ static const char *session_error_codes[] = {
   [JN_SESSION_ERROR_CERTIFICATE] = "certificate",
   [JN_SESSION_ERROR_CERTIFICATE_CHANGED] = "certificate-changed",
   [JN_SESSION_ERROR_TOO_MANY_ATTEMPTS] = "too-many-attempts",
+  [JN_SESSION_ERROR_NO_SUCH_ROOM] = "no-such-room",
+  [JN_SESSION_ERROR_ROOM_EXISTS] = "room-exists",
+  [JN_SESSION_ERROR_SERVER_FULL] = "server-full",
 };
 
 const char *
@@ -115,6 +119,9 @@ jn_control_message_free (JnControlMessage *message)
   if (message == NULL)
     return;
   g_free (message->name);
+  if (message->room_passphrase != NULL)
+    sodium_memzero (message->room_passphrase, strlen (message->room_passphrase));
+  g_free (message->room_passphrase);
   g_clear_pointer (&message->peers, g_ptr_array_unref);
   g_free (message->error_code);
   g_free (message->message);
@@ -185,6 +192,16 @@ jn_control_message_to_json (const JnControlMessage *message)
       add_int (builder, "udp_port", message->udp_port);
       json_builder_set_member_name (builder, "aes");
       json_builder_add_boolean_value (builder, message->aes);
+      if (message->create)
+        {
+          json_builder_set_member_name (builder, "create");
+          json_builder_begin_object (builder);
+          json_builder_set_member_name (builder, "listed");
+          json_builder_add_boolean_value (builder, message->listed);
+          if (message->room_passphrase != NULL)
+            add_string (builder, "passphrase", message->room_passphrase);
+          json_builder_end_object (builder);
+        }
       break;
 
     case JN_CONTROL_CHALLENGE:
@@ -248,6 +265,21 @@ jn_control_message_to_json (const JnControlMessage *message)
   json_builder_end_object (builder);
   root = json_builder_get_root (builder);
   return json_to_string (root, FALSE);
+}
+
+gboolean
+jn_control_check_version (const JnControlMessage  *hello,
+                          SoupWebsocketConnection *connection)
+{
+  g_autofree char *text = NULL;
+
+  if (hello->version == JN_PROTOCOL_VERSION)
+    return TRUE;
+  text = g_strdup_printf (_("This session speaks JamNet protocol version %d, your app speaks "
+                            "version %u. Update JamNet on the older side."),
+                          JN_PROTOCOL_VERSION, hello->version);
+  jn_control_send_error_and_close (connection, JN_SESSION_ERROR_VERSION_MISMATCH, text);
+  return FALSE;
 }
 
 void
@@ -344,6 +376,31 @@ read_bytes32 (JsonObject *object, const char *name, guint8 *out, GError **error)
     }
   memcpy (out, bytes, 32);
   sodium_memzero (bytes, n);
+  return TRUE;
+}
+
+/* hello's "create": {"listed": BOOL, "passphrase": STRING (optional)} */
+static gboolean
+read_create (JsonObject       *object,
+             JnControlMessage *message,
+             GError          **error)
+{
+  JsonNode *node = json_object_get_member (object, "create");
+  JsonObject *create;
+
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    return bad_message (error, "hello's \"create\" is not an object");
+  create = json_node_get_object (node);
+  message->create = TRUE;
+  message->listed = TRUE;
+  if (json_object_has_member (create, "listed") &&
+      !jn_json_get_boolean (create, "listed", &message->listed))
+    return bad_message (error, "hello's \"create\" has a non-boolean \"listed\"");
+  if (!read_string (create, "passphrase", TRUE, JN_PASSPHRASE_MAX_CHARS,
+                    &message->room_passphrase, error))
+    return FALSE;
+  if (message->room_passphrase != NULL && *message->room_passphrase == '\0')
+    g_clear_pointer (&message->room_passphrase, g_free);
   return TRUE;
 }
 
@@ -456,6 +513,8 @@ jn_control_message_parse (const char  *text,
             return NULL;
           message->has_pake = TRUE;
         }
+      if (json_object_has_member (object, "create") && !read_create (object, message, error))
+        return NULL;
       break;
 
     case JN_CONTROL_CHALLENGE:

@@ -13,6 +13,7 @@
 G_BEGIN_DECLS
 
 #define JN_NAME_MAX_CHARS   64
+#define JN_PASSPHRASE_MAX_CHARS 256
 #define JN_SESSION_MAX_PEERS 32
 
 typedef enum
@@ -48,6 +49,9 @@ typedef struct
   guint8        confirm[32];   /* challenge, confirm: key confirmation */
   guint16       udp_port;      /* hello */
   gboolean      aes;           /* hello: the joiner runs AES-256-GCM in hardware */
+  gboolean      create;        /* hello to a server: make the room if it is not there */
+  gboolean      listed;        /* hello with create: the server lists the room */
+  char         *room_passphrase; /* hello with create: the room's, or NULL (over TLS) */
   guint32       peer_id;       /* welcome: yours; peer-left: who left */
   JnAudioFormat format;        /* welcome: the session's audio format */
   gboolean      sealed;        /* welcome: media is sealed (docs/protocol.md, 3.5) */
@@ -78,6 +82,10 @@ JnControlMessage *jn_control_message_parse   (const char  *text,
 
 /* Sends the message as one text frame. */
 void              jn_control_message_send    (const JnControlMessage  *message,
+                                              SoupWebsocketConnection *connection);
+/* TRUE when hello speaks our protocol version; else answers
+ * version-mismatch and closes the connection. */
+gboolean          jn_control_check_version   (const JnControlMessage  *hello,
                                               SoupWebsocketConnection *connection);
 /* Sends an error message, then closes the connection. */
 void              jn_control_send_error_and_close (SoupWebsocketConnection *connection,

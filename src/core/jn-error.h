@@ -38,6 +38,9 @@ typedef enum
   JN_SESSION_ERROR_CERTIFICATE,          /* not the one pinned, expired, unusable */
   JN_SESSION_ERROR_CERTIFICATE_CHANGED,  /* not the one seen the last time */
   JN_SESSION_ERROR_TOO_MANY_ATTEMPTS,    /* passphrase guessing: wait */
+  JN_SESSION_ERROR_NO_SUCH_ROOM,         /* a server has no room of that name */
+  JN_SESSION_ERROR_ROOM_EXISTS,          /* creating a room whose name is taken */
+  JN_SESSION_ERROR_SERVER_FULL,          /* a server holds as many rooms as it may */
 } JnSessionError;
 
 #define JN_PROTOCOL_ERROR (jn_protocol_error_quark ())

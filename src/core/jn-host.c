@@ -382,13 +382,20 @@ handle_hello (JnHost           *self,
   guint n_members = 0, n_here = 0;
   guint wait_s;
 
-  if (hello->version != JN_PROTOCOL_VERSION)
+  if (!jn_control_check_version (hello, member->connection))
+    return;
+  if (hello->create)
     {
+      /* a server's lobby clears it when it made the room for this hello */
       g_autofree char *text =
-        g_strdup_printf (_("This session speaks JamNet protocol version %d, your app speaks "
-                           "version %u. Update JamNet on the older side."),
-                         JN_PROTOCOL_VERSION, hello->version);
-      jn_control_send_error_and_close (member->connection, JN_SESSION_ERROR_VERSION_MISMATCH, text);
+        self->engine != NULL
+          ? g_strdup (_("This is a player's own session, not a server: join it instead."))
+          : g_strdup_printf (_("A room named “%s” is already open on this server: join it, or "
+                               "pick another name."), self->session_name);
+
+      jn_control_send_error_and_close (member->connection,
+                                       self->engine != NULL ? JN_SESSION_ERROR_BAD_REQUEST
+                                                            : JN_SESSION_ERROR_ROOM_EXISTS, text);
       return;
     }
   if ((wait_s = guess_wait_s (self, member->address)) > 0)
@@ -763,6 +770,13 @@ jn_host_get_n_members (JnHost *self)
     if (((Member *) g_ptr_array_index (self->members, i))->id != 0)
       n++;
   return n;
+}
+
+guint
+jn_host_get_n_connections (JnHost *self)
+{
+  g_return_val_if_fail (JN_IS_HOST (self), 0);
+  return self->members->len;
 }
 
 void

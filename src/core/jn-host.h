@@ -65,6 +65,8 @@ char        *jn_host_dup_local_url  (JnHost        *self);
 /* jn_certificate_fingerprint() of the certificate the host presents. */
 const char  *jn_host_get_fingerprint (JnHost       *self);
 guint        jn_host_get_n_members  (JnHost        *self);
+/* Members and those still saying hello. */
+guint        jn_host_get_n_connections (JnHost     *self);
 void         jn_host_get_stats      (JnHost        *self,
                                      JnHostStats   *stats);
 void         jn_host_set_transport  (JnHost        *self,

@@ -805,6 +805,7 @@ jn_session_join_async (JnSession           *self,
     }
   self->client = jn_client_new (self->engine, self->player_name, passphrase);
   jn_client_set_trust_new_certificate (self->client, self->config.trust_new_certificate);
+  jn_client_set_create_room (self->client, self->config.create_room, !self->config.room_unlisted);
   g_signal_connect_object (self->client, "peer-joined", G_CALLBACK (on_peer_joined), self, 0);
   g_signal_connect_object (self->client, "peer-left", G_CALLBACK (on_peer_left), self, 0);
   g_signal_connect_object (self->client, "closed", G_CALLBACK (on_client_closed), self, 0);

@@ -76,6 +76,11 @@ typedef struct
   /* join: a certificate that differs from the one remembered for the
    * address is accepted and remembered instead of refused */
   gboolean      trust_new_certificate;
+  /* join a server's room (jamnet://SERVER/ROOM): make it when it is not
+   * open, with the join's passphrase; listed in the server's room list
+   * unless room_unlisted */
+  gboolean      create_room;
+  gboolean      room_unlisted;
 } JnSessionConfig;
 
 void jn_session_config_init (JnSessionConfig *config);

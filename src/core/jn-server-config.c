@@ -1,0 +1,310 @@
+/* jn-server-config.c: reading jamnet-server.conf
+ *
+ * The format is GKeyFile's look ([server], [room NAME], key = value, #
+ * comments) with a parser of its own, so that every mistake names its
+ * line and nothing unknown is silently ignored.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "jn-server-config"
+
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jn-control.h"
+#include "jn-error.h"
+#include "jn-server.h"
+#include "jn-server-config.h"
+
+#define CONFIG_MAX_BYTES (1024 * 1024)
+
+static void
+room_config_free (JnServerRoomConfig *room)
+{
+  g_free (room->name);
+  g_free (room->passphrase);
+  g_free (room);
+}
+
+JnServerConfig *
+jn_server_config_new (void)
+{
+  JnServerConfig *config = g_new0 (JnServerConfig, 1);
+
+  config->port = JN_DEFAULT_PORT;
+  config->max_rooms = JN_SERVER_DEFAULT_MAX_ROOMS;
+  config->max_players = JN_SERVER_DEFAULT_MAX_PLAYERS;
+  config->rooms = g_ptr_array_new_with_free_func ((GDestroyNotify) room_config_free);
+  return config;
+}
+
+void
+jn_server_config_free (JnServerConfig *config)
+{
+  if (config == NULL)
+    return;
+  g_free (config->name);
+  g_free (config->listen);
+  g_free (config->certificate);
+  g_clear_pointer (&config->rooms, g_ptr_array_unref);
+  g_free (config);
+}
+
+G_GNUC_PRINTF (4, 5)
+static gboolean
+line_error (GError    **error,
+            const char *filename,
+            guint       line,
+            const char *format,
+            ...)
+{
+  g_autofree char *text = NULL;
+  va_list args;
+
+  va_start (args, format);
+  text = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_PARSE, "%s:%u: %s", filename, line, text);
+  return FALSE;
+}
+
+static gboolean
+parse_count (const char *value,
+             guint       min,
+             guint       max,
+             guint      *out)
+{
+  char *end;
+  guint64 v;
+
+  if (!g_ascii_isdigit (*value))
+    return FALSE;
+  errno = 0;
+  v = g_ascii_strtoull (value, &end, 10);
+  if (errno != 0 || *end != '\0' || v < min || v > max)
+    return FALSE;
+  *out = (guint) v;
+  return TRUE;
+}
+
+static gboolean
+parse_bool (const char *value,
+            gboolean   *out)
+{
+  if (g_str_equal (value, "true") || g_str_equal (value, "yes"))
+    *out = TRUE;
+  else if (g_str_equal (value, "false") || g_str_equal (value, "no"))
+    *out = FALSE;
+  else
+    return FALSE;
+  return TRUE;
+}
+
+static gboolean
+server_key (JnServerConfig *config,
+            const char     *key,
+            const char     *value,
+            const char     *filename,
+            guint           line,
+            GError        **error)
+{
+  guint n;
+
+  if (g_str_equal (key, "name"))
+    {
+      if (g_utf8_strlen (value, -1) > JN_NAME_MAX_CHARS || *value == '\0')
+        return line_error (error, filename, line, _("name must have 1 to %d characters"),
+                           JN_NAME_MAX_CHARS);
+      g_free (config->name);
+      config->name = g_strdup (value);
+    }
+  else if (g_str_equal (key, "listen"))
+    {
+      g_autoptr(GInetAddress) address = g_inet_address_new_from_string (value);
+
+      if (address == NULL)
+        return line_error (error, filename, line,
+                           _("listen must be an IP address (such as 0.0.0.0 or ::), not “%s”"),
+                           value);
+      g_free (config->listen);
+      config->listen = g_strdup (value);
+    }
+  else if (g_str_equal (key, "port"))
+    {
+      if (!parse_count (value, 1, 65535, &n))
+        return line_error (error, filename, line, _("port must be 1 to 65535, not “%s”"), value);
+      config->port = (guint16) n;
+    }
+  else if (g_str_equal (key, "certificate"))
+    {
+      g_free (config->certificate);
+      config->certificate = g_strdup (value);
+    }
+  else if (g_str_equal (key, "max-rooms"))
+    {
+      if (!parse_count (value, 1, 100000, &n))
+        return line_error (error, filename, line, _("max-rooms must be 1 to 100000, not “%s”"),
+                           value);
+      config->max_rooms = n;
+    }
+  else if (g_str_equal (key, "max-players"))
+    {
+      if (!parse_count (value, 1, JN_SESSION_MAX_PEERS - 1, &n))
+        return line_error (error, filename, line, _("max-players must be 1 to %d, not “%s”"),
+                           JN_SESSION_MAX_PEERS - 1, value);
+      config->max_players = n;
+    }
+  else
+    return line_error (error, filename, line,
+                       _("[server] has no key “%s” (it has name, listen, port, certificate, "
+                         "max-rooms and max-players)"), key);
+  return TRUE;
+}
+
+static gboolean
+room_key (JnServerRoomConfig *room,
+          const char         *key,
+          const char         *value,
+          const char         *filename,
+          guint               line,
+          GError            **error)
+{
+  if (g_str_equal (key, "passphrase"))
+    {
+      if (g_utf8_strlen (value, -1) > JN_PASSPHRASE_MAX_CHARS)
+        return line_error (error, filename, line, _("passphrase is longer than %d characters"),
+                           JN_PASSPHRASE_MAX_CHARS);
+      g_free (room->passphrase);
+      room->passphrase = *value != '\0' ? g_strdup (value) : NULL;
+    }
+  else if (g_str_equal (key, "listed"))
+    {
+      if (!parse_bool (value, &room->listed))
+        return line_error (error, filename, line, _("listed must be true or false, not “%s”"),
+                           value);
+    }
+  else if (g_str_equal (key, "max-players"))
+    {
+      if (!parse_count (value, 1, JN_SESSION_MAX_PEERS - 1, &room->max_players))
+        return line_error (error, filename, line, _("max-players must be 1 to %d, not “%s”"),
+                           JN_SESSION_MAX_PEERS - 1, value);
+    }
+  else
+    return line_error (error, filename, line,
+                       _("a [room] has no key “%s” (it has passphrase, listed and max-players)"),
+                       key);
+  return TRUE;
+}
+
+gboolean
+jn_server_config_parse (JnServerConfig  *config,
+                        const char      *filename,
+                        const char      *text,
+                        gsize            length,
+                        GError         **error)
+{
+  g_autoptr(GHashTable) names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_auto(GStrv) lines = NULL;
+  g_autofree char *copy = NULL;
+  JnServerRoomConfig *room = NULL;
+  gboolean in_server = FALSE;
+
+  if (!g_utf8_validate_len (text, length, NULL) || memchr (text, '\0', length) != NULL)
+    return line_error (error, filename, 1, _("the file is not UTF-8 text"));
+  copy = g_strndup (text, length);
+  lines = g_strsplit (copy, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      char *line = g_strstrip (lines[i]);
+      guint number = i + 1;
+      char *equals, *key, *value;
+
+      if (*line == '\0' || *line == '#' || *line == ';')
+        continue;
+      if (*line == '[')
+        {
+          size_t end = strlen (line) - 1;
+          g_autofree char *folded = NULL;
+
+          if (line[end] != ']')
+            return line_error (error, filename, number, _("a section header must end with “]”"));
+          line[end] = '\0';
+          line = g_strstrip (line + 1);
+          room = NULL;
+          in_server = FALSE;
+          if (g_str_equal (line, "server"))
+            {
+              in_server = TRUE;
+              continue;
+            }
+          if (!g_str_has_prefix (line, "room ") && !g_str_has_prefix (line, "room\t"))
+            return line_error (error, filename, number,
+                               _("unknown section [%s] (there are [server] and [room NAME])"),
+                               line);
+          line = g_strstrip (line + 5);
+          if (!jn_room_name_is_valid (line))
+            return line_error (error, filename, number,
+                               _("“%s” cannot name a room: use 1 to %d characters, without "
+                                 "“/”"), line, JN_NAME_MAX_CHARS);
+          folded = g_utf8_casefold (line, -1);
+          if (g_hash_table_contains (names, folded))
+            return line_error (error, filename, number,
+                               _("a second room named “%s” (names are compared without case)"),
+                               line);
+          g_hash_table_add (names, g_steal_pointer (&folded));
+          room = g_new0 (JnServerRoomConfig, 1);
+          room->name = g_strdup (line);
+          room->listed = TRUE;
+          g_ptr_array_add (config->rooms, room);
+          continue;
+        }
+      equals = strchr (line, '=');
+      if (equals == NULL)
+        return line_error (error, filename, number,
+                           _("expected “key = value” or a [section], not “%s”"), line);
+      *equals = '\0';
+      key = g_strstrip (line);
+      value = g_strstrip (equals + 1);
+      if (room != NULL)
+        {
+          if (!room_key (room, key, value, filename, number, error))
+            return FALSE;
+        }
+      else if (in_server)
+        {
+          if (!server_key (config, key, value, filename, number, error))
+            return FALSE;
+        }
+      else
+        return line_error (error, filename, number,
+                           _("“%s” comes before any section: put it under [server]"), key);
+    }
+  if (config->rooms->len > config->max_rooms)
+    return line_error (error, filename, 1, _("%u rooms are configured but max-rooms is %u"),
+                       config->rooms->len, config->max_rooms);
+  return TRUE;
+}
+
+gboolean
+jn_server_config_load (JnServerConfig  *config,
+                       const char      *filename,
+                       GError         **error)
+{
+  g_autofree char *text = NULL;
+  g_autoptr(GError) local_error = NULL;
+  gsize length;
+
+  if (!g_file_get_contents (filename, &text, &length, &local_error))
+    {
+      g_set_error (error, local_error->domain, local_error->code,
+                   _("Cannot read the configuration: %s"), local_error->message);
+      return FALSE;
+    }
+  if (length > CONFIG_MAX_BYTES)
+    return line_error (error, filename, 1, _("the file is larger than 1 MiB"));
+  return jn_server_config_parse (config, filename, text, length, error);
+}

@@ -1,0 +1,46 @@
+/* jn-server-config.h: jamnet-server's configuration file (docs/server.md)
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  char    *name;
+  char    *passphrase;   /* NULL: none */
+  gboolean listed;
+  guint    max_players;  /* 0: the server's */
+} JnServerRoomConfig;
+
+typedef struct
+{
+  char      *name;         /* NULL: the machine's host name */
+  char      *listen;       /* NULL: every interface */
+  guint16    port;
+  char      *certificate;  /* NULL: the service's own, made on first use */
+  guint      max_rooms;
+  guint      max_players;
+  GPtrArray *rooms;        /* JnServerRoomConfig* */
+} JnServerConfig;
+
+JnServerConfig *jn_server_config_new   (void);
+void            jn_server_config_free  (JnServerConfig *config);
+/* Reads text (of the file called filename, for messages) over config's
+ * defaults.  A mistake fails the whole file with a message naming its
+ * line: "FILE:LINE: ...". */
+gboolean        jn_server_config_parse (JnServerConfig *config,
+                                        const char     *filename,
+                                        const char     *text,
+                                        gsize           length,
+                                        GError        **error);
+gboolean        jn_server_config_load  (JnServerConfig *config,
+                                        const char     *filename,
+                                        GError        **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (JnServerConfig, jn_server_config_free)
+
+G_END_DECLS

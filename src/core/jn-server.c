@@ -1,0 +1,619 @@
+/* jn-server.c: a jamnet-server's rooms
+ *
+ * One listener takes every connection.  A WebSocket on
+ * /jamnet/rooms/ROOM goes to that room's JnHost, which runs the control
+ * plane as a player's own session does.  A room that is not open yet is
+ * made by the first hello that asks for it ("create"); until that hello
+ * has come, the connection waits in the lobby.  Rooms players made close
+ * when their last player leaves; those of the configuration stay.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "jn-server"
+
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+#include <json-glib/json-glib.h>
+#include <string.h>
+
+#include "jn-control.h"
+#include "jn-control-listener.h"
+#include "jn-error.h"
+#include "jn-host.h"
+#include "jn-server.h"
+
+#define LOBBY_TIMEOUT_S  5
+/* Rooms nobody is in (a creator refused after all) are closed this often */
+#define SWEEP_S          5
+
+typedef struct
+{
+  JnServer *server;   /* unowned */
+  JnHost   *host;
+  char     *name;
+  gboolean  listed;
+  gboolean  kept;     /* from the configuration: open while empty */
+  guint     max_players;
+  gboolean  has_passphrase;
+  guint     left_check;
+} Room;
+
+typedef struct
+{
+  JnServer                *server;   /* unowned */
+  SoupWebsocketConnection *connection;
+  char                    *room;
+  char                    *address;
+  char                    *local_address;
+  guint                    timeout;
+} Lobby;
+
+struct _JnServer
+{
+  GObject            parent_instance;
+
+  JnControlListener *listener;
+  char              *name;
+  char              *fingerprint;
+  GHashTable        *rooms;     /* casefolded name -> Room* */
+  GPtrArray         *lobby;     /* Lobby* */
+  guint              max_rooms;
+  guint              max_players;
+  guint              sweep;
+  JnAudioFormat      format;
+};
+
+G_DEFINE_FINAL_TYPE (JnServer, jn_server, G_TYPE_OBJECT)
+
+static void
+room_free (Room *room)
+{
+  g_clear_handle_id (&room->left_check, g_source_remove);
+  if (room->host != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (room->host, room);
+      jn_host_shutdown (room->host);
+    }
+  g_clear_object (&room->host);
+  g_free (room->name);
+  g_free (room);
+}
+
+static void
+lobby_free (Lobby *lobby)
+{
+  g_clear_handle_id (&lobby->timeout, g_source_remove);
+  if (lobby->connection != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (lobby->connection, lobby);
+      if (soup_websocket_connection_get_state (lobby->connection) == SOUP_WEBSOCKET_STATE_OPEN)
+        soup_websocket_connection_close (lobby->connection, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, NULL);
+      g_clear_object (&lobby->connection);
+    }
+  g_free (lobby->room);
+  g_free (lobby->address);
+  g_free (lobby->local_address);
+  g_free (lobby);
+}
+
+gboolean
+jn_room_name_is_valid (const char *name)
+{
+  gboolean seen_letter = FALSE;
+
+  if (name == NULL || !g_utf8_validate (name, -1, NULL) || *name == '\0' ||
+      g_utf8_strlen (name, -1) > JN_NAME_MAX_CHARS)
+    return FALSE;
+  for (const char *p = name; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (g_unichar_iscntrl (c) || c == '/')
+        return FALSE;
+      if (!g_unichar_isspace (c))
+        seen_letter = TRUE;
+    }
+  return seen_letter;
+}
+
+char *
+jn_room_url (const char *host_port,
+             const char *room,
+             const char *fingerprint)
+{
+  g_autofree char *escaped = g_uri_escape_string (room, NULL, FALSE);
+
+  return g_strdup_printf ("jamnet://%s/%s%s%s", host_port, escaped, fingerprint ? "?fp=" : "",
+                          fingerprint ? fingerprint : "");
+}
+
+static Room *
+lookup_room (JnServer   *self,
+             const char *name)
+{
+  g_autofree char *key = g_utf8_casefold (name, -1);
+
+  return g_hash_table_lookup (self->rooms, key);
+}
+
+static gboolean
+on_left_check (gpointer user_data)
+{
+  Room *room = user_data;
+  JnServer *self = room->server;
+
+  room->left_check = 0;
+  if (!room->kept && jn_host_get_n_connections (room->host) == 0)
+    {
+      g_autofree char *key = g_utf8_casefold (room->name, -1);
+
+      g_debug ("room “%s” is empty: closed", room->name);
+      g_hash_table_remove (self->rooms, key);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_peer_left (JnHost  *host,
+              guint    id,
+              gpointer user_data)
+{
+  Room *room = user_data;
+
+  /* not from inside the room's own signal */
+  if (!room->kept && room->left_check == 0)
+    room->left_check = g_idle_add (on_left_check, room);
+}
+
+static Room *
+open_room (JnServer   *self,
+           const char *name,
+           const char *passphrase,
+           gboolean    listed,
+           gboolean    kept,
+           guint       max_players)
+{
+  Room *room = g_new0 (Room, 1);
+
+  room->server = self;
+  room->name = g_strdup (name);
+  room->listed = listed;
+  room->kept = kept;
+  room->max_players = max_players > 0 ? max_players : self->max_players;
+  room->has_passphrase = passphrase != NULL && *passphrase != '\0';
+  room->host = jn_host_new_room (name, passphrase, room->max_players, self->fingerprint,
+                                 &self->format);
+  g_signal_connect (room->host, "peer-left", G_CALLBACK (on_peer_left), room);
+  g_hash_table_insert (self->rooms, g_utf8_casefold (name, -1), room);
+  return room;
+}
+
+static gboolean
+sweep_rooms (gpointer key,
+             gpointer value,
+             gpointer user_data)
+{
+  Room *room = value;
+
+  return !room->kept && jn_host_get_n_connections (room->host) == 0;
+}
+
+static gboolean
+on_sweep (gpointer user_data)
+{
+  JnServer *self = user_data;
+
+  g_hash_table_foreach_remove (self->rooms, sweep_rooms, NULL);
+  return G_SOURCE_CONTINUE;
+}
+
+/* --- the lobby: a connection to a room that is not open yet --------------- */
+
+static void
+leave_lobby (Lobby *lobby)
+{
+  g_ptr_array_remove (lobby->server->lobby, lobby);
+}
+
+static void
+create_room (Lobby            *lobby,
+             JnControlMessage *hello)
+{
+  JnServer *self = lobby->server;
+  g_autoptr(JnControlMessage) owned = hello;
+  g_autoptr(SoupWebsocketConnection) connection = g_object_ref (lobby->connection);
+  g_autofree char *address = g_strdup (lobby->address);
+  g_autofree char *local_address = g_strdup (lobby->local_address);
+  Room *room;
+
+  if (!jn_control_check_version (hello, connection))
+    return;
+  if (!hello->create)
+    {
+      g_autofree char *text =
+        g_strdup_printf (_("There is no room “%s” on this server. Check its name, or create "
+                           "it."), lobby->room);
+
+      jn_control_send_error_and_close (connection, JN_SESSION_ERROR_NO_SUCH_ROOM, text);
+      return;
+    }
+  if (g_hash_table_size (self->rooms) >= self->max_rooms)
+    {
+      g_autofree char *text =
+        g_strdup_printf (_("This server holds as many rooms as it may (%u); try again later or "
+                           "join a room that is open."), self->max_rooms);
+
+      jn_control_send_error_and_close (connection, JN_SESSION_ERROR_SERVER_FULL, text);
+      return;
+    }
+
+  room = lookup_room (self, lobby->room);
+  if (room == NULL)   /* made by another hello meanwhile: that one wins, this one hears so */
+    {
+      room = open_room (self, lobby->room, hello->room_passphrase, hello->listed, FALSE, 0);
+      hello->create = FALSE;
+      g_debug ("room “%s” created by %s", room->name, address);
+    }
+  /* the room's host takes it from here */
+  g_signal_handlers_disconnect_by_data (connection, lobby);
+  g_clear_object (&lobby->connection);
+  leave_lobby (lobby);
+  jn_host_take (room->host, connection, address, local_address, g_steal_pointer (&owned));
+}
+
+static void
+on_lobby_message (SoupWebsocketConnection *connection,
+                  gint                     type,
+                  GBytes                  *bytes,
+                  gpointer                 user_data)
+{
+  Lobby *lobby = user_data;
+  g_autoptr(JnControlMessage) message = NULL;
+  g_autoptr(GError) error = NULL;
+  gsize size;
+  const char *data = g_bytes_get_data (bytes, &size);
+
+  if (type == SOUP_WEBSOCKET_DATA_TEXT)
+    message = jn_control_message_parse (data, (gssize) size, &error);
+  if (message == NULL || message->type != JN_CONTROL_HELLO)
+    {
+      jn_control_send_error_and_close (connection, JN_SESSION_ERROR_BAD_REQUEST,
+                                       error != NULL ? error->message
+                                                     : _("The first message must be hello."));
+      return;
+    }
+  create_room (lobby, g_steal_pointer (&message));
+}
+
+static void
+on_lobby_closed (SoupWebsocketConnection *connection,
+                 gpointer                 user_data)
+{
+  leave_lobby (user_data);
+}
+
+static gboolean
+on_lobby_timeout (gpointer user_data)
+{
+  Lobby *lobby = user_data;
+
+  lobby->timeout = 0;
+  jn_control_send_error_and_close (lobby->connection, JN_SESSION_ERROR_BAD_REQUEST,
+                                   _("No hello within 5 seconds."));
+  return G_SOURCE_REMOVE;
+}
+
+/* --- connections ------------------------------------------------------------ */
+
+static void
+on_websocket (SoupWebsocketConnection *connection,
+              const char              *path,
+              const char              *address,
+              const char              *local_address,
+              gpointer                 user_data)
+{
+  JnServer *self = user_data;
+  g_autofree char *name = NULL;
+  Room *room;
+  Lobby *lobby;
+
+  if (g_str_has_prefix (path, JN_ROOMS_PATH "/"))
+    name = g_uri_unescape_string (path + strlen (JN_ROOMS_PATH "/"), "/");
+  if (name == NULL || !jn_room_name_is_valid (name))
+    {
+      jn_control_send_error_and_close (connection, JN_SESSION_ERROR_NO_SUCH_ROOM,
+                                       _("This is a JamNet server: name a room to join, as in "
+                                         "jamnet://server/room."));
+      return;
+    }
+
+  room = lookup_room (self, name);
+  if (room != NULL)
+    {
+      jn_host_take (room->host, connection, address, local_address, NULL);
+      return;
+    }
+  lobby = g_new0 (Lobby, 1);
+  lobby->server = self;
+  lobby->connection = g_object_ref (connection);
+  lobby->room = g_steal_pointer (&name);
+  lobby->address = g_strdup (address);
+  lobby->local_address = g_strdup (local_address);
+  lobby->timeout = g_timeout_add_seconds (LOBBY_TIMEOUT_S, on_lobby_timeout, lobby);
+  g_signal_connect (connection, "message", G_CALLBACK (on_lobby_message), lobby);
+  g_signal_connect (connection, "closed", G_CALLBACK (on_lobby_closed), lobby);
+  g_ptr_array_add (self->lobby, lobby);
+}
+
+static void
+on_room_list (SoupServer        *server,
+              SoupServerMessage *msg,
+              const char        *path,
+              GHashTable        *query,
+              gpointer           user_data)
+{
+  JnServer *self = user_data;
+  char *body;
+
+  if (soup_server_message_get_method (msg) != SOUP_METHOD_GET ||
+      !g_str_equal (path, JN_ROOM_LIST_PATH))
+    {
+      soup_server_message_set_status (msg, SOUP_STATUS_NOT_FOUND, NULL);
+      return;
+    }
+  body = jn_server_dup_room_list (self);
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE, body,
+                                    strlen (body));
+}
+
+/* --- object ------------------------------------------------------------------ */
+
+static void
+jn_server_dispose (GObject *object)
+{
+  JnServer *self = JN_SERVER (object);
+
+  g_clear_handle_id (&self->sweep, g_source_remove);
+  if (self->listener != NULL)
+    jn_control_listener_close (self->listener);
+  g_clear_object (&self->listener);
+  if (self->lobby != NULL)
+    g_ptr_array_set_size (self->lobby, 0);
+  if (self->rooms != NULL)
+    g_hash_table_remove_all (self->rooms);
+
+  G_OBJECT_CLASS (jn_server_parent_class)->dispose (object);
+}
+
+static void
+jn_server_finalize (GObject *object)
+{
+  JnServer *self = JN_SERVER (object);
+
+  g_clear_pointer (&self->rooms, g_hash_table_unref);
+  g_clear_pointer (&self->lobby, g_ptr_array_unref);
+  g_free (self->name);
+  g_free (self->fingerprint);
+
+  G_OBJECT_CLASS (jn_server_parent_class)->finalize (object);
+}
+
+static void
+jn_server_class_init (JnServerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = jn_server_dispose;
+  object_class->finalize = jn_server_finalize;
+}
+
+static void
+jn_server_init (JnServer *self)
+{
+  self->rooms = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) room_free);
+  self->lobby = g_ptr_array_new_with_free_func ((GDestroyNotify) lobby_free);
+  self->max_rooms = JN_SERVER_DEFAULT_MAX_ROOMS;
+  self->max_players = JN_SERVER_DEFAULT_MAX_PLAYERS;
+  self->format = (JnAudioFormat) { .rate = 48000, .frames = 128, .channels = 1,
+                                   .format = JN_SAMPLE_S16 };
+}
+
+JnServer *
+jn_server_new (GTlsCertificate *certificate,
+               const char      *name)
+{
+  JnServer *self;
+
+  g_return_val_if_fail (G_IS_TLS_CERTIFICATE (certificate), NULL);
+
+  self = g_object_new (JN_TYPE_SERVER, NULL);
+  self->listener = jn_control_listener_new (certificate);
+  self->fingerprint = g_strdup (jn_control_listener_get_fingerprint (self->listener));
+  self->name = g_strdup (name != NULL && *name != '\0' ? name : g_get_host_name ());
+  jn_control_listener_add_websocket_handler (self->listener, JN_WEBSOCKET_PATH, on_websocket,
+                                             self);
+  jn_control_listener_add_handler (self->listener, JN_ROOM_LIST_PATH, on_room_list, self);
+  return self;
+}
+
+void
+jn_server_set_limits (JnServer *self,
+                      guint     max_rooms,
+                      guint     max_players)
+{
+  g_return_if_fail (JN_IS_SERVER (self));
+  g_return_if_fail (max_rooms >= 1);
+  g_return_if_fail (max_players >= 1 && max_players < JN_SESSION_MAX_PEERS);
+
+  self->max_rooms = max_rooms;
+  self->max_players = max_players;
+}
+
+gboolean
+jn_server_add_room (JnServer    *self,
+                    const char  *name,
+                    const char  *passphrase,
+                    gboolean     listed,
+                    guint        max_players,
+                    GError     **error)
+{
+  g_return_val_if_fail (JN_IS_SERVER (self), FALSE);
+
+  if (!jn_room_name_is_valid (name))
+    {
+      g_set_error (error, JN_SESSION_ERROR, JN_SESSION_ERROR_BAD_REQUEST,
+                   _("“%s” cannot name a room: use 1 to %d characters, without “/”"),
+                   name ? name : "", JN_NAME_MAX_CHARS);
+      return FALSE;
+    }
+  if (lookup_room (self, name) != NULL)
+    {
+      g_set_error (error, JN_SESSION_ERROR, JN_SESSION_ERROR_ROOM_EXISTS,
+                   _("There are two rooms named “%s” (names are compared without case)."),
+                   name);
+      return FALSE;
+    }
+  if (max_players >= JN_SESSION_MAX_PEERS)
+    {
+      g_set_error (error, JN_SESSION_ERROR, JN_SESSION_ERROR_BAD_REQUEST,
+                   _("A room holds at most %d players."), JN_SESSION_MAX_PEERS - 1);
+      return FALSE;
+    }
+  open_room (self, name, passphrase, listed, TRUE, max_players);
+  return TRUE;
+}
+
+gboolean
+jn_server_listen (JnServer    *self,
+                  const char  *address,
+                  guint16      port,
+                  GError     **error)
+{
+  g_return_val_if_fail (JN_IS_SERVER (self), FALSE);
+
+  if (!jn_control_listener_listen (self->listener, address, port, error))
+    return FALSE;
+  if (self->sweep == 0)
+    self->sweep = g_timeout_add_seconds (SWEEP_S, on_sweep, self);
+  return TRUE;
+}
+
+guint16
+jn_server_get_port (JnServer *self)
+{
+  g_return_val_if_fail (JN_IS_SERVER (self), 0);
+  return jn_control_listener_get_port (self->listener);
+}
+
+const char *
+jn_server_get_fingerprint (JnServer *self)
+{
+  g_return_val_if_fail (JN_IS_SERVER (self), NULL);
+  return self->fingerprint;
+}
+
+guint
+jn_server_get_n_rooms (JnServer *self)
+{
+  g_return_val_if_fail (JN_IS_SERVER (self), 0);
+  return g_hash_table_size (self->rooms);
+}
+
+guint
+jn_server_get_n_players (JnServer *self)
+{
+  GHashTableIter iter;
+  Room *room;
+  guint n = 0;
+
+  g_return_val_if_fail (JN_IS_SERVER (self), 0);
+
+  g_hash_table_iter_init (&iter, self->rooms);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &room))
+    n += jn_host_get_n_members (room->host);
+  return n;
+}
+
+int
+jn_server_get_room_players (JnServer   *self,
+                            const char *name)
+{
+  Room *room;
+
+  g_return_val_if_fail (JN_IS_SERVER (self), -1);
+
+  room = lookup_room (self, name);
+  return room != NULL ? (int) jn_host_get_n_members (room->host) : -1;
+}
+
+static int
+compare_rooms (gconstpointer a,
+               gconstpointer b)
+{
+  const Room *ra = *(Room **) a, *rb = *(Room **) b;
+
+  return g_utf8_collate (ra->name, rb->name);
+}
+
+char *
+jn_server_dup_room_list (JnServer *self)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GPtrArray) listed = g_ptr_array_new ();
+  GHashTableIter iter;
+  Room *room;
+
+  g_return_val_if_fail (JN_IS_SERVER (self), NULL);
+
+  g_hash_table_iter_init (&iter, self->rooms);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &room))
+    if (room->listed)
+      g_ptr_array_add (listed, room);
+  g_ptr_array_sort (listed, compare_rooms);
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "server");
+  json_builder_add_string_value (builder, self->name);
+  json_builder_set_member_name (builder, "version");
+  json_builder_add_int_value (builder, JN_PROTOCOL_VERSION);
+  json_builder_set_member_name (builder, "rooms_open");
+  json_builder_add_int_value (builder, g_hash_table_size (self->rooms));
+  json_builder_set_member_name (builder, "max_rooms");
+  json_builder_add_int_value (builder, self->max_rooms);
+  json_builder_set_member_name (builder, "players");
+  json_builder_add_int_value (builder, jn_server_get_n_players (self));
+  json_builder_set_member_name (builder, "rooms");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < listed->len; i++)
+    {
+      room = g_ptr_array_index (listed, i);
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "name");
+      json_builder_add_string_value (builder, room->name);
+      json_builder_set_member_name (builder, "players");
+      json_builder_add_int_value (builder, jn_host_get_n_members (room->host));
+      json_builder_set_member_name (builder, "max_players");
+      json_builder_add_int_value (builder, room->max_players);
+      json_builder_set_member_name (builder, "passphrase");
+      json_builder_add_boolean_value (builder, room->has_passphrase);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+  return json_to_string (root, FALSE);
+}
+
+void
+jn_server_shutdown (JnServer *self)
+{
+  g_return_if_fail (JN_IS_SERVER (self));
+
+  g_clear_handle_id (&self->sweep, g_source_remove);
+  jn_control_listener_close (self->listener);
+  g_ptr_array_set_size (self->lobby, 0);
+  g_hash_table_remove_all (self->rooms);
+}

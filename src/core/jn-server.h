@@ -1,0 +1,67 @@
+/* jn-server.h: a jamnet-server's rooms (docs/server.md)
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "jn-control.h"
+
+G_BEGIN_DECLS
+
+#define JN_TYPE_SERVER (jn_server_get_type ())
+G_DECLARE_FINAL_TYPE (JnServer, jn_server, JN, SERVER, GObject)
+
+/* Where rooms are reached: wss://HOST:PORT/jamnet/rooms/ROOM */
+#define JN_ROOMS_PATH JN_WEBSOCKET_PATH "/rooms"
+/* What lists the listed rooms: GET https://HOST:PORT/rooms */
+#define JN_ROOM_LIST_PATH "/rooms"
+
+#define JN_SERVER_DEFAULT_MAX_ROOMS   100
+#define JN_SERVER_DEFAULT_MAX_PLAYERS 8
+
+/* certificate must hold its key (jn_identity_load()); name is what the
+ * room list calls the server. */
+JnServer    *jn_server_new           (GTlsCertificate *certificate,
+                                      const char      *name);
+/* Rooms players may create at most (those of the configuration count
+ * too), and the players of a room created by a player. */
+void         jn_server_set_limits    (JnServer        *self,
+                                      guint            max_rooms,
+                                      guint            max_players);
+/* A room that stays open while empty (from the configuration); passphrase
+ * NULL for none, max_players 0 for the server's. */
+gboolean     jn_server_add_room      (JnServer        *self,
+                                      const char      *name,
+                                      const char      *passphrase,
+                                      gboolean         listed,
+                                      guint            max_players,
+                                      GError         **error);
+/* address NULL listens on every interface; port 0 picks a free one. */
+gboolean     jn_server_listen        (JnServer        *self,
+                                      const char      *address,
+                                      guint16          port,
+                                      GError         **error);
+guint16      jn_server_get_port      (JnServer        *self);
+const char  *jn_server_get_fingerprint (JnServer      *self);
+guint        jn_server_get_n_rooms   (JnServer        *self);
+guint        jn_server_get_n_players (JnServer        *self);
+/* Players in the room called name, or -1 when there is none. */
+int          jn_server_get_room_players (JnServer     *self,
+                                      const char      *name);
+/* The body of GET /rooms: the server, its load and its listed rooms. */
+char        *jn_server_dup_room_list (JnServer        *self);
+/* Tells every room's players the server is going away and stops. */
+void         jn_server_shutdown      (JnServer        *self);
+
+/* "jamnet://HOST:PORT/ROOM?fp=FINGERPRINT", ROOM escaped as a path
+ * segment. */
+char        *jn_room_url             (const char      *host_port,
+                                      const char      *room,
+                                      const char      *fingerprint);
+/* Whether name can be a room's: 1 to JN_NAME_MAX_CHARS characters of
+ * UTF-8, no control characters, not only spaces. */
+gboolean     jn_room_name_is_valid   (const char      *name);
+
+G_END_DECLS

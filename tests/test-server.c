@@ -1,0 +1,511 @@
+/* test-server.c: jamnet-server's rooms over real wss:// on the loopback
+ *
+ * Players create and join rooms by name through JnSession, as the CLI and
+ * the app do; the room list is fetched over HTTPS as the app's Internet
+ * section fetches it; the configuration parser and the program itself
+ * are held to naming the line of each mistake.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "jn-host.h"
+#include "jn-identity.h"
+#include "jn-room-list.h"
+#include "jn-server.h"
+#include "jn-server-config.h"
+#include "jn-session.h"
+#include "jn-test-session.h"
+
+static char *home;
+
+typedef struct
+{
+  JnServer *server;
+  char     *host_port;
+} Fixture;
+
+static void
+fixture_set_up (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GTlsCertificate) certificate = jn_identity_load (NULL, &error);
+
+  g_assert_no_error (error);
+  f->server = jn_server_new (certificate, "Test server");
+  jn_server_set_limits (f->server, 4, 3);
+  g_assert_true (jn_server_add_room (f->server, "Friday Band", "open sesame", TRUE, 2, &error));
+  g_assert_true (jn_server_add_room (f->server, "Back room", NULL, FALSE, 0, &error));
+  g_assert_no_error (error);
+  g_assert_true (jn_server_listen (f->server, "127.0.0.1", 0, &error));
+  g_assert_no_error (error);
+  f->host_port = g_strdup_printf ("127.0.0.1:%u", jn_server_get_port (f->server));
+}
+
+static void
+fixture_tear_down (Fixture       *f,
+                   gconstpointer  data)
+{
+  jn_server_shutdown (f->server);
+  g_clear_object (&f->server);
+  g_free (f->host_port);
+}
+
+/* jamnet://HOST:PORT/ROOM with the server's fingerprint */
+static char *
+room_url (Fixture    *f,
+          const char *room)
+{
+  return jn_room_url (f->host_port, room, jn_server_get_fingerprint (f->server));
+}
+
+static JnSession *
+join_room (const char  *url,
+           const char  *name,
+           const char  *passphrase,
+           gboolean     create,
+           gboolean     unlisted,
+           GError     **error)
+{
+  JnSessionConfig config;
+  JnSession *session;
+  JnTestStarted started = { 0 };
+
+  jn_session_config_init (&config);
+  config.player_name = name;
+  config.bind_address = "127.0.0.1";
+  config.create_room = create;
+  config.room_unlisted = unlisted;
+  session = jn_session_new (&config);
+  jn_session_join_async (session, url, passphrase, NULL, jn_test_on_started, &started);
+  if (!jn_test_wait_started (&started, 10))
+    {
+      g_propagate_error (error, started.error);
+      g_object_unref (session);
+      return NULL;
+    }
+  return session;
+}
+
+static void
+iterate_until (gboolean (*done) (gpointer), gpointer data, guint timeout_s)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) timeout_s * G_USEC_PER_SEC;
+
+  while (!done (data) && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE);
+}
+
+typedef struct
+{
+  gboolean    done;
+  JnRoomList *list;
+  GError     *error;
+} ListAnswer;
+
+static void
+on_list (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  ListAnswer *answer = user_data;
+
+  answer->list = jn_room_list_fetch_finish (result, &answer->error);
+  answer->done = TRUE;
+}
+
+/* The server's list, as the app fetches it; NULL with error set. */
+static JnRoomList *
+fetch_list (const char *server, GError **error)
+{
+  ListAnswer answer = { 0 };
+
+  jn_room_list_fetch_async (server, NULL, on_list, &answer);
+  while (!answer.done)
+    g_main_context_iteration (NULL, TRUE);
+  if (answer.error != NULL)
+    g_propagate_error (error, answer.error);
+  return answer.list;
+}
+
+static JnRoomListing *
+find_room (JnRoomList *list, const char *name)
+{
+  for (guint i = 0; i < list->rooms->len; i++)
+    {
+      JnRoomListing *room = g_ptr_array_index (list->rooms, i);
+
+      if (g_str_equal (room->name, name))
+        return room;
+    }
+  return NULL;
+}
+
+static gboolean
+each_sees_one (gpointer data)
+{
+  JnSession **players = data;
+
+  return g_list_model_get_n_items (jn_session_get_peers (players[0])) == 1 &&
+         g_list_model_get_n_items (jn_session_get_peers (players[1])) == 1;
+}
+
+static void
+test_create_and_join (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JnSession) ana = NULL, bo = NULL;
+  g_autoptr(JnRoomList) list = NULL;
+  g_autofree char *url = room_url (f, "Bühne 2");
+  g_autofree char *other_case = room_url (f, "bühne 2");
+  g_autofree char *fp_server = g_strdup_printf ("jamnet://%s/?fp=%s", f->host_port,
+                                                jn_server_get_fingerprint (f->server));
+  JnSession *players[2];
+  JnRoomListing *room;
+
+  /* a room that is not open is not joined by accident */
+  ana = join_room (url, "Ana", NULL, FALSE, FALSE, &error);
+  g_assert_error (error, JN_SESSION_ERROR, JN_SESSION_ERROR_NO_SUCH_ROOM);
+  g_assert_null (ana);
+  g_clear_error (&error);
+  g_assert_cmpint (jn_server_get_room_players (f->server, "Bühne 2"), ==, -1);
+
+  ana = join_room (url, "Ana", NULL, TRUE, FALSE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (jn_session_get_name (ana), ==, "Bühne 2");
+  /* by name, whatever its case */
+  bo = join_room (other_case, "Bo", NULL, FALSE, FALSE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (jn_server_get_room_players (f->server, "BÜHNE 2"), ==, 2);
+
+  /* each sees the other and nobody else: the room plays no audio itself */
+  players[0] = ana;
+  players[1] = bo;
+  iterate_until (each_sees_one, players, 5);
+  g_assert_true (each_sees_one (players));
+  g_assert_null (jn_session_lookup_peer (ana, JN_HOST_PEER_ID));
+  g_assert_nonnull (jn_session_lookup_peer (ana, 3));
+  g_assert_nonnull (jn_session_lookup_peer (bo, 2));
+
+  /* it is listed, with its players; the unlisted one of the configuration is not */
+  list = fetch_list (fp_server, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (list->server, ==, "Test server");
+  g_assert_cmpuint (list->rooms_open, ==, 3);
+  g_assert_cmpuint (list->players, ==, 2);
+  g_assert_cmpuint (list->rooms->len, ==, 2);
+  room = find_room (list, "Bühne 2");
+  g_assert_nonnull (room);
+  g_assert_cmpuint (room->players, ==, 2);
+  g_assert_cmpuint (room->max_players, ==, 3);
+  g_assert_false (room->passphrase);
+  g_assert_cmpstr (room->url, ==, url);
+  room = find_room (list, "Friday Band");
+  g_assert_nonnull (room);
+  g_assert_true (room->passphrase);
+  g_assert_cmpuint (room->max_players, ==, 2);
+  g_assert_null (find_room (list, "Back room"));
+
+  /* the second creator of a name hears it is taken */
+  g_clear_object (&bo);
+  bo = join_room (url, "Bo", NULL, TRUE, FALSE, &error);
+  g_assert_error (error, JN_SESSION_ERROR, JN_SESSION_ERROR_ROOM_EXISTS);
+  g_assert_null (bo);
+  g_clear_error (&error);
+
+  /* the last one out closes a room a player made */
+  jn_session_leave (ana);
+  g_clear_object (&ana);
+  {
+    gint64 end = g_get_monotonic_time () + 3 * G_USEC_PER_SEC;
+
+    while (jn_server_get_room_players (f->server, "Bühne 2") >= 0 && g_get_monotonic_time () < end)
+      g_main_context_iteration (NULL, FALSE);
+  }
+  g_assert_cmpint (jn_server_get_room_players (f->server, "Bühne 2"), ==, -1);
+  /* those of the configuration stay */
+  g_assert_cmpint (jn_server_get_room_players (f->server, "Friday Band"), ==, 0);
+  g_assert_cmpint (jn_server_get_room_players (f->server, "Back room"), ==, 0);
+}
+
+static void
+test_passphrase_and_full (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JnSession) ana = NULL, bo = NULL, cy = NULL, di = NULL, eve = NULL;
+  g_autofree char *url = room_url (f, "Friday Band");
+  g_autofree char *secret = room_url (f, "Secret");
+  g_autoptr(JnRoomList) list = NULL;
+
+  cy = join_room (url, "Cy", "wrong", FALSE, FALSE, &error);
+  g_assert_error (error, JN_SESSION_ERROR, JN_SESSION_ERROR_WRONG_PASSPHRASE);
+  g_assert_null (cy);
+  g_clear_error (&error);
+  cy = join_room (url, "Cy", NULL, FALSE, FALSE, &error);
+  g_assert_error (error, JN_SESSION_ERROR, JN_SESSION_ERROR_WRONG_PASSPHRASE);
+  g_clear_error (&error);
+
+  ana = join_room (url, "Ana", "open sesame", FALSE, FALSE, &error);
+  g_assert_no_error (error);
+  bo = join_room (url, "Bo", "open sesame", FALSE, FALSE, &error);
+  g_assert_no_error (error);
+  cy = join_room (url, "Cy", "open sesame", FALSE, FALSE, &error);
+  g_assert_error (error, JN_SESSION_ERROR, JN_SESSION_ERROR_SESSION_FULL);
+  g_assert_nonnull (strstr (error->message, "(2 players)"));
+  g_assert_null (cy);
+  g_clear_error (&error);
+  g_assert_cmpint (jn_server_get_room_players (f->server, "Friday Band"), ==, 2);
+
+  /* a room made with a passphrase and unlisted: its creator passes the
+   * check the room then holds everyone to, and nobody finds it in the list */
+  di = join_room (secret, "Di", "moonlight", TRUE, TRUE, &error);
+  g_assert_no_error (error);
+  eve = join_room (secret, "Eve", "sunlight", FALSE, FALSE, &error);
+  g_assert_error (error, JN_SESSION_ERROR, JN_SESSION_ERROR_WRONG_PASSPHRASE);
+  g_assert_null (eve);
+  g_clear_error (&error);
+  eve = join_room (secret, "Eve", "moonlight", FALSE, FALSE, &error);
+  g_assert_no_error (error);
+  list = fetch_list (f->host_port, &error);
+  g_assert_no_error (error);
+  g_assert_null (find_room (list, "Secret"));
+  g_assert_cmpuint (list->rooms_open, ==, 3);
+  g_assert_cmpint (jn_server_get_room_players (f->server, "Secret"), ==, 2);
+
+  jn_session_leave (ana);
+  jn_session_leave (bo);
+  jn_session_leave (di);
+  jn_session_leave (eve);
+}
+
+static void
+test_limits (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) players = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autofree char *url = NULL;
+  g_autofree char *no_room = g_strdup_printf ("wss://%s/jamnet?fp=%s", f->host_port,
+                                              jn_server_get_fingerprint (f->server));
+  JnSession *s;
+
+  /* the server holds 4 rooms: the 2 of its configuration and 2 more */
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("room %u", i);
+
+      g_free (url);
+      url = room_url (f, name);
+      s = join_room (url, "Ana", NULL, TRUE, FALSE, &error);
+      g_assert_no_error (error);
+      g_ptr_array_add (players, s);
+    }
+  g_free (url);
+  url = room_url (f, "one too many");
+  s = join_room (url, "Ana", NULL, TRUE, FALSE, &error);
+  g_assert_error (error, JN_SESSION_ERROR, JN_SESSION_ERROR_SERVER_FULL);
+  g_assert_null (s);
+  g_clear_error (&error);
+  g_assert_cmpuint (jn_server_get_n_rooms (f->server), ==, 4);
+
+  /* a server is no player's session: it asks for a room */
+  s = join_room (no_room, "Ana", NULL, FALSE, FALSE, &error);
+  g_assert_error (error, JN_SESSION_ERROR, JN_SESSION_ERROR_NO_SUCH_ROOM);
+  g_assert_nonnull (strstr (error->message, "name a room"));
+  g_clear_error (&error);
+
+  for (guint i = 0; i < players->len; i++)
+    jn_session_leave (g_ptr_array_index (players, i));
+}
+
+static void
+test_list_errors (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JnRoomList) list = NULL;
+  g_autofree char *wrong_fp = g_strdup_printf ("%s?fp=%s", f->host_port,
+                                               "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+  static const char *hostile[] = {
+    "", "[]", "{\"server\":\"x\"}", "{\"server\":\"x\",\"rooms\":{},\"players\":0,\"rooms_open\":0}",
+    "{\"server\":\"x\",\"rooms\":[],\"players\":-1,\"rooms_open\":0}", "not json",
+  };
+
+  /* a link's fingerprint is believed, not whatever answers */
+  list = fetch_list (wrong_fp, &error);
+  g_assert_error (error, JN_SESSION_ERROR, JN_SESSION_ERROR_CERTIFICATE);
+  g_assert_null (list);
+  g_clear_error (&error);
+
+  for (guint i = 0; i < G_N_ELEMENTS (hostile); i++)
+    {
+      list = jn_room_list_parse (hostile[i], strlen (hostile[i]), "h:1", NULL, &error);
+      g_assert_error (error, JN_SESSION_ERROR, JN_SESSION_ERROR_BAD_REQUEST);
+      g_assert_null (list);
+      g_clear_error (&error);
+    }
+  /* a bad entry is skipped, the good ones stay */
+  {
+    static const char text[] =
+      "{\"server\":\"x\",\"players\":3,\"rooms_open\":9,\"rooms\":["
+      "{\"name\":\"a/b\",\"players\":1,\"max_players\":2,\"passphrase\":false},"
+      "{\"name\":\"ok\",\"players\":1,\"max_players\":2,\"passphrase\":true},"
+      "{\"name\":\"neg\",\"players\":-1,\"max_players\":2,\"passphrase\":false},"
+      "{\"name\":\"\",\"players\":1,\"max_players\":2,\"passphrase\":false},"
+      "7, null]}";
+
+    list = jn_room_list_parse (text, strlen (text), "h:1", NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (list->rooms->len, ==, 1);
+    g_assert_cmpstr (((JnRoomListing *) g_ptr_array_index (list->rooms, 0))->name, ==, "ok");
+    g_assert_cmpstr (((JnRoomListing *) g_ptr_array_index (list->rooms, 0))->url, ==,
+                     "jamnet://h:1/ok");
+  }
+}
+
+static void
+test_config (void)
+{
+  static const struct { const char *text; const char *message; } bad[] = {
+    { "[server]\nport = 70000\n", "conf:2: port must be" },
+    { "# a comment\n[server]\nname = x\n\n[room Jam]\nlsted = yes\n", "conf:6: a [room] has no key “lsted”" },
+    { "[room Jam]\nlisted = maybe\n", "conf:2: listed must be true or false" },
+    { "port = 1\n", "conf:1: “port” comes before any section" },
+    { "[server]\nmax-players = 40\n", "conf:2: max-players must be 1 to 31" },
+    { "[room a]\n[room A]\n", "conf:2: a second room named “A”" },
+    { "[room a/b]\n", "conf:1: “a/b” cannot name a room" },
+    { "[server\n", "conf:1: a section header must end" },
+    { "[servers]\n", "conf:1: unknown section [servers]" },
+    { "[server]\nlisten = everywhere\n", "conf:2: listen must be an IP address" },
+    { "[server]\njust words\n", "conf:2: expected “key = value”" },
+    { "[server]\nmax-rooms = 1\n[room a]\n[room b]\n", "2 rooms are configured but max-rooms is 1" },
+    { "[server]\nport = 12x\n", "conf:2: port must be" },
+  };
+  static const char good[] =
+    "; JamNet server\n"
+    "[server]\n"
+    "name = Studio  \n"
+    "listen = ::\n"
+    "port=7500\n"
+    "max-rooms = 10\n"
+    "max-players = 12\n"
+    "\n"
+    "[room Friday Band]\n"
+    "passphrase = open sesame\n"
+    "max-players = 6\n"
+    "[room Back room]\n"
+    "listed = false\n";
+  g_autoptr(JnServerConfig) config = jn_server_config_new ();
+  g_autoptr(GError) error = NULL;
+  JnServerRoomConfig *room;
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(JnServerConfig) c = jn_server_config_new ();
+      g_autoptr(GError) e = NULL;
+
+      g_assert_false (jn_server_config_parse (c, "conf", bad[i].text, strlen (bad[i].text), &e));
+      g_assert_nonnull (e);
+      if (strstr (e->message, bad[i].message) == NULL)
+        g_error ("config %u: “%s” does not say “%s”", i, e->message, bad[i].message);
+    }
+
+  g_assert_true (jn_server_config_parse (config, "conf", good, strlen (good), &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (config->name, ==, "Studio");
+  g_assert_cmpstr (config->listen, ==, "::");
+  g_assert_cmpuint (config->port, ==, 7500);
+  g_assert_cmpuint (config->max_rooms, ==, 10);
+  g_assert_cmpuint (config->max_players, ==, 12);
+  g_assert_cmpuint (config->rooms->len, ==, 2);
+  room = g_ptr_array_index (config->rooms, 0);
+  g_assert_cmpstr (room->name, ==, "Friday Band");
+  g_assert_cmpstr (room->passphrase, ==, "open sesame");
+  g_assert_true (room->listed);
+  g_assert_cmpuint (room->max_players, ==, 6);
+  room = g_ptr_array_index (config->rooms, 1);
+  g_assert_null (room->passphrase);
+  g_assert_false (room->listed);
+  g_assert_cmpuint (room->max_players, ==, 0);
+}
+
+/* The program reads its file as the service does, and says where it is wrong. */
+static void
+test_program_config (void)
+{
+  const char *program = g_getenv ("JAMNET_SERVER");
+  g_autofree char *path = g_build_filename (home, "bad.conf", NULL);
+  g_autofree char *good = g_build_filename (home, "good.conf", NULL);
+  g_autofree char *out = NULL, *err = NULL;
+  g_autoptr(GError) error = NULL;
+  int status;
+
+  if (program == NULL)
+    {
+      g_test_skip ("JAMNET_SERVER is not set (run through meson test)");
+      return;
+    }
+  g_assert_true (g_file_set_contents (path, "[server]\nport = 7420\nmax_rooms = 5\n", -1, NULL));
+  {
+    const char *argv[] = { program, "--config", path, "--check", NULL };
+
+    g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out,
+                                 &err, &status, &error));
+  }
+  g_assert_no_error (error);
+  g_assert_false (g_spawn_check_wait_status (status, NULL));
+  g_assert_nonnull (strstr (err, "bad.conf:3: [server] has no key “max_rooms”"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  /* the sample configuration the package ships is a good one */
+  {
+    g_autofree char *sample = g_build_filename (g_getenv ("JAMNET_SOURCE_DIR"), "data",
+                                                "jamnet-server.conf", NULL);
+    const char *argv[] = { program, "--config", sample, "--check", NULL };
+
+    g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out,
+                                 &err, &status, &error));
+    g_assert_no_error (error);
+    if (!g_spawn_check_wait_status (status, NULL))
+      g_error ("%s: %s", sample, err);
+  }
+}
+
+int
+main (int argc, char **argv)
+{
+  int status;
+
+  /* before GLib reads them: a home of our own for identity and trust */
+  home = g_dir_make_tmp ("jamnet-server-XXXXXX", NULL);
+  g_assert_nonnull (home);
+  {
+    g_autofree char *data = g_build_filename (home, "data", NULL);
+    g_autofree char *config = g_build_filename (home, "config", NULL);
+
+    g_setenv ("XDG_DATA_HOME", data, TRUE);
+    g_setenv ("XDG_CONFIG_HOME", config, TRUE);
+  }
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add ("/server/create-and-join", Fixture, NULL, fixture_set_up, test_create_and_join,
+              fixture_tear_down);
+  g_test_add ("/server/passphrase-and-full", Fixture, NULL, fixture_set_up,
+              test_passphrase_and_full, fixture_tear_down);
+  g_test_add ("/server/limits", Fixture, NULL, fixture_set_up, test_limits, fixture_tear_down);
+  g_test_add ("/server/list-errors", Fixture, NULL, fixture_set_up, test_list_errors,
+              fixture_tear_down);
+  g_test_add_func ("/server/config", test_config);
+  g_test_add_func ("/server/program-config", test_program_config);
+  status = g_test_run ();
+
+  {
+    g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", home);
+
+    if (system (cmd) != 0)
+      g_printerr ("could not remove %s\n", home);
+  }
+  g_free (home);
+  return status;
+}
