@@ -7,6 +7,8 @@
 #include <math.h>
 
 #include "jn-graph.h"
+#include <adwaita.h>
+
 #include "jn-test-render.h"
 
 GdkTexture *
@@ -97,4 +99,22 @@ jn_test_count_line_pixels (GtkWidget *graph,
         n++;
     }
   return n;
+}
+
+GtkWidget *
+jn_test_find_row (GtkWidget  *root,
+                  GType       type,
+                  const char *title)
+{
+  if (g_type_is_a (G_OBJECT_TYPE (root), type) && ADW_IS_PREFERENCES_ROW (root) &&
+      g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (root)), title) == 0)
+    return root;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = jn_test_find_row (child, type, title);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
 }

@@ -19,6 +19,10 @@ gboolean    jn_test_save_png        (GtkWidget   *widget,
  * NULL. */
 GtkWidget  *jn_test_find_widget     (GtkWidget   *root,
                                      GType        type);
+/* The first AdwPreferencesRow of type under root titled title, or NULL. */
+GtkWidget  *jn_test_find_row        (GtkWidget   *root,
+                                     GType        type,
+                                     const char  *title);
 /* Pixels of a JnGraph drawn in the colour of its line `line` (its legend's
  * swatch included), waiting up to 3 s for a frame; -1 when none came. */
 int         jn_test_count_line_pixels (GtkWidget *graph,

@@ -12,22 +12,12 @@
 #include <string.h>
 
 #include "jn-preferences.h"
+#include "jn-test-render.h"
 
 static AdwComboRow *
 find_row (GtkWidget *widget, const char *title)
 {
-  if (ADW_IS_COMBO_ROW (widget) &&
-      g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), title) == 0)
-    return ADW_COMBO_ROW (widget);
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      AdwComboRow *row = find_row (child, title);
-
-      if (row != NULL)
-        return row;
-    }
-  return NULL;
+  return ADW_COMBO_ROW (jn_test_find_row (widget, ADW_TYPE_COMBO_ROW, title));
 }
 
 /* the position of an entry in the row's list, or -1 */
@@ -128,6 +118,62 @@ test_devices_page (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* Internet servers: added by address, refused when no address, removed */
+static void
+test_servers (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  GtkWidget *window = jn_preferences_new (NULL, settings);
+  GtkWidget *add = jn_test_find_row (window, ADW_TYPE_ENTRY_ROW, "Add a server (host:port)");
+  GtkWidget *row, *remove;
+  g_auto(GStrv) servers = NULL;
+
+  g_settings_set_strv (settings, "servers", NULL);
+  g_assert_nonnull (add);
+  gtk_editable_set_text (GTK_EDITABLE (add), "http://not.a.server");
+  g_signal_emit_by_name (add, "apply");
+  servers = g_settings_get_strv (settings, "servers");
+  g_assert_cmpuint (g_strv_length (servers), ==, 0);
+  g_assert_true (gtk_widget_has_css_class (add, "error"));
+  g_clear_pointer (&servers, g_strfreev);
+
+  gtk_editable_set_text (GTK_EDITABLE (add), " studio.example:7500 ");
+  g_signal_emit_by_name (add, "apply");
+  gtk_editable_set_text (GTK_EDITABLE (add), "studio.example:7500");
+  g_signal_emit_by_name (add, "apply");   /* once is enough */
+  servers = g_settings_get_strv (settings, "servers");
+  g_assert_cmpuint (g_strv_length (servers), ==, 1);
+  g_assert_cmpstr (servers[0], ==, "studio.example:7500");
+  g_assert_false (gtk_widget_has_css_class (add, "error"));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (add)), ==, "");
+  row = jn_test_find_row (window, ADW_TYPE_ACTION_ROW, "studio.example:7500");
+  g_assert_nonnull (row);
+  /* the entry stays under the servers */
+  g_assert_true (gtk_widget_get_parent (add) == gtk_widget_get_parent (row));
+  g_assert_true (gtk_widget_get_next_sibling (row) == add);
+
+  if (g_getenv ("JAMNET_SCREENSHOT_DIR") != NULL)
+    {
+      g_autofree char *png = g_build_filename (g_getenv ("JAMNET_SCREENSHOT_DIR"),
+                                               "preferences-servers.png", NULL);
+      gint64 until = g_get_monotonic_time () + 3 * G_USEC_PER_SEC;
+
+      adw_preferences_window_set_visible_page_name (ADW_PREFERENCES_WINDOW (window), "internet");
+      gtk_window_present (GTK_WINDOW (window));
+      while (!jn_test_save_png (window, png, NULL) && g_get_monotonic_time () < until)
+        g_main_context_iteration (NULL, TRUE);
+    }
+
+  remove = jn_test_find_widget (row, GTK_TYPE_BUTTON);
+  g_assert_nonnull (remove);
+  g_signal_emit_by_name (remove, "clicked");
+  g_clear_pointer (&servers, g_strfreev);
+  servers = g_settings_get_strv (settings, "servers");
+  g_assert_cmpuint (g_strv_length (servers), ==, 0);
+  g_assert_null (jn_test_find_row (window, ADW_TYPE_ACTION_ROW, "studio.example:7500"));
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -139,5 +185,6 @@ main (int argc, char *argv[])
     }
   adw_init ();
   g_test_add_func ("/preferences/devices-page", test_devices_page);
+  g_test_add_func ("/preferences/servers", test_servers);
   return g_test_run ();
 }

@@ -14,6 +14,7 @@
 #include "jn-discovery.h"
 #include "jn-host-dialog.h"
 #include "jn-identity.h"
+#include "jn-server.h"
 #include "jn-session.h"
 #include "jn-sessions-page.h"
 #include "jn-window.h"
@@ -236,6 +237,114 @@ on_join_url (JnSessionsPage *page,
 {
   g_free (*joined);
   *joined = g_strdup (url);
+}
+
+/* The AdwActionRow under root titled title, or NULL. */
+static GtkWidget *
+find_row (GtkWidget  *root,
+          const char *title)
+{
+  return jn_test_find_row (root, ADW_TYPE_ACTION_ROW, title);
+}
+
+/* Whether a label under root shows text (as drawn, markup parsed). */
+static gboolean
+shows_text (GtkWidget  *root,
+            const char *text)
+{
+  if (GTK_IS_LABEL (root) && g_strcmp0 (gtk_label_get_text (GTK_LABEL (root)), text) == 0)
+    return TRUE;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (shows_text (child, text))
+      return TRUE;
+  return FALSE;
+}
+
+/* The browser lists a real server's listed rooms, and says which server
+ * does not answer. */
+static void
+test_internet_rooms (void)
+{
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC, end;
+  g_autofree char *pem = jn_identity_generate_pem (now - 60, now + 3600, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GTlsCertificate) certificate = g_tls_certificate_new_from_pem (pem, -1, &error);
+  g_autoptr(JnServer) server = NULL;
+  GtkWidget *page = g_object_ref_sink (g_object_new (JN_TYPE_SESSIONS_PAGE, NULL));
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = source ? g_settings_schema_source_lookup (source, APP_ID, TRUE) : NULL;
+  g_autoptr(GSettings) settings = NULL;
+  g_autofree char *host_port = NULL, *link = NULL, *expected = NULL, *joined = NULL;
+  const char *servers[3] = { NULL, "127.0.0.1:9", NULL };
+  GtkWindow *window;
+  GtkWidget *row, *dead, *join;
+
+  if (schema == NULL)
+    {
+      g_test_skip ("the app's settings schema is not installed (GSETTINGS_SCHEMA_DIR)");
+      g_object_unref (page);
+      return;
+    }
+  settings = g_settings_new_full (schema, NULL, NULL);
+  g_assert_no_error (error);
+  server = jn_server_new (certificate, "Studio");
+  g_assert_true (jn_server_add_room (server, "Open Jam", NULL, TRUE, 4, &error));
+  g_assert_true (jn_server_add_room (server, "Friday <Band>", "pass", TRUE, 0, &error));
+  g_assert_true (jn_server_add_room (server, "Back room", NULL, FALSE, 0, &error));
+  g_assert_true (jn_server_listen (server, "127.0.0.1", 0, &error));
+  g_assert_no_error (error);
+  host_port = g_strdup_printf ("127.0.0.1:%u", jn_server_get_port (server));
+  link = g_strdup_printf ("jamnet://%s/?fp=%s", host_port, jn_server_get_fingerprint (server));
+  expected = jn_room_url (host_port, "Open Jam", jn_server_get_fingerprint (server));
+  servers[0] = link;
+
+  window = show_in_window (page, 700, 700);
+  jn_sessions_page_set_settings (JN_SESSIONS_PAGE (page), settings);
+  g_signal_connect (page, "join-url", G_CALLBACK (on_join_url), &joined);
+  g_settings_set_strv (settings, "servers", servers);
+  end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while ((find_row (page, "Open Jam") == NULL || find_row (page, "127.0.0.1:9") == NULL) &&
+         g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, TRUE);
+  row = find_row (page, "Open Jam");
+  dead = find_row (page, "127.0.0.1:9");
+  g_assert_nonnull (row);
+  g_assert_nonnull (dead);
+  g_assert_true (gtk_widget_get_mapped (row));
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), ==, "Studio · 0/4 players");
+  g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (dead)), "Cannot reach"));
+  /* a name from the network is shown as it is, never as markup */
+  g_assert_nonnull (find_row (page, "Friday <Band>"));
+  g_assert_true (shows_text (find_row (page, "Friday <Band>"), "Friday <Band>"));
+  g_assert_null (find_row (page, "Back room"));
+
+  if (g_getenv ("JAMNET_SCREENSHOT_DIR") != NULL)
+    {
+      g_autofree char *png = g_build_filename (g_getenv ("JAMNET_SCREENSHOT_DIR"),
+                                               "internet-rooms.png", NULL);
+
+      gint64 until = g_get_monotonic_time () + 3 * G_USEC_PER_SEC;
+
+      /* the rows just came: wait for a frame with them */
+      while (!jn_test_save_png (page, png, NULL) && g_get_monotonic_time () < until)
+        g_main_context_iteration (NULL, TRUE);
+      g_assert_true (g_file_test (png, G_FILE_TEST_EXISTS));
+    }
+
+  /* Join joins the room by its link, the server's fingerprint with it */
+  join = jn_test_find_widget (row, GTK_TYPE_BUTTON);
+  g_assert_nonnull (join);
+  g_signal_emit_by_name (join, "clicked");
+  g_assert_cmpstr (joined, ==, expected);
+
+  /* no servers: no section */
+  g_settings_set_strv (settings, "servers", NULL);
+  g_assert_null (find_row (page, "Open Jam"));
+  jn_sessions_page_set_settings (JN_SESSIONS_PAGE (page), NULL);
+  gtk_window_destroy (window);
+  g_assert_finalize_object (page);
+  jn_server_shutdown (server);
 }
 
 static void
@@ -466,6 +575,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/widgets/jam-page-lists-peers", test_jam_page_lists_peers);
   g_test_add_func ("/widgets/host-dialog", test_host_dialog);
   g_test_add_func ("/widgets/sessions-page", test_sessions_page);
+  g_test_add_func ("/widgets/internet-rooms", test_internet_rooms);
   g_test_add_func ("/widgets/window-goes", test_window_goes);
   g_test_add_func ("/widgets/certificate-changed", test_certificate_changed);
   return g_test_run ();

@@ -9,6 +9,7 @@
 
 #include <glib/gi18n.h>
 
+#include "jn-client.h"
 #include "jn-device-list.h"
 #include "jn-preferences.h"
 
@@ -192,6 +193,122 @@ device_row (GSettings *settings, JnDeviceList *list, const char *key, JnDeviceKi
   return row;
 }
 
+/* --- internet servers: a list of addresses, one row each ------------------- */
+
+static void
+on_server_remove (GtkButton *button,
+                  GSettings *settings)
+{
+  const char *server = g_object_get_data (G_OBJECT (button), "server");
+  g_auto(GStrv) servers = g_settings_get_strv (settings, "servers");
+  g_autoptr(GStrvBuilder) kept = g_strv_builder_new ();
+  g_auto(GStrv) result = NULL;
+
+  for (guint i = 0; servers[i] != NULL; i++)
+    if (!g_str_equal (servers[i], server))
+      g_strv_builder_add (kept, servers[i]);
+  result = g_strv_builder_end (kept);
+  g_settings_set_strv (settings, "servers", (const char *const *) result);
+}
+
+static void
+on_server_add (AdwEntryRow *entry,
+               GSettings   *settings)
+{
+  g_autofree char *text = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (entry))));
+  g_autofree char *url = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) servers = g_settings_get_strv (settings, "servers");
+  g_autoptr(GStrvBuilder) all = g_strv_builder_new ();
+  g_auto(GStrv) result = NULL;
+
+  if (*text == '\0')
+    return;
+  url = jn_session_url_normalize (text, &error);
+  if (url == NULL)
+    {
+      GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (entry));
+
+      gtk_widget_add_css_class (GTK_WIDGET (entry), "error");
+      if (ADW_IS_PREFERENCES_WINDOW (root))
+        {
+          g_autofree char *message = g_strdup_printf (_("“%s” is not a server address: try "
+                                                        "host:port"), text);
+          /* a toast's title is markup; what was typed is not */
+          g_autofree char *escaped = g_markup_escape_text (message, -1);
+
+          adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (root), adw_toast_new (escaped));
+        }
+      return;
+    }
+  gtk_widget_remove_css_class (GTK_WIDGET (entry), "error");
+  gtk_editable_set_text (GTK_EDITABLE (entry), "");
+  if (g_strv_contains ((const char *const *) servers, text))
+    return;
+  g_strv_builder_addv (all, (const char **) servers);
+  g_strv_builder_add (all, text);
+  result = g_strv_builder_end (all);
+  g_settings_set_strv (settings, "servers", (const char *const *) result);
+}
+
+static void
+on_servers_changed (GSettings  *settings,
+                    const char *key,
+                    GtkWidget  *group)
+{
+  g_auto(GStrv) servers = g_settings_get_strv (settings, "servers");
+  GPtrArray *rows = g_object_get_data (G_OBJECT (group), "rows");
+  GtkWidget *entry = g_object_get_data (G_OBJECT (group), "entry");
+
+  for (guint i = 0; i < rows->len; i++)
+    adw_preferences_group_remove (ADW_PREFERENCES_GROUP (group), g_ptr_array_index (rows, i));
+  g_ptr_array_set_size (rows, 0);
+  adw_preferences_group_remove (ADW_PREFERENCES_GROUP (group), entry);
+  for (guint i = 0; servers[i] != NULL; i++)
+    {
+      GtkWidget *row = adw_action_row_new ();
+      GtkWidget *remove = gtk_button_new_from_icon_name ("user-trash-symbolic");
+
+      adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), servers[i]);
+      gtk_widget_set_valign (remove, GTK_ALIGN_CENTER);
+      gtk_widget_add_css_class (remove, "flat");
+      gtk_widget_set_tooltip_text (remove, _("Remove this server"));
+      gtk_accessible_update_property (GTK_ACCESSIBLE (remove), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                      _("Remove this server"), -1);
+      g_object_set_data_full (G_OBJECT (remove), "server", g_strdup (servers[i]), g_free);
+      g_signal_connect_object (remove, "clicked", G_CALLBACK (on_server_remove), settings, 0);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), remove);
+      adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), row);
+      g_ptr_array_add (rows, row);
+    }
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), entry);
+}
+
+static GtkWidget *
+servers_group (GSettings *settings)
+{
+  GtkWidget *group = adw_preferences_group_new ();
+  GtkWidget *entry = adw_entry_row_new ();
+
+  adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (group), _("Internet Servers"));
+  adw_preferences_group_set_description (ADW_PREFERENCES_GROUP (group),
+                                         _("The session list shows the rooms these JamNet servers "
+                                           "list, for playing with people who are not on your "
+                                           "network."));
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (entry), _("Add a server (host:port)"));
+  adw_entry_row_set_show_apply_button (ADW_ENTRY_ROW (entry), TRUE);
+  g_signal_connect_object (entry, "apply", G_CALLBACK (on_server_add), settings, 0);
+  g_object_set_data_full (G_OBJECT (group), "rows", g_ptr_array_new (),
+                          (GDestroyNotify) g_ptr_array_unref);
+  /* kept while it is taken out and put back under the rows */
+  g_object_set_data_full (G_OBJECT (group), "entry", g_object_ref (entry), g_object_unref);
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), entry);
+  g_signal_connect_object (settings, "changed::servers", G_CALLBACK (on_servers_changed), group, 0);
+  on_servers_changed (settings, "servers", group);
+  return group;
+}
+
 GtkWidget *
 jn_preferences_new (GtkWindow *parent, GSettings *settings)
 {
@@ -218,6 +335,7 @@ jn_preferences_new (GtkWindow *parent, GSettings *settings)
   GtkWidget *midi = adw_action_row_new ();
   GtkWidget *spin = gtk_spin_button_new_with_range (1, 5, 1);
   GtkWidget *devices_page = adw_preferences_page_new ();
+  GtkWidget *internet_page = adw_preferences_page_new ();
   GtkWidget *devices = adw_preferences_group_new ();
   g_autoptr(GError) error = NULL;
   g_autoptr(JnDeviceList) list = jn_device_list_new (&error);
@@ -294,11 +412,18 @@ jn_preferences_new (GtkWindow *parent, GSettings *settings)
   adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (you));
   adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (playing));
   adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (hosting));
+
   adw_preferences_window_add (ADW_PREFERENCES_WINDOW (window), ADW_PREFERENCES_PAGE (page));
   adw_preferences_page_set_title (ADW_PREFERENCES_PAGE (devices_page), _("Devices"));
   adw_preferences_page_set_icon_name (ADW_PREFERENCES_PAGE (devices_page), "audio-card-symbolic");
   adw_preferences_page_set_name (ADW_PREFERENCES_PAGE (devices_page), "devices");
   adw_preferences_page_add (ADW_PREFERENCES_PAGE (devices_page), ADW_PREFERENCES_GROUP (devices));
   adw_preferences_window_add (ADW_PREFERENCES_WINDOW (window), ADW_PREFERENCES_PAGE (devices_page));
+  adw_preferences_page_set_title (ADW_PREFERENCES_PAGE (internet_page), _("Internet"));
+  adw_preferences_page_set_icon_name (ADW_PREFERENCES_PAGE (internet_page), "network-server-symbolic");
+  adw_preferences_page_set_name (ADW_PREFERENCES_PAGE (internet_page), "internet");
+  adw_preferences_page_add (ADW_PREFERENCES_PAGE (internet_page),
+                            ADW_PREFERENCES_GROUP (servers_group (settings)));
+  adw_preferences_window_add (ADW_PREFERENCES_WINDOW (window), ADW_PREFERENCES_PAGE (internet_page));
   return window;
 }

@@ -1,7 +1,8 @@
 /* jn-sessions-page.c: the session browser
  *
  * Signals: join-session (a listed JnSessionInfo) and join-url (an address
- * typed or remembered); hosting and the demo are the window's actions.
+ * typed or remembered, or a server's room); hosting and the demo are the
+ * window's actions.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -11,13 +12,21 @@
 
 #include <glib/gi18n.h>
 
+#include "jn-room-list.h"
 #include "jn-sessions-page.h"
+
+/* how often the servers' room lists are fetched again */
+#define ROOMS_REFRESH_S 10
 
 struct _JnSessionsPage
 {
   AdwBin        parent_instance;
 
   GtkListBox   *sessions_list;
+  GtkWidget    *internet_group;
+  GtkListBox   *rooms_list;
+  GCancellable *rooms_cancellable;   /* the servers' lists being fetched */
+  guint         rooms_refresh;
   GtkWidget    *recent_group;
   GtkListBox   *recent_list;
   AdwEntryRow  *address_row;
@@ -86,6 +95,8 @@ session_row (gpointer item,
                      jn_session_info_has_passphrase (info) ? _(" · passphrase") : "",
                      jn_session_info_get_address (info), jn_session_info_get_port (info));
 
+  /* names come from the network: never markup */
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), jn_session_info_get_name (info));
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
   g_object_set_data_full (G_OBJECT (row), "subtitle", g_strdup (subtitle), g_free);
@@ -141,6 +152,148 @@ on_recent_changed (GSettings      *settings,
   gtk_widget_set_visible (self->recent_group, recent[0] != NULL);
 }
 
+/* --- rooms on the internet ------------------------------------------------- */
+
+typedef struct
+{
+  JnSessionsPage *page;     /* unowned: the fetch is cancelled before it goes */
+  char           *server;   /* as the preferences name it */
+} RoomFetch;
+
+static void
+room_fetch_free (RoomFetch *fetch)
+{
+  g_free (fetch->server);
+  g_free (fetch);
+}
+
+static void
+remove_server_rows (JnSessionsPage *self,
+                    const char     *server)
+{
+  GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->rooms_list));
+
+  while (child != NULL)
+    {
+      GtkWidget *next = gtk_widget_get_next_sibling (child);
+      const char *of = g_object_get_data (G_OBJECT (child), "server");
+
+      if (of != NULL && (server == NULL || g_str_equal (of, server)))
+        gtk_list_box_remove (self->rooms_list, child);
+      child = next;
+    }
+}
+
+static GtkWidget *
+server_row (const char *server,
+            const char *title,
+            const char *subtitle)
+{
+  GtkWidget *row = adw_action_row_new ();
+
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+  g_object_set_data_full (G_OBJECT (row), "server", g_strdup (server), g_free);
+  return row;
+}
+
+static GtkWidget *
+room_row (JnSessionsPage *self,
+          const char     *server,
+          JnRoomList     *list,
+          JnRoomListing  *room)
+{
+  GtkWidget *join = gtk_button_new_with_label (_("Join"));
+  g_autofree char *subtitle =
+    /* TRANSLATORS: a room's server, its players and the most it holds, whether it has a
+     * passphrase */
+    g_strdup_printf (_("%s · %u/%u players%s"), list->server, room->players, room->max_players,
+                     room->passphrase ? _(" · passphrase") : "");
+  GtkWidget *row = server_row (server, room->name, subtitle);
+
+  gtk_widget_set_valign (join, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (join, "suggested-action");
+  g_object_set_data_full (G_OBJECT (join), "url", g_strdup (room->url), g_free);
+  g_signal_connect_object (join, "clicked", G_CALLBACK (on_recent_join), self, 0);
+  if (room->players >= room->max_players)
+    {
+      gtk_widget_set_sensitive (join, FALSE);
+      gtk_widget_set_tooltip_text (join, _("The room is full"));
+    }
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), join);
+  return row;
+}
+
+static void
+on_room_list (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  RoomFetch *fetch = user_data;
+  JnSessionsPage *self = fetch->page;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JnRoomList) list = jn_room_list_fetch_finish (result, &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      room_fetch_free (fetch);
+      return;
+    }
+  remove_server_rows (self, fetch->server);
+  if (list == NULL)
+    gtk_list_box_append (self->rooms_list, server_row (fetch->server, fetch->server, error->message));
+  else if (list->rooms->len == 0)
+    gtk_list_box_append (self->rooms_list,
+                         server_row (fetch->server, list->server,
+                                     _("No room is listed on this server yet")));
+  for (guint i = 0; list != NULL && i < list->rooms->len; i++)
+    gtk_list_box_append (self->rooms_list,
+                         room_row (self, fetch->server, list, g_ptr_array_index (list->rooms, i)));
+  room_fetch_free (fetch);
+}
+
+static void
+fetch_rooms (JnSessionsPage *self)
+{
+  g_auto(GStrv) servers = self->settings ? g_settings_get_strv (self->settings, "servers") : NULL;
+
+  for (guint i = 0; servers != NULL && servers[i] != NULL; i++)
+    {
+      RoomFetch *fetch = g_new0 (RoomFetch, 1);
+
+      fetch->page = self;
+      fetch->server = g_strdup (servers[i]);
+      jn_room_list_fetch_async (servers[i], self->rooms_cancellable, on_room_list, fetch);
+    }
+}
+
+static gboolean
+on_rooms_refresh (gpointer user_data)
+{
+  fetch_rooms (user_data);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+on_servers_changed (GSettings      *settings,
+                    const char     *key,
+                    JnSessionsPage *self)
+{
+  g_auto(GStrv) servers = g_settings_get_strv (settings, "servers");
+
+  g_cancellable_cancel (self->rooms_cancellable);
+  g_clear_object (&self->rooms_cancellable);
+  g_clear_handle_id (&self->rooms_refresh, g_source_remove);
+  remove_server_rows (self, NULL);
+  gtk_widget_set_visible (self->internet_group, servers[0] != NULL);
+  if (servers[0] == NULL)
+    return;
+  self->rooms_cancellable = g_cancellable_new ();
+  fetch_rooms (self);
+  self->rooms_refresh = g_timeout_add_seconds (ROOMS_REFRESH_S, on_rooms_refresh, self);
+}
+
 void
 jn_sessions_page_set_sessions (JnSessionsPage *self,
                                GListModel     *sessions)
@@ -160,10 +313,15 @@ jn_sessions_page_set_settings (JnSessionsPage *self,
   if (self->settings != NULL)
     g_signal_handlers_disconnect_by_data (self->settings, self);
   g_set_object (&self->settings, settings);
+  g_cancellable_cancel (self->rooms_cancellable);
+  g_clear_object (&self->rooms_cancellable);
+  g_clear_handle_id (&self->rooms_refresh, g_source_remove);
   if (settings == NULL)
     return;
   g_signal_connect_object (settings, "changed::recent-sessions", G_CALLBACK (on_recent_changed), self, 0);
+  g_signal_connect_object (settings, "changed::servers", G_CALLBACK (on_servers_changed), self, 0);
   on_recent_changed (settings, "recent-sessions", self);
+  on_servers_changed (settings, "servers", self);
 }
 
 void
@@ -179,6 +337,9 @@ jn_sessions_page_dispose (GObject *object)
   JnSessionsPage *self = JN_SESSIONS_PAGE (object);
 
   g_cancellable_cancel (self->cancellable);
+  g_cancellable_cancel (self->rooms_cancellable);
+  g_clear_object (&self->rooms_cancellable);
+  g_clear_handle_id (&self->rooms_refresh, g_source_remove);
   if (self->sessions_list != NULL)
     gtk_list_box_bind_model (self->sessions_list, NULL, NULL, NULL, NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), JN_TYPE_SESSIONS_PAGE);
@@ -201,6 +362,8 @@ jn_sessions_page_class_init (JnSessionsPageClass *klass)
 
   gtk_widget_class_set_template_from_resource (widget_class, "/org/jamnet/JamNet/jn-sessions-page.ui");
   gtk_widget_class_bind_template_child (widget_class, JnSessionsPage, sessions_list);
+  gtk_widget_class_bind_template_child (widget_class, JnSessionsPage, internet_group);
+  gtk_widget_class_bind_template_child (widget_class, JnSessionsPage, rooms_list);
   gtk_widget_class_bind_template_child (widget_class, JnSessionsPage, recent_group);
   gtk_widget_class_bind_template_child (widget_class, JnSessionsPage, recent_list);
   gtk_widget_class_bind_template_child (widget_class, JnSessionsPage, address_row);
