@@ -148,6 +148,23 @@ test_control_roundtrip (void)
   g_assert_true (out->has_pake);
   g_assert_cmpmem (out->pake, 32, hello->pake, 32);
   g_assert_cmpuint (out->udp_port, ==, 50000);
+  g_assert_false (out->create);
+  jn_control_message_free (out);
+
+  /* asking a server to open a room: unlisted, with a passphrase; listed by default */
+  hello->create = TRUE;
+  hello->listed = FALSE;
+  hello->room_passphrase = g_strdup ("open sesame");
+  out = roundtrip (hello);
+  g_assert_true (out->create);
+  g_assert_false (out->listed);
+  g_assert_cmpstr (out->room_passphrase, ==, "open sesame");
+  jn_control_message_free (out);
+  out = jn_control_message_parse ("{\"type\":\"hello\",\"version\":2,\"name\":\"a\",\"udp_port\":9,"
+                                  "\"create\":{\"passphrase\":\"\"}}", -1, NULL);
+  g_assert_nonnull (out);
+  g_assert_true (out->create && out->listed);
+  g_assert_null (out->room_passphrase);
   jn_control_message_free (out);
 
   {
@@ -252,6 +269,10 @@ test_control_malformed (void)
     "{\"type\":\"transport\",\"version\":1,\"tempo\":120,\"playing\":true,\"epoch_us\":-5}",
     "{\"type\":\"peer-left\",\"version\":1,\"peer_id\":-3}",
     "{\"type\":\"error\",\"version\":1,\"code\":\"x\"}",
+    /* a room's creation asked for wrongly */
+    "{\"type\":\"hello\",\"version\":2,\"name\":\"a\",\"udp_port\":9,\"create\":true}",
+    "{\"type\":\"hello\",\"version\":2,\"name\":\"a\",\"udp_port\":9,\"create\":{\"listed\":\"yes\"}}",
+    "{\"type\":\"hello\",\"version\":2,\"name\":\"a\",\"udp_port\":9,\"create\":{\"passphrase\":5}}",
   };
   g_autoptr(GString) long_name = g_string_new ("{\"type\":\"hello\",\"version\":1,\"udp_port\":9,\"name\":\"");
   g_autoptr(GString) big_roster = g_string_new ("{\"type\":\"roster\",\"version\":1,\"peers\":[");
@@ -280,6 +301,19 @@ test_control_malformed (void)
   g_assert_null (jn_control_message_parse (big_roster->str, -1, &error));
   g_assert_error (error, JN_PROTOCOL_ERROR, JN_PROTOCOL_ERROR_BAD_MESSAGE);
   g_clear_error (&error);
+
+  /* a room's passphrase has a limit too */
+  {
+    g_autoptr(GString) long_pass = g_string_new ("{\"type\":\"hello\",\"version\":2,\"name\":\"a\","
+                                                 "\"udp_port\":9,\"create\":{\"passphrase\":\"");
+
+    for (guint i = 0; i <= JN_PASSPHRASE_MAX_CHARS; i++)
+      g_string_append_c (long_pass, 'x');
+    g_string_append (long_pass, "\"}}");
+    g_assert_null (jn_control_message_parse (long_pass->str, -1, &error));
+    g_assert_error (error, JN_PROTOCOL_ERROR, JN_PROTOCOL_ERROR_BAD_MESSAGE);
+    g_clear_error (&error);
+  }
 
   /* a newer protocol version parses; the receiver decides what to do */
   message = jn_control_message_parse ("{\"type\":\"hello\",\"version\":2,\"name\":\"a\",\"udp_port\":9}",
