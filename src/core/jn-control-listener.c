@@ -14,6 +14,8 @@
 
 #include <glib/gi18n-lib.h>
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 
 #include "jn-control-listener.h"
@@ -253,6 +255,21 @@ on_hello_check (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* The ClientHello is looked at as soon as something arrives; only one that
+ * comes in pieces is polled for (every HELLO_CHECK_MS) */
+static gboolean
+on_hello_readable (GSocket      *socket,
+                   GIOCondition  condition,
+                   gpointer      user_data)
+{
+  Pending *p = user_data;
+
+  if (!on_hello_check (p))
+    return G_SOURCE_REMOVE;    /* done: on_hello_check() cleared p->check */
+  p->check = g_timeout_add (HELLO_CHECK_MS, on_hello_check, p);
+  return G_SOURCE_REMOVE;
+}
+
 static guint
 pending_from (JnControlListener *self,
               const char *address)
@@ -337,7 +354,14 @@ take_connection (JnControlListener *self,
   p->since_us = g_get_monotonic_time ();
   p->base = g_object_ref (connection);
   p->timeout = g_timeout_add_seconds (HANDSHAKE_TIMEOUT_S, on_handshake_timeout, p);
-  p->check = g_timeout_add (HELLO_CHECK_MS, on_hello_check, p);
+  {
+    g_autoptr(GSource) readable = g_socket_create_source (socket, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
+
+    g_source_set_callback (readable, G_SOURCE_FUNC (on_hello_readable), p, NULL);
+    p->check = g_source_attach (readable, NULL);
+  }
+  /* small control messages go out at once, not after a delayed ACK */
+  g_socket_set_option (socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
   g_hash_table_insert (self->pending, p->key, p);
 }
 
