@@ -3,6 +3,8 @@
  *   jamnet-bench codec      ns per operation of every codec
  *   jamnet-bench loopback   one-way latency between two jamnet-cli
  *                           processes on 127.0.0.1
+ *   jamnet-bench server     a jamnet-server's memory and CPU per room and
+ *                           player, join times
  *   jamnet-bench audio-path the audio callback's cost, xruns over a run
  *   jamnet-bench pnbtr      PNBTR backends (CPU, OpenCL, CUDA): samples/s
  *                           and batch latency per batch size
@@ -532,7 +534,7 @@ fail:
 }
 
 static const char *suite_names[] = { "codec", "loopback", "mesh", "audio-path", "pnbtr",
-                                     "plc-suite", "soak", NULL };
+                                     "plc-suite", "soak", "server", NULL };
 
 static int
 run_suite (const char *argv0, int argc, char **argv)
@@ -547,6 +549,8 @@ run_suite (const char *argv0, int argc, char **argv)
     return jn_bench_mesh (argc, argv);
   if (g_str_equal (suite, "soak"))
     return jn_bench_soak (argv0, argc, argv);
+  if (g_str_equal (suite, "server"))
+    return jn_bench_server (argv0, argc, argv);
   if (g_str_equal (suite, "plc-suite"))
     return jn_bench_plc_suite (argc, argv);
   if (g_str_equal (suite, "audio-path"))
@@ -611,7 +615,7 @@ main (int argc, char *argv[])
     {
       g_printerr ("usage: jamnet-bench SUITE [OPTIONS] [--json|--csv|--html|--pdf FILE]\n"
                   "         [--save-baseline NAME] [--baseline NAME [--fail-on-regression]]\n"
-                  "  suites: all, codec, loopback, mesh, audio-path, pnbtr, plc-suite, soak\n"
+                  "  suites: all, codec, loopback, mesh, audio-path, pnbtr, plc-suite, soak, server\n"
                   "  tools:  report --from FILE --format html|pdf|csv, plc, plc-trace, plc-features\n"
                   "  (--help after each)\n");
       return 2;
