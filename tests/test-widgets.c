@@ -218,7 +218,7 @@ static void
 test_host_dialog (void)
 {
   GtkWindow *parent = GTK_WINDOW (gtk_window_new ());
-  GtkWidget *dialog = jn_host_dialog_new (parent, "Ana’s session");
+  GtkWidget *dialog = jn_host_dialog_new (parent, "Ana’s session", NULL);
 
   g_object_ref (dialog);
   gtk_window_present (GTK_WINDOW (dialog));
@@ -261,15 +261,110 @@ shows_text (GtkWidget  *root,
   return FALSE;
 }
 
+/* A jamnet-server of the test's own, with a certificate made for it */
+static JnServer *
+new_server (void)
+{
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  g_autofree char *pem = jn_identity_generate_pem (now - 60, now + 3600, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GTlsCertificate) certificate = g_tls_certificate_new_from_pem (pem, -1, &error);
+
+  g_assert_no_error (error);
+  return jn_server_new (certificate, "Studio");
+}
+
+/* "Host a Session" can open a room on a server of the preferences:
+ * named, with a passphrase, unlisted */
+static void
+test_open_room (void)
+{
+  g_autoptr(JnServer) server = new_server ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSettings) settings = NULL;
+  g_autofree char *link = NULL, *list = NULL;
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = source ? g_settings_schema_source_lookup (source, APP_ID, TRUE) : NULL;
+  const char *servers[2] = { NULL, NULL };
+  JnHostDialog *dialog = NULL;
+  GtkWidget *where, *name, *passphrase, *announce;
+  JnWindow *window;
+  gint64 end;
+
+  if (schema == NULL)
+    {
+      g_test_skip ("the app's settings schema is not installed (GSETTINGS_SCHEMA_DIR)");
+      return;
+    }
+  settings = g_settings_new_full (schema, NULL, NULL);
+  g_assert_true (jn_server_listen (server, "127.0.0.1", 0, &error));
+  g_assert_no_error (error);
+  link = g_strdup_printf ("jamnet://127.0.0.1:%u/?fp=%s", jn_server_get_port (server),
+                          jn_server_get_fingerprint (server));
+  servers[0] = link;
+  g_settings_set_strv (settings, "servers", servers);
+
+  window = jn_window_new (NULL, "127.0.0.1");
+  gtk_window_present (GTK_WINDOW (window));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.host", NULL);
+  {
+    g_autoptr(GList) toplevels = gtk_window_list_toplevels ();
+
+    for (GList *l = toplevels; l != NULL; l = l->next)
+      if (JN_IS_HOST_DIALOG (l->data))
+        dialog = l->data;
+  }
+  g_assert_nonnull (dialog);
+  where = jn_test_find_row (GTK_WIDGET (dialog), ADW_TYPE_COMBO_ROW, "Where");
+  g_assert_nonnull (where);
+  g_assert_true (gtk_widget_get_visible (where));
+  adw_combo_row_set_selected (ADW_COMBO_ROW (where), 1);
+  g_assert_cmpstr (jn_host_dialog_get_server (dialog), ==, link);
+  /* the rows say what they mean for a room */
+  name = jn_test_find_row (GTK_WIDGET (dialog), ADW_TYPE_ENTRY_ROW, "Room name");
+  g_assert_nonnull (name);
+  g_assert_nonnull (jn_test_find_row (GTK_WIDGET (dialog), ADW_TYPE_ACTION_ROW, "List on the server"));
+  gtk_editable_set_text (GTK_EDITABLE (name), "Band practice");
+  passphrase = jn_test_find_widget (GTK_WIDGET (dialog), ADW_TYPE_PASSWORD_ENTRY_ROW);
+  gtk_editable_set_text (GTK_EDITABLE (passphrase), "moonlight");
+  announce = jn_test_find_widget (GTK_WIDGET (dialog), GTK_TYPE_SWITCH);
+  gtk_switch_set_active (GTK_SWITCH (announce), FALSE);
+  if (g_getenv ("JAMNET_SCREENSHOT_DIR") != NULL)
+    {
+      g_autofree char *png = g_build_filename (g_getenv ("JAMNET_SCREENSHOT_DIR"),
+                                               "open-room.png", NULL);
+      gint64 until = g_get_monotonic_time () + 3 * G_USEC_PER_SEC;
+
+      while (!jn_test_save_png (GTK_WIDGET (dialog), png, NULL) && g_get_monotonic_time () < until)
+        g_main_context_iteration (NULL, TRUE);
+    }
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "host");
+
+  end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while ((jn_window_get_session (window) == NULL ||
+          jn_session_get_state (jn_window_get_session (window)) != JN_SESSION_RUNNING) &&
+         g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_nonnull (jn_window_get_session (window));
+  g_assert_cmpint (jn_session_get_state (jn_window_get_session (window)), ==, JN_SESSION_RUNNING);
+  g_assert_cmpstr (jn_session_get_name (jn_window_get_session (window)), ==, "Band practice");
+  g_assert_cmpint (jn_server_get_room_players (server, "Band practice"), ==, 1);
+  /* unlisted, as asked */
+  list = jn_server_dup_room_list (server);
+  g_assert_null (strstr (list, "Band practice"));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_settings_set_strv (settings, "servers", NULL);
+  jn_server_shutdown (server);
+}
+
 /* The browser lists a real server's listed rooms, and says which server
  * does not answer. */
 static void
 test_internet_rooms (void)
 {
-  gint64 now = g_get_real_time () / G_USEC_PER_SEC, end;
-  g_autofree char *pem = jn_identity_generate_pem (now - 60, now + 3600, NULL);
+  gint64 end;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GTlsCertificate) certificate = g_tls_certificate_new_from_pem (pem, -1, &error);
   g_autoptr(JnServer) server = NULL;
   GtkWidget *page = g_object_ref_sink (g_object_new (JN_TYPE_SESSIONS_PAGE, NULL));
   GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
@@ -287,8 +382,7 @@ test_internet_rooms (void)
       return;
     }
   settings = g_settings_new_full (schema, NULL, NULL);
-  g_assert_no_error (error);
-  server = jn_server_new (certificate, "Studio");
+  server = new_server ();
   g_assert_true (jn_server_add_room (server, "Open Jam", NULL, TRUE, 4, &error));
   g_assert_true (jn_server_add_room (server, "Friday <Band>", "pass", TRUE, 0, &error));
   g_assert_true (jn_server_add_room (server, "Back room", NULL, FALSE, 0, &error));
@@ -576,6 +670,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/widgets/host-dialog", test_host_dialog);
   g_test_add_func ("/widgets/sessions-page", test_sessions_page);
   g_test_add_func ("/widgets/internet-rooms", test_internet_rooms);
+  g_test_add_func ("/widgets/open-room", test_open_room);
   g_test_add_func ("/widgets/window-goes", test_window_goes);
   g_test_add_func ("/widgets/certificate-changed", test_certificate_changed);
   return g_test_run ();

@@ -17,6 +17,7 @@
 #include "jn-peer-page.h"
 #include "jn-preferences.h"
 #include "jn-sessions-page.h"
+#include "jn-room-list.h"
 #include "jn-window.h"
 
 /* the demo player: 20 ms away with some jitter and 2 % loss */
@@ -39,6 +40,8 @@ struct _JnWindow
   JnPeerPage      *peer_page;
   GtkWindow       *passphrase_dialog;  /* at most one, while it is open */
   gboolean         trust_new;          /* the next join accepts a changed certificate */
+  gboolean         create_room;        /* the next join opens its room on a server */
+  gboolean         room_listed;        /* ... listed in the server's rooms */
 
   JnDiscovery     *discovery;
   GSettings       *settings;           /* NULL when the schema is not installed */
@@ -113,6 +116,10 @@ new_session (JnWindow *self,
   config.announce = announce;
   config.trust_new_certificate = self->trust_new;
   self->trust_new = FALSE;
+  /* opening a room on a server: for this join only */
+  config.create_room = self->create_room;
+  config.room_unlisted = !self->room_listed;
+  self->create_room = FALSE;
   if (self->settings != NULL)
     {
       concealment = g_settings_get_string (self->settings, "concealment");
@@ -439,12 +446,40 @@ jn_window_host (JnWindow *self)
   host_full (self, NULL, NULL, TRUE);
 }
 
+/* A room on a server, opened by joining it (docs/server.md) */
+static void
+open_room (JnWindow   *self,
+           const char *server,
+           const char *name,
+           const char *passphrase,
+           gboolean    listed)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *you = display_name (self);
+  g_autofree char *fallback = g_strdup_printf (_("%s’s room"), you);
+  g_autofree char *url = jn_server_room_url (server, name ? name : fallback, &error);
+
+  if (url == NULL)
+    {
+      session_failed (self, error);
+      return;
+    }
+  self->create_room = TRUE;
+  self->room_listed = listed;
+  join_full (self, url, passphrase);
+}
+
 static void
 on_host_response (JnHostDialog *dialog,
                   const char   *response,
                   JnWindow     *self)
 {
-  if (g_str_equal (response, "host"))
+  if (!g_str_equal (response, "host"))
+    return;
+  if (jn_host_dialog_get_server (dialog) != NULL)
+    open_room (self, jn_host_dialog_get_server (dialog), jn_host_dialog_get_session_name (dialog),
+               jn_host_dialog_get_passphrase (dialog), jn_host_dialog_get_announce (dialog));
+  else
     host_full (self, jn_host_dialog_get_session_name (dialog), jn_host_dialog_get_passphrase (dialog),
                jn_host_dialog_get_announce (dialog));
 }
@@ -454,7 +489,9 @@ ask_host (JnWindow *self)
 {
   g_autofree char *you = display_name (self);
   g_autofree char *suggested = g_strdup_printf (_("%s’s session"), you);
-  GtkWidget *dialog = jn_host_dialog_new (GTK_WINDOW (self), suggested);
+  g_auto(GStrv) servers = self->settings ? g_settings_get_strv (self->settings, "servers") : NULL;
+  GtkWidget *dialog = jn_host_dialog_new (GTK_WINDOW (self), suggested,
+                                          (const char *const *) servers);
 
   g_signal_connect_object (dialog, "response", G_CALLBACK (on_host_response), self, 0);
   gtk_window_present (GTK_WINDOW (dialog));

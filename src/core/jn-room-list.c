@@ -201,6 +201,57 @@ on_body (GObject      *source,
     g_task_return_pointer (task, list, (GDestroyNotify) jn_room_list_free);
 }
 
+/* HOST:PORT and the pinned fingerprint (or NULL) of a server's address */
+static gboolean
+server_address (const char  *server,
+                char       **host_port,
+                char       **fingerprint,
+                GError     **error)
+{
+  g_autofree char *ws_url = jn_session_url_normalize (server, error);
+  g_autoptr(GUri) uri = ws_url != NULL ? g_uri_parse (ws_url, G_URI_FLAGS_ENCODED_QUERY, error)
+                                       : NULL;
+  const char *query;
+
+  if (uri == NULL)
+    return FALSE;
+  *host_port = g_strdup_printf (strchr (g_uri_get_host (uri), ':') ? "[%s]:%d" : "%s:%d",
+                                g_uri_get_host (uri), g_uri_get_port (uri));
+  query = g_uri_get_query (uri);
+  *fingerprint = query != NULL && g_str_has_prefix (query, "fp=") ? g_strdup (query + 3) : NULL;
+  return TRUE;
+}
+
+char *
+jn_server_dup_host_port (const char *server)
+{
+  g_autofree char *fingerprint = NULL;
+  char *host_port = NULL;
+
+  if (!server_address (server, &host_port, &fingerprint, NULL))
+    return NULL;
+  return host_port;
+}
+
+char *
+jn_server_room_url (const char  *server,
+                    const char  *room,
+                    GError     **error)
+{
+  g_autofree char *host_port = NULL, *fingerprint = NULL;
+
+  if (!server_address (server, &host_port, &fingerprint, error))
+    return NULL;
+  if (!jn_room_name_is_valid (room))
+    {
+      g_set_error (error, JN_SESSION_ERROR, JN_SESSION_ERROR_BAD_URL,
+                   _("“%s” cannot name a room: use 1 to %d characters, without “/”"),
+                   room ? room : "", JN_NAME_MAX_CHARS);
+      return NULL;
+    }
+  return jn_room_url (host_port, room, fingerprint);
+}
+
 void
 jn_room_list_fetch_async (const char          *server,
                           GCancellable        *cancellable,
@@ -209,31 +260,20 @@ jn_room_list_fetch_async (const char          *server,
 {
   g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
   g_autoptr(GError) error = NULL;
-  g_autofree char *ws_url = jn_session_url_normalize (server, &error);
-  g_autoptr(GUri) uri = ws_url != NULL ? g_uri_parse (ws_url, G_URI_FLAGS_ENCODED_QUERY, &error)
-                                       : NULL;
-  g_autoptr(GUri) list_uri = NULL;
   g_autoptr(SoupSession) session = NULL;
   g_autoptr(SoupMessage) msg = NULL;
-  const char *query;
-  Fetch *fetch;
+  g_autofree char *list_url = NULL;
+  Fetch *fetch = g_new0 (Fetch, 1);
 
   g_task_set_source_tag (task, jn_room_list_fetch_async);
-  if (uri == NULL)
+  g_task_set_task_data (task, fetch, (GDestroyNotify) fetch_free);
+  if (!server_address (server, &fetch->host_port, &fetch->pinned, &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  fetch = g_new0 (Fetch, 1);
-  fetch->host_port = g_strdup_printf (strchr (g_uri_get_host (uri), ':') ? "[%s]:%d" : "%s:%d",
-                                      g_uri_get_host (uri), g_uri_get_port (uri));
-  query = g_uri_get_query (uri);
-  fetch->pinned = query != NULL && g_str_has_prefix (query, "fp=") ? g_strdup (query + 3) : NULL;
-  g_task_set_task_data (task, fetch, (GDestroyNotify) fetch_free);
-
-  list_uri = g_uri_build (G_URI_FLAGS_NONE, "https", NULL, g_uri_get_host (uri),
-                          g_uri_get_port (uri), JN_ROOM_LIST_PATH, NULL, NULL);
-  msg = soup_message_new_from_uri (SOUP_METHOD_GET, list_uri);
+  list_url = g_strdup_printf ("https://%s" JN_ROOM_LIST_PATH, fetch->host_port);
+  msg = soup_message_new (SOUP_METHOD_GET, list_url);
   g_signal_connect (msg, "accept-certificate", G_CALLBACK (on_accept_certificate), fetch);
   session = soup_session_new_with_options ("timeout", FETCH_TIMEOUT_S, NULL);
   soup_session_send_and_read_async (session, msg, G_PRIORITY_DEFAULT, cancellable, on_body,

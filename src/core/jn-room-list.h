@@ -46,6 +46,15 @@ void          jn_room_list_fetch_async  (const char          *server,
 JnRoomList   *jn_room_list_fetch_finish (GAsyncResult        *result,
                                          GError             **error);
 
+/* The link of room on server (as jn_room_list_fetch_async() takes it),
+ * the server's fingerprint with it when server names one. */
+char         *jn_server_room_url        (const char          *server,
+                                         const char          *room,
+                                         GError             **error);
+
+/* HOST:PORT of a server's address, to show; NULL when it is none. */
+char         *jn_server_dup_host_port   (const char          *server);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (JnRoomList, jn_room_list_free)
 
 G_END_DECLS
