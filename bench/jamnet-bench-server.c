@@ -229,10 +229,10 @@ jn_bench_server (const char *argv0,
   players = g_new0 (Player, n);
 
   {
-    g_autofree char *max_rooms = g_strdup_printf ("%u", rooms);
     g_autofree char *config = g_build_filename (home, "server.conf", NULL);
-    g_autofree char *text = g_strdup_printf ("[server]\nmax-rooms = %u\nmax-players = %u\n", rooms,
-                                             per_room);
+    /* every player here comes from 127.0.0.1 */
+    g_autofree char *text = g_strdup_printf ("[server]\nmax-rooms = %u\nmax-rooms-per-address = %u\n"
+                                             "max-players = %u\n", rooms, rooms, per_room);
 
     g_file_set_contents (config, text, -1, NULL);
     g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", home, TRUE);

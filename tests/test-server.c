@@ -37,7 +37,7 @@ fixture_set_up (Fixture       *f,
 
   g_assert_no_error (error);
   f->server = jn_server_new (certificate, "Test server");
-  jn_server_set_limits (f->server, 4, 3);
+  jn_server_set_limits (f->server, 5, 3, 2);
   g_assert_true (jn_server_add_room (f->server, "Friday Band", "open sesame", TRUE, 2, &error));
   g_assert_true (jn_server_add_room (f->server, "Back room", NULL, FALSE, 0, &error));
   g_assert_no_error (error);
@@ -291,6 +291,7 @@ test_limits (Fixture *f, gconstpointer data)
   JnSession *s;
 
   /* the server holds 4 rooms: the 2 of its configuration and 2 more */
+  jn_server_set_limits (f->server, 4, 3, 2);
   for (guint i = 0; i < 2; i++)
     {
       g_autofree char *name = g_strdup_printf ("room %u", i);
@@ -305,6 +306,15 @@ test_limits (Fixture *f, gconstpointer data)
   url = room_url (f, "one too many");
   s = join_room (url, "Ana", NULL, TRUE, FALSE, &error);
   g_assert_error (error, JN_SESSION_ERROR, JN_SESSION_ERROR_SERVER_FULL);
+  g_assert_null (s);
+  g_clear_error (&error);
+  g_assert_cmpuint (jn_server_get_n_rooms (f->server), ==, 4);
+
+  /* with room for more, one address still opens only so many */
+  jn_server_set_limits (f->server, 6, 3, 2);
+  s = join_room (url, "Ana", NULL, TRUE, FALSE, &error);
+  g_assert_error (error, JN_SESSION_ERROR, JN_SESSION_ERROR_TOO_MANY_ATTEMPTS);
+  g_assert_nonnull (strstr (error->message, "2 rooms open"));
   g_assert_null (s);
   g_clear_error (&error);
   g_assert_cmpuint (jn_server_get_n_rooms (f->server), ==, 4);
@@ -389,6 +399,7 @@ test_config (void)
     "port=7500\n"
     "max-rooms = 10\n"
     "max-players = 12\n"
+    "max-rooms-per-address = 3\n"
     "\n"
     "[room Friday Band]\n"
     "passphrase = open sesame\n"
@@ -417,6 +428,7 @@ test_config (void)
   g_assert_cmpuint (config->port, ==, 7500);
   g_assert_cmpuint (config->max_rooms, ==, 10);
   g_assert_cmpuint (config->max_players, ==, 12);
+  g_assert_cmpuint (config->rooms_per_address, ==, 3);
   g_assert_cmpuint (config->rooms->len, ==, 2);
   room = g_ptr_array_index (config->rooms, 0);
   g_assert_cmpstr (room->name, ==, "Friday Band");

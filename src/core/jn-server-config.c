@@ -38,6 +38,7 @@ jn_server_config_new (void)
   config->port = JN_DEFAULT_PORT;
   config->max_rooms = JN_SERVER_DEFAULT_MAX_ROOMS;
   config->max_players = JN_SERVER_DEFAULT_MAX_PLAYERS;
+  config->rooms_per_address = JN_SERVER_DEFAULT_ROOMS_PER_ADDRESS;
   config->rooms = g_ptr_array_new_with_free_func ((GDestroyNotify) room_config_free);
   return config;
 }
@@ -158,10 +159,17 @@ server_key (JnServerConfig *config,
                            JN_SESSION_MAX_PEERS - 1, value);
       config->max_players = n;
     }
+  else if (g_str_equal (key, "max-rooms-per-address"))
+    {
+      if (!parse_count (value, 1, 100000, &n))
+        return line_error (error, filename, line,
+                           _("max-rooms-per-address must be 1 to 100000, not “%s”"), value);
+      config->rooms_per_address = n;
+    }
   else
     return line_error (error, filename, line,
                        _("[server] has no key “%s” (it has name, listen, port, certificate, "
-                         "max-rooms and max-players)"), key);
+                         "max-rooms, max-rooms-per-address and max-players)"), key);
   return TRUE;
 }
 

@@ -24,6 +24,7 @@ typedef struct
   char      *certificate;  /* NULL: the service's own, made on first use */
   guint      max_rooms;
   guint      max_players;
+  guint      rooms_per_address;  /* rooms one address may have opened */
   GPtrArray *rooms;        /* JnServerRoomConfig* */
 } JnServerConfig;
 

@@ -34,6 +34,7 @@ typedef struct
   char     *name;
   gboolean  listed;
   gboolean  kept;     /* from the configuration: open while empty */
+  char     *opener;   /* the address that opened it; NULL for kept ones */
   guint     max_players;
   gboolean  has_passphrase;
   guint     left_check;
@@ -60,6 +61,7 @@ struct _JnServer
   GPtrArray         *lobby;     /* Lobby* */
   guint              max_rooms;
   guint              max_players;
+  guint              rooms_per_address;
   guint              sweep;
   JnAudioFormat      format;
 };
@@ -77,6 +79,7 @@ room_free (Room *room)
     }
   g_clear_object (&room->host);
   g_free (room->name);
+  g_free (room->opener);
   g_free (room);
 }
 
@@ -208,6 +211,8 @@ on_sweep (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+static guint opened_by (JnServer *self, const char *address);
+
 /* --- the lobby: a connection to a room that is not open yet --------------- */
 
 static void
@@ -249,9 +254,23 @@ create_room (Lobby            *lobby,
     }
 
   room = lookup_room (self, lobby->room);
+  if (room == NULL && opened_by (self, address) >= self->rooms_per_address)
+    {
+      g_autofree char *text =
+        g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                      "Your address has %u room open on this server already; "
+                                      "close it before opening another.",
+                                      "Your address has %u rooms open on this server already; "
+                                      "close one before opening another.",
+                                      self->rooms_per_address), self->rooms_per_address);
+
+      jn_control_send_error_and_close (connection, JN_SESSION_ERROR_TOO_MANY_ATTEMPTS, text);
+      return;
+    }
   if (room == NULL)   /* made by another hello meanwhile: that one wins, this one hears so */
     {
       room = open_room (self, lobby->room, hello->room_passphrase, hello->listed, FALSE, 0);
+      room->opener = g_strdup (address);
       hello->create = FALSE;
       g_debug ("room “%s” created by %s", room->name, address);
     }
@@ -416,6 +435,7 @@ jn_server_init (JnServer *self)
   self->lobby = g_ptr_array_new_with_free_func ((GDestroyNotify) lobby_free);
   self->max_rooms = JN_SERVER_DEFAULT_MAX_ROOMS;
   self->max_players = JN_SERVER_DEFAULT_MAX_PLAYERS;
+  self->rooms_per_address = JN_SERVER_DEFAULT_ROOMS_PER_ADDRESS;
   self->format = (JnAudioFormat) { .rate = 48000, .frames = 128, .channels = 1,
                                    .format = JN_SAMPLE_S16 };
 }
@@ -441,14 +461,32 @@ jn_server_new (GTlsCertificate *certificate,
 void
 jn_server_set_limits (JnServer *self,
                       guint     max_rooms,
-                      guint     max_players)
+                      guint     max_players,
+                      guint     rooms_per_address)
 {
   g_return_if_fail (JN_IS_SERVER (self));
   g_return_if_fail (max_rooms >= 1);
   g_return_if_fail (max_players >= 1 && max_players < JN_SESSION_MAX_PEERS);
+  g_return_if_fail (rooms_per_address >= 1);
 
   self->max_rooms = max_rooms;
   self->max_players = max_players;
+  self->rooms_per_address = rooms_per_address;
+}
+
+static guint
+opened_by (JnServer   *self,
+           const char *address)
+{
+  GHashTableIter iter;
+  Room *room;
+  guint n = 0;
+
+  g_hash_table_iter_init (&iter, self->rooms);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &room))
+    if (g_strcmp0 (room->opener, address) == 0)
+      n++;
+  return n;
 }
 
 gboolean

@@ -20,16 +20,19 @@ G_DECLARE_FINAL_TYPE (JnServer, jn_server, JN, SERVER, GObject)
 
 #define JN_SERVER_DEFAULT_MAX_ROOMS   100
 #define JN_SERVER_DEFAULT_MAX_PLAYERS 8
+#define JN_SERVER_DEFAULT_ROOMS_PER_ADDRESS 4
 
 /* certificate must hold its key (jn_identity_load()); name is what the
  * room list calls the server. */
 JnServer    *jn_server_new           (GTlsCertificate *certificate,
                                       const char      *name);
-/* Rooms players may create at most (those of the configuration count
- * too), and the players of a room created by a player. */
+/* Rooms open at most (those of the configuration count too), the
+ * players of a room a player opened, and the rooms one address may have
+ * opened that are still open. */
 void         jn_server_set_limits    (JnServer        *self,
                                       guint            max_rooms,
-                                      guint            max_players);
+                                      guint            max_players,
+                                      guint            rooms_per_address);
 /* A room that stays open while empty (from the configuration); passphrase
  * NULL for none, max_players 0 for the server's. */
 gboolean     jn_server_add_room      (JnServer        *self,

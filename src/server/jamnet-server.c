@@ -148,7 +148,8 @@ main (int    argc,
       return 1;
     }
   s.server = jn_server_new (certificate, config->name);
-  jn_server_set_limits (s.server, config->max_rooms, config->max_players);
+  jn_server_set_limits (s.server, config->max_rooms, config->max_players,
+                        config->rooms_per_address);
   for (guint i = 0; i < config->rooms->len; i++)
     {
       JnServerRoomConfig *room = g_ptr_array_index (config->rooms, i);
