@@ -130,18 +130,6 @@ join (SoupSession *session,
   return (g_get_monotonic_time () - start) / 1000.0;
 }
 
-static double
-rss_kib (GPid pid)
-{
-  g_autofree char *path = g_strdup_printf ("/proc/%d/status", (int) pid);
-  g_autofree char *text = NULL;
-  const char *line;
-
-  if (!g_file_get_contents (path, &text, NULL, NULL) || (line = strstr (text, "VmRSS:")) == NULL)
-    return NAN;
-  return g_ascii_strtod (line + 6, NULL);
-}
-
 /* user + system CPU seconds of pid */
 static double
 cpu_s (GPid pid)
@@ -171,22 +159,6 @@ wait_s (double seconds)
     }
 }
 
-static char *
-server_path (const char *argv0)
-{
-  g_autofree char *dir = NULL;
-  char *path;
-
-  if (g_getenv ("JAMNET_SERVER") != NULL)
-    return g_strdup (g_getenv ("JAMNET_SERVER"));
-  dir = g_path_get_dirname (argv0);
-  path = g_build_filename (dir, "..", "src", "server", "jamnet-server", NULL);
-  if (g_file_test (path, G_FILE_TEST_IS_EXECUTABLE))
-    return path;
-  g_free (path);
-  return g_find_program_in_path ("jamnet-server");
-}
-
 int
 jn_bench_server (const char *argv0,
                  int         argc,
@@ -194,7 +166,7 @@ jn_bench_server (const char *argv0,
 {
   guint rooms = 50, per_room = 4;
   double idle = 10;
-  g_autofree char *program = server_path (argv0);
+  g_autofree char *program = jn_bench_program_path (argv0, "JAMNET_SERVER", "server", "jamnet-server");
   g_autofree char *home = g_dir_make_tmp ("jamnet-bench-server-XXXXXX", NULL);
   g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   g_autoptr(GSubprocess) server = NULL;
@@ -255,7 +227,7 @@ jn_bench_server (const char *argv0,
   g_print ("server: one jamnet-server on 127.0.0.1, %u rooms of %u idle players (%u WebSockets "
            "over TLS, control plane only); then %.0f s idle\n", rooms, per_room, n, idle);
   wait_s (1.0);
-  rss_start = rss_kib (pid);
+  rss_start = jn_bench_rss_kib (pid);
   for (guint r = 0; r < rooms && rc == 0; r++)
     for (guint p = 0; p < per_room && rc == 0; p++)
       {
@@ -275,7 +247,7 @@ jn_bench_server (const char *argv0,
   if (rc == 0)
     {
       wait_s (1.0);
-      rss_end = rss_kib (pid);
+      rss_end = jn_bench_rss_kib (pid);
       cpu_start = cpu_s (pid);
       wait_s (idle);
       cpu_end = cpu_s (pid);

@@ -232,8 +232,8 @@ jn_bench_mesh (int argc, char **argv)
 
 /* --- soak: a session held for a while; memory, delivery ------------------------ */
 
-static double
-rss_mb (GPid pid)
+double
+jn_bench_rss_kib (GPid pid)
 {
   g_autofree char *path = g_strdup_printf ("/proc/%d/status", (int) pid);
   g_autofree char *text = NULL;
@@ -241,7 +241,13 @@ rss_mb (GPid pid)
 
   if (!g_file_get_contents (path, &text, NULL, NULL) || (line = strstr (text, "VmRSS:")) == NULL)
     return NAN;
-  return g_ascii_strtod (line + 6, NULL) / 1024.0;
+  return g_ascii_strtod (line + 6, NULL);
+}
+
+static double
+rss_mb (GPid pid)
+{
+  return jn_bench_rss_kib (pid) / 1024.0;
 }
 
 int

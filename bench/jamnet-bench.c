@@ -289,19 +289,28 @@ bench_codec (void)
 /* --- loopback ------------------------------------------------------------ */
 
 char *
-jn_bench_cli_path (const char *argv0)
+jn_bench_program_path (const char *argv0,
+                       const char *variable,
+                       const char *subdir,
+                       const char *name)
 {
   g_autofree char *dir = NULL;
   char *path;
 
-  if (g_getenv ("JAMNET_CLI") != NULL)
-    return g_strdup (g_getenv ("JAMNET_CLI"));
+  if (g_getenv (variable) != NULL)
+    return g_strdup (g_getenv (variable));
   dir = g_path_get_dirname (argv0);
-  path = g_build_filename (dir, "..", "src", "cli", "jamnet-cli", NULL);
+  path = g_build_filename (dir, "..", "src", subdir, name, NULL);
   if (g_file_test (path, G_FILE_TEST_IS_EXECUTABLE))
     return path;
   g_free (path);
-  return g_find_program_in_path ("jamnet-cli");
+  return g_find_program_in_path (name);
+}
+
+char *
+jn_bench_cli_path (const char *argv0)
+{
+  return jn_bench_program_path (argv0, "JAMNET_CLI", "cli", "jamnet-cli");
 }
 
 static void

@@ -17,6 +17,12 @@ int  jn_bench_pnbtr           (int argc, char **argv);
 int  jn_bench_mesh            (int argc, char **argv);
 int  jn_bench_soak            (const char *argv0, int argc, char **argv);
 int  jn_bench_server          (const char *argv0, int argc, char **argv);
+/* $variable, else the build tree's src/subdir/name next to argv0, else
+ * name on the PATH; NULL when none is there. */
+char *jn_bench_program_path   (const char *argv0, const char *variable, const char *subdir,
+                               const char *name);
 char *jn_bench_cli_path       (const char *argv0);
+/* The resident memory of pid in KiB, NAN when it cannot be read. */
+double jn_bench_rss_kib       (GPid pid);
 /* The GPU the pnbtr suite found, or a note that nothing probed for one. */
 const char *jn_bench_gpu_device (void);

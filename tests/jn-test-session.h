@@ -45,6 +45,27 @@ jn_test_wait_started (JnTestStarted *started,
   return started->ok;
 }
 
+/* A session made from config that joins url with passphrase, once it
+ * runs; NULL with error set when the join failed. */
+static inline JnSession *
+jn_test_join (const JnSessionConfig *config,
+              const char            *url,
+              const char            *passphrase,
+              GError               **error)
+{
+  JnSession *session = jn_session_new (config);
+  JnTestStarted started = { 0 };
+
+  jn_session_join_async (session, url, passphrase, NULL, jn_test_on_started, &started);
+  if (!jn_test_wait_started (&started, 10))
+    {
+      g_propagate_error (error, started.error);
+      g_object_unref (session);
+      return NULL;
+    }
+  return session;
+}
+
 /* A UDP socket on 127.0.0.1 and its port (port may be NULL). */
 static inline GSocket *
 jn_test_udp_socket (guint16 *port)

@@ -72,23 +72,13 @@ join_room (const char  *url,
            GError     **error)
 {
   JnSessionConfig config;
-  JnSession *session;
-  JnTestStarted started = { 0 };
 
   jn_session_config_init (&config);
   config.player_name = name;
   config.bind_address = "127.0.0.1";
   config.create_room = create;
   config.room_unlisted = unlisted;
-  session = jn_session_new (&config);
-  jn_session_join_async (session, url, passphrase, NULL, jn_test_on_started, &started);
-  if (!jn_test_wait_started (&started, 10))
-    {
-      g_propagate_error (error, started.error);
-      g_object_unref (session);
-      return NULL;
-    }
-  return session;
+  return jn_test_join (&config, url, passphrase, error);
 }
 
 static void

@@ -59,22 +59,12 @@ join_and_stay (const char *url, const char *name, gboolean trust_new, const char
                GError **error)
 {
   JnSessionConfig config;
-  JnSession *session;
-  JnTestStarted started = { 0 };
 
   jn_session_config_init (&config);
   config.player_name = name;
   config.bind_address = "127.0.0.1";
   config.trust_new_certificate = trust_new;
-  session = jn_session_new (&config);
-  jn_session_join_async (session, url, passphrase, NULL, jn_test_on_started, &started);
-  if (!jn_test_wait_started (&started, 10))
-    {
-      g_propagate_error (error, started.error);
-      g_object_unref (session);
-      return NULL;
-    }
-  return session;
+  return jn_test_join (&config, url, passphrase, error);
 }
 
 /* Joins url, leaves at once; FALSE with the join's error. */

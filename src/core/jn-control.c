@@ -267,6 +267,18 @@ jn_control_message_to_json (const JnControlMessage *message)
   return json_to_string (root, FALSE);
 }
 
+void
+jn_control_drop_connection (SoupWebsocketConnection **connection,
+                            gpointer                  handler_data)
+{
+  if (*connection == NULL)
+    return;
+  g_signal_handlers_disconnect_by_data (*connection, handler_data);
+  if (soup_websocket_connection_get_state (*connection) == SOUP_WEBSOCKET_STATE_OPEN)
+    soup_websocket_connection_close (*connection, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, NULL);
+  g_clear_object (connection);
+}
+
 gboolean
 jn_control_check_version (const JnControlMessage  *hello,
                           SoupWebsocketConnection *connection)

@@ -83,6 +83,10 @@ JnControlMessage *jn_control_message_parse   (const char  *text,
 /* Sends the message as one text frame. */
 void              jn_control_message_send    (const JnControlMessage  *message,
                                               SoupWebsocketConnection *connection);
+/* Disconnects handler_data's handlers from *connection, closes it if it
+ * is open (going away) and clears it. */
+void              jn_control_drop_connection (SoupWebsocketConnection **connection,
+                                              gpointer     handler_data);
 /* TRUE when hello speaks our protocol version; else answers
  * version-mismatch and closes the connection. */
 gboolean          jn_control_check_version   (const JnControlMessage  *hello,

@@ -103,13 +103,7 @@ static void
 member_free (Member *member)
 {
   g_clear_handle_id (&member->hello_timeout, g_source_remove);
-  if (member->connection != NULL)
-    {
-      g_signal_handlers_disconnect_by_data (member->connection, member);
-      if (soup_websocket_connection_get_state (member->connection) == SOUP_WEBSOCKET_STATE_OPEN)
-        soup_websocket_connection_close (member->connection, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, NULL);
-      g_clear_object (&member->connection);
-    }
+  jn_control_drop_connection (&member->connection, member);
   g_free (member->name);
   g_free (member->address);
   g_free (member->local_address);

@@ -87,13 +87,7 @@ static void
 lobby_free (Lobby *lobby)
 {
   g_clear_handle_id (&lobby->timeout, g_source_remove);
-  if (lobby->connection != NULL)
-    {
-      g_signal_handlers_disconnect_by_data (lobby->connection, lobby);
-      if (soup_websocket_connection_get_state (lobby->connection) == SOUP_WEBSOCKET_STATE_OPEN)
-        soup_websocket_connection_close (lobby->connection, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, NULL);
-      g_clear_object (&lobby->connection);
-    }
+  jn_control_drop_connection (&lobby->connection, lobby);
   g_free (lobby->room);
   g_free (lobby->address);
   g_free (lobby->local_address);
