@@ -6,6 +6,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <stdlib.h>
 
 #include "jn-session.h"
 
@@ -43,6 +44,34 @@ jn_test_wait_started (JnTestStarted *started,
     g_main_context_iteration (NULL, TRUE);
   g_assert_true (started->done);
   return started->ok;
+}
+
+/* A home of the test's own for identity and remembered certificates:
+ * made from template (g_dir_make_tmp()) and named in XDG_DATA_HOME and
+ * XDG_CONFIG_HOME.  Call it before GLib reads them. */
+static inline char *
+jn_test_make_home (const char *template)
+{
+  char *home = g_dir_make_tmp (template, NULL);
+  g_autofree char *data = NULL, *config = NULL;
+
+  g_assert_nonnull (home);
+  data = g_build_filename (home, "data", NULL);
+  config = g_build_filename (home, "config", NULL);
+  g_setenv ("XDG_DATA_HOME", data, TRUE);
+  g_setenv ("XDG_CONFIG_HOME", config, TRUE);
+  return home;
+}
+
+/* Removes what jn_test_make_home() made, and frees its name. */
+static inline void
+jn_test_remove_home (char *home)
+{
+  g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", home);
+
+  if (system (cmd) != 0)
+    g_printerr ("could not remove %s\n", home);
+  g_free (home);
 }
 
 /* A session made from config that joins url with passphrase, once it

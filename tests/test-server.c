@@ -480,15 +480,7 @@ main (int argc, char **argv)
   int status;
 
   /* before GLib reads them: a home of our own for identity and trust */
-  home = g_dir_make_tmp ("jamnet-server-XXXXXX", NULL);
-  g_assert_nonnull (home);
-  {
-    g_autofree char *data = g_build_filename (home, "data", NULL);
-    g_autofree char *config = g_build_filename (home, "config", NULL);
-
-    g_setenv ("XDG_DATA_HOME", data, TRUE);
-    g_setenv ("XDG_CONFIG_HOME", config, TRUE);
-  }
+  home = jn_test_make_home ("jamnet-server-XXXXXX");
   g_test_init (&argc, &argv, NULL);
 
   g_test_add ("/server/create-and-join", Fixture, NULL, fixture_set_up, test_create_and_join,
@@ -502,12 +494,6 @@ main (int argc, char **argv)
   g_test_add_func ("/server/program-config", test_program_config);
   status = g_test_run ();
 
-  {
-    g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", home);
-
-    if (system (cmd) != 0)
-      g_printerr ("could not remove %s\n", home);
-  }
-  g_free (home);
+  jn_test_remove_home (home);
   return status;
 }

@@ -542,15 +542,7 @@ main (int argc, char **argv)
   int status;
 
   /* before GLib reads them: a home of our own for identity and trust */
-  home = g_dir_make_tmp ("jamnet-trust-XXXXXX", NULL);
-  g_assert_nonnull (home);
-  {
-    g_autofree char *data = g_build_filename (home, "data", NULL);
-    g_autofree char *config = g_build_filename (home, "config", NULL);
-
-    g_setenv ("XDG_DATA_HOME", data, TRUE);
-    g_setenv ("XDG_CONFIG_HOME", config, TRUE);
-  }
+  home = jn_test_make_home ("jamnet-trust-XXXXXX");
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/trust/own-identity-pinned", test_own_identity_pinned);
@@ -564,12 +556,6 @@ main (int argc, char **argv)
   g_test_add_func ("/trust/bye-leaves-list", test_bye_leaves_list);
   status = g_test_run ();
 
-  {
-    g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", home);
-
-    if (system (cmd) != 0)
-      g_printerr ("could not remove %s\n", home);
-  }
-  g_free (home);
+  jn_test_remove_home (home);
   return status;
 }
