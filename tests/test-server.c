@@ -148,8 +148,8 @@ test_create_and_join (Fixture *f, gconstpointer data)
   g_autoptr(GError) error = NULL;
   g_autoptr(JnSession) ana = NULL, bo = NULL;
   g_autoptr(JnRoomList) list = NULL;
-  g_autofree char *url = room_url (f, "Bühne 2");
-  g_autofree char *other_case = room_url (f, "bühne 2");
+  g_autofree char *url = room_url (f, "Bühne 2 (100%)");
+  g_autofree char *other_case = room_url (f, "bühne 2 (100%)");
   g_autofree char *fp_server = g_strdup_printf ("jamnet://%s/?fp=%s", f->host_port,
                                                 jn_server_get_fingerprint (f->server));
   JnSession *players[2];
@@ -160,15 +160,15 @@ test_create_and_join (Fixture *f, gconstpointer data)
   g_assert_error (error, JN_SESSION_ERROR, JN_SESSION_ERROR_NO_SUCH_ROOM);
   g_assert_null (ana);
   g_clear_error (&error);
-  g_assert_cmpint (jn_server_get_room_players (f->server, "Bühne 2"), ==, -1);
+  g_assert_cmpint (jn_server_get_room_players (f->server, "Bühne 2 (100%)"), ==, -1);
 
   ana = join_room (url, "Ana", NULL, TRUE, FALSE, &error);
   g_assert_no_error (error);
-  g_assert_cmpstr (jn_session_get_name (ana), ==, "Bühne 2");
+  g_assert_cmpstr (jn_session_get_name (ana), ==, "Bühne 2 (100%)");
   /* by name, whatever its case */
   bo = join_room (other_case, "Bo", NULL, FALSE, FALSE, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (jn_server_get_room_players (f->server, "BÜHNE 2"), ==, 2);
+  g_assert_cmpint (jn_server_get_room_players (f->server, "BÜHNE 2 (100%)"), ==, 2);
 
   /* each sees the other and nobody else: the room plays no audio itself */
   players[0] = ana;
@@ -186,7 +186,7 @@ test_create_and_join (Fixture *f, gconstpointer data)
   g_assert_cmpuint (list->rooms_open, ==, 3);
   g_assert_cmpuint (list->players, ==, 2);
   g_assert_cmpuint (list->rooms->len, ==, 2);
-  room = find_room (list, "Bühne 2");
+  room = find_room (list, "Bühne 2 (100%)");
   g_assert_nonnull (room);
   g_assert_cmpuint (room->players, ==, 2);
   g_assert_cmpuint (room->max_players, ==, 3);
@@ -211,10 +211,10 @@ test_create_and_join (Fixture *f, gconstpointer data)
   {
     gint64 end = g_get_monotonic_time () + 3 * G_USEC_PER_SEC;
 
-    while (jn_server_get_room_players (f->server, "Bühne 2") >= 0 && g_get_monotonic_time () < end)
+    while (jn_server_get_room_players (f->server, "Bühne 2 (100%)") >= 0 && g_get_monotonic_time () < end)
       g_main_context_iteration (NULL, FALSE);
   }
-  g_assert_cmpint (jn_server_get_room_players (f->server, "Bühne 2"), ==, -1);
+  g_assert_cmpint (jn_server_get_room_players (f->server, "Bühne 2 (100%)"), ==, -1);
   /* those of the configuration stay */
   g_assert_cmpint (jn_server_get_room_players (f->server, "Friday Band"), ==, 0);
   g_assert_cmpint (jn_server_get_room_players (f->server, "Back room"), ==, 0);

@@ -331,8 +331,9 @@ on_websocket (SoupWebsocketConnection *connection,
   Room *room;
   Lobby *lobby;
 
+  /* libsoup hands over the path unescaped */
   if (g_str_has_prefix (path, JN_ROOMS_PATH "/"))
-    name = g_uri_unescape_string (path + strlen (JN_ROOMS_PATH "/"), "/");
+    name = g_strdup (path + strlen (JN_ROOMS_PATH "/"));
   if (name == NULL || !jn_room_name_is_valid (name))
     {
       jn_control_send_error_and_close (connection, JN_SESSION_ERROR_NO_SUCH_ROOM,
