@@ -15,11 +15,11 @@
 #include <libsoup/soup.h>
 
 #include "jn-client.h"
-#include "jn-server.h"
 #include "jn-control.h"
 #include "jn-identity.h"
 #include "jn-known-hosts.h"
 #include "jn-pake.h"
+#include "jn-server.h"
 
 #define JOIN_TIMEOUT_S 5
 
