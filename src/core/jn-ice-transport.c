@@ -236,6 +236,13 @@ jn_ice_transport_add_peer (JnIceTransport  *self,
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
                    _("Cannot gather ICE candidates for peer %u (no usable network interface)"),
                    peer_id);
+      /* not left behind half made */
+      g_mutex_lock (&self->lock);
+      g_hash_table_remove (self->peers, GUINT_TO_POINTER (peer_id));
+      g_mutex_unlock (&self->lock);
+      g_free (*ufrag);
+      g_free (*pwd);
+      *ufrag = *pwd = NULL;
       return FALSE;
     }
   return TRUE;
