@@ -64,7 +64,10 @@ done
 export LANGUAGE=C XDG_DATA_HOME="$dir/data" XDG_CONFIG_HOME="$dir/config" JAMNET_PNBTR_BACKEND=cpu
 echo "1..4"
 
-in_ns inet "$server" --listen 203.0.113.1 --port 7420 --name "Test internet" >"$dir/server.log" 2>&1 &
+# not through in_ns: $! must be the server itself (ip netns exec execs
+# it), not a subshell that a kill would leave it behind
+ip netns exec "$prefix-inet" "$server" --listen 203.0.113.1 --port 7420 --name "Test internet" \
+  >"$dir/server.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 50); do
   grep -q "listening" "$dir/server.log" && break
@@ -76,14 +79,14 @@ if [ -n "$fp" ]; then echo "ok 1 - the server runs on the internet"; else
 link="jamnet://203.0.113.1:7420/Two%20Cities?fp=$fp"
 
 # home 1 opens the room, home 2 joins it by the same link
-in_ns h1 "$cli" join "$link" --create --name Ana -q --silence --duration 6 \
+ip netns exec "$prefix-h1" "$cli" join "$link" --create --name Ana -q --silence --duration 6 \
   --stats-json "$dir/h1.json" >"$dir/h1.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 50); do
   grep -q "Joined" "$dir/h1.log" && break
   sleep 0.1
 done
-in_ns h2 "$cli" join "$link" --name Bo -q --silence --duration 3 \
+ip netns exec "$prefix-h2" "$cli" join "$link" --name Bo -q --silence --duration 3 \
   --stats-json "$dir/h2.json" >"$dir/h2.log" 2>&1 &
 h2=$!
 sleep 1.5
