@@ -276,22 +276,52 @@ on_rooms_refresh (gpointer user_data)
 }
 
 static void
+stop_rooms (JnSessionsPage *self)
+{
+  g_cancellable_cancel (self->rooms_cancellable);
+  g_clear_object (&self->rooms_cancellable);
+  g_clear_handle_id (&self->rooms_refresh, g_source_remove);
+}
+
+/* The servers' lists are fetched only while the page is on screen: a
+ * player in a session does not poll servers every few seconds. */
+static void
+start_rooms (JnSessionsPage *self)
+{
+  g_auto(GStrv) servers = self->settings ? g_settings_get_strv (self->settings, "servers") : NULL;
+
+  stop_rooms (self);
+  if (servers == NULL || servers[0] == NULL || !gtk_widget_get_mapped (GTK_WIDGET (self)))
+    return;
+  self->rooms_cancellable = g_cancellable_new ();
+  fetch_rooms (self);
+  self->rooms_refresh = g_timeout_add_seconds (ROOMS_REFRESH_S, on_rooms_refresh, self);
+}
+
+static void
 on_servers_changed (GSettings      *settings,
                     const char     *key,
                     JnSessionsPage *self)
 {
   g_auto(GStrv) servers = g_settings_get_strv (settings, "servers");
 
-  g_cancellable_cancel (self->rooms_cancellable);
-  g_clear_object (&self->rooms_cancellable);
-  g_clear_handle_id (&self->rooms_refresh, g_source_remove);
   remove_server_rows (self, NULL);
   gtk_widget_set_visible (self->internet_group, servers[0] != NULL);
-  if (servers[0] == NULL)
-    return;
-  self->rooms_cancellable = g_cancellable_new ();
-  fetch_rooms (self);
-  self->rooms_refresh = g_timeout_add_seconds (ROOMS_REFRESH_S, on_rooms_refresh, self);
+  start_rooms (self);
+}
+
+static void
+jn_sessions_page_map (GtkWidget *widget)
+{
+  GTK_WIDGET_CLASS (jn_sessions_page_parent_class)->map (widget);
+  start_rooms (JN_SESSIONS_PAGE (widget));
+}
+
+static void
+jn_sessions_page_unmap (GtkWidget *widget)
+{
+  stop_rooms (JN_SESSIONS_PAGE (widget));
+  GTK_WIDGET_CLASS (jn_sessions_page_parent_class)->unmap (widget);
 }
 
 void
@@ -313,9 +343,7 @@ jn_sessions_page_set_settings (JnSessionsPage *self,
   if (self->settings != NULL)
     g_signal_handlers_disconnect_by_data (self->settings, self);
   g_set_object (&self->settings, settings);
-  g_cancellable_cancel (self->rooms_cancellable);
-  g_clear_object (&self->rooms_cancellable);
-  g_clear_handle_id (&self->rooms_refresh, g_source_remove);
+  stop_rooms (self);
   if (settings == NULL)
     return;
   g_signal_connect_object (settings, "changed::recent-sessions", G_CALLBACK (on_recent_changed), self, 0);
@@ -337,9 +365,7 @@ jn_sessions_page_dispose (GObject *object)
   JnSessionsPage *self = JN_SESSIONS_PAGE (object);
 
   g_cancellable_cancel (self->cancellable);
-  g_cancellable_cancel (self->rooms_cancellable);
-  g_clear_object (&self->rooms_cancellable);
-  g_clear_handle_id (&self->rooms_refresh, g_source_remove);
+  stop_rooms (self);
   if (self->sessions_list != NULL)
     gtk_list_box_bind_model (self->sessions_list, NULL, NULL, NULL, NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), JN_TYPE_SESSIONS_PAGE);
@@ -354,6 +380,8 @@ jn_sessions_page_class_init (JnSessionsPageClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   G_OBJECT_CLASS (klass)->dispose = jn_sessions_page_dispose;
+  widget_class->map = jn_sessions_page_map;
+  widget_class->unmap = jn_sessions_page_unmap;
 
   signals[JOIN_SESSION] = g_signal_new ("join-session", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                                         NULL, NULL, NULL, G_TYPE_NONE, 1, JN_TYPE_SESSION_INFO);
