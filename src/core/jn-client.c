@@ -135,6 +135,28 @@ jn_session_url_normalize (const char  *text,
                           fingerprint ? "?fp=" : "", fingerprint ? fingerprint : "");
 }
 
+GUri *
+jn_session_url_parse (const char  *text,
+                      char       **host_port,
+                      char       **fingerprint,
+                      GError     **error)
+{
+  g_autofree char *ws_url = jn_session_url_normalize (text, error);
+  /* the path stays escaped (a room's name may hold spaces) */
+  GUri *uri = ws_url != NULL ? g_uri_parse (ws_url, G_URI_FLAGS_ENCODED_QUERY |
+                                                    G_URI_FLAGS_ENCODED_PATH, error)
+                             : NULL;
+  const char *query;
+
+  if (uri == NULL)
+    return NULL;
+  *host_port = g_strdup_printf (strchr (g_uri_get_host (uri), ':') ? "[%s]:%d" : "%s:%d",
+                                g_uri_get_host (uri), g_uri_get_port (uri));
+  query = g_uri_get_query (uri);
+  *fingerprint = query != NULL && g_str_has_prefix (query, "fp=") ? g_strdup (query + 3) : NULL;
+  return uri;
+}
+
 static void
 fail_join (JnClient *self,
            GError   *error)
@@ -635,8 +657,6 @@ jn_client_join_async (JnClient            *self,
   g_autoptr(SoupMessage) msg = NULL;
   g_autoptr(GUri) uri = NULL;
   g_autoptr(GUri) plain = NULL;
-  g_autofree char *ws_url = NULL;
-  const char *query;
 
   g_return_if_fail (JN_IS_CLIENT (self));
   g_return_if_fail (self->join_task == NULL && !self->joined);
@@ -644,23 +664,15 @@ jn_client_join_async (JnClient            *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, jn_client_join_async);
 
-  ws_url = jn_session_url_normalize (url, &error);
-  /* the path stays escaped (a room's name may hold spaces) */
-  uri = ws_url != NULL ? g_uri_parse (ws_url, G_URI_FLAGS_ENCODED_QUERY | G_URI_FLAGS_ENCODED_PATH,
-                                      &error)
-                       : NULL;
+  g_clear_pointer (&self->pinned, g_free);
+  g_clear_pointer (&self->host_port, g_free);
+  /* the fingerprint is ours to check, not the host's to see */
+  uri = jn_session_url_parse (url, &self->host_port, &self->pinned, &error);
   if (uri == NULL)
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  /* the fingerprint is ours to check, not the host's to see */
-  query = g_uri_get_query (uri);
-  g_free (self->pinned);
-  self->pinned = query != NULL && g_str_has_prefix (query, "fp=") ? g_strdup (query + 3) : NULL;
-  g_free (self->host_port);
-  self->host_port = g_strdup_printf (strchr (g_uri_get_host (uri), ':') ? "[%s]:%d" : "%s:%d",
-                                     g_uri_get_host (uri), g_uri_get_port (uri));
   plain = g_uri_build (G_URI_FLAGS_ENCODED_PATH, "wss", NULL, g_uri_get_host (uri), g_uri_get_port (uri),
                        g_uri_get_path (uri), NULL, NULL);
   msg = soup_message_new_from_uri (SOUP_METHOD_GET, plain);

@@ -21,6 +21,13 @@ G_DECLARE_FINAL_TYPE (JnClient, jn_client, JN, CLIENT, GObject)
 char        *jn_session_url_normalize  (const char          *text,
                                         GError             **error);
 
+/* jn_session_url_normalize()'s URL, parsed (its path escaped), with its
+ * HOST:PORT and its fingerprint (NULL when it names none). */
+GUri        *jn_session_url_parse      (const char          *text,
+                                        char               **host_port,
+                                        char               **fingerprint,
+                                        GError             **error);
+
 JnClient    *jn_client_new             (JnMediaEngine       *engine,
                                         const char          *name,
                                         const char          *passphrase);

@@ -208,18 +208,9 @@ server_address (const char  *server,
                 char       **fingerprint,
                 GError     **error)
 {
-  g_autofree char *ws_url = jn_session_url_normalize (server, error);
-  g_autoptr(GUri) uri = ws_url != NULL ? g_uri_parse (ws_url, G_URI_FLAGS_ENCODED_QUERY, error)
-                                       : NULL;
-  const char *query;
+  g_autoptr(GUri) uri = jn_session_url_parse (server, host_port, fingerprint, error);
 
-  if (uri == NULL)
-    return FALSE;
-  *host_port = g_strdup_printf (strchr (g_uri_get_host (uri), ':') ? "[%s]:%d" : "%s:%d",
-                                g_uri_get_host (uri), g_uri_get_port (uri));
-  query = g_uri_get_query (uri);
-  *fingerprint = query != NULL && g_str_has_prefix (query, "fp=") ? g_strdup (query + 3) : NULL;
-  return TRUE;
+  return uri != NULL;
 }
 
 char *
