@@ -205,7 +205,43 @@ test_control_roundtrip (void)
   g_assert_cmpuint (out->format.frames, ==, 64);
   g_assert_cmpuint (out->format.channels, ==, 2);
   g_assert_cmpint (out->format.format, ==, JN_SAMPLE_S24);
+  g_assert_false (out->ice);
   jn_control_message_free (out);
+  /* a room's: links by ICE, with the server's STUN */
+  welcome->ice = TRUE;
+  welcome->stun = g_strdup ("[2001:db8::1]:3478");
+  out = roundtrip (welcome);
+  g_assert_true (out->ice);
+  g_assert_cmpstr (out->stun, ==, "[2001:db8::1]:3478");
+  jn_control_message_free (out);
+
+  {
+    g_autoptr(JnControlMessage) ice = jn_control_message_new (JN_CONTROL_ICE);
+    char *ip = NULL;
+    guint16 port = 0;
+
+    ice->peer_id = 7;
+    ice->ice_ufrag = g_strdup ("abcd");
+    ice->ice_pwd = g_strdup ("0123456789abcdefghij+/");
+    g_ptr_array_add (ice->candidates, g_strdup ("candidate:1 1 UDP 2013266431 10.0.0.2 40000 typ host"));
+    ice->ice_done = TRUE;
+    out = roundtrip (ice);
+    g_assert_cmpuint (out->peer_id, ==, 7);
+    g_assert_cmpstr (out->ice_ufrag, ==, "abcd");
+    g_assert_cmpstr (out->ice_pwd, ==, ice->ice_pwd);
+    g_assert_cmpuint (out->candidates->len, ==, 1);
+    g_assert_cmpstr (g_ptr_array_index (out->candidates, 0), ==, g_ptr_array_index (ice->candidates, 0));
+    g_assert_true (out->ice_done);
+    jn_control_message_free (out);
+
+    g_assert_true (jn_ip_port_parse ("203.0.113.1:3478", &ip, &port));
+    g_assert_cmpstr (ip, ==, "203.0.113.1");
+    g_assert_cmpuint (port, ==, 3478);
+    g_free (ip);
+    g_assert_false (jn_ip_port_parse ("stun.example.com:3478", NULL, NULL));
+    g_assert_false (jn_ip_port_parse ("203.0.113.1", NULL, NULL));
+    g_assert_false (jn_ip_port_parse ("203.0.113.1:0", NULL, NULL));
+  }
 
   g_ptr_array_add (roster->peers, jn_peer_info_new (1, "host", "192.168.1.2", 7000));
   g_ptr_array_add (roster->peers, jn_peer_info_new (2, "drums", "::1", 7001));
@@ -255,7 +291,7 @@ test_control_malformed (void)
     "{}",
     "{\"type\":\"hello\"}",                                               /* no version */
     "{\"type\":\"hello\",\"version\":1}",                                 /* no name */
-    "{\"type\":\"hello\",\"version\":1,\"name\":\"a\",\"udp_port\":0}",   /* port 0 */
+    "{\"type\":\"hello\",\"version\":1,\"name\":\"a\",\"udp_port\":-1}",
     "{\"type\":\"hello\",\"version\":1,\"name\":\"a\",\"udp_port\":70000}",
     "{\"type\":\"hello\",\"version\":1,\"name\":7,\"udp_port\":7}",
     "{\"type\":\"dance\",\"version\":1}",
@@ -273,6 +309,20 @@ test_control_malformed (void)
     "{\"type\":\"hello\",\"version\":2,\"name\":\"a\",\"udp_port\":9,\"create\":true}",
     "{\"type\":\"hello\",\"version\":2,\"name\":\"a\",\"udp_port\":9,\"create\":{\"listed\":\"yes\"}}",
     "{\"type\":\"hello\",\"version\":2,\"name\":\"a\",\"udp_port\":9,\"create\":{\"passphrase\":5}}",
+    /* ICE's, wrongly */
+    "{\"type\":\"welcome\",\"version\":2,\"peer_id\":2,\"session\":\"s\",\"audio\":{\"rate\":48000,\"frames\":128,\"channels\":1,\"format\":1},\"media\":\"sealed\",\"ice\":true}",
+    "{\"type\":\"welcome\",\"version\":2,\"peer_id\":2,\"session\":\"s\",\"audio\":{\"rate\":48000,\"frames\":128,\"channels\":1,\"format\":1},\"media\":\"sealed\",\"ice\":{\"stun\":\"stun.example.com:3478\"}}",
+    "{\"type\":\"ice\",\"version\":2}",
+    "{\"type\":\"ice\",\"version\":2,\"peer_id\":0}",
+    "{\"type\":\"ice\",\"version\":2,\"peer_id\":3,\"ufrag\":\"abcd\"}",
+    "{\"type\":\"ice\",\"version\":2,\"peer_id\":3,\"ufrag\":\"abc\",\"pwd\":\"0123456789abcdefghij+/\"}",
+    "{\"type\":\"ice\",\"version\":2,\"peer_id\":3,\"candidates\":\"candidate:1\"}",
+    "{\"type\":\"ice\",\"version\":2,\"peer_id\":3,\"candidates\":[7]}",
+    "{\"type\":\"ice\",\"version\":2,\"peer_id\":3,\"candidates\":[\"\"]}",
+    "{\"type\":\"ice\",\"version\":2,\"peer_id\":3,\"candidates\":[\"a\\nb\"]}",
+    "{\"type\":\"ice\",\"version\":2,\"peer_id\":3,\"candidates\":[\"caf\u00e9\"]}",
+    "{\"type\":\"ice\",\"version\":2,\"peer_id\":3,\"done\":1}",
+    "{\"type\":\"ice\",\"version\":2,\"peer_id\":3,\"candidates\":[\"c\",\"c\",\"c\",\"c\",\"c\",\"c\",\"c\",\"c\",\"c\",\"c\",\"c\",\"c\",\"c\",\"c\",\"c\",\"c\",\"c\"]}",
   };
   g_autoptr(GString) long_name = g_string_new ("{\"type\":\"hello\",\"version\":1,\"udp_port\":9,\"name\":\"");
   g_autoptr(GString) big_roster = g_string_new ("{\"type\":\"roster\",\"version\":1,\"peers\":[");

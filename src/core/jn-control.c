@@ -25,6 +25,7 @@ static const char *type_names[] = {
   [JN_CONTROL_ERROR] = "error",
   [JN_CONTROL_CHALLENGE] = "challenge",
   [JN_CONTROL_CONFIRM] = "confirm",
+  [JN_CONTROL_ICE] = "ice",
 };
 
 static const char *session_error_codes[] = {
@@ -110,6 +111,7 @@ jn_control_message_new (JnControlType type)
   message->type = type;
   message->version = JN_PROTOCOL_VERSION;
   message->peers = g_ptr_array_new_with_free_func ((GDestroyNotify) jn_peer_info_free);
+  message->candidates = g_ptr_array_new_with_free_func (g_free);
   return message;
 }
 
@@ -123,6 +125,12 @@ jn_control_message_free (JnControlMessage *message)
     sodium_memzero (message->room_passphrase, strlen (message->room_passphrase));
   g_free (message->room_passphrase);
   g_clear_pointer (&message->peers, g_ptr_array_unref);
+  g_clear_pointer (&message->candidates, g_ptr_array_unref);
+  g_free (message->stun);
+  g_free (message->ice_ufrag);
+  if (message->ice_pwd != NULL)
+    sodium_memzero (message->ice_pwd, strlen (message->ice_pwd));
+  g_free (message->ice_pwd);
   g_free (message->error_code);
   g_free (message->message);
   g_free (message);
@@ -224,6 +232,37 @@ jn_control_message_to_json (const JnControlMessage *message)
       add_int (builder, "format", message->format.format);
       json_builder_end_object (builder);
       add_string (builder, "media", message->sealed ? "sealed" : "clear");
+      if (message->ice)
+        {
+          json_builder_set_member_name (builder, "ice");
+          json_builder_begin_object (builder);
+          if (message->stun != NULL)
+            add_string (builder, "stun", message->stun);
+          json_builder_end_object (builder);
+        }
+      break;
+
+    case JN_CONTROL_ICE:
+      add_int (builder, "peer_id", message->peer_id);
+      if (message->ice_ufrag != NULL && message->ice_pwd != NULL)
+        {
+          add_string (builder, "ufrag", message->ice_ufrag);
+          add_string (builder, "pwd", message->ice_pwd);
+        }
+      g_return_val_if_fail (message->candidates->len <= JN_ICE_MAX_CANDIDATES, NULL);
+      if (message->candidates->len > 0)
+        {
+          json_builder_set_member_name (builder, "candidates");
+          json_builder_begin_array (builder);
+          for (guint i = 0; i < message->candidates->len; i++)
+            json_builder_add_string_value (builder, g_ptr_array_index (message->candidates, i));
+          json_builder_end_array (builder);
+        }
+      if (message->ice_done)
+        {
+          json_builder_set_member_name (builder, "done");
+          json_builder_add_boolean_value (builder, TRUE);
+        }
       break;
 
     case JN_CONTROL_ROSTER:
@@ -322,6 +361,27 @@ jn_control_send_error_and_close (SoupWebsocketConnection *connection,
                                      error->error_code);
 }
 
+gboolean
+jn_ip_port_parse (const char  *text,
+                  char       **ip,
+                  guint16     *port)
+{
+  g_autoptr(GSocketConnectable) parsed = NULL;
+  const char *host;
+
+  if (text == NULL || strlen (text) > 64 ||
+      (parsed = g_network_address_parse (text, 0, NULL)) == NULL)
+    return FALSE;
+  host = g_network_address_get_hostname (G_NETWORK_ADDRESS (parsed));
+  if (!g_hostname_is_ip_address (host) || g_network_address_get_port (G_NETWORK_ADDRESS (parsed)) == 0)
+    return FALSE;
+  if (ip != NULL)
+    *ip = g_strdup (host);
+  if (port != NULL)
+    *port = g_network_address_get_port (G_NETWORK_ADDRESS (parsed));
+  return TRUE;
+}
+
 /* --- parsing ------------------------------------------------------------- */
 
 G_GNUC_PRINTF (2, 3)
@@ -416,6 +476,79 @@ read_create (JsonObject       *object,
   return TRUE;
 }
 
+/* welcome's "ice": {"stun": "IP:PORT" (optional)} */
+static gboolean
+read_ice_paths (JsonObject       *object,
+                JnControlMessage *message,
+                GError          **error)
+{
+  JsonNode *node = json_object_get_member (object, "ice");
+
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    return bad_message (error, "welcome's \"ice\" is not an object");
+  message->ice = TRUE;
+  if (!read_string (json_node_get_object (node), "stun", TRUE, 64, &message->stun, error))
+    return FALSE;
+  /* numeric: a name would be resolved on the media thread */
+  if (message->stun != NULL && !jn_ip_port_parse (message->stun, NULL, NULL))
+    return bad_message (error, "welcome's STUN server \"%s\" is not a numeric IP:PORT",
+                        message->stun);
+  return TRUE;
+}
+
+/* ice: {"peer_id", "ufrag" + "pwd" (optional, together), "candidates"
+ * (optional), "done" (optional)} */
+static gboolean
+read_ice (JsonObject       *object,
+          JnControlMessage *message,
+          GError          **error)
+{
+  JsonNode *node;
+  JsonArray *array;
+  gint64 v;
+
+  if (!read_int (object, "peer_id", 1, G_MAXUINT32, &v, error))
+    return FALSE;
+  message->peer_id = (guint32) v;
+  if (json_object_has_member (object, "ufrag") || json_object_has_member (object, "pwd"))
+    {
+      /* what RFC 8445 allows: 4 and 22 to 256 characters */
+      if (!read_string (object, "ufrag", FALSE, 256, &message->ice_ufrag, error) ||
+          !read_string (object, "pwd", FALSE, 256, &message->ice_pwd, error))
+        return FALSE;
+      if (strlen (message->ice_ufrag) < 4 || strlen (message->ice_pwd) < 22)
+        return bad_message (error, "ice credentials are too short");
+    }
+  if (json_object_has_member (object, "done") &&
+      !jn_json_get_boolean (object, "done", &message->ice_done))
+    return bad_message (error, "ice has a non-boolean \"done\"");
+  if (!json_object_has_member (object, "candidates"))
+    return TRUE;
+  node = json_object_get_member (object, "candidates");
+  if (!JSON_NODE_HOLDS_ARRAY (node))
+    return bad_message (error, "ice's \"candidates\" is not an array");
+  array = json_node_get_array (node);
+  if (json_array_get_length (array) > JN_ICE_MAX_CANDIDATES)
+    return bad_message (error, "ice carries more than %d candidates", JN_ICE_MAX_CANDIDATES);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonNode *element = json_array_get_element (array, i);
+      const char *line = JSON_NODE_HOLDS_VALUE (element) &&
+                         json_node_get_value_type (element) == G_TYPE_STRING
+                         ? json_node_get_string (element) : NULL;
+
+      /* printable ASCII, as SDP is */
+      if (line == NULL || *line == '\0' || strlen (line) > JN_ICE_CANDIDATE_MAX_CHARS)
+        return bad_message (error, "ice candidate %u is not a string of 1 to %d characters", i,
+                            JN_ICE_CANDIDATE_MAX_CHARS);
+      for (const char *p = line; *p != '\0'; p++)
+        if (*p < 0x20 || *p > 0x7e)
+          return bad_message (error, "ice candidate %u is not printable ASCII", i);
+      g_ptr_array_add (message->candidates, g_strdup (line));
+    }
+  return TRUE;
+}
+
 static JnPeerInfo *
 read_peer (JsonNode *node, GError **error)
 {
@@ -434,7 +567,7 @@ read_peer (JsonNode *node, GError **error)
   info->id = (guint32) v;
   if (!read_string (object, "name", FALSE, JN_NAME_MAX_CHARS, &info->name, error) ||
       !read_string (object, "address", FALSE, 64, &info->address, error) ||
-      !read_int (object, "udp_port", 1, 65535, &v, error))
+      !read_int (object, "udp_port", 0, 65535, &v, error))
     return NULL;
   info->udp_port = (guint16) v;
   if (!g_hostname_is_ip_address (info->address))
@@ -509,8 +642,9 @@ jn_control_message_parse (const char  *text,
   switch (message->type)
     {
     case JN_CONTROL_HELLO:
+      /* udp_port 0: media links are found by ICE, not at a port */
       if (!read_string (object, "name", FALSE, JN_NAME_MAX_CHARS, &message->name, error) ||
-          !read_int (object, "udp_port", 1, 65535, &v, error))
+          !read_int (object, "udp_port", 0, 65535, &v, error))
         return NULL;
       message->udp_port = (guint16) v;
       if (json_object_has_member (object, "aes") &&
@@ -582,7 +716,14 @@ jn_control_message_parse (const char  *text,
             return NULL;
           }
         message->sealed = g_str_equal (media, "sealed");
+        if (json_object_has_member (object, "ice") && !read_ice_paths (object, message, error))
+          return NULL;
       }
+      break;
+
+    case JN_CONTROL_ICE:
+      if (!read_ice (object, message, error))
+        return NULL;
       break;
 
     case JN_CONTROL_ROSTER:

@@ -4,7 +4,7 @@
  */
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 #include <libsoup/soup.h>
 
 #include "jn-packet.h"
@@ -27,7 +27,13 @@ typedef enum
   JN_CONTROL_ERROR,
   JN_CONTROL_CHALLENGE,   /* host: its PAKE share and confirmation */
   JN_CONTROL_CONFIRM,     /* joiner: its confirmation */
+  JN_CONTROL_ICE,         /* ICE credentials and candidates, relayed between members */
 } JnControlType;
+
+/* An ice message carries at most this many candidates; each is at most
+ * JN_ICE_CANDIDATE_MAX_CHARS long (docs/protocol.md, 2.4). */
+#define JN_ICE_MAX_CANDIDATES      16
+#define JN_ICE_CANDIDATE_MAX_CHARS 512
 
 typedef struct
 {
@@ -52,9 +58,15 @@ typedef struct
   gboolean      create;        /* hello to a server: make the room if it is not there */
   gboolean      listed;        /* hello with create: the server lists the room */
   char         *room_passphrase; /* hello with create: the room's, or NULL (over TLS) */
-  guint32       peer_id;       /* welcome: yours; peer-left: who left */
+  guint32       peer_id;       /* welcome: yours; peer-left: who left; ice: the other end */
   JnAudioFormat format;        /* welcome: the session's audio format */
   gboolean      sealed;        /* welcome: media is sealed (docs/protocol.md, 3.5) */
+  gboolean      ice;           /* welcome: media links are found by ICE */
+  char         *stun;          /* welcome with ice: a STUN server, "IP:PORT", or NULL */
+  char         *ice_ufrag;     /* ice: the sender's credentials, in its first ice message */
+  char         *ice_pwd;
+  GPtrArray    *candidates;    /* ice: SDP "candidate:" lines (char*) */
+  gboolean      ice_done;      /* ice: the sender has gathered all it will */
   GPtrArray    *peers;         /* roster: all; peer-joined: exactly one */
   double        tempo_bpm;     /* transport */
   gboolean      playing;       /* transport */
@@ -95,6 +107,12 @@ gboolean          jn_control_check_version   (const JnControlMessage  *hello,
 void              jn_control_send_error_and_close (SoupWebsocketConnection *connection,
                                               int          session_error,
                                               const char  *text);
+
+/* "IP:PORT" or "[IPv6]:PORT", numeric, with a port; ip and port may be
+ * NULL. */
+gboolean          jn_ip_port_parse           (const char  *text,
+                                              char       **ip,
+                                              guint16     *port);
 
 #define JN_DEFAULT_PORT 7420
 #define JN_WEBSOCKET_PATH "/jamnet"
