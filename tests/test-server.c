@@ -142,6 +142,23 @@ each_sees_one (gpointer data)
          g_list_model_get_n_items (jn_session_get_peers (players[1])) == 1;
 }
 
+/* Audio flows both ways on a path ICE found. */
+static gboolean
+both_play (gpointer data)
+{
+  JnSession **players = data;
+
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(JnPeer) peer = g_list_model_get_item (jn_session_get_peers (players[i]), 0);
+
+      if (peer == NULL || jn_peer_get_path (peer) != JN_PEER_PATH_DIRECT ||
+          jn_peer_get_stats (peer)->audio_packets < 50)
+        return FALSE;
+    }
+  return TRUE;
+}
+
 static void
 test_create_and_join (Fixture *f, gconstpointer data)
 {
@@ -178,6 +195,9 @@ test_create_and_join (Fixture *f, gconstpointer data)
   g_assert_null (jn_session_lookup_peer (ana, JN_HOST_PEER_ID));
   g_assert_nonnull (jn_session_lookup_peer (ana, 3));
   g_assert_nonnull (jn_session_lookup_peer (bo, 2));
+  /* their link is ICE's: on the loopback, between host candidates */
+  iterate_until (both_play, players, 5);
+  g_assert_true (both_play (players));
 
   /* it is listed, with its players; the unlisted one of the configuration is not */
   list = fetch_list (fp_server, &error);

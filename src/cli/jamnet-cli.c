@@ -67,6 +67,20 @@ print_stats (Cli *cli)
                t, p->name, p->rtt_ms.last, p->one_way_ms.last, p->jitter_ms.last,
                p->loss_percent, (unsigned long long) p->late, (unsigned long long) p->concealed,
                (guint) p->buffer_level.last, p->jitter_depth, jn_peer_get_end_to_end_ms (peer));
+      if (jn_peer_get_path (peer) != JN_PEER_PATH_UDP)
+        {
+          JnLinkInfo link;
+
+          if (jn_session_get_link (cli->session, jn_peer_get_id (peer), &link) && link.has_pair)
+            /* TRANSLATORS: how audio reaches a player, then ICE's pair: local type and
+             * address, remote type and address */
+            g_print (_("[%6.1f s] %-12s path: %s, %s %s ↔ %s %s\n"), t, p->name,
+                     jn_peer_path_describe (jn_peer_get_path (peer)), link.pair.local_type,
+                     link.pair.local_address, link.pair.remote_type, link.pair.remote_address);
+          else
+            g_print (_("[%6.1f s] %-12s path: %s\n"), t, p->name,
+                     jn_peer_path_describe (jn_peer_get_path (peer)));
+        }
     }
   if (es->pnbtr_backend[0] != '\0')
     /* TRANSLATORS: the PNBTR worker's backend, its device, models fitted in time / late,

@@ -16,12 +16,31 @@
 
 #include "jn-client.h"
 #include "jn-control.h"
+#include "jn-ice-transport.h"
 #include "jn-identity.h"
 #include "jn-known-hosts.h"
 #include "jn-pake.h"
 #include "jn-server.h"
 
 #define JOIN_TIMEOUT_S 5
+/* ice messages kept for a link whose ICE session has not begun */
+#define ICE_PENDING_MAX 64
+
+/* What the ICE transport says, from whichever thread it says it, handed
+ * to the client's own context; the client may be gone by then. */
+typedef struct
+{
+  GWeakRef      client;
+  GMainContext *context;
+} IceRelay;
+
+/* A link with one peer, in a session whose links ICE finds. */
+typedef struct
+{
+  guint32    id;
+  gboolean   started;     /* our ICE session with the peer has begun */
+  GPtrArray *pending;     /* JnControlMessage*, the peer's, until then */
+} IceLink;
 
 struct _JnClient
 {
@@ -50,11 +69,15 @@ struct _JnClient
   double                   tempo_bpm;
   gboolean                 playing;
   gint64                   epoch_us;     /* host clock, 0 unknown */
+  JnIceTransport          *ice;          /* the engine's, when ICE finds its links */
+  IceRelay                *ice_relay;
+  GHashTable              *ice_links;    /* id -> IceLink* */
+  gboolean                 media_started;
 };
 
 G_DEFINE_FINAL_TYPE (JnClient, jn_client, G_TYPE_OBJECT)
 
-enum { PEER_JOINED, PEER_LEFT, TRANSPORT, CLOSED, N_SIGNALS };
+enum { PEER_JOINED, PEER_LEFT, TRANSPORT, CLOSED, LINK_CHANGED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 char *
@@ -157,6 +180,270 @@ jn_session_url_parse (const char  *text,
   return uri;
 }
 
+/* --- ICE signalling (docs/protocol.md, 2.4) ----------------------------------- */
+
+static void
+ice_link_free (IceLink *link)
+{
+  g_ptr_array_unref (link->pending);
+  g_free (link);
+}
+
+static void
+ice_relay_clear (IceRelay *relay)
+{
+  g_weak_ref_clear (&relay->client);
+  g_main_context_unref (relay->context);
+}
+
+static void
+send_ice (JnClient         *self,
+          JnControlMessage *message)
+{
+  if (self->connection != NULL &&
+      soup_websocket_connection_get_state (self->connection) == SOUP_WEBSOCKET_STATE_OPEN)
+    jn_control_message_send (message, self->connection);
+}
+
+/* The peer's ice message, to our ICE session with it. */
+static void
+apply_ice (JnClient         *self,
+           JnControlMessage *message)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (message->ice_ufrag != NULL &&
+      !jn_ice_transport_set_remote_credentials (self->ice, message->peer_id, message->ice_ufrag,
+                                                message->ice_pwd, &error))
+    {
+      g_debug ("ignoring ICE credentials: %s", error->message);
+      g_clear_error (&error);
+    }
+  for (guint i = 0; i < message->candidates->len; i++)
+    if (!jn_ice_transport_add_remote_candidate (self->ice, message->peer_id,
+                                                g_ptr_array_index (message->candidates, i),
+                                                &error))
+      {
+        g_debug ("ignoring an ICE candidate: %s", error->message);
+        g_clear_error (&error);
+      }
+  if (message->ice_done)
+    jn_ice_transport_remote_gathering_done (self->ice, message->peer_id);
+}
+
+/* Our ICE session with link's peer begins: the older member (the lower
+ * id) controls; both sides gather at once and trickle what they find. */
+static void
+start_link (JnClient *self,
+            IceLink  *link)
+{
+  g_autoptr(JnControlMessage) credentials = jn_control_message_new (JN_CONTROL_ICE);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) pending = NULL;
+
+  link->started = TRUE;
+  if (!jn_ice_transport_add_peer (self->ice, link->id,
+                                  jn_media_engine_get_local_id (self->engine) < link->id,
+                                  &credentials->ice_ufrag, &credentials->ice_pwd, &error))
+    {
+      g_warning ("Cannot find a path to peer %u: %s", link->id, error->message);
+      g_signal_emit (self, signals[LINK_CHANGED], 0, link->id);
+      return;
+    }
+  credentials->peer_id = link->id;
+  send_ice (self, credentials);
+  pending = g_steal_pointer (&link->pending);
+  link->pending = g_ptr_array_new_with_free_func ((GDestroyNotify) jn_control_message_free);
+  for (guint i = 0; i < pending->len; i++)
+    apply_ice (self, g_ptr_array_index (pending, i));
+}
+
+static void
+add_link (JnClient *self,
+          guint32   id)
+{
+  IceLink *link;
+
+  if (self->ice == NULL || g_hash_table_contains (self->ice_links, GUINT_TO_POINTER (id)))
+    return;
+  link = g_new0 (IceLink, 1);
+  link->id = id;
+  link->pending = g_ptr_array_new_with_free_func ((GDestroyNotify) jn_control_message_free);
+  g_hash_table_insert (self->ice_links, GUINT_TO_POINTER (id), link);
+  if (self->media_started)
+    start_link (self, link);
+}
+
+/* An ice message relayed from a member: the room names who sent it. */
+static void
+handle_ice (JnClient         *self,
+            JnControlMessage *message)
+{
+  IceLink *link = self->ice != NULL ? g_hash_table_lookup (self->ice_links,
+                                                           GUINT_TO_POINTER (message->peer_id))
+                                    : NULL;
+
+  if (link == NULL)
+    {
+      g_debug ("ignoring ice from peer %u, with whom there is no link", message->peer_id);
+      return;
+    }
+  if (link->started)
+    apply_ice (self, message);
+  else if (link->pending->len < ICE_PENDING_MAX)
+    {
+      JnControlMessage *copy = jn_control_message_new (JN_CONTROL_ICE);
+
+      copy->peer_id = message->peer_id;
+      copy->ice_ufrag = g_strdup (message->ice_ufrag);
+      copy->ice_pwd = g_strdup (message->ice_pwd);
+      copy->ice_done = message->ice_done;
+      for (guint i = 0; i < message->candidates->len; i++)
+        g_ptr_array_add (copy->candidates, g_strdup (g_ptr_array_index (message->candidates, i)));
+      g_ptr_array_add (link->pending, copy);
+    }
+}
+
+typedef struct
+{
+  IceRelay *relay;
+  guint32   id;
+  char     *candidate;   /* NULL: gathering done, or a state change */
+  gboolean  done;
+} IceEvent;
+
+static void
+ice_event_free (IceEvent *event)
+{
+  g_atomic_rc_box_release_full (event->relay, (GDestroyNotify) ice_relay_clear);
+  g_free (event->candidate);
+  g_free (event);
+}
+
+static gboolean
+deliver_ice_event (gpointer user_data)
+{
+  IceEvent *event = user_data;
+  g_autoptr(JnClient) self = g_weak_ref_get (&event->relay->client);
+  g_autoptr(JnControlMessage) message = NULL;
+
+  if (self == NULL || self->ice_links == NULL ||
+      !g_hash_table_contains (self->ice_links, GUINT_TO_POINTER (event->id)))
+    return G_SOURCE_REMOVE;
+  if (event->candidate == NULL && !event->done)
+    {
+      g_signal_emit (self, signals[LINK_CHANGED], 0, event->id);
+      return G_SOURCE_REMOVE;
+    }
+  message = jn_control_message_new (JN_CONTROL_ICE);
+  message->peer_id = event->id;
+  message->ice_done = event->done;
+  if (event->candidate != NULL)
+    g_ptr_array_add (message->candidates, g_steal_pointer (&event->candidate));
+  send_ice (self, message);
+  return G_SOURCE_REMOVE;
+}
+
+/* From the ICE transport's thread or ours: always queued, so that what
+ * gathering finds goes out after the credentials, in order. */
+static void
+queue_ice_event (IceRelay   *relay,
+                 guint32     id,
+                 const char *candidate,
+                 gboolean    done)
+{
+  IceEvent *event = g_new0 (IceEvent, 1);
+  g_autoptr(GSource) source = g_idle_source_new ();
+
+  event->relay = g_atomic_rc_box_acquire (relay);
+  event->id = id;
+  event->candidate = g_strdup (candidate);
+  event->done = done;
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, deliver_ice_event, event, (GDestroyNotify) ice_event_free);
+  g_source_attach (source, relay->context);
+}
+
+static void
+on_local_candidate (JnIceTransport *ice,
+                    guint           id,
+                    const char     *candidate,
+                    IceRelay       *relay)
+{
+  if (strlen (candidate) <= JN_ICE_CANDIDATE_MAX_CHARS)
+    queue_ice_event (relay, id, candidate, FALSE);
+}
+
+static void
+on_gathering_done (JnIceTransport *ice,
+                   guint           id,
+                   IceRelay       *relay)
+{
+  queue_ice_event (relay, id, NULL, TRUE);
+}
+
+static void
+on_ice_state (JnIceTransport *ice,
+              guint           id,
+              int             state,
+              IceRelay       *relay)
+{
+  queue_ice_event (relay, id, NULL, FALSE);
+}
+
+void
+jn_client_media_started (JnClient *self)
+{
+  GHashTableIter iter;
+  gpointer link;
+
+  g_return_if_fail (JN_IS_CLIENT (self));
+
+  if (self->media_started)
+    return;
+  self->media_started = TRUE;
+  if (self->ice == NULL)
+    return;
+  g_hash_table_iter_init (&iter, self->ice_links);
+  while (g_hash_table_iter_next (&iter, NULL, &link))
+    if (!((IceLink *) link)->started)
+      start_link (self, link);
+}
+
+gboolean
+jn_client_get_link (JnClient   *self,
+                    guint32     peer_id,
+                    JnLinkInfo *info)
+{
+  IceLink *link;
+  JnIcePair pair;
+
+  g_return_val_if_fail (JN_IS_CLIENT (self), FALSE);
+
+  memset (info, 0, sizeof *info);
+  link = self->ice != NULL ? g_hash_table_lookup (self->ice_links, GUINT_TO_POINTER (peer_id))
+                           : NULL;
+  if (link == NULL)
+    return FALSE;
+  info->state = link->started ? jn_ice_transport_get_state (self->ice, peer_id) : JN_ICE_GATHERING;
+  if (jn_ice_transport_get_pair (self->ice, peer_id, &pair))
+    {
+      info->has_pair = TRUE;
+      info->pair = pair;
+    }
+  return TRUE;
+}
+
+gboolean
+jn_session_url_is_room (const char *text)
+{
+  g_autofree char *host_port = NULL;
+  g_autofree char *fingerprint = NULL;
+  g_autoptr(GUri) uri = jn_session_url_parse (text, &host_port, &fingerprint, NULL);
+
+  return uri != NULL && g_str_has_prefix (g_uri_get_path (uri), JN_ROOMS_PATH "/");
+}
+
 static void
 fail_join (JnClient *self,
            GError   *error)
@@ -184,6 +471,7 @@ add_peer (JnClient   *self,
       g_warning ("Cannot reach %s: %s", info->name, error->message);
       return;
     }
+  add_link (self, info->id);
   g_signal_emit (self, signals[PEER_JOINED], 0, info->id, info->name);
 }
 
@@ -267,6 +555,26 @@ handle_message (JnClient         *self,
           close_connection (self);
           return;
         }
+      if (message->ice != (self->ice != NULL))
+        {
+          fail_join (self, g_error_new_literal (JN_SESSION_ERROR, JN_SESSION_ERROR_BAD_URL,
+                                                message->ice
+                                                ? _("This is a room on a JamNet server; join it "
+                                                    "by its room address (jamnet://SERVER/ROOM)")
+                                                : _("This is a player’s own session, not a room "
+                                                    "on a server; join it by its address "
+                                                    "without a room name")));
+          close_connection (self);
+          return;
+        }
+      if (self->ice != NULL && message->stun != NULL)
+        {
+          g_autofree char *ip = NULL;
+          guint16 port;
+
+          if (jn_ip_port_parse (message->stun, &ip, &port))
+            jn_ice_transport_set_stun (self->ice, ip, port);
+        }
       self->welcomed = TRUE;
       g_free (self->session_name);
       self->session_name = g_strdup (message->name);
@@ -295,6 +603,8 @@ handle_message (JnClient         *self,
       break;
 
     case JN_CONTROL_PEER_LEFT:
+      if (self->ice != NULL)
+        g_hash_table_remove (self->ice_links, GUINT_TO_POINTER (message->peer_id));
       jn_media_engine_remove_peer (self->engine, message->peer_id);
       g_signal_emit (self, signals[PEER_LEFT], 0, message->peer_id);
       break;
@@ -320,6 +630,11 @@ handle_message (JnClient         *self,
             g_error_free (error);
           }
       }
+      break;
+
+    case JN_CONTROL_ICE:
+      if (self->joined)
+        handle_ice (self, message);
       break;
 
     case JN_CONTROL_HELLO:
@@ -533,6 +848,13 @@ jn_client_dispose (GObject *object)
   JnClient *self = JN_CLIENT (object);
 
   g_clear_handle_id (&self->join_timeout, g_source_remove);
+  if (self->ice != NULL)
+    g_signal_handlers_disconnect_by_data (self->ice, self->ice_relay);
+  g_clear_object (&self->ice);
+  g_clear_pointer (&self->ice_links, g_hash_table_unref);
+  if (self->ice_relay != NULL)
+    g_atomic_rc_box_release_full (g_steal_pointer (&self->ice_relay),
+                                  (GDestroyNotify) ice_relay_clear);
   if (self->connection != NULL)
     {
       g_signal_handlers_disconnect_by_data (self->connection, self);
@@ -581,6 +903,10 @@ jn_client_class_init (JnClientClass *klass)
   signals[TRANSPORT] = g_signal_new ("transport", G_TYPE_FROM_CLASS (klass),
                                      G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                      G_TYPE_NONE, 2, G_TYPE_DOUBLE, G_TYPE_BOOLEAN);
+  /* ICE's state with a peer changed (jn_client_get_link()) */
+  signals[LINK_CHANGED] = g_signal_new ("link-changed", G_TYPE_FROM_CLASS (klass),
+                                        G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                        G_TYPE_NONE, 1, G_TYPE_UINT);
   /* the session went away after we had joined; the GError says why */
   signals[CLOSED] = g_signal_new ("closed", G_TYPE_FROM_CLASS (klass),
                                   G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
@@ -593,12 +919,20 @@ jn_client_init (JnClient *self)
   self->tempo_bpm = 120.0;
 }
 
+static void
+relay_closure_release (gpointer  relay,
+                       GClosure *closure)
+{
+  g_atomic_rc_box_release_full (relay, (GDestroyNotify) ice_relay_clear);
+}
+
 JnClient *
 jn_client_new (JnMediaEngine *engine,
                const char    *name,
                const char    *passphrase)
 {
   JnClient *self;
+  JnTransport *transport;
 
   g_return_val_if_fail (JN_IS_MEDIA_ENGINE (engine), NULL);
 
@@ -606,6 +940,28 @@ jn_client_new (JnMediaEngine *engine,
   self->engine = g_object_ref (engine);
   self->name = g_strdup (name ? name : g_get_real_name ());
   self->passphrase = passphrase != NULL && *passphrase != '\0' ? g_strdup (passphrase) : NULL;
+
+  transport = jn_media_engine_get_transport (engine);
+  if (JN_IS_SECURE_TRANSPORT (transport))
+    transport = jn_secure_transport_get_inner (JN_SECURE_TRANSPORT (transport));
+  if (JN_IS_ICE_TRANSPORT (transport))
+    {
+      self->ice = g_object_ref (JN_ICE_TRANSPORT (transport));
+      self->ice_links = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) ice_link_free);
+      self->ice_relay = g_atomic_rc_box_new0 (IceRelay);
+      g_weak_ref_init (&self->ice_relay->client, self);
+      self->ice_relay->context = g_main_context_ref_thread_default ();
+      /* each handler holds the relay; the last release frees it */
+      g_signal_connect_data (self->ice, "local-candidate", G_CALLBACK (on_local_candidate),
+                             g_atomic_rc_box_acquire (self->ice_relay),
+                             (GClosureNotify) relay_closure_release, 0);
+      g_signal_connect_data (self->ice, "gathering-done", G_CALLBACK (on_gathering_done),
+                             g_atomic_rc_box_acquire (self->ice_relay),
+                             (GClosureNotify) relay_closure_release, 0);
+      g_signal_connect_data (self->ice, "state-changed", G_CALLBACK (on_ice_state),
+                             g_atomic_rc_box_acquire (self->ice_relay),
+                             (GClosureNotify) relay_closure_release, 0);
+    }
   return self;
 }
 

@@ -6,6 +6,7 @@
 
 #include <gio/gio.h>
 
+#include "jn-ice-transport.h"
 #include "jn-media-engine.h"
 
 G_BEGIN_DECLS
@@ -27,6 +28,9 @@ GUri        *jn_session_url_parse      (const char          *text,
                                         char               **host_port,
                                         char               **fingerprint,
                                         GError             **error);
+
+/* TRUE when text is a server's room (its media links are ICE's). */
+gboolean     jn_session_url_is_room    (const char          *text);
 
 JnClient    *jn_client_new             (JnMediaEngine       *engine,
                                         const char          *name,
@@ -56,6 +60,22 @@ void         jn_client_set_trust_new_certificate (JnClient  *self,
 void         jn_client_set_create_room (JnClient            *self,
                                         gboolean             create,
                                         gboolean             listed);
+/* The media engine runs: ICE sessions with the peers may begin (a joiner's
+ * engine starts once it has joined; until then what peers send is kept). */
+void         jn_client_media_started   (JnClient            *self);
+
+/* Where a link with a peer stands, in a session whose links ICE finds. */
+typedef struct
+{
+  JnIceState state;
+  gboolean   has_pair;
+  JnIcePair  pair;      /* the pair datagrams take, when has_pair */
+} JnLinkInfo;
+
+/* FALSE when the session's links are not ICE's, or peer_id is none. */
+gboolean     jn_client_get_link        (JnClient            *self,
+                                        guint32              peer_id,
+                                        JnLinkInfo          *info);
 /* The fingerprint of the certificate the host presented, once connected. */
 const char  *jn_client_get_fingerprint (JnClient            *self);
 

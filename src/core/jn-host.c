@@ -42,6 +42,10 @@
 #define HELLO_BURST          16
 #define HELLO_REFILL_S       4
 #define MEMBERS_PER_ADDRESS  8
+/* ice messages a member may have relayed: a burst of ICE_BURST, then
+ * ICE_PER_S a second (a link's gathering takes a handful) */
+#define ICE_BURST            64
+#define ICE_PER_S            16
 
 typedef struct
 {
@@ -70,6 +74,8 @@ typedef struct
   JnControlMessage        *hello;      /* while the passphrase is checked */
   JnPake                   pake;
   guint8                   expect_confirm[JN_PAKE_CONFIRM_SIZE];
+  double                   ice_tokens;
+  gint64                   ice_refilled_us;
 } Member;
 
 struct _JnHost
@@ -82,6 +88,7 @@ struct _JnHost
   char          *player_name;
   char          *passphrase;
   char          *fingerprint;  /* of the certificate it presents */
+  char          *stun;         /* a room's STUN server for its members, "IP:PORT" */
   JnAudioFormat  format;       /* a room's; a host's is its engine's */
   guint          max_members;  /* joiners at most */
   guint32        next_id;
@@ -225,6 +232,8 @@ accept_member (JnHost           *self,
   member->name = g_strdup (hello->name);
   member->udp_port = hello->udp_port;
   member->aes = hello->aes;
+  member->ice_tokens = ICE_BURST;
+  member->ice_refilled_us = g_get_monotonic_time ();
   g_clear_handle_id (&member->hello_timeout, g_source_remove);
 
   /* one key per pair of players: nobody can forge or read what two others
@@ -247,6 +256,9 @@ accept_member (JnHost           *self,
   welcome->name = g_strdup (self->session_name);
   welcome->format = self->engine != NULL ? *jn_media_engine_get_format (self->engine) : self->format;
   welcome->sealed = sealed;
+  /* a room's members are behind NATs of their own: ICE finds their links */
+  welcome->ice = self->engine == NULL;
+  welcome->stun = g_strdup (self->stun);
   jn_control_message_send (welcome, member->connection);
 
   /* the host itself, at the address this joiner reached it on */
@@ -462,6 +474,46 @@ handle_hello (JnHost           *self,
   send_challenge (self, member, g_steal_pointer (&owned));
 }
 
+static Member *
+lookup_member (JnHost  *self,
+               guint32  id)
+{
+  for (guint i = 0; i < self->members->len; i++)
+    {
+      Member *member = g_ptr_array_index (self->members, i);
+
+      if (member->id == id)
+        return member;
+    }
+  return NULL;
+}
+
+/* One member's ICE credentials and candidates, to the member they are
+ * for, which learns who sent them from the host, not from the sender. */
+static void
+relay_ice (JnHost           *self,
+           Member           *from,
+           JnControlMessage *message)
+{
+  gint64 now = g_get_monotonic_time ();
+  Member *to = message->peer_id != from->id ? lookup_member (self, message->peer_id) : NULL;
+
+  from->ice_tokens = MIN (ICE_BURST, from->ice_tokens +
+                                     (double) (now - from->ice_refilled_us) * ICE_PER_S / G_USEC_PER_SEC);
+  from->ice_refilled_us = now;
+  if (to == NULL || from->ice_tokens < 1.0)
+    {
+      self->stats.ice_dropped++;
+      g_debug ("dropped ice from peer %u to peer %u (%s)", from->id, message->peer_id,
+               to == NULL ? "not a member" : "over its rate");
+      return;
+    }
+  from->ice_tokens -= 1.0;
+  message->peer_id = from->id;
+  jn_control_message_send (message, to->connection);
+  self->stats.ice_relayed++;
+}
+
 static void
 on_message (SoupWebsocketConnection *connection,
             gint                     type,
@@ -512,7 +564,11 @@ on_message (SoupWebsocketConnection *connection,
       return;
     }
 
-  /* members have nothing more to say in protocol version 1 */
+  if (message->type == JN_CONTROL_ICE)
+    {
+      relay_ice (self, member, message);
+      return;
+    }
   g_debug ("ignoring %s from peer %u", jn_control_type_to_string (message->type), member->id);
 }
 
@@ -617,6 +673,7 @@ jn_host_finalize (GObject *object)
   g_free (self->player_name);
   g_free (self->passphrase);
   g_free (self->fingerprint);
+  g_free (self->stun);
 
   G_OBJECT_CLASS (jn_host_parent_class)->finalize (object);
 }
@@ -771,6 +828,17 @@ jn_host_get_n_connections (JnHost *self)
 {
   g_return_val_if_fail (JN_IS_HOST (self), 0);
   return self->members->len;
+}
+
+void
+jn_host_set_stun (JnHost     *self,
+                  const char *stun)
+{
+  g_return_if_fail (JN_IS_HOST (self));
+  g_return_if_fail (stun == NULL || jn_ip_port_parse (stun, NULL, NULL));
+
+  g_free (self->stun);
+  self->stun = g_strdup (stun);
 }
 
 void

@@ -27,6 +27,8 @@ typedef struct
   guint64 timed_out;           /* no WebSocket within the handshake's time (slowloris) */
   guint64 tls_failures;        /* TLS handshakes that failed */
   guint64 accept_failures;     /* accept() failed (no descriptors left): paused and retried */
+  guint64 ice_relayed;         /* ice messages passed from one member to another */
+  guint64 ice_dropped;         /* ice messages dropped: to nobody there, or past a member's rate */
 } JnHostStats;
 
 JnHost      *jn_host_new            (JnMediaEngine *engine,
@@ -69,6 +71,10 @@ guint        jn_host_get_n_members  (JnHost        *self);
 guint        jn_host_get_n_connections (JnHost     *self);
 void         jn_host_get_stats      (JnHost        *self,
                                      JnHostStats   *stats);
+/* The STUN server ("IP:PORT", or NULL) a room's welcome names to its
+ * members, whose media links ICE finds. */
+void         jn_host_set_stun       (JnHost        *self,
+                                     const char    *stun);
 void         jn_host_set_transport  (JnHost        *self,
                                      double         tempo_bpm,
                                      gboolean       playing);

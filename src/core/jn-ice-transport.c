@@ -4,7 +4,8 @@
  * side controls is an agent's property, and it differs from link to link.
  * The peer table is guarded by a lock that sending holds, so that a peer
  * forgotten from another thread is not freed under a send; receiving
- * runs on the agents' context and takes no lock.
+ * runs on the agents' context and takes no lock, so a forgotten peer's
+ * agent is freed there, where nothing of it can be running.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -43,6 +44,8 @@ struct _JnIceTransport
   gpointer                func_data;
   GMutex                  lock;        /* peers */
   GHashTable             *peers;       /* id -> Peer* */
+  GPtrArray              *doomed;      /* Peer*, forgotten, freed on the context */
+  GSource                *doom_source; /* frees them there */
   gboolean                closed;
 };
 
@@ -92,6 +95,37 @@ type_name (NiceCandidateType type)
     case NICE_CANDIDATE_TYPE_PEER_REFLEXIVE: return "prflx";
     case NICE_CANDIDATE_TYPE_RELAYED: return "relay";
     default: return "?";
+    }
+}
+
+static gboolean
+free_doomed (gpointer user_data)
+{
+  JnIceTransport *self = user_data;
+  g_autoptr(GPtrArray) doomed = NULL;
+
+  g_mutex_lock (&self->lock);
+  doomed = g_steal_pointer (&self->doomed);
+  self->doomed = g_ptr_array_new_with_free_func ((GDestroyNotify) peer_free);
+  g_clear_pointer (&self->doom_source, g_source_unref);
+  g_mutex_unlock (&self->lock);
+  return G_SOURCE_REMOVE;
+}
+
+/* Takes peer out of the table (called with the lock held): nothing more
+ * is sent to it, and it is freed on the agents' context. */
+static void
+doom (JnIceTransport *self,
+      Peer           *peer)
+{
+  g_hash_table_steal (self->peers, GUINT_TO_POINTER (peer->id));
+  g_ptr_array_add (self->doomed, peer);
+  /* the transport outlives its context's running (see finalize) */
+  if (self->doom_source == NULL && self->context != NULL)
+    {
+      self->doom_source = g_idle_source_new ();
+      g_source_set_callback (self->doom_source, free_doomed, self, NULL);
+      g_source_attach (self->doom_source, self->context);
     }
 }
 
@@ -229,7 +263,9 @@ jn_ice_transport_add_peer (JnIceTransport  *self,
       return FALSE;
     }
   g_mutex_lock (&self->lock);
-  g_hash_table_replace (self->peers, GUINT_TO_POINTER (peer_id), peer);
+  if (g_hash_table_contains (self->peers, GUINT_TO_POINTER (peer_id)))
+    doom (self, g_hash_table_lookup (self->peers, GUINT_TO_POINTER (peer_id)));
+  g_hash_table_insert (self->peers, GUINT_TO_POINTER (peer_id), peer);
   g_mutex_unlock (&self->lock);
   if (!nice_agent_gather_candidates (peer->agent, peer->stream))
     {
@@ -238,7 +274,7 @@ jn_ice_transport_add_peer (JnIceTransport  *self,
                    peer_id);
       /* not left behind half made */
       g_mutex_lock (&self->lock);
-      g_hash_table_remove (self->peers, GUINT_TO_POINTER (peer_id));
+      doom (self, peer);
       g_mutex_unlock (&self->lock);
       g_free (*ufrag);
       g_free (*pwd);
@@ -378,9 +414,12 @@ ice_forget_peer (JnTransport *transport,
                  guint32      peer_id)
 {
   JnIceTransport *self = JN_ICE_TRANSPORT (transport);
+  Peer *peer;
 
   g_mutex_lock (&self->lock);
-  g_hash_table_remove (self->peers, GUINT_TO_POINTER (peer_id));
+  peer = g_hash_table_lookup (self->peers, GUINT_TO_POINTER (peer_id));
+  if (peer != NULL)
+    doom (self, peer);
   g_mutex_unlock (&self->lock);
 }
 
@@ -428,9 +467,17 @@ ice_close (JnTransport *transport)
 {
   JnIceTransport *self = JN_ICE_TRANSPORT (transport);
 
+  GHashTableIter iter;
+  gpointer peer;
+
   g_mutex_lock (&self->lock);
   self->closed = TRUE;
-  g_hash_table_remove_all (self->peers);
+  g_hash_table_iter_init (&iter, self->peers);
+  while (g_hash_table_iter_next (&iter, NULL, &peer))
+    {
+      g_hash_table_iter_steal (&iter);
+      g_ptr_array_add (self->doomed, peer);
+    }
   g_mutex_unlock (&self->lock);
 }
 
@@ -452,7 +499,12 @@ jn_ice_transport_finalize (GObject *object)
 {
   JnIceTransport *self = JN_ICE_TRANSPORT (object);
 
+  /* the context no longer runs: what is left goes here */
+  if (self->doom_source != NULL)
+    g_source_destroy (self->doom_source);
+  g_clear_pointer (&self->doom_source, g_source_unref);
   g_clear_pointer (&self->peers, g_hash_table_unref);
+  g_clear_pointer (&self->doomed, g_ptr_array_unref);
   g_clear_pointer (&self->context, g_main_context_unref);
   g_mutex_clear (&self->lock);
   g_free (self->bind_address);
@@ -481,6 +533,7 @@ jn_ice_transport_init (JnIceTransport *self)
 {
   g_mutex_init (&self->lock);
   self->peers = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) peer_free);
+  self->doomed = g_ptr_array_new_with_free_func ((GDestroyNotify) peer_free);
 }
 
 JnIceTransport *

@@ -21,5 +21,7 @@ void    jn_peer_add_sample  (JnPeer                *self,
 /* Emits series-changed when samples came since the last call. */
 void    jn_peer_flush_samples (JnPeer              *self);
 void    jn_peer_set_left    (JnPeer                *self);
+void    jn_peer_set_path    (JnPeer                *self,
+                             JnPeerPath             path);
 
 G_END_DECLS

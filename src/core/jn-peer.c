@@ -6,6 +6,7 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
 #include <math.h>
 #include <string.h>
 
@@ -18,6 +19,7 @@ struct _JnPeer
   guint32      id;
   char        *name;
   JnPeerState  state;
+  JnPeerPath   path;
   JnPeerStats  stats;
   double       end_to_end_ms;
   double       gain;
@@ -41,6 +43,7 @@ enum {
   PROP_END_TO_END_MS,
   PROP_GAIN,
   PROP_MUTED,
+  PROP_PATH,
   N_PROPS
 };
 
@@ -54,7 +57,39 @@ G_DEFINE_ENUM_TYPE (JnPeerState, jn_peer_state,
                     G_DEFINE_ENUM_VALUE (JN_PEER_PLAYING, "playing"),
                     G_DEFINE_ENUM_VALUE (JN_PEER_LEFT, "left"))
 
+G_DEFINE_ENUM_TYPE (JnPeerPath, jn_peer_path,
+                    G_DEFINE_ENUM_VALUE (JN_PEER_PATH_UDP, "udp"),
+                    G_DEFINE_ENUM_VALUE (JN_PEER_PATH_SEARCHING, "searching"),
+                    G_DEFINE_ENUM_VALUE (JN_PEER_PATH_DIRECT, "direct"),
+                    G_DEFINE_ENUM_VALUE (JN_PEER_PATH_NAT, "nat"),
+                    G_DEFINE_ENUM_VALUE (JN_PEER_PATH_RELAYED, "relayed"),
+                    G_DEFINE_ENUM_VALUE (JN_PEER_PATH_UNREACHABLE, "unreachable"))
+
 G_DEFINE_FINAL_TYPE (JnPeer, jn_peer, G_TYPE_OBJECT)
+
+const char *
+jn_peer_path_to_string (JnPeerPath path)
+{
+  GEnumValue *value = g_enum_get_value (g_type_class_peek (JN_TYPE_PEER_PATH), path);
+
+  return value != NULL ? value->value_nick : "udp";
+}
+
+const char *
+jn_peer_path_describe (JnPeerPath path)
+{
+  switch (path)
+    {
+    /* TRANSLATORS: how audio reaches a player */
+    case JN_PEER_PATH_UDP: return _("direct");
+    case JN_PEER_PATH_SEARCHING: return _("finding a path…");
+    case JN_PEER_PATH_DIRECT: return _("direct (same network)");
+    case JN_PEER_PATH_NAT: return _("direct (through routers)");
+    case JN_PEER_PATH_RELAYED: return _("relayed");
+    case JN_PEER_PATH_UNREACHABLE: return _("unreachable: no path through the routers");
+    default: return "";
+    }
+}
 
 double
 jn_end_to_end_ms (double capture_ms,
@@ -91,6 +126,7 @@ jn_peer_get_property (GObject    *object,
     case PROP_END_TO_END_MS: g_value_set_double (value, self->end_to_end_ms); break;
     case PROP_GAIN: g_value_set_double (value, self->gain); break;
     case PROP_MUTED: g_value_set_boolean (value, self->muted); break;
+    case PROP_PATH: g_value_set_enum (value, self->path); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -155,6 +191,8 @@ jn_peer_class_init (JnPeerClass *klass)
   properties[PROP_END_TO_END_MS] = figure ("end-to-end-ms", G_MAXDOUBLE);
   properties[PROP_GAIN] = g_param_spec_double ("gain", NULL, NULL, 0.0, 4.0, 1.0, rw);
   properties[PROP_MUTED] = g_param_spec_boolean ("muted", NULL, NULL, FALSE, rw);
+  properties[PROP_PATH] = g_param_spec_enum ("path", NULL, NULL, JN_TYPE_PEER_PATH,
+                                             JN_PEER_PATH_UDP, ro);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /* a snapshot changed some figure (jn_peer_get_stats()), once per
@@ -277,6 +315,24 @@ jn_peer_set_left (JnPeer *self)
   g_return_if_fail (JN_IS_PEER (self));
   self->stats.departed = TRUE;
   set_state (self, JN_PEER_LEFT);
+}
+
+void
+jn_peer_set_path (JnPeer     *self,
+                  JnPeerPath  path)
+{
+  g_return_if_fail (JN_IS_PEER (self));
+  if (self->path == path)
+    return;
+  self->path = path;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PATH]);
+}
+
+JnPeerPath
+jn_peer_get_path (JnPeer *self)
+{
+  g_return_val_if_fail (JN_IS_PEER (self), JN_PEER_PATH_UDP);
+  return self->path;
 }
 
 guint32

@@ -23,12 +23,31 @@ typedef enum
 GType jn_peer_state_get_type (void) G_GNUC_CONST;
 #define JN_TYPE_PEER_STATE (jn_peer_state_get_type ())
 
+/* The way media takes to a peer (docs/internet.md). */
+typedef enum
+{
+  JN_PEER_PATH_UDP,         /* straight to the UDP port the peer named (a LAN session) */
+  JN_PEER_PATH_SEARCHING,   /* ICE checks under way */
+  JN_PEER_PATH_DIRECT,      /* ICE: between host addresses (same network) */
+  JN_PEER_PATH_NAT,         /* ICE: direct, through NATs (server- or peer-reflexive) */
+  JN_PEER_PATH_RELAYED,     /* ICE: through a TURN relay */
+  JN_PEER_PATH_UNREACHABLE, /* ICE found no path */
+} JnPeerPath;
+
+GType jn_peer_path_get_type (void) G_GNUC_CONST;
+#define JN_TYPE_PEER_PATH (jn_peer_path_get_type ())
+/* "udp", "searching", "direct", "nat", "relayed", "unreachable" */
+const char *jn_peer_path_to_string (JnPeerPath path);
+/* What the path means to a musician, translated. */
+const char *jn_peer_path_describe  (JnPeerPath path);
+
 #define JN_TYPE_PEER (jn_peer_get_type ())
 G_DECLARE_FINAL_TYPE (JnPeer, jn_peer, JN, PEER, GObject)
 
 guint32            jn_peer_get_id                (JnPeer   *self);
 const char        *jn_peer_get_name              (JnPeer   *self);
 JnPeerState        jn_peer_get_state             (JnPeer   *self);
+JnPeerPath         jn_peer_get_path              (JnPeer   *self);
 double             jn_peer_get_rtt_ms            (JnPeer   *self);
 double             jn_peer_get_one_way_ms        (JnPeer   *self);
 double             jn_peer_get_jitter_ms         (JnPeer   *self);

@@ -50,6 +50,7 @@ jn_server_config_free (JnServerConfig *config)
     return;
   g_free (config->name);
   g_free (config->listen);
+  g_free (config->stun);
   g_free (config->certificate);
   g_clear_pointer (&config->rooms, g_ptr_array_unref);
   g_free (config);
@@ -166,10 +167,19 @@ server_key (JnServerConfig *config,
                            _("max-rooms-per-address must be 1 to 100000, not “%s”"), value);
       config->rooms_per_address = n;
     }
+  else if (g_str_equal (key, "stun"))
+    {
+      if (!jn_ip_port_parse (value, NULL, NULL))
+        return line_error (error, filename, line,
+                           _("stun must be a numeric IP:PORT (such as 203.0.113.1:3478), not “%s”"),
+                           value);
+      g_free (config->stun);
+      config->stun = g_strdup (value);
+    }
   else
     return line_error (error, filename, line,
                        _("[server] has no key “%s” (it has name, listen, port, certificate, "
-                         "max-rooms, max-rooms-per-address and max-players)"), key);
+                         "max-rooms, max-rooms-per-address, max-players and stun)"), key);
   return TRUE;
 }
 

@@ -25,6 +25,7 @@ typedef struct
   guint      max_rooms;
   guint      max_players;
   guint      rooms_per_address;  /* rooms one address may have opened */
+  char      *stun;         /* "IP:PORT" of the STUN server rooms name, or NULL */
   GPtrArray *rooms;        /* JnServerRoomConfig* */
 } JnServerConfig;
 

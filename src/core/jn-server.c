@@ -62,6 +62,7 @@ struct _JnServer
   guint              max_rooms;
   guint              max_players;
   guint              rooms_per_address;
+  char              *stun;      /* "IP:PORT" its rooms name to their members */
   guint              sweep;
   JnAudioFormat      format;
 };
@@ -181,6 +182,7 @@ open_room (JnServer   *self,
   room->has_passphrase = passphrase != NULL && *passphrase != '\0';
   room->host = jn_host_new_room (name, passphrase, room->max_players, self->fingerprint,
                                  &self->format);
+  jn_host_set_stun (room->host, self->stun);
   g_signal_connect (room->host, "peer-left", G_CALLBACK (on_peer_left), room);
   g_hash_table_insert (self->rooms, g_utf8_casefold (name, -1), room);
   return room;
@@ -410,6 +412,7 @@ jn_server_finalize (GObject *object)
   g_clear_pointer (&self->lobby, g_ptr_array_unref);
   g_free (self->name);
   g_free (self->fingerprint);
+  g_free (self->stun);
 
   G_OBJECT_CLASS (jn_server_parent_class)->finalize (object);
 }
@@ -467,6 +470,23 @@ jn_server_set_limits (JnServer *self,
   self->max_rooms = max_rooms;
   self->max_players = max_players;
   self->rooms_per_address = rooms_per_address;
+}
+
+void
+jn_server_set_stun (JnServer   *self,
+                    const char *stun)
+{
+  GHashTableIter iter;
+  gpointer room;
+
+  g_return_if_fail (JN_IS_SERVER (self));
+  g_return_if_fail (stun == NULL || jn_ip_port_parse (stun, NULL, NULL));
+
+  g_free (self->stun);
+  self->stun = g_strdup (stun);
+  g_hash_table_iter_init (&iter, self->rooms);
+  while (g_hash_table_iter_next (&iter, NULL, &room))
+    jn_host_set_stun (((Room *) room)->host, stun);
 }
 
 static guint

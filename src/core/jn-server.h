@@ -33,6 +33,10 @@ void         jn_server_set_limits    (JnServer        *self,
                                       guint            max_rooms,
                                       guint            max_players,
                                       guint            rooms_per_address);
+/* The STUN server ("IP:PORT", or NULL) its rooms name to their members:
+ * ICE finds a path through their NATs with it (docs/internet.md). */
+void         jn_server_set_stun      (JnServer        *self,
+                                      const char      *stun);
 /* A room that stays open while empty (from the configuration); passphrase
  * NULL for none, max_players 0 for the server's. */
 gboolean     jn_server_add_room      (JnServer        *self,

@@ -78,6 +78,7 @@ struct _JnSession
 
   GListStore      *peers;           /* JnPeer, the others now */
   GHashTable      *peer_by_id;      /* id -> JnPeer (ref) */
+  GHashTable      *links;           /* id -> JnLinkInfo*: ICE's last word on each link */
   JnEngineStats    engine_stats;
   gint             input_peak;      /* media thread -> main: peak * 1e6, atomic */
   double           input_level;
@@ -339,6 +340,8 @@ update_announced_players (JnSession *self)
     jn_announcer_set_players (self->announcer, 1 + jn_host_get_n_members (self->host));
 }
 
+static void on_link_changed (JnClient *client, guint id, JnSession *self);
+
 static void
 on_peer_joined (GObject    *source,
                 guint       id,
@@ -353,8 +356,54 @@ on_peer_joined (GObject    *source,
   g_signal_connect_object (peer, "notify::gain", G_CALLBACK (on_peer_mix_changed), self, 0);
   g_signal_connect_object (peer, "notify::muted", G_CALLBACK (on_peer_mix_changed), self, 0);
   g_hash_table_insert (self->peer_by_id, GUINT_TO_POINTER (id), g_object_ref (peer));
+  if (self->client != NULL)
+    on_link_changed (self->client, id, self);   /* an ICE link has begun */
   g_list_store_append (self->peers, peer);
   update_announced_players (self);
+}
+
+static JnPeerPath
+path_of (const JnLinkInfo *link)
+{
+  if (link->state == JN_ICE_FAILED)
+    return JN_PEER_PATH_UNREACHABLE;
+  if (!link->has_pair || (link->state != JN_ICE_CONNECTED && link->state != JN_ICE_READY))
+    return JN_PEER_PATH_SEARCHING;
+  if (g_str_equal (link->pair.local_type, "relay") || g_str_equal (link->pair.remote_type, "relay"))
+    return JN_PEER_PATH_RELAYED;
+  if (g_str_equal (link->pair.local_type, "host") && g_str_equal (link->pair.remote_type, "host"))
+    return JN_PEER_PATH_DIRECT;
+  return JN_PEER_PATH_NAT;
+}
+
+static void
+on_link_changed (JnClient  *client,
+                 guint      id,
+                 JnSession *self)
+{
+  JnPeer *peer = g_hash_table_lookup (self->peer_by_id, GUINT_TO_POINTER (id));
+  JnLinkInfo link;
+
+  if (peer == NULL || !jn_client_get_link (client, id, &link))
+    return;
+  g_hash_table_replace (self->links, GUINT_TO_POINTER (id), g_memdup2 (&link, sizeof link));
+  jn_peer_set_path (peer, path_of (&link));
+}
+
+gboolean
+jn_session_get_link (JnSession  *self,
+                     guint32     peer_id,
+                     JnLinkInfo *link)
+{
+  JnLinkInfo *last;
+
+  g_return_val_if_fail (JN_IS_SESSION (self), FALSE);
+
+  last = g_hash_table_lookup (self->links, GUINT_TO_POINTER (peer_id));
+  if (last == NULL)
+    return FALSE;
+  *link = *last;
+  return TRUE;
 }
 
 static void
@@ -474,15 +523,33 @@ configure_demo_engine (JnMediaEngine *engine,
   configure_engine (user_data, engine, NULL);
 }
 
+/* ice: the session's links are found by ICE (a server's room), else
+ * every peer is reached at the UDP port it names. */
 static gboolean
 new_engine (JnSession  *self,
+            gboolean    ice,
             GError    **error)
 {
   static const JnMediaCallbacks callbacks = { capture_cb, playout_cb, midi_cb, period_end_cb };
 
-  self->engine = self->config.insecure
-                 ? jn_media_engine_new (self->bind_address, self->config.udp_port, error)
-                 : jn_media_engine_new_sealed (self->bind_address, self->config.udp_port, error);
+  if (ice && self->config.insecure)
+    {
+      g_set_error_literal (error, JN_SESSION_ERROR, JN_SESSION_ERROR_INSECURE,
+                           _("Rooms on a JamNet server always encrypt their audio; join "
+                             "without --insecure"));
+      return FALSE;
+    }
+  if (ice)
+    {
+      g_autoptr(JnIceTransport) links = jn_ice_transport_new (self->bind_address);
+      g_autoptr(JnSecureTransport) seal = jn_secure_transport_new (JN_TRANSPORT (links));
+
+      self->engine = jn_media_engine_new_for_transport (JN_TRANSPORT (seal));
+    }
+  else
+    self->engine = self->config.insecure
+                   ? jn_media_engine_new (self->bind_address, self->config.udp_port, error)
+                   : jn_media_engine_new_sealed (self->bind_address, self->config.udp_port, error);
   if (self->engine == NULL || !configure_engine (self, self->engine, error))
     return FALSE;
   jn_media_engine_set_callbacks (self->engine, &callbacks, self);
@@ -629,7 +696,7 @@ start_host (JnSession        *self,
   self->name = session_name != NULL ? g_strdup (session_name)
                                     : g_strdup_printf (_("%s’s session"), self->player_name);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NAME]);
-  if (!jn_audio_format_validate (&self->config.format, error) || !new_engine (self, error))
+  if (!jn_audio_format_validate (&self->config.format, error) || !new_engine (self, FALSE, error))
     return FALSE;
   jn_media_engine_set_format (self->engine, &self->config.format);
   self->host = jn_host_new (self->engine, self->name, self->player_name, passphrase);
@@ -770,6 +837,7 @@ on_joined (GObject      *source,
       fail (self, task, error);
       return;
     }
+  jn_client_media_started (self->client);
   g_free (self->name);
   self->name = g_strdup (jn_client_get_session_name (self->client));
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NAME]);
@@ -798,7 +866,7 @@ jn_session_join_async (JnSession           *self,
       g_task_return_error (task, error);
       return;
     }
-  if (!new_engine (self, &error))
+  if (!new_engine (self, jn_session_url_is_room (url), &error))
     {
       fail (self, task, error);
       return;
@@ -809,6 +877,7 @@ jn_session_join_async (JnSession           *self,
   g_signal_connect_object (self->client, "peer-joined", G_CALLBACK (on_peer_joined), self, 0);
   g_signal_connect_object (self->client, "peer-left", G_CALLBACK (on_peer_left), self, 0);
   g_signal_connect_object (self->client, "closed", G_CALLBACK (on_client_closed), self, 0);
+  g_signal_connect_object (self->client, "link-changed", G_CALLBACK (on_link_changed), self, 0);
   jn_client_join_async (self->client, url, cancellable, on_joined, g_steal_pointer (&task));
 }
 
@@ -1002,6 +1071,7 @@ jn_session_finalize (GObject *object)
 
   g_clear_object (&self->peers);
   g_hash_table_unref (self->peer_by_id);
+  g_hash_table_unref (self->links);
   g_clear_pointer (&self->capture, jn_capture_source_free);
   g_clear_pointer (&self->recorder, jn_recorder_free);
   g_clear_pointer (&self->latency_test, jn_latency_test_free);
@@ -1052,6 +1122,7 @@ jn_session_init (JnSession *self)
 {
   self->peers = g_list_store_new (JN_TYPE_PEER);
   self->peer_by_id = g_hash_table_new_full (NULL, NULL, NULL, g_object_unref);
+  self->links = g_hash_table_new_full (NULL, NULL, NULL, g_free);
   g_mutex_init (&self->metro_lock);
   jn_metronome_init (&self->metronome, 48000);
 }
@@ -1295,6 +1366,33 @@ jn_session_get_input_level (JnSession *self)
 
 /* --- the figures, for files ------------------------------------------------ */
 
+/* {"kind": "nat", "ice": "ready", "local": "host 10.0.0.2:40000", ...} */
+static JsonNode *
+link_to_json (JnSession *self,
+              guint32    id)
+{
+  JsonObject *object = json_object_new ();
+  JsonNode *node = json_node_new (JSON_NODE_OBJECT);
+  JnLinkInfo link;
+
+  if (!jn_session_get_link (self, id, &link))
+    json_object_set_string_member (object, "kind", jn_peer_path_to_string (JN_PEER_PATH_UDP));
+  else
+    {
+      json_object_set_string_member (object, "kind", jn_peer_path_to_string (path_of (&link)));
+      json_object_set_string_member (object, "ice", jn_ice_state_to_string (link.state));
+      if (link.has_pair)
+        {
+          json_object_set_string_member (object, "local_type", link.pair.local_type);
+          json_object_set_string_member (object, "local_address", link.pair.local_address);
+          json_object_set_string_member (object, "remote_type", link.pair.remote_type);
+          json_object_set_string_member (object, "remote_address", link.pair.remote_address);
+        }
+    }
+  json_node_take_object (node, object);
+  return node;
+}
+
 JsonNode *
 jn_session_stats_to_json (JnSession *self)
 {
@@ -1366,6 +1464,7 @@ jn_session_stats_to_json (JnSession *self)
                                                      capture_ms, playback_ms));
       if (path != NULL)
         json_object_set_string_member (peer, "record_file", path);
+      json_object_set_member (peer, "path", link_to_json (self, id));
     }
   return g_steal_pointer (&root);
 }

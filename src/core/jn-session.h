@@ -14,6 +14,7 @@
 
 #include "jn-audio.h"
 #include "jn-capture-source.h"
+#include "jn-client.h"
 #include "jn-host.h"
 #include "jn-latency-test.h"
 #include "jn-media-engine.h"
@@ -188,6 +189,11 @@ double          jn_session_get_input_level     (JnSession           *self);
  * the role, the duration, each peer's end-to-end figure and recording, the
  * audio device's. */
 JsonNode       *jn_session_stats_to_json       (JnSession           *self);
+/* ICE's last word on the link with peer_id (kept after it left); FALSE
+ * in a session whose links are not ICE's. */
+gboolean        jn_session_get_link            (JnSession           *self,
+                                                guint32              peer_id,
+                                                JnLinkInfo          *link);
 /* Writes the session report (format from the file's extension) off the
  * main thread; the figures are taken when this is called. */
 void            jn_session_export_report_async (JnSession           *self,

@@ -71,6 +71,7 @@ main (int    argc,
   g_autofree char *listen = NULL;
   g_autofree char *certificate_file = NULL;
   g_autofree char *name = NULL;
+  g_autofree char *stun = NULL;
   int port = -1;
   gboolean check_only = FALSE;
   Server s = { 0 };
@@ -80,6 +81,7 @@ main (int    argc,
     { "port", 'p', 0, G_OPTION_ARG_INT, &port, N_("TCP port of the control plane (default 7420)"), "N" },
     { "certificate", 0, 0, G_OPTION_ARG_FILENAME, &certificate_file, N_("Present this certificate (a PEM file with its key) instead of the server's own, made on first use"), "FILE" },
     { "name", 'n', 0, G_OPTION_ARG_STRING, &name, N_("What the room list calls this server"), "NAME" },
+    { "stun", 0, 0, G_OPTION_ARG_STRING, &stun, N_("The STUN server the rooms' players find their public addresses with"), "IP:PORT" },
     { "check", 0, 0, G_OPTION_ARG_NONE, &check_only, N_("Read the configuration, say what is wrong in it, and exit"), NULL },
     { NULL }
   };
@@ -140,6 +142,17 @@ main (int    argc,
       g_free (config->name);
       config->name = g_steal_pointer (&name);
     }
+  if (stun != NULL)
+    {
+      if (!jn_ip_port_parse (stun, NULL, NULL))
+        {
+          g_printerr (_("--stun must be a numeric IP:PORT (such as 203.0.113.1:3478), not “%s”\n"),
+                      stun);
+          return 2;
+        }
+      g_free (config->stun);
+      config->stun = g_steal_pointer (&stun);
+    }
 
   certificate = jn_identity_load (config->certificate, &error);
   if (certificate == NULL)
@@ -150,6 +163,7 @@ main (int    argc,
   s.server = jn_server_new (certificate, config->name);
   jn_server_set_limits (s.server, config->max_rooms, config->max_players,
                         config->rooms_per_address);
+  jn_server_set_stun (s.server, config->stun);
   for (guint i = 0; i < config->rooms->len; i++)
     {
       JnServerRoomConfig *room = g_ptr_array_index (config->rooms, i);
