@@ -3,7 +3,9 @@
 # namespace holding a jamnet-server on 203.0.113.1, and two homes, each
 # behind a router namespace that masquerades with nftables (a real NAT,
 # with conntrack).  Players at home open and join a room by name through
-# their NATs, as they would from two cities.
+# their NATs, as they would from two cities.  A coturn on the inet side
+# is the STUN server the rooms name: ICE finds the homes' public
+# addresses with it and punches through both NATs.
 #
 # usage: test-internet.sh JAMNET_CLI JAMNET_SERVER   (TAP; exits 77 where
 # network namespaces or nftables are not there)
@@ -15,6 +17,7 @@ skip() { echo "1..0 # SKIP $1"; exit 77; }
 command -v ip >/dev/null 2>&1 || skip "ip (iproute2) is not installed"
 command -v nft >/dev/null 2>&1 || skip "nft is not installed (apt-get install nftables)"
 command -v python3 >/dev/null 2>&1 || skip "python3 is not installed"
+command -v turnserver >/dev/null 2>&1 || skip "turnserver is not installed (apt-get install coturn)"
 
 prefix="jn$$"
 dir=$(mktemp -d "${TMPDIR:-/tmp}/jamnet-internet-XXXXXX")
@@ -32,7 +35,9 @@ ip netns del "$prefix-probe"
 in_ns() { local ns=$1; shift; ip netns exec "$prefix-$ns" "$@"; }
 
 # inet: a bridge the routers' WAN ends hang on; home i: 10.i.0.2 behind
-# router i (203.0.113.1i), which masquerades what leaves by its WAN
+# router i (203.0.113.1i), which masquerades what leaves by its WAN and,
+# as home routers do, drops what comes in unasked (a packet dropped there
+# leaves no conntrack entry that would make the router remap a port)
 for n in inet r1 r2 h1 h2; do
   ip netns add "$prefix-$n" && ip -n "$prefix-$n" link set lo up || skip "cannot make namespaces"
 done
@@ -58,15 +63,25 @@ for i in 1 2; do
 table ip nat {
   chain postrouting { type nat hook postrouting priority srcnat; oifname "wan" masquerade; }
 }
+table ip firewall {
+  chain input { type filter hook input priority filter; iifname "wan" ct state new drop; }
+  chain forward { type filter hook forward priority filter; iifname "wan" ct state new drop; }
+}
 NFT
 done
 
 export LANGUAGE=C XDG_DATA_HOME="$dir/data" XDG_CONFIG_HOME="$dir/config" JAMNET_PNBTR_BACKEND=cpu
-echo "1..4"
+echo "1..5"
+
+ip netns exec "$prefix-inet" turnserver -n --listening-ip 203.0.113.1 --listening-port 3478 \
+  --stun-only --no-cli --no-tls --no-dtls --simple-log --log-file stdout \
+  --pidfile "$dir/turn.pid" >"$dir/turn.log" 2>&1 &
+pids+=($!)
 
 # not through in_ns: $! must be the server itself (ip netns exec execs
 # it), not a subshell that a kill would leave it behind
 ip netns exec "$prefix-inet" "$server" --listen 203.0.113.1 --port 7420 --name "Test internet" \
+  --stun 203.0.113.1:3478 \
   >"$dir/server.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 50); do
@@ -81,7 +96,8 @@ link="jamnet://203.0.113.1:7420/Two%20Cities?fp=$fp"
 # home 1 opens the room, home 2 joins it by the same link
 ip netns exec "$prefix-h1" "$cli" join "$link" --create --name Ana -q --silence --duration 6 \
   --stats-json "$dir/h1.json" >"$dir/h1.log" 2>&1 &
-pids+=($!)
+h1=$!
+pids+=($h1)
 for _ in $(seq 50); do
   grep -q "Joined" "$dir/h1.log" && break
   sleep 0.1
@@ -93,7 +109,7 @@ sleep 1.5
 in_ns h2 "$cli" rooms "203.0.113.1:7420/?fp=$fp" >"$dir/rooms.log" 2>&1
 wait "$h2"
 h2_status=$?
-wait "${pids[1]}"
+wait "$h1"
 h1_status=$?
 
 if [ "$h1_status" = 0 ] && [ "$h2_status" = 0 ] && grep -q 'Joined “Two Cities” as peer 2' "$dir/h1.log" &&
@@ -114,14 +130,32 @@ if python3 - "$dir/h1.json" "$dir/h2.json" <<'PY'
 import json, sys
 a, b = (json.load(open(p)) for p in sys.argv[1:3])
 names = lambda d: sorted(p["name"] for p in d["peers"])
-ok = names(a) == ["Bo"] and names(b) == ["Ana"]
-# what crossed the NATs without ICE: reported, not asserted
-print("# audio packets across the two NATs without ICE: %d and %d"
-      % (a["peers"][0]["audio_packets"], b["peers"][0]["audio_packets"]))
-sys.exit(0 if ok else 1)
+sys.exit(0 if names(a) == ["Bo"] and names(b) == ["Ana"] else 1)
 PY
 then
   echo "ok 4 - each home saw the other in the room's roster"
 else
   echo "not ok 4 - the rosters do not name the other home"
+fi
+# ICE punched through both NATs: audio both ways, on a pair of
+# server-reflexive (or peer-reflexive) addresses on the routers
+if python3 - "$dir/h1.json" "$dir/h2.json" <<'PY'
+import json, sys
+ok = True
+for name, path in zip(("h1", "h2"), sys.argv[1:3]):
+    peers = json.load(open(path))["peers"]
+    p = peers[0] if peers else {}
+    link = p.get("path", {})
+    print("# %s: %d audio packets, path %s, %s %s <-> %s %s" % (
+        name, p.get("audio_packets", 0), link.get("kind"), link.get("local_type"),
+        link.get("local_address"), link.get("remote_type"), link.get("remote_address")))
+    ok = ok and p.get("audio_packets", 0) > 100 and link.get("kind") == "nat" and \
+         link.get("remote_address", "").startswith("203.0.113.1")
+sys.exit(0 if ok else 1)
+PY
+then
+  echo "ok 5 - audio crosses both NATs, on the path ICE found with STUN"
+else
+  echo "not ok 5 - no audio across the NATs by ICE"
+  sed 's/^/# h1: /' "$dir/h1.log"; sed 's/^/# h2: /' "$dir/h2.log"; sed 's/^/# turn: /' "$dir/turn.log" | tail -5
 fi
