@@ -213,7 +213,51 @@ test_control_roundtrip (void)
   out = roundtrip (welcome);
   g_assert_true (out->ice);
   g_assert_cmpstr (out->stun, ==, "[2001:db8::1]:3478");
+  g_assert_null (out->turn);
   jn_control_message_free (out);
+  welcome->turn = g_strdup ("203.0.113.1:3478");
+  welcome->turn_username = g_strdup ("1796390716:jamnet-3");
+  welcome->turn_password = g_strdup ("c2VjcmV0");
+  out = roundtrip (welcome);
+  g_assert_cmpstr (out->turn, ==, "203.0.113.1:3478");
+  g_assert_cmpstr (out->turn_username, ==, "1796390716:jamnet-3");
+  g_assert_cmpstr (out->turn_password, ==, "c2VjcmV0");
+  jn_control_message_free (out);
+
+  {
+    g_autofree char *ip_port = NULL, *username = NULL, *password = NULL;
+    g_autofree char *expected = NULL;
+    g_autofree guint8 *digest = NULL;
+    g_autofree char *hex = NULL;
+    gint64 expiry;
+    gsize n;
+
+    /* the player's own: USER:PASSWORD@IP:PORT, a password may hold ':' and '@' */
+    g_assert_true (jn_turn_server_parse ("ana:p@ss:word@203.0.113.1:3478", &ip_port, &username, &password));
+    g_assert_cmpstr (ip_port, ==, "203.0.113.1:3478");
+    g_assert_cmpstr (username, ==, "ana");
+    g_assert_cmpstr (password, ==, "p@ss:word");
+    g_clear_pointer (&ip_port, g_free);
+    g_clear_pointer (&username, g_free);
+    g_clear_pointer (&password, g_free);
+    g_assert_false (jn_turn_server_parse ("203.0.113.1:3478", &ip_port, &username, &password));
+    g_assert_false (jn_turn_server_parse (":pw@203.0.113.1:3478", &ip_port, &username, &password));
+    g_assert_false (jn_turn_server_parse ("ana:pw@turn.example.com:3478", &ip_port, &username, &password));
+
+    /* TURN REST: EXPIRY:LABEL, and base64 (HMAC-SHA1 (secret, username)) */
+    jn_turn_credentials ("0123456789abcdef", 3600, "jamnet-7", &username, &password);
+    g_assert_true (g_str_has_suffix (username, ":jamnet-7"));
+    expiry = g_ascii_strtoll (username, NULL, 10);
+    g_assert_cmpint (ABS (expiry - (g_get_real_time () / G_USEC_PER_SEC + 3600)), <=, 2);
+    digest = g_base64_decode (password, &n);
+    g_assert_cmpuint (n, ==, 20);
+    hex = g_compute_hmac_for_string (G_CHECKSUM_SHA1, (const guchar *) "0123456789abcdef", 16,
+                                     username, -1);
+    expected = g_malloc0 (41);
+    for (guint i = 0; i < 20; i++)
+      g_snprintf (expected + 2 * i, 3, "%02x", digest[i]);
+    g_assert_cmpstr (expected, ==, hex);
+  }
 
   {
     g_autoptr(JnControlMessage) ice = jn_control_message_new (JN_CONTROL_ICE);
@@ -312,6 +356,8 @@ test_control_malformed (void)
     /* ICE's, wrongly */
     "{\"type\":\"welcome\",\"version\":2,\"peer_id\":2,\"session\":\"s\",\"audio\":{\"rate\":48000,\"frames\":128,\"channels\":1,\"format\":1},\"media\":\"sealed\",\"ice\":true}",
     "{\"type\":\"welcome\",\"version\":2,\"peer_id\":2,\"session\":\"s\",\"audio\":{\"rate\":48000,\"frames\":128,\"channels\":1,\"format\":1},\"media\":\"sealed\",\"ice\":{\"stun\":\"stun.example.com:3478\"}}",
+    "{\"type\":\"welcome\",\"version\":2,\"peer_id\":2,\"session\":\"s\",\"audio\":{\"rate\":48000,\"frames\":128,\"channels\":1,\"format\":1},\"media\":\"sealed\",\"ice\":{\"turn\":{\"server\":\"203.0.113.1:3478\",\"username\":\"u\"}}}",
+    "{\"type\":\"welcome\",\"version\":2,\"peer_id\":2,\"session\":\"s\",\"audio\":{\"rate\":48000,\"frames\":128,\"channels\":1,\"format\":1},\"media\":\"sealed\",\"ice\":{\"turn\":{\"server\":\"turn.example.com:3478\",\"username\":\"u\",\"password\":\"p\"}}}",
     "{\"type\":\"ice\",\"version\":2}",
     "{\"type\":\"ice\",\"version\":2,\"peer_id\":0}",
     "{\"type\":\"ice\",\"version\":2,\"peer_id\":3,\"ufrag\":\"abcd\"}",

@@ -127,6 +127,11 @@ jn_control_message_free (JnControlMessage *message)
   g_clear_pointer (&message->peers, g_ptr_array_unref);
   g_clear_pointer (&message->candidates, g_ptr_array_unref);
   g_free (message->stun);
+  g_free (message->turn);
+  g_free (message->turn_username);
+  if (message->turn_password != NULL)
+    sodium_memzero (message->turn_password, strlen (message->turn_password));
+  g_free (message->turn_password);
   g_free (message->ice_ufrag);
   if (message->ice_pwd != NULL)
     sodium_memzero (message->ice_pwd, strlen (message->ice_pwd));
@@ -238,6 +243,15 @@ jn_control_message_to_json (const JnControlMessage *message)
           json_builder_begin_object (builder);
           if (message->stun != NULL)
             add_string (builder, "stun", message->stun);
+          if (message->turn != NULL)
+            {
+              json_builder_set_member_name (builder, "turn");
+              json_builder_begin_object (builder);
+              add_string (builder, "server", message->turn);
+              add_string (builder, "username", message->turn_username ? message->turn_username : "");
+              add_string (builder, "password", message->turn_password ? message->turn_password : "");
+              json_builder_end_object (builder);
+            }
           json_builder_end_object (builder);
         }
       break;
@@ -382,6 +396,46 @@ jn_ip_port_parse (const char  *text,
   return TRUE;
 }
 
+gboolean
+jn_turn_server_parse (const char  *text,
+                      char       **ip_port,
+                      char       **username,
+                      char       **password)
+{
+  const char *at = text != NULL ? strrchr (text, '@') : NULL;
+  const char *colon;
+
+  if (at == NULL || !jn_ip_port_parse (at + 1, NULL, NULL))
+    return FALSE;
+  colon = memchr (text, ':', (gsize) (at - text));
+  if (colon == NULL || colon == text)
+    return FALSE;
+  *ip_port = g_strdup (at + 1);
+  *username = g_strndup (text, (gsize) (colon - text));
+  *password = g_strndup (colon + 1, (gsize) (at - colon - 1));
+  return TRUE;
+}
+
+void
+jn_turn_credentials (const char  *secret,
+                     guint        ttl_s,
+                     const char  *label,
+                     char       **username,
+                     char       **password)
+{
+  g_autoptr(GHmac) hmac = g_hmac_new (G_CHECKSUM_SHA1, (const guchar *) secret, strlen (secret));
+  guint8 digest[20];
+  gsize length = sizeof digest;
+
+  /* "EXPIRY:LABEL", its key the base64 of HMAC-SHA1(secret, username) */
+  *username = g_strdup_printf ("%" G_GINT64_FORMAT ":%s", g_get_real_time () / G_USEC_PER_SEC + ttl_s,
+                               label);
+  g_hmac_update (hmac, (const guchar *) *username, -1);
+  g_hmac_get_digest (hmac, digest, &length);
+  *password = g_base64_encode (digest, length);
+  sodium_memzero (digest, sizeof digest);
+}
+
 /* --- parsing ------------------------------------------------------------- */
 
 G_GNUC_PRINTF (2, 3)
@@ -493,6 +547,22 @@ read_ice_paths (JsonObject       *object,
   if (message->stun != NULL && !jn_ip_port_parse (message->stun, NULL, NULL))
     return bad_message (error, "welcome's STUN server \"%s\" is not a numeric IP:PORT",
                         message->stun);
+  if (json_object_has_member (json_node_get_object (node), "turn"))
+    {
+      JsonNode *turn = json_object_get_member (json_node_get_object (node), "turn");
+      JsonObject *t;
+
+      if (!JSON_NODE_HOLDS_OBJECT (turn))
+        return bad_message (error, "welcome's \"turn\" is not an object");
+      t = json_node_get_object (turn);
+      if (!read_string (t, "server", FALSE, 64, &message->turn, error) ||
+          !read_string (t, "username", FALSE, 256, &message->turn_username, error) ||
+          !read_string (t, "password", FALSE, 256, &message->turn_password, error))
+        return FALSE;
+      if (!jn_ip_port_parse (message->turn, NULL, NULL))
+        return bad_message (error, "welcome's TURN server \"%s\" is not a numeric IP:PORT",
+                            message->turn);
+    }
   return TRUE;
 }
 

@@ -63,6 +63,9 @@ typedef struct
   gboolean      sealed;        /* welcome: media is sealed (docs/protocol.md, 3.5) */
   gboolean      ice;           /* welcome: media links are found by ICE */
   char         *stun;          /* welcome with ice: a STUN server, "IP:PORT", or NULL */
+  char         *turn;          /* welcome with ice: a TURN server, "IP:PORT", or NULL */
+  char         *turn_username; /* its short-lived credentials (TURN REST: use-auth-secret) */
+  char         *turn_password;
   char         *ice_ufrag;     /* ice: the sender's credentials, in its first ice message */
   char         *ice_pwd;
   GPtrArray    *candidates;    /* ice: SDP "candidate:" lines (char*) */
@@ -113,6 +116,22 @@ void              jn_control_send_error_and_close (SoupWebsocketConnection *conn
 gboolean          jn_ip_port_parse           (const char  *text,
                                               char       **ip,
                                               guint16     *port);
+
+/* "USER:PASSWORD@IP:PORT", a TURN server with the player's own
+ * credentials. */
+gboolean          jn_turn_server_parse       (const char  *text,
+                                              char       **ip_port,
+                                              char       **username,
+                                              char       **password);
+/* Short-lived TURN credentials by the TURN REST convention (coturn's
+ * use-auth-secret): a username valid for ttl_s seconds from now, ending
+ * in label, and its password, derived from the secret the TURN server
+ * shares. */
+void              jn_turn_credentials        (const char  *secret,
+                                              guint        ttl_s,
+                                              const char  *label,
+                                              char       **username,
+                                              char       **password);
 
 #define JN_DEFAULT_PORT 7420
 #define JN_WEBSOCKET_PATH "/jamnet"
