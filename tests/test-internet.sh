@@ -71,17 +71,24 @@ NFT
 done
 
 export LANGUAGE=C XDG_DATA_HOME="$dir/data" XDG_CONFIG_HOME="$dir/config" JAMNET_PNBTR_BACKEND=cpu
-echo "1..5"
+echo "1..8"
 
+# coturn: STUN for everyone, TURN for those who hold credentials derived
+# from the secret it shares with the jamnet-server (use-auth-secret)
+secret="jamnet-test-$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')"
+printf '%s\n' "$secret" >"$dir/turn-secret"
 ip netns exec "$prefix-inet" turnserver -n --listening-ip 203.0.113.1 --listening-port 3478 \
-  --stun-only --no-cli --no-tls --no-dtls --simple-log --log-file stdout \
-  --pidfile "$dir/turn.pid" >"$dir/turn.log" 2>&1 &
+  --relay-ip 203.0.113.1 --min-port 49152 --max-port 49999 --use-auth-secret \
+  --static-auth-secret "$secret" --realm jamnet.test --fingerprint --no-cli --no-tls --no-dtls \
+  --no-multicast-peers --denied-peer-ip=10.0.0.0-10.255.255.255 \
+  --denied-peer-ip=172.16.0.0-172.31.255.255 --denied-peer-ip=192.168.0.0-192.168.255.255 \
+  --simple-log --log-file stdout -v --pidfile "$dir/turn.pid" >"$dir/turn.log" 2>&1 &
 pids+=($!)
 
 # not through in_ns: $! must be the server itself (ip netns exec execs
 # it), not a subshell that a kill would leave it behind
 ip netns exec "$prefix-inet" "$server" --listen 203.0.113.1 --port 7420 --name "Test internet" \
-  --stun 203.0.113.1:3478 \
+  --stun 203.0.113.1:3478 --turn 203.0.113.1:3478 --turn-secret-file "$dir/turn-secret" \
   >"$dir/server.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 50); do
@@ -137,25 +144,92 @@ then
 else
   echo "not ok 4 - the rosters do not name the other home"
 fi
-# ICE punched through both NATs: audio both ways, on a pair of
-# server-reflexive (or peer-reflexive) addresses on the routers
-if python3 - "$dir/h1.json" "$dir/h2.json" <<'PY'
+# both homes' stats: audio both ways, on a path of the kind expected
+check_path() {
+  python3 - "$1" "$dir/$2.json" "$dir/$3.json" <<'PY'
 import json, sys
-ok = True
-for name, path in zip(("h1", "h2"), sys.argv[1:3]):
+kind, ok = sys.argv[1], True
+for path in sys.argv[2:4]:
     peers = json.load(open(path))["peers"]
     p = peers[0] if peers else {}
     link = p.get("path", {})
-    print("# %s: %d audio packets, path %s, %s %s <-> %s %s" % (
-        name, p.get("audio_packets", 0), link.get("kind"), link.get("local_type"),
-        link.get("local_address"), link.get("remote_type"), link.get("remote_address")))
-    ok = ok and p.get("audio_packets", 0) > 100 and link.get("kind") == "nat" and \
-         link.get("remote_address", "").startswith("203.0.113.1")
+    print("# %s: %d audio packets, rtt p50 %.2f ms, path %s, %s %s <-> %s %s" % (
+        path.split("/")[-1], p.get("audio_packets", 0), p.get("rtt_ms", {}).get("p50", 0),
+        link.get("kind"), link.get("local_type"), link.get("local_address"),
+        link.get("remote_type"), link.get("remote_address")))
+    ok = ok and p.get("audio_packets", 0) > 100 and link.get("kind") == kind
 sys.exit(0 if ok else 1)
 PY
-then
+}
+
+# ICE punched through both NATs: audio both ways, on a pair of
+# server-reflexive (or peer-reflexive) addresses on the routers
+if check_path nat h1 h2; then
   echo "ok 5 - audio crosses both NATs, on the path ICE found with STUN"
 else
   echo "not ok 5 - no audio across the NATs by ICE"
   sed 's/^/# h1: /' "$dir/h1.log"; sed 's/^/# h2: /' "$dir/h2.log"; sed 's/^/# turn: /' "$dir/turn.log" | tail -5
 fi
+
+# Now both routers give every destination a port of its own (symmetric
+# NAT): no direct pair works, and the relay carries the audio.
+for i in 1 2; do
+  in_ns "r$i" nft flush table ip nat
+  in_ns "r$i" nft add rule ip nat postrouting oifname "wan" masquerade random,fully-random
+done
+link="jamnet://203.0.113.1:7420/Far%20Apart?fp=$fp"
+ip netns exec "$prefix-h1" "$cli" join "$link" --create --name Ana -q --silence --duration 6 \
+  --stats-json "$dir/h1r.json" >"$dir/h1r.log" 2>&1 &
+h1=$!
+pids+=($h1)
+for _ in $(seq 50); do
+  grep -q "Joined" "$dir/h1r.log" && break
+  sleep 0.1
+done
+ip netns exec "$prefix-h2" "$cli" join "$link" --name Bo -q --silence --duration 4 \
+  --stats-json "$dir/h2r.json" >"$dir/h2r.log" 2>&1
+h2_status=$?
+wait "$h1"
+h1_status=$?
+if [ "$h1_status" = 0 ] && [ "$h2_status" = 0 ]; then
+  echo "ok 6 - both homes joined a second room behind symmetric NATs"
+else
+  echo "not ok 6 - the homes did not both join behind symmetric NATs ($h1_status, $h2_status)"
+fi
+if check_path relayed h1r h2r; then
+  echo "ok 7 - behind symmetric NATs audio takes the TURN relay, with credentials from the room"
+else
+  echo "not ok 7 - no audio through the relay"
+  sed "s/^/# turn: /" "$dir/turn.log" | grep -v "IO method" | tail -60
+fi
+# The same two homes, each with a TURN login of its own that the relay
+# refuses: no path at all, and each says so of the other.
+link="jamnet://203.0.113.1:7420/No%20Way?fp=$fp"
+ip netns exec "$prefix-h1" "$cli" join "$link" --create --name Ana -q --silence --duration 7 \
+  --turn "ana:wrong@203.0.113.1:3478" --stats-json "$dir/h1u.json" >"$dir/h1u.log" 2>&1 &
+h1=$!
+pids+=($h1)
+for _ in $(seq 50); do
+  grep -q "Joined" "$dir/h1u.log" && break
+  sleep 0.1
+done
+ip netns exec "$prefix-h2" "$cli" join "$link" --name Bo --silence --duration 6 \
+  --turn "bo:wrong@203.0.113.1:3478" --stats-json "$dir/h2u.json" >"$dir/h2u.log" 2>&1
+wait "$h1"
+if python3 - "$dir/h1u.json" "$dir/h2u.json" <<'PY' && grep -q "path: unreachable" "$dir/h2u.log"
+import json, sys
+kinds = [json.load(open(p))["peers"][0]["path"]["kind"] for p in sys.argv[1:3]]
+print("# paths: %s" % kinds)
+sys.exit(0 if kinds == ["unreachable", "unreachable"] else 1)
+PY
+then
+  echo "ok 8 - without a relay behind symmetric NATs each player is told the other is unreachable"
+  grep -m1 "path: unreachable" "$dir/h2u.log" | sed 's/^/# first said: /' 
+else
+  echo "not ok 8 - an unreachable peer is not reported as such"
+  grep -i "gathering\|STATE-CHANGE\|failed comp\|relay\|turn" "$dir/h2u.log" | cut -c1-200 | sed "s/^/# h2: /" | tail -30
+fi
+
+# what the players warned of, for the log
+grep -h "WARNING\|CRITICAL" "$dir"/h*.log | sed 's/^/# /'
+exit 0

@@ -400,6 +400,11 @@ test_config (void)
     { "[server]\njust words\n", "conf:2: expected “key = value”" },
     { "[server]\nmax-rooms = 1\n[room a]\n[room b]\n", "2 rooms are configured but max-rooms is 1" },
     { "[server]\nport = 12x\n", "conf:2: port must be" },
+    { "[server]\nstun = stun.example.com:3478\n", "conf:2: stun must be a numeric IP:PORT" },
+    { "[server]\nturn = 203.0.113.1\n", "conf:2: turn must be a numeric IP:PORT" },
+    { "[server]\nturn-secret = short\n", "conf:2: turn-secret must have at least 16" },
+    { "[server]\nturn = 203.0.113.1:3478\n", "turn and turn-secret go together" },
+    { "[server]\nturn-lifetime = 5\n", "conf:2: turn-lifetime must be 60 to 604800" },
   };
   static const char good[] =
     "; JamNet server\n"
@@ -410,6 +415,9 @@ test_config (void)
     "max-rooms = 10\n"
     "max-players = 12\n"
     "max-rooms-per-address = 3\n"
+    "stun = 203.0.113.1:3478\n"
+    "turn = [2001:db8::1]:3478\n"
+    "turn-secret = a secret of twenty\n"
     "\n"
     "[room Friday Band]\n"
     "passphrase = open sesame\n"
@@ -439,6 +447,10 @@ test_config (void)
   g_assert_cmpuint (config->max_rooms, ==, 10);
   g_assert_cmpuint (config->max_players, ==, 12);
   g_assert_cmpuint (config->rooms_per_address, ==, 3);
+  g_assert_cmpstr (config->stun, ==, "203.0.113.1:3478");
+  g_assert_cmpstr (config->turn, ==, "[2001:db8::1]:3478");
+  g_assert_cmpstr (config->turn_secret, ==, "a secret of twenty");
+  g_assert_cmpuint (config->turn_lifetime_s, ==, JN_SERVER_DEFAULT_TURN_LIFETIME_S);
   g_assert_cmpuint (config->rooms->len, ==, 2);
   room = g_ptr_array_index (config->rooms, 0);
   g_assert_cmpstr (room->name, ==, "Friday Band");

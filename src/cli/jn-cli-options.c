@@ -90,6 +90,15 @@ check (JnCliOptions *o,
     o->name = g_strdup (o->mode == JN_CLI_JOIN ? g_get_user_name () : g_get_host_name ());
   if (o->port < 0 || o->port > 65535 || o->udp_port < 0 || o->udp_port > 65535)
     return bad_value (exit_status, _("Ports are numbers from 0 to 65535\n"));
+  if (o->stun != NULL && !jn_ip_port_parse (o->stun, NULL, NULL))
+    return bad_value (exit_status, _("--stun takes a numeric IP:PORT, such as 203.0.113.1:3478\n"));
+  if (o->turn != NULL)
+    {
+      g_autofree char *ip_port = NULL, *username = NULL, *password = NULL;
+
+      if (!jn_turn_server_parse (o->turn, &ip_port, &username, &password))
+        return bad_value (exit_status, _("--turn takes USER:PASSWORD@IP:PORT, with a numeric IP\n"));
+    }
   if (o->jitter_depth < 0 || o->jitter_depth > 32)
     return bad_value (exit_status, _("--jitter-depth must be 1..32 packets\n"));
   if (o->latency == NULL)
@@ -167,6 +176,8 @@ jn_cli_options_parse (JnCliOptions   *o,
     { "trust-new-certificate", 0, 0, G_OPTION_ARG_NONE, &o->trust_new_certificate, N_("join: accept a session whose certificate changed since you last joined it (only when its host says it made a new one)"), NULL },
     { "create", 0, 0, G_OPTION_ARG_NONE, &o->create_room, N_("join a server's room (jamnet://server/room): open it if it is not, with --passphrase if given"), NULL },
     { "unlisted", 0, 0, G_OPTION_ARG_NONE, &o->unlisted, N_("with --create: keep the room off the server's room list (join it by its link)"), NULL },
+    { "stun", 0, 0, G_OPTION_ARG_STRING, &o->stun, N_("join a room: find your public address with this STUN server instead of the room's"), "IP:PORT" },
+    { "turn", 0, 0, G_OPTION_ARG_STRING, &o->turn, N_("join a room: relay through this TURN server instead of the room's"), "USER:PASSWORD@IP:PORT" },
     { "input", 'i', 0, G_OPTION_ARG_FILENAME, &o->input, N_("Stream this WAV file (default: a test tone)"), "FILE" },
     { "silence", 0, 0, G_OPTION_ARG_NONE, &o->silence, N_("Stream silence"), NULL },
     { "audio", 'a', 0, G_OPTION_ARG_STRING, &o->audio, N_("Play and capture through an audio device: pipewire, null or auto"), "BACKEND" },
@@ -251,7 +262,7 @@ jn_cli_options_clear (JnCliOptions *o)
   char **strings[] = {
     &o->url, &o->bind, &o->name, &o->session, &o->passphrase, &o->input, &o->record, &o->record_midi,
     &o->stats_json, &o->report, &o->latency, &o->plc, &o->pnbtr_backend, &o->audio, &o->audio_device,
-    &o->sample_format, &o->metronome_log, &o->certificate,
+    &o->sample_format, &o->metronome_log, &o->certificate, &o->stun, &o->turn,
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (strings); i++)
@@ -289,6 +300,8 @@ jn_cli_options_session_config (const JnCliOptions *o,
   config->trust_new_certificate = o->trust_new_certificate;
   config->create_room = o->create_room;
   config->room_unlisted = o->unlisted;
+  config->stun = o->stun;
+  config->turn = o->turn;
 }
 
 gboolean

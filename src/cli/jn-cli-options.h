@@ -34,6 +34,8 @@ typedef struct
   gboolean  trust_new_certificate;
   gboolean  create_room;    /* join a server's room: make it if it is not open */
   gboolean  unlisted;       /* with --create: keep it off the server's room list */
+  char     *stun;           /* join a room: the player's own STUN server */
+  char     *turn;           /* and TURN server, USER:PASSWORD@IP:PORT */
   char     *input;
   gboolean  silence;
   char     *record;

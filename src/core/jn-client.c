@@ -73,6 +73,10 @@ struct _JnClient
   IceRelay                *ice_relay;
   GHashTable              *ice_links;    /* id -> IceLink* */
   gboolean                 media_started;
+  char                    *stun;         /* the player's own, "IP:PORT" */
+  char                    *turn;
+  char                    *turn_username;
+  char                    *turn_password;
 };
 
 G_DEFINE_FINAL_TYPE (JnClient, jn_client, G_TYPE_OBJECT)
@@ -229,6 +233,24 @@ apply_ice (JnClient         *self,
       }
   if (message->ice_done)
     jn_ice_transport_remote_gathering_done (self->ice, message->peer_id);
+}
+
+/* The STUN and TURN servers the room names, unless the player named
+ * their own (jn_client_set_ice_servers()), which win. */
+static void
+use_ice_servers (JnClient         *self,
+                 JnControlMessage *welcome)
+{
+  g_autofree char *ip = NULL;
+  guint16 port;
+
+  if (jn_ip_port_parse (self->stun != NULL ? self->stun : welcome->stun, &ip, &port))
+    jn_ice_transport_set_stun (self->ice, ip, port);
+  g_clear_pointer (&ip, g_free);
+  if (self->turn != NULL && jn_ip_port_parse (self->turn, &ip, &port))
+    jn_ice_transport_set_turn (self->ice, ip, port, self->turn_username, self->turn_password);
+  else if (welcome->turn != NULL && jn_ip_port_parse (welcome->turn, &ip, &port))
+    jn_ice_transport_set_turn (self->ice, ip, port, welcome->turn_username, welcome->turn_password);
 }
 
 /* Our ICE session with link's peer begins: the older member (the lower
@@ -567,14 +589,8 @@ handle_message (JnClient         *self,
           close_connection (self);
           return;
         }
-      if (self->ice != NULL && message->stun != NULL)
-        {
-          g_autofree char *ip = NULL;
-          guint16 port;
-
-          if (jn_ip_port_parse (message->stun, &ip, &port))
-            jn_ice_transport_set_stun (self->ice, ip, port);
-        }
+      if (self->ice != NULL)
+        use_ice_servers (self, message);
       self->welcomed = TRUE;
       g_free (self->session_name);
       self->session_name = g_strdup (message->name);
@@ -880,6 +896,10 @@ jn_client_finalize (GObject *object)
   g_free (self->pinned);
   g_free (self->known);
   g_free (self->seen);
+  g_free (self->stun);
+  g_free (self->turn);
+  g_free (self->turn_username);
+  g_free (self->turn_password);
   g_clear_error (&self->certificate_error);
   jn_pake_clear (&self->pake);
 
@@ -1113,4 +1133,25 @@ jn_client_set_create_room (JnClient *self,
   g_return_if_fail (JN_IS_CLIENT (self));
   self->create_room = !!create;
   self->room_listed = !!listed;
+}
+
+void
+jn_client_set_ice_servers (JnClient   *self,
+                           const char *stun,
+                           const char *turn,
+                           const char *turn_username,
+                           const char *turn_password)
+{
+  g_return_if_fail (JN_IS_CLIENT (self));
+  g_return_if_fail (stun == NULL || jn_ip_port_parse (stun, NULL, NULL));
+  g_return_if_fail (turn == NULL || jn_ip_port_parse (turn, NULL, NULL));
+
+  g_free (self->stun);
+  g_free (self->turn);
+  g_free (self->turn_username);
+  g_free (self->turn_password);
+  self->stun = g_strdup (stun);
+  self->turn = g_strdup (turn);
+  self->turn_username = g_strdup (turn_username ? turn_username : "");
+  self->turn_password = g_strdup (turn_password ? turn_password : "");
 }

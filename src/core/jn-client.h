@@ -76,6 +76,13 @@ typedef struct
 gboolean     jn_client_get_link        (JnClient            *self,
                                         guint32              peer_id,
                                         JnLinkInfo          *info);
+/* The player's own STUN and TURN servers ("IP:PORT", each NULL for
+ * the room's), used instead of those the room names. */
+void         jn_client_set_ice_servers (JnClient            *self,
+                                        const char          *stun,
+                                        const char          *turn,
+                                        const char          *turn_username,
+                                        const char          *turn_password);
 /* The fingerprint of the certificate the host presented, once connected. */
 const char  *jn_client_get_fingerprint (JnClient            *self);
 

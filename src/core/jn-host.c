@@ -89,6 +89,9 @@ struct _JnHost
   char          *passphrase;
   char          *fingerprint;  /* of the certificate it presents */
   char          *stun;         /* a room's STUN server for its members, "IP:PORT" */
+  char          *turn;         /* a room's TURN server, "IP:PORT" */
+  char          *turn_secret;  /* shared with it: members get credentials of their own */
+  guint          turn_ttl_s;
   JnAudioFormat  format;       /* a room's; a host's is its engine's */
   guint          max_members;  /* joiners at most */
   guint32        next_id;
@@ -259,6 +262,14 @@ accept_member (JnHost           *self,
   /* a room's members are behind NATs of their own: ICE finds their links */
   welcome->ice = self->engine == NULL;
   welcome->stun = g_strdup (self->stun);
+  if (welcome->ice && self->turn != NULL)
+    {
+      g_autofree char *label = g_strdup_printf ("jamnet-%u", member->id);
+
+      welcome->turn = g_strdup (self->turn);
+      jn_turn_credentials (self->turn_secret, self->turn_ttl_s, label, &welcome->turn_username,
+                           &welcome->turn_password);
+    }
   jn_control_message_send (welcome, member->connection);
 
   /* the host itself, at the address this joiner reached it on */
@@ -674,6 +685,10 @@ jn_host_finalize (GObject *object)
   g_free (self->passphrase);
   g_free (self->fingerprint);
   g_free (self->stun);
+  g_free (self->turn);
+  if (self->turn_secret != NULL)
+    sodium_memzero (self->turn_secret, strlen (self->turn_secret));
+  g_free (self->turn_secret);
 
   G_OBJECT_CLASS (jn_host_parent_class)->finalize (object);
 }
@@ -839,6 +854,22 @@ jn_host_set_stun (JnHost     *self,
 
   g_free (self->stun);
   self->stun = g_strdup (stun);
+}
+
+void
+jn_host_set_turn (JnHost     *self,
+                  const char *turn,
+                  const char *secret,
+                  guint       ttl_s)
+{
+  g_return_if_fail (JN_IS_HOST (self));
+  g_return_if_fail (turn == NULL || (jn_ip_port_parse (turn, NULL, NULL) && secret != NULL));
+
+  g_free (self->turn);
+  g_free (self->turn_secret);
+  self->turn = g_strdup (turn);
+  self->turn_secret = g_strdup (secret);
+  self->turn_ttl_s = ttl_s;
 }
 
 void

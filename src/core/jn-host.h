@@ -75,6 +75,13 @@ void         jn_host_get_stats      (JnHost        *self,
  * members, whose media links ICE finds. */
 void         jn_host_set_stun       (JnHost        *self,
                                      const char    *stun);
+/* The TURN server ("IP:PORT", or NULL) a room's welcome names, with
+ * credentials for each member derived from the secret it shares with
+ * that server, valid for ttl_s seconds (TURN REST, use-auth-secret). */
+void         jn_host_set_turn       (JnHost        *self,
+                                     const char    *turn,
+                                     const char    *secret,
+                                     guint          ttl_s);
 void         jn_host_set_transport  (JnHost        *self,
                                      double         tempo_bpm,
                                      gboolean       playing);

@@ -20,6 +20,10 @@
 #include "jn-error.h"
 #include "jn-ice-transport.h"
 
+/* after the last check of a link has failed, how long late candidates
+ * are waited for before the link is declared failed */
+#define IDLE_TIMEOUT_MS 2000
+
 /* what an SDP candidate line may be at most */
 #define CANDIDATE_MAX_CHARS 512
 
@@ -39,6 +43,10 @@ struct _JnIceTransport
   char                   *bind_address;
   char                   *stun_host;
   guint16                 stun_port;
+  char                   *turn_host;
+  guint16                 turn_port;
+  char                   *turn_username;
+  char                   *turn_password;
   GMainContext           *context;
   JnTransportReceiveFunc  func;
   gpointer                func_data;
@@ -66,6 +74,8 @@ peer_free (Peer *peer)
       g_signal_handlers_disconnect_by_data (peer->agent, peer);
       nice_agent_attach_recv (peer->agent, peer->stream, 1, peer->transport->context, NULL, NULL);
       nice_agent_remove_stream (peer->agent, peer->stream);
+      /* releases its TURN allocation (a refresh of lifetime 0) */
+      nice_agent_close_async (peer->agent, NULL, NULL);
       g_clear_object (&peer->agent);
     }
   g_free (peer);
@@ -231,8 +241,10 @@ jn_ice_transport_add_peer (JnIceTransport  *self,
   peer->id = peer_id;
   peer->agent = nice_agent_new_full (self->context, NICE_COMPATIBILITY_RFC5245,
                                      NICE_AGENT_OPTION_ICE_TRICKLE);
+  /* a link with no path is declared failed IDLE_TIMEOUT_MS after its
+   * last check, not libnice's 5 s: the player is told sooner */
   g_object_set (peer->agent, "controlling-mode", controlling, "upnp", FALSE, "ice-tcp", FALSE,
-                NULL);
+                "idle-timeout", (guint) IDLE_TIMEOUT_MS, NULL);
   if (self->stun_host != NULL)
     g_object_set (peer->agent, "stun-server", self->stun_host, "stun-server-port",
                   (guint) self->stun_port, NULL);
@@ -251,6 +263,12 @@ jn_ice_transport_add_peer (JnIceTransport  *self,
         }
     }
   peer->stream = nice_agent_add_stream (peer->agent, 1);
+  if (peer->stream != 0 && self->turn_host != NULL &&
+      !nice_agent_set_relay_info (peer->agent, peer->stream, 1, self->turn_host, self->turn_port,
+                                  self->turn_username, self->turn_password,
+                                  NICE_RELAY_TYPE_TURN_UDP))
+    g_warning ("The TURN server %s:%u is not usable; no relayed path to peer %u",
+               self->turn_host, self->turn_port, peer_id);
   g_signal_connect (peer->agent, "new-candidate-full", G_CALLBACK (on_new_candidate), peer);
   g_signal_connect (peer->agent, "candidate-gathering-done", G_CALLBACK (on_gathering_done), peer);
   g_signal_connect (peer->agent, "component-state-changed", G_CALLBACK (on_component_state), peer);
@@ -509,6 +527,11 @@ jn_ice_transport_finalize (GObject *object)
   g_mutex_clear (&self->lock);
   g_free (self->bind_address);
   g_free (self->stun_host);
+  g_free (self->turn_host);
+  g_free (self->turn_username);
+  if (self->turn_password != NULL)
+    memset (self->turn_password, 0, strlen (self->turn_password));
+  g_free (self->turn_password);
   G_OBJECT_CLASS (jn_ice_transport_parent_class)->finalize (object);
 }
 
@@ -555,4 +578,23 @@ jn_ice_transport_set_stun (JnIceTransport *self,
   g_free (self->stun_host);
   self->stun_host = g_strdup (host);
   self->stun_port = port;
+}
+
+void
+jn_ice_transport_set_turn (JnIceTransport *self,
+                           const char     *host,
+                           guint16         port,
+                           const char     *username,
+                           const char     *password)
+{
+  g_return_if_fail (JN_IS_ICE_TRANSPORT (self));
+  g_return_if_fail (host == NULL || (username != NULL && password != NULL));
+
+  g_free (self->turn_host);
+  g_free (self->turn_username);
+  g_free (self->turn_password);
+  self->turn_host = g_strdup (host);
+  self->turn_port = port;
+  self->turn_username = g_strdup (username);
+  self->turn_password = g_strdup (password);
 }

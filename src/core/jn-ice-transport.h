@@ -50,6 +50,13 @@ JnIceTransport *jn_ice_transport_new      (const char      *bind_address);
 void        jn_ice_transport_set_stun     (JnIceTransport  *self,
                                            const char      *host,
                                            guint16          port);
+/* A TURN server for relayed candidates, over UDP (set before peers are
+ * added); host is a numeric IP; NULL: none. */
+void        jn_ice_transport_set_turn     (JnIceTransport  *self,
+                                           const char      *host,
+                                           guint16          port,
+                                           const char      *username,
+                                           const char      *password);
 /* Starts an ICE session with peer_id and gathers; one side of each pair
  * is controlling.  Returns the local credentials to send to the peer. */
 gboolean    jn_ice_transport_add_peer     (JnIceTransport  *self,

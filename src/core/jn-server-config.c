@@ -39,6 +39,7 @@ jn_server_config_new (void)
   config->max_rooms = JN_SERVER_DEFAULT_MAX_ROOMS;
   config->max_players = JN_SERVER_DEFAULT_MAX_PLAYERS;
   config->rooms_per_address = JN_SERVER_DEFAULT_ROOMS_PER_ADDRESS;
+  config->turn_lifetime_s = JN_SERVER_DEFAULT_TURN_LIFETIME_S;
   config->rooms = g_ptr_array_new_with_free_func ((GDestroyNotify) room_config_free);
   return config;
 }
@@ -51,6 +52,10 @@ jn_server_config_free (JnServerConfig *config)
   g_free (config->name);
   g_free (config->listen);
   g_free (config->stun);
+  g_free (config->turn);
+  if (config->turn_secret != NULL)
+    memset (config->turn_secret, 0, strlen (config->turn_secret));
+  g_free (config->turn_secret);
   g_free (config->certificate);
   g_clear_pointer (&config->rooms, g_ptr_array_unref);
   g_free (config);
@@ -176,10 +181,36 @@ server_key (JnServerConfig *config,
       g_free (config->stun);
       config->stun = g_strdup (value);
     }
+  else if (g_str_equal (key, "turn"))
+    {
+      if (!jn_ip_port_parse (value, NULL, NULL))
+        return line_error (error, filename, line,
+                           _("turn must be a numeric IP:PORT (such as 203.0.113.1:3478), not “%s”"),
+                           value);
+      g_free (config->turn);
+      config->turn = g_strdup (value);
+    }
+  else if (g_str_equal (key, "turn-secret"))
+    {
+      if (strlen (value) < 16)
+        return line_error (error, filename, line,
+                           _("turn-secret must have at least 16 characters (the TURN server’s "
+                             "static-auth-secret)"));
+      g_free (config->turn_secret);
+      config->turn_secret = g_strdup (value);
+    }
+  else if (g_str_equal (key, "turn-lifetime"))
+    {
+      if (!parse_count (value, 60, 7 * 24 * 3600, &n))
+        return line_error (error, filename, line,
+                           _("turn-lifetime must be 60 to 604800 seconds, not “%s”"), value);
+      config->turn_lifetime_s = n;
+    }
   else
     return line_error (error, filename, line,
                        _("[server] has no key “%s” (it has name, listen, port, certificate, "
-                         "max-rooms, max-rooms-per-address, max-players and stun)"), key);
+                         "max-rooms, max-rooms-per-address, max-players, stun, turn, "
+                         "turn-secret and turn-lifetime)"), key);
   return TRUE;
 }
 
@@ -304,6 +335,10 @@ jn_server_config_parse (JnServerConfig  *config,
   if (config->rooms->len > config->max_rooms)
     return line_error (error, filename, 1, _("%u rooms are configured but max-rooms is %u"),
                        config->rooms->len, config->max_rooms);
+  if ((config->turn != NULL) != (config->turn_secret != NULL))
+    return line_error (error, filename, 1,
+                       _("turn and turn-secret go together: players get credentials for the "
+                         "TURN server derived from its secret"));
   return TRUE;
 }
 

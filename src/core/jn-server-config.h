@@ -26,6 +26,9 @@ typedef struct
   guint      max_players;
   guint      rooms_per_address;  /* rooms one address may have opened */
   char      *stun;         /* "IP:PORT" of the STUN server rooms name, or NULL */
+  char      *turn;         /* "IP:PORT" of the TURN server rooms name, or NULL */
+  char      *turn_secret;  /* the secret it shares (coturn's static-auth-secret) */
+  guint      turn_lifetime_s; /* how long a member's TURN credentials hold */
   GPtrArray *rooms;        /* JnServerRoomConfig* */
 } JnServerConfig;
 

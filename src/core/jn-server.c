@@ -63,6 +63,9 @@ struct _JnServer
   guint              max_players;
   guint              rooms_per_address;
   char              *stun;      /* "IP:PORT" its rooms name to their members */
+  char              *turn;
+  char              *turn_secret;
+  guint              turn_lifetime_s;
   guint              sweep;
   JnAudioFormat      format;
 };
@@ -183,6 +186,7 @@ open_room (JnServer   *self,
   room->host = jn_host_new_room (name, passphrase, room->max_players, self->fingerprint,
                                  &self->format);
   jn_host_set_stun (room->host, self->stun);
+  jn_host_set_turn (room->host, self->turn, self->turn_secret, self->turn_lifetime_s);
   g_signal_connect (room->host, "peer-left", G_CALLBACK (on_peer_left), room);
   g_hash_table_insert (self->rooms, g_utf8_casefold (name, -1), room);
   return room;
@@ -413,6 +417,8 @@ jn_server_finalize (GObject *object)
   g_free (self->name);
   g_free (self->fingerprint);
   g_free (self->stun);
+  g_free (self->turn);
+  g_free (self->turn_secret);
 
   G_OBJECT_CLASS (jn_server_parent_class)->finalize (object);
 }
@@ -483,10 +489,34 @@ jn_server_set_stun (JnServer   *self,
   g_return_if_fail (stun == NULL || jn_ip_port_parse (stun, NULL, NULL));
 
   g_free (self->stun);
+  g_free (self->turn);
+  g_free (self->turn_secret);
   self->stun = g_strdup (stun);
   g_hash_table_iter_init (&iter, self->rooms);
   while (g_hash_table_iter_next (&iter, NULL, &room))
     jn_host_set_stun (((Room *) room)->host, stun);
+}
+
+void
+jn_server_set_turn (JnServer   *self,
+                    const char *turn,
+                    const char *secret,
+                    guint       lifetime_s)
+{
+  GHashTableIter iter;
+  gpointer room;
+
+  g_return_if_fail (JN_IS_SERVER (self));
+  g_return_if_fail (turn == NULL || (jn_ip_port_parse (turn, NULL, NULL) && secret != NULL));
+
+  g_free (self->turn);
+  g_free (self->turn_secret);
+  self->turn = g_strdup (turn);
+  self->turn_secret = g_strdup (secret);
+  self->turn_lifetime_s = lifetime_s;
+  g_hash_table_iter_init (&iter, self->rooms);
+  while (g_hash_table_iter_next (&iter, NULL, &room))
+    jn_host_set_turn (((Room *) room)->host, turn, secret, lifetime_s);
 }
 
 static guint

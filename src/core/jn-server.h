@@ -21,6 +21,8 @@ G_DECLARE_FINAL_TYPE (JnServer, jn_server, JN, SERVER, GObject)
 #define JN_SERVER_DEFAULT_MAX_ROOMS   100
 #define JN_SERVER_DEFAULT_MAX_PLAYERS 8
 #define JN_SERVER_DEFAULT_ROOMS_PER_ADDRESS 4
+/* a member's TURN credentials hold this long: a long evening's jam */
+#define JN_SERVER_DEFAULT_TURN_LIFETIME_S (12 * 3600)
 
 /* certificate must hold its key (jn_identity_load()); name is what the
  * room list calls the server. */
@@ -37,6 +39,13 @@ void         jn_server_set_limits    (JnServer        *self,
  * ICE finds a path through their NATs with it (docs/internet.md). */
 void         jn_server_set_stun      (JnServer        *self,
                                       const char      *stun);
+/* The TURN server ("IP:PORT", or NULL) its rooms name, for pairs of
+ * players no direct path joins, and the secret it shares with it: each
+ * member gets credentials of its own, valid for lifetime_s. */
+void         jn_server_set_turn      (JnServer        *self,
+                                      const char      *turn,
+                                      const char      *secret,
+                                      guint            lifetime_s);
 /* A room that stays open while empty (from the configuration); passphrase
  * NULL for none, max_players 0 for the server's. */
 gboolean     jn_server_add_room      (JnServer        *self,

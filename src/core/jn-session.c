@@ -46,6 +46,8 @@ struct _JnSession
   char            *pnbtr_backend;
   char            *audio_backend;
   char            *alsa_device;
+  char            *stun;
+  char            *turn;
   char            *connect[JN_AUDIO_N_LINKS];
 
   JnSessionState   state;
@@ -874,6 +876,20 @@ jn_session_join_async (JnSession           *self,
   self->client = jn_client_new (self->engine, self->player_name, passphrase);
   jn_client_set_trust_new_certificate (self->client, self->config.trust_new_certificate);
   jn_client_set_create_room (self->client, self->config.create_room, !self->config.room_unlisted);
+  if (self->stun != NULL || self->turn != NULL)
+    {
+      g_autofree char *turn = NULL, *username = NULL, *password = NULL;
+
+      if ((self->stun != NULL && !jn_ip_port_parse (self->stun, NULL, NULL)) ||
+          (self->turn != NULL && !jn_turn_server_parse (self->turn, &turn, &username, &password)))
+        {
+          fail (self, task, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                                                 _("A STUN server is IP:PORT and a TURN server "
+                                                   "USER:PASSWORD@IP:PORT, with numeric IPs")));
+          return;
+        }
+      jn_client_set_ice_servers (self->client, self->stun, turn, username, password);
+    }
   g_signal_connect_object (self->client, "peer-joined", G_CALLBACK (on_peer_joined), self, 0);
   g_signal_connect_object (self->client, "peer-left", G_CALLBACK (on_peer_left), self, 0);
   g_signal_connect_object (self->client, "closed", G_CALLBACK (on_client_closed), self, 0);
@@ -1085,6 +1101,8 @@ jn_session_finalize (GObject *object)
   g_free (self->pnbtr_backend);
   g_free (self->audio_backend);
   g_free (self->alsa_device);
+  g_free (self->stun);
+  g_free (self->turn);
   for (guint k = 0; k < JN_AUDIO_N_LINKS; k++)
     g_free (self->connect[k]);
   G_OBJECT_CLASS (jn_session_parent_class)->finalize (object);
@@ -1147,11 +1165,14 @@ jn_session_new (const JnSessionConfig *config)
   self->pnbtr_backend = g_strdup (config->pnbtr_backend);
   self->audio_backend = g_strdup (config->audio_backend);
   self->alsa_device = g_strdup (config->alsa_device);
+  self->stun = g_strdup (config->stun);
+  self->turn = g_strdup (config->turn);
   for (guint k = 0; k < JN_AUDIO_N_LINKS; k++)
     self->connect[k] = g_strdup (config->connect[k]);
   /* the copies own the strings; the config's pointers are not kept */
   self->config.player_name = self->config.bind_address = self->config.concealment = NULL;
   self->config.pnbtr_backend = self->config.audio_backend = self->config.alsa_device = NULL;
+  self->config.stun = self->config.turn = NULL;
   memset (self->config.connect, 0, sizeof self->config.connect);
   self->config.midi_redundancy = CLAMP (self->config.midi_redundancy, 1, JN_MIDI_REDUNDANCY_MAX);
   return self;

@@ -82,6 +82,10 @@ typedef struct
    * unless room_unlisted */
   gboolean      create_room;
   gboolean      room_unlisted;
+  /* join a room: the player's own STUN server ("IP:PORT") and TURN
+   * server ("USER:PASSWORD@IP:PORT"), used instead of the room's */
+  const char   *stun;
+  const char   *turn;
 } JnSessionConfig;
 
 void jn_session_config_init (JnSessionConfig *config);

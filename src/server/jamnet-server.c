@@ -14,6 +14,7 @@
 #include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "jn-identity.h"
 #include "jn-server.h"
@@ -72,6 +73,8 @@ main (int    argc,
   g_autofree char *certificate_file = NULL;
   g_autofree char *name = NULL;
   g_autofree char *stun = NULL;
+  g_autofree char *turn = NULL;
+  g_autofree char *turn_secret_file = NULL;
   int port = -1;
   gboolean check_only = FALSE;
   Server s = { 0 };
@@ -82,6 +85,8 @@ main (int    argc,
     { "certificate", 0, 0, G_OPTION_ARG_FILENAME, &certificate_file, N_("Present this certificate (a PEM file with its key) instead of the server's own, made on first use"), "FILE" },
     { "name", 'n', 0, G_OPTION_ARG_STRING, &name, N_("What the room list calls this server"), "NAME" },
     { "stun", 0, 0, G_OPTION_ARG_STRING, &stun, N_("The STUN server the rooms' players find their public addresses with"), "IP:PORT" },
+    { "turn", 0, 0, G_OPTION_ARG_STRING, &turn, N_("The TURN server that relays for players no direct path joins"), "IP:PORT" },
+    { "turn-secret-file", 0, 0, G_OPTION_ARG_FILENAME, &turn_secret_file, N_("Read the secret shared with the TURN server (its static-auth-secret) from this file"), "FILE" },
     { "check", 0, 0, G_OPTION_ARG_NONE, &check_only, N_("Read the configuration, say what is wrong in it, and exit"), NULL },
     { NULL }
   };
@@ -153,6 +158,37 @@ main (int    argc,
       g_free (config->stun);
       config->stun = g_steal_pointer (&stun);
     }
+  if (turn != NULL)
+    {
+      if (!jn_ip_port_parse (turn, NULL, NULL))
+        {
+          g_printerr (_("--turn must be a numeric IP:PORT (such as 203.0.113.1:3478), not “%s”\n"),
+                      turn);
+          return 2;
+        }
+      g_free (config->turn);
+      config->turn = g_steal_pointer (&turn);
+    }
+  if (turn_secret_file != NULL)
+    {
+      /* from a file: a secret on the command line shows in ps */
+      g_autofree char *secret = NULL;
+
+      if (!g_file_get_contents (turn_secret_file, &secret, NULL, &error))
+        {
+          g_printerr ("%s\n", error->message);
+          return 1;
+        }
+      g_free (config->turn_secret);
+      config->turn_secret = g_strdup (g_strstrip (secret));
+    }
+  if ((config->turn != NULL) != (config->turn_secret != NULL) ||
+      (config->turn_secret != NULL && strlen (config->turn_secret) < 16))
+    {
+      g_printerr (_("A TURN server needs its secret of at least 16 characters (--turn with "
+                    "--turn-secret-file, or turn and turn-secret in the configuration)\n"));
+      return 2;
+    }
 
   certificate = jn_identity_load (config->certificate, &error);
   if (certificate == NULL)
@@ -164,6 +200,7 @@ main (int    argc,
   jn_server_set_limits (s.server, config->max_rooms, config->max_players,
                         config->rooms_per_address);
   jn_server_set_stun (s.server, config->stun);
+  jn_server_set_turn (s.server, config->turn, config->turn_secret, config->turn_lifetime_s);
   for (guint i = 0; i < config->rooms->len; i++)
     {
       JnServerRoomConfig *room = g_ptr_array_index (config->rooms, i);
