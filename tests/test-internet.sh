@@ -26,7 +26,7 @@ cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; done
   wait 2>/dev/null
   for n in inet r1 r2 h1 h2; do ip netns del "$prefix-$n" 2>/dev/null; done
-  rm -rf "$dir"
+  [ -n "${KEEP_DIR:-}" ] || rm -rf "$dir"   # KEEP_DIR=1: the logs stay
 }
 trap cleanup EXIT INT TERM
 ip netns add "$prefix-probe" 2>/dev/null || skip "network namespaces are not permitted here (needs root)"
@@ -187,7 +187,7 @@ for _ in $(seq 50); do
   sleep 0.1
 done
 ip netns exec "$prefix-h2" "$cli" join "$link" --name Bo -q --silence --duration 4 \
-  --stats-json "$dir/h2r.json" >"$dir/h2r.log" 2>&1
+  --stats-json "$dir/h2r.json" --report "$dir/h2r-report.json" >"$dir/h2r.log" 2>&1
 h2_status=$?
 wait "$h1"
 h1_status=$?
@@ -196,8 +196,8 @@ if [ "$h1_status" = 0 ] && [ "$h2_status" = 0 ]; then
 else
   echo "not ok 6 - the homes did not both join behind symmetric NATs ($h1_status, $h2_status)"
 fi
-if check_path relayed h1r h2r; then
-  echo "ok 7 - behind symmetric NATs audio takes the TURN relay, with credentials from the room"
+if check_path relayed h1r h2r && grep -q '"path to peer 2" *: *"relayed: relay 203.0.113.1:' "$dir/h2r-report.json"; then
+  echo "ok 7 - behind symmetric NATs audio takes the TURN relay, with credentials from the room; the report names the path"
 else
   echo "not ok 7 - no audio through the relay"
   sed "s/^/# turn: /" "$dir/turn.log" | grep -v "IO method" | tail -60

@@ -151,6 +151,12 @@ test_peer_row_binds (void)
   g_assert_cmpuint (changes, ==, 1);
   g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), "RTT 12.50 ms"));
   g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), "17.0 ms"));
+  /* a LAN session's path goes unsaid; a room's is said first, as it changes */
+  g_assert_false (g_str_has_prefix (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), "direct"));
+  jn_peer_set_path (peer, JN_PEER_PATH_RELAYED);
+  g_assert_true (g_str_has_prefix (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), "relayed · RTT"));
+  jn_peer_set_path (peer, JN_PEER_PATH_UNREACHABLE);
+  g_assert_true (g_str_has_prefix (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), "unreachable"));
 
   mute = (GtkToggleButton *) jn_test_find_widget (row, GTK_TYPE_TOGGLE_BUTTON);
   gain = (GtkRange *) jn_test_find_widget (row, GTK_TYPE_RANGE);

@@ -43,6 +43,19 @@ update_subtitle (JnPeerRow *self)
                      jn_peer_get_buffer_target (self->peer), jn_peer_get_end_to_end_ms (self->peer),
                      (unsigned long long) p->audio_packets, (unsigned long long) p->midi_events);
 
+  JnPeerPath path = jn_peer_get_path (self->peer);
+
+  /* a room's links: the way audio takes first, for a path not found yet
+   * or never to be found says why the figures stay empty */
+  if (path != JN_PEER_PATH_UDP)
+    {
+      /* TRANSLATORS: how audio reaches the player, then its figures */
+      g_autofree char *with_path = g_strdup_printf (_("%s · %s"), jn_peer_path_describe (path),
+                                                    subtitle);
+
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (self), with_path);
+      return;
+    }
   adw_action_row_set_subtitle (ADW_ACTION_ROW (self), subtitle);
 }
 
@@ -80,6 +93,7 @@ set_peer (JnPeerRow *self,
   /* once per snapshot, not once per property that changed */
   g_signal_connect_object (peer, "figures-changed", G_CALLBACK (update_subtitle), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (peer, "series-changed", G_CALLBACK (on_series_changed), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (peer, "notify::path", G_CALLBACK (update_subtitle), self, G_CONNECT_SWAPPED);
   update_subtitle (self);
   on_series_changed (self);
 }

@@ -1517,6 +1517,9 @@ jn_session_export_report_async (JnSession           *self,
                                 GAsyncReadyCallback  callback,
                                 gpointer             user_data)
 {
+  GHashTableIter iter;
+  gpointer id, value;
+  JnReport *report;
   g_autoptr(GTask) task = NULL;
   g_autofree char *title = NULL;
   double capture_ms, playback_ms;
@@ -1535,9 +1538,22 @@ jn_session_export_report_async (JnSession           *self,
   /* the figures are copied now (quick); the file is written off the main thread */
   title = g_strdup_printf (_("JamNet session report: %s"), self->name ? self->name : self->player_name);
   local_latency (self, &capture_ms, &playback_ms);
-  g_object_set_data_full (G_OBJECT (task), "report",
-                          jn_session_report_new (self->engine, title, capture_ms, playback_ms),
-                          (GDestroyNotify) jn_report_free);
+  report = jn_session_report_new (self->engine, title, capture_ms, playback_ms);
+  /* each link's path, as ICE left it (a room's session) */
+  g_hash_table_iter_init (&iter, self->links);
+  while (g_hash_table_iter_next (&iter, &id, &value))
+    {
+      const JnLinkInfo *link = value;
+      g_autofree char *key = g_strdup_printf ("path to peer %u", GPOINTER_TO_UINT (id));
+      g_autofree char *text = link->has_pair
+                              ? g_strdup_printf ("%s: %s %s ↔ %s %s", jn_peer_path_to_string (path_of (link)),
+                                                 link->pair.local_type, link->pair.local_address,
+                                                 link->pair.remote_type, link->pair.remote_address)
+                              : g_strdup (jn_peer_path_to_string (path_of (link)));
+
+      jn_report_set_machine (report, key, text);
+    }
+  g_object_set_data_full (G_OBJECT (task), "report", report, (GDestroyNotify) jn_report_free);
   g_task_set_task_data (task, g_object_ref (file), g_object_unref);
   g_task_run_in_thread (task, write_report_thread);
 }
