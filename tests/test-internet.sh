@@ -1,8 +1,7 @@
 #!/bin/bash
-# A small internet in network namespaces (docs/server.md): an "inet"
-# namespace holding a jamnet-server on 203.0.113.1, and two homes, each
-# behind a router namespace that masquerades with nftables (a real NAT,
-# with conntrack).  Players at home open and join a room by name through
+# A small internet in network namespaces (jn-netns.sh, docs/internet.md):
+# a jamnet-server on 203.0.113.1, and homes, each behind a router
+# namespace that masquerades with nftables (a real NAT, with conntrack).  Players at home open and join a room by name through
 # their NATs, as they would from two cities.  A coturn on the inet side
 # is the STUN server the rooms name: ICE finds the homes' public
 # addresses with it and punches through both NATs.
@@ -14,88 +13,23 @@ cli=$1
 server=$2
 
 skip() { echo "1..0 # SKIP $1"; exit 77; }
-command -v ip >/dev/null 2>&1 || skip "ip (iproute2) is not installed"
-command -v nft >/dev/null 2>&1 || skip "nft is not installed (apt-get install nftables)"
 command -v python3 >/dev/null 2>&1 || skip "python3 is not installed"
-command -v turnserver >/dev/null 2>&1 || skip "turnserver is not installed (apt-get install coturn)"
+. "$(dirname "$0")/jn-netns.sh"
 
 prefix="jn$$"
 dir=$(mktemp -d "${TMPDIR:-/tmp}/jamnet-internet-XXXXXX")
 pids=()
 cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; done
-  wait 2>/dev/null
-  for n in inet r1 r2 h1 h2; do ip netns del "$prefix-$n" 2>/dev/null; done
+  jn_netns_down
   [ -n "${KEEP_DIR:-}" ] || rm -rf "$dir"   # KEEP_DIR=1: the logs stay
 }
 trap cleanup EXIT INT TERM
-ip netns add "$prefix-probe" 2>/dev/null || skip "network namespaces are not permitted here (needs root)"
-ip netns del "$prefix-probe"
-
-in_ns() { local ns=$1; shift; ip netns exec "$prefix-$ns" "$@"; }
-
-# inet: a bridge the routers' WAN ends hang on; home i: 10.i.0.2 behind
-# router i (203.0.113.1i), which masquerades what leaves by its WAN and,
-# as home routers do, drops what comes in unasked (a packet dropped there
-# leaves no conntrack entry that would make the router remap a port)
-for n in inet r1 r2 h1 h2; do
-  ip netns add "$prefix-$n" && ip -n "$prefix-$n" link set lo up || skip "cannot make namespaces"
-done
-ip -n "$prefix-inet" link add br0 type bridge
-ip -n "$prefix-inet" link set br0 up
-ip -n "$prefix-inet" addr add 203.0.113.1/24 dev br0
-for i in 1 2; do
-  ip link add "$prefix-w$i" type veth peer name wan netns "$prefix-r$i"
-  ip link set "$prefix-w$i" netns "$prefix-inet"
-  ip -n "$prefix-inet" link set "$prefix-w$i" master br0 up
-  ip -n "$prefix-r$i" addr add "203.0.113.1$i/24" dev wan
-  ip -n "$prefix-r$i" link set wan up
-  ip link add "$prefix-l$i" type veth peer name eth0 netns "$prefix-h$i"
-  ip link set "$prefix-l$i" netns "$prefix-r$i"
-  ip -n "$prefix-r$i" link set "$prefix-l$i" name lan
-  ip -n "$prefix-r$i" addr add "10.$i.0.1/24" dev lan
-  ip -n "$prefix-r$i" link set lan up
-  ip -n "$prefix-h$i" addr add "10.$i.0.2/24" dev eth0
-  ip -n "$prefix-h$i" link set eth0 up
-  ip -n "$prefix-h$i" route add default via "10.$i.0.1"
-  in_ns "r$i" sysctl -qw net.ipv4.ip_forward=1
-  in_ns "r$i" nft -f - <<NFT || skip "nftables cannot masquerade here"
-table ip nat {
-  chain postrouting { type nat hook postrouting priority srcnat; oifname "wan" masquerade; }
-}
-table ip firewall {
-  chain input { type filter hook input priority filter; iifname "wan" ct state new drop; }
-  chain forward { type filter hook forward priority filter; iifname "wan" ct state new drop; }
-}
-NFT
-done
+jn_netns_up
 
 export LANGUAGE=C XDG_DATA_HOME="$dir/data" XDG_CONFIG_HOME="$dir/config" JAMNET_PNBTR_BACKEND=cpu
-echo "1..8"
-
-# coturn: STUN for everyone, TURN for those who hold credentials derived
-# from the secret it shares with the jamnet-server (use-auth-secret)
-secret="jamnet-test-$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')"
-printf '%s\n' "$secret" >"$dir/turn-secret"
-ip netns exec "$prefix-inet" turnserver -n --listening-ip 203.0.113.1 --listening-port 3478 \
-  --relay-ip 203.0.113.1 --min-port 49152 --max-port 49999 --use-auth-secret \
-  --static-auth-secret "$secret" --realm jamnet.test --fingerprint --no-cli --no-tls --no-dtls \
-  --no-multicast-peers --denied-peer-ip=10.0.0.0-10.255.255.255 \
-  --denied-peer-ip=172.16.0.0-172.31.255.255 --denied-peer-ip=192.168.0.0-192.168.255.255 \
-  --simple-log --log-file stdout -v --pidfile "$dir/turn.pid" >"$dir/turn.log" 2>&1 &
-pids+=($!)
-
-# not through in_ns: $! must be the server itself (ip netns exec execs
-# it), not a subshell that a kill would leave it behind
-ip netns exec "$prefix-inet" "$server" --listen 203.0.113.1 --port 7420 --name "Test internet" \
-  --stun 203.0.113.1:3478 --turn 203.0.113.1:3478 --turn-secret-file "$dir/turn-secret" \
-  >"$dir/server.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 50); do
-  grep -q "listening" "$dir/server.log" && break
-  sleep 0.1
-done
-fp=$(sed -n 's/.*certificate \([A-Za-z0-9_-]*\).*/\1/p' "$dir/server.log")
+echo "1..9"
+jn_netns_coturn
+jn_netns_server "$server"
 if [ -n "$fp" ]; then echo "ok 1 - the server runs on the internet"; else
   echo "not ok 1 - the server did not start"; cat "$dir/server.log" | sed 's/^/# /'; exit 1; fi
 link="jamnet://203.0.113.1:7420/Two%20Cities?fp=$fp"
@@ -173,10 +107,7 @@ fi
 
 # Now both routers give every destination a port of its own (symmetric
 # NAT): no direct pair works, and the relay carries the audio.
-for i in 1 2; do
-  in_ns "r$i" nft flush table ip nat
-  in_ns "r$i" nft add rule ip nat postrouting oifname "wan" masquerade random,fully-random
-done
+jn_netns_symmetric
 link="jamnet://203.0.113.1:7420/Far%20Apart?fp=$fp"
 ip netns exec "$prefix-h1" "$cli" join "$link" --create --name Ana -q --silence --duration 6 \
   --stats-json "$dir/h1r.json" >"$dir/h1r.log" 2>&1 &
@@ -228,6 +159,27 @@ then
 else
   echo "not ok 8 - an unreachable peer is not reported as such"
   grep -i "gathering\|STATE-CHANGE\|failed comp\|relay\|turn" "$dir/h2u.log" | cut -c1-200 | sed "s/^/# h2: /" | tail -30
+fi
+
+# Two players on home 1's LAN join a room on the internet: ICE finds
+# their own addresses work, and the audio stays on the LAN (the same-LAN
+# shortcut, with no configuration).
+link="jamnet://203.0.113.1:7420/Next%20Door?fp=$fp"
+ip netns exec "$prefix-h1" "$cli" join "$link" --create --name Ana -q --silence --duration 5 \
+  --stats-json "$dir/h1l.json" >"$dir/h1l.log" 2>&1 &
+h1=$!
+pids+=($h1)
+for _ in $(seq 50); do
+  grep -q "Joined" "$dir/h1l.log" && break
+  sleep 0.1
+done
+ip netns exec "$prefix-h3" "$cli" join "$link" --name Cy -q --silence --duration 3 \
+  --stats-json "$dir/h3l.json" >"$dir/h3l.log" 2>&1
+wait "$h1"
+if check_path direct h1l h3l && grep -q '"remote_address" *: *"\(10.1.0.3:\|\[fe80:\)' "$dir/h1l.json"; then
+  echo "ok 9 - two players on one LAN, joined through the internet, play over the LAN"
+else
+  echo "not ok 9 - players on one LAN do not take the LAN"
 fi
 
 # what the players warned of, for the log
