@@ -3,6 +3,8 @@
  *   jamnet-bench codec      ns per operation of every codec
  *   jamnet-bench loopback   one-way latency between two jamnet-cli
  *                           processes on 127.0.0.1
+ *   jamnet-bench internet   one-way delay and setup time on plain UDP, ICE's
+ *                           direct and relayed paths (network namespaces)
  *   jamnet-bench server     a jamnet-server's memory and CPU per room and
  *                           player, join times
  *   jamnet-bench audio-path the audio callback's cost, xruns over a run
@@ -543,7 +545,7 @@ fail:
 }
 
 static const char *suite_names[] = { "codec", "loopback", "mesh", "audio-path", "pnbtr",
-                                     "plc-suite", "soak", "server", NULL };
+                                     "plc-suite", "soak", "server", "internet", NULL };
 
 static int
 run_suite (const char *argv0, int argc, char **argv)
@@ -560,6 +562,8 @@ run_suite (const char *argv0, int argc, char **argv)
     return jn_bench_soak (argv0, argc, argv);
   if (g_str_equal (suite, "server"))
     return jn_bench_server (argv0, argc, argv);
+  if (g_str_equal (suite, "internet"))
+    return jn_bench_internet (argv0, argc, argv);
   if (g_str_equal (suite, "plc-suite"))
     return jn_bench_plc_suite (argc, argv);
   if (g_str_equal (suite, "audio-path"))
@@ -579,6 +583,7 @@ run_all (const char *argv0)
   char *audio[] = { "audio-path", "5", NULL };
   char *pnbtr[] = { "pnbtr", "--seconds", "0.3", NULL };
   char *soak[] = { "soak", "--seconds", "20", NULL };
+  char *internet[] = { "internet", "--seconds", "5", NULL };
   int rc = 0;
 
   for (guint i = 0; suite_names[i] != NULL; i++)
@@ -587,7 +592,8 @@ run_all (const char *argv0)
       char **args = g_str_equal (suite_names[i], "plc-suite") ? plc
                     : g_str_equal (suite_names[i], "audio-path") ? audio
                     : g_str_equal (suite_names[i], "pnbtr") ? pnbtr
-                    : g_str_equal (suite_names[i], "soak") ? soak : plain;
+                    : g_str_equal (suite_names[i], "soak") ? soak
+                    : g_str_equal (suite_names[i], "internet") ? internet : plain;
 
       g_print ("\n=== %s ===\n", suite_names[i]);
       if (run_suite (argv0, (int) g_strv_length (args), args) != 0)
@@ -624,7 +630,8 @@ main (int argc, char *argv[])
     {
       g_printerr ("usage: jamnet-bench SUITE [OPTIONS] [--json|--csv|--html|--pdf FILE]\n"
                   "         [--save-baseline NAME] [--baseline NAME [--fail-on-regression]]\n"
-                  "  suites: all, codec, loopback, mesh, audio-path, pnbtr, plc-suite, soak, server\n"
+                  "  suites: all, codec, loopback, mesh, audio-path, pnbtr, plc-suite, soak, server,\n"
+                  "          internet\n"
                   "  tools:  report --from FILE --format html|pdf|csv, plc, plc-trace, plc-features\n"
                   "  (--help after each)\n");
       return 2;

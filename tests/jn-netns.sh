@@ -2,7 +2,7 @@
 # test-internet.sh and bench/internet.sh (docs/internet.md)
 #
 #   inet  203.0.113.1: a bridge; the jamnet-server and coturn run here
-#   p1    203.0.113.21: a player with a public address (no NAT)
+#   p1,p2 203.0.113.21/.22: players with public addresses (no NAT)
 #   r1,r2 203.0.113.11/.12: home routers; each masquerades what leaves by
 #         its WAN and, as home routers do, drops what comes in unasked (a
 #         packet dropped there leaves no conntrack entry that would make
@@ -14,7 +14,7 @@
 # directory), pids=() (what jn_netns_down kills) and defines skip REASON.
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-JN_NETNS_ALL="inet p1 r1 r2 h1 h2 h3"
+JN_NETNS_ALL="inet p1 p2 r1 r2 h1 h2 h3"
 
 in_ns() { local ns=$1; shift; ip netns exec "$prefix-$ns" "$@"; }
 
@@ -43,10 +43,12 @@ jn_netns_up() {
   ip -n "$prefix-inet" link add br0 type bridge
   ip -n "$prefix-inet" link set br0 up
   ip -n "$prefix-inet" addr add 203.0.113.1/24 dev br0
-  jn_netns_link inet wp p1 eth0
-  ip -n "$prefix-inet" link set wp master br0 up
-  ip -n "$prefix-p1" addr add 203.0.113.21/24 dev eth0
-  ip -n "$prefix-p1" link set eth0 up
+  for i in 1 2; do
+    jn_netns_link inet "wp$i" "p$i" eth0
+    ip -n "$prefix-inet" link set "wp$i" master br0 up
+    ip -n "$prefix-p$i" addr add "203.0.113.2$i/24" dev eth0
+    ip -n "$prefix-p$i" link set eth0 up
+  done
   for i in 1 2; do
     jn_netns_link inet "w$i" "r$i" wan
     ip -n "$prefix-inet" link set "w$i" master br0 up
