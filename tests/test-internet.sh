@@ -27,7 +27,7 @@ trap cleanup EXIT INT TERM
 jn_netns_up
 
 export LANGUAGE=C XDG_DATA_HOME="$dir/data" XDG_CONFIG_HOME="$dir/config" JAMNET_PNBTR_BACKEND=cpu
-echo "1..9"
+echo "1..10"
 jn_netns_coturn
 jn_netns_server "$server"
 if [ -n "$fp" ]; then echo "ok 1 - the server runs on the internet"; else
@@ -180,6 +180,48 @@ if check_path direct h1l h3l && grep -q '"remote_address" *: *"\(10.1.0.3:\|\[fe
   echo "ok 9 - two players on one LAN, joined through the internet, play over the LAN"
 else
   echo "not ok 9 - players on one LAN do not take the LAN"
+fi
+
+# Home 2's router drops everything mid-session: the room and home 1 see
+# that player leave within the room's silence limit (7 s), and home 2 is
+# told it lost contact.
+link="jamnet://203.0.113.1:7420/Cut%20Off?fp=$fp"
+ip netns exec "$prefix-h1" "$cli" join "$link" --create --name Ana --silence --duration 20 \
+  >"$dir/h1c.log" 2>&1 &
+h1=$!
+pids+=($h1)
+for _ in $(seq 50); do
+  grep -q "Joined" "$dir/h1c.log" && break
+  sleep 0.1
+done
+ip netns exec "$prefix-h2" "$cli" join "$link" --name Bo --silence --duration 20 \
+  >"$dir/h2c.log" 2>&1 &
+h2=$!
+pids+=($h2)
+sleep 2
+in_ns r2 nft -f - <<'NFT'
+table ip cut {
+  chain forward { type filter hook forward priority -10; policy drop; }
+}
+NFT
+cut=$(date +%s%N)
+left=""
+for _ in $(seq 150); do
+  if grep -q "Peer 3 left" "$dir/h1c.log"; then left=$(date +%s%N); break; fi
+  sleep 0.1
+done
+for _ in $(seq 50); do
+  grep -q "Lost contact" "$dir/h2c.log" && break
+  sleep 0.1
+done
+kill "$h1" "$h2" 2>/dev/null
+wait "$h1" "$h2" 2>/dev/null
+if [ -n "$left" ] && [ $(( (left - cut) / 1000000 )) -le 9500 ] && grep -q "Lost contact" "$dir/h2c.log"; then
+  echo "ok 10 - a player cut off mid-session leaves the others' session in $(( (left - cut) / 1000000 )) ms"
+else
+  echo "not ok 10 - a player cut off mid-session was not seen to leave in time"
+  sed 's/^/# h1: /' "$dir/h1c.log" | grep -v "rtt\|PNBTR" | tail -5
+  sed 's/^/# h2: /' "$dir/h2c.log" | grep -v "rtt\|PNBTR" | tail -5
 fi
 
 # what the players warned of, for the log

@@ -23,6 +23,10 @@
 #include "jn-server.h"
 
 #define JOIN_TIMEOUT_S 5
+/* pings to the host this often; a host not heard from (message or pong)
+ * for SILENCE_LIMIT_S is gone (our network or its was cut) */
+#define KEEPALIVE_S     2
+#define SILENCE_LIMIT_S 7
 /* ice messages kept for a link whose ICE session has not begun */
 #define ICE_PENDING_MAX 64
 
@@ -73,6 +77,8 @@ struct _JnClient
   IceRelay                *ice_relay;
   GHashTable              *ice_links;    /* id -> IceLink* */
   gboolean                 media_started;
+  gint64                   heard_us;     /* the host's last message or pong */
+  guint                    liveness;
   char                    *stun;         /* the player's own, "IP:PORT" */
   char                    *turn;
   char                    *turn_username;
@@ -672,6 +678,7 @@ on_message (SoupWebsocketConnection *connection,
   gsize size;
   const char *data = g_bytes_get_data (bytes, &size);
 
+  self->heard_us = g_get_monotonic_time ();
   if (type != SOUP_WEBSOCKET_DATA_TEXT)
     return;
   message = jn_control_message_parse (data, (gssize) size, &error);
@@ -701,6 +708,34 @@ on_closed (SoupWebsocketConnection *connection,
   if (self->joined)
     g_signal_emit (self, signals[CLOSED], 0, error);
   self->joined = FALSE;
+}
+
+static void
+on_pong (SoupWebsocketConnection *connection,
+         GBytes                  *message,
+         gpointer                 user_data)
+{
+  ((JnClient *) user_data)->heard_us = g_get_monotonic_time ();
+}
+
+/* A host (or a path to it) that went silent: the session is over for us
+ * now, not when TCP gives up minutes later. */
+static gboolean
+on_liveness (gpointer user_data)
+{
+  g_autoptr(JnClient) self = g_object_ref (user_data);
+  g_autoptr(GError) error = NULL;
+
+  if (!self->joined || g_get_monotonic_time () - self->heard_us <= SILENCE_LIMIT_S * G_USEC_PER_SEC)
+    return G_SOURCE_CONTINUE;
+  self->liveness = 0;
+  self->joined = FALSE;
+  error = g_error_new (JN_SESSION_ERROR, JN_SESSION_ERROR_CLOSED,
+                       _("Lost contact with the session: nothing heard from it for %d seconds"),
+                       SILENCE_LIMIT_S);
+  jn_control_drop_connection (&self->connection, self);
+  g_signal_emit (self, signals[CLOSED], 0, error);
+  return G_SOURCE_REMOVE;
 }
 
 static gboolean
@@ -833,8 +868,11 @@ on_connected (GObject      *source,
 
   self->connection = connection;
   soup_websocket_connection_set_max_incoming_payload_size (connection, 64 * 1024);
-  soup_websocket_connection_set_keepalive_interval (connection, 5);
+  soup_websocket_connection_set_keepalive_interval (connection, KEEPALIVE_S);
+  self->heard_us = g_get_monotonic_time ();
+  self->liveness = g_timeout_add_seconds (1, on_liveness, self);
   g_signal_connect_object (connection, "message", G_CALLBACK (on_message), self, 0);
+  g_signal_connect_object (connection, "pong", G_CALLBACK (on_pong), self, 0);
   g_signal_connect_object (connection, "closed", G_CALLBACK (on_closed), self, 0);
 
   hello->name = g_strdup (self->name);
@@ -864,6 +902,7 @@ jn_client_dispose (GObject *object)
   JnClient *self = JN_CLIENT (object);
 
   g_clear_handle_id (&self->join_timeout, g_source_remove);
+  g_clear_handle_id (&self->liveness, g_source_remove);
   if (self->ice != NULL)
     g_signal_handlers_disconnect_by_data (self->ice, self->ice_relay);
   g_clear_object (&self->ice);

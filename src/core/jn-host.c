@@ -29,7 +29,10 @@
 #include "jn-secure-transport.h"
 
 #define HELLO_TIMEOUT_S   5
-#define KEEPALIVE_S       5
+/* WebSocket pings this often; a member heard from (message or pong)
+ * less recently than SILENCE_LIMIT_S is gone (its network was cut) */
+#define KEEPALIVE_S       2
+#define SILENCE_LIMIT_S   7
 /* Online passphrase guessing: this many failures from one address within
  * GUESS_WINDOW_S, then that address is refused for GUESS_WINDOW_S. */
 #define GUESS_LIMIT       5
@@ -76,6 +79,7 @@ typedef struct
   guint8                   expect_confirm[JN_PAKE_CONFIRM_SIZE];
   double                   ice_tokens;
   gint64                   ice_refilled_us;
+  gint64                   heard_us;   /* its last message or pong */
 } Member;
 
 struct _JnHost
@@ -98,6 +102,7 @@ struct _JnHost
   GPtrArray     *members;     /* Member*, accepted or not */
   GHashTable    *guesses;     /* address -> Guesses */
   GHashTable    *hellos;      /* address -> Hellos */
+  guint          liveness;    /* checks that members are still heard */
   JnHostStats    stats;
   double         tempo_bpm;
   gboolean       playing;
@@ -538,6 +543,7 @@ on_message (SoupWebsocketConnection *connection,
   gsize size;
   const char *data = g_bytes_get_data (bytes, &size);
 
+  member->heard_us = g_get_monotonic_time ();
   if (type != SOUP_WEBSOCKET_DATA_TEXT)
     {
       jn_control_send_error_and_close (connection, JN_SESSION_ERROR_BAD_REQUEST,
@@ -583,12 +589,11 @@ on_message (SoupWebsocketConnection *connection,
   g_debug ("ignoring %s from peer %u", jn_control_type_to_string (message->type), member->id);
 }
 
+/* member leaves: the others hear peer-left */
 static void
-on_closed (SoupWebsocketConnection *connection,
-           gpointer                 user_data)
+remove_member (JnHost *self,
+               Member *member)
 {
-  Member *member = user_data;
-  JnHost *self = member->host;
   guint32 id = member->id;
 
   /* gone between challenge and confirm: its guess was wrong (a joiner
@@ -608,6 +613,46 @@ on_closed (SoupWebsocketConnection *connection,
   g_ptr_array_remove (self->members, member);
   if (id != 0)
     g_signal_emit (self, signals[PEER_LEFT], 0, id);
+}
+
+static void
+on_closed (SoupWebsocketConnection *connection,
+           gpointer                 user_data)
+{
+  Member *member = user_data;
+
+  remove_member (member->host, member);
+}
+
+static void
+on_pong (SoupWebsocketConnection *connection,
+         GBytes                  *message,
+         gpointer                 user_data)
+{
+  ((Member *) user_data)->heard_us = g_get_monotonic_time ();
+}
+
+/* A member whose network was cut answers nothing, and its TCP connection
+ * would take minutes to say so: it leaves after SILENCE_LIMIT_S. */
+static gboolean
+on_liveness (gpointer user_data)
+{
+  JnHost *self = user_data;
+  gint64 now = g_get_monotonic_time ();
+
+  for (guint i = self->members->len; i-- > 0;)
+    {
+      Member *member = g_ptr_array_index (self->members, i);
+
+      if (member->id != 0 && now - member->heard_us > SILENCE_LIMIT_S * G_USEC_PER_SEC)
+        {
+          g_debug ("%s (peer %u) not heard for %d s: gone", member->name, member->id,
+                   SILENCE_LIMIT_S);
+          self->stats.silent++;
+          remove_member (self, member);
+        }
+    }
+  return G_SOURCE_CONTINUE;
 }
 
 static gboolean
@@ -641,6 +686,8 @@ jn_host_take (JnHost                  *self,
   soup_websocket_connection_set_keepalive_interval (connection, KEEPALIVE_S);
   g_signal_connect (connection, "message", G_CALLBACK (on_message), member);
   g_signal_connect (connection, "closed", G_CALLBACK (on_closed), member);
+  g_signal_connect (connection, "pong", G_CALLBACK (on_pong), member);
+  member->heard_us = g_get_monotonic_time ();
   member->hello_timeout = g_timeout_add_seconds (HELLO_TIMEOUT_S, on_hello_timeout, member);
   g_ptr_array_add (self->members, member);
   if (hello != NULL)
@@ -662,6 +709,7 @@ jn_host_dispose (GObject *object)
 {
   JnHost *self = JN_HOST (object);
 
+  g_clear_handle_id (&self->liveness, g_source_remove);
   if (self->listener != NULL)
     jn_control_listener_close (self->listener);
   g_clear_object (&self->listener);
@@ -718,6 +766,7 @@ jn_host_init (JnHost *self)
   self->next_id = JN_HOST_PEER_ID + 1;
   self->tempo_bpm = 120.0;
   self->epoch_us = g_get_monotonic_time ();
+  self->liveness = g_timeout_add_seconds (1, on_liveness, self);
 }
 
 JnHost *

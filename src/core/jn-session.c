@@ -1446,6 +1446,7 @@ jn_session_stats_to_json (JnSession *self)
       json_object_set_int_member (control, "timed_out", (gint64) host.timed_out);
       json_object_set_int_member (control, "tls_failures", (gint64) host.tls_failures);
       json_object_set_int_member (control, "accept_failures", (gint64) host.accept_failures);
+      json_object_set_int_member (control, "silent", (gint64) host.silent);
       json_object_set_object_member (object, "control", control);
     }
   json_object_set_double_member (object, "duration_s", self->started_us ? (end - self->started_us) / 1e6 : 0.0);
