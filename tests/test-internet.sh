@@ -27,7 +27,7 @@ trap cleanup EXIT INT TERM
 jn_netns_up
 
 export LANGUAGE=C XDG_DATA_HOME="$dir/data" XDG_CONFIG_HOME="$dir/config" JAMNET_PNBTR_BACKEND=cpu
-echo "1..10"
+echo "1..11"
 jn_netns_coturn
 jn_netns_server "$server"
 if [ -n "$fp" ]; then echo "ok 1 - the server runs on the internet"; else
@@ -36,7 +36,7 @@ link="jamnet://203.0.113.1:7420/Two%20Cities?fp=$fp"
 
 # home 1 opens the room, home 2 joins it by the same link
 ip netns exec "$prefix-h1" "$cli" join "$link" --create --name Ana -q --silence --duration 6 \
-  --stats-json "$dir/h1.json" >"$dir/h1.log" 2>&1 &
+  --midi-test 40 --midi-interval 25 --stats-json "$dir/h1.json" >"$dir/h1.log" 2>&1 &
 h1=$!
 pids+=($h1)
 for _ in $(seq 50); do
@@ -44,7 +44,7 @@ for _ in $(seq 50); do
   sleep 0.1
 done
 ip netns exec "$prefix-h2" "$cli" join "$link" --name Bo -q --silence --duration 3 \
-  --stats-json "$dir/h2.json" >"$dir/h2.log" 2>&1 &
+  --stats-json "$dir/h2.json" --record-midi "$dir/h2.jmid" >"$dir/h2.log" 2>&1 &
 h2=$!
 sleep 1.5
 in_ns h2 "$cli" rooms "203.0.113.1:7420/?fp=$fp" >"$dir/rooms.log" 2>&1
@@ -80,18 +80,23 @@ else
 fi
 # both homes' stats: audio both ways, on a path of the kind expected
 check_path() {
-  python3 - "$1" "$dir/$2.json" "$dir/$3.json" <<'PY'
-import json, sys
+  python3 - "$1" "$dir/$2.json" "$dir/$3.json" "$dir/$3.jmid" <<'PY'
+import json, os, sys
 kind, ok = sys.argv[1], True
 for path in sys.argv[2:4]:
     peers = json.load(open(path))["peers"]
     p = peers[0] if peers else {}
     link = p.get("path", {})
-    print("# %s: %d audio packets, rtt p50 %.2f ms, path %s, %s %s <-> %s %s" % (
-        path.split("/")[-1], p.get("audio_packets", 0), p.get("rtt_ms", {}).get("p50", 0),
-        link.get("kind"), link.get("local_type"), link.get("local_address"),
-        link.get("remote_type"), link.get("remote_address")))
-    ok = ok and p.get("audio_packets", 0) > 100 and link.get("kind") == kind
+    print("# %s: %d audio packets, %d lost, rtt p50 %.2f ms, path %s, %s %s <-> %s %s" % (
+        path.split("/")[-1], p.get("audio_packets", 0), p.get("lost", -1),
+        p.get("rtt_ms", {}).get("p50", 0), link.get("kind"), link.get("local_type"),
+        link.get("local_address"), link.get("remote_type"), link.get("remote_address")))
+    ok = ok and p.get("audio_packets", 0) > 100 and p.get("lost", -1) == 0 and link.get("kind") == kind
+# the later player's MIDI from the first, when it sent some: all of it
+if os.path.exists(sys.argv[4]):
+    notes = sum(1 for l in open(sys.argv[4]) if l.strip())
+    print("# MIDI received %d of 40" % notes)
+    ok = ok and notes == 40
 sys.exit(0 if ok else 1)
 PY
 }
@@ -99,7 +104,7 @@ PY
 # ICE punched through both NATs: audio both ways, on a pair of
 # server-reflexive (or peer-reflexive) addresses on the routers
 if check_path nat h1 h2; then
-  echo "ok 5 - audio crosses both NATs, on the path ICE found with STUN"
+  echo "ok 5 - audio crosses both NATs, on the path ICE found with STUN, none lost; MIDI complete"
 else
   echo "not ok 5 - no audio across the NATs by ICE"
   sed 's/^/# h1: /' "$dir/h1.log"; sed 's/^/# h2: /' "$dir/h2.log"; sed 's/^/# turn: /' "$dir/turn.log" | tail -5
@@ -110,7 +115,7 @@ fi
 jn_netns_symmetric
 link="jamnet://203.0.113.1:7420/Far%20Apart?fp=$fp"
 ip netns exec "$prefix-h1" "$cli" join "$link" --create --name Ana -q --silence --duration 6 \
-  --stats-json "$dir/h1r.json" >"$dir/h1r.log" 2>&1 &
+  --midi-test 40 --midi-interval 25 --stats-json "$dir/h1r.json" >"$dir/h1r.log" 2>&1 &
 h1=$!
 pids+=($h1)
 for _ in $(seq 50); do
@@ -118,7 +123,8 @@ for _ in $(seq 50); do
   sleep 0.1
 done
 ip netns exec "$prefix-h2" "$cli" join "$link" --name Bo -q --silence --duration 4 \
-  --stats-json "$dir/h2r.json" --report "$dir/h2r-report.json" >"$dir/h2r.log" 2>&1
+  --stats-json "$dir/h2r.json" --record-midi "$dir/h2r.jmid" --report "$dir/h2r-report.json" \
+  >"$dir/h2r.log" 2>&1
 h2_status=$?
 wait "$h1"
 h1_status=$?
@@ -134,9 +140,11 @@ else
   sed "s/^/# turn: /" "$dir/turn.log" | grep -v "IO method" | tail -60
 fi
 # The same two homes, each with a TURN login of its own that the relay
-# refuses: no path at all, and each says so of the other.
+# refuses: no path at all, and each says so of the other; MIDI still
+# goes, through the room.
 link="jamnet://203.0.113.1:7420/No%20Way?fp=$fp"
 ip netns exec "$prefix-h1" "$cli" join "$link" --create --name Ana -q --silence --duration 7 \
+  --midi-test 40 --midi-interval 25 \
   --turn "ana:wrong@203.0.113.1:3478" --stats-json "$dir/h1u.json" >"$dir/h1u.log" 2>&1 &
 h1=$!
 pids+=($h1)
@@ -145,19 +153,26 @@ for _ in $(seq 50); do
   sleep 0.1
 done
 ip netns exec "$prefix-h2" "$cli" join "$link" --name Bo --silence --duration 6 \
-  --turn "bo:wrong@203.0.113.1:3478" --stats-json "$dir/h2u.json" >"$dir/h2u.log" 2>&1
+  --turn "bo:wrong@203.0.113.1:3478" --stats-json "$dir/h2u.json" --record-midi "$dir/h2u.jmid" \
+  >"$dir/h2u.log" 2>&1
 wait "$h1"
-if python3 - "$dir/h1u.json" "$dir/h2u.json" <<'PY' && grep -q "path: unreachable" "$dir/h2u.log"
+check_unreachable() {
+  python3 - "$dir/$1.json" "$dir/$2.json" "$dir/$2.jmid" <<'PY' && grep -q "path: no audio" "$dir/$2.log"
 import json, sys
 kinds = [json.load(open(p))["peers"][0]["path"]["kind"] for p in sys.argv[1:3]]
-print("# paths: %s" % kinds)
-sys.exit(0 if kinds == ["unreachable", "unreachable"] else 1)
+peer = json.load(open(sys.argv[2]))["peers"][0]
+notes = [json.loads(l) for l in open(sys.argv[3]) if l.strip()]
+print("# paths: %s; MIDI received %d of 40 (%d over the room's control plane), %d audio packets"
+      % (kinds, len(notes), peer["midi_over_control"], peer["audio_packets"]))
+sys.exit(0 if kinds == ["unreachable", "unreachable"] and len(notes) == 40 and
+         peer["midi_over_control"] == 40 and peer["audio_packets"] == 0 else 1)
 PY
-then
-  echo "ok 8 - without a relay behind symmetric NATs each player is told the other is unreachable"
-  grep -m1 "path: unreachable" "$dir/h2u.log" | sed 's/^/# first said: /' 
+}
+if check_unreachable h1u h2u; then
+  echo "ok 8 - with no path behind symmetric NATs each player is told so, and MIDI goes through the room"
+  grep -m1 "path: no audio" "$dir/h2u.log" | sed 's/^/# first said: /' 
 else
-  echo "not ok 8 - an unreachable peer is not reported as such"
+  echo "not ok 8 - an unreachable peer is not reported as such, or its MIDI is lost"
   grep -i "gathering\|STATE-CHANGE\|failed comp\|relay\|turn" "$dir/h2u.log" | cut -c1-200 | sed "s/^/# h2: /" | tail -30
 fi
 
@@ -222,6 +237,34 @@ else
   echo "not ok 10 - a player cut off mid-session was not seen to leave in time"
   sed 's/^/# h1: /' "$dir/h1c.log" | grep -v "rtt\|PNBTR" | tail -5
   sed 's/^/# h2: /' "$dir/h2c.log" | grep -v "rtt\|PNBTR" | tail -5
+fi
+
+# Home 2's router lets no UDP through at all (TCP passes): no STUN, no
+# TURN, no checks.  MIDI and the control plane still flow, and the
+# players are told why there is no audio.
+for i in 1 2; do in_ns "r$i" nft delete table ip cut 2>/dev/null; done
+in_ns r2 nft -f - <<'NFT'
+table ip noudp {
+  chain forward { type filter hook forward priority -10; meta l4proto udp drop; }
+}
+NFT
+link="jamnet://203.0.113.1:7420/No%20UDP?fp=$fp"
+ip netns exec "$prefix-h1" "$cli" join "$link" --create --name Ana -q --silence --duration 7 \
+  --midi-test 40 --midi-interval 25 --stats-json "$dir/h1n.json" >"$dir/h1n.log" 2>&1 &
+h1=$!
+pids+=($h1)
+for _ in $(seq 50); do
+  grep -q "Joined" "$dir/h1n.log" && break
+  sleep 0.1
+done
+ip netns exec "$prefix-h2" "$cli" join "$link" --name Bo --silence --duration 6 \
+  --stats-json "$dir/h2n.json" --record-midi "$dir/h2n.jmid" >"$dir/h2n.log" 2>&1
+wait "$h1"
+if check_unreachable h1n h2n; then
+  echo "ok 11 - with UDP blocked at one router MIDI and control flow over the WebSocket, and no audio is explained"
+else
+  echo "not ok 11 - with UDP blocked MIDI does not arrive or no audio is not explained"
+  grep -v "rtt\|PNBTR" "$dir/h2n.log" | tail -5 | sed 's/^/# h2: /'
 fi
 
 # what the players warned of, for the log

@@ -278,6 +278,23 @@ test_control_roundtrip (void)
     g_assert_true (out->ice_done);
     jn_control_message_free (out);
 
+    {
+      g_autoptr(JnControlMessage) midi = jn_control_message_new (JN_CONTROL_MIDI);
+      JnMidiEvent event;
+
+      jn_midi_event_init_short (&event, 0x91, 64, 90);
+      event.seq = 17;
+      event.timestamp_us = 123456;
+      midi->peer_id = 4;
+      g_array_append_val (midi->midi_events, event);
+      out = roundtrip (midi);
+      g_assert_cmpuint (out->peer_id, ==, 4);
+      g_assert_cmpuint (out->midi_events->len, ==, 1);
+      g_assert_cmpmem (g_array_index (out->midi_events, JnMidiEvent, 0).data, 3, event.data, 3);
+      g_assert_cmpuint (g_array_index (out->midi_events, JnMidiEvent, 0).seq, ==, 17);
+      jn_control_message_free (out);
+    }
+
     g_assert_true (jn_ip_port_parse ("203.0.113.1:3478", &ip, &port));
     g_assert_cmpstr (ip, ==, "203.0.113.1");
     g_assert_cmpuint (port, ==, 3478);
@@ -358,6 +375,10 @@ test_control_malformed (void)
     "{\"type\":\"welcome\",\"version\":2,\"peer_id\":2,\"session\":\"s\",\"audio\":{\"rate\":48000,\"frames\":128,\"channels\":1,\"format\":1},\"media\":\"sealed\",\"ice\":{\"stun\":\"stun.example.com:3478\"}}",
     "{\"type\":\"welcome\",\"version\":2,\"peer_id\":2,\"session\":\"s\",\"audio\":{\"rate\":48000,\"frames\":128,\"channels\":1,\"format\":1},\"media\":\"sealed\",\"ice\":{\"turn\":{\"server\":\"203.0.113.1:3478\",\"username\":\"u\"}}}",
     "{\"type\":\"welcome\",\"version\":2,\"peer_id\":2,\"session\":\"s\",\"audio\":{\"rate\":48000,\"frames\":128,\"channels\":1,\"format\":1},\"media\":\"sealed\",\"ice\":{\"turn\":{\"server\":\"turn.example.com:3478\",\"username\":\"u\",\"password\":\"p\"}}}",
+    "{\"type\":\"midi\",\"version\":2,\"peer_id\":3}",
+    "{\"type\":\"midi\",\"version\":2,\"peer_id\":3,\"events\":[]}",
+    "{\"type\":\"midi\",\"version\":2,\"peer_id\":3,\"events\":[{\"t\":\"n+\",\"n\":200,\"v\":100,\"c\":1}]}",
+    "{\"type\":\"midi\",\"version\":2,\"events\":[{\"t\":\"n+\",\"n\":60,\"v\":100,\"c\":1}]}",
     "{\"type\":\"ice\",\"version\":2}",
     "{\"type\":\"ice\",\"version\":2,\"peer_id\":0}",
     "{\"type\":\"ice\",\"version\":2,\"peer_id\":3,\"ufrag\":\"abcd\"}",

@@ -156,7 +156,7 @@ test_peer_row_binds (void)
   jn_peer_set_path (peer, JN_PEER_PATH_RELAYED);
   g_assert_true (g_str_has_prefix (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), "relayed · RTT"));
   jn_peer_set_path (peer, JN_PEER_PATH_UNREACHABLE);
-  g_assert_true (g_str_has_prefix (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), "unreachable"));
+  g_assert_true (g_str_has_prefix (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), "no audio: no path"));
 
   mute = (GtkToggleButton *) jn_test_find_widget (row, GTK_TYPE_TOGGLE_BUTTON);
   gain = (GtkRange *) jn_test_find_widget (row, GTK_TYPE_RANGE);

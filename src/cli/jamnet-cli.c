@@ -38,15 +38,6 @@ typedef struct
   GError           *error;
 } Cli;
 
-static const JnPeerStats *
-peer_stats (GListModel *peers,
-            guint       i)
-{
-  g_autoptr(JnPeer) peer = g_list_model_get_item (peers, i);
-
-  return jn_peer_get_stats (peer);   /* the session keeps the peer */
-}
-
 static void
 print_stats (Cli *cli)
 {
@@ -166,7 +157,8 @@ print_latency (Cli           *cli,
 
 /* MIDI test pattern: event i is note on (even i) or off (odd i) of note
  * 60 + (i / 2) % 24, velocity 100, channel 1; sent once the media path
- * is known to work both ways. */
+ * is known to work both ways, or to be none (then MIDI goes through the
+ * room). */
 static gboolean
 on_midi_test (gpointer user_data)
 {
@@ -175,8 +167,13 @@ on_midi_test (gpointer user_data)
   gboolean synced = FALSE;
   guint8 msg[3];
 
+  /* or MIDI takes the control plane: no UDP path to that peer */
   for (guint i = 0; i < g_list_model_get_n_items (peers); i++)
-    synced |= peer_stats (peers, i)->synced;
+    {
+      g_autoptr(JnPeer) peer = g_list_model_get_item (peers, i);
+
+      synced |= jn_peer_get_stats (peer)->synced || jn_peer_get_path (peer) == JN_PEER_PATH_UNREACHABLE;
+    }
   if (!synced)
     return G_SOURCE_CONTINUE;
   msg[0] = (cli->midi_sent % 2 == 0) ? 0x90 : 0x80;

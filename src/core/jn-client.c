@@ -206,6 +206,7 @@ ice_relay_clear (IceRelay *relay)
   g_main_context_unref (relay->context);
 }
 
+/* an ice or midi message, to the room */
 static void
 send_ice (JnClient         *self,
           JnControlMessage *message)
@@ -417,6 +418,39 @@ on_ice_state (JnIceTransport *ice,
               IceRelay       *relay)
 {
   queue_ice_event (relay, id, NULL, FALSE);
+}
+
+guint
+jn_client_send_midi (JnClient          *self,
+                     const JnMidiEvent *event)
+{
+  GHashTableIter iter;
+  gpointer link;
+  guint sent = 0;
+
+  g_return_val_if_fail (JN_IS_CLIENT (self), 0);
+
+  if (self->ice == NULL || !self->joined)
+    return 0;
+  g_hash_table_iter_init (&iter, self->ice_links);
+  while (g_hash_table_iter_next (&iter, NULL, &link))
+    {
+      guint32 id = ((IceLink *) link)->id;
+      g_autoptr(JnControlMessage) message = NULL;
+
+      JnIceState state = ((IceLink *) link)->started ? jn_ice_transport_get_state (self->ice, id)
+                                                      : JN_ICE_GATHERING;
+
+      /* while ICE still looks too: what comes both ways is played once */
+      if (state == JN_ICE_CONNECTED || state == JN_ICE_READY)
+        continue;
+      message = jn_control_message_new (JN_CONTROL_MIDI);
+      message->peer_id = id;
+      g_array_append_val (message->midi_events, *event);
+      send_ice (self, message);
+      sent++;
+    }
+  return sent;
 }
 
 void
@@ -657,6 +691,15 @@ handle_message (JnClient         *self,
     case JN_CONTROL_ICE:
       if (self->joined)
         handle_ice (self, message);
+      break;
+
+    case JN_CONTROL_MIDI:
+      /* a peer UDP does not join us to: the room says who sent it */
+      if (self->joined && self->ice != NULL &&
+          g_hash_table_contains (self->ice_links, GUINT_TO_POINTER (message->peer_id)))
+        for (guint i = 0; i < message->midi_events->len; i++)
+          jn_media_engine_deliver_midi (self->engine, message->peer_id,
+                                        &g_array_index (message->midi_events, JnMidiEvent, i));
       break;
 
     case JN_CONTROL_HELLO:

@@ -64,6 +64,12 @@ void         jn_client_set_create_room (JnClient            *self,
  * engine starts once it has joined; until then what peers send is kept). */
 void         jn_client_media_started   (JnClient            *self);
 
+/* Sends event over the room's control plane to each peer no working ICE
+ * pair joins yet, or ever (no UDP path: MIDI still flows); the number of
+ * peers. */
+guint        jn_client_send_midi       (JnClient            *self,
+                                        const JnMidiEvent   *event);
+
 /* Where a link with a peer stands, in a session whose links ICE finds. */
 typedef struct
 {

@@ -26,6 +26,7 @@ static const char *type_names[] = {
   [JN_CONTROL_CHALLENGE] = "challenge",
   [JN_CONTROL_CONFIRM] = "confirm",
   [JN_CONTROL_ICE] = "ice",
+  [JN_CONTROL_MIDI] = "midi",
 };
 
 static const char *session_error_codes[] = {
@@ -112,6 +113,7 @@ jn_control_message_new (JnControlType type)
   message->version = JN_PROTOCOL_VERSION;
   message->peers = g_ptr_array_new_with_free_func ((GDestroyNotify) jn_peer_info_free);
   message->candidates = g_ptr_array_new_with_free_func (g_free);
+  message->midi_events = g_array_new (FALSE, TRUE, sizeof (JnMidiEvent));
   return message;
 }
 
@@ -126,6 +128,7 @@ jn_control_message_free (JnControlMessage *message)
   g_free (message->room_passphrase);
   g_clear_pointer (&message->peers, g_ptr_array_unref);
   g_clear_pointer (&message->candidates, g_ptr_array_unref);
+  g_clear_pointer (&message->midi_events, g_array_unref);
   g_free (message->stun);
   g_free (message->turn);
   g_free (message->turn_username);
@@ -254,6 +257,17 @@ jn_control_message_to_json (const JnControlMessage *message)
             }
           json_builder_end_object (builder);
         }
+      break;
+
+    case JN_CONTROL_MIDI:
+      add_int (builder, "peer_id", message->peer_id);
+      g_return_val_if_fail (message->midi_events->len <= JN_CONTROL_MAX_MIDI_EVENTS, NULL);
+      json_builder_set_member_name (builder, "events");
+      json_builder_begin_array (builder);
+      for (guint i = 0; i < message->midi_events->len; i++)
+        json_builder_add_value (builder, jn_midi_event_to_jmid (&g_array_index (message->midi_events,
+                                                                                JnMidiEvent, i)));
+      json_builder_end_array (builder);
       break;
 
     case JN_CONTROL_ICE:
@@ -619,6 +633,36 @@ read_ice (JsonObject       *object,
   return TRUE;
 }
 
+/* midi: {"peer_id", "events": [JMID, ...]} (section 5) */
+static gboolean
+read_midi (JsonObject       *object,
+           JnControlMessage *message,
+           GError          **error)
+{
+  JsonNode *node = json_object_get_member (object, "events");
+  JsonArray *array;
+  gint64 v;
+
+  if (!read_int (object, "peer_id", 1, G_MAXUINT32, &v, error))
+    return FALSE;
+  message->peer_id = (guint32) v;
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+    return bad_message (error, "midi has no \"events\" array");
+  array = json_node_get_array (node);
+  if (json_array_get_length (array) == 0 || json_array_get_length (array) > JN_CONTROL_MAX_MIDI_EVENTS)
+    return bad_message (error, "midi carries 1 to %d events", JN_CONTROL_MAX_MIDI_EVENTS);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JnMidiEvent event = { 0 };
+      g_autoptr(GError) local = NULL;
+
+      if (!jn_midi_event_from_jmid (json_array_get_element (array, i), &event, &local))
+        return bad_message (error, "midi event %u: %s", i, local->message);
+      g_array_append_val (message->midi_events, event);
+    }
+  return TRUE;
+}
+
 static JnPeerInfo *
 read_peer (JsonNode *node, GError **error)
 {
@@ -793,6 +837,11 @@ jn_control_message_parse (const char  *text,
 
     case JN_CONTROL_ICE:
       if (!read_ice (object, message, error))
+        return NULL;
+      break;
+
+    case JN_CONTROL_MIDI:
+      if (!read_midi (object, message, error))
         return NULL;
       break;
 

@@ -7,6 +7,7 @@
 #include <gio/gio.h>
 #include <libsoup/soup.h>
 
+#include "jn-midi.h"
 #include "jn-packet.h"
 #include "jn-secure-transport.h"
 
@@ -28,7 +29,11 @@ typedef enum
   JN_CONTROL_CHALLENGE,   /* host: its PAKE share and confirmation */
   JN_CONTROL_CONFIRM,     /* joiner: its confirmation */
   JN_CONTROL_ICE,         /* ICE credentials and candidates, relayed between members */
+  JN_CONTROL_MIDI,        /* MIDI between members no UDP path joins, relayed */
 } JnControlType;
+
+/* A midi message carries at most this many events. */
+#define JN_CONTROL_MAX_MIDI_EVENTS 16
 
 /* An ice message carries at most this many candidates; each is at most
  * JN_ICE_CANDIDATE_MAX_CHARS long (docs/protocol.md, 2.4). */
@@ -70,6 +75,7 @@ typedef struct
   char         *ice_pwd;
   GPtrArray    *candidates;    /* ice: SDP "candidate:" lines (char*) */
   gboolean      ice_done;      /* ice: the sender has gathered all it will */
+  GArray       *midi_events;   /* midi: JnMidiEvent */
   GPtrArray    *peers;         /* roster: all; peer-joined: exactly one */
   double        tempo_bpm;     /* transport */
   gboolean      playing;       /* transport */

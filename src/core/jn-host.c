@@ -49,6 +49,11 @@
  * ICE_PER_S a second (a link's gathering takes a handful) */
 #define ICE_BURST            64
 #define ICE_PER_S            16
+/* midi messages a member may have relayed (those of a link UDP cannot
+ * carry): a burst of MIDI_BURST, then MIDI_PER_S a second, which a fast
+ * player's notes and controllers stay within */
+#define MIDI_BURST           256
+#define MIDI_PER_S           256
 
 typedef struct
 {
@@ -79,6 +84,8 @@ typedef struct
   guint8                   expect_confirm[JN_PAKE_CONFIRM_SIZE];
   double                   ice_tokens;
   gint64                   ice_refilled_us;
+  double                   midi_tokens;
+  gint64                   midi_refilled_us;
   gint64                   heard_us;   /* its last message or pong */
 } Member;
 
@@ -241,7 +248,8 @@ accept_member (JnHost           *self,
   member->udp_port = hello->udp_port;
   member->aes = hello->aes;
   member->ice_tokens = ICE_BURST;
-  member->ice_refilled_us = g_get_monotonic_time ();
+  member->midi_tokens = MIDI_BURST;
+  member->ice_refilled_us = member->midi_refilled_us = g_get_monotonic_time ();
   g_clear_handle_id (&member->hello_timeout, g_source_remove);
 
   /* one key per pair of players: nobody can forge or read what two others
@@ -504,30 +512,53 @@ lookup_member (JnHost  *self,
   return NULL;
 }
 
-/* One member's ICE credentials and candidates, to the member they are
- * for, which learns who sent them from the host, not from the sender. */
-static void
-relay_ice (JnHost           *self,
-           Member           *from,
-           JnControlMessage *message)
+/* Takes one of a bucket's tokens (burst, then per_s a second). */
+static gboolean
+take_token (double *tokens,
+            gint64 *refilled_us,
+            double  burst,
+            double  per_s)
 {
   gint64 now = g_get_monotonic_time ();
-  Member *to = message->peer_id != from->id ? lookup_member (self, message->peer_id) : NULL;
 
-  from->ice_tokens = MIN (ICE_BURST, from->ice_tokens +
-                                     (double) (now - from->ice_refilled_us) * ICE_PER_S / G_USEC_PER_SEC);
-  from->ice_refilled_us = now;
-  if (to == NULL || from->ice_tokens < 1.0)
+  *tokens = MIN (burst, *tokens + (double) (now - *refilled_us) * per_s / G_USEC_PER_SEC);
+  *refilled_us = now;
+  if (*tokens < 1.0)
+    return FALSE;
+  *tokens -= 1.0;
+  return TRUE;
+}
+
+/* One member's ICE credentials and candidates, or MIDI its link with
+ * another cannot carry, to the member they are for, which learns who
+ * sent them from the host, not from the sender. */
+static void
+relay (JnHost           *self,
+       Member           *from,
+       JnControlMessage *message)
+{
+  gboolean ice = message->type == JN_CONTROL_ICE;
+  Member *to = message->peer_id != from->id ? lookup_member (self, message->peer_id) : NULL;
+  gboolean allowed = ice ? take_token (&from->ice_tokens, &from->ice_refilled_us, ICE_BURST, ICE_PER_S)
+                         : take_token (&from->midi_tokens, &from->midi_refilled_us, MIDI_BURST,
+                                       MIDI_PER_S);
+
+  if (to == NULL || !allowed)
     {
-      self->stats.ice_dropped++;
-      g_debug ("dropped ice from peer %u to peer %u (%s)", from->id, message->peer_id,
-               to == NULL ? "not a member" : "over its rate");
+      if (ice)
+        self->stats.ice_dropped++;
+      else
+        self->stats.midi_dropped++;
+      g_debug ("dropped %s from peer %u to peer %u (%s)", jn_control_type_to_string (message->type),
+               from->id, message->peer_id, to == NULL ? "not a member" : "over its rate");
       return;
     }
-  from->ice_tokens -= 1.0;
   message->peer_id = from->id;
   jn_control_message_send (message, to->connection);
-  self->stats.ice_relayed++;
+  if (ice)
+    self->stats.ice_relayed++;
+  else
+    self->stats.midi_relayed++;
 }
 
 static void
@@ -581,9 +612,9 @@ on_message (SoupWebsocketConnection *connection,
       return;
     }
 
-  if (message->type == JN_CONTROL_ICE)
+  if (message->type == JN_CONTROL_ICE || message->type == JN_CONTROL_MIDI)
     {
-      relay_ice (self, member, message);
+      relay (self, member, message);
       return;
     }
   g_debug ("ignoring %s from peer %u", jn_control_type_to_string (message->type), member->id);

@@ -29,6 +29,8 @@ typedef struct
   guint64 accept_failures;     /* accept() failed (no descriptors left): paused and retried */
   guint64 ice_relayed;         /* ice messages passed from one member to another */
   guint64 ice_dropped;         /* ice messages dropped: to nobody there, or past a member's rate */
+  guint64 midi_relayed;        /* midi messages passed between members UDP does not join */
+  guint64 midi_dropped;        /* midi messages dropped: to nobody there, or past a member's rate */
   guint64 silent;              /* members dropped: nothing heard from them for 7 s */
 } JnHostStats;
 

@@ -28,6 +28,7 @@ typedef struct
   JnJitterBuffer *jb;
   JnConcealer    *concealer;   /* NULL: lost packets are silent */
   float          *scratch;     /* one packet, decoded */
+  guint64         midi_over_control; /* events that came over the control plane */
 } JnMediaPeer;
 
 G_END_DECLS

@@ -1030,18 +1030,21 @@ jn_media_engine_send_midi (JnMediaEngine  *self,
                            gsize           size,
                            GError        **error)
 {
-  JnMidiEvent event = { 0 };
+  JnMidiEvent event;
 
-  g_return_val_if_fail (JN_IS_MEDIA_ENGINE (self), FALSE);
-
-  if (!jn_midi_event_validate (bytes, size, error))
+  if (!jn_media_engine_next_midi (self, bytes, size, &event, error))
     return FALSE;
-  memcpy (event.data, bytes, size);
-  event.size = (guint16) size;
+  jn_media_engine_send_midi_event (self, &event);
+  return TRUE;
+}
+
+void
+jn_media_engine_send_midi_event (JnMediaEngine     *self,
+                                 const JnMidiEvent *event)
+{
+  g_return_if_fail (JN_IS_MEDIA_ENGINE (self));
 
   g_mutex_lock (&self->lock);
-  event.seq = self->midi_event_seq++;
-  event.timestamp_us = (guint64) g_get_monotonic_time ();
   for (guint copy = 0; copy < self->redundancy; copy++)
     {
       JnPacketHeader header = make_header (self, JN_PACKET_MIDI, self->midi_packet_seq++);
@@ -1049,11 +1052,86 @@ jn_media_engine_send_midi (JnMediaEngine  *self,
 
       header.stream_id = 1;
       header.flags = copy > 0 ? JN_PACKET_FLAG_REDUNDANT : 0;
-      n = jn_packet_encode_midi (self->tx_buf, JN_PACKET_MAX_SIZE, &header, &event, 1);
+      n = jn_packet_encode_midi (self->tx_buf, JN_PACKET_MAX_SIZE, &header, event, 1);
       for (guint i = 0; i < self->peers->len; i++)
         send_to (self, g_ptr_array_index (self->peers, i), self->tx_buf, n);
     }
   g_mutex_unlock (&self->lock);
+}
+
+typedef struct
+{
+  JnMediaEngine *engine;
+  guint32        peer_id;
+  JnMidiEvent    event;
+} Delivery;
+
+static void
+delivery_free (Delivery *delivery)
+{
+  g_object_unref (delivery->engine);
+  g_free (delivery);
+}
+
+/* On the media thread, where the MIDI callback always runs. */
+static gboolean
+deliver_midi (gpointer user_data)
+{
+  Delivery *d = user_data;
+  JnMediaEngine *self = d->engine;
+  gint64 now = g_get_monotonic_time ();
+  Peer *peer;
+
+  g_mutex_lock (&self->lock);
+  peer = find_peer_by_id (self, d->peer_id);
+  /* the same event may come by UDP too: counted and played once */
+  if (peer != NULL && jn_receive_stats_midi_event (&peer->rx, &peer->sync, &d->event, now))
+    {
+      peer->midi_over_control++;
+      if (self->callbacks.midi != NULL)
+        self->callbacks.midi (self->callbacks_data, peer->id, &d->event, now);
+    }
+  g_mutex_unlock (&self->lock);
+  return G_SOURCE_REMOVE;
+}
+
+void
+jn_media_engine_deliver_midi (JnMediaEngine     *self,
+                              guint32            peer_id,
+                              const JnMidiEvent *event)
+{
+  Delivery *delivery;
+
+  g_return_if_fail (JN_IS_MEDIA_ENGINE (self));
+
+  if (self->thread == NULL)
+    return;   /* not running: nothing plays it */
+  delivery = g_new0 (Delivery, 1);
+  delivery->engine = g_object_ref (self);
+  delivery->peer_id = peer_id;
+  delivery->event = *event;
+  g_main_context_invoke_full (jn_thread_loop_get_context (self->thread), G_PRIORITY_DEFAULT,
+                              deliver_midi, delivery, (GDestroyNotify) delivery_free);
+}
+
+gboolean
+jn_media_engine_next_midi (JnMediaEngine *self,
+                           const guint8  *bytes,
+                           gsize          size,
+                           JnMidiEvent   *event,
+                           GError       **error)
+{
+  g_return_val_if_fail (JN_IS_MEDIA_ENGINE (self), FALSE);
+
+  if (!jn_midi_event_validate (bytes, size, error))
+    return FALSE;
+  memset (event, 0, sizeof *event);
+  memcpy (event->data, bytes, size);
+  event->size = (guint16) size;
+  g_mutex_lock (&self->lock);
+  event->seq = self->midi_event_seq++;
+  g_mutex_unlock (&self->lock);
+  event->timestamp_us = (guint64) g_get_monotonic_time ();
   return TRUE;
 }
 
@@ -1083,6 +1161,7 @@ fill_peer_stats (const Peer  *peer,
   s->said_bye = peer->said_bye;
   s->departed = peer->departed;
   jn_receive_stats_fill (&peer->rx, &peer->sync, jn_jitter_buffer_get_level (peer->jb), s);
+  s->midi_over_control = peer->midi_over_control;
   jn_jitter_buffer_get_depth_stats (peer->jb, &depth);
   s->jitter_depth = depth.depth;
   s->depth_grows = depth.grows;

@@ -154,6 +154,23 @@ gboolean       jn_media_engine_send_midi     (JnMediaEngine       *self,
                                               gsize                size,
                                               GError             **error);
 
+/* The same in two steps: the next event of ours (its sequence number and
+ * time stamp) for bytes, then its sending; for a caller that also sends
+ * it another way (the control plane, where no UDP path exists). */
+gboolean       jn_media_engine_next_midi     (JnMediaEngine       *self,
+                                              const guint8        *bytes,
+                                              gsize                size,
+                                              JnMidiEvent         *event,
+                                              GError             **error);
+void           jn_media_engine_send_midi_event (JnMediaEngine     *self,
+                                              const JnMidiEvent   *event);
+/* A peer's event that came another way than UDP (the room's control
+ * plane): delivered on the media thread like one that came by UDP, and
+ * once only if it comes both ways; thread-safe. */
+void           jn_media_engine_deliver_midi  (JnMediaEngine       *self,
+                                              guint32              peer_id,
+                                              const JnMidiEvent   *event);
+
 /* Snapshots; thread-safe.  Peer stats include departed peers. */
 void           jn_media_engine_get_stats     (JnMediaEngine       *self,
                                               JnEngineStats       *stats);

@@ -55,6 +55,7 @@ typedef struct
   guint64   midi_events;      /* unique MIDI events delivered */
   guint64   midi_duplicates;  /* copies dropped (redundancy, network) */
   guint64   midi_missing;     /* event sequence numbers never received */
+  guint64   midi_over_control; /* of midi_events: came over the room's control plane (no UDP path) */
   gboolean  playout_started;
   guint32   playout_first_seq; /* first sequence number played out */
 } JnPeerStats;

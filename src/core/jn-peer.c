@@ -86,7 +86,7 @@ jn_peer_path_describe (JnPeerPath path)
     case JN_PEER_PATH_DIRECT: return _("direct (same network)");
     case JN_PEER_PATH_NAT: return _("direct (through routers)");
     case JN_PEER_PATH_RELAYED: return _("relayed");
-    case JN_PEER_PATH_UNREACHABLE: return _("unreachable: no path through the routers");
+    case JN_PEER_PATH_UNREACHABLE: return _("no audio: no path through the routers (MIDI goes through the server)");
     default: return "";
     }
 }

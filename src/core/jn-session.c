@@ -447,6 +447,24 @@ on_drain (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* One event to every peer: by UDP, and over the room's control plane to
+ * the peers no UDP path reaches. */
+static gboolean
+send_midi (JnSession     *self,
+           const guint8  *bytes,
+           gsize          size,
+           GError       **error)
+{
+  JnMidiEvent event;
+
+  if (!jn_media_engine_next_midi (self->engine, bytes, size, &event, error))
+    return FALSE;
+  jn_media_engine_send_midi_event (self->engine, &event);
+  if (self->client != NULL)
+    jn_client_send_midi (self->client, &event);
+  return TRUE;
+}
+
 /* What a keyboard plays into our MIDI port goes to every peer (this is its
  * only receiver). */
 static gboolean
@@ -460,7 +478,7 @@ on_device_midi (gpointer user_data)
     {
       g_autoptr(GError) error = NULL;
 
-      if (!jn_media_engine_send_midi (self->engine, message, size, &error))
+      if (!send_midi (self, message, size, &error))
         g_debug ("not sending MIDI from the device: %s", error->message);
     }
   return G_SOURCE_CONTINUE;
@@ -1318,7 +1336,7 @@ jn_session_send_midi (JnSession     *self,
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED, _("There is no session to play in"));
       return FALSE;
     }
-  return jn_media_engine_send_midi (self->engine, bytes, size, error);
+  return send_midi (self, bytes, size, error);
 }
 
 void
