@@ -174,6 +174,52 @@ test_servers (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* The player's own STUN server: a numeric IP:PORT or nothing */
+static void
+test_stun (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  GtkWidget *window = jn_preferences_new (NULL, settings);
+  GtkWidget *stun = jn_test_find_row (window, ADW_TYPE_ENTRY_ROW,
+                                      "Your STUN server (IP:PORT; empty: the room’s)");
+  g_autofree char *value = NULL;
+
+  g_settings_set_string (settings, "stun-server", "");
+  g_assert_nonnull (stun);
+  gtk_editable_set_text (GTK_EDITABLE (stun), "stun.example.com:3478");
+  g_signal_emit_by_name (stun, "apply");
+  value = g_settings_get_string (settings, "stun-server");
+  g_assert_cmpstr (value, ==, "");
+  g_assert_true (gtk_widget_has_css_class (stun, "error"));
+  g_clear_pointer (&value, g_free);
+
+  gtk_editable_set_text (GTK_EDITABLE (stun), " 203.0.113.1:3478 ");
+  g_signal_emit_by_name (stun, "apply");
+  value = g_settings_get_string (settings, "stun-server");
+  g_assert_cmpstr (value, ==, "203.0.113.1:3478");
+  g_assert_false (gtk_widget_has_css_class (stun, "error"));
+  g_clear_pointer (&value, g_free);
+
+  if (g_getenv ("JAMNET_SCREENSHOT_DIR") != NULL)
+    {
+      g_autofree char *png = g_build_filename (g_getenv ("JAMNET_SCREENSHOT_DIR"),
+                                               "preferences-internet.png", NULL);
+      gint64 until = g_get_monotonic_time () + 3 * G_USEC_PER_SEC;
+
+      adw_preferences_window_set_visible_page_name (ADW_PREFERENCES_WINDOW (window), "internet");
+      gtk_window_present (GTK_WINDOW (window));
+      while (!jn_test_save_png (window, png, NULL) && g_get_monotonic_time () < until)
+        g_main_context_iteration (NULL, TRUE);
+    }
+
+  /* empty again: the room's */
+  gtk_editable_set_text (GTK_EDITABLE (stun), "");
+  g_signal_emit_by_name (stun, "apply");
+  value = g_settings_get_string (settings, "stun-server");
+  g_assert_cmpstr (value, ==, "");
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -186,5 +232,6 @@ main (int argc, char *argv[])
   adw_init ();
   g_test_add_func ("/preferences/devices-page", test_devices_page);
   g_test_add_func ("/preferences/servers", test_servers);
+  g_test_add_func ("/preferences/stun", test_stun);
   return g_test_run ();
 }

@@ -10,6 +10,7 @@
 #include <glib/gi18n.h>
 
 #include "jn-client.h"
+#include "jn-control.h"
 #include "jn-device-list.h"
 #include "jn-preferences.h"
 
@@ -309,6 +310,55 @@ servers_group (GSettings *settings)
   return group;
 }
 
+/* --- the player's own STUN server ------------------------------------------ */
+
+static void
+on_stun_apply (AdwEntryRow *entry,
+               GSettings   *settings)
+{
+  g_autofree char *text = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (entry))));
+
+  if (*text != '\0' && !jn_ip_port_parse (text, NULL, NULL))
+    {
+      GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (entry));
+
+      gtk_widget_add_css_class (GTK_WIDGET (entry), "error");
+      if (ADW_IS_PREFERENCES_WINDOW (root))
+        {
+          /* short, so that it is not cut: the entry shows what was typed */
+          AdwToast *toast = adw_toast_new (_("A STUN server is a numeric IP:PORT"));
+
+          adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (root), toast);
+        }
+      return;
+    }
+  gtk_widget_remove_css_class (GTK_WIDGET (entry), "error");
+  gtk_editable_set_text (GTK_EDITABLE (entry), text);
+  g_settings_set_string (settings, "stun-server", text);
+}
+
+static GtkWidget *
+paths_group (GSettings *settings)
+{
+  GtkWidget *group = adw_preferences_group_new ();
+  GtkWidget *stun = adw_entry_row_new ();
+  g_autofree char *current = g_settings_get_string (settings, "stun-server");
+
+  adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (group), _("Through Your Router"));
+  adw_preferences_group_set_description (ADW_PREFERENCES_GROUP (group),
+                                         _("In a server’s room JamNet finds a path to each player "
+                                           "through the routers, with the STUN and TURN servers the "
+                                           "room names. Name your own STUN server here if you "
+                                           "prefer it."));
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (stun),
+                                 _("Your STUN server (IP:PORT; empty: the room’s)"));
+  adw_entry_row_set_show_apply_button (ADW_ENTRY_ROW (stun), TRUE);
+  gtk_editable_set_text (GTK_EDITABLE (stun), current);
+  g_signal_connect_object (stun, "apply", G_CALLBACK (on_stun_apply), settings, 0);
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), stun);
+  return group;
+}
+
 GtkWidget *
 jn_preferences_new (GtkWindow *parent, GSettings *settings)
 {
@@ -424,6 +474,8 @@ jn_preferences_new (GtkWindow *parent, GSettings *settings)
   adw_preferences_page_set_name (ADW_PREFERENCES_PAGE (internet_page), "internet");
   adw_preferences_page_add (ADW_PREFERENCES_PAGE (internet_page),
                             ADW_PREFERENCES_GROUP (servers_group (settings)));
+  adw_preferences_page_add (ADW_PREFERENCES_PAGE (internet_page),
+                            ADW_PREFERENCES_GROUP (paths_group (settings)));
   adw_preferences_window_add (ADW_PREFERENCES_WINDOW (window), ADW_PREFERENCES_PAGE (internet_page));
   return window;
 }

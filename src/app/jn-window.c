@@ -11,6 +11,7 @@
 
 #include <glib/gi18n.h>
 
+#include "jn-control.h"
 #include "jn-error.h"
 #include "jn-host-dialog.h"
 #include "jn-jam-page.h"
@@ -104,7 +105,7 @@ new_session (JnWindow *self,
 {
   static const char *keys[JN_AUDIO_N_LINKS] = { "audio-input", "audio-output", "midi-input", "midi-output" };
   g_autofree char *name = display_name (self);
-  g_autofree char *concealment = NULL, *backend = NULL;
+  g_autofree char *concealment = NULL, *backend = NULL, *stun = NULL;
   g_auto(GStrv) connect = g_new0 (char *, JN_AUDIO_N_LINKS + 1);
   JnSessionConfig config;
 
@@ -129,6 +130,9 @@ new_session (JnWindow *self,
       config.latency_safety = g_settings_get_double (self->settings, "latency-safety");
       config.midi_redundancy = g_settings_get_uint (self->settings, "midi-redundancy");
       config.format.frames = g_settings_get_uint (self->settings, "buffer-frames");
+      /* the player's own, when it is one (the preferences check it) */
+      stun = g_settings_get_string (self->settings, "stun-server");
+      config.stun = jn_ip_port_parse (stun, NULL, NULL) ? stun : NULL;
       /* where the node links itself (PipeWire) */
       for (guint k = 0; k < JN_AUDIO_N_LINKS; k++)
         {
