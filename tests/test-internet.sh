@@ -27,16 +27,19 @@ trap cleanup EXIT INT TERM
 jn_netns_up
 
 export LANGUAGE=C XDG_DATA_HOME="$dir/data" XDG_CONFIG_HOME="$dir/config" JAMNET_PNBTR_BACKEND=cpu
-echo "1..11"
+echo "1..12"
+n=0
+result() { n=$((n + 1)); echo "$1 $n - $2"; }
 jn_netns_coturn
 jn_netns_server "$server"
-if [ -n "$fp" ]; then echo "ok 1 - the server runs on the internet"; else
-  echo "not ok 1 - the server did not start"; cat "$dir/server.log" | sed 's/^/# /'; exit 1; fi
+if [ -n "$fp" ]; then result ok "the server runs on the internet"; else
+  result "not ok" "the server did not start"; cat "$dir/server.log" | sed 's/^/# /'; exit 1; fi
 link="jamnet://203.0.113.1:7420/Two%20Cities?fp=$fp"
 
 # home 1 opens the room, home 2 joins it by the same link
 ip netns exec "$prefix-h1" "$cli" join "$link" --create --name Ana -q --silence --duration 6 \
-  --midi-test 40 --midi-interval 25 --stats-json "$dir/h1.json" >"$dir/h1.log" 2>&1 &
+  --midi-test 40 --midi-interval 25 --metronome-log "$dir/h1.beats" \
+  --stats-json "$dir/h1.json" >"$dir/h1.log" 2>&1 &
 h1=$!
 pids+=($h1)
 for _ in $(seq 50); do
@@ -44,7 +47,8 @@ for _ in $(seq 50); do
   sleep 0.1
 done
 ip netns exec "$prefix-h2" "$cli" join "$link" --name Bo -q --silence --duration 3 \
-  --stats-json "$dir/h2.json" --record-midi "$dir/h2.jmid" >"$dir/h2.log" 2>&1 &
+  --stats-json "$dir/h2.json" --record-midi "$dir/h2.jmid" --metronome-log "$dir/h2.beats" \
+  >"$dir/h2.log" 2>&1 &
 h2=$!
 sleep 1.5
 in_ns h2 "$cli" rooms "203.0.113.1:7420/?fp=$fp" >"$dir/rooms.log" 2>&1
@@ -55,15 +59,15 @@ h1_status=$?
 
 if [ "$h1_status" = 0 ] && [ "$h2_status" = 0 ] && grep -q 'Joined “Two Cities” as peer 2' "$dir/h1.log" &&
    grep -q 'Joined “Two Cities” as peer 3' "$dir/h2.log"; then
-  echo "ok 2 - both homes joined the room by name through their NATs"
+  result ok "both homes joined the room by name through their NATs"
 else
-  echo "not ok 2 - the homes did not both join (status $h1_status, $h2_status)"
+  result "not ok" "the homes did not both join (status $h1_status, $h2_status)"
   sed 's/^/# h1: /' "$dir/h1.log"; sed 's/^/# h2: /' "$dir/h2.log"
 fi
 if grep -q "Two Cities — 2/8 players" "$dir/rooms.log"; then
-  echo "ok 3 - the room list seen from a home shows both players"
+  result ok "the room list seen from a home shows both players"
 else
-  echo "not ok 3 - the room list does not show the room with 2 players"
+  result "not ok" "the room list does not show the room with 2 players"
   sed 's/^/# /' "$dir/rooms.log"
 fi
 # each saw the other in its roster (its stats name it)
@@ -74,9 +78,9 @@ names = lambda d: sorted(p["name"] for p in d["peers"])
 sys.exit(0 if names(a) == ["Bo"] and names(b) == ["Ana"] else 1)
 PY
 then
-  echo "ok 4 - each home saw the other in the room's roster"
+  result ok "each home saw the other in the room's roster"
 else
-  echo "not ok 4 - the rosters do not name the other home"
+  result "not ok" "the rosters do not name the other home"
 fi
 # both homes' stats: audio both ways, on a path of the kind expected
 check_path() {
@@ -104,10 +108,28 @@ PY
 # ICE punched through both NATs: audio both ways, on a pair of
 # server-reflexive (or peer-reflexive) addresses on the routers
 if check_path nat h1 h2; then
-  echo "ok 5 - audio crosses both NATs, on the path ICE found with STUN, none lost; MIDI complete"
+  result ok "audio crosses both NATs, on the path ICE found with STUN, none lost; MIDI complete"
 else
-  echo "not ok 5 - no audio across the NATs by ICE"
+  result "not ok" "no audio across the NATs by ICE"
   sed 's/^/# h1: /' "$dir/h1.log"; sed 's/^/# h2: /' "$dir/h2.log"; sed 's/^/# turn: /' "$dir/turn.log" | tail -5
+fi
+
+# The room has no host player: both click on the oldest member's beat
+# grid, at the same moment (one machine, one monotonic clock: a beat's
+# local time must agree to well under a millisecond)
+if python3 - "$dir/h1.beats" "$dir/h2.beats" <<'PY'
+import json, sys
+a, b = ({json.loads(l)["beat_us"]: json.loads(l)["local_us"] for l in open(p) if l.strip()}
+        for p in sys.argv[1:3])
+common = [k for k in b if k in a]
+worst = max((abs(a[k] - b[k]) for k in common), default=None)
+print("# beats both clicked: %d, worst disagreement %s us" % (len(common), worst))
+sys.exit(0 if len(common) >= 3 and worst < 1000 else 1)
+PY
+then
+  result ok "the room's metronome clicks together for both homes, on the oldest member's grid"
+else
+  result "not ok" "the room's metronome does not click together"
 fi
 
 # Now both routers give every destination a port of its own (symmetric
@@ -129,14 +151,14 @@ h2_status=$?
 wait "$h1"
 h1_status=$?
 if [ "$h1_status" = 0 ] && [ "$h2_status" = 0 ]; then
-  echo "ok 6 - both homes joined a second room behind symmetric NATs"
+  result ok "both homes joined a second room behind symmetric NATs"
 else
-  echo "not ok 6 - the homes did not both join behind symmetric NATs ($h1_status, $h2_status)"
+  result "not ok" "the homes did not both join behind symmetric NATs ($h1_status, $h2_status)"
 fi
 if check_path relayed h1r h2r && grep -q '"path to peer 2" *: *"relayed: relay 203.0.113.1:' "$dir/h2r-report.json"; then
-  echo "ok 7 - behind symmetric NATs audio takes the TURN relay, with credentials from the room; the report names the path"
+  result ok "behind symmetric NATs audio takes the TURN relay, with credentials from the room; the report names the path"
 else
-  echo "not ok 7 - no audio through the relay"
+  result "not ok" "no audio through the relay"
   sed "s/^/# turn: /" "$dir/turn.log" | grep -v "IO method" | tail -60
 fi
 # The same two homes, each with a TURN login of its own that the relay
@@ -169,10 +191,10 @@ sys.exit(0 if kinds == ["unreachable", "unreachable"] and len(notes) == 40 and
 PY
 }
 if check_unreachable h1u h2u; then
-  echo "ok 8 - with no path behind symmetric NATs each player is told so, and MIDI goes through the room"
+  result ok "with no path behind symmetric NATs each player is told so, and MIDI goes through the room"
   grep -m1 "path: no audio" "$dir/h2u.log" | sed 's/^/# first said: /' 
 else
-  echo "not ok 8 - an unreachable peer is not reported as such, or its MIDI is lost"
+  result "not ok" "an unreachable peer is not reported as such, or its MIDI is lost"
   grep -i "gathering\|STATE-CHANGE\|failed comp\|relay\|turn" "$dir/h2u.log" | cut -c1-200 | sed "s/^/# h2: /" | tail -30
 fi
 
@@ -192,9 +214,9 @@ ip netns exec "$prefix-h3" "$cli" join "$link" --name Cy -q --silence --duration
   --stats-json "$dir/h3l.json" >"$dir/h3l.log" 2>&1
 wait "$h1"
 if check_path direct h1l h3l && grep -q '"remote_address" *: *"\(10.1.0.3:\|\[fe80:\)' "$dir/h1l.json"; then
-  echo "ok 9 - two players on one LAN, joined through the internet, play over the LAN"
+  result ok "two players on one LAN, joined through the internet, play over the LAN"
 else
-  echo "not ok 9 - players on one LAN do not take the LAN"
+  result "not ok" "players on one LAN do not take the LAN"
 fi
 
 # Home 2's router drops everything mid-session: the room and home 1 see
@@ -232,9 +254,9 @@ done
 kill "$h1" "$h2" 2>/dev/null
 wait "$h1" "$h2" 2>/dev/null
 if [ -n "$left" ] && [ $(( (left - cut) / 1000000 )) -le 9500 ] && grep -q "Lost contact" "$dir/h2c.log"; then
-  echo "ok 10 - a player cut off mid-session leaves the others' session in $(( (left - cut) / 1000000 )) ms"
+  result ok "a player cut off mid-session leaves the others' session in $(( (left - cut) / 1000000 )) ms"
 else
-  echo "not ok 10 - a player cut off mid-session was not seen to leave in time"
+  result "not ok" "a player cut off mid-session was not seen to leave in time"
   sed 's/^/# h1: /' "$dir/h1c.log" | grep -v "rtt\|PNBTR" | tail -5
   sed 's/^/# h2: /' "$dir/h2c.log" | grep -v "rtt\|PNBTR" | tail -5
 fi
@@ -261,9 +283,9 @@ ip netns exec "$prefix-h2" "$cli" join "$link" --name Bo --silence --duration 6 
   --stats-json "$dir/h2n.json" --record-midi "$dir/h2n.jmid" >"$dir/h2n.log" 2>&1
 wait "$h1"
 if check_unreachable h1n h2n; then
-  echo "ok 11 - with UDP blocked at one router MIDI and control flow over the WebSocket, and no audio is explained"
+  result ok "with UDP blocked at one router MIDI and control flow over the WebSocket, and no audio is explained"
 else
-  echo "not ok 11 - with UDP blocked MIDI does not arrive or no audio is not explained"
+  result "not ok" "with UDP blocked MIDI does not arrive or no audio is not explained"
   grep -v "rtt\|PNBTR" "$dir/h2n.log" | tail -5 | sed 's/^/# h2: /'
 fi
 

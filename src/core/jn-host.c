@@ -320,7 +320,9 @@ accept_member (JnHost           *self,
 
   transport->tempo_bpm = self->tempo_bpm;
   transport->playing = self->playing;
-  transport->epoch_us = self->epoch_us;
+  /* a room's clock is no member's: its members keep the beat among
+   * themselves (jn-session.c, docs/protocol.md 2.3) */
+  transport->epoch_us = self->engine != NULL ? self->epoch_us : 0;
   jn_control_message_send (transport, member->connection);
 
   g_debug ("%s joined from %s (peer %u)", member->name, member->address, member->id);
@@ -966,7 +968,9 @@ jn_host_set_transport (JnHost   *self,
   self->playing = !!playing;
   transport->tempo_bpm = self->tempo_bpm;
   transport->playing = self->playing;
-  transport->epoch_us = self->epoch_us;
+  /* a room's clock is no member's: its members keep the beat among
+   * themselves (jn-session.c, docs/protocol.md 2.3) */
+  transport->epoch_us = self->engine != NULL ? self->epoch_us : 0;
   broadcast (self, transport, NULL);
 }
 

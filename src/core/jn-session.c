@@ -67,6 +67,7 @@ struct _JnSession
   JnAudioDevice   *device;
   JnAudioBridge   *bridge;
   gboolean         had_device;
+  gboolean         in_room;         /* joined a server's room */
   char            *audio_status;
   guint64          audio_periods;
   guint64          audio_xruns;
@@ -498,6 +499,30 @@ on_metronome_follow (gpointer user_data)
       tempo = jn_host_get_tempo (self->host);
       epoch = jn_host_get_epoch (self->host);
     }
+  else if (self->client != NULL && self->in_room)
+    {
+      /* a room has no host player: the beat is the grid at 0 on the
+       * clock of its oldest member (the lowest id), whoever that is now */
+      guint32 oldest = jn_session_get_local_id (self);
+      JnPeer *clock = NULL;
+
+      for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (self->peers)); i++)
+        {
+          g_autoptr(JnPeer) peer = g_list_model_get_item (G_LIST_MODEL (self->peers), i);
+
+          if (jn_peer_get_id (peer) < oldest)
+            {
+              oldest = jn_peer_get_id (peer);
+              clock = peer;
+            }
+        }
+      tempo = jn_client_get_tempo (self->client);
+      epoch = 1;   /* 0 is "unknown" */
+      if (clock != NULL && !jn_peer_get_stats (clock)->synced)
+        epoch = 0;   /* not before we know its clock */
+      else if (clock != NULL)
+        offset = jn_peer_get_stats (clock)->offset_ms * 1000.0;
+    }
   else if (self->client != NULL)
     {
       JnPeer *host = jn_session_lookup_peer (self, JN_HOST_PEER_ID);
@@ -886,7 +911,8 @@ jn_session_join_async (JnSession           *self,
       g_task_return_error (task, error);
       return;
     }
-  if (!new_engine (self, jn_session_url_is_room (url), &error))
+  self->in_room = jn_session_url_is_room (url);
+  if (!new_engine (self, self->in_room, &error))
     {
       fail (self, task, error);
       return;
