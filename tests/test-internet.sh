@@ -28,6 +28,7 @@ jn_netns_up
 
 export LANGUAGE=C XDG_DATA_HOME="$dir/data" XDG_CONFIG_HOME="$dir/config" JAMNET_PNBTR_BACKEND=cpu
 echo "1..12"
+piano="$(cd "$(dirname "$0")" && pwd)/data/piano.wav"
 n=0
 result() { n=$((n + 1)); echo "$1 $n - $2"; }
 jn_netns_coturn
@@ -37,7 +38,7 @@ if [ -n "$fp" ]; then result ok "the server runs on the internet"; else
 link="jamnet://203.0.113.1:7420/Two%20Cities?fp=$fp"
 
 # home 1 opens the room, home 2 joins it by the same link
-ip netns exec "$prefix-h1" "$cli" join "$link" --create --name Ana -q --silence --duration 6 \
+ip netns exec "$prefix-h1" "$cli" join "$link" --create --name Ana -q --input "$piano" --duration 6 \
   --midi-test 40 --midi-interval 25 --metronome-log "$dir/h1.beats" \
   --stats-json "$dir/h1.json" >"$dir/h1.log" 2>&1 &
 h1=$!
@@ -48,6 +49,7 @@ for _ in $(seq 50); do
 done
 ip netns exec "$prefix-h2" "$cli" join "$link" --name Bo -q --silence --duration 3 \
   --stats-json "$dir/h2.json" --record-midi "$dir/h2.jmid" --metronome-log "$dir/h2.beats" \
+  --record "$dir/h2" \
   >"$dir/h2.log" 2>&1 &
 h2=$!
 sleep 1.5
@@ -84,7 +86,7 @@ else
 fi
 # both homes' stats: audio both ways, on a path of the kind expected
 check_path() {
-  python3 - "$1" "$dir/$2.json" "$dir/$3.json" "$dir/$3.jmid" <<'PY'
+  python3 - "$1" "$dir/$2.json" "$dir/$3.json" "$dir/$3.jmid" "$piano" <<'PY'
 import json, os, sys
 kind, ok = sys.argv[1], True
 for path in sys.argv[2:4]:
@@ -96,6 +98,22 @@ for path in sys.argv[2:4]:
         p.get("rtt_ms", {}).get("p50", 0), link.get("kind"), link.get("local_type"),
         link.get("local_address"), link.get("remote_type"), link.get("remote_address")))
     ok = ok and p.get("audio_packets", 0) > 100 and p.get("lost", -1) == 0 and link.get("kind") == kind
+# the later player's recording of the first, when it sent the piano:
+# every sample as sent, from its first packet played on
+peer = json.load(open(sys.argv[3]))["peers"][0]
+if peer.get("record_file"):
+    import wave, array
+    def samples(path):
+        w = wave.open(path)
+        data = array.array("h", w.readframes(w.getnframes()))
+        return data
+    got, sent = samples(peer["record_file"]), samples(sys.argv[5])
+    start = peer["playout_first_seq"] * 128
+    n = min(len(got), max(0, len(sent) - start))
+    wrong = sum(1 for i in range(n) if got[i] != sent[start + i])
+    print("# recording: %d samples compared with what was sent, %d differ, %d concealed periods"
+          % (n, wrong, peer["concealed"]))
+    ok = ok and n >= 48000 and wrong == 0 and peer["concealed"] == 0
 # the later player's MIDI from the first, when it sent some: all of it
 if os.path.exists(sys.argv[4]):
     notes = sum(1 for l in open(sys.argv[4]) if l.strip())
@@ -108,7 +126,7 @@ PY
 # ICE punched through both NATs: audio both ways, on a pair of
 # server-reflexive (or peer-reflexive) addresses on the routers
 if check_path nat h1 h2; then
-  result ok "audio crosses both NATs, on the path ICE found with STUN, none lost; MIDI complete"
+  result ok "audio crosses both NATs on the path ICE found with STUN, sample-exact; MIDI complete"
 else
   result "not ok" "no audio across the NATs by ICE"
   sed 's/^/# h1: /' "$dir/h1.log"; sed 's/^/# h2: /' "$dir/h2.log"; sed 's/^/# turn: /' "$dir/turn.log" | tail -5
@@ -136,7 +154,7 @@ fi
 # NAT): no direct pair works, and the relay carries the audio.
 jn_netns_symmetric
 link="jamnet://203.0.113.1:7420/Far%20Apart?fp=$fp"
-ip netns exec "$prefix-h1" "$cli" join "$link" --create --name Ana -q --silence --duration 6 \
+ip netns exec "$prefix-h1" "$cli" join "$link" --create --name Ana -q --input "$piano" --duration 6 \
   --midi-test 40 --midi-interval 25 --stats-json "$dir/h1r.json" >"$dir/h1r.log" 2>&1 &
 h1=$!
 pids+=($h1)
@@ -146,6 +164,7 @@ for _ in $(seq 50); do
 done
 ip netns exec "$prefix-h2" "$cli" join "$link" --name Bo -q --silence --duration 4 \
   --stats-json "$dir/h2r.json" --record-midi "$dir/h2r.jmid" --report "$dir/h2r-report.json" \
+  --record "$dir/h2r" \
   >"$dir/h2r.log" 2>&1
 h2_status=$?
 wait "$h1"
@@ -156,7 +175,7 @@ else
   result "not ok" "the homes did not both join behind symmetric NATs ($h1_status, $h2_status)"
 fi
 if check_path relayed h1r h2r && grep -q '"path to peer 2" *: *"relayed: relay 203.0.113.1:' "$dir/h2r-report.json"; then
-  result ok "behind symmetric NATs audio takes the TURN relay, with credentials from the room; the report names the path"
+  result ok "behind symmetric NATs audio takes the TURN relay, sample-exact, with credentials from the room; the report names the path"
 else
   result "not ok" "no audio through the relay"
   sed "s/^/# turn: /" "$dir/turn.log" | grep -v "IO method" | tail -60
