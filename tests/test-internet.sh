@@ -29,6 +29,20 @@ jn_netns_up
 export LANGUAGE=C XDG_DATA_HOME="$dir/data" XDG_CONFIG_HOME="$dir/config" JAMNET_PNBTR_BACKEND=cpu
 echo "1..12"
 piano="$(cd "$(dirname "$0")" && pwd)/data/piano.wav"
+
+# Ana at home 1 opens $link's room: LOG ARGS...; waits until she is in
+# and leaves her pid in h1
+open_room() {
+  local log=$1
+  shift
+  ip netns exec "$prefix-h1" "$cli" join "$link" --create --name Ana "$@" >"$dir/$log.log" 2>&1 &
+  h1=$!
+  pids+=($h1)
+  for _ in $(seq 50); do
+    grep -q "Joined" "$dir/$log.log" && break
+    sleep 0.1
+  done
+}
 n=0
 result() { n=$((n + 1)); echo "$1 $n - $2"; }
 jn_netns_coturn
@@ -38,15 +52,9 @@ if [ -n "$fp" ]; then result ok "the server runs on the internet"; else
 link="jamnet://203.0.113.1:7420/Two%20Cities?fp=$fp"
 
 # home 1 opens the room, home 2 joins it by the same link
-ip netns exec "$prefix-h1" "$cli" join "$link" --create --name Ana -q --input "$piano" --duration 6 \
+open_room h1 -q --input "$piano" --duration 6 \
   --midi-test 40 --midi-interval 25 --metronome-log "$dir/h1.beats" \
-  --stats-json "$dir/h1.json" >"$dir/h1.log" 2>&1 &
-h1=$!
-pids+=($h1)
-for _ in $(seq 50); do
-  grep -q "Joined" "$dir/h1.log" && break
-  sleep 0.1
-done
+  --stats-json "$dir/h1.json"
 ip netns exec "$prefix-h2" "$cli" join "$link" --name Bo -q --silence --duration 3 \
   --stats-json "$dir/h2.json" --record-midi "$dir/h2.jmid" --metronome-log "$dir/h2.beats" \
   --record "$dir/h2" \
@@ -154,14 +162,8 @@ fi
 # NAT): no direct pair works, and the relay carries the audio.
 jn_netns_symmetric
 link="jamnet://203.0.113.1:7420/Far%20Apart?fp=$fp"
-ip netns exec "$prefix-h1" "$cli" join "$link" --create --name Ana -q --input "$piano" --duration 6 \
-  --midi-test 40 --midi-interval 25 --stats-json "$dir/h1r.json" >"$dir/h1r.log" 2>&1 &
-h1=$!
-pids+=($h1)
-for _ in $(seq 50); do
-  grep -q "Joined" "$dir/h1r.log" && break
-  sleep 0.1
-done
+open_room h1r -q --input "$piano" --duration 6 \
+  --midi-test 40 --midi-interval 25 --stats-json "$dir/h1r.json"
 ip netns exec "$prefix-h2" "$cli" join "$link" --name Bo -q --silence --duration 4 \
   --stats-json "$dir/h2r.json" --record-midi "$dir/h2r.jmid" --report "$dir/h2r-report.json" \
   --record "$dir/h2r" \
@@ -184,15 +186,9 @@ fi
 # refuses: no path at all, and each says so of the other; MIDI still
 # goes, through the room.
 link="jamnet://203.0.113.1:7420/No%20Way?fp=$fp"
-ip netns exec "$prefix-h1" "$cli" join "$link" --create --name Ana -q --silence --duration 7 \
+open_room h1u -q --silence --duration 7 \
   --midi-test 40 --midi-interval 25 \
-  --turn "ana:wrong@203.0.113.1:3478" --stats-json "$dir/h1u.json" >"$dir/h1u.log" 2>&1 &
-h1=$!
-pids+=($h1)
-for _ in $(seq 50); do
-  grep -q "Joined" "$dir/h1u.log" && break
-  sleep 0.1
-done
+  --turn "ana:wrong@203.0.113.1:3478" --stats-json "$dir/h1u.json"
 ip netns exec "$prefix-h2" "$cli" join "$link" --name Bo --silence --duration 6 \
   --turn "bo:wrong@203.0.113.1:3478" --stats-json "$dir/h2u.json" --record-midi "$dir/h2u.jmid" \
   >"$dir/h2u.log" 2>&1
@@ -221,14 +217,8 @@ fi
 # their own addresses work, and the audio stays on the LAN (the same-LAN
 # shortcut, with no configuration).
 link="jamnet://203.0.113.1:7420/Next%20Door?fp=$fp"
-ip netns exec "$prefix-h1" "$cli" join "$link" --create --name Ana -q --silence --duration 5 \
-  --stats-json "$dir/h1l.json" >"$dir/h1l.log" 2>&1 &
-h1=$!
-pids+=($h1)
-for _ in $(seq 50); do
-  grep -q "Joined" "$dir/h1l.log" && break
-  sleep 0.1
-done
+open_room h1l -q --silence --duration 5 \
+  --stats-json "$dir/h1l.json"
 ip netns exec "$prefix-h3" "$cli" join "$link" --name Cy -q --silence --duration 3 \
   --stats-json "$dir/h3l.json" >"$dir/h3l.log" 2>&1
 wait "$h1"
@@ -242,14 +232,7 @@ fi
 # that player leave within the room's silence limit (7 s), and home 2 is
 # told it lost contact.
 link="jamnet://203.0.113.1:7420/Cut%20Off?fp=$fp"
-ip netns exec "$prefix-h1" "$cli" join "$link" --create --name Ana --silence --duration 20 \
-  >"$dir/h1c.log" 2>&1 &
-h1=$!
-pids+=($h1)
-for _ in $(seq 50); do
-  grep -q "Joined" "$dir/h1c.log" && break
-  sleep 0.1
-done
+open_room h1c --silence --duration 20
 ip netns exec "$prefix-h2" "$cli" join "$link" --name Bo --silence --duration 20 \
   >"$dir/h2c.log" 2>&1 &
 h2=$!
@@ -290,14 +273,8 @@ table ip noudp {
 }
 NFT
 link="jamnet://203.0.113.1:7420/No%20UDP?fp=$fp"
-ip netns exec "$prefix-h1" "$cli" join "$link" --create --name Ana -q --silence --duration 7 \
-  --midi-test 40 --midi-interval 25 --stats-json "$dir/h1n.json" >"$dir/h1n.log" 2>&1 &
-h1=$!
-pids+=($h1)
-for _ in $(seq 50); do
-  grep -q "Joined" "$dir/h1n.log" && break
-  sleep 0.1
-done
+open_room h1n -q --silence --duration 7 \
+  --midi-test 40 --midi-interval 25 --stats-json "$dir/h1n.json"
 ip netns exec "$prefix-h2" "$cli" join "$link" --name Bo --silence --duration 6 \
   --stats-json "$dir/h2n.json" --record-midi "$dir/h2n.jmid" >"$dir/h2n.log" 2>&1
 wait "$h1"

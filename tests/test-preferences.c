@@ -119,6 +119,23 @@ test_devices_page (void)
 }
 
 /* Internet servers: added by address, refused when no address, removed */
+/* The Internet page as a PNG in $JAMNET_SCREENSHOT_DIR, when it is set */
+static void
+save_internet_page (GtkWidget  *window,
+                    const char *name)
+{
+  g_autofree char *png = NULL;
+  gint64 until = g_get_monotonic_time () + 3 * G_USEC_PER_SEC;
+
+  if (g_getenv ("JAMNET_SCREENSHOT_DIR") == NULL)
+    return;
+  png = g_build_filename (g_getenv ("JAMNET_SCREENSHOT_DIR"), name, NULL);
+  adw_preferences_window_set_visible_page_name (ADW_PREFERENCES_WINDOW (window), "internet");
+  gtk_window_present (GTK_WINDOW (window));
+  while (!jn_test_save_png (window, png, NULL) && g_get_monotonic_time () < until)
+    g_main_context_iteration (NULL, TRUE);
+}
+
 static void
 test_servers (void)
 {
@@ -152,17 +169,7 @@ test_servers (void)
   g_assert_true (gtk_widget_get_parent (add) == gtk_widget_get_parent (row));
   g_assert_true (gtk_widget_get_next_sibling (row) == add);
 
-  if (g_getenv ("JAMNET_SCREENSHOT_DIR") != NULL)
-    {
-      g_autofree char *png = g_build_filename (g_getenv ("JAMNET_SCREENSHOT_DIR"),
-                                               "preferences-servers.png", NULL);
-      gint64 until = g_get_monotonic_time () + 3 * G_USEC_PER_SEC;
-
-      adw_preferences_window_set_visible_page_name (ADW_PREFERENCES_WINDOW (window), "internet");
-      gtk_window_present (GTK_WINDOW (window));
-      while (!jn_test_save_png (window, png, NULL) && g_get_monotonic_time () < until)
-        g_main_context_iteration (NULL, TRUE);
-    }
+  save_internet_page (window, "preferences-servers.png");
 
   remove = jn_test_find_widget (row, GTK_TYPE_BUTTON);
   g_assert_nonnull (remove);
@@ -200,17 +207,7 @@ test_stun (void)
   g_assert_false (gtk_widget_has_css_class (stun, "error"));
   g_clear_pointer (&value, g_free);
 
-  if (g_getenv ("JAMNET_SCREENSHOT_DIR") != NULL)
-    {
-      g_autofree char *png = g_build_filename (g_getenv ("JAMNET_SCREENSHOT_DIR"),
-                                               "preferences-internet.png", NULL);
-      gint64 until = g_get_monotonic_time () + 3 * G_USEC_PER_SEC;
-
-      adw_preferences_window_set_visible_page_name (ADW_PREFERENCES_WINDOW (window), "internet");
-      gtk_window_present (GTK_WINDOW (window));
-      while (!jn_test_save_png (window, png, NULL) && g_get_monotonic_time () < until)
-        g_main_context_iteration (NULL, TRUE);
-    }
+  save_internet_page (window, "preferences-internet.png");
 
   /* empty again: the room's */
   gtk_editable_set_text (GTK_EDITABLE (stun), "");
