@@ -436,10 +436,9 @@ jn_client_send_midi (JnClient          *self,
   while (g_hash_table_iter_next (&iter, NULL, &link))
     {
       guint32 id = ((IceLink *) link)->id;
-      g_autoptr(JnControlMessage) message = NULL;
-
       JnIceState state = ((IceLink *) link)->started ? jn_ice_transport_get_state (self->ice, id)
                                                       : JN_ICE_GATHERING;
+      g_autoptr(JnControlMessage) message = NULL;
 
       /* while ICE still looks too: what comes both ways is played once */
       if (state == JN_ICE_CONNECTED || state == JN_ICE_READY)

@@ -33,7 +33,7 @@ typedef struct
   guint32         id;
   NiceAgent      *agent;
   guint           stream;
-  JnIceState      state;
+  gint            state;       /* JnIceState, atomic */
 } Peer;
 
 struct _JnIceTransport
@@ -197,9 +197,10 @@ on_component_state (NiceAgent *agent,
     case NICE_COMPONENT_STATE_FAILED: state = JN_ICE_FAILED; break;
     default: return;   /* disconnected: before gathering, or closing */
     }
-  if (state == peer->state)
+  /* read from other threads (sending, jn_ice_transport_get_state()) */
+  if ((JnIceState) g_atomic_int_get (&peer->state) == state)
     return;
-  peer->state = state;
+  g_atomic_int_set (&peer->state, state);
   g_debug ("peer %u: ICE %s", peer->id, jn_ice_state_to_string (state));
   g_signal_emit (peer->transport, signals[STATE_CHANGED], 0, peer->id, (int) state);
 }
@@ -377,7 +378,7 @@ jn_ice_transport_get_state (JnIceTransport *self,
 {
   Peer *peer = lookup (self, peer_id, NULL);
 
-  return peer != NULL ? peer->state : JN_ICE_FAILED;
+  return peer != NULL ? (JnIceState) g_atomic_int_get (&peer->state) : JN_ICE_FAILED;
 }
 
 static void
@@ -449,11 +450,13 @@ ice_send (JnTransport  *transport,
 {
   JnIceTransport *self = JN_ICE_TRANSPORT (transport);
   gboolean sent = FALSE;
+  JnIceState state;
   Peer *peer;
 
   g_mutex_lock (&self->lock);
   peer = self->closed ? NULL : g_hash_table_lookup (self->peers, GUINT_TO_POINTER (peer_id));
-  if (peer != NULL && (peer->state == JN_ICE_CONNECTED || peer->state == JN_ICE_READY))
+  state = peer != NULL ? (JnIceState) g_atomic_int_get (&peer->state) : JN_ICE_FAILED;
+  if (state == JN_ICE_CONNECTED || state == JN_ICE_READY)
     sent = nice_agent_send (peer->agent, peer->stream, 1, (guint) size, (const gchar *) data) ==
            (gint) size;
   g_mutex_unlock (&self->lock);
