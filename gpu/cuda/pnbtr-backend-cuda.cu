@@ -2,7 +2,7 @@
  *
  * One thread block per stream, the same arithmetic as pnbtr.cl and as
  * libpnbtr's pnbtr_burg() + pnbtr_lpc_extrapolate() (the reference), in
- * double precision.  Built by nvcc for sm_90 plus compute_70 PTX, linked
+ * double precision.  Built by nvcc for sm_90 plus compute_75 PTX, linked
  * with the static CUDA runtime; without a device every entry point returns
  * a clear error and the caller uses another backend.
  *
@@ -108,7 +108,9 @@ pnbtr_predict_kernel (const float *history, const float *noise, double *models, 
   float *work = (float *) (coef + P);      /* P + N */
   size_t s = blockIdx.x;
   int l = threadIdx.x, L = blockDim.x;
-  const float *x = history + s * (size_t) W;
+  /* a refit gets whole windows; reusing models, only their last P samples */
+  int stride = do_fit ? W : P;
+  const float *x = history + s * (size_t) stride;
   double *a = models + s * (size_t) (P + 1);
 
   if (do_fit)
@@ -119,7 +121,7 @@ pnbtr_predict_kernel (const float *history, const float *noise, double *models, 
   for (int j = l; j < P; j += L)
     {
       coef[j] = a[P - j];
-      work[j] = x[W - P + j];
+      work[j] = x[stride - P + j];
     }
   __syncthreads ();
   for (int t = 0; t < N; t++)
@@ -193,11 +195,21 @@ cuda_predict (PnbtrBackend *b, int streams, const float *history, int fit, doubl
   size_t B = (size_t) streams, W = (size_t) c->window, P1 = (size_t) c->order + 1;
   size_t N = (size_t) c->horizon;
 
-  memcpy (cu->h_history, history, B * W * sizeof (float));
-  CHECK (cudaMemcpyAsync (cu->d_history, cu->h_history, B * W * sizeof (float),
-                          cudaMemcpyHostToDevice, cu->stream), "uploading the history");
-  if (!fit)
+  if (fit)
     {
+      memcpy (cu->h_history, history, B * W * sizeof (float));
+      CHECK (cudaMemcpyAsync (cu->d_history, cu->h_history, B * W * sizeof (float),
+                              cudaMemcpyHostToDevice, cu->stream), "uploading the history");
+    }
+  else
+    {
+      size_t P = P1 - 1;
+
+      /* the continuation reads only each window's last P samples */
+      for (size_t i = 0; i < B; i++)
+        memcpy (cu->h_history + i * P, history + i * W + W - P, P * sizeof (float));
+      CHECK (cudaMemcpyAsync (cu->d_history, cu->h_history, B * P * sizeof (float),
+                              cudaMemcpyHostToDevice, cu->stream), "uploading the history");
       memcpy (cu->h_models, models, B * P1 * sizeof (double));
       CHECK (cudaMemcpyAsync (cu->d_models, cu->h_models, B * P1 * sizeof (double),
                               cudaMemcpyHostToDevice, cu->stream), "uploading the models");

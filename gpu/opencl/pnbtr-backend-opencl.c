@@ -91,17 +91,29 @@ cl_predict (PnbtrBackend *b, int streams, const float *history, int fit, double 
 {
   ClImpl *cl = b->impl;
   const PnbtrBackendConfig *c = &b->config;
-  size_t B = (size_t) streams, P1 = (size_t) c->order + 1;
+  size_t B = (size_t) streams, W = (size_t) c->window, P = (size_t) c->order, P1 = P + 1;
   size_t global = B * cl->local_size;
   cl_int do_fit = fit != 0;
 
-  CHECK (clEnqueueWriteBuffer (cl->queue, cl->history, CL_FALSE, 0,
-                               B * (size_t) c->window * sizeof (float), history, 0, NULL, NULL),
-         "uploading the history");
-  if (!fit)
-    CHECK (clEnqueueWriteBuffer (cl->queue, cl->models, CL_FALSE, 0, B * P1 * sizeof (double),
-                                 models, 0, NULL, NULL),
-           "uploading the models");
+  if (fit)
+    CHECK (clEnqueueWriteBuffer (cl->queue, cl->history, CL_FALSE, 0, B * W * sizeof (float),
+                                 history, 0, NULL, NULL),
+           "uploading the history");
+  else
+    {
+      /* the continuation reads only each window's last P samples */
+      size_t buffer_origin[3] = { 0, 0, 0 };
+      size_t host_origin[3] = { (W - P) * sizeof (float), 0, 0 };
+      size_t region[3] = { P * sizeof (float), B, 1 };
+
+      CHECK (clEnqueueWriteBufferRect (cl->queue, cl->history, CL_FALSE, buffer_origin,
+                                       host_origin, region, P * sizeof (float), 0,
+                                       W * sizeof (float), 0, history, 0, NULL, NULL),
+             "uploading the history");
+      CHECK (clEnqueueWriteBuffer (cl->queue, cl->models, CL_FALSE, 0, B * P1 * sizeof (double),
+                                   models, 0, NULL, NULL),
+             "uploading the models");
+    }
   CHECK (clSetKernelArg (cl->kernel, 10, sizeof do_fit, &do_fit), "setting the kernel arguments");
   CHECK (clEnqueueNDRangeKernel (cl->queue, cl->kernel, 1, NULL, &global, &cl->local_size, 0,
                                  NULL, NULL),

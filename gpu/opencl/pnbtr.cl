@@ -98,7 +98,7 @@ fit (__global const float *x, __global const float *noise, int dither, int W, in
 }
 
 __kernel void
-pnbtr_predict (__global const float *history,   /* streams x W */
+pnbtr_predict (__global const float *history,   /* streams x W, or x P without a fit */
                __global const float *noise,     /* W */
                __global double      *models,    /* streams x (P + 1) */
                __global float       *out,       /* streams x N */
@@ -109,7 +109,9 @@ pnbtr_predict (__global const float *history,   /* streams x W */
                __local float  *work)            /* P + N */
 {
   size_t s = get_group_id (0), l = get_local_id (0), L = get_local_size (0);
-  __global const float *x = history + s * (size_t) W;
+  /* a refit gets whole windows; reusing models, only their last P samples */
+  int stride = do_fit ? W : P;
+  __global const float *x = history + s * (size_t) stride;
   __global double *a = models + s * (size_t) (P + 1);
 
   if (do_fit)
@@ -120,7 +122,7 @@ pnbtr_predict (__global const float *history,   /* streams x W */
   for (size_t j = l; j < (size_t) P; j += L)
     {
       coef[j] = a[P - j];
-      work[j] = x[W - P + j];
+      work[j] = x[stride - P + j];
     }
   barrier (CLK_LOCAL_MEM_FENCE);
   for (int t = 0; t < N; t++)
