@@ -107,7 +107,10 @@ for path in sys.argv[2:4]:
         link.get("local_address"), link.get("remote_type"), link.get("remote_address")))
     ok = ok and p.get("audio_packets", 0) > 100 and p.get("lost", -1) == 0 and link.get("kind") == kind
 # the later player's recording of the first, when it sent the piano:
-# every sample as sent, from its first packet played on
+# every period played from a packet exactly as sent.  On a loaded machine
+# packets can come late (dropped, concealed) and the jitter buffer may
+# stretch (a concealed period put in) or compress (two packets crossfaded
+# into one): those periods alone may differ, and at most 1 in 20.
 peer = json.load(open(sys.argv[3]))["peers"][0]
 if peer.get("record_file"):
     import wave, array
@@ -116,12 +119,22 @@ if peer.get("record_file"):
         data = array.array("h", w.readframes(w.getnframes()))
         return data
     got, sent = samples(peer["record_file"]), samples(sys.argv[5])
-    start = peer["playout_first_seq"] * 128
-    n = min(len(got), max(0, len(sent) - start))
-    wrong = sum(1 for i in range(n) if got[i] != sent[start + i])
-    print("# recording: %d samples compared with what was sent, %d differ, %d concealed periods"
-          % (n, wrong, peer["concealed"]))
-    ok = ok and n >= 48000 and wrong == 0 and peer["concealed"] == 0
+    F = 128
+    ptr, matched, other = peer["playout_first_seq"], 0, 0
+    for r in range(len(got) // F):
+        if (ptr + 1) * F > len(sent):
+            break
+        period = got[r * F:(r + 1) * F]
+        for k in range(64):
+            if sent[(ptr + k) * F:(ptr + k + 1) * F] == period:
+                ptr, matched = ptr + k + 1, matched + 1
+                break
+        else:
+            other += 1
+    allowed = peer["concealed"] + peer["compressed"]
+    print("# recording: %d periods exactly as sent, %d others (%d concealed, %d compressed)"
+          % (matched, other, peer["concealed"], peer["compressed"]))
+    ok = ok and matched * F >= 48000 and other <= allowed and allowed * 20 <= matched + other
 # the later player's MIDI from the first, when it sent some: all of it
 if os.path.exists(sys.argv[4]):
     notes = sum(1 for l in open(sys.argv[4]) if l.strip())
