@@ -30,6 +30,15 @@ mods = m.get("modules", [])
 check(len(mods) >= 1 and mods[-1].get("name") == "jamnet" and mods[-1].get("buildsystem") == "meson",
       "the last module builds JamNet with meson")
 check("-Dgui=enabled" in mods[-1].get("config-opts", []), "the app is built")
+# libraries the GNOME runtime lacks or builds without what JamNet uses,
+# each from a release tarball pinned by its checksum
+by_name = {mod.get("name"): mod for mod in mods}
+for lib in ["libsodium", "libnice", "opus"]:
+    sources = by_name.get(lib, {}).get("sources", [])
+    check(sources and all(len(src.get("sha256", "")) == 64 for src in sources),
+          lib + " is built from a pinned release")
+check("--enable-custom-modes" in by_name.get("opus", {}).get("config-opts", []),
+      "opus is built with custom modes (the session codec)")
 
 print("1..%d" % len(checks))
 for i, (ok, what) in enumerate(checks, 1):
