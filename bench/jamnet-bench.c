@@ -37,6 +37,7 @@
 #include "jn-client.h"
 #include "jn-secure-transport.h"
 #include "jn-bench-report.h"
+#include "jn-codec.h"
 #include "jn-test-host.h"
 #include "pnbtr-bench.h"
 
@@ -109,6 +110,8 @@ typedef struct
   gsize          sealed_size;
   guint8         opened[JN_PACKET_MAX_SIZE];
   guint64        counter;
+  JnCodec       *opus_enc;
+  JnCodec       *opus_dec;
   volatile guint sink;
 } Codec;
 
@@ -183,6 +186,22 @@ audio_open (gpointer data)
   Codec *c = data;
 
   c->sink += (guint) jn_open_datagram (&c->key, c->sealed, c->sealed_size, c->opened, NULL);
+}
+
+static void
+opus_encode (gpointer data)
+{
+  Codec *c = data;
+
+  c->size = jn_codec_encode (c->opus_enc, c->samples, c->buf, sizeof c->buf);
+}
+
+static void
+opus_decode (gpointer data)
+{
+  Codec *c = data;
+
+  c->sink += jn_codec_decode (c->opus_dec, c->buf, c->size, c->samples + 1024);
 }
 
 /* messages per second for an encode + decode, per repeat */
@@ -273,6 +292,27 @@ bench_codec (void)
           print_figure (open_id, dec_name, measure (audio_open, c, 100000),
                         session_cipher ? 1000 : 0);
         }
+    }
+  /* Opus (docs/codec.md): one packet coded and decoded, mono, a session's
+   * default bitrate; a mix server does one decode per player and one
+   * encode per personal mix each period */
+  for (guint frames = 64; frames <= 128; frames *= 2)
+    {
+      JnAudioFormat format = { 48000, frames, 1, JN_SAMPLE_OPUS, JN_OPUS_DEFAULT_BITRATE };
+      g_autofree char *enc_id = g_strdup_printf ("opus.%u.encode_ns", frames);
+      g_autofree char *dec_id = g_strdup_printf ("opus.%u.decode_ns", frames);
+      g_autofree char *enc_name = g_strdup_printf ("Opus %u frames 128 kbit/s encode", frames);
+      g_autofree char *dec_name = g_strdup_printf ("Opus %u frames 128 kbit/s decode", frames);
+
+      c->opus_enc = jn_codec_new_encoder (&format, NULL);
+      c->opus_dec = jn_codec_new_decoder (&format, NULL);
+      for (guint i = 0; i < frames; i++)
+        c->samples[i] = (float) (sin (i * 0.1) * 0.4 + sin (i * 0.37) * 0.1);
+      print_figure (enc_id, enc_name, measure (opus_encode, c, 20000), 0);
+      opus_encode (c);
+      print_figure (dec_id, dec_name, measure (opus_decode, c, 20000), 0);
+      g_clear_pointer (&c->opus_enc, jn_codec_free);
+      g_clear_pointer (&c->opus_dec, jn_codec_free);
     }
   {
     static const char *const figures[] = { "midi.encode_ns", "midi.decode_ns", "jmid.encode_ns",

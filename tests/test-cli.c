@@ -227,6 +227,100 @@ test_two_processes (void)
   g_assert_cmpint (json_object_get_int_member (join_stats, "dropped_malformed"), ==, 0);
 }
 
+/* The SNR in dB of a recording of the CLI's tone, coded with Opus: the
+ * decoded audio lags what was sent by the codec's 64 frames. */
+static double
+opus_recording_snr (JsonObject *peer)
+{
+  const char *path = json_object_get_string_member (peer, "record_file");
+  gint64 first = json_object_get_int_member (peer, "playout_first_seq");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JnWav) wav = jn_wav_load (path, &error);
+  g_autofree float *expected = NULL;
+  double sig = 0, err = 0;
+
+  g_assert_no_error (error);
+  g_assert_cmpfloat (wav->frames, >=, RATE);
+  expected = g_new (float, wav->frames);
+  jn_test_signal_fill (expected, (guint) wav->frames, 1, RATE, (guint64) first * FRAMES - 64);
+  /* past the decoder's first frames */
+  for (gsize i = 4 * FRAMES; i < wav->frames; i++)
+    {
+      sig += (double) expected[i] * expected[i];
+      err += ((double) wav->samples[i] - expected[i]) * ((double) wav->samples[i] - expected[i]);
+    }
+  return 10.0 * log10 (sig / MAX (err, 1e-20));
+}
+
+/* A host that chooses Opus: the joiner learns it from the welcome, both
+ * code and decode at the host's bitrate, and nothing fails to decode. */
+static void
+test_opus (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("jamnet-cli-XXXXXX", &error);
+  g_autofree char *host_wav = g_build_filename (dir, "host.wav", NULL);
+  g_autofree char *host_json = g_build_filename (dir, "host.json", NULL);
+  g_autofree char *join_json = g_build_filename (dir, "join.json", NULL);
+  g_autoptr(GSubprocess) host = NULL, join = NULL, bad = NULL;
+  g_autoptr(JsonParser) host_parser = json_parser_new ();
+  g_autoptr(JsonParser) join_parser = json_parser_new ();
+  g_autoptr(GInputStream) bad_err = NULL;
+  g_autofree char *url = NULL;
+  char message[512] = { 0 };
+  gsize got = 0;
+  JsonObject *host_stats, *join_stats;
+
+  g_assert_no_error (error);
+  host = spawn (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error,
+                "host", "--port", "0", "--bind", "127.0.0.1", "-q", "--duration", "60",
+                "--jitter-depth", "16", "--codec", "opus", "--bitrate", "96",
+                "--record", host_wav, "--stats-json", host_json, NULL);
+  g_assert_no_error (error);
+  url = read_url (host);
+  join = spawn (G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error, "join", url, "--bind", "127.0.0.1",
+                "-q", "--duration", "2", "--jitter-depth", "16", "--stats-json", join_json, NULL);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_wait_check (join, NULL, &error));
+  g_usleep (300000);
+  g_subprocess_send_signal (host, SIGTERM);
+  g_assert_true (g_subprocess_wait_check (host, NULL, &error));
+  g_assert_no_error (error);
+
+  host_stats = load_json (host_parser, host_json);
+  join_stats = load_json (join_parser, join_json);
+  for (guint i = 0; i < 2; i++)
+    {
+      JsonObject *stats = i ? join_stats : host_stats;
+      JsonObject *format = json_object_get_object_member (stats, "format");
+      JsonObject *peer = find_peer (stats, i ? 1 : 2);
+
+      g_assert_cmpstr (json_object_get_string_member (format, "codec"), ==, "opus");
+      g_assert_cmpint (json_object_get_int_member (format, "bitrate"), ==, 96000);
+      g_assert_cmpint (json_object_get_int_member (stats, "dropped_malformed"), ==, 0);
+      g_assert_cmpint (json_object_get_int_member (stats, "encode_errors"), ==, 0);
+      g_assert_cmpint (json_object_get_int_member (peer, "decode_errors"), ==, 0);
+      g_assert_cmpint (json_object_get_int_member (peer, "audio_packets"), >, 500);
+    }
+  /* what the host heard of the joiner's tone follows it closely */
+  {
+    double snr = opus_recording_snr (find_peer (host_stats, 2));
+
+    g_test_message ("the joiner's tone through Opus at 96 kbit/s: SNR %.1f dB", snr);
+    g_assert_cmpfloat (snr, >, 18.0);
+  }
+
+  /* a codec it does not know is refused before anything starts */
+  bad = spawn (G_SUBPROCESS_FLAGS_STDERR_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error,
+               "host", "--port", "0", "--codec", "flac", NULL);
+  g_assert_no_error (error);
+  bad_err = g_object_ref (g_subprocess_get_stderr_pipe (bad));
+  g_input_stream_read_all (bad_err, message, sizeof message - 1, &got, NULL, NULL);
+  g_assert_true (g_subprocess_wait (bad, NULL, NULL));
+  g_assert_false (g_subprocess_get_successful (bad));
+  g_assert_nonnull (strstr (message, "Unknown codec “flac”"));
+}
+
 static void
 test_wrong_passphrase (void)
 {
@@ -431,6 +525,7 @@ main (int argc, char *argv[])
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/cli/two-processes", test_two_processes);
+  g_test_add_func ("/cli/opus", test_opus);
   g_test_add_func ("/cli/wrong-passphrase", test_wrong_passphrase);
   g_test_add_func ("/cli/latency-test", test_latency_test);
   g_test_add_func ("/cli/metronome", test_metronome);

@@ -207,6 +207,14 @@ test_control_roundtrip (void)
   g_assert_cmpint (out->format.format, ==, JN_SAMPLE_S24);
   g_assert_false (out->ice);
   jn_control_message_free (out);
+  /* an Opus session's bitrate travels with its format */
+  welcome->format = (JnAudioFormat) { 48000, 128, 2, JN_SAMPLE_OPUS, 96000 };
+  out = roundtrip (welcome);
+  g_assert_cmpint (out->format.format, ==, JN_SAMPLE_OPUS);
+  g_assert_cmpuint (out->format.bitrate, ==, 96000);
+  g_assert_cmpuint (out->format.channels, ==, 2);
+  jn_control_message_free (out);
+  welcome->format = (JnAudioFormat) { 96000, 64, 2, JN_SAMPLE_S24 };
   /* a room's: links by ICE, with the server's STUN */
   welcome->ice = TRUE;
   welcome->stun = g_strdup ("[2001:db8::1]:3478");
@@ -370,6 +378,10 @@ test_control_malformed (void)
     "{\"type\":\"hello\",\"version\":2,\"name\":\"a\",\"udp_port\":9,\"create\":true}",
     "{\"type\":\"hello\",\"version\":2,\"name\":\"a\",\"udp_port\":9,\"create\":{\"listed\":\"yes\"}}",
     "{\"type\":\"hello\",\"version\":2,\"name\":\"a\",\"udp_port\":9,\"create\":{\"passphrase\":5}}",
+    /* Opus without its bitrate, with one out of range, at 44.1 kHz */
+    "{\"type\":\"welcome\",\"version\":2,\"peer_id\":2,\"session\":\"s\",\"audio\":{\"rate\":48000,\"frames\":128,\"channels\":1,\"format\":4},\"media\":\"sealed\"}",
+    "{\"type\":\"welcome\",\"version\":2,\"peer_id\":2,\"session\":\"s\",\"audio\":{\"rate\":48000,\"frames\":128,\"channels\":1,\"format\":4,\"bitrate\":1000000},\"media\":\"sealed\"}",
+    "{\"type\":\"welcome\",\"version\":2,\"peer_id\":2,\"session\":\"s\",\"audio\":{\"rate\":44100,\"frames\":128,\"channels\":1,\"format\":4,\"bitrate\":128000},\"media\":\"sealed\"}",
     /* ICE's, wrongly */
     "{\"type\":\"welcome\",\"version\":2,\"peer_id\":2,\"session\":\"s\",\"audio\":{\"rate\":48000,\"frames\":128,\"channels\":1,\"format\":1},\"media\":\"sealed\",\"ice\":true}",
     "{\"type\":\"welcome\",\"version\":2,\"peer_id\":2,\"session\":\"s\",\"audio\":{\"rate\":48000,\"frames\":128,\"channels\":1,\"format\":1},\"media\":\"sealed\",\"ice\":{\"stun\":\"stun.example.com:3478\"}}",

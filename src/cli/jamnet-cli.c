@@ -17,6 +17,7 @@
 
 #include "jn-cli-options.h"
 #include "jn-client.h"
+#include "jn-codec.h"
 #include "jn-device-list.h"
 #include "jn-discovery.h"
 #include "jn-room-list.h"
@@ -420,6 +421,7 @@ start_session (Cli     *cli,
 {
   JnCliOptions *o = &cli->o;
   const JnAudioFormat *format;
+  g_autofree char *codec = NULL;
 
   if (o->mode == JN_CLI_HOST)
     jn_session_host_async (cli->session, o->session, o->passphrase, NULL, on_started, cli);
@@ -441,6 +443,7 @@ start_session (Cli     *cli,
     }
 
   format = jn_session_get_format (cli->session);
+  codec = jn_codec_describe (format);
   if (jn_session_get_audio_device (cli->session) != NULL)
     {
       g_print (_("Audio: %s, %u Hz, %u-frame periods\n"),
@@ -453,17 +456,17 @@ start_session (Cli     *cli,
     {
       g_autofree char *url = jn_session_dup_local_url (cli->session);
 
-      g_print (_("Hosting “%s” at %s (UDP port %u, %u Hz, %u frames, %u ch)%s\n"),
+      g_print (_("Hosting “%s” at %s (UDP port %u, %u Hz, %u frames, %u ch, %s)%s\n"),
                jn_session_get_name (cli->session), url, jn_media_engine_get_port (jn_session_get_engine (cli->session)),
-               format->rate, format->frames, format->channels, o->passphrase ? _(", passphrase protected") : "");
+               format->rate, format->frames, format->channels, codec, o->passphrase ? _(", passphrase protected") : "");
     }
   if (o->mode == JN_CLI_DEMO)
     g_print (_("Demo: a simulated player joined through an emulated network "
                "(delay %.1f ms, jitter %.1f ms, loss %.1f %%). Ctrl+C ends it.\n"),
              o->delay_ms, o->jitter_ms, o->loss_percent);
   else if (o->mode != JN_CLI_HOST)
-    g_print (_("Joined “%s” as peer %u (%u Hz, %u frames, %u ch)\n"), jn_session_get_name (cli->session),
-             jn_session_get_local_id (cli->session), format->rate, format->frames, format->channels);
+    g_print (_("Joined “%s” as peer %u (%u Hz, %u frames, %u ch, %s)\n"), jn_session_get_name (cli->session),
+             jn_session_get_local_id (cli->session), format->rate, format->frames, format->channels, codec);
   fflush (stdout);
   return TRUE;
 }

@@ -72,6 +72,17 @@ parse_format (JnCliOptions  *o,
                    _("Unknown sample format “%s” (use s16, s24 or f32)"), o->sample_format);
       return FALSE;
     }
+  if (g_str_equal (o->codec, "opus"))
+    {
+      o->format.format = JN_SAMPLE_OPUS;
+      o->format.bitrate = (guint32) MAX (o->bitrate_kbps, 0) * 1000;
+    }
+  else if (!g_str_equal (o->codec, "pcm"))
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   _("Unknown codec “%s” (use pcm or opus)"), o->codec);
+      return FALSE;
+    }
   return o->mode != JN_CLI_HOST && o->mode != JN_CLI_DEMO ? TRUE : jn_audio_format_validate (&o->format, error);
 }
 
@@ -81,6 +92,8 @@ check (JnCliOptions *o,
 {
   if (o->sample_format == NULL)
     o->sample_format = g_strdup ("s16");
+  if (o->codec == NULL)
+    o->codec = g_strdup ("pcm");
   for (guint k = JN_AUDIO_LINK_INPUT; k <= JN_AUDIO_LINK_OUTPUT; k++)
     if (o->connect[k] == NULL)
       o->connect[k] = g_strdup ("default");
@@ -195,6 +208,8 @@ jn_cli_options_parse (JnCliOptions   *o,
     { "rate", 0, 0, G_OPTION_ARG_INT, &o->rate, N_("host: sample rate (default 48000)"), "HZ" },
     { "channels", 0, 0, G_OPTION_ARG_INT, &o->channels, N_("host: channels (default 1)"), "N" },
     { "sample-format", 0, 0, G_OPTION_ARG_STRING, &o->sample_format, N_("host: s16, s24 or f32 (default s16)"), "FMT" },
+    { "codec", 0, 0, G_OPTION_ARG_STRING, &o->codec, N_("host: pcm (default) or opus"), "CODEC" },
+    { "bitrate", 0, 0, G_OPTION_ARG_INT, &o->bitrate_kbps, N_("host: Opus kbit/s per channel, 32..256 (default 128)"), "KBPS" },
     { "tempo", 0, 0, G_OPTION_ARG_DOUBLE, &o->tempo, N_("host: session tempo in BPM (default 120)"), "BPM" },
     { "midi-test", 0, 0, G_OPTION_ARG_INT, &o->midi_test, N_("Send N test MIDI notes on/off"), "N" },
     { "midi-interval", 0, 0, G_OPTION_ARG_INT, &o->midi_interval_ms, N_("Milliseconds between test MIDI events (default 10)"), "MS" },
@@ -222,6 +237,7 @@ jn_cli_options_parse (JnCliOptions   *o,
   o->port = JN_DEFAULT_PORT;
   o->frames = 128;
   o->rate = 48000;
+  o->bitrate_kbps = JN_OPUS_DEFAULT_BITRATE / 1000;
   o->channels = 1;
   o->midi_interval_ms = 10;
   o->midi_redundancy = 1;
@@ -262,7 +278,7 @@ jn_cli_options_clear (JnCliOptions *o)
   char **strings[] = {
     &o->url, &o->bind, &o->name, &o->session, &o->passphrase, &o->input, &o->record, &o->record_midi,
     &o->stats_json, &o->report, &o->latency, &o->plc, &o->pnbtr_backend, &o->audio, &o->audio_device,
-    &o->sample_format, &o->metronome_log, &o->certificate, &o->stun, &o->turn,
+    &o->sample_format, &o->codec, &o->metronome_log, &o->certificate, &o->stun, &o->turn,
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (strings); i++)

@@ -56,7 +56,9 @@ typedef struct
   int       rate;
   int       channels;
   char     *sample_format;
-  JnAudioFormat format;     /* from --rate, --frames, --channels, --sample-format */
+  char     *codec;          /* pcm, opus */
+  int       bitrate_kbps;   /* Opus, per channel */
+  JnAudioFormat format;     /* from --rate, --frames, --channels, --sample-format, --codec, --bitrate */
   int       midi_test;
   int       midi_interval_ms;
   int       midi_redundancy;

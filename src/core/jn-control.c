@@ -238,6 +238,8 @@ jn_control_message_to_json (const JnControlMessage *message)
       add_int (builder, "frames", message->format.frames);
       add_int (builder, "channels", message->format.channels);
       add_int (builder, "format", message->format.format);
+      if (message->format.format == JN_SAMPLE_OPUS)
+        add_int (builder, "bitrate", message->format.bitrate);
       json_builder_end_object (builder);
       add_string (builder, "media", message->sealed ? "sealed" : "clear");
       if (message->ice)
@@ -817,6 +819,13 @@ jn_control_message_parse (const char  *text,
         if (!read_int (a, "format", 0, G_MAXUINT8, &v, error))
           return NULL;
         message->format.format = (JnSampleFormat) v;
+        message->format.bitrate = 0;
+        if (message->format.format == JN_SAMPLE_OPUS)
+          {
+            if (!read_int (a, "bitrate", 0, G_MAXUINT32, &v, error))
+              return NULL;
+            message->format.bitrate = (guint32) v;
+          }
         if (!jn_audio_format_validate (&message->format, &local_error))
           {
             bad_message (error, "welcome has an unusable audio format: %s", local_error->message);

@@ -12,7 +12,9 @@
  * After a calm stretch (no late packet) the depth shrinks by one: two queued
  * packets are merged into one period with a crossfade.  After 64 concealed
  * periods with nothing queued the stream is taken to have stopped and the
- * buffer primes again.  Nothing here allocates after creation.
+ * buffer primes again.  A coded stream is decoded here, in sequence order,
+ * as playout reaches it (jn_jitter_buffer_set_decoder()).  Nothing here
+ * allocates after creation.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -26,11 +28,14 @@
 #include "jn-jitter-buffer.h"
 
 #define IDLE_AFTER_RUN 64
+/* lost packets a coded stream's decoder is told of, at most, in one gap */
+#define DECODE_OVER_LOST 8
 
 typedef struct
 {
   gboolean valid;
   guint32  seq;
+  gsize    coded_size;  /* > 0: not decoded yet */
 } Slot;
 
 struct _JnJitterBuffer
@@ -61,6 +66,15 @@ struct _JnJitterBuffer
   float          *audio;        /* SLOTS x frames x channels */
   float          *future;       /* LOOKAHEAD x frames x channels */
   float          *merged;       /* frames x channels */
+
+  /* coded streams */
+  JnPacketDecoder decoder;
+  gpointer        decoder_data;
+  gsize           coded_max;
+  guint8         *coded;        /* SLOTS x coded_max */
+  float          *lost_audio;   /* what the decoder makes of a lost packet: not played */
+  gboolean        decoded_any;
+  guint32         decode_next;  /* the sequence number the decoder expects */
 };
 
 JnJitterBuffer *
@@ -92,6 +106,8 @@ jn_jitter_buffer_free (JnJitterBuffer *jb)
   g_free (jb->audio);
   g_free (jb->future);
   g_free (jb->merged);
+  g_free (jb->coded);
+  g_free (jb->lost_audio);
   g_free (jb);
 }
 
@@ -143,10 +159,85 @@ has (JnJitterBuffer *jb,
   return slot->valid && slot->seq == seq;
 }
 
-JnJitterPushResult
-jn_jitter_buffer_push (JnJitterBuffer *jb,
-                       guint32         seq,
-                       const float    *interleaved)
+static void
+take (JnJitterBuffer *jb,
+      guint32         seq)
+{
+  jb->slots[seq % JN_JITTER_BUFFER_SLOTS].valid = FALSE;
+  jb->level--;
+}
+
+static void
+decode_slot (JnJitterBuffer *jb,
+             guint32         seq)
+{
+  Slot *slot = &jb->slots[seq % JN_JITTER_BUFFER_SLOTS];
+  gsize size = slot->coded_size;
+
+  slot->coded_size = 0;
+  if (!jb->decoder (jb->decoder_data, jb->coded + (gsize) (seq % JN_JITTER_BUFFER_SLOTS) * jb->coded_max,
+                    size, slot_audio (jb, seq)))
+    take (jb, seq);
+}
+
+/* Whether packet seq is queued, decoded.  Coded packets are decoded in
+ * sequence order up to seq (the missing ones skipped); one that arrives
+ * after the decoder has passed it is decoded out of turn, the best left. */
+static gboolean
+ready (JnJitterBuffer *jb,
+       guint32         seq)
+{
+  if (jb->decoder == NULL)
+    return has (jb, seq);
+  if (!jb->decoded_any || (gint32) (seq - jb->decode_next) < 0)
+    {
+      if (has (jb, seq) && jb->slots[seq % JN_JITTER_BUFFER_SLOTS].coded_size > 0)
+        decode_slot (jb, seq);
+      if (!jb->decoded_any || (gint32) (seq + 1 - jb->decode_next) > 0)
+        jb->decode_next = seq + 1;
+      jb->decoded_any = TRUE;
+      return has (jb, seq);
+    }
+  /* at most a window of the buffer: nothing older can still be queued */
+  if ((gint32) (seq - jb->decode_next) >= JN_JITTER_BUFFER_SLOTS)
+    jb->decode_next = seq + 1 - JN_JITTER_BUFFER_SLOTS;
+  for (guint lost = 0; (gint32) (seq - jb->decode_next) >= 0; jb->decode_next++)
+    if (!has (jb, jb->decode_next))
+      {
+        /* over a short gap the decoder's state follows the loss; after a
+         * long one there is nothing left of it to carry */
+        if (lost++ < DECODE_OVER_LOST)
+          jb->decoder (jb->decoder_data, NULL, 0, jb->lost_audio);
+      }
+    else if (jb->slots[jb->decode_next % JN_JITTER_BUFFER_SLOTS].coded_size > 0)
+      decode_slot (jb, jb->decode_next);
+  return has (jb, seq);
+}
+
+void
+jn_jitter_buffer_set_decoder (JnJitterBuffer  *jb,
+                              JnPacketDecoder  decoder,
+                              gpointer         user_data,
+                              gsize            max_size)
+{
+  g_return_if_fail (decoder != NULL && max_size > 0);
+  g_return_if_fail (jb->level == 0);
+
+  jb->decoder = decoder;
+  jb->decoder_data = user_data;
+  jb->coded_max = max_size;
+  g_free (jb->coded);
+  g_free (jb->lost_audio);
+  jb->coded = g_new0 (guint8, JN_JITTER_BUFFER_SLOTS * max_size);
+  jb->lost_audio = g_new0 (float, (gsize) jb->frames * jb->channels);
+}
+
+static JnJitterPushResult
+push (JnJitterBuffer *jb,
+      guint32         seq,
+      const float    *interleaved,
+      const guint8   *data,
+      gsize           size)
 {
   Slot *slot = &jb->slots[seq % JN_JITTER_BUFFER_SLOTS];
 
@@ -188,11 +279,36 @@ jn_jitter_buffer_push (JnJitterBuffer *jb,
 
   slot->valid = TRUE;
   slot->seq = seq;
-  memcpy (slot_audio (jb, seq), interleaved, sizeof (float) * jb->frames * jb->channels);
+  slot->coded_size = size;
+  if (data != NULL)
+    memcpy (jb->coded + (gsize) (seq % JN_JITTER_BUFFER_SLOTS) * jb->coded_max, data, size);
+  else
+    memcpy (slot_audio (jb, seq), interleaved, sizeof (float) * jb->frames * jb->channels);
   if (jb->level == 0 || (gint32) (seq - jb->highest) > 0)
     jb->highest = seq;
   jb->level++;
   return JN_JITTER_PUSH_QUEUED;
+}
+
+JnJitterPushResult
+jn_jitter_buffer_push (JnJitterBuffer *jb,
+                       guint32         seq,
+                       const float    *interleaved)
+{
+  g_return_val_if_fail (jb->decoder == NULL, JN_JITTER_PUSH_OVERFLOW);
+  return push (jb, seq, interleaved, NULL, 0);
+}
+
+JnJitterPushResult
+jn_jitter_buffer_push_coded (JnJitterBuffer *jb,
+                             guint32         seq,
+                             const guint8   *data,
+                             gsize           size)
+{
+  g_return_val_if_fail (jb->decoder != NULL, JN_JITTER_PUSH_OVERFLOW);
+  if (size == 0 || size > jb->coded_max)
+    return JN_JITTER_PUSH_OVERFLOW;
+  return push (jb, seq, NULL, data, size);
 }
 
 static gboolean
@@ -222,14 +338,7 @@ go_idle (JnJitterBuffer *jb)
   jb->run = 0;
   jb->grow_pending = 0;
   jb->shrink_pending = FALSE;
-}
-
-static void
-take (JnJitterBuffer *jb,
-      guint32         seq)
-{
-  jb->slots[seq % JN_JITTER_BUFFER_SLOTS].valid = FALSE;
-  jb->level--;
+  jb->decoded_any = FALSE;
 }
 
 static void
@@ -262,7 +371,7 @@ conceal (JnJitterBuffer *jb,
   gsize n = (gsize) jb->frames * jb->channels;
   guint k = 0;
 
-  for (guint32 q = seq; k < JN_JITTER_LOOKAHEAD && has (jb, q); q++, k++)
+  for (guint32 q = seq; k < JN_JITTER_LOOKAHEAD && ready (jb, q); q++, k++)
     memcpy (jb->future + k * n, slot_audio (jb, q), sizeof (float) * n);
   play (jb, NULL, out, k ? jb->future : NULL, k * jb->frames, gap_packets * jb->frames);
 }
@@ -313,7 +422,7 @@ jn_jitter_buffer_pop (JnJitterBuffer *jb,
 
       /* shrinking: the next two packets, crossfaded into one period */
       if (jb->shrink_pending && jb->level > jb->depth &&
-          has (jb, jb->next_seq) && has (jb, jb->next_seq + 1))
+          ready (jb, jb->next_seq) && ready (jb, jb->next_seq + 1))
         {
           const float *a = slot_audio (jb, jb->next_seq), *b = slot_audio (jb, jb->next_seq + 1);
 
@@ -345,7 +454,7 @@ jn_jitter_buffer_pop (JnJitterBuffer *jb,
   if (seq != NULL)
     *seq = s;
 
-  if (has (jb, s))
+  if (ready (jb, s))
     {
       take (jb, s);
       jb->run = 0;
@@ -363,7 +472,7 @@ jn_jitter_buffer_pop (JnJitterBuffer *jb,
     /* the gap ends at the first queued packet within the lookahead */
     guint gap = 1;
 
-    while (gap <= JN_JITTER_LOOKAHEAD && !has (jb, s + gap))
+    while (gap <= JN_JITTER_LOOKAHEAD && !ready (jb, s + gap))
       gap++;
     if (gap <= JN_JITTER_LOOKAHEAD)
       conceal (jb, s + gap, gap, out);

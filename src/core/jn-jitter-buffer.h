@@ -28,6 +28,18 @@ typedef void (*JnPlayoutFilter) (gpointer     user_data,
                                  guint        future_frames,
                                  guint        gap_frames);
 
+/* A coded stream (Opus) is queued as it came and decoded here, in sequence
+ * order, when playout or the lookahead first needs a packet: a decoder
+ * whose state runs from frame to frame never sees packets out of order.
+ * Returns FALSE when the data does not decode: the packet is then dropped
+ * and its period concealed.  data NULL: the packet before the next one
+ * decoded was lost; the decoder carries its state over the gap (what it
+ * writes to out is not played).  Runs on the thread that pops. */
+typedef gboolean (*JnPacketDecoder) (gpointer      user_data,
+                                     const guint8 *data,
+                                     gsize         size,
+                                     float        *out);
+
 typedef enum
 {
   JN_JITTER_PUSH_QUEUED,
@@ -74,6 +86,17 @@ void                jn_jitter_buffer_set_adaptive  (JnJitterBuffer *jb,
 JnJitterPushResult  jn_jitter_buffer_push          (JnJitterBuffer *jb,
                                                     guint32         seq,
                                                     const float    *interleaved);
+/* Makes this a buffer of coded packets of at most max_size bytes, pushed
+ * with jn_jitter_buffer_push_coded().  Not for the audio thread (it
+ * allocates); call before the first push. */
+void                jn_jitter_buffer_set_decoder   (JnJitterBuffer *jb,
+                                                    JnPacketDecoder decoder,
+                                                    gpointer        user_data,
+                                                    gsize           max_size);
+JnJitterPushResult  jn_jitter_buffer_push_coded    (JnJitterBuffer *jb,
+                                                    guint32         seq,
+                                                    const guint8   *data,
+                                                    gsize           size);
 /* One packet period of output.  *seq receives the sequence number played
  * or concealed. */
 JnJitterPopResult   jn_jitter_buffer_pop           (JnJitterBuffer *jb,

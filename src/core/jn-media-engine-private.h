@@ -9,6 +9,7 @@
 #pragma once
 
 #include "jn-clock-sync.h"
+#include "jn-codec.h"
 #include "jn-concealer.h"
 #include "jn-jitter-buffer.h"
 #include "jn-media-engine.h"
@@ -28,6 +29,8 @@ typedef struct
   JnJitterBuffer *jb;
   JnConcealer    *concealer;   /* NULL: lost packets are silent */
   float          *scratch;     /* one packet, decoded */
+  JnCodec        *decoder;     /* Opus sessions: this peer's stream */
+  guint64         decode_errors; /* authentic packets that did not decode: not played */
   guint64         midi_over_control; /* events that came over the control plane */
 } JnMediaPeer;
 

@@ -67,6 +67,8 @@ struct _JnMediaEngine
   float            *capture_buf;
   float            *play_buf;
   guint8           *tx_buf;
+  JnCodec          *encoder;    /* Opus sessions */
+  guint8           *coded_buf;  /* one packet, coded */
 
   JnEngineStats     stats;
 
@@ -86,6 +88,7 @@ peer_free (Peer *peer)
   jn_jitter_buffer_free (peer->jb);
   jn_concealer_free (peer->concealer);
   jn_receive_stats_clear (&peer->rx);
+  jn_codec_free (peer->decoder);
   g_free (peer->scratch);
   g_free (peer);
 }
@@ -186,9 +189,11 @@ handle_audio (JnMediaEngine  *self,
               gint64          now)
 {
   const JnAudioFormat *f = &packet->audio.format;
+  gboolean opus = f->format == JN_SAMPLE_OPUS;
 
+  /* a PCM session takes any sample format; Opus only where it was agreed */
   if (f->rate != self->format.rate || f->frames != self->format.frames ||
-      f->channels != self->format.channels)
+      f->channels != self->format.channels || opus != (peer->decoder != NULL))
     {
       self->stats.dropped_malformed++;
       self->stats.malformed[JN_PROTOCOL_ERROR_BAD_AUDIO_FORMAT]++;
@@ -198,9 +203,39 @@ handle_audio (JnMediaEngine  *self,
     return;
   jn_receive_stats_audio_time (&peer->rx, &peer->sync, packet->header.timestamp_us, now);
 
+  if (opus)
+    {
+      /* decoded in sequence order as playout reaches it (decode_packet) */
+      jn_receive_stats_queued (&peer->rx,
+                               jn_jitter_buffer_push_coded (peer->jb, packet->header.seq,
+                                                            packet->audio.samples,
+                                                            packet->audio.samples_size));
+      return;
+    }
   jn_packet_audio_to_float (packet, peer->scratch);
   jn_receive_stats_queued (&peer->rx,
                            jn_jitter_buffer_push (peer->jb, packet->header.seq, peer->scratch));
+}
+
+/* the jitter buffer's decoder of an Opus peer (media thread) */
+static gboolean
+decode_packet (gpointer      user_data,
+               const guint8 *data,
+               gsize         size,
+               float        *out)
+{
+  Peer *peer = user_data;
+
+  if (data == NULL)
+    {
+      jn_codec_decode_lost (peer->decoder, out);
+      return TRUE;
+    }
+  if (jn_codec_decode (peer->decoder, data, size, out))
+    return TRUE;
+  /* it arrived, but there is nothing to play: the period is concealed */
+  peer->decode_errors++;
+  return FALSE;
 }
 
 static void
@@ -394,10 +429,23 @@ run_period (JnMediaEngine *self)
   if (self->send_audio && self->peers->len > 0)
     {
       JnPacketHeader header = make_header (self, JN_PACKET_AUDIO, seq);
-      gsize size = jn_packet_encode_audio (self->tx_buf, JN_PACKET_MAX_SIZE, &header,
-                                           &self->format, self->capture_buf);
+      gsize size = 0;
 
-      for (guint i = 0; i < self->peers->len; i++)
+      if (self->encoder == NULL)
+        size = jn_packet_encode_audio (self->tx_buf, JN_PACKET_MAX_SIZE, &header,
+                                       &self->format, self->capture_buf);
+      else
+        {
+          gsize coded_size = jn_codec_encode (self->encoder, self->capture_buf, self->coded_buf,
+                                              jn_audio_payload_size (&self->format));
+
+          size = jn_packet_encode_audio_coded (self->tx_buf, JN_PACKET_MAX_SIZE, &header,
+                                               &self->format, self->coded_buf, coded_size);
+          if (size == 0)
+            self->stats.encode_errors++;
+        }
+
+      for (guint i = 0; size > 0 && i < self->peers->len; i++)
         send_to (self, g_ptr_array_index (self->peers, i), self->tx_buf, size);
     }
 
@@ -571,6 +619,8 @@ jn_media_engine_finalize (GObject *object)
   g_free (self->capture_buf);
   g_free (self->play_buf);
   g_free (self->tx_buf);
+  jn_codec_free (self->encoder);
+  g_free (self->coded_buf);
   g_array_unref (self->new_samples);
   g_mutex_clear (&self->lock);
 
@@ -843,6 +893,15 @@ jn_media_engine_start (JnMediaEngine  *self,
   if (self->thread != NULL)
     return TRUE;
 
+  g_clear_pointer (&self->encoder, jn_codec_free);
+  if (self->format.format == JN_SAMPLE_OPUS)
+    {
+      self->encoder = jn_codec_new_encoder (&self->format, error);
+      if (self->encoder == NULL)
+        return FALSE;
+      g_free (self->coded_buf);
+      self->coded_buf = g_malloc (jn_audio_payload_size (&self->format));
+    }
   n = (gsize) self->format.frames * self->format.channels;
   g_free (self->capture_buf);
   g_free (self->play_buf);
@@ -928,6 +987,17 @@ jn_media_engine_add_peer (JnMediaEngine  *self,
   if (peer->concealer != NULL)
     jn_concealer_attach (peer->concealer, peer->jb);
   peer->scratch = g_new0 (float, (gsize) self->format.frames * self->format.channels);
+  if (self->format.format == JN_SAMPLE_OPUS)
+    {
+      peer->decoder = jn_codec_new_decoder (&self->format, error);
+      if (peer->decoder == NULL)
+        {
+          peer_free (peer);
+          return FALSE;
+        }
+      jn_jitter_buffer_set_decoder (peer->jb, decode_packet, peer,
+                                    jn_audio_payload_size (&self->format));
+    }
 
   g_mutex_lock (&self->lock);
   if (find_peer_by_id (self, id) != NULL)
@@ -1162,6 +1232,7 @@ fill_peer_stats (const Peer  *peer,
   s->departed = peer->departed;
   jn_receive_stats_fill (&peer->rx, &peer->sync, jn_jitter_buffer_get_level (peer->jb), s);
   s->midi_over_control = peer->midi_over_control;
+  s->decode_errors = peer->decode_errors;
   jn_jitter_buffer_get_depth_stats (peer->jb, &depth);
   s->jitter_depth = depth.depth;
   s->depth_grows = depth.grows;

@@ -56,6 +56,7 @@ typedef struct
   guint64   midi_duplicates;  /* copies dropped (redundancy, network) */
   guint64   midi_missing;     /* event sequence numbers never received */
   guint64   midi_over_control; /* of midi_events: came over the room's control plane (no UDP path) */
+  guint64   decode_errors;    /* Opus packets that did not decode: concealed, never played */
   gboolean  playout_started;
   guint32   playout_first_seq; /* first sequence number played out */
 } JnPeerStats;
@@ -75,6 +76,7 @@ typedef struct
   guint64 dropped_malformed;
   guint64 malformed[JN_PROTOCOL_ERROR_N_CODES];
   guint64 clock_skips;        /* periods skipped after the thread stalled */
+  guint64 encode_errors;      /* Opus: periods the encoder failed (not sent) */
 
   /* the PNBTR worker (all 0 and "" when none runs) */
   char    pnbtr_backend[16];  /* "starting", "cpu", "opencl", "cuda", "none" */

@@ -31,11 +31,45 @@ jn_sample_format_bytes (JnSampleFormat format)
     }
 }
 
-gboolean
-jn_audio_format_validate (const JnAudioFormat  *format,
-                          GError              **error)
+/* What JamNet codes with Opus: 48 kHz, 1 or 2 channels, packets of whole
+ * 64-frame Opus frames (docs/codec.md says why).  A packet carries no
+ * bitrate: only a session's format is held to one. */
+static gboolean
+validate_opus (const JnAudioFormat  *format,
+               gboolean              session,
+               GError              **error)
 {
-  if (jn_sample_format_bytes (format->format) == 0)
+  if (format->rate != JN_OPUS_RATE || format->frames % JN_OPUS_FRAME_SIZE != 0 ||
+      format->frames == 0 || format->frames > JN_OPUS_MAX_FRAMES)
+    {
+      g_set_error (error, JN_PROTOCOL_ERROR, JN_PROTOCOL_ERROR_BAD_AUDIO_FORMAT,
+                   "Opus sessions run at %d Hz with packets of a multiple of %d frames up to "
+                   "%d, not %u frames at %u Hz", JN_OPUS_RATE, JN_OPUS_FRAME_SIZE,
+                   JN_OPUS_MAX_FRAMES, format->frames, format->rate);
+      return FALSE;
+    }
+  if (format->channels > JN_OPUS_MAX_CHANNELS)
+    {
+      g_set_error (error, JN_PROTOCOL_ERROR, JN_PROTOCOL_ERROR_BAD_AUDIO_FORMAT,
+                   "Opus codes 1 or 2 channels, not %u", format->channels);
+      return FALSE;
+    }
+  if (session && (format->bitrate < JN_OPUS_MIN_BITRATE || format->bitrate > JN_OPUS_MAX_BITRATE))
+    {
+      g_set_error (error, JN_PROTOCOL_ERROR, JN_PROTOCOL_ERROR_BAD_AUDIO_FORMAT,
+                   "Opus bitrate %u bit/s per channel is outside %d..%d",
+                   format->bitrate, JN_OPUS_MIN_BITRATE, JN_OPUS_MAX_BITRATE);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+validate_format (const JnAudioFormat  *format,
+                 gboolean              session,
+                 GError              **error)
+{
+  if (format->format != JN_SAMPLE_OPUS && jn_sample_format_bytes (format->format) == 0)
     {
       g_set_error (error, JN_PROTOCOL_ERROR, JN_PROTOCOL_ERROR_BAD_AUDIO_FORMAT,
                    "unknown sample format %d", format->format);
@@ -62,6 +96,8 @@ jn_audio_format_validate (const JnAudioFormat  *format,
                    format->channels, JN_AUDIO_MAX_CHANNELS);
       return FALSE;
     }
+  if (format->format == JN_SAMPLE_OPUS)
+    return validate_opus (format, session, error);
   if (JN_PACKET_HEADER_SIZE + JN_AUDIO_HEADER_SIZE + jn_audio_payload_size (format) >
       JN_PACKET_MAX_SIZE)
     {
@@ -72,9 +108,18 @@ jn_audio_format_validate (const JnAudioFormat  *format,
   return TRUE;
 }
 
+gboolean
+jn_audio_format_validate (const JnAudioFormat  *format,
+                          GError              **error)
+{
+  return validate_format (format, TRUE, error);
+}
+
 gsize
 jn_audio_payload_size (const JnAudioFormat *format)
 {
+  if (format->format == JN_SAMPLE_OPUS)
+    return (gsize) JN_OPUS_MAX_FRAME_BYTES * (format->frames / JN_OPUS_FRAME_SIZE);  /* at most */
   return (gsize) format->frames * format->channels * jn_sample_format_bytes (format->format);
 }
 
@@ -124,6 +169,7 @@ jn_packet_encode_audio (guint8               *buf,
   g_return_val_if_fail (buf != NULL && header != NULL && format != NULL, 0);
   g_return_val_if_fail (interleaved != NULL, 0);
   g_return_val_if_fail (jn_audio_format_validate (format, NULL), 0);
+  g_return_val_if_fail (format->format != JN_SAMPLE_OPUS, 0);
 
   samples_size = jn_audio_payload_size (format);
   if (encode_header (buf, buf_size, header, JN_AUDIO_HEADER_SIZE + samples_size) == 0)
@@ -181,6 +227,31 @@ jn_packet_encode_audio (guint8               *buf,
     }
 
   return JN_PACKET_HEADER_SIZE + JN_AUDIO_HEADER_SIZE + samples_size;
+}
+
+gsize
+jn_packet_encode_audio_coded (guint8               *buf,
+                              gsize                 buf_size,
+                              const JnPacketHeader *header,
+                              const JnAudioFormat  *format,
+                              const guint8         *coded,
+                              gsize                 coded_size)
+{
+  guint8 *p;
+
+  g_return_val_if_fail (buf != NULL && header != NULL && format != NULL && coded != NULL, 0);
+  g_return_val_if_fail (format->format == JN_SAMPLE_OPUS, 0);
+
+  if (coded_size == 0 || coded_size > jn_audio_payload_size (format) ||
+      encode_header (buf, buf_size, header, JN_AUDIO_HEADER_SIZE + coded_size) == 0)
+    return 0;
+  p = buf + JN_PACKET_HEADER_SIZE;
+  put_u32 (p, format->rate);
+  put_u16 (p + 4, format->frames);
+  p[6] = format->channels;
+  p[7] = (guint8) format->format;
+  memcpy (p + JN_AUDIO_HEADER_SIZE, coded, coded_size);
+  return JN_PACKET_HEADER_SIZE + JN_AUDIO_HEADER_SIZE + coded_size;
 }
 
 gsize
@@ -278,10 +349,24 @@ decode_audio (const guint8  *p,
   format->frames = get_u16 (p + 4);
   format->channels = p[6];
   format->format = p[7];
-  if (!jn_audio_format_validate (format, error))
+  format->bitrate = 0;
+  if (!validate_format (format, FALSE, error))
     return FALSE;
 
-  if (size - JN_AUDIO_HEADER_SIZE != jn_audio_payload_size (format))
+  if (format->format == JN_SAMPLE_OPUS)
+    {
+      gsize coded = size - JN_AUDIO_HEADER_SIZE, n = format->frames / JN_OPUS_FRAME_SIZE;
+
+      /* whole Opus frames of one size, each 2..JN_OPUS_MAX_FRAME_BYTES */
+      if (coded % n != 0 || coded / n < 2 || coded / n > JN_OPUS_MAX_FRAME_BYTES)
+        {
+          g_set_error (error, JN_PROTOCOL_ERROR, JN_PROTOCOL_ERROR_BAD_LENGTH,
+                       "Opus packet of %" G_GSIZE_FORMAT " bytes is not %" G_GSIZE_FORMAT
+                       " frames of 2..%d bytes", coded, n, JN_OPUS_MAX_FRAME_BYTES);
+          return FALSE;
+        }
+    }
+  else if (size - JN_AUDIO_HEADER_SIZE != jn_audio_payload_size (format))
     {
       g_set_error (error, JN_PROTOCOL_ERROR, JN_PROTOCOL_ERROR_BAD_LENGTH,
                    "audio packet announces %u frames x %u channels but carries %"
@@ -476,6 +561,7 @@ jn_packet_audio_to_float (const JnPacket *packet,
   gsize n;
 
   g_return_if_fail (packet != NULL && packet->header.kind == JN_PACKET_AUDIO);
+  g_return_if_fail (packet->audio.format.format != JN_SAMPLE_OPUS);
 
   format = &packet->audio.format;
   p = packet->audio.samples;

@@ -45,7 +45,20 @@ typedef enum
   JN_SAMPLE_S16 = 1,
   JN_SAMPLE_S24 = 2,
   JN_SAMPLE_F32 = 3,
+  JN_SAMPLE_OPUS = 4,  /* not samples: Opus custom mode frames (jn-codec.h) */
 } JnSampleFormat;
+
+/* Opus custom mode: what a session may choose (docs/codec.md).  A packet
+ * of an Opus session is frames / JN_OPUS_FRAME_SIZE Opus frames of one
+ * size, back to back. */
+#define JN_OPUS_RATE             48000
+#define JN_OPUS_FRAME_SIZE       64
+#define JN_OPUS_MAX_FRAMES       1024
+#define JN_OPUS_MAX_FRAME_BYTES  1275
+#define JN_OPUS_MIN_BITRATE      32000   /* bits/s per channel */
+#define JN_OPUS_MAX_BITRATE      256000
+#define JN_OPUS_DEFAULT_BITRATE  128000
+#define JN_OPUS_MAX_CHANNELS     2
 
 typedef struct
 {
@@ -64,6 +77,7 @@ typedef struct
   guint16        frames;
   guint8         channels;
   JnSampleFormat format;
+  guint32        bitrate;  /* JN_SAMPLE_OPUS: bits/s per channel; else 0.  Not in packets */
 } JnAudioFormat;
 
 typedef struct
@@ -113,6 +127,14 @@ gsize    jn_packet_encode_audio     (guint8              *buf,
                                      const JnPacketHeader *header,
                                      const JnAudioFormat *format,
                                      const float         *interleaved);
+/* An audio packet whose payload is already coded (format->format is
+ * JN_SAMPLE_OPUS): coded_size bytes, 1..jn_audio_payload_size (format). */
+gsize    jn_packet_encode_audio_coded (guint8              *buf,
+                                     gsize                buf_size,
+                                     const JnPacketHeader *header,
+                                     const JnAudioFormat *format,
+                                     const guint8        *coded,
+                                     gsize                coded_size);
 gsize    jn_packet_encode_midi      (guint8              *buf,
                                      gsize                buf_size,
                                      const JnPacketHeader *header,
@@ -129,8 +151,9 @@ gsize    jn_packet_encode_bye       (guint8              *buf,
                                      gsize                buf_size,
                                      const JnPacketHeader *header);
 
-/* Converts the audio payload of a decoded packet to interleaved float in
- * [-1, 1].  out must hold frames * channels values. */
+/* Converts the PCM payload of a decoded packet to interleaved float in
+ * [-1, 1].  out must hold frames * channels values.  Coded payloads
+ * (JN_SAMPLE_OPUS) go through jn_codec_decode() instead. */
 void     jn_packet_audio_to_float   (const JnPacket *packet,
                                      float          *out);
 

@@ -10,6 +10,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "jn-codec.h"
 #include "jn-peer-private.h"
 
 struct _JnPeer
@@ -92,15 +93,16 @@ jn_peer_path_describe (JnPeerPath path)
 }
 
 double
-jn_end_to_end_ms (double capture_ms,
-                  double one_way_ms,
-                  guint  buffer_packets,
-                  guint  frames,
-                  guint  rate,
-                  double playback_ms)
+jn_end_to_end_ms (double               capture_ms,
+                  double               one_way_ms,
+                  guint                buffer_packets,
+                  const JnAudioFormat *format,
+                  double               playback_ms)
 {
-  g_return_val_if_fail (rate > 0, 0.0);
-  return capture_ms + one_way_ms + buffer_packets * (frames * 1000.0 / rate) + playback_ms;
+  g_return_val_if_fail (format != NULL && format->rate > 0, 0.0);
+  return capture_ms + one_way_ms +
+         (buffer_packets * format->frames + jn_codec_delay_frames (format)) * 1000.0 / format->rate +
+         playback_ms;
 }
 
 static void

@@ -10,6 +10,7 @@
 #include <glib-object.h>
 
 #include "jn-media-stats.h"
+#include "jn-packet.h"
 
 G_BEGIN_DECLS
 
@@ -72,13 +73,13 @@ const JnPeerStats *jn_peer_get_stats             (JnPeer   *self);
 GArray            *jn_peer_get_series            (JnPeer   *self,
                                                   JnMetric  metric);
 
-/* One end-to-end formula: what each stage adds, in ms, and the packets the
- * jitter buffer holds back (its target depth) at the session's format. */
+/* One end-to-end formula: what each stage adds, in ms, the packets the
+ * jitter buffer holds back (its target depth) at the session's format,
+ * and the codec's own delay (jn_codec_delay_frames()). */
 double             jn_end_to_end_ms              (double    capture_ms,
                                                   double    one_way_ms,
                                                   guint     buffer_packets,
-                                                  guint     frames,
-                                                  guint     rate,
+                                                  const JnAudioFormat *format,
                                                   double    playback_ms);
 
 G_END_DECLS

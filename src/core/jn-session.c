@@ -263,8 +263,8 @@ local_latency (JnSession *self,
 }
 
 /* From a peer's instrument to our ears: their capture (taken as ours: we
- * do not know theirs), the network one way, our jitter buffer's target
- * and our playback (docs/architecture.md, "End to end"). */
+ * do not know theirs), the network one way, our jitter buffer's target,
+ * the codec and our playback (docs/architecture.md, "End to end"). */
 static double
 end_to_end (JnSession         *self,
             const JnPeerStats *stats,
@@ -272,7 +272,7 @@ end_to_end (JnSession         *self,
             double             playback_ms)
 {
   return jn_end_to_end_ms (capture_ms, stats->one_way_ms.last, stats->jitter_depth,
-                           self->config.format.frames, self->config.format.rate, playback_ms);
+                           &self->config.format, playback_ms);
 }
 
 static void

@@ -66,6 +66,7 @@ peer_to_json (const JnPeerStats *p)
   json_object_set_int_member (o, "midi_duplicates", (gint64) p->midi_duplicates);
   json_object_set_int_member (o, "midi_missing", (gint64) p->midi_missing);
   json_object_set_int_member (o, "midi_over_control", (gint64) p->midi_over_control);
+  json_object_set_int_member (o, "decode_errors", (gint64) p->decode_errors);
   json_object_set_boolean_member (o, "playout_started", p->playout_started);
   json_object_set_int_member (o, "playout_first_seq", p->playout_first_seq);
   return o;
@@ -93,10 +94,15 @@ jn_media_engine_stats_to_json (JnMediaEngine *engine)
   json_object_set_int_member (fmt, "channels", format->channels);
   json_object_set_string_member (fmt, "sample_format",
                                  format->format == JN_SAMPLE_S16 ? "s16" :
-                                 format->format == JN_SAMPLE_S24 ? "s24" : "f32");
+                                 format->format == JN_SAMPLE_S24 ? "s24" :
+                                 format->format == JN_SAMPLE_F32 ? "f32" : "opus");
+  json_object_set_string_member (fmt, "codec", format->format == JN_SAMPLE_OPUS ? "opus" : "pcm");
+  if (format->format == JN_SAMPLE_OPUS)
+    json_object_set_int_member (fmt, "bitrate", format->bitrate);
   json_object_set_object_member (root, "format", fmt);
   json_object_set_int_member (root, "packets_sent", (gint64) stats.packets_sent);
   json_object_set_int_member (root, "send_errors", (gint64) stats.send_errors);
+  json_object_set_int_member (root, "encode_errors", (gint64) stats.encode_errors);
   json_object_set_int_member (root, "dropped_non_member", (gint64) stats.dropped_non_member);
   {
     JsonObject *sec = json_object_new ();
