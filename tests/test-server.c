@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
 #include <string.h>
 
 #include "jn-host.h"
@@ -405,6 +406,8 @@ test_config (void)
     { "[server]\nturn-secret = short\n", "conf:2: turn-secret must have at least 16" },
     { "[server]\nturn = 203.0.113.1:3478\n", "turn and turn-secret go together" },
     { "[server]\nturn-lifetime = 5\n", "conf:2: turn-lifetime must be 60 to 604800" },
+    { "[server]\ncodec = flac\n", "conf:2: codec must be pcm or opus" },
+    { "[server]\nbitrate = 512\n", "conf:2: bitrate must be 32 to 256 kbit/s" },
   };
   static const char good[] =
     "; JamNet server\n"
@@ -418,6 +421,8 @@ test_config (void)
     "stun = 203.0.113.1:3478\n"
     "turn = [2001:db8::1]:3478\n"
     "turn-secret = a secret of twenty\n"
+    "codec = opus\n"
+    "bitrate = 96\n"
     "\n"
     "[room Friday Band]\n"
     "passphrase = open sesame\n"
@@ -451,6 +456,8 @@ test_config (void)
   g_assert_cmpstr (config->turn, ==, "[2001:db8::1]:3478");
   g_assert_cmpstr (config->turn_secret, ==, "a secret of twenty");
   g_assert_cmpuint (config->turn_lifetime_s, ==, JN_SERVER_DEFAULT_TURN_LIFETIME_S);
+  g_assert_true (config->opus);
+  g_assert_cmpuint (config->bitrate, ==, 96000);
   g_assert_cmpuint (config->rooms->len, ==, 2);
   room = g_ptr_array_index (config->rooms, 0);
   g_assert_cmpstr (room->name, ==, "Friday Band");
@@ -461,6 +468,53 @@ test_config (void)
   g_assert_null (room->passphrase);
   g_assert_false (room->listed);
   g_assert_cmpuint (room->max_players, ==, 0);
+}
+
+/* A server whose rooms code with Opus: its players learn the codec and
+ * bitrate from the room's welcome and hear each other; its list says so,
+ * with the load a directory places rooms by. */
+static void
+test_opus_room (Fixture *f, gconstpointer data)
+{
+  JnAudioFormat opus = { 48000, 128, 1, JN_SAMPLE_OPUS, 96000 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JnSession) ana = NULL, bo = NULL;
+  g_autofree char *url = room_url (f, "Opus Room");
+  g_autofree char *text = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *list, *load;
+  JnSession *players[2];
+
+  jn_server_set_format (f->server, &opus);
+  ana = join_room (url, "Ana", NULL, TRUE, FALSE, &error);
+  g_assert_no_error (error);
+  bo = join_room (url, "Bo", NULL, FALSE, FALSE, &error);
+  g_assert_no_error (error);
+  players[0] = ana;
+  players[1] = bo;
+  iterate_until (each_sees_one, players, 5);
+  iterate_until (both_play, players, 5);
+  g_assert_true (both_play (players));
+  for (guint i = 0; i < 2; i++)
+    {
+      const JnAudioFormat *format = jn_session_get_format (players[i]);
+      g_autoptr(JnPeer) peer = g_list_model_get_item (jn_session_get_peers (players[i]), 0);
+
+      g_assert_cmpint (format->format, ==, JN_SAMPLE_OPUS);
+      g_assert_cmpuint (format->bitrate, ==, 96000);
+      g_assert_cmpuint (jn_peer_get_stats (peer)->decode_errors, ==, 0);
+    }
+
+  text = jn_server_dup_room_list (f->server);
+  g_assert_true (json_parser_load_from_data (parser, text, -1, NULL));
+  list = json_node_get_object (json_parser_get_root (parser));
+  g_assert_cmpstr (json_object_get_string_member (list, "codec"), ==, "opus");
+  g_assert_cmpint (json_object_get_int_member (list, "players"), ==, 2);
+  load = json_object_get_object_member (list, "load");
+  g_assert_nonnull (load);
+  g_assert_cmpint (json_object_get_int_member (load, "cores"), >=, 1);
+  g_assert_cmpfloat (json_object_get_double_member (load, "cpu_percent"), >=, 0.0);
+  g_assert_cmpint (json_object_get_int_member (load, "cpu_seconds"), >, 0);
 }
 
 /* The program reads its file as the service does, and says where it is wrong. */
@@ -521,6 +575,8 @@ main (int argc, char **argv)
               test_passphrase_and_full, fixture_tear_down);
   g_test_add ("/server/limits", Fixture, NULL, fixture_set_up, test_limits, fixture_tear_down);
   g_test_add ("/server/list-errors", Fixture, NULL, fixture_set_up, test_list_errors,
+              fixture_tear_down);
+  g_test_add ("/server/opus-room", Fixture, NULL, fixture_set_up, test_opus_room,
               fixture_tear_down);
   g_test_add_func ("/server/config", test_config);
   g_test_add_func ("/server/program-config", test_program_config);

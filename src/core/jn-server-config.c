@@ -18,6 +18,7 @@
 #include "jn-control.h"
 #include "jn-error.h"
 #include "jn-server.h"
+#include "jn-packet.h"
 #include "jn-server-config.h"
 
 #define CONFIG_MAX_BYTES (1024 * 1024)
@@ -40,6 +41,7 @@ jn_server_config_new (void)
   config->max_players = JN_SERVER_DEFAULT_MAX_PLAYERS;
   config->rooms_per_address = JN_SERVER_DEFAULT_ROOMS_PER_ADDRESS;
   config->turn_lifetime_s = JN_SERVER_DEFAULT_TURN_LIFETIME_S;
+  config->bitrate = JN_OPUS_DEFAULT_BITRATE;
   config->rooms = g_ptr_array_new_with_free_func ((GDestroyNotify) room_config_free);
   return config;
 }
@@ -206,11 +208,25 @@ server_key (JnServerConfig *config,
                            _("turn-lifetime must be 60 to 604800 seconds, not “%s”"), value);
       config->turn_lifetime_s = n;
     }
+  else if (g_str_equal (key, "codec"))
+    {
+      if (!g_str_equal (value, "pcm") && !g_str_equal (value, "opus"))
+        return line_error (error, filename, line, _("codec must be pcm or opus, not “%s”"), value);
+      config->opus = g_str_equal (value, "opus");
+    }
+  else if (g_str_equal (key, "bitrate"))
+    {
+      if (!parse_count (value, JN_OPUS_MIN_BITRATE / 1000, JN_OPUS_MAX_BITRATE / 1000, &n))
+        return line_error (error, filename, line,
+                           _("bitrate must be %d to %d kbit/s per channel, not “%s”"),
+                           JN_OPUS_MIN_BITRATE / 1000, JN_OPUS_MAX_BITRATE / 1000, value);
+      config->bitrate = n * 1000;
+    }
   else
     return line_error (error, filename, line,
                        _("[server] has no key “%s” (it has name, listen, port, certificate, "
                          "max-rooms, max-rooms-per-address, max-players, stun, turn, "
-                         "turn-secret and turn-lifetime)"), key);
+                         "turn-secret, turn-lifetime, codec and bitrate)"), key);
   return TRUE;
 }
 

@@ -29,6 +29,8 @@ typedef struct
   char      *turn;         /* "IP:PORT" of the TURN server rooms name, or NULL */
   char      *turn_secret;  /* the secret it shares (coturn's static-auth-secret) */
   guint      turn_lifetime_s; /* how long a member's TURN credentials hold */
+  gboolean   opus;         /* the rooms' codec: Opus, else PCM s16 */
+  guint      bitrate;      /* Opus: bit/s per channel */
   GPtrArray *rooms;        /* JnServerRoomConfig* */
 } JnServerConfig;
 

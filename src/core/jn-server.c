@@ -13,6 +13,10 @@
 
 #include "config.h"
 
+#include <math.h>
+#include <sys/resource.h>
+
+
 #include <glib/gi18n-lib.h>
 #include <json-glib/json-glib.h>
 #include <string.h>
@@ -67,6 +71,11 @@ struct _JnServer
   char              *turn_secret;
   guint              turn_lifetime_s;
   guint              sweep;
+  /* load, for a directory placing rooms: this process's CPU, sampled at
+   * each sweep */
+  gint64             load_cpu_us;
+  gint64             load_wall_us;
+  double             cpu_percent;
   JnAudioFormat      format;
 };
 
@@ -202,12 +211,36 @@ sweep_rooms (gpointer key,
   return !room->kept && jn_host_get_n_connections (room->host) == 0;
 }
 
+static gint64
+process_cpu_us (void)
+{
+  struct rusage usage;
+
+  if (getrusage (RUSAGE_SELF, &usage) != 0)
+    return 0;
+  return (gint64) (usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * G_USEC_PER_SEC +
+         usage.ru_utime.tv_usec + usage.ru_stime.tv_usec;
+}
+
+/* The share of one core this process used since the last sample. */
+static void
+sample_load (JnServer *self)
+{
+  gint64 cpu = process_cpu_us (), wall = g_get_monotonic_time ();
+
+  if (self->load_wall_us > 0 && wall > self->load_wall_us)
+    self->cpu_percent = 100.0 * (cpu - self->load_cpu_us) / (wall - self->load_wall_us);
+  self->load_cpu_us = cpu;
+  self->load_wall_us = wall;
+}
+
 static gboolean
 on_sweep (gpointer user_data)
 {
   JnServer *self = user_data;
 
   g_hash_table_foreach_remove (self->rooms, sweep_rooms, NULL);
+  sample_load (self);
   return G_SOURCE_CONTINUE;
 }
 
@@ -479,6 +512,16 @@ jn_server_set_limits (JnServer *self,
 }
 
 void
+jn_server_set_format (JnServer            *self,
+                      const JnAudioFormat *format)
+{
+  g_return_if_fail (JN_IS_SERVER (self));
+  g_return_if_fail (format != NULL && jn_audio_format_validate (format, NULL));
+
+  self->format = *format;
+}
+
+void
 jn_server_set_stun (JnServer   *self,
                     const char *stun)
 {
@@ -579,7 +622,10 @@ jn_server_listen (JnServer    *self,
   if (!jn_control_listener_listen (self->listener, address, port, error))
     return FALSE;
   if (self->sweep == 0)
-    self->sweep = g_timeout_add_seconds (SWEEP_S, on_sweep, self);
+    {
+      sample_load (self);
+      self->sweep = g_timeout_add_seconds (SWEEP_S, on_sweep, self);
+    }
   return TRUE;
 }
 
@@ -668,6 +714,20 @@ jn_server_dup_room_list (JnServer *self)
   json_builder_add_int_value (builder, self->max_rooms);
   json_builder_set_member_name (builder, "players");
   json_builder_add_int_value (builder, jn_server_get_n_players (self));
+  json_builder_set_member_name (builder, "max_players");
+  json_builder_add_int_value (builder, self->max_players);
+  json_builder_set_member_name (builder, "codec");
+  json_builder_add_string_value (builder, self->format.format == JN_SAMPLE_OPUS ? "opus" : "pcm");
+  /* what a directory needs to place rooms on servers (docs/server.md) */
+  json_builder_set_member_name (builder, "load");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "cpu_percent");
+  json_builder_add_double_value (builder, round (self->cpu_percent * 10.0) / 10.0);
+  json_builder_set_member_name (builder, "cpu_seconds");
+  json_builder_add_int_value (builder, SWEEP_S);
+  json_builder_set_member_name (builder, "cores");
+  json_builder_add_int_value (builder, g_get_num_processors ());
+  json_builder_end_object (builder);
   json_builder_set_member_name (builder, "rooms");
   json_builder_begin_array (builder);
   for (guint i = 0; i < listed->len; i++)

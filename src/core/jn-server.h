@@ -48,6 +48,10 @@ void         jn_server_set_turn      (JnServer        *self,
                                       guint            lifetime_s);
 /* A room that stays open while empty (from the configuration); passphrase
  * NULL for none, max_players 0 for the server's. */
+/* The rooms' audio format from now on (rooms already open keep theirs):
+ * 48 kHz, 128 frames, mono; PCM s16, or Opus at format->bitrate. */
+void         jn_server_set_format    (JnServer        *self,
+                                      const JnAudioFormat *format);
 gboolean     jn_server_add_room      (JnServer        *self,
                                       const char      *name,
                                       const char      *passphrase,

@@ -199,6 +199,12 @@ main (int    argc,
   s.server = jn_server_new (certificate, config->name);
   jn_server_set_limits (s.server, config->max_rooms, config->max_players,
                         config->rooms_per_address);
+  if (config->opus)
+    {
+      JnAudioFormat format = { 48000, 128, 1, JN_SAMPLE_OPUS, config->bitrate };
+
+      jn_server_set_format (s.server, &format);
+    }
   jn_server_set_stun (s.server, config->stun);
   jn_server_set_turn (s.server, config->turn, config->turn_secret, config->turn_lifetime_s);
   for (guint i = 0; i < config->rooms->len; i++)
