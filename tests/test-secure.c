@@ -267,7 +267,7 @@ test_outsider (gconstpointer data)
 {
   JnCipher cipher = GPOINTER_TO_INT (data);
   Pair p;
-  JnEngineStats stats;
+  JnEngineStats stats, b_before, b_after;
   JnPeerStats before, after;
   guint8 buf[2048], sealed[2048];
   JnLinkKey wrong_key;
@@ -285,6 +285,7 @@ test_outsider (gconstpointer data)
   g_assert_true (wait_for (b_is_playing, &p, 5000));
   send_notes (&p, 0, NOTES / 2);
   before = peer_b (&p);
+  jn_media_engine_get_stats (p.b, &b_before);
 
   for (guint i = 0; i < FRAMES; i++)
     loud[i] = 1.0f;
@@ -357,6 +358,7 @@ test_outsider (gconstpointer data)
   g_usleep (300000);
   after = peer_b (&p);
   jn_media_engine_get_stats (p.a, &stats);
+  jn_media_engine_get_stats (p.b, &b_after);
 
   g_assert_true (stats.sealed);
   g_assert_cmpuint (stats.dropped_unauthentic, ==, unauthentic);
@@ -364,7 +366,9 @@ test_outsider (gconstpointer data)
   /* B's real stream went on untouched: every packet, no extra loss, no
    * duplicates or late ones, every note, in order, none of the forged */
   g_assert_cmpuint (after.audio_packets, >, before.audio_packets + 50);
-  g_assert_cmpuint (after.lost, ==, 0);
+  /* (on a loaded machine B's own thread may stall and skip periods: those
+   * it never sent are all A may miss) */
+  g_assert_cmpuint (after.lost - before.lost, ==, b_after.clock_skips - b_before.clock_skips);
   g_assert_cmpuint (after.late, ==, 0);
   g_assert_cmpuint (after.duplicates, ==, 0);
   g_assert_cmpuint (after.midi_missing, ==, 0);
