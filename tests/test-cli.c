@@ -6,6 +6,12 @@
  */
 #include "config.h"
 
+#include <glib/gstdio.h>
+
+#include <stdarg.h>
+
+#include <sys/stat.h>
+
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 #include <math.h>
@@ -321,6 +327,86 @@ test_opus (void)
   g_assert_nonnull (strstr (message, "Unknown codec “flac”"));
 }
 
+/* Runs the CLI with args, expecting it to exit with status 2 (a bad
+ * option) saying `says`, before any session starts. */
+static void
+expect_refusal (const char *says, ...)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GSubprocess) cli = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *err = NULL;
+  const char *arg;
+  va_list ap;
+
+  g_ptr_array_add (argv, (gpointer) g_getenv ("JAMNET_CLI"));
+  va_start (ap, says);
+  while ((arg = va_arg (ap, const char *)) != NULL)
+    g_ptr_array_add (argv, (gpointer) arg);
+  va_end (ap);
+  g_ptr_array_add (argv, NULL);
+  cli = g_subprocess_newv ((const char * const *) argv->pdata,
+                           G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_communicate_utf8 (cli, NULL, NULL, NULL, &err, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (cli));
+  if (strstr (err, says) == NULL || g_subprocess_get_exit_status (cli) == 0)
+    g_error ("expected a refusal saying “%s”, got status %d: %s", says,
+             g_subprocess_get_exit_status (cli), err);
+}
+
+/* How a joiner's session ends: the host ending it is a normal end (status
+ * 0); the host dying is not (status 1, and the reason) */
+static void
+test_session_end (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("jamnet-cli-XXXXXX", &error);
+  g_autofree char *fifo = g_build_filename (dir, "fifo", NULL);
+
+  for (guint killed = 0; killed < 2; killed++)
+    {
+      g_autoptr(GSubprocess) host = NULL, join = NULL;
+      g_autofree char *url = NULL, *out = NULL, *err = NULL;
+
+      host = spawn (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, "host", "--port", "0", "--bind",
+                    "127.0.0.1", "-q", "--duration", "60", NULL);
+      g_assert_no_error (error);
+      url = read_url (host);
+      join = spawn (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error,
+                    "join", url, "--bind", "127.0.0.1", "-q", "--duration", "30", NULL);
+      g_assert_no_error (error);
+      g_usleep (1500000);
+      g_subprocess_send_signal (host, killed ? SIGKILL : SIGTERM);
+      g_assert_true (g_subprocess_communicate_utf8 (join, NULL, NULL, &out, &err, &error));
+      g_assert_no_error (error);
+      g_assert_true (g_subprocess_wait (host, NULL, NULL));
+      if (killed)
+        {
+          g_assert_cmpint (g_subprocess_get_exit_status (join), ==, 1);
+          g_assert_nonnull (strstr (err, "The connection to the host broke"));
+        }
+      else
+        {
+          g_assert_cmpint (g_subprocess_get_exit_status (join), ==, 0);
+          g_assert_nonnull (strstr (out, "The host ended the session"));
+        }
+    }
+
+  /* values that used to pass, and files that would only fail at the end */
+  expect_refusal ("out of range", "host", "--port", "0", "--tempo", "nan", NULL);
+  expect_refusal ("out of range", "host", "--port", "0", "--duration", "nan", NULL);
+  expect_refusal ("is not a folder you can write to", "host", "--port", "0", "--stats-json",
+                  "/nonexistent/stats.json", NULL);
+  expect_refusal ("is not a folder you can write to", "host", "--port", "0", "--report",
+                  "/nonexistent/report.html", NULL);
+  g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+  expect_refusal ("is not a regular file", "host", "--port", "0", "--input", fifo, NULL);
+  g_unlink (fifo);
+  g_rmdir (dir);
+}
+
 static void
 test_wrong_passphrase (void)
 {
@@ -526,6 +612,7 @@ main (int argc, char *argv[])
 
   g_test_add_func ("/cli/two-processes", test_two_processes);
   g_test_add_func ("/cli/opus", test_opus);
+  g_test_add_func ("/cli/session-end", test_session_end);
   g_test_add_func ("/cli/wrong-passphrase", test_wrong_passphrase);
   g_test_add_func ("/cli/latency-test", test_latency_test);
   g_test_add_func ("/cli/metronome", test_metronome);

@@ -223,7 +223,14 @@ on_ended (JnSession    *session,
           const GError *error,
           Cli          *cli)
 {
-  g_print ("%s\n", error->message);
+  /* the host ending the session is a normal end; losing it is not */
+  if (g_error_matches (error, JN_SESSION_ERROR, JN_SESSION_ERROR_CLOSED))
+    g_print ("%s\n", error->message);
+  else
+    {
+      g_printerr ("%s\n", error->message);
+      cli->exit_status = 1;
+    }
   g_main_loop_quit (cli->loop);
 }
 

@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -147,10 +148,29 @@ check (JnCliOptions *o,
   if (o->unlisted && !o->create_room)
     return bad_value (exit_status, _("--unlisted goes with --create: a room's listing is set "
                                      "when it is opened\n"));
-  if (o->midi_interval_ms < 1 || o->midi_test < 0 || o->duration < 0 ||
-      o->delay_ms < 0 || o->jitter_ms < 0 || o->loss_percent < 0 || o->loss_percent > 100 ||
-      o->tempo < 20 || o->tempo > 400)
+  /* written so that NaN, which compares false with everything, fails */
+  if (o->midi_interval_ms < 1 || o->midi_test < 0 || !(o->duration >= 0 && o->duration <= 1e7) ||
+      !(o->delay_ms >= 0 && o->delay_ms <= 10000) || !(o->jitter_ms >= 0 && o->jitter_ms <= 10000) ||
+      !(o->loss_percent >= 0 && o->loss_percent <= 100) || !(o->tempo >= 20 && o->tempo <= 400))
     return bad_value (exit_status, _("An option has a value out of range; see --help\n"));
+  /* files written at the end must be writable from the start: a typo in a
+   * path should not cost a whole session's figures */
+  {
+    const char *outputs[] = { o->stats_json, o->report, o->record, o->record_midi, o->metronome_log };
+
+    for (guint i = 0; i < G_N_ELEMENTS (outputs); i++)
+      {
+        g_autofree char *dir = outputs[i] != NULL ? g_path_get_dirname (outputs[i]) : NULL;
+
+        if (dir != NULL && (!g_file_test (dir, G_FILE_TEST_IS_DIR) || g_access (dir, W_OK) != 0))
+          {
+            g_autofree char *text = g_strdup_printf (_("Cannot write “%s”: “%s” is not a folder "
+                                                       "you can write to\n"), outputs[i], dir);
+
+            return bad_value (exit_status, text);
+          }
+      }
+  }
   {
     g_autoptr(GError) error = NULL;
 

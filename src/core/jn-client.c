@@ -737,8 +737,18 @@ on_closed (SoupWebsocketConnection *connection,
            gpointer                 user_data)
 {
   g_autoptr(JnClient) self = g_object_ref (user_data);
-  g_autoptr(GError) error = g_error_new_literal (JN_SESSION_ERROR, JN_SESSION_ERROR_CLOSED,
-                                                 _("The host ended the session"));
+  gushort code = soup_websocket_connection_get_close_code (connection);
+  g_autoptr(GError) error = NULL;
+
+  /* a host that ends the session says so with a close frame; a connection
+   * that just stops (the host was killed, the network failed) has none */
+  if (code == SOUP_WEBSOCKET_CLOSE_NORMAL || code == SOUP_WEBSOCKET_CLOSE_GOING_AWAY)
+    error = g_error_new_literal (JN_SESSION_ERROR, JN_SESSION_ERROR_CLOSED,
+                                 _("The host ended the session"));
+  else
+    error = g_error_new_literal (JN_SESSION_ERROR, JN_SESSION_ERROR_LOST,
+                                 _("The connection to the host broke: it quit without ending "
+                                   "the session, or the network failed"));
 
   if (self->join_task != NULL)
     {
@@ -772,7 +782,7 @@ on_liveness (gpointer user_data)
     return G_SOURCE_CONTINUE;
   self->liveness = 0;
   self->joined = FALSE;
-  error = g_error_new (JN_SESSION_ERROR, JN_SESSION_ERROR_CLOSED,
+  error = g_error_new (JN_SESSION_ERROR, JN_SESSION_ERROR_LOST,
                        _("Lost contact with the session: nothing heard from it for %d seconds"),
                        SILENCE_LIMIT_S);
   jn_control_drop_connection (&self->connection, self);

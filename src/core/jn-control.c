@@ -43,6 +43,7 @@ static const char *session_error_codes[] = {
   [JN_SESSION_ERROR_NO_SUCH_ROOM] = "no-such-room",
   [JN_SESSION_ERROR_ROOM_EXISTS] = "room-exists",
   [JN_SESSION_ERROR_SERVER_FULL] = "server-full",
+  [JN_SESSION_ERROR_LOST] = "lost",
 };
 
 const char *

@@ -41,6 +41,7 @@ typedef enum
   JN_SESSION_ERROR_NO_SUCH_ROOM,         /* a server has no room of that name */
   JN_SESSION_ERROR_ROOM_EXISTS,          /* creating a room whose name is taken */
   JN_SESSION_ERROR_SERVER_FULL,          /* a server holds as many rooms as it may */
+  JN_SESSION_ERROR_LOST,                 /* the connection broke, or went silent (never on the wire) */
 } JnSessionError;
 
 #define JN_PROTOCOL_ERROR (jn_protocol_error_quark ())

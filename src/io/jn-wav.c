@@ -170,6 +170,12 @@ jn_wav_load (const char  *path,
   g_autoptr(GMappedFile) file = NULL;
   JnWav *wav;
 
+  /* a FIFO or a device would block the opening, or never end */
+  if (g_file_test (path, G_FILE_TEST_EXISTS) && !g_file_test (path, G_FILE_TEST_IS_REGULAR))
+    {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL, _("“%s” is not a regular file"), path);
+      return NULL;
+    }
   file = g_mapped_file_new (path, FALSE, error);
   if (file == NULL)
     return NULL;
