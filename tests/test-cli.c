@@ -327,6 +327,52 @@ test_opus (void)
   g_assert_nonnull (strstr (message, "Unknown codec “flac”"));
 }
 
+/* A joiner killed while it holds a note: the host's MIDI out gets the
+ * note's release as soon as the joiner is gone. */
+static void
+test_notes_released (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("jamnet-cli-XXXXXX", &error);
+  g_autofree char *host_midi = g_build_filename (dir, "host-midi.jsonl", NULL);
+  g_autoptr(GSubprocess) host = NULL, join = NULL;
+  g_autofree char *url = NULL, *contents = NULL;
+  g_auto(GStrv) lines = NULL;
+
+  host = spawn (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, "host", "--port", "0", "--bind",
+                "127.0.0.1", "-q", "--duration", "60", "--record-midi", host_midi, NULL);
+  g_assert_no_error (error);
+  url = read_url (host);
+  /* the note-on goes at 5 s (synced long before), its note-off at 10 s:
+   * killed at 7.5 s, in between (the recording is written at the end) */
+  join = spawn (G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error, "join", url, "--bind", "127.0.0.1",
+                "-q", "--duration", "30", "--midi-test", "2", "--midi-interval", "5000", NULL);
+  g_assert_no_error (error);
+  g_usleep (7500000);
+  g_subprocess_send_signal (join, SIGKILL);
+  g_assert_true (g_subprocess_wait (join, NULL, NULL));
+  g_usleep (1000000);
+  g_subprocess_send_signal (host, SIGTERM);
+  g_assert_true (g_subprocess_wait_check (host, NULL, &error));
+  g_assert_no_error (error);
+
+  g_assert_true (g_file_get_contents (host_midi, &contents, NULL, NULL));
+  lines = g_strsplit (g_strstrip (contents), "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, 2);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      JsonObject *line, *event;
+
+      g_assert_true (json_parser_load_from_data (parser, lines[i], -1, NULL));
+      line = json_node_get_object (json_parser_get_root (parser));
+      event = json_object_get_object_member (line, "event");
+      g_assert_cmpint (json_object_get_int_member (line, "from"), ==, 2);
+      g_assert_cmpstr (json_object_get_string_member (event, "t"), ==, i ? "n-" : "n+");
+      g_assert_cmpint (json_object_get_int_member (event, "n"), ==, 60);
+    }
+}
+
 /* Runs the CLI with args, expecting it to exit with status 2 (a bad
  * option) saying `says`, before any session starts. */
 static void
@@ -613,6 +659,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/cli/two-processes", test_two_processes);
   g_test_add_func ("/cli/opus", test_opus);
   g_test_add_func ("/cli/session-end", test_session_end);
+  g_test_add_func ("/cli/notes-released", test_notes_released);
   g_test_add_func ("/cli/wrong-passphrase", test_wrong_passphrase);
   g_test_add_func ("/cli/latency-test", test_latency_test);
   g_test_add_func ("/cli/metronome", test_metronome);

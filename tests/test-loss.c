@@ -34,6 +34,7 @@ typedef struct
   float     audio[MAX_PERIODS][FRAMES];
   gint      n_midi;
   guint32   midi_seqs[64];
+  guint8    midi_data[64][3];
 } Recording;
 
 /* The sender plays the test tone, or, for the repetition test, a loop of
@@ -90,7 +91,10 @@ record_midi (gpointer user_data, guint32 peer_id, const JnMidiEvent *event, gint
   gint i = g_atomic_int_get (&rec->n_midi);
 
   if (i < 64)
-    rec->midi_seqs[i] = event->seq;
+    {
+      rec->midi_seqs[i] = event->seq;
+      memcpy (rec->midi_data[i], event->data, MIN (event->size, 3));
+    }
   g_atomic_int_set (&rec->n_midi, i + 1);
 }
 
@@ -616,6 +620,66 @@ test_opus (gconstpointer data)
   pair_clear (&pair);
 }
 
+static gboolean
+five_events (const JnPeerStats *s)
+{
+  return s->midi_events >= 5;
+}
+
+/* A peer that goes with notes held: each of them, and its sustain pedal,
+ * is released on our MIDI out at the next period, and nothing else is.
+ * Then the same when we are the ones who leave. */
+static void
+test_notes_released (void)
+{
+  static const JnAudioFormat format = { RATE, FRAMES, 1, JN_SAMPLE_S16 };
+  static const guint8 played[5][3] = {
+    { 0x90, 60, 100 },   /* held */
+    { 0x90, 64, 90 },
+    { 0xB1, 64, 127 },   /* sustain down on channel 2 */
+    { 0x92, 67, 80 },    /* held, channel 3 */
+    { 0x80, 64, 0 },     /* released by the player */
+  };
+  static const guint8 released[3][3] = { { 0x80, 60, 0 }, { 0x82, 67, 0 }, { 0xB1, 64, 0 } };
+  g_autoptr(GError) error = NULL;
+
+  for (guint we_leave = 0; we_leave < 2; we_leave++)
+    {
+      g_autofree Recording *rec = g_new0 (Recording, 1);
+      JnPeerStats stats;
+      Pair pair;
+
+      pair_init (&pair, &format, 4, 1, "zero", rec, 1);
+      pair_start (&pair);
+      wait_for (pair.a, 2, is_synced, 5000);
+      for (guint i = 0; i < G_N_ELEMENTS (played); i++)
+        g_assert_true (jn_media_engine_send_midi (pair.a, played[i], 3, &error));
+      wait_for (pair.b, 1, five_events, 5000);
+      g_assert_cmpint (g_atomic_int_get (&rec->n_midi), ==, 5);
+      if (we_leave)
+        jn_media_engine_stop (pair.b);
+      else
+        {
+          jn_media_engine_remove_peer (pair.b, 1);
+          g_usleep (50000);   /* some periods */
+        }
+      g_assert_cmpint (g_atomic_int_get (&rec->n_midi), ==, 5 + G_N_ELEMENTS (released));
+      for (guint i = 0; i < G_N_ELEMENTS (released); i++)
+        g_assert_cmpmem (rec->midi_data[5 + i], 3, released[i], 3);
+      {
+        g_autoptr(GArray) all = jn_media_engine_get_peer_stats (pair.b);
+
+        g_assert_cmpuint (all->len, ==, 1);
+        stats = g_array_index (all, JnPeerStats, 0);
+        g_assert_cmpuint (stats.notes_released, ==, G_N_ELEMENTS (released));
+      }
+      jn_media_engine_stop (pair.b);
+      /* once only */
+      g_assert_cmpint (g_atomic_int_get (&rec->n_midi), ==, 5 + G_N_ELEMENTS (released));
+      pair_clear (&pair);
+    }
+}
+
 /* How often each stream's model is refitted: as often as 30 % of a core
  * allows, every period at best, every 12 at worst, and the worst until the
  * worker's cost is known */
@@ -672,6 +736,7 @@ main (int argc, char *argv[])
   g_test_add_data_func ("/loss/pnbtr/light", "light", test_pnbtr_repeats);
   g_test_add_func ("/loss/random", test_random_impairments);
   g_test_add_data_func ("/loss/opus", NULL, test_opus);
+  g_test_add_func ("/loss/notes-released", test_notes_released);
 
   return g_test_run ();
 }

@@ -13,6 +13,7 @@
 #include "jn-concealer.h"
 #include "jn-jitter-buffer.h"
 #include "jn-media-engine.h"
+#include "jn-midi-notes.h"
 #include "jn-receive-stats.h"
 
 G_BEGIN_DECLS
@@ -32,6 +33,9 @@ typedef struct
   JnCodec        *decoder;     /* Opus sessions: this peer's stream */
   guint64         decode_errors; /* authentic packets that did not decode: not played */
   guint64         midi_over_control; /* events that came over the control plane */
+  JnMidiNotes     notes;       /* what its MIDI left sounding on our MIDI out */
+  gboolean        release_notes; /* it left: release them at the next period */
+  guint64         notes_released; /* note-offs and pedal-offs sent for it when it left */
 } JnMediaPeer;
 
 G_END_DECLS

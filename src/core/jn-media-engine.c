@@ -248,8 +248,10 @@ handle_midi (JnMediaEngine  *self,
     {
       const JnMidiEvent *event = &packet->midi.events[i];
 
-      if (jn_receive_stats_midi_event (&peer->rx, &peer->sync, event, now) &&
-          self->callbacks.midi != NULL)
+      if (!jn_receive_stats_midi_event (&peer->rx, &peer->sync, event, now))
+        continue;
+      jn_midi_notes_track (&peer->notes, event);
+      if (self->callbacks.midi != NULL)
         self->callbacks.midi (self->callbacks_data, peer->id, event, now);
     }
 }
@@ -411,6 +413,26 @@ exchange_with_worker (JnMediaEngine *self,
     }
 }
 
+/* Every note a peer's MIDI left sounding on our MIDI out, released; on the
+ * thread that delivers MIDI (the media thread, or the caller once it has
+ * stopped). */
+static void
+release_notes (JnMediaEngine *self,
+               Peer          *peer)
+{
+  gint64 now = g_get_monotonic_time ();
+  JnMidiEvent event;
+
+  peer->release_notes = FALSE;
+  while (jn_midi_notes_next_release (&peer->notes, &event))
+    {
+      event.timestamp_us = (guint64) now;
+      peer->notes_released++;
+      if (self->callbacks.midi != NULL)
+        self->callbacks.midi (self->callbacks_data, peer->id, &event, now);
+    }
+}
+
 static void
 run_period (JnMediaEngine *self)
 {
@@ -419,6 +441,9 @@ run_period (JnMediaEngine *self)
 
   if (self->pool != NULL)
     exchange_with_worker (self, seq);
+  for (guint i = 0; i < self->departed->len; i++)
+    if (((Peer *) g_ptr_array_index (self->departed, i))->release_notes)
+      release_notes (self, g_ptr_array_index (self->departed, i));
 
   if (self->callbacks.capture != NULL)
     self->callbacks.capture (self->callbacks_data, self->capture_buf, frames, channels,
@@ -943,6 +968,10 @@ jn_media_engine_stop (JnMediaEngine *self)
   g_clear_pointer (&self->tick_source, g_source_unref);
 
   g_mutex_lock (&self->lock);
+  /* we leave: nothing the others played stays sounding here */
+  for (guint i = 0; i < self->peers->len + self->departed->len; i++)
+    release_notes (self, i < self->peers->len ? g_ptr_array_index (self->peers, i)
+                                             : g_ptr_array_index (self->departed, i - self->peers->len));
   /* the worker's figures stay in the stats */
   if (self->pool != NULL)
     jn_concealer_pool_get_stats (self->pool, &self->stats);
@@ -1066,6 +1095,7 @@ jn_media_engine_remove_peer (JnMediaEngine *self,
         jn_transport_forget_peer (self->transport, id);
       g_ptr_array_steal_index (self->peers, i);
       peer->departed = TRUE;
+      peer->release_notes = TRUE;
       jn_jitter_buffer_finish (peer->jb);
       g_ptr_array_add (self->departed, peer);
       if (self->departed->len > MAX_DEPARTED)
@@ -1158,6 +1188,7 @@ deliver_midi (gpointer user_data)
   if (peer != NULL && jn_receive_stats_midi_event (&peer->rx, &peer->sync, &d->event, now))
     {
       peer->midi_over_control++;
+      jn_midi_notes_track (&peer->notes, &d->event);
       if (self->callbacks.midi != NULL)
         self->callbacks.midi (self->callbacks_data, peer->id, &d->event, now);
     }
@@ -1233,6 +1264,7 @@ fill_peer_stats (const Peer  *peer,
   jn_receive_stats_fill (&peer->rx, &peer->sync, jn_jitter_buffer_get_level (peer->jb), s);
   s->midi_over_control = peer->midi_over_control;
   s->decode_errors = peer->decode_errors;
+  s->notes_released = peer->notes_released;
   jn_jitter_buffer_get_depth_stats (peer->jb, &depth);
   s->jitter_depth = depth.depth;
   s->depth_grows = depth.grows;

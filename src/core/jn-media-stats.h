@@ -57,6 +57,7 @@ typedef struct
   guint64   midi_missing;     /* event sequence numbers never received */
   guint64   midi_over_control; /* of midi_events: came over the room's control plane (no UDP path) */
   guint64   decode_errors;    /* Opus packets that did not decode: concealed, never played */
+  guint64   notes_released;   /* note-offs and pedal-offs sent for it when it left */
   gboolean  playout_started;
   guint32   playout_first_seq; /* first sequence number played out */
 } JnPeerStats;
