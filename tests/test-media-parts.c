@@ -12,6 +12,7 @@
 #include "jn-clock-sync.h"
 #include "jn-concealer-pool.h"
 #include "jn-concealer.h"
+#include "jn-midi-reorder.h"
 #include "jn-receive-stats.h"
 
 #define FRAMES 128
@@ -369,6 +370,124 @@ test_concealer_worker_model (void)
   stream_clear (&st);
 }
 
+typedef struct
+{
+  guint   n;
+  guint32 seqs[128];
+} Delivered;
+
+static void
+collect (gpointer user_data, const JnMidiEvent *event, gint64 now_us)
+{
+  Delivered *d = user_data;
+
+  g_assert_cmpuint (d->n, <, G_N_ELEMENTS (d->seqs));
+  d->seqs[d->n++] = event->seq;
+}
+
+static JnMidiEvent
+midi_at (guint32 seq, guint8 status)
+{
+  JnMidiEvent e;
+
+  memset (&e, 0, sizeof e);
+  jn_midi_event_init_short (&e, status, 60, status == 0x90 ? 100 : 0);
+  e.seq = seq;
+  return e;
+}
+
+static void
+push (JnMidiReorder *r, Delivered *d, guint32 seq, guint8 status, gint64 t)
+{
+  JnMidiEvent e = midi_at (seq, status);
+
+  jn_midi_reorder_push (r, &e, t, collect, d);
+}
+
+static void
+test_midi_reorder (void)
+{
+  JnMidiReorder r;
+  Delivered d = { 0 };
+  const gint64 w = JN_MIDI_REORDER_WINDOW_US;
+
+  /* a sender's first event plays at once */
+  jn_midi_reorder_init (&r);
+  push (&r, &d, 0, 0x90, 0);
+  g_assert_cmpuint (d.n, ==, 1);
+
+  /* one heard from the middle (a later joiner) waits for any before it */
+  d.n = 0;
+  jn_midi_reorder_init (&r);
+  push (&r, &d, 10, 0x80, 0);
+  g_assert_cmpuint (d.n, ==, 0);
+  push (&r, &d, 9, 0x90, 100);
+  g_assert_cmpuint (d.n, ==, 2);
+  g_assert_cmpuint (d.seqs[0], ==, 9);
+  g_assert_cmpuint (d.seqs[1], ==, 10);
+  g_assert_cmpuint (r.reordered, ==, 0);
+
+  /* in order: at once; a swap: the later one waits for the earlier */
+  push (&r, &d, 11, 0x90, 150);
+  g_assert_cmpuint (d.n, ==, 3);
+  push (&r, &d, 13, 0x80, 200);
+  g_assert_cmpuint (d.n, ==, 3);
+  push (&r, &d, 12, 0x90, 300);
+  g_assert_cmpuint (d.n, ==, 5);
+  g_assert_cmpuint (d.seqs[3], ==, 12);
+  g_assert_cmpuint (d.seqs[4], ==, 13);
+  g_assert_cmpuint (r.reordered, ==, 1);
+
+  /* a gap never filled: the window runs out, then what waited goes, in
+   * order, timed from the one that waited longest */
+  push (&r, &d, 16, 0x80, 1000);
+  push (&r, &d, 15, 0x90, 2000);
+  jn_midi_reorder_poll (&r, 1000 + w - 1, collect, &d);
+  g_assert_cmpuint (d.n, ==, 5);
+  jn_midi_reorder_poll (&r, 1000 + w, collect, &d);
+  g_assert_cmpuint (d.n, ==, 7);
+  g_assert_cmpuint (d.seqs[5], ==, 15);
+  g_assert_cmpuint (d.seqs[6], ==, 16);
+  g_assert_cmpuint (r.skipped, ==, 1);
+  /* the missing one comes after all: a note-on is dropped, an off plays */
+  push (&r, &d, 14, 0x90, 3 * w);
+  g_assert_cmpuint (d.n, ==, 7);
+  g_assert_cmpuint (r.late_note_ons, ==, 1);
+  push (&r, &d, 8, 0x80, 3 * w);
+  g_assert_cmpuint (d.n, ==, 8);
+  g_assert_cmpuint (d.seqs[7], ==, 8);
+
+  /* more waiting than it holds: the gap is given up, nothing is lost */
+  d.n = 0;
+  for (guint32 i = 0; i <= JN_MIDI_REORDER_SLOTS; i++)
+    push (&r, &d, 18 + i, 0x80, 4 * w);
+  g_assert_cmpuint (d.n, ==, JN_MIDI_REORDER_SLOTS + 1);
+  for (guint i = 0; i < d.n; i++)
+    g_assert_cmpuint (d.seqs[i], ==, 18 + i);
+  g_assert_cmpuint (r.n_held, ==, 0);
+  g_assert_cmpuint (r.skipped, ==, 2);
+
+  /* across the wrap of the 32-bit numbers; a flush gives up every gap */
+  d.n = 0;
+  jn_midi_reorder_init (&r);
+  push (&r, &d, G_MAXUINT32 - 1, 0x90, 0);
+  jn_midi_reorder_poll (&r, w, collect, &d);
+  g_assert_cmpuint (d.n, ==, 1);
+  push (&r, &d, 1, 0x80, w + 10);
+  push (&r, &d, G_MAXUINT32, 0x90, w + 20);
+  push (&r, &d, 0, 0x80, w + 20);
+  g_assert_cmpuint (d.n, ==, 4);
+  g_assert_cmpuint (d.seqs[1], ==, G_MAXUINT32);
+  g_assert_cmpuint (d.seqs[2], ==, 0);
+  g_assert_cmpuint (d.seqs[3], ==, 1);
+  push (&r, &d, 5, 0x80, w + 30);
+  push (&r, &d, 3, 0x80, w + 40);
+  jn_midi_reorder_flush (&r, w + 50, collect, &d);
+  g_assert_cmpuint (d.n, ==, 6);
+  g_assert_cmpuint (d.seqs[4], ==, 3);
+  g_assert_cmpuint (d.seqs[5], ==, 5);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -378,6 +497,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/clock-sync/filter", test_clock_sync_filter);
   g_test_add_func ("/clock-sync/refuses", test_clock_sync_refuses);
   g_test_add_func ("/receive-stats/counts", test_receive_stats);
+  g_test_add_func ("/midi/reorder", test_midi_reorder);
   g_test_add_func ("/concealer/names", test_concealer_names);
   g_test_add_func ("/concealer/gap", test_concealer_gap);
   g_test_add_func ("/concealer/worker-model", test_concealer_worker_model);

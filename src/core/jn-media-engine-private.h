@@ -14,6 +14,7 @@
 #include "jn-jitter-buffer.h"
 #include "jn-media-engine.h"
 #include "jn-midi-notes.h"
+#include "jn-midi-reorder.h"
 #include "jn-receive-stats.h"
 
 G_BEGIN_DECLS
@@ -33,6 +34,7 @@ typedef struct
   JnCodec        *decoder;     /* Opus sessions: this peer's stream */
   guint64         decode_errors; /* authentic packets that did not decode: not played */
   guint64         midi_over_control; /* events that came over the control plane */
+  JnMidiReorder   reorder;     /* its MIDI events, put back in order */
   JnMidiNotes     notes;       /* what its MIDI left sounding on our MIDI out */
   gboolean        release_notes; /* it left: release them at the next period */
   guint64         notes_released; /* note-offs and pedal-offs sent for it when it left */

@@ -238,6 +238,25 @@ decode_packet (gpointer      user_data,
   return FALSE;
 }
 
+typedef struct
+{
+  JnMediaEngine *engine;
+  Peer          *peer;
+} MidiOut;
+
+/* An event in its sender's order, to our MIDI out */
+static void
+midi_out (gpointer           user_data,
+          const JnMidiEvent *event,
+          gint64             now)
+{
+  MidiOut *out = user_data;
+
+  jn_midi_notes_track (&out->peer->notes, event);
+  if (out->engine->callbacks.midi != NULL)
+    out->engine->callbacks.midi (out->engine->callbacks_data, out->peer->id, event, now);
+}
+
 static void
 handle_midi (JnMediaEngine  *self,
              Peer           *peer,
@@ -248,11 +267,10 @@ handle_midi (JnMediaEngine  *self,
     {
       const JnMidiEvent *event = &packet->midi.events[i];
 
-      if (!jn_receive_stats_midi_event (&peer->rx, &peer->sync, event, now))
-        continue;
-      jn_midi_notes_track (&peer->notes, event);
-      if (self->callbacks.midi != NULL)
-        self->callbacks.midi (self->callbacks_data, peer->id, event, now);
+      MidiOut out = { self, peer };
+
+      if (jn_receive_stats_midi_event (&peer->rx, &peer->sync, event, now))
+        jn_midi_reorder_push (&peer->reorder, event, now, midi_out, &out);
     }
 }
 
@@ -421,8 +439,11 @@ release_notes (JnMediaEngine *self,
                Peer          *peer)
 {
   gint64 now = g_get_monotonic_time ();
+  MidiOut out = { self, peer };
   JnMidiEvent event;
 
+  /* what it sent is played first, then what it left sounding released */
+  jn_midi_reorder_flush (&peer->reorder, now, midi_out, &out);
   peer->release_notes = FALSE;
   while (jn_midi_notes_next_release (&peer->notes, &event))
     {
@@ -441,6 +462,14 @@ run_period (JnMediaEngine *self)
 
   if (self->pool != NULL)
     exchange_with_worker (self, seq);
+  for (guint i = 0; i < self->peers->len; i++)
+    {
+      Peer *peer = g_ptr_array_index (self->peers, i);
+      MidiOut out = { self, peer };
+
+      if (peer->reorder.n_held > 0)
+        jn_midi_reorder_poll (&peer->reorder, g_get_monotonic_time (), midi_out, &out);
+    }
   for (guint i = 0; i < self->departed->len; i++)
     if (((Peer *) g_ptr_array_index (self->departed, i))->release_notes)
       release_notes (self, g_ptr_array_index (self->departed, i));
@@ -1187,10 +1216,10 @@ deliver_midi (gpointer user_data)
   /* the same event may come by UDP too: counted and played once */
   if (peer != NULL && jn_receive_stats_midi_event (&peer->rx, &peer->sync, &d->event, now))
     {
+      MidiOut out = { self, peer };
+
       peer->midi_over_control++;
-      jn_midi_notes_track (&peer->notes, &d->event);
-      if (self->callbacks.midi != NULL)
-        self->callbacks.midi (self->callbacks_data, peer->id, &d->event, now);
+      jn_midi_reorder_push (&peer->reorder, &d->event, now, midi_out, &out);
     }
   g_mutex_unlock (&self->lock);
   return G_SOURCE_REMOVE;
@@ -1265,6 +1294,8 @@ fill_peer_stats (const Peer  *peer,
   s->midi_over_control = peer->midi_over_control;
   s->decode_errors = peer->decode_errors;
   s->notes_released = peer->notes_released;
+  s->midi_reordered = peer->reorder.reordered;
+  s->midi_late_note_ons = peer->reorder.late_note_ons;
   jn_jitter_buffer_get_depth_stats (peer->jb, &depth);
   s->jitter_depth = depth.depth;
   s->depth_grows = depth.grows;

@@ -58,6 +58,8 @@ typedef struct
   guint64   midi_over_control; /* of midi_events: came over the room's control plane (no UDP path) */
   guint64   decode_errors;    /* Opus packets that did not decode: concealed, never played */
   guint64   notes_released;   /* note-offs and pedal-offs sent for it when it left */
+  guint64   midi_reordered;   /* events that waited for earlier ones (JN_MIDI_REORDER_WINDOW_US) */
+  guint64   midi_late_note_ons; /* note-ons that came after later events had played: dropped */
   gboolean  playout_started;
   guint32   playout_first_seq; /* first sequence number played out */
 } JnPeerStats;

@@ -68,6 +68,8 @@ peer_to_json (const JnPeerStats *p)
   json_object_set_int_member (o, "midi_over_control", (gint64) p->midi_over_control);
   json_object_set_int_member (o, "decode_errors", (gint64) p->decode_errors);
   json_object_set_int_member (o, "notes_released", (gint64) p->notes_released);
+  json_object_set_int_member (o, "midi_reordered", (gint64) p->midi_reordered);
+  json_object_set_int_member (o, "midi_late_note_ons", (gint64) p->midi_late_note_ons);
   json_object_set_boolean_member (o, "playout_started", p->playout_started);
   json_object_set_int_member (o, "playout_first_seq", p->playout_first_seq);
   return o;
