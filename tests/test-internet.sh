@@ -27,7 +27,7 @@ trap cleanup EXIT INT TERM
 jn_netns_up
 
 export LANGUAGE=C XDG_DATA_HOME="$dir/data" XDG_CONFIG_HOME="$dir/config" JAMNET_PNBTR_BACKEND=cpu
-echo "1..12"
+echo "1..13"
 piano="$(cd "$(dirname "$0")" && pwd)/data/piano.wav"
 
 # Ana at home 1 opens $link's room: LOG ARGS...; waits until she is in
@@ -296,6 +296,33 @@ if check_unreachable h1n h2n; then
 else
   result "not ok" "with UDP blocked MIDI does not arrive or no audio is not explained"
   grep -v "rtt\|PNBTR" "$dir/h2n.log" | tail -5 | sed 's/^/# h2: /'
+fi
+
+# A forward room on a second server: each home sends one stream, to the
+# server, which sends it on; behind the symmetric NATs still in place no
+# ICE and no TURN are needed, the routers' own mappings carry the replies.
+in_ns r2 nft delete table ip noudp
+printf '[server]\nmedia = forward\n' >"$dir/forward.conf"
+ip netns exec "$prefix-inet" "$server" --config "$dir/forward.conf" --listen 203.0.113.1 \
+  --port 7421 --name "Forward" >"$dir/server-forward.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 50); do
+  grep -q "listening" "$dir/server-forward.log" && break
+  sleep 0.1
+done
+link="jamnet://203.0.113.1:7421/Through%20Us?fp=$fp"
+open_room h1f -q --input "$piano" --duration 6 \
+  --midi-test 40 --midi-interval 25 --stats-json "$dir/h1f.json"
+ip netns exec "$prefix-h2" "$cli" join "$link" --name Bo -q --silence --duration 3 \
+  --stats-json "$dir/h2f.json" --record-midi "$dir/h2f.jmid" --record "$dir/h2f" \
+  >"$dir/h2f.log" 2>&1
+wait "$h1"
+if check_path server h1f h2f; then
+  result ok "in a forward room the server carries the audio through symmetric NATs, sample-exact; MIDI complete"
+else
+  result "not ok" "no audio through a forward room's server"
+  sed 's/^/# h1: /' "$dir/h1f.log" | tail -5; sed 's/^/# h2: /' "$dir/h2f.log" | tail -5
+  sed 's/^/# server: /' "$dir/server-forward.log" | tail -5
 fi
 
 # what the players warned of, for the log

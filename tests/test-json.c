@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "jn-control.h"
+#include "jn-secure-transport.h"
 #include "jn-error.h"
 #include "jn-midi.h"
 
@@ -215,6 +216,20 @@ test_control_roundtrip (void)
   g_assert_cmpuint (out->format.channels, ==, 2);
   jn_control_message_free (out);
   welcome->format = (JnAudioFormat) { 96000, 64, 2, JN_SAMPLE_S24 };
+  /* a forward room's: its server's port and the joiner's key with it */
+  welcome->hub = TRUE;
+  welcome->hub_address = g_strdup ("203.0.113.1");
+  welcome->hub_port = 7421;
+  jn_link_key_generate (&welcome->hub_key, JN_CIPHER_XCHACHA20_POLY1305);
+  out = roundtrip (welcome);
+  g_assert_true (out->hub);
+  g_assert_false (out->ice);
+  g_assert_cmpstr (out->hub_address, ==, "203.0.113.1");
+  g_assert_cmpuint (out->hub_port, ==, 7421);
+  g_assert_cmpint (out->hub_key.cipher, ==, JN_CIPHER_XCHACHA20_POLY1305);
+  g_assert_cmpmem (out->hub_key.bytes, 32, welcome->hub_key.bytes, 32);
+  jn_control_message_free (out);
+  welcome->hub = FALSE;
   /* a room's: links by ICE, with the server's STUN */
   welcome->ice = TRUE;
   welcome->stun = g_strdup ("[2001:db8::1]:3478");
@@ -382,6 +397,10 @@ test_control_malformed (void)
     "{\"type\":\"welcome\",\"version\":2,\"peer_id\":2,\"session\":\"s\",\"audio\":{\"rate\":48000,\"frames\":128,\"channels\":1,\"format\":4},\"media\":\"sealed\"}",
     "{\"type\":\"welcome\",\"version\":2,\"peer_id\":2,\"session\":\"s\",\"audio\":{\"rate\":48000,\"frames\":128,\"channels\":1,\"format\":4,\"bitrate\":1000000},\"media\":\"sealed\"}",
     "{\"type\":\"welcome\",\"version\":2,\"peer_id\":2,\"session\":\"s\",\"audio\":{\"rate\":44100,\"frames\":128,\"channels\":1,\"format\":4,\"bitrate\":128000},\"media\":\"sealed\"}",
+    /* a hub without its port, with a name for an address, beside ice */
+    "{\"type\":\"welcome\",\"version\":2,\"peer_id\":2,\"session\":\"s\",\"audio\":{\"rate\":48000,\"frames\":128,\"channels\":1,\"format\":1},\"media\":\"sealed\",\"hub\":{\"address\":\"203.0.113.1\",\"key\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\",\"cipher\":\"aes256gcm\"}}",
+    "{\"type\":\"welcome\",\"version\":2,\"peer_id\":2,\"session\":\"s\",\"audio\":{\"rate\":48000,\"frames\":128,\"channels\":1,\"format\":1},\"media\":\"sealed\",\"hub\":{\"address\":\"example.com\",\"port\":7421,\"key\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\",\"cipher\":\"aes256gcm\"}}",
+    "{\"type\":\"welcome\",\"version\":2,\"peer_id\":2,\"session\":\"s\",\"audio\":{\"rate\":48000,\"frames\":128,\"channels\":1,\"format\":1},\"media\":\"sealed\",\"ice\":{},\"hub\":{\"address\":\"203.0.113.1\",\"port\":7421,\"key\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\",\"cipher\":\"aes256gcm\"}}",
     /* ICE's, wrongly */
     "{\"type\":\"welcome\",\"version\":2,\"peer_id\":2,\"session\":\"s\",\"audio\":{\"rate\":48000,\"frames\":128,\"channels\":1,\"format\":1},\"media\":\"sealed\",\"ice\":true}",
     "{\"type\":\"welcome\",\"version\":2,\"peer_id\":2,\"session\":\"s\",\"audio\":{\"rate\":48000,\"frames\":128,\"channels\":1,\"format\":1},\"media\":\"sealed\",\"ice\":{\"stun\":\"stun.example.com:3478\"}}",

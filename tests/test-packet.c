@@ -440,6 +440,43 @@ test_random (void)
   g_assert_cmpuint (refused, >, 3000);
 }
 
+/* A forward room's datagram (docs/protocol.md 3.6): a whole datagram of
+ * kind 1..5 inside, and its destination */
+static void
+test_forward (void)
+{
+  JnPacketHeader h = { JN_PACKET_BYE, 0, 5, 0, 0, 0, 42 };
+  JnPacketHeader f = { JN_PACKET_FORWARD, 0, 5, 0, 0, 7, 43 };
+  guint8 inner[64], outer[128];
+  gsize n, m;
+  JnPacket p;
+  g_autoptr(GError) error = NULL;
+
+  n = jn_packet_encode_bye (inner, sizeof inner, &h);
+  m = jn_packet_encode_forward (outer, sizeof outer, &f, 9, inner, n);
+  g_assert_cmpuint (m, ==, JN_PACKET_HEADER_SIZE + JN_FORWARD_HEADER_SIZE + n);
+  g_assert_true (jn_packet_decode (outer, m, &p, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (p.header.kind, ==, JN_PACKET_FORWARD);
+  g_assert_cmpuint (p.forward.dest, ==, 9);
+  g_assert_cmpmem (p.forward.inner, p.forward.inner_size, inner, n);
+
+  /* never a forward inside a forward, nor less than a header */
+  g_assert_cmpuint (jn_packet_encode_forward (inner, sizeof inner, &f, 9, outer, m), ==, 0);
+  g_assert_cmpuint (jn_packet_encode_forward (outer, sizeof outer, &f, 9, inner, n - 1), ==, 0);
+  /* a forward whose inside is cut short, or names a forward */
+  outer[14] = 0;
+  outer[15] = JN_FORWARD_HEADER_SIZE + 10;
+  g_assert_false (jn_packet_decode (outer, JN_PACKET_HEADER_SIZE + JN_FORWARD_HEADER_SIZE + 10,
+                                    &p, &error));
+  g_assert_error (error, JN_PROTOCOL_ERROR, JN_PROTOCOL_ERROR_BAD_LENGTH);
+  g_clear_error (&error);
+  m = jn_packet_encode_forward (outer, sizeof outer, &f, 9, inner, n);
+  outer[JN_PACKET_HEADER_SIZE + JN_FORWARD_HEADER_SIZE + 5] = JN_PACKET_FORWARD;
+  g_assert_false (jn_packet_decode (outer, m, &p, &error));
+  g_assert_error (error, JN_PROTOCOL_ERROR, JN_PROTOCOL_ERROR_BAD_LENGTH);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -454,6 +491,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/packet/malformed", test_malformed);
   g_test_add_func ("/packet/malformed-midi", test_malformed_midi);
   g_test_add_func ("/packet/random", test_random);
+  g_test_add_func ("/packet/forward", test_forward);
 
   return g_test_run ();
 }

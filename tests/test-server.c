@@ -407,6 +407,7 @@ test_config (void)
     { "[server]\nturn = 203.0.113.1:3478\n", "turn and turn-secret go together" },
     { "[server]\nturn-lifetime = 5\n", "conf:2: turn-lifetime must be 60 to 604800" },
     { "[server]\ncodec = flac\n", "conf:2: codec must be pcm or opus" },
+    { "[server]\nmedia = hub\n", "conf:2: media must be mesh or forward" },
     { "[server]\nbitrate = 512\n", "conf:2: bitrate must be 32 to 256 kbit/s" },
   };
   static const char good[] =
@@ -423,6 +424,7 @@ test_config (void)
     "turn-secret = a secret of twenty\n"
     "codec = opus\n"
     "bitrate = 96\n"
+    "media = forward\n"
     "\n"
     "[room Friday Band]\n"
     "passphrase = open sesame\n"
@@ -457,6 +459,7 @@ test_config (void)
   g_assert_cmpstr (config->turn_secret, ==, "a secret of twenty");
   g_assert_cmpuint (config->turn_lifetime_s, ==, JN_SERVER_DEFAULT_TURN_LIFETIME_S);
   g_assert_true (config->opus);
+  g_assert_true (config->forward);
   g_assert_cmpuint (config->bitrate, ==, 96000);
   g_assert_cmpuint (config->rooms->len, ==, 2);
   room = g_ptr_array_index (config->rooms, 0);
@@ -515,6 +518,122 @@ test_opus_room (Fixture *f, gconstpointer data)
   g_assert_cmpint (json_object_get_int_member (load, "cores"), >=, 1);
   g_assert_cmpfloat (json_object_get_double_member (load, "cpu_percent"), >=, 0.0);
   g_assert_cmpint (json_object_get_int_member (load, "cpu_seconds"), >, 0);
+}
+
+typedef struct
+{
+  JnSession **players;
+  guint       n;
+} Band;
+
+/* Each player hears every other, through the server. */
+static gboolean
+band_plays (gpointer data)
+{
+  Band *band = data;
+
+  for (guint i = 0; i < band->n; i++)
+    {
+      GListModel *peers = jn_session_get_peers (band->players[i]);
+
+      if (g_list_model_get_n_items (peers) != band->n - 1)
+        return FALSE;
+      for (guint k = 0; k < band->n - 1; k++)
+        {
+          g_autoptr(JnPeer) peer = g_list_model_get_item (peers, k);
+
+          if (jn_peer_get_path (peer) != JN_PEER_PATH_SERVER ||
+              jn_peer_get_stats (peer)->audio_packets < 100)
+            return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+/* A forward room: every player sends one stream, to the server, which
+ * sends it on to the others; each hears all the others, clock-synced
+ * through it; a player who leaves does not stop the others. */
+static void
+test_forward_room (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = room_url (f, "Forward");
+  JnSession *players[3] = { NULL };
+  Band band = { players, 3 };
+  JnForwarderStats stats;
+  JnForwarder *forwarder;
+
+  jn_server_set_forward (f->server, TRUE);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("Player %u", i + 1);
+
+      players[i] = join_room (url, name, NULL, i == 0, FALSE, &error);
+      g_assert_no_error (error);
+    }
+  iterate_until (band_plays, &band, 10);
+  g_assert_true (band_plays (&band));
+
+  for (guint i = 0; i < 3; i++)
+    {
+      GListModel *peers = jn_session_get_peers (players[i]);
+
+      for (guint k = 0; k < 2; k++)
+        {
+          g_autoptr(JnPeer) peer = g_list_model_get_item (peers, k);
+          const JnPeerStats *s = jn_peer_get_stats (peer);
+
+          g_assert_true (s->synced);
+          g_assert_cmpuint (s->lost, ==, 0);
+          g_assert_cmpfloat (s->rtt_ms.p50, >, 0.0);
+        }
+    }
+  /* one stream up per player, whatever the band's size: a datagram a
+   * period and the clock sync, not one a period for each listener */
+  {
+    g_autoptr(JnPeer) peer = g_list_model_get_item (jn_session_get_peers (players[1]), 0);
+    guint32 from = jn_peer_get_id (peer);
+    JnSession *sender = NULL;
+    JnEngineStats e0, e1;
+    guint64 h0, h1;
+    gint64 end;
+
+    for (guint i = 0; i < 3; i++)
+      if (jn_session_get_local_id (players[i]) == from)
+        sender = players[i];
+    g_assert_nonnull (sender);
+    jn_media_engine_get_stats (jn_session_get_engine (sender), &e0);
+    h0 = jn_peer_get_stats (peer)->audio_packets;
+    end = g_get_monotonic_time () + G_USEC_PER_SEC;
+    while (g_get_monotonic_time () < end)
+      g_main_context_iteration (NULL, FALSE);
+    jn_media_engine_get_stats (jn_session_get_engine (sender), &e1);
+    h1 = jn_peer_get_stats (peer)->audio_packets;
+    g_test_message ("in 1 s a player sent %" G_GUINT64_FORMAT " datagrams; another heard %"
+                    G_GUINT64_FORMAT " audio packets from it", e1.packets_sent - e0.packets_sent,
+                    h1 - h0);
+    g_assert_cmpuint (h1 - h0, >, 300);
+    g_assert_cmpuint (e1.packets_sent - e0.packets_sent, <, (h1 - h0) * 5 / 4);
+  }
+  forwarder = jn_server_get_room_forwarder (f->server, "Forward");
+  g_assert_nonnull (forwarder);
+  jn_forwarder_get_stats (forwarder, &stats);
+  g_assert_cmpuint (stats.dropped_forged, ==, 0);
+  g_assert_cmpuint (stats.dropped_format, ==, 0);
+  g_assert_cmpuint (stats.dropped_budget, ==, 0);
+  g_assert_cmpuint (stats.forwarded, >, stats.received);
+
+  /* one goes; the other two go on hearing each other */
+  jn_session_leave (players[2]);
+  g_clear_object (&players[2]);
+  band.n = 2;
+  iterate_until (band_plays, &band, 5);
+  g_assert_true (band_plays (&band));
+  for (guint i = 0; i < 2; i++)
+    {
+      jn_session_leave (players[i]);
+      g_clear_object (&players[i]);
+    }
 }
 
 /* The program reads its file as the service does, and says where it is wrong. */
@@ -577,6 +696,8 @@ main (int argc, char **argv)
   g_test_add ("/server/list-errors", Fixture, NULL, fixture_set_up, test_list_errors,
               fixture_tear_down);
   g_test_add ("/server/opus-room", Fixture, NULL, fixture_set_up, test_opus_room,
+              fixture_tear_down);
+  g_test_add ("/server/forward-room", Fixture, NULL, fixture_set_up, test_forward_room,
               fixture_tear_down);
   g_test_add_func ("/server/config", test_config);
   g_test_add_func ("/server/program-config", test_program_config);

@@ -60,6 +60,7 @@ struct _JnClient
   GTask                   *join_task;    /* pending join */
   guint                    join_timeout;
   char                    *host_port;    /* "HOST:PORT", as known-hosts names it */
+  gboolean                 hub;          /* a forward room: media through its server */
   char                    *pinned;       /* fingerprint the URL names */
   char                    *known;        /* fingerprint seen the last time */
   char                    *seen;         /* fingerprint the host presented */
@@ -518,6 +519,33 @@ fail_join (JnClient *self,
     g_error_free (error);
 }
 
+static void close_connection (JnClient *self);
+
+/* A forward room: every member is reached through the server, at the
+ * address we reached it on (where the URL names one), else at the one it
+ * gives. */
+static gboolean
+use_hub (JnClient         *self,
+         JnControlMessage *welcome)
+{
+  g_autofree char *ip = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (!jn_ip_port_parse (self->host_port, &ip, NULL))
+    ip = g_strdup (welcome->hub_address);
+  jn_media_engine_set_local_id (self->engine, welcome->peer_id);
+  if (!jn_media_engine_set_hub (self->engine, ip, welcome->hub_port, &welcome->hub_key, &error))
+    {
+      fail_join (self, g_error_new (JN_SESSION_ERROR, JN_SESSION_ERROR_BAD_REQUEST,
+                                    _("Cannot reach the room’s server for its media: %s"),
+                                    error->message));
+      close_connection (self);
+      return FALSE;
+    }
+  self->hub = TRUE;
+  return TRUE;
+}
+
 static void
 add_peer (JnClient   *self,
           JnPeerInfo *info)
@@ -532,7 +560,8 @@ add_peer (JnClient   *self,
       g_warning ("Cannot reach %s: %s", info->name, error->message);
       return;
     }
-  add_link (self, info->id);
+  if (!self->hub)
+    add_link (self, info->id);
   g_signal_emit (self, signals[PEER_JOINED], 0, info->id, info->name);
 }
 
@@ -616,10 +645,10 @@ handle_message (JnClient         *self,
           close_connection (self);
           return;
         }
-      if (message->ice != (self->ice != NULL))
+      if ((message->ice || message->hub) != (self->ice != NULL))
         {
           fail_join (self, g_error_new_literal (JN_SESSION_ERROR, JN_SESSION_ERROR_BAD_URL,
-                                                message->ice
+                                                message->ice || message->hub
                                                 ? _("This is a room on a JamNet server; join it "
                                                     "by its room address (jamnet://SERVER/ROOM)")
                                                 : _("This is a player’s own session, not a room "
@@ -628,7 +657,9 @@ handle_message (JnClient         *self,
           close_connection (self);
           return;
         }
-      if (self->ice != NULL)
+      if (message->hub && !use_hub (self, message))
+        return;
+      if (self->ice != NULL && message->ice)
         use_ice_servers (self, message);
       self->welcomed = TRUE;
       g_free (self->session_name);

@@ -127,6 +127,8 @@ jn_control_message_free (JnControlMessage *message)
   if (message->room_passphrase != NULL)
     sodium_memzero (message->room_passphrase, strlen (message->room_passphrase));
   g_free (message->room_passphrase);
+  sodium_memzero (&message->hub_key, sizeof message->hub_key);
+  g_free (message->hub_address);
   g_clear_pointer (&message->peers, g_ptr_array_unref);
   g_clear_pointer (&message->candidates, g_ptr_array_unref);
   g_clear_pointer (&message->midi_events, g_array_unref);
@@ -243,6 +245,20 @@ jn_control_message_to_json (const JnControlMessage *message)
         add_int (builder, "bitrate", message->format.bitrate);
       json_builder_end_object (builder);
       add_string (builder, "media", message->sealed ? "sealed" : "clear");
+      if (message->hub)
+        {
+          g_autofree char *key = g_base64_encode (message->hub_key.bytes,
+                                                  sizeof message->hub_key.bytes);
+
+          json_builder_set_member_name (builder, "hub");
+          json_builder_begin_object (builder);
+          add_string (builder, "address", message->hub_address ? message->hub_address : "");
+          add_int (builder, "port", message->hub_port);
+          add_string (builder, "key", key);
+          add_string (builder, "cipher", jn_cipher_to_string (message->hub_key.cipher));
+          json_builder_end_object (builder);
+          sodium_memzero (key, strlen (key));
+        }
       if (message->ice)
         {
           json_builder_set_member_name (builder, "ice");
@@ -842,6 +858,36 @@ jn_control_message_parse (const char  *text,
         message->sealed = g_str_equal (media, "sealed");
         if (json_object_has_member (object, "ice") && !read_ice_paths (object, message, error))
           return NULL;
+        if (json_object_has_member (object, "hub"))
+          {
+            JsonNode *hub = json_object_get_member (object, "hub");
+            JsonObject *h;
+
+            if (!JSON_NODE_HOLDS_OBJECT (hub) || message->ice)
+              {
+                bad_message (error, "welcome's \"hub\" is not an object, or comes with \"ice\"");
+                return NULL;
+              }
+            h = json_node_get_object (hub);
+            if (!read_string (h, "address", FALSE, 64, &message->hub_address, error) ||
+                !read_int (h, "port", 1, G_MAXUINT16, &v, error) ||
+                !read_bytes32 (h, "key", message->hub_key.bytes, error))
+              return NULL;
+            if (!g_hostname_is_ip_address (message->hub_address))
+              {
+                bad_message (error, "welcome's hub address \"%s\" is not a numeric IP address",
+                             message->hub_address);
+                return NULL;
+              }
+            message->hub_port = (guint16) v;
+            message->hub_key.cipher = jn_cipher_from_string (jn_json_get_string (h, "cipher"));
+            if (message->hub_key.cipher == 0)
+              {
+                bad_message (error, "welcome's hub key has no known \"cipher\"");
+                return NULL;
+              }
+            message->hub = TRUE;
+          }
       }
       break;
 

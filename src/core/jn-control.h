@@ -71,6 +71,10 @@ typedef struct
   char         *turn;          /* welcome with ice: a TURN server, "IP:PORT", or NULL */
   char         *turn_username; /* its short-lived credentials (TURN REST: use-auth-secret) */
   char         *turn_password;
+  gboolean      hub;           /* welcome: a forward room; media goes through its server */
+  guint16       hub_port;      /* its UDP port */
+  char         *hub_address;   /* its address, as it sees this connection (numeric) */
+  JnLinkKey     hub_key;       /* the key of the joiner's link with it */
   char         *ice_ufrag;     /* ice: the sender's credentials, in its first ice message */
   char         *ice_pwd;
   GPtrArray    *candidates;    /* ice: SDP "candidate:" lines (char*) */

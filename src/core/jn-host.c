@@ -24,6 +24,7 @@
 
 #include "jn-control.h"
 #include "jn-control-listener.h"
+#include "jn-forwarder.h"
 #include "jn-host.h"
 #include "jn-pake.h"
 #include "jn-secure-transport.h"
@@ -104,6 +105,7 @@ struct _JnHost
   char          *turn_secret;  /* shared with it: members get credentials of their own */
   guint          turn_ttl_s;
   JnAudioFormat  format;       /* a room's; a host's is its engine's */
+  JnForwarder   *forwarder;    /* a forward room's media (owned), or NULL */
   guint          max_members;  /* joiners at most */
   guint32        next_id;
   GPtrArray     *members;     /* Member*, accepted or not */
@@ -272,8 +274,18 @@ accept_member (JnHost           *self,
   welcome->name = g_strdup (self->session_name);
   welcome->format = self->engine != NULL ? *jn_media_engine_get_format (self->engine) : self->format;
   welcome->sealed = sealed;
-  /* a room's members are behind NATs of their own: ICE finds their links */
-  welcome->ice = self->engine == NULL;
+  /* a room's members are behind NATs of their own: ICE finds their links;
+   * in a forward room they all reach the server instead */
+  welcome->ice = self->engine == NULL && self->forwarder == NULL;
+  if (self->forwarder != NULL)
+    {
+      welcome->hub = TRUE;
+      welcome->hub_address = g_strdup (member->local_address);
+      welcome->hub_port = jn_forwarder_get_port (self->forwarder);
+      jn_link_key_generate (&welcome->hub_key, host_aes && member->aes ? JN_CIPHER_AES256_GCM
+                                                                       : JN_CIPHER_XCHACHA20_POLY1305);
+      jn_forwarder_add_member (self->forwarder, member->id, &welcome->hub_key);
+    }
   welcome->stun = g_strdup (self->stun);
   if (welcome->ice && self->turn != NULL)
     {
@@ -305,12 +317,14 @@ accept_member (JnHost           *self,
       jn_link_key_generate (&key, other->aes && member->aes ? JN_CIPHER_AES256_GCM
                                                             : JN_CIPHER_XCHACHA20_POLY1305);
       info = member_info (other);
-      jn_peer_info_set_key (info, sealed ? &key : NULL);
+      /* (a forward room's members share no links: each has one with the
+       * server, in its welcome) */
+      jn_peer_info_set_key (info, sealed && self->forwarder == NULL ? &key : NULL);
       g_ptr_array_add (roster->peers, info);
 
       joined = jn_control_message_new (JN_CONTROL_PEER_JOINED);
       info = member_info (member);
-      jn_peer_info_set_key (info, sealed ? &key : NULL);
+      jn_peer_info_set_key (info, sealed && self->forwarder == NULL ? &key : NULL);
       g_ptr_array_add (joined->peers, info);
       jn_control_message_send (joined, other->connection);
     }
@@ -639,6 +653,8 @@ remove_member (JnHost *self,
 
       if (self->engine != NULL)
         jn_media_engine_remove_peer (self->engine, id);
+      if (self->forwarder != NULL)
+        jn_forwarder_remove_member (self->forwarder, id);
       left->peer_id = id;
       broadcast (self, left, member);
       g_debug ("%s left (peer %u)", member->name, id);
@@ -761,6 +777,7 @@ jn_host_finalize (GObject *object)
   g_clear_pointer (&self->guesses, g_hash_table_unref);
   g_clear_pointer (&self->hellos, g_hash_table_unref);
   g_clear_object (&self->engine);
+  g_clear_pointer (&self->forwarder, jn_forwarder_free);
   g_free (self->session_name);
   g_free (self->player_name);
   g_free (self->passphrase);
@@ -821,6 +838,24 @@ jn_host_new (JnMediaEngine *engine,
   self->max_members = JN_SESSION_MAX_PEERS - 1;
   jn_media_engine_set_local_id (engine, JN_HOST_PEER_ID);
   return self;
+}
+
+void
+jn_host_set_forwarder (JnHost      *self,
+                       JnForwarder *forwarder)
+{
+  g_return_if_fail (JN_IS_HOST (self));
+  g_return_if_fail (self->engine == NULL && self->members->len == 0);
+
+  g_clear_pointer (&self->forwarder, jn_forwarder_free);
+  self->forwarder = forwarder;
+}
+
+JnForwarder *
+jn_host_get_forwarder (JnHost *self)
+{
+  g_return_val_if_fail (JN_IS_HOST (self), NULL);
+  return self->forwarder;
 }
 
 JnHost *

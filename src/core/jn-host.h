@@ -7,6 +7,7 @@
 #include <gio/gio.h>
 
 #include "jn-control.h"
+#include "jn-forwarder.h"
 #include "jn-media-engine.h"
 
 G_BEGIN_DECLS
@@ -47,6 +48,11 @@ JnHost      *jn_host_new_room       (const char    *room_name,
                                      guint          max_members,
                                      const char    *fingerprint,
                                      const JnAudioFormat *format);
+/* Makes a room a forward room: its members' media goes through
+ * forwarder, which the host owns from here (before anyone joins). */
+void         jn_host_set_forwarder  (JnHost        *self,
+                                     JnForwarder   *forwarder);
+JnForwarder *jn_host_get_forwarder  (JnHost        *self);
 /* A joiner's connection, accepted elsewhere (a server's listener): from
  * address, reaching us at local_address; hello, when given, is its first
  * message, already read (and owned by the host from here). */

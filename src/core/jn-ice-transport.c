@@ -19,6 +19,7 @@
 
 #include "jn-error.h"
 #include "jn-ice-transport.h"
+#include "jn-udp-transport.h"
 
 /* after the last check of a link has failed, how long late candidates
  * are waited for before the link is declared failed */
@@ -55,6 +56,10 @@ struct _JnIceTransport
   GPtrArray              *doomed;      /* Peer*, forgotten, freed on the context */
   GSource                *doom_source; /* frees them there */
   gboolean                closed;
+  /* one peer reached straight at an address: a forward room's server,
+   * which is on the internet and needs no ICE */
+  JnTransport            *direct;
+  guint32                 direct_id;
 };
 
 static void jn_ice_transport_iface_init (JnTransportInterface *iface);
@@ -423,9 +428,40 @@ ice_set_peer (JnTransport  *transport,
               guint16       port,
               GError      **error)
 {
+  JnIceTransport *self = JN_ICE_TRANSPORT (transport);
+  g_autoptr(GInetAddress) inet = NULL;
+  const char *bind;
+
   /* the path is ICE's to find: an address is no more than a hint, and
-   * the peer's own candidates say it too */
-  return TRUE;
+   * the peer's own candidates say it too; except for a peer with a UDP
+   * port, which is reached straight there (a forward room's server) */
+  if (port == 0 || address == NULL)
+    return TRUE;
+  if (self->direct != NULL && self->direct_id != peer_id)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_EXISTS,
+                           "only one peer is reached without ICE");
+      return FALSE;
+    }
+  if (self->direct == NULL)
+    {
+      inet = g_inet_address_new_from_string (address);
+      if (inet == NULL)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                       _("“%s” is not an IP address"), address);
+          return FALSE;
+        }
+      bind = self->bind_address != NULL ? self->bind_address
+             : g_inet_address_get_family (inet) == G_SOCKET_FAMILY_IPV6 ? "::" : NULL;
+      self->direct = JN_TRANSPORT (jn_udp_transport_new (bind, 0, error));
+      if (self->direct == NULL)
+        return FALSE;
+      self->direct_id = peer_id;
+      if (self->context != NULL)
+        jn_transport_start (self->direct, self->context, self->func, self->func_data);
+    }
+  return jn_transport_set_peer (self->direct, peer_id, address, port, error);
 }
 
 static void
@@ -435,6 +471,8 @@ ice_forget_peer (JnTransport *transport,
   JnIceTransport *self = JN_ICE_TRANSPORT (transport);
   Peer *peer;
 
+  if (self->direct != NULL && peer_id == self->direct_id)
+    jn_transport_forget_peer (self->direct, peer_id);
   g_mutex_lock (&self->lock);
   peer = g_hash_table_lookup (self->peers, GUINT_TO_POINTER (peer_id));
   if (peer != NULL)
@@ -453,6 +491,8 @@ ice_send (JnTransport  *transport,
   JnIceState state;
   Peer *peer;
 
+  if (self->direct != NULL && peer_id == self->direct_id)
+    return !self->closed && jn_transport_send (self->direct, peer_id, data, size);
   g_mutex_lock (&self->lock);
   peer = self->closed ? NULL : g_hash_table_lookup (self->peers, GUINT_TO_POINTER (peer_id));
   state = peer != NULL ? (JnIceState) g_atomic_int_get (&peer->state) : JN_ICE_FAILED;
@@ -475,6 +515,17 @@ ice_start (JnTransport            *transport,
   self->context = g_main_context_ref (context != NULL ? context : g_main_context_default ());
   self->func = func;
   self->func_data = user_data;
+  if (self->direct != NULL)
+    jn_transport_start (self->direct, self->context, func, user_data);
+}
+
+static void
+ice_poll (JnTransport *transport)
+{
+  JnIceTransport *self = JN_ICE_TRANSPORT (transport);
+
+  if (self->direct != NULL)
+    jn_transport_poll (self->direct);
 }
 
 static GSocketAddress *
@@ -491,6 +542,8 @@ ice_close (JnTransport *transport)
   GHashTableIter iter;
   gpointer peer;
 
+  if (self->direct != NULL)
+    jn_transport_close (self->direct);
   g_mutex_lock (&self->lock);
   self->closed = TRUE;
   g_hash_table_iter_init (&iter, self->peers);
@@ -509,6 +562,7 @@ jn_ice_transport_iface_init (JnTransportInterface *iface)
   iface->forget_peer = ice_forget_peer;
   iface->send = ice_send;
   iface->start = ice_start;
+  iface->poll = ice_poll;
   iface->get_local_address = ice_get_local_address;
   iface->close = ice_close;
 }
@@ -526,6 +580,7 @@ jn_ice_transport_finalize (GObject *object)
   g_clear_pointer (&self->doom_source, g_source_unref);
   g_clear_pointer (&self->peers, g_hash_table_unref);
   g_clear_pointer (&self->doomed, g_ptr_array_unref);
+  g_clear_object (&self->direct);
   g_clear_pointer (&self->context, g_main_context_unref);
   g_mutex_clear (&self->lock);
   g_free (self->bind_address);

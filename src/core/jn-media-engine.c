@@ -17,6 +17,7 @@
 #include <glib/gi18n-lib.h>
 #include <string.h>
 
+#include "jn-byte-order.h"
 #include "jn-concealer-pool.h"
 #include "jn-media-engine-private.h"
 #include "jn-secure-transport.h"
@@ -68,6 +69,12 @@ struct _JnMediaEngine
   float            *play_buf;
   guint8           *tx_buf;
   JnCodec          *encoder;    /* Opus sessions */
+  /* a forward room: everything goes to the room's server, which forwards
+   * it (docs/protocol.md 3.6); the members are peers with no route */
+  gboolean          hub;
+  JnClockSync       hub_sync;
+  guint32           forward_seq;
+  guint8           *fwd_buf;
   guint8           *coded_buf;  /* one packet, coded */
 
   JnEngineStats     stats;
@@ -117,15 +124,61 @@ find_peer_by_id (JnMediaEngine *self,
 /* --- sending ------------------------------------------------------------- */
 
 static void
+send_raw (JnMediaEngine *self,
+          guint32        id,
+          const guint8  *data,
+          gsize          size)
+{
+  if (jn_transport_send (self->transport, id, data, size))
+    self->stats.packets_sent++;
+  else
+    self->stats.send_errors++;
+}
+
+/* Through a forward room's server: to one member, or to all of them. */
+static void
+send_forward (JnMediaEngine *self,
+              guint32        dest,
+              const guint8  *data,
+              gsize          size)
+{
+  JnPacketHeader header = { JN_PACKET_FORWARD, 0, self->local_id, 0, 0, self->forward_seq++,
+                            (guint64) g_get_monotonic_time () };
+  gsize n = jn_packet_encode_forward (self->fwd_buf, JN_PACKET_MAX_SIZE, &header, dest, data, size);
+
+  if (n > 0)
+    send_raw (self, JN_HUB_PEER_ID, self->fwd_buf, n);
+  else
+    self->stats.send_errors++;
+}
+
+static void
 send_to (JnMediaEngine *self,
          Peer          *peer,
          const guint8  *data,
          gsize          size)
 {
-  if (jn_transport_send (self->transport, peer->id, data, size))
-    self->stats.packets_sent++;
+  if (self->hub)
+    send_forward (self, peer->id, data, size);
   else
-    self->stats.send_errors++;
+    send_raw (self, peer->id, data, size);
+}
+
+/* To every member: one datagram through a forward room's server, else one
+ * per peer. */
+static void
+send_to_all (JnMediaEngine *self,
+             const guint8  *data,
+             gsize          size)
+{
+  if (self->hub)
+    {
+      if (self->peers->len > 0)
+        send_forward (self, JN_FORWARD_ALL, data, size);
+      return;
+    }
+  for (guint i = 0; i < self->peers->len; i++)
+    send_to (self, g_ptr_array_index (self->peers, i), data, size);
 }
 
 static JnPacketHeader
@@ -145,6 +198,16 @@ make_header (JnMediaEngine *self,
 static void
 send_pings (JnMediaEngine *self)
 {
+  /* the server's own link: its round trip, and its consent */
+  if (self->hub)
+    {
+      JnPacketHeader header = make_header (self, JN_PACKET_SYNC_PING, 0);
+      gsize size;
+
+      header.seq = jn_clock_sync_ping (&self->hub_sync, header.timestamp_us);
+      size = jn_packet_encode_ping (self->tx_buf, JN_PACKET_MAX_SIZE, &header);
+      send_raw (self, JN_HUB_PEER_ID, self->tx_buf, size);
+    }
   for (guint i = 0; i < self->peers->len; i++)
     {
       Peer *peer = g_ptr_array_index (self->peers, i);
@@ -160,14 +223,10 @@ send_pings (JnMediaEngine *self)
 static void
 send_bye_locked (JnMediaEngine *self)
 {
-  for (guint i = 0; i < self->peers->len; i++)
-    {
-      Peer *peer = g_ptr_array_index (self->peers, i);
-      JnPacketHeader header = make_header (self, JN_PACKET_BYE, 0);
-      gsize size = jn_packet_encode_bye (self->tx_buf, JN_PACKET_MAX_SIZE, &header);
+  JnPacketHeader header = make_header (self, JN_PACKET_BYE, 0);
+  gsize size = jn_packet_encode_bye (self->tx_buf, JN_PACKET_MAX_SIZE, &header);
 
-      send_to (self, peer, self->tx_buf, size);
-    }
+  send_to_all (self, self->tx_buf, size);
 }
 
 /* --- receiving ----------------------------------------------------------- */
@@ -288,7 +347,7 @@ handle_ping (JnMediaEngine  *self,
 
   /* a peer that pings us is up: ask its consent now rather than at our
    * next ping, so that its media does not wait for it */
-  if (self->seal != NULL && !jn_secure_transport_has_consent (self->seal, peer->id))
+  if (!self->hub && self->seal != NULL && !jn_secure_transport_has_consent (self->seal, peer->id))
     {
       header = make_header (self, JN_PACKET_SYNC_PING, 0);
       header.seq = jn_clock_sync_ping (&peer->sync, header.timestamp_us);
@@ -313,6 +372,70 @@ handle_pong (JnMediaEngine  *self,
       return;
     }
   jn_receive_stats_rtt (&peer->rx, peer->sync.last_rtt_ms);
+}
+
+static void handle_datagram (JnMediaEngine *self, guint32 peer_id, const guint8 *data,
+                             gsize size, gint64 now);
+
+/* From a forward room's server: its own pings and pongs, and the members'
+ * datagrams it forwards, each then taken as its sender's own. */
+static void
+handle_hub_datagram (JnMediaEngine *self,
+                     const guint8  *data,
+                     gsize          size,
+                     gint64         now)
+{
+  g_autoptr(GError) error = NULL;
+  JnPacket packet;
+
+  if (!jn_packet_decode (data, size, &packet, &error))
+    {
+      count_malformed (self, error);
+      return;
+    }
+  if (packet.header.sender_id != JN_HUB_PEER_ID)
+    {
+      self->stats.dropped_non_member++;
+      return;
+    }
+  switch (packet.header.kind)
+    {
+    case JN_PACKET_SYNC_PING:
+      {
+        JnSyncPong pong = { packet.header.seq, packet.header.timestamp_us, (guint64) now };
+        JnPacketHeader header = make_header (self, JN_PACKET_SYNC_PONG, packet.header.seq);
+        gsize n = jn_packet_encode_pong (self->tx_buf, JN_PACKET_MAX_SIZE, &header, &pong);
+
+        send_raw (self, JN_HUB_PEER_ID, self->tx_buf, n);
+      }
+      break;
+    case JN_PACKET_SYNC_PONG:
+      if (!jn_clock_sync_pong (&self->hub_sync, packet.pong.ping_seq, packet.pong.t1_us,
+                               packet.pong.t2_us, packet.header.timestamp_us, now))
+        {
+          self->stats.dropped_malformed++;
+          self->stats.malformed[JN_PROTOCOL_ERROR_BAD_MESSAGE]++;
+        }
+      break;
+    case JN_PACKET_FORWARD:
+      {
+        guint32 sender = get_u32 (packet.forward.inner + 8);   /* decode checked its size */
+
+        /* for us, from a member that is not us nor the server */
+        if (packet.forward.dest != self->local_id || sender == self->local_id ||
+            sender == JN_HUB_PEER_ID || sender == 0)
+          {
+            self->stats.dropped_non_member++;
+            return;
+          }
+        handle_datagram (self, sender, packet.forward.inner, packet.forward.inner_size, now);
+      }
+      break;
+    default:
+      self->stats.dropped_malformed++;
+      self->stats.malformed[JN_PROTOCOL_ERROR_BAD_KIND]++;
+      break;
+    }
 }
 
 static void
@@ -368,6 +491,11 @@ handle_datagram (JnMediaEngine *self,
       peer->said_bye = TRUE;
       jn_jitter_buffer_finish (peer->jb);
       break;
+    case JN_PACKET_FORWARD:
+      /* only a forward room's server forwards, and never twice */
+      self->stats.dropped_malformed++;
+      self->stats.malformed[JN_PROTOCOL_ERROR_BAD_KIND]++;
+      break;
     default:
       g_assert_not_reached ();
     }
@@ -384,7 +512,12 @@ on_datagram (gpointer      user_data,
   JnMediaEngine *self = user_data;
 
   g_mutex_lock (&self->lock);
-  handle_datagram (self, peer_id, data, size, arrival_us);
+  if (!self->hub)
+    handle_datagram (self, peer_id, data, size, arrival_us);
+  else if (peer_id == JN_HUB_PEER_ID)
+    handle_hub_datagram (self, data, size, arrival_us);
+  else
+    self->stats.dropped_non_member++;   /* in a forward room only the server speaks */
   g_mutex_unlock (&self->lock);
 }
 
@@ -499,8 +632,8 @@ run_period (JnMediaEngine *self)
             self->stats.encode_errors++;
         }
 
-      for (guint i = 0; size > 0 && i < self->peers->len; i++)
-        send_to (self, g_ptr_array_index (self->peers, i), self->tx_buf, size);
+      if (size > 0)
+        send_to_all (self, self->tx_buf, size);
     }
 
   /* Concealment, above all a gap's start, is the costly part of a period.
@@ -673,6 +806,7 @@ jn_media_engine_finalize (GObject *object)
   g_free (self->capture_buf);
   g_free (self->play_buf);
   g_free (self->tx_buf);
+  g_free (self->fwd_buf);
   jn_codec_free (self->encoder);
   g_free (self->coded_buf);
   g_array_unref (self->new_samples);
@@ -705,6 +839,8 @@ jn_media_engine_init (JnMediaEngine *self)
   self->redundancy = 1;
   self->send_audio = TRUE;
   self->tx_buf = g_malloc (JN_PACKET_MAX_SIZE);
+  self->fwd_buf = g_malloc (JN_PACKET_MAX_SIZE);
+  jn_clock_sync_init (&self->hub_sync);
   self->new_samples = g_array_new (FALSE, FALSE, sizeof (JnSeriesSample));
 }
 
@@ -1023,8 +1159,9 @@ jn_media_engine_add_peer (JnMediaEngine  *self,
 
   g_return_val_if_fail (JN_IS_MEDIA_ENGINE (self), FALSE);
   g_return_val_if_fail (id != 0, FALSE);
+  g_return_val_if_fail (!self->hub || id != JN_HUB_PEER_ID, FALSE);
 
-  if (self->seal != NULL && key == NULL)
+  if (self->seal != NULL && key == NULL && !self->hub)
     {
       g_set_error (error, JN_SESSION_ERROR, JN_SESSION_ERROR_INSECURE,
                    _("No media key for peer %u: its audio would not be private"), id);
@@ -1065,20 +1202,58 @@ jn_media_engine_add_peer (JnMediaEngine  *self,
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS, _("Peer %u is already in the session"), id);
       return FALSE;
     }
-  /* under the lock, so that a peer already there keeps its route */
-  if (!jn_transport_set_peer (self->transport, id, address, udp_port, error))
+  /* under the lock, so that a peer already there keeps its route; in a
+   * forward room a member is reached through the server, not by a route */
+  if (!self->hub && !jn_transport_set_peer (self->transport, id, address, udp_port, error))
     {
       g_mutex_unlock (&self->lock);
       peer_free (peer);
       return FALSE;
     }
-  if (self->seal != NULL)
+  if (self->seal != NULL && !self->hub)
     jn_secure_transport_set_key (self->seal, id, key);
   g_ptr_array_add (self->peers, peer);
   /* ping everyone at the next tick: a new peer's consent comes sooner */
   self->next_sync_us = 0;
   g_mutex_unlock (&self->lock);
   return TRUE;
+}
+
+gboolean
+jn_media_engine_set_hub (JnMediaEngine   *self,
+                         const char      *address,
+                         guint16          udp_port,
+                         const JnLinkKey *key,
+                         GError         **error)
+{
+  gboolean ok;
+
+  g_return_val_if_fail (JN_IS_MEDIA_ENGINE (self), FALSE);
+  g_return_val_if_fail (address != NULL && udp_port != 0, FALSE);
+  g_return_val_if_fail (self->seal == NULL || key != NULL, FALSE);
+
+  g_mutex_lock (&self->lock);
+  if (self->peers->len > 0)
+    {
+      g_mutex_unlock (&self->lock);
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_EXISTS,
+                           "a forward room's server is set before its members");
+      return FALSE;
+    }
+  ok = jn_transport_set_peer (self->transport, JN_HUB_PEER_ID, address, udp_port, error);
+  if (ok && self->seal != NULL)
+    jn_secure_transport_set_key (self->seal, JN_HUB_PEER_ID, key);
+  self->hub = ok;
+  self->next_sync_us = 0;
+  g_mutex_unlock (&self->lock);
+  return ok;
+}
+
+gboolean
+jn_media_engine_has_hub (JnMediaEngine *self)
+{
+  g_return_val_if_fail (JN_IS_MEDIA_ENGINE (self), FALSE);
+  return self->hub;
 }
 
 gboolean
@@ -1182,8 +1357,7 @@ jn_media_engine_send_midi_event (JnMediaEngine     *self,
       header.stream_id = 1;
       header.flags = copy > 0 ? JN_PACKET_FLAG_REDUNDANT : 0;
       n = jn_packet_encode_midi (self->tx_buf, JN_PACKET_MAX_SIZE, &header, event, 1);
-      for (guint i = 0; i < self->peers->len; i++)
-        send_to (self, g_ptr_array_index (self->peers, i), self->tx_buf, n);
+      send_to_all (self, self->tx_buf, n);
     }
   g_mutex_unlock (&self->lock);
 }

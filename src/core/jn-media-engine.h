@@ -134,6 +134,15 @@ gboolean       jn_media_engine_add_peer      (JnMediaEngine       *self,
                                               guint16              udp_port,
                                               const JnLinkKey     *key,
                                               GError             **error);
+/* A forward room: every datagram goes to its server at address:udp_port
+ * (sealed with key), which forwards it to the members; peers added later
+ * are reached through it (docs/protocol.md 3.6).  Before any peer. */
+gboolean       jn_media_engine_set_hub       (JnMediaEngine       *self,
+                                              const char          *address,
+                                              guint16              udp_port,
+                                              const JnLinkKey     *key,
+                                              GError             **error);
+gboolean       jn_media_engine_has_hub       (JnMediaEngine       *self);
 gboolean       jn_media_engine_set_peer_address (JnMediaEngine    *self,
                                               guint32              id,
                                               const char          *address,

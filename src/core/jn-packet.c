@@ -301,6 +301,24 @@ jn_packet_encode_ping (guint8               *buf,
 }
 
 gsize
+jn_packet_encode_forward (guint8               *buf,
+                          gsize                 buf_size,
+                          const JnPacketHeader *header,
+                          guint32               dest,
+                          const guint8         *inner,
+                          gsize                 inner_size)
+{
+  g_return_val_if_fail (buf != NULL && header != NULL && inner != NULL, 0);
+
+  if (inner_size < JN_PACKET_HEADER_SIZE || inner[5] < JN_PACKET_AUDIO || inner[5] > JN_PACKET_BYE ||
+      encode_header (buf, buf_size, header, JN_FORWARD_HEADER_SIZE + inner_size) == 0)
+    return 0;
+  put_u32 (buf + JN_PACKET_HEADER_SIZE, dest);
+  memmove (buf + JN_PACKET_HEADER_SIZE + JN_FORWARD_HEADER_SIZE, inner, inner_size);
+  return JN_PACKET_HEADER_SIZE + JN_FORWARD_HEADER_SIZE + inner_size;
+}
+
+gsize
 jn_packet_encode_bye (guint8               *buf,
                       gsize                 buf_size,
                       const JnPacketHeader *header)
@@ -485,7 +503,7 @@ jn_packet_decode (const guint8  *data,
 
   h = &packet->header;
   kind = data[5];
-  if (kind < JN_PACKET_AUDIO || kind > JN_PACKET_BYE)
+  if (kind < JN_PACKET_AUDIO || kind > JN_PACKET_FORWARD)
     {
       g_set_error (error, JN_PROTOCOL_ERROR, JN_PROTOCOL_ERROR_BAD_KIND,
                    "unknown packet kind %u", kind);
@@ -544,6 +562,22 @@ jn_packet_decode (const guint8  *data,
                        h->kind == JN_PACKET_BYE ? "bye" : "clock-sync", h->payload_size);
           return FALSE;
         }
+      return TRUE;
+
+    case JN_PACKET_FORWARD:
+      /* the inner datagram is the receiver's to decode, as its own */
+      if (h->payload_size < JN_FORWARD_HEADER_SIZE + JN_PACKET_HEADER_SIZE ||
+          payload[JN_FORWARD_HEADER_SIZE + 5] < JN_PACKET_AUDIO ||
+          payload[JN_FORWARD_HEADER_SIZE + 5] > JN_PACKET_BYE)
+        {
+          g_set_error (error, JN_PROTOCOL_ERROR, JN_PROTOCOL_ERROR_BAD_LENGTH,
+                       "forwarded packet of %u payload bytes holds no datagram",
+                       h->payload_size);
+          return FALSE;
+        }
+      packet->forward.dest = get_u32 (payload);
+      packet->forward.inner = payload + JN_FORWARD_HEADER_SIZE;
+      packet->forward.inner_size = h->payload_size - JN_FORWARD_HEADER_SIZE;
       return TRUE;
 
     default:

@@ -31,7 +31,14 @@ typedef enum
   JN_PACKET_SYNC_PING = 3,
   JN_PACKET_SYNC_PONG = 4,
   JN_PACKET_BYE       = 5,
+  JN_PACKET_FORWARD   = 6,   /* through a room's server: a datagram of kind 1..5 inside */
 } JnPacketKind;
+#define JN_PACKET_N_KINDS (JN_PACKET_FORWARD + 1)
+/* A forward room's server on the media plane (rooms' members are 2..) */
+#define JN_HUB_PEER_ID      1
+/* FORWARD's destination: every other member */
+#define JN_FORWARD_ALL      0
+#define JN_FORWARD_HEADER_SIZE 4
 
 typedef enum
 {
@@ -107,6 +114,12 @@ typedef struct
       JnMidiEvent events[JN_MIDI_MAX_EVENTS];
     } midi;
     JnSyncPong pong;
+    struct
+    {
+      guint32       dest;       /* a member, or JN_FORWARD_ALL */
+      const guint8 *inner;      /* a whole datagram of kind 1..5, clear */
+      gsize         inner_size;
+    } forward;
   };
 } JnPacket;
 
@@ -150,6 +163,13 @@ gsize    jn_packet_encode_pong      (guint8              *buf,
 gsize    jn_packet_encode_bye       (guint8              *buf,
                                      gsize                buf_size,
                                      const JnPacketHeader *header);
+/* inner is a whole encoded datagram of kind 1..5 (docs/protocol.md 3.6) */
+gsize    jn_packet_encode_forward   (guint8              *buf,
+                                     gsize                buf_size,
+                                     const JnPacketHeader *header,
+                                     guint32              dest,
+                                     const guint8        *inner,
+                                     gsize                inner_size);
 
 /* Converts the PCM payload of a decoded packet to interleaved float in
  * [-1, 1].  out must hold frames * channels values.  Coded payloads

@@ -64,7 +64,8 @@ G_DEFINE_ENUM_TYPE (JnPeerPath, jn_peer_path,
                     G_DEFINE_ENUM_VALUE (JN_PEER_PATH_DIRECT, "direct"),
                     G_DEFINE_ENUM_VALUE (JN_PEER_PATH_NAT, "nat"),
                     G_DEFINE_ENUM_VALUE (JN_PEER_PATH_RELAYED, "relayed"),
-                    G_DEFINE_ENUM_VALUE (JN_PEER_PATH_UNREACHABLE, "unreachable"))
+                    G_DEFINE_ENUM_VALUE (JN_PEER_PATH_UNREACHABLE, "unreachable"),
+                    G_DEFINE_ENUM_VALUE (JN_PEER_PATH_SERVER, "server"))
 
 G_DEFINE_FINAL_TYPE (JnPeer, jn_peer, G_TYPE_OBJECT)
 
@@ -88,6 +89,7 @@ jn_peer_path_describe (JnPeerPath path)
     case JN_PEER_PATH_NAT: return _("direct (through routers)");
     case JN_PEER_PATH_RELAYED: return _("relayed");
     case JN_PEER_PATH_UNREACHABLE: return _("no audio: no path through the routers (MIDI goes through the server)");
+    case JN_PEER_PATH_SERVER: return _("through the server");
     default: return "";
     }
 }

@@ -33,11 +33,12 @@ typedef enum
   JN_PEER_PATH_NAT,         /* ICE: direct, through NATs (server- or peer-reflexive) */
   JN_PEER_PATH_RELAYED,     /* ICE: through a TURN relay */
   JN_PEER_PATH_UNREACHABLE, /* ICE found no path */
+  JN_PEER_PATH_SERVER,      /* through a forward room's server */
 } JnPeerPath;
 
 GType jn_peer_path_get_type (void) G_GNUC_CONST;
 #define JN_TYPE_PEER_PATH (jn_peer_path_get_type ())
-/* "udp", "searching", "direct", "nat", "relayed", "unreachable" */
+/* "udp", "searching", "direct", "nat", "relayed", "unreachable", "server" */
 const char *jn_peer_path_to_string (JnPeerPath path);
 /* What the path means to a musician, translated. */
 const char *jn_peer_path_describe  (JnPeerPath path);

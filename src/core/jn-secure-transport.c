@@ -30,7 +30,7 @@
 #define TAG_SIZE        crypto_aead_xchacha20poly1305_ietf_ABYTES
 /* AES-GCM's 12-byte nonce holds 7 bytes of counter */
 #define AES_MAX_COUNTER (G_GUINT64_CONSTANT (1) << 56)
-#define N_KINDS         (JN_PACKET_BYE + 1)
+#define N_KINDS         JN_PACKET_N_KINDS
 /* RFC 6479's bitmap: WINDOW_WORDS words, one of them the one being
  * filled, so (WINDOW_WORDS - 1) * 64 counters behind the newest are
  * remembered: a second of audio at 128-frame packets. */
@@ -198,7 +198,7 @@ parse_sealed (const guint8 *data,
       get_u32 (data) != JN_PACKET_MAGIC || data[4] != JN_PROTOCOL_VERSION)
     return FALSE;
   flags = (guint16) (data[6] << 8 | data[7]);
-  if (!(flags & JN_PACKET_FLAG_SEALED) || data[5] < JN_PACKET_AUDIO || data[5] > JN_PACKET_BYE ||
+  if (!(flags & JN_PACKET_FLAG_SEALED) || data[5] < JN_PACKET_AUDIO || data[5] > JN_PACKET_FORWARD ||
       (gsize) (data[14] << 8 | data[15]) + SEALED_HEADER + TAG_SIZE != size)
     return FALSE;
   *sender = get_u32 (data + 8);
@@ -471,14 +471,14 @@ jn_secure_transport_send (JnTransport  *transport,
   Link *link;
   gsize n;
 
-  if (size < JN_PACKET_HEADER_SIZE || data[5] < JN_PACKET_AUDIO || data[5] > JN_PACKET_BYE)
+  if (size < JN_PACKET_HEADER_SIZE || data[5] < JN_PACKET_AUDIO || data[5] > JN_PACKET_FORWARD)
     return FALSE;
   kind = data[5];
 
   g_mutex_lock (&self->lock);
   if ((link = find_link (self, peer_id)) == NULL)
     goto out;
-  if ((kind == JN_PACKET_AUDIO || kind == JN_PACKET_MIDI) &&
+  if ((kind == JN_PACKET_AUDIO || kind == JN_PACKET_MIDI || kind == JN_PACKET_FORWARD) &&
       g_get_monotonic_time () >= link->consent_until_us)
     {
       self->counters.held++;
@@ -618,6 +618,20 @@ jn_secure_transport_set_key (JnSecureTransport *self,
   if (key->cipher == JN_CIPHER_AES256_GCM && crypto_aead_aes256gcm_is_available ())
     crypto_aead_aes256gcm_beforenm (&link->aes, key->bytes);
   link->route_heard_us = g_get_monotonic_time ();
+  g_mutex_unlock (&self->lock);
+}
+
+void
+jn_secure_transport_learn_route (JnSecureTransport *self,
+                                 guint32            peer_id)
+{
+  Link *link;
+
+  g_return_if_fail (JN_IS_SECURE_TRANSPORT (self));
+
+  g_mutex_lock (&self->lock);
+  if ((link = find_link (self, peer_id)) != NULL)
+    link->route_heard_us = G_MININT64 / 2;   /* long quiet: the next source is adopted */
   g_mutex_unlock (&self->lock);
 }
 

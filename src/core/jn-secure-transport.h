@@ -51,14 +51,15 @@ G_DECLARE_FINAL_TYPE (JnSecureTransport, jn_secure_transport, JN, SECURE_TRANSPO
 
 JnSecureTransport *jn_secure_transport_new      (JnTransport       *inner);
 JnTransport       *jn_secure_transport_get_inner (JnSecureTransport *self);
-/* Our own peer id, the sender id of what we seal. */
-void               jn_secure_transport_set_local_id (JnSecureTransport *self,
-                                                    guint32            id);
 /* The key of the link with peer_id; replaces any earlier one (and its
  * counters).  Thread-safe. */
 void               jn_secure_transport_set_key  (JnSecureTransport *self,
                                                  guint32            peer_id,
                                                  const JnLinkKey   *key);
+/* The link with peer_id has no route yet: its first authentic datagram
+ * gives it one, at once (a forward room's server learns its members'). */
+void               jn_secure_transport_learn_route (JnSecureTransport *self,
+                                                    guint32            peer_id);
 gboolean           jn_secure_transport_has_consent (JnSecureTransport *self,
                                                     guint32            peer_id);
 void               jn_secure_transport_get_counters (JnSecureTransport *self,

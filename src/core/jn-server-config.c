@@ -214,6 +214,13 @@ server_key (JnServerConfig *config,
         return line_error (error, filename, line, _("codec must be pcm or opus, not “%s”"), value);
       config->opus = g_str_equal (value, "opus");
     }
+  else if (g_str_equal (key, "media"))
+    {
+      if (!g_str_equal (value, "mesh") && !g_str_equal (value, "forward"))
+        return line_error (error, filename, line, _("media must be mesh or forward, not “%s”"),
+                           value);
+      config->forward = g_str_equal (value, "forward");
+    }
   else if (g_str_equal (key, "bitrate"))
     {
       if (!parse_count (value, JN_OPUS_MIN_BITRATE / 1000, JN_OPUS_MAX_BITRATE / 1000, &n))
@@ -226,7 +233,7 @@ server_key (JnServerConfig *config,
     return line_error (error, filename, line,
                        _("[server] has no key “%s” (it has name, listen, port, certificate, "
                          "max-rooms, max-rooms-per-address, max-players, stun, turn, "
-                         "turn-secret, turn-lifetime, codec and bitrate)"), key);
+                         "turn-secret, turn-lifetime, media, codec and bitrate)"), key);
   return TRUE;
 }
 

@@ -30,6 +30,7 @@ typedef struct
   char      *turn_secret;  /* the secret it shares (coturn's static-auth-secret) */
   guint      turn_lifetime_s; /* how long a member's TURN credentials hold */
   gboolean   opus;         /* the rooms' codec: Opus, else PCM s16 */
+  gboolean   forward;      /* the rooms' media goes through the server */
   guint      bitrate;      /* Opus: bit/s per channel */
   GPtrArray *rooms;        /* JnServerRoomConfig* */
 } JnServerConfig;

@@ -77,6 +77,8 @@ struct _JnServer
   gint64             load_wall_us;
   double             cpu_percent;
   JnAudioFormat      format;
+  gboolean           forward;   /* rooms opened from now on forward media */
+  char              *listen_address;
 };
 
 G_DEFINE_FINAL_TYPE (JnServer, jn_server, G_TYPE_OBJECT)
@@ -194,6 +196,24 @@ open_room (JnServer   *self,
   room->has_passphrase = passphrase != NULL && *passphrase != '\0';
   room->host = jn_host_new_room (name, passphrase, room->max_players, self->fingerprint,
                                  &self->format);
+  if (self->forward)
+    {
+      g_autoptr(GError) error = NULL;
+      /* every address the control plane listens on, both families */
+      JnForwarder *forwarder = jn_forwarder_new (self->listen_address ? self->listen_address : "::",
+                                                 0, &self->format, &error);
+
+      if (forwarder == NULL && self->listen_address == NULL)
+        {
+          g_clear_error (&error);
+          forwarder = jn_forwarder_new (NULL, 0, &self->format, &error);
+        }
+      if (forwarder != NULL)
+        jn_host_set_forwarder (room->host, forwarder);
+      else
+        g_warning ("Room “%s” cannot forward media (%s): its players reach each other directly",
+                   name, error->message);
+    }
   jn_host_set_stun (room->host, self->stun);
   jn_host_set_turn (room->host, self->turn, self->turn_secret, self->turn_lifetime_s);
   g_signal_connect (room->host, "peer-left", G_CALLBACK (on_peer_left), room);
@@ -452,6 +472,7 @@ jn_server_finalize (GObject *object)
   g_free (self->stun);
   g_free (self->turn);
   g_free (self->turn_secret);
+  g_free (self->listen_address);
 
   G_OBJECT_CLASS (jn_server_parent_class)->finalize (object);
 }
@@ -519,6 +540,14 @@ jn_server_set_format (JnServer            *self,
   g_return_if_fail (format != NULL && jn_audio_format_validate (format, NULL));
 
   self->format = *format;
+}
+
+void
+jn_server_set_forward (JnServer *self,
+                       gboolean  forward)
+{
+  g_return_if_fail (JN_IS_SERVER (self));
+  self->forward = forward;
 }
 
 void
@@ -621,6 +650,8 @@ jn_server_listen (JnServer    *self,
 
   if (!jn_control_listener_listen (self->listener, address, port, error))
     return FALSE;
+  g_free (self->listen_address);
+  self->listen_address = g_strdup (address);
   if (self->sweep == 0)
     {
       sample_load (self);
@@ -686,6 +717,20 @@ compare_rooms (gconstpointer a,
   return g_utf8_collate (ra->name, rb->name);
 }
 
+JnForwarder *
+jn_server_get_room_forwarder (JnServer   *self,
+                              const char *room)
+{
+  g_autofree char *key = NULL;
+  Room *r;
+
+  g_return_val_if_fail (JN_IS_SERVER (self), NULL);
+
+  key = g_utf8_casefold (room, -1);
+  r = g_hash_table_lookup (self->rooms, key);
+  return r != NULL ? jn_host_get_forwarder (r->host) : NULL;
+}
+
 char *
 jn_server_dup_room_list (JnServer *self)
 {
@@ -716,6 +761,8 @@ jn_server_dup_room_list (JnServer *self)
   json_builder_add_int_value (builder, jn_server_get_n_players (self));
   json_builder_set_member_name (builder, "max_players");
   json_builder_add_int_value (builder, self->max_players);
+  json_builder_set_member_name (builder, "media");
+  json_builder_add_string_value (builder, self->forward ? "forward" : "mesh");
   json_builder_set_member_name (builder, "codec");
   json_builder_add_string_value (builder, self->format.format == JN_SAMPLE_OPUS ? "opus" : "pcm");
   /* what a directory needs to place rooms on servers (docs/server.md) */

@@ -7,6 +7,7 @@
 #include <gio/gio.h>
 
 #include "jn-control.h"
+#include "jn-forwarder.h"
 
 G_BEGIN_DECLS
 
@@ -52,6 +53,10 @@ void         jn_server_set_turn      (JnServer        *self,
  * 48 kHz, 128 frames, mono; PCM s16, or Opus at format->bitrate. */
 void         jn_server_set_format    (JnServer        *self,
                                       const JnAudioFormat *format);
+/* Rooms opened from now on carry their members' media through the server
+ * (forward), or leave it between them (mesh, the default). */
+void         jn_server_set_forward   (JnServer        *self,
+                                      gboolean         forward);
 gboolean     jn_server_add_room      (JnServer        *self,
                                       const char      *name,
                                       const char      *passphrase,
@@ -72,6 +77,9 @@ int          jn_server_get_room_players (JnServer     *self,
                                       const char      *name);
 /* The body of GET /rooms: the server, its load and its listed rooms. */
 char        *jn_server_dup_room_list (JnServer        *self);
+/* The forwarder of an open forward room, or NULL. */
+JnForwarder *jn_server_get_room_forwarder (JnServer   *self,
+                                           const char *room);
 /* Tells every room's players the server is going away and stops. */
 void         jn_server_shutdown      (JnServer        *self);
 

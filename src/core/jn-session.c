@@ -359,7 +359,9 @@ on_peer_joined (GObject    *source,
   g_signal_connect_object (peer, "notify::gain", G_CALLBACK (on_peer_mix_changed), self, 0);
   g_signal_connect_object (peer, "notify::muted", G_CALLBACK (on_peer_mix_changed), self, 0);
   g_hash_table_insert (self->peer_by_id, GUINT_TO_POINTER (id), g_object_ref (peer));
-  if (self->client != NULL)
+  if (self->engine != NULL && jn_media_engine_has_hub (self->engine))
+    jn_peer_set_path (peer, JN_PEER_PATH_SERVER);
+  else if (self->client != NULL)
     on_link_changed (self->client, id, self);   /* an ICE link has begun */
   g_list_store_append (self->peers, peer);
   update_announced_players (self);
@@ -1440,7 +1442,9 @@ link_to_json (JnSession *self,
   JsonNode *node = json_node_new (JSON_NODE_OBJECT);
   JnLinkInfo link;
 
-  if (!jn_session_get_link (self, id, &link))
+  if (self->engine != NULL && jn_media_engine_has_hub (self->engine))
+    json_object_set_string_member (object, "kind", jn_peer_path_to_string (JN_PEER_PATH_SERVER));
+  else if (!jn_session_get_link (self, id, &link))
     json_object_set_string_member (object, "kind", jn_peer_path_to_string (JN_PEER_PATH_UDP));
   else
     {

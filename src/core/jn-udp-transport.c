@@ -231,7 +231,16 @@ jn_udp_transport_adopt_source (JnTransport *transport,
   if (self->rx_from_len == 0)
     return FALSE;
   g_mutex_lock (&self->lock);
-  if ((route = find_route (self, peer_id)) != NULL && !sockaddr_equal (&route->addr, &self->rx_from))
+  if ((route = find_route (self, peer_id)) == NULL)
+    {
+      /* a peer whose address is learnt from its first authentic datagram
+       * (a forward room's server does not know its members' addresses) */
+      Route fresh = { .id = peer_id };
+
+      g_array_append_val (self->routes, fresh);
+      route = find_route (self, peer_id);
+    }
+  if (!sockaddr_equal (&route->addr, &self->rx_from))
     {
       route->addr = self->rx_from;
       route->addr_len = self->rx_from_len;

@@ -1,0 +1,306 @@
+/* jn-forwarder.c: a forward room's server on the media plane
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "jn-forwarder"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "jn-forwarder.h"
+#include "jn-thread-loop.h"
+#include "jn-udp-transport.h"
+
+/* the server's clock-sync pings to its members: their consent */
+#define PING_INTERVAL_MS 100
+
+typedef struct
+{
+  guint32 id;
+  double  tokens;
+  gint64  refilled_us;
+  guint32 ping_seq;
+  guint32 forward_seq;
+} Member;
+
+struct _JnForwarder
+{
+  JnThreadLoop      *thread;
+  JnSecureTransport *seal;
+  guint16            port;
+  JnAudioFormat      format;
+  GSource           *ping_source;
+
+  GMutex             lock;      /* members, stats, tx */
+  GArray            *members;   /* Member */
+  JnForwarderStats   stats;
+  guint8            *tx;
+};
+
+static Member *
+find_member (JnForwarder *self,
+             guint32      id)
+{
+  for (guint i = 0; i < self->members->len; i++)
+    if (g_array_index (self->members, Member, i).id == id)
+      return &g_array_index (self->members, Member, i);
+  return NULL;
+}
+
+static gboolean
+spend_token (Member *member,
+             gint64  now)
+{
+  member->tokens = MIN (JN_FORWARDER_BURST,
+                        member->tokens + (now - member->refilled_us) * (JN_FORWARDER_RATE / 1e6));
+  member->refilled_us = now;
+  if (member->tokens < 1.0)
+    return FALSE;
+  member->tokens -= 1.0;
+  return TRUE;
+}
+
+/* A member's audio must be of the room's format: PCM in a PCM room (any
+ * sample format, as between players), Opus in an Opus room. */
+static gboolean
+format_fits (JnForwarder    *self,
+             const JnPacket *inner)
+{
+  const JnAudioFormat *f = &inner->audio.format;
+
+  return f->rate == self->format.rate && f->frames == self->format.frames &&
+         f->channels == self->format.channels &&
+         (f->format == JN_SAMPLE_OPUS) == (self->format.format == JN_SAMPLE_OPUS);
+}
+
+static void
+forward_to (JnForwarder  *self,
+            Member       *to,
+            const guint8 *inner,
+            gsize         inner_size)
+{
+  JnPacketHeader header = { JN_PACKET_FORWARD, 0, JN_HUB_PEER_ID, 0, 0, to->forward_seq++,
+                            (guint64) g_get_monotonic_time () };
+  gsize n = jn_packet_encode_forward (self->tx, JN_PACKET_MAX_SIZE, &header, to->id, inner,
+                                      inner_size);
+
+  if (n > 0 && jn_transport_send (JN_TRANSPORT (self->seal), to->id, self->tx, n))
+    self->stats.forwarded++;
+}
+
+static void
+answer_ping (JnForwarder    *self,
+             Member         *member,
+             const JnPacket *ping,
+             gint64          arrival_us)
+{
+  JnSyncPong pong = { ping->header.seq, ping->header.timestamp_us, (guint64) arrival_us };
+  JnPacketHeader header = { JN_PACKET_SYNC_PONG, 0, JN_HUB_PEER_ID, 0, 0, ping->header.seq,
+                            (guint64) g_get_monotonic_time () };
+  gsize n = jn_packet_encode_pong (self->tx, JN_PACKET_MAX_SIZE, &header, &pong);
+
+  jn_transport_send (JN_TRANSPORT (self->seal), member->id, self->tx, n);
+}
+
+/* The secure transport's callback: an authentic datagram from member
+ * `sender`, opened (on the forwarder's thread). */
+static void
+on_datagram (gpointer      user_data,
+             guint32       sender,
+             const guint8 *data,
+             gsize         size,
+             gint64        arrival_us)
+{
+  JnForwarder *self = user_data;
+  JnPacket packet, inner;
+  Member *member;
+
+  g_mutex_lock (&self->lock);
+  member = find_member (self, sender);
+  if (member == NULL)
+    goto out;
+  /* (the secure transport took its route from its first authentic
+   * datagram, and follows it as ever: docs/protocol.md 3.5) */
+  self->stats.received++;
+  if (!spend_token (member, arrival_us))
+    {
+      self->stats.dropped_budget++;
+      goto out;
+    }
+  if (!jn_packet_decode (data, size, &packet, NULL) || packet.header.sender_id != sender)
+    {
+      self->stats.dropped_forged++;
+      goto out;
+    }
+  switch (packet.header.kind)
+    {
+    case JN_PACKET_SYNC_PING:
+      answer_ping (self, member, &packet, arrival_us);
+      goto out;
+    case JN_PACKET_SYNC_PONG:
+      goto out;   /* the transport took its consent */
+    case JN_PACKET_FORWARD:
+      break;
+    default:
+      self->stats.dropped_forged++;   /* media goes through, not to, the server */
+      goto out;
+    }
+
+  /* inside: the member's own datagram, nothing forged for someone else */
+  if (!jn_packet_decode (packet.forward.inner, packet.forward.inner_size, &inner, NULL) ||
+      inner.header.sender_id != sender || inner.header.kind == JN_PACKET_FORWARD)
+    {
+      self->stats.dropped_forged++;
+      goto out;
+    }
+  if (inner.header.kind == JN_PACKET_AUDIO && !format_fits (self, &inner))
+    {
+      self->stats.dropped_format++;
+      goto out;
+    }
+  if (packet.forward.dest == JN_FORWARD_ALL)
+    {
+      for (guint i = 0; i < self->members->len; i++)
+        {
+          Member *to = &g_array_index (self->members, Member, i);
+
+          if (to->id != sender)
+            forward_to (self, to, packet.forward.inner, packet.forward.inner_size);
+        }
+    }
+  else
+    {
+      Member *to = find_member (self, packet.forward.dest);
+
+      if (to == NULL || to->id == sender)
+        self->stats.dropped_forged++;
+      else
+        forward_to (self, to, packet.forward.inner, packet.forward.inner_size);
+    }
+out:
+  g_mutex_unlock (&self->lock);
+}
+
+static gboolean
+on_ping (gpointer user_data)
+{
+  JnForwarder *self = user_data;
+
+  g_mutex_lock (&self->lock);
+  for (guint i = 0; i < self->members->len; i++)
+    {
+      Member *member = &g_array_index (self->members, Member, i);
+      JnPacketHeader header = { JN_PACKET_SYNC_PING, 0, JN_HUB_PEER_ID, 0, 0, member->ping_seq++,
+                                (guint64) g_get_monotonic_time () };
+      gsize n = jn_packet_encode_ping (self->tx, JN_PACKET_MAX_SIZE, &header);
+
+      /* fails quietly until its first datagram gave it a route */
+      jn_transport_send (JN_TRANSPORT (self->seal), member->id, self->tx, n);
+    }
+  g_mutex_unlock (&self->lock);
+  return G_SOURCE_CONTINUE;
+}
+
+JnForwarder *
+jn_forwarder_new (const char          *bind_address,
+                  guint16              port,
+                  const JnAudioFormat *format,
+                  GError             **error)
+{
+  g_autoptr(JnUdpTransport) udp = NULL;
+  JnForwarder *self;
+
+  g_return_val_if_fail (format != NULL, NULL);
+
+  udp = jn_udp_transport_new (bind_address, port, error);
+  if (udp == NULL)
+    return NULL;
+  self = g_new0 (JnForwarder, 1);
+  g_mutex_init (&self->lock);
+  self->members = g_array_new (FALSE, TRUE, sizeof (Member));
+  self->tx = g_malloc (JN_PACKET_MAX_SIZE);
+  self->format = *format;
+  self->port = jn_udp_transport_get_port (udp);
+  self->seal = jn_secure_transport_new (JN_TRANSPORT (udp));
+  self->thread = jn_thread_loop_new ("jn-forwarder");
+  jn_transport_start (JN_TRANSPORT (self->seal), jn_thread_loop_get_context (self->thread),
+                      on_datagram, self);
+  self->ping_source = g_timeout_source_new (PING_INTERVAL_MS);
+  g_source_set_callback (self->ping_source, on_ping, self, NULL);
+  g_source_attach (self->ping_source, jn_thread_loop_get_context (self->thread));
+  return self;
+}
+
+void
+jn_forwarder_free (JnForwarder *self)
+{
+  if (self == NULL)
+    return;
+  g_source_destroy (self->ping_source);
+  jn_transport_close (JN_TRANSPORT (self->seal));
+  g_clear_pointer (&self->thread, jn_thread_loop_free);
+  g_source_unref (self->ping_source);
+  g_clear_object (&self->seal);
+  g_array_unref (self->members);
+  g_free (self->tx);
+  g_mutex_clear (&self->lock);
+  g_free (self);
+}
+
+guint16
+jn_forwarder_get_port (JnForwarder *self)
+{
+  return self->port;
+}
+
+void
+jn_forwarder_add_member (JnForwarder     *self,
+                         guint32          id,
+                         const JnLinkKey *key)
+{
+  Member member = { .id = id, .tokens = JN_FORWARDER_BURST, .refilled_us = g_get_monotonic_time () };
+
+  g_return_if_fail (self != NULL && key != NULL);
+  g_return_if_fail (id != 0 && id != JN_HUB_PEER_ID);
+
+  g_mutex_lock (&self->lock);
+  if (find_member (self, id) == NULL)
+    g_array_append_val (self->members, member);
+  jn_secure_transport_set_key (self->seal, id, key);
+  jn_secure_transport_learn_route (self->seal, id);
+  g_mutex_unlock (&self->lock);
+}
+
+void
+jn_forwarder_remove_member (JnForwarder *self,
+                            guint32      id)
+{
+  g_return_if_fail (self != NULL);
+
+  g_mutex_lock (&self->lock);
+  for (guint i = 0; i < self->members->len; i++)
+    if (g_array_index (self->members, Member, i).id == id)
+      {
+        g_array_remove_index_fast (self->members, i);
+        break;
+      }
+  g_mutex_unlock (&self->lock);
+  /* its key goes: nothing sealed with it is taken any more */
+  jn_transport_forget_peer (JN_TRANSPORT (self->seal), id);
+}
+
+void
+jn_forwarder_get_stats (JnForwarder      *self,
+                        JnForwarderStats *stats)
+{
+  JnSealCounters counters;
+
+  g_return_if_fail (self != NULL && stats != NULL);
+
+  g_mutex_lock (&self->lock);
+  *stats = self->stats;
+  g_mutex_unlock (&self->lock);
+  jn_secure_transport_get_counters (self->seal, &counters);
+  stats->unauthentic = counters.unauthentic;
+}
