@@ -131,21 +131,6 @@ join (SoupSession *session,
 }
 
 /* user + system CPU seconds of pid */
-static double
-cpu_s (GPid pid)
-{
-  g_autofree char *path = g_strdup_printf ("/proc/%d/stat", (int) pid);
-  g_autofree char *text = NULL;
-  unsigned long utime = 0, stime = 0;
-  const char *after;
-
-  /* the name in parentheses may hold spaces: count fields after it */
-  if (!g_file_get_contents (path, &text, NULL, NULL) || (after = strrchr (text, ')')) == NULL ||
-      sscanf (after + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime, &stime) != 2)
-    return NAN;
-  return (double) (utime + stime) / (double) sysconf (_SC_CLK_TCK);
-}
-
 static void
 wait_s (double seconds)
 {
@@ -159,6 +144,48 @@ wait_s (double seconds)
     }
 }
 
+GSubprocess *
+jn_bench_start_server (const char  *argv0,
+                       const char  *home,
+                       const char  *config_text,
+                       guint       *port,
+                       char       **fingerprint,
+                       GError     **error)
+{
+  g_autofree char *program = jn_bench_program_path (argv0, "JAMNET_SERVER", "server", "jamnet-server");
+  g_autofree char *config = g_build_filename (home, "server.conf", NULL);
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_autoptr(GSubprocess) server = NULL;
+  g_autoptr(GDataInputStream) out = NULL;
+  g_autofree char *line = NULL;
+
+  if (program == NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                           "jamnet-server not found (set JAMNET_SERVER)");
+      return NULL;
+    }
+  if (!g_file_set_contents (config, config_text, -1, error))
+    return NULL;
+  g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", home, TRUE);
+  g_subprocess_launcher_setenv (launcher, "LANGUAGE", "C", TRUE);
+  server = g_subprocess_launcher_spawn (launcher, error, program, "--config", config, "--listen",
+                                        "127.0.0.1", "--port", "0", NULL);
+  if (server == NULL)
+    return NULL;
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (server));
+  line = g_data_input_stream_read_line_utf8 (out, NULL, NULL, NULL);
+  if (line == NULL || sscanf (line, "JamNet server listening on port %u", port) != 1 ||
+      strrchr (line, ' ') == NULL)
+    {
+      g_subprocess_force_exit (server);
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED, "jamnet-server did not start");
+      return NULL;
+    }
+  *fingerprint = g_strdup (strrchr (line, ' ') + 1);
+  return g_steal_pointer (&server);
+}
+
 int
 jn_bench_server (const char *argv0,
                  int         argc,
@@ -166,15 +193,12 @@ jn_bench_server (const char *argv0,
 {
   guint rooms = 50, per_room = 4;
   double idle = 10;
-  g_autofree char *program = jn_bench_program_path (argv0, "JAMNET_SERVER", "server", "jamnet-server");
   g_autofree char *home = g_dir_make_tmp ("jamnet-bench-server-XXXXXX", NULL);
-  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   g_autoptr(GSubprocess) server = NULL;
-  g_autoptr(GDataInputStream) out = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(SoupSession) session = soup_session_new_with_options ("timeout", 10, NULL);
   g_autoptr(GArray) joins = g_array_new (FALSE, FALSE, sizeof (double));
-  g_autofree char *line = NULL, *fingerprint = NULL;
+  g_autofree char *fingerprint = NULL;
   g_autofree Player *players = NULL;
   double rss_start, rss_end, cpu_start, cpu_end, idle_pct;
   guint port = 0, n;
@@ -195,34 +219,21 @@ jn_bench_server (const char *argv0,
                   "[--players P (1..31, default 4)] [--seconds S idle (default 10)]\n");
       return 2;
     }
-  if (program == NULL || home == NULL)
-    return jn_bench_fail ("jamnet-server not found (set JAMNET_SERVER)");
+  if (home == NULL)
+    return jn_bench_fail ("no temporary folder");
   n = rooms * per_room;
   players = g_new0 (Player, n);
 
   {
-    g_autofree char *config = g_build_filename (home, "server.conf", NULL);
     /* every player here comes from 127.0.0.1 */
     g_autofree char *text = g_strdup_printf ("[server]\nmax-rooms = %u\nmax-rooms-per-address = %u\n"
                                              "max-players = %u\n", rooms, rooms, per_room);
 
-    g_file_set_contents (config, text, -1, NULL);
-    g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", home, TRUE);
-    server = g_subprocess_launcher_spawn (launcher, &error, program, "--config", config, "--listen",
-                                          "127.0.0.1", "--port", "0", NULL);
+    server = jn_bench_start_server (argv0, home, text, &port, &fingerprint, &error);
   }
   if (server == NULL)
     return jn_bench_fail (error->message);
   pid = (GPid) atoi (g_subprocess_get_identifier (server));
-  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (server));
-  line = g_data_input_stream_read_line_utf8 (out, NULL, NULL, NULL);
-  if (line == NULL || sscanf (line, "JamNet server listening on port %u", &port) != 1 ||
-      strrchr (line, ' ') == NULL)
-    {
-      g_subprocess_force_exit (server);
-      return jn_bench_fail ("jamnet-server did not start (run with LANGUAGE=C)");
-    }
-  fingerprint = g_strdup (strrchr (line, ' ') + 1);
 
   g_print ("server: one jamnet-server on 127.0.0.1, %u rooms of %u idle players (%u WebSockets "
            "over TLS, control plane only); then %.0f s idle\n", rooms, per_room, n, idle);
@@ -248,9 +259,9 @@ jn_bench_server (const char *argv0,
     {
       wait_s (1.0);
       rss_end = jn_bench_rss_kib (pid);
-      cpu_start = cpu_s (pid);
+      cpu_start = jn_bench_cpu_s (pid);
       wait_s (idle);
-      cpu_end = cpu_s (pid);
+      cpu_end = jn_bench_cpu_s (pid);
       idle_pct = 100.0 * (cpu_end - cpu_start) / idle;
 
       jn_report_add_samples (jn_bench_report (), "server", "join_ms", "ms", JN_BETTER_LOWER,

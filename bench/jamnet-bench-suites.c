@@ -6,6 +6,8 @@
 
 #include "config.h"
 
+#include <unistd.h>
+
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
@@ -242,6 +244,21 @@ jn_bench_rss_kib (GPid pid)
   if (!g_file_get_contents (path, &text, NULL, NULL) || (line = strstr (text, "VmRSS:")) == NULL)
     return NAN;
   return g_ascii_strtod (line + 6, NULL);
+}
+
+double
+jn_bench_cpu_s (GPid pid)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/stat", (int) pid);
+  g_autofree char *text = NULL;
+  unsigned long utime = 0, stime = 0;
+  const char *after;
+
+  /* the name in parentheses may hold spaces: count fields after it */
+  if (!g_file_get_contents (path, &text, NULL, NULL) || (after = strrchr (text, ')')) == NULL ||
+      sscanf (after + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime, &stime) != 2)
+    return NAN;
+  return (double) (utime + stime) / (double) sysconf (_SC_CLK_TCK);
 }
 
 static double

@@ -585,7 +585,7 @@ fail:
 }
 
 static const char *suite_names[] = { "codec", "loopback", "mesh", "audio-path", "pnbtr",
-                                     "plc-suite", "soak", "server", "internet", NULL };
+                                     "plc-suite", "soak", "server", "internet", "hub", NULL };
 
 static int
 run_suite (const char *argv0, int argc, char **argv)
@@ -604,6 +604,8 @@ run_suite (const char *argv0, int argc, char **argv)
     return jn_bench_server (argv0, argc, argv);
   if (g_str_equal (suite, "internet"))
     return jn_bench_internet (argv0, argc, argv);
+  if (g_str_equal (suite, "hub"))
+    return jn_bench_hub (argv0, argc, argv);
   if (g_str_equal (suite, "plc-suite"))
     return jn_bench_plc_suite (argc, argv);
   if (g_str_equal (suite, "audio-path"))
@@ -624,6 +626,7 @@ run_all (const char *argv0)
   char *pnbtr[] = { "pnbtr", "--seconds", "0.3", NULL };
   char *soak[] = { "soak", "--seconds", "20", NULL };
   char *internet[] = { "internet", "--seconds", "5", NULL };
+  char *hub[] = { "hub", "--seconds", "3", NULL };
   int rc = 0;
 
   for (guint i = 0; suite_names[i] != NULL; i++)
@@ -633,7 +636,8 @@ run_all (const char *argv0)
                     : g_str_equal (suite_names[i], "audio-path") ? audio
                     : g_str_equal (suite_names[i], "pnbtr") ? pnbtr
                     : g_str_equal (suite_names[i], "soak") ? soak
-                    : g_str_equal (suite_names[i], "internet") ? internet : plain;
+                    : g_str_equal (suite_names[i], "internet") ? internet
+                    : g_str_equal (suite_names[i], "hub") ? hub : plain;
 
       g_print ("\n=== %s ===\n", suite_names[i]);
       if (run_suite (argv0, (int) g_strv_length (args), args) != 0)
@@ -671,7 +675,7 @@ main (int argc, char *argv[])
       g_printerr ("usage: jamnet-bench SUITE [OPTIONS] [--json|--csv|--html|--pdf FILE]\n"
                   "         [--save-baseline NAME] [--baseline NAME [--fail-on-regression]]\n"
                   "  suites: all, codec, loopback, mesh, audio-path, pnbtr, plc-suite, soak, server,\n"
-                  "          internet\n"
+                  "          internet, hub\n"
                   "  tools:  report --from FILE --format html|pdf|csv, plc, plc-trace, plc-features\n"
                   "  (--help after each)\n");
       return 2;

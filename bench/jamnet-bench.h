@@ -4,7 +4,7 @@
  */
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 
 #include "jn-bench-util.h"
 
@@ -18,6 +18,7 @@ int  jn_bench_mesh            (int argc, char **argv);
 int  jn_bench_soak            (const char *argv0, int argc, char **argv);
 int  jn_bench_server          (const char *argv0, int argc, char **argv);
 int  jn_bench_internet        (const char *argv0, int argc, char **argv);
+int  jn_bench_hub             (const char *argv0, int argc, char **argv);
 /* $variable, else the build tree's src/subdir/name next to argv0, else
  * name on the PATH; NULL when none is there. */
 char *jn_bench_program_path   (const char *argv0, const char *variable, const char *subdir,
@@ -25,5 +26,12 @@ char *jn_bench_program_path   (const char *argv0, const char *variable, const ch
 char *jn_bench_cli_path       (const char *argv0);
 /* The resident memory of pid in KiB, NAN when it cannot be read. */
 double jn_bench_rss_kib       (GPid pid);
+/* The CPU time pid has used, user and system, in seconds; NAN when it
+ * cannot be read. */
+double jn_bench_cpu_s         (GPid pid);
+/* A jamnet-server on 127.0.0.1 (a free port, its identity in home) with
+ * config_text as its configuration; its port and certificate fingerprint. */
+GSubprocess *jn_bench_start_server (const char *argv0, const char *home, const char *config_text,
+                                    guint *port, char **fingerprint, GError **error);
 /* The GPU the pnbtr suite found, or a note that nothing probed for one. */
 const char *jn_bench_gpu_device (void);

@@ -408,6 +408,7 @@ test_config (void)
     { "[server]\nturn-lifetime = 5\n", "conf:2: turn-lifetime must be 60 to 604800" },
     { "[server]\ncodec = flac\n", "conf:2: codec must be pcm or opus" },
     { "[server]\nmedia = hub\n", "conf:2: media must be mesh or forward" },
+    { "[server]\nmax-players-per-address = 0\n", "conf:2: max-players-per-address must be 1 to 31" },
     { "[server]\nbitrate = 512\n", "conf:2: bitrate must be 32 to 256 kbit/s" },
   };
   static const char good[] =
@@ -425,6 +426,7 @@ test_config (void)
     "codec = opus\n"
     "bitrate = 96\n"
     "media = forward\n"
+    "max-players-per-address = 12\n"
     "\n"
     "[room Friday Band]\n"
     "passphrase = open sesame\n"
@@ -460,6 +462,7 @@ test_config (void)
   g_assert_cmpuint (config->turn_lifetime_s, ==, JN_SERVER_DEFAULT_TURN_LIFETIME_S);
   g_assert_true (config->opus);
   g_assert_true (config->forward);
+  g_assert_cmpuint (config->players_per_address, ==, 12);
   g_assert_cmpuint (config->bitrate, ==, 96000);
   g_assert_cmpuint (config->rooms->len, ==, 2);
   room = g_ptr_array_index (config->rooms, 0);
@@ -543,7 +546,7 @@ band_plays (gpointer data)
           g_autoptr(JnPeer) peer = g_list_model_get_item (peers, k);
 
           if (jn_peer_get_path (peer) != JN_PEER_PATH_SERVER ||
-              jn_peer_get_stats (peer)->audio_packets < 100)
+              jn_peer_get_stats (peer)->audio_packets < 100 || !jn_peer_get_stats (peer)->synced)
             return FALSE;
         }
     }

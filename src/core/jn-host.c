@@ -42,7 +42,8 @@
 #define GUESS_TABLE_MAX   4096
 /* Hellos per address: a burst of HELLO_BURST, then one per
  * HELLO_REFILL_S; and at most MEMBERS_PER_ADDRESS members from one address
- * at a time (a band behind one router stays within both). */
+ * at a time (a band behind one router stays within both; a server may
+ * allow more: jn_host_set_members_per_address()). */
 #define HELLO_BURST          16
 #define HELLO_REFILL_S       4
 #define MEMBERS_PER_ADDRESS  8
@@ -106,6 +107,7 @@ struct _JnHost
   guint          turn_ttl_s;
   JnAudioFormat  format;       /* a room's; a host's is its engine's */
   JnForwarder   *forwarder;    /* a forward room's media (owned), or NULL */
+  guint          members_per_address;
   guint          max_members;  /* joiners at most */
   guint32        next_id;
   GPtrArray     *members;     /* Member*, accepted or not */
@@ -479,7 +481,7 @@ handle_hello (JnHost           *self,
       if (g_strcmp0 (other->address, member->address) == 0)
         n_here++;
     }
-  if (n_here >= MEMBERS_PER_ADDRESS)
+  if (n_here >= self->members_per_address)
     {
       g_autofree char *text =
         g_strdup_printf (_("Already %u players from your address are in this session."),
@@ -814,6 +816,7 @@ jn_host_init (JnHost *self)
   self->guesses = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->hellos = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->next_id = JN_HOST_PEER_ID + 1;
+  self->members_per_address = MEMBERS_PER_ADDRESS;
   self->tempo_bpm = 120.0;
   self->epoch_us = g_get_monotonic_time ();
   self->liveness = g_timeout_add_seconds (1, on_liveness, self);
@@ -838,6 +841,15 @@ jn_host_new (JnMediaEngine *engine,
   self->max_members = JN_SESSION_MAX_PEERS - 1;
   jn_media_engine_set_local_id (engine, JN_HOST_PEER_ID);
   return self;
+}
+
+void
+jn_host_set_members_per_address (JnHost *self,
+                                 guint   n)
+{
+  g_return_if_fail (JN_IS_HOST (self));
+  g_return_if_fail (n >= 1);
+  self->members_per_address = n;
 }
 
 void

@@ -48,6 +48,9 @@ JnHost      *jn_host_new_room       (const char    *room_name,
                                      guint          max_members,
                                      const char    *fingerprint,
                                      const JnAudioFormat *format);
+/* At most n members from one address at a time (default 8). */
+void         jn_host_set_members_per_address (JnHost *self,
+                                     guint          n);
 /* Makes a room a forward room: its members' media goes through
  * forwarder, which the host owns from here (before anyone joins). */
 void         jn_host_set_forwarder  (JnHost        *self,

@@ -28,6 +28,9 @@
  * sending a burst of stale audio. */
 #define MAX_CATCH_UP    50
 #define MAX_DEPARTED    16
+/* in a forward room, members are pinged at every this many rounds of
+ * JN_SYNC_RATE_HZ (the server at every one) */
+#define HUB_MEMBER_SYNC_EVERY 5
 
 typedef JnMediaPeer Peer;
 
@@ -73,6 +76,7 @@ struct _JnMediaEngine
    * it (docs/protocol.md 3.6); the members are peers with no route */
   gboolean          hub;
   JnClockSync       hub_sync;
+  guint             hub_sync_round;
   guint32           forward_seq;
   guint8           *fwd_buf;
   guint8           *coded_buf;  /* one packet, coded */
@@ -130,7 +134,10 @@ send_raw (JnMediaEngine *self,
           gsize          size)
 {
   if (jn_transport_send (self->transport, id, data, size))
-    self->stats.packets_sent++;
+    {
+      self->stats.packets_sent++;
+      self->stats.bytes_sent += size + (self->seal != NULL ? JN_SEAL_OVERHEAD : 0);
+    }
   else
     self->stats.send_errors++;
 }
@@ -207,6 +214,10 @@ send_pings (JnMediaEngine *self)
       header.seq = jn_clock_sync_ping (&self->hub_sync, header.timestamp_us);
       size = jn_packet_encode_ping (self->tx_buf, JN_PACKET_MAX_SIZE, &header);
       send_raw (self, JN_HUB_PEER_ID, self->tx_buf, size);
+      /* the members, through it, less often: a player's upload must not
+       * grow with the band (docs/protocol.md 3.6) */
+      if (self->hub_sync_round++ % HUB_MEMBER_SYNC_EVERY != 0)
+        return;
     }
   for (guint i = 0; i < self->peers->len; i++)
     {
@@ -512,6 +523,7 @@ on_datagram (gpointer      user_data,
   JnMediaEngine *self = user_data;
 
   g_mutex_lock (&self->lock);
+  self->stats.bytes_received += size + (self->seal != NULL ? JN_SEAL_OVERHEAD : 0);
   if (!self->hub)
     handle_datagram (self, peer_id, data, size, arrival_us);
   else if (peer_id == JN_HUB_PEER_ID)

@@ -69,6 +69,8 @@ typedef struct
   guint32 local_id;
   guint16 udp_port;
   guint64 packets_sent;
+  guint64 bytes_sent;         /* of the datagrams, sealed, without UDP/IP headers */
+  guint64 bytes_received;     /* likewise, of what came in from members */
   guint64 send_errors;
   gboolean sealed;            /* media encrypted and authenticated */
   guint64 dropped_non_member;

@@ -214,6 +214,14 @@ server_key (JnServerConfig *config,
         return line_error (error, filename, line, _("codec must be pcm or opus, not “%s”"), value);
       config->opus = g_str_equal (value, "opus");
     }
+  else if (g_str_equal (key, "max-players-per-address"))
+    {
+      if (!parse_count (value, 1, JN_SESSION_MAX_PEERS - 1, &n))
+        return line_error (error, filename, line,
+                           _("max-players-per-address must be 1 to %d, not “%s”"),
+                           JN_SESSION_MAX_PEERS - 1, value);
+      config->players_per_address = n;
+    }
   else if (g_str_equal (key, "media"))
     {
       if (!g_str_equal (value, "mesh") && !g_str_equal (value, "forward"))
@@ -232,8 +240,8 @@ server_key (JnServerConfig *config,
   else
     return line_error (error, filename, line,
                        _("[server] has no key “%s” (it has name, listen, port, certificate, "
-                         "max-rooms, max-rooms-per-address, max-players, stun, turn, "
-                         "turn-secret, turn-lifetime, media, codec and bitrate)"), key);
+                         "max-rooms, max-rooms-per-address, max-players, max-players-per-address, "
+                         "stun, turn, turn-secret, turn-lifetime, media, codec and bitrate)"), key);
   return TRUE;
 }
 

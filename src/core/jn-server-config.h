@@ -31,6 +31,7 @@ typedef struct
   guint      turn_lifetime_s; /* how long a member's TURN credentials hold */
   gboolean   opus;         /* the rooms' codec: Opus, else PCM s16 */
   gboolean   forward;      /* the rooms' media goes through the server */
+  guint      players_per_address; /* 0: the default */
   guint      bitrate;      /* Opus: bit/s per channel */
   GPtrArray *rooms;        /* JnServerRoomConfig* */
 } JnServerConfig;

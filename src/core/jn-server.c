@@ -78,6 +78,7 @@ struct _JnServer
   double             cpu_percent;
   JnAudioFormat      format;
   gboolean           forward;   /* rooms opened from now on forward media */
+  guint              players_per_address;  /* 0: the host's default */
   char              *listen_address;
 };
 
@@ -214,6 +215,8 @@ open_room (JnServer   *self,
         g_warning ("Room “%s” cannot forward media (%s): its players reach each other directly",
                    name, error->message);
     }
+  if (self->players_per_address > 0)
+    jn_host_set_members_per_address (room->host, self->players_per_address);
   jn_host_set_stun (room->host, self->stun);
   jn_host_set_turn (room->host, self->turn, self->turn_secret, self->turn_lifetime_s);
   g_signal_connect (room->host, "peer-left", G_CALLBACK (on_peer_left), room);
@@ -540,6 +543,14 @@ jn_server_set_format (JnServer            *self,
   g_return_if_fail (format != NULL && jn_audio_format_validate (format, NULL));
 
   self->format = *format;
+}
+
+void
+jn_server_set_players_per_address (JnServer *self,
+                                   guint     n)
+{
+  g_return_if_fail (JN_IS_SERVER (self));
+  self->players_per_address = n;
 }
 
 void

@@ -53,6 +53,10 @@ void         jn_server_set_turn      (JnServer        *self,
  * 48 kHz, 128 frames, mono; PCM s16, or Opus at format->bitrate. */
 void         jn_server_set_format    (JnServer        *self,
                                       const JnAudioFormat *format);
+/* Players from one address a room takes at a time, for rooms opened from
+ * now on (0: the default, 8). */
+void         jn_server_set_players_per_address (JnServer *self,
+                                      guint            n);
 /* Rooms opened from now on carry their members' media through the server
  * (forward), or leave it between them (mesh, the default). */
 void         jn_server_set_forward   (JnServer        *self,

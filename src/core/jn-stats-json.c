@@ -104,6 +104,8 @@ jn_media_engine_stats_to_json (JnMediaEngine *engine)
     json_object_set_int_member (fmt, "bitrate", format->bitrate);
   json_object_set_object_member (root, "format", fmt);
   json_object_set_int_member (root, "packets_sent", (gint64) stats.packets_sent);
+  json_object_set_int_member (root, "bytes_sent", (gint64) stats.bytes_sent);
+  json_object_set_int_member (root, "bytes_received", (gint64) stats.bytes_received);
   json_object_set_int_member (root, "send_errors", (gint64) stats.send_errors);
   json_object_set_int_member (root, "encode_errors", (gint64) stats.encode_errors);
   json_object_set_int_member (root, "dropped_non_member", (gint64) stats.dropped_non_member);

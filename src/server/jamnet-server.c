@@ -206,6 +206,7 @@ main (int    argc,
       jn_server_set_format (s.server, &format);
     }
   jn_server_set_forward (s.server, config->forward);
+  jn_server_set_players_per_address (s.server, config->players_per_address);
   jn_server_set_stun (s.server, config->stun);
   jn_server_set_turn (s.server, config->turn, config->turn_secret, config->turn_lifetime_s);
   for (guint i = 0; i < config->rooms->len; i++)
