@@ -104,13 +104,15 @@ jn_netns_coturn() {
 # when it did not start).  Not through in_ns: $! must be the server
 # itself (ip netns exec execs it), not a subshell a kill would miss.
 jn_netns_server() {
-  ip netns exec "$prefix-inet" "$1" --listen 203.0.113.1 --port 7420 --name "Test internet" \
+  local program=$1 port=${2:-7420} log=${3:-server}
+  shift $(($# < 3 ? $# : 3))
+  ip netns exec "$prefix-inet" "$program" --listen 203.0.113.1 --port "$port" --name "Test internet" \
     --stun 203.0.113.1:3478 --turn 203.0.113.1:3478 --turn-secret-file "$dir/turn-secret" \
-    >"$dir/server.log" 2>&1 &
+    "$@" >"$dir/$log.log" 2>&1 &
   pids+=($!)
   for _ in $(seq 50); do
-    grep -q "listening" "$dir/server.log" && break
+    grep -q "listening" "$dir/$log.log" && break
     sleep 0.1
   done
-  fp=$(sed -n 's/.*certificate \([A-Za-z0-9_-]*\).*/\1/p' "$dir/server.log")
+  fp=$(sed -n 's/.*certificate \([A-Za-z0-9_-]*\).*/\1/p' "$dir/$log.log")
 }

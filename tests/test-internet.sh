@@ -303,13 +303,7 @@ fi
 # ICE and no TURN are needed, the routers' own mappings carry the replies.
 in_ns r2 nft delete table ip noudp
 printf '[server]\nmedia = forward\n' >"$dir/forward.conf"
-ip netns exec "$prefix-inet" "$server" --config "$dir/forward.conf" --listen 203.0.113.1 \
-  --port 7421 --name "Forward" >"$dir/server-forward.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 50); do
-  grep -q "listening" "$dir/server-forward.log" && break
-  sleep 0.1
-done
+jn_netns_server "$server" 7421 server-forward --config "$dir/forward.conf"
 link="jamnet://203.0.113.1:7421/Through%20Us?fp=$fp"
 open_room h1f -q --input "$piano" --duration 6 \
   --midi-test 40 --midi-interval 25 --stats-json "$dir/h1f.json"

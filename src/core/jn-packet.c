@@ -148,6 +148,18 @@ encode_header (guint8               *buf,
   return JN_PACKET_HEADER_SIZE;
 }
 
+/* 3.2's rate, frames, channels and format; returns where the samples go */
+static guint8 *
+put_audio_header (guint8              *p,
+                  const JnAudioFormat *format)
+{
+  put_u32 (p, format->rate);
+  put_u16 (p + 4, format->frames);
+  p[6] = format->channels;
+  p[7] = (guint8) format->format;
+  return p + JN_AUDIO_HEADER_SIZE;
+}
+
 static inline float
 clamp_unit (float v)
 {
@@ -175,12 +187,7 @@ jn_packet_encode_audio (guint8               *buf,
   if (encode_header (buf, buf_size, header, JN_AUDIO_HEADER_SIZE + samples_size) == 0)
     return 0;
 
-  p = buf + JN_PACKET_HEADER_SIZE;
-  put_u32 (p, format->rate);
-  put_u16 (p + 4, format->frames);
-  p[6] = format->channels;
-  p[7] = (guint8) format->format;
-  p += JN_AUDIO_HEADER_SIZE;
+  p = put_audio_header (buf + JN_PACKET_HEADER_SIZE, format);
 
   n = (gsize) format->frames * format->channels;
   switch (format->format)
@@ -245,12 +252,8 @@ jn_packet_encode_audio_coded (guint8               *buf,
   if (coded_size == 0 || coded_size > jn_audio_payload_size (format) ||
       encode_header (buf, buf_size, header, JN_AUDIO_HEADER_SIZE + coded_size) == 0)
     return 0;
-  p = buf + JN_PACKET_HEADER_SIZE;
-  put_u32 (p, format->rate);
-  put_u16 (p + 4, format->frames);
-  p[6] = format->channels;
-  p[7] = (guint8) format->format;
-  memcpy (p + JN_AUDIO_HEADER_SIZE, coded, coded_size);
+  p = put_audio_header (buf + JN_PACKET_HEADER_SIZE, format);
+  memcpy (p, coded, coded_size);
   return JN_PACKET_HEADER_SIZE + JN_AUDIO_HEADER_SIZE + coded_size;
 }
 
