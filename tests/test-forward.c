@@ -207,7 +207,10 @@ test_forward (void)
   g_assert_cmpuint (stats.dropped_budget, >=, JN_FORWARDER_BURST);
   g_assert_cmpint (g_atomic_int_get (&heard.wrong), ==, 0);
   g_assert_true (jn_media_engine_get_peer (b, 2, &pb));
-  g_assert_cmpuint (pb.lost, ==, 0);
+  jn_media_engine_get_stats (a, &sa1);
+  /* nothing lost on the way (a sender whose thread stalled on a loaded
+   * machine skips the periods it missed, and only those are missing) */
+  g_assert_cmpuint (pb.lost, <=, sa1.clock_skips);
   g_assert_true (pb.synced);
   g_assert_cmpfloat (pb.rtt_ms.p50, >, 0.0);
 

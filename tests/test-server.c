@@ -585,9 +585,15 @@ test_forward_room (Fixture *f, gconstpointer data)
         {
           g_autoptr(JnPeer) peer = g_list_model_get_item (peers, k);
           const JnPeerStats *s = jn_peer_get_stats (peer);
+          JnEngineStats sender = { 0 };
 
+          for (guint j = 0; j < 3; j++)
+            if (jn_session_get_local_id (players[j]) == jn_peer_get_id (peer))
+              jn_media_engine_get_stats (jn_session_get_engine (players[j]), &sender);
           g_assert_true (s->synced);
-          g_assert_cmpuint (s->lost, ==, 0);
+          /* nothing lost on the way; on a loaded machine a sender whose
+           * thread stalled skips the periods it missed, and only those */
+          g_assert_cmpuint (s->lost, <=, sender.clock_skips);
           g_assert_cmpfloat (s->rtt_ms.p50, >, 0.0);
         }
     }
