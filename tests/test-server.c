@@ -409,6 +409,8 @@ test_config (void)
     { "[server]\ncodec = flac\n", "conf:2: codec must be pcm or opus" },
     { "[server]\nmedia = hub\n", "conf:2: media must be mesh or forward" },
     { "[server]\nmax-players-per-address = 0\n", "conf:2: max-players-per-address must be 1 to 31" },
+    { "[server]\nmedia-ports = 7599-7500\n", "conf:2: media-ports must be a range" },
+    { "[server]\nmedia-ports = 7500\n", "conf:2: media-ports must be a range" },
     { "[server]\nbitrate = 512\n", "conf:2: bitrate must be 32 to 256 kbit/s" },
   };
   static const char good[] =
@@ -427,6 +429,7 @@ test_config (void)
     "bitrate = 96\n"
     "media = forward\n"
     "max-players-per-address = 12\n"
+    "media-ports = 7500 - 7599\n"
     "\n"
     "[room Friday Band]\n"
     "passphrase = open sesame\n"
@@ -463,6 +466,8 @@ test_config (void)
   g_assert_true (config->opus);
   g_assert_true (config->forward);
   g_assert_cmpuint (config->players_per_address, ==, 12);
+  g_assert_cmpuint (config->media_port_min, ==, 7500);
+  g_assert_cmpuint (config->media_port_max, ==, 7599);
   g_assert_cmpuint (config->bitrate, ==, 96000);
   g_assert_cmpuint (config->rooms->len, ==, 2);
   room = g_ptr_array_index (config->rooms, 0);
@@ -651,6 +656,52 @@ test_forward_room (Fixture *f, gconstpointer data)
     }
 }
 
+/* Forward rooms take their UDP ports from the configured range, the first
+ * free one each. */
+static void
+test_media_ports (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GTlsCertificate) certificate = jn_identity_load (NULL, &error);
+  g_autoptr(JnServer) server = NULL;
+  g_autoptr(GSocket) probe = NULL;
+  guint16 low = 0, ports[2];
+
+  g_assert_no_error (error);
+  /* two free ports in a row, found by asking the system for one */
+  for (guint tries = 0; tries < 20 && low == 0; tries++)
+    {
+      g_autoptr(GSocket) next = NULL;
+      g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+      g_autoptr(GSocketAddress) at = NULL;
+      guint16 p;
+
+      g_clear_object (&probe);
+      probe = jn_test_udp_socket (&p);
+      if (p >= 65535)
+        continue;
+      g_clear_object (&probe);   /* free again, as is the next one if it binds */
+      next = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, NULL);
+      at = g_inet_socket_address_new (lo, p + 1);
+      if (next != NULL && g_socket_bind (next, at, FALSE, NULL))
+        low = p;
+    }
+  g_assert_cmpuint (low, !=, 0);
+
+  server = jn_server_new (certificate, "Ports");
+  jn_server_set_forward (server, TRUE);
+  jn_server_set_media_ports (server, low, low + 1);
+  g_assert_true (jn_server_listen (server, "127.0.0.1", 0, &error));
+  g_assert_true (jn_server_add_room (server, "One", NULL, TRUE, 0, &error));
+  g_assert_true (jn_server_add_room (server, "Two", NULL, TRUE, 0, &error));
+  g_assert_no_error (error);
+  ports[0] = jn_forwarder_get_port (jn_server_get_room_forwarder (server, "One"));
+  ports[1] = jn_forwarder_get_port (jn_server_get_room_forwarder (server, "Two"));
+  g_assert_cmpuint (MIN (ports[0], ports[1]), ==, low);
+  g_assert_cmpuint (MAX (ports[0], ports[1]), ==, low + 1);
+  jn_server_shutdown (server);
+}
+
 /* The program reads its file as the service does, and says where it is wrong. */
 static void
 test_program_config (void)
@@ -714,6 +765,7 @@ main (int argc, char **argv)
               fixture_tear_down);
   g_test_add ("/server/forward-room", Fixture, NULL, fixture_set_up, test_forward_room,
               fixture_tear_down);
+  g_test_add_func ("/server/media-ports", test_media_ports);
   g_test_add_func ("/server/config", test_config);
   g_test_add_func ("/server/program-config", test_program_config);
   status = g_test_run ();

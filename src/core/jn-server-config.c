@@ -222,6 +222,19 @@ server_key (JnServerConfig *config,
                            JN_SESSION_MAX_PEERS - 1, value);
       config->players_per_address = n;
     }
+  else if (g_str_equal (key, "media-ports"))
+    {
+      g_auto(GStrv) range = g_strsplit (value, "-", 2);
+      guint low = 0, high = 0;
+
+      if (g_strv_length (range) != 2 || !parse_count (g_strstrip (range[0]), 1, 65535, &low) ||
+          !parse_count (g_strstrip (range[1]), low, 65535, &high))
+        return line_error (error, filename, line,
+                           _("media-ports must be a range of UDP ports LOW-HIGH (such as "
+                             "7500-7599), not “%s”"), value);
+      config->media_port_min = (guint16) low;
+      config->media_port_max = (guint16) high;
+    }
   else if (g_str_equal (key, "media"))
     {
       if (!g_str_equal (value, "mesh") && !g_str_equal (value, "forward"))
@@ -241,7 +254,8 @@ server_key (JnServerConfig *config,
     return line_error (error, filename, line,
                        _("[server] has no key “%s” (it has name, listen, port, certificate, "
                          "max-rooms, max-rooms-per-address, max-players, max-players-per-address, "
-                         "stun, turn, turn-secret, turn-lifetime, media, codec and bitrate)"), key);
+                         "stun, turn, turn-secret, turn-lifetime, media, media-ports, codec and "
+                         "bitrate)"), key);
   return TRUE;
 }
 

@@ -32,6 +32,8 @@ typedef struct
   gboolean   opus;         /* the rooms' codec: Opus, else PCM s16 */
   gboolean   forward;      /* the rooms' media goes through the server */
   guint      players_per_address; /* 0: the default */
+  guint16    media_port_min; /* forward rooms' UDP ports; 0: any free one */
+  guint16    media_port_max;
   guint      bitrate;      /* Opus: bit/s per channel */
   GPtrArray *rooms;        /* JnServerRoomConfig* */
 } JnServerConfig;

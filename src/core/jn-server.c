@@ -79,6 +79,8 @@ struct _JnServer
   JnAudioFormat      format;
   gboolean           forward;   /* rooms opened from now on forward media */
   guint              players_per_address;  /* 0: the host's default */
+  guint16            media_port_min;       /* forward rooms' UDP ports; 0: any */
+  guint16            media_port_max;
   char              *listen_address;
 };
 
@@ -179,6 +181,40 @@ on_peer_left (JnHost  *host,
     room->left_check = g_idle_add (on_left_check, room);
 }
 
+/* A forward room's UDP port: on every address the control plane listens
+ * on (both families where it listens on all), the first free one of the
+ * configured range, else any. */
+static JnForwarder *
+open_forwarder (JnServer  *self,
+                GError   **error)
+{
+  guint low = self->media_port_min, high = self->media_port_max;
+
+  for (guint port = low; ; port++)
+    {
+      g_autoptr(GError) local = NULL;
+      JnForwarder *forwarder = jn_forwarder_new (self->listen_address ? self->listen_address : "::",
+                                                 (guint16) port, &self->format, &local);
+
+      if (forwarder == NULL && self->listen_address == NULL)
+        {
+          g_clear_error (&local);
+          forwarder = jn_forwarder_new (NULL, (guint16) port, &self->format, &local);
+        }
+      if (forwarder != NULL)
+        return forwarder;
+      if (low == 0 || port >= high)
+        {
+          if (low != 0)
+            g_set_error (error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE,
+                         "every UDP port of media-ports %u-%u is taken", low, high);
+          else
+            g_propagate_error (error, g_steal_pointer (&local));
+          return NULL;
+        }
+    }
+}
+
 static Room *
 open_room (JnServer   *self,
            const char *name,
@@ -200,15 +236,8 @@ open_room (JnServer   *self,
   if (self->forward)
     {
       g_autoptr(GError) error = NULL;
-      /* every address the control plane listens on, both families */
-      JnForwarder *forwarder = jn_forwarder_new (self->listen_address ? self->listen_address : "::",
-                                                 0, &self->format, &error);
+      JnForwarder *forwarder = open_forwarder (self, &error);
 
-      if (forwarder == NULL && self->listen_address == NULL)
-        {
-          g_clear_error (&error);
-          forwarder = jn_forwarder_new (NULL, 0, &self->format, &error);
-        }
       if (forwarder != NULL)
         jn_host_set_forwarder (room->host, forwarder);
       else
@@ -551,6 +580,17 @@ jn_server_set_players_per_address (JnServer *self,
 {
   g_return_if_fail (JN_IS_SERVER (self));
   self->players_per_address = n;
+}
+
+void
+jn_server_set_media_ports (JnServer *self,
+                           guint16   low,
+                           guint16   high)
+{
+  g_return_if_fail (JN_IS_SERVER (self));
+  g_return_if_fail (low <= high);
+  self->media_port_min = low;
+  self->media_port_max = high;
 }
 
 void

@@ -57,6 +57,11 @@ void         jn_server_set_format    (JnServer        *self,
  * now on (0: the default, 8). */
 void         jn_server_set_players_per_address (JnServer *self,
                                       guint            n);
+/* Forward rooms' UDP ports, one each: the first free one of low..high
+ * (0, 0: any free one). */
+void         jn_server_set_media_ports (JnServer      *self,
+                                      guint16          low,
+                                      guint16          high);
 /* Rooms opened from now on carry their members' media through the server
  * (forward), or leave it between them (mesh, the default). */
 void         jn_server_set_forward   (JnServer        *self,

@@ -207,6 +207,7 @@ main (int    argc,
     }
   jn_server_set_forward (s.server, config->forward);
   jn_server_set_players_per_address (s.server, config->players_per_address);
+  jn_server_set_media_ports (s.server, config->media_port_min, config->media_port_max);
   jn_server_set_stun (s.server, config->stun);
   jn_server_set_turn (s.server, config->turn, config->turn_secret, config->turn_lifetime_s);
   for (guint i = 0; i < config->rooms->len; i++)
