@@ -195,6 +195,25 @@ pop (JnJitterBuffer *jb, JnJitterPopResult expected, guint32 expected_seq)
     }
 }
 
+/* A period that ends a stream: what pop() would give, faded to silence
+ * (the filter's -1 for a concealed one) */
+static void
+pop_faded (JnJitterBuffer *jb, JnJitterPopResult expected, guint32 expected_seq)
+{
+  float out[FRAMES], level = expected == JN_JITTER_POP_PLAYED ? (float) expected_seq : -1.f;
+  guint32 seq = G_MAXUINT32;
+
+  g_assert_cmpint (jn_jitter_buffer_pop (jb, out, &seq), ==, expected);
+  g_assert_cmpuint (seq, ==, expected_seq);
+  /* a raised cosine: from just under the level down to nothing */
+  g_assert_cmpfloat (fabsf (out[0]), <, fabsf (level));
+  g_assert_cmpfloat (fabsf (out[0]), >, 0.5f * fabsf (level));
+  g_assert_cmpfloat (out[0] * level, >, 0.f);
+  g_assert_cmpfloat (out[FRAMES - 1], ==, 0.f);
+  for (guint i = 1; i < FRAMES; i++)
+    g_assert_cmpfloat (fabsf (out[i]), <=, fabsf (out[i - 1]));
+}
+
 static void
 test_jitter_buffer_script (void)
 {
@@ -365,8 +384,22 @@ test_jitter_buffer_finish (void)
   jn_jitter_buffer_finish (jb);
   pop (jb, JN_JITTER_POP_PLAYED, 7);
   pop (jb, JN_JITTER_POP_CONCEALED, 8);
-  pop (jb, JN_JITTER_POP_PLAYED, 9);
+  pop_faded (jb, JN_JITTER_POP_PLAYED, 9);   /* the last: it fades out */
   pop (jb, JN_JITTER_POP_IDLE, 0);
+  pop (jb, JN_JITTER_POP_IDLE, 0);
+
+  /* a sender gone in a gap: one more concealed period, faded, then idle */
+  push (jb, 20, JN_JITTER_PUSH_QUEUED);
+  push (jb, 21, JN_JITTER_PUSH_QUEUED);
+  push (jb, 22, JN_JITTER_PUSH_QUEUED);
+  push (jb, 23, JN_JITTER_PUSH_QUEUED);
+  pop (jb, JN_JITTER_POP_PLAYED, 20);
+  pop (jb, JN_JITTER_POP_PLAYED, 21);
+  pop (jb, JN_JITTER_POP_PLAYED, 22);
+  pop (jb, JN_JITTER_POP_PLAYED, 23);
+  pop (jb, JN_JITTER_POP_CONCEALED, 24);
+  jn_jitter_buffer_finish (jb);
+  pop_faded (jb, JN_JITTER_POP_CONCEALED, 25);
   pop (jb, JN_JITTER_POP_IDLE, 0);
 }
 

@@ -12,7 +12,9 @@
  * After a calm stretch (no late packet) the depth shrinks by one: two queued
  * packets are merged into one period with a crossfade.  After 64 concealed
  * periods with nothing queued the stream is taken to have stopped and the
- * buffer primes again.  A coded stream is decoded here, in sequence order,
+ * buffer primes again.  When the sender has gone (jn_jitter_buffer_finish())
+ * the stream's last period fades out: the last packet's, or, if it went
+ * in a gap, one more concealed period.  A coded stream is decoded here, in sequence order,
  * as playout reaches it (jn_jitter_buffer_set_decoder()).  Nothing here
  * allocates after creation.
  *
@@ -44,6 +46,7 @@ struct _JnJitterBuffer
   guint           channels;
   gboolean        playing;
   gboolean        finishing;
+  gboolean        faded_out;    /* the stream's end has been faded */
   guint32         next_seq;     /* playout position when playing */
   guint32         highest;      /* highest queued sequence number */
   guint           level;        /* packets queued */
@@ -334,6 +337,7 @@ go_idle (JnJitterBuffer *jb)
   memset (jb->slots, 0, sizeof jb->slots);
   jb->playing = FALSE;
   jb->finishing = FALSE;
+  jb->faded_out = FALSE;
   jb->level = 0;
   jb->run = 0;
   jb->grow_pending = 0;
@@ -376,6 +380,21 @@ conceal (JnJitterBuffer *jb,
   play (jb, NULL, out, k ? jb->future : NULL, k * jb->frames, gap_packets * jb->frames);
 }
 
+/* A period that ends the stream: down to silence by its end (a raised
+ * cosine, which starts and ends flat). */
+static void
+fade_out (JnJitterBuffer *jb,
+          float          *out)
+{
+  for (guint i = 0; i < jb->frames; i++)
+    {
+      float w = (float) (0.5 + 0.5 * cos (G_PI * (i + 1.0) / jb->frames));
+
+      for (guint c = 0; c < jb->channels; c++)
+        out[(gsize) i * jb->channels + c] *= w;
+    }
+}
+
 JnJitterPopResult
 jn_jitter_buffer_pop (JnJitterBuffer *jb,
                       float          *out,
@@ -395,6 +414,18 @@ jn_jitter_buffer_pop (JnJitterBuffer *jb,
 
   if (jb->finishing && (jb->level == 0 || (gint32) (jb->next_seq - jb->highest) > 0))
     {
+      /* a stream that went while in a gap: its concealment fades out over
+       * one more period rather than stop mid-sound */
+      if (jb->run > 0 && !jb->faded_out)
+        {
+          jb->faded_out = TRUE;
+          if (seq != NULL)
+            *seq = jb->next_seq;
+          jb->next_seq++;
+          play (jb, NULL, out, NULL, 0, 0);
+          fade_out (jb, out);
+          return JN_JITTER_POP_CONCEALED;
+        }
       go_idle (jb);
       return JN_JITTER_POP_IDLE;
     }
@@ -459,6 +490,12 @@ jn_jitter_buffer_pop (JnJitterBuffer *jb,
       take (jb, s);
       jb->run = 0;
       play (jb, slot_audio (jb, s), out, NULL, 0, 0);
+      /* the last of a stream that has gone: it fades out, no click */
+      if (jb->finishing && jb->level == 0)
+        {
+          fade_out (jb, out);
+          jb->faded_out = TRUE;
+        }
       return JN_JITTER_POP_PLAYED;
     }
 
