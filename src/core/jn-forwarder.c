@@ -48,6 +48,16 @@ find_member (JnForwarder *self,
   return NULL;
 }
 
+/* A datagram's header from the server (peer 1), sent now */
+static JnPacketHeader
+hub_header (JnPacketKind kind,
+            guint32      seq)
+{
+  JnPacketHeader header = { kind, 0, JN_HUB_PEER_ID, 0, 0, seq, (guint64) g_get_monotonic_time () };
+
+  return header;
+}
+
 static gboolean
 spend_token (Member *member,
              gint64  now)
@@ -80,8 +90,7 @@ forward_to (JnForwarder  *self,
             const guint8 *inner,
             gsize         inner_size)
 {
-  JnPacketHeader header = { JN_PACKET_FORWARD, 0, JN_HUB_PEER_ID, 0, 0, to->forward_seq++,
-                            (guint64) g_get_monotonic_time () };
+  JnPacketHeader header = hub_header (JN_PACKET_FORWARD, to->forward_seq++);
   gsize n = jn_packet_encode_forward (self->tx, JN_PACKET_MAX_SIZE, &header, to->id, inner,
                                       inner_size);
 
@@ -96,8 +105,7 @@ answer_ping (JnForwarder    *self,
              gint64          arrival_us)
 {
   JnSyncPong pong = { ping->header.seq, ping->header.timestamp_us, (guint64) arrival_us };
-  JnPacketHeader header = { JN_PACKET_SYNC_PONG, 0, JN_HUB_PEER_ID, 0, 0, ping->header.seq,
-                            (guint64) g_get_monotonic_time () };
+  JnPacketHeader header = hub_header (JN_PACKET_SYNC_PONG, ping->header.seq);
   gsize n = jn_packet_encode_pong (self->tx, JN_PACKET_MAX_SIZE, &header, &pong);
 
   jn_transport_send (JN_TRANSPORT (self->seal), member->id, self->tx, n);
@@ -191,8 +199,7 @@ on_ping (gpointer user_data)
   for (guint i = 0; i < self->members->len; i++)
     {
       Member *member = &g_array_index (self->members, Member, i);
-      JnPacketHeader header = { JN_PACKET_SYNC_PING, 0, JN_HUB_PEER_ID, 0, 0, member->ping_seq++,
-                                (guint64) g_get_monotonic_time () };
+      JnPacketHeader header = hub_header (JN_PACKET_SYNC_PING, member->ping_seq++);
       gsize n = jn_packet_encode_ping (self->tx, JN_PACKET_MAX_SIZE, &header);
 
       /* fails quietly until its first datagram gave it a route */

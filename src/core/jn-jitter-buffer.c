@@ -14,9 +14,9 @@
  * periods with nothing queued the stream is taken to have stopped and the
  * buffer primes again.  When the sender has gone (jn_jitter_buffer_finish())
  * the stream's last period fades out: the last packet's, or, if it went
- * in a gap, one more concealed period.  A coded stream is decoded here, in sequence order,
- * as playout reaches it (jn_jitter_buffer_set_decoder()).  Nothing here
- * allocates after creation.
+ * in a gap, one more concealed period.  A coded stream is decoded here, in
+ * sequence order, as playout reaches it (jn_jitter_buffer_set_decoder()).
+ * Nothing here allocates after creation.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -153,6 +153,13 @@ slot_audio (JnJitterBuffer *jb,
   return jb->audio + (gsize) (seq % JN_JITTER_BUFFER_SLOTS) * jb->frames * jb->channels;
 }
 
+static inline guint8 *
+slot_coded (JnJitterBuffer *jb,
+            guint32         seq)
+{
+  return jb->coded + (gsize) (seq % JN_JITTER_BUFFER_SLOTS) * jb->coded_max;
+}
+
 static inline gboolean
 has (JnJitterBuffer *jb,
      guint32         seq)
@@ -178,8 +185,7 @@ decode_slot (JnJitterBuffer *jb,
   gsize size = slot->coded_size;
 
   slot->coded_size = 0;
-  if (!jb->decoder (jb->decoder_data, jb->coded + (gsize) (seq % JN_JITTER_BUFFER_SLOTS) * jb->coded_max,
-                    size, slot_audio (jb, seq)))
+  if (!jb->decoder (jb->decoder_data, slot_coded (jb, seq), size, slot_audio (jb, seq)))
     take (jb, seq);
 }
 
@@ -284,7 +290,7 @@ push (JnJitterBuffer *jb,
   slot->seq = seq;
   slot->coded_size = size;
   if (data != NULL)
-    memcpy (jb->coded + (gsize) (seq % JN_JITTER_BUFFER_SLOTS) * jb->coded_max, data, size);
+    memcpy (slot_coded (jb, seq), data, size);
   else
     memcpy (slot_audio (jb, seq), interleaved, sizeof (float) * jb->frames * jb->channels);
   if (jb->level == 0 || (gint32) (seq - jb->highest) > 0)

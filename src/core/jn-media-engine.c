@@ -142,6 +142,20 @@ send_raw (JnMediaEngine *self,
     self->stats.send_errors++;
 }
 
+static JnPacketHeader
+make_header (JnMediaEngine *self,
+             JnPacketKind   kind,
+             guint32        seq)
+{
+  JnPacketHeader header = { 0 };
+
+  header.kind = kind;
+  header.sender_id = self->local_id;
+  header.seq = seq;
+  header.timestamp_us = (guint64) g_get_monotonic_time ();
+  return header;
+}
+
 /* Through a forward room's server: to one member, or to all of them. */
 static void
 send_forward (JnMediaEngine *self,
@@ -149,8 +163,7 @@ send_forward (JnMediaEngine *self,
               const guint8  *data,
               gsize          size)
 {
-  JnPacketHeader header = { JN_PACKET_FORWARD, 0, self->local_id, 0, 0, self->forward_seq++,
-                            (guint64) g_get_monotonic_time () };
+  JnPacketHeader header = make_header (self, JN_PACKET_FORWARD, self->forward_seq++);
   gsize n = jn_packet_encode_forward (self->fwd_buf, JN_PACKET_MAX_SIZE, &header, dest, data, size);
 
   if (n > 0)
@@ -186,20 +199,6 @@ send_to_all (JnMediaEngine *self,
     }
   for (guint i = 0; i < self->peers->len; i++)
     send_to (self, g_ptr_array_index (self->peers, i), data, size);
-}
-
-static JnPacketHeader
-make_header (JnMediaEngine *self,
-             JnPacketKind   kind,
-             guint32        seq)
-{
-  JnPacketHeader header = { 0 };
-
-  header.kind = kind;
-  header.sender_id = self->local_id;
-  header.seq = seq;
-  header.timestamp_us = (guint64) g_get_monotonic_time ();
-  return header;
 }
 
 static void
@@ -344,15 +343,25 @@ handle_midi (JnMediaEngine  *self,
     }
 }
 
+/* The answer to a ping that arrived at now, in tx_buf; its size. */
+static gsize
+encode_pong (JnMediaEngine  *self,
+             const JnPacket *ping,
+             gint64          now)
+{
+  JnSyncPong pong = { ping->header.seq, ping->header.timestamp_us, (guint64) now };
+  JnPacketHeader header = make_header (self, JN_PACKET_SYNC_PONG, ping->header.seq);
+
+  return jn_packet_encode_pong (self->tx_buf, JN_PACKET_MAX_SIZE, &header, &pong);
+}
+
 static void
 handle_ping (JnMediaEngine  *self,
              Peer           *peer,
              const JnPacket *packet,
              gint64          now)
 {
-  JnSyncPong pong = { packet->header.seq, packet->header.timestamp_us, (guint64) now };
-  JnPacketHeader header = make_header (self, JN_PACKET_SYNC_PONG, packet->header.seq);
-  gsize size = jn_packet_encode_pong (self->tx_buf, JN_PACKET_MAX_SIZE, &header, &pong);
+  gsize size = encode_pong (self, packet, now);
 
   send_to (self, peer, self->tx_buf, size);
 
@@ -360,7 +369,8 @@ handle_ping (JnMediaEngine  *self,
    * next ping, so that its media does not wait for it */
   if (!self->hub && self->seal != NULL && !jn_secure_transport_has_consent (self->seal, peer->id))
     {
-      header = make_header (self, JN_PACKET_SYNC_PING, 0);
+      JnPacketHeader header = make_header (self, JN_PACKET_SYNC_PING, 0);
+
       header.seq = jn_clock_sync_ping (&peer->sync, header.timestamp_us);
       size = jn_packet_encode_ping (self->tx_buf, JN_PACKET_MAX_SIZE, &header);
       send_to (self, peer, self->tx_buf, size);
@@ -412,13 +422,7 @@ handle_hub_datagram (JnMediaEngine *self,
   switch (packet.header.kind)
     {
     case JN_PACKET_SYNC_PING:
-      {
-        JnSyncPong pong = { packet.header.seq, packet.header.timestamp_us, (guint64) now };
-        JnPacketHeader header = make_header (self, JN_PACKET_SYNC_PONG, packet.header.seq);
-        gsize n = jn_packet_encode_pong (self->tx_buf, JN_PACKET_MAX_SIZE, &header, &pong);
-
-        send_raw (self, JN_HUB_PEER_ID, self->tx_buf, n);
-      }
+      send_raw (self, JN_HUB_PEER_ID, self->tx_buf, encode_pong (self, &packet, now));
       break;
     case JN_PACKET_SYNC_PONG:
       if (!jn_clock_sync_pong (&self->hub_sync, packet.pong.ping_seq, packet.pong.t1_us,

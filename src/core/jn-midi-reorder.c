@@ -87,6 +87,9 @@ jn_midi_reorder_push (JnMidiReorder     *r,
     }
   if (r->priming && (gint32) (event->seq - r->next_seq) < 0)
     r->next_seq = event->seq;   /* still before anything played: not late */
+  /* ahead of a gap with the queue full: the gap is given up first */
+  if ((gint32) (event->seq - r->next_seq) > 0 && r->n_held == JN_MIDI_REORDER_SLOTS)
+    skip_to_first_held (r, now_us, deliver, user_data);   /* delivers one at least */
   ahead = (gint32) (event->seq - r->next_seq);
   if (ahead < 0)
     {
@@ -105,25 +108,7 @@ jn_midi_reorder_push (JnMidiReorder     *r,
       r->priming = FALSE;
       return;
     }
-  /* ahead of a gap: wait for it, in order; a full queue gives up the gap */
-  if (r->n_held == JN_MIDI_REORDER_SLOTS)
-    skip_to_first_held (r, now_us, deliver, user_data);   /* delivers one at least */
-  ahead = (gint32) (event->seq - r->next_seq);
-  if (ahead <= 0)
-    {
-      /* the gap given up was its own turn or before it */
-      if (ahead == 0)
-        {
-          r->next_seq++;
-          deliver (user_data, event, now_us);
-          drain (r, now_us, deliver, user_data);
-        }
-      else if (!is_note_on (event))
-        deliver (user_data, event, now_us);
-      else
-        r->late_note_ons++;
-      return;
-    }
+  /* ahead of a gap: wait for it, in order */
   for (at = 0; at < r->n_held && (gint32) (r->held[at].seq - event->seq) < 0; at++)
     ;
   if (at < r->n_held && r->held[at].seq == event->seq)

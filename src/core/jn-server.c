@@ -188,14 +188,16 @@ static JnForwarder *
 open_forwarder (JnServer  *self,
                 GError   **error)
 {
-  guint low = self->media_port_min, high = self->media_port_max;
+  guint low = self->media_port_min, high = low != 0 ? self->media_port_max : 0;
+  g_autoptr(GError) local = NULL;
 
-  for (guint port = low; ; port++)
+  for (guint port = low; port <= high; port++)
     {
-      g_autoptr(GError) local = NULL;
-      JnForwarder *forwarder = jn_forwarder_new (self->listen_address ? self->listen_address : "::",
-                                                 (guint16) port, &self->format, &local);
+      JnForwarder *forwarder;
 
+      g_clear_error (&local);
+      forwarder = jn_forwarder_new (self->listen_address ? self->listen_address : "::",
+                                    (guint16) port, &self->format, &local);
       if (forwarder == NULL && self->listen_address == NULL)
         {
           g_clear_error (&local);
@@ -203,16 +205,13 @@ open_forwarder (JnServer  *self,
         }
       if (forwarder != NULL)
         return forwarder;
-      if (low == 0 || port >= high)
-        {
-          if (low != 0)
-            g_set_error (error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE,
-                         "every UDP port of media-ports %u-%u is taken", low, high);
-          else
-            g_propagate_error (error, g_steal_pointer (&local));
-          return NULL;
-        }
     }
+  if (low != 0)
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE,
+                 "every UDP port of media-ports %u-%u is taken", low, high);
+  else
+    g_propagate_error (error, g_steal_pointer (&local));
+  return NULL;
 }
 
 static Room *
