@@ -374,6 +374,7 @@ typedef struct
 {
   guint   n;
   guint32 seqs[128];
+  guint8  data[128][3];
 } Delivered;
 
 static void
@@ -382,6 +383,7 @@ collect (gpointer user_data, const JnMidiEvent *event, gint64 now_us)
   Delivered *d = user_data;
 
   g_assert_cmpuint (d->n, <, G_N_ELEMENTS (d->seqs));
+  memcpy (d->data[d->n], event->data, MIN (event->size, 3));
   d->seqs[d->n++] = event->seq;
 }
 
@@ -488,6 +490,139 @@ test_midi_reorder (void)
   g_assert_cmpuint (d.seqs[5], ==, 5);
 }
 
+static void
+push_note (JnMidiReorder *r, Delivered *d, guint32 seq, guint8 status, guint8 note, gint64 t)
+{
+  JnMidiEvent e;
+
+  memset (&e, 0, sizeof e);
+  jn_midi_event_init_short (&e, status, note, status == 0x90 ? 100 : 0);
+  e.seq = seq;
+  jn_midi_reorder_push (r, &e, t, collect, d);
+}
+
+/* A journal of channel 1: these notes held (old ones | JN_MIDI_JOURNAL_NOTE_OLD),
+ * the pedal if pedal >= 0. */
+static void
+journal_of (JnMidiJournal *j, guint32 seq, const guint8 *notes, guint n, gint pedal)
+{
+  JnMidiJournalChannel *ch = &j->channels[0];
+
+  memset (j, 0, sizeof *j);
+  j->seq = seq;
+  j->n_channels = 1;
+  ch->chapters = 1u << JN_MIDI_CHAPTER_NOTES;
+  ch->n_notes = (guint8) n;
+  for (guint i = 0; i < n; i++)
+    {
+      ch->notes[i] = notes[i];
+      ch->velocity[i] = 90;
+    }
+  if (pedal >= 0)
+    {
+      ch->chapters |= 1u << JN_MIDI_CHAPTER_SUSTAIN;
+      ch->value[JN_MIDI_CHAPTER_SUSTAIN] = (guint16) pedal;
+    }
+}
+
+/* The journal puts right what was lost, once the events before it have
+ * waited their window, and only then; acknowledges what is sure. */
+static void
+test_midi_journal_apply (void)
+{
+  g_autofree JnMidiReorder *r = g_new0 (JnMidiReorder, 1);
+  g_autofree JnMidiJournal *j = g_new0 (JnMidiJournal, 1);
+  const gint64 w = JN_MIDI_REORDER_WINDOW_US;
+  Delivered d = { 0 };
+  guint32 ack;
+
+  jn_midi_reorder_init (r);
+  g_assert_false (jn_midi_reorder_get_ack (r, &ack));
+  push_note (r, &d, 0, 0x90, 60, 0);
+  g_assert_true (jn_midi_reorder_get_ack (r, &ack));
+  g_assert_cmpuint (ack, ==, 0);
+  /* 1 (60 off) and 2 (62 on) are lost; 3 (64 on) comes, with its journal:
+   * 62 and 64 held */
+  push_note (r, &d, 3, 0x90, 64, 100);
+  journal_of (j, 3, (const guint8[]) { 62, 64 }, 2, 0);
+  jn_midi_reorder_journal (r, j, 100, collect, &d);
+  g_assert_true (jn_midi_reorder_waiting (r));
+  jn_midi_reorder_poll (r, 100 + w - 1, collect, &d);
+  g_assert_cmpuint (d.n, ==, 1);
+  g_assert_cmpuint (ack, ==, 0);
+  jn_midi_reorder_poll (r, 100 + w, collect, &d);
+  /* 64 as sent, then the journal's: 60 off, pedal up (never heard), 62 late */
+  g_assert_cmpuint (d.n, ==, 5);
+  g_assert_cmpmem (d.data[1], 3, ((guint8[]) { 0x90, 64, 100 }), 3);
+  g_assert_cmpmem (d.data[2], 3, ((guint8[]) { 0xB0, 64, 0 }), 3);
+  g_assert_cmpmem (d.data[3], 3, ((guint8[]) { 0x80, 60, 0 }), 3);
+  g_assert_cmpmem (d.data[4], 3, ((guint8[]) { 0x90, 62, 90 }), 3);
+  g_assert_cmpuint (d.seqs[4], ==, 3);
+  g_assert_cmpuint (r->repairs.note_offs, ==, 1);
+  g_assert_cmpuint (r->repairs.late_starts, ==, 1);
+  g_assert_cmpuint (r->repairs.controls, ==, 1);
+  g_assert_cmpuint (r->skipped, ==, 2);
+  g_assert_true (jn_midi_reorder_get_ack (r, &ack));
+  g_assert_cmpuint (ack, ==, 3);
+  g_assert_false (jn_midi_reorder_waiting (r));
+
+  /* the lost ones come after all: the journal did their work */
+  push_note (r, &d, 1, 0x80, 60, 2 * w);
+  push_note (r, &d, 2, 0x90, 62, 2 * w);
+  g_assert_cmpuint (d.n, ==, 5);
+  g_assert_cmpuint (r->covered, ==, 2);
+
+  /* in step with the sender, a journal changes nothing */
+  push_note (r, &d, 4, 0x80, 62, 3 * w);
+  journal_of (j, 4, (const guint8[]) { 64 }, 1, 0);
+  jn_midi_reorder_journal (r, j, 3 * w, collect, &d);
+  g_assert_cmpuint (d.n, ==, 6);
+  g_assert_true (jn_midi_reorder_get_ack (r, &ack));
+  g_assert_cmpuint (ack, ==, 4);
+
+  /* the last event lost, its journal-only refresh comes: it waits its
+   * window for the event, then ends the note */
+  journal_of (j, 5, NULL, 0, 0);
+  jn_midi_reorder_journal (r, j, 4 * w, collect, &d);
+  jn_midi_reorder_poll (r, 5 * w - 1, collect, &d);
+  g_assert_cmpuint (d.n, ==, 6);
+  jn_midi_reorder_poll (r, 5 * w, collect, &d);
+  g_assert_cmpuint (d.n, ==, 7);
+  g_assert_cmpmem (d.data[6], 3, ((guint8[]) { 0x80, 64, 0 }), 3);
+  g_assert_cmpuint (r->delivered.sounding, ==, 0);
+
+  /* a receiver that joined while notes were held: the journal starts the
+   * recent ones and the pedal, skips the one held too long */
+  d.n = 0;
+  jn_midi_reorder_init (r);
+  journal_of (j, 50, (const guint8[]) { 70, 71 | JN_MIDI_JOURNAL_NOTE_OLD }, 2, 127);
+  jn_midi_reorder_journal (r, j, 0, collect, &d);
+  g_assert_cmpuint (d.n, ==, 2);
+  g_assert_cmpmem (d.data[0], 3, ((guint8[]) { 0xB0, 64, 127 }), 3);
+  g_assert_cmpmem (d.data[1], 3, ((guint8[]) { 0x90, 70, 90 }), 3);
+  g_assert_cmpuint (r->repairs.skipped_starts, ==, 1);
+  g_assert_true (jn_midi_reorder_get_ack (r, &ack));
+  g_assert_cmpuint (ack, ==, 50);
+  push_note (r, &d, 51, 0x80, 70, 10);
+  g_assert_cmpuint (d.n, ==, 3);
+  /* its departure releases the pedal and nothing it did not start */
+  {
+    JnMidiEvent e;
+
+    g_assert_true (jn_midi_state_next_release (&r->delivered, &e));
+    g_assert_cmpmem (e.data, 3, ((guint8[]) { 0xB0, 64, 0 }), 3);
+    g_assert_false (jn_midi_state_next_release (&r->delivered, &e));
+  }
+
+  /* one heard from the middle is not sure of anything until a journal */
+  d.n = 0;
+  jn_midi_reorder_init (r);
+  push_note (r, &d, 10, 0x90, 60, 0);
+  jn_midi_reorder_poll (r, w, collect, &d);
+  g_assert_cmpuint (d.n, ==, 1);
+  g_assert_false (jn_midi_reorder_get_ack (r, &ack));
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -498,6 +633,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/clock-sync/refuses", test_clock_sync_refuses);
   g_test_add_func ("/receive-stats/counts", test_receive_stats);
   g_test_add_func ("/midi/reorder", test_midi_reorder);
+  g_test_add_func ("/midi/journal-apply", test_midi_journal_apply);
   g_test_add_func ("/concealer/names", test_concealer_names);
   g_test_add_func ("/concealer/gap", test_concealer_gap);
   g_test_add_func ("/concealer/worker-model", test_concealer_worker_model);

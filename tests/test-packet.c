@@ -234,6 +234,168 @@ test_sync_and_bye (void)
   g_assert_cmpuint (jn_packet_encode_pong (buf, JN_PACKET_HEADER_SIZE + 3, &h, &pong), ==, 0);
 }
 
+static void expect_error (const guint8 *data, gsize size, int code);
+
+static void
+track (JnMidiJournalWriter *w, guint32 seq, guint8 status, guint8 d1, guint8 d2, gint64 t)
+{
+  JnMidiEvent e;
+
+  memset (&e, 0, sizeof e);
+  jn_midi_event_init_short (&e, status, d1, d2);
+  e.seq = seq;
+  jn_midi_journal_writer_track (w, &e, t);
+}
+
+/* A journal after a packet's events, and in a packet of its own: what it
+ * says survives the wire; its size stays small; a hostile one is refused,
+ * whole or in part, and never read past its end. */
+static void
+test_midi_journal (void)
+{
+  g_autofree JnMidiJournalWriter *w = g_new0 (JnMidiJournalWriter, 1);
+  g_autofree JnPacket *packet = g_new0 (JnPacket, 1);
+  guint8 journal[JN_MIDI_JOURNAL_MAX], buf[2048];
+  JnPacketHeader h = header_for (JN_PACKET_MIDI);
+  g_autoptr(GError) error = NULL;
+  const JnMidiJournalChannel *ch;
+  guint32 checkpoint;
+  JnMidiEvent event;
+  gsize jsize, size;
+
+  /* ten notes held on one channel: 28 bytes (docs/protocol.md 3.3) */
+  jn_midi_journal_writer_init (w);
+  for (guint i = 0; i < 10; i++)
+    track (w, i, 0x90, 60 + i, 100 + i, 1000);
+  jsize = jn_midi_journal_writer_encode (w, NULL, 1000, journal, sizeof journal);
+  g_assert_cmpuint (jsize, ==, 28);
+
+  /* then the pedal, a bend and a program on channel 3; 200 ms later */
+  track (w, 10, 0xB2, 64, 127, 2000);
+  track (w, 11, 0xE2, 0x01, 0x40, 2000);
+  track (w, 12, 0xC2, 5, 0, 2000);
+  jsize = jn_midi_journal_writer_encode (w, NULL, 1000 + JN_MIDI_LATE_START_US + 1, journal,
+                                         sizeof journal);
+  memset (&event, 0, sizeof event);
+  jn_midi_event_init_short (&event, 0xC2, 5, 0);
+  event.seq = 12;
+  size = jn_packet_encode_midi_journal (buf, sizeof buf, &h, &event, 1, journal, jsize);
+  g_assert_cmpuint (size, >, 0);
+  g_assert_true (jn_packet_decode (buf, size, packet, &error));
+  g_assert_no_error (error);
+  g_assert_true (packet->header.flags & JN_PACKET_FLAG_JOURNAL);
+  g_assert_cmpuint (packet->midi.n_events, ==, 1);
+  g_assert_true (packet->midi.has_journal);
+  g_assert_cmpuint (packet->midi.journal.seq, ==, 12);
+  g_assert_cmpuint (packet->midi.journal.n_channels, ==, 2);
+  ch = &packet->midi.journal.channels[0];
+  g_assert_cmpuint (ch->channel, ==, 0);
+  g_assert_cmpuint (ch->n_notes, ==, 10);
+  /* held for longer than a late start allows */
+  g_assert_cmpuint (ch->notes[3], ==, (60 + 3) | JN_MIDI_JOURNAL_NOTE_OLD);
+  g_assert_cmpuint (ch->velocity[3], ==, 103);
+  ch = &packet->midi.journal.channels[1];
+  g_assert_cmpuint (ch->channel, ==, 2);
+  g_assert_cmpuint (ch->value[JN_MIDI_CHAPTER_SUSTAIN], ==, 127);
+  g_assert_cmpuint (ch->value[JN_MIDI_CHAPTER_BEND], ==, 0x2001);
+  g_assert_cmpuint (ch->value[JN_MIDI_CHAPTER_PROGRAM], ==, 5);
+
+  /* acknowledged up to 10: only what changed after it */
+  checkpoint = 10;
+  jsize = jn_midi_journal_writer_encode (w, &checkpoint, 3000, journal, sizeof journal);
+  g_assert_cmpuint (jsize, ==, 5 + 2 + 2 + 1);   /* channel 3's bend and program */
+  checkpoint = 12;
+  g_assert_cmpuint (jn_midi_journal_writer_encode (w, &checkpoint, 3000, journal, sizeof journal), ==, 0);
+
+  /* journal-only: no events */
+  checkpoint = 9;
+  jsize = jn_midi_journal_writer_encode (w, &checkpoint, 3000, journal, sizeof journal);
+  size = jn_packet_encode_midi_journal (buf, sizeof buf, &h, NULL, 0, journal, jsize);
+  g_assert_true (jn_packet_decode (buf, size, packet, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (packet->midi.n_events, ==, 0);
+  g_assert_cmpuint (packet->midi.journal.seq, ==, 12);
+
+  /* every cut of it is refused, and every single-byte change is read
+   * safely (refused, or a journal of valid values) */
+  for (gsize cut = JN_PACKET_HEADER_SIZE + 1; cut < size; cut++)
+    {
+      guint8 copy[2048];
+
+      memcpy (copy, buf, cut);
+      copy[14] = (guint8) ((cut - JN_PACKET_HEADER_SIZE) >> 8);
+      copy[15] = (guint8) (cut - JN_PACKET_HEADER_SIZE);
+      g_assert_false (jn_packet_decode (copy, cut, packet, NULL));
+    }
+  for (gsize at = JN_PACKET_HEADER_SIZE + 1; at < size; at++)
+    for (guint v = 0; v < 256; v += 17)
+      {
+        guint8 copy[2048];
+
+        memcpy (copy, buf, size);
+        copy[at] = (guint8) v;
+        if (jn_packet_decode (copy, size, packet, NULL))
+          for (guint c = 0; c < packet->midi.journal.n_channels; c++)
+            {
+              g_assert_cmpuint (packet->midi.journal.channels[c].channel, <, 16);
+              g_assert_cmpuint (packet->midi.journal.channels[c].value[JN_MIDI_CHAPTER_BEND], <=, 16383);
+            }
+      }
+
+  /* the journal must follow the packet's last event */
+  event.seq = 11;
+  size = jn_packet_encode_midi_journal (buf, sizeof buf, &h, &event, 1, journal, jsize);
+  expect_error (buf, size, JN_PROTOCOL_ERROR_BAD_MIDI);
+  /* a repeated channel, a repeated note, a silent note, a bend too high */
+  {
+    static const guint8 bad[][12] = {
+      { 0, 0, 0, 1, 2, 0, 0x40, 0, 0x40, 0, 0, 0 },          /* channel 0 twice */
+      { 0, 0, 0, 1, 1, 0, 0x01, 2, 60, 9, 60, 9 },           /* note 60 twice */
+      { 0, 0, 0, 1, 1, 0, 0x01, 1, 60, 0, 0, 0 },            /* velocity 0 */
+      { 0, 0, 0, 1, 1, 0, 0x40, 0xFF, 0xFF, 0, 0, 0 },       /* bend 0xFFFF */
+      { 0, 0, 0, 1, 1, 16, 0x02, 0, 0, 0, 0, 0 },            /* channel 16 */
+      { 0, 0, 0, 1, 1, 0, 0x00, 0, 0, 0, 0, 0 },             /* no chapter */
+    };
+    static const gsize bad_size[] = { 11, 12, 10, 9, 8, 7 };
+    JnMidiJournal j;
+
+    for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+      {
+        g_assert_false (jn_midi_journal_decode (bad[i], bad_size[i], &j, &error));
+        g_assert_error (error, JN_PROTOCOL_ERROR, JN_PROTOCOL_ERROR_BAD_MIDI);
+        g_clear_error (&error);
+      }
+  }
+  /* a journal flag where no journal belongs */
+  h.kind = JN_PACKET_SYNC_PING;
+  h.flags = JN_PACKET_FLAG_JOURNAL;
+  size = jn_packet_encode_ping (buf, sizeof buf, &h);
+  expect_error (buf, size, JN_PROTOCOL_ERROR_BAD_KIND);
+}
+
+/* A pong may acknowledge the pinger's MIDI, in 4 more bytes. */
+static void
+test_pong_ack (void)
+{
+  guint8 buf[64];
+  JnPacketHeader h = header_for (JN_PACKET_SYNC_PONG);
+  JnSyncPong pong = { 42, 1, 2, TRUE, 0xFFFFFFFE };
+  JnPacket packet;
+  gsize size;
+
+  size = jn_packet_encode_pong (buf, sizeof buf, &h, &pong);
+  g_assert_cmpuint (size, ==, JN_PACKET_HEADER_SIZE + JN_PONG_PAYLOAD_SIZE + JN_PONG_ACK_SIZE);
+  g_assert_true (jn_packet_decode (buf, size, &packet, NULL));
+  g_assert_true (packet.pong.has_midi_ack);
+  g_assert_cmpuint (packet.pong.midi_ack, ==, 0xFFFFFFFE);
+  /* the flag without the bytes, the bytes without the flag */
+  buf[14] = 0, buf[15] = JN_PONG_PAYLOAD_SIZE;
+  expect_error (buf, size - JN_PONG_ACK_SIZE, JN_PROTOCOL_ERROR_BAD_LENGTH);
+  buf[7] &= (guint8) ~JN_PACKET_FLAG_MIDI_ACK;
+  buf[15] = JN_PONG_PAYLOAD_SIZE + JN_PONG_ACK_SIZE;
+  expect_error (buf, size, JN_PROTOCOL_ERROR_BAD_LENGTH);
+}
+
 static void
 expect_error (const guint8 *data, gsize size, int code)
 {
@@ -488,6 +650,8 @@ main (int argc, char *argv[])
   g_test_add_func ("/packet/midi-roundtrip", test_midi_roundtrip);
   g_test_add_func ("/packet/midi-invalid-events", test_midi_invalid_events);
   g_test_add_func ("/packet/sync-and-bye", test_sync_and_bye);
+  g_test_add_func ("/packet/midi-journal", test_midi_journal);
+  g_test_add_func ("/packet/pong-ack", test_pong_ack);
   g_test_add_func ("/packet/malformed", test_malformed);
   g_test_add_func ("/packet/malformed-midi", test_malformed_midi);
   g_test_add_func ("/packet/random", test_random);

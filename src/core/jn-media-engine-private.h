@@ -13,7 +13,6 @@
 #include "jn-concealer.h"
 #include "jn-jitter-buffer.h"
 #include "jn-media-engine.h"
-#include "jn-midi-notes.h"
 #include "jn-midi-reorder.h"
 #include "jn-receive-stats.h"
 
@@ -34,8 +33,9 @@ typedef struct
   JnCodec        *decoder;     /* Opus sessions: this peer's stream */
   guint64         decode_errors; /* authentic packets that did not decode: not played */
   guint64         midi_over_control; /* events that came over the control plane */
-  JnMidiReorder   reorder;     /* its MIDI events, put back in order */
-  JnMidiNotes     notes;       /* what its MIDI left sounding on our MIDI out */
+  JnMidiReorder   reorder;     /* its MIDI events, put back in order; what they left sounding */
+  gboolean        midi_acked;  /* it acknowledged our MIDI up to midi_ack */
+  guint32         midi_ack;
   gboolean        release_notes; /* it left: release them at the next period */
   guint64         notes_released; /* note-offs and pedal-offs sent for it when it left */
 } JnMediaPeer;

@@ -31,6 +31,9 @@
 /* in a forward room, members are pinged at every this many rounds of
  * JN_SYNC_RATE_HZ (the server at every one) */
 #define HUB_MEMBER_SYNC_EVERY 5
+/* a journal not yet acknowledged goes again in a packet of its own when no
+ * MIDI packet carried it for this long (docs/protocol.md 3.3) */
+#define JOURNAL_REFRESH_US (G_USEC_PER_SEC / JN_SYNC_RATE_HZ)
 
 typedef JnMediaPeer Peer;
 
@@ -67,6 +70,10 @@ struct _JnMediaEngine
   gint64            next_sync_us;
   guint32           midi_packet_seq;
   guint32           midi_event_seq;
+  gboolean          write_journal; /* our MIDI packets carry a recovery journal */
+  JnMidiJournalWriter journal;  /* what our MIDI sent, for its recovery journal */
+  gint64            journal_sent_us;
+  guint8            journal_buf[JN_MIDI_JOURNAL_MAX];
 
   float            *capture_buf;
   float            *play_buf;
@@ -201,6 +208,82 @@ send_to_all (JnMediaEngine *self,
     send_to (self, g_ptr_array_index (self->peers, i), data, size);
 }
 
+/* The event number every member that answers our pings acknowledged of
+ * our MIDI; FALSE while one of them has acknowledged none. */
+static gboolean
+journal_checkpoint (JnMediaEngine *self,
+                    guint32       *checkpoint)
+{
+  gboolean any = FALSE;
+
+  for (guint i = 0; i < self->peers->len; i++)
+    {
+      Peer *peer = g_ptr_array_index (self->peers, i);
+
+      if (!peer->sync.synced)
+        continue;   /* no datagram of ours reaches it: nor would a journal */
+      if (!peer->midi_acked)
+        return FALSE;
+      if (!any || (gint32) (peer->midi_ack - *checkpoint) < 0)
+        *checkpoint = peer->midi_ack;
+      any = TRUE;
+    }
+  return any;
+}
+
+/* What changed since the checkpoint, in journal_buf; its size. */
+static gsize
+write_journal (JnMediaEngine *self,
+               gint64         now)
+{
+  guint32 checkpoint = 0;
+  gboolean acked;
+  gsize size;
+
+  if (self->peers->len == 0 || !self->write_journal)
+    return 0;
+  acked = journal_checkpoint (self, &checkpoint);
+  size = jn_midi_journal_writer_encode (&self->journal, acked ? &checkpoint : NULL, now,
+                                        self->journal_buf, sizeof self->journal_buf);
+  if (size > 0)
+    self->journal_sent_us = now;
+  return size;
+}
+
+static void
+send_midi_packet (JnMediaEngine     *self,
+                  const JnMidiEvent *event,
+                  guint16            flags,
+                  gsize              journal_size)
+{
+  JnPacketHeader header = make_header (self, JN_PACKET_MIDI, self->midi_packet_seq++);
+  gsize n;
+
+  header.stream_id = 1;
+  header.flags = flags;
+  n = jn_packet_encode_midi_journal (self->tx_buf, JN_PACKET_MAX_SIZE, &header, event,
+                                     event != NULL ? 1 : 0, self->journal_buf, journal_size);
+  self->stats.midi_packets_sent++;
+  self->stats.midi_journal_bytes += journal_size;
+  send_to_all (self, self->tx_buf, n);
+}
+
+/* A journal-only datagram, when MIDI went quiet before every member
+ * acknowledged it; on the media thread, with the lock held. */
+static void
+refresh_journal (JnMediaEngine *self,
+                 gint64         now)
+{
+  gsize size;
+
+  if (!self->journal.any || now - self->journal_sent_us < JOURNAL_REFRESH_US)
+    return;
+  if ((size = write_journal (self, now)) == 0)
+    return;
+  self->stats.midi_journal_only++;
+  send_midi_packet (self, NULL, 0, size);
+}
+
 static void
 send_pings (JnMediaEngine *self)
 {
@@ -321,7 +404,6 @@ midi_out (gpointer           user_data,
 {
   MidiOut *out = user_data;
 
-  jn_midi_notes_track (&out->peer->notes, event);
   if (out->engine->callbacks.midi != NULL)
     out->engine->callbacks.midi (out->engine->callbacks_data, out->peer->id, event, now);
 }
@@ -341,16 +423,27 @@ handle_midi (JnMediaEngine  *self,
       if (jn_receive_stats_midi_event (&peer->rx, &peer->sync, event, now))
         jn_midi_reorder_push (&peer->reorder, event, now, midi_out, &out);
     }
+  if (packet->midi.has_journal)
+    {
+      MidiOut out = { self, peer };
+
+      jn_midi_reorder_journal (&peer->reorder, &packet->midi.journal, now, midi_out, &out);
+    }
 }
 
-/* The answer to a ping that arrived at now, in tx_buf; its size. */
+/* The answer to a ping that arrived at now from peer (NULL: the server),
+ * in tx_buf, with what we acknowledge of its MIDI; its size. */
 static gsize
 encode_pong (JnMediaEngine  *self,
+             Peer           *peer,
              const JnPacket *ping,
              gint64          now)
 {
-  JnSyncPong pong = { ping->header.seq, ping->header.timestamp_us, (guint64) now };
+  JnSyncPong pong = { ping->header.seq, ping->header.timestamp_us, (guint64) now, FALSE, 0 };
   JnPacketHeader header = make_header (self, JN_PACKET_SYNC_PONG, ping->header.seq);
+
+  if (peer != NULL)
+    pong.has_midi_ack = jn_midi_reorder_get_ack (&peer->reorder, &pong.midi_ack);
 
   return jn_packet_encode_pong (self->tx_buf, JN_PACKET_MAX_SIZE, &header, &pong);
 }
@@ -361,7 +454,7 @@ handle_ping (JnMediaEngine  *self,
              const JnPacket *packet,
              gint64          now)
 {
-  gsize size = encode_pong (self, packet, now);
+  gsize size = encode_pong (self, peer, packet, now);
 
   send_to (self, peer, self->tx_buf, size);
 
@@ -393,6 +486,14 @@ handle_pong (JnMediaEngine  *self,
       return;
     }
   jn_receive_stats_rtt (&peer->rx, peer->sync.last_rtt_ms);
+  /* never ahead of what we sent; a late pong's older ack changes nothing */
+  if (pong->has_midi_ack && self->journal.any &&
+      (gint32) (pong->midi_ack - self->journal.last_seq) <= 0 &&
+      (!peer->midi_acked || (gint32) (pong->midi_ack - peer->midi_ack) > 0))
+    {
+      peer->midi_acked = TRUE;
+      peer->midi_ack = pong->midi_ack;
+    }
 }
 
 static void handle_datagram (JnMediaEngine *self, guint32 peer_id, const guint8 *data,
@@ -422,7 +523,7 @@ handle_hub_datagram (JnMediaEngine *self,
   switch (packet.header.kind)
     {
     case JN_PACKET_SYNC_PING:
-      send_raw (self, JN_HUB_PEER_ID, self->tx_buf, encode_pong (self, &packet, now));
+      send_raw (self, JN_HUB_PEER_ID, self->tx_buf, encode_pong (self, NULL, &packet, now));
       break;
     case JN_PACKET_SYNC_PONG:
       if (!jn_clock_sync_pong (&self->hub_sync, packet.pong.ping_seq, packet.pong.t1_us,
@@ -594,7 +695,7 @@ release_notes (JnMediaEngine *self,
   /* what it sent is played first, then what it left sounding released */
   jn_midi_reorder_flush (&peer->reorder, now, midi_out, &out);
   peer->release_notes = FALSE;
-  while (jn_midi_notes_next_release (&peer->notes, &event))
+  while (jn_midi_state_next_release (&peer->reorder.delivered, &event))
     {
       event.timestamp_us = (guint64) now;
       peer->notes_released++;
@@ -616,7 +717,7 @@ run_period (JnMediaEngine *self)
       Peer *peer = g_ptr_array_index (self->peers, i);
       MidiOut out = { self, peer };
 
-      if (peer->reorder.n_held > 0)
+      if (jn_midi_reorder_waiting (&peer->reorder))
         jn_midi_reorder_poll (&peer->reorder, g_get_monotonic_time (), midi_out, &out);
     }
   for (guint i = 0; i < self->departed->len; i++)
@@ -785,6 +886,7 @@ on_tick (gpointer user_data)
   if (now >= self->next_sync_us)
     {
       send_pings (self);
+      refresh_journal (self, now);
       sample_series (self, now);
       self->next_sync_us += G_USEC_PER_SEC / JN_SYNC_RATE_HZ;
       if (self->next_sync_us <= now)
@@ -857,6 +959,8 @@ jn_media_engine_init (JnMediaEngine *self)
   self->tx_buf = g_malloc (JN_PACKET_MAX_SIZE);
   self->fwd_buf = g_malloc (JN_PACKET_MAX_SIZE);
   jn_clock_sync_init (&self->hub_sync);
+  jn_midi_journal_writer_init (&self->journal);
+  self->write_journal = TRUE;
   self->new_samples = g_array_new (FALSE, FALSE, sizeof (JnSeriesSample));
 }
 
@@ -1018,6 +1122,17 @@ jn_media_engine_set_pnbtr_backend (JnMediaEngine  *self,
   if (backend != NULL && !g_str_equal (backend, "off"))
     self->pnbtr_backend = g_strdup (backend);
   return TRUE;
+}
+
+void
+jn_media_engine_set_midi_journal (JnMediaEngine *self,
+                                  gboolean       journal)
+{
+  g_return_if_fail (JN_IS_MEDIA_ENGINE (self));
+
+  g_mutex_lock (&self->lock);
+  self->write_journal = journal;
+  g_mutex_unlock (&self->lock);
 }
 
 void
@@ -1362,19 +1477,16 @@ void
 jn_media_engine_send_midi_event (JnMediaEngine     *self,
                                  const JnMidiEvent *event)
 {
+  gint64 now = g_get_monotonic_time ();
+  gsize journal_size;
+
   g_return_if_fail (JN_IS_MEDIA_ENGINE (self));
 
   g_mutex_lock (&self->lock);
+  jn_midi_journal_writer_track (&self->journal, event, now);
+  journal_size = write_journal (self, now);
   for (guint copy = 0; copy < self->redundancy; copy++)
-    {
-      JnPacketHeader header = make_header (self, JN_PACKET_MIDI, self->midi_packet_seq++);
-      gsize n;
-
-      header.stream_id = 1;
-      header.flags = copy > 0 ? JN_PACKET_FLAG_REDUNDANT : 0;
-      n = jn_packet_encode_midi (self->tx_buf, JN_PACKET_MAX_SIZE, &header, event, 1);
-      send_to_all (self, self->tx_buf, n);
-    }
+    send_midi_packet (self, event, copy > 0 ? JN_PACKET_FLAG_REDUNDANT : 0, journal_size);
   g_mutex_unlock (&self->lock);
 }
 
@@ -1486,6 +1598,11 @@ fill_peer_stats (const Peer  *peer,
   s->notes_released = peer->notes_released;
   s->midi_reordered = peer->reorder.reordered;
   s->midi_late_note_ons = peer->reorder.late_note_ons;
+  s->midi_restored_offs = peer->reorder.repairs.note_offs;
+  s->midi_late_starts = peer->reorder.repairs.late_starts;
+  s->midi_skipped_starts = peer->reorder.repairs.skipped_starts;
+  s->midi_restored_controls = peer->reorder.repairs.controls;
+  s->midi_covered = peer->reorder.covered;
   jn_jitter_buffer_get_depth_stats (peer->jb, &depth);
   s->jitter_depth = depth.depth;
   s->depth_grows = depth.grows;

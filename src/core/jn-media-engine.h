@@ -99,6 +99,10 @@ gboolean       jn_media_engine_set_pnbtr_backend (JnMediaEngine   *self,
                                               GError             **error);
 void           jn_media_engine_set_midi_redundancy (JnMediaEngine *self,
                                               guint                copies);
+/* Whether our MIDI packets carry a recovery journal (docs/protocol.md 3.3;
+ * the default).  Off only to measure what it is worth. */
+void           jn_media_engine_set_midi_journal (JnMediaEngine    *self,
+                                              gboolean             journal);
 void           jn_media_engine_set_send_audio (JnMediaEngine      *self,
                                               gboolean             send_audio);
 void           jn_media_engine_set_callbacks (JnMediaEngine       *self,

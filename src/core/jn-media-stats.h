@@ -60,6 +60,12 @@ typedef struct
   guint64   notes_released;   /* note-offs and pedal-offs sent for it when it left */
   guint64   midi_reordered;   /* events that waited for earlier ones (JN_MIDI_REORDER_WINDOW_US) */
   guint64   midi_late_note_ons; /* note-ons that came after later events had played: dropped */
+  /* what its recovery journal put right (docs/protocol.md 3.3) */
+  guint64   midi_restored_offs;    /* notes it had ended that still sounded here */
+  guint64   midi_late_starts;      /* lost note-ons still held: started late */
+  guint64   midi_skipped_starts;   /* lost note-ons held too long to start */
+  guint64   midi_restored_controls; /* controllers, program, bend, pressure set right */
+  guint64   midi_covered;          /* events that came after the journal had done their work */
   gboolean  playout_started;
   guint32   playout_first_seq; /* first sequence number played out */
 } JnPeerStats;
@@ -82,6 +88,9 @@ typedef struct
   guint64 malformed[JN_PROTOCOL_ERROR_N_CODES];
   guint64 clock_skips;        /* periods skipped after the thread stalled */
   guint64 encode_errors;      /* Opus: periods the encoder failed (not sent) */
+  guint64 midi_packets_sent;  /* MIDI datagrams, copies and journal-only ones included */
+  guint64 midi_journal_bytes; /* of those, bytes of recovery journal */
+  guint64 midi_journal_only;  /* journal-only datagrams (nothing new to send, not yet acknowledged) */
 
   /* the PNBTR worker (all 0 and "" when none runs) */
   char    pnbtr_backend[16];  /* "starting", "cpu", "opencl", "cuda", "none" */

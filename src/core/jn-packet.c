@@ -258,17 +258,22 @@ jn_packet_encode_audio_coded (guint8               *buf,
 }
 
 gsize
-jn_packet_encode_midi (guint8               *buf,
-                       gsize                 buf_size,
-                       const JnPacketHeader *header,
-                       const JnMidiEvent    *events,
-                       guint                 n_events)
+jn_packet_encode_midi_journal (guint8               *buf,
+                               gsize                 buf_size,
+                               const JnPacketHeader *header,
+                               const JnMidiEvent    *events,
+                               guint                 n_events,
+                               const guint8         *journal,
+                               gsize                 journal_size)
 {
-  gsize payload_size = 1;
+  JnPacketHeader h;
+  gsize payload_size = 1 + journal_size;
   guint8 *p;
 
   g_return_val_if_fail (buf != NULL && header != NULL, 0);
-  g_return_val_if_fail (n_events >= 1 && n_events <= JN_MIDI_MAX_EVENTS, 0);
+  g_return_val_if_fail (n_events <= JN_MIDI_MAX_EVENTS, 0);
+  g_return_val_if_fail (n_events >= 1 || journal_size > 0, 0);
+  g_return_val_if_fail (journal != NULL || journal_size == 0, 0);
 
   for (guint i = 0; i < n_events; i++)
     {
@@ -277,7 +282,10 @@ jn_packet_encode_midi (guint8               *buf,
       payload_size += JN_MIDI_EVENT_HEADER_SIZE + events[i].size;
     }
 
-  if (encode_header (buf, buf_size, header, payload_size) == 0)
+  h = *header;
+  if (journal_size > 0)
+    h.flags |= JN_PACKET_FLAG_JOURNAL;
+  if (encode_header (buf, buf_size, &h, payload_size) == 0)
     return 0;
 
   p = buf + JN_PACKET_HEADER_SIZE;
@@ -290,8 +298,22 @@ jn_packet_encode_midi (guint8               *buf,
       memcpy (p + JN_MIDI_EVENT_HEADER_SIZE, events[i].data, events[i].size);
       p += JN_MIDI_EVENT_HEADER_SIZE + events[i].size;
     }
+  if (journal_size > 0)
+    memcpy (p, journal, journal_size);
 
   return JN_PACKET_HEADER_SIZE + payload_size;
+}
+
+gsize
+jn_packet_encode_midi (guint8               *buf,
+                       gsize                 buf_size,
+                       const JnPacketHeader *header,
+                       const JnMidiEvent    *events,
+                       guint                 n_events)
+{
+  g_return_val_if_fail (n_events >= 1, 0);
+
+  return jn_packet_encode_midi_journal (buf, buf_size, header, events, n_events, NULL, 0);
 }
 
 gsize
@@ -340,13 +362,20 @@ jn_packet_encode_pong (guint8               *buf,
 
   g_return_val_if_fail (buf != NULL && header != NULL && pong != NULL, 0);
 
-  if (encode_header (buf, buf_size, header, JN_PONG_PAYLOAD_SIZE) == 0)
+  JnPacketHeader h = *header;
+  gsize payload_size = JN_PONG_PAYLOAD_SIZE + (pong->has_midi_ack ? JN_PONG_ACK_SIZE : 0);
+
+  if (pong->has_midi_ack)
+    h.flags |= JN_PACKET_FLAG_MIDI_ACK;
+  if (encode_header (buf, buf_size, &h, payload_size) == 0)
     return 0;
   p = buf + JN_PACKET_HEADER_SIZE;
   put_u32 (p, pong->ping_seq);
   put_u64 (p + 4, pong->t1_us);
   put_u64 (p + 12, pong->t2_us);
-  return JN_PACKET_HEADER_SIZE + JN_PONG_PAYLOAD_SIZE;
+  if (pong->has_midi_ack)
+    put_u32 (p + JN_PONG_PAYLOAD_SIZE, pong->midi_ack);
+  return JN_PACKET_HEADER_SIZE + payload_size;
 }
 
 /* --- decoding ------------------------------------------------------------ */
@@ -407,6 +436,7 @@ decode_midi (const guint8  *p,
              GError       **error)
 {
   const guint8 *end = p + size;
+  gboolean has_journal = (packet->header.flags & JN_PACKET_FLAG_JOURNAL) != 0;
   guint n;
 
   if (size < 1)
@@ -416,10 +446,11 @@ decode_midi (const guint8  *p,
       return FALSE;
     }
   n = *p++;
-  if (n == 0 || n > JN_MIDI_MAX_EVENTS)
+  if ((n == 0 && !has_journal) || n > JN_MIDI_MAX_EVENTS)
     {
       g_set_error (error, JN_PROTOCOL_ERROR, JN_PROTOCOL_ERROR_BAD_MIDI,
-                   "MIDI packet announces %u events (1..%d allowed)", n, JN_MIDI_MAX_EVENTS);
+                   "MIDI packet announces %u events (1..%d allowed, 0 with a journal)",
+                   n, JN_MIDI_MAX_EVENTS);
       return FALSE;
     }
 
@@ -460,7 +491,20 @@ decode_midi (const guint8  *p,
       p += event_size;
     }
 
-  if (p != end)
+  packet->midi.has_journal = has_journal;
+  if (has_journal)
+    {
+      if (!jn_midi_journal_decode (p, (gsize) (end - p), &packet->midi.journal, error))
+        return FALSE;
+      /* it is the state after the packet's last event */
+      if (n > 0 && packet->midi.journal.seq != packet->midi.events[n - 1].seq)
+        {
+          g_set_error_literal (error, JN_PROTOCOL_ERROR, JN_PROTOCOL_ERROR_BAD_MIDI,
+                               "MIDI journal does not follow the packet's last event");
+          return FALSE;
+        }
+    }
+  else if (p != end)
     {
       g_set_error (error, JN_PROTOCOL_ERROR, JN_PROTOCOL_ERROR_BAD_LENGTH,
                    "MIDI packet has %" G_GSIZE_FORMAT " stray bytes after its events",
@@ -520,10 +564,12 @@ jn_packet_decode (const guint8  *data,
   h->seq = get_u32 (data + 16);
   h->timestamp_us = get_u64 (data + 20);
 
-  if (h->flags & ~JN_PACKET_KNOWN_FLAGS)
+  if ((h->flags & ~JN_PACKET_KNOWN_FLAGS) ||
+      (h->kind != JN_PACKET_MIDI && (h->flags & (JN_PACKET_FLAG_REDUNDANT | JN_PACKET_FLAG_JOURNAL))) ||
+      (h->kind != JN_PACKET_SYNC_PONG && (h->flags & JN_PACKET_FLAG_MIDI_ACK)))
     {
       g_set_error (error, JN_PROTOCOL_ERROR, JN_PROTOCOL_ERROR_BAD_KIND,
-                   "packet has unknown flags 0x%04x", h->flags);
+                   "packet of kind %u has unknown flags 0x%04x", h->kind, h->flags);
       return FALSE;
     }
   if ((gsize) h->payload_size != size - JN_PACKET_HEADER_SIZE)
@@ -544,16 +590,20 @@ jn_packet_decode (const guint8  *data,
       return decode_midi (payload, h->payload_size, packet, error);
 
     case JN_PACKET_SYNC_PONG:
-      if (h->payload_size != JN_PONG_PAYLOAD_SIZE)
+      packet->pong.has_midi_ack = (h->flags & JN_PACKET_FLAG_MIDI_ACK) != 0;
+      if (h->payload_size != JN_PONG_PAYLOAD_SIZE +
+                             (packet->pong.has_midi_ack ? JN_PONG_ACK_SIZE : 0))
         {
           g_set_error (error, JN_PROTOCOL_ERROR, JN_PROTOCOL_ERROR_BAD_LENGTH,
                        "clock-sync reply has %u payload bytes, expected %d",
-                       h->payload_size, JN_PONG_PAYLOAD_SIZE);
+                       h->payload_size,
+                       JN_PONG_PAYLOAD_SIZE + (packet->pong.has_midi_ack ? JN_PONG_ACK_SIZE : 0));
           return FALSE;
         }
       packet->pong.ping_seq = get_u32 (payload);
       packet->pong.t1_us = get_u64 (payload + 4);
       packet->pong.t2_us = get_u64 (payload + 12);
+      packet->pong.midi_ack = packet->pong.has_midi_ack ? get_u32 (payload + JN_PONG_PAYLOAD_SIZE) : 0;
       return TRUE;
 
     case JN_PACKET_SYNC_PING:

@@ -6,7 +6,7 @@
 
 #include <glib.h>
 
-#include "jn-midi.h"
+#include "jn-midi-journal.h"
 
 G_BEGIN_DECLS
 
@@ -15,6 +15,7 @@ G_BEGIN_DECLS
 #define JN_PACKET_HEADER_SIZE    28
 #define JN_AUDIO_HEADER_SIZE     8
 #define JN_PONG_PAYLOAD_SIZE     20
+#define JN_PONG_ACK_SIZE         4   /* the MIDI acknowledgement after it */
 #define JN_MIDI_EVENT_HEADER_SIZE 14
 /* Largest UDP payload over IPv4. */
 #define JN_PACKET_MAX_SIZE       65507
@@ -44,8 +45,11 @@ typedef enum
 {
   JN_PACKET_FLAG_REDUNDANT = 1 << 0,  /* MIDI: a burst-redundancy copy */
   JN_PACKET_FLAG_SEALED    = 1 << 1,  /* on the wire only: jn-secure-transport.c opens it */
+  JN_PACKET_FLAG_JOURNAL   = 1 << 2,  /* MIDI: a recovery journal follows the events */
+  JN_PACKET_FLAG_MIDI_ACK  = 1 << 3,  /* sync-pong: acknowledges the pinger's MIDI */
 } JnPacketFlags;
-#define JN_PACKET_KNOWN_FLAGS (JN_PACKET_FLAG_REDUNDANT)
+#define JN_PACKET_KNOWN_FLAGS (JN_PACKET_FLAG_REDUNDANT | JN_PACKET_FLAG_JOURNAL | \
+                               JN_PACKET_FLAG_MIDI_ACK)
 
 typedef enum
 {
@@ -93,6 +97,8 @@ typedef struct
   guint64 t1_us;  /* ping's send time, requester's clock (echoed) */
   guint64 t2_us;  /* ping's arrival time, responder's clock */
   /* t3 is the pong header's timestamp, t4 the pong's arrival time */
+  gboolean has_midi_ack;
+  guint32  midi_ack;  /* the last of the pinger's MIDI events the ponger matches */
 } JnSyncPong;
 
 /* A decoded datagram.  Audio samples point into the datagram and are valid
@@ -110,8 +116,10 @@ typedef struct
     } audio;
     struct
     {
-      guint       n_events;
-      JnMidiEvent events[JN_MIDI_MAX_EVENTS];
+      guint         n_events;    /* 0 only with a journal */
+      JnMidiEvent   events[JN_MIDI_MAX_EVENTS];
+      gboolean      has_journal;
+      JnMidiJournal journal;
     } midi;
     JnSyncPong pong;
     struct
@@ -153,6 +161,15 @@ gsize    jn_packet_encode_midi      (guint8              *buf,
                                      const JnPacketHeader *header,
                                      const JnMidiEvent   *events,
                                      guint                n_events);
+/* The same with a journal written by jn_midi_journal_writer_encode() after
+ * the events (n_events may then be 0); it sets JN_PACKET_FLAG_JOURNAL. */
+gsize    jn_packet_encode_midi_journal (guint8           *buf,
+                                     gsize                buf_size,
+                                     const JnPacketHeader *header,
+                                     const JnMidiEvent   *events,
+                                     guint                n_events,
+                                     const guint8        *journal,
+                                     gsize                journal_size);
 gsize    jn_packet_encode_ping      (guint8              *buf,
                                      gsize                buf_size,
                                      const JnPacketHeader *header);

@@ -37,6 +37,7 @@ typedef struct
   JnImpairment    impairment;
   GArray         *rules;       /* Rule */
   Pending        *held;
+  gboolean        bad;         /* the Gilbert-Elliott channel is losing */
   JnRelayCounts   counts;
 } Side;
 
@@ -135,6 +136,29 @@ match_rule (Side          *side,
   return FALSE;
 }
 
+/* Whether impairment loses this packet. */
+static gboolean
+lose (JnRelay      *relay,
+      Side         *side,
+      const guint8 *data,
+      gsize         size)
+{
+  const JnImpairment *imp = &side->impairment;
+  double r, p;
+
+  if (imp->loss <= 0 ||
+      (imp->loss_kinds != 0 && (size < 6 || data[5] >= 32 || !(imp->loss_kinds & (1u << data[5])))))
+    return FALSE;
+  if (imp->mean_burst <= 1 || imp->loss >= 1)
+    return g_rand_double (relay->rand) < imp->loss;
+  /* bad ends with 1 / mean_burst; good turns bad so that loss is the
+   * share of packets in bad */
+  r = 1 / imp->mean_burst;
+  p = imp->loss * r / (1 - imp->loss);
+  side->bad = side->bad ? g_rand_double (relay->rand) >= r : g_rand_double (relay->rand) < p;
+  return side->bad;
+}
+
 static void
 handle_packet (JnRelay      *relay,
                guint         dir,
@@ -167,13 +191,17 @@ handle_packet (JnRelay      *relay,
           side->held->size = size;
           memcpy (side->held->data, data, size);
           return;
+        case JN_RELAY_LATE:
+          side->counts.late++;
+          schedule (relay, dir, data, size, now + JN_RELAY_LATE_US);
+          return;
         default:
           break;
         }
     }
   else
     {
-      if (side->impairment.loss > 0 && g_rand_double (relay->rand) < side->impairment.loss)
+      if (lose (relay, side, data, size))
         {
           side->counts.dropped++;
           return;

@@ -25,14 +25,20 @@ typedef enum
   JN_RELAY_DROP,
   JN_RELAY_DUPLICATE,  /* forward twice */
   JN_RELAY_HOLD,       /* forward right after the next packet: a swap */
+  JN_RELAY_LATE,       /* forward JN_RELAY_LATE_US later than the others */
 } JnRelayAction;
+
+#define JN_RELAY_LATE_US 30000
 
 typedef struct
 {
   guint   delay_us;
   guint   jitter_us;      /* extra delay, uniform in [0, jitter_us] */
-  double  loss;           /* 0..1, independent per packet */
+  double  loss;           /* 0..1 of the packets */
   double  duplicate;      /* 0..1 */
+  double  mean_burst;     /* > 1: losses come in bursts of this mean length
+                           * (a Gilbert-Elliott channel); else independent */
+  guint   loss_kinds;     /* a bit (1 << JnPacketKind) per kind loss applies to; 0: all */
 } JnImpairment;
 
 typedef struct
@@ -42,6 +48,7 @@ typedef struct
   guint64 dropped;
   guint64 duplicated;
   guint64 held;
+  guint64 late;
 } JnRelayCounts;
 
 /* Endpoint A and B are the two engines' UDP addresses.  A sends to the port

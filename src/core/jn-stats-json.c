@@ -70,6 +70,11 @@ peer_to_json (const JnPeerStats *p)
   json_object_set_int_member (o, "notes_released", (gint64) p->notes_released);
   json_object_set_int_member (o, "midi_reordered", (gint64) p->midi_reordered);
   json_object_set_int_member (o, "midi_late_note_ons", (gint64) p->midi_late_note_ons);
+  json_object_set_int_member (o, "midi_restored_offs", (gint64) p->midi_restored_offs);
+  json_object_set_int_member (o, "midi_late_starts", (gint64) p->midi_late_starts);
+  json_object_set_int_member (o, "midi_skipped_starts", (gint64) p->midi_skipped_starts);
+  json_object_set_int_member (o, "midi_restored_controls", (gint64) p->midi_restored_controls);
+  json_object_set_int_member (o, "midi_covered", (gint64) p->midi_covered);
   json_object_set_boolean_member (o, "playout_started", p->playout_started);
   json_object_set_int_member (o, "playout_first_seq", p->playout_first_seq);
   return o;
@@ -108,6 +113,9 @@ jn_media_engine_stats_to_json (JnMediaEngine *engine)
   json_object_set_int_member (root, "bytes_received", (gint64) stats.bytes_received);
   json_object_set_int_member (root, "send_errors", (gint64) stats.send_errors);
   json_object_set_int_member (root, "encode_errors", (gint64) stats.encode_errors);
+  json_object_set_int_member (root, "midi_packets_sent", (gint64) stats.midi_packets_sent);
+  json_object_set_int_member (root, "midi_journal_bytes", (gint64) stats.midi_journal_bytes);
+  json_object_set_int_member (root, "midi_journal_only", (gint64) stats.midi_journal_only);
   json_object_set_int_member (root, "dropped_non_member", (gint64) stats.dropped_non_member);
   {
     JsonObject *sec = json_object_new ();
