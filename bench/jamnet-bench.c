@@ -7,6 +7,8 @@
  *                           direct and relayed paths (network namespaces)
  *   jamnet-bench server     a jamnet-server's memory and CPU per room and
  *                           player, join times
+ *   jamnet-bench midi-loss  MIDI through bursty loss, with and without the
+ *                           recovery journal: stuck notes, restored note-offs
  *   jamnet-bench audio-path the audio callback's cost, xruns over a run
  *   jamnet-bench pnbtr      PNBTR backends (CPU, OpenCL, CUDA): samples/s
  *                           and batch latency per batch size
@@ -585,7 +587,8 @@ fail:
 }
 
 static const char *suite_names[] = { "codec", "loopback", "mesh", "audio-path", "pnbtr",
-                                     "plc-suite", "soak", "server", "internet", "hub", NULL };
+                                     "plc-suite", "soak", "server", "internet", "hub", "midi-loss",
+                                     NULL };
 
 static int
 run_suite (const char *argv0, int argc, char **argv)
@@ -606,6 +609,8 @@ run_suite (const char *argv0, int argc, char **argv)
     return jn_bench_internet (argv0, argc, argv);
   if (g_str_equal (suite, "hub"))
     return jn_bench_hub (argv0, argc, argv);
+  if (g_str_equal (suite, "midi-loss"))
+    return jn_bench_midi_loss (argc, argv);
   if (g_str_equal (suite, "plc-suite"))
     return jn_bench_plc_suite (argc, argv);
   if (g_str_equal (suite, "audio-path"))
@@ -675,7 +680,7 @@ main (int argc, char *argv[])
       g_printerr ("usage: jamnet-bench SUITE [OPTIONS] [--json|--csv|--html|--pdf FILE]\n"
                   "         [--save-baseline NAME] [--baseline NAME [--fail-on-regression]]\n"
                   "  suites: all, codec, loopback, mesh, audio-path, pnbtr, plc-suite, soak, server,\n"
-                  "          internet, hub\n"
+                  "          internet, hub, midi-loss\n"
                   "  tools:  report --from FILE --format html|pdf|csv, plc, plc-trace, plc-features\n"
                   "  (--help after each)\n");
       return 2;
