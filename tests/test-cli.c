@@ -384,6 +384,103 @@ test_notes_released (void)
     }
 }
 
+static double
+summary (JsonObject *peer, const char *figure, const char *stat)
+{
+  return json_object_get_double_member (json_object_get_object_member (peer, figure), stat);
+}
+
+/* A joiner stopped for 5 s (SIGSTOP) and let go: the host shows it "not
+ * heard from" after 3 s, counts what it skipped as not sent rather than
+ * lost; the joiner drops what waited in its socket as stale, so its buffer
+ * is back at its target within a second and neither side's delays carry
+ * the stall. */
+static void
+test_stall (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("jamnet-cli-XXXXXX", &error);
+  g_autofree char *host_json = g_build_filename (dir, "host.json", NULL);
+  g_autofree char *join_json = g_build_filename (dir, "join.json", NULL);
+  g_autoptr(GSubprocess) host = NULL, join = NULL;
+  g_autoptr(JsonParser) hp = json_parser_new ();
+  g_autoptr(JsonParser) jp = json_parser_new ();
+  g_autoptr(GDataInputStream) host_in = NULL;
+  g_autoptr(GString) host_out = g_string_new (NULL);
+  g_autofree char *url = NULL, *join_out = NULL, *line = NULL;
+  g_auto(GStrv) lines = NULL;
+  JsonObject *of_join, *of_host;
+  guint checked = 0;
+
+  host = spawn (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, "host", "--port", "0", "--bind",
+                "127.0.0.1", "--name", "host", "--duration", "17", "--stats-json", host_json, NULL);
+  g_assert_no_error (error);
+  host_in = g_data_input_stream_new (g_subprocess_get_stdout_pipe (host));
+  url = jn_test_read_host_url (host_in);
+  g_assert_nonnull (url);
+  join = spawn (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, "join", url, "--bind", "127.0.0.1",
+                "--name", "joiner", "--duration", "14", "--stats-json", join_json, NULL);
+  g_assert_no_error (error);
+  g_usleep (4 * G_USEC_PER_SEC);
+  g_subprocess_send_signal (join, SIGSTOP);
+  g_usleep (5 * G_USEC_PER_SEC);
+  g_subprocess_send_signal (join, SIGCONT);
+  g_assert_true (g_subprocess_communicate_utf8 (join, NULL, NULL, &join_out, NULL, &error));
+  g_assert_no_error (error);
+  while ((line = g_data_input_stream_read_line_utf8 (host_in, NULL, NULL, &error)) != NULL)
+    {
+      g_string_append_printf (host_out, "%s\n", line);
+      g_clear_pointer (&line, g_free);
+    }
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_wait_check (host, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (host_out->str, "joiner       not heard from for "));
+
+  /* the host: the 5 s the joiner skipped are not loss; its round trips
+   * never timed the stall */
+  of_join = find_peer (load_json (hp, host_json), 2);
+  g_test_message ("host of joiner: not sent %" G_GINT64_FORMAT ", lost %" G_GINT64_FORMAT
+                  ", rtt max %.2f ms", json_object_get_int_member (of_join, "not_sent"),
+                  json_object_get_int_member (of_join, "lost"), summary (of_join, "rtt_ms", "max"));
+  g_assert_cmpint (json_object_get_int_member (of_join, "not_sent"), >=, 1500);
+  g_assert_cmpint (json_object_get_int_member (of_join, "not_sent"), <=, 2300);
+  g_assert_cmpfloat (json_object_get_double_member (of_join, "loss_percent"), <, 1);
+  g_assert_cmpfloat (summary (of_join, "rtt_ms", "max"), <, 100);
+
+  /* the joiner: what waited out its stall is stale, not late, and not
+   * timed */
+  of_host = find_peer (load_json (jp, join_json), 1);
+  g_test_message ("joiner of host: stale %" G_GINT64_FORMAT ", late %" G_GINT64_FORMAT
+                  ", restarts %" G_GINT64_FORMAT ", one-way p99 %.3f ms",
+                  json_object_get_int_member (of_host, "stale"),
+                  json_object_get_int_member (of_host, "late"),
+                  json_object_get_int_member (of_host, "buffer_restarts"),
+                  summary (of_host, "one_way_ms", "p99"));
+  g_assert_cmpint (json_object_get_int_member (of_host, "stale"), >=, 1000);
+  g_assert_cmpint (json_object_get_int_member (of_host, "late"), <=, 10);
+  g_assert_cmpint (json_object_get_int_member (of_host, "buffer_restarts"), >=, 1);
+  g_assert_cmpfloat (summary (of_host, "one_way_ms", "p99"), <, 20);
+  g_assert_cmpfloat (summary (of_host, "rtt_ms", "max"), <, 100);
+
+  /* a second after it resumed (at 9 s of its clock), its buffer of the
+   * host is within a packet of its target */
+  lines = g_strsplit (join_out, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      double t;
+      guint level, target;
+      const char *b = strstr (lines[i], "buffer ");
+
+      if (sscanf (lines[i], "[ %lf s] host", &t) != 1 || b == NULL || t < 10.2 ||
+          sscanf (b, "buffer %u/%u", &level, &target) != 2)
+        continue;
+      g_assert_cmpint (ABS ((gint) level - (gint) target), <=, 1);
+      checked++;
+    }
+  g_assert_cmpuint (checked, >=, 2);
+}
+
 /* Runs the CLI with args, expecting it to exit with status 2 (a bad
  * option) saying `says`, before any session starts. */
 static void
@@ -671,6 +768,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/cli/opus", test_opus);
   g_test_add_func ("/cli/session-end", test_session_end);
   g_test_add_func ("/cli/notes-released", test_notes_released);
+  g_test_add_func ("/cli/stall", test_stall);
   g_test_add_func ("/cli/wrong-passphrase", test_wrong_passphrase);
   g_test_add_func ("/cli/latency-test", test_latency_test);
   g_test_add_func ("/cli/metronome", test_metronome);

@@ -27,7 +27,7 @@ trap cleanup EXIT INT TERM
 jn_netns_up
 
 export LANGUAGE=C XDG_DATA_HOME="$dir/data" XDG_CONFIG_HOME="$dir/config" JAMNET_PNBTR_BACKEND=cpu
-echo "1..13"
+echo "1..14"
 piano="$(cd "$(dirname "$0")" && pwd)/data/piano.wav"
 
 # Ana at home 1 opens $link's room: LOG ARGS...; waits until she is in
@@ -260,7 +260,9 @@ table ip cut {
 NFT
 cut=$(date +%s%N)
 left=""
+silent=""
 for _ in $(seq 150); do
+  if [ -z "$silent" ] && grep -q "Bo  *not heard from for" "$dir/h1c.log"; then silent=$(date +%s%N); fi
   if grep -q "Peer 3 left" "$dir/h1c.log"; then left=$(date +%s%N); break; fi
   sleep 0.1
 done
@@ -270,12 +272,43 @@ for _ in $(seq 50); do
 done
 kill "$h1" "$h2" 2>/dev/null
 wait "$h1" "$h2" 2>/dev/null
-if [ -n "$left" ] && [ $(( (left - cut) / 1000000 )) -le 9500 ] && grep -q "Lost contact" "$dir/h2c.log"; then
-  result ok "a player cut off mid-session leaves the others' session in $(( (left - cut) / 1000000 )) ms"
+if [ -n "$left" ] && [ -n "$silent" ] && [ $(( (left - cut) / 1000000 )) -le 9500 ] &&
+   [ $(( (silent - cut) / 1000000 )) -le 4500 ] && grep -q "Lost contact" "$dir/h2c.log"; then
+  result ok "a player cut off mid-session is 'not heard from' after $(( (silent - cut) / 1000000 )) ms and leaves the others' session in $(( (left - cut) / 1000000 )) ms"
 else
   result "not ok" "a player cut off mid-session was not seen to leave in time"
   sed 's/^/# h1: /' "$dir/h1c.log" | grep -v "rtt\|PNBTR" | tail -5
   sed 's/^/# h2: /' "$dir/h2c.log" | grep -v "rtt\|PNBTR" | tail -5
+fi
+
+# Home 2's router drops everything for 4 s, then lets it through again:
+# within the room's silence limit, so the player is "not heard from" for
+# a while and then plays on, in its place, with nobody rejoining.
+in_ns r2 nft delete table ip cut 2>/dev/null
+link="jamnet://203.0.113.1:7420/Blip?fp=$fp"
+open_room h1b --silence --duration 16
+ip netns exec "$prefix-h2" "$cli" join "$link" --name Bo --silence --duration 16 \
+  >"$dir/h2b.log" 2>&1 &
+h2=$!
+pids+=($h2)
+sleep 3
+in_ns r2 nft -f - <<'NFT'
+table ip cut {
+  chain forward { type filter hook forward priority -10; policy drop; }
+}
+NFT
+sleep 4
+in_ns r2 nft delete table ip cut
+sleep 4
+kill "$h1" "$h2" 2>/dev/null
+wait "$h1" "$h2" 2>/dev/null
+if grep -q "Bo  *not heard from for" "$dir/h1b.log" && ! grep -q "Peer 3 left" "$dir/h1b.log" &&
+   ! grep -q "Lost contact" "$dir/h2b.log" && tail -n 3 "$dir/h1b.log" | grep -q "Bo  *rtt"; then
+  result ok "a player cut off for 4 s is 'not heard from', then plays on in its place"
+else
+  result "not ok" "a player cut off for 4 s did not come back in its place"
+  sed 's/^/# h1: /' "$dir/h1b.log" | grep -v "PNBTR" | tail -8
+  sed 's/^/# h2: /' "$dir/h2b.log" | grep -v "PNBTR" | tail -5
 fi
 
 # Home 2's router lets no UDP through at all (TCP passes): no STUN, no

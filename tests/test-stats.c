@@ -263,9 +263,6 @@ test_jitter_buffer_script (void)
   pop (jb, JN_JITTER_POP_PLAYED, 110);
   g_assert_cmpuint (log.concealed, ==, 4);
 
-  /* too far ahead of playout */
-  push (jb, 111 + JN_JITTER_BUFFER_SLOTS, JN_JITTER_PUSH_OVERFLOW);
-
   /* the sender stops without bye: after a long run the buffer goes idle */
   for (guint i = 0; i < 64; i++)
     pop (jb, JN_JITTER_POP_CONCEALED, 111 + i);
@@ -278,6 +275,23 @@ test_jitter_buffer_script (void)
   push (jb, 502, JN_JITTER_PUSH_QUEUED);
   pop (jb, JN_JITTER_POP_PLAYED, 500);
   g_assert_cmpuint (log.calls, ==, log.concealed + 8);   /* 100-103, 105, 109, 110, 500 */
+
+  /* far ahead of playout (a stall skipped the stream ahead): what was
+   * queued is dropped and playout starts again from there, not concealed
+   * up to it */
+  {
+    JnJitterDepthStats depth;
+    guint32 far = 501 + JN_JITTER_BUFFER_SLOTS;
+
+    push (jb, far, JN_JITTER_PUSH_QUEUED);
+    g_assert_false (jn_jitter_buffer_is_playing (jb));
+    g_assert_cmpuint (jn_jitter_buffer_get_level (jb), ==, 1);
+    jn_jitter_buffer_get_depth_stats (jb, &depth);
+    g_assert_cmpuint (depth.restarts, ==, 1);
+    push (jb, far + 1, JN_JITTER_PUSH_QUEUED);
+    push (jb, far + 2, JN_JITTER_PUSH_QUEUED);
+    pop (jb, JN_JITTER_POP_PLAYED, far);
+  }
 }
 
 /* Scripted arrivals on a simulated clock: one pop per period, packets

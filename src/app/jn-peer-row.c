@@ -45,6 +45,16 @@ update_subtitle (JnPeerRow *self)
 
   JnPeerPath path = jn_peer_get_path (self->peer);
 
+  if (p->not_heard)
+    {
+      /* TRANSLATORS: nothing came from a player for this many seconds; then its figures */
+      g_autofree char *silent = g_strdup_printf (_("Not heard from for %.0f s · %s"), p->silent_s,
+                                                 subtitle);
+
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (self), silent);
+      return;
+    }
+
   /* a room's links: the way audio takes first, for a path not found yet
    * or never to be found says why the figures stay empty */
   if (path != JN_PEER_PATH_UDP)

@@ -52,6 +52,12 @@ print_stats (Cli *cli)
       g_autoptr(JnPeer) peer = g_list_model_get_item (peers, i);
       const JnPeerStats *p = jn_peer_get_stats (peer);
 
+      if (p->not_heard)
+        {
+          /* TRANSLATORS: nothing came from a player for this many seconds */
+          g_print (_("[%6.1f s] %-12s not heard from for %.0f s\n"), t, p->name, p->silent_s);
+          continue;
+        }
       /* TRANSLATORS: one line per peer and second; keep the columns short */
       g_print (_("[%6.1f s] %-12s rtt %6.2f ms  one-way %6.2f ms  jitter %5.2f ms  "
                  "loss %5.2f %%  late %llu  concealed %llu"

@@ -241,6 +241,20 @@ jn_jitter_buffer_set_decoder (JnJitterBuffer  *jb,
   jb->lost_audio = g_new0 (float, (gsize) jb->frames * jb->channels);
 }
 
+static void
+go_idle (JnJitterBuffer *jb)
+{
+  memset (jb->slots, 0, sizeof jb->slots);
+  jb->playing = FALSE;
+  jb->finishing = FALSE;
+  jb->faded_out = FALSE;
+  jb->level = 0;
+  jb->run = 0;
+  jb->grow_pending = 0;
+  jb->shrink_pending = FALSE;
+  jb->decoded_any = FALSE;
+}
+
 static JnJitterPushResult
 push (JnJitterBuffer *jb,
       guint32         seq,
@@ -266,8 +280,14 @@ push (JnJitterBuffer *jb,
           jb->calm = 0;
           return JN_JITTER_PUSH_LATE;
         }
+      /* the stream jumped ahead (its sender's thread, or ours, stalled
+       * and skipped ahead): what is queued is behind it, start again from
+       * here rather than conceal our way there */
       if (ahead >= JN_JITTER_BUFFER_SLOTS)
-        return JN_JITTER_PUSH_OVERFLOW;
+        {
+          go_idle (jb);
+          jb->stats.restarts++;
+        }
     }
   else if (jb->level > 0)
     {
@@ -335,20 +355,6 @@ lowest_queued (JnJitterBuffer *jb,
       }
   *out = lowest;
   return found;
-}
-
-static void
-go_idle (JnJitterBuffer *jb)
-{
-  memset (jb->slots, 0, sizeof jb->slots);
-  jb->playing = FALSE;
-  jb->finishing = FALSE;
-  jb->faded_out = FALSE;
-  jb->level = 0;
-  jb->run = 0;
-  jb->grow_pending = 0;
-  jb->shrink_pending = FALSE;
-  jb->decoded_any = FALSE;
 }
 
 static void

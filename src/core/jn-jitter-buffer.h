@@ -61,6 +61,7 @@ typedef struct
   guint   min_depth;
   guint   max_depth;
   guint64 grows;              /* depth raised after a late packet */
+  guint64 restarts;           /* the stream jumped far ahead: started again from there */
   guint64 shrinks;            /* depth lowered after a calm stretch */
   guint64 stretched;          /* periods inserted while growing */
   guint64 compressed;         /* packets merged away while shrinking */

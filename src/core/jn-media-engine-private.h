@@ -24,6 +24,7 @@ typedef struct
   char            name[4 * 64 + 1];
   gboolean        said_bye;
   gboolean        departed;
+  gint64          heard_us;    /* its last datagram (not stale); 0: none yet */
 
   JnClockSync     sync;
   JnReceiveStats  rx;

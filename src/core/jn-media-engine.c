@@ -27,6 +27,15 @@
 /* A thread stalled for longer than this many periods skips ahead instead of
  * sending a burst of stale audio. */
 #define MAX_CATCH_UP    50
+/* after one, this many audio packets say so (JN_PACKET_FLAG_RESUMED), in
+ * case the first are lost */
+#define RESUMED_PACKETS 16
+/* the media thread ran nothing for this long: it was stopped (the process,
+ * or starved); what it then reads that was sent longer before it ran
+ * again than the network's one-way delay and STALE_SLACK_US waited out the
+ * stall in the socket */
+#define STALL_US        250000
+#define STALE_SLACK_US  5000
 #define MAX_DEPARTED    16
 /* in a forward room, members are pinged at every this many rounds of
  * JN_SYNC_RATE_HZ (the server at every one) */
@@ -68,6 +77,9 @@ struct _JnMediaEngine
   gint64            start_us;
   guint64           tick;
   gint64            next_sync_us;
+  gint64            alive_us;      /* the media thread last ran */
+  gint64            stall_end_us;  /* it last ran again after a stall; 0: never stalled */
+  guint             resumed_left;  /* audio packets still to flag as resumed */
   guint32           midi_packet_seq;
   guint32           midi_event_seq;
   gboolean          write_journal; /* our MIDI packets carry a recovery journal */
@@ -351,7 +363,8 @@ handle_audio (JnMediaEngine  *self,
       self->stats.malformed[JN_PROTOCOL_ERROR_BAD_AUDIO_FORMAT]++;
       return;
     }
-  if (!jn_receive_stats_audio_seq (&peer->rx, packet->header.seq))
+  if (!jn_receive_stats_audio_seq (&peer->rx, packet->header.seq,
+                                   (packet->header.flags & JN_PACKET_FLAG_RESUMED) != 0))
     return;
   jn_receive_stats_audio_time (&peer->rx, &peer->sync, packet->header.timestamp_us, now);
 
@@ -499,6 +512,52 @@ handle_pong (JnMediaEngine  *self,
 static void handle_datagram (JnMediaEngine *self, guint32 peer_id, const guint8 *data,
                              gsize size, gint64 now);
 
+/* Sent well before our media thread ran again after a stall: it waited
+ * out the stall in our socket, and its time says nothing of the network. */
+static gboolean
+is_stale (JnMediaEngine     *self,
+          const JnClockSync *sync,
+          double             one_way_ms,
+          const JnPacket    *packet)
+{
+  if (self->stall_end_us == 0 || !sync->synced || packet->header.kind == JN_PACKET_BYE)
+    return FALSE;
+  /* the sender's clock, in ours */
+  return (double) packet->header.timestamp_us - sync->offset_us <
+         (double) self->stall_end_us - MAX (one_way_ms, 0) * 1000 - STALE_SLACK_US;
+}
+
+/* A stale datagram: audio is too late to play and is not lost either;
+ * MIDI events are years late in a jam, but the journal still says where
+ * the sender is; pings are not answered (the pinger would time our stall
+ * as its round trip) and pongs are not timed. */
+static void
+take_stale (JnMediaEngine  *self,
+            Peer           *peer,
+            const JnPacket *packet,
+            gint64          now)
+{
+  peer->rx.stale++;
+  switch (packet->header.kind)
+    {
+    case JN_PACKET_AUDIO:
+      jn_receive_stats_audio_seq (&peer->rx, packet->header.seq, FALSE);
+      break;
+    case JN_PACKET_MIDI:
+      for (guint i = 0; i < packet->midi.n_events; i++)
+        jn_receive_stats_midi_event (&peer->rx, &peer->sync, &packet->midi.events[i], now);
+      if (packet->midi.has_journal)
+        {
+          MidiOut out = { self, peer };
+
+          jn_midi_reorder_journal (&peer->reorder, &packet->midi.journal, now, midi_out, &out);
+        }
+      break;
+    default:
+      break;
+    }
+}
+
 /* From a forward room's server: its own pings and pongs, and the members'
  * datagrams it forwards, each then taken as its sender's own. */
 static void
@@ -520,6 +579,8 @@ handle_hub_datagram (JnMediaEngine *self,
       self->stats.dropped_non_member++;
       return;
     }
+  if (packet.header.kind != JN_PACKET_FORWARD && is_stale (self, &self->hub_sync, self->hub_sync.last_rtt_ms / 2, &packet))
+    return;   /* its own ping or pong, from before our stall */
   switch (packet.header.kind)
     {
     case JN_PACKET_SYNC_PING:
@@ -588,6 +649,12 @@ handle_datagram (JnMediaEngine *self,
       self->stats.dropped_non_member++;
       return;
     }
+  if (is_stale (self, &peer->sync, peer->rx.last_one_way_ms, &packet))
+    {
+      take_stale (self, peer, &packet, now);
+      return;
+    }
+  peer->heard_us = now;
 
   switch (packet.header.kind)
     {
@@ -617,6 +684,19 @@ handle_datagram (JnMediaEngine *self,
     }
 }
 
+/* Notes whether the media thread was stopped since it last ran (lock held). */
+static void
+check_stall (JnMediaEngine *self,
+             gint64         now)
+{
+  if (self->alive_us != 0 && now - self->alive_us > STALL_US)
+    {
+      self->stall_end_us = now;
+      self->stats.stalls++;
+    }
+  self->alive_us = now;
+}
+
 /* The transport's receive callback, on the media thread. */
 static void
 on_datagram (gpointer      user_data,
@@ -628,6 +708,7 @@ on_datagram (gpointer      user_data,
   JnMediaEngine *self = user_data;
 
   g_mutex_lock (&self->lock);
+  check_stall (self, arrival_us);
   self->stats.bytes_received += size + (self->seal != NULL ? JN_SEAL_OVERHEAD : 0);
   if (!self->hub)
     handle_datagram (self, peer_id, data, size, arrival_us);
@@ -734,6 +815,12 @@ run_period (JnMediaEngine *self)
     {
       JnPacketHeader header = make_header (self, JN_PACKET_AUDIO, seq);
       gsize size = 0;
+
+      if (self->resumed_left > 0)
+        {
+          header.flags |= JN_PACKET_FLAG_RESUMED;
+          self->resumed_left--;
+        }
 
       if (self->encoder == NULL)
         size = jn_packet_encode_audio (self->tx_buf, JN_PACKET_MAX_SIZE, &header,
@@ -868,6 +955,7 @@ on_tick (gpointer user_data)
   jn_transport_poll (self->transport);
 
   g_mutex_lock (&self->lock);
+  check_stall (self, now);
 
   if (now - tick_time (self, self->tick) > MAX_CATCH_UP * period_us)
     {
@@ -876,6 +964,7 @@ on_tick (gpointer user_data)
 
       self->stats.clock_skips += target - self->tick;
       self->tick = target;
+      self->resumed_left = RESUMED_PACKETS;
     }
   while (tick_time (self, self->tick) <= now)
     {
@@ -1603,12 +1692,18 @@ fill_peer_stats (const Peer  *peer,
   s->midi_skipped_starts = peer->reorder.repairs.skipped_starts;
   s->midi_restored_controls = peer->reorder.repairs.controls;
   s->midi_covered = peer->reorder.covered;
+  if (peer->heard_us != 0)
+    {
+      s->silent_s = (g_get_monotonic_time () - peer->heard_us) / (double) G_USEC_PER_SEC;
+      s->not_heard = s->silent_s >= JN_PEER_SILENT_S;
+    }
   jn_jitter_buffer_get_depth_stats (peer->jb, &depth);
   s->jitter_depth = depth.depth;
   s->depth_grows = depth.grows;
   s->depth_shrinks = depth.shrinks;
   s->stretched = depth.stretched;
   s->compressed = depth.compressed;
+  s->buffer_restarts = depth.restarts;
   jn_concealer_fill (peer->concealer, s);
 }
 

@@ -17,6 +17,8 @@ G_BEGIN_DECLS
 
 /* Clock-sync pings per second and peer. */
 #define JN_SYNC_RATE_HZ 10
+/* a peer nothing came from for this long is "not heard from" (docs/protocol.md 3.4) */
+#define JN_PEER_SILENT_S 3
 
 typedef struct
 {
@@ -36,9 +38,14 @@ typedef struct
   guint64   depth_shrinks;    /* depth lowered after calm stretches */
   guint64   stretched;        /* periods concealed to grow the depth */
   guint64   compressed;       /* packets merged away to shrink it */
+  guint64   buffer_restarts;  /* its stream jumped far ahead (a stall): playout started again there */
   const char *concealment;    /* "pnbtr", "burg", ..., "zero" */
   guint64   audio_packets;    /* unique audio packets received */
-  guint64   lost;             /* never arrived */
+  guint64   lost;             /* never arrived (what the network lost) */
+  guint64   not_sent;         /* skipped by the sender after its thread stalled */
+  guint64   stale;            /* datagrams that waited out our own stall: dropped */
+  gboolean  not_heard;        /* nothing from it for JN_PEER_SILENT_S (docs/protocol.md 3.4) */
+  double    silent_s;         /* since its last datagram; 0 before the first */
   guint64   late;             /* arrived after their playout time */
   guint64   out_of_order;
   guint64   out_of_range;     /* audio or MIDI numbers too far ahead, refused */
@@ -87,6 +94,7 @@ typedef struct
   guint64 dropped_malformed;
   guint64 malformed[JN_PROTOCOL_ERROR_N_CODES];
   guint64 clock_skips;        /* periods skipped after the thread stalled */
+  guint64 stalls;             /* times the media thread ran nothing for 250 ms or more */
   guint64 encode_errors;      /* Opus: periods the encoder failed (not sent) */
   guint64 midi_packets_sent;  /* MIDI datagrams, copies and journal-only ones included */
   guint64 midi_journal_bytes; /* of those, bytes of recovery journal */

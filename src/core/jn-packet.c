@@ -566,7 +566,8 @@ jn_packet_decode (const guint8  *data,
 
   if ((h->flags & ~JN_PACKET_KNOWN_FLAGS) ||
       (h->kind != JN_PACKET_MIDI && (h->flags & (JN_PACKET_FLAG_REDUNDANT | JN_PACKET_FLAG_JOURNAL))) ||
-      (h->kind != JN_PACKET_SYNC_PONG && (h->flags & JN_PACKET_FLAG_MIDI_ACK)))
+      (h->kind != JN_PACKET_SYNC_PONG && (h->flags & JN_PACKET_FLAG_MIDI_ACK)) ||
+      (h->kind != JN_PACKET_AUDIO && (h->flags & JN_PACKET_FLAG_RESUMED)))
     {
       g_set_error (error, JN_PROTOCOL_ERROR, JN_PROTOCOL_ERROR_BAD_KIND,
                    "packet of kind %u has unknown flags 0x%04x", h->kind, h->flags);

@@ -47,9 +47,10 @@ typedef enum
   JN_PACKET_FLAG_SEALED    = 1 << 1,  /* on the wire only: jn-secure-transport.c opens it */
   JN_PACKET_FLAG_JOURNAL   = 1 << 2,  /* MIDI: a recovery journal follows the events */
   JN_PACKET_FLAG_MIDI_ACK  = 1 << 3,  /* sync-pong: acknowledges the pinger's MIDI */
+  JN_PACKET_FLAG_RESUMED   = 1 << 4,  /* audio: the sender skipped numbers before this (it stalled) */
 } JnPacketFlags;
 #define JN_PACKET_KNOWN_FLAGS (JN_PACKET_FLAG_REDUNDANT | JN_PACKET_FLAG_JOURNAL | \
-                               JN_PACKET_FLAG_MIDI_ACK)
+                               JN_PACKET_FLAG_MIDI_ACK | JN_PACKET_FLAG_RESUMED)
 
 typedef enum
 {

@@ -46,8 +46,12 @@ jn_receive_stats_clear (JnReceiveStats *stats)
 
 gboolean
 jn_receive_stats_audio_seq (JnReceiveStats *stats,
-                            guint32         seq)
+                            guint32         seq,
+                            gboolean        resumed)
 {
+  gboolean started = stats->audio_seq.started;
+  guint32 newest = stats->audio_seq.highest;
+
   switch (jn_seq_window_check (&stats->audio_seq, seq))
     {
     case JN_SEQ_DUPLICATE:
@@ -63,10 +67,22 @@ jn_receive_stats_audio_seq (JnReceiveStats *stats,
       stats->out_of_order++;
       break;
     case JN_SEQ_NEW:
+      /* once: after it, the numbers follow on */
+      if (resumed && started && (gint32) (seq - newest) > 1)
+        stats->not_sent += seq - newest - 1;
       break;
     }
   stats->audio_packets++;
   return TRUE;
+}
+
+/* What the network lost: what never came, less what was never sent. */
+static guint64
+lost_packets (const JnReceiveStats *stats)
+{
+  guint64 missing = jn_seq_window_missing (&stats->audio_seq);
+
+  return missing > stats->not_sent ? missing - stats->not_sent : 0;
 }
 
 void
@@ -171,7 +187,7 @@ jn_receive_stats_rtt (JnReceiveStats *stats,
 double
 jn_receive_stats_loss_percent (const JnReceiveStats *stats)
 {
-  guint64 missing = jn_seq_window_missing (&stats->audio_seq);
+  guint64 missing = lost_packets (stats);
   guint64 expected = missing + stats->audio_seq.unique;
 
   return expected ? 100.0 * (double) missing / (double) expected : 0.0;
@@ -184,7 +200,7 @@ jn_receive_stats_sample (JnReceiveStats    *stats,
                          guint              level,
                          guint              depth)
 {
-  guint64 lost = jn_seq_window_missing (&stats->audio_seq);
+  guint64 lost = lost_packets (stats);
 
   if (sync->synced)
     {
@@ -220,7 +236,9 @@ jn_receive_stats_fill (const JnReceiveStats *stats,
   jn_histogram_summarize (&stats->level_hist, level, &s->buffer_level);
   s->offset_ms = sync->offset_us / 1000.0;
   s->audio_packets = stats->audio_packets;
-  s->lost = jn_seq_window_missing (&stats->audio_seq);
+  s->lost = lost_packets (stats);
+  s->not_sent = stats->not_sent;
+  s->stale = stats->stale;
   s->late = stats->late;
   s->out_of_order = stats->out_of_order;
   s->out_of_range = stats->out_of_range;

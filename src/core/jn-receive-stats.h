@@ -34,6 +34,8 @@ typedef struct
   guint64      duplicates;
   guint64      played;
   guint64      concealed;
+  guint64      not_sent;     /* numbers the sender skipped, its thread stalled: not lost */
+  guint64      stale;        /* came after our own thread stalled, sent before it resumed */
   gboolean     playout_started;
   guint32      playout_first_seq;
 
@@ -57,9 +59,12 @@ void     jn_receive_stats_init        (JnReceiveStats       *stats);
 void     jn_receive_stats_clear       (JnReceiveStats       *stats);
 
 /* An audio packet arrived: FALSE when it is a duplicate or too old for the
- * window (counted), TRUE when it is new (reordered ones counted). */
+ * window (counted), TRUE when it is new (reordered ones counted).  resumed:
+ * it has JN_PACKET_FLAG_RESUMED, so the numbers between the newest heard
+ * and it were skipped by the sender, not lost. */
 gboolean jn_receive_stats_audio_seq   (JnReceiveStats       *stats,
-                                       guint32               seq);
+                                       guint32               seq,
+                                       gboolean              resumed);
 /* Its send timestamp (the peer's clock) and arrival time (local): jitter
  * and, once the clock is synced, the one-way delay. */
 void     jn_receive_stats_audio_time  (JnReceiveStats       *stats,

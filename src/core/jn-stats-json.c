@@ -50,6 +50,11 @@ peer_to_json (const JnPeerStats *p)
   json_object_set_int_member (o, "audio_packets", (gint64) p->audio_packets);
   json_object_set_int_member (o, "lost", (gint64) p->lost);
   json_object_set_int_member (o, "late", (gint64) p->late);
+  json_object_set_int_member (o, "not_sent", (gint64) p->not_sent);
+  json_object_set_int_member (o, "stale", (gint64) p->stale);
+  json_object_set_int_member (o, "buffer_restarts", (gint64) p->buffer_restarts);
+  json_object_set_boolean_member (o, "not_heard", p->not_heard);
+  json_object_set_double_member (o, "silent_s", p->silent_s);
   json_object_set_int_member (o, "out_of_order", (gint64) p->out_of_order);
   json_object_set_int_member (o, "out_of_range", (gint64) p->out_of_range);
   json_object_set_int_member (o, "duplicates", (gint64) p->duplicates);
@@ -130,6 +135,7 @@ jn_media_engine_stats_to_json (JnMediaEngine *engine)
   }
   json_object_set_int_member (root, "dropped_malformed", (gint64) stats.dropped_malformed);
   json_object_set_int_member (root, "clock_skips", (gint64) stats.clock_skips);
+  json_object_set_int_member (root, "stalls", (gint64) stats.stalls);
   for (guint i = 0; i < JN_PROTOCOL_ERROR_N_CODES; i++)
     json_object_set_int_member (malformed, jn_protocol_error_to_string (i),
                                 (gint64) stats.malformed[i]);
