@@ -4,6 +4,8 @@
  */
 #include "config.h"
 
+#include <unistd.h>
+
 #include <glib/gstdio.h>
 #include <string.h>
 
@@ -84,6 +86,60 @@ test_formats (void)
       for (gsize s = 0; s < 20; s++)
         g_assert_true (wav->samples[s] >= -1.f && wav->samples[s] <= 1.f);
     }
+}
+
+/* The streaming reader reads what parsing the whole file reads, in any
+ * size of read; a file cut short while it reads ends with an error. */
+static void
+test_reader (void)
+{
+  static const struct { guint16 tag, bits; } kinds[] = { { 1, 16 }, { 1, 24 }, { 1, 32 }, { 3, 32 } };
+  g_autofree char *dir = g_dir_make_tmp ("jamnet-wav-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "x.wav", NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)
+    {
+      /* 3 channels, 20000 frames: several of the reader's chunks */
+      g_autoptr(GByteArray) b = make_wav (kinds[i].tag, 3, 44100, kinds[i].bits,
+                                          3 * (kinds[i].bits / 8) * 20000);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(JnWav) wav = jn_wav_parse (b->data, b->len, &error);
+      g_autoptr(JnWavReader) reader = NULL;
+      g_autofree float *got = g_new0 (float, 3 * 20000);
+      gsize at = 0, n;
+
+      g_assert_no_error (error);
+      g_assert_true (g_file_set_contents (path, (const char *) b->data, b->len, &error));
+      reader = jn_wav_reader_open (path, &error);
+      g_assert_no_error (error);
+      g_assert_cmpuint (jn_wav_reader_get_rate (reader), ==, 44100);
+      g_assert_cmpuint (jn_wav_reader_get_channels (reader), ==, 3);
+      g_assert_cmpuint (jn_wav_reader_get_frames (reader), ==, 20000);
+      for (gsize step = 1; (n = jn_wav_reader_read (reader, got + at * 3, MIN (step, 20000 - at),
+                                                     &error)) > 0; step = step * 3 + 1)
+        at += n;
+      g_assert_no_error (error);
+      g_assert_cmpuint (at, ==, 20000);
+      g_assert_cmpmem (got, sizeof (float) * 3 * 20000, wav->samples, sizeof (float) * 3 * 20000);
+      g_assert_cmpuint (jn_wav_reader_read (reader, got, 10, &error), ==, 0);
+
+      /* cut short after opening */
+      g_clear_pointer (&reader, jn_wav_reader_free);
+      reader = jn_wav_reader_open (path, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (truncate (path, 44 + 3 * (kinds[i].bits / 8) * 100), ==, 0);
+      g_assert_cmpuint (jn_wav_reader_read (reader, got, 20000, &error), <, 20000);
+      g_assert_error (error, JN_WAV_ERROR, JN_WAV_ERROR_INVALID);
+    }
+  /* not a regular file */
+  {
+    g_autoptr(GError) error = NULL;
+
+    g_assert_null (jn_wav_reader_open (dir, &error));
+    g_assert_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL);
+  }
+  g_unlink (path);
+  g_rmdir (dir);
 }
 
 static void
@@ -172,6 +228,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/wav/write-read", test_write_read);
   g_test_add_func ("/wav/formats", test_formats);
   g_test_add_func ("/wav/hostile", test_hostile);
+  g_test_add_func ("/wav/reader", test_reader);
   g_test_add_func ("/wav/missing-file", test_missing_file);
 
   return g_test_run ();

@@ -354,12 +354,12 @@ jn_cli_options_setup_session (const JnCliOptions  *o,
     source = jn_capture_source_new (JN_CAPTURE_SILENCE);
   else if (o->input != NULL)
     {
-      JnWav *wav = jn_wav_load (o->input, error);
+      JnWavReader *reader = jn_wav_reader_open (o->input, error);
 
-      if (wav == NULL)
+      if (reader == NULL)
         return FALSE;
-      *wav_rate = wav->rate;
-      source = jn_capture_source_new_wav (wav);
+      *wav_rate = jn_wav_reader_get_rate (reader);
+      source = jn_capture_source_new_wav (reader);
     }
   else
     source = jn_capture_source_new (JN_CAPTURE_TONE);

@@ -10,12 +10,29 @@
 
 #include "jn-audio.h"
 #include "jn-capture-source.h"
+#include "jn-ring.h"
 #include "jn-test-signal.h"
+
+/* frames of the file read ahead: about 2.7 s at 48 kHz */
+#define READ_AHEAD_FRAMES (1u << 17)
+#define READ_FRAMES       4096
 
 struct _JnCaptureSource
 {
   JnCaptureKind  kind;
-  JnWav         *wav;
+  /* a file: read ahead by its thread into the ring, a frame per element */
+  JnWavReader   *reader;
+  guint          file_channels;
+  JnRing        *ring;
+  GThread       *thread;
+  gint           stop;        /* atomic */
+  gint           ended;       /* atomic: the reader read all there is */
+  float         *read_buf;    /* the reader thread's */
+  float         *scratch;     /* the media thread's: a period of the file */
+  guint          scratch_frames;
+  guint64        consumed;    /* frames the media thread has taken */
+  guint64        owed;        /* frames to drop as they come: their time passed */
+  guint64        underruns;
   /* echo: what the peers sent this period, sent back in the next one */
   float         *echo_next;
   float         *echo_now;
@@ -33,17 +50,62 @@ jn_capture_source_new (JnCaptureKind kind)
   return source;
 }
 
+/* Reads what fits in the ring; FALSE at the file's end. */
+static gboolean
+read_some (JnCaptureSource *source)
+{
+  while (jn_ring_get_writable (source->ring) >= READ_FRAMES)
+    {
+      g_autoptr(GError) error = NULL;
+      gsize n = jn_wav_reader_read (source->reader, source->read_buf, READ_FRAMES, &error);
+
+      if (n > 0)
+        jn_ring_write (source->ring, source->read_buf, n);
+      if (n < READ_FRAMES)
+        {
+          if (error != NULL)
+            g_warning ("%s", error->message);
+          g_atomic_int_set (&source->ended, TRUE);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+static gpointer
+read_ahead (gpointer user_data)
+{
+  JnCaptureSource *source = user_data;
+
+  while (!g_atomic_int_get (&source->stop) && read_some (source))
+    g_usleep (10000);
+  return NULL;
+}
+
 JnCaptureSource *
-jn_capture_source_new_wav (JnWav *wav)
+jn_capture_source_new_wav (JnWavReader *reader)
 {
   JnCaptureSource *source;
 
-  g_return_val_if_fail (wav != NULL, NULL);
+  g_return_val_if_fail (reader != NULL, NULL);
 
   source = g_new0 (JnCaptureSource, 1);
   source->kind = JN_CAPTURE_WAV;
-  source->wav = wav;
+  source->reader = reader;
+  source->file_channels = jn_wav_reader_get_channels (reader);
+  source->ring = jn_ring_new (READ_AHEAD_FRAMES, sizeof (float) * source->file_channels);
+  source->read_buf = g_new (float, (gsize) READ_FRAMES * source->file_channels);
+  /* the start is there before the session is */
+  if (read_some (source))
+    source->thread = g_thread_new ("jamnet-wav", read_ahead, source);
   return source;
+}
+
+guint64
+jn_capture_source_get_underruns (JnCaptureSource *source)
+{
+  g_return_val_if_fail (source != NULL, 0);
+  return source->underruns;
 }
 
 void
@@ -51,7 +113,12 @@ jn_capture_source_free (JnCaptureSource *source)
 {
   if (source == NULL)
     return;
-  g_clear_pointer (&source->wav, jn_wav_free);
+  g_atomic_int_set (&source->stop, TRUE);
+  g_clear_pointer (&source->thread, g_thread_join);
+  g_clear_pointer (&source->ring, jn_ring_free);
+  g_clear_pointer (&source->reader, jn_wav_reader_free);
+  g_free (source->read_buf);
+  g_free (source->scratch);
   g_free (source->echo_next);
   g_free (source->echo_now);
   g_free (source);
@@ -71,12 +138,58 @@ jn_capture_source_prepare (JnCaptureSource *source,
 {
   g_return_if_fail (source != NULL);
 
+  if (source->kind == JN_CAPTURE_WAV)
+    {
+      g_free (source->scratch);
+      source->scratch = g_new0 (float, (gsize) frames * source->file_channels);
+      source->scratch_frames = frames;
+      return;
+    }
   if (source->kind != JN_CAPTURE_ECHO)
     return;
   g_free (source->echo_next);
   g_free (source->echo_now);
   source->echo_next = g_new0 (float, (gsize) frames * channels);
   source->echo_now = g_new0 (float, (gsize) frames * channels);
+}
+
+/* The file's frames at position: what the reader has read, the rest
+ * silence (counted, unless the file ended); the file's channels wrap
+ * round the session's. */
+static void
+fill_from_file (JnCaptureSource *source,
+                float           *out,
+                guint            frames,
+                guint            channels,
+                guint64          position)
+{
+  gsize ready, n;
+
+  memset (out, 0, sizeof (float) * frames * channels);
+  if (source->scratch == NULL || frames > source->scratch_frames)
+    return;
+  /* the packet clock skipped ahead: so does the file */
+  if (position > source->consumed)
+    source->owed += position - source->consumed;
+  source->consumed = position;
+  ready = jn_ring_get_readable (source->ring);
+  n = (gsize) MIN (source->owed, (guint64) ready);
+  jn_ring_skip (source->ring, n);
+  source->owed -= n;
+  ready -= n;
+
+  n = MIN ((gsize) frames, ready);
+  if (n > 0)
+    jn_ring_read (source->ring, source->scratch, n);
+  for (gsize i = 0; i < n; i++)
+    for (guint c = 0; c < channels; c++)
+      out[i * channels + c] = source->scratch[i * source->file_channels + c % source->file_channels];
+  if (n < frames && !g_atomic_int_get (&source->ended))
+    {
+      source->underruns += frames - n;
+      source->owed += frames - n;   /* they come later, when their time is gone */
+    }
+  source->consumed += frames;
 }
 
 void
@@ -102,11 +215,7 @@ jn_capture_source_fill (JnCaptureSource *source,
         memset (out, 0, sizeof (float) * frames * channels);
       break;
     case JN_CAPTURE_WAV:
-      for (guint i = 0; i < frames; i++)
-        for (guint c = 0; c < channels; c++)
-          out[i * channels + c] = position + i < source->wav->frames
-            ? source->wav->samples[(position + i) * source->wav->channels + c % source->wav->channels]
-            : 0.f;
+      fill_from_file (source, out, frames, channels, position);
       break;
     }
 }

@@ -22,11 +22,15 @@ typedef enum
 typedef struct _JnCaptureSource JnCaptureSource;
 
 JnCaptureSource *jn_capture_source_new        (JnCaptureKind     kind);
-/* Streams wav (taken). */
-JnCaptureSource *jn_capture_source_new_wav    (JnWav            *wav);
+/* Streams the file reader reads (taken): a thread of its own reads ahead
+ * into a ring, so the media thread never waits for the disk and a file of
+ * any length takes a few seconds' worth of memory. */
+JnCaptureSource *jn_capture_source_new_wav    (JnWavReader      *reader);
 void             jn_capture_source_free       (JnCaptureSource  *source);
 JnCaptureKind    jn_capture_source_get_kind   (JnCaptureSource  *source);
 
+/* Frames of the file that were not read in time (played as silence). */
+guint64          jn_capture_source_get_underruns (JnCaptureSource *source);
 /* Before the media thread runs: the session's packet shape. */
 void             jn_capture_source_prepare    (JnCaptureSource  *source,
                                                guint             frames,

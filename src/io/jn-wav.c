@@ -7,11 +7,14 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "jn-wav.h"
 
@@ -42,114 +45,164 @@ jn_wav_free (JnWav *wav)
   g_free (wav);
 }
 
-JnWav *
-jn_wav_parse (const guint8  *data,
-              gsize          size,
-              GError       **error)
+/* Where the bytes of a file come from: memory, or a file read at offsets. */
+typedef struct
 {
-  g_autoptr(JnWav) wav = g_new0 (JnWav, 1);
-  const guint8 *fmt = NULL, *pcm = NULL;
-  gsize pos = 12, pcm_size = 0, fmt_size = 0;
-  guint16 tag, block_align;
-  guint bytes;
-  gboolean is_float;
+  const guint8 *data;   /* or NULL: fd */
+  int           fd;
+  guint64       size;
+} Source;
 
-  if (size < 12 || memcmp (data, "RIFF", 4) != 0 || memcmp (data + 8, "WAVE", 4) != 0)
+static gboolean
+read_at (const Source *src,
+         guint64       offset,
+         guint8       *buf,
+         gsize         n)
+{
+  if (offset > src->size || n > src->size - offset)
+    return FALSE;
+  if (src->data != NULL)
+    {
+      memcpy (buf, src->data + offset, n);
+      return TRUE;
+    }
+  while (n > 0)
+    {
+      ssize_t r = pread (src->fd, buf, n, (off_t) offset);
+
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r <= 0)
+        return FALSE;
+      buf += r;
+      n -= (gsize) r;
+      offset += (guint64) r;
+    }
+  return TRUE;
+}
+
+/* What the header says: the format, and where the samples are. */
+typedef struct
+{
+  guint    rate;
+  guint    channels;
+  guint    bits;
+  guint    bytes;       /* per sample */
+  gboolean is_float;
+  guint64  data_offset;
+  guint64  frames;
+} Header;
+
+/* Walks the chunks; every chunk size is checked against what is left. */
+static gboolean
+parse_header (const Source *src,
+              Header       *h,
+              GError      **error)
+{
+  guint8 head[12], chunk_head[8], fmt[40];
+  guint64 pos = 12, pcm_size = 0;
+  gboolean have_fmt = FALSE, have_pcm = FALSE;
+  guint32 fmt_size = 0;
+  guint16 tag, block_align;
+
+  if (!read_at (src, 0, head, 12) || memcmp (head, "RIFF", 4) != 0 ||
+      memcmp (head + 8, "WAVE", 4) != 0)
     {
       g_set_error_literal (error, JN_WAV_ERROR, JN_WAV_ERROR_INVALID,
                            _("This is not a WAV file"));
-      return NULL;
+      return FALSE;
     }
 
-  /* walk the chunks; every chunk size is checked against what is left */
-  while (pos + 8 <= size)
+  while (pos + 8 <= src->size && read_at (src, pos, chunk_head, 8))
     {
-      guint32 chunk = le32 (data + pos + 4);
-      const guint8 *body = data + pos + 8;
-      gsize left = size - pos - 8;
+      guint64 chunk = le32 (chunk_head + 4);
+      guint64 left = src->size - pos - 8;
 
       if (chunk > left)
         {
-          if (memcmp (data + pos, "data", 4) == 0)
-            chunk = (guint32) MIN (left, G_MAXUINT32);  /* truncated recording: keep what is there */
+          if (memcmp (chunk_head, "data", 4) == 0)
+            chunk = MIN (left, G_MAXUINT32);  /* truncated recording: keep what is there */
           else
             {
               g_set_error_literal (error, JN_WAV_ERROR, JN_WAV_ERROR_INVALID,
                                    _("The WAV file is damaged (a chunk runs past its end)"));
-              return NULL;
+              return FALSE;
             }
         }
-      if (memcmp (data + pos, "fmt ", 4) == 0 && chunk >= 16)
+      if (memcmp (chunk_head, "fmt ", 4) == 0 && chunk >= 16)
         {
-          fmt = body;
-          fmt_size = chunk;
+          fmt_size = (guint32) MIN (chunk, sizeof fmt);
+          if (!read_at (src, pos + 8, fmt, fmt_size))
+            break;
+          have_fmt = TRUE;
         }
-      else if (memcmp (data + pos, "data", 4) == 0 && pcm == NULL)
+      else if (memcmp (chunk_head, "data", 4) == 0 && !have_pcm)
         {
-          pcm = body;
+          h->data_offset = pos + 8;
           pcm_size = chunk;
+          have_pcm = TRUE;
         }
-      pos += 8 + (gsize) chunk + (chunk & 1);
+      pos += 8 + chunk + (chunk & 1);
     }
 
-  if (fmt == NULL || pcm == NULL)
+  if (!have_fmt || !have_pcm)
     {
       g_set_error_literal (error, JN_WAV_ERROR, JN_WAV_ERROR_INVALID,
                            _("The WAV file has no format or no audio data"));
-      return NULL;
+      return FALSE;
     }
 
   tag = le16 (fmt);
-  wav->channels = le16 (fmt + 2);
-  wav->rate = le32 (fmt + 4);
+  h->channels = le16 (fmt + 2);
+  h->rate = le32 (fmt + 4);
   block_align = le16 (fmt + 12);
-  wav->bits = le16 (fmt + 14);
+  h->bits = le16 (fmt + 14);
   if (tag == WAVE_FORMAT_EXTENSIBLE && fmt_size >= 26)
     tag = le16 (fmt + 24);
 
-  is_float = tag == WAVE_FORMAT_IEEE_FLOAT;
-  if ((tag != WAVE_FORMAT_PCM && !is_float) ||
-      (!is_float && wav->bits != 16 && wav->bits != 24 && wav->bits != 32) ||
-      (is_float && wav->bits != 32))
+  h->is_float = tag == WAVE_FORMAT_IEEE_FLOAT;
+  if ((tag != WAVE_FORMAT_PCM && !h->is_float) ||
+      (!h->is_float && h->bits != 16 && h->bits != 24 && h->bits != 32) ||
+      (h->is_float && h->bits != 32))
     {
       g_set_error (error, JN_WAV_ERROR, JN_WAV_ERROR_UNSUPPORTED,
                    _("Only 16, 24 or 32 bit PCM and 32 bit float WAV files can be read "
-                     "(this one is format %u with %u bits)"), tag, wav->bits);
-      return NULL;
+                     "(this one is format %u with %u bits)"), tag, h->bits);
+      return FALSE;
     }
-  bytes = wav->bits / 8;
-  if (wav->channels == 0 || wav->channels > 64 || wav->rate < 1000 || wav->rate > 768000 ||
-      block_align != bytes * wav->channels)
+  h->bytes = h->bits / 8;
+  if (h->channels == 0 || h->channels > 64 || h->rate < 1000 || h->rate > 768000 ||
+      block_align != h->bytes * h->channels)
     {
       g_set_error_literal (error, JN_WAV_ERROR, JN_WAV_ERROR_INVALID,
                            _("The WAV file has an impossible channel count, rate or block size"));
-      return NULL;
+      return FALSE;
     }
+  h->frames = pcm_size / block_align;
+  return TRUE;
+}
 
-  wav->frames = pcm_size / block_align;
-  wav->samples = g_try_new (float, wav->frames * wav->channels + 1);
-  if (wav->samples == NULL)
+/* n samples of the file's kind at p, as floats in [-1, 1]. */
+static void
+convert (const Header *h,
+         const guint8 *p,
+         gsize         n,
+         float        *out)
+{
+  for (gsize i = 0; i < n; i++, p += h->bytes)
     {
-      g_set_error_literal (error, JN_WAV_ERROR, JN_WAV_ERROR_TOO_LARGE,
-                           _("The WAV file is too large to load"));
-      return NULL;
-    }
-
-  for (gsize i = 0; i < wav->frames * wav->channels; i++)
-    {
-      const guint8 *p = pcm + i * bytes;
       float v;
 
-      if (is_float)
+      if (h->is_float)
         {
           guint32 u = le32 (p);
 
           memcpy (&v, &u, 4);
           v = isfinite (v) ? CLAMP (v, -1.f, 1.f) : 0.f;
         }
-      else if (bytes == 2)
+      else if (h->bytes == 2)
         v = (gint16) le16 (p) / 32768.f;
-      else if (bytes == 3)
+      else if (h->bytes == 3)
         {
           guint32 u = p[0] | p[1] << 8 | (guint32) p[2] << 16;
 
@@ -157,9 +210,37 @@ jn_wav_parse (const guint8  *data,
         }
       else
         v = (float) ((gint32) le32 (p) / 2147483648.0);
-      wav->samples[i] = v;
+      out[i] = v;
     }
+}
 
+JnWav *
+jn_wav_parse (const guint8  *data,
+              gsize          size,
+              GError       **error)
+{
+  g_autoptr(JnWav) wav = g_new0 (JnWav, 1);
+  Source src = { data, -1, size };
+  Header h;
+
+  if (data == NULL || !parse_header (&src, &h, error))
+    {
+      if (data == NULL)
+        g_set_error_literal (error, JN_WAV_ERROR, JN_WAV_ERROR_INVALID, _("This is not a WAV file"));
+      return NULL;
+    }
+  wav->rate = h.rate;
+  wav->channels = h.channels;
+  wav->bits = h.bits;
+  wav->frames = (gsize) h.frames;
+  wav->samples = g_try_new (float, wav->frames * wav->channels + 1);
+  if (wav->samples == NULL)
+    {
+      g_set_error_literal (error, JN_WAV_ERROR, JN_WAV_ERROR_TOO_LARGE,
+                           _("The WAV file is too large to load"));
+      return NULL;
+    }
+  convert (&h, data + h.data_offset, wav->frames * wav->channels, wav->samples);
   return g_steal_pointer (&wav);
 }
 
@@ -190,6 +271,116 @@ jn_wav_load (const char  *path,
   if (wav == NULL)
     g_prefix_error (error, "%s: ", path);
   return wav;
+}
+
+/* --- streaming reader ---------------------------------------------------- */
+
+#define READ_CHUNK_BYTES 65536
+
+struct _JnWavReader
+{
+  Source   src;
+  Header   h;
+  guint64  next;          /* frame */
+  guint8  *buf;
+};
+
+JnWavReader *
+jn_wav_reader_open (const char  *path,
+                    GError     **error)
+{
+  g_autoptr(JnWavReader) reader = g_new0 (JnWavReader, 1);
+  GStatBuf st;
+  int fd;
+
+  g_return_val_if_fail (path != NULL, NULL);
+
+  reader->src.fd = -1;
+  /* a FIFO or a device would block, or never end */
+  if (g_stat (path, &st) == 0 && !S_ISREG (st.st_mode))
+    {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL, _("“%s” is not a regular file"), path);
+      return NULL;
+    }
+  fd = g_open (path, O_RDONLY | O_CLOEXEC, 0);
+  if (fd < 0 || fstat (fd, &st) != 0)
+    {
+      int saved = errno;
+
+      if (fd >= 0)
+        close (fd);
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                   _("Could not open “%s”: %s"), path, g_strerror (saved));
+      return NULL;
+    }
+  reader->src.fd = fd;
+  reader->src.size = (guint64) st.st_size;
+  if (!parse_header (&reader->src, &reader->h, error))
+    {
+      g_prefix_error (error, "%s: ", path);
+      return NULL;
+    }
+  reader->buf = g_malloc (READ_CHUNK_BYTES);
+  return g_steal_pointer (&reader);
+}
+
+void
+jn_wav_reader_free (JnWavReader *reader)
+{
+  if (reader == NULL)
+    return;
+  if (reader->src.fd >= 0)
+    close (reader->src.fd);
+  g_free (reader->buf);
+  g_free (reader);
+}
+
+guint
+jn_wav_reader_get_rate (JnWavReader *reader)
+{
+  return reader->h.rate;
+}
+
+guint
+jn_wav_reader_get_channels (JnWavReader *reader)
+{
+  return reader->h.channels;
+}
+
+guint64
+jn_wav_reader_get_frames (JnWavReader *reader)
+{
+  return reader->h.frames;
+}
+
+gsize
+jn_wav_reader_read (JnWavReader *reader,
+                    float       *out,
+                    gsize        frames,
+                    GError     **error)
+{
+  gsize block = (gsize) reader->h.bytes * reader->h.channels, done = 0;
+
+  g_return_val_if_fail (reader != NULL && out != NULL, 0);
+
+  while (done < frames && reader->next < reader->h.frames)
+    {
+      gsize n = MIN (frames - done, READ_CHUNK_BYTES / block);
+
+      n = (gsize) MIN ((guint64) n, reader->h.frames - reader->next);
+      if (!read_at (&reader->src, reader->h.data_offset + reader->next * block, reader->buf,
+                    n * block))
+        {
+          g_set_error_literal (error, JN_WAV_ERROR, JN_WAV_ERROR_INVALID,
+                               _("The WAV file could not be read to its end"));
+          reader->next = reader->h.frames;
+          break;
+        }
+      convert (&reader->h, reader->buf, n * reader->h.channels, out + done * reader->h.channels);
+      reader->next += n;
+      done += n;
+    }
+  return done;
 }
 
 /* --- writer -------------------------------------------------------------- */

@@ -41,6 +41,26 @@ JnWav   *jn_wav_parse              (const guint8  *data,
                                     GError       **error);
 void     jn_wav_free               (JnWav         *wav);
 
+/* The same files, streamed: the header is read on opening, the samples as
+ * they are asked for (any size of file the format allows, little memory).
+ * Blocking I/O: not for the audio or main thread. */
+typedef struct _JnWavReader JnWavReader;
+
+JnWavReader *jn_wav_reader_open    (const char    *path,
+                                    GError       **error);
+void         jn_wav_reader_free    (JnWavReader   *reader);
+guint        jn_wav_reader_get_rate     (JnWavReader *reader);
+guint        jn_wav_reader_get_channels (JnWavReader *reader);
+guint64      jn_wav_reader_get_frames   (JnWavReader *reader);
+/* Up to frames frames (interleaved) into out; fewer at the end, 0 after
+ * it.  A file cut short while reading ends it, with error set. */
+gsize        jn_wav_reader_read    (JnWavReader   *reader,
+                                    float         *out,
+                                    gsize          frames,
+                                    GError       **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (JnWavReader, jn_wav_reader_free)
+
 /* Streaming 16-bit PCM writer; the header is completed on close. */
 typedef struct _JnWavWriter JnWavWriter;
 
