@@ -37,6 +37,7 @@ typedef struct
   gint64         since;
   gint64         shot_since;
   int            graph_pixels;   /* -1: no frame */
+  double         jam_wait_s;     /* after the first round trip, before the jam view's picture */
 } Autopilot;
 
 /* The window's frame may still be on its way (a loaded CI machine can take
@@ -216,8 +217,9 @@ autopilot (gpointer user_data)
       ap->since = now;
     }
   else if (ap->state == 1 &&
-           ((peer != NULL && jn_peer_get_rtt_ms (peer) > 0 && now - ap->since > 2 * G_USEC_PER_SEC) ||
-            now - ap->since > 10 * G_USEC_PER_SEC))
+           ((peer != NULL && jn_peer_get_rtt_ms (peer) > 0 &&
+             now - ap->since > ap->jam_wait_s * G_USEC_PER_SEC) ||
+            now - ap->since > (ap->jam_wait_s + 8) * G_USEC_PER_SEC))
     {
       if (!take_shot (ap, ap->shot_jam, now))
         return G_SOURCE_CONTINUE;
@@ -294,7 +296,7 @@ on_activate (GApplication *application,
 int
 main (int argc, char *argv[])
 {
-  Autopilot ap = { 0 };
+  Autopilot ap = { .jam_wait_s = 2 };
   GOptionEntry entries[] = {
     { "join-first", 0, 0, G_OPTION_ARG_NONE, &ap.join_first, "Join the first session listed", NULL },
     { "join-named", 0, 0, G_OPTION_ARG_STRING, &ap.join_named, "Join the session of this name", "NAME" },
@@ -303,6 +305,7 @@ main (int argc, char *argv[])
     { "report", 0, 0, G_OPTION_ARG_FILENAME, &ap.report, "Say what was seen, as JSON", "FILE" },
     { "export-report", 0, 0, G_OPTION_ARG_FILENAME, &ap.export_report, "Export the session report", "FILE" },
     { "screenshot-peer", 0, 0, G_OPTION_ARG_FILENAME, &ap.shot_peer, "Picture the first player's graphs", "PNG" },
+    { "jam-wait", 0, 0, G_OPTION_ARG_DOUBLE, &ap.jam_wait_s, "Seconds from the first round trip to the jam view's picture (default 2)", "S" },
     { "screenshot-preferences", 0, 0, G_OPTION_ARG_FILENAME, &ap.shot_prefs, "Picture the preferences", "PNG" },
     { NULL }
   };
