@@ -45,6 +45,14 @@ open_room() {
 }
 n=0
 result() { n=$((n + 1)); echo "$1 $n - $2"; }
+# home 2's router drops everything it would forward
+cut_home2() {
+  in_ns r2 nft -f - <<'NFT'
+table ip cut {
+  chain forward { type filter hook forward priority -10; policy drop; }
+}
+NFT
+}
 jn_netns_coturn
 jn_netns_server "$server"
 if [ -n "$fp" ]; then result ok "the server runs on the internet"; else
@@ -253,11 +261,7 @@ ip netns exec "$prefix-h2" "$cli" join "$link" --name Bo --silence --duration 20
 h2=$!
 pids+=($h2)
 sleep 2
-in_ns r2 nft -f - <<'NFT'
-table ip cut {
-  chain forward { type filter hook forward priority -10; policy drop; }
-}
-NFT
+cut_home2
 cut=$(date +%s%N)
 left=""
 silent=""
@@ -292,11 +296,7 @@ ip netns exec "$prefix-h2" "$cli" join "$link" --name Bo --silence --duration 16
 h2=$!
 pids+=($h2)
 sleep 3
-in_ns r2 nft -f - <<'NFT'
-table ip cut {
-  chain forward { type filter hook forward priority -10; policy drop; }
-}
-NFT
+cut_home2
 sleep 4
 in_ns r2 nft delete table ip cut
 sleep 4
