@@ -16,6 +16,8 @@
  *   jamnet-bench plc-trace  write a bursty loss trace
  *   jamnet-bench plc-suite  every method x loss rate over a corpus
  *   jamnet-bench plc-features  training data for PNBTR's learned blend
+ *   jamnet-bench copy-codings  how well each candidate coding of an audio
+ *                           packet's copies restores it, and its bytes
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -668,6 +670,8 @@ main (int argc, char *argv[])
     return jn_bench_plc (argc - 1, argv + 1);
   if (argc >= 2 && g_str_equal (argv[1], "plc-trace"))
     return jn_bench_plc_trace (argc - 1, argv + 1);
+  if (argc >= 2 && g_str_equal (argv[1], "copy-codings"))
+    return jn_bench_copy_codings (argc - 1, argv + 1);
   if (argc >= 2 && g_str_equal (argv[1], "plc-features"))
     return jn_bench_plc_features (argc - 1, argv + 1);
 
@@ -681,7 +685,8 @@ main (int argc, char *argv[])
                   "         [--save-baseline NAME] [--baseline NAME [--fail-on-regression]]\n"
                   "  suites: all, codec, loopback, mesh, audio-path, pnbtr, plc-suite, soak, server,\n"
                   "          internet, hub, midi-loss\n"
-                  "  tools:  report --from FILE --format html|pdf|csv, plc, plc-trace, plc-features\n"
+                  "  tools:  report --from FILE --format html|pdf|csv, plc, plc-trace, plc-features,\n"
+                  "          copy-codings\n"
                   "  (--help after each)\n");
       return 2;
     }

@@ -6,6 +6,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "jn-audio-copy.h"
 #include "jn-codec.h"
 #include "jn-error.h"
 #include "jn-packet.h"
@@ -290,6 +291,63 @@ test_packets (void)
   }
 }
 
+/* The copies audio packets carry (jn-audio-copy.h): on the piano, packet by
+ * packet, each depth of bits keeps its documented SNR (docs/codec.md) and
+ * matches what it copies; one block off, it does not. */
+static void
+test_copies (void)
+{
+  g_autoptr(JnWav) wav = load_piano ();
+  static const double min_snr[] = { [4] = 19, [5] = 25, [6] = 31, [7] = 37, [8] = 43 };
+  guint8 copy[256];
+  float out[128];
+
+  g_assert_cmpuint (jn_audio_copy_size (128, 5), ==, 2 + 80);
+  g_assert_cmpuint (jn_audio_copy_size (128, 4), ==, 2 + 64);
+  g_assert_cmpuint (jn_audio_copy_size (256, 7), ==, 4 + 224);
+  for (guint bits = JN_COPY_MIN_BITS; bits <= JN_COPY_MAX_BITS; bits++)
+    {
+      double signal = 0, noise = 0;
+      gsize size = jn_audio_copy_size (128, bits);
+
+      for (gsize p = 0; p + 128 <= wav->frames; p += 128)
+        {
+          const float *in = wav->samples + p;
+
+          jn_audio_copy_encode (in, 128, bits, copy);
+          jn_audio_copy_decode (copy, 128, bits, out);
+          g_assert_true (jn_audio_copy_matches (copy, 128, bits, in));
+          for (guint i = 0; i < 128; i++)
+            {
+              signal += (double) in[i] * in[i];
+              noise += (double) (in[i] - out[i]) * (in[i] - out[i]);
+            }
+        }
+      g_test_message ("%u bits: %.1f dB, %" G_GSIZE_FORMAT " bytes a 128-sample packet", bits,
+                      10 * log10 (signal / noise), size);
+      g_assert_cmpfloat (10 * log10 (signal / noise), >=, min_snr[bits]);
+    }
+  {
+    float loud[128], shifted[128];
+
+    for (guint i = 0; i < 128; i++)
+      loud[i] = shifted[i] = 0.5f * sinf (i * 0.2f);
+    for (guint i = 64; i < 96; i++)
+      shifted[i] += 0.1f;
+    jn_audio_copy_encode (loud, 128, 5, copy);
+    g_assert_true (jn_audio_copy_matches (copy, 128, 5, loud));
+    g_assert_false (jn_audio_copy_matches (copy, 128, 5, shifted));
+    /* hostile values: NaN and beyond full scale are coded as silence and the edge */
+    loud[0] = NAN;
+    loud[1] = 7.f;
+    jn_audio_copy_encode (loud, 128, 5, copy);
+    jn_audio_copy_decode (copy, 128, 5, out);
+    g_assert_cmpfloat (out[0], ==, 0.f);
+    g_assert_cmpfloat (out[1], >, 0.9f);
+    g_assert_cmpfloat (out[1], <=, 1.f);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -301,5 +359,6 @@ main (int argc, char **argv)
   g_test_add_func ("/codec/hostile", test_hostile);
   g_test_add_func ("/codec/formats", test_formats);
   g_test_add_func ("/codec/packets", test_packets);
+  g_test_add_func ("/codec/copies", test_copies);
   return g_test_run ();
 }

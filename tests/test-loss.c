@@ -751,6 +751,82 @@ test_midi_resequenced (void)
   pair_clear (&pair);
 }
 
+/* Two copies in every packet: each lost packet whose copy came in time is
+ * played from it, close to what was sent, and counted as restored, not
+ * concealed; one whose copies were lost too is concealed; the rest play
+ * bit-exact, and loss is still what the network lost. */
+static void
+test_copies (void)
+{
+  static const JnAudioFormat format = { RATE, FRAMES, 1, JN_SAMPLE_S16 };
+  /* singles, a pair, a triple: with 2 copies the triple's first is gone */
+  static const guint32 lost[] = { 100, 200, 300, 301, 400, 401, 402 };
+  static const guint32 unrestorable[] = { 400 };
+  g_autoptr(GError) error = NULL;
+  g_autofree Recording *rec = g_new0 (Recording, 1);
+  JnPeerStats stats;
+  JnEngineStats sent;
+  guint restored = 0;
+  double worst_snr = G_MAXDOUBLE;
+  Pair pair;
+
+  pair_init (&pair, &format, 20, 1, "zero", rec, 1);
+  jn_media_engine_set_audio_copies (pair.a, 2);
+  for (guint i = 0; i < G_N_ELEMENTS (lost); i++)
+    jn_relay_add_rule (pair.relay, JN_RELAY_A_TO_B, JN_PACKET_AUDIO, lost[i], JN_RELAY_DROP);
+  pair_start (&pair);
+  wait_for (pair.b, 1, has_enough, 20000);
+  jn_media_engine_get_stats (pair.a, &sent);
+  jn_media_engine_stop (pair.a);
+  wait_for (pair.b, 1, drained, 5000);
+  jn_media_engine_stop (pair.b);
+  g_assert_true (jn_media_engine_get_peer (pair.b, 1, &stats));
+
+  for (gint i = 0; i < rec->n - 1; i++)
+    {
+      float expected[FRAMES];
+      guint32 seq = rec->seqs[i];
+      double signal = 0, noise = 0;
+
+      g_assert_cmpuint (seq, ==, (guint32) i);
+      jn_test_signal_fill (expected, FRAMES, 1, RATE, (guint64) seq * FRAMES);
+      if (contains (unrestorable, G_N_ELEMENTS (unrestorable), seq))
+        {
+          g_assert_true (rec->concealed[i]);
+          continue;
+        }
+      g_assert_false (rec->concealed[i]);
+      for (guint j = 0; j < FRAMES; j++)
+        {
+          float q = lrintf (expected[j] * 32768.f) / 32768.f;
+
+          if (!contains (lost, G_N_ELEMENTS (lost), seq))
+            g_assert_cmpfloat (rec->audio[i][j], ==, q);
+          signal += (double) q * q;
+          noise += (double) (rec->audio[i][j] - q) * (rec->audio[i][j] - q);
+        }
+      if (contains (lost, G_N_ELEMENTS (lost), seq))
+        {
+          double snr = 10 * log10 (signal / MAX (noise, 1e-12));
+
+          worst_snr = MIN (worst_snr, snr);
+          restored++;
+        }
+    }
+  g_test_message ("restored %u periods, the worst at %.1f dB; copies %.1f %% of the samples' bytes",
+                  restored, worst_snr, 100.0 * sent.copy_bytes_sent / MAX (sent.audio_bytes_sent, 1));
+  g_assert_cmpuint (restored, ==, G_N_ELEMENTS (lost) - G_N_ELEMENTS (unrestorable));
+  g_assert_cmpuint (stats.restored, ==, restored);
+  g_assert_cmpuint (stats.concealed, ==, G_N_ELEMENTS (unrestorable));
+  g_assert_cmpuint (stats.lost, ==, G_N_ELEMENTS (lost));
+  g_assert_cmpuint (stats.copies_disagree, ==, 0);
+  g_assert_cmpfloat (worst_snr, >=, 15);
+  /* a copy at 5 bits and one at 4, of 16-bit samples: 9/16 of them, and
+   * the shifts */
+  g_assert_cmpfloat ((double) sent.copy_bytes_sent / sent.audio_bytes_sent, <, 0.6);
+  pair_clear (&pair);
+}
+
 /* --- MIDI under loss: the recovery journal --------------------------------- */
 
 #define PAIRS      500
@@ -1013,6 +1089,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/loss/random", test_random_impairments);
   g_test_add_data_func ("/loss/opus", NULL, test_opus);
   g_test_add_func ("/loss/notes-released", test_notes_released);
+  g_test_add_func ("/loss/copies", test_copies);
   g_test_add_func ("/loss/midi-resequenced", test_midi_resequenced);
   {
     static const MidiLossCase cases[] = {

@@ -373,6 +373,83 @@ test_midi_journal (void)
   expect_error (buf, size, JN_PROTOCOL_ERROR_BAD_KIND);
 }
 
+/* Copies of earlier packets before an audio packet's samples: they come
+ * back byte for byte; a section that lies is refused as a whole. */
+static void
+test_audio_copies (void)
+{
+  static const JnAudioFormat format = { 48000, 128, 1, JN_SAMPLE_S16 };
+  guint8 section[1 + 2 * (2 + 82)], buf[2048], bad[2048];
+  float samples[128], other[128];
+  JnPacketHeader h = header_for (JN_PACKET_AUDIO);
+  g_autofree JnPacket *packet = g_new0 (JnPacket, 1);
+  g_autoptr(GError) error = NULL;
+  gsize size, n5 = jn_audio_copy_size (128, 5), n4 = jn_audio_copy_size (128, 4), used;
+
+  h.seq = 10;
+  for (guint i = 0; i < 128; i++)
+    {
+      samples[i] = 0.3f * sinf (i * 0.05f);
+      other[i] = 0.2f * cosf (i * 0.07f);
+    }
+  section[0] = 2;
+  section[1] = 1, section[2] = 5;
+  jn_audio_copy_encode (samples, 128, 5, section + 3);
+  section[3 + n5] = 3, section[4 + n5] = 4;
+  jn_audio_copy_encode (other, 128, 4, section + 5 + n5);
+  used = 5 + n5 + n4;
+  size = jn_packet_encode_audio_copies (buf, sizeof buf, &h, &format, samples, section, used);
+  g_assert_cmpuint (size, ==, JN_PACKET_HEADER_SIZE + JN_AUDIO_HEADER_SIZE + used + 256);
+  g_assert_true (jn_packet_decode (buf, size, packet, &error));
+  g_assert_no_error (error);
+  g_assert_true (packet->header.flags & JN_PACKET_FLAG_COPIES);
+  g_assert_cmpuint (packet->audio.n_copies, ==, 2);
+  g_assert_cmpuint (packet->audio.copies[0].back, ==, 1);
+  g_assert_cmpuint (packet->audio.copies[1].back, ==, 3);
+  g_assert_cmpuint (packet->audio.copies[1].bits, ==, 4);
+  g_assert_cmpmem (packet->audio.copies[0].data, n5, section + 3, n5);
+  g_assert_cmpmem (packet->audio.copies[1].data, n4, section + 5 + n5, n4);
+  g_assert_cmpuint (packet->audio.samples_size, ==, 256);
+
+  /* every cut is refused; so are: no copies, five, back 0, a repeat, back
+   * beyond 4, a copy of a packet before the first, 3 or 9 bits */
+  for (gsize cut = JN_PACKET_HEADER_SIZE + JN_AUDIO_HEADER_SIZE; cut < size; cut++)
+    {
+      memcpy (bad, buf, cut);
+      bad[14] = (guint8) ((cut - JN_PACKET_HEADER_SIZE) >> 8);
+      bad[15] = (guint8) (cut - JN_PACKET_HEADER_SIZE);
+      g_assert_false (jn_packet_decode (bad, cut, packet, NULL));
+    }
+  {
+    static const struct { gsize at; guint8 value; int code; } lies[] = {
+      { 0, 0, JN_PROTOCOL_ERROR_BAD_LENGTH }, { 0, 5, JN_PROTOCOL_ERROR_BAD_LENGTH },
+      { 1, 0, JN_PROTOCOL_ERROR_BAD_AUDIO_FORMAT }, { 1, 3, JN_PROTOCOL_ERROR_BAD_AUDIO_FORMAT },
+      { 1, 5, JN_PROTOCOL_ERROR_BAD_AUDIO_FORMAT }, { 2, 3, JN_PROTOCOL_ERROR_BAD_AUDIO_FORMAT },
+      { 2, 9, JN_PROTOCOL_ERROR_BAD_AUDIO_FORMAT },
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (lies); i++)
+      {
+        memcpy (bad, buf, size);
+        bad[JN_PACKET_HEADER_SIZE + JN_AUDIO_HEADER_SIZE + lies[i].at] = lies[i].value;
+        expect_error (bad, size, lies[i].code);
+      }
+    /* the second copy repeats the first's packet */
+    memcpy (bad, buf, size);
+    bad[JN_PACKET_HEADER_SIZE + JN_AUDIO_HEADER_SIZE + 3 + n5] = 1;
+    expect_error (bad, size, JN_PROTOCOL_ERROR_BAD_AUDIO_FORMAT);
+    /* packet 2 cannot carry a copy of packet -1 */
+    h.seq = 2;
+    size = jn_packet_encode_audio_copies (bad, sizeof bad, &h, &format, samples, section, used);
+    expect_error (bad, size, JN_PROTOCOL_ERROR_BAD_AUDIO_FORMAT);
+    /* copies on a MIDI packet */
+    h.seq = 10;
+    size = jn_packet_encode_audio_copies (bad, sizeof bad, &h, &format, samples, section, used);
+    bad[5] = JN_PACKET_MIDI;
+    expect_error (bad, size, JN_PROTOCOL_ERROR_BAD_KIND);
+  }
+}
+
 /* A pong may acknowledge the pinger's MIDI, in 4 more bytes. */
 static void
 test_pong_ack (void)
@@ -652,6 +729,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/packet/sync-and-bye", test_sync_and_bye);
   g_test_add_func ("/packet/midi-journal", test_midi_journal);
   g_test_add_func ("/packet/pong-ack", test_pong_ack);
+  g_test_add_func ("/packet/audio-copies", test_audio_copies);
   g_test_add_func ("/packet/malformed", test_malformed);
   g_test_add_func ("/packet/malformed-midi", test_malformed_midi);
   g_test_add_func ("/packet/random", test_random);

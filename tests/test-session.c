@@ -5,6 +5,8 @@
  */
 #include "config.h"
 
+#include <math.h>
+
 #include "jn-identity.h"
 #include "jn-test-session.h"
 
@@ -475,6 +477,64 @@ test_gatekeeping (void)
   jn_media_engine_stop (engine);
 }
 
+static gboolean
+peer_heard_all (gpointer data)
+{
+  JnPeerStats peer;
+
+  return jn_media_engine_get_peer (data, 5, &peer) && peer.audio_packets >= 7 && peer.restored >= 1;
+}
+
+/* Copies from a member: one unlike the packet it says it copies is
+ * refused and counted; a true one of a packet that never came plays in
+ * its place. */
+static void
+test_copies_checked (void)
+{
+  static const JnAudioFormat format = { 48000, 128, 1, JN_SAMPLE_S16 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JnMediaEngine) engine = jn_media_engine_new ("127.0.0.1", 0, &error);
+  g_autoptr(GSocket) member = NULL;
+  guint16 member_port;
+  float audio[8][128];
+  guint8 buf[1024], section[2 + 2 + 82];
+  JnPeerStats peer;
+
+  g_assert_no_error (error);
+  jn_media_engine_set_local_id (engine, 1);
+  g_assert_true (jn_media_engine_start (engine, &error));
+  member = jn_test_udp_socket (&member_port);
+  g_assert_true (jn_media_engine_add_peer (engine, 5, "member", "127.0.0.1", member_port, NULL, &error));
+  for (guint p = 0; p < 8; p++)
+    for (guint i = 0; i < 128; i++)
+      audio[p][i] = 0.3f * sinf ((p * 128 + i) * 0.05f);
+  /* packets 0..7, but not 6; 3 carries a false copy of 2, 7 a true one of 6 */
+  for (guint32 seq = 0; seq < 8; seq++)
+    {
+      JnPacketHeader h = { JN_PACKET_AUDIO, 0, 5, 0, 0, seq, (guint64) g_get_monotonic_time () };
+      gsize size, copies = 0;
+
+      if (seq == 6)
+        continue;
+      if (seq == 3 || seq == 7)
+        {
+          section[0] = 1;
+          section[1] = 1;
+          section[2] = 5;
+          jn_audio_copy_encode (seq == 3 ? audio[0] : audio[6], 128, 5, section + 3);
+          copies = sizeof section - 1;
+        }
+      size = jn_packet_encode_audio_copies (buf, sizeof buf, &h, &format, audio[seq], section, copies);
+      jn_test_send_datagram (member, jn_media_engine_get_port (engine), buf, size);
+    }
+  spin_until (peer_heard_all, engine, 3000);
+  g_assert_true (jn_media_engine_get_peer (engine, 5, &peer));
+  g_assert_cmpuint (peer.copies_disagree, ==, 1);
+  g_assert_cmpuint (peer.restored, ==, 1);
+  g_assert_cmpuint (peer.lost, ==, 1);
+  jn_media_engine_stop (engine);
+}
+
 /* --- JnSession ------------------------------------------------------------- */
 
 static JnSession *
@@ -710,6 +770,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/session/bad-urls", test_bad_urls);
   g_test_add_func ("/session/unreachable", test_unreachable);
   g_test_add_func ("/media/gatekeeping", test_gatekeeping);
+  g_test_add_func ("/media/copies-checked", test_copies_checked);
   g_test_add_func ("/jn-session/host-join-leave", test_session_host_join_leave);
   g_test_add_func ("/jn-session/wrong-passphrase", test_session_wrong_passphrase);
   g_test_add_func ("/session/churn-bounded", test_churn_bounded);

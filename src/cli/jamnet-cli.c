@@ -60,10 +60,11 @@ print_stats (Cli *cli)
         }
       /* TRANSLATORS: one line per peer and second; keep the columns short */
       g_print (_("[%6.1f s] %-12s rtt %6.2f ms  one-way %6.2f ms  jitter %5.2f ms  "
-                 "loss %5.2f %%  late %llu  concealed %llu"
+                 "loss %5.2f %%  late %llu  concealed %llu  restored %llu"
                  "  buffer %u/%u pkts  end-to-end %5.1f ms\n"),
                t, p->name, p->rtt_ms.last, p->one_way_ms.last, p->jitter_ms.last,
                p->loss_percent, (unsigned long long) p->late, (unsigned long long) p->concealed,
+               (unsigned long long) p->restored,
                (guint) p->buffer_level.last, p->jitter_depth, jn_peer_get_end_to_end_ms (peer));
       if (jn_peer_get_path (peer) != JN_PEER_PATH_UDP)
         {

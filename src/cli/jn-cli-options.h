@@ -62,6 +62,7 @@ typedef struct
   int       midi_test;
   int       midi_interval_ms;
   int       midi_redundancy;
+  int       redundancy;
   double    tempo;
   gboolean  echo;
   gboolean  private_session;

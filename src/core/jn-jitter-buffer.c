@@ -38,6 +38,7 @@ typedef struct
   gboolean valid;
   guint32  seq;
   gsize    coded_size;  /* > 0: not decoded yet */
+  gboolean copy;        /* restored from a copy another packet carried */
 } Slot;
 
 struct _JnJitterBuffer
@@ -173,7 +174,12 @@ static void
 take (JnJitterBuffer *jb,
       guint32         seq)
 {
-  jb->slots[seq % JN_JITTER_BUFFER_SLOTS].valid = FALSE;
+  Slot *slot = &jb->slots[seq % JN_JITTER_BUFFER_SLOTS];
+
+  if (slot->copy)
+    jb->stats.restored++;
+  slot->valid = FALSE;
+  slot->copy = FALSE;
   jb->level--;
 }
 
@@ -244,7 +250,7 @@ jn_jitter_buffer_set_decoder (JnJitterBuffer  *jb,
 static void
 go_idle (JnJitterBuffer *jb)
 {
-  memset (jb->slots, 0, sizeof jb->slots);
+  memset (jb->slots, 0, sizeof jb->slots);   /* copy flags too */
   jb->playing = FALSE;
   jb->finishing = FALSE;
   jb->faded_out = FALSE;
@@ -301,12 +307,20 @@ push (JnJitterBuffer *jb,
   if (slot->valid)
     {
       if (slot->seq == seq)
-        return JN_JITTER_PUSH_DUPLICATE;
+        {
+          if (!slot->copy)
+            return JN_JITTER_PUSH_DUPLICATE;
+          /* the packet itself, after its copy: it plays instead */
+          slot->copy = FALSE;
+          memcpy (slot_audio (jb, seq), interleaved, sizeof (float) * jb->frames * jb->channels);
+          return JN_JITTER_PUSH_QUEUED;
+        }
       /* a stale entry of an older lap: only possible while priming */
       jb->level--;
     }
 
   slot->valid = TRUE;
+  slot->copy = FALSE;
   slot->seq = seq;
   slot->coded_size = size;
   if (data != NULL)
@@ -326,6 +340,49 @@ jn_jitter_buffer_push (JnJitterBuffer *jb,
 {
   g_return_val_if_fail (jb->decoder == NULL, JN_JITTER_PUSH_OVERFLOW);
   return push (jb, seq, interleaved, NULL, 0);
+}
+
+JnJitterPushResult
+jn_jitter_buffer_push_copy (JnJitterBuffer *jb,
+                            guint32         seq,
+                            const float    *interleaved)
+{
+  Slot *slot = &jb->slots[seq % JN_JITTER_BUFFER_SLOTS];
+  gint32 ahead = (gint32) (seq - jb->next_seq);
+
+  g_return_val_if_fail (jb->decoder == NULL, JN_JITTER_PUSH_OVERFLOW);
+
+  /* a copy fills a hole in a stream that plays or is about to: it says
+   * nothing of the network's delay (no growing), nor restarts a stream */
+  if ((jb->playing && ahead < 0) || (!jb->playing && jb->level == 0))
+    return JN_JITTER_PUSH_LATE;
+  if ((jb->playing && ahead >= JN_JITTER_BUFFER_SLOTS) ||
+      (!jb->playing && ABS ((gint32) (seq - jb->highest)) >= JN_JITTER_BUFFER_SLOTS))
+    return JN_JITTER_PUSH_OVERFLOW;
+  if (slot->valid && slot->seq == seq)
+    return JN_JITTER_PUSH_DUPLICATE;
+  if (jb->finishing && (gint32) (seq - jb->highest) > 0)
+    return JN_JITTER_PUSH_OVERFLOW;   /* nothing after the last it said it sent */
+  if (push (jb, seq, interleaved, NULL, 0) != JN_JITTER_PUSH_QUEUED)
+    return JN_JITTER_PUSH_DUPLICATE;
+  slot->copy = TRUE;
+  return JN_JITTER_PUSH_QUEUED;
+}
+
+const float *
+jn_jitter_buffer_peek (JnJitterBuffer *jb,
+                       guint32         seq,
+                       gboolean       *is_copy)
+{
+  Slot *slot = &jb->slots[seq % JN_JITTER_BUFFER_SLOTS];
+
+  g_return_val_if_fail (jb->decoder == NULL, NULL);
+
+  if (!slot->valid || slot->seq != seq)
+    return NULL;
+  if (is_copy != NULL)
+    *is_copy = slot->copy;
+  return slot_audio (jb, seq);
 }
 
 JnJitterPushResult

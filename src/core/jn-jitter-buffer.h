@@ -62,6 +62,7 @@ typedef struct
   guint   max_depth;
   guint64 grows;              /* depth raised after a late packet */
   guint64 restarts;           /* the stream jumped far ahead: started again from there */
+  guint64 restored;           /* periods played from a copy of a lost packet */
   guint64 shrinks;            /* depth lowered after a calm stretch */
   guint64 stretched;          /* periods inserted while growing */
   guint64 compressed;         /* packets merged away while shrinking */
@@ -87,6 +88,19 @@ void                jn_jitter_buffer_set_adaptive  (JnJitterBuffer *jb,
 JnJitterPushResult  jn_jitter_buffer_push          (JnJitterBuffer *jb,
                                                     guint32         seq,
                                                     const float    *interleaved);
+/* A copy of packet seq that another packet carried (decoded): queued
+ * where seq is missing and not yet due, played as real audio; the packet
+ * itself, if it comes before its time, replaces it.  LATE when its time
+ * passed or nothing is queued, DUPLICATE when seq is there.  PCM buffers
+ * only. */
+JnJitterPushResult  jn_jitter_buffer_push_copy     (JnJitterBuffer *jb,
+                                                    guint32         seq,
+                                                    const float    *interleaved);
+/* What is queued for seq, NULL when nothing; *is_copy whether it came
+ * from a copy.  PCM buffers only. */
+const float        *jn_jitter_buffer_peek          (JnJitterBuffer *jb,
+                                                    guint32         seq,
+                                                    gboolean       *is_copy);
 /* Makes this a buffer of coded packets of at most max_size bytes, pushed
  * with jn_jitter_buffer_push_coded().  Not for the audio thread (it
  * allocates); call before the first push. */

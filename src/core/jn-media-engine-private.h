@@ -33,6 +33,7 @@ typedef struct
   float          *scratch;     /* one packet, decoded */
   JnCodec        *decoder;     /* Opus sessions: this peer's stream */
   guint64         decode_errors; /* authentic packets that did not decode: not played */
+  guint64         copies_disagree; /* copies unlike the packet they copy: refused */
   guint64         midi_over_control; /* events that came over the control plane */
   JnMidiReorder   reorder;     /* its MIDI events, put back in order; what they left sounding */
   gboolean        midi_acked;  /* it acknowledged our MIDI up to midi_ack */

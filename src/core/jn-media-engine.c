@@ -88,6 +88,12 @@ struct _JnMediaEngine
   guint8            journal_buf[JN_MIDI_JOURNAL_MAX];
 
   float            *capture_buf;
+  /* copies of our last packets in the next ones (PCM sessions) */
+  guint             audio_copies;  /* per packet, 0..JN_COPY_MAX */
+  float            *history;       /* JN_COPY_MAX_BACK packets, by sequence number */
+  guint32           history_seq[JN_COPY_MAX_BACK];
+  gboolean          history_valid[JN_COPY_MAX_BACK];
+  guint8           *copies_buf;
   float            *play_buf;
   guint8           *tx_buf;
   JnCodec          *encoder;    /* Opus sessions */
@@ -346,6 +352,33 @@ count_malformed (JnMediaEngine *self,
     self->stats.malformed[error->code]++;
 }
 
+/* The copies an audio packet carries: each restores its packet where that
+ * is missing and not yet due; one that disagrees with the packet we have
+ * is refused and counted. */
+static void
+take_copies (Peer           *peer,
+             const JnPacket *packet)
+{
+  guint samples = (guint) packet->audio.format.frames * packet->audio.format.channels;
+
+  for (guint i = 0; i < packet->audio.n_copies; i++)
+    {
+      guint32 seq = packet->header.seq - packet->audio.copies[i].back;
+      guint bits = packet->audio.copies[i].bits;
+      gboolean is_copy = FALSE;
+      const float *have = jn_jitter_buffer_peek (peer->jb, seq, &is_copy);
+
+      if (have != NULL)
+        {
+          if (!is_copy && !jn_audio_copy_matches (packet->audio.copies[i].data, samples, bits, have))
+            peer->copies_disagree++;
+          continue;
+        }
+      jn_audio_copy_decode (packet->audio.copies[i].data, samples, bits, peer->scratch);
+      jn_jitter_buffer_push_copy (peer->jb, seq, peer->scratch);
+    }
+}
+
 static void
 handle_audio (JnMediaEngine  *self,
               Peer           *peer,
@@ -380,6 +413,7 @@ handle_audio (JnMediaEngine  *self,
   jn_packet_audio_to_float (packet, peer->scratch);
   jn_receive_stats_queued (&peer->rx,
                            jn_jitter_buffer_push (peer->jb, packet->header.seq, peer->scratch));
+  take_copies (peer, packet);
 }
 
 /* the jitter buffer's decoder of an Opus peer (media thread) */
@@ -785,6 +819,35 @@ release_notes (JnMediaEngine *self,
     }
 }
 
+/* The copies section of packet seq (docs/protocol.md 3.2) in copies_buf:
+ * the packets before it we still have, nearest first, the nearest at 5
+ * bits a sample, the others at 4 (docs/codec.md); its size, 0 for none. */
+static gsize
+write_copies (JnMediaEngine *self,
+              guint32        seq)
+{
+  guint samples = (guint) self->format.frames * self->format.channels, k = 0;
+  guint8 *p = self->copies_buf + 1;
+
+  for (guint back = 1; back <= JN_COPY_MAX_BACK && k < self->audio_copies && back <= seq; back++)
+    {
+      guint h = (seq - back) % JN_COPY_MAX_BACK, bits = back == 1 ? 5 : 4;
+
+      /* not one that was never sent (the clock skipped it) */
+      if (!self->history_valid[h] || self->history_seq[h] != seq - back)
+        continue;
+      p[0] = (guint8) back;
+      p[1] = (guint8) bits;
+      jn_audio_copy_encode (self->history + (gsize) h * samples, samples, bits, p + 2);
+      p += 2 + jn_audio_copy_size (samples, bits);
+      k++;
+    }
+  if (k == 0)
+    return 0;
+  self->copies_buf[0] = (guint8) k;
+  return (gsize) (p - self->copies_buf);
+}
+
 static void
 run_period (JnMediaEngine *self)
 {
@@ -823,8 +886,15 @@ run_period (JnMediaEngine *self)
         }
 
       if (self->encoder == NULL)
-        size = jn_packet_encode_audio (self->tx_buf, JN_PACKET_MAX_SIZE, &header,
-                                       &self->format, self->capture_buf);
+        {
+          gsize copies = write_copies (self, seq);
+
+          size = jn_packet_encode_audio_copies (self->tx_buf, JN_PACKET_MAX_SIZE, &header,
+                                                &self->format, self->capture_buf,
+                                                self->copies_buf, copies);
+          self->stats.copy_bytes_sent += copies;
+          self->stats.audio_bytes_sent += jn_audio_payload_size (&self->format);
+        }
       else
         {
           gsize coded_size = jn_codec_encode (self->encoder, self->capture_buf, self->coded_buf,
@@ -838,6 +908,15 @@ run_period (JnMediaEngine *self)
 
       if (size > 0)
         send_to_all (self, self->tx_buf, size);
+      if (self->history != NULL)
+        {
+          guint h = seq % JN_COPY_MAX_BACK;
+          gsize n = (gsize) frames * channels;
+
+          memcpy (self->history + h * n, self->capture_buf, sizeof (float) * n);
+          self->history_seq[h] = seq;
+          self->history_valid[h] = TRUE;
+        }
     }
 
   /* Concealment, above all a gap's start, is the costly part of a period.
@@ -1012,6 +1091,8 @@ jn_media_engine_finalize (GObject *object)
   g_clear_object (&self->transport);
   g_free (self->capture_buf);
   g_free (self->play_buf);
+  g_free (self->history);
+  g_free (self->copies_buf);
   g_free (self->tx_buf);
   g_free (self->fwd_buf);
   jn_codec_free (self->encoder);
@@ -1214,6 +1295,18 @@ jn_media_engine_set_pnbtr_backend (JnMediaEngine  *self,
 }
 
 void
+jn_media_engine_set_audio_copies (JnMediaEngine *self,
+                                  guint          copies)
+{
+  g_return_if_fail (JN_IS_MEDIA_ENGINE (self));
+  g_return_if_fail (copies <= JN_COPY_MAX);
+
+  g_mutex_lock (&self->lock);
+  self->audio_copies = copies;
+  g_mutex_unlock (&self->lock);
+}
+
+void
 jn_media_engine_set_midi_journal (JnMediaEngine *self,
                                   gboolean       journal)
 {
@@ -1317,6 +1410,11 @@ jn_media_engine_start (JnMediaEngine  *self,
   g_free (self->play_buf);
   self->capture_buf = g_new0 (float, n);
   self->play_buf = g_new0 (float, n);
+  g_free (self->history);
+  g_free (self->copies_buf);
+  self->history = g_new0 (float, n * JN_COPY_MAX_BACK);
+  self->copies_buf = g_malloc (1 + JN_COPY_MAX * (2 + jn_audio_copy_size ((guint) n, JN_COPY_MAX_BITS)));
+  memset (self->history_valid, 0, sizeof self->history_valid);
   self->start_us = g_get_monotonic_time ();
   self->next_sync_us = self->start_us;
   self->tick = 0;
@@ -1704,6 +1802,8 @@ fill_peer_stats (const Peer  *peer,
   s->stretched = depth.stretched;
   s->compressed = depth.compressed;
   s->buffer_restarts = depth.restarts;
+  s->restored = depth.restored;
+  s->copies_disagree = peer->copies_disagree;
   jn_concealer_fill (peer->concealer, s);
 }
 

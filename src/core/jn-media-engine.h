@@ -99,6 +99,10 @@ gboolean       jn_media_engine_set_pnbtr_backend (JnMediaEngine   *self,
                                               GError             **error);
 void           jn_media_engine_set_midi_redundancy (JnMediaEngine *self,
                                               guint                copies);
+/* How many copies of our earlier packets each audio packet carries, 0..4
+ * (docs/protocol.md 3.2; PCM sessions only: an Opus session sends none). */
+void           jn_media_engine_set_audio_copies (JnMediaEngine    *self,
+                                              guint                copies);
 /* Whether our MIDI packets carry a recovery journal (docs/protocol.md 3.3;
  * the default).  Off only to measure what it is worth. */
 void           jn_media_engine_set_midi_journal (JnMediaEngine    *self,

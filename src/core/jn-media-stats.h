@@ -39,6 +39,8 @@ typedef struct
   guint64   stretched;        /* periods concealed to grow the depth */
   guint64   compressed;       /* packets merged away to shrink it */
   guint64   buffer_restarts;  /* its stream jumped far ahead (a stall): playout started again there */
+  guint64   restored;         /* packet periods played from a copy of a lost packet */
+  guint64   copies_disagree;  /* copies unlike the packet they copy: refused */
   const char *concealment;    /* "pnbtr", "burg", ..., "zero" */
   guint64   audio_packets;    /* unique audio packets received */
   guint64   lost;             /* never arrived (what the network lost) */
@@ -96,6 +98,8 @@ typedef struct
   guint64 clock_skips;        /* periods skipped after the thread stalled */
   guint64 stalls;             /* times the media thread ran nothing for 250 ms or more */
   guint64 encode_errors;      /* Opus: periods the encoder failed (not sent) */
+  guint64 audio_bytes_sent;   /* PCM samples in our audio packets, once per packet */
+  guint64 copy_bytes_sent;    /* copies in them (docs/protocol.md 3.2), likewise */
   guint64 midi_packets_sent;  /* MIDI datagrams, copies and journal-only ones included */
   guint64 midi_journal_bytes; /* of those, bytes of recovery journal */
   guint64 midi_journal_only;  /* journal-only datagrams (nothing new to send, not yet acknowledged) */

@@ -175,6 +175,19 @@ jn_packet_encode_audio (guint8               *buf,
                         const JnAudioFormat  *format,
                         const float          *interleaved)
 {
+  return jn_packet_encode_audio_copies (buf, buf_size, header, format, interleaved, NULL, 0);
+}
+
+gsize
+jn_packet_encode_audio_copies (guint8               *buf,
+                               gsize                 buf_size,
+                               const JnPacketHeader *header,
+                               const JnAudioFormat  *format,
+                               const float          *interleaved,
+                               const guint8         *copies,
+                               gsize                 copies_size)
+{
+  JnPacketHeader h;
   gsize samples_size, n;
   guint8 *p;
 
@@ -182,12 +195,19 @@ jn_packet_encode_audio (guint8               *buf,
   g_return_val_if_fail (interleaved != NULL, 0);
   g_return_val_if_fail (jn_audio_format_validate (format, NULL), 0);
   g_return_val_if_fail (format->format != JN_SAMPLE_OPUS, 0);
+  g_return_val_if_fail (copies != NULL || copies_size == 0, 0);
 
+  h = *header;
+  if (copies_size > 0)
+    h.flags |= JN_PACKET_FLAG_COPIES;
   samples_size = jn_audio_payload_size (format);
-  if (encode_header (buf, buf_size, header, JN_AUDIO_HEADER_SIZE + samples_size) == 0)
+  if (encode_header (buf, buf_size, &h, JN_AUDIO_HEADER_SIZE + copies_size + samples_size) == 0)
     return 0;
 
   p = put_audio_header (buf + JN_PACKET_HEADER_SIZE, format);
+  if (copies_size > 0)
+    memcpy (p, copies, copies_size);
+  p += copies_size;
 
   n = (gsize) format->frames * format->channels;
   switch (format->format)
@@ -233,7 +253,7 @@ jn_packet_encode_audio (guint8               *buf,
       g_assert_not_reached ();
     }
 
-  return JN_PACKET_HEADER_SIZE + JN_AUDIO_HEADER_SIZE + samples_size;
+  return JN_PACKET_HEADER_SIZE + JN_AUDIO_HEADER_SIZE + copies_size + samples_size;
 }
 
 gsize
@@ -380,6 +400,65 @@ jn_packet_encode_pong (guint8               *buf,
 
 /* --- decoding ------------------------------------------------------------ */
 
+/* The copies section of an audio packet (docs/protocol.md 3.2); its size. */
+static gboolean
+decode_copies (const guint8  *p,
+               gsize          size,
+               JnPacket      *packet,
+               gsize         *used,
+               GError       **error)
+{
+  const JnAudioFormat *format = &packet->audio.format;
+  guint samples = (guint) format->frames * format->channels, k;
+  gsize at = 1;
+
+  if (format->format == JN_SAMPLE_OPUS)
+    {
+      g_set_error_literal (error, JN_PROTOCOL_ERROR, JN_PROTOCOL_ERROR_BAD_AUDIO_FORMAT,
+                           "copies are not carried in Opus packets");
+      return FALSE;
+    }
+  if (size < 1 || (k = p[0]) < 1 || k > JN_COPY_MAX)
+    {
+      g_set_error (error, JN_PROTOCOL_ERROR, JN_PROTOCOL_ERROR_BAD_LENGTH,
+                   "audio packet announces %u copies (1..%d)", size < 1 ? 0 : p[0], JN_COPY_MAX);
+      return FALSE;
+    }
+  for (guint i = 0; i < k; i++)
+    {
+      guint back, bits;
+      gsize n;
+
+      if (size - at < 2)
+        goto truncated;
+      back = p[at];
+      bits = p[at + 1];
+      /* each of an earlier packet, nearest first, none before the first */
+      if (back < 1 || back > JN_COPY_MAX_BACK || (i > 0 && back <= packet->audio.copies[i - 1].back) ||
+          back > packet->header.seq || bits < JN_COPY_MIN_BITS || bits > JN_COPY_MAX_BITS)
+        {
+          g_set_error (error, JN_PROTOCOL_ERROR, JN_PROTOCOL_ERROR_BAD_AUDIO_FORMAT,
+                       "copy %u is of packet -%u at %u bits: not allowed", i + 1, back, bits);
+          return FALSE;
+        }
+      n = jn_audio_copy_size (samples, bits);
+      if (size - at - 2 < n)
+        goto truncated;
+      packet->audio.copies[i].back = back;
+      packet->audio.copies[i].bits = bits;
+      packet->audio.copies[i].data = p + at + 2;
+      at += 2 + n;
+    }
+  packet->audio.n_copies = k;
+  *used = at;
+  return TRUE;
+
+truncated:
+  g_set_error_literal (error, JN_PROTOCOL_ERROR, JN_PROTOCOL_ERROR_BAD_LENGTH,
+                       "audio packet ends inside its copies");
+  return FALSE;
+}
+
 static gboolean
 decode_audio (const guint8  *p,
               gsize          size,
@@ -402,6 +481,18 @@ decode_audio (const guint8  *p,
   format->bitrate = 0;
   if (!validate_format (format, FALSE, error))
     return FALSE;
+  packet->audio.n_copies = 0;
+  if (packet->header.flags & JN_PACKET_FLAG_COPIES)
+    {
+      gsize used;
+
+      if (!decode_copies (p + JN_AUDIO_HEADER_SIZE, size - JN_AUDIO_HEADER_SIZE, packet, &used,
+                          error))
+        return FALSE;
+      /* the rest is the packet's own samples, as without copies */
+      p += used;
+      size -= used;
+    }
 
   if (format->format == JN_SAMPLE_OPUS)
     {
@@ -567,7 +658,7 @@ jn_packet_decode (const guint8  *data,
   if ((h->flags & ~JN_PACKET_KNOWN_FLAGS) ||
       (h->kind != JN_PACKET_MIDI && (h->flags & (JN_PACKET_FLAG_REDUNDANT | JN_PACKET_FLAG_JOURNAL))) ||
       (h->kind != JN_PACKET_SYNC_PONG && (h->flags & JN_PACKET_FLAG_MIDI_ACK)) ||
-      (h->kind != JN_PACKET_AUDIO && (h->flags & JN_PACKET_FLAG_RESUMED)))
+      (h->kind != JN_PACKET_AUDIO && (h->flags & (JN_PACKET_FLAG_RESUMED | JN_PACKET_FLAG_COPIES))))
     {
       g_set_error (error, JN_PROTOCOL_ERROR, JN_PROTOCOL_ERROR_BAD_KIND,
                    "packet of kind %u has unknown flags 0x%04x", h->kind, h->flags);

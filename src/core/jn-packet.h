@@ -6,6 +6,7 @@
 
 #include <glib.h>
 
+#include "jn-audio-copy.h"
 #include "jn-midi-journal.h"
 
 G_BEGIN_DECLS
@@ -48,9 +49,11 @@ typedef enum
   JN_PACKET_FLAG_JOURNAL   = 1 << 2,  /* MIDI: a recovery journal follows the events */
   JN_PACKET_FLAG_MIDI_ACK  = 1 << 3,  /* sync-pong: acknowledges the pinger's MIDI */
   JN_PACKET_FLAG_RESUMED   = 1 << 4,  /* audio: the sender skipped numbers before this (it stalled) */
+  JN_PACKET_FLAG_COPIES    = 1 << 5,  /* audio: copies of earlier packets come first */
 } JnPacketFlags;
 #define JN_PACKET_KNOWN_FLAGS (JN_PACKET_FLAG_REDUNDANT | JN_PACKET_FLAG_JOURNAL | \
-                               JN_PACKET_FLAG_MIDI_ACK | JN_PACKET_FLAG_RESUMED)
+                               JN_PACKET_FLAG_MIDI_ACK | JN_PACKET_FLAG_RESUMED | \
+                               JN_PACKET_FLAG_COPIES)
 
 typedef enum
 {
@@ -114,6 +117,13 @@ typedef struct
       JnAudioFormat format;
       const guint8 *samples;
       gsize         samples_size;
+      guint         n_copies;   /* with JN_PACKET_FLAG_COPIES, 1..JN_COPY_MAX */
+      struct
+      {
+        guint         back;     /* a copy of packet seq - back */
+        guint         bits;
+        const guint8 *data;     /* jn_audio_copy_size() bytes */
+      } copies[JN_COPY_MAX];
     } audio;
     struct
     {
@@ -151,6 +161,16 @@ gsize    jn_packet_encode_audio     (guint8              *buf,
                                      const float         *interleaved);
 /* An audio packet whose payload is already coded (format->format is
  * JN_SAMPLE_OPUS): coded_size bytes, 1..jn_audio_payload_size (format). */
+/* The same with copies of earlier packets (the section of docs/protocol.md
+ * 3.2 after the format: a count, then per copy back, bits and its bytes),
+ * copies_size bytes of it; it sets JN_PACKET_FLAG_COPIES. */
+gsize    jn_packet_encode_audio_copies (guint8           *buf,
+                                     gsize                buf_size,
+                                     const JnPacketHeader *header,
+                                     const JnAudioFormat  *format,
+                                     const float         *interleaved,
+                                     const guint8        *copies,
+                                     gsize                copies_size);
 gsize    jn_packet_encode_audio_coded (guint8              *buf,
                                      gsize                buf_size,
                                      const JnPacketHeader *header,

@@ -556,6 +556,7 @@ configure_engine (JnSession      *self,
   else
     jn_media_engine_set_jitter_adaptive (engine, self->config.latency_safety);
   jn_media_engine_set_midi_redundancy (engine, self->config.midi_redundancy);
+  jn_media_engine_set_audio_copies (engine, self->config.audio_copies);
   /* without a backend named, the engine's default: auto, or off where
    * JAMNET_PNBTR_BACKEND=off */
   return jn_media_engine_set_concealment (engine, self->concealment ? self->concealment : "pnbtr", error) &&
@@ -1221,6 +1222,7 @@ jn_session_new (const JnSessionConfig *config)
   self->config.stun = self->config.turn = NULL;
   memset (self->config.connect, 0, sizeof self->config.connect);
   self->config.midi_redundancy = CLAMP (self->config.midi_redundancy, 1, JN_MIDI_REDUNDANCY_MAX);
+  self->config.audio_copies = MIN (self->config.audio_copies, JN_COPY_MAX);
   return self;
 }
 

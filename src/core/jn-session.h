@@ -58,6 +58,7 @@ typedef struct
   const char   *concealment;     /* NULL: "pnbtr" */
   const char   *pnbtr_backend;   /* NULL: the engine's default */
   guint         midi_redundancy; /* 1..JN_MIDI_REDUNDANCY_MAX (default 1) */
+  guint         audio_copies;    /* copies of earlier packets in each audio packet, 0..4 (default 0) */
   /* the audio device: NULL for none, else "auto", "pipewire", "alsa", "null" */
   const char   *audio_backend;
   /* TRUE: a device that does not open leaves the session silent (the

@@ -53,6 +53,8 @@ peer_to_json (const JnPeerStats *p)
   json_object_set_int_member (o, "not_sent", (gint64) p->not_sent);
   json_object_set_int_member (o, "stale", (gint64) p->stale);
   json_object_set_int_member (o, "buffer_restarts", (gint64) p->buffer_restarts);
+  json_object_set_int_member (o, "restored", (gint64) p->restored);
+  json_object_set_int_member (o, "copies_disagree", (gint64) p->copies_disagree);
   json_object_set_boolean_member (o, "not_heard", p->not_heard);
   json_object_set_double_member (o, "silent_s", p->silent_s);
   json_object_set_int_member (o, "out_of_order", (gint64) p->out_of_order);
@@ -118,6 +120,8 @@ jn_media_engine_stats_to_json (JnMediaEngine *engine)
   json_object_set_int_member (root, "bytes_received", (gint64) stats.bytes_received);
   json_object_set_int_member (root, "send_errors", (gint64) stats.send_errors);
   json_object_set_int_member (root, "encode_errors", (gint64) stats.encode_errors);
+  json_object_set_int_member (root, "audio_bytes_sent", (gint64) stats.audio_bytes_sent);
+  json_object_set_int_member (root, "copy_bytes_sent", (gint64) stats.copy_bytes_sent);
   json_object_set_int_member (root, "midi_packets_sent", (gint64) stats.midi_packets_sent);
   json_object_set_int_member (root, "midi_journal_bytes", (gint64) stats.midi_journal_bytes);
   json_object_set_int_member (root, "midi_journal_only", (gint64) stats.midi_journal_only);

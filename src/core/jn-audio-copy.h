@@ -1,0 +1,45 @@
+/* jn-audio-copy.h: the compact copy of an earlier audio packet that a
+ * packet may carry (docs/protocol.md 3.2, docs/codec.md)
+ *
+ * Block floating point: the samples (interleaved, as 16-bit values) in
+ * blocks of JN_COPY_BLOCK, each block with a shift (4 bits) and its samples
+ * in `bits` bits, two's complement, packed most significant bit first.
+ * Every copy decodes alone: no state runs from packet to packet, so any
+ * copy of any packet can restore it.  Plain C, nothing allocated: for the
+ * media thread.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define JN_COPY_BLOCK     32
+#define JN_COPY_MIN_BITS  4
+#define JN_COPY_MAX_BITS  8
+/* copies per packet, at most; each of one of the JN_COPY_MAX_BACK packets before */
+#define JN_COPY_MAX       4
+#define JN_COPY_MAX_BACK  4
+
+/* Bytes of a copy of `samples` samples (frames x channels) at bits. */
+gsize     jn_audio_copy_size    (guint          samples,
+                                 guint          bits);
+/* Codes samples floats (clamped to [-1, 1]) into jn_audio_copy_size() bytes. */
+void      jn_audio_copy_encode  (const float   *in,
+                                 guint          samples,
+                                 guint          bits,
+                                 guint8        *out);
+void      jn_audio_copy_decode  (const guint8  *in,
+                                 guint          samples,
+                                 guint          bits,
+                                 float         *out);
+/* Whether the copy is one of original: every sample within its block's
+ * rounding (a copy that says otherwise is refused and counted). */
+gboolean  jn_audio_copy_matches (const guint8  *copy,
+                                 guint          samples,
+                                 guint          bits,
+                                 const float   *original);
+
+G_END_DECLS
