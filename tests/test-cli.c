@@ -614,6 +614,9 @@ test_session_end (void)
     }
 
   /* values that used to pass, and files that would only fail at the end */
+  expect_refusal ("--redundancy takes auto or 0..4", "host", "--port", "0", "--redundancy", "5", NULL);
+  expect_refusal ("--redundancy takes auto or 0..4", "host", "--port", "0", "--redundancy", "some", NULL);
+  expect_refusal ("--max-upload-kbps takes", "host", "--port", "0", "--max-upload-kbps", "-1", NULL);
   expect_refusal ("out of range", "host", "--port", "0", "--tempo", "nan", NULL);
   expect_refusal ("out of range", "host", "--port", "0", "--duration", "nan", NULL);
   expect_refusal ("is not a folder you can write to", "host", "--port", "0", "--stats-json",

@@ -827,6 +827,95 @@ test_copies (void)
   pair_clear (&pair);
 }
 
+static guint
+copies_now (JnMediaEngine *engine)
+{
+  JnEngineStats stats;
+
+  jn_media_engine_get_stats (engine, &stats);
+  return stats.audio_copies;
+}
+
+/* Waits up to ms for the sender's copies to satisfy cond; how long it took. */
+static gint64
+wait_copies (JnMediaEngine *engine, gboolean (*cond) (guint), guint ms)
+{
+  gint64 start = g_get_monotonic_time ();
+
+  while (!cond (copies_now (engine)))
+    {
+      if (g_get_monotonic_time () - start > ms * 1000)
+        g_error ("the copies stayed at %u for %u ms", copies_now (engine), ms);
+      g_usleep (20000);
+    }
+  return (g_get_monotonic_time () - start) / 1000;
+}
+
+static gboolean some (guint k) { return k >= 1; }
+static gboolean none (guint k) { return k == 0; }
+static gboolean three (guint k) { return k == 3; }
+
+/* --redundancy auto: no copies on a clean link; copies within a second or
+ * two of the first losses the receiver reports, which restore some of
+ * them; none again 5 s after the last; and never more than the upload
+ * bound allows. */
+static void
+test_copies_adaptive (void)
+{
+  static const JnAudioFormat format = { RATE, FRAMES, 1, JN_SAMPLE_S16 };
+  JnImpairment lossy = { .loss = 0.05, .mean_burst = 2.4, .loss_kinds = 1u << JN_PACKET_AUDIO };
+  JnImpairment clean = { 0 };
+  g_autofree Recording *rec = g_new0 (Recording, 1);
+  JnEngineStats sent;
+  JnPeerStats heard;
+  gint64 took;
+  Pair pair;
+
+  pair_init (&pair, &format, 4, 1, "zero", rec, g_test_rand_int ());
+  jn_media_engine_set_audio_copies_auto (pair.a, 0);
+  pair_start (&pair);
+  wait_for (pair.a, 2, is_synced, 5000);
+  g_usleep (1500000);
+  jn_media_engine_get_stats (pair.a, &sent);
+  g_assert_cmpuint (sent.audio_copies, ==, 0);
+  g_assert_cmpuint (sent.copy_bytes_sent, ==, 0);
+
+  jn_relay_set_impairment (pair.relay, JN_RELAY_A_TO_B, &lossy);
+  took = wait_copies (pair.a, some, 4000);
+  g_usleep (3 * G_USEC_PER_SEC);
+  g_assert_true (jn_media_engine_get_peer (pair.b, 1, &heard));
+  jn_media_engine_get_stats (pair.a, &sent);
+  g_test_message ("copies after %" G_GINT64_FORMAT " ms of 5 %% loss: %u; restored %" G_GUINT64_FORMAT
+                  ", concealed %" G_GUINT64_FORMAT ", lost %" G_GUINT64_FORMAT, took,
+                  sent.audio_copies, heard.restored, heard.concealed, heard.lost);
+  g_assert_cmpuint (heard.restored, >, 0);
+  /* at 5 % two at most: 60 % of the stream */
+  g_assert_cmpuint (sent.audio_copies, <=, 2);
+
+  jn_relay_set_impairment (pair.relay, JN_RELAY_A_TO_B, &clean);
+  took = wait_copies (pair.a, none, 9000);
+  g_test_message ("no copies %" G_GINT64_FORMAT " ms after the losses stopped", took);
+  g_assert_cmpint (took, >=, 4000);
+
+  /* at 30 %, as many as come in time at a depth of 4: 3 */
+  lossy.loss = 0.3;
+  jn_relay_set_impairment (pair.relay, JN_RELAY_A_TO_B, &lossy);
+  wait_copies (pair.a, three, 6000);
+  jn_relay_set_impairment (pair.relay, JN_RELAY_A_TO_B, &clean);
+  wait_copies (pair.a, none, 9000);
+
+  /* at most 1300 kbit/s: one copy (1215 kbit/s with headers), never two */
+  jn_media_engine_set_audio_copies_auto (pair.a, 1300);
+  jn_relay_set_impairment (pair.relay, JN_RELAY_A_TO_B, &lossy);
+  wait_copies (pair.a, some, 4000);
+  for (guint i = 0; i < 40; i++)
+    {
+      g_assert_cmpuint (copies_now (pair.a), <=, 1);
+      g_usleep (50000);
+    }
+  pair_clear (&pair);
+}
+
 /* --- MIDI under loss: the recovery journal --------------------------------- */
 
 #define PAIRS      500
@@ -1090,6 +1179,7 @@ main (int argc, char *argv[])
   g_test_add_data_func ("/loss/opus", NULL, test_opus);
   g_test_add_func ("/loss/notes-released", test_notes_released);
   g_test_add_func ("/loss/copies", test_copies);
+  g_test_add_func ("/loss/copies-adaptive", test_copies_adaptive);
   g_test_add_func ("/loss/midi-resequenced", test_midi_resequenced);
   {
     static const MidiLossCase cases[] = {

@@ -465,6 +465,24 @@ test_pong_ack (void)
   g_assert_true (jn_packet_decode (buf, size, &packet, NULL));
   g_assert_true (packet.pong.has_midi_ack);
   g_assert_cmpuint (packet.pong.midi_ack, ==, 0xFFFFFFFE);
+  /* with the receiver's report after the ack */
+  {
+    JnSyncPong both = { 42, 1, 2, TRUE, 7, TRUE, 0xFFFFFFF0, 123456, 9, 4 };
+    guint8 b2[64];
+    gsize n = jn_packet_encode_pong (b2, sizeof b2, &h, &both);
+
+    g_assert_cmpuint (n, ==, JN_PACKET_HEADER_SIZE + JN_PONG_PAYLOAD_SIZE + JN_PONG_ACK_SIZE +
+                             JN_PONG_REPORT_SIZE);
+    g_assert_true (jn_packet_decode (b2, n, &packet, NULL));
+    g_assert_cmpuint (packet.pong.midi_ack, ==, 7);
+    g_assert_true (packet.pong.has_report);
+    g_assert_cmpuint (packet.pong.lost, ==, 0xFFFFFFF0);
+    g_assert_cmpuint (packet.pong.received, ==, 123456);
+    g_assert_cmpuint (packet.pong.burst, ==, 9);
+    g_assert_cmpuint (packet.pong.depth, ==, 4);
+    b2[7] &= (guint8) ~JN_PACKET_FLAG_REPORT;
+    expect_error (b2, n, JN_PROTOCOL_ERROR_BAD_LENGTH);
+  }
   /* the flag without the bytes, the bytes without the flag */
   buf[14] = 0, buf[15] = JN_PONG_PAYLOAD_SIZE;
   expect_error (buf, size - JN_PONG_ACK_SIZE, JN_PROTOCOL_ERROR_BAD_LENGTH);

@@ -131,12 +131,25 @@ check (JnCliOptions *o,
       if (end == o->latency || *end != '\0' || !(o->safety >= 0.0 && o->safety <= 1.0))
         return bad_value (exit_status, _("--latency takes lowest, balanced, safest or a number from 0 to 1\n"));
     }
-  if (o->redundancy < 0 || o->redundancy > JN_COPY_MAX)
+  if (o->redundancy == NULL || g_str_equal (o->redundancy, "0"))
+    o->copies = 0;
+  else if (g_str_equal (o->redundancy, "auto"))
+    o->copies = -1;
+  else
     {
-      g_autofree char *text = g_strdup_printf (_("--redundancy must be 0..%d\n"), JN_COPY_MAX);
+      char *end = NULL;
+      gint64 k = g_ascii_strtoll (o->redundancy, &end, 10);
 
-      return bad_value (exit_status, text);
+      if (end == o->redundancy || *end != '\0' || k < 0 || k > JN_COPY_MAX)
+        {
+          g_autofree char *text = g_strdup_printf (_("--redundancy takes auto or 0..%d\n"), JN_COPY_MAX);
+
+          return bad_value (exit_status, text);
+        }
+      o->copies = (int) k;
     }
+  if (o->max_upload_kbps < 0)
+    return bad_value (exit_status, _("--max-upload-kbps takes a number of kbit/s (0: no bound)\n"));
   if (o->midi_redundancy < 1 || o->midi_redundancy > JN_MIDI_REDUNDANCY_MAX)
     {
       g_autofree char *text = g_strdup_printf (_("--midi-redundancy must be 1..%d\n"), JN_MIDI_REDUNDANCY_MAX);
@@ -239,7 +252,8 @@ jn_cli_options_parse (JnCliOptions   *o,
     { "tempo", 0, 0, G_OPTION_ARG_DOUBLE, &o->tempo, N_("host: session tempo in BPM (default 120)"), "BPM" },
     { "midi-test", 0, 0, G_OPTION_ARG_INT, &o->midi_test, N_("Send N test MIDI notes on/off"), "N" },
     { "midi-interval", 0, 0, G_OPTION_ARG_INT, &o->midi_interval_ms, N_("Milliseconds between test MIDI events (default 10)"), "MS" },
-    { "redundancy", 0, 0, G_OPTION_ARG_INT, &o->redundancy, N_("Send copies of the last K audio packets in each one, 0..4 (default 0; PCM only)"), "K" },
+    { "redundancy", 0, 0, G_OPTION_ARG_STRING, &o->redundancy, N_("Send copies of the last K audio packets in each one: auto (as the others' losses ask) or 0..4 (default 0; PCM only)"), "auto|K" },
+    { "max-upload-kbps", 0, 0, G_OPTION_ARG_INT, &o->max_upload_kbps, N_("With --redundancy auto: keep the upload to all players within this many kbit/s (default 0: no bound)"), "N" },
     { "midi-redundancy", 0, 0, G_OPTION_ARG_INT, &o->midi_redundancy, N_("Send each MIDI event K times, 1..5 (default 1)"), "K" },
     { "audio-device", 0, 0, G_OPTION_ARG_STRING, &o->audio_device, N_("ALSA: the PCM to use (default: default)"), "NAME" },
     { "audio-in", 0, 0, G_OPTION_ARG_STRING, &o->connect[JN_AUDIO_LINK_INPUT], N_("PipeWire: record from this source (see “devices”; default: default, none: use a patchbay)"), "NAME" },
@@ -306,6 +320,7 @@ jn_cli_options_clear (JnCliOptions *o)
     &o->url, &o->bind, &o->name, &o->session, &o->passphrase, &o->input, &o->record, &o->record_midi,
     &o->stats_json, &o->report, &o->latency, &o->plc, &o->pnbtr_backend, &o->audio, &o->audio_device,
     &o->sample_format, &o->codec, &o->metronome_log, &o->certificate, &o->stun, &o->turn,
+    &o->redundancy,
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (strings); i++)
@@ -331,7 +346,9 @@ jn_cli_options_session_config (const JnCliOptions *o,
   config->concealment = o->plc;
   config->pnbtr_backend = o->pnbtr_backend;
   config->midi_redundancy = (guint) o->midi_redundancy;
-  config->audio_copies = (guint) o->redundancy;
+  config->audio_copies = o->copies > 0 ? (guint) o->copies : 0;
+  config->audio_copies_auto = o->copies < 0;
+  config->max_upload_kbps = (guint) o->max_upload_kbps;
   config->audio_backend = o->audio;
   config->alsa_device = o->audio_device;
   for (guint k = 0; k < JN_AUDIO_N_LINKS; k++)

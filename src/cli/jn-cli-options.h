@@ -62,7 +62,9 @@ typedef struct
   int       midi_test;
   int       midi_interval_ms;
   int       midi_redundancy;
-  int       redundancy;
+  char     *redundancy;      /* "auto" or 0..4 */
+  int       copies;          /* parsed: -1 auto */
+  int       max_upload_kbps;
   double    tempo;
   gboolean  echo;
   gboolean  private_session;

@@ -34,6 +34,18 @@ typedef struct
   JnCodec        *decoder;     /* Opus sessions: this peer's stream */
   guint64         decode_errors; /* authentic packets that did not decode: not played */
   guint64         copies_disagree; /* copies unlike the packet they copy: refused */
+  /* receiving: the longest run of its packets lost lately, for our reports */
+  guint           recent_burst;
+  gint64          recent_burst_us;
+  /* sending: what it reports of our audio (docs/protocol.md 3.4) */
+  gboolean        have_report;
+  gint64          report_us;
+  guint32         report_lost;
+  guint32         report_received;
+  double          loss_rate;   /* of our packets there, smoothed over about a second */
+  guint           report_depth;
+  gint64          loss_us;     /* it last reported a loss */
+  guint           loss_burst;  /* the longest burst it reported since losses began */
   guint64         midi_over_control; /* events that came over the control plane */
   JnMidiReorder   reorder;     /* its MIDI events, put back in order; what they left sounding */
   gboolean        midi_acked;  /* it acknowledged our MIDI up to midi_ack */

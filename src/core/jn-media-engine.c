@@ -34,6 +34,12 @@
  * or starved); what it then reads that was sent longer before it ran
  * again than the network's one-way delay and STALE_SLACK_US waited out the
  * stall in the socket */
+/* --redundancy auto (docs/codec.md): copies while a receiver reported a
+ * loss this recently; reports older than REPORT_STALE_US count for nothing */
+#define COPIES_HOLD_US  (5 * G_USEC_PER_SEC)
+#define REPORT_STALE_US (3 * G_USEC_PER_SEC)
+/* a receiver's burst is the longest of the last this long */
+#define BURST_WINDOW_US (2 * G_USEC_PER_SEC)
 #define STALL_US        250000
 #define STALE_SLACK_US  5000
 #define MAX_DEPARTED    16
@@ -90,6 +96,8 @@ struct _JnMediaEngine
   float            *capture_buf;
   /* copies of our last packets in the next ones (PCM sessions) */
   guint             audio_copies;  /* per packet, 0..JN_COPY_MAX */
+  gboolean          copies_auto;   /* audio_copies follows the receivers' reports */
+  guint             max_upload_kbps; /* auto: at most this upload, all peers together; 0: no bound */
   float            *history;       /* JN_COPY_MAX_BACK packets, by sequence number */
   guint32           history_seq[JN_COPY_MAX_BACK];
   gboolean          history_valid[JN_COPY_MAX_BACK];
@@ -286,6 +294,51 @@ send_midi_packet (JnMediaEngine     *self,
   send_to_all (self, self->tx_buf, n);
 }
 
+/* Our upload in kbit/s with k copies in each audio packet, to every peer
+ * (the server alone in a forward room), with UDP/IP headers. */
+static double
+upload_kbps (JnMediaEngine *self,
+             guint          k)
+{
+  guint samples = (guint) self->format.frames * self->format.channels;
+  gsize bytes = 28 + JN_PACKET_HEADER_SIZE + JN_AUDIO_HEADER_SIZE +
+                jn_audio_payload_size (&self->format) + (self->seal != NULL ? JN_SEAL_OVERHEAD : 0);
+  guint dests = self->hub ? 1 : self->peers->len;
+
+  if (k > 0)
+    bytes += 1 + 2 + jn_audio_copy_size (samples, 5) + (k - 1) * (2 + jn_audio_copy_size (samples, 4));
+  return bytes * 8.0 * self->format.rate / self->format.frames / 1000.0 * dests;
+}
+
+/* --redundancy auto: as many copies as the longest burst a receiver
+ * reported while it lost packets (none COPIES_HOLD_US after the last),
+ * no more than can come before their packet's playout time there (its
+ * depth less one), no more than 2 (60 % of the stream) unless it loses 10 %
+ * or more, within max_upload_kbps (docs/codec.md). */
+static void
+adapt_copies (JnMediaEngine *self,
+              gint64         now)
+{
+  guint k = 0;
+
+  if (!self->copies_auto || self->encoder != NULL)
+    return;
+  for (guint i = 0; i < self->peers->len; i++)
+    {
+      Peer *peer = g_ptr_array_index (self->peers, i);
+      guint useful;
+
+      if (!peer->have_report || now - peer->report_us > REPORT_STALE_US ||
+          peer->loss_us == 0 || now - peer->loss_us >= COPIES_HOLD_US)
+        continue;
+      useful = MAX (peer->report_depth, 2) - 1;
+      k = MAX (k, MIN (MIN (peer->loss_burst, useful), peer->loss_rate >= 0.10 ? JN_COPY_MAX : 2));
+    }
+  while (k > 0 && self->max_upload_kbps > 0 && upload_kbps (self, k) > self->max_upload_kbps)
+    k--;
+  self->audio_copies = k;
+}
+
 /* A journal-only datagram, when MIDI went quiet before every member
  * acknowledged it; on the media thread, with the lock held. */
 static void
@@ -396,9 +449,22 @@ handle_audio (JnMediaEngine  *self,
       self->stats.malformed[JN_PROTOCOL_ERROR_BAD_AUDIO_FORMAT]++;
       return;
     }
-  if (!jn_receive_stats_audio_seq (&peer->rx, packet->header.seq,
-                                   (packet->header.flags & JN_PACKET_FLAG_RESUMED) != 0))
-    return;
+  {
+    gboolean resumed = (packet->header.flags & JN_PACKET_FLAG_RESUMED) != 0;
+    gboolean started = peer->rx.audio_seq.started;
+    guint32 newest = peer->rx.audio_seq.highest;
+    gint32 gap = (gint32) (packet->header.seq - newest) - 1;
+
+    if (!jn_receive_stats_audio_seq (&peer->rx, packet->header.seq, resumed))
+      return;
+    /* the run of packets lost before this one, for our reports */
+    if (started && !resumed && gap > 0 && gap < JN_SEQ_MAX_JUMP &&
+        (now - peer->recent_burst_us >= BURST_WINDOW_US || (guint) gap >= peer->recent_burst))
+      {
+        peer->recent_burst = (guint) gap;
+        peer->recent_burst_us = now;
+      }
+  }
   jn_receive_stats_audio_time (&peer->rx, &peer->sync, packet->header.timestamp_us, now);
 
   if (opus)
@@ -491,6 +557,16 @@ encode_pong (JnMediaEngine  *self,
 
   if (peer != NULL)
     pong.has_midi_ack = jn_midi_reorder_get_ack (&peer->reorder, &pong.midi_ack);
+  /* how its audio arrives, so that it can send copies as it needs */
+  if (peer != NULL && peer->rx.audio_packets > 0)
+    {
+      pong.has_report = TRUE;
+      pong.lost = (guint32) jn_receive_stats_lost (&peer->rx);
+      pong.received = (guint32) peer->rx.audio_packets;
+      pong.burst = (guint8) (now - peer->recent_burst_us < BURST_WINDOW_US
+                             ? MIN (peer->recent_burst, 255) : 0);
+      pong.depth = (guint8) MIN (jn_jitter_buffer_get_depth (peer->jb), 255);
+    }
 
   return jn_packet_encode_pong (self->tx_buf, JN_PACKET_MAX_SIZE, &header, &pong);
 }
@@ -517,6 +593,39 @@ handle_ping (JnMediaEngine  *self,
     }
 }
 
+/* A receiver's report of our audio: when it last lost some, and how many
+ * in a row. */
+static void
+take_report (Peer             *peer,
+             const JnSyncPong *pong,
+             gint64            now)
+{
+  if (peer->have_report)
+    {
+      gint32 lost = (gint32) (pong->lost - peer->report_lost);
+      gint32 came = (gint32) (pong->received - peer->report_received);
+
+      /* reports come ten times a second: this averages over about ten */
+      if (lost >= 0 && came >= 0 && lost + came > 0)
+        peer->loss_rate += 0.1 * ((double) lost / (lost + came) - peer->loss_rate);
+    }
+  if (peer->have_report && (gint32) (pong->lost - peer->report_lost) > 0)
+    {
+      /* a new spell of losses starts its burst afresh */
+      if (peer->loss_us == 0 || now - peer->loss_us >= COPIES_HOLD_US)
+        peer->loss_burst = 0;
+      peer->loss_burst = MAX (peer->loss_burst, MAX (pong->burst, 1));
+      peer->loss_us = now;
+    }
+  if (!peer->have_report || (gint32) (pong->lost - peer->report_lost) > 0)
+    peer->report_lost = pong->lost;
+  if (!peer->have_report || (gint32) (pong->received - peer->report_received) > 0)
+    peer->report_received = pong->received;
+  peer->have_report = TRUE;
+  peer->report_us = now;
+  peer->report_depth = pong->depth;
+}
+
 static void
 handle_pong (JnMediaEngine  *self,
              Peer           *peer,
@@ -533,6 +642,8 @@ handle_pong (JnMediaEngine  *self,
       return;
     }
   jn_receive_stats_rtt (&peer->rx, peer->sync.last_rtt_ms);
+  if (pong->has_report)
+    take_report (peer, pong, now);
   /* never ahead of what we sent; a late pong's older ack changes nothing */
   if (pong->has_midi_ack && self->journal.any &&
       (gint32) (pong->midi_ack - self->journal.last_seq) <= 0 &&
@@ -985,10 +1096,13 @@ sample_series (JnMediaEngine *self,
 static void fill_peer_stats (const Peer *peer, JnPeerStats *s);
 
 static void
-copy_seal_counters (JnMediaEngine *self)
+refresh_stats (JnMediaEngine *self)
 {
   JnSealCounters c;
 
+  /* what the stats copy from elsewhere: the copies of the moment, the seal's counters */
+  self->stats.audio_copies = self->audio_copies;
+  self->stats.audio_copies_auto = self->copies_auto;
   if (self->seal == NULL)
     return;
   jn_secure_transport_get_counters (self->seal, &c);
@@ -1013,7 +1127,7 @@ take_snapshot_locked (JnMediaEngine *self,
     fill_peer_stats (g_ptr_array_index (self->peers, i), &g_array_index (snapshot->peers, JnPeerStats, i));
   if (self->pool != NULL)
     jn_concealer_pool_get_stats (self->pool, &self->stats);
-  copy_seal_counters (self);
+  refresh_stats (self);
   snapshot->engine = self->stats;
   swap = snapshot->samples;
   snapshot->samples = self->new_samples;
@@ -1055,6 +1169,7 @@ on_tick (gpointer user_data)
     {
       send_pings (self);
       refresh_journal (self, now);
+      adapt_copies (self, now);
       sample_series (self, now);
       self->next_sync_us += G_USEC_PER_SEC / JN_SYNC_RATE_HZ;
       if (self->next_sync_us <= now)
@@ -1303,6 +1418,20 @@ jn_media_engine_set_audio_copies (JnMediaEngine *self,
 
   g_mutex_lock (&self->lock);
   self->audio_copies = copies;
+  self->copies_auto = FALSE;
+  g_mutex_unlock (&self->lock);
+}
+
+void
+jn_media_engine_set_audio_copies_auto (JnMediaEngine *self,
+                                       guint          max_upload_kbps)
+{
+  g_return_if_fail (JN_IS_MEDIA_ENGINE (self));
+
+  g_mutex_lock (&self->lock);
+  self->copies_auto = TRUE;
+  self->max_upload_kbps = max_upload_kbps;
+  self->audio_copies = 0;
   g_mutex_unlock (&self->lock);
 }
 
@@ -1763,7 +1892,7 @@ jn_media_engine_get_stats (JnMediaEngine *self,
   g_mutex_lock (&self->lock);
   if (self->pool != NULL)
     jn_concealer_pool_get_stats (self->pool, &self->stats);
-  copy_seal_counters (self);
+  refresh_stats (self);
   *stats = self->stats;
   g_mutex_unlock (&self->lock);
 }

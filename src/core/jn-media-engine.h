@@ -103,6 +103,10 @@ void           jn_media_engine_set_midi_redundancy (JnMediaEngine *self,
  * (docs/protocol.md 3.2; PCM sessions only: an Opus session sends none). */
 void           jn_media_engine_set_audio_copies (JnMediaEngine    *self,
                                               guint                copies);
+/* Copies as the receivers' reports ask (docs/codec.md), keeping our upload
+ * to all peers within max_upload_kbps (0: no bound). */
+void           jn_media_engine_set_audio_copies_auto (JnMediaEngine *self,
+                                              guint                max_upload_kbps);
 /* Whether our MIDI packets carry a recovery journal (docs/protocol.md 3.3;
  * the default).  Off only to measure what it is worth. */
 void           jn_media_engine_set_midi_journal (JnMediaEngine    *self,

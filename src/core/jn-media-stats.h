@@ -100,6 +100,8 @@ typedef struct
   guint64 encode_errors;      /* Opus: periods the encoder failed (not sent) */
   guint64 audio_bytes_sent;   /* PCM samples in our audio packets, once per packet */
   guint64 copy_bytes_sent;    /* copies in them (docs/protocol.md 3.2), likewise */
+  guint   audio_copies;       /* copies in each audio packet now */
+  gboolean audio_copies_auto; /* following the receivers' reports */
   guint64 midi_packets_sent;  /* MIDI datagrams, copies and journal-only ones included */
   guint64 midi_journal_bytes; /* of those, bytes of recovery journal */
   guint64 midi_journal_only;  /* journal-only datagrams (nothing new to send, not yet acknowledged) */

@@ -383,18 +383,32 @@ jn_packet_encode_pong (guint8               *buf,
   g_return_val_if_fail (buf != NULL && header != NULL && pong != NULL, 0);
 
   JnPacketHeader h = *header;
-  gsize payload_size = JN_PONG_PAYLOAD_SIZE + (pong->has_midi_ack ? JN_PONG_ACK_SIZE : 0);
+  gsize payload_size = JN_PONG_PAYLOAD_SIZE + (pong->has_midi_ack ? JN_PONG_ACK_SIZE : 0) +
+                       (pong->has_report ? JN_PONG_REPORT_SIZE : 0);
 
   if (pong->has_midi_ack)
     h.flags |= JN_PACKET_FLAG_MIDI_ACK;
+  if (pong->has_report)
+    h.flags |= JN_PACKET_FLAG_REPORT;
   if (encode_header (buf, buf_size, &h, payload_size) == 0)
     return 0;
   p = buf + JN_PACKET_HEADER_SIZE;
   put_u32 (p, pong->ping_seq);
   put_u64 (p + 4, pong->t1_us);
   put_u64 (p + 12, pong->t2_us);
+  p += JN_PONG_PAYLOAD_SIZE;
   if (pong->has_midi_ack)
-    put_u32 (p + JN_PONG_PAYLOAD_SIZE, pong->midi_ack);
+    {
+      put_u32 (p, pong->midi_ack);
+      p += JN_PONG_ACK_SIZE;
+    }
+  if (pong->has_report)
+    {
+      put_u32 (p, pong->lost);
+      put_u32 (p + 4, pong->received);
+      p[8] = pong->burst;
+      p[9] = pong->depth;
+    }
   return JN_PACKET_HEADER_SIZE + payload_size;
 }
 
@@ -657,7 +671,7 @@ jn_packet_decode (const guint8  *data,
 
   if ((h->flags & ~JN_PACKET_KNOWN_FLAGS) ||
       (h->kind != JN_PACKET_MIDI && (h->flags & (JN_PACKET_FLAG_REDUNDANT | JN_PACKET_FLAG_JOURNAL))) ||
-      (h->kind != JN_PACKET_SYNC_PONG && (h->flags & JN_PACKET_FLAG_MIDI_ACK)) ||
+      (h->kind != JN_PACKET_SYNC_PONG && (h->flags & (JN_PACKET_FLAG_MIDI_ACK | JN_PACKET_FLAG_REPORT))) ||
       (h->kind != JN_PACKET_AUDIO && (h->flags & (JN_PACKET_FLAG_RESUMED | JN_PACKET_FLAG_COPIES))))
     {
       g_set_error (error, JN_PROTOCOL_ERROR, JN_PROTOCOL_ERROR_BAD_KIND,
@@ -682,21 +696,40 @@ jn_packet_decode (const guint8  *data,
       return decode_midi (payload, h->payload_size, packet, error);
 
     case JN_PACKET_SYNC_PONG:
-      packet->pong.has_midi_ack = (h->flags & JN_PACKET_FLAG_MIDI_ACK) != 0;
-      if (h->payload_size != JN_PONG_PAYLOAD_SIZE +
-                             (packet->pong.has_midi_ack ? JN_PONG_ACK_SIZE : 0))
-        {
-          g_set_error (error, JN_PROTOCOL_ERROR, JN_PROTOCOL_ERROR_BAD_LENGTH,
-                       "clock-sync reply has %u payload bytes, expected %d",
-                       h->payload_size,
-                       JN_PONG_PAYLOAD_SIZE + (packet->pong.has_midi_ack ? JN_PONG_ACK_SIZE : 0));
-          return FALSE;
-        }
-      packet->pong.ping_seq = get_u32 (payload);
-      packet->pong.t1_us = get_u64 (payload + 4);
-      packet->pong.t2_us = get_u64 (payload + 12);
-      packet->pong.midi_ack = packet->pong.has_midi_ack ? get_u32 (payload + JN_PONG_PAYLOAD_SIZE) : 0;
-      return TRUE;
+      {
+        JnSyncPong *pong = &packet->pong;
+        const guint8 *extra = payload + JN_PONG_PAYLOAD_SIZE;
+        gsize want;
+
+        memset (pong, 0, sizeof *pong);
+        pong->has_midi_ack = (h->flags & JN_PACKET_FLAG_MIDI_ACK) != 0;
+        pong->has_report = (h->flags & JN_PACKET_FLAG_REPORT) != 0;
+        want = JN_PONG_PAYLOAD_SIZE + (pong->has_midi_ack ? JN_PONG_ACK_SIZE : 0) +
+               (pong->has_report ? JN_PONG_REPORT_SIZE : 0);
+        if (h->payload_size != want)
+          {
+            g_set_error (error, JN_PROTOCOL_ERROR, JN_PROTOCOL_ERROR_BAD_LENGTH,
+                         "clock-sync reply has %u payload bytes, expected %" G_GSIZE_FORMAT,
+                         h->payload_size, want);
+            return FALSE;
+          }
+        pong->ping_seq = get_u32 (payload);
+        pong->t1_us = get_u64 (payload + 4);
+        pong->t2_us = get_u64 (payload + 12);
+        if (pong->has_midi_ack)
+          {
+            pong->midi_ack = get_u32 (extra);
+            extra += JN_PONG_ACK_SIZE;
+          }
+        if (pong->has_report)
+          {
+            pong->lost = get_u32 (extra);
+            pong->received = get_u32 (extra + 4);
+            pong->burst = extra[8];
+            pong->depth = extra[9];
+          }
+        return TRUE;
+      }
 
     case JN_PACKET_SYNC_PING:
     case JN_PACKET_BYE:

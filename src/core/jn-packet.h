@@ -17,6 +17,7 @@ G_BEGIN_DECLS
 #define JN_AUDIO_HEADER_SIZE     8
 #define JN_PONG_PAYLOAD_SIZE     20
 #define JN_PONG_ACK_SIZE         4   /* the MIDI acknowledgement after it */
+#define JN_PONG_REPORT_SIZE      10  /* the receiver's report after that */
 #define JN_MIDI_EVENT_HEADER_SIZE 14
 /* Largest UDP payload over IPv4. */
 #define JN_PACKET_MAX_SIZE       65507
@@ -50,10 +51,11 @@ typedef enum
   JN_PACKET_FLAG_MIDI_ACK  = 1 << 3,  /* sync-pong: acknowledges the pinger's MIDI */
   JN_PACKET_FLAG_RESUMED   = 1 << 4,  /* audio: the sender skipped numbers before this (it stalled) */
   JN_PACKET_FLAG_COPIES    = 1 << 5,  /* audio: copies of earlier packets come first */
+  JN_PACKET_FLAG_REPORT    = 1 << 6,  /* sync-pong: reports how the pinger's audio arrives */
 } JnPacketFlags;
 #define JN_PACKET_KNOWN_FLAGS (JN_PACKET_FLAG_REDUNDANT | JN_PACKET_FLAG_JOURNAL | \
                                JN_PACKET_FLAG_MIDI_ACK | JN_PACKET_FLAG_RESUMED | \
-                               JN_PACKET_FLAG_COPIES)
+                               JN_PACKET_FLAG_COPIES | JN_PACKET_FLAG_REPORT)
 
 typedef enum
 {
@@ -103,6 +105,12 @@ typedef struct
   /* t3 is the pong header's timestamp, t4 the pong's arrival time */
   gboolean has_midi_ack;
   guint32  midi_ack;  /* the last of the pinger's MIDI events the ponger matches */
+  /* how the pinger's audio arrives here (docs/protocol.md 3.4) */
+  gboolean has_report;
+  guint32  lost;      /* packets the network lost, all told */
+  guint32  received;  /* packets that came, all told */
+  guint8   burst;     /* the longest run of them lost in the last 2 s */
+  guint8   depth;     /* the jitter buffer's depth, packets */
 } JnSyncPong;
 
 /* A decoded datagram.  Audio samples point into the datagram and are valid

@@ -76,9 +76,8 @@ jn_receive_stats_audio_seq (JnReceiveStats *stats,
   return TRUE;
 }
 
-/* What the network lost: what never came, less what was never sent. */
-static guint64
-lost_packets (const JnReceiveStats *stats)
+guint64
+jn_receive_stats_lost (const JnReceiveStats *stats)
 {
   guint64 missing = jn_seq_window_missing (&stats->audio_seq);
 
@@ -187,7 +186,7 @@ jn_receive_stats_rtt (JnReceiveStats *stats,
 double
 jn_receive_stats_loss_percent (const JnReceiveStats *stats)
 {
-  guint64 missing = lost_packets (stats);
+  guint64 missing = jn_receive_stats_lost (stats);
   guint64 expected = missing + stats->audio_seq.unique;
 
   return expected ? 100.0 * (double) missing / (double) expected : 0.0;
@@ -200,7 +199,7 @@ jn_receive_stats_sample (JnReceiveStats    *stats,
                          guint              level,
                          guint              depth)
 {
-  guint64 lost = lost_packets (stats);
+  guint64 lost = jn_receive_stats_lost (stats);
 
   if (sync->synced)
     {
@@ -236,7 +235,7 @@ jn_receive_stats_fill (const JnReceiveStats *stats,
   jn_histogram_summarize (&stats->level_hist, level, &s->buffer_level);
   s->offset_ms = sync->offset_us / 1000.0;
   s->audio_packets = stats->audio_packets;
-  s->lost = lost_packets (stats);
+  s->lost = jn_receive_stats_lost (stats);
   s->not_sent = stats->not_sent;
   s->stale = stats->stale;
   s->late = stats->late;

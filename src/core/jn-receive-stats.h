@@ -65,6 +65,9 @@ void     jn_receive_stats_clear       (JnReceiveStats       *stats);
 gboolean jn_receive_stats_audio_seq   (JnReceiveStats       *stats,
                                        guint32               seq,
                                        gboolean              resumed);
+/* What the network lost of its audio (what never came, less what its
+ * sender said it never sent). */
+guint64  jn_receive_stats_lost        (const JnReceiveStats *stats);
 /* Its send timestamp (the peer's clock) and arrival time (local): jitter
  * and, once the clock is synced, the one-way delay. */
 void     jn_receive_stats_audio_time  (JnReceiveStats       *stats,

@@ -556,7 +556,10 @@ configure_engine (JnSession      *self,
   else
     jn_media_engine_set_jitter_adaptive (engine, self->config.latency_safety);
   jn_media_engine_set_midi_redundancy (engine, self->config.midi_redundancy);
-  jn_media_engine_set_audio_copies (engine, self->config.audio_copies);
+  if (self->config.audio_copies_auto)
+    jn_media_engine_set_audio_copies_auto (engine, self->config.max_upload_kbps);
+  else
+    jn_media_engine_set_audio_copies (engine, self->config.audio_copies);
   /* without a backend named, the engine's default: auto, or off where
    * JAMNET_PNBTR_BACKEND=off */
   return jn_media_engine_set_concealment (engine, self->concealment ? self->concealment : "pnbtr", error) &&

@@ -59,6 +59,8 @@ typedef struct
   const char   *pnbtr_backend;   /* NULL: the engine's default */
   guint         midi_redundancy; /* 1..JN_MIDI_REDUNDANCY_MAX (default 1) */
   guint         audio_copies;    /* copies of earlier packets in each audio packet, 0..4 (default 0) */
+  gboolean      audio_copies_auto; /* instead, as the others' losses ask */
+  guint         max_upload_kbps; /* auto: our upload to all, at most; 0: no bound */
   /* the audio device: NULL for none, else "auto", "pipewire", "alsa", "null" */
   const char   *audio_backend;
   /* TRUE: a device that does not open leaves the session silent (the

@@ -122,6 +122,8 @@ jn_media_engine_stats_to_json (JnMediaEngine *engine)
   json_object_set_int_member (root, "encode_errors", (gint64) stats.encode_errors);
   json_object_set_int_member (root, "audio_bytes_sent", (gint64) stats.audio_bytes_sent);
   json_object_set_int_member (root, "copy_bytes_sent", (gint64) stats.copy_bytes_sent);
+  json_object_set_int_member (root, "audio_copies", stats.audio_copies);
+  json_object_set_boolean_member (root, "audio_copies_auto", stats.audio_copies_auto);
   json_object_set_int_member (root, "midi_packets_sent", (gint64) stats.midi_packets_sent);
   json_object_set_int_member (root, "midi_journal_bytes", (gint64) stats.midi_journal_bytes);
   json_object_set_int_member (root, "midi_journal_only", (gint64) stats.midi_journal_only);
