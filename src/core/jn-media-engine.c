@@ -30,16 +30,16 @@
 /* after one, this many audio packets say so (JN_PACKET_FLAG_RESUMED), in
  * case the first are lost */
 #define RESUMED_PACKETS 16
-/* the media thread ran nothing for this long: it was stopped (the process,
- * or starved); what it then reads that was sent longer before it ran
- * again than the network's one-way delay and STALE_SLACK_US waited out the
- * stall in the socket */
 /* --redundancy auto (docs/codec.md): copies while a receiver reported a
  * loss this recently; reports older than REPORT_STALE_US count for nothing */
 #define COPIES_HOLD_US  (5 * G_USEC_PER_SEC)
 #define REPORT_STALE_US (3 * G_USEC_PER_SEC)
 /* a receiver's burst is the longest of the last this long */
 #define BURST_WINDOW_US (2 * G_USEC_PER_SEC)
+/* the media thread ran nothing for this long: it was stopped (the process,
+ * or starved); what it then reads that was sent longer before it ran
+ * again than the network's one-way delay and STALE_SLACK_US waited out the
+ * stall in the socket */
 #define STALL_US        250000
 #define STALE_SLACK_US  5000
 #define MAX_DEPARTED    16
@@ -673,7 +673,7 @@ is_stale (JnMediaEngine     *self,
 }
 
 /* A stale datagram: audio is too late to play and is not lost either;
- * MIDI events are years late in a jam, but the journal still says where
+ * MIDI events are seconds late, far too late to play, but the journal says where
  * the sender is; pings are not answered (the pinger would time our stall
  * as its round trip) and pongs are not timed. */
 static void
