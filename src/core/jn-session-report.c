@@ -89,6 +89,7 @@ jn_session_report_new (JnMediaEngine *engine,
                                              format, playback_ms));
       jn_report_add_value (r, suite, "concealed_percent", "%", JN_BETTER_LOWER, s->concealed_percent);
       jn_report_add_value (r, suite, "concealed", "packets", JN_BETTER_LOWER, (double) s->concealed);
+      jn_report_add_value (r, suite, "restored", "packets", JN_BETTER_HIGHER, (double) s->restored);
       jn_report_add_value (r, suite, "lost", "packets", JN_BETTER_LOWER, (double) s->lost);
       jn_report_add_value (r, suite, "late", "packets", JN_BETTER_LOWER, (double) s->late);
       jn_report_add_value (r, suite, "gaps_worker_model", "gaps", JN_BETTER_HIGHER,
@@ -97,6 +98,8 @@ jn_session_report_new (JnMediaEngine *engine,
                            (double) s->gaps_repeated);
       jn_report_add_value (r, suite, "midi_missing", "events", JN_BETTER_LOWER,
                            (double) s->midi_missing);
+      jn_report_add_value (r, suite, "midi_restored_offs", "events", JN_BETTER_LOWER,
+                           (double) s->midi_restored_offs);
     }
   return r;
 }
