@@ -365,6 +365,41 @@ test_jitter_buffer_adaptive (void)
   }
 }
 
+/* Twenty packets in a clump ahead of playout (a burst that arrived all at
+ * once): the level, which is the latency, comes back to within a packet of
+ * the depth in a few hundred periods, and stays. */
+static void
+test_jitter_buffer_drains (void)
+{
+  g_autoptr(JnJitterBuffer) jb = jn_jitter_buffer_new (3, FRAMES, 1);
+  float packet[FRAMES] = { 0 }, out[FRAMES];
+  guint32 next = 0, back_at = 0;
+
+  /* 1 ms periods: excess drained after 100 ms, a packet every 8 */
+  jn_jitter_buffer_set_adaptive (jb, TRUE, 0.5, 1000);
+  for (guint t = 0; t < 200; t++)
+    {
+      jn_jitter_buffer_push (jb, next++, packet);
+      jn_jitter_buffer_pop (jb, out, NULL);
+    }
+  g_assert_cmpuint (jn_jitter_buffer_get_level (jb), <=, jn_jitter_buffer_get_depth (jb) + 1);
+  for (guint i = 0; i < 20; i++)
+    jn_jitter_buffer_push (jb, next++, packet);
+  g_assert_cmpuint (jn_jitter_buffer_get_level (jb), >=, jn_jitter_buffer_get_depth (jb) + 19);
+  for (guint t = 1; t <= 1000; t++)
+    {
+      jn_jitter_buffer_push (jb, next++, packet);
+      jn_jitter_buffer_pop (jb, out, NULL);
+      if (back_at == 0 && jn_jitter_buffer_get_level (jb) <= jn_jitter_buffer_get_depth (jb) + 1)
+        back_at = t;
+      if (back_at != 0)
+        g_assert_cmpuint (jn_jitter_buffer_get_level (jb), <=, jn_jitter_buffer_get_depth (jb) + 1);
+    }
+  g_test_message ("back within a packet of the depth after %u periods", back_at);
+  g_assert_cmpuint (back_at, >, 0);
+  g_assert_cmpuint (back_at, <=, 100 + 8 * 21);
+}
+
 static void
 test_jitter_buffer_fixed (void)
 {
@@ -455,6 +490,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/jitter-buffer/finish", test_jitter_buffer_finish);
   g_test_add_func ("/jitter-buffer/adaptive", test_jitter_buffer_adaptive);
   g_test_add_func ("/jitter-buffer/fixed", test_jitter_buffer_fixed);
+  g_test_add_func ("/jitter-buffer/drains", test_jitter_buffer_drains);
   g_test_add_func ("/jitter-buffer/wrap", test_jitter_buffer_wrap);
 
   g_test_add_func ("/stats/nice-step", test_nice_step);

@@ -128,6 +128,8 @@ test_peer_row_binds (void)
   GtkWidget *list = gtk_list_box_new ();
   GtkWindow *window;
   JnPeerStats stats = { 0 };
+  JnDelayParts parts = { 0 };
+  GtkWidget *light;
   guint changes = 0;
   GtkToggleButton *mute;
   GtkRange *gain;
@@ -143,12 +145,34 @@ test_peer_row_binds (void)
   stats.one_way_ms.last = 6.25;
   stats.jitter_depth = 4;
   g_signal_connect_swapped (peer, "figures-changed", G_CALLBACK (count_emission), &changes);
-  jn_peer_update (peer, &stats, 17.0);
+  stats.one_way_ms.count = 1;
+  parts.one_way_ms = 6.25;
+  parts.buffer_packets = 4;
+  parts.buffer_ms = 10.75;
+  /* no light before the network is measured */
+  light = jn_test_find_widget (row, GTK_TYPE_IMAGE);
+  g_assert_nonnull (light);
+  g_assert_true (gtk_widget_has_css_class (light, "dim-label"));
+  jn_peer_update (peer, &stats, &parts);
   /* once for a snapshot however many properties changed; not at all for
    * the same figures again */
   g_assert_cmpuint (changes, ==, 1);
-  jn_peer_update (peer, &stats, 17.0);
+  jn_peer_update (peer, &stats, &parts);
   g_assert_cmpuint (changes, ==, 1);
+  /* 17 ms to your ears: green, and the tooltip adds it up */
+  g_assert_true (gtk_widget_has_css_class (light, "success"));
+  g_assert_false (gtk_widget_has_css_class (light, "dim-label"));
+  g_assert_nonnull (strstr (gtk_widget_get_tooltip_text (light), "17.0 ms"));
+  g_assert_nonnull (strstr (gtk_widget_get_tooltip_text (light), "10.8 ms (4 packets)"));
+  parts.buffer_ms = 40;
+  jn_peer_update (peer, &stats, &parts);
+  g_assert_true (gtk_widget_has_css_class (light, "warning"));
+  parts.buffer_ms = 60;
+  jn_peer_update (peer, &stats, &parts);
+  g_assert_true (gtk_widget_has_css_class (light, "error"));
+  g_assert_false (gtk_widget_has_css_class (light, "success"));
+  parts.buffer_ms = 10.75;
+  jn_peer_update (peer, &stats, &parts);
   g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), "RTT 12.50 ms"));
   g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), "17.0 ms"));
   /* a LAN session's path goes unsaid; a room's is said first, as it changes */

@@ -18,6 +18,7 @@ struct _JnPeerRow
 
   JnPeer        *peer;
   JnSparkline   *sparkline;
+  GtkWidget     *light;
   GtkAdjustment *gain_adjustment;
   GtkWidget     *gain;
   GtkWidget     *mute;
@@ -28,6 +29,38 @@ enum { PROP_0, PROP_PEER, N_PROPS };
 static GParamSpec *properties[N_PROPS];
 
 G_DEFINE_FINAL_TYPE (JnPeerRow, jn_peer_row, ADW_TYPE_ACTION_ROW)
+
+/* Green, yellow or red by the end-to-end delay (docs/architecture.md),
+ * with what makes it up in its tooltip. */
+static void
+update_light (JnPeerRow *self)
+{
+  static const char *const classes[] = { "dim-label", "success", "warning", "error" };
+  JnDelayLight light = jn_peer_get_delay_light (self->peer);
+  g_autofree char *tooltip = NULL;
+  JnDelayParts parts;
+
+  for (guint i = 0; i < G_N_ELEMENTS (classes); i++)
+    gtk_widget_remove_css_class (self->light, classes[i]);
+  gtk_widget_add_css_class (self->light, classes[light]);
+  if (light == JN_DELAY_UNKNOWN)
+    {
+      gtk_widget_set_tooltip_text (self->light, _("Delay not measured yet"));
+      return;
+    }
+  jn_peer_get_delay_parts (self->peer, &parts);
+  /* TRANSLATORS: the delay light's tooltip: the verdict, then what makes up the delay */
+  tooltip = g_strdup_printf (_("%s: to your ears ≈ %.1f ms\n"
+                               "their capture %.1f ms (taken as yours) + network %.1f ms + "
+                               "buffer %.1f ms (%u packets) + codec %.1f ms + your playback %.1f ms"),
+                             light == JN_DELAY_GREEN ? _("Tight enough to play together")
+                             : light == JN_DELAY_YELLOW ? _("Noticeable: playing together takes care")
+                                                        : _("Too late to play tightly together"),
+                             jn_delay_parts_total (&parts), parts.capture_ms, parts.one_way_ms,
+                             parts.buffer_ms, parts.buffer_packets, parts.codec_ms,
+                             parts.playback_ms);
+  gtk_widget_set_tooltip_text (self->light, tooltip);
+}
 
 static void
 update_subtitle (JnPeerRow *self)
@@ -44,6 +77,8 @@ update_subtitle (JnPeerRow *self)
                      (unsigned long long) p->audio_packets, (unsigned long long) p->midi_events);
 
   JnPeerPath path = jn_peer_get_path (self->peer);
+
+  update_light (self);
 
   if (p->not_heard)
     {
@@ -165,6 +200,7 @@ jn_peer_row_class_init (JnPeerRowClass *klass)
   g_type_ensure (JN_TYPE_SPARKLINE);
   gtk_widget_class_set_template_from_resource (widget_class, "/org/jamnet/JamNet/jn-peer-row.ui");
   gtk_widget_class_bind_template_child (widget_class, JnPeerRow, sparkline);
+  gtk_widget_class_bind_template_child (widget_class, JnPeerRow, light);
   gtk_widget_class_bind_template_child (widget_class, JnPeerRow, gain_adjustment);
   gtk_widget_class_bind_template_child (widget_class, JnPeerRow, gain);
   gtk_widget_class_bind_template_child (widget_class, JnPeerRow, mute);

@@ -10,7 +10,9 @@
  * Adaptive depth: a late packet means the depth was too small, so the depth
  * grows by one and one extra period is concealed (the stream is stretched).
  * After a calm stretch (no late packet) the depth shrinks by one: two queued
- * packets are merged into one period with a crossfade.  After 64 concealed
+ * packets are merged into one period with a crossfade.  More queued than the
+ * depth and one for 100 ms is drained the same way, a packet every 8
+ * periods, so the level (the latency) returns to the depth.  After 64 concealed
  * periods with nothing queued the stream is taken to have stopped and the
  * buffer primes again.  When the sender has gone (jn_jitter_buffer_finish())
  * the stream's last period fades out: the last packet's, or, if it went
@@ -30,6 +32,11 @@
 #include "jn-jitter-buffer.h"
 
 #define IDLE_AFTER_RUN 64
+/* More queued than the depth and one for longer than EXCESS_US (a burst
+ * came in a clump, or shrinks found nothing to merge): one packet in
+ * DRAIN_EVERY periods is merged away until it is not. */
+#define EXCESS_US      100000
+#define DRAIN_EVERY    8
 /* lost packets a coded stream's decoder is told of, at most, in one gap */
 #define DECODE_OVER_LOST 8
 
@@ -61,6 +68,8 @@ struct _JnJitterBuffer
   guint           min_depth;
   guint           max_depth;
   guint64         calm_limit;   /* pops without a late packet before shrinking */
+  guint64         excess_limit; /* pops with too much queued before draining */
+  guint64         excess;
   guint64         calm;
   guint           grow_pending; /* periods to stretch */
   gboolean        shrink_pending;
@@ -142,6 +151,7 @@ jn_jitter_buffer_set_adaptive (JnJitterBuffer *jb,
   jb->min_depth = 1 + (guint) lround (2.0 * safety);
   jb->max_depth = MIN (4 + (guint) lround (28.0 * safety), JN_JITTER_BUFFER_SLOTS / 2);
   jb->calm_limit = (guint64) ((1.0 + 19.0 * safety) * G_USEC_PER_SEC / MAX (period_us, 1));
+  jb->excess_limit = MAX (EXCESS_US / MAX (period_us, 1), DRAIN_EVERY);
   jb->depth = CLAMP (jb->depth, jb->min_depth, jb->max_depth);
   jb->stats.min_depth = jb->min_depth;
   jb->stats.max_depth = jb->max_depth;
@@ -508,6 +518,17 @@ jn_jitter_buffer_pop (JnJitterBuffer *jb,
           jb->shrink_pending = TRUE;
           jb->calm = 0;
         }
+      /* the level back to the depth: what is queued beyond it is latency */
+      if (jb->level > jb->depth + 1)
+        {
+          if (++jb->excess >= jb->excess_limit)
+            {
+              jb->shrink_pending = TRUE;
+              jb->excess = jb->excess_limit - DRAIN_EVERY;
+            }
+        }
+      else
+        jb->excess = 0;
 
       /* growing: one extra concealed period before the next packet */
       if (jb->grow_pending > 0)

@@ -14,7 +14,7 @@ JnPeer *jn_peer_new         (guint32                id,
 /* The latest figures; notifies what changed. */
 void    jn_peer_update      (JnPeer                *self,
                              const JnPeerStats     *stats,
-                             double                 end_to_end_ms);
+                             const JnDelayParts    *parts);
 void    jn_peer_add_sample  (JnPeer                *self,
                              JnMetric               metric,
                              const JnSample        *sample);

@@ -23,6 +23,7 @@ struct _JnPeer
   JnPeerPath   path;
   JnPeerStats  stats;
   double       end_to_end_ms;
+  JnDelayParts parts;
   double       gain;
   gboolean     muted;
   GArray      *series[JN_N_METRICS];   /* JnSample */
@@ -94,6 +95,31 @@ jn_peer_path_describe (JnPeerPath path)
     }
 }
 
+void
+jn_end_to_end_parts (double               capture_ms,
+                     double               one_way_ms,
+                     guint                buffer_packets,
+                     const JnAudioFormat *format,
+                     double               playback_ms,
+                     JnDelayParts        *parts)
+{
+  g_return_if_fail (format != NULL && format->rate > 0 && parts != NULL);
+
+  parts->capture_ms = capture_ms;
+  parts->one_way_ms = one_way_ms;
+  parts->buffer_packets = buffer_packets;
+  parts->buffer_ms = buffer_packets * format->frames * 1000.0 / format->rate;
+  parts->codec_ms = jn_codec_delay_frames (format) * 1000.0 / format->rate;
+  parts->playback_ms = playback_ms;
+}
+
+double
+jn_delay_parts_total (const JnDelayParts *parts)
+{
+  return parts->capture_ms + parts->one_way_ms + parts->buffer_ms + parts->codec_ms +
+         parts->playback_ms;
+}
+
 double
 jn_end_to_end_ms (double               capture_ms,
                   double               one_way_ms,
@@ -101,10 +127,33 @@ jn_end_to_end_ms (double               capture_ms,
                   const JnAudioFormat *format,
                   double               playback_ms)
 {
+  JnDelayParts parts;
+
   g_return_val_if_fail (format != NULL && format->rate > 0, 0.0);
-  return capture_ms + one_way_ms +
-         (buffer_packets * format->frames + jn_codec_delay_frames (format)) * 1000.0 / format->rate +
-         playback_ms;
+  jn_end_to_end_parts (capture_ms, one_way_ms, buffer_packets, format, playback_ms, &parts);
+  return jn_delay_parts_total (&parts);
+}
+
+JnDelayLight
+jn_delay_light_for (double end_to_end_ms)
+{
+  if (!(end_to_end_ms > 0))
+    return JN_DELAY_UNKNOWN;
+  if (end_to_end_ms <= JN_DELAY_GREEN_MS)
+    return JN_DELAY_GREEN;
+  return end_to_end_ms <= JN_DELAY_YELLOW_MS ? JN_DELAY_YELLOW : JN_DELAY_RED;
+}
+
+const char *
+jn_delay_light_to_string (JnDelayLight light)
+{
+  switch (light)
+    {
+    case JN_DELAY_GREEN: return "green";
+    case JN_DELAY_YELLOW: return "yellow";
+    case JN_DELAY_RED: return "red";
+    default: return "unknown";
+    }
 }
 
 static void
@@ -250,12 +299,12 @@ notify_double (JnPeer *self,
 }
 
 void
-jn_peer_update (JnPeer            *self,
-                const JnPeerStats *stats,
-                double             end_to_end_ms)
+jn_peer_update (JnPeer             *self,
+                const JnPeerStats  *stats,
+                const JnDelayParts *parts)
 {
   JnPeerStats old;
-  double old_end_to_end;
+  double old_end_to_end, end_to_end_ms = jn_delay_parts_total (parts);
 
   g_return_if_fail (JN_IS_PEER (self));
   g_return_if_fail (stats->id == self->id);
@@ -264,6 +313,7 @@ jn_peer_update (JnPeer            *self,
   old_end_to_end = self->end_to_end_ms;
   self->stats = *stats;
   self->end_to_end_ms = end_to_end_ms;
+  self->parts = *parts;
 
   g_object_freeze_notify (G_OBJECT (self));
   notify_double (self, PROP_RTT_MS, old.rtt_ms.last, stats->rtt_ms.last);
@@ -407,6 +457,24 @@ jn_peer_get_buffer_target (JnPeer *self)
 {
   g_return_val_if_fail (JN_IS_PEER (self), 0);
   return self->stats.jitter_depth;
+}
+
+void
+jn_peer_get_delay_parts (JnPeer       *self,
+                         JnDelayParts *parts)
+{
+  g_return_if_fail (JN_IS_PEER (self) && parts != NULL);
+  *parts = self->parts;
+}
+
+JnDelayLight
+jn_peer_get_delay_light (JnPeer *self)
+{
+  g_return_val_if_fail (JN_IS_PEER (self), JN_DELAY_UNKNOWN);
+  /* nothing measured of the network yet: no light */
+  if (!self->stats.synced || self->stats.one_way_ms.count == 0)
+    return JN_DELAY_UNKNOWN;
+  return jn_delay_light_for (self->end_to_end_ms);
 }
 
 double

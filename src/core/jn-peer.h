@@ -43,6 +43,31 @@ const char *jn_peer_path_to_string (JnPeerPath path);
 /* What the path means to a musician, translated. */
 const char *jn_peer_path_describe  (JnPeerPath path);
 
+/* What each stage adds from a peer's instrument to our ears, in ms
+ * (docs/architecture.md, "End to end"). */
+typedef struct
+{
+  double capture_ms;
+  double one_way_ms;
+  guint  buffer_packets;   /* what the jitter buffer holds: its level */
+  double buffer_ms;
+  double codec_ms;
+  double playback_ms;
+} JnDelayParts;
+
+/* The delay light (docs/architecture.md): green up to JN_DELAY_GREEN_MS end
+ * to end, yellow up to JN_DELAY_YELLOW_MS, red beyond. */
+typedef enum
+{
+  JN_DELAY_UNKNOWN,       /* no one-way delay measured yet */
+  JN_DELAY_GREEN,
+  JN_DELAY_YELLOW,
+  JN_DELAY_RED,
+} JnDelayLight;
+
+#define JN_DELAY_GREEN_MS  25.0
+#define JN_DELAY_YELLOW_MS 50.0
+
 #define JN_TYPE_PEER (jn_peer_get_type ())
 G_DECLARE_FINAL_TYPE (JnPeer, jn_peer, JN, PEER, GObject)
 
@@ -59,6 +84,9 @@ guint              jn_peer_get_buffer_level      (JnPeer   *self);
 guint              jn_peer_get_buffer_target     (JnPeer   *self);
 /* From their instrument to our ears (docs/architecture.md, "End to end"). */
 double             jn_peer_get_end_to_end_ms     (JnPeer   *self);
+void               jn_peer_get_delay_parts       (JnPeer   *self,
+                                                  JnDelayParts *parts);
+JnDelayLight       jn_peer_get_delay_light       (JnPeer   *self);
 /* The mix: linear gain 0..4, and mute. */
 double             jn_peer_get_gain              (JnPeer   *self);
 void               jn_peer_set_gain              (JnPeer   *self,
@@ -75,12 +103,22 @@ GArray            *jn_peer_get_series            (JnPeer   *self,
                                                   JnMetric  metric);
 
 /* One end-to-end formula: what each stage adds, in ms, the packets the
- * jitter buffer holds back (its target depth) at the session's format,
+ * jitter buffer holds back (its level) at the session's format,
  * and the codec's own delay (jn_codec_delay_frames()). */
+void               jn_end_to_end_parts           (double    capture_ms,
+                                                  double    one_way_ms,
+                                                  guint     buffer_packets,
+                                                  const JnAudioFormat *format,
+                                                  double    playback_ms,
+                                                  JnDelayParts *parts);
+double             jn_delay_parts_total          (const JnDelayParts *parts);
 double             jn_end_to_end_ms              (double    capture_ms,
                                                   double    one_way_ms,
                                                   guint     buffer_packets,
                                                   const JnAudioFormat *format,
                                                   double    playback_ms);
+JnDelayLight       jn_delay_light_for            (double    end_to_end_ms);
+/* "unknown", "green", "yellow", "red" */
+const char        *jn_delay_light_to_string      (JnDelayLight light);
 
 G_END_DECLS

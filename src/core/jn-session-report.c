@@ -85,7 +85,7 @@ jn_session_report_new (JnMediaEngine *engine,
 
       /* the last figures: where the session ended up */
       jn_report_add_value (r, suite, "end_to_end_ms", "ms", JN_BETTER_LOWER,
-                           jn_end_to_end_ms (capture_ms, s->one_way_ms.last, s->jitter_depth,
+                           jn_end_to_end_ms (capture_ms, s->one_way_ms.last, (guint) s->buffer_level.last,
                                              format, playback_ms));
       jn_report_add_value (r, suite, "concealed_percent", "%", JN_BETTER_LOWER, s->concealed_percent);
       jn_report_add_value (r, suite, "concealed", "packets", JN_BETTER_LOWER, (double) s->concealed);

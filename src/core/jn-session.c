@@ -263,16 +263,17 @@ local_latency (JnSession *self,
 }
 
 /* From a peer's instrument to our ears: their capture (taken as ours: we
- * do not know theirs), the network one way, our jitter buffer's target,
+ * do not know theirs), the network one way, what our jitter buffer holds,
  * the codec and our playback (docs/architecture.md, "End to end"). */
-static double
+static void
 end_to_end (JnSession         *self,
             const JnPeerStats *stats,
             double             capture_ms,
-            double             playback_ms)
+            double             playback_ms,
+            JnDelayParts      *parts)
 {
-  return jn_end_to_end_ms (capture_ms, stats->one_way_ms.last, stats->jitter_depth,
-                           &self->config.format, playback_ms);
+  jn_end_to_end_parts (capture_ms, stats->one_way_ms.last, (guint) stats->buffer_level.last,
+                       &self->config.format, playback_ms, parts);
 }
 
 static void
@@ -288,7 +289,12 @@ update_peers (JnSession *self,
       JnPeer *peer = g_hash_table_lookup (self->peer_by_id, GUINT_TO_POINTER (s->id));
 
       if (peer != NULL)
-        jn_peer_update (peer, s, end_to_end (self, s, capture_ms, playback_ms));
+        {
+          JnDelayParts parts;
+
+          end_to_end (self, s, capture_ms, playback_ms, &parts);
+          jn_peer_update (peer, s, &parts);
+        }
     }
 }
 
@@ -1534,9 +1540,19 @@ jn_session_stats_to_json (JnSession *self)
 
       for (guint k = 0; k < stats->len; k++)
         if (g_array_index (stats, JnPeerStats, k).id == id)
-          json_object_set_double_member (peer, "end_to_end_ms",
-                                         end_to_end (self, &g_array_index (stats, JnPeerStats, k),
-                                                     capture_ms, playback_ms));
+          {
+            const JnPeerStats *s = &g_array_index (stats, JnPeerStats, k);
+            JnDelayParts parts;
+            double total;
+
+            end_to_end (self, s, capture_ms, playback_ms, &parts);
+            total = jn_delay_parts_total (&parts);
+            json_object_set_double_member (peer, "end_to_end_ms", total);
+            json_object_set_string_member (peer, "delay_light",
+                                           jn_delay_light_to_string (s->one_way_ms.count > 0
+                                                                     ? jn_delay_light_for (total)
+                                                                     : JN_DELAY_UNKNOWN));
+          }
       if (path != NULL)
         json_object_set_string_member (peer, "record_file", path);
       json_object_set_member (peer, "path", link_to_json (self, id));
