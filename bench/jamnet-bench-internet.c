@@ -45,7 +45,7 @@ jn_bench_internet (const char *argv0,
       else
         {
           g_printerr ("usage: jamnet-bench internet [--seconds S (2 or more, default 10)]\n");
-          return 2;
+          return g_str_equal (argv[i], "--help") || g_str_equal (argv[i], "-h") ? 0 : 2;
         }
     }
   if (cli == NULL || server == NULL)

@@ -588,6 +588,18 @@ fail:
   return 1;
 }
 
+static void
+print_usage (FILE *to)
+{
+  fprintf (to, "usage: jamnet-bench SUITE [OPTIONS] [--json|--csv|--html|--pdf FILE]\n"
+               "         [--save-baseline NAME] [--baseline NAME [--fail-on-regression]]\n"
+               "  suites: all, codec, loopback, mesh, audio-path, pnbtr, plc-suite, soak, server,\n"
+               "          internet, hub, midi-loss\n"
+               "  tools:  report --from FILE --format html|pdf|csv, plc, plc-trace, plc-features,\n"
+               "          copy-codings\n"
+               "  (--help after each)\n");
+}
+
 static const char *suite_names[] = { "codec", "loopback", "mesh", "audio-path", "pnbtr",
                                      "plc-suite", "soak", "server", "internet", "hub", "midi-loss",
                                      NULL };
@@ -675,19 +687,41 @@ main (int argc, char *argv[])
   if (argc >= 2 && g_str_equal (argv[1], "plc-features"))
     return jn_bench_plc_features (argc - 1, argv + 1);
 
+  if (argc >= 2 && (g_str_equal (argv[1], "--help") || g_str_equal (argv[1], "-h")))
+    {
+      print_usage (stdout);
+      return 0;
+    }
+  /* the suites without options of their own still answer --help */
+  for (int i = 2; i < argc; i++)
+    if (g_str_equal (argv[i], "--help") || g_str_equal (argv[i], "-h"))
+      {
+        static const struct { const char *suite, *options, *what; } plain[] = {
+          { "all", "", "every suite with quick settings, one report" },
+          { "codec", "", "ns per operation of every codec" },
+          { "loopback", "", "one-way latency between two jamnet-cli processes on 127.0.0.1" },
+          { "soak", "[--seconds S] ", "a host and a player held for a while (default 60 s)" },
+          { "server", "[--rooms R] [--players P] ",
+            "a jamnet-server's memory, CPU and join times (default 50 rooms of 4)" },
+          { "mesh", "[SECONDS] ", "2, 4 and 8 peers in one process, full mesh (default 5 s a size)" },
+          { "audio-path", "[SECONDS] ", "the audio callback's cost, xruns over a run (default 60 s)" },
+        };
+
+        for (guint k = 0; k < G_N_ELEMENTS (plain); k++)
+          if (g_str_equal (argv[1], plain[k].suite))
+            {
+              g_print ("usage: jamnet-bench %s %s[--json|--csv|--html|--pdf FILE]\n  %s\n",
+                       plain[k].suite, plain[k].options, plain[k].what);
+              return 0;
+            }
+      }
   if (jn_bench_report_parse (&argc, argv) != 0)
     return 2;
   if (argc >= 2 && g_str_equal (argv[1], "all"))
     rc = run_all (argv[0]);
   else if (argc < 2 || (rc = run_suite (argv[0], argc - 1, argv + 1)) < 0)
     {
-      g_printerr ("usage: jamnet-bench SUITE [OPTIONS] [--json|--csv|--html|--pdf FILE]\n"
-                  "         [--save-baseline NAME] [--baseline NAME [--fail-on-regression]]\n"
-                  "  suites: all, codec, loopback, mesh, audio-path, pnbtr, plc-suite, soak, server,\n"
-                  "          internet, hub, midi-loss\n"
-                  "  tools:  report --from FILE --format html|pdf|csv, plc, plc-trace, plc-features,\n"
-                  "          copy-codings\n"
-                  "  (--help after each)\n");
+      print_usage (stderr);
       return 2;
     }
   if (rc == 2)   /* a usage error: nothing was measured */

@@ -416,6 +416,43 @@ test_session_report (void)
   g_rmdir (dir);
 }
 
+/* --help, alone or after any suite or tool, prints help and runs nothing */
+static void
+test_bench_help (void)
+{
+  static const char *const suites[] = {
+    NULL, "all", "codec", "loopback", "mesh", "audio-path", "pnbtr", "plc-suite", "soak",
+    "server", "internet", "hub", "midi-loss", "plc", "plc-trace", "plc-features",
+    "copy-codings", "report",
+  };
+  const char *bench = g_getenv ("JAMNET_BENCH");
+
+  if (bench == NULL)
+    {
+      g_test_skip ("jamnet-bench not built (-Dbench=false)");
+      return;
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (suites); i++)
+    {
+      const char *argv[] = { bench, suites[i] != NULL ? suites[i] : "--help", "--help", NULL };
+      g_autofree char *out = NULL, *err = NULL;
+      g_autoptr(GError) error = NULL;
+      gint64 start = g_get_monotonic_time ();
+      int status = -1;
+
+      if (suites[i] == NULL)
+        argv[2] = NULL;
+      g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out,
+                                   &err, &status, &error));
+      g_assert_no_error (error);
+      if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
+        g_error ("jamnet-bench %s --help: status %d: %s", argv[1], status, err);
+      g_assert_true (strcasestr (out, "usage") != NULL || strcasestr (err, "usage") != NULL);
+      /* it ran nothing: help comes at once */
+      g_assert_cmpint (g_get_monotonic_time () - start, <, 3 * G_USEC_PER_SEC);
+    }
+}
+
 /* jamnet-bench: figures, verdicts, exports and a baseline regression */
 static void
 test_bench_outputs (void)
@@ -497,6 +534,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/report/html-csv-pdf", test_html_csv_pdf);
   g_test_add_func ("/report/session", test_session_report);
   g_test_add_func ("/report/bench", test_bench_outputs);
+  g_test_add_func ("/report/bench-help", test_bench_help);
 
   return g_test_run ();
 }

@@ -12,6 +12,7 @@
 #include <glib/gi18n.h>
 
 #include "jn-control.h"
+#include "jn-demo.h"
 #include "jn-error.h"
 #include "jn-host-dialog.h"
 #include "jn-jam-page.h"
@@ -22,9 +23,6 @@
 #include "jn-window.h"
 
 /* the demo player: 20 ms away with some jitter and 2 % loss */
-#define DEMO_DELAY_US  20000
-#define DEMO_JITTER_US 4000
-#define DEMO_LOSS      0.02
 
 struct _JnWindow
 {
@@ -528,7 +526,8 @@ on_demo_ready (GObject      *source,
 void
 jn_window_demo (JnWindow *self)
 {
-  JnImpairment impairment = { .delay_us = DEMO_DELAY_US, .jitter_us = DEMO_JITTER_US, .loss = DEMO_LOSS };
+  JnImpairment impairment = { .delay_us = JN_DEMO_DELAY_MS * 1000, .jitter_us = JN_DEMO_JITTER_MS * 1000,
+                              .loss = JN_DEMO_LOSS_PERCENT / 100.0 };
   JnSession *session;
 
   g_return_if_fail (JN_IS_WINDOW (self));

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "jn-cli-options.h"
+#include "jn-demo.h"
 #include "jn-control.h"
 #include "jn-midi.h"
 
@@ -268,9 +269,9 @@ jn_cli_options_parse (JnCliOptions   *o,
     { "insecure", 0, 0, G_OPTION_ARG_NONE, &o->insecure, N_("Send and take media unencrypted, for benchmarks against other apps; joins only sessions run the same way"), NULL },
     { "echo", 0, 0, G_OPTION_ARG_NONE, &o->echo, N_("Send back what the others send (for their latency-test)"), NULL },
     { "count", 0, 0, G_OPTION_ARG_INT, &o->count, N_("latency-test: clicks to time (default 10)"), "N" },
-    { "delay", 0, 0, G_OPTION_ARG_DOUBLE, &o->delay_ms, N_("demo: emulated one-way delay"), "MS" },
-    { "jitter", 0, 0, G_OPTION_ARG_DOUBLE, &o->jitter_ms, N_("demo: emulated jitter"), "MS" },
-    { "loss", 0, 0, G_OPTION_ARG_DOUBLE, &o->loss_percent, N_("demo: emulated packet loss"), "PERCENT" },
+    { "delay", 0, 0, G_OPTION_ARG_DOUBLE, &o->delay_ms, N_("demo: emulated one-way delay (default 20)"), "MS" },
+    { "jitter", 0, 0, G_OPTION_ARG_DOUBLE, &o->jitter_ms, N_("demo: emulated jitter (default 4)"), "MS" },
+    { "loss", 0, 0, G_OPTION_ARG_DOUBLE, &o->loss_percent, N_("demo: emulated packet loss (default 2)"), "PERCENT" },
     { NULL }
   };
 
@@ -285,6 +286,9 @@ jn_cli_options_parse (JnCliOptions   *o,
   o->tempo = 120.0;
   o->count = 10;
   o->master_gain = 1.0;
+  o->delay_ms = JN_DEMO_DELAY_MS;
+  o->jitter_ms = JN_DEMO_JITTER_MS;
+  o->loss_percent = JN_DEMO_LOSS_PERCENT;
 
   context = g_option_context_new (_("host | join URL | demo | latency-test URL | list | rooms SERVER | devices"));
   g_option_context_set_summary (context,

@@ -10,6 +10,12 @@
 #include "jn-media-engine.h"
 #include "jn-relay.h"
 
+/* The demo's network, in the app and jamnet-cli demo alike (README): 20 ms
+ * each way, 4 ms of jitter, 2 % loss. */
+#define JN_DEMO_DELAY_MS     20
+#define JN_DEMO_JITTER_MS    4
+#define JN_DEMO_LOSS_PERCENT 2
+
 G_BEGIN_DECLS
 
 typedef struct _JnDemo JnDemo;
