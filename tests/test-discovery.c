@@ -165,7 +165,7 @@ test_expiry (void)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(JnDiscovery) d = jn_discovery_new (LO, &error);
-  const char *beacon = "{\"jamnet\":\"announce\",\"version\":2,\"id\":\"deadbeef\",\"session\":\"Ghost\","
+  const char *beacon = "{\"jamnet\":\"announce\",\"version\":3,\"id\":\"deadbeef\",\"session\":\"Ghost\","
                        "\"host\":\"Gus\",\"port\":7700,\"players\":2,\"passphrase\":false,\"fp\":\"" FP "\"}";
   gint64 gone;
 
@@ -185,29 +185,29 @@ test_hostile (void)
     "not json",
     "[1,2]",
     /* another protocol version */
-    "{\"jamnet\":\"announce\",\"version\":1,\"id\":\"a\",\"session\":\"S\",\"host\":\"H\",\"port\":1,\"players\":1,\"fp\":\"" FP "\"}",
-    "{\"jamnet\":\"announce\",\"version\":2,\"id\":\"a\",\"session\":\"\",\"host\":\"H\",\"port\":1,\"players\":1,\"fp\":\"" FP "\"}",
-    "{\"jamnet\":\"announce\",\"version\":2,\"id\":\"a\",\"session\":\"S\",\"host\":\"H\",\"port\":0,\"players\":1,\"fp\":\"" FP "\"}",
-    "{\"jamnet\":\"announce\",\"version\":2,\"id\":\"a\",\"session\":\"S\",\"host\":\"H\",\"port\":1,\"players\":999,\"fp\":\"" FP "\"}",
-    "{\"jamnet\":\"announce\",\"version\":2,\"session\":\"S\",\"host\":\"H\",\"port\":1,\"players\":1,\"fp\":\"" FP "\"}",
-    "{\"jamnet\":\"dance\",\"version\":2,\"id\":\"a\"}",
+    "{\"jamnet\":\"announce\",\"version\":2,\"id\":\"a\",\"session\":\"S\",\"host\":\"H\",\"port\":1,\"players\":1,\"fp\":\"" FP "\"}",
+    "{\"jamnet\":\"announce\",\"version\":3,\"id\":\"a\",\"session\":\"\",\"host\":\"H\",\"port\":1,\"players\":1,\"fp\":\"" FP "\"}",
+    "{\"jamnet\":\"announce\",\"version\":3,\"id\":\"a\",\"session\":\"S\",\"host\":\"H\",\"port\":0,\"players\":1,\"fp\":\"" FP "\"}",
+    "{\"jamnet\":\"announce\",\"version\":3,\"id\":\"a\",\"session\":\"S\",\"host\":\"H\",\"port\":1,\"players\":999,\"fp\":\"" FP "\"}",
+    "{\"jamnet\":\"announce\",\"version\":3,\"session\":\"S\",\"host\":\"H\",\"port\":1,\"players\":1,\"fp\":\"" FP "\"}",
+    "{\"jamnet\":\"dance\",\"version\":3,\"id\":\"a\"}",
     /* members that are not the scalars they should be (once a GLib
      * critical: the browser aborted under G_DEBUG=fatal-criticals) */
-    "{\"jamnet\":{},\"version\":2,\"id\":\"a\"}",
+    "{\"jamnet\":{},\"version\":3,\"id\":\"a\"}",
     "{\"jamnet\":\"announce\",\"version\":[1],\"id\":\"a\",\"session\":\"S\",\"host\":\"H\",\"port\":1,\"players\":1,\"fp\":\"" FP "\"}",
-    "{\"jamnet\":\"announce\",\"version\":2,\"id\":{\"a\":1},\"session\":\"S\",\"host\":\"H\",\"port\":1,\"players\":1,\"fp\":\"" FP "\"}",
-    "{\"jamnet\":\"announce\",\"version\":2,\"id\":\"a\",\"session\":{\"S\":1},\"host\":\"H\",\"port\":1,\"players\":1,\"fp\":\"" FP "\"}",
-    "{\"jamnet\":\"announce\",\"version\":2,\"id\":\"a\",\"session\":\"S\",\"host\":[\"H\"],\"port\":1,\"players\":1,\"fp\":\"" FP "\"}",
-    "{\"jamnet\":\"announce\",\"version\":2,\"id\":\"a\",\"session\":\"S\",\"host\":\"H\",\"port\":{},\"players\":1,\"fp\":\"" FP "\"}",
-    "{\"jamnet\":\"announce\",\"version\":2,\"id\":\"a\",\"session\":\"S\",\"host\":\"H\",\"port\":\"7420\",\"players\":1,\"fp\":\"" FP "\"}",
-    "{\"jamnet\":\"announce\",\"version\":2,\"id\":\"a\",\"session\":\"S\",\"host\":\"H\",\"port\":1,\"players\":[],\"fp\":\"" FP "\"}",
-    "{\"jamnet\":\"announce\",\"version\":2,\"id\":\"a\",\"session\":\"S\",\"host\":\"H\",\"port\":1,\"players\":1,\"passphrase\":{},\"fp\":\"" FP "\"}",
-    "{\"jamnet\":\"announce\",\"version\":2,\"id\":\"a\",\"session\":\"S\",\"host\":\"H\",\"port\":1.5,\"players\":1,\"fp\":\"" FP "\"}",
-    "{\"jamnet\":\"bye\",\"version\":2,\"id\":[]}",
+    "{\"jamnet\":\"announce\",\"version\":3,\"id\":{\"a\":1},\"session\":\"S\",\"host\":\"H\",\"port\":1,\"players\":1,\"fp\":\"" FP "\"}",
+    "{\"jamnet\":\"announce\",\"version\":3,\"id\":\"a\",\"session\":{\"S\":1},\"host\":\"H\",\"port\":1,\"players\":1,\"fp\":\"" FP "\"}",
+    "{\"jamnet\":\"announce\",\"version\":3,\"id\":\"a\",\"session\":\"S\",\"host\":[\"H\"],\"port\":1,\"players\":1,\"fp\":\"" FP "\"}",
+    "{\"jamnet\":\"announce\",\"version\":3,\"id\":\"a\",\"session\":\"S\",\"host\":\"H\",\"port\":{},\"players\":1,\"fp\":\"" FP "\"}",
+    "{\"jamnet\":\"announce\",\"version\":3,\"id\":\"a\",\"session\":\"S\",\"host\":\"H\",\"port\":\"7420\",\"players\":1,\"fp\":\"" FP "\"}",
+    "{\"jamnet\":\"announce\",\"version\":3,\"id\":\"a\",\"session\":\"S\",\"host\":\"H\",\"port\":1,\"players\":[],\"fp\":\"" FP "\"}",
+    "{\"jamnet\":\"announce\",\"version\":3,\"id\":\"a\",\"session\":\"S\",\"host\":\"H\",\"port\":1,\"players\":1,\"passphrase\":{},\"fp\":\"" FP "\"}",
+    "{\"jamnet\":\"announce\",\"version\":3,\"id\":\"a\",\"session\":\"S\",\"host\":\"H\",\"port\":1.5,\"players\":1,\"fp\":\"" FP "\"}",
+    "{\"jamnet\":\"bye\",\"version\":3,\"id\":[]}",
     /* no certificate fingerprint, a short one, one of the wrong type */
-    "{\"jamnet\":\"announce\",\"version\":2,\"id\":\"a\",\"session\":\"S\",\"host\":\"H\",\"port\":1,\"players\":1}",
-    "{\"jamnet\":\"announce\",\"version\":2,\"id\":\"a\",\"session\":\"S\",\"host\":\"H\",\"port\":1,\"players\":1,\"fp\":\"AAAA\"}",
-    "{\"jamnet\":\"announce\",\"version\":2,\"id\":\"a\",\"session\":\"S\",\"host\":\"H\",\"port\":1,\"players\":1,\"fp\":7}",
+    "{\"jamnet\":\"announce\",\"version\":3,\"id\":\"a\",\"session\":\"S\",\"host\":\"H\",\"port\":1,\"players\":1}",
+    "{\"jamnet\":\"announce\",\"version\":3,\"id\":\"a\",\"session\":\"S\",\"host\":\"H\",\"port\":1,\"players\":1,\"fp\":\"AAAA\"}",
+    "{\"jamnet\":\"announce\",\"version\":3,\"id\":\"a\",\"session\":\"S\",\"host\":\"H\",\"port\":1,\"players\":1,\"fp\":7}",
   };
   char big[4000];
   gint64 end;
@@ -249,7 +249,7 @@ test_flood (void)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(JnDiscovery) d = jn_discovery_new (LO, &error);
-  const char *real = "{\"jamnet\":\"announce\",\"version\":2,\"id\":\"real-one\",\"session\":\"Real\","
+  const char *real = "{\"jamnet\":\"announce\",\"version\":3,\"id\":\"real-one\",\"session\":\"Real\","
                      "\"host\":\"H\",\"port\":7420,\"players\":1,\"fp\":\"" FP "\"}";
   guint64 ignored_before;
   gint64 end;
@@ -262,7 +262,7 @@ test_flood (void)
    * cannot keep the list under it */
   for (guint i = 0; i < JN_DISCOVERY_MAX_SESSIONS + 100; i++)
     {
-      g_autofree char *forged = g_strdup_printf ("{\"jamnet\":\"announce\",\"version\":2,\"id\":\"forged-%u\","
+      g_autofree char *forged = g_strdup_printf ("{\"jamnet\":\"announce\",\"version\":3,\"id\":\"forged-%u\","
                                                  "\"session\":\"Forged\",\"host\":\"H\",\"port\":%u,"
                                                  "\"players\":1,\"fp\":\"" FP "\"}", i, 1000 + i);
 
@@ -295,7 +295,7 @@ test_forged_bye (void)
   g_autoptr(JnDiscovery) d = jn_discovery_new (LO, &error);
   g_autoptr(GSocketListener) listener = g_socket_listener_new ();
   g_autofree char *announce = NULL;
-  const char *bye = "{\"jamnet\":\"bye\",\"version\":2,\"id\":\"bye-target\"}";
+  const char *bye = "{\"jamnet\":\"bye\",\"version\":3,\"id\":\"bye-target\"}";
   guint64 ignored;
   guint16 port;
   gint64 start;
@@ -311,7 +311,7 @@ test_forged_bye (void)
     g_assert_no_error (error);
     port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
   }
-  announce = g_strdup_printf ("{\"jamnet\":\"announce\",\"version\":2,\"id\":\"bye-target\",\"session\":\"Keep me\","
+  announce = g_strdup_printf ("{\"jamnet\":\"announce\",\"version\":3,\"id\":\"bye-target\",\"session\":\"Keep me\","
                               "\"host\":\"H\",\"port\":%u,\"players\":1,\"fp\":\"" FP "\"}", port);
   send_raw (announce, strlen (announce));
   wait_for (d, "Keep me", TRUE, 1, 2000);

@@ -282,7 +282,7 @@ test_refusals (Fixture *f, gconstpointer data)
                           "{\"type\":\"hello\",\"version\":99,\"name\":\"Future\",\"udp_port\":4000}",
                           NULL);
   g_assert_cmpstr (version->error_code, ==, "version-mismatch");
-  g_assert_nonnull (strstr (version->message, "version 2"));
+  g_assert_nonnull (strstr (version->message, "version 3"));
   g_assert_nonnull (strstr (version->message, "version 99"));
 
   garbage = raw_exchange (f->url, "{\"type\":\"hello\",", NULL);

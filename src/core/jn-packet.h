@@ -12,7 +12,7 @@
 G_BEGIN_DECLS
 
 #define JN_PACKET_MAGIC          0x4A4E4554u  /* "JNET" */
-#define JN_PROTOCOL_VERSION      2
+#define JN_PROTOCOL_VERSION      3
 #define JN_PACKET_HEADER_SIZE    28
 #define JN_AUDIO_HEADER_SIZE     8
 #define JN_PONG_PAYLOAD_SIZE     20
