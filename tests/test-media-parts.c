@@ -125,7 +125,7 @@ test_receive_stats (void)
   jn_clock_sync_init (&sync);
   jn_receive_stats_init (&rx);
   for (guint i = 0; i < G_N_ELEMENTS (arrivals); i++)
-    if (jn_receive_stats_audio_seq (&rx, arrivals[i], FALSE))
+    if (jn_receive_stats_audio_seq (&rx, arrivals[i], FALSE, 0))
       {
         /* a constant 5 ms in transit, apart from packet 7 (2 ms later) */
         jn_receive_stats_audio_time (&rx, &sync, (guint64) (now - 5000),

@@ -34,9 +34,6 @@ typedef struct
   JnCodec        *decoder;     /* Opus sessions: this peer's stream */
   guint64         decode_errors; /* authentic packets that did not decode: not played */
   guint64         copies_disagree; /* copies unlike the packet they copy: refused */
-  /* receiving: the longest run of its packets lost lately, for our reports */
-  guint           recent_burst;
-  gint64          recent_burst_us;
   /* sending: what it reports of our audio (docs/protocol.md 3.4) */
   gboolean        have_report;
   gint64          report_us;

@@ -34,8 +34,6 @@
  * loss this recently; reports older than REPORT_STALE_US count for nothing */
 #define COPIES_HOLD_US  (5 * G_USEC_PER_SEC)
 #define REPORT_STALE_US (3 * G_USEC_PER_SEC)
-/* a receiver's burst is the longest of the last this long */
-#define BURST_WINDOW_US (2 * G_USEC_PER_SEC)
 /* the media thread ran nothing for this long: it was stopped (the process,
  * or starved); what it then reads that was sent longer before it ran
  * again than the network's one-way delay and STALE_SLACK_US waited out the
@@ -294,6 +292,26 @@ send_midi_packet (JnMediaEngine     *self,
   send_to_all (self, self->tx_buf, n);
 }
 
+/* The bits a sample of the copy of the packet back before: the nearest,
+ * which a single loss needs, at 5; the older ones at 4 (docs/codec.md). */
+static guint
+copy_bits (guint back)
+{
+  return back == 1 ? 5 : 4;
+}
+
+/* The copies section with the k nearest packets' copies (docs/protocol.md 3.2). */
+static gsize
+copies_size (guint samples,
+             guint k)
+{
+  gsize size = k > 0 ? 1 : 0;
+
+  for (guint back = 1; back <= k; back++)
+    size += 2 + jn_audio_copy_size (samples, copy_bits (back));
+  return size;
+}
+
 /* Our upload in kbit/s with k copies in each audio packet, to every peer
  * (the server alone in a forward room), with UDP/IP headers. */
 static double
@@ -302,11 +320,10 @@ upload_kbps (JnMediaEngine *self,
 {
   guint samples = (guint) self->format.frames * self->format.channels;
   gsize bytes = 28 + JN_PACKET_HEADER_SIZE + JN_AUDIO_HEADER_SIZE +
-                jn_audio_payload_size (&self->format) + (self->seal != NULL ? JN_SEAL_OVERHEAD : 0);
+                jn_audio_payload_size (&self->format) + (self->seal != NULL ? JN_SEAL_OVERHEAD : 0) +
+                copies_size (samples, k);
   guint dests = self->hub ? 1 : self->peers->len;
 
-  if (k > 0)
-    bytes += 1 + 2 + jn_audio_copy_size (samples, 5) + (k - 1) * (2 + jn_audio_copy_size (samples, 4));
   return bytes * 8.0 * self->format.rate / self->format.frames / 1000.0 * dests;
 }
 
@@ -449,22 +466,9 @@ handle_audio (JnMediaEngine  *self,
       self->stats.malformed[JN_PROTOCOL_ERROR_BAD_AUDIO_FORMAT]++;
       return;
     }
-  {
-    gboolean resumed = (packet->header.flags & JN_PACKET_FLAG_RESUMED) != 0;
-    gboolean started = peer->rx.audio_seq.started;
-    guint32 newest = peer->rx.audio_seq.highest;
-    gint32 gap = (gint32) (packet->header.seq - newest) - 1;
-
-    if (!jn_receive_stats_audio_seq (&peer->rx, packet->header.seq, resumed))
-      return;
-    /* the run of packets lost before this one, for our reports */
-    if (started && !resumed && gap > 0 && gap < JN_SEQ_MAX_JUMP &&
-        (now - peer->recent_burst_us >= BURST_WINDOW_US || (guint) gap >= peer->recent_burst))
-      {
-        peer->recent_burst = (guint) gap;
-        peer->recent_burst_us = now;
-      }
-  }
+  if (!jn_receive_stats_audio_seq (&peer->rx, packet->header.seq,
+                                   (packet->header.flags & JN_PACKET_FLAG_RESUMED) != 0, now))
+    return;
   jn_receive_stats_audio_time (&peer->rx, &peer->sync, packet->header.timestamp_us, now);
 
   if (opus)
@@ -521,6 +525,19 @@ midi_out (gpointer           user_data,
     out->engine->callbacks.midi (out->engine->callbacks_data, out->peer->id, event, now);
 }
 
+/* The recovery journal a MIDI packet carries, to its sender's reorder. */
+static void
+take_midi_journal (JnMediaEngine  *self,
+                   Peer           *peer,
+                   const JnPacket *packet,
+                   gint64          now)
+{
+  MidiOut out = { self, peer };
+
+  if (packet->midi.has_journal)
+    jn_midi_reorder_journal (&peer->reorder, &packet->midi.journal, now, midi_out, &out);
+}
+
 static void
 handle_midi (JnMediaEngine  *self,
              Peer           *peer,
@@ -536,12 +553,7 @@ handle_midi (JnMediaEngine  *self,
       if (jn_receive_stats_midi_event (&peer->rx, &peer->sync, event, now))
         jn_midi_reorder_push (&peer->reorder, event, now, midi_out, &out);
     }
-  if (packet->midi.has_journal)
-    {
-      MidiOut out = { self, peer };
-
-      jn_midi_reorder_journal (&peer->reorder, &packet->midi.journal, now, midi_out, &out);
-    }
+  take_midi_journal (self, peer, packet, now);
 }
 
 /* The answer to a ping that arrived at now from peer (NULL: the server),
@@ -563,8 +575,7 @@ encode_pong (JnMediaEngine  *self,
       pong.has_report = TRUE;
       pong.lost = (guint32) jn_receive_stats_lost (&peer->rx);
       pong.received = (guint32) peer->rx.audio_packets;
-      pong.burst = (guint8) (now - peer->recent_burst_us < BURST_WINDOW_US
-                             ? MIN (peer->recent_burst, 255) : 0);
+      pong.burst = (guint8) MIN (jn_receive_stats_recent_burst (&peer->rx, now), 255);
       pong.depth = (guint8) MIN (jn_jitter_buffer_get_depth (peer->jb), 255);
     }
 
@@ -600,26 +611,27 @@ take_report (Peer             *peer,
              const JnSyncPong *pong,
              gint64            now)
 {
+  /* since the last report; a late pong's older totals count for nothing */
+  gint32 lost = (gint32) (pong->lost - peer->report_lost);
+  gint32 came = (gint32) (pong->received - peer->report_received);
+
   if (peer->have_report)
     {
-      gint32 lost = (gint32) (pong->lost - peer->report_lost);
-      gint32 came = (gint32) (pong->received - peer->report_received);
-
       /* reports come ten times a second: this averages over about ten */
       if (lost >= 0 && came >= 0 && lost + came > 0)
         peer->loss_rate += 0.1 * ((double) lost / (lost + came) - peer->loss_rate);
+      if (lost > 0)
+        {
+          /* a new spell of losses starts its burst afresh */
+          if (peer->loss_us == 0 || now - peer->loss_us >= COPIES_HOLD_US)
+            peer->loss_burst = 0;
+          peer->loss_burst = MAX (peer->loss_burst, MAX (pong->burst, 1));
+          peer->loss_us = now;
+        }
     }
-  if (peer->have_report && (gint32) (pong->lost - peer->report_lost) > 0)
-    {
-      /* a new spell of losses starts its burst afresh */
-      if (peer->loss_us == 0 || now - peer->loss_us >= COPIES_HOLD_US)
-        peer->loss_burst = 0;
-      peer->loss_burst = MAX (peer->loss_burst, MAX (pong->burst, 1));
-      peer->loss_us = now;
-    }
-  if (!peer->have_report || (gint32) (pong->lost - peer->report_lost) > 0)
+  if (!peer->have_report || lost > 0)
     peer->report_lost = pong->lost;
-  if (!peer->have_report || (gint32) (pong->received - peer->report_received) > 0)
+  if (!peer->have_report || came > 0)
     peer->report_received = pong->received;
   peer->have_report = TRUE;
   peer->report_us = now;
@@ -686,17 +698,12 @@ take_stale (JnMediaEngine  *self,
   switch (packet->header.kind)
     {
     case JN_PACKET_AUDIO:
-      jn_receive_stats_audio_seq (&peer->rx, packet->header.seq, FALSE);
+      jn_receive_stats_audio_seq (&peer->rx, packet->header.seq, FALSE, now);
       break;
     case JN_PACKET_MIDI:
       for (guint i = 0; i < packet->midi.n_events; i++)
         jn_receive_stats_midi_event (&peer->rx, &peer->sync, &packet->midi.events[i], now);
-      if (packet->midi.has_journal)
-        {
-          MidiOut out = { self, peer };
-
-          jn_midi_reorder_journal (&peer->reorder, &packet->midi.journal, now, midi_out, &out);
-        }
+      take_midi_journal (self, peer, packet, now);
       break;
     default:
       break;
@@ -931,8 +938,7 @@ release_notes (JnMediaEngine *self,
 }
 
 /* The copies section of packet seq (docs/protocol.md 3.2) in copies_buf:
- * the packets before it we still have, nearest first, the nearest at 5
- * bits a sample, the others at 4 (docs/codec.md); its size, 0 for none. */
+ * the packets before it we still have, nearest first; its size, 0 for none. */
 static gsize
 write_copies (JnMediaEngine *self,
               guint32        seq)
@@ -942,7 +948,7 @@ write_copies (JnMediaEngine *self,
 
   for (guint back = 1; back <= JN_COPY_MAX_BACK && k < self->audio_copies && back <= seq; back++)
     {
-      guint h = (seq - back) % JN_COPY_MAX_BACK, bits = back == 1 ? 5 : 4;
+      guint h = (seq - back) % JN_COPY_MAX_BACK, bits = copy_bits (back);
 
       /* not one that was never sent (the clock skipped it) */
       if (!self->history_valid[h] || self->history_seq[h] != seq - back)

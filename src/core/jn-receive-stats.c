@@ -47,7 +47,8 @@ jn_receive_stats_clear (JnReceiveStats *stats)
 gboolean
 jn_receive_stats_audio_seq (JnReceiveStats *stats,
                             guint32         seq,
-                            gboolean        resumed)
+                            gboolean        resumed,
+                            gint64          now_us)
 {
   gboolean started = stats->audio_seq.started;
   guint32 newest = stats->audio_seq.highest;
@@ -67,13 +68,32 @@ jn_receive_stats_audio_seq (JnReceiveStats *stats,
       stats->out_of_order++;
       break;
     case JN_SEQ_NEW:
-      /* once: after it, the numbers follow on */
-      if (resumed && started && (gint32) (seq - newest) > 1)
-        stats->not_sent += seq - newest - 1;
+      if (started && (gint32) (seq - newest) > 1)
+        {
+          guint gap = seq - newest - 1;
+
+          /* once: after it, the numbers follow on */
+          if (resumed)
+            stats->not_sent += gap;
+          else if (gap < JN_SEQ_MAX_JUMP &&
+                   (now_us - stats->recent_burst_us >= JN_RECEIVE_BURST_WINDOW_US ||
+                    gap >= stats->recent_burst))
+            {
+              stats->recent_burst = gap;
+              stats->recent_burst_us = now_us;
+            }
+        }
       break;
     }
   stats->audio_packets++;
   return TRUE;
+}
+
+guint
+jn_receive_stats_recent_burst (const JnReceiveStats *stats,
+                               gint64                now_us)
+{
+  return now_us - stats->recent_burst_us < JN_RECEIVE_BURST_WINDOW_US ? stats->recent_burst : 0;
 }
 
 guint64

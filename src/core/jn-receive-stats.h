@@ -36,6 +36,8 @@ typedef struct
   guint64      concealed;
   guint64      not_sent;     /* numbers the sender skipped, its thread stalled: not lost */
   guint64      stale;        /* came after our own thread stalled, sent before it resumed */
+  guint        recent_burst; /* the longest run lost lately (jn_receive_stats_recent_burst()) */
+  gint64       recent_burst_us;
   gboolean     playout_started;
   guint32      playout_first_seq;
 
@@ -58,13 +60,20 @@ typedef struct
 void     jn_receive_stats_init        (JnReceiveStats       *stats);
 void     jn_receive_stats_clear       (JnReceiveStats       *stats);
 
-/* An audio packet arrived: FALSE when it is a duplicate or too old for the
- * window (counted), TRUE when it is new (reordered ones counted).  resumed:
- * it has JN_PACKET_FLAG_RESUMED, so the numbers between the newest heard
- * and it were skipped by the sender, not lost. */
+/* An audio packet arrived at now_us: FALSE when it is a duplicate or too
+ * old for the window (counted), TRUE when it is new (reordered ones
+ * counted).  resumed: it has JN_PACKET_FLAG_RESUMED, so the numbers between
+ * the newest heard and it were skipped by the sender, not lost; else they
+ * are a run lost, for jn_receive_stats_recent_burst(). */
 gboolean jn_receive_stats_audio_seq   (JnReceiveStats       *stats,
                                        guint32               seq,
-                                       gboolean              resumed);
+                                       gboolean              resumed,
+                                       gint64                now_us);
+/* The longest run of packets lost (before ones that came) in the last
+ * JN_RECEIVE_BURST_WINDOW_US; 0 when none. */
+#define JN_RECEIVE_BURST_WINDOW_US (2 * G_USEC_PER_SEC)
+guint    jn_receive_stats_recent_burst (const JnReceiveStats *stats,
+                                       gint64                now_us);
 /* What the network lost of its audio (what never came, less what its
  * sender said it never sent). */
 guint64  jn_receive_stats_lost        (const JnReceiveStats *stats);
