@@ -32,7 +32,6 @@ struct _JnCaptureSource
   guint          scratch_frames;
   guint64        consumed;    /* frames the media thread has taken */
   guint64        owed;        /* frames to drop as they come: their time passed */
-  guint64        underruns;
   /* echo: what the peers sent this period, sent back in the next one */
   float         *echo_next;
   float         *echo_now;
@@ -101,13 +100,6 @@ jn_capture_source_new_wav (JnWavReader *reader)
   return source;
 }
 
-guint64
-jn_capture_source_get_underruns (JnCaptureSource *source)
-{
-  g_return_val_if_fail (source != NULL, 0);
-  return source->underruns;
-}
-
 void
 jn_capture_source_free (JnCaptureSource *source)
 {
@@ -154,8 +146,7 @@ jn_capture_source_prepare (JnCaptureSource *source,
 }
 
 /* The file's frames at position: what the reader has read, the rest
- * silence (counted, unless the file ended); the file's channels wrap
- * round the session's. */
+ * silence; the file's channels wrap round the session's. */
 static void
 fill_from_file (JnCaptureSource *source,
                 float           *out,
@@ -185,10 +176,7 @@ fill_from_file (JnCaptureSource *source,
     for (guint c = 0; c < channels; c++)
       out[i * channels + c] = source->scratch[i * source->file_channels + c % source->file_channels];
   if (n < frames && !g_atomic_int_get (&source->ended))
-    {
-      source->underruns += frames - n;
-      source->owed += frames - n;   /* they come later, when their time is gone */
-    }
+    source->owed += frames - n;   /* they come later, when their time is gone */
   source->consumed += frames;
 }
 

@@ -29,8 +29,6 @@ JnCaptureSource *jn_capture_source_new_wav    (JnWavReader      *reader);
 void             jn_capture_source_free       (JnCaptureSource  *source);
 JnCaptureKind    jn_capture_source_get_kind   (JnCaptureSource  *source);
 
-/* Frames of the file that were not read in time (played as silence). */
-guint64          jn_capture_source_get_underruns (JnCaptureSource *source);
 /* Before the media thread runs: the session's packet shape. */
 void             jn_capture_source_prepare    (JnCaptureSource  *source,
                                                guint             frames,

@@ -285,6 +285,17 @@ jn_midi_reorder_get_ack (const JnMidiReorder *r,
   return r->acked;
 }
 
+/* Gives up the next gap: the one before the waiting journal, if that comes
+ * first, else the one before the first held event. */
+static void
+give_up_next (Out *out)
+{
+  if (journal_before_first_held (out->r))
+    skip_to_journal (out);
+  else
+    skip_to_first_held (out);
+}
+
 void
 jn_midi_reorder_poll (JnMidiReorder *r,
                       gint64         now_us,
@@ -305,10 +316,7 @@ jn_midi_reorder_poll (JnMidiReorder *r,
         oldest = MIN (oldest, r->held_since[i]);
       if (oldest == G_MAXINT64 || now_us - oldest < JN_MIDI_REORDER_WINDOW_US)
         return;
-      if (journal_before_first_held (r))
-        skip_to_journal (&out);
-      else
-        skip_to_first_held (&out);
+      give_up_next (&out);
     }
 }
 
@@ -323,10 +331,5 @@ jn_midi_reorder_flush (JnMidiReorder *r,
   g_return_if_fail (r != NULL && deliver != NULL);
 
   while (jn_midi_reorder_waiting (r))
-    {
-      if (journal_before_first_held (r))
-        skip_to_journal (&out);
-      else
-        skip_to_first_held (&out);
-    }
+    give_up_next (&out);
 }
