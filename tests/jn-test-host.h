@@ -1,5 +1,5 @@
-/* jn-test-host.h: reading a jamnet-cli host's address, for the tests and
- * the benchmarks that start one
+/* jn-test-host.h: reading a jamnet-cli host's address, and a process's
+ * memory, for the tests and the benchmarks that start one
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -25,4 +25,19 @@ jn_test_read_host_url (GDataInputStream *in)
         return url;
     }
   return NULL;
+}
+
+/* A figure in KiB from /proc/PID/status, field with its colon ("VmRSS:",
+ * "VmHWM:"); 0 when it cannot be read. */
+static inline guint64
+jn_test_process_status_kib (const char *pid,
+                            const char *field)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%s/status", pid);
+  g_autofree char *text = NULL;
+  const char *line;
+
+  if (!g_file_get_contents (path, &text, NULL, NULL) || (line = strstr (text, field)) == NULL)
+    return 0;
+  return g_ascii_strtoull (line + strlen (field), NULL, 10);
 }

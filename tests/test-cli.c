@@ -485,20 +485,6 @@ test_stall (void)
   g_assert_cmpuint (checked, ==, 1);
 }
 
-/* The peak resident memory of a running process, in KiB. */
-static guint64
-peak_rss_kib (GPid pid)
-{
-  g_autofree char *path = g_strdup_printf ("/proc/%d/status", (int) pid);
-  g_autofree char *status = NULL;
-  const char *hwm;
-
-  g_assert_true (g_file_get_contents (path, &status, NULL, NULL));
-  hwm = strstr (status, "VmHWM:");
-  g_assert_nonnull (hwm);
-  return g_ascii_strtoull (hwm + 6, NULL, 10);
-}
-
 /* A 600 MiB WAV as input is streamed: the host's memory stays near what
  * it takes without one (the file is sparse: no disk is written). */
 static void
@@ -535,7 +521,8 @@ test_large_wav (void)
                       "127.0.0.1", "-q", "--duration", "4", NULL);
       g_assert_no_error (error);
       g_usleep (3 * G_USEC_PER_SEC);
-      kib[with_file] = peak_rss_kib (atoi (g_subprocess_get_identifier (host)));
+      kib[with_file] = jn_test_process_status_kib (g_subprocess_get_identifier (host), "VmHWM:");
+      g_assert_cmpuint (kib[with_file], >, 0);
       g_assert_true (g_subprocess_wait_check (host, NULL, &error));
       g_assert_no_error (error);
     }

@@ -93,14 +93,10 @@ counter (JsonObject *control, const char *name)
 static guint64
 rss_kb (Host *h)
 {
-  g_autofree char *path = g_strdup_printf ("/proc/%s/status", g_subprocess_get_identifier (h->process));
-  g_autofree char *text = NULL;
-  const char *line;
+  guint64 kib = jn_test_process_status_kib (g_subprocess_get_identifier (h->process), "VmRSS:");
 
-  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
-  line = strstr (text, "VmRSS:");
-  g_assert_nonnull (line);
-  return g_ascii_strtoull (line + 6, NULL, 10);
+  g_assert_cmpuint (kib, >, 0);
+  return kib;
 }
 
 /* --- a real join ------------------------------------------------------------- */
