@@ -782,6 +782,113 @@ test_list (void)
   g_assert_true (g_subprocess_wait_check (private_host, NULL, &error));
 }
 
+/* Runs prefix... jamnet-cli host for a moment on the null device and
+ * returns its final stats; *err gets what it printed on stderr. */
+static JsonObject *
+run_host (JsonParser  *parser,
+          const char  *realtime_env,
+          const char  *prefix,
+          char       **err)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+                                                                       G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autoptr(GSubprocess) host = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("jamnet-rt-XXXXXX", &error);
+  g_autofree char *json = g_build_filename (dir, "stats.json", NULL);
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  const char *args[] = { "host", "--port", "0", "--bind", "127.0.0.1", "--insecure", "--audio", "null",
+                         "--duration", "1.5", "--stats-json", json, NULL };
+  JsonObject *stats;
+
+  g_assert_no_error (error);
+  if (prefix != NULL)
+    {
+      g_auto(GStrv) words = g_strsplit (prefix, " ", -1);
+
+      for (guint i = 0; words[i] != NULL; i++)
+        g_ptr_array_add (argv, g_strdup (words[i]));
+    }
+  g_ptr_array_set_free_func (argv, g_free);
+  g_ptr_array_add (argv, g_strdup (cli_path ()));
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, g_strdup (args[i]));
+  g_ptr_array_add (argv, NULL);
+  if (realtime_env != NULL)
+    g_subprocess_launcher_setenv (launcher, "JAMNET_REALTIME", realtime_env, TRUE);
+  /* no RealtimeKit to ask on a developer's machine either */
+  g_subprocess_launcher_setenv (launcher, "DBUS_SYSTEM_BUS_ADDRESS", "unix:path=/nonexistent", TRUE);
+  host = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_communicate_utf8 (host, NULL, NULL, NULL, err, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (host));
+  g_assert_cmpint (g_subprocess_get_exit_status (host), ==, 0);
+  stats = load_json (parser, json);
+  g_unlink (json);
+  g_rmdir (dir);
+  return stats;
+}
+
+static guint
+count (const char *text,
+       const char *what)
+{
+  guint n = 0;
+
+  for (const char *p = text; (p = strstr (p, what)) != NULL; p++)
+    n++;
+  return n;
+}
+
+/* The media thread and the null device's thread run SCHED_FIFO where the
+ * system lets us; refused, the reason is told once; JAMNET_REALTIME=0 does
+ * not ask. */
+static void
+test_realtime (void)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autofree char *err = NULL;
+  JsonObject *stats, *media, *audio;
+
+  stats = run_host (parser, NULL, NULL, &err);
+  media = json_object_get_object_member (stats, "media_thread");
+  audio = json_object_get_object_member (stats, "audio");
+  if (geteuid () == 0)
+    {
+      /* root: CAP_SYS_NICE, so by ourselves; read back from the kernel */
+      g_assert_cmpstr (json_object_get_string_member (media, "state"), ==, "granted");
+      g_assert_cmpstr (json_object_get_string_member (media, "via"), ==, "direct");
+      g_assert_cmpstr (json_object_get_string_member (media, "scheduling"), ==, "SCHED_FIFO 15");
+      g_assert_cmpstr (json_object_get_string_member (audio, "thread_scheduling"), ==, "SCHED_FIFO 18");
+      g_assert_cmpuint (count (err, "normal priority"), ==, 0);
+    }
+  else
+    g_assert_cmpstr (json_object_get_string_member (media, "state"), !=, "pending");
+  g_clear_pointer (&err, g_free);
+
+  stats = run_host (parser, "0", NULL, &err);
+  media = json_object_get_object_member (stats, "media_thread");
+  g_assert_cmpstr (json_object_get_string_member (media, "state"), ==, "not-asked");
+  g_assert_cmpstr (json_object_get_string_member (media, "scheduling"), ==, "SCHED_OTHER");
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (stats, "audio"),
+                                                  "thread_scheduling"), ==, "SCHED_OTHER");
+  g_clear_pointer (&err, g_free);
+
+  /* without CAP_SYS_NICE, RLIMIT_RTPRIO 0 and no RealtimeKit: refused */
+  if (geteuid () != 0 || !g_file_test ("/usr/bin/setpriv", G_FILE_TEST_IS_EXECUTABLE))
+    {
+      g_test_message ("not root, or no setpriv: the refusal is not tried");
+      return;
+    }
+  stats = run_host (parser, NULL, "/usr/bin/setpriv --bounding-set -sys_nice", &err);
+  media = json_object_get_object_member (stats, "media_thread");
+  g_assert_cmpstr (json_object_get_string_member (media, "state"), ==, "refused");
+  g_assert_cmpstr (json_object_get_string_member (media, "scheduling"), ==, "SCHED_OTHER");
+  g_assert_nonnull (strstr (json_object_get_string_member (media, "refusal"), "RealtimeKit refused"));
+  g_assert_cmpuint (count (err, "The media thread runs at normal priority"), ==, 1);
+}
+
 /* With the build tree's translations and German asked for, the CLI speaks
  * German: the .mo files are built and found, and its messages go through
  * gettext */
@@ -830,6 +937,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/cli/metronome", test_metronome);
   g_test_add_func ("/cli/list", test_list);
   g_test_add_func ("/cli/german", test_german);
+  g_test_add_func ("/cli/realtime", test_realtime);
 
   return g_test_run ();
 }

@@ -36,6 +36,7 @@ typedef struct
   /* an async call's answer, waited for by iterating the main context */
   gboolean          done;
   gboolean          quitting;   /* asked to end (signal, duration) */
+  int               realtime_told;  /* the JnRealtimeState printed; -1: none */
   GError           *error;
 } Cli;
 
@@ -91,6 +92,20 @@ print_stats (Cli *cli)
   if (device != NULL)
     g_print (_("[%6.1f s] audio: %s, %llu xruns\n"), t, jn_audio_device_get_backend (device),
              (unsigned long long) jn_audio_device_get_xruns (device));
+  /* when the answer is known, and again if it changes */
+  if (cli->realtime_told != (int) es->realtime && es->realtime != JN_REALTIME_PENDING &&
+      es->media_scheduling[0] != '\0')
+    {
+      cli->realtime_told = es->realtime;
+      if (es->realtime == JN_REALTIME_GRANTED)
+        /* TRANSLATORS: the media thread's scheduling ("SCHED_FIFO 15") and who granted it
+         * ("direct": the system lets us; "rtkit": RealtimeKit; "portal": Flatpak's portal) */
+        g_print (_("[%6.1f s] media thread: %s (%s)\n"), t, es->media_scheduling, es->realtime_via);
+      else
+        /* TRANSLATORS: the media thread's scheduling ("SCHED_OTHER") and why real-time was refused */
+        g_print (_("[%6.1f s] media thread: %s, real-time refused: %s\n"), t, es->media_scheduling,
+                 es->realtime_refusal[0] != '\0' ? es->realtime_refusal : _("not asked (JAMNET_REALTIME=0)"));
+    }
   fflush (stdout);
 }
 
@@ -606,7 +621,7 @@ run_session (Cli *cli)
 int
 main (int argc, char *argv[])
 {
-  Cli cli = { 0 };
+  Cli cli = { .realtime_told = -1 };
 
   setlocale (LC_ALL, "");
   /* JAMNET_LOCALEDIR: the build tree's translations (build-aux/jamnet.sh run) */

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "jn-forwarder.h"
+#include "jn-realtime.h"
 #include "jn-thread-loop.h"
 #include "jn-udp-transport.h"
 
@@ -231,6 +232,7 @@ jn_forwarder_new (const char          *bind_address,
   self->port = jn_udp_transport_get_port (udp);
   self->seal = jn_secure_transport_new (JN_TRANSPORT (udp));
   self->thread = jn_thread_loop_new ("jn-forwarder");
+  jn_thread_loop_ask_realtime (self->thread, JN_REALTIME_PRIORITY_MEDIA);
   jn_transport_start (JN_TRANSPORT (self->seal), jn_thread_loop_get_context (self->thread),
                       on_datagram, self);
   self->ping_source = g_timeout_source_new (PING_INTERVAL_MS);

@@ -21,6 +21,7 @@
 #include "jn-concealer-pool.h"
 #include "jn-media-engine-private.h"
 #include "jn-secure-transport.h"
+#include "jn-realtime.h"
 #include "jn-thread-loop.h"
 #include "jn-udp-transport.h"
 
@@ -82,6 +83,8 @@ struct _JnMediaEngine
   guint64           tick;
   gint64            next_sync_us;
   gint64            alive_us;      /* the media thread last ran */
+  gboolean          realtime_asked;
+  guint             realtime_demotions; /* jn_realtime_get_demotions() when last seen */
   gint64            stall_end_us;  /* it last ran again after a stall; 0: never stalled */
   guint             resumed_left;  /* audio packets still to flag as resumed */
   guint32           midi_packet_seq;
@@ -1141,6 +1144,76 @@ take_snapshot_locked (JnMediaEngine *self,
   return snapshot;
 }
 
+/* The answer to our request for real-time scheduling (on the thread that
+ * asked RealtimeKit or the portal). */
+static void
+on_realtime (gpointer      user_data,
+             int           priority,
+             const char   *via,
+             const GError *error)
+{
+  static gsize told = 0;
+  JnMediaEngine *self = user_data;
+  g_autofree char *scheduling = jn_realtime_describe (self->stats.media_tid);
+
+  g_mutex_lock (&self->lock);
+  self->stats.realtime = priority > 0 ? JN_REALTIME_GRANTED : JN_REALTIME_REFUSED;
+  g_strlcpy (self->stats.media_scheduling, scheduling, sizeof self->stats.media_scheduling);
+  g_strlcpy (self->stats.realtime_via, via != NULL ? via : "", sizeof self->stats.realtime_via);
+  g_strlcpy (self->stats.realtime_refusal, error != NULL ? error->message : "",
+             sizeof self->stats.realtime_refusal);
+  g_mutex_unlock (&self->lock);
+  /* once a process: a demo or a test runs several engines */
+  if (error != NULL && g_once_init_enter (&told))
+    {
+      g_message (_("The media thread runs at normal priority: %s. Audio may crackle while this "
+                   "computer is busy."), error->message);
+      g_once_init_leave (&told, 1);
+    }
+}
+
+/* On the media thread's first period: it asks for real-time scheduling for
+ * itself, in the background (docs/architecture.md, "Real-time priority"). */
+static void
+ask_realtime (JnMediaEngine *self)
+{
+  self->realtime_asked = TRUE;
+  self->realtime_demotions = jn_realtime_get_demotions ();
+  self->stats.media_tid = jn_realtime_get_tid ();
+  if (!jn_realtime_wanted ())
+    {
+      g_autofree char *scheduling = jn_realtime_describe (self->stats.media_tid);
+
+      g_strlcpy (self->stats.media_scheduling, scheduling, sizeof self->stats.media_scheduling);
+      return;
+    }
+  self->stats.realtime = JN_REALTIME_PENDING;
+  jn_realtime_request (self->stats.media_tid, JN_REALTIME_PRIORITY_MEDIA, on_realtime,
+                       g_object_ref (self), g_object_unref);
+}
+
+/* Real-time given up for a thread that ran too long without sleeping
+ * (jn_realtime_get_demotions()): the stats say so. */
+static void
+check_realtime (JnMediaEngine *self)
+{
+  guint demotions = jn_realtime_get_demotions ();
+  g_autofree char *scheduling = NULL;
+
+  if (demotions == self->realtime_demotions)
+    return;
+  self->realtime_demotions = demotions;
+  if (self->stats.realtime != JN_REALTIME_GRANTED)
+    return;
+  scheduling = jn_realtime_describe (self->stats.media_tid);
+  g_strlcpy (self->stats.media_scheduling, scheduling, sizeof self->stats.media_scheduling);
+  self->stats.realtime = JN_REALTIME_GIVEN_UP;
+  g_strlcpy (self->stats.realtime_refusal,
+             _("A real-time thread ran for 150 ms without a pause, so real-time scheduling was given up"),
+             sizeof self->stats.realtime_refusal);
+  g_message ("%s", self->stats.realtime_refusal);
+}
+
 static gboolean
 on_tick (gpointer user_data)
 {
@@ -1148,6 +1221,9 @@ on_tick (gpointer user_data)
   gint64 now = g_get_monotonic_time ();
   gint64 period_us = (gint64) self->format.frames * G_USEC_PER_SEC / self->format.rate;
   JnMediaSnapshot *snapshot = NULL;
+
+  if (!self->realtime_asked)
+    ask_realtime (self);
 
   /* what already arrived goes into the jitter buffers before playout: after
    * a stall the socket may hold packets that are not late at all */
@@ -1177,6 +1253,7 @@ on_tick (gpointer user_data)
       refresh_journal (self, now);
       adapt_copies (self, now);
       sample_series (self, now);
+      check_realtime (self);
       self->next_sync_us += G_USEC_PER_SEC / JN_SYNC_RATE_HZ;
       if (self->next_sync_us <= now)
         self->next_sync_us = now + G_USEC_PER_SEC / JN_SYNC_RATE_HZ;

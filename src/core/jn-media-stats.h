@@ -11,6 +11,7 @@
 #include <glib.h>
 
 #include "jn-error.h"
+#include "jn-realtime.h"
 #include "jn-stats.h"
 
 G_BEGIN_DECLS
@@ -105,6 +106,13 @@ typedef struct
   guint64 midi_packets_sent;  /* MIDI datagrams, copies and journal-only ones included */
   guint64 midi_journal_bytes; /* of those, bytes of recovery journal */
   guint64 midi_journal_only;  /* journal-only datagrams (nothing new to send, not yet acknowledged) */
+
+  /* the media thread's scheduling (docs/architecture.md, "Real-time priority") */
+  gint    media_tid;
+  JnRealtimeState realtime;
+  char    media_scheduling[24]; /* as the kernel has it: "SCHED_FIFO 15", "SCHED_OTHER" */
+  char    realtime_via[8];     /* granted by: "direct", "rtkit", "portal" */
+  char    realtime_refusal[200]; /* refused: why, for people */
 
   /* the PNBTR worker (all 0 and "" when none runs) */
   char    pnbtr_backend[16];  /* "starting", "cpu", "opencl", "cuda", "none" */

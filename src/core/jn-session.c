@@ -71,6 +71,7 @@ struct _JnSession
   char            *audio_status;
   guint64          audio_periods;
   guint64          audio_xruns;
+  char            *audio_scheduling; /* the device thread's, once the device closed */
   JnAudioBridgeStats bridge_stats;
   double           capture_ms;      /* kept when the device closes */
   double           playback_ms;
@@ -1080,6 +1081,8 @@ jn_session_leave (JnSession *self)
       self->audio_periods = jn_audio_device_get_periods (self->device);
       self->audio_xruns = jn_audio_device_get_xruns (self->device);
       jn_audio_bridge_get_stats (self->bridge, &self->bridge_stats);
+      g_free (self->audio_scheduling);
+      self->audio_scheduling = jn_audio_device_describe_scheduling (self->device);
     }
   /* nobody is told of members leaving now: the figures stay as they were */
   if (self->client != NULL)
@@ -1151,6 +1154,7 @@ jn_session_finalize (GObject *object)
   g_mutex_clear (&self->metro_lock);
   g_free (self->name);
   g_free (self->audio_status);
+  g_free (self->audio_scheduling);
   g_free (self->player_name);
   g_free (self->bind_address);
   g_free (self->concealment);
@@ -1529,6 +1533,13 @@ jn_session_stats_to_json (JnSession *self)
       json_object_set_int_member (audio, "playback_overruns", (gint64) bridge.playback_overruns);
       json_object_set_double_member (audio, "capture_latency_ms", capture_ms);
       json_object_set_double_member (audio, "playback_latency_ms", playback_ms);
+      {
+        g_autofree char *scheduling = self->device != NULL ? jn_audio_device_describe_scheduling (self->device)
+                                                           : g_strdup (self->audio_scheduling);
+
+        if (scheduling != NULL)
+          json_object_set_string_member (audio, "thread_scheduling", scheduling);
+      }
       json_object_set_object_member (object, "audio", audio);
     }
   stats = jn_media_engine_get_peer_stats (self->engine);

@@ -141,6 +141,17 @@ jn_media_engine_stats_to_json (JnMediaEngine *engine)
   }
   json_object_set_int_member (root, "dropped_malformed", (gint64) stats.dropped_malformed);
   json_object_set_int_member (root, "clock_skips", (gint64) stats.clock_skips);
+  {
+    const char *states[] = { "not-asked", "pending", "granted", "refused", "given-up" };
+    JsonObject *rt = json_object_new ();
+
+    /* docs/architecture.md, "Real-time priority" */
+    json_object_set_string_member (rt, "state", states[MIN (stats.realtime, G_N_ELEMENTS (states) - 1)]);
+    json_object_set_string_member (rt, "scheduling", stats.media_scheduling);
+    json_object_set_string_member (rt, "via", stats.realtime_via);
+    json_object_set_string_member (rt, "refusal", stats.realtime_refusal);
+    json_object_set_object_member (root, "media_thread", rt);
+  }
   json_object_set_int_member (root, "stalls", (gint64) stats.stalls);
   for (guint i = 0; i < JN_PROTOCOL_ERROR_N_CODES; i++)
     json_object_set_int_member (malformed, jn_protocol_error_to_string (i),

@@ -10,6 +10,7 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include "jn-realtime.h"
 #include "jn-thread-loop.h"
 
 struct _JnThreadLoop
@@ -17,6 +18,8 @@ struct _JnThreadLoop
   GThread      *thread;
   GMainContext *context;
   GMainLoop    *loop;
+  char         *name;
+  int           priority;  /* real-time, once asked for */
 };
 
 static gpointer
@@ -35,6 +38,7 @@ jn_thread_loop_new (const char *name)
 {
   JnThreadLoop *self = g_new0 (JnThreadLoop, 1);
 
+  self->name = g_strdup (name);
   self->context = g_main_context_new ();
   self->loop = g_main_loop_new (self->context, FALSE);
   self->thread = g_thread_new (name, thread_main, self);
@@ -65,7 +69,40 @@ jn_thread_loop_free (JnThreadLoop *self)
   g_thread_join (self->thread);
   g_main_loop_unref (self->loop);
   g_main_context_unref (self->context);
+  g_free (self->name);
   g_free (self);
+}
+
+static void
+on_realtime (gpointer      user_data,
+             int           priority,
+             const char   *via,
+             const GError *error)
+{
+  if (error != NULL)
+    g_message ("%s keeps normal priority: %s", (const char *) user_data, error->message);
+  else
+    g_debug ("%s runs SCHED_FIFO %d (%s)", (const char *) user_data, priority, via);
+}
+
+static gboolean
+ask_realtime (gpointer data)
+{
+  JnThreadLoop *self = data;
+
+  jn_realtime_request (jn_realtime_get_tid (), self->priority, on_realtime,
+                       g_strdup (self->name), g_free);
+  return G_SOURCE_REMOVE;
+}
+
+void
+jn_thread_loop_ask_realtime (JnThreadLoop *self,
+                             int           priority)
+{
+  if (!jn_realtime_wanted ())
+    return;
+  self->priority = priority;
+  g_main_context_invoke (self->context, ask_realtime, self);
 }
 
 /* --- timer source -------------------------------------------------------- */

@@ -15,6 +15,10 @@ typedef struct _JnThreadLoop JnThreadLoop;
  * to jn_thread_loop_get_context() before or after. */
 JnThreadLoop *jn_thread_loop_new          (const char   *name);
 GMainContext *jn_thread_loop_get_context  (JnThreadLoop *self);
+/* The thread asks for real-time scheduling at priority, in the background
+ * (jn_realtime_request()); a refusal is logged. */
+void          jn_thread_loop_ask_realtime (JnThreadLoop *self,
+                                           int           priority);
 /* Quits the loop, joins the thread and frees everything. */
 void          jn_thread_loop_free         (JnThreadLoop *self);
 

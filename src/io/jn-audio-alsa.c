@@ -15,7 +15,6 @@
 #include <alsa/asoundlib.h>
 #include <math.h>
 #include <glib/gi18n-lib.h>
-#include <sched.h>
 
 #include "jn-audio-private.h"
 
@@ -193,10 +192,8 @@ alsa_thread (gpointer data)
   gsize n = (gsize) frames * channels;
   const float *capture[8];
   float *playback[8];
-  struct sched_param param = { .sched_priority = 70 };
 
-  /* real-time priority where we may have it (rtkit-less, best effort) */
-  pthread_setschedparam (pthread_self (), SCHED_FIFO, &param);
+  jn_audio_device_thread_realtime (device);
   for (guint c = 0; c < channels; c++)
     {
       capture[c] = alsa->planar_in + (gsize) c * frames;

@@ -37,6 +37,7 @@ null_thread (gpointer data)
       capture[c] = null->capture;
       playback[c] = null->playback + (gsize) c * frames;
     }
+  jn_audio_device_thread_realtime (device);
   clock_gettime (CLOCK_MONOTONIC, &next);
   while (atomic_load (&null->running))
     {

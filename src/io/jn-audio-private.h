@@ -45,6 +45,7 @@ struct _JnAudioDevice
   gpointer              user_data;
   atomic_uint_least64_t xruns;
   atomic_uint_least64_t periods;
+  atomic_int            thread_tid;        /* the device thread JamNet runs, once it asked */
   atomic_uint           capture_latency;   /* frames, set by the backend */
   atomic_uint           playback_latency;
   /* MIDI: a backend that opened MIDI ports sets midi_ports and moves
@@ -55,6 +56,10 @@ struct _JnAudioDevice
 };
 
 
+
+/* On a device thread JamNet runs itself (null, ALSA), before its first
+ * period: real-time scheduling, as the media thread has (jn-realtime.h). */
+void     jn_audio_device_thread_realtime (JnAudioDevice *device);
 
 extern const JnAudioBackend jn_audio_backend_pipewire;
 extern const JnAudioBackend jn_audio_backend_null;

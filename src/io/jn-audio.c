@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "jn-audio-private.h"
+#include "jn-realtime.h"
 
 G_DEFINE_QUARK (jn-audio-error-quark, jn_audio_error)
 
@@ -144,6 +145,26 @@ jn_audio_device_get_latency (JnAudioDevice *device,
 {
   *capture_frames = atomic_load (&device->capture_latency);
   *playback_frames = atomic_load (&device->playback_latency);
+}
+
+void
+jn_audio_device_thread_realtime (JnAudioDevice *device)
+{
+  g_autoptr(GError) error = NULL;
+  const char *via;
+
+  atomic_store (&device->thread_tid, jn_realtime_get_tid ());
+  if (jn_realtime_wanted () &&
+      jn_realtime_acquire (jn_realtime_get_tid (), JN_REALTIME_PRIORITY_DEVICE, &via, &error) == 0)
+    g_debug ("The %s device thread keeps normal priority: %s", device->backend->name, error->message);
+}
+
+char *
+jn_audio_device_describe_scheduling (JnAudioDevice *device)
+{
+  pid_t tid = atomic_load (&device->thread_tid);
+
+  return tid != 0 ? jn_realtime_describe (tid) : NULL;
 }
 
 JnAudioLinkState

@@ -87,6 +87,10 @@ guint64        jn_audio_device_get_periods  (JnAudioDevice       *device);
 void           jn_audio_device_get_latency  (JnAudioDevice       *device,
                                              guint               *capture_frames,
                                              guint               *playback_frames);
+/* The scheduling of the device thread JamNet runs (null, ALSA):
+ * "SCHED_FIFO 18"; NULL where the backend runs its own (PipeWire's data
+ * loop follows its client.conf). */
+char          *jn_audio_device_describe_scheduling (JnAudioDevice *device);
 
 /* Where one of config->connect stands now.  detail (may be NULL) gets a
  * new string: the device linked (its description), the one waited for,
