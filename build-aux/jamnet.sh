@@ -48,6 +48,7 @@ build() {
 
 passed=0
 failed=0
+failures=""
 run_suite() {
   local dir=$1 log
   log=$(mktemp)
@@ -58,6 +59,9 @@ run_suite() {
   passed=$((passed + $(sed -n 's/^Ok: *\([0-9]*\).*/\1/p' "$log" | tail -1)))
   failed=$((failed + $(sed -n 's/^Fail: *\([0-9]*\).*/\1/p' "$log" | tail -1)))
   failed=$((failed + $(sed -n 's/^Timeout: *\([0-9]*\).*/\1/p' "$log" | tail -1)))
+  # which ones, again at the very end, where a CI log's tail shows it
+  failures+=$(grep -E '^ *[0-9]+/[0-9]+ .* (FAIL|TIMEOUT|INTERRUPT|ERROR) ' "$log" | sed "s|^|$dir: |" || true)
+  failures+=$'\n'
   rm -f "$log"
   return "$rc"
 }
@@ -95,6 +99,22 @@ case "$cmd" in
     export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:use_sigaltstack=0
     export LSAN_OPTIONS="suppressions=$PWD/build-aux/lsan.supp"
     run_suite _build-asan || rc=1
+    if [ "$failed" -gt 0 ]; then
+      echo "==> failed:"
+      printf '%s' "$failures" | grep -v '^$' || true
+      # the failing tests' own words, from the plain build's log first
+      for d in _build _build-asan; do
+        [ -f "$d/meson-logs/testlog.json" ] || continue
+        python3 - "$d/meson-logs/testlog.json" <<'PY' || true
+import json, sys
+for line in open(sys.argv[1]):
+    t = json.loads(line)
+    if t.get("result") not in ("OK", "SKIP", "EXPECTEDFAIL"):
+        print("==> %s (%s), the last of its output:" % (t["name"], t["result"]))
+        print("\n".join(t.get("stdout", "").splitlines()[-25:]))
+PY
+      done
+    fi
     echo "tests: $passed passed, $failed failed"
     exit "$rc"
     ;;

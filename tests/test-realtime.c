@@ -37,8 +37,9 @@ spin (gpointer data)
   return NULL;
 }
 
-static void
-test_given_up (void)
+/* FALSE: skipped */
+static gboolean
+run_away (void)
 {
   Spinner s = { 0 };
   g_autoptr(GError) error = NULL;
@@ -59,7 +60,7 @@ test_given_up (void)
       atomic_store (&s.go, TRUE);
       g_thread_join (thread);
       g_test_skip ("no real-time scheduling here (not root, no RealtimeKit)");
-      return;
+      return FALSE;
     }
   g_assert_no_error (error);
   g_assert_cmpint (granted, ==, JN_REALTIME_PRIORITY_MEDIA);
@@ -70,6 +71,77 @@ test_given_up (void)
   g_thread_join (thread);
   /* it got SIGXCPU at the soft limit, and is back to normal; the process
    * lives (the hard limit would have killed it) */
+  g_assert_cmpuint (jn_realtime_get_demotions (), ==, demotions + 1);
+  return TRUE;
+}
+
+static void
+test_given_up (void)
+{
+  run_away ();
+}
+
+/* waits for go, then ends */
+static gpointer
+idle (gpointer data)
+{
+  Spinner *s = data;
+
+  atomic_store (&s->tid, jn_realtime_get_tid ());
+  while (!atomic_load (&s->go))
+    g_usleep (1000);
+  return NULL;
+}
+
+/* A process that runs many sessions one after another makes many
+ * real-time threads: a runaway one after them is still demoted, not
+ * killed. */
+static void
+test_threads_end (void)
+{
+  for (guint i = 0; i < 80; i++)
+    {
+      Spinner s = { 0 };
+      g_autoptr(GError) error = NULL;
+      GThread *thread = g_thread_new ("idle", idle, &s);
+      const char *via = NULL;
+      int granted;
+
+      while (atomic_load (&s.tid) == 0)
+        g_usleep (1000);
+      granted = jn_realtime_acquire (atomic_load (&s.tid), JN_REALTIME_PRIORITY_MEDIA, &via, &error);
+      atomic_store (&s.go, TRUE);
+      g_thread_join (thread);
+      if (granted == 0 && i == 0)
+        {
+          g_test_skip ("no real-time scheduling here (not root, no RealtimeKit)");
+          return;
+        }
+      g_assert_no_error (error);
+    }
+  test_given_up ();
+}
+
+/* The second runaway after a demotion, on a thread made real-time while
+ * the first was being handled (so after its RLIMIT_RTTIME was set): it is
+ * demoted as well, not killed. */
+static void
+test_again (void)
+{
+  Spinner s = { 0 };
+  struct sched_param param = { .sched_priority = JN_REALTIME_PRIORITY_MEDIA };
+  GThread *thread;
+  guint demotions;
+
+  if (!run_away ())
+    return;
+  thread = g_thread_new ("spinner", spin, &s);
+  while (atomic_load (&s.tid) == 0)
+    g_usleep (1000);
+  demotions = jn_realtime_get_demotions ();
+  g_assert_cmpint (sched_setscheduler (atomic_load (&s.tid), SCHED_FIFO, &param), ==, 0);
+  atomic_store (&s.go, TRUE);
+  g_thread_join (thread);
   g_assert_cmpuint (jn_realtime_get_demotions (), ==, demotions + 1);
 }
 
@@ -89,5 +161,7 @@ main (int argc, char *argv[])
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/realtime/describe", test_describe);
   g_test_add_func ("/realtime/given-up", test_given_up);
+  g_test_add_func ("/realtime/threads-end", test_threads_end);
+  g_test_add_func ("/realtime/again", test_again);
   return g_test_run ();
 }

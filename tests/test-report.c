@@ -375,6 +375,8 @@ run (const char *const *argv, char **out)
   g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &text, NULL,
                                &status, &error));
   g_assert_no_error (error);
+  if (WIFSIGNALED (status))
+    g_test_message ("%s %s died of signal %d", argv[0], argv[1], WTERMSIG (status));
   if (out != NULL)
     *out = g_steal_pointer (&text);
   return WIFEXITED (status) ? WEXITSTATUS (status) : -1;

@@ -13,6 +13,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <glib/gi18n-lib.h>
 #include <sched.h>
 #include <signal.h>
@@ -35,7 +36,6 @@
  * up (a flood of datagrams must not get the process killed at the hard one). */
 #define RTTIME_US 200000
 #define RTTIME_SOFT_US 150000
-#define MAX_THREADS 32
 #define DBUS_TIMEOUT_MS 2000
 
 pid_t
@@ -51,7 +51,10 @@ jn_realtime_wanted (void)
 }
 
 /* At most limit_us of CPU without a blocking call, as RealtimeKit asks;
- * never raised above a limit already there. */
+ * never raised above a limit already there.  The soft limit is set again
+ * each time: at it the kernel sends SIGXCPU and moves it one second on,
+ * past the hard limit, so that without this the next runaway thread would
+ * be killed, not demoted. */
 static void
 limit_rttime (gint64 limit_us)
 {
@@ -59,37 +62,79 @@ limit_rttime (gint64 limit_us)
 
   if (getrlimit (RLIMIT_RTTIME, &r) != 0)
     return;
-  if (r.rlim_max != RLIM_INFINITY && r.rlim_max <= (rlim_t) limit_us)
-    return;
-  r.rlim_max = (rlim_t) limit_us;
-  r.rlim_cur = (rlim_t) MIN (limit_us, RTTIME_SOFT_US);
+  if (r.rlim_max == RLIM_INFINITY || r.rlim_max > (rlim_t) limit_us)
+    r.rlim_max = (rlim_t) limit_us;
+  r.rlim_cur = MIN (r.rlim_max - r.rlim_max / 4, (rlim_t) RTTIME_SOFT_US);
   if (setrlimit (RLIMIT_RTTIME, &r) != 0)
     g_debug ("Could not set RLIMIT_RTTIME: %s", g_strerror (errno));
 }
 
-/* the threads we made real-time, for the SIGXCPU handler */
-static atomic_int granted_tids[MAX_THREADS];
 static atomic_uint demotions;
 
-/* A thread ran RTTIME_SOFT_US without sleeping: every thread we made
- * real-time goes back to normal scheduling (only async-signal-safe calls) */
+/* struct linux_dirent64, which glibc does not declare */
+typedef struct
+{
+  guint64        ino;
+  gint64         off;
+  unsigned short reclen;
+  unsigned char  type;
+  char           name[];
+} Dirent64;
+
+/* A thread ran RTTIME_SOFT_US without sleeping.  The kernel does not say
+ * which (the signal is the process's), and a thread a real-time one
+ * starts is real-time too without asking, so every real-time thread of the
+ * process goes back to normal scheduling: found in /proc/self/task with
+ * async-signal-safe calls only. */
 static void
 on_sigxcpu (int signum)
 {
+  static char buffer[4096];
   struct sched_param param = { 0 };
+  struct rlimit limit;
+  int saved_errno = errno;
+  int fd;
+  long n;
 
-  for (guint i = 0; i < MAX_THREADS; i++)
+  /* the kernel moved the soft limit a second on, past the hard one: back,
+   * so that the next runaway is demoted too, not killed */
+  if (getrlimit (RLIMIT_RTTIME, &limit) == 0 && limit.rlim_max != RLIM_INFINITY &&
+      limit.rlim_cur >= limit.rlim_max)
     {
-      int tid = atomic_exchange (&granted_tids[i], 0);
-
-      if (tid != 0)
-        sched_setscheduler (tid, SCHED_OTHER, &param);
+      limit.rlim_cur = MIN (limit.rlim_max - limit.rlim_max / 4, (rlim_t) RTTIME_SOFT_US);
+      setrlimit (RLIMIT_RTTIME, &limit);
     }
+  fd = open ("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    {
+      errno = saved_errno;
+      return;
+    }
+  while ((n = syscall (SYS_getdents64, fd, buffer, sizeof buffer)) > 0)
+    for (long at = 0; at < n; at += ((Dirent64 *) (buffer + at))->reclen)
+      {
+        const char *name = ((Dirent64 *) (buffer + at))->name;
+        pid_t tid = 0;
+        int policy;
+
+        for (; *name >= '0' && *name <= '9'; name++)
+          tid = tid * 10 + (*name - '0');
+        if (tid == 0 || *name != '\0')
+          continue;
+        policy = sched_getscheduler (tid) & ~SCHED_RESET_ON_FORK;
+        if (policy == SCHED_FIFO || policy == SCHED_RR)
+          sched_setscheduler (tid, SCHED_OTHER, &param);
+      }
+  close (fd);
   atomic_fetch_add (&demotions, 1);
+  errno = saved_errno;
 }
 
-static void
-note_granted (pid_t tid)
+/* Installs the SIGXCPU handler; FALSE if it could not see the process's
+ * threads, and then no thread may run real-time: nothing could demote it
+ * before the kernel's hard limit kills the process. */
+static gboolean
+watch_threads (GError **error)
 {
   static gsize handler = 0;
 
@@ -103,13 +148,11 @@ note_granted (pid_t tid)
       sigaction (SIGXCPU, &action, NULL);
       g_once_init_leave (&handler, 1);
     }
-  for (guint i = 0; i < MAX_THREADS; i++)
-    {
-      int expected = 0;
-
-      if (atomic_compare_exchange_strong (&granted_tids[i], &expected, (int) tid))
-        return;
-    }
+  if (access ("/proc/self/task", R_OK) == 0)
+    return TRUE;
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+               _("/proc is not mounted, so a runaway real-time thread could not be stopped"));
+  return FALSE;
 }
 
 guint
@@ -216,10 +259,11 @@ jn_realtime_acquire (pid_t         tid,
   g_return_val_if_fail (priority >= 1, 0);
 
   *via = NULL;
+  if (!watch_threads (error))
+    return 0;
   limit_rttime (RTTIME_US);
   if ((granted = acquire_direct (tid, priority)) > 0)
     {
-      note_granted (tid);
       *via = "direct";
       return granted;
     }
@@ -238,10 +282,7 @@ jn_realtime_acquire (pid_t         tid,
       *via = "rtkit";
     }
   if (granted > 0)
-    {
-      note_granted (tid);
-      return granted;
-    }
+    return granted;
   g_set_error (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
                /* TRANSLATORS: %s is the reason RealtimeKit or the portal gave */
                g_str_equal (*via, "portal") ? _("The Realtime portal refused (%s)")

@@ -55,9 +55,9 @@ void         jn_realtime_request    (pid_t          tid,
                                      gpointer       user_data,
                                      GDestroyNotify destroy);
 
-/* How often a thread we made real-time ran RLIMIT_RTTIME's soft limit
- * without sleeping, and every such thread was put back to normal
- * scheduling (rather than have the kernel kill the process at the hard
+/* How often a real-time thread ran RLIMIT_RTTIME's soft limit without
+ * sleeping, and every real-time thread of the process was put back to
+ * normal scheduling (rather than have the kernel kill the process at the hard
  * limit). */
 guint        jn_realtime_get_demotions (void);
 
