@@ -42,6 +42,7 @@ struct _JnAudioDevice
   char                 *device_name;
   char                 *connect[JN_AUDIO_N_LINKS];
   JnAudioProcess        process;
+  double                drift_ppm;         /* null: its clock runs this much fast (+) or slow (-) */
   gpointer              user_data;
   atomic_uint_least64_t xruns;
   atomic_uint_least64_t periods;

@@ -33,18 +33,61 @@ free_strings (JnAudioDevice *device)
     g_free (device->connect[k]);
 }
 
+/* "null:drift=+250ppm": the backend's name, and its options after a colon
+ * (only the null device has any) */
+static gboolean
+parse_options (const char  *spec,
+               char       **name,
+               double      *drift_ppm,
+               GError     **error)
+{
+  const char *colon = strchr (spec, ':');
+  g_auto(GStrv) options = NULL;
+
+  *drift_ppm = 0;
+  *name = colon != NULL ? g_strndup (spec, (gsize) (colon - spec)) : g_strdup (spec);
+  if (colon == NULL)
+    return TRUE;
+  options = g_strsplit (colon + 1, ",", -1);
+  for (guint i = 0; options[i] != NULL; i++)
+    {
+      char *end = NULL;
+
+      if (g_str_equal (*name, "null") && g_str_has_prefix (options[i], "drift="))
+        {
+          *drift_ppm = g_ascii_strtod (options[i] + strlen ("drift="), &end);
+          if (end != options[i] + strlen ("drift=") && g_str_equal (end, "ppm") &&
+              *drift_ppm >= -JN_AUDIO_MAX_DRIFT_PPM && *drift_ppm <= JN_AUDIO_MAX_DRIFT_PPM)
+            continue;
+        }
+      g_set_error (error, JN_AUDIO_ERROR, JN_AUDIO_ERROR_UNKNOWN_BACKEND,
+                   /* TRANSLATORS: %s is what was given after "null:"; keep drift=…ppm as it is */
+                   g_str_equal (*name, "null") ? _("The null audio device does not understand “%s” (it takes drift=-2000ppm … drift=+2000ppm)")
+                                               : _("The %s audio backend takes no options (“%s”)"),
+                   g_str_equal (*name, "null") ? options[i] : *name, options[i]);
+      g_clear_pointer (name, g_free);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 JnAudioDevice *
-jn_audio_device_new (const char          *backend,
+jn_audio_device_new (const char          *spec,
                      const JnAudioConfig *config,
                      JnAudioProcess       process,
                      gpointer             user_data,
                      GError             **error)
 {
   g_autoptr(GError) first_error = NULL;
+  g_autofree char *backend = NULL;
+  double drift_ppm = 0;
 
   g_return_val_if_fail (config != NULL && process != NULL, NULL);
   g_return_val_if_fail (config->channels >= 1 && config->channels <= 8, NULL);
   g_return_val_if_fail (config->rate >= 8000 && config->quantum >= 16, NULL);
+
+  if (spec != NULL && !parse_options (spec, &backend, &drift_ppm, error))
+    return NULL;
 
   for (guint i = 0; i < G_N_ELEMENTS (backends); i++)
     {
@@ -67,6 +110,7 @@ jn_audio_device_new (const char          *backend,
           device->config.connect[k] = device->connect[k];
         }
       device->process = process;
+      device->drift_ppm = drift_ppm;
       device->midi_received = jn_midi_queue_new ();
       device->midi_to_send = jn_midi_queue_new ();
       device->user_data = user_data;

@@ -70,7 +70,11 @@ typedef void (*JnAudioProcess) (gpointer            user_data,
 typedef struct _JnAudioDevice JnAudioDevice;
 
 /* backend: "pipewire", "alsa", "null", or NULL for the first that works
- * (PipeWire, else ALSA, else null).  The null device is a silent clock. */
+ * (PipeWire, else ALSA, else null).  The null device is a silent clock;
+ * "null:drift=+250ppm" makes that clock run fast (or slow, with -) by so
+ * many parts per million, as a real sound card's does, up to
+ * JN_AUDIO_MAX_DRIFT_PPM. */
+#define JN_AUDIO_MAX_DRIFT_PPM 2000
 JnAudioDevice *jn_audio_device_new          (const char          *backend,
                                              const JnAudioConfig *config,
                                              JnAudioProcess       process,
