@@ -101,7 +101,7 @@ jn_bench_audio_path (int argc, char **argv)
            "callback under 5 %% of the period with 16 peers\n", FRAMES, CHANNELS, RATE, period_us);
   for (guint k = 0; k < G_N_ELEMENTS (peer_counts); k++)
     {
-      g_autoptr(JnAudioBridge) bridge = jn_audio_bridge_new (FRAMES, CHANNELS);
+      g_autoptr(JnAudioBridge) bridge = jn_audio_bridge_new (FRAMES, CHANNELS, RATE);
       g_autofree char *mix_name = g_strdup_printf ("media thread: mix of %u peer%s", peer_counts[k],
                                                    peer_counts[k] > 1 ? "s" : "");
       g_autofree char *rt_name = g_strdup_printf ("real-time callback, %u peer%s", peer_counts[k],
@@ -141,7 +141,7 @@ jn_bench_audio_path (int argc, char **argv)
   /* real time: the null device's clock against a media-side feeder */
   {
     JnAudioConfig config = { "jamnet-bench", RATE, CHANNELS, FRAMES };
-    g_autoptr(JnAudioBridge) bridge = jn_audio_bridge_new (FRAMES, CHANNELS);
+    g_autoptr(JnAudioBridge) bridge = jn_audio_bridge_new (FRAMES, CHANNELS, RATE);
     g_autoptr(GError) error = NULL;
     Feeder feeder = { bridge, 16, audio, 1 };
     JnAudioDevice *device;

@@ -27,7 +27,7 @@ device_period (JnAudioBridge *bridge, float in_value, float out[CH][FRAMES])
 static void
 test_capture_and_mix (void)
 {
-  g_autoptr(JnAudioBridge) bridge = jn_audio_bridge_new (FRAMES, CH);
+  g_autoptr(JnAudioBridge) bridge = jn_audio_bridge_new (FRAMES, CH, 48000);
   float out[CH][FRAMES], captured[FRAMES * CH], a[FRAMES * CH], b[FRAMES * CH];
   JnAudioBridgeStats stats;
 
@@ -77,7 +77,7 @@ test_capture_and_mix (void)
 static void
 test_bounded (void)
 {
-  g_autoptr(JnAudioBridge) bridge = jn_audio_bridge_new (FRAMES, CH);
+  g_autoptr(JnAudioBridge) bridge = jn_audio_bridge_new (FRAMES, CH, 48000);
   float out[CH][FRAMES], mix[FRAMES * CH], captured[FRAMES * CH];
   JnAudioBridgeStats stats;
 
@@ -104,6 +104,48 @@ test_bounded (void)
   g_assert_cmpuint (stats.capture_overruns, >, 0);
 }
 
+/* The device's clock: as many packets due as it captured since the last
+ * look, the first look starting the count; the next due one device period
+ * after the last, and never in the past */
+static void
+test_clock (void)
+{
+  g_autoptr(JnAudioBridge) bridge = jn_audio_bridge_new (FRAMES, CH, 48000);
+  float out[CH][FRAMES];
+  gint64 now = g_get_monotonic_time (), next, period_us = FRAMES * G_USEC_PER_SEC / 48000;
+
+  g_assert_cmpuint (jn_audio_bridge_clock (bridge, now, &next), ==, 0);
+  g_assert_cmpint (next, >, now);
+  g_assert_cmpint (next, <=, now + period_us);
+
+  for (guint k = 0; k < 3; k++)
+    device_period (bridge, 0.1f * k, out);
+  /* what it captured before we looked is not a backlog to send */
+  now = g_get_monotonic_time ();
+  g_assert_cmpuint (jn_audio_bridge_clock (bridge, now, &next), ==, 0);
+  device_period (bridge, 0.5f, out);
+  device_period (bridge, 0.6f, out);
+  now = g_get_monotonic_time ();
+  g_assert_cmpuint (jn_audio_bridge_clock (bridge, now, &next), ==, 2);
+  g_assert_cmpuint (jn_audio_bridge_clock (bridge, now, &next), ==, 0);
+  /* one device period after the last, a little later */
+  g_assert_cmpint (next, >, now);
+  g_assert_cmpint (next, <=, now + period_us + 1000);
+  {
+    float captured[FRAMES * CH];
+
+    /* and the packets are those two periods, in order */
+    jn_audio_bridge_capture (bridge, captured, FRAMES, CH);
+    g_assert_cmpfloat_with_epsilon (captured[0], 0.5f, 1e-6);
+    jn_audio_bridge_capture (bridge, captured, FRAMES, CH);
+    g_assert_cmpfloat_with_epsilon (captured[0], 0.6f, 1e-6);
+  }
+  /* a device that went quiet: look again soon, not in the past */
+  now += 10 * G_USEC_PER_SEC;
+  g_assert_cmpuint (jn_audio_bridge_clock (bridge, now, &next), ==, 0);
+  g_assert_cmpint (next, >, now);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -111,6 +153,7 @@ main (int argc, char *argv[])
 
   g_test_add_func ("/bridge/capture-and-mix", test_capture_and_mix);
   g_test_add_func ("/bridge/bounded", test_bounded);
+  g_test_add_func ("/bridge/clock", test_clock);
 
   return g_test_run ();
 }

@@ -12,8 +12,11 @@
 #include "jn-clock-sync.h"
 #include "jn-concealer-pool.h"
 #include "jn-concealer.h"
+#include "jn-drift.h"
+#include "jn-rate-match.h"
 #include "jn-midi-reorder.h"
 #include "jn-receive-stats.h"
+#include "jn-test-signal.h"
 
 #define FRAMES 128
 #define RATE   48000
@@ -623,12 +626,252 @@ test_midi_journal_apply (void)
   g_assert_false (jn_midi_reorder_get_ack (r, &ack));
 }
 
+/* Packets of a clock ppm fast, seen through a network that delays each by
+ * 20 ms plus up to jitter_us (uniform, or rarely a lot more), for seconds */
+static double
+drift_run (double ppm, double jitter_us, guint seconds, guint32 seed)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (seed);
+  JnDrift drift;
+  double packet_s = 128.0 / 48000 / (1 + ppm * 1e-6), got;
+  guint64 n = (guint64) (seconds / packet_s);
+
+  jn_drift_init (&drift, 48000);
+  for (guint64 k = 0; k < n; k++)
+    {
+      double delay = 20000 + g_rand_double (rand) * jitter_us;
+
+      if (g_rand_int_range (rand, 0, 100) == 0)
+        delay += 30000;   /* a spike */
+      jn_drift_add (&drift, k * 128, (gint64) (1e12 + k * packet_s * 1e6 + delay));
+    }
+  g_assert_true (jn_drift_get_ppm (&drift, &got));
+  g_assert_cmpuint (drift.restarts, ==, 0);
+  return got;
+}
+
+/* The rate of a clock from its packets' arrivals: within 2 ppm after a
+ * minute, through 4 ms of jitter and spikes, either way, on any seed */
+static void
+test_drift_estimate (void)
+{
+  const double cases[] = { 0, 25, -25, 250, -250, 1000 };
+
+  for (guint c = 0; c < G_N_ELEMENTS (cases); c++)
+    for (guint32 seed = 1; seed <= 4; seed++)
+      {
+        double got = drift_run (cases[c], 4000, 60, seed * 7919 + c);
+
+        if (fabs (got - cases[c]) > 2.0)
+          g_error ("%+.0f ppm, seed %u: estimated %+.2f ppm", cases[c], seed, got);
+      }
+  /* not before there are enough seconds to tell */
+  {
+    JnDrift drift;
+    double ppm;
+
+    jn_drift_init (&drift, 48000);
+    for (guint k = 0; k < 375 * (JN_DRIFT_MIN_WINDOWS - 1); k++)
+      jn_drift_add (&drift, k * 128, (gint64) (k * 128 * 1e6 / 48000));
+    g_assert_false (jn_drift_get_ppm (&drift, &ppm));
+  }
+}
+
+/* A clock that jumps (its sender restarted) starts the estimate over
+ * instead of bending it */
+static void
+test_drift_jump (void)
+{
+  JnDrift drift;
+  double ppm;
+  gint64 t = 0;
+
+  jn_drift_init (&drift, 48000);
+  for (guint64 k = 0; k < 375 * 20; k++, t += 2667)
+    jn_drift_add (&drift, k * 128, t);
+  g_assert_true (jn_drift_get_ppm (&drift, &ppm));
+  /* positions start from 0 again */
+  for (guint64 k = 0; k < 375 * 20; k++, t += 2667)
+    jn_drift_add (&drift, k * 128, t);
+  g_assert_cmpuint (drift.restarts, ==, 1);
+  g_assert_true (jn_drift_get_ppm (&drift, &ppm));
+  /* 2667 us per 128 frames is 125 ppm slow */
+  g_assert_cmpfloat (fabs (ppm - (128e6 / 48000 / 2667 - 1) * 1e6), <, 1.0);
+
+  /* a device that lost a period in an xrun steps: the rate stays */
+  for (guint64 k = 375 * 20; k < 375 * 40; k++, t += 2667)
+    jn_drift_add (&drift, k * 128 + (k >= 375 * 30 ? 128 : 0), t);
+  g_assert_cmpuint (drift.restarts, ==, 1);
+  g_assert_cmpuint (drift.steps, ==, 1);
+  g_assert_true (jn_drift_get_ppm (&drift, &ppm));
+  g_assert_cmpfloat (fabs (ppm - (128e6 / 48000 / 2667 - 1) * 1e6), <, 1.0);
+}
+
+/* A sender's stream as its packets reach the jitter buffer: a sine, one
+ * packet (128 frames) each 1 / (1 + ppm) of our periods, queued; playing
+ * an empty queue is an underrun. */
+typedef struct
+{
+  float   *queue;
+  guint    head, len, cap;
+  guint64  sent;
+  guint    underruns;
+} SineStream;
+
+#define RM_FRAMES 128
+#define RM_HZ     997.0
+
+static JnJitterPopResult
+sine_pull (gpointer  user_data,
+           float    *packet,
+           guint32  *seq)
+{
+  SineStream *s = user_data;
+
+  if (s->len == 0)
+    {
+      s->underruns++;
+      memset (packet, 0, sizeof (float) * RM_FRAMES);
+      return JN_JITTER_POP_CONCEALED;
+    }
+  memcpy (packet, s->queue + (gsize) s->head * RM_FRAMES, sizeof (float) * RM_FRAMES);
+  s->head = (s->head + 1) % s->cap;
+  s->len--;
+  *seq = (guint32) (s->sent - s->len - 1);
+  return JN_JITTER_POP_PLAYED;
+}
+
+static void
+sine_send (SineStream *s)
+{
+  float *p = s->queue + (gsize) ((s->head + s->len) % s->cap) * RM_FRAMES;
+
+  g_assert_cmpuint (s->len, <, s->cap);
+  for (guint i = 0; i < RM_FRAMES; i++)
+    p[i] = 0.5f * (float) sin (2 * G_PI * RM_HZ * (s->sent * RM_FRAMES + i) / 48000.0);
+  s->sent++;
+  s->len++;
+}
+
+/* 60 s of a sender ppm fast (or slow) through the rate match as the
+ * engine steers it: no underrun, the level within a packet of the band it
+ * holds without drift, the drift taken up as slip, and the sine clean. */
+static void
+rate_match_run_drift (double ppm)
+{
+  const guint depth = 3, periods = 22500, window = 512;
+  SineStream s = { 0 };
+  g_autoptr(JnRateMatch) rm = jn_rate_match_new (RM_FRAMES, 1, 48000);
+  g_autofree float *out = g_new0 (float, (gsize) periods * RM_FRAMES);
+  g_autofree double *ratio = g_new0 (double, periods);
+  double acc = 0, mean_level = depth - 0.5, worst = -200;
+  guint engaged_at = 0, min_level = G_MAXUINT, max_level = 0, min_ever = G_MAXUINT;
+
+  s.cap = 16;
+  s.queue = g_new0 (float, (gsize) s.cap * RM_FRAMES);
+  for (guint k = 0; k < depth; k++)
+    sine_send (&s);
+  for (guint p = 0; p < periods; p++)
+    {
+      guint32 seq;
+
+      g_assert_cmpint (jn_rate_match_run (rm, sine_pull, &s, out + (gsize) p * RM_FRAMES, &seq), !=,
+                       JN_JITTER_POP_IDLE);
+      ratio[p] = jn_rate_match_get_ppm (rm);
+      /* once the level's pull has had 20 s to bring it back from what
+       * the drift took before it was known */
+      if (engaged_at > 0 && p >= engaged_at + 7500)
+        {
+          min_level = MIN (min_level, s.len);
+          max_level = MAX (max_level, s.len);
+        }
+      min_ever = MIN (min_ever, s.len);
+      mean_level += (s.len + jn_rate_match_get_held (rm) - mean_level) / 375.0;
+      /* ten times a second, with the estimate the drift test reaches,
+       * once there are eight seconds to tell */
+      if (p % 37 == 0 && p >= 3000)
+        {
+          jn_rate_match_steer (rm, TRUE, ppm, mean_level - depth);
+          if (engaged_at == 0 && jn_rate_match_is_engaged (rm))
+            engaged_at = p;
+        }
+      for (acc += 1 + ppm * 1e-6; acc >= 1; acc -= 1)
+        sine_send (&s);
+    }
+  g_assert_cmpuint (engaged_at, >, 0);
+  g_assert_cmpuint (s.underruns, ==, 0);
+  /* without drift it stands at depth - 1 or depth after each pop, and so
+   * it does here, or a packet above */
+  g_assert_cmpuint (min_level, >=, depth - 1);
+  g_assert_cmpuint (max_level, <=, depth + 1);
+  /* 250 ppm of 22500 periods after engaging is about 4.6 packets */
+  g_assert_cmpfloat (fabs (jn_rate_match_get_slip (rm) - ppm * 1e-6 * (periods - engaged_at)), <=, 3);
+  g_assert_cmpfloat (fabs (jn_rate_match_get_ppm (rm) - ppm), <, JN_RATE_MATCH_LEVEL_PPM);
+  g_assert_cmpuint (jn_rate_match_get_delay (rm), <, 2 * RM_FRAMES);
+  /* from the second after it engaged: what the listener hears */
+  for (guint64 at = (guint64) (engaged_at + 375) * RM_FRAMES; at + window <= (guint64) periods * RM_FRAMES;
+       at += window)
+    {
+      /* the sine's pitch is the ratio's, which moves in steps */
+      double ppm_then = 0, hz;
+
+      for (guint64 k = at / RM_FRAMES; k < (at + window) / RM_FRAMES; k++)
+        ppm_then += ratio[k] / (window / RM_FRAMES);
+      hz = RM_HZ * (1 + ppm_then * 1e-6);
+      worst = MAX (worst, jn_test_signal_residual_db (out + at, window, 48000, &hz, 1));
+    }
+  g_test_message ("%+.0f ppm: engaged after %.1f s, slip %+" G_GINT64_FORMAT ", level %u..%u "
+                  "(lowest %u), delay %u frames, worst THD+N %.1f dB",
+                  ppm, engaged_at * RM_FRAMES / 48000.0, jn_rate_match_get_slip (rm), min_level,
+                  max_level, min_ever, jn_rate_match_get_delay (rm), worst);
+  g_assert_cmpfloat (worst, <, -70);
+  g_free (s.queue);
+}
+
+static void
+test_rate_match_drift (void)
+{
+  rate_match_run_drift (250);
+  rate_match_run_drift (-250);
+  rate_match_run_drift (1000);
+}
+
+/* Below the threshold the stream is played sample for sample */
+static void
+test_rate_match_below (void)
+{
+  SineStream s = { 0 };
+  g_autoptr(JnRateMatch) rm = jn_rate_match_new (RM_FRAMES, 1, 48000);
+  float out[RM_FRAMES], expect[RM_FRAMES];
+
+  s.cap = 4;
+  s.queue = g_new0 (float, (gsize) s.cap * RM_FRAMES);
+  jn_rate_match_steer (rm, TRUE, JN_RATE_MATCH_ENGAGE_PPM / 2, 0);
+  jn_rate_match_steer (rm, FALSE, 500, 0);
+  g_assert_false (jn_rate_match_is_engaged (rm));
+  for (guint p = 0; p < 100; p++)
+    {
+      guint32 seq;
+
+      sine_send (&s);
+      memcpy (expect, s.queue + (gsize) s.head * RM_FRAMES, sizeof expect);
+      g_assert_cmpint (jn_rate_match_run (rm, sine_pull, &s, out, &seq), ==, JN_JITTER_POP_PLAYED);
+      g_assert_cmpmem (out, sizeof out, expect, sizeof expect);
+    }
+  g_assert_cmpfloat (jn_rate_match_get_ppm (rm), ==, 0);
+  g_free (s.queue);
+}
+
 int
 main (int argc, char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/clock-sync/offset", test_clock_sync_offset);
+  g_test_add_func ("/drift/estimate", test_drift_estimate);
+  g_test_add_func ("/drift/jump", test_drift_jump);
+  g_test_add_func ("/rate-match/drift", test_rate_match_drift);
+  g_test_add_func ("/rate-match/below", test_rate_match_below);
   g_test_add_func ("/clock-sync/filter", test_clock_sync_filter);
   g_test_add_func ("/clock-sync/refuses", test_clock_sync_refuses);
   g_test_add_func ("/receive-stats/counts", test_receive_stats);

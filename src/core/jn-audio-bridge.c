@@ -20,6 +20,9 @@
 
 #define MAX_DEVICE_FRAMES 8192
 #define MAX_PEERS 64
+/* the media thread wakes this long after a device period is due: the
+ * device thread has then run, unless it is late */
+#define CLOCK_SLACK_US 200
 
 typedef struct
 {
@@ -41,6 +44,11 @@ struct _JnAudioBridge
   _Atomic float monitor;
   atomic_uint_least64_t capture_overruns;
   atomic_uint_least64_t playback_underruns;
+  /* the device's clock, as the media thread follows it */
+  atomic_uint_least64_t device_frames; /* captured since it opened */
+  atomic_int_least64_t  device_us;     /* when its last period ran */
+  atomic_uint           device_quantum;
+  guint                 rate;
 
   /* media side */
   float   *mix;
@@ -50,11 +58,14 @@ struct _JnAudioBridge
   guint    n_gains;
   atomic_uint_least64_t capture_underruns;
   atomic_uint_least64_t playback_overruns;
+  gboolean clock_started;
+  guint64  packets_taken;     /* by the media thread's periods */
 };
 
 JnAudioBridge *
 jn_audio_bridge_new (guint frames,
-                     guint channels)
+                     guint channels,
+                     guint rate)
 {
   JnAudioBridge *bridge;
   gsize capacity;
@@ -64,6 +75,7 @@ jn_audio_bridge_new (guint frames,
   bridge = g_new0 (JnAudioBridge, 1);
   bridge->frames = frames;
   bridge->channels = channels;
+  bridge->rate = rate;
   capacity = (gsize) MAX (4 * frames, 2 * MAX_DEVICE_FRAMES) * channels;
   bridge->capture = jn_ring_new (capacity, sizeof (float));
   bridge->playback = jn_ring_new (capacity, sizeof (float));
@@ -128,6 +140,10 @@ jn_audio_bridge_process (gpointer            data,
       x[(gsize) i * channels + c] = capture[c][i];
   if (!jn_ring_write (bridge->capture, x, n))
     atomic_fetch_add_explicit (&bridge->capture_overruns, 1, memory_order_relaxed);
+  /* the clock after the samples: what the media thread is told is there */
+  atomic_store_explicit (&bridge->device_quantum, frames, memory_order_relaxed);
+  atomic_store_explicit (&bridge->device_us, g_get_monotonic_time (), memory_order_relaxed);
+  atomic_fetch_add_explicit (&bridge->device_frames, frames, memory_order_release);
 
   trim (bridge->playback, bridge->keep + n, channels);
   if (!jn_ring_read (bridge->playback, x, n))
@@ -156,6 +172,46 @@ jn_audio_bridge_capture (JnAudioBridge *bridge,
       memset (out, 0, sizeof (float) * n);
       atomic_fetch_add_explicit (&bridge->capture_underruns, 1, memory_order_relaxed);
     }
+}
+
+guint
+jn_audio_bridge_clock (JnAudioBridge *bridge,
+                       gint64         now,
+                       gint64        *next_us)
+{
+  guint64 frames = atomic_load_explicit (&bridge->device_frames, memory_order_acquire);
+  gint64 last_us = atomic_load_explicit (&bridge->device_us, memory_order_relaxed);
+  guint quantum = atomic_load_explicit (&bridge->device_quantum, memory_order_relaxed);
+  gint64 packet_us = (gint64) bridge->frames * G_USEC_PER_SEC / bridge->rate;
+  guint64 packets = frames / bridge->frames, due;
+  gint64 need, periods;
+
+  if (frames == 0)
+    {
+      /* the device has not run yet */
+      *next_us = now + packet_us / 2;
+      return 0;
+    }
+  if (!bridge->clock_started)
+    {
+      /* start with the packet that is filling now, not with what the
+       * device captured before the session started */
+      bridge->clock_started = TRUE;
+      bridge->packets_taken = packets;
+      trim (bridge->capture, (gsize) (frames % bridge->frames) * bridge->channels, bridge->channels);
+    }
+  due = packets - bridge->packets_taken;
+  bridge->packets_taken = packets;
+
+  /* the next packet is complete after so many more device periods */
+  need = (gint64) ((packets + 1) * bridge->frames - frames);
+  periods = (need + quantum - 1) / quantum;
+  *next_us = last_us + periods * quantum * G_USEC_PER_SEC / bridge->rate + CLOCK_SLACK_US;
+  /* the device is late (or stopped): look again soon, but not in a spin */
+  if (*next_us <= now)
+    *next_us = now + CLOCK_SLACK_US;
+  *next_us = MIN (*next_us, now + 2 * packet_us);
+  return (guint) MIN (due, G_MAXUINT);
 }
 
 static PeerGain *

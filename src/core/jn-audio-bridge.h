@@ -22,9 +22,10 @@ typedef struct
 } JnAudioBridgeStats;
 
 /* frames: the session's packet size; channels: the session's channel count
- * (the device runs with the same count). */
+ * (the device runs with the same count); rate: the session's. */
 JnAudioBridge *jn_audio_bridge_new           (guint           frames,
-                                              guint           channels);
+                                              guint           channels,
+                                              guint           rate);
 void           jn_audio_bridge_free          (JnAudioBridge  *bridge);
 
 /* The device side: pass as the JnAudioProcess of jn_audio_device_new(). */
@@ -47,6 +48,13 @@ void           jn_audio_bridge_add_playout   (JnAudioBridge  *bridge,
 void           jn_audio_bridge_period_end    (JnAudioBridge  *bridge,
                                               guint           frames,
                                               guint           channels);
+
+/* The device's clock, for the media thread (JnPacketClockFunc): how many
+ * packets the device captured since the last call (the first call starts
+ * the count: 0), and in *next_us when the next one will be complete. */
+guint          jn_audio_bridge_clock         (JnAudioBridge  *bridge,
+                                              gint64          now,
+                                              gint64         *next_us);
 
 /* Mixer settings, from any thread: linear gains, 0..4. */
 void           jn_audio_bridge_set_peer_gain (JnAudioBridge  *bridge,

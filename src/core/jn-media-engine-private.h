@@ -11,9 +11,11 @@
 #include "jn-clock-sync.h"
 #include "jn-codec.h"
 #include "jn-concealer.h"
+#include "jn-drift.h"
 #include "jn-jitter-buffer.h"
 #include "jn-media-engine.h"
 #include "jn-midi-reorder.h"
+#include "jn-rate-match.h"
 #include "jn-receive-stats.h"
 
 G_BEGIN_DECLS
@@ -29,6 +31,10 @@ typedef struct
   JnClockSync     sync;
   JnReceiveStats  rx;
   JnJitterBuffer *jb;
+  JnDrift         drift;       /* its sample clock against ours, from its packets' arrivals */
+  JnRateMatch    *rate_match;  /* its stream at our device's rate */
+  double          mean_level;  /* its buffer's level and what its rate match holds,
+                                * smoothed over about a second */
   JnConcealer    *concealer;   /* NULL: lost packets are silent */
   float          *scratch;     /* one packet, decoded */
   JnCodec        *decoder;     /* Opus sessions: this peer's stream */

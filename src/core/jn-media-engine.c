@@ -31,6 +31,10 @@
 /* after one, this many audio packets say so (JN_PACKET_FLAG_RESUMED), in
  * case the first are lost */
 #define RESUMED_PACKETS 16
+/* a device that captured nothing for this long (a PipeWire node nobody
+ * links is not scheduled, a suspended card) no longer paces the packets:
+ * our own timer does until it runs again */
+#define CLOCK_LOST_US   50000
 /* --redundancy auto (docs/codec.md): copies while a receiver reported a
  * loss this recently; reports older than REPORT_STALE_US count for nothing */
 #define COPIES_HOLD_US  (5 * G_USEC_PER_SEC)
@@ -72,6 +76,11 @@ struct _JnMediaEngine
   gboolean          send_audio;
   JnMediaCallbacks  callbacks;
   gpointer          callbacks_data;
+  JnPacketClockFunc clock;      /* NULL: our own timer paces the periods */
+  gpointer          clock_data;
+  gint64            clock_ran_us; /* clock: when the last period ran */
+  gboolean          clock_lost;   /* the device went quiet: our timer stands in */
+  JnDrift           local_drift;  /* clock: the device's rate against this machine's clock */
   guint32           local_id;
 
   GPtrArray        *peers;      /* Peer*, members */
@@ -131,6 +140,7 @@ static void
 peer_free (Peer *peer)
 {
   jn_jitter_buffer_free (peer->jb);
+  jn_rate_match_free (peer->rate_match);
   jn_concealer_free (peer->concealer);
   jn_receive_stats_clear (&peer->rx);
   jn_codec_free (peer->decoder);
@@ -473,6 +483,7 @@ handle_audio (JnMediaEngine  *self,
                                    (packet->header.flags & JN_PACKET_FLAG_RESUMED) != 0, now))
     return;
   jn_receive_stats_audio_time (&peer->rx, &peer->sync, packet->header.timestamp_us, now);
+  jn_drift_add (&peer->drift, (guint64) packet->header.seq * self->format.frames, now);
 
   if (opus)
     {
@@ -968,6 +979,56 @@ write_copies (JnMediaEngine *self,
   return (gsize) (p - self->copies_buf);
 }
 
+/* Its clock against our device's: both against this machine's clock;
+ * without a device, this machine's clock is ours */
+static void
+fill_drift (const JnMediaEngine *self,
+            const Peer          *peer,
+            JnPeerStats         *s)
+{
+  double theirs, ours = 0;
+
+  s->drift_valid = jn_drift_get_ppm (&peer->drift, &theirs) &&
+                   (self->clock == NULL || jn_drift_get_ppm (&self->local_drift, &ours));
+  s->drift_ppm = s->drift_valid ? theirs - ours : 0;
+}
+
+/* One packet of a peer's stream, for its rate match */
+static JnJitterPopResult
+pull_packet (gpointer  user_data,
+             float    *packet,
+             guint32  *seq)
+{
+  Peer *peer = user_data;
+  JnJitterPopResult r = jn_jitter_buffer_pop (peer->jb, packet, seq);
+
+  if (r != JN_JITTER_POP_IDLE)
+    jn_receive_stats_playout (&peer->rx, *seq, r == JN_JITTER_POP_CONCEALED,
+                              jn_jitter_buffer_get_level (peer->jb));
+  return r;
+}
+
+/* Ten times a second: each peer's resampling follows its drift, and its
+ * buffer's level toward the target (jn-rate-match.c) */
+static void
+steer_rates (JnMediaEngine *self)
+{
+  for (guint i = 0; i < self->peers->len; i++)
+    {
+      Peer *peer = g_ptr_array_index (self->peers, i);
+      JnPeerStats s;
+
+      fill_drift (self, peer, &s);
+      /* played as it comes, a stream's level after the pop stands between
+       * depth - 1 and depth, as the two clocks' phases fall; resampled, a
+       * packet is taken up to a period before it is heard, and what the
+       * rate match holds (half a packet on the mean) is on top: held with
+       * the buffer at depth, the buffer keeps the margin it had */
+      jn_rate_match_steer (peer->rate_match, s.drift_valid, s.drift_ppm,
+                           peer->mean_level - jn_jitter_buffer_get_depth (peer->jb));
+    }
+}
+
 static void
 run_period (JnMediaEngine *self)
 {
@@ -1059,12 +1120,13 @@ run_period (JnMediaEngine *self)
       if (peer->concealer != NULL)
         jn_concealer_set_light (peer->concealer,
                                 g_get_monotonic_time () - playout_start >= budget_us);
-      r = jn_jitter_buffer_pop (peer->jb, self->play_buf, &played_seq);
+      r = jn_rate_match_run (peer->rate_match, pull_packet, peer, self->play_buf, &played_seq);
 
       if (r == JN_JITTER_POP_IDLE)
         continue;
-      jn_receive_stats_playout (&peer->rx, played_seq, r == JN_JITTER_POP_CONCEALED,
-                                jn_jitter_buffer_get_level (peer->jb));
+      peer->mean_level += (jn_jitter_buffer_get_level (peer->jb) +
+                           jn_rate_match_get_held (peer->rate_match) - peer->mean_level) /
+                          (self->format.rate / (double) frames);
       if (self->callbacks.playout != NULL)
         self->callbacks.playout (self->callbacks_data, peer->id, played_seq, self->play_buf,
                                  frames, channels, r == JN_JITTER_POP_CONCEALED);
@@ -1102,7 +1164,8 @@ sample_series (JnMediaEngine *self,
     }
 }
 
-static void fill_peer_stats (const Peer *peer, JnPeerStats *s);
+static void fill_peer_stats (const JnMediaEngine *self, const Peer *peer, JnPeerStats *s);
+
 
 static void
 refresh_stats (JnMediaEngine *self)
@@ -1133,7 +1196,7 @@ take_snapshot_locked (JnMediaEngine *self,
    * their percentiles would cost the media thread for nothing */
   g_array_set_size (snapshot->peers, self->peers->len);
   for (guint i = 0; i < self->peers->len; i++)
-    fill_peer_stats (g_ptr_array_index (self->peers, i), &g_array_index (snapshot->peers, JnPeerStats, i));
+    fill_peer_stats (self, g_ptr_array_index (self->peers, i), &g_array_index (snapshot->peers, JnPeerStats, i));
   if (self->pool != NULL)
     jn_concealer_pool_get_stats (self->pool, &self->stats);
   refresh_stats (self);
@@ -1220,6 +1283,7 @@ on_tick (gpointer user_data)
   JnMediaEngine *self = user_data;
   gint64 now = g_get_monotonic_time ();
   gint64 period_us = (gint64) self->format.frames * G_USEC_PER_SEC / self->format.rate;
+  gint64 next_tick_us;
   JnMediaSnapshot *snapshot = NULL;
 
   if (!self->realtime_asked)
@@ -1232,19 +1296,69 @@ on_tick (gpointer user_data)
   g_mutex_lock (&self->lock);
   check_stall (self, now);
 
-  if (now - tick_time (self, self->tick) > MAX_CATCH_UP * period_us)
+  if (self->clock != NULL)
     {
-      guint64 target = (guint64) ((now - self->start_us) * self->format.rate /
-                                  ((gint64) self->format.frames * G_USEC_PER_SEC));
+      guint due = self->clock (self->clock_data, now, &next_tick_us);
+      guint64 skip = 0;
 
-      self->stats.clock_skips += target - self->tick;
-      self->tick = target;
-      self->resumed_left = RESUMED_PACKETS;
+      if (due > 0)
+        {
+          self->clock_lost = FALSE;
+          self->clock_ran_us = now;
+          /* the newest of them was just captured */
+          jn_drift_add (&self->local_drift, (self->tick + due) * self->format.frames, now);
+          /* after a stall, skip ahead rather than send a burst of stale audio */
+          if (due > MAX_CATCH_UP)
+            skip = due - 1;
+        }
+      else if (self->clock_lost)
+        {
+          /* the device is quiet: a period every period, as our own timer */
+          due = (guint) MIN ((now - self->clock_ran_us) / period_us, MAX_CATCH_UP);
+          self->clock_ran_us += (gint64) due * period_us;
+          next_tick_us = MIN (next_tick_us, self->clock_ran_us + period_us);
+        }
+      else if (now - self->clock_ran_us >= CLOCK_LOST_US)
+        {
+          /* it just went quiet: what it did not capture is not sent */
+          self->clock_lost = TRUE;
+          self->stats.clock_fallbacks++;
+          skip = (guint64) ((now - self->clock_ran_us) / period_us);
+          skip -= MIN (skip, 1);
+          self->clock_ran_us = now;
+          next_tick_us = MIN (next_tick_us, now + period_us);
+          due = 1 + (guint) skip;
+        }
+      if (skip > 0)
+        {
+          self->stats.clock_skips += skip;
+          self->tick += skip;
+          self->resumed_left = RESUMED_PACKETS;
+          due -= (guint) skip;
+        }
+      for (guint k = 0; k < due; k++)
+        {
+          run_period (self);
+          self->tick++;
+        }
     }
-  while (tick_time (self, self->tick) <= now)
+  else
     {
-      run_period (self);
-      self->tick++;
+      if (now - tick_time (self, self->tick) > MAX_CATCH_UP * period_us)
+        {
+          guint64 target = (guint64) ((now - self->start_us) * self->format.rate /
+                                      ((gint64) self->format.frames * G_USEC_PER_SEC));
+
+          self->stats.clock_skips += target - self->tick;
+          self->tick = target;
+          self->resumed_left = RESUMED_PACKETS;
+        }
+      while (tick_time (self, self->tick) <= now)
+        {
+          run_period (self);
+          self->tick++;
+        }
+      next_tick_us = tick_time (self, self->tick);
     }
 
   if (now >= self->next_sync_us)
@@ -1253,6 +1367,7 @@ on_tick (gpointer user_data)
       refresh_journal (self, now);
       adapt_copies (self, now);
       sample_series (self, now);
+      steer_rates (self);
       check_realtime (self);
       self->next_sync_us += G_USEC_PER_SEC / JN_SYNC_RATE_HZ;
       if (self->next_sync_us <= now)
@@ -1265,8 +1380,7 @@ on_tick (gpointer user_data)
       self->next_snapshot_us = now + G_USEC_PER_SEC / JN_SNAPSHOT_RATE_HZ;
     }
 
-  jn_timer_source_set_deadline (self->tick_source,
-                                MIN (tick_time (self, self->tick), self->next_sync_us));
+  jn_timer_source_set_deadline (self->tick_source, MIN (next_tick_us, self->next_sync_us));
   g_mutex_unlock (&self->lock);
   if (snapshot != NULL)
     jn_snapshot_mailbox_post (self->mailbox, snapshot);
@@ -1565,6 +1679,18 @@ jn_media_engine_set_callbacks (JnMediaEngine          *self,
 }
 
 void
+jn_media_engine_set_packet_clock (JnMediaEngine     *self,
+                                  JnPacketClockFunc  func,
+                                  gpointer           user_data)
+{
+  g_return_if_fail (JN_IS_MEDIA_ENGINE (self));
+  g_return_if_fail (self->thread == NULL);
+
+  self->clock = func;
+  self->clock_data = user_data;
+}
+
+void
 jn_media_engine_set_snapshot_func (JnMediaEngine       *self,
                                    GMainContext        *context,
                                    JnMediaSnapshotFunc  func,
@@ -1628,6 +1754,9 @@ jn_media_engine_start (JnMediaEngine  *self,
   self->copies_buf = g_malloc (1 + JN_COPY_MAX * (2 + jn_audio_copy_size ((guint) n, JN_COPY_MAX_BITS)));
   memset (self->history_valid, 0, sizeof self->history_valid);
   self->start_us = g_get_monotonic_time ();
+  self->clock_ran_us = self->start_us;
+  self->clock_lost = FALSE;
+  jn_drift_init (&self->local_drift, self->format.rate);
   self->next_sync_us = self->start_us;
   self->tick = 0;
 
@@ -1703,6 +1832,7 @@ jn_media_engine_add_peer (JnMediaEngine  *self,
   g_strlcpy (peer->name, name ? name : "", sizeof peer->name);
   jn_clock_sync_init (&peer->sync);
   jn_receive_stats_init (&peer->rx);
+  jn_drift_init (&peer->drift, self->format.rate);
   peer->jb = jn_jitter_buffer_new (self->jitter_depth, self->format.frames, self->format.channels);
   jn_jitter_buffer_set_adaptive (peer->jb, self->jitter_adaptive, self->jitter_safety,
                                  (guint) ((guint64) self->format.frames * G_USEC_PER_SEC /
@@ -1712,6 +1842,7 @@ jn_media_engine_add_peer (JnMediaEngine  *self,
   if (peer->concealer != NULL)
     jn_concealer_attach (peer->concealer, peer->jb);
   peer->scratch = g_new0 (float, (gsize) self->format.frames * self->format.channels);
+  peer->rate_match = jn_rate_match_new (self->format.frames, self->format.channels, self->format.rate);
   if (self->format.format == JN_SAMPLE_OPUS)
     {
       peer->decoder = jn_codec_new_decoder (&self->format, error);
@@ -1981,8 +2112,9 @@ jn_media_engine_get_stats (JnMediaEngine *self,
 }
 
 static void
-fill_peer_stats (const Peer  *peer,
-                 JnPeerStats *s)
+fill_peer_stats (const JnMediaEngine *self,
+                 const Peer          *peer,
+                 JnPeerStats         *s)
 {
   JnJitterDepthStats depth;
 
@@ -2007,6 +2139,11 @@ fill_peer_stats (const Peer  *peer,
       s->silent_s = (g_get_monotonic_time () - peer->heard_us) / (double) G_USEC_PER_SEC;
       s->not_heard = s->silent_s >= JN_PEER_SILENT_S;
     }
+  fill_drift (self, peer, s);
+  s->resampled = jn_rate_match_is_engaged (peer->rate_match);
+  s->resample_ppm = jn_rate_match_get_ppm (peer->rate_match);
+  s->resample_delay_ms = jn_rate_match_get_delay (peer->rate_match) * 1000.0 / self->format.rate;
+  s->resample_slip = jn_rate_match_get_slip (peer->rate_match);
   jn_jitter_buffer_get_depth_stats (peer->jb, &depth);
   s->jitter_depth = depth.depth;
   s->depth_grows = depth.grows;
@@ -2031,10 +2168,10 @@ jn_media_engine_get_peer_stats (JnMediaEngine *self)
                              self->peers->len + self->departed->len);
   g_array_set_size (array, self->peers->len + self->departed->len);
   for (guint i = 0; i < self->peers->len; i++)
-    fill_peer_stats (g_ptr_array_index (self->peers, i),
+    fill_peer_stats (self, g_ptr_array_index (self->peers, i),
                      &g_array_index (array, JnPeerStats, i));
   for (guint i = 0; i < self->departed->len; i++)
-    fill_peer_stats (g_ptr_array_index (self->departed, i),
+    fill_peer_stats (self, g_ptr_array_index (self->departed, i),
                      &g_array_index (array, JnPeerStats, self->peers->len + i));
   g_mutex_unlock (&self->lock);
   return array;
@@ -2051,7 +2188,7 @@ jn_media_engine_get_peer (JnMediaEngine *self,
 
   g_mutex_lock (&self->lock);
   if ((peer = find_peer_by_id (self, id)) != NULL)
-    fill_peer_stats (peer, stats);
+    fill_peer_stats (self, peer, stats);
   g_mutex_unlock (&self->lock);
   return peer != NULL;
 }

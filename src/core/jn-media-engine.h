@@ -50,6 +50,13 @@ typedef struct
                       guint           channels);
 } JnMediaCallbacks;
 
+/* An audio device's clock (jn_audio_bridge_clock()), on the media thread:
+ * how many packets the device captured since the last call, and when the
+ * next one is due. */
+typedef guint (*JnPacketClockFunc) (gpointer  user_data,
+                                    gint64    now,
+                                    gint64   *next_us);
+
 /* Media in the clear: for tests and jamnet-cli --insecure. */
 JnMediaEngine *jn_media_engine_new           (const char          *bind_address,
                                               guint16              port,
@@ -115,6 +122,12 @@ void           jn_media_engine_set_send_audio (JnMediaEngine      *self,
                                               gboolean             send_audio);
 void           jn_media_engine_set_callbacks (JnMediaEngine       *self,
                                               const JnMediaCallbacks *callbacks,
+                                              gpointer             user_data);
+/* The device drives the packet clock: a period runs for every packet it
+ * captured, as soon as it did.  Without one (NULL, the default) the engine
+ * keeps its own timer.  Call before jn_media_engine_start(). */
+void           jn_media_engine_set_packet_clock (JnMediaEngine    *self,
+                                              JnPacketClockFunc    func,
                                               gpointer             user_data);
 
 /* The figures and the series' new samples, pushed JN_SNAPSHOT_RATE_HZ times

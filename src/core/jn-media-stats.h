@@ -78,6 +78,12 @@ typedef struct
   guint64   midi_covered;          /* events that came after the journal had done their work */
   gboolean  playout_started;
   guint32   playout_first_seq; /* first sequence number played out */
+  gboolean drift_valid;       /* enough seconds of its packets to tell */
+  double  drift_ppm;          /* its sample clock against our device's: fast (+), slow (-) */
+  gboolean resampled;         /* its stream is resampled to our device's rate (jn-rate-match.h) */
+  double  resample_ppm;       /* at this ratio, input over output */
+  double  resample_delay_ms;  /* what the resampling holds, on top of the buffer */
+  gint64  resample_slip;      /* packets taken up by it: + pulled two in a period, - none */
 } JnPeerStats;
 
 typedef struct
@@ -97,6 +103,7 @@ typedef struct
   guint64 dropped_malformed;
   guint64 malformed[JN_PROTOCOL_ERROR_N_CODES];
   guint64 clock_skips;        /* periods skipped after the thread stalled */
+  guint64 clock_fallbacks;    /* times the device stopped pacing the packets and our timer stood in */
   guint64 stalls;             /* times the media thread ran nothing for 250 ms or more */
   guint64 encode_errors;      /* Opus: periods the encoder failed (not sent) */
   guint64 audio_bytes_sent;   /* PCM samples in our audio packets, once per packet */

@@ -100,6 +100,14 @@ jn_session_report_new (JnMediaEngine *engine,
                            (double) s->midi_missing);
       jn_report_add_value (r, suite, "midi_restored_offs", "events", JN_BETTER_LOWER,
                            (double) s->midi_restored_offs);
+      /* its sound card against ours: fast (+) or slow (-), and what the
+       * resampling took up */
+      if (s->drift_valid)
+        {
+          jn_report_add_value (r, suite, "drift_ppm", "ppm", JN_BETTER_LOWER, s->drift_ppm);
+          jn_report_add_value (r, suite, "resample_slip", "packets", JN_BETTER_LOWER,
+                               (double) s->resample_slip);
+        }
     }
   return r;
 }

@@ -640,7 +640,7 @@ open_audio (JnSession  *self,
     return TRUE;
   for (guint k = 0; k < JN_AUDIO_N_LINKS; k++)
     config.connect[k] = self->connect[k];
-  self->bridge = jn_audio_bridge_new (format->frames, format->channels);
+  self->bridge = jn_audio_bridge_new (format->frames, format->channels, format->rate);
   jn_audio_bridge_set_monitor (self->bridge, (float) self->config.monitor_gain);
   jn_audio_bridge_set_master (self->bridge, (float) self->config.master_gain);
   self->device = jn_audio_device_new (g_str_equal (self->audio_backend, "auto") ? NULL : self->audio_backend,
@@ -661,11 +661,24 @@ open_audio (JnSession  *self,
   return TRUE;
 }
 
+static guint
+device_clock (gpointer  user_data,
+              gint64    now,
+              gint64   *next_us)
+{
+  return jn_audio_bridge_clock (user_data, now, next_us);
+}
+
 static gboolean
 start_media (JnSession  *self,
              GError    **error)
 {
-  if (!open_audio (self, error) || !jn_media_engine_start (self->engine, error))
+  if (!open_audio (self, error))
+    return FALSE;
+  /* with a device, its clock paces the packets (docs/architecture.md) */
+  if (self->bridge != NULL)
+    jn_media_engine_set_packet_clock (self->engine, device_clock, self->bridge);
+  if (!jn_media_engine_start (self->engine, error))
     return FALSE;
   self->started_us = g_get_monotonic_time ();
   if (self->recorder != NULL)

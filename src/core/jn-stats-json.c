@@ -55,6 +55,14 @@ peer_to_json (const JnPeerStats *p)
   json_object_set_int_member (o, "buffer_restarts", (gint64) p->buffer_restarts);
   json_object_set_int_member (o, "restored", (gint64) p->restored);
   json_object_set_int_member (o, "copies_disagree", (gint64) p->copies_disagree);
+  if (p->drift_valid)
+    json_object_set_double_member (o, "drift_ppm", p->drift_ppm);
+  else
+    json_object_set_null_member (o, "drift_ppm");
+  json_object_set_boolean_member (o, "resampled", p->resampled);
+  json_object_set_double_member (o, "resample_ppm", p->resample_ppm);
+  json_object_set_double_member (o, "resample_delay_ms", p->resample_delay_ms);
+  json_object_set_int_member (o, "resample_slip", p->resample_slip);
   json_object_set_boolean_member (o, "not_heard", p->not_heard);
   json_object_set_double_member (o, "silent_s", p->silent_s);
   json_object_set_int_member (o, "out_of_order", (gint64) p->out_of_order);
@@ -141,6 +149,7 @@ jn_media_engine_stats_to_json (JnMediaEngine *engine)
   }
   json_object_set_int_member (root, "dropped_malformed", (gint64) stats.dropped_malformed);
   json_object_set_int_member (root, "clock_skips", (gint64) stats.clock_skips);
+  json_object_set_int_member (root, "clock_fallbacks", (gint64) stats.clock_fallbacks);
   {
     const char *states[] = { "not-asked", "pending", "granted", "refused", "given-up" };
     JsonObject *rt = json_object_new ();
