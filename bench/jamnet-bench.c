@@ -594,7 +594,7 @@ print_usage (FILE *to)
   fprintf (to, "usage: jamnet-bench SUITE [OPTIONS] [--json|--csv|--html|--pdf FILE]\n"
                "         [--save-baseline NAME] [--baseline NAME [--fail-on-regression]]\n"
                "  suites: all, codec, loopback, mesh, audio-path, pnbtr, plc-suite, soak, server,\n"
-               "          internet, hub, midi-loss\n"
+               "          internet, hub, midi-loss, drift\n"
                "  tools:  report --from FILE --format html|pdf|csv, plc, plc-trace, plc-features,\n"
                "          copy-codings\n"
                "  (--help after each)\n");
@@ -602,7 +602,7 @@ print_usage (FILE *to)
 
 static const char *suite_names[] = { "codec", "loopback", "mesh", "audio-path", "pnbtr",
                                      "plc-suite", "soak", "server", "internet", "hub", "midi-loss",
-                                     NULL };
+                                     "drift", NULL };
 
 static int
 run_suite (const char *argv0, int argc, char **argv)
@@ -625,6 +625,8 @@ run_suite (const char *argv0, int argc, char **argv)
     return jn_bench_hub (argv0, argc, argv);
   if (g_str_equal (suite, "midi-loss"))
     return jn_bench_midi_loss (argc, argv);
+  if (g_str_equal (suite, "drift"))
+    return jn_bench_drift (argc, argv);
   if (g_str_equal (suite, "plc-suite"))
     return jn_bench_plc_suite (argc, argv);
   if (g_str_equal (suite, "audio-path"))
@@ -646,6 +648,7 @@ run_all (const char *argv0)
   char *soak[] = { "soak", "--seconds", "20", NULL };
   char *internet[] = { "internet", "--seconds", "5", NULL };
   char *hub[] = { "hub", "--seconds", "3", NULL };
+  char *drift[] = { "drift", "--seconds", "20", NULL };
   int rc = 0;
 
   for (guint i = 0; suite_names[i] != NULL; i++)
@@ -656,7 +659,8 @@ run_all (const char *argv0)
                     : g_str_equal (suite_names[i], "pnbtr") ? pnbtr
                     : g_str_equal (suite_names[i], "soak") ? soak
                     : g_str_equal (suite_names[i], "internet") ? internet
-                    : g_str_equal (suite_names[i], "hub") ? hub : plain;
+                    : g_str_equal (suite_names[i], "hub") ? hub
+                    : g_str_equal (suite_names[i], "drift") ? drift : plain;
 
       g_print ("\n=== %s ===\n", suite_names[i]);
       if (run_suite (argv0, (int) g_strv_length (args), args) != 0)

@@ -20,6 +20,7 @@ int  jn_bench_server          (const char *argv0, int argc, char **argv);
 int  jn_bench_internet        (const char *argv0, int argc, char **argv);
 int  jn_bench_hub             (const char *argv0, int argc, char **argv);
 int  jn_bench_midi_loss       (int argc, char **argv);
+int  jn_bench_drift           (int argc, char **argv);
 int  jn_bench_copy_codings    (int argc, char **argv);
 /* $variable, else the build tree's src/subdir/name next to argv0, else
  * name on the PATH; NULL when none is there. */

@@ -861,6 +861,17 @@ test_session_on_pipewire (void)
       g_assert_cmpint (json_object_get_int_member (audio, "xruns"), <,
                        json_object_get_int_member (audio, "periods") / 10);
       g_assert_cmpint (json_object_get_int_member (peer, "audio_packets"), >, 550);
+      /* the packet clock follows the node's cycles: two 128-frame packets
+       * a 256-frame cycle, sent as each cycle captures them, never paced
+       * by the media thread's own timer while the node runs */
+      g_test_message ("%s: %" G_GINT64_FORMAT " packets sent, clock fallbacks %" G_GINT64_FORMAT
+                      ", skips %" G_GINT64_FORMAT, i ? "join" : "host",
+                      json_object_get_int_member (stats[i], "packets_sent"),
+                      json_object_get_int_member (stats[i], "clock_fallbacks"),
+                      json_object_get_int_member (stats[i], "clock_skips"));
+      /* (50 ms without a cycle would be xruns too) */
+      g_assert_cmpint (json_object_get_int_member (stats[i], "clock_fallbacks"), <=,
+                       json_object_get_int_member (audio, "xruns"));
       /* the device reports at least its own 256-frame cycle each way, and
        * the end-to-end estimate adds it to network and jitter buffer */
       g_assert_cmpfloat (json_object_get_double_member (audio, "capture_latency_ms"), >=, 256 * 1000.0 / RATE);

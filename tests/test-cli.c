@@ -889,6 +889,194 @@ test_realtime (void)
   g_assert_cmpuint (count (err, "The media thread runs at normal priority"), ==, 1);
 }
 
+/* Seconds of the per-second lines about name in out, from 10 s on, whose
+ * buffer level stood more than a packet from its target */
+static guint
+count_level_off (const char *out, const char *name, guint *lines_seen)
+{
+  g_auto(GStrv) lines = g_strsplit (out, "\n", -1);
+  g_autofree char *prefix = g_strdup_printf ("%s ", name);
+  guint off = 0;
+
+  *lines_seen = 0;
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      double t;
+      guint level, target;
+      const char *after = strstr (lines[i], "] "), *b = strstr (lines[i], "buffer ");
+
+      if (sscanf (lines[i], "[ %lf s]", &t) != 1 || after == NULL || b == NULL || t < 10 ||
+          !g_str_has_prefix (after + 2, prefix) || sscanf (b, "buffer %u/%u", &level, &target) != 2)
+        continue;
+      (*lines_seen)++;
+      if (ABS ((gint) level - (gint) target) > 1)
+        {
+          g_test_message ("%s", lines[i]);
+          off++;
+        }
+    }
+  return off;
+}
+
+static void
+check_drifted (JsonObject *peer, double truth, double seconds)
+{
+  /* resampled from its estimate after 8 s, the drift is taken up a packet
+   * now and then without dropping or repeating one: the resampler took
+   * that many, none was concealed for it */
+  double expected_slip = truth * 1e-6 * (seconds - 8) * RATE / FRAMES;
+
+  g_test_message ("drift %+.2f ppm (truth %+.0f), resampled %d at %+.1f ppm, slip %" G_GINT64_FORMAT
+                  " (drift alone %+.1f), late %" G_GINT64_FORMAT ", concealed %" G_GINT64_FORMAT
+                  ", lost %" G_GINT64_FORMAT ", stretched %" G_GINT64_FORMAT,
+                  json_object_get_double_member (peer, "drift_ppm"), truth,
+                  json_object_get_boolean_member (peer, "resampled"),
+                  json_object_get_double_member (peer, "resample_ppm"),
+                  json_object_get_int_member (peer, "resample_slip"), expected_slip,
+                  json_object_get_int_member (peer, "late"), json_object_get_int_member (peer, "concealed"),
+                  json_object_get_int_member (peer, "lost"), json_object_get_int_member (peer, "stretched"));
+  g_assert_cmpfloat (fabs (json_object_get_double_member (peer, "drift_ppm") - truth), <, 5);
+  /* (a peer that left is not resampled any more: its slip stays) */
+  if (!json_object_get_boolean_member (peer, "departed"))
+    g_assert_true (json_object_get_boolean_member (peer, "resampled"));
+  g_assert_cmpfloat (fabs (json_object_get_int_member (peer, "resample_slip") - expected_slip), <=, 3);
+  /* what was concealed was lost on the network, or came late once while
+   * the buffer found its depth on a busy machine: never a packet a period
+   * for the drift (that would be one each 11 s) */
+  g_assert_cmpint (json_object_get_int_member (peer, "concealed") -
+                   json_object_get_int_member (peer, "lost") -
+                   json_object_get_int_member (peer, "stretched"), <=, 2);
+}
+
+static gint
+compare_double (gconstpointer a,
+                gconstpointer b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return (x > y) - (x < y);
+}
+
+/* The test tone as the host played it, resampled: THD+N over 10.7 ms
+ * windows from 15 s on, at the pitch the drift gives (the linear terms of
+ * the fit take up the level's pull); the 99th percentile under -75 dB
+ * (a concealed packet, or the 40 frames played twice as resampling
+ * started, spoil a window or two) */
+static void
+check_tone (JsonObject *peer)
+{
+  const guint window = 512;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JnWav) wav = jn_wav_load (json_object_get_string_member (peer, "record_file"), &error);
+  g_autoptr(GArray) db = g_array_new (FALSE, FALSE, sizeof (double));
+  double hz[JN_TEST_SIGNAL_N_TONES], ratio = 1 + json_object_get_double_member (peer, "drift_ppm") * 1e-6;
+  double p50, p99;
+
+  g_assert_no_error (error);
+  for (guint k = 0; k < JN_TEST_SIGNAL_N_TONES; k++)
+    hz[k] = jn_test_signal_tones[k] * ratio;
+  for (gsize at = 15 * RATE; at + window <= wav->frames; at += window)
+    {
+      double d = jn_test_signal_residual_db (wav->samples + at, window, RATE, hz, JN_TEST_SIGNAL_N_TONES);
+
+      g_array_append_val (db, d);
+    }
+  g_assert_cmpuint (db->len, >, 3000);
+  g_array_sort (db, compare_double);
+  p50 = g_array_index (db, double, db->len / 2);
+  p99 = g_array_index (db, double, db->len * 99 / 100);
+  g_test_message ("tone through the session: THD+N median %.1f dB, p99 %.1f dB, worst %.1f dB",
+                  p50, p99, g_array_index (db, double, db->len - 1));
+  g_assert_cmpfloat (p99, <, -75);
+}
+
+/* Two sound cards 250 ppm apart (a null device with a clock error, and a
+ * joiner without a device, on this machine's clock, streaming the test
+ * tone) for a minute, the equivalent of ten minutes at 25 ppm: each side estimates the
+ * other's drift within 5 ppm and resamples it away, its buffer within a
+ * packet of its target each second.  At the same time, the other sign
+ * through the demo's emulated network (20 ms, 4 ms jitter, 2 % loss), its
+ * buffer's mean level within a packet of its target. */
+static void
+test_drift (void)
+{
+  const double seconds = 60;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("jamnet-cli-XXXXXX", &error);
+  g_autofree char *host_json = g_build_filename (dir, "host.json", NULL);
+  g_autofree char *join_json = g_build_filename (dir, "join.json", NULL);
+  g_autofree char *demo_json = g_build_filename (dir, "demo.json", NULL);
+  g_autofree char *host_wav = g_build_filename (dir, "host.wav", NULL);
+  g_autoptr(GSubprocess) host = NULL, join = NULL, demo = NULL;
+  g_autoptr(JsonParser) hp = json_parser_new ();
+  g_autoptr(JsonParser) jp = json_parser_new ();
+  g_autoptr(JsonParser) dp = json_parser_new ();
+  g_autofree char *url = NULL, *join_out = NULL, *demo_out = NULL, *host_duration = NULL;
+  g_autofree char *join_duration = NULL;
+  JsonObject *of_join, *player;
+  guint lines, off;
+
+  host_duration = g_strdup_printf ("%.0f", seconds + 2);
+  join_duration = g_strdup_printf ("%.0f", seconds);
+  host = spawn (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, "host", "--port", "0", "--bind", "127.0.0.1",
+                "--private", "--name", "host", "--audio", "null:drift=+250ppm", "--plc", "repeat",
+                "--duration", host_duration, "-q", "--record", host_wav, "--stats-json", host_json,
+                NULL);
+  g_assert_no_error (error);
+  url = read_url (host);
+  join = spawn (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, "join", url, "--bind", "127.0.0.1", "--name",
+                "joiner", "--plc", "repeat", "--duration", join_duration, "--stats-json", join_json,
+                NULL);
+  g_assert_no_error (error);
+  demo = spawn (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, "demo", "--port", "0", "--private",
+                "--audio", "null:drift=-250ppm", "--plc", "repeat", "--duration", join_duration,
+                "--stats-json", demo_json, NULL);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_communicate_utf8 (join, NULL, NULL, &join_out, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_communicate_utf8 (demo, NULL, NULL, &demo_out, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_wait_check (host, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_successful (join));
+  g_assert_true (g_subprocess_get_successful (demo));
+
+  /* the host's card runs fast: the joiner hears it fast, the host hears
+   * the joiner slow */
+  check_drifted (find_peer (load_json (jp, join_json), 1), +250, seconds);
+  of_join = find_peer (load_json (hp, host_json), 2);
+  check_drifted (of_join, -250, seconds);
+  check_tone (of_join);
+  /* the demo's card runs slow: its simulated player (this machine's clock)
+   * is fast to it, through loss and jitter */
+  player = json_array_get_object_element (json_object_get_array_member (load_json (dp, demo_json), "peers"), 0);
+  check_drifted (player, +250, seconds);
+  /* a busy machine may hold a second or two off (the buffer adapting to
+   * it, not to the drift, which would stay) */
+  off = count_level_off (join_out, "host", &lines);
+  g_test_message ("joiner: %u of %u seconds more than a packet off the target", off, lines);
+  g_assert_cmpuint (lines, >=, seconds - 15);
+  g_assert_cmpuint (off, <=, 2);
+  /* through jitter of more than a packet, a second's level may be off
+   * by the jitter alone; over the run, a drift not taken up would carry
+   * its mean away (five packets in this minute) */
+  {
+    double mean = summary (player, "buffer_level", "mean");
+    gint64 depth = json_object_get_int_member (player, "jitter_depth");
+
+    off = count_level_off (demo_out, "Simulated", &lines);
+    g_test_message ("demo: %u of %u seconds more than a packet off the target; level %.2f on the "
+                    "mean, target %" G_GINT64_FORMAT, off, lines, mean, depth);
+    g_assert_cmpuint (lines, >=, seconds - 15);
+    g_assert_cmpfloat (fabs (mean - (depth - 0.5)), <=, 1);
+  }
+  g_unlink (json_object_get_string_member (of_join, "record_file"));
+  g_unlink (host_json);
+  g_unlink (join_json);
+  g_unlink (demo_json);
+  g_rmdir (dir);
+}
+
 /* With the build tree's translations and German asked for, the CLI speaks
  * German: the .mo files are built and found, and its messages go through
  * gettext */
@@ -938,6 +1126,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/cli/list", test_list);
   g_test_add_func ("/cli/german", test_german);
   g_test_add_func ("/cli/realtime", test_realtime);
+  g_test_add_func ("/cli/drift", test_drift);
 
   return g_test_run ();
 }

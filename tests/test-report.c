@@ -424,7 +424,7 @@ test_bench_help (void)
 {
   static const char *const suites[] = {
     NULL, "all", "codec", "loopback", "mesh", "audio-path", "pnbtr", "plc-suite", "soak",
-    "server", "internet", "hub", "midi-loss", "plc", "plc-trace", "plc-features",
+    "server", "internet", "hub", "midi-loss", "drift", "plc", "plc-trace", "plc-features",
     "copy-codings", "report",
   };
   const char *bench = g_getenv ("JAMNET_BENCH");

@@ -7,6 +7,8 @@
 
 #include "config.h"
 
+#include <math.h>
+
 #include <glib/gi18n.h>
 #include <string.h>
 
@@ -42,6 +44,7 @@ struct _JnPeerPage
 
   GtkBox     *box;
   GtkLabel   *title;
+  GtkLabel   *clock;
   GtkBox     *spans;
   GtkWidget  *graphs[N_GRAPHS];
   JnPeer     *peer;
@@ -63,6 +66,24 @@ update_title (JnPeerPage *self)
                                             (unsigned long long) p->lost);
 
   gtk_label_set_text (self->title, title);
+  /* its sound card against ours, once known and worth saying (a clock
+   * on this same machine is not): docs/architecture.md, "The device
+   * clock" */
+  if (p->drift_valid && fabs (p->drift_ppm) >= 1)
+    {
+      g_autofree char *clock = p->resampled
+        /* TRANSLATORS: the player's sound card runs this many ppm fast (+) or slow (-)
+         * against ours; then the delay resampling it adds */
+        ? g_strdup_printf (_("Sound card clock %+.1f ppm against yours · resampled, +%.1f ms"),
+                           p->drift_ppm, p->resample_delay_ms)
+        /* TRANSLATORS: the player's sound card runs this many ppm fast (+) or slow (-) against ours */
+        : g_strdup_printf (_("Sound card clock %+.1f ppm against yours"), p->drift_ppm);
+
+      gtk_label_set_text (self->clock, clock);
+      gtk_widget_set_visible (GTK_WIDGET (self->clock), TRUE);
+    }
+  else
+    gtk_widget_set_visible (GTK_WIDGET (self->clock), FALSE);
 }
 
 static void
@@ -110,7 +131,10 @@ jn_peer_page_set_peer (JnPeerPage *self,
       move_window (self);
     }
   else
-    gtk_label_set_text (self->title, "");
+    {
+      gtk_label_set_text (self->title, "");
+      gtk_widget_set_visible (GTK_WIDGET (self->clock), FALSE);
+    }
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PEER]);
 }
 
@@ -195,6 +219,7 @@ jn_peer_page_class_init (JnPeerPageClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class, "/org/jamnet/JamNet/jn-peer-page.ui");
   gtk_widget_class_bind_template_child (widget_class, JnPeerPage, box);
   gtk_widget_class_bind_template_child (widget_class, JnPeerPage, title);
+  gtk_widget_class_bind_template_child (widget_class, JnPeerPage, clock);
   gtk_widget_class_bind_template_child (widget_class, JnPeerPage, spans);
 }
 

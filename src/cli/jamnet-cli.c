@@ -9,6 +9,8 @@
 
 #include "config.h"
 
+#include <math.h>
+
 #include <glib-unix.h>
 #include <glib/gi18n.h>
 #include <locale.h>
@@ -67,6 +69,18 @@ print_stats (Cli *cli)
                p->loss_percent, (unsigned long long) p->late, (unsigned long long) p->concealed,
                (unsigned long long) p->restored,
                (guint) p->buffer_level.last, p->jitter_depth, jn_peer_get_end_to_end_ms (peer));
+      /* a clock on the same machine as ours is not worth a line */
+      if (p->drift_valid && fabs (p->drift_ppm) >= 1)
+        {
+          if (p->resampled)
+            /* TRANSLATORS: the player's sound card against ours, in ppm; then the ratio
+             * its stream is resampled at, and the delay that adds */
+            g_print (_("[%6.1f s] %-12s clock %+.1f ppm, resampled at %+.1f ppm (+%.1f ms)\n"),
+                     t, p->name, p->drift_ppm, p->resample_ppm, p->resample_delay_ms);
+          else
+            /* TRANSLATORS: the player's sound card against ours, in ppm */
+            g_print (_("[%6.1f s] %-12s clock %+.1f ppm\n"), t, p->name, p->drift_ppm);
+        }
       if (jn_peer_get_path (peer) != JN_PEER_PATH_UDP)
         {
           JnLinkInfo link;
