@@ -9,6 +9,8 @@
 G_BEGIN_DECLS
 
 #define JN_DRIFT_WINDOWS 64
+/* seconds in a row later than the line that make a step (jn-drift.c) */
+#define JN_DRIFT_STEP_WINDOWS 8
 
 /* Fed with (sample position, when it was seen here) pairs: a peer's packets
  * as they arrive, or our own device's periods as they run.  Each second
@@ -32,6 +34,11 @@ typedef struct
   guint   head;
   guint   restarts;         /* the clock jumped: started over */
   guint   steps;            /* it stepped (an xrun): the line moved, its slope kept */
+  guint   later;            /* seconds in a row later than the line */
+  double  later_us[JN_DRIFT_STEP_WINDOWS];  /* by how much */
+  guint   outliers;         /* seconds left out: later than the line, not (yet) a step */
+  /* the line through them: y = line_y + slope (x - line_x) */
+  double  line_x, line_y, slope;
   gboolean valid;
   double  ppm;              /* fast (+) or slow (-) against our clock */
 } JnDrift;

@@ -33,6 +33,7 @@ typedef struct
   JnJitterBuffer *jb;
   JnDrift         drift;       /* its sample clock against ours, from its packets' arrivals */
   JnRateMatch    *rate_match;  /* its stream at our device's rate */
+  guint           level_off;   /* steers in a row with the level 2 packets or more off */
   double          mean_level;  /* its buffer's level and what its rate match holds,
                                 * smoothed over about a second */
   JnConcealer    *concealer;   /* NULL: lost packets are silent */

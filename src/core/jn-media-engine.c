@@ -15,6 +15,7 @@
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
+#include <math.h>
 #include <string.h>
 
 #include "jn-byte-order.h"
@@ -1019,6 +1020,20 @@ steer_rates (JnMediaEngine *self)
       JnPeerStats s;
 
       fill_drift (self, peer, &s);
+      /* a wrong estimate (a machine busy for long spells can make one)
+       * shows as a level the pull cannot hold: after 5 s of it, the
+       * estimate starts over */
+      if (jn_rate_match_is_engaged (peer->rate_match) &&
+          fabs (peer->mean_level - jn_jitter_buffer_get_depth (peer->jb)) >= 2)
+        {
+          if (++peer->level_off >= 5 * JN_SYNC_RATE_HZ)
+            {
+              jn_drift_reset (&peer->drift);
+              peer->level_off = 0;
+            }
+        }
+      else
+        peer->level_off = 0;
       /* played as it comes, a stream's level after the pop stands between
        * depth - 1 and depth, as the two clocks' phases fall; resampled, a
        * packet is taken up to a period before it is heard, and what the
@@ -1175,6 +1190,10 @@ refresh_stats (JnMediaEngine *self)
   /* what the stats copy from elsewhere: the copies of the moment, the seal's counters */
   self->stats.audio_copies = self->audio_copies;
   self->stats.audio_copies_auto = self->copies_auto;
+  self->stats.device_drift_valid = self->clock != NULL &&
+                                   jn_drift_get_ppm (&self->local_drift, &self->stats.device_drift_ppm);
+  self->stats.device_drift_restarts = self->local_drift.restarts;
+  self->stats.device_drift_steps = self->local_drift.steps;
   if (self->seal == NULL)
     return;
   jn_secure_transport_get_counters (self->seal, &c);
@@ -2140,6 +2159,8 @@ fill_peer_stats (const JnMediaEngine *self,
       s->not_heard = s->silent_s >= JN_PEER_SILENT_S;
     }
   fill_drift (self, peer, s);
+  s->drift_restarts = peer->drift.restarts;
+  s->drift_steps = peer->drift.steps;
   s->resampled = jn_rate_match_is_engaged (peer->rate_match);
   s->resample_ppm = jn_rate_match_get_ppm (peer->rate_match);
   s->resample_delay_ms = jn_rate_match_get_delay (peer->rate_match) * 1000.0 / self->format.rate;

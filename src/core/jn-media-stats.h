@@ -80,6 +80,8 @@ typedef struct
   guint32   playout_first_seq; /* first sequence number played out */
   gboolean drift_valid;       /* enough seconds of its packets to tell */
   double  drift_ppm;          /* its sample clock against our device's: fast (+), slow (-) */
+  guint   drift_restarts;     /* its estimate started over, moved a step (jn-drift.h) */
+  guint   drift_steps;
   gboolean resampled;         /* its stream is resampled to our device's rate (jn-rate-match.h) */
   double  resample_ppm;       /* at this ratio, input over output */
   double  resample_delay_ms;  /* what the resampling holds, on top of the buffer */
@@ -104,6 +106,10 @@ typedef struct
   guint64 malformed[JN_PROTOCOL_ERROR_N_CODES];
   guint64 clock_skips;        /* periods skipped after the thread stalled */
   guint64 clock_fallbacks;    /* times the device stopped pacing the packets and our timer stood in */
+  gboolean device_drift_valid;
+  double  device_drift_ppm;   /* our device's clock against this machine's */
+  guint   device_drift_restarts;  /* the estimate started over (jn-drift.h) */
+  guint   device_drift_steps;
   guint64 stalls;             /* times the media thread ran nothing for 250 ms or more */
   guint64 encode_errors;      /* Opus: periods the encoder failed (not sent) */
   guint64 audio_bytes_sent;   /* PCM samples in our audio packets, once per packet */

@@ -59,6 +59,8 @@ peer_to_json (const JnPeerStats *p)
     json_object_set_double_member (o, "drift_ppm", p->drift_ppm);
   else
     json_object_set_null_member (o, "drift_ppm");
+  json_object_set_int_member (o, "drift_restarts", p->drift_restarts);
+  json_object_set_int_member (o, "drift_steps", p->drift_steps);
   json_object_set_boolean_member (o, "resampled", p->resampled);
   json_object_set_double_member (o, "resample_ppm", p->resample_ppm);
   json_object_set_double_member (o, "resample_delay_ms", p->resample_delay_ms);
@@ -150,6 +152,12 @@ jn_media_engine_stats_to_json (JnMediaEngine *engine)
   json_object_set_int_member (root, "dropped_malformed", (gint64) stats.dropped_malformed);
   json_object_set_int_member (root, "clock_skips", (gint64) stats.clock_skips);
   json_object_set_int_member (root, "clock_fallbacks", (gint64) stats.clock_fallbacks);
+  if (stats.device_drift_valid)
+    json_object_set_double_member (root, "device_drift_ppm", stats.device_drift_ppm);
+  else
+    json_object_set_null_member (root, "device_drift_ppm");
+  json_object_set_int_member (root, "device_drift_restarts", stats.device_drift_restarts);
+  json_object_set_int_member (root, "device_drift_steps", stats.device_drift_steps);
   {
     const char *states[] = { "not-asked", "pending", "granted", "refused", "given-up" };
     JsonObject *rt = json_object_new ();
