@@ -17,6 +17,14 @@
 #include "jn-report.h"
 #include "jn-test-signal.h"
 
+#include <speex/speex_resampler.h>
+#ifdef JN_HAVE_SAMPLERATE
+#include <samplerate.h>
+#endif
+#ifdef JN_HAVE_SOXR
+#include <soxr.h>
+#endif
+
 #define RATE   48000
 #define FRAMES 128
 #define HZ     997.0
@@ -147,6 +155,247 @@ settle (double ppm, guint seconds, guint32 seed, double *settled_s, double *erro
   *error_ppm = jn_drift_get_ppm (&drift, &got) ? got - ppm : NAN;
 }
 
+/* --- the candidates, side by side ------------------------------------
+ *
+ * Each resamples blocks of FRAMES input frames at a fixed ratio, as a
+ * variable-ratio resampler (the way a drifting stream needs one). */
+
+typedef struct
+{
+  const char *name;
+  gpointer    state;
+  /* in: FRAMES frames; out: room for 2 FRAMES; returns frames put out */
+  guint     (*process) (gpointer state, const float *in, float *out);
+  void      (*destroy) (gpointer state);
+} Candidate;
+
+static guint
+speex_process (gpointer state, const float *in, float *out)
+{
+  spx_uint32_t in_len = FRAMES, out_len = 2 * FRAMES;
+
+  speex_resampler_process_float (state, 0, in, &in_len, out, &out_len);
+  return out_len;
+}
+
+static gboolean
+candidate_speex (Candidate *c, int quality, double ppm)
+{
+  int err = 0;
+  spx_uint32_t den = 65521, num = (spx_uint32_t) llround (den * (1 + ppm * 1e-6));
+
+  c->state = speex_resampler_init_frac (1, num, den, RATE, RATE, quality, &err);
+  c->process = speex_process;
+  c->destroy = (void (*) (gpointer)) speex_resampler_destroy;
+  return c->state != NULL;
+}
+
+#ifdef JN_HAVE_SAMPLERATE
+typedef struct
+{
+  SRC_STATE *src;
+  double     ratio;
+} Samplerate;
+
+static guint
+samplerate_process (gpointer state, const float *in, float *out)
+{
+  Samplerate *s = state;
+  SRC_DATA d = { 0 };
+  guint produced = 0;
+
+  d.data_in = in;
+  d.input_frames = FRAMES;
+  d.src_ratio = s->ratio;
+  while (d.input_frames > 0)
+    {
+      d.data_out = out + produced;
+      d.output_frames = 2 * FRAMES - produced;
+      if (src_process (s->src, &d) != 0 || (d.input_frames_used == 0 && d.output_frames_gen == 0))
+        break;
+      produced += (guint) d.output_frames_gen;
+      d.data_in += d.input_frames_used;
+      d.input_frames -= d.input_frames_used;
+    }
+  return produced;
+}
+
+static void
+samplerate_destroy (gpointer state)
+{
+  Samplerate *s = state;
+
+  src_delete (s->src);
+  g_free (s);
+}
+
+static gboolean
+candidate_samplerate (Candidate *c, int converter, double ppm)
+{
+  Samplerate *s = g_new0 (Samplerate, 1);
+  int err = 0;
+
+  s->src = src_new (converter, 1, &err);
+  s->ratio = 1 / (1 + ppm * 1e-6);
+  c->state = s;
+  c->process = samplerate_process;
+  c->destroy = samplerate_destroy;
+  return s->src != NULL;
+}
+#endif
+
+#ifdef JN_HAVE_SOXR
+static guint
+soxr_process_block (gpointer state, const float *in, float *out)
+{
+  size_t done_in = 0, done_out = 0;
+
+  soxr_process (state, in, FRAMES, &done_in, out, 2 * FRAMES, &done_out);
+  return (guint) done_out;
+}
+
+static gboolean
+candidate_soxr (Candidate *c, int recipe, double ppm)
+{
+  soxr_quality_spec_t q = soxr_quality_spec ((unsigned long) recipe, SOXR_VR);
+  soxr_error_t err = NULL;
+  soxr_t soxr = soxr_create (2.0, 1.0, 1, &err, NULL, &q, NULL);
+
+  if (soxr == NULL || err != NULL)
+    return FALSE;
+  soxr_set_io_ratio (soxr, 1 + ppm * 1e-6, 0);
+  c->state = soxr;
+  c->process = soxr_process_block;
+  c->destroy = (void (*) (gpointer)) soxr_delete;
+  return TRUE;
+}
+#endif
+
+/* 3 s of the sine through c: THD+N (worst 0.1 s window after the first
+ * half second), us per block, and the delay an impulse takes through it */
+static void
+measure_candidate (Candidate *c, double ppm, double *thd_db, double *us, double *delay_ms,
+                   gboolean (*make) (Candidate *, int, double), int arg)
+{
+  const guint blocks = 3 * RATE / FRAMES;
+  g_autofree float *out = g_new0 (float, (gsize) blocks * 2 * FRAMES);
+  g_autofree double *took = g_new (double, blocks);
+  float in[FRAMES];
+  guint64 n = 0;
+  double hz = HZ * (1 + ppm * 1e-6), worst = -400;
+
+  for (guint b = 0; b < blocks; b++)
+    {
+      double start;
+
+      for (guint i = 0; i < FRAMES; i++)
+        in[i] = 0.5f * (float) sin (2 * G_PI * HZ * (double) ((guint64) b * FRAMES + i) / RATE);
+      start = jn_bench_now_ns ();
+      n += c->process (c->state, in, out + n);
+      took[b] = (jn_bench_now_ns () - start) / 1000.0;
+    }
+  qsort (took, blocks, sizeof (double), jn_bench_compare_double);
+  *us = took[blocks / 2];
+  for (guint64 at = RATE / 2; at + 4800 <= n; at += 4800)
+    worst = MAX (worst, jn_test_signal_residual_db (out + at, 4800, RATE, &hz, 1));
+  *thd_db = worst;
+  c->destroy (c->state);
+
+  /* the delay: a fresh one, an impulse in the 4th block, where its peak
+   * comes out */
+  *delay_ms = NAN;
+  if (make (c, arg, ppm))
+    {
+      guint64 got = 0, peak_at = 0;
+      float peak = 0;
+
+      for (guint b = 0; b < 16; b++)
+        {
+          guint k;
+
+          memset (in, 0, sizeof in);
+          if (b == 3)
+            in[0] = 1;
+          k = c->process (c->state, in, out + got);
+          got += k;
+        }
+      for (guint64 i = 0; i < got; i++)
+        if (fabsf (out[i]) > peak)
+          {
+            peak = fabsf (out[i]);
+            peak_at = i;
+          }
+      /* where it came out, and what the library still held back (one
+       * puts out zeros first, another waits) */
+      *delay_ms = ((double) peak_at - 3 * FRAMES + (16.0 * FRAMES - got)) * 1000.0 / RATE;
+      c->destroy (c->state);
+    }
+}
+
+typedef struct
+{
+  const char *name;
+  gboolean  (*make) (Candidate *, int, double);
+  int         arg;
+} Choice;
+
+static void
+compare_libraries (JnReport *r)
+{
+  static const double ppms[] = { 250, 500, -500 };
+  const Choice choices[] = {
+    { "speexdsp q3", candidate_speex, 3 },
+    { "speexdsp q5 (used)", candidate_speex, 5 },
+    { "speexdsp q8", candidate_speex, 8 },
+#ifdef JN_HAVE_SAMPLERATE
+    { "libsamplerate fastest", candidate_samplerate, SRC_SINC_FASTEST },
+    { "libsamplerate medium", candidate_samplerate, SRC_SINC_MEDIUM_QUALITY },
+#endif
+#ifdef JN_HAVE_SOXR
+    { "soxr LQ (variable)", candidate_soxr, SOXR_LQ },
+    { "soxr HQ (variable)", candidate_soxr, SOXR_HQ },
+#endif
+  };
+
+  g_print ("  the libraries side by side (fixed ratios, worst 0.1 s window; us per %u-frame "
+           "block; delay of an impulse):\n", FRAMES);
+#ifndef JN_HAVE_SAMPLERATE
+  g_print ("    libsamplerate: SKIP (not built with it: libsamplerate0-dev)\n");
+#endif
+#ifndef JN_HAVE_SOXR
+  g_print ("    libsoxr: SKIP (not built with it: libsoxr-dev)\n");
+#endif
+  for (guint k = 0; k < G_N_ELEMENTS (choices); k++)
+    {
+      g_autoptr(GString) line = g_string_new (NULL);
+      double us = 0, delay = NAN;
+
+      g_string_append_printf (line, "    %-24s", choices[k].name);
+      for (guint p = 0; p < G_N_ELEMENTS (ppms); p++)
+        {
+          Candidate c = { 0 };
+          double thd = NAN, block_us;
+
+          if (!choices[k].make (&c, choices[k].arg, ppms[p]))
+            {
+              g_string_append (line, "  (would not start)");
+              break;
+            }
+          measure_candidate (&c, ppms[p], &thd, &block_us, &delay, choices[k].make, choices[k].arg);
+          us = MAX (us, block_us);
+          g_string_append_printf (line, "  %+.0f ppm %6.1f dB", ppms[p], thd);
+          if (p == 0)
+            {
+              g_autofree char *id = g_strdup_printf ("library.%s.thd_n_db", choices[k].name);
+
+              jn_report_add_value (r, "drift", id, "dB", JN_BETTER_LOWER, thd);
+            }
+        }
+      g_string_append_printf (line, "  %6.2f us  delay %.2f ms", us, delay);
+      g_print ("%s\n", line->str);
+    }
+}
+
 int
 jn_bench_drift (int argc, char **argv)
 {
@@ -219,6 +468,7 @@ jn_bench_drift (int argc, char **argv)
         worst_settle = isnan (settled) ? INFINITY : MAX (worst_settle, settled);
         worst_error = MAX (worst_error, fabs (error));
       }
+  compare_libraries (r);
   jn_report_add_value (r, "drift", "settle_s.max", "s", JN_BETTER_LOWER, worst_settle);
   jn_report_add_value (r, "drift", "error_ppm.max", "ppm", JN_BETTER_LOWER, worst_error);
   jn_report_add_suite (r, "drift", TRUE, NULL);
