@@ -350,6 +350,25 @@ test_null_clock (void)
   /* 0.5 s of 128-frame periods at 48 kHz is 187.5 */
   g_assert_cmpuint (n, >, 140);
   g_assert_cmpuint (n, <, 200);
+
+  /* a clock error for it, and only within bounds; no other backend takes
+   * options (what a drift this small does is /cli/drift's to show) */
+  {
+    static const char *const refused[] = { "null:drift=250", "null:drift=+2500ppm", "null:drift=nanppm",
+                                           "null:speed=2", "pipewire:drift=+1ppm" };
+
+    device = jn_audio_device_new ("null:drift=-2000ppm", &config, count_periods, &periods, &error);
+    g_assert_no_error (error);
+    jn_audio_device_free (device);
+    for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
+      {
+        g_autoptr(GError) refusal = NULL;
+
+        g_assert_null (jn_audio_device_new (refused[i], &config, count_periods, &periods, &refusal));
+        g_assert_error (refusal, JN_AUDIO_ERROR, JN_AUDIO_ERROR_UNKNOWN_BACKEND);
+        g_test_message ("%s: %s", refused[i], refusal->message);
+      }
+  }
 }
 
 static void
