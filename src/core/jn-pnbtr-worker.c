@@ -228,16 +228,21 @@ worker_thread (gpointer data)
   JnPnbtrWorker *w = data;
   gboolean have_backend;
 
-  /* background work: it gets only CPU time nothing else wants, so it never
-   * delays the audio or media threads; when it falls behind, models come
-   * back late and gaps fit their own, as without a worker */
+  /* opened at normal priority: opening a backend loads libraries (an
+   * OpenCL driver is megabytes of relocations), and while it does, it holds
+   * the dynamic loader's lock, which the media thread may need too.  At
+   * SCHED_IDLE on a busy machine that took tens of seconds, and the media
+   * thread waited on it all that time: no audio at all. */
+  have_backend = open_backend (w);
+  /* then background work: it gets only CPU time nothing else wants, so it
+   * never delays the audio or media threads; when it falls behind, models
+   * come back late and gaps fit their own, as without a worker */
   {
     struct sched_param param = { 0 };
 
     if (pthread_setschedparam (pthread_self (), SCHED_IDLE, &param) != 0)
       g_debug ("The PNBTR worker keeps its normal priority");
   }
-  have_backend = open_backend (w);
 
   while (!g_atomic_int_get (&w->stop))
     {
