@@ -25,6 +25,27 @@ jn_summary_to_json (const JnSummary *summary)
   return node;
 }
 
+/* A clock's drift estimate (jn-drift.h): null until it can tell */
+static void
+set_drift (JsonObject *o,
+           const char *prefix,
+           gboolean    valid,
+           double      ppm,
+           guint       restarts,
+           guint       steps)
+{
+  g_autofree char *ppm_name = g_strconcat (prefix, "drift_ppm", NULL);
+  g_autofree char *restarts_name = g_strconcat (prefix, "drift_restarts", NULL);
+  g_autofree char *steps_name = g_strconcat (prefix, "drift_steps", NULL);
+
+  if (valid)
+    json_object_set_double_member (o, ppm_name, ppm);
+  else
+    json_object_set_null_member (o, ppm_name);
+  json_object_set_int_member (o, restarts_name, restarts);
+  json_object_set_int_member (o, steps_name, steps);
+}
+
 static JsonObject *
 peer_to_json (const JnPeerStats *p)
 {
@@ -55,12 +76,7 @@ peer_to_json (const JnPeerStats *p)
   json_object_set_int_member (o, "buffer_restarts", (gint64) p->buffer_restarts);
   json_object_set_int_member (o, "restored", (gint64) p->restored);
   json_object_set_int_member (o, "copies_disagree", (gint64) p->copies_disagree);
-  if (p->drift_valid)
-    json_object_set_double_member (o, "drift_ppm", p->drift_ppm);
-  else
-    json_object_set_null_member (o, "drift_ppm");
-  json_object_set_int_member (o, "drift_restarts", p->drift_restarts);
-  json_object_set_int_member (o, "drift_steps", p->drift_steps);
+  set_drift (o, "", p->drift_valid, p->drift_ppm, p->drift_restarts, p->drift_steps);
   json_object_set_boolean_member (o, "resampled", p->resampled);
   json_object_set_double_member (o, "resample_ppm", p->resample_ppm);
   json_object_set_double_member (o, "resample_delay_ms", p->resample_delay_ms);
@@ -152,12 +168,8 @@ jn_media_engine_stats_to_json (JnMediaEngine *engine)
   json_object_set_int_member (root, "dropped_malformed", (gint64) stats.dropped_malformed);
   json_object_set_int_member (root, "clock_skips", (gint64) stats.clock_skips);
   json_object_set_int_member (root, "clock_fallbacks", (gint64) stats.clock_fallbacks);
-  if (stats.device_drift_valid)
-    json_object_set_double_member (root, "device_drift_ppm", stats.device_drift_ppm);
-  else
-    json_object_set_null_member (root, "device_drift_ppm");
-  json_object_set_int_member (root, "device_drift_restarts", stats.device_drift_restarts);
-  json_object_set_int_member (root, "device_drift_steps", stats.device_drift_steps);
+  set_drift (root, "device_", stats.device_drift_valid, stats.device_drift_ppm,
+             stats.device_drift_restarts, stats.device_drift_steps);
   {
     const char *states[] = { "not-asked", "pending", "granted", "refused", "given-up" };
     JsonObject *rt = json_object_new ();

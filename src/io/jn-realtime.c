@@ -50,6 +50,14 @@ jn_realtime_wanted (void)
   return g_strcmp0 (g_getenv ("JAMNET_REALTIME"), "0") != 0;
 }
 
+/* The soft limit under a hard one: SIGXCPU comes well before the kill
+ * (arithmetic only: the SIGXCPU handler uses it too) */
+static rlim_t
+soft_limit (rlim_t hard)
+{
+  return MIN (hard - hard / 4, (rlim_t) RTTIME_SOFT_US);
+}
+
 /* At most limit_us of CPU without a blocking call, as RealtimeKit asks;
  * never raised above a limit already there.  The soft limit is set again
  * each time: at it the kernel sends SIGXCPU and moves it one second on,
@@ -64,7 +72,7 @@ limit_rttime (gint64 limit_us)
     return;
   if (r.rlim_max == RLIM_INFINITY || r.rlim_max > (rlim_t) limit_us)
     r.rlim_max = (rlim_t) limit_us;
-  r.rlim_cur = MIN (r.rlim_max - r.rlim_max / 4, (rlim_t) RTTIME_SOFT_US);
+  r.rlim_cur = soft_limit (r.rlim_max);
   if (setrlimit (RLIMIT_RTTIME, &r) != 0)
     g_debug ("Could not set RLIMIT_RTTIME: %s", g_strerror (errno));
 }
@@ -101,7 +109,7 @@ on_sigxcpu (int signum)
   if (getrlimit (RLIMIT_RTTIME, &limit) == 0 && limit.rlim_max != RLIM_INFINITY &&
       limit.rlim_cur >= limit.rlim_max)
     {
-      limit.rlim_cur = MIN (limit.rlim_max - limit.rlim_max / 4, (rlim_t) RTTIME_SOFT_US);
+      limit.rlim_cur = soft_limit (limit.rlim_max);
       setrlimit (RLIMIT_RTTIME, &limit);
     }
   fd = open ("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
