@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "jn-forwarder.h"
@@ -230,10 +231,221 @@ test_forward (void)
   jn_media_engine_stop (b);
 }
 
+/* --- a mix room: four engines, each a constant level of its own ---------- */
+
+typedef struct
+{
+  guint32 id;
+  gint    mixes;        /* periods played from the room's mix, atomic */
+  gint    right;        /* of them, the level wanted */
+  gint    want;         /* the level wanted, in s16 steps (atomic) */
+  gint    midi;
+} Ear;
+
+static gint
+step (guint32 id)
+{
+  return 300 * (gint) id;   /* member id's level, s16 steps */
+}
+
+static void
+level_capture (gpointer user_data, float *out, guint frames, guint channels, guint64 position)
+{
+  for (guint i = 0; i < frames * channels; i++)
+    out[i] = step (((Ear *) user_data)->id) / 32768.f;
+}
+
+static void
+ear_playout (gpointer user_data, guint32 peer_id, guint32 seq, const float *audio, guint frames,
+             guint channels, gboolean concealed)
+{
+  Ear *ear = user_data;
+  gint want = g_atomic_int_get (&ear->want);
+  gboolean right = TRUE;
+
+  if (peer_id != JN_HUB_PEER_ID || concealed)
+    return;
+  for (guint i = 0; i < frames; i++)
+    right = right && abs ((gint) lrintf (audio[i] * 32768.f) - want) <= 1;
+  g_atomic_int_inc (&ear->mixes);
+  if (right)
+    g_atomic_int_inc (&ear->right);
+}
+
+static void
+ear_midi (gpointer user_data, guint32 peer_id, const JnMidiEvent *event, gint64 arrival)
+{
+  g_atomic_int_inc (&((Ear *) user_data)->midi);
+}
+
+/* the share of the next n mixes ear plays that are right */
+static double
+right_share (Ear *ear, gint n)
+{
+  gint m0 = g_atomic_int_get (&ear->mixes), r0 = g_atomic_int_get (&ear->right);
+  gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  while (g_atomic_int_get (&ear->mixes) < m0 + n && g_get_monotonic_time () < end)
+    g_usleep (10000);
+  g_assert_cmpint (g_atomic_int_get (&ear->mixes), >=, m0 + n);
+  return (double) (g_atomic_int_get (&ear->right) - r0) / (g_atomic_int_get (&ear->mixes) - m0);
+}
+
+static void
+test_mix (void)
+{
+  g_autoptr(GError) error = NULL;
+  JnRoomMix *mix = jn_room_mix_new (&room_format, 4, "zero", NULL, &error);
+  g_autoptr(JnForwarder) hub = NULL;
+  static const JnMediaCallbacks cb = { level_capture, ear_playout, ear_midi, NULL };
+  JnMediaEngine *engines[4];
+  JnLinkKey keys[4];
+  Ear ears[4];
+  JnForwarderStats stats;
+  JnRoomMixStats ms;
+  double share;
+
+  g_assert_no_error (error);
+  hub = jn_forwarder_new_mix ("127.0.0.1", 0, mix, &error);
+  g_assert_no_error (error);
+  g_assert_true (jn_forwarder_is_mix (hub));
+  for (guint k = 0; k < 4; k++)
+    {
+      jn_link_key_generate (&keys[k], JN_CIPHER_XCHACHA20_POLY1305);
+      jn_forwarder_add_member (hub, 2 + k, &keys[k]);
+    }
+  for (guint k = 0; k < 4; k++)
+    {
+      JnMediaEngine *e = jn_media_engine_new_sealed ("127.0.0.1", 0, &error);
+
+      g_assert_no_error (error);
+      ears[k] = (Ear) { .id = 2 + k };
+      jn_media_engine_set_format (e, &room_format);
+      jn_media_engine_set_jitter_depth (e, 8);
+      g_assert_true (jn_media_engine_set_concealment (e, "zero", &error));
+      jn_media_engine_set_local_id (e, 2 + k);
+      g_assert_true (jn_media_engine_set_hub (e, "127.0.0.1", jn_forwarder_get_port (hub), &keys[k],
+                                              &error));
+      g_assert_true (jn_media_engine_set_mix (e, "Room mix", &error));
+      g_assert_true (jn_media_engine_has_mix (e));
+      for (guint j = 0; j < 4; j++)
+        if (j != k)
+          g_assert_true (jn_media_engine_add_peer (e, 2 + j, "other", NULL, 0, NULL, &error));
+      jn_media_engine_set_callbacks (e, &cb, &ears[k]);
+      engines[k] = e;
+    }
+  /* member 2 hears 3 at half and 4 muted, so 3/2 + 5; the others everyone */
+  g_assert_true (jn_forwarder_set_mix_gain (hub, 2, 3, 0.5, FALSE, 0.0));
+  g_assert_true (jn_forwarder_set_mix_gain (hub, 2, 4, 1.0, TRUE, 0.0));
+  g_assert_false (jn_forwarder_set_mix_gain (hub, 2, 2, 1.0, FALSE, 0.0));
+  g_atomic_int_set (&ears[0].want, step (3) / 2 + step (5));
+  for (guint k = 1; k < 4; k++)
+    g_atomic_int_set (&ears[k].want, step (2) + step (3) + step (4) + step (5) - step (2 + k));
+  for (guint k = 0; k < 4; k++)
+    g_assert_true (jn_media_engine_start (engines[k], &error));
+
+  /* once everyone's stream has started: each mix is what its listener asked */
+  for (guint k = 0; k < 4; k++)
+    right_share (&ears[k], 100);
+  for (guint k = 0; k < 4; k++)
+    {
+      share = right_share (&ears[k], 200);
+      g_test_message ("member %u: %.1f %% of its mixes as asked", 2 + k, 100 * share);
+      /* a period of a member's stream concealed (a late packet on a loaded
+       * machine) leaves one wrong mix for the others */
+      g_assert_cmpfloat (share, >=, 0.9);
+    }
+  /* MIDI goes through as in a forward room */
+  {
+    guint8 note[3] = { 0x90, 60, 100 };
+    gint64 end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+
+    g_assert_true (jn_media_engine_send_midi (engines[1], note, 3, &error));
+    while ((g_atomic_int_get (&ears[0].midi) < 1 || g_atomic_int_get (&ears[3].midi) < 1) &&
+           g_get_monotonic_time () < end)
+      g_usleep (10000);
+    g_assert_cmpint (g_atomic_int_get (&ears[0].midi), ==, 1);
+    g_assert_cmpint (g_atomic_int_get (&ears[2].midi), ==, 1);
+    g_assert_cmpint (g_atomic_int_get (&ears[3].midi), ==, 1);
+    g_assert_cmpint (g_atomic_int_get (&ears[1].midi), ==, 0);
+  }
+  jn_forwarder_get_stats (hub, &stats);
+  g_assert_cmpuint (stats.mixed_in, >, 0);
+  g_assert_cmpuint (stats.mixes_sent, >, 0);
+  g_assert_cmpuint (stats.dropped_forged + stats.dropped_format + stats.dropped_budget, ==, 0);
+
+  /* member 6 sends audio of another format, then floods (silence, so that
+   * whatever of it the budget lets in changes nobody's mix) */
+  {
+    g_autoptr(GSocket) rogue = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
+                                             G_SOCKET_PROTOCOL_UDP, &error);
+    g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+    g_autoptr(GSocketAddress) to = g_inet_socket_address_new (loopback, jn_forwarder_get_port (hub));
+    static const JnAudioFormat opus = { RATE, FRAMES, 1, JN_SAMPLE_OPUS, 64000 };
+    JnPacketHeader ih = { JN_PACKET_AUDIO, 0, 6, 0, 0, 0, 1 };
+    JnPacketHeader oh = { JN_PACKET_FORWARD, 0, 6, 0, 0, 0, 1 };
+    float quiet[FRAMES] = { 0 };
+    guint8 inner[600], outer[700], coded[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+    JnLinkKey k6;
+    guint64 counter = 0;
+    gsize n;
+
+    g_assert_no_error (error);
+    jn_link_key_generate (&k6, JN_CIPHER_XCHACHA20_POLY1305);
+    jn_forwarder_add_member (hub, 6, &k6);
+    n = jn_packet_encode_audio_coded (inner, sizeof inner, &ih, &opus, coded, sizeof coded);
+    send_sealed (rogue, to, &k6, &counter, outer,
+                 jn_packet_encode_forward (outer, sizeof outer, &oh, JN_FORWARD_ALL, inner, n));
+    for (guint i = 0; i < 3 * JN_FORWARDER_BURST; i++)
+      {
+        ih.seq = i;
+        n = jn_packet_encode_audio (inner, sizeof inner, &ih, &room_format, quiet);
+        send_sealed (rogue, to, &k6, &counter, outer,
+                     jn_packet_encode_forward (outer, sizeof outer, &oh, JN_FORWARD_ALL, inner, n));
+      }
+    for (guint k = 0; k < 4; k++)
+      {
+        share = right_share (&ears[k], 200);
+        g_test_message ("beside a flood, member %u: %.1f %% as asked", 2 + k, 100 * share);
+        g_assert_cmpfloat (share, >=, 0.9);
+      }
+    jn_forwarder_get_stats (hub, &stats);
+    g_assert_cmpuint (stats.dropped_format, ==, 1);
+    g_assert_cmpuint (stats.dropped_budget, >=, JN_FORWARDER_BURST);
+    jn_forwarder_remove_member (hub, 6);
+  }
+
+  /* member 5 dies without a word, then is removed: the others' mixes go on
+   * without it */
+  jn_media_engine_stop (engines[3]);
+  g_clear_object (&engines[3]);
+  jn_forwarder_remove_member (hub, 5);
+  g_atomic_int_set (&ears[0].want, step (3) / 2);
+  g_atomic_int_set (&ears[1].want, step (2) + step (4));
+  g_atomic_int_set (&ears[2].want, step (2) + step (3));
+  for (guint k = 0; k < 3; k++)
+    {
+      right_share (&ears[k], 50);
+      share = right_share (&ears[k], 200);
+      g_test_message ("after 5 left, member %u: %.1f %% as asked", 2 + k, 100 * share);
+      g_assert_cmpfloat (share, >=, 0.9);
+    }
+  jn_forwarder_get_mix_stats (hub, &ms);
+  g_test_message ("%" G_GUINT64_FORMAT " mixes, %" G_GUINT64_FORMAT " late, %.0f us mean, "
+                  "%.0f us worst", ms.mixes, ms.late_mixes, ms.mix_us_mean, ms.mix_us_max);
+  g_assert_cmpuint (ms.members, ==, 3);
+  for (guint k = 0; k < 3; k++)
+    {
+      jn_media_engine_stop (engines[k]);
+      g_object_unref (engines[k]);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/forward/members", test_forward);
+  g_test_add_func ("/forward/mix", test_mix);
   return g_test_run ();
 }

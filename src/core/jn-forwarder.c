@@ -33,7 +33,10 @@ struct _JnForwarder
   JnAudioFormat      format;
   GSource           *ping_source;
 
-  GMutex             lock;      /* members, stats, tx */
+  JnRoomMix         *mix;       /* a mix room's; NULL: forward */
+  GSource           *mix_source;
+
+  GMutex             lock;      /* members, stats, tx, mix */
   GArray            *members;   /* Member */
   JnForwarderStats   stats;
   guint8            *tx;
@@ -168,6 +171,18 @@ on_datagram (gpointer      user_data,
       self->stats.dropped_format++;
       goto out;
     }
+  if (inner.header.kind == JN_PACKET_AUDIO && self->mix != NULL)
+    {
+      /* a mix room: to everyone, as its sender said, by way of the mix */
+      if (packet.forward.dest != JN_FORWARD_ALL)
+        self->stats.dropped_forged++;
+      else
+        {
+          jn_room_mix_push (self->mix, sender, &inner);
+          self->stats.mixed_in++;
+        }
+      goto out;
+    }
   if (packet.forward.dest == JN_FORWARD_ALL)
     {
       for (guint i = 0; i < self->members->len; i++)
@@ -210,16 +225,43 @@ on_ping (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
-JnForwarder *
-jn_forwarder_new (const char          *bind_address,
-                  guint16              port,
-                  const JnAudioFormat *format,
-                  GError             **error)
+static void
+send_mix (gpointer      user_data,
+          guint32       member,
+          const guint8 *datagram,
+          gsize         size)
+{
+  JnForwarder *self = user_data;
+
+  /* fails quietly until the member's first datagram gave it a route */
+  if (jn_transport_send (JN_TRANSPORT (self->seal), member, datagram, size))
+    self->stats.mixes_sent++;
+}
+
+static gboolean
+on_mix (gpointer user_data)
+{
+  JnForwarder *self = user_data;
+  gint64 next;
+
+  /* what already arrived goes in first: it may not be late at all */
+  jn_transport_poll (JN_TRANSPORT (self->seal));
+  g_mutex_lock (&self->lock);
+  next = jn_room_mix_run_due (self->mix, g_get_monotonic_time (), send_mix, self);
+  g_mutex_unlock (&self->lock);
+  jn_timer_source_set_deadline (self->mix_source, next);
+  return G_SOURCE_CONTINUE;
+}
+
+static JnForwarder *
+forwarder_new (const char          *bind_address,
+               guint16              port,
+               const JnAudioFormat *format,
+               JnRoomMix           *mix,
+               GError             **error)
 {
   g_autoptr(JnUdpTransport) udp = NULL;
   JnForwarder *self;
-
-  g_return_val_if_fail (format != NULL, NULL);
 
   udp = jn_udp_transport_new (bind_address, port, error);
   if (udp == NULL)
@@ -229,6 +271,7 @@ jn_forwarder_new (const char          *bind_address,
   self->members = g_array_new (FALSE, TRUE, sizeof (Member));
   self->tx = g_malloc (JN_PACKET_MAX_SIZE);
   self->format = *format;
+  self->mix = mix;
   self->port = jn_udp_transport_get_port (udp);
   self->seal = jn_secure_transport_new (JN_TRANSPORT (udp));
   self->thread = jn_thread_loop_new ("jn-forwarder");
@@ -238,7 +281,47 @@ jn_forwarder_new (const char          *bind_address,
   self->ping_source = g_timeout_source_new (PING_INTERVAL_MS);
   g_source_set_callback (self->ping_source, on_ping, self, NULL);
   g_source_attach (self->ping_source, jn_thread_loop_get_context (self->thread));
+  if (mix != NULL)
+    {
+      self->mix_source = jn_timer_source_new ();
+      g_source_set_callback (self->mix_source, on_mix, self, NULL);
+      g_source_set_priority (self->mix_source, G_PRIORITY_HIGH);
+      jn_timer_source_set_deadline (self->mix_source, g_get_monotonic_time ());
+      g_source_attach (self->mix_source, jn_thread_loop_get_context (self->thread));
+    }
   return self;
+}
+
+JnForwarder *
+jn_forwarder_new (const char          *bind_address,
+                  guint16              port,
+                  const JnAudioFormat *format,
+                  GError             **error)
+{
+  g_return_val_if_fail (format != NULL, NULL);
+  return forwarder_new (bind_address, port, format, NULL, error);
+}
+
+JnForwarder *
+jn_forwarder_new_mix (const char  *bind_address,
+                      guint16      port,
+                      JnRoomMix   *mix,
+                      GError     **error)
+{
+  JnForwarder *self;
+
+  g_return_val_if_fail (mix != NULL, NULL);
+
+  self = forwarder_new (bind_address, port, jn_room_mix_get_format (mix), mix, error);
+  if (self == NULL)
+    jn_room_mix_free (mix);
+  return self;
+}
+
+gboolean
+jn_forwarder_is_mix (JnForwarder *self)
+{
+  return self->mix != NULL;
 }
 
 void
@@ -247,9 +330,13 @@ jn_forwarder_free (JnForwarder *self)
   if (self == NULL)
     return;
   g_source_destroy (self->ping_source);
+  if (self->mix_source != NULL)
+    g_source_destroy (self->mix_source);
   jn_transport_close (JN_TRANSPORT (self->seal));
   g_clear_pointer (&self->thread, jn_thread_loop_free);
   g_source_unref (self->ping_source);
+  g_clear_pointer (&self->mix_source, g_source_unref);
+  g_clear_pointer (&self->mix, jn_room_mix_free);
   g_clear_object (&self->seal);
   g_array_unref (self->members);
   g_free (self->tx);
@@ -269,13 +356,22 @@ jn_forwarder_add_member (JnForwarder     *self,
                          const JnLinkKey *key)
 {
   Member member = { .id = id, .tokens = JN_FORWARDER_BURST, .refilled_us = g_get_monotonic_time () };
+  g_autoptr(JnRoomMixMember) mixed = NULL;
+  g_autoptr(GError) error = NULL;
 
   g_return_if_fail (self != NULL && key != NULL);
   g_return_if_fail (id != 0 && id != JN_HUB_PEER_ID);
 
+  /* made here, where it may allocate, not on the forwarder's thread */
+  if (self->mix != NULL && (mixed = jn_room_mix_member_new (self->mix, id, &error)) == NULL)
+    g_warning ("Player %u is left out of the room’s mix: %s", id, error->message);
   g_mutex_lock (&self->lock);
   if (find_member (self, id) == NULL)
-    g_array_append_val (self->members, member);
+    {
+      g_array_append_val (self->members, member);
+      if (mixed != NULL)
+        jn_room_mix_insert (self->mix, g_steal_pointer (&mixed));
+    }
   jn_secure_transport_set_key (self->seal, id, key);
   jn_secure_transport_learn_route (self->seal, id);
   g_mutex_unlock (&self->lock);
@@ -285,9 +381,13 @@ void
 jn_forwarder_remove_member (JnForwarder *self,
                             guint32      id)
 {
+  g_autoptr(JnRoomMixMember) mixed = NULL;
+
   g_return_if_fail (self != NULL);
 
   g_mutex_lock (&self->lock);
+  if (self->mix != NULL)
+    mixed = jn_room_mix_take (self->mix, id);
   for (guint i = 0; i < self->members->len; i++)
     if (g_array_index (self->members, Member, i).id == id)
       {
@@ -312,4 +412,58 @@ jn_forwarder_get_stats (JnForwarder      *self,
   g_mutex_unlock (&self->lock);
   jn_secure_transport_get_counters (self->seal, &counters);
   stats->unauthentic = counters.unauthentic;
+}
+
+gboolean
+jn_forwarder_set_mix_gain (JnForwarder *self,
+                           guint32      listener,
+                           guint32      source,
+                           double       gain,
+                           gboolean     mute,
+                           double       pan)
+{
+  gboolean ok;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  if (self->mix == NULL)
+    return FALSE;
+  g_mutex_lock (&self->lock);
+  ok = jn_room_mix_set_gain (self->mix, listener, source, gain, mute, pan);
+  g_mutex_unlock (&self->lock);
+  return ok;
+}
+
+gboolean
+jn_forwarder_get_mix_stats (JnForwarder    *self,
+                            JnRoomMixStats *stats)
+{
+  g_return_val_if_fail (self != NULL && stats != NULL, FALSE);
+
+  if (self->mix == NULL)
+    return FALSE;
+  g_mutex_lock (&self->lock);
+  jn_room_mix_get_stats (self->mix, stats);
+  g_mutex_unlock (&self->lock);
+  return TRUE;
+}
+
+gboolean
+jn_forwarder_get_mix_gain (JnForwarder *self,
+                           guint32      listener,
+                           guint32      source,
+                           double      *gain,
+                           gboolean    *mute,
+                           double      *pan)
+{
+  gboolean ok;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  if (self->mix == NULL)
+    return FALSE;
+  g_mutex_lock (&self->lock);
+  ok = jn_room_mix_get_gain (self->mix, listener, source, gain, mute, pan);
+  g_mutex_unlock (&self->lock);
+  return ok;
 }

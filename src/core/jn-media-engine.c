@@ -119,6 +119,7 @@ struct _JnMediaEngine
   /* a forward room: everything goes to the room's server, which forwards
    * it (docs/protocol.md 3.6); the members are peers with no route */
   gboolean          hub;
+  gboolean          mix;        /* a mix room: the server's mix is peer 1 (3.7) */
   JnClockSync       hub_sync;
   guint             hub_sync_round;
   guint32           forward_seq;
@@ -223,7 +224,9 @@ send_to (JnMediaEngine *self,
          const guint8  *data,
          gsize          size)
 {
-  if (self->hub)
+  if (peer->id == JN_HUB_PEER_ID)
+    send_raw (self, JN_HUB_PEER_ID, data, size);   /* a mix room's server */
+  else if (self->hub)
     send_forward (self, peer->id, data, size);
   else
     send_raw (self, peer->id, data, size);
@@ -258,7 +261,7 @@ journal_checkpoint (JnMediaEngine *self,
     {
       Peer *peer = g_ptr_array_index (self->peers, i);
 
-      if (!peer->sync.synced)
+      if (!peer->sync.synced || peer->id == JN_HUB_PEER_ID)
         continue;   /* no datagram of ours reaches it: nor would a journal */
       if (!peer->midi_acked)
         return FALSE;
@@ -399,8 +402,9 @@ send_pings (JnMediaEngine *self)
       size = jn_packet_encode_ping (self->tx_buf, JN_PACKET_MAX_SIZE, &header);
       send_raw (self, JN_HUB_PEER_ID, self->tx_buf, size);
       /* the members, through it, less often: a player's upload must not
-       * grow with the band (docs/protocol.md 3.6) */
-      if (self->hub_sync_round++ % HUB_MEMBER_SYNC_EVERY != 0)
+       * grow with the band (docs/protocol.md 3.6); in a mix room, never:
+       * a choir's pings would cost its server more than its audio (3.7) */
+      if (self->mix || self->hub_sync_round++ % HUB_MEMBER_SYNC_EVERY != 0)
         return;
     }
   for (guint i = 0; i < self->peers->len; i++)
@@ -735,6 +739,7 @@ handle_hub_datagram (JnMediaEngine *self,
 {
   g_autoptr(GError) error = NULL;
   JnPacket packet;
+  Peer *mix;
 
   if (!jn_packet_decode (data, size, &packet, &error))
     {
@@ -760,6 +765,23 @@ handle_hub_datagram (JnMediaEngine *self,
           self->stats.dropped_malformed++;
           self->stats.malformed[JN_PROTOCOL_ERROR_BAD_MESSAGE]++;
         }
+      else if ((mix = find_peer_by_id (self, JN_HUB_PEER_ID)) != NULL)
+        {
+          /* the mix's clock is the server's */
+          mix->sync = self->hub_sync;
+          jn_receive_stats_rtt (&mix->rx, mix->sync.last_rtt_ms);
+        }
+      break;
+    case JN_PACKET_AUDIO:
+      /* a mix room's mix for us */
+      if ((mix = find_peer_by_id (self, JN_HUB_PEER_ID)) == NULL)
+        {
+          self->stats.dropped_malformed++;
+          self->stats.malformed[JN_PROTOCOL_ERROR_BAD_KIND]++;
+          return;
+        }
+      mix->heard_us = now;
+      handle_audio (self, mix, &packet, now);
       break;
     case JN_PACKET_FORWARD:
       {
@@ -1824,6 +1846,45 @@ jn_media_engine_stop (JnMediaEngine *self)
   g_clear_pointer (&self->mailbox, jn_snapshot_mailbox_free);
 }
 
+/* A peer's receiving parts, for the session's format */
+static Peer *
+peer_new (JnMediaEngine *self,
+          guint32        id,
+          const char    *name,
+          GError       **error)
+{
+  Peer *peer = g_new0 (Peer, 1);
+
+  peer->id = id;
+  g_strlcpy (peer->name, name ? name : "", sizeof peer->name);
+  jn_clock_sync_init (&peer->sync);
+  jn_receive_stats_init (&peer->rx);
+  jn_drift_init (&peer->drift, self->format.rate);
+  peer->jb = jn_jitter_buffer_new (self->jitter_depth, self->format.frames, self->format.channels);
+  jn_jitter_buffer_set_adaptive (peer->jb, self->jitter_adaptive, self->jitter_safety,
+                                 (guint) ((guint64) self->format.frames * G_USEC_PER_SEC /
+                                          self->format.rate));
+  peer->concealer = jn_concealer_new (id, self->plc_method, &self->format,
+                                      self->pnbtr_backend != NULL);
+  if (peer->concealer != NULL)
+    jn_concealer_attach (peer->concealer, peer->jb);
+  peer->scratch = g_new0 (float, (gsize) self->format.frames * self->format.channels);
+  peer->rate_match = jn_rate_match_new (self->format.frames, self->format.channels, self->format.rate);
+  if (self->format.format == JN_SAMPLE_OPUS)
+    {
+      peer->decoder = jn_codec_new_decoder (&self->format, error);
+      if (peer->decoder == NULL)
+        {
+          peer_free (peer);
+          return NULL;
+        }
+      jn_jitter_buffer_set_decoder (peer->jb, decode_packet, peer,
+                                    jn_audio_payload_size (&self->format));
+    }
+
+  return peer;
+}
+
 gboolean
 jn_media_engine_add_peer (JnMediaEngine  *self,
                           guint32         id,
@@ -1846,33 +1907,9 @@ jn_media_engine_add_peer (JnMediaEngine  *self,
       return FALSE;
     }
 
-  peer = g_new0 (Peer, 1);
-  peer->id = id;
-  g_strlcpy (peer->name, name ? name : "", sizeof peer->name);
-  jn_clock_sync_init (&peer->sync);
-  jn_receive_stats_init (&peer->rx);
-  jn_drift_init (&peer->drift, self->format.rate);
-  peer->jb = jn_jitter_buffer_new (self->jitter_depth, self->format.frames, self->format.channels);
-  jn_jitter_buffer_set_adaptive (peer->jb, self->jitter_adaptive, self->jitter_safety,
-                                 (guint) ((guint64) self->format.frames * G_USEC_PER_SEC /
-                                          self->format.rate));
-  peer->concealer = jn_concealer_new (id, self->plc_method, &self->format,
-                                      self->pnbtr_backend != NULL);
-  if (peer->concealer != NULL)
-    jn_concealer_attach (peer->concealer, peer->jb);
-  peer->scratch = g_new0 (float, (gsize) self->format.frames * self->format.channels);
-  peer->rate_match = jn_rate_match_new (self->format.frames, self->format.channels, self->format.rate);
-  if (self->format.format == JN_SAMPLE_OPUS)
-    {
-      peer->decoder = jn_codec_new_decoder (&self->format, error);
-      if (peer->decoder == NULL)
-        {
-          peer_free (peer);
-          return FALSE;
-        }
-      jn_jitter_buffer_set_decoder (peer->jb, decode_packet, peer,
-                                    jn_audio_payload_size (&self->format));
-    }
+  peer = peer_new (self, id, name, error);
+  if (peer == NULL)
+    return FALSE;
 
   g_mutex_lock (&self->lock);
   if (find_peer_by_id (self, id) != NULL)
@@ -1927,6 +1964,35 @@ jn_media_engine_set_hub (JnMediaEngine   *self,
   self->next_sync_us = 0;
   g_mutex_unlock (&self->lock);
   return ok;
+}
+
+gboolean
+jn_media_engine_set_mix (JnMediaEngine  *self,
+                         const char     *name,
+                         GError        **error)
+{
+  Peer *peer;
+
+  g_return_val_if_fail (JN_IS_MEDIA_ENGINE (self), FALSE);
+  g_return_val_if_fail (self->hub, FALSE);
+
+  if (self->mix)
+    return TRUE;
+  peer = peer_new (self, JN_HUB_PEER_ID, name, error);
+  if (peer == NULL)
+    return FALSE;
+  g_mutex_lock (&self->lock);
+  g_ptr_array_add (self->peers, peer);
+  self->mix = TRUE;
+  g_mutex_unlock (&self->lock);
+  return TRUE;
+}
+
+gboolean
+jn_media_engine_has_mix (JnMediaEngine *self)
+{
+  g_return_val_if_fail (JN_IS_MEDIA_ENGINE (self), FALSE);
+  return self->mix;
 }
 
 gboolean

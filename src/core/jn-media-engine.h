@@ -168,6 +168,13 @@ gboolean       jn_media_engine_set_hub       (JnMediaEngine       *self,
                                               const JnLinkKey     *key,
                                               GError             **error);
 gboolean       jn_media_engine_has_hub       (JnMediaEngine       *self);
+/* A mix room (docs/protocol.md 3.7), after jn_media_engine_set_hub() and
+ * before the members: the server's mix for us plays as peer 1, named name;
+ * the members are pinged no more. */
+gboolean       jn_media_engine_set_mix       (JnMediaEngine       *self,
+                                              const char          *name,
+                                              GError             **error);
+gboolean       jn_media_engine_has_mix       (JnMediaEngine       *self);
 gboolean       jn_media_engine_set_peer_address (JnMediaEngine    *self,
                                               guint32              id,
                                               const char          *address,
