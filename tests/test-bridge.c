@@ -54,7 +54,7 @@ test_capture_and_mix (void)
       a[i] = 0.2f;
       b[i] = 0.4f;
     }
-  jn_audio_bridge_set_peer_gain (bridge, 2, 0.5f, FALSE);
+  jn_audio_bridge_set_peer_gain (bridge, 2, 0.5f, FALSE, 0.f);
   jn_audio_bridge_add_playout (bridge, 1, a, FRAMES, CH);
   jn_audio_bridge_add_playout (bridge, 2, b, FRAMES, CH);
   jn_audio_bridge_period_end (bridge, FRAMES, CH);
@@ -63,7 +63,7 @@ test_capture_and_mix (void)
   g_assert_cmpfloat_with_epsilon (out[1][3], 0.4f, 1e-6);
 
   /* peer 2 muted, master at 2, monitor at 0.5 of what is captured */
-  jn_audio_bridge_set_peer_gain (bridge, 2, 0.5f, TRUE);
+  jn_audio_bridge_set_peer_gain (bridge, 2, 0.5f, TRUE, 0.f);
   jn_audio_bridge_set_master (bridge, 2.f);
   jn_audio_bridge_set_monitor (bridge, 0.5f);
   jn_audio_bridge_add_playout (bridge, 1, a, FRAMES, CH);

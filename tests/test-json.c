@@ -228,8 +228,14 @@ test_control_roundtrip (void)
   g_assert_cmpuint (out->hub_port, ==, 7421);
   g_assert_cmpint (out->hub_key.cipher, ==, JN_CIPHER_XCHACHA20_POLY1305);
   g_assert_cmpmem (out->hub_key.bytes, 32, welcome->hub_key.bytes, 32);
+  g_assert_false (out->hub_mix);
   jn_control_message_free (out);
-  welcome->hub = FALSE;
+  /* a mix room's */
+  welcome->hub_mix = TRUE;
+  out = roundtrip (welcome);
+  g_assert_true (out->hub && out->hub_mix);
+  jn_control_message_free (out);
+  welcome->hub = welcome->hub_mix = FALSE;
   /* a room's: links by ICE, with the server's STUN */
   welcome->ice = TRUE;
   welcome->stun = g_strdup ("[2001:db8::1]:3478");
@@ -355,6 +361,22 @@ test_control_roundtrip (void)
   g_assert_cmpint (out->epoch_us, ==, G_GINT64_CONSTANT (123456789012));
   jn_control_message_free (out);
 
+  {
+    g_autoptr(JnControlMessage) mixing = jn_control_message_new (JN_CONTROL_MIX);
+
+    mixing->peer_id = 7;
+    mixing->gain = 0.25;
+    mixing->mute = TRUE;
+    mixing->pan = -0.75;
+    out = roundtrip (mixing);
+    g_assert_cmpint (out->type, ==, JN_CONTROL_MIX);
+    g_assert_cmpuint (out->peer_id, ==, 7);
+    g_assert_cmpfloat (out->gain, ==, 0.25);
+    g_assert_true (out->mute);
+    g_assert_cmpfloat (out->pan, ==, -0.75);
+    jn_control_message_free (out);
+  }
+
   error->error_code = g_strdup ("wrong-passphrase");
   error->message = g_strdup ("The session passphrase is wrong.");
   out = roundtrip (error);
@@ -388,6 +410,12 @@ test_control_malformed (void)
     "{\"type\":\"transport\",\"version\":1,\"tempo\":120,\"playing\":1}",
     "{\"type\":\"transport\",\"version\":1,\"tempo\":120,\"playing\":true,\"epoch_us\":-5}",
     "{\"type\":\"peer-left\",\"version\":1,\"peer_id\":-3}",
+    /* a mix setting out of range, or short of a field */
+    "{\"type\":\"mix\",\"version\":3,\"peer_id\":2,\"gain\":5,\"mute\":false,\"pan\":0}",
+    "{\"type\":\"mix\",\"version\":3,\"peer_id\":2,\"gain\":1,\"mute\":false,\"pan\":-1.5}",
+    "{\"type\":\"mix\",\"version\":3,\"peer_id\":2,\"gain\":1,\"pan\":0}",
+    "{\"type\":\"mix\",\"version\":3,\"peer_id\":0,\"gain\":1,\"mute\":false,\"pan\":0}",
+    "{\"type\":\"mix\",\"version\":3,\"gain\":1,\"mute\":false,\"pan\":0}",
     "{\"type\":\"error\",\"version\":1,\"code\":\"x\"}",
     /* a room's creation asked for wrongly */
     "{\"type\":\"hello\",\"version\":2,\"name\":\"a\",\"udp_port\":9,\"create\":true}",

@@ -407,11 +407,12 @@ test_config (void)
     { "[server]\nturn = 203.0.113.1:3478\n", "turn and turn-secret go together" },
     { "[server]\nturn-lifetime = 5\n", "conf:2: turn-lifetime must be 60 to 604800" },
     { "[server]\ncodec = flac\n", "conf:2: codec must be pcm or opus" },
-    { "[server]\nmedia = hub\n", "conf:2: media must be mesh or forward" },
+    { "[server]\nmedia = hub\n", "conf:2: media must be mesh, forward or mix" },
     { "[server]\nmax-players-per-address = 0\n", "conf:2: max-players-per-address must be 1 to 31" },
     { "[server]\nmedia-ports = 7599-7500\n", "conf:2: media-ports must be a range" },
     { "[server]\nmedia-ports = 7500\n", "conf:2: media-ports must be a range" },
     { "[server]\nbitrate = 512\n", "conf:2: bitrate must be 32 to 256 kbit/s" },
+    { "[server]\nchannels = 3\n", "conf:2: channels must be 1 or 2" },
   };
   static const char good[] =
     "; JamNet server\n"
@@ -428,6 +429,7 @@ test_config (void)
     "codec = opus\n"
     "bitrate = 96\n"
     "media = forward\n"
+    "channels = 2\n"
     "max-players-per-address = 12\n"
     "media-ports = 7500 - 7599\n"
     "\n"
@@ -464,7 +466,8 @@ test_config (void)
   g_assert_cmpstr (config->turn_secret, ==, "a secret of twenty");
   g_assert_cmpuint (config->turn_lifetime_s, ==, JN_SERVER_DEFAULT_TURN_LIFETIME_S);
   g_assert_true (config->opus);
-  g_assert_true (config->forward);
+  g_assert_cmpint (config->media, ==, JN_ROOM_MEDIA_FORWARD);
+  g_assert_cmpuint (config->channels, ==, 2);
   g_assert_cmpuint (config->players_per_address, ==, 12);
   g_assert_cmpuint (config->media_port_min, ==, 7500);
   g_assert_cmpuint (config->media_port_max, ==, 7599);
@@ -571,7 +574,7 @@ test_forward_room (Fixture *f, gconstpointer data)
   JnForwarderStats stats;
   JnForwarder *forwarder;
 
-  jn_server_set_forward (f->server, TRUE);
+  jn_server_set_media (f->server, JN_ROOM_MEDIA_FORWARD);
   for (guint i = 0; i < 3; i++)
     {
       g_autofree char *name = g_strdup_printf ("Player %u", i + 1);
@@ -656,6 +659,145 @@ test_forward_room (Fixture *f, gconstpointer data)
     }
 }
 
+/* Each player hears the room's mix, and knows the others. */
+static gboolean
+band_mixes (gpointer data)
+{
+  Band *band = data;
+
+  for (guint i = 0; i < band->n; i++)
+    {
+      GListModel *peers = jn_session_get_peers (band->players[i]);
+      gboolean heard = FALSE;
+
+      if (g_list_model_get_n_items (peers) != band->n)
+        return FALSE;
+      for (guint k = 0; k < band->n; k++)
+        {
+          g_autoptr(JnPeer) peer = g_list_model_get_item (peers, k);
+
+          if (jn_peer_get_path (peer) != JN_PEER_PATH_SERVER)
+            return FALSE;
+          if (jn_peer_get_id (peer) == JN_HUB_PEER_ID)
+            heard = jn_peer_get_stats (peer)->audio_packets >= 100 && jn_peer_get_stats (peer)->synced;
+        }
+      if (!heard)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+typedef struct
+{
+  JnForwarder *forwarder;
+  guint32      listener, source;
+  double       gain, pan;
+  gboolean     mute;
+} Asked;
+
+static gboolean
+mix_asked (gpointer data)
+{
+  Asked *a = data;
+  double gain, pan;
+  gboolean mute;
+
+  return jn_forwarder_get_mix_gain (a->forwarder, a->listener, a->source, &gain, &mute, &pan) &&
+         gain == a->gain && mute == a->mute && pan == a->pan;
+}
+
+static JnPeer *
+find_peer (JnSession *session, guint32 id)
+{
+  GListModel *peers = jn_session_get_peers (session);
+
+  for (guint k = 0; k < g_list_model_get_n_items (peers); k++)
+    {
+      g_autoptr(JnPeer) peer = g_list_model_get_item (peers, k);
+
+      if (jn_peer_get_id (peer) == id)
+        return peer;
+    }
+  return NULL;
+}
+
+/* A mix room: every player sends one stream and hears one, the room's mix
+ * ("Room mix"), made as it asks with its volume, mute and pan for each of
+ * the others; a player who leaves does not stop the others' mixes. */
+static void
+test_mix_room (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = room_url (f, "Choir");
+  JnSession *players[3] = { NULL };
+  Band band = { players, 3 };
+  JnForwarder *forwarder;
+  JnRoomMixStats ms;
+  JnPeer *other, *mix;
+  Asked asked;
+  guint32 id0, id1;
+
+  jn_server_set_media (f->server, JN_ROOM_MEDIA_MIX);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("Singer %u", i + 1);
+
+      players[i] = join_room (url, name, NULL, i == 0, FALSE, &error);
+      g_assert_no_error (error);
+    }
+  iterate_until (band_mixes, &band, 10);
+  g_assert_true (band_mixes (&band));
+  forwarder = jn_server_get_room_forwarder (f->server, "Choir");
+  g_assert_nonnull (forwarder);
+  g_assert_true (jn_forwarder_is_mix (forwarder));
+  mix = find_peer (players[0], JN_HUB_PEER_ID);
+  g_assert_nonnull (mix);
+  g_assert_cmpstr (jn_peer_get_name (mix), ==, "Room mix");
+
+  /* the first singer turns the second down, pans it, then mutes it */
+  id0 = jn_session_get_local_id (players[0]);
+  id1 = jn_session_get_local_id (players[1]);
+  other = find_peer (players[0], id1);
+  g_assert_nonnull (other);
+  jn_peer_set_gain (other, 0.5);
+  jn_peer_set_pan (other, -0.25);
+  asked = (Asked) { forwarder, id0, id1, 0.5, -0.25, FALSE };
+  iterate_until (mix_asked, &asked, 5);
+  g_assert_true (mix_asked (&asked));
+  jn_peer_set_muted (other, TRUE);
+  asked.mute = TRUE;
+  iterate_until (mix_asked, &asked, 5);
+  g_assert_true (mix_asked (&asked));
+  /* the room's mix itself is turned down here, not at the server */
+  jn_peer_set_gain (mix, 0.8);
+  asked = (Asked) { forwarder, id0, JN_HUB_PEER_ID, 0.8, 0.0, FALSE };
+  {
+    gint64 end = g_get_monotonic_time () + G_USEC_PER_SEC / 2;
+
+    while (g_get_monotonic_time () < end)
+      g_main_context_iteration (NULL, FALSE);
+  }
+  g_assert_false (mix_asked (&asked));
+
+  /* one goes; the other two go on hearing their mixes */
+  jn_session_leave (players[2]);
+  g_clear_object (&players[2]);
+  band.n = 2;
+  iterate_until (band_mixes, &band, 5);
+  g_assert_true (band_mixes (&band));
+  jn_forwarder_get_mix_stats (forwarder, &ms);
+  g_test_message ("%" G_GUINT64_FORMAT " mixes, %" G_GUINT64_FORMAT " late, %" G_GUINT64_FORMAT
+                  " member-periods played, %" G_GUINT64_FORMAT " concealed", ms.mixes,
+                  ms.late_mixes, ms.played, ms.concealed);
+  g_assert_cmpuint (ms.members, ==, 2);
+  g_assert_cmpuint (ms.played, >, 0);
+  for (guint i = 0; i < 2; i++)
+    {
+      jn_session_leave (players[i]);
+      g_clear_object (&players[i]);
+    }
+}
+
 /* Forward rooms take their UDP ports from the configured range, the first
  * free one each. */
 static void
@@ -689,7 +831,7 @@ test_media_ports (void)
   g_assert_cmpuint (low, !=, 0);
 
   server = jn_server_new (certificate, "Ports");
-  jn_server_set_forward (server, TRUE);
+  jn_server_set_media (server, JN_ROOM_MEDIA_FORWARD);
   jn_server_set_media_ports (server, low, low + 1);
   g_assert_true (jn_server_listen (server, "127.0.0.1", 0, &error));
   g_assert_true (jn_server_add_room (server, "One", NULL, TRUE, 0, &error));
@@ -763,6 +905,7 @@ main (int argc, char **argv)
               fixture_tear_down);
   g_test_add ("/server/opus-room", Fixture, NULL, fixture_set_up, test_opus_room,
               fixture_tear_down);
+  g_test_add ("/server/mix-room", Fixture, NULL, fixture_set_up, test_mix_room, fixture_tear_down);
   g_test_add ("/server/forward-room", Fixture, NULL, fixture_set_up, test_forward_room,
               fixture_tear_down);
   g_test_add_func ("/server/media-ports", test_media_ports);

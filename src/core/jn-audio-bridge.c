@@ -29,6 +29,7 @@ typedef struct
   guint32 id;
   float   gain;
   gboolean mute;
+  float   pan;
 } PeerGain;
 
 struct _JnAudioBridge
@@ -231,18 +232,33 @@ jn_audio_bridge_add_playout (JnAudioBridge *bridge,
                              guint          frames,
                              guint          channels)
 {
-  float gain = 1.f;
+  float gain = 1.f, pan = 0.f;
   PeerGain *g;
 
   g_return_if_fail (frames == bridge->frames && channels == bridge->channels);
 
   g_mutex_lock (&bridge->gains_lock);
   if ((g = find_gain (bridge, peer_id)) != NULL)
-    gain = g->mute ? 0.f : g->gain;
+    {
+      gain = g->mute ? 0.f : g->gain;
+      pan = g->pan;
+    }
   g_mutex_unlock (&bridge->gains_lock);
 
   if (gain == 0.f)
     return;
+  if (channels == 2 && pan != 0.f)
+    {
+      /* a balance, as a mix room's server does it (jn-room-mix.c) */
+      float left = gain * MIN (1.f, 1.f - pan), right = gain * MIN (1.f, 1.f + pan);
+
+      for (gsize i = 0; i < (gsize) frames * 2; i += 2)
+        {
+          bridge->mix[i] += left * audio[i];
+          bridge->mix[i + 1] += right * audio[i + 1];
+        }
+      return;
+    }
   for (gsize i = 0; i < (gsize) frames * channels; i++)
     bridge->mix[i] += gain * audio[i];
 }
@@ -268,11 +284,13 @@ void
 jn_audio_bridge_set_peer_gain (JnAudioBridge *bridge,
                                guint32        peer_id,
                                float          gain,
-                               gboolean       mute)
+                               gboolean       mute,
+                               float          pan)
 {
   PeerGain *g;
 
   g_return_if_fail (gain >= 0.f && gain <= 4.f);
+  g_return_if_fail (pan >= -1.f && pan <= 1.f);
 
   g_mutex_lock (&bridge->gains_lock);
   g = find_gain (bridge, peer_id);
@@ -285,6 +303,7 @@ jn_audio_bridge_set_peer_gain (JnAudioBridge *bridge,
     {
       g->gain = gain;
       g->mute = !!mute;
+      g->pan = pan;
     }
   g_mutex_unlock (&bridge->gains_lock);
 }

@@ -56,11 +56,13 @@ guint          jn_audio_bridge_clock         (JnAudioBridge  *bridge,
                                               gint64          now,
                                               gint64         *next_us);
 
-/* Mixer settings, from any thread: linear gains, 0..4. */
+/* Mixer settings, from any thread: linear gains, 0..4; pan -1..1, a
+ * balance in a stereo session (none in mono). */
 void           jn_audio_bridge_set_peer_gain (JnAudioBridge  *bridge,
                                               guint32         peer_id,
                                               float           gain,
-                                              gboolean        mute);
+                                              gboolean        mute,
+                                              float           pan);
 void           jn_audio_bridge_set_master    (JnAudioBridge  *bridge,
                                               float           gain);
 /* The musician hears themself with this gain, straight from capture. */

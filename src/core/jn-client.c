@@ -20,6 +20,7 @@
 #include "jn-identity.h"
 #include "jn-known-hosts.h"
 #include "jn-pake.h"
+#include "jn-room-mix.h"
 #include "jn-server.h"
 
 #define JOIN_TIMEOUT_S 5
@@ -207,7 +208,7 @@ ice_relay_clear (IceRelay *relay)
   g_main_context_unref (relay->context);
 }
 
-/* an ice or midi message, to the room */
+/* an ice, midi or mix message, to the room */
 static void
 send_ice (JnClient         *self,
           JnControlMessage *message)
@@ -453,6 +454,28 @@ jn_client_send_midi (JnClient          *self,
   return sent;
 }
 
+gboolean
+jn_client_send_mix (JnClient *self,
+                    guint32   peer_id,
+                    double    gain,
+                    gboolean  mute,
+                    double    pan)
+{
+  g_autoptr(JnControlMessage) message = NULL;
+
+  g_return_val_if_fail (JN_IS_CLIENT (self), FALSE);
+
+  if (!self->joined || !jn_media_engine_has_mix (self->engine) || peer_id == JN_HUB_PEER_ID)
+    return FALSE;
+  message = jn_control_message_new (JN_CONTROL_MIX);
+  message->peer_id = peer_id;
+  message->gain = CLAMP (gain, 0.0, JN_MIX_GAIN_MAX);
+  message->mute = mute;
+  message->pan = CLAMP (pan, -1.0, 1.0);
+  send_ice (self, message);
+  return TRUE;
+}
+
 void
 jn_client_media_started (JnClient *self)
 {
@@ -534,7 +557,8 @@ use_hub (JnClient         *self,
   if (!jn_ip_port_parse (self->host_port, &ip, NULL))
     ip = g_strdup (welcome->hub_address);
   jn_media_engine_set_local_id (self->engine, welcome->peer_id);
-  if (!jn_media_engine_set_hub (self->engine, ip, welcome->hub_port, &welcome->hub_key, &error))
+  if (!jn_media_engine_set_hub (self->engine, ip, welcome->hub_port, &welcome->hub_key, &error) ||
+      (welcome->hub_mix && !jn_media_engine_set_mix (self->engine, _("Room mix"), &error)))
     {
       fail_join (self, g_error_new (JN_SESSION_ERROR, JN_SESSION_ERROR_BAD_REQUEST,
                                     _("Cannot reach the room’s server for its media: %s"),
@@ -657,6 +681,9 @@ handle_message (JnClient         *self,
           close_connection (self);
           return;
         }
+      /* the format first: a mix room's mix is played in it */
+      jn_media_engine_set_local_id (self->engine, message->peer_id);
+      jn_media_engine_set_format (self->engine, &message->format);
       if (message->hub && !use_hub (self, message))
         return;
       if (self->ice != NULL && message->ice)
@@ -664,8 +691,6 @@ handle_message (JnClient         *self,
       self->welcomed = TRUE;
       g_free (self->session_name);
       self->session_name = g_strdup (message->name);
-      jn_media_engine_set_local_id (self->engine, message->peer_id);
-      jn_media_engine_set_format (self->engine, &message->format);
       break;
 
     case JN_CONTROL_ROSTER:
@@ -674,6 +699,9 @@ handle_message (JnClient         *self,
       for (guint i = 0; i < message->peers->len; i++)
         add_peer (self, g_ptr_array_index (message->peers, i));
       self->joined = TRUE;
+      /* a mix room's mix is heard as one more player */
+      if (jn_media_engine_has_mix (self->engine))
+        g_signal_emit (self, signals[PEER_JOINED], 0, (guint) JN_HUB_PEER_ID, _("Room mix"));
       g_clear_handle_id (&self->join_timeout, g_source_remove);
       if (self->join_task != NULL)
         {
@@ -960,6 +988,7 @@ on_connected (GObject      *source,
 
   hello->name = g_strdup (self->name);
   hello->aes = jn_cipher_aes_available ();
+  hello->mixes = TRUE;
   if (self->passphrase != NULL)
     {
       /* the passphrase itself never leaves: its SPAKE2 share does */

@@ -70,6 +70,14 @@ void         jn_client_media_started   (JnClient            *self);
 guint        jn_client_send_midi       (JnClient            *self,
                                         const JnMidiEvent   *event);
 
+/* In a mix room: how the server mixes peer_id for us (docs/protocol.md
+ * 3.7); FALSE, nothing sent, elsewhere. */
+gboolean     jn_client_send_mix        (JnClient            *self,
+                                        guint32              peer_id,
+                                        double               gain,
+                                        gboolean             mute,
+                                        double               pan);
+
 /* Where a link with a peer stands, in a session whose links ICE finds. */
 typedef struct
 {

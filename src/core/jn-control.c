@@ -13,6 +13,7 @@
 
 #include "jn-control.h"
 #include "jn-json.h"
+#include "jn-room-mix.h"
 #include "jn-error.h"
 
 static const char *type_names[] = {
@@ -27,6 +28,7 @@ static const char *type_names[] = {
   [JN_CONTROL_CONFIRM] = "confirm",
   [JN_CONTROL_ICE] = "ice",
   [JN_CONTROL_MIDI] = "midi",
+  [JN_CONTROL_MIX] = "mix",
 };
 
 static const char *session_error_codes[] = {
@@ -211,6 +213,11 @@ jn_control_message_to_json (const JnControlMessage *message)
       add_int (builder, "udp_port", message->udp_port);
       json_builder_set_member_name (builder, "aes");
       json_builder_add_boolean_value (builder, message->aes);
+      if (message->mixes)
+        {
+          json_builder_set_member_name (builder, "mix");
+          json_builder_add_boolean_value (builder, TRUE);
+        }
       if (message->create)
         {
           json_builder_set_member_name (builder, "create");
@@ -256,6 +263,8 @@ jn_control_message_to_json (const JnControlMessage *message)
           add_int (builder, "port", message->hub_port);
           add_string (builder, "key", key);
           add_string (builder, "cipher", jn_cipher_to_string (message->hub_key.cipher));
+          if (message->hub_mix)
+            add_string (builder, "media", "mix");
           json_builder_end_object (builder);
           sodium_memzero (key, strlen (key));
         }
@@ -328,6 +337,16 @@ jn_control_message_to_json (const JnControlMessage *message)
 
     case JN_CONTROL_PEER_LEFT:
       add_int (builder, "peer_id", message->peer_id);
+      break;
+
+    case JN_CONTROL_MIX:
+      add_int (builder, "peer_id", message->peer_id);
+      json_builder_set_member_name (builder, "gain");
+      json_builder_add_double_value (builder, message->gain);
+      json_builder_set_member_name (builder, "mute");
+      json_builder_add_boolean_value (builder, message->mute);
+      json_builder_set_member_name (builder, "pan");
+      json_builder_add_double_value (builder, message->pan);
       break;
 
     case JN_CONTROL_TRANSPORT:
@@ -786,6 +805,12 @@ jn_control_message_parse (const char  *text,
           bad_message (error, "hello has a non-boolean \"aes\"");
           return NULL;
         }
+      if (json_object_has_member (object, "mix") &&
+          !jn_json_get_boolean (object, "mix", &message->mixes))
+        {
+          bad_message (error, "hello has a non-boolean \"mix\"");
+          return NULL;
+        }
       if (json_object_has_member (object, "pake"))
         {
           if (!read_bytes32 (object, "pake", message->pake, error))
@@ -886,6 +911,15 @@ jn_control_message_parse (const char  *text,
                 bad_message (error, "welcome's hub key has no known \"cipher\"");
                 return NULL;
               }
+            if (json_object_has_member (h, "media"))
+              {
+                if (g_strcmp0 (jn_json_get_string (h, "media"), "mix") != 0)
+                  {
+                    bad_message (error, "welcome's hub \"media\" is not \"mix\"");
+                    return NULL;
+                  }
+                message->hub_mix = TRUE;
+              }
             message->hub = TRUE;
           }
       }
@@ -942,6 +976,22 @@ jn_control_message_parse (const char  *text,
       if (!read_int (object, "peer_id", 1, G_MAXUINT32, &v, error))
         return NULL;
       message->peer_id = (guint32) v;
+      break;
+
+    case JN_CONTROL_MIX:
+      if (!read_int (object, "peer_id", 1, G_MAXUINT32, &v, error))
+        return NULL;
+      message->peer_id = (guint32) v;
+      if (!jn_json_get_number (object, "gain", &message->gain) ||
+          !(message->gain >= 0.0 && message->gain <= JN_MIX_GAIN_MAX) ||
+          !jn_json_get_boolean (object, "mute", &message->mute) ||
+          !jn_json_get_number (object, "pan", &message->pan) ||
+          !(message->pan >= -1.0 && message->pan <= 1.0))
+        {
+          bad_message (error, "mix needs a \"gain\" 0..%g, a boolean \"mute\" and a \"pan\" -1..1",
+                       JN_MIX_GAIN_MAX);
+          return NULL;
+        }
       break;
 
     case JN_CONTROL_TRANSPORT:

@@ -30,6 +30,7 @@ typedef enum
   JN_CONTROL_CONFIRM,     /* joiner: its confirmation */
   JN_CONTROL_ICE,         /* ICE credentials and candidates, relayed between members */
   JN_CONTROL_MIDI,        /* MIDI between members no UDP path joins, relayed */
+  JN_CONTROL_MIX,         /* member to a mix room's server: how it hears another */
 } JnControlType;
 
 /* A midi message carries at most this many events. */
@@ -60,10 +61,12 @@ typedef struct
   guint8        confirm[32];   /* challenge, confirm: key confirmation */
   guint16       udp_port;      /* hello */
   gboolean      aes;           /* hello: the joiner runs AES-256-GCM in hardware */
+  gboolean      mixes;         /* hello: the joiner plays in mix rooms (3.7) */
   gboolean      create;        /* hello to a server: make the room if it is not there */
   gboolean      listed;        /* hello with create: the server lists the room */
   char         *room_passphrase; /* hello with create: the room's, or NULL (over TLS) */
-  guint32       peer_id;       /* welcome: yours; peer-left: who left; ice: the other end */
+  guint32       peer_id;       /* welcome: yours; peer-left: who left; ice: the other end;
+                                * mix: whose */
   JnAudioFormat format;        /* welcome: the session's audio format */
   gboolean      sealed;        /* welcome: media is sealed (docs/protocol.md, 3.5) */
   gboolean      ice;           /* welcome: media links are found by ICE */
@@ -75,12 +78,16 @@ typedef struct
   guint16       hub_port;      /* its UDP port */
   char         *hub_address;   /* its address, as it sees this connection (numeric) */
   JnLinkKey     hub_key;       /* the key of the joiner's link with it */
+  gboolean      hub_mix;       /* welcome with hub: a mix room (docs/protocol.md 3.7) */
   char         *ice_ufrag;     /* ice: the sender's credentials, in its first ice message */
   char         *ice_pwd;
   GPtrArray    *candidates;    /* ice: SDP "candidate:" lines (char*) */
   gboolean      ice_done;      /* ice: the sender has gathered all it will */
   GArray       *midi_events;   /* midi: JnMidiEvent */
   GPtrArray    *peers;         /* roster: all; peer-joined: exactly one */
+  double        gain;          /* mix: of peer_id, 0 .. JN_MIX_GAIN_MAX */
+  gboolean      mute;          /* mix */
+  double        pan;           /* mix: -1 (left) .. 1 */
   double        tempo_bpm;     /* transport */
   gboolean      playing;       /* transport */
   gint64        epoch_us;      /* transport: beat 0 on the host's clock, 0 unknown */

@@ -284,6 +284,7 @@ accept_member (JnHost           *self,
       welcome->hub = TRUE;
       welcome->hub_address = g_strdup (member->local_address);
       welcome->hub_port = jn_forwarder_get_port (self->forwarder);
+      welcome->hub_mix = jn_forwarder_is_mix (self->forwarder);
       jn_link_key_generate (&welcome->hub_key, host_aes && member->aes ? JN_CIPHER_AES256_GCM
                                                                        : JN_CIPHER_XCHACHA20_POLY1305);
       jn_forwarder_add_member (self->forwarder, member->id, &welcome->hub_key);
@@ -444,6 +445,14 @@ handle_hello (JnHost           *self,
       jn_control_send_error_and_close (member->connection,
                                        self->engine != NULL ? JN_SESSION_ERROR_BAD_REQUEST
                                                             : JN_SESSION_ERROR_ROOM_EXISTS, text);
+      return;
+    }
+  if (self->forwarder != NULL && jn_forwarder_is_mix (self->forwarder) && !hello->mixes)
+    {
+      jn_control_send_error_and_close (member->connection, JN_SESSION_ERROR_VERSION_MISMATCH,
+                                       _("This room mixes everyone’s audio on its server, which "
+                                         "this version of JamNet cannot play; update JamNet to "
+                                         "join it."));
       return;
     }
   if ((wait_s = guess_wait_s (self, member->address)) > 0)
@@ -633,6 +642,14 @@ on_message (SoupWebsocketConnection *connection,
   if (message->type == JN_CONTROL_ICE || message->type == JN_CONTROL_MIDI)
     {
       relay (self, member, message);
+      return;
+    }
+  if (message->type == JN_CONTROL_MIX && self->forwarder != NULL)
+    {
+      /* for a member of the room, and not itself: else it changes nothing */
+      if (!jn_forwarder_set_mix_gain (self->forwarder, member->id, message->peer_id,
+                                      message->gain, message->mute, message->pan))
+        g_debug ("peer %u's mix for peer %u changes nothing", member->id, message->peer_id);
       return;
     }
   g_debug ("ignoring %s from peer %u", jn_control_type_to_string (message->type), member->id);

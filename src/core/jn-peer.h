@@ -87,13 +87,17 @@ double             jn_peer_get_end_to_end_ms     (JnPeer   *self);
 void               jn_peer_get_delay_parts       (JnPeer   *self,
                                                   JnDelayParts *parts);
 JnDelayLight       jn_peer_get_delay_light       (JnPeer   *self);
-/* The mix: linear gain 0..4, and mute. */
+/* The mix: linear gain 0..4, mute, and pan -1 (left) .. 1 (right), which
+ * a stereo session balances (a mono one has no sides). */
 double             jn_peer_get_gain              (JnPeer   *self);
 void               jn_peer_set_gain              (JnPeer   *self,
                                                   double    gain);
 gboolean           jn_peer_get_muted             (JnPeer   *self);
 void               jn_peer_set_muted             (JnPeer   *self,
                                                   gboolean  muted);
+double             jn_peer_get_pan               (JnPeer   *self);
+void               jn_peer_set_pan               (JnPeer   *self,
+                                                  double    pan);
 /* Every figure of the latest snapshot ("figures-changed" when they change). */
 const JnPeerStats *jn_peer_get_stats             (JnPeer   *self);
 /* The peer's series so far (GArray of JnSample, oldest first, the last 15

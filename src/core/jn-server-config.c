@@ -42,6 +42,7 @@ jn_server_config_new (void)
   config->rooms_per_address = JN_SERVER_DEFAULT_ROOMS_PER_ADDRESS;
   config->turn_lifetime_s = JN_SERVER_DEFAULT_TURN_LIFETIME_S;
   config->bitrate = JN_OPUS_DEFAULT_BITRATE;
+  config->channels = 1;
   config->rooms = g_ptr_array_new_with_free_func ((GDestroyNotify) room_config_free);
   return config;
 }
@@ -237,10 +238,21 @@ server_key (JnServerConfig *config,
     }
   else if (g_str_equal (key, "media"))
     {
-      if (!g_str_equal (value, "mesh") && !g_str_equal (value, "forward"))
-        return line_error (error, filename, line, _("media must be mesh or forward, not “%s”"),
+      if (g_str_equal (value, "mesh"))
+        config->media = JN_ROOM_MEDIA_MESH;
+      else if (g_str_equal (value, "forward"))
+        config->media = JN_ROOM_MEDIA_FORWARD;
+      else if (g_str_equal (value, "mix"))
+        config->media = JN_ROOM_MEDIA_MIX;
+      else
+        return line_error (error, filename, line, _("media must be mesh, forward or mix, not “%s”"),
                            value);
-      config->forward = g_str_equal (value, "forward");
+    }
+  else if (g_str_equal (key, "channels"))
+    {
+      if (!g_str_equal (value, "1") && !g_str_equal (value, "2"))
+        return line_error (error, filename, line, _("channels must be 1 or 2, not “%s”"), value);
+      config->channels = g_str_equal (value, "2") ? 2 : 1;
     }
   else if (g_str_equal (key, "bitrate"))
     {
@@ -254,9 +266,21 @@ server_key (JnServerConfig *config,
     return line_error (error, filename, line,
                        _("[server] has no key “%s” (it has name, listen, port, certificate, "
                          "max-rooms, max-rooms-per-address, max-players, max-players-per-address, "
-                         "stun, turn, turn-secret, turn-lifetime, media, media-ports, codec and "
-                         "bitrate)"), key);
+                         "stun, turn, turn-secret, turn-lifetime, media, media-ports, codec, "
+                         "bitrate and channels)"), key);
   return TRUE;
+}
+
+const char *
+jn_room_media_to_string (JnRoomMedia media)
+{
+  switch (media)
+    {
+    case JN_ROOM_MEDIA_FORWARD: return "forward";
+    case JN_ROOM_MEDIA_MIX: return "mix";
+    case JN_ROOM_MEDIA_MESH:
+    default: return "mesh";
+    }
 }
 
 static gboolean

@@ -8,6 +8,20 @@
 
 G_BEGIN_DECLS
 
+/* Where a room's media goes (docs/server.md) */
+typedef enum
+{
+  JN_ROOM_MEDIA_MESH,     /* between its players */
+  JN_ROOM_MEDIA_FORWARD,  /* through the server, each stream to every other player */
+  JN_ROOM_MEDIA_MIX,      /* into the server's mix: each player gets one mix of the others */
+} JnRoomMedia;
+
+const char *jn_room_media_to_string (JnRoomMedia media);
+
+G_END_DECLS
+
+G_BEGIN_DECLS
+
 typedef struct
 {
   char    *name;
@@ -30,7 +44,8 @@ typedef struct
   char      *turn_secret;  /* the secret it shares (coturn's static-auth-secret) */
   guint      turn_lifetime_s; /* how long a member's TURN credentials hold */
   gboolean   opus;         /* the rooms' codec: Opus, else PCM s16 */
-  gboolean   forward;      /* the rooms' media goes through the server */
+  JnRoomMedia media;       /* where the rooms' media goes */
+  guint      channels;     /* the rooms' audio: 1 or 2 */
   guint      players_per_address; /* 0: the default */
   guint16    media_port_min; /* forward rooms' UDP ports; 0: any free one */
   guint16    media_port_max;

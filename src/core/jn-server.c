@@ -77,7 +77,7 @@ struct _JnServer
   gint64             load_wall_us;
   double             cpu_percent;
   JnAudioFormat      format;
-  gboolean           forward;   /* rooms opened from now on forward media */
+  JnRoomMedia        media;     /* of rooms opened from now on */
   guint              players_per_address;  /* 0: the host's default */
   guint16            media_port_min;       /* forward rooms' UDP ports; 0: any */
   guint16            media_port_max;
@@ -181,7 +181,24 @@ on_peer_left (JnHost  *host,
     room->left_check = g_idle_add (on_left_check, room);
 }
 
-/* A forward room's UDP port: on every address the control plane listens
+static JnForwarder *
+new_forwarder (JnServer    *self,
+               const char  *address,
+               guint16      port,
+               GError     **error)
+{
+  JnRoomMix *mix;
+
+  if (self->media != JN_ROOM_MEDIA_MIX)
+    return jn_forwarder_new (address, port, &self->format, error);
+  /* the server's concealment: PNBTR, its models fitted by the worker */
+  mix = jn_room_mix_new (&self->format, JN_ROOM_MIX_JITTER_DEPTH, "pnbtr",
+                         g_strcmp0 (g_getenv ("JAMNET_PNBTR_BACKEND"), "off") == 0 ? NULL : "auto",
+                         error);
+  return mix != NULL ? jn_forwarder_new_mix (address, port, mix, error) : NULL;
+}
+
+/* A forward or mix room's UDP port: on every address the control plane listens
  * on (both families where it listens on all), the first free one of the
  * configured range, else any. */
 static JnForwarder *
@@ -196,12 +213,12 @@ open_forwarder (JnServer  *self,
       JnForwarder *forwarder;
 
       g_clear_error (&local);
-      forwarder = jn_forwarder_new (self->listen_address ? self->listen_address : "::",
-                                    (guint16) port, &self->format, &local);
+      forwarder = new_forwarder (self, self->listen_address ? self->listen_address : "::",
+                                 (guint16) port, &local);
       if (forwarder == NULL && self->listen_address == NULL)
         {
           g_clear_error (&local);
-          forwarder = jn_forwarder_new (NULL, (guint16) port, &self->format, &local);
+          forwarder = new_forwarder (self, NULL, (guint16) port, &local);
         }
       if (forwarder != NULL)
         return forwarder;
@@ -232,7 +249,7 @@ open_room (JnServer   *self,
   room->has_passphrase = passphrase != NULL && *passphrase != '\0';
   room->host = jn_host_new_room (name, passphrase, room->max_players, self->fingerprint,
                                  &self->format);
-  if (self->forward)
+  if (self->media != JN_ROOM_MEDIA_MESH)
     {
       g_autoptr(GError) error = NULL;
       JnForwarder *forwarder = open_forwarder (self, &error);
@@ -240,7 +257,7 @@ open_room (JnServer   *self,
       if (forwarder != NULL)
         jn_host_set_forwarder (room->host, forwarder);
       else
-        g_warning ("Room “%s” cannot forward media (%s): its players reach each other directly",
+        g_warning ("Room “%s” cannot carry media (%s): its players reach each other directly",
                    name, error->message);
     }
   if (self->players_per_address > 0)
@@ -593,11 +610,11 @@ jn_server_set_media_ports (JnServer *self,
 }
 
 void
-jn_server_set_forward (JnServer *self,
-                       gboolean  forward)
+jn_server_set_media (JnServer    *self,
+                     JnRoomMedia  media)
 {
   g_return_if_fail (JN_IS_SERVER (self));
-  self->forward = forward;
+  self->media = media;
 }
 
 void
@@ -812,7 +829,7 @@ jn_server_dup_room_list (JnServer *self)
   json_builder_set_member_name (builder, "max_players");
   json_builder_add_int_value (builder, self->max_players);
   json_builder_set_member_name (builder, "media");
-  json_builder_add_string_value (builder, self->forward ? "forward" : "mesh");
+  json_builder_add_string_value (builder, jn_room_media_to_string (self->media));
   json_builder_set_member_name (builder, "codec");
   json_builder_add_string_value (builder, self->format.format == JN_SAMPLE_OPUS ? "opus" : "pcm");
   /* what a directory needs to place rooms on servers (docs/server.md) */

@@ -8,6 +8,7 @@
 
 #include "jn-control.h"
 #include "jn-forwarder.h"
+#include "jn-server-config.h"
 
 G_BEGIN_DECLS
 
@@ -62,10 +63,10 @@ void         jn_server_set_players_per_address (JnServer *self,
 void         jn_server_set_media_ports (JnServer      *self,
                                       guint16          low,
                                       guint16          high);
-/* Rooms opened from now on carry their members' media through the server
- * (forward), or leave it between them (mesh, the default). */
-void         jn_server_set_forward   (JnServer        *self,
-                                      gboolean         forward);
+/* Rooms opened from now on leave their members' media between them (mesh,
+ * the default), carry it through the server (forward), or mix it there. */
+void         jn_server_set_media     (JnServer        *self,
+                                      JnRoomMedia      media);
 gboolean     jn_server_add_room      (JnServer        *self,
                                       const char      *name,
                                       const char      *passphrase,

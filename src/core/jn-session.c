@@ -338,9 +338,20 @@ on_peer_mix_changed (JnPeer     *peer,
                      GParamSpec *pspec,
                      JnSession  *self)
 {
+  guint32 id = jn_peer_get_id (peer);
+
+  /* in a mix room the others come mixed by the server, as we ask it to;
+   * the room's mix itself is ours to set */
+  if (self->engine != NULL && jn_media_engine_has_mix (self->engine) && id != JN_HUB_PEER_ID)
+    {
+      if (self->client != NULL)
+        jn_client_send_mix (self->client, id, jn_peer_get_gain (peer), jn_peer_get_muted (peer),
+                            jn_peer_get_pan (peer));
+      return;
+    }
   if (self->bridge != NULL)
-    jn_audio_bridge_set_peer_gain (self->bridge, jn_peer_get_id (peer), (float) jn_peer_get_gain (peer),
-                                   jn_peer_get_muted (peer));
+    jn_audio_bridge_set_peer_gain (self->bridge, id, (float) jn_peer_get_gain (peer),
+                                   jn_peer_get_muted (peer), (float) jn_peer_get_pan (peer));
 }
 
 static void
@@ -365,6 +376,7 @@ on_peer_joined (GObject    *source,
   peer = jn_peer_new (id, name);
   g_signal_connect_object (peer, "notify::gain", G_CALLBACK (on_peer_mix_changed), self, 0);
   g_signal_connect_object (peer, "notify::muted", G_CALLBACK (on_peer_mix_changed), self, 0);
+  g_signal_connect_object (peer, "notify::pan", G_CALLBACK (on_peer_mix_changed), self, 0);
   g_hash_table_insert (self->peer_by_id, GUINT_TO_POINTER (id), g_object_ref (peer));
   if (self->engine != NULL && jn_media_engine_has_hub (self->engine))
     jn_peer_set_path (peer, JN_PEER_PATH_SERVER);

@@ -199,13 +199,14 @@ main (int    argc,
   s.server = jn_server_new (certificate, config->name);
   jn_server_set_limits (s.server, config->max_rooms, config->max_players,
                         config->rooms_per_address);
-  if (config->opus)
-    {
-      JnAudioFormat format = { 48000, 128, 1, JN_SAMPLE_OPUS, config->bitrate };
+  {
+    JnAudioFormat format = { 48000, 128, config->channels,
+                             config->opus ? JN_SAMPLE_OPUS : JN_SAMPLE_S16,
+                             config->opus ? config->bitrate : 0 };
 
-      jn_server_set_format (s.server, &format);
-    }
-  jn_server_set_forward (s.server, config->forward);
+    jn_server_set_format (s.server, &format);
+  }
+  jn_server_set_media (s.server, config->media);
   jn_server_set_players_per_address (s.server, config->players_per_address);
   jn_server_set_media_ports (s.server, config->media_port_min, config->media_port_max);
   jn_server_set_stun (s.server, config->stun);
