@@ -49,11 +49,27 @@ print_stats (Cli *cli)
   const JnEngineStats *es = jn_session_get_engine_stats (cli->session);
   JnAudioDevice *device = jn_session_get_audio_device (cli->session);
   double t = (g_get_monotonic_time () - cli->started_us) / 1e6;
+  JnMediaEngine *engine = jn_session_get_engine (cli->session);
+  gboolean mix_room = engine != NULL && jn_media_engine_has_mix (engine);
 
   for (guint i = 0; i < g_list_model_get_n_items (peers); i++)
     {
       g_autoptr(JnPeer) peer = g_list_model_get_item (peers, i);
       const JnPeerStats *p = jn_peer_get_stats (peer);
+
+      if (mix_room && jn_peer_get_id (peer) != JN_HUB_PEER_ID)
+        {
+          /* heard in the room's mix, not on its own */
+          if (jn_peer_get_muted (peer))
+            /* TRANSLATORS: a player of a mix room, heard in the server's mix: muted */
+            g_print (_("[%6.1f s] %-12s in the room’s mix: muted\n"), t, jn_peer_get_name (peer));
+          else
+            /* TRANSLATORS: a player of a mix room, heard in the server's mix at this
+             * gain and pan (-1 left, +1 right) */
+            g_print (_("[%6.1f s] %-12s in the room’s mix: volume %.2f, pan %+.2f\n"), t,
+                     jn_peer_get_name (peer), jn_peer_get_gain (peer), jn_peer_get_pan (peer));
+          continue;
+        }
 
       if (p->not_heard)
         {
@@ -250,6 +266,7 @@ on_peers_changed (GListModel *model,
 
       g_print (_("%s joined (peer %u)\n"), jn_peer_get_name (peer), jn_peer_get_id (peer));
       g_signal_connect (peer, "notify::state", G_CALLBACK (on_peer_state), cli);
+      jn_cli_options_apply_volume (&cli->o, peer);
     }
   fflush (stdout);
 }

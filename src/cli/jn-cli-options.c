@@ -25,6 +25,8 @@ usage (GOptionContext *context)
   return 2;
 }
 
+static gboolean parse_volume (JnCliOptions *o, const char *arg);
+
 static gboolean
 bad_value (int        *exit_status,
            const char *message)
@@ -159,6 +161,15 @@ check (JnCliOptions *o,
     }
   if (!(o->monitor_gain >= 0 && o->monitor_gain <= 4) || !(o->master_gain >= 0 && o->master_gain <= 4))
     return bad_value (exit_status, _("--monitor and --master take a gain from 0 to 4\n"));
+  for (guint i = 0; o->volume_args != NULL && o->volume_args[i] != NULL; i++)
+    if (!parse_volume (o, o->volume_args[i]))
+      {
+        g_autofree char *text =
+          g_strdup_printf (_("--volume takes NAME=GAIN or NAME=GAIN:PAN, a gain 0..4 or “mute” "
+                             "and a pan -1 (left) .. 1 (right), not “%s”\n"), o->volume_args[i]);
+
+        return bad_value (exit_status, text);
+      }
   if (o->count < 1 || o->count > JN_LATENCY_TEST_MAX_CLICKS)
     {
       g_autofree char *text = g_strdup_printf (_("--count must be 1..%d\n"), JN_LATENCY_TEST_MAX_CLICKS);
@@ -263,6 +274,7 @@ jn_cli_options_parse (JnCliOptions   *o,
     { "midi-out", 0, 0, G_OPTION_ARG_STRING, &o->connect[JN_AUDIO_LINK_MIDI_OUTPUT], N_("PipeWire: send the others' MIDI to this port (see “devices”; default: none)"), "PORT" },
     { "monitor", 0, 0, G_OPTION_ARG_DOUBLE, &o->monitor_gain, N_("With --audio: hear yourself at this gain, 0..4 (default 0)"), "GAIN" },
     { "master", 0, 0, G_OPTION_ARG_DOUBLE, &o->master_gain, N_("With --audio: gain of the others' mix, 0..4 (default 1)"), "GAIN" },
+    { "volume", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o->volume_args, N_("How loud a player is for you, GAIN 0..4 or mute, and where, PAN -1 (left) .. 1 (right); in a mix room the server mixes it so (repeatable)"), "NAME=GAIN[:PAN]" },
     { "metronome", 0, 0, G_OPTION_ARG_NONE, &o->metronome, N_("Play a click on the session's shared beat (needs --audio to be heard)"), NULL },
     { "metronome-log", 0, 0, G_OPTION_ARG_FILENAME, &o->metronome_log, N_("Write when each click sounds, as JSON lines"), "FILE" },
     { "private", 0, 0, G_OPTION_ARG_NONE, &o->private_session, N_("host: do not announce the session on the LAN"), NULL },
@@ -331,6 +343,72 @@ jn_cli_options_clear (JnCliOptions *o)
     g_clear_pointer (strings[i], g_free);
   for (guint k = 0; k < JN_AUDIO_N_LINKS; k++)
     g_clear_pointer (&o->connect[k], g_free);
+  g_clear_pointer (&o->volume_args, g_strfreev);
+  g_clear_pointer (&o->volumes, g_array_unref);
+}
+
+static void
+clear_volume (JnCliVolume *v)
+{
+  g_free (v->name);
+}
+
+/* NAME=GAIN[:PAN]; the name is everything before the last '=' */
+static gboolean
+parse_volume (JnCliOptions *o,
+              const char   *arg)
+{
+  const char *eq = strrchr (arg, '=');
+  g_auto(GStrv) parts = NULL;
+  JnCliVolume v = { 0 };
+  char *end;
+
+  if (eq == NULL || eq == arg)
+    return FALSE;
+  parts = g_strsplit (eq + 1, ":", 3);
+  if (parts[0] == NULL || (parts[1] != NULL && parts[2] != NULL))
+    return FALSE;
+  if (g_str_equal (parts[0], "mute"))
+    v.mute = TRUE, v.gain = 1.0;
+  else
+    {
+      v.gain = g_ascii_strtod (parts[0], &end);
+      if (end == parts[0] || *end != '\0' || !(v.gain >= 0 && v.gain <= 4))
+        return FALSE;
+    }
+  if (parts[1] != NULL)
+    {
+      v.pan = g_ascii_strtod (parts[1], &end);
+      if (end == parts[1] || *end != '\0' || !(v.pan >= -1 && v.pan <= 1))
+        return FALSE;
+    }
+  if (o->volumes == NULL)
+    {
+      o->volumes = g_array_new (FALSE, TRUE, sizeof (JnCliVolume));
+      g_array_set_clear_func (o->volumes, (GDestroyNotify) clear_volume);
+    }
+  v.name = g_strndup (arg, eq - arg);
+  g_array_append_val (o->volumes, v);
+  return TRUE;
+}
+
+gboolean
+jn_cli_options_apply_volume (const JnCliOptions *o,
+                             JnPeer             *peer)
+{
+  for (guint i = 0; o->volumes != NULL && i < o->volumes->len; i++)
+    {
+      const JnCliVolume *v = &g_array_index (o->volumes, JnCliVolume, i);
+
+      if (g_strcmp0 (v->name, jn_peer_get_name (peer)) == 0)
+        {
+          jn_peer_set_gain (peer, v->gain);
+          jn_peer_set_muted (peer, v->mute);
+          jn_peer_set_pan (peer, v->pan);
+          return TRUE;
+        }
+    }
+  return FALSE;
 }
 
 void

@@ -19,6 +19,15 @@ typedef enum
   JN_CLI_ROOMS,
 } JnCliMode;
 
+/* --volume NAME=GAIN[:PAN] */
+typedef struct
+{
+  char     *name;
+  double    gain;
+  gboolean  mute;
+  double    pan;
+} JnCliVolume;
+
 typedef struct
 {
   JnCliMode mode;
@@ -72,6 +81,8 @@ typedef struct
   int       count;
   double    monitor_gain;
   double    master_gain;
+  char    **volume_args;
+  GArray   *volumes;         /* JnCliVolume, parsed */
   gboolean  metronome;
   char     *metronome_log;
   double    delay_ms;
@@ -86,6 +97,9 @@ gboolean jn_cli_options_parse          (JnCliOptions     *options,
                                         char           ***argv,
                                         int              *exit_status);
 void     jn_cli_options_clear          (JnCliOptions     *options);
+/* The --volume settings for a player of that name, applied; FALSE: none. */
+gboolean jn_cli_options_apply_volume   (const JnCliOptions *options,
+                                        JnPeer             *peer);
 /* The session's configuration; its strings point into options. */
 void     jn_cli_options_session_config (const JnCliOptions *options,
                                         JnSessionConfig    *config);
