@@ -96,7 +96,7 @@ push (JnRoomMix *mix, const JnAudioFormat *f, JnCodec **encoders, guint32 id, gu
     n = jn_packet_encode_audio (buf, sizeof buf, &h, f, x);
   g_assert_cmpuint (n, >, 0);
   g_assert_true (jn_packet_decode (buf, n, &packet, NULL));
-  jn_room_mix_push (mix, id, &packet);
+  jn_room_mix_push (mix, id, &packet, g_get_monotonic_time ());
 }
 
 static JnRoomMix *

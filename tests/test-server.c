@@ -687,6 +687,12 @@ band_mixes (gpointer data)
   return TRUE;
 }
 
+static gboolean
+server_reported (gpointer data)
+{
+  return jn_peer_get_stats (data)->server_depth > 0;
+}
+
 typedef struct
 {
   JnForwarder *forwarder;
@@ -753,6 +759,22 @@ test_mix_room (Fixture *f, gconstpointer data)
   mix = find_peer (players[0], JN_HUB_PEER_ID);
   g_assert_nonnull (mix);
   g_assert_cmpstr (jn_peer_get_name (mix), ==, "Room mix");
+  /* its end-to-end figure has the server's part: the way up, the server's
+   * buffer (which its pongs report) and its mix period and codec */
+  iterate_until (server_reported, mix, 5);
+  {
+    const JnPeerStats *s = jn_peer_get_stats (mix);
+    JnDelayParts parts;
+    double period_ms = 128 * 1000.0 / 48000;
+
+    g_assert_true (s->room_mix);
+    g_assert_cmpuint (s->server_depth, >=, 1);
+    jn_peer_get_delay_parts (mix, &parts);
+    g_assert_cmpfloat_with_epsilon (parts.server_ms,
+                                    s->one_way_ms.last + (s->server_depth + 1) * period_ms, 1e-9);
+    g_assert_cmpfloat_with_epsilon (jn_peer_get_end_to_end_ms (mix), jn_delay_parts_total (&parts),
+                                    1e-9);
+  }
 
   /* the first singer turns the second down, pans it, then mutes it */
   id0 = jn_session_get_local_id (players[0]);

@@ -59,6 +59,15 @@ update_light (JnPeerRow *self)
                              jn_delay_parts_total (&parts), parts.capture_ms, parts.one_way_ms,
                              parts.buffer_ms, parts.buffer_packets, parts.codec_ms,
                              parts.playback_ms);
+  if (parts.server_ms > 0)
+    {
+      /* TRANSLATORS: a mix room's: the way up to the server, its buffer and its mixing */
+      g_autofree char *server = g_strdup_printf (_("%s\n(with %.1f ms up to the room’s server and "
+                                                   "its mixing)"), tooltip, parts.server_ms);
+
+      g_free (tooltip);
+      tooltip = g_steal_pointer (&server);
+    }
   gtk_widget_set_tooltip_text (self->light, tooltip);
 }
 

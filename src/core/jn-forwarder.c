@@ -110,7 +110,13 @@ answer_ping (JnForwarder    *self,
 {
   JnSyncPong pong = { ping->header.seq, ping->header.timestamp_us, (guint64) arrival_us };
   JnPacketHeader header = hub_header (JN_PACKET_SYNC_PONG, ping->header.seq);
-  gsize n = jn_packet_encode_pong (self->tx, JN_PACKET_MAX_SIZE, &header, &pong);
+  gsize n;
+
+  /* a mix room: how the member's stream reaches the mix (its copies, and
+   * its end-to-end figure, follow it) */
+  if (self->mix != NULL)
+    jn_room_mix_fill_report (self->mix, member->id, &pong, arrival_us);
+  n = jn_packet_encode_pong (self->tx, JN_PACKET_MAX_SIZE, &header, &pong);
 
   jn_transport_send (JN_TRANSPORT (self->seal), member->id, self->tx, n);
 }
@@ -178,7 +184,7 @@ on_datagram (gpointer      user_data,
         self->stats.dropped_forged++;
       else
         {
-          jn_room_mix_push (self->mix, sender, &inner);
+          jn_room_mix_push (self->mix, sender, &inner, arrival_us);
           self->stats.mixed_in++;
         }
       goto out;

@@ -224,7 +224,7 @@ send_to (JnMediaEngine *self,
          const guint8  *data,
          gsize          size)
 {
-  if (peer->id == JN_HUB_PEER_ID)
+  if (self->mix && peer->id == JN_HUB_PEER_ID)
     send_raw (self, JN_HUB_PEER_ID, data, size);   /* a mix room's server */
   else if (self->hub)
     send_forward (self, peer->id, data, size);
@@ -261,7 +261,7 @@ journal_checkpoint (JnMediaEngine *self,
     {
       Peer *peer = g_ptr_array_index (self->peers, i);
 
-      if (!peer->sync.synced || peer->id == JN_HUB_PEER_ID)
+      if (!peer->sync.synced || (self->mix && peer->id == JN_HUB_PEER_ID))
         continue;   /* no datagram of ours reaches it: nor would a journal */
       if (!peer->midi_acked)
         return FALSE;
@@ -767,9 +767,12 @@ handle_hub_datagram (JnMediaEngine *self,
         }
       else if ((mix = find_peer_by_id (self, JN_HUB_PEER_ID)) != NULL)
         {
-          /* the mix's clock is the server's */
+          /* the mix's clock is the server's, and so is the report of how
+           * our stream reaches it */
           mix->sync = self->hub_sync;
           jn_receive_stats_rtt (&mix->rx, mix->sync.last_rtt_ms);
+          if (packet.pong.has_report)
+            take_report (mix, &packet.pong, now);
         }
       break;
     case JN_PACKET_AUDIO:
@@ -2240,6 +2243,10 @@ fill_peer_stats (const JnMediaEngine *self,
   s->buffer_restarts = depth.restarts;
   s->restored = depth.restored;
   s->copies_disagree = peer->copies_disagree;
+  /* (a LAN session's host is peer 1 too) */
+  s->room_mix = self->mix && peer->id == JN_HUB_PEER_ID;
+  if (s->room_mix && peer->have_report)
+    s->server_depth = MAX (peer->report_depth, 1);
   jn_concealer_fill (peer->concealer, s);
 }
 

@@ -86,6 +86,9 @@ typedef struct
   double  resample_ppm;       /* at this ratio, input over output */
   double  resample_delay_ms;  /* what the resampling holds, on top of the buffer */
   gint64  resample_slip;      /* packets taken up by it: + pulled two in a period, - none */
+  gboolean room_mix;          /* this is a mix room's mix, from its server */
+  guint   server_depth;       /* the mix: the server's buffer for our stream,
+                               * packets, as it reports (0: not known) */
 } JnPeerStats;
 
 typedef struct

@@ -112,28 +112,37 @@ jn_end_to_end_parts (double               capture_ms,
   parts->buffer_packets = buffer_packets;
   parts->buffer_ms = buffer_packets * format->frames * 1000.0 / format->rate;
   parts->codec_ms = jn_codec_delay_frames (format) * 1000.0 / format->rate;
+  parts->server_ms = 0.0;
   parts->playback_ms = playback_ms;
+}
+
+void
+jn_peer_stats_delay_parts (const JnPeerStats   *stats,
+                           double               capture_ms,
+                           const JnAudioFormat *format,
+                           double               playback_ms,
+                           JnDelayParts        *parts)
+{
+  double period_ms;
+
+  g_return_if_fail (stats != NULL && format != NULL && format->rate > 0 && parts != NULL);
+
+  jn_end_to_end_parts (capture_ms, stats->one_way_ms.last, (guint) stats->buffer_level.last,
+                       format, playback_ms, parts);
+  if (!stats->room_mix || stats->server_depth == 0)
+    return;
+  /* the way up, what waits in the server's buffer, up to a period until
+   * its next mix, and its own decoding */
+  period_ms = format->frames * 1000.0 / format->rate;
+  parts->server_ms = stats->one_way_ms.last + stats->server_depth * period_ms + period_ms +
+                     jn_codec_delay_frames (format) * 1000.0 / format->rate;
 }
 
 double
 jn_delay_parts_total (const JnDelayParts *parts)
 {
   return parts->capture_ms + parts->one_way_ms + parts->buffer_ms + parts->codec_ms +
-         parts->playback_ms;
-}
-
-double
-jn_end_to_end_ms (double               capture_ms,
-                  double               one_way_ms,
-                  guint                buffer_packets,
-                  const JnAudioFormat *format,
-                  double               playback_ms)
-{
-  JnDelayParts parts;
-
-  g_return_val_if_fail (format != NULL && format->rate > 0, 0.0);
-  jn_end_to_end_parts (capture_ms, one_way_ms, buffer_packets, format, playback_ms, &parts);
-  return jn_delay_parts_total (&parts);
+         parts->server_ms + parts->playback_ms;
 }
 
 JnDelayLight

@@ -52,6 +52,8 @@ typedef struct
   guint  buffer_packets;   /* what the jitter buffer holds: its level */
   double buffer_ms;
   double codec_ms;
+  double server_ms;        /* a mix room's mix: the way up, the server's buffer,
+                            * its mix period and its codec (0 elsewhere) */
   double playback_ms;
 } JnDelayParts;
 
@@ -116,11 +118,14 @@ void               jn_end_to_end_parts           (double    capture_ms,
                                                   double    playback_ms,
                                                   JnDelayParts *parts);
 double             jn_delay_parts_total          (const JnDelayParts *parts);
-double             jn_end_to_end_ms              (double    capture_ms,
-                                                  double    one_way_ms,
-                                                  guint     buffer_packets,
+/* A peer's from its latest figures; a mix room's mix goes up to the server
+ * and waits there too (server_ms: the way up taken as the way down, the
+ * server's buffer as it reports, its mix period and codec). */
+void               jn_peer_stats_delay_parts     (const JnPeerStats *stats,
+                                                  double    capture_ms,
                                                   const JnAudioFormat *format,
-                                                  double    playback_ms);
+                                                  double    playback_ms,
+                                                  JnDelayParts *parts);
 JnDelayLight       jn_delay_light_for            (double    end_to_end_ms);
 /* "unknown", "green", "yellow", "red" */
 const char        *jn_delay_light_to_string      (JnDelayLight light);

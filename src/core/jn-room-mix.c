@@ -14,6 +14,7 @@
 #include "jn-concealer.h"
 #include "jn-concealer-pool.h"
 #include "jn-jitter-buffer.h"
+#include "jn-receive-stats.h"
 #include "jn-room-mix.h"
 
 /* a member's settings for as many others as a room may hold */
@@ -33,6 +34,7 @@ typedef struct
 struct _JnRoomMixMember
 {
   guint32         id;
+  JnReceiveStats  rx;          /* how its packets arrive */
   JnJitterBuffer *jb;
   JnConcealer    *concealer;
   JnCodec        *decoder;     /* Opus rooms */
@@ -157,6 +159,7 @@ jn_room_mix_member_new (JnRoomMix  *self,
   gsize samples = (gsize) f->frames * f->channels;
 
   member->id = id;
+  jn_receive_stats_init (&member->rx);
   member->jb = jn_jitter_buffer_new (self->jitter_depth, f->frames, f->channels);
   jn_jitter_buffer_set_adaptive (member->jb, TRUE, 0.5,
                                  (guint) ((guint64) f->frames * G_USEC_PER_SEC / f->rate));
@@ -183,6 +186,7 @@ jn_room_mix_member_free (JnRoomMixMember *member)
     return;
   jn_concealer_free (member->concealer);
   jn_jitter_buffer_free (member->jb);
+  jn_receive_stats_clear (&member->rx);
   jn_codec_free (member->decoder);
   jn_codec_free (member->encoder);
   g_free (member->in);
@@ -313,7 +317,8 @@ take_copies (JnRoomMix       *self,
 void
 jn_room_mix_push (JnRoomMix      *self,
                   guint32         id,
-                  const JnPacket *packet)
+                  const JnPacket *packet,
+                  gint64          now)
 {
   JnRoomMixMember *member = g_hash_table_lookup (self->by_id, GUINT_TO_POINTER (id));
   JnJitterPushResult r;
@@ -321,6 +326,10 @@ jn_room_mix_push (JnRoomMix      *self,
   g_return_if_fail (packet->header.kind == JN_PACKET_AUDIO);
 
   if (member == NULL)
+    return;
+  /* a duplicate, or a number far from the stream's: not taken */
+  if (!jn_receive_stats_audio_seq (&member->rx, packet->header.seq,
+                                   (packet->header.flags & JN_PACKET_FLAG_RESUMED) != 0, now))
     return;
   self->stats.packets++;
   if (self->format.format == JN_SAMPLE_OPUS)
@@ -334,6 +343,24 @@ jn_room_mix_push (JnRoomMix      *self,
     }
   if (r == JN_JITTER_PUSH_LATE)
     self->stats.late++;
+}
+
+gboolean
+jn_room_mix_fill_report (JnRoomMix  *self,
+                         guint32     id,
+                         JnSyncPong *pong,
+                         gint64      now)
+{
+  JnRoomMixMember *member = g_hash_table_lookup (self->by_id, GUINT_TO_POINTER (id));
+
+  if (member == NULL || member->rx.audio_packets == 0)
+    return FALSE;
+  pong->has_report = TRUE;
+  pong->lost = (guint32) jn_receive_stats_lost (&member->rx);
+  pong->received = (guint32) member->rx.audio_packets;
+  pong->burst = (guint8) MIN (jn_receive_stats_recent_burst (&member->rx, now), 255);
+  pong->depth = (guint8) MIN (jn_jitter_buffer_get_depth (member->jb), 255);
+  return TRUE;
 }
 
 static JnConcealer *

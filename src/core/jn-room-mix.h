@@ -87,10 +87,18 @@ gboolean         jn_room_mix_get_gain      (JnRoomMix           *self,
                                             gboolean            *mute,
                                             double              *pan);
 
-/* A member's audio packet (its format checked by the caller) */
+/* A member's audio packet (its format checked by the caller), arrived at
+ * now */
 void             jn_room_mix_push          (JnRoomMix           *self,
                                             guint32              id,
-                                            const JnPacket      *packet);
+                                            const JnPacket      *packet,
+                                            gint64               now);
+/* How member id's stream arrives here, for the receiver report in the
+ * server's pongs (docs/protocol.md 3.4); FALSE before it sent any audio. */
+gboolean         jn_room_mix_fill_report   (JnRoomMix           *self,
+                                            guint32              id,
+                                            JnSyncPong          *pong,
+                                            gint64               now);
 /* One period: every member's next packet (or its concealment), then each
  * member's mix, coded and handed to send. */
 void             jn_room_mix_run           (JnRoomMix           *self,

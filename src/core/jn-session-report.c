@@ -80,13 +80,13 @@ jn_session_report_new (JnMediaEngine *engine,
     {
       const JnPeerStats *s = &g_array_index (peers, JnPeerStats, p);
       g_autofree char *suite = g_strdup_printf ("peer %u %s", s->id, s->name);
-
       const JnAudioFormat *format = jn_media_engine_get_format (engine);
+      JnDelayParts parts;
 
       /* the last figures: where the session ended up */
+      jn_peer_stats_delay_parts (s, capture_ms, format, playback_ms, &parts);
       jn_report_add_value (r, suite, "end_to_end_ms", "ms", JN_BETTER_LOWER,
-                           jn_end_to_end_ms (capture_ms, s->one_way_ms.last, (guint) s->buffer_level.last,
-                                             format, playback_ms));
+                           jn_delay_parts_total (&parts));
       jn_report_add_value (r, suite, "concealed_percent", "%", JN_BETTER_LOWER, s->concealed_percent);
       jn_report_add_value (r, suite, "concealed", "packets", JN_BETTER_LOWER, (double) s->concealed);
       jn_report_add_value (r, suite, "restored", "packets", JN_BETTER_HIGHER, (double) s->restored);

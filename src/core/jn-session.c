@@ -273,8 +273,7 @@ end_to_end (JnSession         *self,
             double             playback_ms,
             JnDelayParts      *parts)
 {
-  jn_end_to_end_parts (capture_ms, stats->one_way_ms.last, (guint) stats->buffer_level.last,
-                       &self->config.format, playback_ms, parts);
+  jn_peer_stats_delay_parts (stats, capture_ms, &self->config.format, playback_ms, parts);
 }
 
 static void

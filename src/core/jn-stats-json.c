@@ -81,6 +81,8 @@ peer_to_json (const JnPeerStats *p)
   json_object_set_double_member (o, "resample_ppm", p->resample_ppm);
   json_object_set_double_member (o, "resample_delay_ms", p->resample_delay_ms);
   json_object_set_int_member (o, "resample_slip", p->resample_slip);
+  if (p->server_depth > 0)
+    json_object_set_int_member (o, "server_depth", p->server_depth);
   json_object_set_boolean_member (o, "not_heard", p->not_heard);
   json_object_set_double_member (o, "silent_s", p->silent_s);
   json_object_set_int_member (o, "out_of_order", (gint64) p->out_of_order);
