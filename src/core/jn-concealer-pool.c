@@ -24,6 +24,9 @@
 #define PNBTR_REFIT_MAX_PERIODS     12
 #define PNBTR_MODEL_MAX_AGE_PERIODS 16
 #define PNBTR_WORKER_SHARE          0.3
+/* a stream is refitted while it lost a packet this lately: none is on a
+ * clean link, where nothing needs concealing (docs/pnbtr.md) */
+#define PNBTR_LOSS_HOLD_US          (10 * G_USEC_PER_SEC)
 /* streams with a model on the way at once: one job per stream at most, and
  * a session has at most 32 players (JN_SESSION_MAX_PEERS); each result slot
  * holds a prepared interpolation */
@@ -153,9 +156,10 @@ jn_concealer_pool_ask (JnConcealerPool *pool,
       pnbtr_forget_model (c->plc);
       c->has_model = FALSE;
     }
-  /* once the stream has a window of real audio: one job in flight each,
-   * when the model is due */
+  /* once the stream has a window of real audio and lately lost some: one
+   * job in flight each, when the model is due */
   if (c->job_in_flight || played_packets * pool->frames < (guint64) pool->window ||
+      c->gap_us == 0 || now - c->gap_us > PNBTR_LOSS_HOLD_US ||
       (c->has_model && age < pool->refit))
     return TRUE;
   history = jn_pnbtr_worker_job_begin (pool->worker);

@@ -16,6 +16,7 @@ struct _JnConcealer
   PnbtrState *plc;
 
   gboolean    in_gap;
+  gint64      gap_us;           /* its last gap began; 0: none yet */
   gboolean    light;            /* a gap beginning now starts the cheap way */
   guint64     gaps_worker_model;
   guint64     gaps_local_fit;

@@ -64,6 +64,7 @@ playout_filter (gpointer     user_data,
     {
       /* a gap begins: with the worker's model, or fitting one right here */
       self->in_gap = TRUE;
+      self->gap_us = g_get_monotonic_time ();
       if (self->has_model)
         self->gaps_worker_model++;
       else
