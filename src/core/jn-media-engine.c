@@ -476,6 +476,13 @@ handle_audio (JnMediaEngine  *self,
   const JnAudioFormat *f = &packet->audio.format;
   gboolean opus = f->format == JN_SAMPLE_OPUS;
 
+  /* in a mix room the only audio is the server's mix */
+  if (self->mix && peer->id != JN_HUB_PEER_ID)
+    {
+      self->stats.dropped_non_member++;
+      return;
+    }
+
   /* a PCM session takes any sample format; Opus only where it was agreed */
   if (f->rate != self->format.rate || f->frames != self->format.frames ||
       f->channels != self->format.channels || opus != (peer->decoder != NULL))
@@ -1044,6 +1051,8 @@ steer_rates (JnMediaEngine *self)
       Peer *peer = g_ptr_array_index (self->peers, i);
       JnPeerStats s;
 
+      if (peer->rx.audio_packets == 0)
+        continue;   /* no stream to steer */
       fill_drift (self, peer, &s);
       /* a wrong estimate (a machine busy for long spells can make one)
        * shows as a level the pull cannot hold: after 5 s of it, the
@@ -1082,7 +1091,7 @@ run_period (JnMediaEngine *self)
       Peer *peer = g_ptr_array_index (self->peers, i);
       MidiOut out = { self, peer };
 
-      if (jn_midi_reorder_waiting (&peer->reorder))
+      if (peer->heard_us != 0 && jn_midi_reorder_waiting (&peer->reorder))
         jn_midi_reorder_poll (&peer->reorder, g_get_monotonic_time (), midi_out, &out);
     }
   for (guint i = 0; i < self->departed->len; i++)
@@ -1157,6 +1166,10 @@ run_period (JnMediaEngine *self)
       if (peer->departed && !jn_jitter_buffer_is_playing (peer->jb) &&
           jn_jitter_buffer_get_level (peer->jb) == 0)
         continue;
+      /* nothing to play from a peer never heard (in a mix room, the
+       * players are heard in the mix: a choir's are many) */
+      if (peer->rx.audio_packets == 0)
+        continue;
       if (peer->concealer != NULL)
         jn_concealer_set_light (peer->concealer,
                                 g_get_monotonic_time () - playout_start >= budget_us);
@@ -1183,6 +1196,10 @@ sample_series (JnMediaEngine *self,
     {
       Peer *peer = g_ptr_array_index (self->peers, i);
 
+      /* nothing to tell of a peer never heard (a mix room's players, heard
+       * in its mix, are many) */
+      if (peer->heard_us == 0)
+        continue;
       jn_receive_stats_sample (&peer->rx, &peer->sync, now,
                                jn_jitter_buffer_get_level (peer->jb),
                                jn_jitter_buffer_get_depth (peer->jb));
@@ -1192,7 +1209,7 @@ sample_series (JnMediaEngine *self,
       for (guint m = 0; m < JN_N_METRICS; m++)
         {
           JnSeries *series = peer->rx.series[m];
-          guint n = jn_series_get_length (series);
+          guint n = series != NULL ? jn_series_get_length (series) : 0;
           JnSeriesSample sample = { peer->id, m, { 0, 0 } };
 
           if (n == 0)
@@ -1861,18 +1878,26 @@ peer_new (JnMediaEngine *self,
   peer->id = id;
   g_strlcpy (peer->name, name ? name : "", sizeof peer->name);
   jn_clock_sync_init (&peer->sync);
-  jn_receive_stats_init (&peer->rx);
+  /* a mix room's players are heard in its mix: nothing of theirs to draw */
+  if (self->mix)
+    jn_receive_stats_init_light (&peer->rx);
+  else
+    jn_receive_stats_init (&peer->rx);
   jn_drift_init (&peer->drift, self->format.rate);
   peer->jb = jn_jitter_buffer_new (self->jitter_depth, self->format.frames, self->format.channels);
   jn_jitter_buffer_set_adaptive (peer->jb, self->jitter_adaptive, self->jitter_safety,
                                  (guint) ((guint64) self->format.frames * G_USEC_PER_SEC /
                                           self->format.rate));
+  peer->scratch = g_new0 (float, (gsize) self->format.frames * self->format.channels);
+  peer->rate_match = jn_rate_match_new (self->format.frames, self->format.channels, self->format.rate);
+  /* a mix room's players send us no audio of their own: nothing to
+   * conceal or decode (a choir's would cost megabytes each) */
+  if (self->mix)
+    return peer;
   peer->concealer = jn_concealer_new (id, self->plc_method, &self->format,
                                       self->pnbtr_backend != NULL);
   if (peer->concealer != NULL)
     jn_concealer_attach (peer->concealer, peer->jb);
-  peer->scratch = g_new0 (float, (gsize) self->format.frames * self->format.channels);
-  peer->rate_match = jn_rate_match_new (self->format.frames, self->format.channels, self->format.rate);
   if (self->format.format == JN_SAMPLE_OPUS)
     {
       peer->decoder = jn_codec_new_decoder (&self->format, error);

@@ -38,6 +38,12 @@ jn_receive_stats_init (JnReceiveStats *stats)
 }
 
 void
+jn_receive_stats_init_light (JnReceiveStats *stats)
+{
+  memset (stats, 0, sizeof *stats);
+}
+
+void
 jn_receive_stats_clear (JnReceiveStats *stats)
 {
   for (guint i = 0; i < JN_N_METRICS; i++)
@@ -221,6 +227,8 @@ jn_receive_stats_sample (JnReceiveStats    *stats,
 {
   guint64 lost = jn_receive_stats_lost (stats);
 
+  if (stats->series[0] == NULL)
+    return;   /* light: no series */
   if (sync->synced)
     {
       jn_series_push (stats->series[JN_METRIC_RTT_MS], now, sync->last_rtt_ms);
@@ -280,7 +288,7 @@ jn_receive_stats_copy_series (const JnReceiveStats *stats,
                               JnMetric              metric)
 {
   JnSeries *series = stats->series[metric];
-  guint n = jn_series_get_length (series);
+  guint n = series != NULL ? jn_series_get_length (series) : 0;
   GArray *array = g_array_sized_new (FALSE, FALSE, sizeof (JnSample), n);
 
   for (guint i = 0; i < n; i++)

@@ -58,6 +58,9 @@ typedef struct
 } JnReceiveStats;
 
 void     jn_receive_stats_init        (JnReceiveStats       *stats);
+/* The same without the series (which hold 15 minutes of every figure):
+ * for streams nobody draws, such as a mix room's players */
+void     jn_receive_stats_init_light  (JnReceiveStats       *stats);
 void     jn_receive_stats_clear       (JnReceiveStats       *stats);
 
 /* An audio packet arrived at now_us: FALSE when it is a duplicate or too
