@@ -946,9 +946,9 @@ jn_control_message_parse (const char  *text,
             return NULL;
           }
         array = json_node_get_array (node);
-        if (json_array_get_length (array) > JN_SESSION_MAX_PEERS)
+        if (json_array_get_length (array) > JN_ROOM_MAX_PLAYERS)
           {
-            bad_message (error, "roster lists more than %d peers", JN_SESSION_MAX_PEERS);
+            bad_message (error, "roster lists more than %d peers", JN_ROOM_MAX_PLAYERS);
             return NULL;
           }
         for (guint i = 0; i < json_array_get_length (array); i++)

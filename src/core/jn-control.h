@@ -16,6 +16,9 @@ G_BEGIN_DECLS
 #define JN_NAME_MAX_CHARS   64
 #define JN_PASSPHRASE_MAX_CHARS 256
 #define JN_SESSION_MAX_PEERS 32
+/* A mix room's players, the server's mix among them (each player sends one
+ * stream and gets one, so a room may be a choir; docs/server.md) */
+#define JN_ROOM_MAX_PLAYERS  128
 
 typedef enum
 {

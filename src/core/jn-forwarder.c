@@ -15,6 +15,9 @@
 
 /* the server's clock-sync pings to its members: their consent */
 #define PING_INTERVAL_MS 100
+/* a mix room reads its socket so many batches at each mix (a batch is
+ * 256 datagrams: enough for a choir of 127 and a late period or two) */
+#define MIX_POLLS 4
 
 typedef struct
 {
@@ -35,6 +38,7 @@ struct _JnForwarder
 
   JnRoomMix         *mix;       /* a mix room's; NULL: forward */
   GSource           *mix_source;
+  GMainContext      *unwatched; /* a mix room's socket is read at each mix, not watched */
 
   GMutex             lock;      /* members, stats, tx, mix */
   GArray            *members;   /* Member */
@@ -250,8 +254,11 @@ on_mix (gpointer user_data)
   JnForwarder *self = user_data;
   gint64 next;
 
-  /* what already arrived goes in first: it may not be late at all */
-  jn_transport_poll (JN_TRANSPORT (self->seal));
+  /* what arrived since the last mix goes in first: the thread sleeps
+   * between mixes rather than wake for each datagram (a choir sends tens
+   * of thousands a second); pings and MIDI wait at most a period */
+  for (guint i = 0; i < MIX_POLLS; i++)
+    jn_transport_poll (JN_TRANSPORT (self->seal));
   g_mutex_lock (&self->lock);
   next = jn_room_mix_run_due (self->mix, g_get_monotonic_time (), send_mix, self);
   g_mutex_unlock (&self->lock);
@@ -282,7 +289,10 @@ forwarder_new (const char          *bind_address,
   self->seal = jn_secure_transport_new (JN_TRANSPORT (udp));
   self->thread = jn_thread_loop_new ("jn-forwarder");
   jn_thread_loop_ask_realtime (self->thread, JN_REALTIME_PRIORITY_MEDIA);
-  jn_transport_start (JN_TRANSPORT (self->seal), jn_thread_loop_get_context (self->thread),
+  if (mix != NULL)
+    self->unwatched = g_main_context_new ();
+  jn_transport_start (JN_TRANSPORT (self->seal),
+                      mix != NULL ? self->unwatched : jn_thread_loop_get_context (self->thread),
                       on_datagram, self);
   self->ping_source = g_timeout_source_new (PING_INTERVAL_MS);
   g_source_set_callback (self->ping_source, on_ping, self, NULL);
@@ -343,6 +353,7 @@ jn_forwarder_free (JnForwarder *self)
   g_source_unref (self->ping_source);
   g_clear_pointer (&self->mix_source, g_source_unref);
   g_clear_pointer (&self->mix, jn_room_mix_free);
+  g_clear_pointer (&self->unwatched, g_main_context_unref);
   g_clear_object (&self->seal);
   g_array_unref (self->members);
   g_free (self->tx);

@@ -40,7 +40,8 @@
 #define GUESS_WINDOW_S    60
 /* Addresses remembered for it; past this, those whose time is up go. */
 #define GUESS_TABLE_MAX   4096
-/* Hellos per address: a burst of HELLO_BURST, then one per
+/* Hellos per address: a burst of HELLO_BURST (or as many as the members
+ * an address may have, where a server allows more), then one per
  * HELLO_REFILL_S; and at most MEMBERS_PER_ADDRESS members from one address
  * at a time (a band behind one router stays within both; a server may
  * allow more: jn_host_set_members_per_address()). */
@@ -368,13 +369,15 @@ take_hello (JnHost     *self,
 
   if (h == NULL)
     return HELLO_REFILL_S;
+  double burst = MAX (HELLO_BURST, self->members_per_address);
+
   if (added)
     {
-      h->tokens = HELLO_BURST;
+      h->tokens = burst;
       h->refilled_us = now;
     }
-  h->tokens = MIN (HELLO_BURST, h->tokens + (double) (now - h->refilled_us) /
-                                            (HELLO_REFILL_S * G_USEC_PER_SEC));
+  h->tokens = MIN (burst, h->tokens + (double) (now - h->refilled_us) /
+                                      (HELLO_REFILL_S * G_USEC_PER_SEC));
   h->refilled_us = now;
   if (h->tokens < 1.0)
     return (guint) ceil ((1.0 - h->tokens) * HELLO_REFILL_S);
@@ -897,7 +900,7 @@ jn_host_new_room (const char          *room_name,
   JnHost *self;
 
   g_return_val_if_fail (room_name != NULL, NULL);
-  g_return_val_if_fail (max_members >= 1 && max_members < JN_SESSION_MAX_PEERS, NULL);
+  g_return_val_if_fail (max_members >= 1 && max_members < JN_ROOM_MAX_PLAYERS, NULL);
   g_return_val_if_fail (fingerprint != NULL, NULL);
 
   self = g_object_new (JN_TYPE_HOST, NULL);

@@ -42,7 +42,7 @@ JnHost      *jn_host_new            (JnMediaEngine *engine,
 /* A room of a jamnet-server: the control plane of a session without a
  * player of its own (no engine; members start at peer 2).  fingerprint is
  * the server's certificate's, which the passphrase check is bound to;
- * max_members below JN_SESSION_MAX_PEERS. */
+ * max_members below JN_ROOM_MAX_PLAYERS. */
 JnHost      *jn_host_new_room       (const char    *room_name,
                                      const char    *passphrase,
                                      guint          max_members,

@@ -118,6 +118,17 @@ jn_room_list_parse (const char  *text,
           listing_free (listing);
           continue;
         }
+      if (json_object_has_member (room, "mix"))
+        {
+          JsonNode *mix = json_object_get_member (room, "mix");
+          JsonObject *m = JSON_NODE_HOLDS_OBJECT (mix) ? json_node_get_object (mix) : NULL;
+
+          listing->mixed = m != NULL && jn_json_get_number (m, "mixes", &listing->mixes) &&
+                           jn_json_get_number (m, "late", &listing->late_mixes) &&
+                           jn_json_get_number (m, "skipped", &listing->skipped) &&
+                           jn_json_get_number (m, "concealed", &listing->concealed) &&
+                           jn_json_get_number (m, "played", &listing->played);
+        }
       listing->name = g_strdup (name);
       listing->passphrase = passphrase;
       listing->url = jn_room_url (host_port, name, fingerprint);

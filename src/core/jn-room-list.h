@@ -15,6 +15,13 @@ typedef struct
   guint    max_players;
   gboolean passphrase;   /* joining it needs one */
   char    *url;          /* jamnet://HOST:PORT/ROOM[?fp=] to join it */
+  /* a mix room's health, for a directory and benchmarks (docs/server.md) */
+  gboolean mixed;
+  double   mixes;        /* periods mixed since it opened */
+  double   late_mixes;   /* of them, more than a period late */
+  double   skipped;      /* periods left out after a stall */
+  double   concealed;    /* member-periods concealed, and played from packets */
+  double   played;
 } JnRoomListing;
 
 typedef struct

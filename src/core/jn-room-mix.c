@@ -159,7 +159,7 @@ jn_room_mix_member_new (JnRoomMix  *self,
   gsize samples = (gsize) f->frames * f->channels;
 
   member->id = id;
-  jn_receive_stats_init (&member->rx);
+  jn_receive_stats_init_light (&member->rx);
   member->jb = jn_jitter_buffer_new (self->jitter_depth, f->frames, f->channels);
   jn_jitter_buffer_set_adaptive (member->jb, TRUE, 0.5,
                                  (guint) ((guint64) f->frames * G_USEC_PER_SEC / f->rate));

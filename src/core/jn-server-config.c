@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jn-concealer.h"
 #include "jn-control.h"
 #include "jn-error.h"
 #include "jn-server.h"
@@ -59,6 +60,7 @@ jn_server_config_free (JnServerConfig *config)
   if (config->turn_secret != NULL)
     memset (config->turn_secret, 0, strlen (config->turn_secret));
   g_free (config->turn_secret);
+  g_free (config->pnbtr_backend);
   g_free (config->certificate);
   g_clear_pointer (&config->rooms, g_ptr_array_unref);
   g_free (config);
@@ -163,9 +165,9 @@ server_key (JnServerConfig *config,
     }
   else if (g_str_equal (key, "max-players"))
     {
-      if (!parse_count (value, 1, JN_SESSION_MAX_PEERS - 1, &n))
+      if (!parse_count (value, 1, JN_ROOM_MAX_PLAYERS - 1, &n))
         return line_error (error, filename, line, _("max-players must be 1 to %d, not “%s”"),
-                           JN_SESSION_MAX_PEERS - 1, value);
+                           JN_ROOM_MAX_PLAYERS - 1, value);
       config->max_players = n;
     }
   else if (g_str_equal (key, "max-rooms-per-address"))
@@ -217,10 +219,10 @@ server_key (JnServerConfig *config,
     }
   else if (g_str_equal (key, "max-players-per-address"))
     {
-      if (!parse_count (value, 1, JN_SESSION_MAX_PEERS - 1, &n))
+      if (!parse_count (value, 1, JN_ROOM_MAX_PLAYERS - 1, &n))
         return line_error (error, filename, line,
                            _("max-players-per-address must be 1 to %d, not “%s”"),
-                           JN_SESSION_MAX_PEERS - 1, value);
+                           JN_ROOM_MAX_PLAYERS - 1, value);
       config->players_per_address = n;
     }
   else if (g_str_equal (key, "media-ports"))
@@ -248,6 +250,14 @@ server_key (JnServerConfig *config,
         return line_error (error, filename, line, _("media must be mesh, forward or mix, not “%s”"),
                            value);
     }
+  else if (g_str_equal (key, "pnbtr-backend"))
+    {
+      if (!jn_concealer_check_backend (value, NULL))
+        return line_error (error, filename, line,
+                           _("pnbtr-backend must be auto, cpu, opencl, cuda or off, not “%s”"), value);
+      g_free (config->pnbtr_backend);
+      config->pnbtr_backend = g_strdup (value);
+    }
   else if (g_str_equal (key, "channels"))
     {
       if (!g_str_equal (value, "1") && !g_str_equal (value, "2"))
@@ -267,7 +277,7 @@ server_key (JnServerConfig *config,
                        _("[server] has no key “%s” (it has name, listen, port, certificate, "
                          "max-rooms, max-rooms-per-address, max-players, max-players-per-address, "
                          "stun, turn, turn-secret, turn-lifetime, media, media-ports, codec, "
-                         "bitrate and channels)"), key);
+                         "bitrate, channels and pnbtr-backend)"), key);
   return TRUE;
 }
 
@@ -307,9 +317,9 @@ room_key (JnServerRoomConfig *room,
     }
   else if (g_str_equal (key, "max-players"))
     {
-      if (!parse_count (value, 1, JN_SESSION_MAX_PEERS - 1, &room->max_players))
+      if (!parse_count (value, 1, JN_ROOM_MAX_PLAYERS - 1, &room->max_players))
         return line_error (error, filename, line, _("max-players must be 1 to %d, not “%s”"),
-                           JN_SESSION_MAX_PEERS - 1, value);
+                           JN_ROOM_MAX_PLAYERS - 1, value);
     }
   else
     return line_error (error, filename, line,
@@ -400,6 +410,18 @@ jn_server_config_parse (JnServerConfig  *config,
       else
         return line_error (error, filename, number,
                            _("“%s” comes before any section: put it under [server]"), key);
+    }
+  if (config->media != JN_ROOM_MEDIA_MIX)
+    {
+      guint most = config->max_players;
+
+      for (guint i = 0; i < config->rooms->len; i++)
+        most = MAX (most, ((JnServerRoomConfig *) g_ptr_array_index (config->rooms, i))->max_players);
+      if (most >= JN_SESSION_MAX_PEERS)
+        return line_error (error, filename, 1,
+                           _("max-players %u needs media = mix: in a mesh or forward room every "
+                             "player gets everyone's stream, and such a room holds at most %d"),
+                           most, JN_SESSION_MAX_PEERS - 1);
     }
   if (config->rooms->len > config->max_rooms)
     return line_error (error, filename, 1, _("%u rooms are configured but max-rooms is %u"),

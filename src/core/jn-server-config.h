@@ -46,6 +46,7 @@ typedef struct
   gboolean   opus;         /* the rooms' codec: Opus, else PCM s16 */
   JnRoomMedia media;       /* where the rooms' media goes */
   guint      channels;     /* the rooms' audio: 1 or 2 */
+  char      *pnbtr_backend; /* mix rooms' PNBTR worker: auto, cpu, opencl, cuda, off */
   guint      players_per_address; /* 0: the default */
   guint16    media_port_min; /* forward rooms' UDP ports; 0: any free one */
   guint16    media_port_max;

@@ -78,6 +78,7 @@ struct _JnServer
   double             cpu_percent;
   JnAudioFormat      format;
   JnRoomMedia        media;     /* of rooms opened from now on */
+  char              *pnbtr_backend;
   guint              players_per_address;  /* 0: the host's default */
   guint16            media_port_min;       /* forward rooms' UDP ports; 0: any */
   guint16            media_port_max;
@@ -188,13 +189,17 @@ new_forwarder (JnServer    *self,
                GError     **error)
 {
   JnRoomMix *mix;
+  const char *backend;
 
   if (self->media != JN_ROOM_MEDIA_MIX)
     return jn_forwarder_new (address, port, &self->format, error);
   /* the server's concealment: PNBTR, its models fitted by the worker */
+  /* by default the one-thread CPU worker, at idle priority: PoCL's
+   * threads would not be (docs/server.md); a GPU is asked for by name */
+  backend = self->pnbtr_backend != NULL ? self->pnbtr_backend
+            : g_strcmp0 (g_getenv ("JAMNET_PNBTR_BACKEND"), "off") == 0 ? NULL : "cpu";
   mix = jn_room_mix_new (&self->format, JN_ROOM_MIX_JITTER_DEPTH, "pnbtr",
-                         g_strcmp0 (g_getenv ("JAMNET_PNBTR_BACKEND"), "off") == 0 ? NULL : "auto",
-                         error);
+                         g_strcmp0 (backend, "off") == 0 ? NULL : backend, error);
   return mix != NULL ? jn_forwarder_new_mix (address, port, mix, error) : NULL;
 }
 
@@ -246,6 +251,9 @@ open_room (JnServer   *self,
   room->listed = listed;
   room->kept = kept;
   room->max_players = max_players > 0 ? max_players : self->max_players;
+  /* only a mix room's players each send and get one stream */
+  if (self->media != JN_ROOM_MEDIA_MIX)
+    room->max_players = MIN (room->max_players, JN_SESSION_MAX_PEERS - 1);
   room->has_passphrase = passphrase != NULL && *passphrase != '\0';
   room->host = jn_host_new_room (name, passphrase, room->max_players, self->fingerprint,
                                  &self->format);
@@ -516,6 +524,7 @@ jn_server_finalize (GObject *object)
   g_clear_pointer (&self->rooms, g_hash_table_unref);
   g_clear_pointer (&self->lobby, g_ptr_array_unref);
   g_free (self->name);
+  g_free (self->pnbtr_backend);
   g_free (self->fingerprint);
   g_free (self->stun);
   g_free (self->turn);
@@ -572,7 +581,7 @@ jn_server_set_limits (JnServer *self,
 {
   g_return_if_fail (JN_IS_SERVER (self));
   g_return_if_fail (max_rooms >= 1);
-  g_return_if_fail (max_players >= 1 && max_players < JN_SESSION_MAX_PEERS);
+  g_return_if_fail (max_players >= 1 && max_players < JN_ROOM_MAX_PLAYERS);
   g_return_if_fail (rooms_per_address >= 1);
 
   self->max_rooms = max_rooms;
@@ -615,6 +624,15 @@ jn_server_set_media (JnServer    *self,
 {
   g_return_if_fail (JN_IS_SERVER (self));
   self->media = media;
+}
+
+void
+jn_server_set_pnbtr_backend (JnServer   *self,
+                             const char *backend)
+{
+  g_return_if_fail (JN_IS_SERVER (self));
+  g_free (self->pnbtr_backend);
+  self->pnbtr_backend = g_strdup (backend);
 }
 
 void
@@ -697,10 +715,11 @@ jn_server_add_room (JnServer    *self,
                    name);
       return FALSE;
     }
-  if (max_players >= JN_SESSION_MAX_PEERS)
+  if (max_players >= (self->media == JN_ROOM_MEDIA_MIX ? JN_ROOM_MAX_PLAYERS : JN_SESSION_MAX_PEERS))
     {
       g_set_error (error, JN_SESSION_ERROR, JN_SESSION_ERROR_BAD_REQUEST,
-                   _("A room holds at most %d players."), JN_SESSION_MAX_PEERS - 1);
+                   _("A room holds at most %d players."),
+                   (self->media == JN_ROOM_MEDIA_MIX ? JN_ROOM_MAX_PLAYERS : JN_SESSION_MAX_PEERS) - 1);
       return FALSE;
     }
   open_room (self, name, passphrase, listed, TRUE, max_players);
@@ -798,6 +817,31 @@ jn_server_get_room_forwarder (JnServer   *self,
   return r != NULL ? jn_host_get_forwarder (r->host) : NULL;
 }
 
+/* a mix room's: whether it keeps time, and how its players' streams come */
+static void
+add_mix_health (JsonBuilder *builder,
+                Room        *room)
+{
+  JnForwarder *forwarder = jn_host_get_forwarder (room->host);
+  JnRoomMixStats s;
+
+  if (forwarder == NULL || !jn_forwarder_get_mix_stats (forwarder, &s))
+    return;
+  json_builder_set_member_name (builder, "mix");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "mixes");
+  json_builder_add_int_value (builder, (gint64) s.mixes);
+  json_builder_set_member_name (builder, "late");
+  json_builder_add_int_value (builder, (gint64) s.late_mixes);
+  json_builder_set_member_name (builder, "skipped");
+  json_builder_add_int_value (builder, (gint64) s.skipped);
+  json_builder_set_member_name (builder, "played");
+  json_builder_add_int_value (builder, (gint64) s.played);
+  json_builder_set_member_name (builder, "concealed");
+  json_builder_add_int_value (builder, (gint64) s.concealed);
+  json_builder_end_object (builder);
+}
+
 char *
 jn_server_dup_room_list (JnServer *self)
 {
@@ -856,6 +900,7 @@ jn_server_dup_room_list (JnServer *self)
       json_builder_add_int_value (builder, room->max_players);
       json_builder_set_member_name (builder, "passphrase");
       json_builder_add_boolean_value (builder, room->has_passphrase);
+      add_mix_health (builder, room);
       json_builder_end_object (builder);
     }
   json_builder_end_array (builder);

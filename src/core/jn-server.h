@@ -67,6 +67,10 @@ void         jn_server_set_media_ports (JnServer      *self,
  * the default), carry it through the server (forward), or mix it there. */
 void         jn_server_set_media     (JnServer        *self,
                                       JnRoomMedia      media);
+/* Mix rooms' PNBTR worker (jn_concealer_check_backend()); NULL: cpu, or
+ * off where $JAMNET_PNBTR_BACKEND says so */
+void         jn_server_set_pnbtr_backend (JnServer    *self,
+                                      const char      *backend);
 gboolean     jn_server_add_room      (JnServer        *self,
                                       const char      *name,
                                       const char      *passphrase,

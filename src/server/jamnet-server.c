@@ -207,6 +207,7 @@ main (int    argc,
     jn_server_set_format (s.server, &format);
   }
   jn_server_set_media (s.server, config->media);
+  jn_server_set_pnbtr_backend (s.server, config->pnbtr_backend);
   jn_server_set_players_per_address (s.server, config->players_per_address);
   jn_server_set_media_ports (s.server, config->media_port_min, config->media_port_max);
   jn_server_set_stun (s.server, config->stun);
