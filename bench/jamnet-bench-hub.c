@@ -1,15 +1,18 @@
-/* jamnet-bench-hub.c: bands in a forward room of a jamnet-server
+/* jamnet-bench-hub.c: bands in a forward room, choirs in a mix room
  *
- * One jamnet-server process on 127.0.0.1 (media = forward) and, for each
- * N, N players in one room, each streaming the test tone for a fixed time.
+ * One jamnet-server process on 127.0.0.1 (media = forward, then mix) and,
+ * for each N, N players in one room, each streaming the test tone for a
+ * fixed time.
  * The players are JnSessions in this process (a media engine, its thread
  * and a control connection each; no audio device, no PNBTR worker), so
  * that 16 of them fit on this machine's 2 cores beside the server; the
  * server's figures are its own process's.  Measured over the window: the
  * server's CPU per player, each player's upload and download (JamNet
  * datagrams, sealed, without UDP/IP headers), the share of the others'
- * packets that arrived, and the one-way delay through the server.
- * Jamulus and JackTrip are not run here (docs/server.md says why).
+ * packets that arrived, and the one-way delay through the server; in a mix
+ * room also the server's late mixes and what it adds to the delay (its
+ * buffer and mix period), from its room list.  Jamulus and JackTrip are
+ * measured by jamnet-bench-peers.c.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -23,9 +26,12 @@
 #include <string.h>
 
 #include "jamnet-bench.h"
+#include "jn-bench-choir.h"
 #include "jn-bench-report.h"
 #include "jn-capture-source.h"
+#include "jn-codec.h"
 #include "jn-peer.h"
+#include "jn-room-list.h"
 #include "jn-server.h"
 #include "jn-session.h"
 
@@ -44,6 +50,9 @@ typedef struct
   double delivery_pct;
   double one_way_p50;
   double one_way_p99;
+  double late_mix_pct;     /* mix: periods mixed more than a period late, or skipped */
+  double server_ms;        /* mix: what the server adds, its buffer and mix period */
+  double mix_concealed_pct; /* mix: of the players' streams at the server */
 } HubFigures;
 
 static void
@@ -67,25 +76,76 @@ iterate_for (double seconds)
     }
 }
 
-/* Every player hears every other. */
+/* A player hears every other (forward), or the room's mix and knows
+ * every other (mix). */
 static gboolean
-all_hear (Player *players, guint n)
+player_hears (Player *player, guint n, gboolean mix)
 {
-  for (guint i = 0; i < n; i++)
+  GListModel *peers = jn_session_get_peers (player->session);
+
+  if (g_list_model_get_n_items (peers) != (mix ? n : n - 1))
+    return FALSE;
+  for (guint k = 0; k < g_list_model_get_n_items (peers); k++)
     {
-      GListModel *peers = jn_session_get_peers (players[i].session);
+      g_autoptr(JnPeer) peer = g_list_model_get_item (peers, k);
 
-      if (g_list_model_get_n_items (peers) != n - 1)
+      if ((!mix || jn_peer_get_stats (peer)->room_mix) &&
+          jn_peer_get_stats (peer)->audio_packets < 50)
         return FALSE;
-      for (guint k = 0; k < n - 1; k++)
-        {
-          g_autoptr(JnPeer) peer = g_list_model_get_item (peers, k);
-
-          if (jn_peer_get_stats (peer)->audio_packets < 50)
-            return FALSE;
-        }
     }
   return TRUE;
+}
+
+/* How many players do not hear (yet) */
+static guint
+not_hearing (Player *players, guint n, gboolean mix)
+{
+  guint short_of = 0;
+
+  for (guint i = 0; i < n; i++)
+    if (!player_hears (&players[i], n, mix))
+      short_of++;
+  return short_of;
+}
+
+typedef struct
+{
+  gboolean    done;
+  JnRoomList *list;
+} ListFetch;
+
+static void
+on_list (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  ListFetch *fetch = user_data;
+
+  fetch->list = jn_room_list_fetch_finish (result, NULL);
+  fetch->done = TRUE;
+}
+
+/* The room's mix health from the server's room list; FALSE: not listed */
+static gboolean
+mix_health (const char *server, const char *room, JnRoomListing *out)
+{
+  ListFetch fetch = { FALSE, NULL };
+  gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  gboolean found = FALSE;
+
+  jn_room_list_fetch_async (server, NULL, on_list, &fetch);
+  while (!fetch.done && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, TRUE);
+  for (guint i = 0; fetch.list != NULL && i < fetch.list->rooms->len && !found; i++)
+    {
+      JnRoomListing *listing = g_ptr_array_index (fetch.list->rooms, i);
+
+      if (g_str_equal (listing->name, room) && listing->mixed)
+        {
+          *out = *listing;
+          found = TRUE;
+        }
+    }
+  g_clear_pointer (&fetch.list, jn_room_list_free);
+  return found;
 }
 
 typedef struct
@@ -113,11 +173,14 @@ snapshot (Player *players, guint n, Snapshot *out)
 }
 
 static gboolean
-run_band (const char *fingerprint, guint port, GPid server_pid, gboolean opus, guint n,
-          double seconds, HubFigures *fig, char **why)
+run_band (const char *fingerprint, guint port, GPid server_pid, gboolean mix, gboolean opus,
+          guint n, double seconds, HubFigures *fig, char **why)
 {
-  g_autofree char *room = g_strdup_printf ("band-%s-%u", opus ? "opus" : "pcm", n);
+  g_autofree char *room = g_strdup_printf ("%s-%s-%u", mix ? "choir" : "band", opus ? "opus" : "pcm", n);
   g_autofree char *url = g_strdup_printf ("jamnet://127.0.0.1:%u/%s?fp=%s", port, room, fingerprint);
+  g_autofree char *server = g_strdup_printf ("jamnet://127.0.0.1:%u?fp=%s", port, fingerprint);
+  JnRoomListing h0 = { 0 }, h1 = { 0 };
+  double server_ms = 0;
   g_autofree Player *players = g_new0 (Player, n);
   g_autofree Snapshot *a = g_new0 (Snapshot, n);
   g_autofree Snapshot *b = g_new0 (Snapshot, n);
@@ -151,22 +214,56 @@ run_band (const char *fingerprint, guint port, GPid server_pid, gboolean opus, g
           ok = FALSE;
         }
     }
-  end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-  while (ok && n > 1 && !all_hear (players, n) && g_get_monotonic_time () < end)
+  end = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+  while (ok && (n > 1 || mix) && not_hearing (players, n, mix) > 0 && g_get_monotonic_time () < end)
     iterate_for (0.05);
-  if (ok && n > 1 && !all_hear (players, n))
+  if (ok && (n > 1 || mix) && not_hearing (players, n, mix) > 0)
     {
-      *why = g_strdup ("not every player hears every other within 10 s");
+      guint short_of = not_hearing (players, n, mix);
+
+      for (guint i = 0; i < n; i++)
+        if (!player_hears (&players[i], n, mix))
+          {
+            GListModel *peers = jn_session_get_peers (players[i].session);
+            guint64 packets = 0;
+
+            for (guint k = 0; k < g_list_model_get_n_items (peers); k++)
+              {
+                g_autoptr(JnPeer) peer = g_list_model_get_item (peers, k);
+
+                if (!mix || jn_peer_get_stats (peer)->room_mix)
+                  packets = MAX (packets, jn_peer_get_stats (peer)->audio_packets);
+              }
+            g_printerr ("hub: player %u knows %u players, heard %" G_GUINT64_FORMAT " packets\n",
+                        i + 1, g_list_model_get_n_items (peers), packets);
+            break;
+          }
+
+      *why = g_strdup_printf (mix ? "%u of the players do not hear the room's mix within 20 s"
+                                  : "%u of the players do not hear every other within 20 s", short_of);
       ok = FALSE;
     }
   if (ok)
     {
       iterate_for (0.5);
+      if (mix && !mix_health (server, room, &h0))
+        {
+          *why = g_strdup ("the server's room list has no mix figures for the room");
+          ok = FALSE;
+        }
+    }
+  if (ok)
+    {
       snapshot (players, n, a);
       cpu0 = jn_bench_cpu_s (server_pid);
       iterate_for (seconds);
       cpu1 = jn_bench_cpu_s (server_pid);
       snapshot (players, n, b);
+      if (mix && !mix_health (server, room, &h1))
+        {
+          *why = g_strdup ("the server's room list has no mix figures for the room");
+          ok = FALSE;
+        }
       for (guint i = 0; i < n; i++)
         {
           GListModel *peers = jn_session_get_peers (players[i].session);
@@ -179,9 +276,14 @@ run_band (const char *fingerprint, guint port, GPid server_pid, gboolean opus, g
             {
               g_autoptr(JnPeer) peer = g_list_model_get_item (peers, k);
               const JnPeerStats *s = jn_peer_get_stats (peer);
+              JnDelayParts parts;
 
+              if (mix && !s->room_mix)
+                continue;   /* heard in the mix only */
               p50 += s->one_way_ms.p50;
               p99 = MAX (p99, s->one_way_ms.p99);
+              jn_peer_get_delay_parts (peer, &parts);
+              server_ms += parts.server_ms;
               links++;
             }
         }
@@ -191,6 +293,14 @@ run_band (const char *fingerprint, guint port, GPid server_pid, gboolean opus, g
       fig->delivery_pct = heard + lost > 0 ? 100.0 * heard / (heard + lost) : NAN;
       fig->one_way_p50 = links > 0 ? p50 / links : NAN;
       fig->one_way_p99 = links > 0 ? p99 : NAN;
+      fig->server_ms = mix && links > 0 ? server_ms / links : NAN;
+      fig->late_mix_pct = fig->mix_concealed_pct = NAN;
+      if (mix && h1.mixes > h0.mixes)
+        fig->late_mix_pct = 100.0 * (h1.late_mixes - h0.late_mixes + h1.skipped - h0.skipped) /
+                            (h1.mixes - h0.mixes + h1.skipped - h0.skipped);
+      if (mix && h1.played + h1.concealed > h0.played + h0.concealed)
+        fig->mix_concealed_pct = 100.0 * (h1.concealed - h0.concealed) /
+                                 (h1.played - h0.played + h1.concealed - h0.concealed);
     }
   for (guint i = 0; i < n; i++)
     {
@@ -205,22 +315,131 @@ run_band (const char *fingerprint, guint port, GPid server_pid, gboolean opus, g
   return ok;
 }
 
+/* A mix room: the players are a choir driven from one thread
+ * (jn-bench-choir.h), so that a hundred fit beside the server. */
+static gboolean
+run_choir (const char *fingerprint, guint port, GPid server_pid, gboolean opus, guint n,
+           double seconds, HubFigures *fig, char **why)
+{
+  g_autofree char *room = g_strdup_printf ("choir-%s-%u", opus ? "opus" : "pcm", n);
+  g_autofree char *url = g_strdup_printf ("jamnet://127.0.0.1:%u/%s?fp=%s", port, room, fingerprint);
+  g_autofree char *server = g_strdup_printf ("jamnet://127.0.0.1:%u?fp=%s", port, fingerprint);
+  JnAudioFormat format = { 48000, 128, 1, opus ? JN_SAMPLE_OPUS : JN_SAMPLE_S16 };
+  double period_ms = 128 * 1000.0 / 48000;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JnBenchChoir) choir = jn_bench_choir_join (url, n, opus, &error);
+  JnBenchChoirFigures a, b;
+  JnRoomListing h0 = { 0 }, h1 = { 0 };
+  double cpu0, cpu1;
+  gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  if (choir == NULL)
+    {
+      *why = g_strdup (error->message);
+      return FALSE;
+    }
+  do
+    {
+      iterate_for (0.1);
+      jn_bench_choir_get (choir, &a);
+    }
+  while (a.voices_heard < n && g_get_monotonic_time () < end);
+  if (a.voices_heard < n)
+    {
+      *why = g_strdup_printf ("%u of %u voices got no mix within 10 s", n - a.voices_heard, n);
+      return FALSE;
+    }
+  iterate_for (0.5);
+  if (!mix_health (server, room, &h0))
+    {
+      *why = g_strdup ("the server's room list has no mix figures for the room");
+      return FALSE;
+    }
+  jn_bench_choir_get (choir, &a);
+  cpu0 = jn_bench_cpu_s (server_pid);
+  iterate_for (seconds);
+  cpu1 = jn_bench_cpu_s (server_pid);
+  jn_bench_choir_get (choir, &b);
+  if (!mix_health (server, room, &h1))
+    {
+      *why = g_strdup ("the server's room list has no mix figures for the room");
+      return FALSE;
+    }
+  fig->cpu_pct_per_player = 100.0 * (cpu1 - cpu0) / seconds / n;
+  fig->up_kbps = (b.bytes_up - a.bytes_up) * 8.0 / seconds / 1000.0 / n;
+  fig->down_kbps = (b.bytes_down - a.bytes_down) * 8.0 / seconds / 1000.0 / n;
+  fig->delivery_pct = 100.0 * (b.mixes - a.mixes) / MAX (1.0, (double) (b.mixes - a.mixes + b.lost - a.lost));
+  fig->one_way_p50 = b.rtt_ms_p50 / 2;
+  fig->one_way_p99 = b.rtt_ms_p99 / 2;
+  /* the way up, the server's buffer as it reports, a mix period, its codec */
+  fig->server_ms = fig->one_way_p50 + (b.server_depth + 1) * period_ms +
+                   jn_codec_delay_frames (&format) * 1000.0 / 48000;
+  fig->late_mix_pct = h1.mixes > h0.mixes
+                      ? 100.0 * (h1.late_mixes - h0.late_mixes + h1.skipped - h0.skipped) /
+                        (h1.mixes - h0.mixes + h1.skipped - h0.skipped)
+                      : NAN;
+  fig->mix_concealed_pct = h1.played + h1.concealed > h0.played + h0.concealed
+                           ? 100.0 * (h1.concealed - h0.concealed) /
+                             (h1.played - h0.played + h1.concealed - h0.concealed)
+                           : NAN;
+  return TRUE;
+}
+
+static void
+add_figures (const char *media, const char *codec, guint n, const HubFigures *f)
+{
+  static const struct { const char *name, *unit; JnBetter better; gsize offset; gboolean band; } items[] = {
+    { "cpu_pct_per_player", "%", JN_BETTER_LOWER, G_STRUCT_OFFSET (HubFigures, cpu_pct_per_player), FALSE },
+    { "up_kbps", "kbit/s", JN_BETTER_LOWER, G_STRUCT_OFFSET (HubFigures, up_kbps), FALSE },
+    { "down_kbps", "kbit/s", JN_BETTER_LOWER, G_STRUCT_OFFSET (HubFigures, down_kbps), FALSE },
+    { "delivery_pct", "%", JN_BETTER_HIGHER, G_STRUCT_OFFSET (HubFigures, delivery_pct), TRUE },
+    { "one_way_ms.p99", "ms", JN_BETTER_LOWER, G_STRUCT_OFFSET (HubFigures, one_way_p99), TRUE },
+    { "late_mix_pct", "%", JN_BETTER_LOWER, G_STRUCT_OFFSET (HubFigures, late_mix_pct), FALSE },
+    { "server_ms", "ms", JN_BETTER_LOWER, G_STRUCT_OFFSET (HubFigures, server_ms), FALSE },
+    { "concealed_pct", "%", JN_BETTER_LOWER, G_STRUCT_OFFSET (HubFigures, mix_concealed_pct), FALSE },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (items); i++)
+    {
+      double v = G_STRUCT_MEMBER (double, f, items[i].offset);
+      g_autofree char *id = g_strdup_printf ("%s.%s.%u.%s", media, codec, n, items[i].name);
+
+      /* a forward room of one has nobody to hear */
+      if (isnan (v) || (items[i].band && n == 1 && g_str_equal (media, "forward")))
+        continue;
+      jn_report_add_value (jn_bench_report (), "hub", id, items[i].unit, items[i].better, v);
+    }
+}
+
 int
 jn_bench_hub (const char *argv0,
               int         argc,
               char      **argv)
 {
-  static const guint default_sizes[] = { 1, 4, 8, 16 };
+  static const guint forward_sizes[] = { 1, 4, 8, 16 };
+  static const guint mix_sizes[] = { 1, 4, 8, 16, 32, 64, 100 };
+  static const char *const media_names[] = { "forward", "mix" };
   double seconds = 5;
   g_autofree char *home = g_dir_make_tmp ("jamnet-bench-hub-XXXXXX", NULL);
   g_autoptr(GArray) sizes = g_array_new (FALSE, FALSE, sizeof (guint));
-  HubFigures at[2][8];
-  gboolean measured[2][8] = { { FALSE } };
+  HubFigures at[2][2][8];
+  gboolean measured[2][2][8] = { { { FALSE } } };
+  gboolean run_media[2] = { TRUE, TRUE };
+  g_autofree char *realtime = g_strdup (g_getenv ("JAMNET_REALTIME"));
   int rc = 0;
 
   for (int i = 1; i < argc; i++)
     if (g_str_equal (argv[i], "--seconds") && i + 1 < argc)
       seconds = g_ascii_strtod (argv[++i], NULL);
+    else if (g_str_equal (argv[i], "--media") && i + 1 < argc)
+      {
+        const char *m = argv[++i];
+
+        run_media[0] = g_str_equal (m, "forward") || g_str_equal (m, "both");
+        run_media[1] = g_str_equal (m, "mix") || g_str_equal (m, "both");
+        if (!run_media[0] && !run_media[1])
+          return jn_bench_fail ("--media takes forward, mix or both");
+      }
     else if (g_str_equal (argv[i], "--players") && i + 1 < argc)
       {
         g_auto(GStrv) list = g_strsplit (argv[++i], ",", -1);
@@ -234,105 +453,126 @@ jn_bench_hub (const char *argv0,
       }
     else
       {
-        g_printerr ("usage: jamnet-bench hub [--players N[,N...] (1..31, default 1,4,8,16)] "
-                    "[--seconds S (default 5)]\n");
+        g_printerr ("usage: jamnet-bench hub [--media forward|mix|both (default both)] "
+                    "[--players N[,N...] (forward 1..31, default 1,4,8,16; mix 1..127, default "
+                    "1,4,8,16,32,64,100)] [--seconds S (default 5)]\n");
         return g_str_equal (argv[i], "--help") || g_str_equal (argv[i], "-h") ? 0 : 2;
       }
-  if (sizes->len == 0)
-    g_array_append_vals (sizes, default_sizes, G_N_ELEMENTS (default_sizes));
   for (guint k = 0; k < sizes->len; k++)
-    if (g_array_index (sizes, guint, k) < 1 || g_array_index (sizes, guint, k) >= JN_SESSION_MAX_PEERS)
-      return jn_bench_fail ("--players takes 1..31 players per room");
+    if (g_array_index (sizes, guint, k) < 1 ||
+        g_array_index (sizes, guint, k) >= (run_media[0] ? JN_SESSION_MAX_PEERS : JN_ROOM_MAX_PLAYERS))
+      return jn_bench_fail ("--players takes 1..31 players per forward room, 1..127 per mix room");
   if (!(seconds >= 1 && seconds <= 600) || home == NULL)
     return jn_bench_fail ("--seconds takes 1..600");
 
-  g_print ("hub: one jamnet-server (media = forward) on 127.0.0.1; N players in one room, each a "
-           "JnSession in this process streaming a tone (no audio device, no PNBTR), %.0f s each\n",
-           seconds);
-  g_print ("  codec  players  server CPU/player  upload kbit/s  download kbit/s  delivery  "
-           "one-way p50/p99 ms\n");
-  for (guint c = 0; c < 2 && rc == 0; c++)
-    {
-      g_autoptr(GError) error = NULL;
-      g_autofree char *fingerprint = NULL;
-      /* every player here comes from 127.0.0.1 */
-      g_autofree char *text = g_strdup_printf ("[server]\nmedia = forward\ncodec = %s\n"
-                                               "max-players = 31\nmax-players-per-address = 31\n",
-                                               c ? "opus" : "pcm");
-      g_autoptr(GSubprocess) server = NULL;
-      guint port = 0;
-      GPid pid;
+  g_print ("hub: one jamnet-server on 127.0.0.1; N players in one room, each a JnSession in this "
+           "process streaming a tone (no audio device, no PNBTR of their own), %.0f s each; the "
+           "server's mix rooms conceal with PNBTR\n", seconds);
+  g_print ("  media    codec  players  server CPU/player  upload kbit/s  download kbit/s  delivery  "
+           "one-way p50/p99 ms  late mixes  server adds\n");
+  for (guint m = 0; m < 2 && rc == 0; m++)
+    for (guint c = 0; c < 2 && rc == 0 && run_media[m]; c++)
+      {
+        g_autoptr(GError) error = NULL;
+        g_autofree char *fingerprint = NULL;
+        /* every player here comes from 127.0.0.1 */
+        /* the server's default worker, said aloud (docs/server.md) */
+        g_autofree char *text = g_strdup_printf ("[server]\nmedia = %s\ncodec = %s\n"
+                                                 "pnbtr-backend = cpu\n"
+                                                 "max-players = %d\nmax-players-per-address = %d\n",
+                                                 media_names[m], c ? "opus" : "pcm",
+                                                 (m ? JN_ROOM_MAX_PLAYERS : JN_SESSION_MAX_PEERS) - 1,
+                                                 (m ? JN_ROOM_MAX_PLAYERS : JN_SESSION_MAX_PEERS) - 1);
+        g_autoptr(GSubprocess) server = NULL;
+        const guint *defaults = m ? mix_sizes : forward_sizes;
+        guint n_sizes = sizes->len > 0 ? sizes->len : (m ? G_N_ELEMENTS (mix_sizes) : G_N_ELEMENTS (forward_sizes));
+        guint port = 0;
+        GPid pid;
 
-      server = jn_bench_start_server (argv0, home, text, &port, &fingerprint, &error);
-      if (server == NULL)
-        return jn_bench_fail (error->message);
-      pid = (GPid) atoi (g_subprocess_get_identifier (server));
-      for (guint k = 0; k < sizes->len; k++)
-        {
-          guint n = g_array_index (sizes, guint, k);
-          g_autofree char *why = NULL;
-          HubFigures *f = &at[c][k];
-
-          if (!run_band (fingerprint, port, pid, c == 1, n, seconds, f, &why))
-            {
-              g_printerr ("hub: %s, %u players: %s\n", c ? "opus" : "pcm", n, why);
-              rc = 1;
-              break;
-            }
-          measured[c][k] = TRUE;
-          g_print ("  %-5s  %7u  %15.2f %%  %13.1f  %15.1f  %7.2f %%  %8.3f / %.3f\n",
-                   c ? "opus" : "pcm", n, f->cpu_pct_per_player, f->up_kbps, f->down_kbps,
-                   f->delivery_pct, f->one_way_p50, f->one_way_p99);
+        /* the server as it would run; the players stand for machines of
+         * their own, and here must not take its CPU: not real-time */
+        if (realtime != NULL)
+          g_setenv ("JAMNET_REALTIME", realtime, TRUE);
+        else
+          g_unsetenv ("JAMNET_REALTIME");
+        server = jn_bench_start_server (argv0, home, text, &port, &fingerprint, &error);
+        if (server == NULL)
+          return jn_bench_fail (error->message);
+        g_setenv ("JAMNET_REALTIME", "0", TRUE);
+        pid = (GPid) atoi (g_subprocess_get_identifier (server));
+        /* the first mix room opens the server's PNBTR worker (PoCL builds
+         * its kernels then): not in any room's figures */
+        if (m == 1)
           {
-            g_autofree char *id = g_strdup_printf ("forward.%s.%u", c ? "opus" : "pcm", n);
-            g_autofree char *cpu = g_strdup_printf ("%s.cpu_pct_per_player", id);
-            g_autofree char *up = g_strdup_printf ("%s.up_kbps", id);
-            g_autofree char *down = g_strdup_printf ("%s.down_kbps", id);
-            g_autofree char *del = g_strdup_printf ("%s.delivery_pct", id);
-            g_autofree char *ow = g_strdup_printf ("%s.one_way_ms.p99", id);
+            HubFigures warm;
+            g_autofree char *why = NULL;
 
-            jn_report_add_value (jn_bench_report (), "hub", cpu, "%", JN_BETTER_LOWER,
-                                 f->cpu_pct_per_player);
-            jn_report_add_value (jn_bench_report (), "hub", up, "kbit/s", JN_BETTER_LOWER, f->up_kbps);
-            jn_report_add_value (jn_bench_report (), "hub", down, "kbit/s", JN_BETTER_LOWER,
-                                 f->down_kbps);
-            if (n > 1)
+            if (!run_choir (fingerprint, port, pid, c == 1, 1, 1.0, &warm, &why))
+              g_printerr ("hub: warming up: %s\n", why);
+          }
+        for (guint k = 0; k < n_sizes; k++)
+          {
+            guint n = sizes->len > 0 ? g_array_index (sizes, guint, k) : defaults[k];
+            g_autofree char *why = NULL;
+            HubFigures *f = &at[m][c][k];
+
+            if (m == 1 ? !run_choir (fingerprint, port, pid, c == 1, n, seconds, f, &why)
+                       : !run_band (fingerprint, port, pid, FALSE, c == 1, n, seconds, f, &why))
               {
-                jn_report_add_value (jn_bench_report (), "hub", del, "%", JN_BETTER_HIGHER,
-                                     f->delivery_pct);
-                jn_report_add_value (jn_bench_report (), "hub", ow, "ms", JN_BETTER_LOWER,
-                                     f->one_way_p99);
+                g_printerr ("hub: %s, %s, %u players: %s\n", media_names[m], c ? "opus" : "pcm", n, why);
+                if (g_subprocess_get_identifier (server) == NULL)
+                  g_printerr ("hub: jamnet-server ended: %s %d\n",
+                              g_subprocess_get_if_signaled (server) ? "signal" : "status",
+                              g_subprocess_get_if_signaled (server) ? g_subprocess_get_term_sig (server)
+                                                                    : g_subprocess_get_exit_status (server));
+                rc = 1;
+                break;
+              }
+            measured[m][c][k] = TRUE;
+            g_print ("  %-7s  %-5s  %7u  %15.2f %%  %13.1f  %15.1f  %7.2f %%  %8.3f / %-7.3f",
+                     media_names[m], c ? "opus" : "pcm", n, f->cpu_pct_per_player, f->up_kbps,
+                     f->down_kbps, f->delivery_pct, f->one_way_p50, f->one_way_p99);
+            if (m == 1)
+              g_print ("  %8.2f %%  %8.2f ms", f->late_mix_pct, f->server_ms);
+            g_print ("\n");
+            add_figures (media_names[m], c ? "opus" : "pcm", n, f);
+          }
+        g_subprocess_send_signal (server, SIGTERM);
+        g_subprocess_wait (server, NULL, NULL);
+
+        /* upload per player does not grow with the room: the largest room's
+         * against the smallest with listeners */
+        if (rc == 0)
+          {
+            gint small = -1, large = -1;
+
+            for (guint k = 0; k < n_sizes; k++)
+              {
+                guint n = sizes->len > 0 ? g_array_index (sizes, guint, k) : defaults[k];
+
+                if (!measured[m][c][k] || n < 2)
+                  continue;
+                if (small < 0 || n < (sizes->len > 0 ? g_array_index (sizes, guint, small) : defaults[small]))
+                  small = (gint) k;
+                if (large < 0 || n > (sizes->len > 0 ? g_array_index (sizes, guint, large) : defaults[large]))
+                  large = (gint) k;
+              }
+            if (small >= 0 && large != small)
+              {
+                g_autofree char *id = g_strdup_printf ("%s.%s.upload_ratio", media_names[m], c ? "opus" : "pcm");
+
+                jn_report_add_value (jn_bench_report (), "hub", id, "x", JN_BETTER_LOWER,
+                                     at[m][c][large].up_kbps / at[m][c][small].up_kbps);
+                if (m == 1)
+                  {
+                    g_autofree char *d = g_strdup_printf ("mix.%s.download_ratio", c ? "opus" : "pcm");
+
+                    jn_report_add_value (jn_bench_report (), "hub", d, "x", JN_BETTER_LOWER,
+                                         at[m][c][large].down_kbps / at[m][c][small].down_kbps);
+                  }
               }
           }
-        }
-      g_subprocess_send_signal (server, SIGTERM);
-      g_subprocess_wait (server, NULL, NULL);
-    }
-
-  /* upload per player does not grow with the band: the largest band's
-   * against the smallest with listeners */
-  for (guint c = 0; c < 2 && rc == 0; c++)
-    {
-      gint small = -1, large = -1;
-
-      for (guint k = 0; k < sizes->len; k++)
-        if (measured[c][k] && g_array_index (sizes, guint, k) > 1)
-          {
-            if (small < 0 || g_array_index (sizes, guint, k) < g_array_index (sizes, guint, small))
-              small = (gint) k;
-            if (large < 0 || g_array_index (sizes, guint, k) > g_array_index (sizes, guint, large))
-              large = (gint) k;
-          }
-      if (small >= 0 && large != small)
-        {
-          g_autofree char *id = g_strdup_printf ("forward.%s.upload_ratio", c ? "opus" : "pcm");
-
-          jn_report_add_value (jn_bench_report (), "hub", id, "x", JN_BETTER_LOWER,
-                               at[c][large].up_kbps / at[c][small].up_kbps);
-        }
-    }
-  g_print ("  (Jamulus and JackTrip: not run by this benchmark yet, so the targets against them "
-           "are SKIP)\n");
+      }
   jn_report_add_suite (jn_bench_report (), "hub", rc == 0, NULL);
   {
     g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", home);
