@@ -2,17 +2,18 @@
  *
  * One jamnet-server process on 127.0.0.1 (media = forward, then mix) and,
  * for each N, N players in one room, each streaming the test tone for a
- * fixed time.
- * The players are JnSessions in this process (a media engine, its thread
- * and a control connection each; no audio device, no PNBTR worker), so
- * that 16 of them fit on this machine's 2 cores beside the server; the
- * server's figures are its own process's.  Measured over the window: the
+ * fixed time.  In a forward room the players are JnSessions in this
+ * process (a media engine, its thread and a control connection each; no
+ * audio device, no PNBTR worker), so that 16 of them fit on this machine's
+ * 2 cores beside the server; in a mix room they are a choir driven from
+ * one thread (jn-bench-choir.h), so that 100 fit.  The server's figures
+ * are its own process's.  Measured over the window: the
  * server's CPU per player, each player's upload and download (JamNet
  * datagrams, sealed, without UDP/IP headers), the share of the others'
  * packets that arrived, and the one-way delay through the server; in a mix
  * room also the server's late mixes and what it adds to the delay (its
  * buffer and mix period), from its room list.  Jamulus and JackTrip are
- * measured by jamnet-bench-peers.c.
+ * not run here (docs/server.md says what that leaves open).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -465,9 +466,10 @@ jn_bench_hub (const char *argv0,
   if (!(seconds >= 1 && seconds <= 600) || home == NULL)
     return jn_bench_fail ("--seconds takes 1..600");
 
-  g_print ("hub: one jamnet-server on 127.0.0.1; N players in one room, each a JnSession in this "
-           "process streaming a tone (no audio device, no PNBTR of their own), %.0f s each; the "
-           "server's mix rooms conceal with PNBTR\n", seconds);
+  g_print ("hub: one jamnet-server on 127.0.0.1; N players in one room streaming a tone, %.0f s "
+           "each; forward: each player a JnSession in this process (no audio device, no PNBTR); "
+           "mix: a choir of players driven from one thread (jn-bench-choir.h), the server "
+           "concealing with PNBTR on its CPU worker\n", seconds);
   g_print ("  media    codec  players  server CPU/player  upload kbit/s  download kbit/s  delivery  "
            "one-way p50/p99 ms  late mixes  server adds\n");
   for (guint m = 0; m < 2 && rc == 0; m++)
