@@ -470,7 +470,8 @@ test_control_malformed (void)
   g_assert_error (error, JN_PROTOCOL_ERROR, JN_PROTOCOL_ERROR_BAD_MESSAGE);
   g_clear_error (&error);
 
-  for (guint i = 0; i <= JN_SESSION_MAX_PEERS; i++)
+  /* a mix room's roster, the largest, and one more */
+  for (guint i = 0; i <= JN_ROOM_MAX_PLAYERS; i++)
     g_string_append_printf (big_roster, "%s{\"id\":%u,\"name\":\"p\",\"address\":\"1.2.3.4\",\"udp_port\":9}",
                             i ? "," : "", i + 1);
   g_string_append (big_roster, "]}");
