@@ -186,6 +186,25 @@ fail:
   return FALSE;
 }
 
+gboolean
+jn_codec_decode_next (JnCodec      *codec,
+                      const guint8 *data,
+                      gsize         size,
+                      float        *out,
+                      guint64      *errors)
+{
+  if (data == NULL)
+    {
+      jn_codec_decode_lost (codec, out);
+      return TRUE;
+    }
+  if (jn_codec_decode (codec, data, size, out))
+    return TRUE;
+  /* it arrived, but there is nothing to play: the period is concealed */
+  (*errors)++;
+  return FALSE;
+}
+
 void
 jn_codec_decode_lost (JnCodec *codec,
                       float   *out)

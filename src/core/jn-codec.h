@@ -45,6 +45,14 @@ gboolean  jn_codec_decode        (JnCodec             *codec,
  * the packet to out, which JamNet does not play: PNBTR conceals. */
 void      jn_codec_decode_lost   (JnCodec             *codec,
                                   float               *out);
+/* A jitter buffer's decoder (JnPacketDecoder), packets in sequence order:
+ * data NULL is a lost one (the decoder is told; TRUE); one that does not
+ * decode adds to *errors, FALSE. */
+gboolean  jn_codec_decode_next   (JnCodec             *codec,
+                                  const guint8        *data,
+                                  gsize                size,
+                                  float               *out,
+                                  guint64             *errors);
 /* The coded size of every packet at this format (constant bitrate). */
 gsize     jn_codec_packet_size   (const JnAudioFormat *format);
 

@@ -521,16 +521,7 @@ decode_packet (gpointer      user_data,
 {
   Peer *peer = user_data;
 
-  if (data == NULL)
-    {
-      jn_codec_decode_lost (peer->decoder, out);
-      return TRUE;
-    }
-  if (jn_codec_decode (peer->decoder, data, size, out))
-    return TRUE;
-  /* it arrived, but there is nothing to play: the period is concealed */
-  peer->decode_errors++;
-  return FALSE;
+  return jn_codec_decode_next (peer->decoder, data, size, out, &peer->decode_errors);
 }
 
 typedef struct

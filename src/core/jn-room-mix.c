@@ -77,15 +77,7 @@ decode_packet (gpointer      user_data,
 {
   JnRoomMixMember *member = user_data;
 
-  if (data == NULL)
-    {
-      jn_codec_decode_lost (member->decoder, out);
-      return TRUE;
-    }
-  if (jn_codec_decode (member->decoder, data, size, out))
-    return TRUE;
-  member->decode_errors++;
-  return FALSE;
+  return jn_codec_decode_next (member->decoder, data, size, out, &member->decode_errors);
 }
 
 JnRoomMix *
