@@ -28,6 +28,7 @@
 
 #include "jamnet-bench.h"
 #include "jn-bench-choir.h"
+#include "jn-bench-peers.h"
 #include "jn-bench-report.h"
 #include "jn-capture-source.h"
 #include "jn-codec.h"
@@ -54,6 +55,7 @@ typedef struct
   double late_mix_pct;     /* mix: periods mixed more than a period late, or skipped */
   double server_ms;        /* mix: what the server adds, its buffer and mix period */
   double mix_concealed_pct; /* mix: of the players' streams at the server */
+  double worker_pct_per_player; /* mix: of the server's CPU, its PNBTR worker's (idle priority) */
 } HubFigures;
 
 static void
@@ -295,7 +297,7 @@ run_band (const char *fingerprint, guint port, GPid server_pid, gboolean mix, gb
       fig->one_way_p50 = links > 0 ? p50 / links : NAN;
       fig->one_way_p99 = links > 0 ? p99 : NAN;
       fig->server_ms = mix && links > 0 ? server_ms / links : NAN;
-      fig->late_mix_pct = fig->mix_concealed_pct = NAN;
+      fig->late_mix_pct = fig->mix_concealed_pct = fig->worker_pct_per_player = NAN;
       if (mix && h1.mixes > h0.mixes)
         fig->late_mix_pct = 100.0 * (h1.late_mixes - h0.late_mixes + h1.skipped - h0.skipped) /
                             (h1.mixes - h0.mixes + h1.skipped - h0.skipped);
@@ -331,7 +333,7 @@ run_choir (const char *fingerprint, guint port, GPid server_pid, gboolean opus, 
   g_autoptr(JnBenchChoir) choir = jn_bench_choir_join (url, n, opus, &error);
   JnBenchChoirFigures a, b;
   JnRoomListing h0 = { 0 }, h1 = { 0 };
-  double cpu0, cpu1;
+  double cpu0, cpu1, w0, w1;
   gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
 
   if (choir == NULL)
@@ -358,8 +360,10 @@ run_choir (const char *fingerprint, guint port, GPid server_pid, gboolean opus, 
     }
   jn_bench_choir_get (choir, &a);
   cpu0 = jn_bench_cpu_s (server_pid);
+  w0 = jn_bench_threads_cpu_s (server_pid, "jn-pnbtr-worker");
   iterate_for (seconds);
   cpu1 = jn_bench_cpu_s (server_pid);
+  w1 = jn_bench_threads_cpu_s (server_pid, "jn-pnbtr-worker");
   jn_bench_choir_get (choir, &b);
   if (!mix_health (server, room, &h1))
     {
@@ -367,6 +371,7 @@ run_choir (const char *fingerprint, guint port, GPid server_pid, gboolean opus, 
       return FALSE;
     }
   fig->cpu_pct_per_player = 100.0 * (cpu1 - cpu0) / seconds / n;
+  fig->worker_pct_per_player = 100.0 * (w1 - w0) / seconds / n;
   fig->up_kbps = (b.bytes_up - a.bytes_up) * 8.0 / seconds / 1000.0 / n;
   fig->down_kbps = (b.bytes_down - a.bytes_down) * 8.0 / seconds / 1000.0 / n;
   fig->delivery_pct = 100.0 * (b.mixes - a.mixes) / MAX (1.0, (double) (b.mixes - a.mixes + b.lost - a.lost));
@@ -398,6 +403,7 @@ add_figures (const char *media, const char *codec, guint n, const HubFigures *f)
     { "late_mix_pct", "%", JN_BETTER_LOWER, G_STRUCT_OFFSET (HubFigures, late_mix_pct), FALSE },
     { "server_ms", "ms", JN_BETTER_LOWER, G_STRUCT_OFFSET (HubFigures, server_ms), FALSE },
     { "concealed_pct", "%", JN_BETTER_LOWER, G_STRUCT_OFFSET (HubFigures, mix_concealed_pct), FALSE },
+    { "worker_pct_per_player", "%", JN_BETTER_LOWER, G_STRUCT_OFFSET (HubFigures, worker_pct_per_player), FALSE },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (items); i++)
@@ -535,7 +541,8 @@ jn_bench_hub (const char *argv0,
                      media_names[m], c ? "opus" : "pcm", n, f->cpu_pct_per_player, f->up_kbps,
                      f->down_kbps, f->delivery_pct, f->one_way_p50, f->one_way_p99);
             if (m == 1)
-              g_print ("  %8.2f %%  %8.2f ms", f->late_mix_pct, f->server_ms);
+              g_print ("  %8.2f %%  %8.2f ms  (worker %.2f %%)", f->late_mix_pct, f->server_ms,
+                       f->worker_pct_per_player);
             g_print ("\n");
             add_figures (media_names[m], c ? "opus" : "pcm", n, f);
           }
@@ -575,6 +582,47 @@ jn_bench_hub (const char *argv0,
               }
           }
       }
+  /* Jamulus beside the mix rooms, at the sizes its clients (a process
+   * each, on JACK's dummy driver) fit on this machine */
+  if (rc == 0 && run_media[1])
+    {
+      const guint *defaults = mix_sizes;
+      guint n_sizes = sizes->len > 0 ? sizes->len : G_N_ELEMENTS (mix_sizes);
+
+      if (!jn_bench_jamulus_found ())
+        g_print ("  Jamulus: not installed (Debian's jamulus and jackd2), so the targets against it "
+                 "are SKIP\n");
+      else
+        g_print ("  Jamulus %s: its server (--server --nogui) and N clients (--nogui --connect, a "
+                 "process each, on a dummy JACK), server CPU per client beside a mix room's (Opus)\n",
+                 "server");
+      for (guint k = 0; k < n_sizes && jn_bench_jamulus_found (); k++)
+        {
+          guint n = sizes->len > 0 ? g_array_index (sizes, guint, k) : defaults[k];
+          g_autofree char *why = NULL;
+          double cpu = NAN;
+
+          if (n > 32)
+            continue;   /* 32 Jamulus processes already take a core here */
+          if (!jn_bench_jamulus (home, n, seconds, &cpu, &why))
+            {
+              g_print ("  Jamulus, %u clients: %s\n", n, why);
+              continue;
+            }
+          g_print ("  jamulus  opus   %7u  %15.2f %%   (JamNet mix: %.2f %%, %.2fx)\n", n, cpu,
+                   measured[1][1][k] ? at[1][1][k].cpu_pct_per_player : NAN,
+                   measured[1][1][k] ? at[1][1][k].cpu_pct_per_player / cpu : NAN);
+          {
+            g_autofree char *id = g_strdup_printf ("jamulus.%u.cpu_pct_per_player", n);
+            g_autofree char *ratio = g_strdup_printf ("mix.opus.%u.cpu_vs_jamulus", n);
+
+            jn_report_add_value (jn_bench_report (), "hub", id, "%", JN_BETTER_LOWER, cpu);
+            if (measured[1][1][k])
+              jn_report_add_value (jn_bench_report (), "hub", ratio, "x", JN_BETTER_LOWER,
+                                   at[1][1][k].cpu_pct_per_player / cpu);
+          }
+        }
+    }
   jn_report_add_suite (jn_bench_report (), "hub", rc == 0, NULL);
   {
     g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", home);

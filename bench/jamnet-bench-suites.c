@@ -261,6 +261,34 @@ jn_bench_cpu_s (GPid pid)
   return (double) (utime + stime) / (double) sysconf (_SC_CLK_TCK);
 }
 
+double
+jn_bench_threads_cpu_s (GPid        pid,
+                        const char *name)
+{
+  g_autofree char *dir_path = g_strdup_printf ("/proc/%d/task", (int) pid);
+  g_autoptr(GDir) dir = g_dir_open (dir_path, 0, NULL);
+  const char *tid;
+  double sum = 0;
+
+  if (dir == NULL)
+    return NAN;
+  while ((tid = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_strdup_printf ("%s/%s/stat", dir_path, tid);
+      g_autofree char *text = NULL;
+      g_autofree char *comm = g_strdup_printf ("(%s)", name);
+      unsigned long utime = 0, stime = 0;
+      const char *after;
+
+      if (!g_file_get_contents (path, &text, NULL, NULL) || strstr (text, comm) == NULL ||
+          (after = strrchr (text, ')')) == NULL ||
+          sscanf (after + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime, &stime) != 2)
+        continue;
+      sum += (double) (utime + stime) / (double) sysconf (_SC_CLK_TCK);
+    }
+  return sum;
+}
+
 static double
 rss_mb (GPid pid)
 {

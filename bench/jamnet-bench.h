@@ -32,6 +32,8 @@ double jn_bench_rss_kib       (GPid pid);
 /* The CPU time pid has used, user and system, in seconds; NAN when it
  * cannot be read. */
 double jn_bench_cpu_s         (GPid pid);
+/* CPU seconds of pid's threads called name, those alive now */
+double jn_bench_threads_cpu_s (GPid pid, const char *name);
 /* A jamnet-server on 127.0.0.1 (a free port, its identity in home) with
  * config_text as its configuration; its port and certificate fingerprint. */
 GSubprocess *jn_bench_start_server (const char *argv0, const char *home, const char *config_text,
