@@ -193,6 +193,16 @@ test_peer_row_binds (void)
   g_assert_cmpfloat_with_epsilon (gtk_range_get_value (gain), 0.5, 1e-9);
   gtk_range_set_value (gain, 1.5);
   g_assert_cmpfloat_with_epsilon (jn_peer_get_gain (peer), 1.5, 1e-9);
+  /* and its pan, the scale after the mute button */
+  {
+    GtkWidget *pan = gtk_widget_get_next_sibling (GTK_WIDGET (mute));
+
+    g_assert_true (GTK_IS_RANGE (pan));
+    jn_peer_set_pan (peer, -0.5);
+    g_assert_cmpfloat_with_epsilon (gtk_range_get_value (GTK_RANGE (pan)), -0.5, 1e-9);
+    gtk_range_set_value (GTK_RANGE (pan), 0.25);
+    g_assert_cmpfloat_with_epsilon (jn_peer_get_pan (peer), 0.25, 1e-9);
+  }
 
   gtk_window_destroy (window);
   g_assert_finalize_object (row);

@@ -22,6 +22,8 @@ struct _JnPeerRow
   GtkAdjustment *gain_adjustment;
   GtkWidget     *gain;
   GtkWidget     *mute;
+  GtkAdjustment *pan_adjustment;
+  GtkWidget     *pan;
   guint          rtt_pushed;    /* RTT samples already in the sparkline */
 };
 
@@ -130,7 +132,7 @@ set_peer (JnPeerRow *self,
           JnPeer    *peer)
 {
   const char *name;
-  g_autofree char *gain_label = NULL, *mute_label = NULL;
+  g_autofree char *gain_label = NULL, *mute_label = NULL, *pan_label = NULL;
 
   g_return_if_fail (self->peer == NULL);
 
@@ -140,10 +142,15 @@ set_peer (JnPeerRow *self,
   g_object_bind_property (peer, "gain", self->gain_adjustment, "value",
                           G_BINDING_SYNC_CREATE | G_BINDING_BIDIRECTIONAL);
   g_object_bind_property (peer, "muted", self->mute, "active", G_BINDING_SYNC_CREATE | G_BINDING_BIDIRECTIONAL);
+  g_object_bind_property (peer, "pan", self->pan_adjustment, "value",
+                          G_BINDING_SYNC_CREATE | G_BINDING_BIDIRECTIONAL);
   gain_label = g_strdup_printf (_("Volume of %s"), name);
   mute_label = g_strdup_printf (_("Mute %s"), name);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->gain), GTK_ACCESSIBLE_PROPERTY_LABEL, gain_label, -1);
   gtk_widget_set_tooltip_text (self->mute, mute_label);
+  /* TRANSLATORS: a slider from left to right for one player */
+  pan_label = g_strdup_printf (_("Pan of %s"), name);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->pan), GTK_ACCESSIBLE_PROPERTY_LABEL, pan_label, -1);
   /* once per snapshot, not once per property that changed */
   g_signal_connect_object (peer, "figures-changed", G_CALLBACK (update_subtitle), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (peer, "series-changed", G_CALLBACK (on_series_changed), self, G_CONNECT_SWAPPED);
@@ -213,6 +220,8 @@ jn_peer_row_class_init (JnPeerRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, JnPeerRow, gain_adjustment);
   gtk_widget_class_bind_template_child (widget_class, JnPeerRow, gain);
   gtk_widget_class_bind_template_child (widget_class, JnPeerRow, mute);
+  gtk_widget_class_bind_template_child (widget_class, JnPeerRow, pan_adjustment);
+  gtk_widget_class_bind_template_child (widget_class, JnPeerRow, pan);
 }
 
 static void
