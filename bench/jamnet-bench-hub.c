@@ -582,6 +582,64 @@ jn_bench_hub (const char *argv0,
               }
           }
       }
+  /* JackTrip's hub beside the forward rooms (PCM, as JackTrip sends) */
+  if (rc == 0 && run_media[0])
+    {
+      const guint *defaults = forward_sizes;
+      guint n_sizes = sizes->len > 0 ? sizes->len : G_N_ELEMENTS (forward_sizes);
+
+      if (!jn_bench_jacktrip_found ())
+        g_print ("  JackTrip: not installed (Debian's jacktrip and jackd2), so the targets against "
+                 "it are SKIP\n");
+      else
+        g_print ("  JackTrip's hub (jacktrip -S -p 2) and N clients (jacktrip -C, a process each), "
+                 "each side on a dummy JACK: the hub's CPU and its JACK server's, per client, "
+                 "beside a forward room's (PCM)\n");
+      for (guint k = 0; k < n_sizes && jn_bench_jacktrip_found (); k++)
+        {
+          guint n = sizes->len > 0 ? g_array_index (sizes, guint, k) : defaults[k];
+          g_autofree char *why = NULL;
+          double cpu = NAN;
+
+          if (n < 2 || n > 16)
+            continue;
+          if (!jn_bench_jacktrip (home, n, seconds, &cpu, &why))
+            {
+              g_print ("  JackTrip, %u clients: %s\n", n, why);
+              continue;
+            }
+          /* its hub sends each client one stream, the others' sum: a mix
+           * room's PCM figure at the same N is the like for like */
+          gint mk = -1;
+
+          for (guint j = 0; j < (sizes->len > 0 ? sizes->len : G_N_ELEMENTS (mix_sizes)); j++)
+            if ((sizes->len > 0 ? g_array_index (sizes, guint, j) : mix_sizes[j]) == n &&
+                measured[1][0][j])
+              mk = (gint) j;
+          g_print ("  jacktrip pcm    %7u  %15.2f %%   (JamNet forward: %.2f %%, %.2fx; mix: %.2f %%, "
+                   "%.2fx)\n", n, cpu,
+                   measured[0][0][k] ? at[0][0][k].cpu_pct_per_player : NAN,
+                   measured[0][0][k] ? at[0][0][k].cpu_pct_per_player / cpu : NAN,
+                   mk >= 0 ? at[1][0][mk].cpu_pct_per_player : NAN,
+                   mk >= 0 ? at[1][0][mk].cpu_pct_per_player / cpu : NAN);
+          if (mk >= 0)
+            {
+              g_autofree char *mix_ratio = g_strdup_printf ("mix.pcm.%u.cpu_vs_jacktrip", n);
+
+              jn_report_add_value (jn_bench_report (), "hub", mix_ratio, "x", JN_BETTER_LOWER,
+                                   at[1][0][mk].cpu_pct_per_player / cpu);
+            }
+          {
+            g_autofree char *id = g_strdup_printf ("jacktrip.%u.cpu_pct_per_player", n);
+            g_autofree char *ratio = g_strdup_printf ("forward.pcm.%u.cpu_vs_jacktrip", n);
+
+            jn_report_add_value (jn_bench_report (), "hub", id, "%", JN_BETTER_LOWER, cpu);
+            if (measured[0][0][k])
+              jn_report_add_value (jn_bench_report (), "hub", ratio, "x", JN_BETTER_LOWER,
+                                   at[0][0][k].cpu_pct_per_player / cpu);
+          }
+        }
+    }
   /* Jamulus beside the mix rooms, at the sizes its clients (a process
    * each, on JACK's dummy driver) fit on this machine */
   if (rc == 0 && run_media[1])

@@ -139,3 +139,106 @@ out:
   stop (jackd);
   return ok;
 }
+
+gboolean
+jn_bench_jacktrip_found (void)
+{
+  g_autofree char *jacktrip = g_find_program_in_path ("jacktrip");
+  g_autofree char *jackd = g_find_program_in_path ("jackd");
+
+  return jacktrip != NULL && jackd != NULL;
+}
+
+/* the hub's log lines for its clients: one "...connected..." each */
+static guint
+hub_clients (const char *log)
+{
+  g_autofree char *text = NULL;
+  guint n = 0;
+
+  if (!g_file_get_contents (log, &text, NULL, NULL))
+    return 0;
+  for (const char *at = strstr (text, "Received Connection from Peer"); at != NULL;
+       at = strstr (at + 1, "Received Connection from Peer"))
+    n++;
+  return n;
+}
+
+gboolean
+jn_bench_jacktrip (const char  *home,
+                   guint        n,
+                   double       seconds,
+                   double      *cpu_pct_per_client,
+                   char       **why)
+{
+  g_autofree char *hub_jack = g_strdup_printf ("jn-hub-%d", (int) getpid ());
+  g_autofree char *client_jack = g_strdup_printf ("jn-clients-%d", (int) getpid ());
+  g_autofree char *log = g_build_filename (home, "jacktrip-hub.log", NULL);
+  g_autoptr(GSubprocessLauncher) quiet =
+    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_autoptr(GSubprocessLauncher) hub_launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDERR_MERGE);
+  g_autoptr(GSubprocess) hub_jackd = NULL, client_jackd = NULL, hub = NULL;
+  g_autoptr(GPtrArray) clients = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GError) error = NULL;
+  gboolean ok = FALSE;
+  double cpu0;
+  gint64 end;
+
+  g_subprocess_launcher_setenv (quiet, "JACK_NO_AUDIO_RESERVATION", "1", TRUE);
+  g_subprocess_launcher_setenv (hub_launcher, "JACK_NO_AUDIO_RESERVATION", "1", TRUE);
+  g_subprocess_launcher_setenv (hub_launcher, "JACK_DEFAULT_SERVER", hub_jack, TRUE);
+  g_subprocess_launcher_set_stdout_file_path (hub_launcher, log);
+  hub_jackd = spawn (quiet, &error, "jackd", "-n", hub_jack, "-d", "dummy", "-r", "48000", "-p",
+                     "128", NULL);
+  client_jackd = hub_jackd != NULL ? spawn (quiet, &error, "jackd", "-n", client_jack, "-d",
+                                            "dummy", "-r", "48000", "-p", "128", NULL)
+                                   : NULL;
+  if (client_jackd == NULL)
+    goto out;
+  g_usleep (G_USEC_PER_SEC);
+  /* -p 2: each client hears the others, not itself, as a forward room */
+  hub = spawn (hub_launcher, &error, "jacktrip", "-S", "-p", "2", "-n", "1", "-q", "4", NULL);
+  if (hub == NULL)
+    goto out;
+  g_usleep (G_USEC_PER_SEC);
+  g_subprocess_launcher_setenv (quiet, "JACK_DEFAULT_SERVER", client_jack, TRUE);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("jn-bench-%u", i);
+      g_autofree char *bind = g_strdup_printf ("%u", 40000 + 2 * i);
+      GSubprocess *client = spawn (quiet, &error, "jacktrip", "-C", "127.0.0.1", "-n", "1", "-q",
+                                   "4", "-J", name, "-K", name, "-B", bind, "-D", NULL);
+
+      if (client == NULL)
+        goto out;
+      g_ptr_array_add (clients, client);
+    }
+  end = g_get_monotonic_time () + (10 + 2 * n) * G_USEC_PER_SEC;
+  while (hub_clients (log) < n && g_get_monotonic_time () < end)
+    g_usleep (100000);
+  if (hub_clients (log) < n)
+    {
+      *why = g_strdup_printf ("%u of %u JackTrip clients connected to its hub", hub_clients (log), n);
+      goto out;
+    }
+  g_usleep (2 * G_USEC_PER_SEC);
+  {
+    GPid hub_pid = (GPid) atoi (g_subprocess_get_identifier (hub));
+    GPid jack_pid = (GPid) atoi (g_subprocess_get_identifier (hub_jackd));
+
+    cpu0 = jn_bench_cpu_s (hub_pid) + jn_bench_cpu_s (jack_pid);
+    g_usleep ((gulong) (seconds * G_USEC_PER_SEC));
+    *cpu_pct_per_client = 100.0 * (jn_bench_cpu_s (hub_pid) + jn_bench_cpu_s (jack_pid) - cpu0) /
+                          seconds / n;
+  }
+  ok = TRUE;
+out:
+  if (!ok && *why == NULL)
+    *why = g_strdup (error != NULL ? error->message : "failed");
+  for (guint i = 0; i < clients->len; i++)
+    stop (g_ptr_array_index (clients, i));
+  stop (hub);
+  stop (client_jackd);
+  stop (hub_jackd);
+  return ok;
+}

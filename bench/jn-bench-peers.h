@@ -2,9 +2,12 @@
  * measures jamnet-server
  *
  * Jamulus (Debian's `jamulus`, its server `--server --nogui`, its clients
- * `--nogui --connect` on a dummy JACK server) with N clients connected,
- * each a process of its own: the server process's CPU over a window, per
- * client.  Where Jamulus or jackd is not installed, nothing runs.
+ * `--nogui --connect` on a dummy JACK server) and JackTrip's hub
+ * (`jacktrip -S`, its clients `-C`, each side on a dummy JACK server of its
+ * own) with N clients connected, each a process of its own: the server's
+ * CPU over a window, per client (JackTrip's: the hub process and its JACK
+ * server, which carries its audio).  Where a program is not installed,
+ * nothing runs.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -19,6 +22,13 @@ gboolean jn_bench_jamulus_found (void);
 /* The Jamulus server's CPU per client (% of a core) with n clients, over
  * seconds; FALSE with *why when it could not be measured. */
 gboolean jn_bench_jamulus       (const char *home,
+                                 guint       n,
+                                 double      seconds,
+                                 double     *cpu_pct_per_client,
+                                 char      **why);
+
+gboolean jn_bench_jacktrip_found (void);
+gboolean jn_bench_jacktrip      (const char *home,
                                  guint       n,
                                  double      seconds,
                                  double     *cpu_pct_per_client,
