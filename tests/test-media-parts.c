@@ -148,13 +148,14 @@ test_receive_stats (void)
   /* not synced: no one-way delay yet */
   g_assert_cmpuint (s.one_way_ms.count, ==, 0);
 
-  jn_receive_stats_playout (&rx, 0, FALSE, 3);
-  jn_receive_stats_playout (&rx, 1, TRUE, 2);
+  jn_receive_stats_playout (&rx, 0, FALSE, 3, 4);
+  jn_receive_stats_playout (&rx, 1, TRUE, 2, 5);
   jn_receive_stats_sample (&rx, &sync, now, 2, 3);
   jn_receive_stats_fill (&rx, &sync, 2, &s);
   g_assert_cmpuint (s.played, ==, 1);
   g_assert_cmpuint (s.concealed, ==, 1);
   g_assert_cmpfloat (s.concealed_percent, ==, 50.0);
+  g_assert_cmpfloat (s.jitter_depth_mean, ==, 4.5);
   g_assert_true (s.playout_started);
   {
     g_autoptr(GArray) lost = jn_receive_stats_copy_series (&rx, JN_METRIC_LOST_PACKETS);

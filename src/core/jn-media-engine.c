@@ -1028,7 +1028,8 @@ pull_packet (gpointer  user_data,
 
   if (r != JN_JITTER_POP_IDLE)
     jn_receive_stats_playout (&peer->rx, *seq, r == JN_JITTER_POP_CONCEALED,
-                              jn_jitter_buffer_get_level (peer->jb));
+                              jn_jitter_buffer_get_level (peer->jb),
+                              jn_jitter_buffer_get_depth (peer->jb));
   return r;
 }
 

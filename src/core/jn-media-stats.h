@@ -35,6 +35,7 @@ typedef struct
   JnSummary buffer_level;     /* packets queued ahead of playout */
   double    offset_ms;        /* peer clock - local clock */
   guint     jitter_depth;     /* current target depth, packets */
+  double    jitter_depth_mean; /* the target over the periods played out */
   guint64   depth_grows;      /* depth raised after late packets */
   guint64   depth_shrinks;    /* depth lowered after calm stretches */
   guint64   stretched;        /* periods concealed to grow the depth */

@@ -159,7 +159,8 @@ void
 jn_receive_stats_playout (JnReceiveStats *stats,
                           guint32         seq,
                           gboolean        concealed,
-                          guint           level)
+                          guint           level,
+                          guint           depth)
 {
   if (!stats->playout_started)
     {
@@ -171,6 +172,7 @@ jn_receive_stats_playout (JnReceiveStats *stats,
   else
     stats->played++;
   jn_histogram_add (&stats->level_hist, level);
+  stats->depth_sum += depth;
 }
 
 gboolean
@@ -273,6 +275,9 @@ jn_receive_stats_fill (const JnReceiveStats *stats,
   s->played = stats->played;
   s->concealed = stats->concealed;
   s->loss_percent = jn_receive_stats_loss_percent (stats);
+  s->jitter_depth_mean = stats->played + stats->concealed > 0
+                         ? stats->depth_sum / (double) (stats->played + stats->concealed)
+                         : 0.0;
   s->concealed_percent = stats->played + stats->concealed > 0
                          ? 100.0 * stats->concealed / (double) (stats->played + stats->concealed)
                          : 0.0;

@@ -52,6 +52,7 @@ typedef struct
   JnHistogram  jitter_hist;
   JnHistogram  midi_one_way_hist;
   JnHistogram  level_hist;
+  guint64      depth_sum;          /* the target depth, summed over the periods played out */
   JnSeries    *series[JN_N_METRICS];
   guint64      lost_sampled;       /* counts at the previous sample */
   guint64      concealed_sampled;
@@ -89,11 +90,13 @@ void     jn_receive_stats_audio_time  (JnReceiveStats       *stats,
 /* What the jitter buffer made of it. */
 void     jn_receive_stats_queued      (JnReceiveStats       *stats,
                                        JnJitterPushResult    result);
-/* One packet period played out (or concealed), with the buffer's level. */
+/* One packet period played out (or concealed), with the buffer's level
+ * and its target depth then. */
 void     jn_receive_stats_playout     (JnReceiveStats       *stats,
                                        guint32               seq,
                                        gboolean              concealed,
-                                       guint                 level);
+                                       guint                 level,
+                                       guint                 depth);
 /* A MIDI event: FALSE for a copy already delivered (counted). */
 gboolean jn_receive_stats_midi_event  (JnReceiveStats       *stats,
                                        const JnClockSync    *sync,

@@ -63,6 +63,7 @@ peer_to_json (const JnPeerStats *p)
   json_object_set_member (o, "buffer_level", jn_summary_to_json (&p->buffer_level));
   json_object_set_double_member (o, "offset_ms", p->offset_ms);
   json_object_set_int_member (o, "jitter_depth", p->jitter_depth);
+  json_object_set_double_member (o, "jitter_depth_mean", p->jitter_depth_mean);
   json_object_set_int_member (o, "depth_grows", (gint64) p->depth_grows);
   json_object_set_int_member (o, "depth_shrinks", (gint64) p->depth_shrinks);
   json_object_set_int_member (o, "stretched", (gint64) p->stretched);
