@@ -305,6 +305,18 @@ test_copies (void)
   g_assert_cmpuint (jn_audio_copy_size (128, 5), ==, 2 + 80);
   g_assert_cmpuint (jn_audio_copy_size (128, 4), ==, 2 + 64);
   g_assert_cmpuint (jn_audio_copy_size (256, 7), ==, 4 + 224);
+  /* a section: a count, then per copy a 2-byte header; the nearest at 5
+   * bits, the older at 4 */
+  g_assert_cmpuint (jn_audio_copies_size (128, 0), ==, 0);
+  g_assert_cmpuint (jn_audio_copies_size (128, 1), ==, 1 + 2 + 82);
+  g_assert_cmpuint (jn_audio_copies_size (128, 2), ==, 1 + 2 + 82 + 2 + 66);
+  /* --redundancy auto: the burst, within the depth less one, at most 2
+   * under 10 % loss */
+  g_assert_cmpuint (jn_audio_copies_wanted (3, 4, 0.05), ==, 2);
+  g_assert_cmpuint (jn_audio_copies_wanted (3, 4, 0.10), ==, 3);
+  g_assert_cmpuint (jn_audio_copies_wanted (3, 2, 0.30), ==, 1);
+  g_assert_cmpuint (jn_audio_copies_wanted (1, 8, 0.30), ==, 1);
+  g_assert_cmpuint (jn_audio_copies_wanted (9, 8, 0.30), ==, JN_COPY_MAX);
   for (guint bits = JN_COPY_MIN_BITS; bits <= JN_COPY_MAX_BITS; bits++)
     {
       double signal = 0, noise = 0;

@@ -175,3 +175,30 @@ jn_audio_copy_matches (const guint8 *copy,
     }
   return TRUE;
 }
+
+guint
+jn_audio_copy_bits (guint back)
+{
+  return back == 1 ? 5 : 4;
+}
+
+gsize
+jn_audio_copies_size (guint samples,
+                      guint k)
+{
+  gsize size = k > 0 ? 1 : 0;
+
+  for (guint back = 1; back <= k; back++)
+    size += 2 + jn_audio_copy_size (samples, jn_audio_copy_bits (back));
+  return size;
+}
+
+guint
+jn_audio_copies_wanted (guint  burst,
+                        guint  depth,
+                        double loss_rate)
+{
+  guint useful = MAX (depth, 2) - 1;
+
+  return MIN (MIN (burst, useful), loss_rate >= 0.10 ? JN_COPY_MAX : 2);
+}

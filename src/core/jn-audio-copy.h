@@ -22,6 +22,9 @@ G_BEGIN_DECLS
 /* copies per packet, at most; each of one of the JN_COPY_MAX_BACK packets before */
 #define JN_COPY_MAX       4
 #define JN_COPY_MAX_BACK  4
+/* --redundancy auto (docs/codec.md): copies while a receiver reported a
+ * loss this recently */
+#define JN_COPIES_HOLD_US (5 * G_USEC_PER_SEC)
 
 /* Bytes of a copy of `samples` samples (frames x channels) at bits. */
 gsize     jn_audio_copy_size    (guint          samples,
@@ -41,5 +44,20 @@ gboolean  jn_audio_copy_matches (const guint8  *copy,
                                  guint          samples,
                                  guint          bits,
                                  const float   *original);
+
+/* The bits a sample of the copy of the packet `back` before is sent at:
+ * the nearest, which a single loss needs, at 5; the older ones at 4. */
+guint     jn_audio_copy_bits    (guint          back);
+/* Bytes of a copies section holding the k nearest packets' copies
+ * (docs/protocol.md 3.2); 0 for none. */
+gsize     jn_audio_copies_size  (guint          samples,
+                                 guint          k);
+/* --redundancy auto's rule for one receiver that lost packets recently:
+ * as many copies as its longest recent burst, no more than can arrive
+ * before their packet's playout time there (its depth less one), no more
+ * than 2 unless it loses 10 % or more. */
+guint     jn_audio_copies_wanted (guint         burst,
+                                  guint         depth,
+                                  double        loss_rate);
 
 G_END_DECLS

@@ -36,9 +36,8 @@
  * links is not scheduled, a suspended card) no longer paces the packets:
  * our own timer does until it runs again */
 #define CLOCK_LOST_US   50000
-/* --redundancy auto (docs/codec.md): copies while a receiver reported a
- * loss this recently; reports older than REPORT_STALE_US count for nothing */
-#define COPIES_HOLD_US  (5 * G_USEC_PER_SEC)
+/* --redundancy auto (docs/codec.md): reports older than REPORT_STALE_US
+ * count for nothing */
 #define REPORT_STALE_US (3 * G_USEC_PER_SEC)
 /* the media thread ran nothing for this long: it was stopped (the process,
  * or starved); what it then reads that was sent longer before it ran
@@ -309,26 +308,6 @@ send_midi_packet (JnMediaEngine     *self,
   send_to_all (self, self->tx_buf, n);
 }
 
-/* The bits a sample of the copy of the packet back before: the nearest,
- * which a single loss needs, at 5; the older ones at 4 (docs/codec.md). */
-static guint
-copy_bits (guint back)
-{
-  return back == 1 ? 5 : 4;
-}
-
-/* The copies section with the k nearest packets' copies (docs/protocol.md 3.2). */
-static gsize
-copies_size (guint samples,
-             guint k)
-{
-  gsize size = k > 0 ? 1 : 0;
-
-  for (guint back = 1; back <= k; back++)
-    size += 2 + jn_audio_copy_size (samples, copy_bits (back));
-  return size;
-}
-
 /* Our upload in kbit/s with k copies in each audio packet, to every peer
  * (the server alone in a forward room), with UDP/IP headers. */
 static double
@@ -338,17 +317,15 @@ upload_kbps (JnMediaEngine *self,
   guint samples = (guint) self->format.frames * self->format.channels;
   gsize bytes = 28 + JN_PACKET_HEADER_SIZE + JN_AUDIO_HEADER_SIZE +
                 jn_audio_payload_size (&self->format) + (self->seal != NULL ? JN_SEAL_OVERHEAD : 0) +
-                copies_size (samples, k);
+                jn_audio_copies_size (samples, k);
   guint dests = self->hub ? 1 : self->peers->len;
 
   return bytes * 8.0 * self->format.rate / self->format.frames / 1000.0 * dests;
 }
 
-/* --redundancy auto: as many copies as the longest burst a receiver
- * reported while it lost packets (none COPIES_HOLD_US after the last),
- * no more than can come before their packet's playout time there (its
- * depth less one), no more than 2 (60 % of the stream) unless it loses 10 %
- * or more, within max_upload_kbps (docs/codec.md). */
+/* --redundancy auto: what each receiver that lost packets in the last
+ * JN_COPIES_HOLD_US wants (jn_audio_copies_wanted()), the most of them,
+ * within max_upload_kbps (docs/codec.md). */
 static void
 adapt_copies (JnMediaEngine *self,
               gint64         now)
@@ -360,13 +337,11 @@ adapt_copies (JnMediaEngine *self,
   for (guint i = 0; i < self->peers->len; i++)
     {
       Peer *peer = g_ptr_array_index (self->peers, i);
-      guint useful;
 
       if (!peer->have_report || now - peer->report_us > REPORT_STALE_US ||
-          peer->loss_us == 0 || now - peer->loss_us >= COPIES_HOLD_US)
+          peer->loss_us == 0 || now - peer->loss_us >= JN_COPIES_HOLD_US)
         continue;
-      useful = MAX (peer->report_depth, 2) - 1;
-      k = MAX (k, MIN (MIN (peer->loss_burst, useful), peer->loss_rate >= 0.10 ? JN_COPY_MAX : 2));
+      k = MAX (k, jn_audio_copies_wanted (peer->loss_burst, peer->report_depth, peer->loss_rate));
     }
   while (k > 0 && self->max_upload_kbps > 0 && upload_kbps (self, k) > self->max_upload_kbps)
     k--;
@@ -640,7 +615,7 @@ take_report (Peer             *peer,
       if (lost > 0)
         {
           /* a new spell of losses starts its burst afresh */
-          if (peer->loss_us == 0 || now - peer->loss_us >= COPIES_HOLD_US)
+          if (peer->loss_us == 0 || now - peer->loss_us >= JN_COPIES_HOLD_US)
             peer->loss_burst = 0;
           peer->loss_burst = MAX (peer->loss_burst, MAX (pong->burst, 1));
           peer->loss_us = now;
@@ -986,7 +961,7 @@ write_copies (JnMediaEngine *self,
 
   for (guint back = 1; back <= JN_COPY_MAX_BACK && k < self->audio_copies && back <= seq; back++)
     {
-      guint h = (seq - back) % JN_COPY_MAX_BACK, bits = copy_bits (back);
+      guint h = (seq - back) % JN_COPY_MAX_BACK, bits = jn_audio_copy_bits (back);
 
       /* not one that was never sent (the clock skipped it) */
       if (!self->history_valid[h] || self->history_seq[h] != seq - back)
