@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "jn-audio-copy.h"
 #include "jn-plc-eval.h"
 #include "pnbtr-dsp.h"
 
@@ -23,6 +24,15 @@
                              * (21 ms) at 44.1 and 48 kHz, 2048 at 96 kHz; hop half */
 #define MEL_BANDS  40
 #define POWER_FLOOR 1e-10   /* -100 dB full scale */
+/* an edge step is a click: over twice the signal's own largest step nearby,
+ * and louder than -40 dBFS */
+#define EDGE_STEP_RATIO 2.0
+#define EDGE_STEP_FLOOR 0.01
+/* --redundancy auto's inputs, as the engine gets them: reports ten times
+ * a second, the longest burst of the last 2 s, the loss rate averaged
+ * over about ten reports */
+#define REPORTS_HZ      10
+#define BURST_WINDOW_S  2.0
 
 /* --- traces -------------------------------------------------------------- */
 
@@ -168,6 +178,14 @@ jn_plc_result_merge (JnPlcResult       *into,
   into->starts += from->starts;
   into->start_clicks += from->start_clicks;
   into->worst_click_ratio = MAX (into->worst_click_ratio, from->worst_click_ratio);
+  into->edges += from->edges;
+  into->edge_steps += from->edge_steps;
+  into->clips += from->clips;
+  into->overshoot_clips += from->overshoot_clips;
+  into->restored_packets += from->restored_packets;
+  into->copy_bytes += from->copy_bytes;
+  into->stream_bytes += from->stream_bytes;
+  into->sent_seconds += from->sent_seconds;
   g_array_append_vals (into->conceal_ns, from->conceal_ns->data, from->conceal_ns->len);
   g_array_append_vals (into->start_ns, from->start_ns->data, from->start_ns->len);
   g_array_append_vals (into->fit_ns, from->fit_ns->data, from->fit_ns->len);
@@ -262,6 +280,18 @@ jn_plc_fit_load (const JnPlcResult *result)
   for (guint i = 0; i < result->fit_ns->len; i++)
     sum += g_array_index (result->fit_ns, double, i);
   return result->audio_seconds > 0 ? sum * 1e-9 / result->audio_seconds : 0.0;
+}
+
+double
+jn_plc_copy_kbps (const JnPlcResult *result)
+{
+  return result->sent_seconds > 0 ? result->copy_bytes * 8.0 / result->sent_seconds / 1000.0 : 0.0;
+}
+
+double
+jn_plc_copy_share (const JnPlcResult *result)
+{
+  return result->stream_bytes > 0 ? result->copy_bytes / result->stream_bytes : 0.0;
 }
 
 double
@@ -392,14 +422,24 @@ spectral_distance (Spectra *sp, const float *ref, const float *out, guint len, g
  * first concealed one), against the largest sample-to-sample step of the
  * reference within 16 samples of that point. */
 static double
-click_ratio (const float *ref, const float *out, gsize frames, guint channels, gsize at, guint c)
+click_ratio (const float *ref, const float *out, gsize frames, guint channels, gsize at, guint c,
+             double *jump_out)
 {
   double jump = fabs ((double) out[at * channels + c] - out[(at - 1) * channels + c]);
   double own = 0.0;
 
   for (gsize i = at > 16 ? at - 16 : 1; i < MIN (frames, at + 17); i++)
     own = MAX (own, fabs ((double) ref[i * channels + c] - ref[(i - 1) * channels + c]));
+  *jump_out = jump;
   return jump / MAX (own, 1.0 / 32768.0);
+}
+
+static void
+count_edge (JnPlcResult *result, double ratio, double jump)
+{
+  result->edges++;
+  if (ratio > EDGE_STEP_RATIO && jump > EDGE_STEP_FLOOR)
+    result->edge_steps++;
 }
 
 gboolean
@@ -409,12 +449,31 @@ jn_plc_parse_method (const char  *spec,
                      guint        packet,
                      PnbtrConfig *config,
                      guint       *lookahead,
-                     guint       *refit)
+                     guint       *refit,
+                     JnPlcCopies *copies)
 {
-  g_autofree char *name = g_strdup (spec);
-  char *at = strchr (name, '@');
-  char *slash = strchr (name, '/');
+  g_autofree char *whole = g_strdup (spec);
+  char *name = whole, *plus = strchr (whole, '+');
+  char *at, *slash;
   guint64 la = 0, every = 0;
+
+  memset (copies, 0, sizeof *copies);
+  if (plus != NULL)
+    {
+      guint64 k;
+
+      *plus = '\0';
+      if (g_str_equal (whole, "redauto"))
+        copies->automatic = TRUE;
+      else if (g_str_has_prefix (whole, "red") &&
+               g_ascii_string_to_unsigned (whole + 3, 10, 1, JN_COPY_MAX, &k, NULL))
+        copies->k = (guint) k;
+      else
+        return FALSE;
+      name = plus + 1;
+    }
+  at = strchr (name, '@');
+  slash = strchr (name, '/');
 
   if (slash != NULL)
     {
@@ -430,6 +489,7 @@ jn_plc_parse_method (const char  *spec,
         return FALSE;
     }
   *lookahead = (guint) la;
+  copies->window = MAX (*lookahead, 1);
   return pnbtr_config_parse (config, name, (int) rate, (int) channels, (int) packet) == 0;
 }
 
@@ -458,6 +518,7 @@ jn_plc_measure (const float    *ref,
   Spectra sp, fr;
   gsize n_packets = (frames + packet - 1) / packet;
   guint run = 0, frame_n = 256;
+  double ref_peak = 0.0, out_peak = 0.0;
 
   while ((guint64) frame_n * 1000 < (guint64) FRAME_MS * rate)
     frame_n *= 2;
@@ -465,7 +526,15 @@ jn_plc_measure (const float    *ref,
   spectra_init (&fr, frame_n, rate);
   result->audio_seconds += (double) frames / rate;
   for (gsize i = 0; i < frames * channels; i++)
-    result->signal_peak = MAX (result->signal_peak, fabs (ref[i]));
+    {
+      ref_peak = MAX (ref_peak, fabs (ref[i]));
+      out_peak = MAX (out_peak, fabs (out[i]));
+    }
+  result->signal_peak = MAX (result->signal_peak, ref_peak);
+  result->clips++;
+  /* past the float rounding of the signal itself */
+  if (out_peak > ref_peak * (1.0 + 1e-6))
+    result->overshoot_clips++;
 
   for (gsize p = 0; p < n_packets; p++)
     {
@@ -480,8 +549,9 @@ jn_plc_measure (const float    *ref,
           if (run > 0 && start > 0)
             for (guint c = 0; c < channels; c++)
               {
-                double ratio = click_ratio (ref, out, frames, channels, start, c);
+                double jump, ratio = click_ratio (ref, out, frames, channels, start, c, &jump);
 
+                count_edge (result, ratio, jump);
                 result->boundaries++;
                 if (ratio > 1.0)
                   result->clicks++;
@@ -496,8 +566,11 @@ jn_plc_measure (const float    *ref,
       if (run == 1 && start > 0)
         for (guint c = 0; c < channels; c++)
           {
+            double jump, ratio = click_ratio (ref, out, frames, channels, start, c, &jump);
+
+            count_edge (result, ratio, jump);
             result->starts++;
-            if (click_ratio (ref, out, frames, channels, start, c) > 1.0)
+            if (ratio > 1.0)
               result->start_clicks++;
           }
       result->lost_packets++;
@@ -557,6 +630,112 @@ jn_plc_measure (const float    *ref,
     }
 }
 
+/* The longest run of lost packets that ended within [from, to) */
+static guint
+longest_run (const gboolean *lost_mask, gsize from, gsize to)
+{
+  guint best = 0, run = 0;
+
+  for (gsize p = from; p < to; p++)
+    {
+      run = lost_mask[p] ? run + 1 : 0;
+      best = MAX (best, run);
+    }
+  return best;
+}
+
+/* How many copies each packet carries: k, or --redundancy auto's rule as
+ * the engine runs it (adapt_copies() in jn-media-engine.c), fed with the
+ * reports a receiver of this trace would send: every 1/REPORTS_HZ s its
+ * losses since the previous one and the longest burst of the last
+ * BURST_WINDOW_S; a report reaches the sender one report later. */
+static guint *
+copies_sent (const gboolean *lost_mask, gsize n_packets, guint packet, guint rate, const JnPlcCopies *copies)
+{
+  guint *k = g_new0 (guint, n_packets + 1);
+  gsize every = MAX ((gsize) lround ((double) rate / packet / REPORTS_HZ), 1);
+  gsize window = (gsize) lround (BURST_WINDOW_S * rate / packet);
+  gsize hold = (gsize) lround ((double) JN_COPIES_HOLD_US / G_USEC_PER_SEC * rate / packet);
+  double loss_rate = 0.0;
+  gboolean lost_ever = FALSE;
+  gsize loss_at = 0;
+  guint burst = 0, now_k = 0, pending_k = 0;
+
+  for (gsize p = 0; p < n_packets; p++)
+    {
+      if (!copies->automatic)
+        {
+          k[p] = copies->k;
+          continue;
+        }
+      if (p > 0 && p % every == 0)
+        {
+          guint lost = 0;
+
+          /* the report sent a period ago arrives now */
+          now_k = pending_k;
+          for (gsize q = p - every; q < p; q++)
+            lost += lost_mask[q];
+          loss_rate += 0.1 * ((double) lost / every - loss_rate);
+          if (lost > 0)
+            {
+              if (!lost_ever || p - loss_at >= hold)
+                burst = 0;
+              burst = MAX (burst, MAX (longest_run (lost_mask, p > window ? p - window : 0, p), 1));
+              loss_at = p;
+              lost_ever = TRUE;
+            }
+          pending_k = lost_ever && p - loss_at < hold
+                      ? jn_audio_copies_wanted (burst, copies->window + 1, loss_rate) : 0;
+        }
+      if (lost_ever && p - loss_at >= hold)
+        now_k = 0;
+      k[p] = now_k;
+    }
+  return k;
+}
+
+void
+jn_plc_restore_copies (const float       *ref,
+                       gsize              frames,
+                       guint              channels,
+                       guint              packet,
+                       guint              rate,
+                       const JnPlcCopies *copies,
+                       gboolean          *lost_mask,
+                       float             *played,
+                       JnPlcResult       *result)
+{
+  gsize n_packets = (frames + packet - 1) / packet;
+  g_autofree guint *k = copies_sent (lost_mask, n_packets, packet, rate, copies);
+  g_autofree guint8 *coded = g_new (guint8, jn_audio_copy_size (packet * channels, JN_COPY_MAX_BITS));
+  g_autofree gboolean *was_lost = g_memdup2 (lost_mask, sizeof (gboolean) * (n_packets + 1));
+
+  memcpy (played, ref, sizeof (float) * frames * channels);
+  for (gsize p = 0; p < n_packets; p++)
+    {
+      guint n = (guint) MIN ((gsize) packet, frames - p * packet) * channels;
+
+      result->copy_bytes += jn_audio_copies_size (n, k[p]);
+      result->stream_bytes += 2.0 * n;
+      if (!was_lost[p])
+        continue;
+      /* the nearest carrier that arrived in time and carried it */
+      for (guint j = 1; j <= copies->window && p + j < n_packets; j++)
+        if (!was_lost[p + j] && k[p + j] >= j)
+          {
+            guint bits = jn_audio_copy_bits (j);
+
+            jn_audio_copy_encode (ref + p * packet * channels, n, bits, coded);
+            jn_audio_copy_decode (coded, n, bits, played + p * packet * channels);
+            lost_mask[p] = FALSE;
+            result->restored_packets++;
+            break;
+          }
+    }
+  result->sent_seconds += (double) frames / rate;
+}
+
 gboolean
 jn_plc_run (const float       *ref,
             gsize              frames,
@@ -566,6 +745,8 @@ jn_plc_run (const float       *ref,
             const PnbtrConfig *config,
             guint              lookahead,
             guint              refit,
+            const JnPlcCopies *copies,
+            guint              rate,
             float             *out,
             JnPlcResult       *result,
             GError           **error)
@@ -577,7 +758,20 @@ jn_plc_run (const float       *ref,
   g_autofree float *snapshot = NULL;
   g_autofree double *model = NULL, *fit_scratch = NULL, *prepared = NULL, *prepare_scratch = NULL;
   g_autofree gboolean *lost_mask = jn_plc_lost_mask (trace, n_packets);
+  /* what is measured against: every packet the trace lost, restored or not */
+  g_autofree gboolean *measured_mask = g_memdup2 (lost_mask, sizeof (gboolean) * (n_packets + 1));
   g_autofree float *concealed = g_new0 (float, (gsize) packet * channels);
+  g_autofree float *restored = NULL;
+  const float *src = ref;
+
+  /* what arrives: the packets, and the lost ones whose copy came in time
+   * as their copy decodes (played as real audio: PNBTR learns from them) */
+  if (copies != NULL && (copies->k > 0 || copies->automatic))
+    {
+      restored = g_new (float, frames * channels);
+      jn_plc_restore_copies (ref, frames, channels, packet, rate, copies, lost_mask, restored, result);
+      src = restored;
+    }
 
   /* with a background worker, as in the engine: a gap with no model yet
    * fits the quick one */
@@ -607,7 +801,7 @@ jn_plc_run (const float       *ref,
     {
       gsize start = p * packet;
       guint n = (guint) MIN ((gsize) packet, frames - start);
-      const float *in = ref + start * channels;
+      const float *in = src + start * channels;
       float *o = out + start * channels;
 
       if (lost_mask[p])
@@ -617,16 +811,18 @@ jn_plc_run (const float       *ref,
           gsize q = p + 1;
 
           /* what a jitter buffer holding `lookahead` packets beyond this one
-           * would have: the audio right after the gap, if the gap ends there */
+           * would have: the audio right after the gap, if the gap ends there.
+           * A packet restored from a copy ends the gap, but is no anchor to
+           * interpolate to (jn-jitter-buffer.c says why) */
           while (q < n_packets && lost_mask[q])
             q++;
-          if (lookahead > 0 && q < n_packets && q <= p + lookahead)
+          if (lookahead > 0 && q < n_packets && q <= p + lookahead && !measured_mask[q])
             {
               gsize last = q;
 
-              while (last + 1 < n_packets && last + 1 <= p + lookahead && !lost_mask[last + 1])
+              while (last + 1 < n_packets && last + 1 <= p + lookahead && !measured_mask[last + 1])
                 last++;
-              future.samples = ref + q * packet * channels;
+              future.samples = src + q * packet * channels;
               future.frames = (int) (MIN ((last + 1) * packet, frames) - q * packet);
               future.gap_frames = (int) ((q - p) * packet);
             }
@@ -662,7 +858,7 @@ jn_plc_run (const float       *ref,
         }
     }
 
-  jn_plc_measure (ref, out, frames, channels, packet, config->sample_rate, lost_mask, result);
+  jn_plc_measure (ref, out, frames, channels, packet, config->sample_rate, measured_mask, result);
   pnbtr_free (state);
   return TRUE;
 }

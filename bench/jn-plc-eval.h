@@ -49,6 +49,15 @@ typedef struct
   double  worst_click_ratio;
   guint64 starts;             /* gap starts measured the same way: the jump */
   guint64 start_clicks;       /* from the last real sample into the first concealed one */
+  guint64 edges;              /* gap edges, start and end, per channel */
+  guint64 edge_steps;         /* edges whose jump is over twice the signal's own largest
+                               * step nearby and louder than -40 dBFS: an audible click */
+  guint64 clips;              /* clips measured */
+  guint64 overshoot_clips;    /* clips whose played output went above their own peak */
+  guint64 restored_packets;   /* lost packets a copy restored in time */
+  double  copy_bytes;         /* the copies' bytes sent (sections, headers included) */
+  double  stream_bytes;       /* the s16 samples' bytes sent, for comparison */
+  double  sent_seconds;       /* of audio those were sent for */
   GArray *conceal_ns;         /* double, per concealed packet */
   GArray *start_ns;           /* double, per gap: its first packet, the costly one */
   GArray *fit_ns;             /* double, per background refit */
@@ -59,6 +68,19 @@ void      jn_plc_result_init    (JnPlcResult *result);
 void      jn_plc_result_clear   (JnPlcResult *result);
 void      jn_plc_result_merge   (JnPlcResult *into,
                                  const JnPlcResult *from);
+
+/* Copies of earlier packets (docs/codec.md, "Copies"): each packet carries
+ * copies of the k before it, coded as the engine codes them; a lost
+ * packet is restored by the nearest copy whose carrier arrived within
+ * `window` packets after it (what its playout deadline allows), and only
+ * the rest is concealed.  automatic: k follows --redundancy auto's rule,
+ * fed with receiver reports simulated from the trace ten times a second. */
+typedef struct
+{
+  guint    k;          /* 1..JN_COPY_MAX; 0: none (unless automatic) */
+  gboolean automatic;
+  guint    window;     /* >= 1 */
+} JnPlcCopies;
 
 /* Conceals the packets of `trace` in the interleaved float signal `ref`
  * (frames x channels) with the method in `config`, writes the played signal
@@ -75,9 +97,23 @@ gboolean  jn_plc_run            (const float       *ref,
                                  const PnbtrConfig *config,
                                  guint              lookahead,
                                  guint              refit,
+                                 const JnPlcCopies *copies,
+                                 guint              rate,
                                  float             *out,
                                  JnPlcResult       *result,
                                  GError           **error);
+/* Only the copies of jn_plc_run(): restores into `played` (ref with the
+ * restored packets decoded from their copies) and clears their entries in
+ * `lost_mask`; counts what was sent and restored into result. */
+void      jn_plc_restore_copies (const float       *ref,
+                                 gsize              frames,
+                                 guint              channels,
+                                 guint              packet,
+                                 guint              rate,
+                                 const JnPlcCopies *copies,
+                                 gboolean          *lost_mask,
+                                 float             *played,
+                                 JnPlcResult       *result);
 
 /* Lost packets as a mask of n_packets entries. */
 gboolean *jn_plc_lost_mask      (GArray            *trace,
@@ -106,15 +142,23 @@ gboolean  jn_plc_run_opus       (const float       *ref,
                                  JnPlcResult       *result,
                                  GError           **error);
 
-/* "NAME[@LOOKAHEAD][/REFIT]": a libpnbtr method name, optionally with the
- * packets of lookahead it may use and a background refit interval. */
+/* "[redK+|redauto+]NAME[@LOOKAHEAD][/REFIT]": a libpnbtr method name,
+ * optionally with the packets of lookahead it may use and a background
+ * refit interval, after copies of the K packets before in each packet
+ * (or as many as --redundancy auto sends).  The copies' window is the
+ * lookahead, 1 without one (the default jitter buffer, depth 2, holds one
+ * packet beyond the one playing). */
 gboolean  jn_plc_parse_method   (const char  *spec,
                                  guint        rate,
                                  guint        channels,
                                  guint        packet,
                                  PnbtrConfig *config,
                                  guint       *lookahead,
-                                 guint       *refit);
+                                 guint       *refit,
+                                 JnPlcCopies *copies);
+/* The copies' upload in kbit/s, and as a share of the s16 samples' */
+double    jn_plc_copy_kbps      (const JnPlcResult *result);
+double    jn_plc_copy_share     (const JnPlcResult *result);
 /* Background fitting: mean and max per refit (us), and the share of one
  * core it takes in real time. */
 double    jn_plc_fit_us         (const JnPlcResult *result,
