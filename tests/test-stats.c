@@ -214,6 +214,41 @@ pop_faded (JnJitterBuffer *jb, JnJitterPopResult expected, guint32 expected_seq)
     g_assert_cmpfloat (fabsf (out[i]), <=, fabsf (out[i - 1]));
 }
 
+/* A gap that a copy ends is concealed without the copy as its lookahead
+ * (its coding noise would lead an interpolation astray), nor what follows
+ * it; a gap a real packet ends gets that packet */
+static void
+test_jitter_buffer_copy_no_anchor (void)
+{
+  for (guint real = 0; real <= 1; real++)
+    {
+      g_autoptr(JnJitterBuffer) jb = jn_jitter_buffer_new (2, FRAMES, 1);
+      FilterLog log = { 0 };
+      float packet[FRAMES];
+
+      jn_jitter_buffer_set_filter (jb, filter_log, &log);
+      push (jb, 0, JN_JITTER_PUSH_QUEUED);
+      push (jb, 1, JN_JITTER_PUSH_QUEUED);
+      pop (jb, JN_JITTER_POP_PLAYED, 0);
+      /* 2 is lost; 3 comes as itself or as a copy 4 carried, then 4 */
+      for (guint i = 0; i < FRAMES; i++)
+        packet[i] = 3.f;
+      if (real)
+        push (jb, 3, JN_JITTER_PUSH_QUEUED);
+      else
+        g_assert_cmpint (jn_jitter_buffer_push_copy (jb, 3, packet), ==, JN_JITTER_PUSH_QUEUED);
+      push (jb, 4, JN_JITTER_PUSH_QUEUED);
+      pop (jb, JN_JITTER_POP_PLAYED, 1);
+      pop (jb, JN_JITTER_POP_CONCEALED, 2);
+      g_assert_cmpuint (log.last_future, ==, real ? 2 * FRAMES : 0);
+      if (real)
+        g_assert_cmpfloat (log.future_first, ==, 3.f);
+      /* the copy itself plays as audio */
+      pop (jb, JN_JITTER_POP_PLAYED, 3);
+      pop (jb, JN_JITTER_POP_PLAYED, 4);
+    }
+}
+
 static void
 test_jitter_buffer_script (void)
 {
@@ -487,6 +522,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/stats/series", test_series);
   g_test_add_func ("/stats/seq-window", test_seq_window);
   g_test_add_func ("/jitter-buffer/script", test_jitter_buffer_script);
+  g_test_add_func ("/jitter-buffer/copy-no-anchor", test_jitter_buffer_copy_no_anchor);
   g_test_add_func ("/jitter-buffer/finish", test_jitter_buffer_finish);
   g_test_add_func ("/jitter-buffer/adaptive", test_jitter_buffer_adaptive);
   g_test_add_func ("/jitter-buffer/fixed", test_jitter_buffer_fixed);

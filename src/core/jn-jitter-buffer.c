@@ -444,7 +444,12 @@ play (JnJitterBuffer *jb,
 }
 
 /* Conceals the period before packet `seq`, handing over the packets queued
- * from `seq` on (within the lookahead) as what follows the gap. */
+ * from `seq` on (within the lookahead) as what follows the gap.  A copy
+ * ends the gap but is handed over as nothing, nor anything after it: its
+ * coding noise is white, and an interpolation made to meet it follows the
+ * noise (jamnet-bench plc, red2+pnbtr@2 on the corpus, docs/codec.md:
+ * what was interpolated lost up to 15 dB); extrapolated, the gap fades
+ * into the copy as into any packet. */
 static void
 conceal (JnJitterBuffer *jb,
          guint32         seq,
@@ -454,7 +459,8 @@ conceal (JnJitterBuffer *jb,
   gsize n = (gsize) jb->frames * jb->channels;
   guint k = 0;
 
-  for (guint32 q = seq; k < JN_JITTER_LOOKAHEAD && ready (jb, q); q++, k++)
+  for (guint32 q = seq; k < JN_JITTER_LOOKAHEAD && ready (jb, q) &&
+                        !jb->slots[q % JN_JITTER_BUFFER_SLOTS].copy; q++, k++)
     memcpy (jb->future + k * n, slot_audio (jb, q), sizeof (float) * n);
   play (jb, NULL, out, k ? jb->future : NULL, k * jb->frames, gap_packets * jb->frames);
 }
