@@ -149,6 +149,85 @@ test_tool (void)
                      json_object_get_double_member (pnbtr, "predicted_samples_per_s"));
   /* a real piano: prediction never overshoots the recording's own peak */
   g_assert_cmpfloat (json_object_get_double_member (pnbtr, "peak_ratio"), <=, 1.0);
+  g_assert_cmpint (json_object_get_int_member (pnbtr, "overshoot_clips"), ==, 0);
+  g_assert_cmpint (json_object_get_int_member (pnbtr, "gap_edges"), ==, 12);
+  g_assert_cmpint (json_object_get_int_member (pnbtr, "gap_edge_steps"), <=,
+                   json_object_get_int_member (zero, "gap_edge_steps"));
+  g_assert_cmpint (json_object_get_int_member (zero, "gap_edge_steps"), >, 0);
+}
+
+/* Two copies in each packet, two packets of lookahead: every lost packet
+ * with a carrier among the next two restored (all but 90 and 91, whose
+ * carriers 91-93 were lost too), each copy a section of 1 + (2 + 82) +
+ * (2 + 66) bytes against 256 of s16 */
+static void
+test_copies (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("jamnet-plc-XXXXXX", &error);
+  g_autoptr(JsonParser) pp = json_parser_new (), rp = json_parser_new ();
+  JsonObject *pnbtr, *red;
+
+  pnbtr = run_tool (dir, "pnbtr@2", pp);
+  red = run_tool (dir, "red2+pnbtr@2", rp);
+  check_untouched (dir, "red2+pnbtr@2", 64);
+  check_finite (red);
+  g_assert_cmpint (json_object_get_int_member (red, "restored_packets"), ==, 9);
+  g_assert_cmpint (json_object_get_int_member (pnbtr, "restored_packets"), ==, 0);
+  g_assert_cmpfloat_with_epsilon (json_object_get_double_member (red, "copies_share_of_s16"),
+                                  153.0 / 256.0, 1e-9);
+  g_assert_cmpfloat (json_object_get_double_member (red, "copies_kbps"), >, 0.59 * 768 - 1);
+  g_assert_cmpfloat (json_object_get_double_member (pnbtr, "copies_kbps"), ==, 0.0);
+  /* restored at 4-5 bits, the rest concealed: far better than concealing all */
+  g_assert_cmpfloat (json_object_get_double_member (json_object_get_object_member (red, "lost_snr_db"), "all"), >,
+                     json_object_get_double_member (json_object_get_object_member (pnbtr, "lost_snr_db"), "all") + 6);
+}
+
+/* --redundancy auto on a clip that loses two packets once: nothing sent
+ * before the loss is reported (so those two are concealed), then two
+ * copies in each packet until 5 s after the report, then none again */
+static void
+test_copies_auto (void)
+{
+  const guint rate = 48000;
+  const gsize frames = 8 * rate;
+  gsize n_packets = (frames + PACKET - 1) / PACKET;
+  gsize hold = 5 * rate / PACKET, every = (gsize) lround ((double) rate / PACKET / 10);
+  JnPlcCopies copies = { 0, TRUE, 2 };
+  JnPlcResult result;
+  g_autofree gboolean *mask = g_new0 (gboolean, n_packets + 1);
+  g_autofree float *tone = g_new (float, frames);
+  g_autofree float *played = g_new (float, frames);
+  double with_copies;
+
+  for (gsize i = 0; i < frames; i++)
+    tone[i] = 0.5f * (float) sin (2 * G_PI * 441.0 * i / rate);
+
+  /* a clean clip: nothing */
+  jn_plc_result_init (&result);
+  jn_plc_restore_copies (tone, frames, 1, PACKET, rate, &copies, mask, played, &result);
+  g_assert_cmpfloat (result.copy_bytes, ==, 0.0);
+  g_assert_cmpfloat (result.stream_bytes, ==, 2.0 * frames);
+  jn_plc_result_clear (&result);
+
+  mask[400] = mask[401] = TRUE;
+  jn_plc_result_init (&result);
+  jn_plc_restore_copies (tone, frames, 1, PACKET, rate, &copies, mask, played, &result);
+  g_assert_true (mask[400] && mask[401]);
+  g_assert_cmpuint (result.restored_packets, ==, 0);
+  with_copies = result.copy_bytes / 153.0;
+  g_assert_cmpfloat (with_copies, ==, floor (with_copies));   /* two copies each time */
+  g_assert_cmpfloat (with_copies, <=, hold);
+  g_assert_cmpfloat (with_copies, >=, hold - 3 * every);
+  jn_plc_result_clear (&result);
+
+  /* a second loss while copies are sent: restored */
+  mask[1000] = TRUE;
+  jn_plc_result_init (&result);
+  jn_plc_restore_copies (tone, frames, 1, PACKET, rate, &copies, mask, played, &result);
+  g_assert_false (mask[1000]);
+  g_assert_cmpuint (result.restored_packets, ==, 1);
+  jn_plc_result_clear (&result);
 }
 
 static void
@@ -212,6 +291,8 @@ main (int argc, char *argv[])
 
   g_test_add_func ("/plc-eval/tool", test_tool);
   g_test_add_func ("/plc-eval/traces", test_traces);
+  g_test_add_func ("/plc-eval/copies", test_copies);
+  g_test_add_func ("/plc-eval/copies-auto", test_copies_auto);
 
   return g_test_run ();
 }
