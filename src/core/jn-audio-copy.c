@@ -77,6 +77,11 @@ jn_audio_copy_encode (const float *in,
           gint q = (v + (shift > 0 ? 1 << (shift - 1) : 0)) >> shift;
 
           q = CLAMP (q, -lim - 1, lim);
+          /* rounded up beyond the block's loudest sample, a step down: a
+           * copy is never louder than the audio it copies (still within
+           * the step jn_audio_copy_matches() allows) */
+          if (ABS (q) * (1 << shift) > peak)
+            q -= q > 0 ? 1 : -1;
           acc = acc << bits | ((guint) q & ((1u << bits) - 1));
           filled += bits;
           while (filled >= 8)

@@ -29,6 +29,7 @@
 #define REPEAT_MAX_GAIN 2.0
 #define REPEAT_TAPER    32
 #define PEAK_HEADROOM   1.5f  /* the level limit's ceiling over the peak, 3.5 dB */
+#define KNEE_ROOM       1.2f  /* the least room it leaves, 1.6 dB */
 
 /* A note that began after the model was fitted, at 48 kHz (scaled with the
  * rate): when the audio since the model's window is ONSET_RATIO times as
@@ -72,6 +73,8 @@ struct PnbtrState
   int         in_gap;
   long        gap_samples;  /* samples concealed since the gap began */
   float       peak[PNBTR_MAX_CHANNELS];
+  float       ceiling[PNBTR_MAX_CHANNELS];      /* what a gap never goes beyond */
+  float       stream_peak[PNBTR_MAX_CHANNELS];  /* the loudest sample received */
   double     *a;            /* channels x (order + 1) */
   float      *lpc_mem;      /* channels x order */
 
@@ -386,6 +389,7 @@ pnbtr_reset (PnbtrState *s)
   s->interp_len = s->interp_pos = 0;
   s->interpolated = 0;
   s->have_model = 0;
+  memset (s->stream_peak, 0, sizeof s->stream_peak);
   memset (s->factor_ok, 0, sizeof s->factor_ok);
   memset (s->quick, 0, sizeof s->quick);
   s->played = s->snap_played = 0;
@@ -574,20 +578,25 @@ detect_pitch (PnbtrState *s, int c)
 
 /* The level limit on what a gap plays.  Up to the signal's peak before
  * the gap (knee) a sample passes untouched; beyond it, it bends smoothly
- * toward PEAK_HEADROOM times that peak, never beyond full scale (nor below
- * the knee, should the signal itself have gone beyond full scale).  A hard
- * clip at the peak itself flat-topped notes still swelling when the gap
- * began: a flute's crescendo cut at its last peak splattered up to 14 dB of
- * energy into the bands above 12 kHz, where the flute has almost none, and
- * raised the corpus' mel distance per frame from 1.00 to 1.18. */
+ * toward the ceiling: PEAK_HEADROOM times that peak, never beyond full
+ * scale, nor beyond the loudest sample the stream has had (a prediction
+ * louder than anything it was made from is wrong; jamnet-bench plc counts
+ * clips whose concealment went above their own peak).  A hard clip at the
+ * peak itself flat-topped notes still swelling when the gap began: a
+ * flute's crescendo cut at its last peak splattered up to 14 dB of energy
+ * into the bands above 12 kHz, where the flute has almost none, and raised
+ * the corpus' mel distance per frame from 1.00 to 1.18.  So where the
+ * ceiling leaves the knee less than KNEE_ROOM of room, the bend starts
+ * that far below the ceiling instead. */
 static inline float
-limit_level (float y, float knee)
+limit_level (float y, float knee, float ceiling)
 {
   float m = fabsf (y), room;
 
+  knee = fminf (knee, ceiling / KNEE_ROOM);
   if (m <= knee)
     return y;
-  room = fmaxf (knee, fminf (1.f, PEAK_HEADROOM * knee)) - knee;
+  room = ceiling - knee;
   return copysignf (room > 0.f ? knee + room * tanhf ((m - knee) / room) : knee, y);
 }
 
@@ -622,6 +631,7 @@ start_gap_channel (PnbtrState *s, int c)
       peak = m[l] > peak ? m[l] : peak;
   }
   s->peak[c] = peak;
+  s->ceiling[c] = fmaxf (peak, fminf (fminf (1.f, PEAK_HEADROOM * peak), s->stream_peak[c]));
 
   if (!s->have_model && !s->quick[c])
     {
@@ -868,7 +878,7 @@ repeat_sample (const PnbtrState *s, int c, long at)
 static void
 apply_repeat (PnbtrState *s, int c, float *x, int n, long at, long end)
 {
-  float w = s->rep_weight[c], peak = s->peak[c];
+  float w = s->rep_weight[c], peak = s->peak[c], ceiling = s->ceiling[c];
   float step;
 
   if (w <= 0.f)
@@ -889,7 +899,7 @@ apply_repeat (PnbtrState *s, int c, float *x, int n, long at, long end)
         wk *= (float) (0.5 - 0.5 * cos (M_PI * (double) (end - k) / (s->rep_taper + 1)));
       y = (1.f - wk) * x[i] + wk * m;
 
-      x[i] = limit_level (y, peak);
+      x[i] = limit_level (y, peak, ceiling);
     }
 }
 
@@ -1149,7 +1159,7 @@ predict_channel (PnbtrState *s, int c, float *out, int n)
 
                 y = (w0 * out[i] + w1 * pitch) * fade_gain (s, k);
               }
-              out[i] = limit_level (y, peak);
+              out[i] = limit_level (y, peak, s->ceiling[c]);
             }
           if (n >= BLEND_RAMP)
             {
@@ -1237,7 +1247,7 @@ interpolate_gap (PnbtrState *s, const PnbtrFuture *future)
       if (!ok || costs[1] < costs[0])
         memcpy (gap, s->fwd, sizeof (float) * future->gap_frames);
       for (int i = 0; i < future->gap_frames; i++)
-        gap[i] = limit_level (gap[i], s->peak[c]);
+        gap[i] = limit_level (gap[i], s->peak[c], s->ceiling[c]);
     }
   s->interp_len = future->gap_frames;
   s->interp_pos = 0;
@@ -1292,12 +1302,16 @@ pnbtr_process_ex (PnbtrState *s, const float *in, float *out, int frames,
 
       for (int c = 0; c < channels; c++)
         {
+          float loudest = s->stream_peak[c];
+
           for (int i = 0; i < frames; i++)
             {
               float v = in[(size_t) i * channels + c];
 
               s->ch_in[i] = isfinite (v) ? v : 0.f;
+              loudest = fabsf (s->ch_in[i]) > loudest ? fabsf (s->ch_in[i]) : loudest;
             }
+          s->stream_peak[c] = loudest;
           if (fade > 0)
             {
               /* continue the prediction and fade into the real signal */
