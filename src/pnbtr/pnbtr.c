@@ -29,7 +29,7 @@
 #define REPEAT_MAX_GAIN 2.0
 #define REPEAT_TAPER    32
 #define PEAK_HEADROOM   1.5f  /* the level limit's ceiling over the peak, 3.5 dB */
-#define KNEE_ROOM       1.2f  /* the least room it leaves, 1.6 dB */
+#define KNEE_ROOM       1.05f /* the least room it leaves, 0.4 dB */
 
 /* A note that began after the model was fitted, at 48 kHz (scaled with the
  * rate): when the audio since the model's window is ONSET_RATIO times as
