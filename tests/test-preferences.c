@@ -121,8 +121,9 @@ test_devices_page (void)
 /* Internet servers: added by address, refused when no address, removed */
 /* The Internet page as a PNG in $JAMNET_SCREENSHOT_DIR, when it is set */
 static void
-save_internet_page (GtkWidget  *window,
-                    const char *name)
+save_page (GtkWidget  *window,
+           const char *page,
+           const char *name)
 {
   g_autofree char *png = NULL;
   gint64 until = g_get_monotonic_time () + 3 * G_USEC_PER_SEC;
@@ -130,7 +131,7 @@ save_internet_page (GtkWidget  *window,
   if (g_getenv ("JAMNET_SCREENSHOT_DIR") == NULL)
     return;
   png = g_build_filename (g_getenv ("JAMNET_SCREENSHOT_DIR"), name, NULL);
-  adw_preferences_window_set_visible_page_name (ADW_PREFERENCES_WINDOW (window), "internet");
+  adw_preferences_window_set_visible_page_name (ADW_PREFERENCES_WINDOW (window), page);
   gtk_window_present (GTK_WINDOW (window));
   while (!jn_test_save_png (window, png, NULL) && g_get_monotonic_time () < until)
     g_main_context_iteration (NULL, TRUE);
@@ -169,7 +170,7 @@ test_servers (void)
   g_assert_true (gtk_widget_get_parent (add) == gtk_widget_get_parent (row));
   g_assert_true (gtk_widget_get_next_sibling (row) == add);
 
-  save_internet_page (window, "preferences-servers.png");
+  save_page (window, "internet", "preferences-servers.png");
 
   remove = jn_test_find_widget (row, GTK_TYPE_BUTTON);
   g_assert_nonnull (remove);
@@ -207,13 +208,63 @@ test_stun (void)
   g_assert_false (gtk_widget_has_css_class (stun, "error"));
   g_clear_pointer (&value, g_free);
 
-  save_internet_page (window, "preferences-internet.png");
+  save_page (window, "internet", "preferences-internet.png");
 
   /* empty again: the room's */
   gtk_editable_set_text (GTK_EDITABLE (stun), "");
   g_signal_emit_by_name (stun, "apply");
   value = g_settings_get_string (settings, "stun-server");
   g_assert_cmpstr (value, ==, "");
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+static GtkWidget *
+first_of_type (GtkWidget *root, GType type)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (root, type))
+    return root;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = first_of_type (child, type);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* Copies against loss: automatic by default; the row and the key follow
+ * each other, and the upload bound is the spin's */
+static void
+test_redundancy (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  GtkWidget *window = jn_preferences_new (NULL, settings);
+  AdwComboRow *row = find_row (window, "Audio copies against loss");
+  GtkWidget *upload = jn_test_find_row (window, ADW_TYPE_ACTION_ROW, "Upload limit for automatic copies");
+  g_autofree char *value = NULL;
+  GtkWidget *spin;
+
+  g_assert_nonnull (row);
+  g_assert_nonnull (upload);
+  g_settings_reset (settings, "audio-redundancy");
+  g_assert_cmpstr (selected (row), ==, "Automatic (only while others lose packets)");
+  adw_combo_row_set_selected (row, (guint) entry (row, "2 packets back"));
+  value = g_settings_get_string (settings, "audio-redundancy");
+  g_assert_cmpstr (value, ==, "two");
+  g_settings_set_string (settings, "audio-redundancy", "off");
+  g_assert_cmpstr (selected (row), ==, "Off");
+
+  spin = first_of_type (upload, GTK_TYPE_SPIN_BUTTON);
+  g_assert_nonnull (spin);
+  g_settings_set_uint (settings, "max-upload-kbps", 1300);
+  g_assert_cmpfloat (gtk_spin_button_get_value (GTK_SPIN_BUTTON (spin)), ==, 1300);
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (spin), 900);
+  g_assert_cmpuint (g_settings_get_uint (settings, "max-upload-kbps"), ==, 900);
+  save_page (window, "general", "preferences-general.png");
+  g_settings_reset (settings, "audio-redundancy");
+  g_settings_reset (settings, "max-upload-kbps");
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
@@ -230,5 +281,6 @@ main (int argc, char *argv[])
   g_test_add_func ("/preferences/devices-page", test_devices_page);
   g_test_add_func ("/preferences/servers", test_servers);
   g_test_add_func ("/preferences/stun", test_stun);
+  g_test_add_func ("/preferences/redundancy", test_redundancy);
   return g_test_run ();
 }

@@ -366,12 +366,17 @@ jn_preferences_new (GtkWindow *parent, GSettings *settings)
   static const Choices concealment = { concealment_nicks, NULL, 4 };
   static const char *const backend_nicks[] = { "auto", "cuda", "opencl", "cpu", "off" };
   static const Choices backend = { backend_nicks, NULL, 5 };
+  static const char *const redundancy_nicks[] = { "auto", "off", "one", "two", "three", "four" };
+  static const Choices redundancy = { redundancy_nicks, NULL, 6 };
   static const guint frames[] = { 64, 128, 256, 512 };
   static const Choices buffer = { NULL, frames, 4 };
   const char *concealment_labels[] = { _("PNBTR (predicts the missing audio)"), _("Burg (as JackTrip)"),
                                        _("Repeat the last packet"), _("Silence"), NULL };
   const char *backend_labels[] = { _("Automatic"), _("CUDA (NVIDIA GPU)"), _("OpenCL"), _("CPU"),
                                    _("Off (fit when a gap begins)"), NULL };
+  const char *redundancy_labels[] = { _("Automatic (only while others lose packets)"), _("Off"),
+                                      _("1 packet back"), _("2 packets back"), _("3 packets back"),
+                                      _("4 packets back"), NULL };
   const char *buffer_labels[] = { _("64 frames (1.3 ms)"), _("128 frames (2.7 ms)"),
                                   _("256 frames (5.3 ms)"), _("512 frames (10.7 ms)"), NULL };
   GtkWidget *window = adw_preferences_window_new ();
@@ -384,6 +389,8 @@ jn_preferences_new (GtkWindow *parent, GSettings *settings)
   GtkWidget *scale = gtk_scale_new_with_range (GTK_ORIENTATION_HORIZONTAL, 0.0, 1.0, 0.05);
   GtkWidget *midi = adw_action_row_new ();
   GtkWidget *spin = gtk_spin_button_new_with_range (1, 5, 1);
+  GtkWidget *upload = adw_action_row_new ();
+  GtkWidget *upload_spin = gtk_spin_button_new_with_range (0, 1000000, 100);
   GtkWidget *devices_page = adw_preferences_page_new ();
   GtkWidget *internet_page = adw_preferences_page_new ();
   GtkWidget *devices = adw_preferences_group_new ();
@@ -424,6 +431,18 @@ jn_preferences_new (GtkWindow *parent, GSettings *settings)
   g_settings_bind (settings, "midi-redundancy", spin, "value", G_SETTINGS_BIND_DEFAULT);
   adw_action_row_add_suffix (ADW_ACTION_ROW (midi), spin);
   adw_preferences_group_add (ADW_PREFERENCES_GROUP (playing), midi);
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (playing),
+                             combo_row (settings, "audio-redundancy", _("Audio copies against loss"),
+                                        _("Each packet also carries copies of the ones before it (PCM sessions)"),
+                                        redundancy_labels, &redundancy));
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (upload), _("Upload limit for automatic copies"));
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (upload), _("kbit/s to all players together; 0: no limit"));
+  gtk_widget_set_valign (upload_spin, GTK_ALIGN_CENTER);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (upload_spin), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("Upload limit for automatic copies"), -1);
+  g_settings_bind (settings, "max-upload-kbps", upload_spin, "value", G_SETTINGS_BIND_DEFAULT);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (upload), upload_spin);
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (playing), upload);
 
   adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (hosting), _("Audio"));
   adw_preferences_group_add (ADW_PREFERENCES_GROUP (hosting),

@@ -129,6 +129,11 @@ new_session (JnWindow *self,
       config.pnbtr_backend = backend;
       config.latency_safety = g_settings_get_double (self->settings, "latency-safety");
       config.midi_redundancy = g_settings_get_uint (self->settings, "midi-redundancy");
+      /* auto, off, or copies of one to four packets back (the enum's
+       * values are 0, 1, then 2..5) */
+      config.audio_copies_auto = g_settings_get_enum (self->settings, "audio-redundancy") == 0;
+      config.audio_copies = (guint) MAX (g_settings_get_enum (self->settings, "audio-redundancy") - 1, 0);
+      config.max_upload_kbps = g_settings_get_uint (self->settings, "max-upload-kbps");
       config.format.frames = g_settings_get_uint (self->settings, "buffer-frames");
       /* the player's own, when it is one (the preferences check it) */
       stun = g_settings_get_string (self->settings, "stun-server");
