@@ -195,3 +195,30 @@ jn_concealer_pool_get_stats (JnConcealerPool *pool,
   stats->pnbtr_in_gap = pool->in_gap;
   stats->pnbtr_queue_full = pool->queue_full;
 }
+
+void
+jn_concealer_pool_exchange (JnConcealerPool      *pool,
+                            JnConcealerLookup     lookup,
+                            gpointer              lookup_data,
+                            JnConcealerPoolStream stream_at,
+                            gpointer              stream_data,
+                            guint                 n,
+                            guint32               seq)
+{
+  gint64 now = g_get_monotonic_time ();
+  guint64 played;
+  guint streams = 0;
+
+  jn_concealer_pool_collect (pool, lookup, lookup_data, now);
+  for (guint i = 0; i < n; i++)
+    if (jn_concealer_fits_models (stream_at (stream_data, i, &played)))
+      streams++;
+  jn_concealer_pool_plan (pool, streams);
+  for (guint i = 0; i < n; i++)
+    {
+      JnConcealer *concealer = stream_at (stream_data, i, &played);
+
+      if (concealer != NULL && !jn_concealer_pool_ask (pool, concealer, seq, played, now))
+        break;
+    }
+}

@@ -55,6 +55,21 @@ gboolean         jn_concealer_pool_ask       (JnConcealerPool     *pool,
                                               guint64              played_packets,
                                               gint64               now_us);
 
+/* A period's whole exchange for the n streams stream_at() gives (each
+ * with the packets it played, NULL for one without a concealer): the
+ * models back (collect), the refit interval for those that fit models
+ * (plan), and the requests that are due (ask), in that order. */
+typedef JnConcealer *(*JnConcealerPoolStream) (gpointer  user_data,
+                                               guint     index,
+                                               guint64  *played_packets);
+void             jn_concealer_pool_exchange  (JnConcealerPool      *pool,
+                                              JnConcealerLookup     lookup,
+                                              gpointer              lookup_data,
+                                              JnConcealerPoolStream stream_at,
+                                              gpointer              stream_data,
+                                              guint                 n,
+                                              guint32               seq);
+
 /* The pnbtr_* figures of JnEngineStats; any thread under the engine's lock. */
 void             jn_concealer_pool_get_stats (JnConcealerPool     *pool,
                                               JnEngineStats       *stats);

@@ -905,26 +905,23 @@ lookup_concealer (gpointer user_data,
 
 /* Once a period, in the media thread: installs the models that came back
  * in time, asks for fresh ones for every stream whose model is due. */
+static JnConcealer *
+peer_stream (gpointer  user_data,
+             guint     index,
+             guint64  *played_packets)
+{
+  Peer *peer = g_ptr_array_index ((GPtrArray *) user_data, index);
+
+  *played_packets = peer->rx.played;
+  return peer->concealer;
+}
+
 static void
 exchange_with_worker (JnMediaEngine *self,
                       guint32        seq)
 {
-  gint64 now = g_get_monotonic_time ();
-  guint streams = 0;
-
-  jn_concealer_pool_collect (self->pool, lookup_concealer, self, now);
-  for (guint i = 0; i < self->peers->len; i++)
-    if (jn_concealer_fits_models (((Peer *) g_ptr_array_index (self->peers, i))->concealer))
-      streams++;
-  jn_concealer_pool_plan (self->pool, streams);
-  for (guint i = 0; i < self->peers->len; i++)
-    {
-      Peer *peer = g_ptr_array_index (self->peers, i);
-
-      if (peer->concealer != NULL &&
-          !jn_concealer_pool_ask (self->pool, peer->concealer, seq, peer->rx.played, now))
-        break;
-    }
+  jn_concealer_pool_exchange (self->pool, lookup_concealer, self, peer_stream, self->peers,
+                              self->peers->len, seq);
 }
 
 /* Every note a peer's MIDI left sounding on our MIDI out, released; on the

@@ -365,26 +365,23 @@ lookup_concealer (gpointer user_data,
 }
 
 /* As the engine's: the models that came back, and asks for the due ones */
+static JnConcealer *
+member_stream (gpointer  user_data,
+               guint     index,
+               guint64  *played_packets)
+{
+  JnRoomMixMember *member = g_ptr_array_index ((GPtrArray *) user_data, index);
+
+  *played_packets = member->played;
+  return member->concealer;
+}
+
 static void
 exchange_with_worker (JnRoomMix *self,
                       guint32    seq)
 {
-  gint64 now = g_get_monotonic_time ();
-  guint streams = 0;
-
-  jn_concealer_pool_collect (self->pool, lookup_concealer, self->by_id, now);
-  for (guint i = 0; i < self->members->len; i++)
-    if (jn_concealer_fits_models (((JnRoomMixMember *) g_ptr_array_index (self->members, i))->concealer))
-      streams++;
-  jn_concealer_pool_plan (self->pool, streams);
-  for (guint i = 0; i < self->members->len; i++)
-    {
-      JnRoomMixMember *member = g_ptr_array_index (self->members, i);
-
-      if (member->concealer != NULL &&
-          !jn_concealer_pool_ask (self->pool, member->concealer, seq, member->played, now))
-        break;
-    }
+  jn_concealer_pool_exchange (self->pool, lookup_concealer, self->by_id, member_stream, self->members,
+                              self->members->len, seq);
 }
 
 static void
