@@ -262,6 +262,57 @@ test_loss (void)
   g_assert_cmpuint (stats.played + stats.concealed, ==, 4 * 59);
 }
 
+/* Copies in a mix room: member 3 loses packet 5 and its packet 6 carries a
+ * copy of it, which restores it (nothing concealed); member 4's packet 6
+ * carries a copy of 5 unlike the 5 the server has: refused and counted */
+static void
+push_with_copy (JnRoomMix *mix, const JnAudioFormat *f, guint32 id, guint32 seq, guint32 copy_of_id)
+{
+  float x[FRAMES], c[FRAMES];
+  guint8 buf[JN_PACKET_MAX_SIZE], copies[3 + 128];
+  JnPacketHeader h = { JN_PACKET_AUDIO, 0, id, 0, 0, seq, 1 };
+  JnPacket packet;
+  gsize n;
+
+  fill (f, id, seq, x);
+  fill (f, copy_of_id, seq - 1, c);
+  copies[0] = 1;
+  copies[1] = 1;   /* back */
+  copies[2] = 5;   /* bits */
+  g_assert_cmpuint (jn_audio_copy_size (FRAMES, 5), <=, sizeof copies - 3);
+  jn_audio_copy_encode (c, FRAMES, 5, copies + 3);
+  n = jn_packet_encode_audio_copies (buf, sizeof buf, &h, f, x, copies, 3 + jn_audio_copy_size (FRAMES, 5));
+  g_assert_cmpuint (n, >, 0);
+  g_assert_true (jn_packet_decode (buf, n, &packet, NULL));
+  g_assert_cmpuint (packet.audio.n_copies, ==, 1);
+  jn_room_mix_push (mix, id, &packet, g_get_monotonic_time ());
+}
+
+static void
+test_copies (void)
+{
+  static const JnAudioFormat f = { RATE, FRAMES, 1, JN_SAMPLE_S16 };
+  g_autoptr(JnRoomMix) mix = new_mix (&f, "repeat");
+  Out out = { f };
+  JnRoomMixStats stats;
+
+  for (guint32 seq = 0; seq < 20; seq++)
+    {
+      for (guint32 id = 2; id <= 5; id++)
+        if (seq == 6 && id == 3)
+          push_with_copy (mix, &f, id, seq, id);
+        else if (seq == 6 && id == 4)
+          push_with_copy (mix, &f, id, seq, 2);   /* a copy of someone else's audio */
+        else if (seq != 5 || id != 3)
+          push (mix, &f, NULL, id, seq);
+      jn_room_mix_run (mix, seq, on_send, &out);
+    }
+  jn_room_mix_get_stats (mix, &stats);
+  g_assert_cmpuint (stats.copies_disagree, ==, 1);
+  g_assert_cmpuint (stats.concealed, ==, 0);
+  g_assert_cmpuint (stats.played, ==, 4 * 19);
+}
+
 /* Opus in, mixed, Opus out: the mix against the sum of what was sent,
  * aligned by the two codecs' delay */
 static void
@@ -357,6 +408,7 @@ main (int argc, char **argv)
   g_test_add_func ("/room-mix/sum", test_sum);
   g_test_add_func ("/room-mix/pan", test_pan);
   g_test_add_func ("/room-mix/loss", test_loss);
+  g_test_add_func ("/room-mix/copies", test_copies);
   g_test_add_func ("/room-mix/opus", test_opus);
   g_test_add_func ("/room-mix/pacing", test_pacing);
   return g_test_run ();

@@ -648,3 +648,29 @@ jn_jitter_buffer_is_playing (const JnJitterBuffer *jb)
 {
   return jb->playing;
 }
+
+guint
+jn_jitter_buffer_take_copies (JnJitterBuffer *jb,
+                              const JnPacket *packet,
+                              float          *scratch)
+{
+  guint samples = jb->frames * jb->channels, disagree = 0;
+
+  for (guint i = 0; i < packet->audio.n_copies; i++)
+    {
+      guint32 seq = packet->header.seq - packet->audio.copies[i].back;
+      guint bits = packet->audio.copies[i].bits;
+      gboolean is_copy = FALSE;
+      const float *have = jn_jitter_buffer_peek (jb, seq, &is_copy);
+
+      if (have != NULL)
+        {
+          if (!is_copy && !jn_audio_copy_matches (packet->audio.copies[i].data, samples, bits, have))
+            disagree++;
+          continue;
+        }
+      jn_audio_copy_decode (packet->audio.copies[i].data, samples, bits, scratch);
+      jn_jitter_buffer_push_copy (jb, seq, scratch);
+    }
+  return disagree;
+}

@@ -6,6 +6,8 @@
 
 #include <glib.h>
 
+#include "jn-packet.h"
+
 G_BEGIN_DECLS
 
 /* Largest number of packets a buffer holds ahead of playout. */
@@ -127,5 +129,14 @@ void                jn_jitter_buffer_get_depth_stats (const JnJitterBuffer *jb,
 gboolean            jn_jitter_buffer_is_playing    (const JnJitterBuffer *jb);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (JnJitterBuffer, jn_jitter_buffer_free)
+
+/* The copies an audio packet in the buffer's format carries (docs/protocol.md
+ * 3.2): each of a packet not queued is decoded into scratch (frames x
+ * channels floats) and queued as a copy; each of one queued as itself is
+ * compared with it.  Returns how many disagreed with what they copy (and
+ * were refused). */
+guint               jn_jitter_buffer_take_copies (JnJitterBuffer *jb,
+                                                  const JnPacket *packet,
+                                                  float          *scratch);
 
 G_END_DECLS

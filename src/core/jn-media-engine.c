@@ -415,33 +415,6 @@ count_malformed (JnMediaEngine *self,
     self->stats.malformed[error->code]++;
 }
 
-/* The copies an audio packet carries: each restores its packet where that
- * is missing and not yet due; one that disagrees with the packet we have
- * is refused and counted. */
-static void
-take_copies (Peer           *peer,
-             const JnPacket *packet)
-{
-  guint samples = (guint) packet->audio.format.frames * packet->audio.format.channels;
-
-  for (guint i = 0; i < packet->audio.n_copies; i++)
-    {
-      guint32 seq = packet->header.seq - packet->audio.copies[i].back;
-      guint bits = packet->audio.copies[i].bits;
-      gboolean is_copy = FALSE;
-      const float *have = jn_jitter_buffer_peek (peer->jb, seq, &is_copy);
-
-      if (have != NULL)
-        {
-          if (!is_copy && !jn_audio_copy_matches (packet->audio.copies[i].data, samples, bits, have))
-            peer->copies_disagree++;
-          continue;
-        }
-      jn_audio_copy_decode (packet->audio.copies[i].data, samples, bits, peer->scratch);
-      jn_jitter_buffer_push_copy (peer->jb, seq, peer->scratch);
-    }
-}
-
 static void
 handle_audio (JnMediaEngine  *self,
               Peer           *peer,
@@ -484,7 +457,7 @@ handle_audio (JnMediaEngine  *self,
   jn_packet_audio_to_float (packet, peer->scratch);
   jn_receive_stats_queued (&peer->rx,
                            jn_jitter_buffer_push (peer->jb, packet->header.seq, peer->scratch));
-  take_copies (peer, packet);
+  peer->copies_disagree += jn_jitter_buffer_take_copies (peer->jb, packet, peer->scratch);
 }
 
 /* the jitter buffer's decoder of an Opus peer (media thread) */

@@ -286,26 +286,6 @@ jn_room_mix_get_gain (JnRoomMix *self,
   return FALSE;
 }
 
-static void
-take_copies (JnRoomMix       *self,
-             JnRoomMixMember *member,
-             const JnPacket  *packet)
-{
-  guint samples = (guint) self->format.frames * self->format.channels;
-
-  for (guint i = 0; i < packet->audio.n_copies; i++)
-    {
-      guint32 seq = packet->header.seq - packet->audio.copies[i].back;
-      gboolean is_copy = FALSE;
-
-      if (jn_jitter_buffer_peek (member->jb, seq, &is_copy) != NULL)
-        continue;
-      jn_audio_copy_decode (packet->audio.copies[i].data, samples, packet->audio.copies[i].bits,
-                            member->scratch);
-      jn_jitter_buffer_push_copy (member->jb, seq, member->scratch);
-    }
-}
-
 void
 jn_room_mix_push (JnRoomMix      *self,
                   guint32         id,
@@ -331,7 +311,7 @@ jn_room_mix_push (JnRoomMix      *self,
     {
       jn_packet_audio_to_float (packet, member->scratch);
       r = jn_jitter_buffer_push (member->jb, packet->header.seq, member->scratch);
-      take_copies (self, member, packet);
+      self->stats.copies_disagree += jn_jitter_buffer_take_copies (member->jb, packet, member->scratch);
     }
   if (r == JN_JITTER_PUSH_LATE)
     self->stats.late++;

@@ -34,6 +34,7 @@ typedef struct
   guint64 played;         /* member-periods played from a packet */
   guint64 concealed;      /* member-periods concealed */
   guint64 late;           /* packets after their playout, dropped */
+  guint64 copies_disagree; /* copies unlike the packet they copy: refused */
   guint64 decode_errors;  /* packets that did not decode: concealed, not played */
   guint64 encode_errors;  /* mixes that could not be coded: not sent */
   guint   members;
