@@ -728,6 +728,13 @@ jn_plc_restore_copies (const float       *ref,
 
             jn_audio_copy_encode (ref + p * packet * channels, n, bits, coded);
             jn_audio_copy_decode (coded, n, bits, played + p * packet * channels);
+            /* with the packets on either side, where they came, as the
+             * jitter buffer does */
+            if (n == packet * channels)
+              jn_audio_copy_smooth_edges (played + p * packet * channels, packet, channels,
+                                          p > 0 && !was_lost[p - 1] ? ref + (p * packet - 2) * channels : NULL,
+                                          p + 1 < n_packets && !was_lost[p + 1] &&
+                                          (p + 2) * packet <= frames ? ref + (p + 1) * packet * channels : NULL);
             lost_mask[p] = FALSE;
             result->restored_packets++;
             break;

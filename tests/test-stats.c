@@ -216,7 +216,9 @@ pop_faded (JnJitterBuffer *jb, JnJitterPopResult expected, guint32 expected_seq)
 
 /* A gap that a copy ends is concealed without the copy as its lookahead
  * (its coding noise would lead an interpolation astray), nor what follows
- * it; a gap a real packet ends gets that packet */
+ * it; a gap a real packet ends gets that packet.  (Packet 1 before the
+ * gap is not what the copy's start is smoothed to: a period concealed
+ * came between.) */
 static void
 test_jitter_buffer_copy_no_anchor (void)
 {
@@ -243,10 +245,48 @@ test_jitter_buffer_copy_no_anchor (void)
       g_assert_cmpuint (log.last_future, ==, real ? 2 * FRAMES : 0);
       if (real)
         g_assert_cmpfloat (log.future_first, ==, 3.f);
-      /* the copy itself plays as audio */
-      pop (jb, JN_JITTER_POP_PLAYED, 3);
+      /* the copy itself plays as audio; its end is ramped onto the line
+       * the packet after it sets (4), over FRAMES / 2 (its start follows
+       * a concealed period: untouched) */
+      if (real)
+        pop (jb, JN_JITTER_POP_PLAYED, 3);
+      else
+        {
+          static const float smoothed[FRAMES] = { 3.f, 3.f, 3.5f, 4.f };
+          float played[FRAMES];
+          guint32 seq = 0;
+
+          g_assert_cmpint (jn_jitter_buffer_pop (jb, played, &seq), ==, JN_JITTER_POP_PLAYED);
+          g_assert_cmpuint (seq, ==, 3);
+          g_assert_cmpmem (played, sizeof played, smoothed, sizeof smoothed);
+        }
       pop (jb, JN_JITTER_POP_PLAYED, 4);
     }
+}
+
+/* A copy between two packets: both its edges ramped onto the lines the
+ * packets around it set, so its coding error makes no step */
+static void
+test_jitter_buffer_copy_edges (void)
+{
+  static const float smoothed[FRAMES] = { 1.f, 1.5f, 2.5f, 3.f };
+  g_autoptr(JnJitterBuffer) jb = jn_jitter_buffer_new (2, FRAMES, 1);
+  float packet[FRAMES], played[FRAMES];
+  guint32 seq = 0;
+
+  push (jb, 0, JN_JITTER_PUSH_QUEUED);
+  push (jb, 1, JN_JITTER_PUSH_QUEUED);
+  pop (jb, JN_JITTER_POP_PLAYED, 0);
+  for (guint i = 0; i < FRAMES; i++)
+    packet[i] = 2.f;
+  g_assert_cmpint (jn_jitter_buffer_push_copy (jb, 2, packet), ==, JN_JITTER_PUSH_QUEUED);
+  push (jb, 3, JN_JITTER_PUSH_QUEUED);
+  pop (jb, JN_JITTER_POP_PLAYED, 1);
+  g_assert_cmpint (jn_jitter_buffer_pop (jb, played, &seq), ==, JN_JITTER_POP_PLAYED);
+  g_assert_cmpuint (seq, ==, 2);
+  g_assert_cmpmem (played, sizeof played, smoothed, sizeof smoothed);
+  /* the packet after it is untouched */
+  pop (jb, JN_JITTER_POP_PLAYED, 3);
 }
 
 static void
@@ -523,6 +563,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/stats/seq-window", test_seq_window);
   g_test_add_func ("/jitter-buffer/script", test_jitter_buffer_script);
   g_test_add_func ("/jitter-buffer/copy-no-anchor", test_jitter_buffer_copy_no_anchor);
+  g_test_add_func ("/jitter-buffer/copy-edges", test_jitter_buffer_copy_edges);
   g_test_add_func ("/jitter-buffer/finish", test_jitter_buffer_finish);
   g_test_add_func ("/jitter-buffer/adaptive", test_jitter_buffer_adaptive);
   g_test_add_func ("/jitter-buffer/fixed", test_jitter_buffer_fixed);

@@ -207,3 +207,31 @@ jn_audio_copies_wanted (guint  burst,
 
   return MIN (MIN (burst, useful), loss_rate >= 0.10 ? JN_COPY_MAX : 2);
 }
+
+void
+jn_audio_copy_smooth_edges (float       *copy,
+                            guint        frames,
+                            guint        channels,
+                            const float *before,
+                            const float *after)
+{
+  guint m = MIN (JN_COPY_EDGE_FRAMES, frames / 2);
+
+  for (guint c = 0; c < channels && m > 0; c++)
+    {
+      if (before != NULL)
+        {
+          float step = copy[c] - (2.f * before[channels + c] - before[c]);
+
+          for (guint k = 0; k < m; k++)
+            copy[(gsize) k * channels + c] -= step * (float) (m - k) / m;
+        }
+      if (after != NULL)
+        {
+          float step = copy[(gsize) (frames - 1) * channels + c] - (2.f * after[c] - after[channels + c]);
+
+          for (guint k = 0; k < m; k++)
+            copy[(gsize) (frames - 1 - k) * channels + c] -= step * (float) (m - k) / m;
+        }
+    }
+}

@@ -38,6 +38,20 @@ void      jn_audio_copy_decode  (const guint8  *in,
                                  guint          samples,
                                  guint          bits,
                                  float         *out);
+/* A decoded copy's edges made continuous with the audio around it: its
+ * coding error at an edge is a step the signal does not have (on a loud
+ * low drone, many times the signal's own steps).  before: the two frames
+ * played just before it, from a packet (NULL when it followed anything
+ * else); after: the first two of the packet after it (NULL when that is
+ * not here, or a copy too).  Over the first (last) JN_COPY_EDGE_FRAMES
+ * frames, the difference from the line through those two frames is ramped
+ * away.  Nothing allocated: for the media thread. */
+#define JN_COPY_EDGE_FRAMES 16
+void      jn_audio_copy_smooth_edges (float        *copy,
+                                      guint         frames,
+                                      guint         channels,
+                                      const float  *before,
+                                      const float  *after);
 /* Whether the copy is one of original: every sample within its block's
  * rounding (a copy that says otherwise is refused and counted). */
 gboolean  jn_audio_copy_matches (const guint8  *copy,

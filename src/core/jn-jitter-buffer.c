@@ -79,6 +79,8 @@ struct _JnJitterBuffer
   float          *audio;        /* SLOTS x frames x channels */
   float          *future;       /* LOOKAHEAD x frames x channels */
   float          *merged;       /* frames x channels */
+  float          *tail;         /* the last 2 frames of the packet played last */
+  gboolean        tail_valid;   /* that period played a packet (no copy, nothing concealed) */
 
   /* coded streams */
   JnPacketDecoder decoder;
@@ -108,6 +110,7 @@ jn_jitter_buffer_new (guint depth,
   jb->audio = g_new0 (float, JN_JITTER_BUFFER_SLOTS * n);
   jb->future = g_new0 (float, JN_JITTER_LOOKAHEAD * n);
   jb->merged = g_new0 (float, n);
+  jb->tail = g_new0 (float, 2 * channels);
   return jb;
 }
 
@@ -119,6 +122,7 @@ jn_jitter_buffer_free (JnJitterBuffer *jb)
   g_free (jb->audio);
   g_free (jb->future);
   g_free (jb->merged);
+  g_free (jb->tail);
   g_free (jb->coded);
   g_free (jb->lost_audio);
   g_free (jb);
@@ -486,6 +490,10 @@ jn_jitter_buffer_pop (JnJitterBuffer *jb,
                       guint32        *seq)
 {
   guint32 s;
+  /* the period before played a packet: its last frames are in tail */
+  gboolean after_packet = jb->tail_valid;
+
+  jb->tail_valid = FALSE;
 
   if (!jb->playing)
     {
@@ -583,9 +591,21 @@ jn_jitter_buffer_pop (JnJitterBuffer *jb,
 
   if (ready (jb, s))
     {
+      float *audio = slot_audio (jb, s);
+      gboolean copy = jb->slots[s % JN_JITTER_BUFFER_SLOTS].copy;
+
+      /* a copy's coding error at its edges would be a step: smoothed
+       * into the packets around it, where they are here */
+      if (copy && jb->decoder == NULL)
+        jn_audio_copy_smooth_edges (audio, jb->frames, jb->channels, after_packet ? jb->tail : NULL,
+                                    has (jb, s + 1) && !jb->slots[(s + 1) % JN_JITTER_BUFFER_SLOTS].copy
+                                    && jb->frames >= 2 ? slot_audio (jb, s + 1) : NULL);
+      jb->tail_valid = !copy && jb->frames >= 2;
+      if (jb->tail_valid)
+        memcpy (jb->tail, audio + (gsize) (jb->frames - 2) * jb->channels, sizeof (float) * 2 * jb->channels);
       take (jb, s);
       jb->run = 0;
-      play (jb, slot_audio (jb, s), out, NULL, 0, 0);
+      play (jb, audio, out, NULL, 0, 0);
       /* the last of a stream that has gone: it fades out, no click */
       if (jb->finishing && jb->level == 0)
         {
