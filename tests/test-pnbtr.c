@@ -174,6 +174,48 @@ test_hostile_signals (void)
       }
 }
 
+/* An interpolated gap meets the audio it was given as lookahead; when what
+ * comes is not that (a hit where the buffer held calm), it does not step
+ * into it: it fades in from the gap's last sample over a few samples, and
+ * is untouched after them.  Audio that continues as the lookahead said
+ * plays untouched. */
+static void
+test_interpolated_end (void)
+{
+  for (guint hit = 0; hit <= 1; hit++)
+    {
+      PnbtrState *state = make ("pnbtr", 1);
+      float in[FRAMES], out[FRAMES], future[FRAMES], last;
+
+      for (guint p = 0; p < 40; p++)
+        {
+          tone (in, FRAMES, 1, p * FRAMES, TRUE);
+          pnbtr_process (state, in, out, FRAMES);
+        }
+      tone (future, FRAMES, 1, 41 * FRAMES, TRUE);
+      {
+        PnbtrFuture next = { future, FRAMES, FRAMES };
+
+        g_assert_cmpint (pnbtr_process_ex (state, NULL, out, FRAMES, &next), ==, 1);
+      }
+      last = out[FRAMES - 1];
+      memcpy (in, future, sizeof in);
+      if (hit)
+        for (guint i = 0; i < FRAMES; i++)
+          in[i] += 0.5f;
+      pnbtr_process (state, in, out, FRAMES);
+      if (!hit)
+        g_assert_cmpmem (out, sizeof out, in, sizeof in);
+      else
+        {
+          g_test_message ("step into the hit %.3f (%.3f unblended)", fabsf (out[0] - last), fabsf (in[0] - last));
+          g_assert_cmpfloat (fabsf (out[0] - last), <, 0.1f * fabsf (in[0] - last));
+          g_assert_cmpmem (out + 16, sizeof (float) * (FRAMES - 16), in + 16, sizeof (float) * (FRAMES - 16));
+        }
+      pnbtr_free (state);
+    }
+}
+
 static void
 test_non_finite_input (void)
 {
@@ -1439,6 +1481,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/pnbtr/silence", test_silence);
   g_test_add_func ("/pnbtr/hostile-signals", test_hostile_signals);
   g_test_add_func ("/pnbtr/non-finite-input", test_non_finite_input);
+  g_test_add_func ("/pnbtr/interpolated-end", test_interpolated_end);
   g_test_add_func ("/pnbtr/no-click", test_no_click);
   g_test_add_func ("/pnbtr/no-click-at-start", test_no_click_at_start);
   g_test_add_func ("/pnbtr/swell", test_swell);

@@ -208,6 +208,19 @@ jn_audio_copies_wanted (guint  burst,
   return MIN (MIN (burst, useful), loss_rate >= 0.10 ? JN_COPY_MAX : 2);
 }
 
+/* the largest step between n samples of one channel */
+static float
+max_step (const float *x,
+          guint        stride,
+          guint        n)
+{
+  float top = 0.f;
+
+  for (guint i = 1; i < n; i++)
+    top = MAX (top, fabsf (x[(gsize) i * stride] - x[(gsize) (i - 1) * stride]));
+  return top;
+}
+
 void
 jn_audio_copy_smooth_edges (float       *copy,
                             guint        frames,
@@ -219,16 +232,23 @@ jn_audio_copy_smooth_edges (float       *copy,
 
   for (guint c = 0; c < channels && m > 0; c++)
     {
+      /* the neighbour's slope, no steeper than the copy's own steps
+       * there: at a note's onset the line through two samples points far
+       * off, and would take the copy with it */
       if (before != NULL)
         {
-          float step = copy[c] - (2.f * before[channels + c] - before[c]);
+          float own = max_step (copy + c, channels, m);
+          float slope = CLAMP (before[channels + c] - before[c], -own, own);
+          float step = copy[c] - (before[channels + c] + slope);
 
           for (guint k = 0; k < m; k++)
             copy[(gsize) k * channels + c] -= step * (float) (m - k) / m;
         }
       if (after != NULL)
         {
-          float step = copy[(gsize) (frames - 1) * channels + c] - (2.f * after[c] - after[channels + c]);
+          float own = max_step (copy + (gsize) (frames - m) * channels + c, channels, m);
+          float slope = CLAMP (after[channels + c] - after[c], -own, own);
+          float step = copy[(gsize) (frames - 1) * channels + c] - (after[c] - slope);
 
           for (guint k = 0; k < m; k++)
             copy[(gsize) (frames - 1 - k) * channels + c] -= step * (float) (m - k) / m;

@@ -29,6 +29,7 @@
 #define REPEAT_MAX_GAIN 2.0
 #define REPEAT_TAPER    32
 #define PEAK_HEADROOM   1.5f  /* the level limit's ceiling over the peak, 3.5 dB */
+#define END_BLEND       8     /* samples an interpolated gap's end blends over */
 #define KNEE_ROOM       1.05f /* the least room it leaves, 0.4 dB */
 
 /* A note that began after the model was fitted, at 48 kHz (scaled with the
@@ -1303,6 +1304,7 @@ pnbtr_process_ex (PnbtrState *s, const float *in, float *out, int frames,
       for (int c = 0; c < channels; c++)
         {
           float loudest = s->stream_peak[c];
+          int blend = fade;
 
           for (int i = 0; i < frames; i++)
             {
@@ -1317,8 +1319,29 @@ pnbtr_process_ex (PnbtrState *s, const float *in, float *out, int frames,
               /* continue the prediction and fade into the real signal */
               fade_from_prediction (s, c, s->ch_in, s->ch_out, fade);
             }
+          else if (s->in_gap && s->interpolated && uses_lpc (cfg) && frames > END_BLEND)
+            {
+              /* an interpolation meets the audio after the gap where its
+               * model is right; where it is not (a drum's hit), it would
+               * step into it: a step over twice the audio's own steps
+               * there fades in from the gap's last sample instead */
+              float last = channel_history (s, c)[s->hist_len - 1], own = 0.f;
+
+              for (int i = 0; i < END_BLEND; i++)
+                own = fmaxf (own, fabsf (s->ch_in[i + 1] - s->ch_in[i]));
+              if (fabsf (s->ch_in[0] - last) > 2.f * own)
+                {
+                  for (int i = 0; i < END_BLEND; i++)
+                    {
+                      float w = (float) (0.5 - 0.5 * cos (M_PI * (i + 1.0) / (END_BLEND + 1.0)));
+
+                      s->ch_out[i] = w * s->ch_in[i] + (1.f - w) * last;
+                    }
+                  blend = END_BLEND;
+                }
+            }
           for (int i = 0; i < frames; i++)
-            out[(size_t) i * channels + c] = i < fade ? s->ch_out[i] : s->ch_in[i];
+            out[(size_t) i * channels + c] = i < blend ? s->ch_out[i] : s->ch_in[i];
           push_history (s, c, s->ch_in, frames);
         }
       commit_history (s, frames);
