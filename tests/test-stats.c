@@ -245,14 +245,15 @@ test_jitter_buffer_copy_no_anchor (void)
       g_assert_cmpuint (log.last_future, ==, real ? 2 * FRAMES : 0);
       if (real)
         g_assert_cmpfloat (log.future_first, ==, 3.f);
-      /* the copy itself plays as audio; its end is ramped onto the line
-       * the packet after it sets (4), over FRAMES / 2 (its start follows
-       * a concealed period: untouched) */
+      /* the copy itself plays as audio; its end is ramped toward the
+       * line the packet after it sets (4), over FRAMES / 2, by no more
+       * than a 4-bit copy's step (an eighth of its peak, 3); its start
+       * follows a concealed period: untouched */
       if (real)
         pop (jb, JN_JITTER_POP_PLAYED, 3);
       else
         {
-          static const float smoothed[FRAMES] = { 3.f, 3.f, 3.5f, 4.f };
+          static const float smoothed[FRAMES] = { 3.f, 3.f, 3.1875f, 3.375f };
           float played[FRAMES];
           guint32 seq = 0;
 
@@ -267,26 +268,38 @@ test_jitter_buffer_copy_no_anchor (void)
 /* A copy between two packets: both its edges ramped onto the lines the
  * packets around it set, so its coding error makes no step */
 static void
+push_level (JnJitterBuffer *jb, guint32 seq, float level, gboolean copy)
+{
+  float packet[FRAMES];
+
+  for (guint i = 0; i < FRAMES; i++)
+    packet[i] = level;
+  g_assert_cmpint (copy ? jn_jitter_buffer_push_copy (jb, seq, packet) : jn_jitter_buffer_push (jb, seq, packet),
+                   ==, JN_JITTER_PUSH_QUEUED);
+}
+
+static void
 test_jitter_buffer_copy_edges (void)
 {
-  static const float smoothed[FRAMES] = { 1.f, 1.5f, 2.5f, 3.f };
+  static const float smoothed[FRAMES] = { 1.9f, 1.95f, 2.05f, 2.1f };
   g_autoptr(JnJitterBuffer) jb = jn_jitter_buffer_new (2, FRAMES, 1);
-  float packet[FRAMES], played[FRAMES];
+  float played[FRAMES];
   guint32 seq = 0;
 
-  push (jb, 0, JN_JITTER_PUSH_QUEUED);
-  push (jb, 1, JN_JITTER_PUSH_QUEUED);
-  pop (jb, JN_JITTER_POP_PLAYED, 0);
-  for (guint i = 0; i < FRAMES; i++)
-    packet[i] = 2.f;
-  g_assert_cmpint (jn_jitter_buffer_push_copy (jb, 2, packet), ==, JN_JITTER_PUSH_QUEUED);
-  push (jb, 3, JN_JITTER_PUSH_QUEUED);
-  pop (jb, JN_JITTER_POP_PLAYED, 1);
+  push_level (jb, 0, 1.9f, FALSE);
+  push_level (jb, 1, 1.9f, FALSE);
+  g_assert_cmpint (jn_jitter_buffer_pop (jb, played, &seq), ==, JN_JITTER_POP_PLAYED);
+  push_level (jb, 2, 2.0f, TRUE);
+  push_level (jb, 3, 2.1f, FALSE);
+  g_assert_cmpint (jn_jitter_buffer_pop (jb, played, &seq), ==, JN_JITTER_POP_PLAYED);
   g_assert_cmpint (jn_jitter_buffer_pop (jb, played, &seq), ==, JN_JITTER_POP_PLAYED);
   g_assert_cmpuint (seq, ==, 2);
-  g_assert_cmpmem (played, sizeof played, smoothed, sizeof smoothed);
+  for (guint i = 0; i < FRAMES; i++)
+    g_assert_cmpfloat_with_epsilon (played[i], smoothed[i], 1e-6);
   /* the packet after it is untouched */
-  pop (jb, JN_JITTER_POP_PLAYED, 3);
+  g_assert_cmpint (jn_jitter_buffer_pop (jb, played, &seq), ==, JN_JITTER_POP_PLAYED);
+  g_assert_cmpuint (seq, ==, 3);
+  g_assert_cmpfloat (played[0], ==, 2.1f);
 }
 
 static void

@@ -221,6 +221,35 @@ max_step (const float *x,
   return top;
 }
 
+/* Ramps the edge at x (the copy's first sample, dir 1, or its last, dir
+ * -1) by -step, fading over m samples.  The step is a coding error: at
+ * most the coarsest copy's step (a 4-bit block's, an eighth of its peak),
+ * and the samples stay within that peak or the neighbour's sample next to
+ * it, whichever is louder (a copy is never louder than what it copies,
+ * nor is it made louder than the audio it meets). */
+static void
+ramp_edge (float *x,
+           guint  stride,
+           guint  m,
+           int    dir,
+           float  step,
+           float  neighbour)
+{
+  float peak = 0.f, bound, limit;
+
+  for (guint k = 0; k < MIN (m * 2, JN_COPY_BLOCK); k++)
+    peak = MAX (peak, fabsf (x[(gssize) dir * k * stride]));
+  bound = peak / (1 << (JN_COPY_MIN_BITS - 1));
+  limit = MAX (peak, fabsf (neighbour));
+  step = CLAMP (step, -bound, bound);
+  for (guint k = 0; k < m; k++)
+    {
+      float *v = &x[(gssize) dir * k * stride];
+
+      *v = CLAMP (*v - step * (float) (m - k) / m, -limit, limit);
+    }
+}
+
 void
 jn_audio_copy_smooth_edges (float       *copy,
                             guint        frames,
@@ -237,21 +266,19 @@ jn_audio_copy_smooth_edges (float       *copy,
        * off, and would take the copy with it */
       if (before != NULL)
         {
-          float own = max_step (copy + c, channels, m);
-          float slope = CLAMP (before[channels + c] - before[c], -own, own);
-          float step = copy[c] - (before[channels + c] + slope);
+          float *start = copy + c;
+          float own = max_step (start, channels, m);
+          float line = before[channels + c] + CLAMP (before[channels + c] - before[c], -own, own);
 
-          for (guint k = 0; k < m; k++)
-            copy[(gsize) k * channels + c] -= step * (float) (m - k) / m;
+          ramp_edge (start, channels, m, 1, *start - line, before[channels + c]);
         }
       if (after != NULL)
         {
-          float own = max_step (copy + (gsize) (frames - m) * channels + c, channels, m);
-          float slope = CLAMP (after[channels + c] - after[c], -own, own);
-          float step = copy[(gsize) (frames - 1) * channels + c] - (after[c] - slope);
+          float *end = copy + (gsize) (frames - 1) * channels + c;
+          float own = max_step (end - (gsize) (m - 1) * channels, channels, m);
+          float line = after[c] - CLAMP (after[channels + c] - after[c], -own, own);
 
-          for (guint k = 0; k < m; k++)
-            copy[(gsize) (frames - 1 - k) * channels + c] -= step * (float) (m - k) / m;
+          ramp_edge (end, channels, m, -1, *end - line, after[c]);
         }
     }
 }
