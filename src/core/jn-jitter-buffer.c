@@ -451,9 +451,8 @@ play (JnJitterBuffer *jb,
  * from `seq` on (within the lookahead) as what follows the gap.  A copy
  * ends the gap but is handed over as nothing, nor anything after it: its
  * coding noise is white, and an interpolation made to meet it follows the
- * noise (jamnet-bench plc, red2+pnbtr@2 on the corpus, docs/codec.md:
- * what was interpolated lost up to 15 dB); extrapolated, the gap fades
- * into the copy as into any packet. */
+ * noise (docs/pnbtr.md, "Measuring"); extrapolated, the gap fades into
+ * the copy as into any packet. */
 static void
 conceal (JnJitterBuffer *jb,
          guint32         seq,

@@ -876,8 +876,7 @@ lookup_concealer (gpointer user_data,
   return peer != NULL ? peer->concealer : NULL;
 }
 
-/* Once a period, in the media thread: installs the models that came back
- * in time, asks for fresh ones for every stream whose model is due. */
+/* the pool's view of peer `index` */
 static JnConcealer *
 peer_stream (gpointer  user_data,
              guint     index,
@@ -889,6 +888,8 @@ peer_stream (gpointer  user_data,
   return peer->concealer;
 }
 
+/* Once a period, in the media thread: installs the models that came back
+ * in time, asks for fresh ones for every stream whose model is due. */
 static void
 exchange_with_worker (JnMediaEngine *self,
                       guint32        seq)

@@ -344,7 +344,7 @@ lookup_concealer (gpointer user_data,
   return member != NULL ? member->concealer : NULL;
 }
 
-/* As the engine's: the models that came back, and asks for the due ones */
+/* the pool's view of member `index` */
 static JnConcealer *
 member_stream (gpointer  user_data,
                guint     index,
@@ -356,6 +356,7 @@ member_stream (gpointer  user_data,
   return member->concealer;
 }
 
+/* As the engine's: the models that came back, and asks for the due ones */
 static void
 exchange_with_worker (JnRoomMix *self,
                       guint32    seq)
