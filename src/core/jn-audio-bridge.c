@@ -29,6 +29,7 @@ typedef struct
   guint32 id;
   float   gain;
   gboolean mute;
+  gboolean solo;
   float   pan;
 } PeerGain;
 
@@ -57,6 +58,7 @@ struct _JnAudioBridge
   GMutex   gains_lock;
   PeerGain gains[MAX_PEERS];
   guint    n_gains;
+  guint    n_solo;            /* peers soloed */
   atomic_uint_least64_t capture_underruns;
   atomic_uint_least64_t playback_overruns;
   gboolean clock_started;
@@ -238,11 +240,14 @@ jn_audio_bridge_add_playout (JnAudioBridge *bridge,
   g_return_if_fail (frames == bridge->frames && channels == bridge->channels);
 
   g_mutex_lock (&bridge->gains_lock);
-  if ((g = find_gain (bridge, peer_id)) != NULL)
+  g = find_gain (bridge, peer_id);
+  if (g != NULL)
     {
       gain = g->mute ? 0.f : g->gain;
       pan = g->pan;
     }
+  if (peer_id != 0 && jn_mix_silenced (FALSE, g != NULL && g->solo, bridge->n_solo > 0))
+    gain = 0.f;
   g_mutex_unlock (&bridge->gains_lock);
 
   if (gain == 0.f)
@@ -285,6 +290,7 @@ jn_audio_bridge_set_peer_gain (JnAudioBridge *bridge,
                                guint32        peer_id,
                                float          gain,
                                gboolean       mute,
+                               gboolean       solo,
                                float          pan)
 {
   PeerGain *g;
@@ -303,6 +309,8 @@ jn_audio_bridge_set_peer_gain (JnAudioBridge *bridge,
     {
       g->gain = gain;
       g->mute = !!mute;
+      bridge->n_solo += (guint) !!solo - (guint) g->solo;
+      g->solo = !!solo;
       g->pan = pan;
     }
   g_mutex_unlock (&bridge->gains_lock);

@@ -57,12 +57,22 @@ guint          jn_audio_bridge_clock         (JnAudioBridge  *bridge,
                                               gint64         *next_us);
 
 /* Mixer settings, from any thread: linear gains, 0..4; pan -1..1, a
- * balance in a stereo session (none in mono). */
+ * balance in a stereo session (none in mono); while any peer is soloed
+ * only the soloed are heard (peer 0, the metronome, always). */
 void           jn_audio_bridge_set_peer_gain (JnAudioBridge  *bridge,
                                               guint32         peer_id,
                                               float           gain,
                                               gboolean        mute,
+                                              gboolean        solo,
                                               float           pan);
+/* The rule for mute and solo, for mixes made elsewhere (a room's server) */
+static inline gboolean
+jn_mix_silenced (gboolean muted,
+                 gboolean soloed,
+                 gboolean any_soloed)
+{
+  return muted || (any_soloed && !soloed);
+}
 void           jn_audio_bridge_set_master    (JnAudioBridge  *bridge,
                                               float           gain);
 /* The musician hears themself with this gain, straight from capture. */

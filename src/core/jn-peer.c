@@ -26,6 +26,7 @@ struct _JnPeer
   JnDelayParts parts;
   double       gain;
   gboolean     muted;
+  gboolean     soloed;
   double       pan;
   GArray      *series[JN_N_METRICS];   /* JnSample */
   gboolean     new_samples;
@@ -46,6 +47,7 @@ enum {
   PROP_END_TO_END_MS,
   PROP_GAIN,
   PROP_MUTED,
+  PROP_SOLOED,
   PROP_PAN,
   PROP_PATH,
   N_PROPS
@@ -190,6 +192,7 @@ jn_peer_get_property (GObject    *object,
     case PROP_END_TO_END_MS: g_value_set_double (value, self->end_to_end_ms); break;
     case PROP_GAIN: g_value_set_double (value, self->gain); break;
     case PROP_MUTED: g_value_set_boolean (value, self->muted); break;
+    case PROP_SOLOED: g_value_set_boolean (value, self->soloed); break;
     case PROP_PAN: g_value_set_double (value, self->pan); break;
     case PROP_PATH: g_value_set_enum (value, self->path); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -208,6 +211,7 @@ jn_peer_set_property (GObject      *object,
     {
     case PROP_GAIN: jn_peer_set_gain (self, g_value_get_double (value)); break;
     case PROP_MUTED: jn_peer_set_muted (self, g_value_get_boolean (value)); break;
+    case PROP_SOLOED: jn_peer_set_soloed (self, g_value_get_boolean (value)); break;
     case PROP_PAN: jn_peer_set_pan (self, g_value_get_double (value)); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -257,6 +261,7 @@ jn_peer_class_init (JnPeerClass *klass)
   properties[PROP_END_TO_END_MS] = figure ("end-to-end-ms", G_MAXDOUBLE);
   properties[PROP_GAIN] = g_param_spec_double ("gain", NULL, NULL, 0.0, 4.0, 1.0, rw);
   properties[PROP_MUTED] = g_param_spec_boolean ("muted", NULL, NULL, FALSE, rw);
+  properties[PROP_SOLOED] = g_param_spec_boolean ("soloed", NULL, NULL, FALSE, rw);
   properties[PROP_PAN] = g_param_spec_double ("pan", NULL, NULL, -1.0, 1.0, 0.0, rw);
   properties[PROP_PATH] = g_param_spec_enum ("path", NULL, NULL, JN_TYPE_PEER_PATH,
                                              JN_PEER_PATH_UDP, ro);
@@ -536,6 +541,26 @@ jn_peer_set_muted (JnPeer   *self,
     return;
   self->muted = muted;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MUTED]);
+}
+
+gboolean
+jn_peer_get_soloed (JnPeer *self)
+{
+  g_return_val_if_fail (JN_IS_PEER (self), FALSE);
+  return self->soloed;
+}
+
+void
+jn_peer_set_soloed (JnPeer   *self,
+                    gboolean  soloed)
+{
+  g_return_if_fail (JN_IS_PEER (self));
+
+  soloed = !!soloed;
+  if (soloed == self->soloed)
+    return;
+  self->soloed = soloed;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SOLOED]);
 }
 
 double

@@ -97,6 +97,11 @@ void               jn_peer_set_gain              (JnPeer   *self,
 gboolean           jn_peer_get_muted             (JnPeer   *self);
 void               jn_peer_set_muted             (JnPeer   *self,
                                                   gboolean  muted);
+/* Solo: while any player is soloed, only the soloed ones are heard (what
+ * we hear only: nobody else's mix changes). */
+gboolean           jn_peer_get_soloed            (JnPeer   *self);
+void               jn_peer_set_soloed            (JnPeer   *self,
+                                                  gboolean  soloed);
 double             jn_peer_get_pan               (JnPeer   *self);
 void               jn_peer_set_pan               (JnPeer   *self,
                                                   double    pan);

@@ -14,6 +14,7 @@
 
 #include <glib/gi18n.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include "jn-audio-bridge.h"
@@ -23,6 +24,7 @@
 #include "jn-discovery.h"
 #include "jn-host.h"
 #include "jn-identity.h"
+#include "jn-levels.h"
 #include "jn-metronome.h"
 #include "jn-peer-private.h"
 #include "jn-session-report.h"
@@ -86,6 +88,9 @@ struct _JnSession
   JnEngineStats    engine_stats;
   gint             input_peak;      /* media thread -> main: peak * 1e6, atomic */
   double           input_level;
+  JnLevels        *levels;          /* media thread -> the meters: every stream's */
+  _Atomic float    input_gain;      /* main -> media thread */
+  atomic_bool      input_muted;
 
   /* media thread */
   guint64          position;
@@ -98,7 +103,8 @@ struct _JnSession
   guint            metronome_source;
 };
 
-enum { PROP_0, PROP_STATE, PROP_NAME, PROP_INPUT_LEVEL, PROP_PEERS, N_PROPS };
+enum { PROP_0, PROP_STATE, PROP_NAME, PROP_INPUT_LEVEL, PROP_INPUT_GAIN, PROP_INPUT_MUTED, PROP_MONITOR_GAIN,
+       PROP_PEERS, N_PROPS };
 enum { ENDED, WARNING, FIGURES_UPDATED, N_SIGNALS };
 
 static GParamSpec *properties[N_PROPS];
@@ -154,6 +160,8 @@ capture_cb (gpointer  user_data,
 {
   JnSession *self = user_data;
   guint rate = self->config.format.rate;
+  gsize n = (gsize) frames * channels;
+  gboolean musician = FALSE;   /* the musician's input, not a test's */
   float peak = 0.f;
 
   self->position = position;
@@ -162,17 +170,35 @@ capture_cb (gpointer  user_data,
   else if (self->capture != NULL && jn_capture_source_get_kind (self->capture) == JN_CAPTURE_ECHO)
     jn_capture_source_fill (self->capture, out, frames, channels, rate, position);
   else if (self->bridge != NULL)
-    jn_audio_bridge_capture (self->bridge, out, frames, channels);
+    {
+      jn_audio_bridge_capture (self->bridge, out, frames, channels);
+      musician = TRUE;
+    }
   else if (self->capture != NULL)
-    jn_capture_source_fill (self->capture, out, frames, channels, rate, position);
+    {
+      jn_capture_source_fill (self->capture, out, frames, channels, rate, position);
+      musician = TRUE;
+    }
   else
-    memset (out, 0, sizeof (float) * frames * channels);
+    memset (out, 0, sizeof (float) * n);
 
-  for (guint i = 0; i < frames * channels; i++)
+  if (musician)
+    {
+      float gain = atomic_load_explicit (&self->input_gain, memory_order_relaxed);
+
+      if (gain != 1.f)
+        for (gsize i = 0; i < n; i++)
+          out[i] *= gain;
+    }
+  /* the meter shows what we play, also while the others do not hear it */
+  jn_levels_measure (self->levels, JN_LEVELS_INPUT, out, frames, channels);
+  for (gsize i = 0; i < n; i++)
     peak = MAX (peak, fabsf (out[i]));
   /* the loudest since the last snapshot */
   if ((gint) (MIN (peak, 1.f) * 1e6f) > g_atomic_int_get (&self->input_peak))
     g_atomic_int_set (&self->input_peak, (gint) (MIN (peak, 1.f) * 1e6f));
+  if (musician && atomic_load_explicit (&self->input_muted, memory_order_relaxed))
+    memset (out, 0, sizeof (float) * n);
 }
 
 static void
@@ -192,6 +218,8 @@ playout_cb (gpointer     user_data,
     jn_latency_test_playout (self->latency_test, audio, frames, channels, self->config.format.rate);
   if (self->bridge != NULL)
     jn_audio_bridge_add_playout (self->bridge, peer_id, audio, frames, channels);
+  /* as they play, before our own volume, mute or solo */
+  jn_levels_measure (self->levels, peer_id, audio, frames, channels);
   jn_recorder_push_audio (self->recorder, peer_id, audio, frames, channels);
 }
 
@@ -332,10 +360,24 @@ on_snapshot (const JnMediaSnapshot *snapshot,
 
 /* --- who is in the session ------------------------------------------------- */
 
+static gboolean
+any_soloed (JnSession *self)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, self->peer_by_id);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (jn_peer_get_soloed (value))
+      return TRUE;
+  return FALSE;
+}
+
+/* the peer's mix as we hear it: muted, or silent beside a soloed one */
 static void
-on_peer_mix_changed (JnPeer     *peer,
-                     GParamSpec *pspec,
-                     JnSession  *self)
+apply_mix (JnSession *self,
+           JnPeer    *peer,
+           gboolean   solo)
 {
   guint32 id = jn_peer_get_id (peer);
 
@@ -344,13 +386,35 @@ on_peer_mix_changed (JnPeer     *peer,
   if (self->engine != NULL && jn_media_engine_has_mix (self->engine) && id != JN_HUB_PEER_ID)
     {
       if (self->client != NULL)
-        jn_client_send_mix (self->client, id, jn_peer_get_gain (peer), jn_peer_get_muted (peer),
+        jn_client_send_mix (self->client, id, jn_peer_get_gain (peer),
+                            jn_mix_silenced (jn_peer_get_muted (peer), jn_peer_get_soloed (peer), solo),
                             jn_peer_get_pan (peer));
       return;
     }
   if (self->bridge != NULL)
-    jn_audio_bridge_set_peer_gain (self->bridge, id, (float) jn_peer_get_gain (peer),
-                                   jn_peer_get_muted (peer), (float) jn_peer_get_pan (peer));
+    jn_audio_bridge_set_peer_gain (self->bridge, id, (float) jn_peer_get_gain (peer), jn_peer_get_muted (peer),
+                                   jn_peer_get_soloed (peer), (float) jn_peer_get_pan (peer));
+}
+
+static void
+on_peer_mix_changed (JnPeer     *peer,
+                     GParamSpec *pspec,
+                     JnSession  *self)
+{
+  gboolean solo = any_soloed (self);
+
+  /* a solo changes what we hear of everyone */
+  if (g_str_equal (pspec->name, "soloed"))
+    {
+      GHashTableIter iter;
+      gpointer value;
+
+      g_hash_table_iter_init (&iter, self->peer_by_id);
+      while (g_hash_table_iter_next (&iter, NULL, &value))
+        apply_mix (self, value, solo);
+      return;
+    }
+  apply_mix (self, peer, solo);
 }
 
 static void
@@ -376,12 +440,16 @@ on_peer_joined (GObject    *source,
   g_signal_connect_object (peer, "notify::gain", G_CALLBACK (on_peer_mix_changed), self, 0);
   g_signal_connect_object (peer, "notify::muted", G_CALLBACK (on_peer_mix_changed), self, 0);
   g_signal_connect_object (peer, "notify::pan", G_CALLBACK (on_peer_mix_changed), self, 0);
+  g_signal_connect_object (peer, "notify::soloed", G_CALLBACK (on_peer_mix_changed), self, 0);
   g_hash_table_insert (self->peer_by_id, GUINT_TO_POINTER (id), g_object_ref (peer));
   if (self->engine != NULL && jn_media_engine_has_hub (self->engine))
     jn_peer_set_path (peer, JN_PEER_PATH_SERVER);
   else if (self->client != NULL)
     on_link_changed (self->client, id, self);   /* an ICE link has begun */
   g_list_store_append (self->peers, peer);
+  /* beside a soloed player, a newcomer is not heard until soloed too */
+  if (any_soloed (self))
+    apply_mix (self, peer, TRUE);
   update_announced_players (self);
 }
 
@@ -440,6 +508,8 @@ on_peer_left (GObject   *source,
   if (peer == NULL)
     return;
   jn_peer_set_left (peer);
+  /* a soloed player who goes leaves the others heard again */
+  jn_peer_set_soloed (peer, FALSE);
   if (g_list_store_find (self->peers, peer, &position))
     g_list_store_remove (self->peers, position);
   g_hash_table_remove (self->peer_by_id, GUINT_TO_POINTER (id));
@@ -1143,7 +1213,27 @@ jn_session_get_property (GObject    *object,
     case PROP_STATE: g_value_set_enum (value, self->state); break;
     case PROP_NAME: g_value_set_string (value, self->name); break;
     case PROP_INPUT_LEVEL: g_value_set_double (value, self->input_level); break;
+    case PROP_INPUT_GAIN: g_value_set_double (value, jn_session_get_input_gain (self)); break;
+    case PROP_INPUT_MUTED: g_value_set_boolean (value, jn_session_get_input_muted (self)); break;
+    case PROP_MONITOR_GAIN: g_value_set_double (value, self->config.monitor_gain); break;
     case PROP_PEERS: g_value_set_object (value, self->peers); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+jn_session_set_property (GObject      *object,
+                         guint         prop_id,
+                         const GValue *value,
+                         GParamSpec   *pspec)
+{
+  JnSession *self = JN_SESSION (object);
+
+  switch (prop_id)
+    {
+    case PROP_INPUT_GAIN: jn_session_set_input_gain (self, g_value_get_double (value)); break;
+    case PROP_INPUT_MUTED: jn_session_set_input_muted (self, g_value_get_boolean (value)); break;
+    case PROP_MONITOR_GAIN: jn_session_set_monitor_gain (self, g_value_get_double (value)); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -1174,6 +1264,7 @@ jn_session_finalize (GObject *object)
   g_clear_pointer (&self->capture, jn_capture_source_free);
   g_clear_pointer (&self->recorder, jn_recorder_free);
   g_clear_pointer (&self->latency_test, jn_latency_test_free);
+  g_clear_pointer (&self->levels, jn_levels_free);
   g_free (self->metro_buf);
   g_mutex_clear (&self->metro_lock);
   g_free (self->name);
@@ -1197,14 +1288,19 @@ jn_session_class_init (JnSessionClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   const GParamFlags ro = G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
+  const GParamFlags rw = G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
 
   object_class->get_property = jn_session_get_property;
+  object_class->set_property = jn_session_set_property;
   object_class->dispose = jn_session_dispose;
   object_class->finalize = jn_session_finalize;
 
   properties[PROP_STATE] = g_param_spec_enum ("state", NULL, NULL, JN_TYPE_SESSION_STATE, JN_SESSION_IDLE, ro);
   properties[PROP_NAME] = g_param_spec_string ("name", NULL, NULL, NULL, ro);
   properties[PROP_INPUT_LEVEL] = g_param_spec_double ("input-level", NULL, NULL, 0.0, 1.0, 0.0, ro);
+  properties[PROP_INPUT_GAIN] = g_param_spec_double ("input-gain", NULL, NULL, 0.0, 4.0, 1.0, rw);
+  properties[PROP_INPUT_MUTED] = g_param_spec_boolean ("input-muted", NULL, NULL, FALSE, rw);
+  properties[PROP_MONITOR_GAIN] = g_param_spec_double ("monitor-gain", NULL, NULL, 0.0, 4.0, 0.0, rw);
   properties[PROP_PEERS] = g_param_spec_object ("peers", NULL, NULL, G_TYPE_LIST_MODEL, ro);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
@@ -1227,6 +1323,10 @@ jn_session_init (JnSession *self)
   self->links = g_hash_table_new_full (NULL, NULL, NULL, g_free);
   g_mutex_init (&self->metro_lock);
   jn_metronome_init (&self->metronome, 48000);
+  /* 17 streams at 375 periods a second, for a UI that misses a few frames */
+  self->levels = jn_levels_new (4096);
+  atomic_init (&self->input_gain, 1.f);
+  atomic_init (&self->input_muted, FALSE);
 }
 
 JnSession *
@@ -1468,6 +1568,74 @@ jn_session_get_input_level (JnSession *self)
 {
   g_return_val_if_fail (JN_IS_SESSION (self), 0.0);
   return self->input_level;
+}
+
+double
+jn_session_get_input_gain (JnSession *self)
+{
+  g_return_val_if_fail (JN_IS_SESSION (self), 1.0);
+  return atomic_load (&self->input_gain);
+}
+
+void
+jn_session_set_input_gain (JnSession *self,
+                           double     gain)
+{
+  g_return_if_fail (JN_IS_SESSION (self));
+
+  gain = CLAMP (gain, 0.0, 4.0);
+  if ((float) gain == atomic_load (&self->input_gain))
+    return;
+  atomic_store (&self->input_gain, (float) gain);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_INPUT_GAIN]);
+}
+
+gboolean
+jn_session_get_input_muted (JnSession *self)
+{
+  g_return_val_if_fail (JN_IS_SESSION (self), FALSE);
+  return atomic_load (&self->input_muted);
+}
+
+void
+jn_session_set_input_muted (JnSession *self,
+                            gboolean   muted)
+{
+  g_return_if_fail (JN_IS_SESSION (self));
+
+  if (!!muted == atomic_load (&self->input_muted))
+    return;
+  atomic_store (&self->input_muted, !!muted);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_INPUT_MUTED]);
+}
+
+double
+jn_session_get_monitor_gain (JnSession *self)
+{
+  g_return_val_if_fail (JN_IS_SESSION (self), 0.0);
+  return self->config.monitor_gain;
+}
+
+void
+jn_session_set_monitor_gain (JnSession *self,
+                             double     gain)
+{
+  g_return_if_fail (JN_IS_SESSION (self));
+
+  gain = CLAMP (gain, 0.0, 4.0);
+  if (gain == self->config.monitor_gain)
+    return;
+  self->config.monitor_gain = gain;
+  if (self->bridge != NULL)
+    jn_audio_bridge_set_monitor (self->bridge, (float) gain);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MONITOR_GAIN]);
+}
+
+JnLevels *
+jn_session_get_levels (JnSession *self)
+{
+  g_return_val_if_fail (JN_IS_SESSION (self), NULL);
+  return self->levels;
 }
 
 /* --- the figures, for files ------------------------------------------------ */

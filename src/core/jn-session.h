@@ -17,6 +17,7 @@
 #include "jn-client.h"
 #include "jn-host.h"
 #include "jn-latency-test.h"
+#include "jn-levels.h"
 #include "jn-media-engine.h"
 #include "jn-peer.h"
 #include "jn-recorder.h"
@@ -191,6 +192,23 @@ void            jn_session_get_local_latency   (JnSession           *self,
                                                 double              *playback_ms);
 /* The capture's peak over the last snapshot, 0..1 ("input-level"). */
 double          jn_session_get_input_level     (JnSession           *self);
+/* What we play, before anyone hears it, from any time in the session:
+ * a linear gain 0..4 ("input-gain", default 1) and "input-muted" (the
+ * others hear silence; our meter still shows what we play). */
+double          jn_session_get_input_gain      (JnSession           *self);
+void            jn_session_set_input_gain      (JnSession           *self,
+                                                double               gain);
+gboolean        jn_session_get_input_muted     (JnSession           *self);
+void            jn_session_set_input_muted     (JnSession           *self,
+                                                gboolean             muted);
+/* Hear ourselves, straight from the device's capture, 0..4
+ * ("monitor-gain"; 0 is off; only with an audio device). */
+double          jn_session_get_monitor_gain    (JnSession           *self);
+void            jn_session_set_monitor_gain    (JnSession           *self,
+                                                double               gain);
+/* Every stream's level, each period (jn-levels.h): our input after its
+ * gain, each peer's as it plays before our mix.  One reader. */
+JnLevels       *jn_session_get_levels          (JnSession           *self);
 
 /* The stats JSON (docs/protocol.md, "Stats JSON"): the engine's figures,
  * the role, the duration, each peer's end-to-end figure and recording, the
