@@ -10,6 +10,7 @@
 #include <glib/gstdio.h>
 #include <math.h>
 
+#include "jn-capture-source.h"
 #include "jn-graph.h"
 #include "jn-discovery.h"
 #include "jn-host-dialog.h"
@@ -19,6 +20,7 @@
 #include "jn-sessions-page.h"
 #include "jn-window.h"
 #include "jn-jam-page.h"
+#include "jn-level-meter.h"
 #include "jn-peer-page.h"
 #include "jn-peer-private.h"
 #include "jn-peer-row.h"
@@ -114,6 +116,24 @@ test_graph_draws (void)
   g_assert_finalize_object (graph);
 }
 
+/* the label under root that reads text, or NULL */
+static GtkWidget *
+find_label (GtkWidget  *root,
+            const char *text)
+{
+  if (GTK_IS_LABEL (root) && g_strcmp0 (gtk_label_get_text (GTK_LABEL (root)), text) == 0 &&
+      gtk_widget_get_visible (root))
+    return root;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_label (child, text);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
 static void
 count_emission (guint *count)
 {
@@ -131,13 +151,14 @@ test_peer_row_binds (void)
   JnDelayParts parts = { 0 };
   GtkWidget *light;
   guint changes = 0;
-  GtkToggleButton *mute;
+  GtkToggleButton *mute, *solo;
   GtkRange *gain;
+  int height;
 
   g_object_ref (row);
   gtk_list_box_append (GTK_LIST_BOX (list), row);
   window = show_in_window (list, 700, 100);
-  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), ==, "Ana");
+  g_assert_nonnull (find_label (row, "Ana"));
 
   stats.id = 7;
   stats.synced = TRUE;
@@ -173,40 +194,302 @@ test_peer_row_binds (void)
   g_assert_false (gtk_widget_has_css_class (light, "success"));
   parts.buffer_ms = 10.75;
   jn_peer_update (peer, &stats, &parts);
-  g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), "RTT 12.50 ms"));
-  g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), "17.0 ms"));
-  /* a LAN session's path goes unsaid; a room's is said first, as it changes */
-  g_assert_false (g_str_has_prefix (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), "direct"));
+  /* each figure in its own place, in ms */
+  g_assert_nonnull (find_label (row, "RTT 12.5 ms"));
+  g_assert_nonnull (find_label (row, "≈ 17.0 ms"));
+  g_assert_nonnull (find_label (row, "buffer 10.8 ms"));
+  /* the strip keeps its height as the figures grow */
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  height = gtk_widget_get_height (row);
+  stats.rtt_ms.last = 1234.5;
+  stats.jitter_ms.last = 345.25;
+  stats.loss_percent = 100;
+  parts.buffer_ms = 1480.5;
+  jn_peer_update (peer, &stats, &parts);
+  g_assert_nonnull (find_label (row, "RTT 1234.5 ms"));
+  g_assert_nonnull (find_label (row, "loss 100.0 %"));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_test_message ("strip height %d px with short figures, %d with long ones", height, gtk_widget_get_height (row));
+  g_assert_cmpint (gtk_widget_get_height (row), ==, height);
+  /* a LAN session's path goes unsaid; a room's is said, as it changes */
+  g_assert_null (find_label (row, "relayed"));
   jn_peer_set_path (peer, JN_PEER_PATH_RELAYED);
-  g_assert_true (g_str_has_prefix (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), "relayed · RTT"));
+  g_assert_nonnull (find_label (row, jn_peer_path_describe (JN_PEER_PATH_RELAYED)));
   jn_peer_set_path (peer, JN_PEER_PATH_UNREACHABLE);
-  g_assert_true (g_str_has_prefix (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), "no audio: no path"));
+  g_assert_true (g_str_has_prefix (jn_peer_path_describe (JN_PEER_PATH_UNREACHABLE), "no audio: no path"));
+  g_assert_nonnull (find_label (row, jn_peer_path_describe (JN_PEER_PATH_UNREACHABLE)));
 
   mute = (GtkToggleButton *) jn_test_find_widget (row, GTK_TYPE_TOGGLE_BUTTON);
   gain = (GtkRange *) jn_test_find_widget (row, GTK_TYPE_RANGE);
   g_assert_nonnull (mute);
   g_assert_nonnull (gain);
-  /* the row's controls are the peer's mix, both ways */
+  solo = GTK_TOGGLE_BUTTON (gtk_widget_get_next_sibling (GTK_WIDGET (mute)));
+  /* the row's controls are the peer's mix, both ways, and say their state */
   gtk_toggle_button_set_active (mute, TRUE);
   g_assert_true (jn_peer_get_muted (peer));
+  g_assert_true (gtk_widget_get_state_flags (GTK_WIDGET (mute)) & GTK_STATE_FLAG_CHECKED);
+  gtk_toggle_button_set_active (solo, TRUE);
+  g_assert_true (jn_peer_get_soloed (peer));
+  jn_peer_set_soloed (peer, FALSE);
+  g_assert_false (gtk_toggle_button_get_active (solo));
   jn_peer_set_gain (peer, 0.5);
   g_assert_cmpfloat_with_epsilon (gtk_range_get_value (gain), 0.5, 1e-9);
+  g_assert_nonnull (find_label (row, "-6.0 dB"));
   gtk_range_set_value (gain, 1.5);
   g_assert_cmpfloat_with_epsilon (jn_peer_get_gain (peer), 1.5, 1e-9);
-  /* and its pan, the scale after the mute button */
+  g_assert_nonnull (find_label (row, "+3.5 dB"));
+  jn_peer_set_gain (peer, 0.0);
+  g_assert_nonnull (find_label (row, "−∞ dB"));
+  /* and its pan, the scale after "Pan" */
   {
-    GtkWidget *pan = gtk_widget_get_next_sibling (GTK_WIDGET (mute));
+    GtkWidget *pan = gtk_widget_get_next_sibling (gtk_widget_get_next_sibling (GTK_WIDGET (solo)));
 
     g_assert_true (GTK_IS_RANGE (pan));
     jn_peer_set_pan (peer, -0.5);
     g_assert_cmpfloat_with_epsilon (gtk_range_get_value (GTK_RANGE (pan)), -0.5, 1e-9);
+    g_assert_nonnull (find_label (row, "L 50"));
     gtk_range_set_value (GTK_RANGE (pan), 0.25);
     g_assert_cmpfloat_with_epsilon (jn_peer_get_pan (peer), 0.25, 1e-9);
+    g_assert_nonnull (find_label (row, "R 25"));
   }
 
   gtk_window_destroy (window);
   g_assert_finalize_object (row);
   g_assert_finalize_object (peer);
+}
+
+
+/* the meter's ballistics, pushed by hand: up at once, down 24 dB a second,
+ * the clip light for two seconds after full scale */
+static void
+test_level_meter (void)
+{
+  GtkWidget *meter = g_object_ref_sink (jn_level_meter_new ());
+  JnLevelMeter *m = JN_LEVEL_METER (meter);
+  GtkWindow *window = show_in_window (meter, 300, 20);
+  gint64 t = 1000000;
+
+  g_assert_cmpfloat (jn_level_meter_get_peak_db (m), ==, JN_LEVEL_METER_FLOOR_DB);
+  jn_level_meter_push (m, 0.5, 0.25, t);
+  g_assert_cmpfloat_with_epsilon (jn_level_meter_get_peak_db (m), -6.02, 0.01);
+  g_assert_cmpfloat_with_epsilon (jn_level_meter_get_rms_db (m), -12.04, 0.01);
+  g_assert_false (jn_level_meter_get_clipped (m));
+  /* half a second of silence: 12 dB down */
+  jn_level_meter_push (m, 0.0, 0.0, t + 500000);
+  g_assert_cmpfloat_with_epsilon (jn_level_meter_get_peak_db (m), -18.02, 0.01);
+  /* three seconds: at the floor */
+  for (gint64 k = 1; k <= 30; k++)
+    jn_level_meter_push (m, 0.0, 0.0, t + 500000 + k * 100000);
+  g_assert_cmpfloat (jn_level_meter_get_peak_db (m), ==, JN_LEVEL_METER_FLOOR_DB);
+  g_assert_cmpfloat (jn_level_meter_get_rms_db (m), ==, JN_LEVEL_METER_FLOOR_DB);
+  t += 3500000;
+  jn_level_meter_push (m, 1.0, 0.7, t);
+  g_assert_true (jn_level_meter_get_clipped (m));
+  jn_level_meter_push (m, 0.1, 0.05, t + 1900000);
+  g_assert_true (jn_level_meter_get_clipped (m));
+  jn_level_meter_push (m, 0.1, 0.05, t + 2100000);
+  g_assert_false (jn_level_meter_get_clipped (m));
+
+  gtk_window_destroy (window);
+  g_assert_finalize_object (meter);
+}
+
+static void
+spin_for (guint ms)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) ms * 1000;
+
+  while (g_get_monotonic_time () < end)
+    {
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+      g_usleep (2000);
+    }
+}
+
+/* the level meter under root that is no player's: our input's */
+static GtkWidget *
+find_meter_outside_rows (GtkWidget *root)
+{
+  if (JN_IS_PEER_ROW (root))
+    return NULL;
+  if (JN_IS_LEVEL_METER (root))
+    return root;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_meter_outside_rows (child);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static void
+on_demo_started (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  JnTestStarted *started = user_data;
+
+  started->ok = jn_session_demo_finish (JN_SESSION (source), result, &started->error);
+  started->done = TRUE;
+}
+
+/* The jam page's meters on the frame clock, from a real session: the demo
+ * player's tone moves its meter; our input, silent at gain 0, does not,
+ * and moves once the gain is up; silent again, it falls to the floor.
+ * Also: what 16 players' meters cost a frame. */
+static void
+test_jam_page_meters (void)
+{
+  JnSessionConfig config;
+  JnImpairment impairment = { .delay_us = 5000 };
+  JnTestStarted started = { 0 };
+  JnSession *session;
+  GtkWidget *page = g_object_ref_sink (g_object_new (JN_TYPE_JAM_PAGE, NULL));
+  GtkWindow *window = show_in_window (page, 800, 700);
+  JnLevelMeter *input, *player;
+  GtkListBoxRow *row;
+
+  jn_session_config_init (&config);
+  config.player_name = "Meter";
+  config.bind_address = "127.0.0.1";
+  config.announce = FALSE;
+  session = jn_session_new (&config);
+  jn_session_set_capture_source (session, jn_capture_source_new (JN_CAPTURE_TONE));
+  jn_session_set_input_gain (session, 0.0);
+  jn_session_demo_async (session, NULL, &impairment, NULL, on_demo_started, &started);
+  g_assert_true (jn_test_wait_started (&started, 10));
+  g_assert_no_error (started.error);
+  jn_jam_page_set_session (JN_JAM_PAGE (page), session);
+  for (gint64 end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+       jn_test_find_widget (page, JN_TYPE_PEER_ROW) == NULL && g_get_monotonic_time () < end; )
+    spin_for (10);
+  row = GTK_LIST_BOX_ROW (jn_test_find_widget (page, JN_TYPE_PEER_ROW));
+  g_assert_nonnull (row);
+  player = JN_LEVEL_METER (jn_test_find_widget (GTK_WIDGET (row), JN_TYPE_LEVEL_METER));
+  input = JN_LEVEL_METER (find_meter_outside_rows (page));
+  g_assert_nonnull (input);
+  g_assert_true (input != player);
+
+  spin_for (1500);
+  g_test_message ("player %.1f dB peak, %.1f dB RMS; our input at gain 0: %.1f dB",
+                  jn_level_meter_get_peak_db (player), jn_level_meter_get_rms_db (player),
+                  jn_level_meter_get_peak_db (input));
+  g_assert_cmpfloat (jn_level_meter_get_peak_db (player), >, -20.0);
+  g_assert_cmpfloat (jn_level_meter_get_rms_db (player), >, -30.0);
+  g_assert_cmpfloat (jn_level_meter_get_peak_db (input), ==, JN_LEVEL_METER_FLOOR_DB);
+
+  /* the gain up: our tone shows; muted, it still shows (the others hear silence) */
+  jn_session_set_input_gain (session, 1.0);
+  jn_session_set_input_muted (session, TRUE);
+  spin_for (700);
+  g_test_message ("our input at gain 1, muted: %.1f dB", jn_level_meter_get_peak_db (input));
+  g_assert_cmpfloat (jn_level_meter_get_peak_db (input), >, -20.0);
+  /* the page's controls are the session's */
+  g_assert_true (gtk_switch_get_active (GTK_SWITCH (jn_test_find_widget (page, GTK_TYPE_SWITCH))));
+
+  /* pictures for people to look at: the strips moving, and at 360 px */
+  if (g_getenv ("SCREENSHOTS") != NULL)
+    {
+      g_autofree char *wide = g_build_filename (g_getenv ("SCREENSHOTS"), "widgets-jam-meters.png", NULL);
+      g_autofree char *narrow = g_build_filename (g_getenv ("SCREENSHOTS"), "widgets-jam-360.png", NULL);
+
+      g_mkdir_with_parents (g_getenv ("SCREENSHOTS"), 0755);
+      jn_peer_set_soloed (jn_peer_row_get_peer (JN_PEER_ROW (row)), TRUE);
+      spin_for (100);
+      g_assert_true (jn_test_save_png (page, wide, NULL));
+      jn_peer_set_soloed (jn_peer_row_get_peer (JN_PEER_ROW (row)), FALSE);
+      gtk_window_set_default_size (window, 360, 700);
+      spin_for (300);
+      g_test_message ("at 360 px: the page is %d px wide", gtk_widget_get_width (page));
+      g_assert_true (jn_test_save_png (page, narrow, NULL));
+      gtk_window_set_default_size (window, 800, 700);
+    }
+
+  /* silence: down to the floor within 60 dB / 24 dB/s */
+  jn_session_set_input_gain (session, 0.0);
+  spin_for (3000);
+  g_assert_cmpfloat (jn_level_meter_get_peak_db (input), ==, JN_LEVEL_METER_FLOOR_DB);
+  g_assert_cmpfloat (jn_level_meter_get_peak_db (player), >, -20.0);
+
+  jn_jam_page_set_session (JN_JAM_PAGE (page), NULL);
+  jn_session_leave (session);
+  gtk_window_destroy (window);
+  g_assert_finalize_object (page);
+  g_assert_finalize_object (session);
+}
+
+/* What 16 players' meters cost a frame: a frame's levels (16 streams, 7
+ * periods each, as at 375 periods a second and 60 frames) pushed and the
+ * 16 meters drawn */
+static void
+test_meters_cost (void)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
+  GtkWidget *meters[16];
+  GtkWindow *window;
+  g_autoptr(JnLevels) levels = jn_levels_new (4096);
+  JnLevelFrame frames[256];
+  float audio[128];
+  gint64 push_us = 0, draw_us = 0;
+  const guint rounds = 200;
+
+  for (guint i = 0; i < 16; i++)
+    {
+      meters[i] = jn_level_meter_new ();
+      gtk_box_append (GTK_BOX (box), meters[i]);
+    }
+  g_object_ref (box);
+  window = show_in_window (box, 300, 300);
+  for (guint r = 0; r < rounds; r++)
+    {
+      gint64 t0, t1, t2;
+      gsize n;
+
+      for (guint i = 0; i < 128; i++)
+        audio[i] = 0.5f * (float) sin (2 * G_PI * (i + r * 128) / 109.0) * (r % 2);
+      for (guint p = 0; p < 7; p++)
+        for (guint id = 0; id < 16; id++)
+          jn_levels_measure (levels, id, audio, 128, 1);
+      t0 = g_get_monotonic_time ();
+      n = jn_levels_drain (levels, frames, G_N_ELEMENTS (frames));
+      g_assert_cmpuint (n, ==, 7 * 16);
+      for (guint id = 0; id < 16; id++)
+        {
+          float peak = 0.f;
+          double sum = 0.0;
+
+          for (gsize k = 0; k < n; k++)
+            if (frames[k].id == id)
+              {
+                peak = MAX (peak, frames[k].peak);
+                sum += (double) frames[k].rms * frames[k].rms;
+              }
+          jn_level_meter_push (JN_LEVEL_METER (meters[id]), peak, sqrt (sum / 7), t0 + r * 16667);
+        }
+      t1 = g_get_monotonic_time ();
+      for (guint id = 0; id < 16; id++)
+        {
+          GtkSnapshot *snapshot = gtk_snapshot_new ();
+          GskRenderNode *node;
+
+          GTK_WIDGET_GET_CLASS (meters[id])->snapshot (meters[id], snapshot);
+          node = gtk_snapshot_free_to_node (snapshot);
+          if (node != NULL)
+            gsk_render_node_unref (node);
+        }
+      t2 = g_get_monotonic_time ();
+      push_us += t1 - t0;
+      draw_us += t2 - t1;
+    }
+  g_test_message ("16 meters a frame: %.1f µs to take and push the levels, %.1f µs to snapshot them "
+                  "(%u frames)", (double) push_us / rounds, (double) draw_us / rounds, rounds);
+  gtk_window_destroy (window);
+  g_assert_finalize_object (box);
 }
 
 static void
@@ -705,6 +988,9 @@ main (int argc, char *argv[])
   adw_init ();
   g_test_add_func ("/widgets/graph-draws", test_graph_draws);
   g_test_add_func ("/widgets/peer-row-binds", test_peer_row_binds);
+  g_test_add_func ("/widgets/level-meter", test_level_meter);
+  g_test_add_func ("/widgets/jam-page-meters", test_jam_page_meters);
+  g_test_add_func ("/widgets/meters-cost", test_meters_cost);
   g_test_add_func ("/widgets/peer-page-follows", test_peer_page_follows);
   g_test_add_func ("/widgets/jam-page-lists-peers", test_jam_page_lists_peers);
   g_test_add_func ("/widgets/host-dialog", test_host_dialog);

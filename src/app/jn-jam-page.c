@@ -1,5 +1,8 @@
 /* jn-jam-page.c: one JnPeerRow per player of the session's peers model;
- * this computer's figures follow the session's snapshots
+ * this computer's figures follow the session's snapshots, and its input
+ * gain, mute and monitor are the session's.  Once a frame the page takes
+ * every stream's levels from the session's ring and hands each meter
+ * what came for it (docs/architecture.md, "Meters").
  *
  * Signal: peer-activated (JnPeer), when a player's row is clicked.
  *
@@ -13,16 +16,40 @@
 #include <math.h>
 
 #include "jn-jam-page.h"
+#include "jn-level-meter.h"
 #include "jn-peer-row.h"
+
+/* streams metered at once: the players a session holds and our input */
+#define MAX_METERED 65
+
+typedef struct
+{
+  guint32 id;
+  float   peak;
+  double  sum_squares;  /* of the periods' RMS */
+  guint   periods;
+} Metered;
 
 struct _JnJamPage
 {
-  AdwBin       parent_instance;
+  AdwBin         parent_instance;
 
-  GtkListBox  *peers_list;
-  GtkLabel    *local_label;
-  GtkLevelBar *input_meter;
-  JnSession   *session;
+  GtkListBox    *peers_list;
+  GtkLabel      *local_label;
+  JnLevelMeter  *input_meter;
+  GtkLabel      *input_db;
+  GtkAdjustment *input_gain_adjustment;
+  GtkLabel      *input_gain_value;
+  GtkSwitch     *input_mute;
+  AdwActionRow  *monitor_row;
+  GtkSwitch     *monitor;
+  GtkAdjustment *monitor_adjustment;
+  GtkWidget     *monitor_gain;
+  JnSession     *session;
+  guint          tick;
+  GPtrArray     *bindings;
+  JnLevelFrame   frames[256];
+  Metered        metered[MAX_METERED];
 };
 
 enum { PEER_ACTIVATED, N_SIGNALS };
@@ -79,6 +106,22 @@ describe_concealment (JnSession *session)
 }
 
 static void
+on_input_db (JnJamPage *self)
+{
+  double db = jn_level_meter_get_peak_db (self->input_meter);
+  g_autofree char *text = NULL;
+
+  if (db <= JN_LEVEL_METER_FLOOR_DB)
+    /* TRANSLATORS: the input meter's reading when nothing plays */
+    text = g_strdup (_("silent"));
+  else
+    /* TRANSLATORS: the input's peak in dB under full scale */
+    text = g_strdup_printf (_("%.0f dB"), db);
+  if (g_strcmp0 (gtk_label_get_text (self->input_db), text) != 0)
+    gtk_label_set_text (self->input_db, text);
+}
+
+static void
 on_figures_updated (JnJamPage *self)
 {
   const JnAudioFormat *format = jn_session_get_format (self->session);
@@ -95,21 +138,121 @@ on_figures_updated (JnJamPage *self)
                              (unsigned long long) jn_audio_device_get_xruns (device),
                              links ? " · " : "", links ? links : "");
   else
-    audio = g_strdup (status != NULL ? status : "");
+    /* TRANSLATORS: a session that opened no audio device (the demo in a test, say) */
+    audio = g_strdup (status != NULL ? status : _("no audio device"));
   /* TRANSLATORS: the session's format, the audio device, and how lost packets are hidden */
   local = g_strdup_printf (_("%u Hz, %u-frame packets (%.1f ms) · %s · %s"),
                            format->rate, format->frames, format->frames * 1000.0 / format->rate, audio, concealment);
   gtk_label_set_text (self->local_label, local);
+  on_input_db (self);
+  /* hearing yourself goes through the device, straight from its capture */
+  gtk_widget_set_sensitive (GTK_WIDGET (self->monitor_row), device != NULL);
+  adw_action_row_set_subtitle (self->monitor_row, device != NULL ? "" : _("Needs an audio device"));
+}
+
+static Metered *
+metered_for (JnJamPage *self,
+             guint     *n,
+             guint32    id)
+{
+  for (guint i = 0; i < *n; i++)
+    if (self->metered[i].id == id)
+      return &self->metered[i];
+  if (*n == MAX_METERED)
+    return NULL;
+  self->metered[*n] = (Metered) { id, 0.f, 0.0, 0 };
+  return &self->metered[(*n)++];
+}
+
+static const Metered *
+find_metered (JnJamPage *self,
+              guint      n,
+              guint32    id)
+{
+  for (guint k = 0; k < n; k++)
+    if (self->metered[k].id == id)
+      return &self->metered[k];
+  return NULL;
+}
+
+/* the loudest sample and the RMS over the periods that came (0 if none) */
+static double
+rms_of (const Metered *m)
+{
+  return m != NULL && m->periods > 0 ? sqrt (m->sum_squares / m->periods) : 0.0;
+}
+
+/* Once a frame: what the media thread measured since the last one, for
+ * each meter; a stream that sent nothing falls */
+gboolean
+jn_jam_page_update_meters (JnJamPage *self,
+                           gint64     frame_time)
+{
+  JnLevels *levels;
+  guint n = 0;
+  gsize got;
+
+  g_return_val_if_fail (JN_IS_JAM_PAGE (self), FALSE);
+  if (self->session == NULL)
+    return FALSE;
+
+  levels = jn_session_get_levels (self->session);
+  while ((got = jn_levels_drain (levels, self->frames, G_N_ELEMENTS (self->frames))) > 0)
+    for (gsize k = 0; k < got; k++)
+      {
+        Metered *m = metered_for (self, &n, self->frames[k].id);
+
+        if (m == NULL)
+          continue;
+        m->peak = MAX (m->peak, self->frames[k].peak);
+        m->sum_squares += (double) self->frames[k].rms * self->frames[k].rms;
+        m->periods++;
+      }
+
+  for (int i = 0;; i++)
+    {
+      GtkListBoxRow *row = gtk_list_box_get_row_at_index (self->peers_list, i);
+      const Metered *m;
+
+      if (row == NULL)
+        break;
+      m = find_metered (self, n, jn_peer_get_id (jn_peer_row_get_peer (JN_PEER_ROW (row))));
+      jn_peer_row_push_level (JN_PEER_ROW (row), m != NULL ? m->peak : 0.0, rms_of (m), frame_time);
+    }
+  {
+    const Metered *input = find_metered (self, n, JN_LEVELS_INPUT);
+
+    jn_level_meter_push (self->input_meter, input != NULL ? input->peak : 0.0, rms_of (input), frame_time);
+  }
+  return TRUE;
+}
+
+static gboolean
+on_tick (GtkWidget     *widget,
+         GdkFrameClock *clock,
+         gpointer       user_data)
+{
+  jn_jam_page_update_meters (JN_JAM_PAGE (widget), gdk_frame_clock_get_frame_time (clock));
+  return G_SOURCE_CONTINUE;
 }
 
 static void
-on_input_level (JnJamPage *self)
+on_input_gain_changed (JnJamPage *self)
 {
-  double peak = jn_session_get_input_level (self->session);
-  double db = peak > 1e-6 ? 20 * log10 (peak) : -120;
+  g_autofree char *text = jn_gain_to_text (gtk_adjustment_get_value (self->input_gain_adjustment));
 
-  /* -60 dBFS .. 0 dBFS */
-  gtk_level_bar_set_value (self->input_meter, CLAMP ((db + 60) / 60, 0.0, 1.0));
+  gtk_label_set_text (self->input_gain_value, text);
+}
+
+/* hear myself: on at the scale's gain, off at 0 */
+static void
+on_monitor_changed (JnJamPage *self)
+{
+  gboolean on = gtk_switch_get_active (self->monitor);
+
+  gtk_widget_set_sensitive (self->monitor_gain, on);
+  if (self->session != NULL)
+    jn_session_set_monitor_gain (self->session, on ? gtk_adjustment_get_value (self->monitor_adjustment) : 0.0);
 }
 
 void
@@ -123,15 +266,33 @@ jn_jam_page_set_session (JnJamPage *self,
     return;
   if (self->session != NULL)
     g_signal_handlers_disconnect_by_data (self->session, self);
+  for (guint i = 0; i < self->bindings->len; i++)
+    g_binding_unbind (g_ptr_array_index (self->bindings, i));
+  g_ptr_array_set_size (self->bindings, 0);
+  if (self->tick != 0)
+    gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->tick);
+  self->tick = 0;
   g_set_object (&self->session, session);
   gtk_list_box_bind_model (self->peers_list, session ? jn_session_get_peers (session) : NULL,
                            session ? create_row : NULL, self, NULL);
   gtk_label_set_text (self->local_label, "");
-  gtk_level_bar_set_value (self->input_meter, 0.0);
   if (session == NULL)
     return;
   g_signal_connect_object (session, "figures-updated", G_CALLBACK (on_figures_updated), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (session, "notify::input-level", G_CALLBACK (on_input_level), self, G_CONNECT_SWAPPED);
+  g_ptr_array_add (self->bindings,
+                   g_object_bind_property (session, "input-gain", self->input_gain_adjustment, "value",
+                                           G_BINDING_SYNC_CREATE | G_BINDING_BIDIRECTIONAL));
+  g_ptr_array_add (self->bindings,
+                   g_object_bind_property (session, "input-muted", self->input_mute, "active",
+                                           G_BINDING_SYNC_CREATE | G_BINDING_BIDIRECTIONAL));
+  /* the session's monitor as the switch and its scale say, from what it has */
+  g_signal_handlers_block_by_func (self->monitor, on_monitor_changed, self);
+  gtk_switch_set_active (self->monitor, jn_session_get_monitor_gain (session) > 0);
+  if (jn_session_get_monitor_gain (session) > 0)
+    gtk_adjustment_set_value (self->monitor_adjustment, jn_session_get_monitor_gain (session));
+  g_signal_handlers_unblock_by_func (self->monitor, on_monitor_changed, self);
+  gtk_widget_set_sensitive (self->monitor_gain, gtk_switch_get_active (self->monitor));
+  self->tick = gtk_widget_add_tick_callback (GTK_WIDGET (self), on_tick, NULL, NULL);
   on_figures_updated (self);
 }
 
@@ -142,6 +303,7 @@ jn_jam_page_dispose (GObject *object)
 
   if (self->peers_list != NULL)
     jn_jam_page_set_session (self, NULL);
+  g_clear_pointer (&self->bindings, g_ptr_array_unref);
   gtk_widget_dispose_template (GTK_WIDGET (self), JN_TYPE_JAM_PAGE);
   G_OBJECT_CLASS (jn_jam_page_parent_class)->dispose (object);
 }
@@ -160,11 +322,29 @@ jn_jam_page_class_init (JnJamPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, JnJamPage, peers_list);
   gtk_widget_class_bind_template_child (widget_class, JnJamPage, local_label);
   gtk_widget_class_bind_template_child (widget_class, JnJamPage, input_meter);
+  gtk_widget_class_bind_template_child (widget_class, JnJamPage, input_db);
+  gtk_widget_class_bind_template_child (widget_class, JnJamPage, input_gain_adjustment);
+  gtk_widget_class_bind_template_child (widget_class, JnJamPage, input_gain_value);
+  gtk_widget_class_bind_template_child (widget_class, JnJamPage, input_mute);
+  gtk_widget_class_bind_template_child (widget_class, JnJamPage, monitor_row);
+  gtk_widget_class_bind_template_child (widget_class, JnJamPage, monitor);
+  gtk_widget_class_bind_template_child (widget_class, JnJamPage, monitor_adjustment);
+  gtk_widget_class_bind_template_child (widget_class, JnJamPage, monitor_gain);
   gtk_widget_class_bind_template_callback (widget_class, on_row_activated);
 }
 
 static void
 jn_jam_page_init (JnJamPage *self)
 {
+  g_type_ensure (JN_TYPE_LEVEL_METER);
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->bindings = g_ptr_array_new ();
+  g_signal_connect_object (self->input_gain_adjustment, "value-changed", G_CALLBACK (on_input_gain_changed), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->monitor, "notify::active", G_CALLBACK (on_monitor_changed), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->monitor_adjustment, "value-changed", G_CALLBACK (on_monitor_changed), self,
+                           G_CONNECT_SWAPPED);
+  on_input_gain_changed (self);
+  gtk_widget_set_sensitive (self->monitor_gain, FALSE);
 }

@@ -19,5 +19,9 @@ void       jn_jam_page_set_session (JnJamPage *self,
 /* Where the audio device is linked, for people ("Input: … · Output: …");
  * "" without a device. */
 char      *jn_jam_page_dup_links   (JnJamPage *self);
+/* What the page does once a frame (its tick callback): the levels the
+ * session measured since, into each meter.  FALSE without a session. */
+gboolean   jn_jam_page_update_meters (JnJamPage *self,
+                                      gint64     frame_time);
 
 G_END_DECLS

@@ -1,5 +1,7 @@
-/* jn-peer-row.c: binds a JnPeer's properties; its gain and mute are the
- * peer's own (two-way bindings), so the mix follows the row
+/* jn-peer-row.c: binds a JnPeer's properties; its gain, mute, solo and
+ * pan are the peer's own (two-way bindings), so the mix follows the row.
+ * Every figure has a label of its own with room for its widest value, so
+ * the strip keeps its height as the numbers change.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -8,29 +10,44 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <math.h>
 
+#include "jn-level-meter.h"
 #include "jn-peer-row.h"
 #include "jn-sparkline.h"
 
 struct _JnPeerRow
 {
-  AdwActionRow   parent_instance;
+  GtkListBoxRow  parent_instance;
 
   JnPeer        *peer;
-  JnSparkline   *sparkline;
   GtkWidget     *light;
+  GtkLabel      *name;
+  GtkLabel      *ears;
+  GtkLabel      *status;
+  JnLevelMeter  *meter;
+  GtkLabel      *rtt;
+  GtkLabel      *jitter;
+  GtkLabel      *loss;
+  GtkLabel      *concealed;
+  GtkLabel      *buffer;
+  JnSparkline   *sparkline;
+  GtkLabel      *sparkline_top;
   GtkAdjustment *gain_adjustment;
   GtkWidget     *gain;
+  GtkLabel      *gain_value;
   GtkWidget     *mute;
+  GtkWidget     *solo;
   GtkAdjustment *pan_adjustment;
   GtkWidget     *pan;
+  GtkLabel      *pan_value;
   guint          rtt_pushed;    /* RTT samples already in the sparkline */
 };
 
 enum { PROP_0, PROP_PEER, N_PROPS };
 static GParamSpec *properties[N_PROPS];
 
-G_DEFINE_FINAL_TYPE (JnPeerRow, jn_peer_row, ADW_TYPE_ACTION_ROW)
+G_DEFINE_FINAL_TYPE (JnPeerRow, jn_peer_row, GTK_TYPE_LIST_BOX_ROW)
 
 /* Green, yellow or red by the end-to-end delay (docs/architecture.md),
  * with what makes it up in its tooltip. */
@@ -73,46 +90,111 @@ update_light (JnPeerRow *self)
   gtk_widget_set_tooltip_text (self->light, tooltip);
 }
 
+char *
+jn_gain_to_text (double gain)
+{
+  if (gain <= 0.0)
+    /* TRANSLATORS: a volume turned all the way down */
+    return g_strdup (_("−∞ dB"));
+  /* TRANSLATORS: a volume in decibels, signed */
+  return g_strdup_printf (_("%+.1f dB"), 20.0 * log10 (gain));
+}
+
+char *
+jn_pan_to_text (double pan)
+{
+  int percent = (int) lround (fabs (pan) * 100.0);
+
+  if (percent == 0)
+    /* TRANSLATORS: pan in the centre */
+    return g_strdup (C_("pan", "C"));
+  if (pan < 0)
+    /* TRANSLATORS: pan to the left, in percent */
+    return g_strdup_printf (C_("pan", "L %d"), percent);
+  /* TRANSLATORS: pan to the right, in percent */
+  return g_strdup_printf (C_("pan", "R %d"), percent);
+}
+
 static void
-update_subtitle (JnPeerRow *self)
+set_text (GtkLabel   *label,
+          const char *format,
+          ...) G_GNUC_PRINTF (2, 3);
+
+static void
+set_text (GtkLabel   *label,
+          const char *format,
+          ...)
+{
+  g_autofree char *text = NULL;
+  va_list args;
+
+  va_start (args, format);
+  text = g_strdup_vprintf (format, args);
+  va_end (args);
+  gtk_label_set_text (label, text);
+}
+
+static void
+update_figures (JnPeerRow *self)
 {
   const JnPeerStats *p = jn_peer_get_stats (self->peer);
-  g_autofree char *subtitle =
-    g_strdup_printf (_("RTT %.2f ms · one-way %.2f ms · jitter %.2f ms · loss %.1f %% · "
-                       "concealed %.1f %% · buffer %u/%u · to your ears ≈ %.1f ms · "
-                       "audio %llu packets, MIDI %llu events"),
-                     jn_peer_get_rtt_ms (self->peer), jn_peer_get_one_way_ms (self->peer),
-                     jn_peer_get_jitter_ms (self->peer), jn_peer_get_loss_percent (self->peer),
-                     jn_peer_get_concealed_percent (self->peer), jn_peer_get_buffer_level (self->peer),
-                     jn_peer_get_buffer_target (self->peer), jn_peer_get_end_to_end_ms (self->peer),
-                     (unsigned long long) p->audio_packets, (unsigned long long) p->midi_events);
-
   JnPeerPath path = jn_peer_get_path (self->peer);
+  g_autofree char *packets = NULL;
+  JnDelayParts parts;
 
   update_light (self);
+  jn_peer_get_delay_parts (self->peer, &parts);
+  if (jn_peer_get_delay_light (self->peer) == JN_DELAY_UNKNOWN)
+    gtk_label_set_text (self->ears, "");
+  else
+    /* TRANSLATORS: the delay from the player's instrument to our ears */
+    set_text (self->ears, _("≈ %.1f ms"), jn_peer_get_end_to_end_ms (self->peer));
+  /* TRANSLATORS: round-trip time */
+  set_text (self->rtt, _("RTT %.1f ms"), jn_peer_get_rtt_ms (self->peer));
+  set_text (self->jitter, _("jitter %.1f ms"), jn_peer_get_jitter_ms (self->peer));
+  set_text (self->loss, _("loss %.1f %%"), jn_peer_get_loss_percent (self->peer));
+  set_text (self->concealed, _("concealed %.1f %%"), jn_peer_get_concealed_percent (self->peer));
+  /* TRANSLATORS: what the jitter buffer holds back, in ms */
+  set_text (self->buffer, _("buffer %.1f ms"), parts.buffer_ms);
+  /* TRANSLATORS: under the little graph of the last ten seconds of round trips: its top */
+  set_text (self->sparkline_top, _("RTT 10 s, top %.0f ms"), jn_sparkline_get_max (self->sparkline));
+  /* TRANSLATORS: the row's tooltip: the jitter buffer in packets and what came */
+  packets = g_strdup_printf (_("Buffer %u packets (target %u) · audio %llu packets, MIDI %llu events"),
+                             jn_peer_get_buffer_level (self->peer), jn_peer_get_buffer_target (self->peer),
+                             (unsigned long long) p->audio_packets, (unsigned long long) p->midi_events);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self), packets);
 
+  /* nothing heard for a while, or a room's link: what it is and why the
+   * figures stay as they are */
   if (p->not_heard)
     {
-      /* TRANSLATORS: nothing came from a player for this many seconds; then its figures */
-      g_autofree char *silent = g_strdup_printf (_("Not heard from for %.0f s · %s"), p->silent_s,
-                                                 subtitle);
-
-      adw_action_row_set_subtitle (ADW_ACTION_ROW (self), silent);
-      return;
+      /* TRANSLATORS: nothing came from a player for this many seconds */
+      set_text (self->status, _("Not heard from for %.0f s"), p->silent_s);
+      gtk_widget_set_visible (GTK_WIDGET (self->status), TRUE);
     }
-
-  /* a room's links: the way audio takes first, for a path not found yet
-   * or never to be found says why the figures stay empty */
-  if (path != JN_PEER_PATH_UDP)
+  else if (path != JN_PEER_PATH_UDP)
     {
-      /* TRANSLATORS: how audio reaches the player, then its figures */
-      g_autofree char *with_path = g_strdup_printf (_("%s · %s"), jn_peer_path_describe (path),
-                                                    subtitle);
-
-      adw_action_row_set_subtitle (ADW_ACTION_ROW (self), with_path);
-      return;
+      gtk_label_set_text (self->status, jn_peer_path_describe (path));
+      gtk_widget_set_visible (GTK_WIDGET (self->status), TRUE);
     }
-  adw_action_row_set_subtitle (ADW_ACTION_ROW (self), subtitle);
+  else
+    gtk_widget_set_visible (GTK_WIDGET (self->status), FALSE);
+}
+
+static void
+on_gain_changed (JnPeerRow *self)
+{
+  g_autofree char *text = jn_gain_to_text (gtk_adjustment_get_value (self->gain_adjustment));
+
+  gtk_label_set_text (self->gain_value, text);
+}
+
+static void
+on_pan_changed (JnPeerRow *self)
+{
+  g_autofree char *text = jn_pan_to_text (gtk_adjustment_get_value (self->pan_adjustment));
+
+  gtk_label_set_text (self->pan_value, text);
 }
 
 /* the round trip's new samples (nothing before the first round trip) */
@@ -132,31 +214,39 @@ set_peer (JnPeerRow *self,
           JnPeer    *peer)
 {
   const char *name;
-  g_autofree char *gain_label = NULL, *mute_label = NULL, *pan_label = NULL;
+  g_autofree char *gain_label = NULL, *mute_label = NULL, *solo_label = NULL, *pan_label = NULL;
 
   g_return_if_fail (self->peer == NULL);
 
   self->peer = g_object_ref (peer);
   name = jn_peer_get_name (peer);
-  g_object_bind_property (peer, "name", self, "title", G_BINDING_SYNC_CREATE);
+  g_object_bind_property (peer, "name", self->name, "label", G_BINDING_SYNC_CREATE);
   g_object_bind_property (peer, "gain", self->gain_adjustment, "value",
                           G_BINDING_SYNC_CREATE | G_BINDING_BIDIRECTIONAL);
   g_object_bind_property (peer, "muted", self->mute, "active", G_BINDING_SYNC_CREATE | G_BINDING_BIDIRECTIONAL);
+  g_object_bind_property (peer, "soloed", self->solo, "active", G_BINDING_SYNC_CREATE | G_BINDING_BIDIRECTIONAL);
   g_object_bind_property (peer, "pan", self->pan_adjustment, "value",
                           G_BINDING_SYNC_CREATE | G_BINDING_BIDIRECTIONAL);
   gain_label = g_strdup_printf (_("Volume of %s"), name);
   mute_label = g_strdup_printf (_("Mute %s"), name);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->gain), GTK_ACCESSIBLE_PROPERTY_LABEL, gain_label, -1);
   gtk_widget_set_tooltip_text (self->mute, mute_label);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->mute), GTK_ACCESSIBLE_PROPERTY_LABEL, mute_label, -1);
+  /* TRANSLATORS: hear only this player (and the others soloed) */
+  solo_label = g_strdup_printf (_("Solo %s: hear only the soloed players"), name);
+  gtk_widget_set_tooltip_text (self->solo, solo_label);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->solo), GTK_ACCESSIBLE_PROPERTY_LABEL, solo_label, -1);
   /* TRANSLATORS: a slider from left to right for one player */
   pan_label = g_strdup_printf (_("Pan of %s"), name);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->pan), GTK_ACCESSIBLE_PROPERTY_LABEL, pan_label, -1);
   /* once per snapshot, not once per property that changed */
-  g_signal_connect_object (peer, "figures-changed", G_CALLBACK (update_subtitle), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (peer, "figures-changed", G_CALLBACK (update_figures), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (peer, "series-changed", G_CALLBACK (on_series_changed), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (peer, "notify::path", G_CALLBACK (update_subtitle), self, G_CONNECT_SWAPPED);
-  update_subtitle (self);
+  g_signal_connect_object (peer, "notify::path", G_CALLBACK (update_figures), self, G_CONNECT_SWAPPED);
   on_series_changed (self);
+  update_figures (self);
+  on_gain_changed (self);
+  on_pan_changed (self);
 }
 
 static void
@@ -214,20 +304,38 @@ jn_peer_row_class_init (JnPeerRowClass *klass)
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (JN_TYPE_SPARKLINE);
+  g_type_ensure (JN_TYPE_LEVEL_METER);
   gtk_widget_class_set_template_from_resource (widget_class, "/org/jamnet/JamNet/jn-peer-row.ui");
-  gtk_widget_class_bind_template_child (widget_class, JnPeerRow, sparkline);
   gtk_widget_class_bind_template_child (widget_class, JnPeerRow, light);
+  gtk_widget_class_bind_template_child (widget_class, JnPeerRow, name);
+  gtk_widget_class_bind_template_child (widget_class, JnPeerRow, ears);
+  gtk_widget_class_bind_template_child (widget_class, JnPeerRow, status);
+  gtk_widget_class_bind_template_child (widget_class, JnPeerRow, meter);
+  gtk_widget_class_bind_template_child (widget_class, JnPeerRow, rtt);
+  gtk_widget_class_bind_template_child (widget_class, JnPeerRow, jitter);
+  gtk_widget_class_bind_template_child (widget_class, JnPeerRow, loss);
+  gtk_widget_class_bind_template_child (widget_class, JnPeerRow, concealed);
+  gtk_widget_class_bind_template_child (widget_class, JnPeerRow, buffer);
+  gtk_widget_class_bind_template_child (widget_class, JnPeerRow, sparkline);
+  gtk_widget_class_bind_template_child (widget_class, JnPeerRow, sparkline_top);
   gtk_widget_class_bind_template_child (widget_class, JnPeerRow, gain_adjustment);
   gtk_widget_class_bind_template_child (widget_class, JnPeerRow, gain);
+  gtk_widget_class_bind_template_child (widget_class, JnPeerRow, gain_value);
   gtk_widget_class_bind_template_child (widget_class, JnPeerRow, mute);
+  gtk_widget_class_bind_template_child (widget_class, JnPeerRow, solo);
   gtk_widget_class_bind_template_child (widget_class, JnPeerRow, pan_adjustment);
   gtk_widget_class_bind_template_child (widget_class, JnPeerRow, pan);
+  gtk_widget_class_bind_template_child (widget_class, JnPeerRow, pan_value);
 }
 
 static void
 jn_peer_row_init (JnPeerRow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  g_signal_connect_object (self->gain_adjustment, "value-changed", G_CALLBACK (on_gain_changed), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->pan_adjustment, "value-changed", G_CALLBACK (on_pan_changed), self,
+                           G_CONNECT_SWAPPED);
 }
 
 GtkWidget *
@@ -242,4 +350,14 @@ jn_peer_row_get_peer (JnPeerRow *self)
 {
   g_return_val_if_fail (JN_IS_PEER_ROW (self), NULL);
   return self->peer;
+}
+
+void
+jn_peer_row_push_level (JnPeerRow *self,
+                        double     peak,
+                        double     rms,
+                        gint64     frame_time_us)
+{
+  g_return_if_fail (JN_IS_PEER_ROW (self));
+  jn_level_meter_push (self->meter, peak, rms, frame_time_us);
 }

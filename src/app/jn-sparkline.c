@@ -110,3 +110,15 @@ jn_sparkline_get_n_values (JnSparkline *self)
 {
   return self->n;
 }
+
+double
+jn_sparkline_get_max (JnSparkline *self)
+{
+  double max = 0.0;
+
+  g_return_val_if_fail (JN_IS_SPARKLINE (self), 0.0);
+
+  for (guint i = 0; i < self->n; i++)
+    max = MAX (max, self->values[(self->head + N_VALUES - self->n + i) % N_VALUES]);
+  return max;
+}

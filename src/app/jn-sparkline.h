@@ -16,5 +16,7 @@ GtkWidget *jn_sparkline_new     (void);
 void       jn_sparkline_push    (JnSparkline *self,
                                  double       value);
 guint      jn_sparkline_get_n_values (JnSparkline *self);
+/* the top of its scale: the largest value it holds (0 when none) */
+double     jn_sparkline_get_max      (JnSparkline *self);
 
 G_END_DECLS
