@@ -850,6 +850,87 @@ find_dialog (const char *heading)
   return NULL;
 }
 
+
+static const char *
+window_subtitle (JnWindow *window)
+{
+  GtkWidget *title = jn_test_find_widget (GTK_WIDGET (window), ADW_TYPE_WINDOW_TITLE);
+
+  g_assert_nonnull (title);
+  return adw_window_title_get_subtitle (ADW_WINDOW_TITLE (title));
+}
+
+static AdwMessageDialog *
+wait_dialog (const char *heading)
+{
+  gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  AdwMessageDialog *dialog;
+
+  while ((dialog = find_dialog (heading)) == NULL && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_nonnull (dialog);
+  return dialog;
+}
+
+/* No "Joining…" left behind: a protected session joined without its
+ * passphrase asks for it, a wrong one asks again, and a cancelled prompt
+ * leaves the window as it was, with nothing joining */
+static void
+test_no_stale_joining (void)
+{
+  JnSessionConfig config;
+  JnTestStarted started = { 0 };
+  g_autofree char *url = NULL;
+  AdwMessageDialog *dialog;
+  JnSession *host;
+  JnWindow *window;
+  const char *subtitle;
+
+  jn_session_config_init (&config);
+  config.player_name = "Host";
+  config.bind_address = "127.0.0.1";
+  config.announce = FALSE;
+  host = jn_session_new (&config);
+  jn_session_host_async (host, "Locked jam", "moonlight", NULL, jn_test_on_started, &started);
+  g_assert_true (jn_test_wait_started (&started, 10));
+  url = jn_session_dup_local_url (host);
+
+  window = jn_window_new (NULL, "127.0.0.1");
+  gtk_window_present (GTK_WINDOW (window));
+  jn_window_join (window, url);
+  g_assert_cmpstr (window_subtitle (window), ==, "Joining…");
+  dialog = wait_dialog ("Passphrase Needed");
+  subtitle = window_subtitle (window);
+  g_assert_true (subtitle == NULL || *subtitle == '\0');
+  g_assert_null (jn_window_get_session (window));
+
+  /* a wrong one: refused, asked again, nothing joining */
+  gtk_editable_set_text (GTK_EDITABLE (jn_test_find_widget (GTK_WIDGET (dialog), ADW_TYPE_PASSWORD_ENTRY_ROW)),
+                         "sunshine");
+  adw_message_dialog_response (dialog, "join");
+  for (gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+       ((dialog = find_dialog ("Passphrase Needed")) == NULL ||
+        strstr (adw_message_dialog_get_body (dialog), "not the session") == NULL) &&
+       g_get_monotonic_time () < end; )
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_nonnull (dialog);
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), "not the session"));
+  subtitle = window_subtitle (window);
+  g_assert_true (subtitle == NULL || *subtitle == '\0');
+
+  /* cancelled: still nothing */
+  adw_message_dialog_response (dialog, "cancel");
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  subtitle = window_subtitle (window);
+  g_assert_true (subtitle == NULL || *subtitle == '\0');
+  g_assert_null (jn_window_get_session (window));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  jn_session_leave (host);
+  g_assert_finalize_object (host);
+}
+
 /* Joined by address, a session whose certificate changed since: the window
  * asks, and joins once the musician accepts. */
 static void
@@ -999,5 +1080,6 @@ main (int argc, char *argv[])
   g_test_add_func ("/widgets/open-room", test_open_room);
   g_test_add_func ("/widgets/window-goes", test_window_goes);
   g_test_add_func ("/widgets/certificate-changed", test_certificate_changed);
+  g_test_add_func ("/widgets/no-stale-joining", test_no_stale_joining);
   return g_test_run ();
 }

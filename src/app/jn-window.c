@@ -153,6 +153,8 @@ new_session (JnWindow *self,
 static void
 show_sessions (JnWindow *self)
 {
+  /* no "Joining…" left behind a refusal or a cancelled prompt */
+  adw_window_title_set_subtitle (self->title, NULL);
   adw_view_stack_set_visible_child_name (self->stack, "sessions");
   gtk_widget_set_visible (self->leave_button, FALSE);
   gtk_widget_set_visible (self->export_button, FALSE);
@@ -190,7 +192,6 @@ on_session_ended (JnSession    *session,
 {
   toast (self, error->message);
   end_session (self);
-  adw_window_title_set_subtitle (self->title, NULL);
 }
 
 static void
@@ -224,7 +225,6 @@ session_failed (JnWindow *self,
   if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     toast (self, error->message);
   end_session (self);
-  adw_window_title_set_subtitle (self->title, NULL);
 }
 
 static void join_full (JnWindow *self, const char *url, const char *passphrase);
@@ -298,7 +298,6 @@ on_joined (GObject      *source,
       g_autofree char *url = g_strdup (self->joining_url);
 
       end_session (self);
-      adw_window_title_set_subtitle (self->title, NULL);
       ask_trust (self, url, GPOINTER_TO_INT (g_object_get_data (source, "with-passphrase")));
       return;
     }
@@ -622,7 +621,6 @@ action_leave (GtkWidget *widget, const char *name, GVariant *param)
   JnWindow *self = JN_WINDOW (widget);
 
   end_session (self);
-  adw_window_title_set_subtitle (self->title, NULL);
 }
 
 static void
