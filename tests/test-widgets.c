@@ -423,6 +423,68 @@ test_jam_page_meters (void)
   g_assert_finalize_object (session);
 }
 
+
+/* The banner when audio is not working: what it says for each trouble,
+ * and shown by a real session on the null backend */
+static void
+test_audio_banner (void)
+{
+  JnSessionConfig config;
+  JnImpairment impairment = { .delay_us = 5000 };
+  JnTestStarted started = { 0 };
+  JnSession *session;
+  GtkWidget *page = g_object_ref_sink (g_object_new (JN_TYPE_JAM_PAGE, NULL));
+  GtkWindow *window = show_in_window (page, 800, 700);
+  g_autofree char *none = jn_audio_problem_describe (NULL, "no audio (no device)", JN_AUDIO_LINK_UNCONNECTED,
+                                                     NULL, 0);
+  g_autofree char *null = jn_audio_problem_describe ("null", NULL, JN_AUDIO_LINK_UNCONNECTED, NULL, 0);
+  g_autofree char *waiting = jn_audio_problem_describe ("pipewire", NULL, JN_AUDIO_LINK_WAITING, "USB Audio", 0);
+  g_autofree char *failed = jn_audio_problem_describe ("pipewire", NULL, JN_AUDIO_LINK_FAILED, "no ports", 0);
+  g_autofree char *two = jn_audio_problem_describe ("alsa", NULL, JN_AUDIO_LINK_UNCONNECTED, NULL, 2);
+  g_autofree char *three = jn_audio_problem_describe ("pipewire", NULL, JN_AUDIO_LINK_LINKED, NULL, 3);
+  g_autofree char *fine = jn_audio_problem_describe ("pipewire", NULL, JN_AUDIO_LINK_LINKED, NULL, 0);
+  g_autofree char *quiet = jn_audio_problem_describe (NULL, NULL, JN_AUDIO_LINK_UNCONNECTED, NULL, 0);
+  GtkWidget *banner;
+
+  g_assert_nonnull (strstr (none, "no audio (no device)"));
+  g_assert_nonnull (strstr (null, "No sound card"));
+  g_assert_nonnull (strstr (waiting, "“USB Audio” is not there"));
+  g_assert_nonnull (strstr (failed, "(no ports)"));
+  g_assert_null (two);
+  g_assert_nonnull (strstr (three, "missed 3 periods in the last 10 s"));
+  g_assert_null (fine);
+  g_assert_null (quiet);   /* a session that asked for no device */
+
+  jn_session_config_init (&config);
+  config.player_name = "Nullish";
+  config.bind_address = "127.0.0.1";
+  config.announce = FALSE;
+  config.audio_backend = "null";
+  session = jn_session_new (&config);
+  jn_session_demo_async (session, NULL, &impairment, NULL, on_demo_started, &started);
+  g_assert_true (jn_test_wait_started (&started, 10));
+  g_assert_no_error (started.error);
+  jn_jam_page_set_session (JN_JAM_PAGE (page), session);
+  spin_for (200);
+  banner = find_label (page, null);
+  g_assert_nonnull (banner);
+  g_assert_true (gtk_widget_is_visible (banner));
+  if (g_getenv ("SCREENSHOTS") != NULL)
+    {
+      g_autofree char *png = g_build_filename (g_getenv ("SCREENSHOTS"), "widgets-audio-banner.png", NULL);
+
+      g_mkdir_with_parents (g_getenv ("SCREENSHOTS"), 0755);
+      g_assert_true (jn_test_save_png (page, png, NULL));
+    }
+  /* gone with the session */
+  jn_jam_page_set_session (JN_JAM_PAGE (page), NULL);
+  g_assert_false (gtk_widget_is_visible (banner));
+  jn_session_leave (session);
+  gtk_window_destroy (window);
+  g_assert_finalize_object (page);
+  g_assert_finalize_object (session);
+}
+
 /* What 16 players' meters cost a frame: a frame's levels (16 streams, 7
  * periods each, as at 375 periods a second and 60 frames) pushed and the
  * 16 meters drawn */
@@ -1072,6 +1134,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/widgets/level-meter", test_level_meter);
   g_test_add_func ("/widgets/jam-page-meters", test_jam_page_meters);
   g_test_add_func ("/widgets/meters-cost", test_meters_cost);
+  g_test_add_func ("/widgets/audio-banner", test_audio_banner);
   g_test_add_func ("/widgets/peer-page-follows", test_peer_page_follows);
   g_test_add_func ("/widgets/jam-page-lists-peers", test_jam_page_lists_peers);
   g_test_add_func ("/widgets/host-dialog", test_host_dialog);

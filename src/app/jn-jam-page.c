@@ -45,6 +45,11 @@ struct _JnJamPage
   GtkSwitch     *monitor;
   GtkAdjustment *monitor_adjustment;
   GtkWidget     *monitor_gain;
+  GtkWidget     *audio_banner;
+  GtkLabel      *audio_advice;
+  gint64         xrun_window_us;  /* the xruns counted since then */
+  guint64        xrun_window_start;
+  guint64        recent_xruns;    /* in the last whole window */
   JnSession     *session;
   guint          tick;
   GPtrArray     *bindings;
@@ -121,6 +126,81 @@ on_input_db (JnJamPage *self)
     gtk_label_set_text (self->input_db, text);
 }
 
+/* xruns counted over windows of this length for the advice */
+#define XRUN_WINDOW_US (10 * G_USEC_PER_SEC)
+/* and so many in one are worth a word */
+#define XRUN_ADVICE    3
+
+char *
+jn_audio_problem_describe (const char       *backend,
+                           const char       *status,
+                           JnAudioLinkState  output,
+                           const char       *output_detail,
+                           guint64           recent_xruns)
+{
+  if (backend == NULL)
+    return status != NULL
+           /* TRANSLATORS: %s says why no audio device opened */
+           ? g_strdup_printf (_("No sound: %s. You hear nothing, and the others hear silence from you."),
+                              status)
+           : NULL;
+  if (g_str_equal (backend, "null"))
+    return g_strdup (_("No sound card: neither PipeWire nor ALSA opened, so JamNet plays through a silent "
+                       "stand-in. Start PipeWire or choose a device, then join again."));
+  if (output == JN_AUDIO_LINK_WAITING)
+    /* TRANSLATORS: %s is the output device asked for */
+    return g_strdup_printf (_("Your output “%s” is not there: you will not hear the others until it comes back, "
+                              "or choose another."), output_detail != NULL ? output_detail : "");
+  if (output == JN_AUDIO_LINK_FAILED)
+    /* TRANSLATORS: %s is why PipeWire refused */
+    return g_strdup_printf (_("PipeWire did not connect your output (%s): you will not hear the others."),
+                            output_detail != NULL ? output_detail : "");
+  if (recent_xruns >= XRUN_ADVICE)
+    /* TRANSLATORS: the sound card's missed periods in the last ten seconds */
+    return g_strdup_printf (ngettext ("The sound card missed %llu period in the last 10 s, which you hear as "
+                                      "clicks. Close other audio programs, or choose a larger packet size or "
+                                      "a safer latency.",
+                                      "The sound card missed %llu periods in the last 10 s, which you hear as "
+                                      "clicks. Close other audio programs, or choose a larger packet size or "
+                                      "a safer latency.", recent_xruns),
+                            (unsigned long long) recent_xruns);
+  return NULL;
+}
+
+/* A banner when audio is not working, with the way to the devices */
+static void
+update_audio_banner (JnJamPage     *self,
+                     JnAudioDevice *device)
+{
+  JnAudioLinkState output = JN_AUDIO_LINK_UNCONNECTED;
+  g_autofree char *detail = NULL, *advice = NULL;
+  gint64 now = g_get_monotonic_time ();
+
+  if (device != NULL)
+    {
+      guint64 xruns = jn_audio_device_get_xruns (device);
+
+      if (self->xrun_window_us == 0)
+        {
+          self->xrun_window_us = now;
+          self->xrun_window_start = xruns;
+        }
+      else if (now - self->xrun_window_us >= XRUN_WINDOW_US)
+        {
+          self->recent_xruns = xruns - self->xrun_window_start;
+          self->xrun_window_us = now;
+          self->xrun_window_start = xruns;
+        }
+      output = jn_audio_device_get_link (device, JN_AUDIO_LINK_OUTPUT, &detail);
+    }
+  advice = jn_audio_problem_describe (device != NULL ? jn_audio_device_get_backend (device) : NULL,
+                                      jn_session_get_audio_status (self->session), output, detail,
+                                      self->recent_xruns);
+  gtk_widget_set_visible (self->audio_banner, advice != NULL);
+  if (advice != NULL && g_strcmp0 (gtk_label_get_text (self->audio_advice), advice) != 0)
+    gtk_label_set_text (self->audio_advice, advice);
+}
+
 static void
 on_figures_updated (JnJamPage *self)
 {
@@ -145,6 +225,7 @@ on_figures_updated (JnJamPage *self)
                            format->rate, format->frames, format->frames * 1000.0 / format->rate, audio, concealment);
   gtk_label_set_text (self->local_label, local);
   on_input_db (self);
+  update_audio_banner (self, device);
   /* hearing yourself goes through the device, straight from its capture */
   gtk_widget_set_sensitive (GTK_WIDGET (self->monitor_row), device != NULL);
   adw_action_row_set_subtitle (self->monitor_row, device != NULL ? "" : _("Needs an audio device"));
@@ -273,6 +354,9 @@ jn_jam_page_set_session (JnJamPage *self,
     gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->tick);
   self->tick = 0;
   g_set_object (&self->session, session);
+  self->xrun_window_us = 0;
+  self->recent_xruns = 0;
+  gtk_widget_set_visible (self->audio_banner, FALSE);
   gtk_list_box_bind_model (self->peers_list, session ? jn_session_get_peers (session) : NULL,
                            session ? create_row : NULL, self, NULL);
   gtk_label_set_text (self->local_label, "");
@@ -330,6 +414,8 @@ jn_jam_page_class_init (JnJamPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, JnJamPage, monitor);
   gtk_widget_class_bind_template_child (widget_class, JnJamPage, monitor_adjustment);
   gtk_widget_class_bind_template_child (widget_class, JnJamPage, monitor_gain);
+  gtk_widget_class_bind_template_child (widget_class, JnJamPage, audio_banner);
+  gtk_widget_class_bind_template_child (widget_class, JnJamPage, audio_advice);
   gtk_widget_class_bind_template_callback (widget_class, on_row_activated);
 }
 

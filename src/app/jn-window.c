@@ -724,17 +724,34 @@ action_export_report (GtkWidget *widget, const char *name, GVariant *param)
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
 }
 
+/* The preferences, on one of their pages ("general", "devices", ...) */
 static void
-action_preferences (GtkWidget *widget, const char *name, GVariant *param)
+open_preferences (JnWindow   *self,
+                  const char *page)
 {
-  JnWindow *self = JN_WINDOW (widget);
+  GtkWidget *preferences;
 
   if (self->settings == NULL)
     {
       toast (self, _("Preferences need JamNet’s settings schema, which is not installed"));
       return;
     }
-  gtk_window_present (GTK_WINDOW (jn_preferences_new (GTK_WINDOW (self), self->settings)));
+  preferences = jn_preferences_new (GTK_WINDOW (self), self->settings);
+  adw_preferences_window_set_visible_page_name (ADW_PREFERENCES_WINDOW (preferences), page);
+  gtk_window_present (GTK_WINDOW (preferences));
+}
+
+static void
+action_preferences (GtkWidget *widget, const char *name, GVariant *param)
+{
+  open_preferences (JN_WINDOW (widget), "general");
+}
+
+/* the audio banner's way to the devices */
+static void
+action_devices (GtkWidget *widget, const char *name, GVariant *param)
+{
+  open_preferences (JN_WINDOW (widget), "devices");
 }
 
 /* --- object ------------------------------------------------------------------ */
@@ -787,6 +804,7 @@ jn_window_class_init (JnWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.join-address", NULL, action_join_address);
   gtk_widget_class_install_action (widget_class, "win.export-report", NULL, action_export_report);
   gtk_widget_class_install_action (widget_class, "win.preferences", NULL, action_preferences);
+  gtk_widget_class_install_action (widget_class, "win.devices", NULL, action_devices);
 }
 
 static void
