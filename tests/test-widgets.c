@@ -309,6 +309,30 @@ spin_for (guint ms)
     }
 }
 
+/* A picture of widget for people to look at, in $SCREENSHOTS (when set),
+ * once it has drawn a frame */
+static void
+save_screenshot (GtkWidget  *widget,
+                 const char *name)
+{
+  g_autofree char *png = NULL;
+  gboolean saved = FALSE;
+
+  if (g_getenv ("SCREENSHOTS") == NULL)
+    return;
+  png = g_build_filename (g_getenv ("SCREENSHOTS"), name, NULL);
+  g_mkdir_with_parents (g_getenv ("SCREENSHOTS"), 0755);
+  for (gint64 end = g_get_monotonic_time () + 2 * G_USEC_PER_SEC; !saved && g_get_monotonic_time () < end; )
+    {
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+      saved = jn_test_save_png (widget, png, NULL);
+      if (!saved)
+        g_usleep (10000);
+    }
+  g_assert_true (saved);
+}
+
 /* the level meter under root that is no player's: our input's */
 static GtkWidget *
 find_meter_outside_rows (GtkWidget *root)
@@ -392,23 +416,16 @@ test_jam_page_meters (void)
   /* the page's controls are the session's */
   g_assert_true (gtk_switch_get_active (GTK_SWITCH (jn_test_find_widget (page, GTK_TYPE_SWITCH))));
 
-  /* pictures for people to look at: the strips moving, and at 360 px */
-  if (g_getenv ("SCREENSHOTS") != NULL)
-    {
-      g_autofree char *wide = g_build_filename (g_getenv ("SCREENSHOTS"), "widgets-jam-meters.png", NULL);
-      g_autofree char *narrow = g_build_filename (g_getenv ("SCREENSHOTS"), "widgets-jam-360.png", NULL);
-
-      g_mkdir_with_parents (g_getenv ("SCREENSHOTS"), 0755);
-      jn_peer_set_soloed (jn_peer_row_get_peer (JN_PEER_ROW (row)), TRUE);
-      spin_for (100);
-      g_assert_true (jn_test_save_png (page, wide, NULL));
-      jn_peer_set_soloed (jn_peer_row_get_peer (JN_PEER_ROW (row)), FALSE);
-      gtk_window_set_default_size (window, 360, 700);
-      spin_for (300);
-      g_test_message ("at 360 px: the page is %d px wide", gtk_widget_get_width (page));
-      g_assert_true (jn_test_save_png (page, narrow, NULL));
-      gtk_window_set_default_size (window, 800, 700);
-    }
+  /* pictures for people to look at: the strips moving (a player soloed),
+   * and at 360 px */
+  jn_peer_set_soloed (jn_peer_row_get_peer (JN_PEER_ROW (row)), TRUE);
+  save_screenshot (page, "widgets-jam-meters.png");
+  jn_peer_set_soloed (jn_peer_row_get_peer (JN_PEER_ROW (row)), FALSE);
+  gtk_window_set_default_size (window, 360, 700);
+  spin_for (300);
+  g_test_message ("at 360 px: the page is %d px wide", gtk_widget_get_width (page));
+  save_screenshot (page, "widgets-jam-360.png");
+  gtk_window_set_default_size (window, 800, 700);
 
   /* silence: down to the floor within 60 dB / 24 dB/s */
   jn_session_set_input_gain (session, 0.0);
@@ -469,13 +486,7 @@ test_audio_banner (void)
   banner = find_label (page, null);
   g_assert_nonnull (banner);
   g_assert_true (gtk_widget_is_visible (banner));
-  if (g_getenv ("SCREENSHOTS") != NULL)
-    {
-      g_autofree char *png = g_build_filename (g_getenv ("SCREENSHOTS"), "widgets-audio-banner.png", NULL);
-
-      g_mkdir_with_parents (g_getenv ("SCREENSHOTS"), 0755);
-      g_assert_true (jn_test_save_png (page, png, NULL));
-    }
+  save_screenshot (page, "widgets-audio-banner.png");
   /* gone with the session */
   jn_jam_page_set_session (JN_JAM_PAGE (page), NULL);
   g_assert_false (gtk_widget_is_visible (banner));
@@ -483,6 +494,91 @@ test_audio_banner (void)
   gtk_window_destroy (window);
   g_assert_finalize_object (page);
   g_assert_finalize_object (session);
+}
+
+
+/* Hosting for others: the invite link with its copy button, "waiting for
+ * players" while nobody is there, and the player once one joins */
+static void
+test_hosting_invite (void)
+{
+  JnSessionConfig config;
+  JnTestStarted started = { 0 };
+  g_autofree char *expected = NULL, *url = NULL;
+  g_auto(GStrv) links = NULL, any_links = NULL;
+  JnSession *host, *joiner, *anywhere;
+  GtkWidget *page = g_object_ref_sink (g_object_new (JN_TYPE_JAM_PAGE, NULL));
+  GtkWindow *window = show_in_window (page, 800, 700);
+  GtkWidget *waiting, *link;
+
+  jn_session_config_init (&config);
+  config.player_name = "Host";
+  config.bind_address = "127.0.0.1";
+  config.announce = FALSE;
+  host = jn_session_new (&config);
+  g_assert_null (jn_session_dup_invite_links (host));
+  jn_session_host_async (host, "Open jam", NULL, NULL, jn_test_on_started, &started);
+  g_assert_true (jn_test_wait_started (&started, 10));
+  url = jn_session_dup_local_url (host);
+  /* bound to one address: that one's link, with the port and fingerprint */
+  links = jn_session_dup_invite_links (host);
+  g_assert_cmpuint (g_strv_length (links), ==, 1);
+  expected = g_strdup_printf ("jamnet://127.0.0.1:%d/?fp=%s", atoi (strrchr (strstr (url, "://") + 3, ':') + 1),
+                              strstr (url, "fp=") + 3);
+  g_assert_cmpstr (links[0], ==, expected);
+
+  jn_jam_page_set_session (JN_JAM_PAGE (page), host);
+  spin_for (100);
+  waiting = find_label (page, "Waiting for players: send them an invite link below.");
+  g_assert_nonnull (waiting);
+  g_assert_true (gtk_widget_get_mapped (waiting));
+  link = jn_test_find_row (page, ADW_TYPE_ACTION_ROW, links[0]);
+  g_assert_nonnull (link);
+  g_assert_true (gtk_widget_is_visible (link));
+  g_assert_nonnull (jn_test_find_widget (link, GTK_TYPE_BUTTON));
+  save_screenshot (page, "widgets-hosting.png");
+
+  /* someone joins: the strip, no more waiting */
+  started = (JnTestStarted) { 0 };
+  config.player_name = "Bo";
+  joiner = jn_session_new (&config);
+  jn_session_join_async (joiner, url, NULL, NULL, jn_test_on_started, &started);
+  g_assert_true (jn_test_wait_started (&started, 10));
+  for (gint64 end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+       jn_test_find_widget (page, JN_TYPE_PEER_ROW) == NULL && g_get_monotonic_time () < end; )
+    spin_for (10);
+  g_assert_nonnull (jn_test_find_widget (page, JN_TYPE_PEER_ROW));
+  spin_for (50);
+  g_assert_false (gtk_widget_get_mapped (waiting));
+  /* a joiner has no invite of its own to give */
+  g_assert_null (jn_session_dup_invite_links (joiner));
+
+  /* on every interface: a link per address others may reach, none loopback */
+  started = (JnTestStarted) { 0 };
+  config.player_name = "Wide";
+  config.bind_address = NULL;
+  anywhere = jn_session_new (&config);
+  jn_session_host_async (anywhere, "Wide jam", NULL, NULL, jn_test_on_started, &started);
+  g_assert_true (jn_test_wait_started (&started, 10));
+  any_links = jn_session_dup_invite_links (anywhere);
+  g_assert_cmpuint (g_strv_length (any_links), >=, 1);
+  for (guint i = 0; any_links[i] != NULL; i++)
+    {
+      g_test_message ("invite: %s", any_links[i]);
+      g_assert_true (g_str_has_prefix (any_links[i], "jamnet://"));
+      g_assert_nonnull (strstr (any_links[i], "/?fp="));
+      g_assert_true (any_links[1] == NULL || strstr (any_links[i], "://127.") == NULL);
+    }
+
+  jn_jam_page_set_session (JN_JAM_PAGE (page), NULL);
+  jn_session_leave (anywhere);
+  jn_session_leave (joiner);
+  jn_session_leave (host);
+  gtk_window_destroy (window);
+  g_assert_finalize_object (page);
+  g_assert_finalize_object (anywhere);
+  g_assert_finalize_object (joiner);
+  g_assert_finalize_object (host);
 }
 
 /* What 16 players' meters cost a frame: a frame's levels (16 streams, 7
@@ -1135,6 +1231,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/widgets/jam-page-meters", test_jam_page_meters);
   g_test_add_func ("/widgets/meters-cost", test_meters_cost);
   g_test_add_func ("/widgets/audio-banner", test_audio_banner);
+  g_test_add_func ("/widgets/hosting-invite", test_hosting_invite);
   g_test_add_func ("/widgets/peer-page-follows", test_peer_page_follows);
   g_test_add_func ("/widgets/jam-page-lists-peers", test_jam_page_lists_peers);
   g_test_add_func ("/widgets/host-dialog", test_host_dialog);

@@ -46,6 +46,9 @@ struct _JnJamPage
   GtkAdjustment *monitor_adjustment;
   GtkWidget     *monitor_gain;
   GtkWidget     *audio_banner;
+  GtkWidget     *invite_group;
+  GtkListBox    *invite_list;
+  GtkLabel      *placeholder;
   GtkLabel      *audio_advice;
   gint64         xrun_window_us;  /* the xruns counted since then */
   guint64        xrun_window_start;
@@ -124,6 +127,50 @@ on_input_db (JnJamPage *self)
     text = g_strdup_printf (_("%.0f dB"), db);
   if (g_strcmp0 (gtk_label_get_text (self->input_db), text) != 0)
     gtk_label_set_text (self->input_db, text);
+}
+
+static void
+on_copy_clicked (GtkButton *button,
+                 AdwActionRow *row)
+{
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (button)),
+                          adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)));
+  /* said where the musician looks */
+  gtk_button_set_icon_name (button, "object-select-symbolic");
+  gtk_widget_set_tooltip_text (GTK_WIDGET (button), _("Copied"));
+}
+
+/* A host's (or a room's) invite links, each with a copy button; who is
+ * awaited while nobody is there */
+static void
+update_invites (JnJamPage *self)
+{
+  g_auto(GStrv) links = self->session != NULL ? jn_session_dup_invite_links (self->session) : NULL;
+  GtkWidget *child;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->invite_list))) != NULL)
+    gtk_list_box_remove (self->invite_list, child);
+  gtk_widget_set_visible (self->invite_group, links != NULL);
+  gtk_label_set_text (self->placeholder,
+                      links != NULL ? _("Waiting for players: send them an invite link below.")
+                                    : _("Nobody else is here yet."));
+  for (guint i = 0; links != NULL && links[i] != NULL; i++)
+    {
+      GtkWidget *row = adw_action_row_new ();
+      GtkWidget *copy = gtk_button_new_from_icon_name ("edit-copy-symbolic");
+
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), links[i]);
+      adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+      adw_preferences_row_set_title_selectable (ADW_PREFERENCES_ROW (row), TRUE);
+      gtk_widget_set_valign (copy, GTK_ALIGN_CENTER);
+      gtk_widget_add_css_class (copy, "flat");
+      gtk_widget_set_tooltip_text (copy, _("Copy the invite link"));
+      gtk_accessible_update_property (GTK_ACCESSIBLE (copy), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                      _("Copy the invite link"), -1);
+      g_signal_connect_object (copy, "clicked", G_CALLBACK (on_copy_clicked), row, 0);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), copy);
+      gtk_list_box_append (self->invite_list, row);
+    }
 }
 
 /* xruns counted over windows of this length for the advice */
@@ -360,6 +407,7 @@ jn_jam_page_set_session (JnJamPage *self,
   gtk_list_box_bind_model (self->peers_list, session ? jn_session_get_peers (session) : NULL,
                            session ? create_row : NULL, self, NULL);
   gtk_label_set_text (self->local_label, "");
+  update_invites (self);
   if (session == NULL)
     return;
   g_signal_connect_object (session, "figures-updated", G_CALLBACK (on_figures_updated), self, G_CONNECT_SWAPPED);
@@ -416,6 +464,8 @@ jn_jam_page_class_init (JnJamPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, JnJamPage, monitor_gain);
   gtk_widget_class_bind_template_child (widget_class, JnJamPage, audio_banner);
   gtk_widget_class_bind_template_child (widget_class, JnJamPage, audio_advice);
+  gtk_widget_class_bind_template_child (widget_class, JnJamPage, invite_group);
+  gtk_widget_class_bind_template_child (widget_class, JnJamPage, invite_list);
   gtk_widget_class_bind_template_callback (widget_class, on_row_activated);
 }
 
@@ -425,6 +475,14 @@ jn_jam_page_init (JnJamPage *self)
   g_type_ensure (JN_TYPE_LEVEL_METER);
   gtk_widget_init_template (GTK_WIDGET (self));
   self->bindings = g_ptr_array_new ();
+  self->placeholder = GTK_LABEL (gtk_label_new (NULL));
+  gtk_label_set_wrap (self->placeholder, TRUE);
+  gtk_widget_set_margin_top (GTK_WIDGET (self->placeholder), 18);
+  gtk_widget_set_margin_bottom (GTK_WIDGET (self->placeholder), 18);
+  gtk_widget_set_margin_start (GTK_WIDGET (self->placeholder), 12);
+  gtk_widget_set_margin_end (GTK_WIDGET (self->placeholder), 12);
+  gtk_widget_add_css_class (GTK_WIDGET (self->placeholder), "dim-label");
+  gtk_list_box_set_placeholder (self->peers_list, GTK_WIDGET (self->placeholder));
   g_signal_connect_object (self->input_gain_adjustment, "value-changed", G_CALLBACK (on_input_gain_changed), self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (self->monitor, "notify::active", G_CALLBACK (on_monitor_changed), self,

@@ -57,7 +57,11 @@ static void
 toast (JnWindow   *self,
        const char *text)
 {
-  adw_toast_overlay_add_toast (self->toasts, adw_toast_new (text));
+  /* a toast's title is markup; what we say (a player's name, an error
+   * from the network) is text */
+  g_autofree char *escaped = g_markup_escape_text (text, -1);
+
+  adw_toast_overlay_add_toast (self->toasts, adw_toast_new (escaped));
 }
 
 /* --- settings ---------------------------------------------------------------- */
@@ -161,6 +165,67 @@ show_sessions (JnWindow *self)
   gtk_widget_set_visible (self->back_button, FALSE);
 }
 
+/* who comes and goes, told while the session plays */
+static void
+on_peer_state (JnPeer     *peer,
+               GParamSpec *pspec,
+               JnWindow   *self)
+{
+  g_autofree char *text = NULL;
+
+  if (jn_peer_get_state (peer) != JN_PEER_LEFT)
+    return;
+  /* TRANSLATORS: a player left the session */
+  text = g_strdup_printf (_("%s left"), jn_peer_get_name (peer));
+  toast (self, text);
+}
+
+static void
+watch_peers (JnWindow   *self,
+             GListModel *peers,
+             guint       from,
+             guint       n)
+{
+  for (guint i = from; i < from + n; i++)
+    {
+      g_autoptr(JnPeer) peer = g_list_model_get_item (peers, i);
+
+      g_signal_connect_object (peer, "notify::state", G_CALLBACK (on_peer_state), self, 0);
+    }
+}
+
+static void
+on_peers_changed (GListModel *peers,
+                  guint       position,
+                  guint       removed,
+                  guint       added,
+                  JnWindow   *self)
+{
+  for (guint i = position; i < position + added; i++)
+    {
+      g_autoptr(JnPeer) peer = g_list_model_get_item (peers, i);
+      /* TRANSLATORS: a player joined the session */
+      g_autofree char *text = g_strdup_printf (_("%s joined"), jn_peer_get_name (peer));
+
+      toast (self, text);
+    }
+  watch_peers (self, peers, position, added);
+}
+
+static void
+unwatch_peers (JnWindow *self)
+{
+  GListModel *peers = jn_session_get_peers (self->session);
+
+  g_signal_handlers_disconnect_by_data (peers, self);
+  for (guint i = 0; i < g_list_model_get_n_items (peers); i++)
+    {
+      g_autoptr(JnPeer) peer = g_list_model_get_item (peers, i);
+
+      g_signal_handlers_disconnect_by_data (peer, self);
+    }
+}
+
 static void
 end_session (JnWindow *self)
 {
@@ -168,6 +233,7 @@ end_session (JnWindow *self)
   jn_jam_page_set_session (self->jam_page, NULL);
   if (self->session != NULL)
     {
+      unwatch_peers (self);
       g_signal_handlers_disconnect_by_data (self->session, self);
       jn_session_leave (self->session);
       g_clear_object (&self->session);
@@ -178,8 +244,13 @@ end_session (JnWindow *self)
 static void
 show_jam (JnWindow *self)
 {
+  GListModel *peers = jn_session_get_peers (self->session);
+
   adw_window_title_set_subtitle (self->title, jn_session_get_name (self->session));
   jn_jam_page_set_session (self->jam_page, self->session);
+  /* those here already are no news; who comes next is */
+  g_signal_connect_object (peers, "items-changed", G_CALLBACK (on_peers_changed), self, 0);
+  watch_peers (self, peers, 0, g_list_model_get_n_items (peers));
   adw_view_stack_set_visible_child_name (self->stack, "jam");
   gtk_widget_set_visible (self->leave_button, TRUE);
   gtk_widget_set_visible (self->export_button, TRUE);

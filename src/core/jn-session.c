@@ -13,6 +13,9 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
 #include <math.h>
 #include <stdatomic.h>
 #include <string.h>
@@ -70,6 +73,7 @@ struct _JnSession
   JnAudioBridge   *bridge;
   gboolean         had_device;
   gboolean         in_room;         /* joined a server's room */
+  char            *room_url;        /* its link, as given */
   char            *audio_status;
   guint64          audio_periods;
   guint64          audio_xruns;
@@ -1019,6 +1023,8 @@ jn_session_join_async (JnSession           *self,
       return;
     }
   self->in_room = jn_session_url_is_room (url);
+  g_free (self->room_url);
+  self->room_url = self->in_room ? g_strdup (url) : NULL;
   if (!new_engine (self, self->in_room, &error))
     {
       fail (self, task, error);
@@ -1269,6 +1275,7 @@ jn_session_finalize (GObject *object)
   g_mutex_clear (&self->metro_lock);
   g_free (self->name);
   g_free (self->audio_status);
+  g_free (self->room_url);
   g_free (self->audio_scheduling);
   g_free (self->player_name);
   g_free (self->bind_address);
@@ -1428,6 +1435,72 @@ jn_session_dup_local_url (JnSession *self)
 {
   g_return_val_if_fail (JN_IS_SESSION (self), NULL);
   return self->host != NULL ? jn_host_dup_local_url (self->host) : NULL;
+}
+
+/* the addresses others may reach us at: each interface's IPv4 address
+ * that is up and not loopback (a host listens on IPv4 only) */
+static void
+add_interface_addresses (GPtrArray *addresses)
+{
+  struct ifaddrs *list = NULL;
+
+  if (getifaddrs (&list) != 0)
+    return;
+  for (struct ifaddrs *ifa = list; ifa != NULL; ifa = ifa->ifa_next)
+    {
+      g_autoptr(GInetAddress) address = NULL;
+      g_autofree char *text = NULL;
+
+      if (ifa->ifa_addr == NULL || !(ifa->ifa_flags & IFF_UP) || (ifa->ifa_flags & IFF_LOOPBACK))
+        continue;
+      if (ifa->ifa_addr->sa_family != AF_INET)
+        continue;
+      address = g_inet_address_new_from_bytes ((const guint8 *) &((struct sockaddr_in *) ifa->ifa_addr)->sin_addr,
+                                               G_SOCKET_FAMILY_IPV4);
+      if (g_inet_address_get_is_loopback (address))
+        continue;
+      text = g_inet_address_to_string (address);
+      if (!g_ptr_array_find_with_equal_func (addresses, text, g_str_equal, NULL))
+        g_ptr_array_add (addresses, g_steal_pointer (&text));
+    }
+  freeifaddrs (list);
+}
+
+char **
+jn_session_dup_invite_links (JnSession *self)
+{
+  g_autoptr(GPtrArray) addresses = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GInetAddress) bound = NULL;
+  GPtrArray *links;
+
+  g_return_val_if_fail (JN_IS_SESSION (self), NULL);
+
+  if (self->room_url != NULL)
+    {
+      char *room[] = { self->room_url, NULL };
+
+      return g_strdupv (room);
+    }
+  if (self->host == NULL)
+    return NULL;
+  bound = self->bind_address != NULL ? g_inet_address_new_from_string (self->bind_address) : NULL;
+  if (bound != NULL && !g_inet_address_get_is_any (bound))
+    g_ptr_array_add (addresses, g_inet_address_to_string (bound));
+  else
+    add_interface_addresses (addresses);
+  if (addresses->len == 0)
+    g_ptr_array_add (addresses, g_strdup ("127.0.0.1"));
+
+  links = g_ptr_array_new ();
+  for (guint i = 0; i < addresses->len; i++)
+    {
+      const char *address = g_ptr_array_index (addresses, i);
+
+      g_ptr_array_add (links, g_strdup_printf ("jamnet://%s:%u/?fp=%s", address, jn_host_get_port (self->host),
+                                               jn_host_get_fingerprint (self->host)));
+    }
+  g_ptr_array_add (links, NULL);
+  return (char **) g_ptr_array_free (links, FALSE);
 }
 
 guint32

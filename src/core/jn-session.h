@@ -150,6 +150,11 @@ JnSessionRole   jn_session_get_role            (JnSession           *self);
 const char     *jn_session_get_name            (JnSession           *self);
 /* host: the ws:// URL on loopback */
 char           *jn_session_dup_local_url       (JnSession           *self);
+/* A host's invite links (docs/protocol.md 2), one per address others may
+ * reach it at: its bind address, else each interface's IPv4 address that
+ * is up and not loopback, else 127.0.0.1; in a server's room, the
+ * room's link as it was joined; NULL otherwise. */
+char          **jn_session_dup_invite_links    (JnSession           *self);
 guint32         jn_session_get_local_id        (JnSession           *self);
 const JnAudioFormat *jn_session_get_format     (JnSession           *self);
 /* How lost packets are concealed: "pnbtr", "burg", "repeat" or "zero". */
