@@ -18,6 +18,9 @@
 #include "jn-host.h"
 #include "jn-media-engine.h"
 #include "jn-session.h"
+#include "jn-wav.h"
+#include "jn-capture-source.h"
+#include <glib/gstdio.h>
 
 typedef struct
 {
@@ -756,6 +759,148 @@ test_session_bad_names (void)
   }
 }
 
+
+static void
+on_demo_started (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  JnTestStarted *started = user_data;
+
+  started->ok = jn_session_demo_finish (JN_SESSION (source), result, &started->error);
+  started->done = TRUE;
+}
+
+static void
+spin_for (guint ms)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) ms * 1000;
+
+  while (g_get_monotonic_time () < end)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+}
+
+static double
+rms_of_wav (const JnWav *wav)
+{
+  double sum = 0.0;
+
+  for (gsize i = 0; i < wav->frames * wav->channels; i++)
+    sum += (double) wav->samples[i] * wav->samples[i];
+  return wav->frames > 0 ? sqrt (sum / (wav->frames * wav->channels)) : 0.0;
+}
+
+/* Recording the jam from the middle of it: one file per player, ours and
+ * the mix, all of one length (they start on the same sample), the tone in
+ * each; a second recording after the first is stopped is a new set, and
+ * leaving closes one still under way. */
+static void
+test_session_recording (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("jamnet-record-XXXXXX", NULL);
+  JnImpairment impairment = { .delay_us = 5000 };
+  JnTestStarted started = { 0 };
+  JnSessionConfig config;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDir) listing = NULL;
+  g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func (g_free);
+  JnSession *session;
+  const char *name;
+  gsize frames = 0;
+  gint64 t0, t1;
+  guint notifies = 0;
+
+  jn_session_config_init (&config);
+  config.player_name = "Ana/../x";   /* a name is no path */
+  config.bind_address = "127.0.0.1";
+  config.announce = FALSE;
+  config.audio_backend = "null";   /* a device: the mix as heard exists */
+  session = jn_session_new (&config);
+  jn_session_set_capture_source (session, jn_capture_source_new (JN_CAPTURE_TONE));
+  g_assert_false (jn_session_start_recording (session, dir, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED);
+  g_clear_error (&error);
+  jn_session_demo_async (session, NULL, &impairment, NULL, on_demo_started, &started);
+  g_assert_true (jn_test_wait_started (&started, 10));
+  g_assert_no_error (started.error);
+  g_signal_connect (session, "notify::recording", G_CALLBACK (count_notify), &notifies);
+  spin_for (500);
+
+  g_assert_true (jn_session_start_recording (session, dir, &error));
+  g_assert_no_error (error);
+  g_assert_true (jn_session_get_recording (session));
+  g_assert_cmpstr (jn_session_get_recording_folder (session), ==, dir);
+  t0 = g_get_monotonic_time ();
+  spin_for (1500);
+  jn_session_stop_recording (session);
+  t1 = g_get_monotonic_time ();
+  g_assert_false (jn_session_get_recording (session));
+  g_assert_cmpuint (notifies, ==, 2);
+  spin_for (200);
+
+  listing = g_dir_open (dir, 0, NULL);
+  while ((name = g_dir_read_name (listing)) != NULL)
+    g_ptr_array_add (files, g_build_filename (dir, name, NULL));
+  g_assert_cmpuint (files->len, ==, 3);
+  for (guint i = 0; i < files->len; i++)
+    {
+      const char *path = g_ptr_array_index (files, i);
+      g_autoptr(GError) load_error = NULL;
+      JnWav *wav = jn_wav_load (path, &load_error);
+      g_autofree char *base = g_path_get_basename (path);
+      double rms;
+
+      g_assert_no_error (load_error);
+      rms = rms_of_wav (wav);
+      g_test_message ("%s: %zu frames, RMS %.3f", base, wav->frames, rms);
+      g_assert_true (g_str_has_prefix (base, "jam-"));
+      g_assert_true (g_str_has_suffix (base, " - Ana____x.wav") || g_str_has_suffix (base, " - mix.wav") ||
+                     g_str_has_suffix (base, " - Simulated player.wav"));
+      /* aligned: one length for all, about the 1.5 s recorded */
+      if (frames == 0)
+        frames = wav->frames;
+      g_assert_cmpuint (wav->frames, ==, frames);
+      g_assert_cmpfloat (wav->frames / 48000.0, >, 1.2);
+      g_assert_cmpfloat (wav->frames / 48000.0, <, (t1 - t0) / 1e6 + 0.2);
+      /* the player's tone in its file and in the mix; ours is what the
+       * null device captures: silence */
+      if (g_str_has_suffix (base, " - Ana____x.wav"))
+        g_assert_cmpfloat (rms, ==, 0.0);
+      else
+        g_assert_cmpfloat (rms, >, 0.05);
+      jn_wav_free (wav);
+    }
+  g_test_message ("recorded %.2f s into 3 files: %.0f kB/s written", frames / 48000.0,
+                  3.0 * frames * 2 / 1000.0 / (frames / 48000.0));
+
+  /* again, and left while recording: closed, complete */
+  g_assert_true (jn_session_start_recording (session, dir, &error));
+  spin_for (1100);
+  jn_session_leave (session);
+  g_assert_false (jn_session_get_recording (session));
+  g_ptr_array_set_size (files, 0);
+  g_clear_pointer (&listing, g_dir_close);
+  listing = g_dir_open (dir, 0, NULL);
+  while ((name = g_dir_read_name (listing)) != NULL)
+    g_ptr_array_add (files, g_build_filename (dir, name, NULL));
+  g_assert_cmpuint (files->len, >=, 4);   /* the second set (the same second: the same names) */
+  for (guint i = 0; i < files->len; i++)
+    {
+      g_autoptr(GError) load_error = NULL;
+      JnWav *wav = jn_wav_load (g_ptr_array_index (files, i), &load_error);
+
+      g_assert_no_error (load_error);
+      g_assert_cmpuint (wav->frames, >, 0);
+      jn_wav_free (wav);
+      g_unlink (g_ptr_array_index (files, i));
+    }
+  g_rmdir (dir);
+  g_assert_finalize_object (session);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -774,6 +919,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/jn-session/wrong-passphrase", test_session_wrong_passphrase);
   g_test_add_func ("/session/churn-bounded", test_churn_bounded);
   g_test_add_func ("/jn-session/bad-names", test_session_bad_names);
+  g_test_add_func ("/jn-session/recording", test_session_recording);
 
   return g_test_run ();
 }

@@ -971,6 +971,88 @@ test_window_goes (void)
   g_assert_finalize_object (window);
 }
 
+
+/* the widget under root that activates `action` */
+static GtkWidget *
+find_actionable (GtkWidget  *root,
+                 const char *action)
+{
+  if (GTK_IS_ACTIONABLE (root) && g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (root)), action) == 0)
+    return root;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_actionable (child, action);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* Recording from the window: Ctrl+R's action records the demo into the
+ * folder of the preferences, the button says so, and again stops it;
+ * Ctrl+M's mutes us */
+static void
+test_window_records (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("jamnet-widgets-rec-XXXXXX", NULL);
+  g_autoptr(GSettings) settings = g_settings_new ("org.jamnet.JamNet");
+  JnWindow *window;
+  JnSession *session;
+  GtkWidget *button = NULL;
+  g_autoptr(GDir) listing = NULL;
+  guint n = 0;
+  const char *name;
+
+  g_settings_set_string (settings, "recording-folder", dir);
+  g_settings_set_string (settings, "pnbtr-backend", "cpu");
+  window = jn_window_new (NULL, "127.0.0.1");
+  gtk_window_present (GTK_WINDOW (window));
+  jn_window_demo (window);
+  for (gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+       (jn_window_get_session (window) == NULL ||
+        jn_session_get_state (jn_window_get_session (window)) != JN_SESSION_RUNNING) &&
+       g_get_monotonic_time () < end; )
+    g_main_context_iteration (NULL, TRUE);
+  session = jn_window_get_session (window);
+  g_assert_nonnull (session);
+  spin_for (300);
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.record", NULL);
+  g_assert_true (jn_session_get_recording (session));
+  button = find_actionable (GTK_WIDGET (window), "win.record");
+  g_assert_nonnull (button);
+  g_assert_true (gtk_widget_get_visible (button));
+  g_assert_true (gtk_widget_has_css_class (button, "destructive-action"));
+  g_assert_true (g_str_has_prefix (gtk_button_get_label (GTK_BUTTON (button)), "● REC 0:0"));
+  save_screenshot (GTK_WIDGET (window), "widgets-recording.png");
+  spin_for (700);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.record", NULL);
+  g_assert_false (jn_session_get_recording (session));
+  g_assert_false (gtk_widget_has_css_class (button, "destructive-action"));
+
+  g_assert_false (jn_session_get_input_muted (session));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.mute-myself", NULL);
+  g_assert_true (jn_session_get_input_muted (session));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  listing = g_dir_open (dir, 0, NULL);
+  while ((name = g_dir_read_name (listing)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+
+      g_assert_true (g_str_has_suffix (name, ".wav"));
+      n++;
+      g_unlink (path);
+    }
+  /* the player's and ours (the mix too, with an audio device) */
+  g_assert_cmpuint (n, >=, 2);
+  g_rmdir (dir);
+  g_settings_reset (settings, "recording-folder");
+}
+
 static JnSession *
 start (gboolean host, guint16 port, const char *certificate, const char *url)
 {
@@ -1241,5 +1323,6 @@ main (int argc, char *argv[])
   g_test_add_func ("/widgets/window-goes", test_window_goes);
   g_test_add_func ("/widgets/certificate-changed", test_certificate_changed);
   g_test_add_func ("/widgets/no-stale-joining", test_no_stale_joining);
+  g_test_add_func ("/widgets/window-records", test_window_records);
   return g_test_run ();
 }

@@ -75,6 +75,8 @@ jn_application_startup (GApplication *application)
     { "win.leave", { "<Control>w", NULL } },
     { "win.export-report", { "<Control>e", NULL } },
     { "win.preferences", { "<Control>comma", NULL } },
+    { "win.record", { "<Control>r", NULL } },
+    { "win.mute-myself", { "<Control>m", NULL } },
   };
 
   G_APPLICATION_CLASS (jn_application_parent_class)->startup (application);

@@ -34,6 +34,9 @@ struct _JnWindow
   GtkWidget       *leave_button;
   GtkWidget       *back_button;
   GtkWidget       *export_button;
+  GtkWidget       *record_button;
+  guint            record_clock;       /* the button's time while recording */
+  gint64           record_started_us;
   JnSessionsPage  *sessions_page;
   JnJamPage       *jam_page;
   JnPeerPage      *peer_page;
@@ -162,6 +165,7 @@ show_sessions (JnWindow *self)
   adw_view_stack_set_visible_child_name (self->stack, "sessions");
   gtk_widget_set_visible (self->leave_button, FALSE);
   gtk_widget_set_visible (self->export_button, FALSE);
+  gtk_widget_set_visible (self->record_button, FALSE);
   gtk_widget_set_visible (self->back_button, FALSE);
 }
 
@@ -226,19 +230,149 @@ unwatch_peers (JnWindow *self)
     }
 }
 
+/* where the recording that just stopped went */
+static void
+say_recorded (JnWindow *self)
+{
+  /* TRANSLATORS: %s is the folder the recording went to */
+  g_autofree char *text = g_strdup_printf (_("Recorded into %s"), jn_session_get_recording_folder (self->session));
+
+  toast (self, text);
+}
+
 static void
 end_session (JnWindow *self)
 {
   jn_peer_page_set_peer (self->peer_page, NULL);
   jn_jam_page_set_session (self->jam_page, NULL);
+  g_clear_handle_id (&self->record_clock, g_source_remove);
+  gtk_widget_remove_css_class (self->record_button, "destructive-action");
+  gtk_button_set_icon_name (GTK_BUTTON (self->record_button), "media-record-symbolic");
   if (self->session != NULL)
     {
+      gboolean recording = jn_session_get_recording (self->session);
+
       unwatch_peers (self);
       g_signal_handlers_disconnect_by_data (self->session, self);
       jn_session_leave (self->session);
+      if (recording)
+        say_recorded (self);
       g_clear_object (&self->session);
     }
   show_sessions (self);
+}
+
+/* --- recording the jam ------------------------------------------------------ */
+
+static gboolean
+on_record_clock (gpointer user_data)
+{
+  JnWindow *self = user_data;
+  gint64 s = (g_get_monotonic_time () - self->record_started_us) / G_USEC_PER_SEC;
+  /* TRANSLATORS: the record button while recording: minutes and seconds */
+  g_autofree char *text = g_strdup_printf (_("● REC %d:%02d"), (int) MIN (s / 60, G_MAXINT), (int) (s % 60));
+
+  gtk_button_set_label (GTK_BUTTON (self->record_button), text);
+  return G_SOURCE_CONTINUE;
+}
+
+/* the button says the jam is being recorded, and for how long */
+static void
+on_recording_changed (JnWindow *self)
+{
+  gboolean recording = self->session != NULL && jn_session_get_recording (self->session);
+
+  g_clear_handle_id (&self->record_clock, g_source_remove);
+  if (recording)
+    {
+      self->record_started_us = g_get_monotonic_time ();
+      gtk_widget_add_css_class (self->record_button, "destructive-action");
+      gtk_widget_set_tooltip_text (self->record_button, _("Recording: stop"));
+      on_record_clock (self);
+      self->record_clock = g_timeout_add_seconds (1, on_record_clock, self);
+      return;
+    }
+  gtk_widget_remove_css_class (self->record_button, "destructive-action");
+  gtk_button_set_icon_name (GTK_BUTTON (self->record_button), "media-record-symbolic");
+  gtk_widget_set_tooltip_text (self->record_button,
+                               _("Record the jam (one file per player, yours and the mix)"));
+  if (self->session != NULL && jn_session_get_recording_folder (self->session) != NULL)
+    say_recorded (self);
+}
+
+static void
+record_into (JnWindow   *self,
+             const char *folder)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (self->session == NULL)
+    return;
+  if (!jn_session_start_recording (self->session, folder, &error))
+    {
+      /* TRANSLATORS: %s says why */
+      g_autofree char *text = g_strdup_printf (_("Cannot record: %s"), error->message);
+
+      toast (self, text);
+    }
+}
+
+static void
+on_record_folder_chosen (GtkNativeDialog *dialog,
+                         int              response,
+                         JnWindow        *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_autofree char *folder = file != NULL ? g_file_get_path (file) : NULL;
+
+      if (folder != NULL)
+        {
+          if (self->settings != NULL)
+            g_settings_set_string (self->settings, "recording-folder", folder);
+          record_into (self, folder);
+        }
+    }
+  g_object_unref (dialog);
+}
+
+/* Record, or stop: into the folder of the preferences, asked for (through
+ * the portal) the first time */
+static void
+action_record (GtkWidget *widget, const char *name, GVariant *param)
+{
+  JnWindow *self = JN_WINDOW (widget);
+  g_autofree char *folder = NULL;
+  GtkFileChooserNative *chooser;
+
+  if (self->session == NULL || jn_session_get_state (self->session) != JN_SESSION_RUNNING)
+    return;
+  if (jn_session_get_recording (self->session))
+    {
+      jn_session_stop_recording (self->session);
+      return;
+    }
+  folder = self->settings != NULL ? g_settings_get_string (self->settings, "recording-folder") : NULL;
+  if (folder != NULL && *folder != '\0')
+    {
+      record_into (self, folder);
+      return;
+    }
+  chooser = gtk_file_chooser_native_new (_("Record the Jam Into"), GTK_WINDOW (self),
+                                         GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER, _("_Record"), _("_Cancel"));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  g_signal_connect_object (chooser, "response", G_CALLBACK (on_record_folder_chosen), self, 0);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
+static void
+action_mute_myself (GtkWidget *widget, const char *name, GVariant *param)
+{
+  JnWindow *self = JN_WINDOW (widget);
+
+  if (self->session != NULL)
+    jn_session_set_input_muted (self->session, !jn_session_get_input_muted (self->session));
 }
 
 static void
@@ -254,6 +388,9 @@ show_jam (JnWindow *self)
   adw_view_stack_set_visible_child_name (self->stack, "jam");
   gtk_widget_set_visible (self->leave_button, TRUE);
   gtk_widget_set_visible (self->export_button, TRUE);
+  gtk_widget_set_visible (self->record_button, TRUE);
+  g_signal_connect_object (self->session, "notify::recording", G_CALLBACK (on_recording_changed), self,
+                           G_CONNECT_SWAPPED);
 }
 
 static void
@@ -861,6 +998,7 @@ jn_window_class_init (JnWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, JnWindow, leave_button);
   gtk_widget_class_bind_template_child (widget_class, JnWindow, back_button);
   gtk_widget_class_bind_template_child (widget_class, JnWindow, export_button);
+  gtk_widget_class_bind_template_child (widget_class, JnWindow, record_button);
   gtk_widget_class_bind_template_child (widget_class, JnWindow, sessions_page);
   gtk_widget_class_bind_template_child (widget_class, JnWindow, jam_page);
   gtk_widget_class_bind_template_child (widget_class, JnWindow, peer_page);
@@ -876,6 +1014,8 @@ jn_window_class_init (JnWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.export-report", NULL, action_export_report);
   gtk_widget_class_install_action (widget_class, "win.preferences", NULL, action_preferences);
   gtk_widget_class_install_action (widget_class, "win.devices", NULL, action_devices);
+  gtk_widget_class_install_action (widget_class, "win.record", NULL, action_record);
+  gtk_widget_class_install_action (widget_class, "win.mute-myself", NULL, action_mute_myself);
 }
 
 static void

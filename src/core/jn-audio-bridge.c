@@ -268,6 +268,12 @@ jn_audio_bridge_add_playout (JnAudioBridge *bridge,
     bridge->mix[i] += gain * audio[i];
 }
 
+const float *
+jn_audio_bridge_peek_mix (JnAudioBridge *bridge)
+{
+  return bridge->mix;
+}
+
 void
 jn_audio_bridge_period_end (JnAudioBridge *bridge,
                             guint          frames,

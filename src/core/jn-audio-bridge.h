@@ -45,6 +45,9 @@ void           jn_audio_bridge_add_playout   (JnAudioBridge  *bridge,
                                               const float    *audio,
                                               guint           frames,
                                               guint           channels);
+/* The media thread, before period_end: this period's mix so far, as the
+ * peers' gains, mutes, solos and pans made it (before the master gain). */
+const float   *jn_audio_bridge_peek_mix      (JnAudioBridge  *bridge);
 void           jn_audio_bridge_period_end    (JnAudioBridge  *bridge,
                                               guint           frames,
                                               guint           channels);

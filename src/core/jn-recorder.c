@@ -1,5 +1,11 @@
 /* jn-recorder.c: per-peer WAV files, a JMID log and a metronome log
  *
+ * An aligned recording counts the media thread's periods (a marker after
+ * each) and keeps every file on that count: a stream that starts late
+ * begins with the silence it missed, one that pauses or ends is filled
+ * with silence, so that all files start at the same sample and end
+ * together.
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #define G_LOG_DOMAIN "jn-recorder"
@@ -14,7 +20,7 @@
 #include "jn-recorder.h"
 #include "jn-wav.h"
 
-typedef enum { BLOCK_AUDIO, BLOCK_MIDI, BLOCK_BEAT } BlockKind;
+typedef enum { BLOCK_AUDIO, BLOCK_MIDI, BLOCK_BEAT, BLOCK_PERIOD } BlockKind;
 
 typedef struct
 {
@@ -27,6 +33,12 @@ typedef struct
   float       samples[];
 } Block;
 
+typedef struct
+{
+  JnWavWriter *wav;
+  guint64      periods;      /* aligned: periods written, silence included */
+} Writer;
+
 struct _JnRecorder
 {
   char        *audio_stem;   /* NULL: no audio recorded */
@@ -35,9 +47,21 @@ struct _JnRecorder
   guint        rate;
   guint        channels;
   GAsyncQueue *blocks;       /* Block*, media thread -> main */
-  GHashTable  *writers;      /* peer id -> JnWavWriter */
+  GHashTable  *writers;      /* peer id -> Writer */
   GHashTable  *paths;        /* peer id -> path */
+  GHashTable  *names;        /* peer id -> the file's name part */
+  gboolean     aligned;
+  guint64      periods;      /* aligned: period markers drained */
+  guint        frames;       /* a period's, from its blocks */
+  float       *silence;      /* frames x channels */
 };
+
+static void
+writer_free (Writer *writer)
+{
+  jn_wav_writer_free (writer->wav);
+  g_free (writer);
+}
 
 static FILE *
 open_log (const char  *path,
@@ -64,8 +88,9 @@ jn_recorder_new (const char  *audio_stem,
   g_autoptr(JnRecorder) recorder = g_new0 (JnRecorder, 1);
 
   recorder->blocks = g_async_queue_new_full (g_free);
-  recorder->writers = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) jn_wav_writer_free);
+  recorder->writers = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) writer_free);
   recorder->paths = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  recorder->names = g_hash_table_new_full (NULL, NULL, NULL, g_free);
   recorder->rate = 48000;
   recorder->channels = 1;
   if (audio_stem != NULL)
@@ -87,6 +112,8 @@ jn_recorder_free (JnRecorder *recorder)
   g_async_queue_unref (recorder->blocks);
   g_hash_table_unref (recorder->writers);
   g_hash_table_unref (recorder->paths);
+  g_hash_table_unref (recorder->names);
+  g_free (recorder->silence);
   g_free (recorder->audio_stem);
   g_free (recorder);
 }
@@ -99,6 +126,56 @@ jn_recorder_set_format (JnRecorder *recorder,
   g_return_if_fail (recorder != NULL);
   recorder->rate = rate;
   recorder->channels = channels;
+}
+
+void
+jn_recorder_set_aligned (JnRecorder *recorder,
+                         gboolean    aligned)
+{
+  g_return_if_fail (recorder != NULL);
+  recorder->aligned = aligned;
+}
+
+void
+jn_recorder_set_name (JnRecorder *recorder,
+                      guint32     peer_id,
+                      const char *name)
+{
+  GString *safe;
+
+  g_return_if_fail (recorder != NULL);
+  g_return_if_fail (name != NULL);
+
+  /* a name from the network is no path: nothing that leaves the folder,
+   * hides the file or breaks a shell's word */
+  safe = g_string_new (NULL);
+  for (const char *c = name; *c != '\0' && safe->len < 64; c = g_utf8_next_char (c))
+    {
+      gunichar u = g_utf8_get_char_validated (c, -1);
+
+      if (u == (gunichar) -1 || u == (gunichar) -2)
+        break;
+      if (g_unichar_isalnum (u) || u == ' ' || u == '-' || u == '_')
+        g_string_append_unichar (safe, u);
+      else
+        g_string_append_c (safe, '_');
+    }
+  if (safe->len == 0)
+    g_string_printf (safe, "%u", peer_id);
+  /* two players of one name get a file each */
+  {
+    GHashTableIter iter;
+    gpointer key, value;
+
+    g_hash_table_iter_init (&iter, recorder->names);
+    while (g_hash_table_iter_next (&iter, &key, &value))
+      if (GPOINTER_TO_UINT (key) != peer_id && g_str_equal (value, safe->str))
+        {
+          g_string_append_printf (safe, " %u", peer_id);
+          break;
+        }
+  }
+  g_hash_table_insert (recorder->names, GUINT_TO_POINTER (peer_id), g_string_free (safe, FALSE));
 }
 
 gboolean
@@ -139,6 +216,18 @@ jn_recorder_push_audio (JnRecorder  *recorder,
 }
 
 void
+jn_recorder_period_end (JnRecorder *recorder)
+{
+  Block *block;
+
+  if (recorder == NULL || !recorder->aligned || !jn_recorder_records_audio (recorder))
+    return;
+  block = g_malloc0 (sizeof (Block));
+  block->kind = BLOCK_PERIOD;
+  g_async_queue_push (recorder->blocks, block);
+}
+
+void
 jn_recorder_push_midi (JnRecorder        *recorder,
                        guint32            peer_id,
                        const JnMidiEvent *event,
@@ -172,31 +261,73 @@ jn_recorder_push_beat (JnRecorder *recorder,
   g_async_queue_push (recorder->blocks, block);
 }
 
+static void
+stop_audio (JnRecorder *recorder)
+{
+  char *stem = g_atomic_pointer_exchange (&recorder->audio_stem, NULL);
+
+  g_free (stem);   /* stop recording, keep playing */
+}
+
+/* aligned: the writer's file up to `periods` periods, with silence */
+static gboolean
+pad (JnRecorder  *recorder,
+     Writer      *writer,
+     guint64      periods,
+     GError     **error)
+{
+  for (; writer->periods < periods; writer->periods++)
+    if (!jn_wav_writer_write (writer->wav, recorder->silence, recorder->frames, error))
+      return FALSE;
+  return TRUE;
+}
+
 static gboolean
 write_audio (JnRecorder  *recorder,
              Block       *block,
              GError     **error)
 {
-  JnWavWriter *writer = g_hash_table_lookup (recorder->writers, GUINT_TO_POINTER (block->peer_id));
+  Writer *writer = g_hash_table_lookup (recorder->writers, GUINT_TO_POINTER (block->peer_id));
+  guint frames = block->n / recorder->channels;
 
   if (recorder->audio_stem == NULL)
     return TRUE;   /* stopped after an error */
+  if (recorder->aligned && recorder->silence == NULL)
+    {
+      recorder->frames = frames;
+      recorder->silence = g_new0 (float, block->n);
+    }
   if (writer == NULL)
     {
-      g_autofree char *path = g_strdup_printf ("%s-%u.wav", recorder->audio_stem, block->peer_id);
+      const char *name = g_hash_table_lookup (recorder->names, GUINT_TO_POINTER (block->peer_id));
+      g_autofree char *path = name != NULL ? g_strdup_printf ("%s - %s.wav", recorder->audio_stem, name)
+                                           : g_strdup_printf ("%s-%u.wav", recorder->audio_stem, block->peer_id);
+      JnWavWriter *wav = jn_wav_writer_new (path, recorder->rate, recorder->channels, error);
 
-      writer = jn_wav_writer_new (path, recorder->rate, recorder->channels, error);
-      if (writer == NULL)
+      if (wav == NULL)
         {
-          char *stem = g_atomic_pointer_exchange (&recorder->audio_stem, NULL);
-
-          g_free (stem);   /* stop recording, keep playing */
+          stop_audio (recorder);
           return FALSE;
         }
+      writer = g_new0 (Writer, 1);
+      writer->wav = wav;
       g_hash_table_insert (recorder->writers, GUINT_TO_POINTER (block->peer_id), writer);
       g_hash_table_insert (recorder->paths, GUINT_TO_POINTER (block->peer_id), g_steal_pointer (&path));
     }
-  return jn_wav_writer_write (writer, block->samples, block->n / recorder->channels, error);
+  if (recorder->aligned)
+    {
+      /* one period per stream and marker; a block of another size breaks
+       * the count and is not written */
+      if (frames != recorder->frames || writer->periods > recorder->periods)
+        return TRUE;
+      if (!pad (recorder, writer, recorder->periods, error))
+        {
+          stop_audio (recorder);
+          return FALSE;
+        }
+      writer->periods++;
+    }
+  return jn_wav_writer_write (writer->wav, block->samples, frames, error);
 }
 
 gboolean
@@ -226,6 +357,8 @@ jn_recorder_drain (JnRecorder  *recorder,
         }
       else if (block->kind == BLOCK_AUDIO && !write_audio (recorder, block, &local) && first == NULL)
         first = g_steal_pointer (&local);
+      else if (block->kind == BLOCK_PERIOD)
+        recorder->periods++;
       g_free (block);
     }
   if (first != NULL)
@@ -245,6 +378,17 @@ jn_recorder_close (JnRecorder  *recorder,
   g_return_val_if_fail (recorder != NULL, FALSE);
 
   ok = jn_recorder_drain (recorder, error);
+  if (recorder->aligned && recorder->audio_stem != NULL)
+    {
+      GHashTableIter iter;
+      gpointer writer;
+
+      /* every file ends with the last period */
+      g_hash_table_iter_init (&iter, recorder->writers);
+      while (g_hash_table_iter_next (&iter, NULL, &writer))
+        if (!pad (recorder, writer, recorder->periods, ok ? error : NULL))
+          ok = FALSE;
+    }
   g_hash_table_remove_all (recorder->writers);   /* closes the WAV files */
   if (recorder->midi_out != NULL)
     fclose (recorder->midi_out);

@@ -16,6 +16,10 @@ G_BEGIN_DECLS
 
 typedef struct _JnRecorder JnRecorder;
 
+/* the streams of a recording that are not a peer's (peer ids are below) */
+#define JN_RECORDER_LOCAL (G_MAXUINT32)       /* what this computer played */
+#define JN_RECORDER_MIX   (G_MAXUINT32 - 1)   /* what it heard of the others */
+
 /* audio_stem: each peer goes to STEM-<peer id>.wav (a trailing ".wav" is
  * dropped first); midi_path and beats_path are JSON-lines files.  Any may be
  * NULL.  The MIDI and beat files are opened now. */
@@ -28,6 +32,17 @@ void        jn_recorder_free         (JnRecorder         *recorder);
 void        jn_recorder_set_format   (JnRecorder         *recorder,
                                       guint               rate,
                                       guint               channels);
+/* Before the media thread runs: every file starts at the recording's
+ * first period and ends at its last, silence where a stream had none
+ * (jn_recorder_period_end() marks the periods). */
+void        jn_recorder_set_aligned  (JnRecorder         *recorder,
+                                      gboolean            aligned);
+/* The main context, before the stream's first block is written: its file
+ * is "STEM - NAME.wav" (NAME cleaned to letters, digits, spaces, - and _)
+ * instead of STEM-ID.wav. */
+void        jn_recorder_set_name     (JnRecorder         *recorder,
+                                      guint32             peer_id,
+                                      const char         *name);
 gboolean    jn_recorder_records_audio (JnRecorder        *recorder);
 gboolean    jn_recorder_records_midi (JnRecorder         *recorder);
 gboolean    jn_recorder_records_beats (JnRecorder        *recorder);
@@ -42,6 +57,8 @@ void        jn_recorder_push_midi    (JnRecorder         *recorder,
                                       guint32             peer_id,
                                       const JnMidiEvent  *event,
                                       gint64              arrival_us);
+/* After the period's streams were pushed (aligned recordings). */
+void        jn_recorder_period_end   (JnRecorder         *recorder);
 /* A click on the host's beat beat_us, sounding at local_us. */
 void        jn_recorder_push_beat    (JnRecorder         *recorder,
                                       gint64              beat_us,

@@ -16,6 +16,7 @@
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <errno.h>
 #include <math.h>
 #include <stdatomic.h>
 #include <string.h>
@@ -74,6 +75,9 @@ struct _JnSession
   gboolean         had_device;
   gboolean         in_room;         /* joined a server's room */
   char            *room_url;        /* its link, as given */
+  char            *recording_folder; /* the last recording's */
+  char            *recording_stamp;  /* its name's date and time */
+  guint            recording_repeat; /* recordings in that second */
   char            *audio_status;
   guint64          audio_periods;
   guint64          audio_xruns;
@@ -84,6 +88,13 @@ struct _JnSession
 
   JnCaptureSource *capture;
   JnRecorder      *recorder;
+  /* a recording started during the jam: players, our input and the mix,
+   * aligned (the media thread reads the pointer each callback) */
+  JnRecorder      *jam_recorder;
+  GPtrArray       *closing;         /* stopped ones, until the media thread let go */
+  atomic_uint_least64_t periods_done;
+  guint            jam_drain_source;
+  guint            closing_source;
   JnLatencyTest   *latency_test;
 
   GListStore      *peers;           /* JnPeer, the others now */
@@ -108,7 +119,7 @@ struct _JnSession
 };
 
 enum { PROP_0, PROP_STATE, PROP_NAME, PROP_INPUT_LEVEL, PROP_INPUT_GAIN, PROP_INPUT_MUTED, PROP_MONITOR_GAIN,
-       PROP_PEERS, N_PROPS };
+       PROP_RECORDING, PROP_PEERS, N_PROPS };
 enum { ENDED, WARNING, FIGURES_UPDATED, N_SIGNALS };
 
 static GParamSpec *properties[N_PROPS];
@@ -194,8 +205,10 @@ capture_cb (gpointer  user_data,
         for (gsize i = 0; i < n; i++)
           out[i] *= gain;
     }
-  /* the meter shows what we play, also while the others do not hear it */
+  /* the meter shows what we play, also while the others do not hear it;
+   * so does the recording */
   jn_levels_measure (self->levels, JN_LEVELS_INPUT, out, frames, channels);
+  jn_recorder_push_audio (g_atomic_pointer_get (&self->jam_recorder), JN_RECORDER_LOCAL, out, frames, channels);
   for (gsize i = 0; i < n; i++)
     peak = MAX (peak, fabsf (out[i]));
   /* the loudest since the last snapshot */
@@ -225,6 +238,7 @@ playout_cb (gpointer     user_data,
   /* as they play, before our own volume, mute or solo */
   jn_levels_measure (self->levels, peer_id, audio, frames, channels);
   jn_recorder_push_audio (self->recorder, peer_id, audio, frames, channels);
+  jn_recorder_push_audio (g_atomic_pointer_get (&self->jam_recorder), peer_id, audio, frames, channels);
 }
 
 static void
@@ -269,8 +283,16 @@ period_end_cb (gpointer user_data,
     }
   if (self->capture != NULL)
     jn_capture_source_period_end (self->capture, frames, channels);
+  {
+    JnRecorder *jam = g_atomic_pointer_get (&self->jam_recorder);
+
+    if (self->bridge != NULL)
+      jn_recorder_push_audio (jam, JN_RECORDER_MIX, jn_audio_bridge_peek_mix (self->bridge), frames, channels);
+    jn_recorder_period_end (jam);
+  }
   if (self->bridge != NULL)
     jn_audio_bridge_period_end (self->bridge, frames, channels);
+  atomic_fetch_add_explicit (&self->periods_done, 1, memory_order_release);
 }
 
 /* --- figures, on the main context ------------------------------------------ */
@@ -451,6 +473,8 @@ on_peer_joined (GObject    *source,
   else if (self->client != NULL)
     on_link_changed (self->client, id, self);   /* an ICE link has begun */
   g_list_store_append (self->peers, peer);
+  if (self->jam_recorder != NULL)
+    jn_recorder_set_name (self->jam_recorder, id, name);
   /* beside a soloed player, a newcomer is not heard until soloed too */
   if (any_soloed (self))
     apply_mix (self, peer, TRUE);
@@ -530,6 +554,71 @@ on_client_closed (JnClient     *client,
 }
 
 /* --- main-context helpers while the session runs ---------------------------- */
+
+/* A recording stopped during the jam, kept until the media thread, which
+ * may still hold it for the period under way, has let go */
+typedef struct
+{
+  JnRecorder *recorder;
+  guint64     stopped_at;   /* periods_done when it stopped */
+} Closing;
+
+static void
+closing_free (Closing *closing)
+{
+  jn_recorder_free (closing->recorder);
+  g_free (closing);
+}
+
+/* Closes the stopped recordings once the media thread has finished two
+ * periods since (or at once when it has stopped: all), writing the rest. */
+static void
+close_recordings (JnSession *self,
+                  gboolean   all)
+{
+  guint64 done = atomic_load_explicit (&self->periods_done, memory_order_acquire);
+
+  for (guint i = 0; i < self->closing->len; )
+    {
+      Closing *closing = g_ptr_array_index (self->closing, i);
+      g_autoptr(GError) error = NULL;
+
+      if (!all && done < closing->stopped_at + 2)
+        {
+          i++;
+          continue;
+        }
+      if (!jn_recorder_close (closing->recorder, &error))
+        warn (self, error->message);
+      g_ptr_array_remove_index (self->closing, i);
+    }
+}
+
+static gboolean
+on_closing (gpointer user_data)
+{
+  JnSession *self = user_data;
+
+  close_recordings (self, FALSE);
+  if (self->closing->len > 0)
+    return G_SOURCE_CONTINUE;
+  self->closing_source = 0;
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+on_jam_drain (gpointer user_data)
+{
+  JnSession *self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (self->jam_recorder != NULL && !jn_recorder_drain (self->jam_recorder, &error))
+    {
+      warn (self, error->message);
+      jn_session_stop_recording (self);
+    }
+  return G_SOURCE_CONTINUE;
+}
 
 static gboolean
 on_drain (gpointer user_data)
@@ -1174,6 +1263,12 @@ jn_session_leave (JnSession *self)
     }
   if (self->recorder != NULL && !jn_recorder_close (self->recorder, &error))
     warn (self, error->message);
+  g_clear_error (&error);
+  /* the media thread has stopped: what it recorded can close now */
+  if (self->jam_recorder != NULL)
+    jn_session_stop_recording (self);
+  g_clear_handle_id (&self->closing_source, g_source_remove);
+  close_recordings (self, TRUE);
 
   if (self->device != NULL)
     {
@@ -1222,6 +1317,7 @@ jn_session_get_property (GObject    *object,
     case PROP_INPUT_GAIN: g_value_set_double (value, jn_session_get_input_gain (self)); break;
     case PROP_INPUT_MUTED: g_value_set_boolean (value, jn_session_get_input_muted (self)); break;
     case PROP_MONITOR_GAIN: g_value_set_double (value, self->config.monitor_gain); break;
+    case PROP_RECORDING: g_value_set_boolean (value, self->jam_recorder != NULL); break;
     case PROP_PEERS: g_value_set_object (value, self->peers); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -1276,6 +1372,9 @@ jn_session_finalize (GObject *object)
   g_free (self->name);
   g_free (self->audio_status);
   g_free (self->room_url);
+  g_free (self->recording_folder);
+  g_free (self->recording_stamp);
+  g_ptr_array_unref (self->closing);
   g_free (self->audio_scheduling);
   g_free (self->player_name);
   g_free (self->bind_address);
@@ -1308,6 +1407,7 @@ jn_session_class_init (JnSessionClass *klass)
   properties[PROP_INPUT_GAIN] = g_param_spec_double ("input-gain", NULL, NULL, 0.0, 4.0, 1.0, rw);
   properties[PROP_INPUT_MUTED] = g_param_spec_boolean ("input-muted", NULL, NULL, FALSE, rw);
   properties[PROP_MONITOR_GAIN] = g_param_spec_double ("monitor-gain", NULL, NULL, 0.0, 4.0, 0.0, rw);
+  properties[PROP_RECORDING] = g_param_spec_boolean ("recording", NULL, NULL, FALSE, ro);
   properties[PROP_PEERS] = g_param_spec_object ("peers", NULL, NULL, G_TYPE_LIST_MODEL, ro);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
@@ -1332,6 +1432,8 @@ jn_session_init (JnSession *self)
   jn_metronome_init (&self->metronome, 48000);
   /* 17 streams at 375 periods a second, for a UI that misses a few frames */
   self->levels = jn_levels_new (4096);
+  self->closing = g_ptr_array_new_with_free_func ((GDestroyNotify) closing_free);
+  atomic_init (&self->periods_done, 0);
   atomic_init (&self->input_gain, 1.f);
   atomic_init (&self->input_muted, FALSE);
 }
@@ -1481,7 +1583,8 @@ jn_session_dup_invite_links (JnSession *self)
 
       return g_strdupv (room);
     }
-  if (self->host == NULL)
+  /* the demo's player is simulated: nobody to invite */
+  if (self->host == NULL || self->role == JN_SESSION_ROLE_DEMO)
     return NULL;
   bound = self->bind_address != NULL ? g_inet_address_new_from_string (self->bind_address) : NULL;
   if (bound != NULL && !g_inet_address_get_is_any (bound))
@@ -1702,6 +1805,104 @@ jn_session_set_monitor_gain (JnSession *self,
   if (self->bridge != NULL)
     jn_audio_bridge_set_monitor (self->bridge, (float) gain);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MONITOR_GAIN]);
+}
+
+gboolean
+jn_session_start_recording (JnSession   *self,
+                            const char  *folder,
+                            GError     **error)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autofree char *stamp = g_date_time_format (now, "jam-%Y-%m-%d-%H%M%S");
+  g_autofree char *stem = NULL;
+  JnRecorder *recorder;
+  GHashTableIter iter;
+  gpointer value;
+
+  g_return_val_if_fail (JN_IS_SESSION (self), FALSE);
+  g_return_val_if_fail (folder != NULL, FALSE);
+
+  if (self->state != JN_SESSION_RUNNING || self->left)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED,
+                           _("Recording starts once the session plays"));
+      return FALSE;
+    }
+  if (self->jam_recorder != NULL)
+    return TRUE;
+  if (g_mkdir_with_parents (folder, 0755) != 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                   _("Cannot record into “%s”: %s"), folder, g_strerror (saved));
+      return FALSE;
+    }
+  /* two recordings in one second are two sets of files */
+  if (g_strcmp0 (stamp, self->recording_stamp) == 0)
+    {
+      g_autofree char *again = g_strdup_printf ("%s-%u", stamp, ++self->recording_repeat);
+
+      stem = g_build_filename (folder, again, NULL);
+    }
+  else
+    {
+      g_free (self->recording_stamp);
+      self->recording_stamp = g_strdup (stamp);
+      self->recording_repeat = 1;
+      stem = g_build_filename (folder, stamp, NULL);
+    }
+  recorder = jn_recorder_new (stem, NULL, NULL, error);
+  if (recorder == NULL)
+    return FALSE;
+  jn_recorder_set_format (recorder, self->config.format.rate, self->config.format.channels);
+  jn_recorder_set_aligned (recorder, TRUE);
+  /* TRANSLATORS: a recording's file of what this computer played */
+  jn_recorder_set_name (recorder, JN_RECORDER_LOCAL, self->player_name != NULL ? self->player_name : _("me"));
+  /* TRANSLATORS: a recording's file of what you heard of the others */
+  jn_recorder_set_name (recorder, JN_RECORDER_MIX, _("mix"));
+  g_hash_table_iter_init (&iter, self->peer_by_id);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    jn_recorder_set_name (recorder, jn_peer_get_id (value), jn_peer_get_name (value));
+  g_free (self->recording_folder);
+  self->recording_folder = g_strdup (folder);
+  g_atomic_pointer_set (&self->jam_recorder, recorder);
+  self->jam_drain_source = g_timeout_add (DRAIN_MS, on_jam_drain, self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RECORDING]);
+  return TRUE;
+}
+
+void
+jn_session_stop_recording (JnSession *self)
+{
+  Closing *closing;
+
+  g_return_if_fail (JN_IS_SESSION (self));
+
+  if (self->jam_recorder == NULL)
+    return;
+  closing = g_new0 (Closing, 1);
+  closing->recorder = g_atomic_pointer_exchange (&self->jam_recorder, NULL);
+  closing->stopped_at = atomic_load_explicit (&self->periods_done, memory_order_acquire);
+  g_ptr_array_add (self->closing, closing);
+  g_clear_handle_id (&self->jam_drain_source, g_source_remove);
+  if (self->closing_source == 0)
+    self->closing_source = g_timeout_add (10, on_closing, self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RECORDING]);
+}
+
+gboolean
+jn_session_get_recording (JnSession *self)
+{
+  g_return_val_if_fail (JN_IS_SESSION (self), FALSE);
+  return self->jam_recorder != NULL;
+}
+
+const char *
+jn_session_get_recording_folder (JnSession *self)
+{
+  g_return_val_if_fail (JN_IS_SESSION (self), NULL);
+  return self->recording_folder;
 }
 
 JnLevels *

@@ -153,7 +153,7 @@ char           *jn_session_dup_local_url       (JnSession           *self);
 /* A host's invite links (docs/protocol.md 2), one per address others may
  * reach it at: its bind address, else each interface's IPv4 address that
  * is up and not loopback, else 127.0.0.1; in a server's room, the
- * room's link as it was joined; NULL otherwise. */
+ * room's link as it was joined; NULL otherwise (the demo too). */
 char          **jn_session_dup_invite_links    (JnSession           *self);
 guint32         jn_session_get_local_id        (JnSession           *self);
 const JnAudioFormat *jn_session_get_format     (JnSession           *self);
@@ -211,6 +211,20 @@ void            jn_session_set_input_muted     (JnSession           *self,
 double          jn_session_get_monitor_gain    (JnSession           *self);
 void            jn_session_set_monitor_gain    (JnSession           *self,
                                                 double               gain);
+/* Record the jam from now on, into folder (made if need be): one WAV per
+ * player ("jam-DATE-TIME - NAME.wav"), ours and the mix as we hear it
+ * (before the master gain; only with an audio device), all starting at
+ * the same sample and ending together (silence where a stream had none).
+ * Files are written on the main context.  "recording" notifies. */
+gboolean        jn_session_start_recording     (JnSession           *self,
+                                                const char          *folder,
+                                                GError             **error);
+/* Stops; the files are complete a few periods later (or at once when the
+ * session leaves). */
+void            jn_session_stop_recording      (JnSession           *self);
+gboolean        jn_session_get_recording       (JnSession           *self);
+/* where the last recording went, NULL before one */
+const char     *jn_session_get_recording_folder (JnSession          *self);
 /* Every stream's level, each period (jn-levels.h): our input after its
  * gain, each peer's as it plays before our mix.  One reader. */
 JnLevels       *jn_session_get_levels          (JnSession           *self);
