@@ -901,6 +901,55 @@ test_session_recording (void)
   g_assert_finalize_object (session);
 }
 
+
+static gboolean
+target_at_least_3 (gpointer data)
+{
+  return jn_peer_get_buffer_target (data) >= 3;
+}
+
+static gboolean
+target_at_most_1 (gpointer data)
+{
+  return jn_peer_get_buffer_target (data) <= 1;
+}
+
+/* The jitter buffer's setting changed while the session plays: the depth
+ * moves into the safest bounds at once, and down to the lowest as the
+ * calm allows */
+static void
+test_session_latency_live (void)
+{
+  JnSession *host = local_session ("Host");
+  JnSession *joiner = local_session ("Joiner");
+  JnTestStarted started = { 0 };
+  g_autofree char *url = NULL;
+  JnPeer *at_joiner;
+  gint64 t0;
+
+  jn_session_host_async (host, "Live jam", NULL, NULL, jn_test_on_started, &started);
+  g_assert_true (jn_test_wait_started (&started, 5));
+  url = jn_session_dup_local_url (host);
+  started = (JnTestStarted) { 0 };
+  jn_session_join_async (joiner, url, NULL, NULL, jn_test_on_started, &started);
+  g_assert_true (jn_test_wait_started (&started, 5));
+  at_joiner = jn_session_lookup_peer (joiner, JN_HOST_PEER_ID);
+  spin_until (playing_with_rtt, at_joiner, 5000);
+  jn_session_set_latency_safety (joiner, 0.0);   /* lowest: 1 .. 4, shrinking after 1 s of calm */
+  t0 = g_get_monotonic_time ();
+  spin_until (target_at_most_1, at_joiner, 6000);
+  g_test_message ("lowest latency reached in %.1f s", (g_get_monotonic_time () - t0) / 1e6);
+  jn_session_set_latency_safety (joiner, 1.0);   /* safest: 3 .. 18, at once */
+  t0 = g_get_monotonic_time ();
+  spin_until (target_at_least_3, at_joiner, 1000);
+  g_test_message ("safest bounds in %.2f s", (g_get_monotonic_time () - t0) / 1e6);
+
+  jn_session_leave (joiner);
+  jn_session_leave (host);
+  g_assert_finalize_object (joiner);
+  g_assert_finalize_object (host);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -920,6 +969,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/session/churn-bounded", test_churn_bounded);
   g_test_add_func ("/jn-session/bad-names", test_session_bad_names);
   g_test_add_func ("/jn-session/recording", test_session_recording);
+  g_test_add_func ("/jn-session/latency-live", test_session_latency_live);
 
   return g_test_run ();
 }

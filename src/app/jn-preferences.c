@@ -407,7 +407,8 @@ jn_preferences_new (GtkWindow *parent, GSettings *settings)
 
   adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (playing), _("Playing"));
   adw_preferences_group_set_description (ADW_PREFERENCES_GROUP (playing),
-                                         _("Changes apply to the next session you host or join."));
+                                         _("The jitter buffer changes at once; the others apply to the next "
+                                           "session you host or join."));
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (latency), _("Jitter buffer"));
   adw_action_row_set_subtitle (ADW_ACTION_ROW (latency), _("From the lowest latency (left) to the safest (right)"));
   gtk_widget_set_size_request (scale, 200, -1);

@@ -262,6 +262,14 @@ end_session (JnWindow *self)
   show_sessions (self);
 }
 
+/* the jitter buffer's setting applies now, not only to the next session */
+static void
+on_latency_changed (JnWindow *self)
+{
+  if (self->session != NULL)
+    jn_session_set_latency_safety (self->session, g_settings_get_double (self->settings, "latency-safety"));
+}
+
 /* --- recording the jam ------------------------------------------------------ */
 
 static gboolean
@@ -1031,6 +1039,9 @@ jn_window_init (JnWindow *self)
   else
     g_message ("The settings schema %s is not installed: preferences are off", APP_ID);
   jn_sessions_page_set_settings (self->sessions_page, self->settings);
+  if (self->settings != NULL)
+    g_signal_connect_object (self->settings, "changed::latency-safety", G_CALLBACK (on_latency_changed), self,
+                             G_CONNECT_SWAPPED);
 }
 
 JnWindow *

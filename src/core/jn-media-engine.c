@@ -1562,6 +1562,30 @@ jn_media_engine_set_jitter_adaptive (JnMediaEngine *self,
 }
 
 void
+jn_media_engine_change_latency_safety (JnMediaEngine *self,
+                                       double         safety)
+{
+  guint period_us;
+
+  g_return_if_fail (JN_IS_MEDIA_ENGINE (self));
+  g_return_if_fail (safety >= 0.0 && safety <= 1.0);
+
+  period_us = (guint) ((guint64) self->format.frames * G_USEC_PER_SEC / self->format.rate);
+  /* the media thread plays its periods under this lock */
+  g_mutex_lock (&self->lock);
+  self->jitter_adaptive = TRUE;
+  self->jitter_safety = safety;
+  for (guint i = 0; i < self->peers->len + self->departed->len; i++)
+    {
+      Peer *peer = i < self->peers->len ? g_ptr_array_index (self->peers, i)
+                                         : g_ptr_array_index (self->departed, i - self->peers->len);
+
+      jn_jitter_buffer_set_adaptive (peer->jb, TRUE, safety, period_us);
+    }
+  g_mutex_unlock (&self->lock);
+}
+
+void
 jn_media_engine_set_plc_budget (JnMediaEngine *self,
                                 double         share)
 {

@@ -85,6 +85,11 @@ void           jn_media_engine_set_jitter_depth (JnMediaEngine    *self,
  * (0.5).  jn_media_engine_set_jitter_depth() fixes the depth instead. */
 void           jn_media_engine_set_jitter_adaptive (JnMediaEngine *self,
                                               double               safety);
+/* The same while the session plays, for every stream from its next
+ * period: the depth moves into the new bounds at once, and then as the
+ * network asks (a backlog drains as after a burst). */
+void           jn_media_engine_change_latency_safety (JnMediaEngine *self,
+                                              double               safety);
 /* The share of a packet period (0..1) that concealment may take in full;
  * streams that begin a gap after it has gone begin it the cheap way
  * (pnbtr_set_light()), so that many streams losing packets at once do not

@@ -1905,6 +1905,19 @@ jn_session_get_recording_folder (JnSession *self)
   return self->recording_folder;
 }
 
+void
+jn_session_set_latency_safety (JnSession *self,
+                               double     safety)
+{
+  g_return_if_fail (JN_IS_SESSION (self));
+
+  safety = CLAMP (safety, 0.0, 1.0);
+  self->config.latency_safety = safety;
+  self->config.jitter_depth = 0;
+  if (self->engine != NULL && !self->left)
+    jn_media_engine_change_latency_safety (self->engine, safety);
+}
+
 JnLevels *
 jn_session_get_levels (JnSession *self)
 {

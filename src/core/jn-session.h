@@ -211,6 +211,10 @@ void            jn_session_set_input_muted     (JnSession           *self,
 double          jn_session_get_monitor_gain    (JnSession           *self);
 void            jn_session_set_monitor_gain    (JnSession           *self,
                                                 double               gain);
+/* The jitter buffer's adaptive depth, 0 (lowest latency) .. 1 (safest),
+ * at once, also while the session plays (a fixed depth becomes adaptive). */
+void            jn_session_set_latency_safety  (JnSession           *self,
+                                                double               safety);
 /* Record the jam from now on, into folder (made if need be): one WAV per
  * player ("jam-DATE-TIME - NAME.wav"), ours and the mix as we hear it
  * (before the master gain; only with an audio device), all starting at
