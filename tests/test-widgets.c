@@ -922,6 +922,23 @@ test_internet_rooms (void)
   jn_server_shutdown (server);
 }
 
+/* the button under root showing icon */
+static GtkWidget *
+find_actionable_icon (GtkWidget  *root,
+                      const char *icon)
+{
+  if (GTK_IS_BUTTON (root) && g_strcmp0 (gtk_button_get_icon_name (GTK_BUTTON (root)), icon) == 0)
+    return root;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_actionable_icon (child, icon);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
 static void
 test_sessions_page (void)
 {
@@ -944,6 +961,36 @@ test_sessions_page (void)
   gtk_editable_set_text (GTK_EDITABLE (address), "192.0.2.7:7420");
   g_signal_emit_by_name (address, "apply");
   g_assert_cmpstr (joined, ==, "192.0.2.7:7420");
+
+  /* recent sessions by name (text, not markup), their addresses under
+   * them, and each can be forgotten */
+  if (settings != NULL)
+    {
+      const char *recent[] = { "jamnet://192.0.2.7:7420/?fp=x", "192.0.2.8:7420", NULL };
+      GVariantBuilder names;
+      GtkWidget *named, *bare, *forget;
+      g_auto(GStrv) left = NULL;
+
+      g_variant_builder_init (&names, G_VARIANT_TYPE ("a{ss}"));
+      g_variant_builder_add (&names, "{ss}", recent[0], "Tom & Jerry <jam>");
+      g_settings_set_value (settings, "recent-session-names", g_variant_builder_end (&names));
+      g_settings_set_strv (settings, "recent-sessions", recent);
+      named = jn_test_find_row (page, ADW_TYPE_ACTION_ROW, "Tom & Jerry <jam>");
+      bare = jn_test_find_row (page, ADW_TYPE_ACTION_ROW, "192.0.2.8:7420");
+      g_assert_nonnull (named);
+      g_assert_nonnull (bare);
+      g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (named)), ==, recent[0]);
+      g_assert_false (adw_preferences_row_get_use_markup (ADW_PREFERENCES_ROW (named)));
+      forget = find_actionable_icon (named, "user-trash-symbolic");
+      g_assert_nonnull (forget);
+      g_signal_emit_by_name (forget, "clicked");
+      left = g_settings_get_strv (settings, "recent-sessions");
+      g_assert_cmpuint (g_strv_length (left), ==, 1);
+      g_assert_cmpstr (left[0], ==, "192.0.2.8:7420");
+      g_assert_null (jn_test_find_row (page, ADW_TYPE_ACTION_ROW, "Tom & Jerry <jam>"));
+      g_settings_reset (settings, "recent-sessions");
+      g_settings_reset (settings, "recent-session-names");
+    }
 
   jn_sessions_page_set_sessions (JN_SESSIONS_PAGE (page), NULL);
   jn_sessions_page_set_settings (JN_SESSIONS_PAGE (page), NULL);

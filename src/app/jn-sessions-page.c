@@ -127,12 +127,30 @@ on_recent_join (GtkButton      *button,
   g_signal_emit (self, signals[JOIN_URL], 0, g_object_get_data (G_OBJECT (button), "url"));
 }
 
+/* Forget one recent session */
+static void
+on_recent_forget (GtkButton      *button,
+                  JnSessionsPage *self)
+{
+  const char *url = g_object_get_data (G_OBJECT (button), "url");
+  g_auto(GStrv) recent = g_settings_get_strv (self->settings, "recent-sessions");
+  g_autoptr(GStrvBuilder) kept = g_strv_builder_new ();
+  g_auto(GStrv) left = NULL;
+
+  for (guint i = 0; recent[i] != NULL; i++)
+    if (!g_str_equal (recent[i], url))
+      g_strv_builder_add (kept, recent[i]);
+  left = g_strv_builder_end (kept);
+  g_settings_set_strv (self->settings, "recent-sessions", (const char *const *) left);
+}
+
 static void
 on_recent_changed (GSettings      *settings,
                    const char     *key,
                    JnSessionsPage *self)
 {
   g_auto(GStrv) recent = g_settings_get_strv (settings, "recent-sessions");
+  g_autoptr(GVariant) names = g_settings_get_value (settings, "recent-session-names");
 
   /* gtk_list_box_remove_all() is GTK 4.12; Debian 12 has 4.8 */
   for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (self->recent_list))) != NULL;)
@@ -141,11 +159,32 @@ on_recent_changed (GSettings      *settings,
     {
       GtkWidget *row = adw_action_row_new ();
       GtkWidget *join = gtk_button_new_with_label (_("Join"));
+      GtkWidget *forget = gtk_button_new_from_icon_name ("user-trash-symbolic");
+      const char *name = NULL;
+      g_autofree char *forget_label = NULL;
 
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), recent[i]);
+      /* the session's name, as its host gave it: text, not markup; its
+       * address under it */
+      adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+      if (g_variant_lookup (names, recent[i], "&s", &name) && *name != '\0')
+        {
+          adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), name);
+          adw_action_row_set_subtitle (ADW_ACTION_ROW (row), recent[i]);
+        }
+      else
+        adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), recent[i]);
       gtk_widget_set_valign (join, GTK_ALIGN_CENTER);
       g_object_set_data_full (G_OBJECT (join), "url", g_strdup (recent[i]), g_free);
       g_signal_connect_object (join, "clicked", G_CALLBACK (on_recent_join), self, 0);
+      gtk_widget_set_valign (forget, GTK_ALIGN_CENTER);
+      gtk_widget_add_css_class (forget, "flat");
+      /* TRANSLATORS: %s is a recent session's name or address */
+      forget_label = g_strdup_printf (_("Forget %s"), name != NULL && *name != '\0' ? name : recent[i]);
+      gtk_widget_set_tooltip_text (forget, forget_label);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (forget), GTK_ACCESSIBLE_PROPERTY_LABEL, forget_label, -1);
+      g_object_set_data_full (G_OBJECT (forget), "url", g_strdup (recent[i]), g_free);
+      g_signal_connect_object (forget, "clicked", G_CALLBACK (on_recent_forget), self, 0);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), forget);
       adw_action_row_add_suffix (ADW_ACTION_ROW (row), join);
       gtk_list_box_append (self->recent_list, row);
     }

@@ -80,26 +80,40 @@ display_name (JnWindow *self)
                                                     : g_strdup (g_get_real_name ());
 }
 
+/* The session joined, first among the recent ones (eight are kept), with
+ * its name */
 static void
 remember_session (JnWindow   *self,
-                  const char *url)
+                  const char *url,
+                  const char *name)
 {
   g_auto(GStrv) old = NULL;
   g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
   g_auto(GStrv) recent = NULL;
+  g_autoptr(GVariant) old_names = NULL;
+  GVariantBuilder names;
   guint n = 1;
 
   if (self->settings == NULL || url == NULL)
     return;
   old = g_settings_get_strv (self->settings, "recent-sessions");
+  old_names = g_settings_get_value (self->settings, "recent-session-names");
+  g_variant_builder_init (&names, G_VARIANT_TYPE ("a{ss}"));
   g_strv_builder_add (builder, url);
+  if (name != NULL && *name != '\0')
+    g_variant_builder_add (&names, "{ss}", url, name);
   for (guint i = 0; old[i] != NULL && n < 8; i++)
     if (!g_str_equal (old[i], url))
       {
+        const char *old_name = NULL;
+
         g_strv_builder_add (builder, old[i]);
+        if (g_variant_lookup (old_names, old[i], "&s", &old_name))
+          g_variant_builder_add (&names, "{ss}", old[i], old_name);
         n++;
       }
   recent = g_strv_builder_end (builder);
+  g_settings_set_value (self->settings, "recent-session-names", g_variant_builder_end (&names));
   g_settings_set_strv (self->settings, "recent-sessions", (const char *const *) recent);
 }
 
@@ -522,7 +536,7 @@ on_joined (GObject      *source,
       session_failed (self, error);
       return;
     }
-  remember_session (self, self->joining_url);
+  remember_session (self, self->joining_url, jn_session_get_name (session));
   show_jam (self);
 }
 
