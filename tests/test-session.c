@@ -950,6 +950,105 @@ test_session_latency_live (void)
   g_assert_finalize_object (host);
 }
 
+
+/* the RMS of the recording's mix in dir (its one " - mix.wav"), removing
+ * what was recorded */
+static double
+recorded_mix_rms (const char *dir)
+{
+  g_autoptr(GDir) listing = g_dir_open (dir, 0, NULL);
+  const char *name;
+  double rms = -1;
+
+  while ((name = g_dir_read_name (listing)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+
+      if (g_str_has_suffix (name, " - mix.wav"))
+        {
+          g_autoptr(GError) error = NULL;
+          JnWav *wav = jn_wav_load (path, &error);
+
+          g_assert_no_error (error);
+          rms = rms_of_wav (wav);
+          jn_wav_free (wav);
+        }
+      g_unlink (path);
+    }
+  return rms;
+}
+
+static gboolean
+tempo_is_90 (gpointer data)
+{
+  return jn_session_get_tempo (data) == 90.0;
+}
+
+/* The metronome switched on during the jam clicks in what we hear (the
+ * mix recorded through the null device); off, it is silent; the host's
+ * tempo reaches a joiner, who cannot set it */
+static void
+test_session_metronome_live (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("jamnet-metronome-XXXXXX", NULL);
+  JnSessionConfig config;
+  JnTestStarted started = { 0 };
+  g_autofree char *url = NULL;
+  JnSession *host, *joiner;
+  g_autoptr(GError) error = NULL;
+  guint notifies = 0;
+  double silent, clicking;
+
+  jn_session_config_init (&config);
+  config.player_name = "Host";
+  config.bind_address = "127.0.0.1";
+  config.announce = FALSE;
+  config.audio_backend = "null";
+  host = jn_session_new (&config);
+  jn_session_host_async (host, "Click jam", NULL, NULL, jn_test_on_started, &started);
+  g_assert_true (jn_test_wait_started (&started, 5));
+  g_signal_connect (host, "notify::metronome", G_CALLBACK (count_notify), &notifies);
+
+  g_assert_false (jn_session_get_metronome (host));
+  g_assert_true (jn_session_start_recording (host, dir, &error));
+  spin_for (1100);
+  jn_session_stop_recording (host);
+  spin_for (100);
+  silent = recorded_mix_rms (dir);
+
+  jn_session_set_metronome (host, TRUE);
+  g_assert_true (jn_session_get_metronome (host));
+  g_assert_cmpuint (notifies, ==, 1);
+  g_assert_true (jn_session_start_recording (host, dir, &error));
+  spin_for (1100);   /* two beats or more at 120 bpm */
+  jn_session_stop_recording (host);
+  spin_for (100);
+  clicking = recorded_mix_rms (dir);
+  g_test_message ("the mix without the metronome: RMS %.4f; with it: %.4f", silent, clicking);
+  g_assert_cmpfloat (silent, ==, 0.0);
+  g_assert_cmpfloat (clicking, >, 0.005);
+
+  /* the host sets the tempo; a joiner hears of it and cannot */
+  url = jn_session_dup_local_url (host);
+  config.player_name = "Joiner";
+  config.audio_backend = NULL;
+  joiner = jn_session_new (&config);
+  started = (JnTestStarted) { 0 };
+  jn_session_join_async (joiner, url, NULL, NULL, jn_test_on_started, &started);
+  g_assert_true (jn_test_wait_started (&started, 5));
+  g_assert_cmpfloat (jn_session_get_tempo (joiner), ==, 120.0);
+  g_assert_true (jn_session_set_tempo (host, 90.0));
+  g_assert_false (jn_session_set_tempo (joiner, 100.0));
+  g_assert_false (jn_session_set_tempo (host, 1000.0));
+  spin_until (tempo_is_90, joiner, 2000);
+
+  jn_session_leave (joiner);
+  jn_session_leave (host);
+  g_assert_finalize_object (joiner);
+  g_assert_finalize_object (host);
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -970,6 +1069,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/jn-session/bad-names", test_session_bad_names);
   g_test_add_func ("/jn-session/recording", test_session_recording);
   g_test_add_func ("/jn-session/latency-live", test_session_latency_live);
+  g_test_add_func ("/jn-session/metronome-live", test_session_metronome_live);
 
   return g_test_run ();
 }

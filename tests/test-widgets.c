@@ -1081,6 +1081,20 @@ test_window_records (void)
   g_assert_false (jn_session_get_input_muted (session));
   gtk_widget_activate_action (GTK_WIDGET (window), "win.mute-myself", NULL);
   g_assert_true (jn_session_get_input_muted (session));
+  /* Ctrl+K: the metronome, and the jam view's switch says so */
+  g_assert_false (jn_session_get_metronome (session));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.metronome", NULL);
+  g_assert_true (jn_session_get_metronome (session));
+  {
+    GtkWidget *row = jn_test_find_row (GTK_WIDGET (window), ADW_TYPE_ACTION_ROW, "Me_tronome");
+
+    g_assert_nonnull (row);
+    g_assert_true (gtk_switch_get_active (GTK_SWITCH (jn_test_find_widget (row, GTK_TYPE_SWITCH))));
+    /* the demo's host sets the tempo */
+    g_assert_true (gtk_widget_get_sensitive (jn_test_find_widget (row, GTK_TYPE_SPIN_BUTTON)));
+    gtk_spin_button_set_value (GTK_SPIN_BUTTON (jn_test_find_widget (row, GTK_TYPE_SPIN_BUTTON)), 96);
+    g_assert_cmpfloat (jn_session_get_tempo (session), ==, 96.0);
+  }
 
   gtk_window_destroy (GTK_WINDOW (window));
   while (g_main_context_iteration (NULL, FALSE))

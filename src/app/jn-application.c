@@ -77,6 +77,7 @@ jn_application_startup (GApplication *application)
     { "win.preferences", { "<Control>comma", NULL } },
     { "win.record", { "<Control>r", NULL } },
     { "win.mute-myself", { "<Control>m", NULL } },
+    { "win.metronome", { "<Control>k", NULL } },
   };
 
   G_APPLICATION_CLASS (jn_application_parent_class)->startup (application);

@@ -45,6 +45,10 @@ struct _JnJamPage
   GtkSwitch     *monitor;
   GtkAdjustment *monitor_adjustment;
   GtkWidget     *monitor_gain;
+  AdwActionRow  *metronome_row;
+  GtkSwitch     *metronome;
+  GtkAdjustment *tempo_adjustment;
+  GtkWidget     *tempo;
   GtkWidget     *audio_banner;
   GtkWidget     *invite_group;
   GtkListBox    *invite_list;
@@ -214,6 +218,27 @@ jn_audio_problem_describe (const char       *backend,
   return NULL;
 }
 
+/* the host sets the tempo; a joiner's spin shows the host's */
+static void
+on_tempo_changed (JnJamPage *self)
+{
+  if (self->session != NULL && jn_session_get_role (self->session) != JN_SESSION_ROLE_JOIN)
+    jn_session_set_tempo (self->session, gtk_adjustment_get_value (self->tempo_adjustment));
+}
+
+static void
+show_tempo (JnJamPage *self)
+{
+  double tempo = jn_session_get_tempo (self->session);
+
+  if (tempo > 0 && tempo != gtk_adjustment_get_value (self->tempo_adjustment))
+    {
+      g_signal_handlers_block_by_func (self->tempo_adjustment, on_tempo_changed, self);
+      gtk_adjustment_set_value (self->tempo_adjustment, tempo);
+      g_signal_handlers_unblock_by_func (self->tempo_adjustment, on_tempo_changed, self);
+    }
+}
+
 /* A banner when audio is not working, with the way to the devices */
 static void
 update_audio_banner (JnJamPage     *self,
@@ -272,6 +297,7 @@ on_figures_updated (JnJamPage *self)
                            format->rate, format->frames, format->frames * 1000.0 / format->rate, audio, concealment);
   gtk_label_set_text (self->local_label, local);
   on_input_db (self);
+  show_tempo (self);
   update_audio_banner (self, device);
   /* hearing yourself goes through the device, straight from its capture */
   gtk_widget_set_sensitive (GTK_WIDGET (self->monitor_row), device != NULL);
@@ -417,6 +443,17 @@ jn_jam_page_set_session (JnJamPage *self,
   g_ptr_array_add (self->bindings,
                    g_object_bind_property (session, "input-muted", self->input_mute, "active",
                                            G_BINDING_SYNC_CREATE | G_BINDING_BIDIRECTIONAL));
+  g_ptr_array_add (self->bindings,
+                   g_object_bind_property (session, "metronome", self->metronome, "active",
+                                           G_BINDING_SYNC_CREATE | G_BINDING_BIDIRECTIONAL));
+  {
+    /* the demo hosts too */
+    gboolean host = jn_session_get_role (session) != JN_SESSION_ROLE_JOIN;
+
+    gtk_widget_set_sensitive (self->tempo, host);
+    adw_action_row_set_subtitle (self->metronome_row, host ? _("A click on the session’s beat; you set the tempo")
+                                                           : _("A click on the session’s beat, in the host’s tempo"));
+  }
   /* the session's monitor as the switch and its scale say, from what it has */
   g_signal_handlers_block_by_func (self->monitor, on_monitor_changed, self);
   gtk_switch_set_active (self->monitor, jn_session_get_monitor_gain (session) > 0);
@@ -463,6 +500,10 @@ jn_jam_page_class_init (JnJamPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, JnJamPage, monitor_adjustment);
   gtk_widget_class_bind_template_child (widget_class, JnJamPage, monitor_gain);
   gtk_widget_class_bind_template_child (widget_class, JnJamPage, audio_banner);
+  gtk_widget_class_bind_template_child (widget_class, JnJamPage, metronome_row);
+  gtk_widget_class_bind_template_child (widget_class, JnJamPage, metronome);
+  gtk_widget_class_bind_template_child (widget_class, JnJamPage, tempo_adjustment);
+  gtk_widget_class_bind_template_child (widget_class, JnJamPage, tempo);
   gtk_widget_class_bind_template_child (widget_class, JnJamPage, audio_advice);
   gtk_widget_class_bind_template_child (widget_class, JnJamPage, invite_group);
   gtk_widget_class_bind_template_child (widget_class, JnJamPage, invite_list);
@@ -484,6 +525,8 @@ jn_jam_page_init (JnJamPage *self)
   gtk_widget_add_css_class (GTK_WIDGET (self->placeholder), "dim-label");
   gtk_list_box_set_placeholder (self->peers_list, GTK_WIDGET (self->placeholder));
   g_signal_connect_object (self->input_gain_adjustment, "value-changed", G_CALLBACK (on_input_gain_changed), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->tempo_adjustment, "value-changed", G_CALLBACK (on_tempo_changed), self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (self->monitor, "notify::active", G_CALLBACK (on_monitor_changed), self,
                            G_CONNECT_SWAPPED);

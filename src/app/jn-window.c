@@ -389,6 +389,15 @@ action_record (GtkWidget *widget, const char *name, GVariant *param)
 }
 
 static void
+action_metronome (GtkWidget *widget, const char *name, GVariant *param)
+{
+  JnWindow *self = JN_WINDOW (widget);
+
+  if (self->session != NULL)
+    jn_session_set_metronome (self->session, !jn_session_get_metronome (self->session));
+}
+
+static void
 action_mute_myself (GtkWidget *widget, const char *name, GVariant *param)
 {
   JnWindow *self = JN_WINDOW (widget);
@@ -1038,6 +1047,7 @@ jn_window_class_init (JnWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.devices", NULL, action_devices);
   gtk_widget_class_install_action (widget_class, "win.record", NULL, action_record);
   gtk_widget_class_install_action (widget_class, "win.mute-myself", NULL, action_mute_myself);
+  gtk_widget_class_install_action (widget_class, "win.metronome", NULL, action_metronome);
 }
 
 static void

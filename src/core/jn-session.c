@@ -106,6 +106,7 @@ struct _JnSession
   JnLevels        *levels;          /* media thread -> the meters: every stream's */
   _Atomic float    input_gain;      /* main -> media thread */
   atomic_bool      input_muted;
+  atomic_bool      metronome_on;    /* main -> media thread: the click sounds */
 
   /* media thread */
   guint64          position;
@@ -119,7 +120,7 @@ struct _JnSession
 };
 
 enum { PROP_0, PROP_STATE, PROP_NAME, PROP_INPUT_LEVEL, PROP_INPUT_GAIN, PROP_INPUT_MUTED, PROP_MONITOR_GAIN,
-       PROP_RECORDING, PROP_PEERS, N_PROPS };
+       PROP_RECORDING, PROP_METRONOME, PROP_PEERS, N_PROPS };
 enum { ENDED, WARNING, FIGURES_UPDATED, N_SIGNALS };
 
 static GParamSpec *properties[N_PROPS];
@@ -262,7 +263,7 @@ period_end_cb (gpointer user_data,
 {
   JnSession *self = user_data;
 
-  if (self->config.metronome)
+  if (atomic_load_explicit (&self->metronome_on, memory_order_relaxed))
     {
       gint64 local = jn_media_engine_get_start_time (self->engine) +
                      (gint64) (self->position * G_USEC_PER_SEC / self->config.format.rate);
@@ -1318,6 +1319,7 @@ jn_session_get_property (GObject    *object,
     case PROP_INPUT_MUTED: g_value_set_boolean (value, jn_session_get_input_muted (self)); break;
     case PROP_MONITOR_GAIN: g_value_set_double (value, self->config.monitor_gain); break;
     case PROP_RECORDING: g_value_set_boolean (value, self->jam_recorder != NULL); break;
+    case PROP_METRONOME: g_value_set_boolean (value, jn_session_get_metronome (self)); break;
     case PROP_PEERS: g_value_set_object (value, self->peers); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -1336,6 +1338,7 @@ jn_session_set_property (GObject      *object,
     case PROP_INPUT_GAIN: jn_session_set_input_gain (self, g_value_get_double (value)); break;
     case PROP_INPUT_MUTED: jn_session_set_input_muted (self, g_value_get_boolean (value)); break;
     case PROP_MONITOR_GAIN: jn_session_set_monitor_gain (self, g_value_get_double (value)); break;
+    case PROP_METRONOME: jn_session_set_metronome (self, g_value_get_boolean (value)); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -1408,6 +1411,7 @@ jn_session_class_init (JnSessionClass *klass)
   properties[PROP_INPUT_MUTED] = g_param_spec_boolean ("input-muted", NULL, NULL, FALSE, rw);
   properties[PROP_MONITOR_GAIN] = g_param_spec_double ("monitor-gain", NULL, NULL, 0.0, 4.0, 0.0, rw);
   properties[PROP_RECORDING] = g_param_spec_boolean ("recording", NULL, NULL, FALSE, ro);
+  properties[PROP_METRONOME] = g_param_spec_boolean ("metronome", NULL, NULL, FALSE, rw);
   properties[PROP_PEERS] = g_param_spec_object ("peers", NULL, NULL, G_TYPE_LIST_MODEL, ro);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
@@ -1436,6 +1440,7 @@ jn_session_init (JnSession *self)
   atomic_init (&self->periods_done, 0);
   atomic_init (&self->input_gain, 1.f);
   atomic_init (&self->input_muted, FALSE);
+  atomic_init (&self->metronome_on, FALSE);
 }
 
 JnSession *
@@ -1451,6 +1456,7 @@ jn_session_new (const JnSessionConfig *config)
     }
   self = g_object_new (JN_TYPE_SESSION, NULL);
   self->config = *config;
+  atomic_store (&self->metronome_on, config->metronome);
   self->player_name = g_strdup (config->player_name && *config->player_name ? config->player_name
                                                                              : g_get_real_name ());
   self->bind_address = g_strdup (config->bind_address);
@@ -1916,6 +1922,60 @@ jn_session_set_latency_safety (JnSession *self,
   self->config.jitter_depth = 0;
   if (self->engine != NULL && !self->left)
     jn_media_engine_change_latency_safety (self->engine, safety);
+}
+
+void
+jn_session_set_metronome (JnSession *self,
+                          gboolean   on)
+{
+  g_return_if_fail (JN_IS_SESSION (self));
+
+  on = !!on;
+  if (on == jn_session_get_metronome (self))
+    return;
+  self->config.metronome = on;
+  atomic_store (&self->metronome_on, on);
+  /* while the session plays, the click follows the host's grid */
+  if (on && self->started_us != 0 && !self->left && self->metronome_source == 0)
+    {
+      on_metronome_follow (self);
+      self->metronome_source = g_timeout_add (METRONOME_FOLLOW_MS, on_metronome_follow, self);
+    }
+  else if (!on)
+    g_clear_handle_id (&self->metronome_source, g_source_remove);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_METRONOME]);
+}
+
+gboolean
+jn_session_get_metronome (JnSession *self)
+{
+  g_return_val_if_fail (JN_IS_SESSION (self), FALSE);
+  return atomic_load (&self->metronome_on);
+}
+
+gboolean
+jn_session_set_tempo (JnSession *self,
+                      double     bpm)
+{
+  g_return_val_if_fail (JN_IS_SESSION (self), FALSE);
+
+  if (self->host == NULL || self->left || !(bpm >= 20.0 && bpm <= 400.0))
+    return FALSE;
+  self->config.tempo_bpm = bpm;
+  jn_host_set_transport (self->host, bpm, FALSE);
+  return TRUE;
+}
+
+double
+jn_session_get_tempo (JnSession *self)
+{
+  g_return_val_if_fail (JN_IS_SESSION (self), 0.0);
+
+  if (self->host != NULL)
+    return jn_host_get_tempo (self->host);
+  if (self->client != NULL && jn_client_get_tempo (self->client) > 0)
+    return jn_client_get_tempo (self->client);
+  return self->config.tempo_bpm;
 }
 
 JnLevels *

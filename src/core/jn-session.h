@@ -215,6 +215,16 @@ void            jn_session_set_monitor_gain    (JnSession           *self,
  * at once, also while the session plays (a fixed depth becomes adaptive). */
 void            jn_session_set_latency_safety  (JnSession           *self,
                                                 double               safety);
+/* The click on the session's beat, on or off at any time ("metronome"). */
+void            jn_session_set_metronome       (JnSession           *self,
+                                                gboolean             on);
+gboolean        jn_session_get_metronome       (JnSession           *self);
+/* The host sets the session's tempo (20..400 bpm; the beat grid keeps its
+ * epoch) and every player's click follows; FALSE for a joiner. */
+gboolean        jn_session_set_tempo           (JnSession           *self,
+                                                double               bpm);
+/* The host's tempo, as we know it */
+double          jn_session_get_tempo           (JnSession           *self);
 /* Record the jam from now on, into folder (made if need be): one WAV per
  * player ("jam-DATE-TIME - NAME.wav"), ours and the mix as we hear it
  * (before the master gain; only with an audio device), all starting at
