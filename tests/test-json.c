@@ -377,6 +377,35 @@ test_control_roundtrip (void)
     jn_control_message_free (out);
   }
 
+  {
+    g_autoptr(JnControlMessage) chat = jn_control_message_new (JN_CONTROL_CHAT);
+    g_autofree char *longest = NULL;
+    GString *text = g_string_new (NULL);
+
+    chat->text = g_strdup ("Zoë: „take it from the bridge“ <b>&</b>");
+    out = roundtrip (chat);
+    g_assert_cmpint (out->type, ==, JN_CONTROL_CHAT);
+    g_assert_cmpuint (out->peer_id, ==, 0);   /* a member's: the host says who */
+    g_assert_cmpstr (out->text, ==, chat->text);
+    jn_control_message_free (out);
+    /* as the host relays it, with who said it; the longest line there is */
+    for (guint i = 0; i < JN_CHAT_MAX_CHARS; i++)
+      g_string_append (text, "ä");
+    longest = g_string_free (text, FALSE);
+    g_free (chat->text);
+    chat->text = g_strdup (longest);
+    chat->peer_id = 3;
+    out = roundtrip (chat);
+    g_assert_cmpuint (out->peer_id, ==, 3);
+    g_assert_cmpstr (out->text, ==, longest);
+    jn_control_message_free (out);
+    g_assert_true (jn_chat_text_is_valid (longest));
+    g_assert_false (jn_chat_text_is_valid (""));
+    g_assert_false (jn_chat_text_is_valid ("a\tb"));
+    g_assert_false (jn_chat_text_is_valid ("a\xc2\x85" "b"));   /* NEL, a C1 control */
+    g_assert_false (jn_chat_text_is_valid ("\xff"));
+  }
+
   error->error_code = g_strdup ("wrong-passphrase");
   error->message = g_strdup ("The session passphrase is wrong.");
   out = roundtrip (error);
@@ -417,6 +446,13 @@ test_control_malformed (void)
     "{\"type\":\"mix\",\"version\":3,\"peer_id\":0,\"gain\":1,\"mute\":false,\"pan\":0}",
     "{\"type\":\"mix\",\"version\":3,\"gain\":1,\"mute\":false,\"pan\":0}",
     "{\"type\":\"error\",\"version\":1,\"code\":\"x\"}",
+    /* chat: no text, empty, a line break, a control character, a bad sender */
+    "{\"type\":\"chat\",\"version\":3}",
+    "{\"type\":\"chat\",\"version\":3,\"text\":\"\"}",
+    "{\"type\":\"chat\",\"version\":3,\"text\":\"a\\nb\"}",
+    "{\"type\":\"chat\",\"version\":3,\"text\":\"a\\u0007b\"}",
+    "{\"type\":\"chat\",\"version\":3,\"text\":7}",
+    "{\"type\":\"chat\",\"version\":3,\"peer_id\":0,\"text\":\"hi\"}",
     /* a room's creation asked for wrongly */
     "{\"type\":\"hello\",\"version\":2,\"name\":\"a\",\"udp_port\":9,\"create\":true}",
     "{\"type\":\"hello\",\"version\":2,\"name\":\"a\",\"udp_port\":9,\"create\":{\"listed\":\"yes\"}}",

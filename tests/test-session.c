@@ -1049,6 +1049,85 @@ test_session_metronome_live (void)
   g_rmdir (dir);
 }
 
+
+typedef struct
+{
+  guint  lines;
+  guint  from;
+  char  *name;
+} Heard;
+
+static void
+on_heard (JnSession  *session,
+          guint       id,
+          const char *name,
+          const char *text,
+          Heard      *heard)
+{
+  heard->lines++;
+  heard->from = id;
+  g_free (heard->name);
+  heard->name = g_strdup (name);
+}
+
+/* Chat through the host: a joiner's lines reach the host by the joiner's
+ * name; a flood past the member's rate is dropped and counted; the host's
+ * line reaches the joiner; nothing is said outside a session */
+static void
+test_session_chat (void)
+{
+  JnSession *host = local_session ("Host");
+  JnSession *joiner = local_session ("Joiner");
+  JnTestStarted started = { 0 };
+  g_autofree char *url = NULL;
+  g_autoptr(GError) error = NULL;
+  Heard at_host = { 0 }, at_joiner = { 0 };
+  JnHostStats stats;
+
+  g_assert_false (jn_session_send_chat (host, "anyone?", &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED);
+  g_clear_error (&error);
+  jn_session_host_async (host, "Chat jam", NULL, NULL, jn_test_on_started, &started);
+  g_assert_true (jn_test_wait_started (&started, 5));
+  url = jn_session_dup_local_url (host);
+  started = (JnTestStarted) { 0 };
+  jn_session_join_async (joiner, url, NULL, NULL, jn_test_on_started, &started);
+  g_assert_true (jn_test_wait_started (&started, 5));
+  g_signal_connect (host, "chat", G_CALLBACK (on_heard), &at_host);
+  g_signal_connect (joiner, "chat", G_CALLBACK (on_heard), &at_joiner);
+  spin_for (300);
+
+  g_assert_false (jn_session_send_chat (joiner, "two\nlines", &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  /* twelve at once: the first five, and the rest dropped */
+  for (guint i = 0; i < 12; i++)
+    g_assert_true (jn_session_send_chat (joiner, "la la la", NULL));
+  spin_for (500);
+  jn_session_get_host_stats (host, &stats);
+  g_test_message ("host heard %u of 12 lines; relayed %" G_GUINT64_FORMAT ", dropped %" G_GUINT64_FORMAT,
+                  at_host.lines, stats.chat_relayed, stats.chat_dropped);
+  g_assert_cmpuint (at_host.lines, >=, 5);
+  g_assert_cmpuint (at_host.lines, <=, 6);
+  g_assert_cmpuint (stats.chat_relayed, ==, at_host.lines);
+  g_assert_cmpuint (stats.chat_dropped, ==, 12 - at_host.lines);
+  g_assert_cmpuint (at_host.from, ==, 2);
+  g_assert_cmpstr (at_host.name, ==, "Joiner");
+
+  g_assert_true (jn_session_send_chat (host, "Again, from the top", &error));
+  spin_for (300);
+  g_assert_cmpuint (at_joiner.lines, ==, 1);
+  g_assert_cmpuint (at_joiner.from, ==, JN_HOST_PEER_ID);
+  g_assert_cmpstr (at_joiner.name, ==, "Host");
+
+  jn_session_leave (joiner);
+  jn_session_leave (host);
+  g_free (at_host.name);
+  g_free (at_joiner.name);
+  g_assert_finalize_object (joiner);
+  g_assert_finalize_object (host);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -1070,6 +1149,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/jn-session/recording", test_session_recording);
   g_test_add_func ("/jn-session/latency-live", test_session_latency_live);
   g_test_add_func ("/jn-session/metronome-live", test_session_metronome_live);
+  g_test_add_func ("/jn-session/chat", test_session_chat);
 
   return g_test_run ();
 }

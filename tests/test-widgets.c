@@ -553,6 +553,38 @@ test_hosting_invite (void)
   /* a joiner has no invite of its own to give */
   g_assert_null (jn_session_dup_invite_links (joiner));
 
+  /* chat: the joiner's line appears in the host's jam view, by name; the
+   * host's, typed into the entry, reaches the joiner */
+  {
+    g_autoptr(GError) error = NULL;
+    GtkWidget *line = NULL, *entry;
+    guint heard = 0;
+
+    g_signal_connect_swapped (joiner, "chat", G_CALLBACK (count_emission), &heard);
+    g_assert_true (jn_session_send_chat (joiner, "Ready when <you> are & so on", &error));
+    g_assert_no_error (error);
+    for (gint64 end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+         (line = jn_test_find_row (page, ADW_TYPE_ACTION_ROW, "Ready when <you> are & so on")) == NULL &&
+         g_get_monotonic_time () < end; )
+      spin_for (10);
+    g_assert_nonnull (line);
+    g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (line)), ==, "Bo");
+    entry = jn_test_find_widget (page, ADW_TYPE_ENTRY_ROW);
+    gtk_editable_set_text (GTK_EDITABLE (entry), "Count us in");
+    g_signal_emit_by_name (entry, "apply");
+    g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (entry)), ==, "");
+    g_assert_nonnull (jn_test_find_row (page, ADW_TYPE_ACTION_ROW, "Count us in"));
+    for (gint64 end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC; heard == 0 && g_get_monotonic_time () < end; )
+      spin_for (10);
+    g_assert_cmpuint (heard, ==, 1);
+    /* a line too long, or with a line break, is refused and said so */
+    gtk_editable_set_text (GTK_EDITABLE (entry), "two\nlines");
+    g_signal_emit_by_name (entry, "apply");
+    g_assert_true (gtk_widget_has_css_class (entry, "error"));
+    g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (entry)), ==, "two\nlines");
+    save_screenshot (page, "widgets-chat.png");
+  }
+
   /* on every interface: a link per address others may reach, none loopback */
   started = (JnTestStarted) { 0 };
   config.player_name = "Wide";

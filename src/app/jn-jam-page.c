@@ -50,6 +50,9 @@ struct _JnJamPage
   GtkAdjustment *tempo_adjustment;
   GtkWidget     *tempo;
   GtkWidget     *audio_banner;
+  GtkListBox    *chat_list;
+  AdwEntryRow   *chat_entry;
+  guint          chat_lines;
   GtkWidget     *invite_group;
   GtkListBox    *invite_list;
   GtkLabel      *placeholder;
@@ -131,6 +134,63 @@ on_input_db (JnJamPage *self)
     text = g_strdup_printf (_("%.0f dB"), db);
   if (g_strcmp0 (gtk_label_get_text (self->input_db), text) != 0)
     gtk_label_set_text (self->input_db, text);
+}
+
+/* the chat keeps this many lines, the newest last, above the entry */
+#define CHAT_KEEP 50
+
+static void
+add_chat_line (JnJamPage  *self,
+               const char *name,
+               const char *text,
+               gboolean    ours)
+{
+  GtkWidget *row = adw_action_row_new ();
+
+  /* names and lines are the network's: text, never markup */
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), text);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), name);
+  adw_preferences_row_set_title_selectable (ADW_PREFERENCES_ROW (row), TRUE);
+  if (ours)
+    gtk_widget_add_css_class (row, "chat-ours");
+  gtk_list_box_insert (self->chat_list, row, (int) self->chat_lines);
+  if (++self->chat_lines > CHAT_KEEP)
+    {
+      gtk_list_box_remove (self->chat_list, GTK_WIDGET (gtk_list_box_get_row_at_index (self->chat_list, 0)));
+      self->chat_lines--;
+    }
+}
+
+static void
+on_chat (JnSession  *session,
+         guint       id,
+         const char *name,
+         const char *text,
+         JnJamPage  *self)
+{
+  add_chat_line (self, name, text, FALSE);
+}
+
+static void
+on_chat_apply (JnJamPage *self)
+{
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->chat_entry));
+  g_autoptr(GError) error = NULL;
+
+  if (self->session == NULL || *text == '\0')
+    return;
+  if (!jn_session_send_chat (self->session, text, &error))
+    {
+      gtk_widget_add_css_class (GTK_WIDGET (self->chat_entry), "error");
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->chat_entry), error->message);
+      return;
+    }
+  gtk_widget_remove_css_class (GTK_WIDGET (self->chat_entry), "error");
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->chat_entry), NULL);
+  /* TRANSLATORS: who said a chat line: you */
+  add_chat_line (self, _("You"), text, TRUE);
+  gtk_editable_set_text (GTK_EDITABLE (self->chat_entry), "");
 }
 
 static void
@@ -427,6 +487,9 @@ jn_jam_page_set_session (JnJamPage *self,
     gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->tick);
   self->tick = 0;
   g_set_object (&self->session, session);
+  /* a new session's chat starts empty */
+  for (; self->chat_lines > 0; self->chat_lines--)
+    gtk_list_box_remove (self->chat_list, GTK_WIDGET (gtk_list_box_get_row_at_index (self->chat_list, 0)));
   self->xrun_window_us = 0;
   self->recent_xruns = 0;
   gtk_widget_set_visible (self->audio_banner, FALSE);
@@ -437,6 +500,7 @@ jn_jam_page_set_session (JnJamPage *self,
   if (session == NULL)
     return;
   g_signal_connect_object (session, "figures-updated", G_CALLBACK (on_figures_updated), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (session, "chat", G_CALLBACK (on_chat), self, 0);
   g_ptr_array_add (self->bindings,
                    g_object_bind_property (session, "input-gain", self->input_gain_adjustment, "value",
                                            G_BINDING_SYNC_CREATE | G_BINDING_BIDIRECTIONAL));
@@ -506,6 +570,9 @@ jn_jam_page_class_init (JnJamPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, JnJamPage, tempo);
   gtk_widget_class_bind_template_child (widget_class, JnJamPage, audio_advice);
   gtk_widget_class_bind_template_child (widget_class, JnJamPage, invite_group);
+  gtk_widget_class_bind_template_child (widget_class, JnJamPage, chat_list);
+  gtk_widget_class_bind_template_child (widget_class, JnJamPage, chat_entry);
+  gtk_widget_class_bind_template_callback (widget_class, on_chat_apply);
   gtk_widget_class_bind_template_child (widget_class, JnJamPage, invite_list);
   gtk_widget_class_bind_template_callback (widget_class, on_row_activated);
 }

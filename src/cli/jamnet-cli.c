@@ -33,6 +33,7 @@ typedef struct
   gint64            started_us;
   int               midi_sent;
   guint             midi_source;
+  guint             chat_source;   /* --chat: until it is said */
   JnAudioLinkState  link_state[JN_AUDIO_N_LINKS];
   char             *link_detail[JN_AUDIO_N_LINKS];
   /* an async call's answer, waited for by iterating the main context */
@@ -269,6 +270,38 @@ on_peers_changed (GListModel *model,
       jn_cli_options_apply_volume (&cli->o, peer);
     }
   fflush (stdout);
+}
+
+/* what the others say */
+static void
+on_chat (JnSession  *session,
+         guint       id,
+         const char *name,
+         const char *text,
+         Cli        *cli)
+{
+  /* TRANSLATORS: a chat line: who said it, and what */
+  g_print (_("[chat] %s: %s\n"), name, text);
+  fflush (stdout);
+}
+
+/* --chat: said once someone is there to hear it */
+static gboolean
+on_chat_due (gpointer user_data)
+{
+  Cli *cli = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (jn_session_get_state (cli->session) != JN_SESSION_RUNNING ||
+      g_list_model_get_n_items (jn_session_get_peers (cli->session)) == 0)
+    return G_SOURCE_CONTINUE;
+  cli->chat_source = 0;
+  if (!jn_session_send_chat (cli->session, cli->o.chat, &error))
+    {
+      g_printerr (_("jamnet-cli: %s\n"), error->message);
+      cli->exit_status = 1;
+    }
+  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -565,6 +598,7 @@ finish (Cli *cli)
   guint64 periods, xruns;
 
   g_clear_handle_id (&cli->midi_source, g_source_remove);
+  g_clear_handle_id (&cli->chat_source, g_source_remove);
   jn_session_leave (cli->session);
   jn_session_get_audio_counts (cli->session, &periods, &xruns);
   if (periods > 0 && !cli->o.quiet)
@@ -618,6 +652,7 @@ run_session (Cli *cli)
   test = jn_session_get_latency_test (cli->session);
   g_signal_connect (cli->session, "ended", G_CALLBACK (on_ended), cli);
   g_signal_connect (cli->session, "warning", G_CALLBACK (on_warning), cli);
+  g_signal_connect (cli->session, "chat", G_CALLBACK (on_chat), cli);
   g_signal_connect (jn_session_get_peers (cli->session), "items-changed", G_CALLBACK (on_peers_changed), cli);
   /* before starting: a SIGTERM while the session starts (its identity
    * loads in a thread) ends it cleanly rather than killing the process */
@@ -641,6 +676,8 @@ run_session (Cli *cli)
     g_timeout_add ((guint) (jn_latency_test_get_timeout_s (test) * 1000), on_quit, cli);
   if (cli->o.midi_test > 0)
     cli->midi_source = g_timeout_add (cli->o.midi_interval_ms, on_midi_test, cli);
+  if (cli->o.chat != NULL)
+    cli->chat_source = g_timeout_add (100, on_chat_due, cli);
   if (test != NULL)
     g_timeout_add (50, on_latency_check, cli);
   if (!cli->quitting)

@@ -277,6 +277,7 @@ jn_cli_options_parse (JnCliOptions   *o,
     { "volume", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o->volume_args, N_("How loud a player is for you, GAIN 0..4 or mute, and where, PAN -1 (left) .. 1 (right); in a mix room the server mixes it so (repeatable)"), "NAME=GAIN[:PAN]" },
     { "metronome", 0, 0, G_OPTION_ARG_NONE, &o->metronome, N_("Play a click on the session's shared beat (needs --audio to be heard)"), NULL },
     { "metronome-log", 0, 0, G_OPTION_ARG_FILENAME, &o->metronome_log, N_("Write when each click sounds, as JSON lines"), "FILE" },
+    { "chat", 0, 0, G_OPTION_ARG_STRING, &o->chat, N_("Say this to everyone once another player is there (what the others say is printed)"), "TEXT" },
     { "private", 0, 0, G_OPTION_ARG_NONE, &o->private_session, N_("host: do not announce the session on the LAN"), NULL },
     { "insecure", 0, 0, G_OPTION_ARG_NONE, &o->insecure, N_("Send and take media unencrypted, for benchmarks against other apps; joins only sessions run the same way"), NULL },
     { "echo", 0, 0, G_OPTION_ARG_NONE, &o->echo, N_("Send back what the others send (for their latency-test)"), NULL },
@@ -336,7 +337,7 @@ jn_cli_options_clear (JnCliOptions *o)
     &o->url, &o->bind, &o->name, &o->session, &o->passphrase, &o->input, &o->record, &o->record_midi,
     &o->stats_json, &o->report, &o->latency, &o->plc, &o->pnbtr_backend, &o->audio, &o->audio_device,
     &o->sample_format, &o->codec, &o->metronome_log, &o->certificate, &o->stun, &o->turn,
-    &o->redundancy,
+    &o->redundancy, &o->chat,
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (strings); i++)

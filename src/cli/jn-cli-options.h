@@ -85,6 +85,7 @@ typedef struct
   GArray   *volumes;         /* JnCliVolume, parsed */
   gboolean  metronome;
   char     *metronome_log;
+  char     *chat;            /* said to everyone once another player is there */
   double    delay_ms;
   double    jitter_ms;
   double    loss_percent;

@@ -89,7 +89,7 @@ struct _JnClient
 
 G_DEFINE_FINAL_TYPE (JnClient, jn_client, G_TYPE_OBJECT)
 
-enum { PEER_JOINED, PEER_LEFT, TRANSPORT, CLOSED, LINK_CHANGED, N_SIGNALS };
+enum { PEER_JOINED, PEER_LEFT, TRANSPORT, CLOSED, LINK_CHANGED, CHAT, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 char *
@@ -209,6 +209,22 @@ ice_relay_clear (IceRelay *relay)
 }
 
 /* an ice, midi or mix message, to the room */
+gboolean
+jn_client_send_chat (JnClient   *self,
+                     const char *text)
+{
+  g_autoptr(JnControlMessage) chat = jn_control_message_new (JN_CONTROL_CHAT);
+
+  g_return_val_if_fail (JN_IS_CLIENT (self), FALSE);
+
+  if (!self->joined || !jn_chat_text_is_valid (text) || self->connection == NULL ||
+      soup_websocket_connection_get_state (self->connection) != SOUP_WEBSOCKET_STATE_OPEN)
+    return FALSE;
+  chat->text = g_strdup (text);
+  jn_control_message_send (chat, self->connection);
+  return TRUE;
+}
+
 static void
 send_ice (JnClient         *self,
           JnControlMessage *message)
@@ -760,6 +776,12 @@ handle_message (JnClient         *self,
                                         &g_array_index (message->midi_events, JnMidiEvent, i));
       break;
 
+    case JN_CONTROL_CHAT:
+      /* the host says who said it: someone in the session (the host is 1) */
+      if (self->joined && message->peer_id != 0)
+        g_signal_emit (self, signals[CHAT], 0, message->peer_id, message->text);
+      break;
+
     case JN_CONTROL_HELLO:
     default:
       g_debug ("ignoring %s from the host", jn_control_type_to_string (message->type));
@@ -1074,6 +1096,9 @@ jn_client_class_init (JnClientClass *klass)
   signals[TRANSPORT] = g_signal_new ("transport", G_TYPE_FROM_CLASS (klass),
                                      G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                      G_TYPE_NONE, 2, G_TYPE_DOUBLE, G_TYPE_BOOLEAN);
+  /* someone in the session said something to everyone: their id, the text */
+  signals[CHAT] = g_signal_new ("chat", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                G_TYPE_NONE, 2, G_TYPE_UINT, G_TYPE_STRING);
   /* ICE's state with a peer changed (jn_client_get_link()) */
   signals[LINK_CHANGED] = g_signal_new ("link-changed", G_TYPE_FROM_CLASS (klass),
                                         G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,

@@ -67,6 +67,10 @@ void         jn_client_media_started   (JnClient            *self);
 /* Sends event over the room's control plane to each peer no working ICE
  * pair joins yet, or ever (no UDP path: MIDI still flows); the number of
  * peers. */
+/* A line to everyone in the session, through the host (FALSE: not joined,
+ * or not a valid chat line); "chat" (id, text) is what the others say. */
+gboolean     jn_client_send_chat       (JnClient            *self,
+                                        const char          *text);
 guint        jn_client_send_midi       (JnClient            *self,
                                         const JnMidiEvent   *event);
 

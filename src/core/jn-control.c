@@ -29,6 +29,7 @@ static const char *type_names[] = {
   [JN_CONTROL_ICE] = "ice",
   [JN_CONTROL_MIDI] = "midi",
   [JN_CONTROL_MIX] = "mix",
+  [JN_CONTROL_CHAT] = "chat",
 };
 
 static const char *session_error_codes[] = {
@@ -120,12 +121,25 @@ jn_control_message_new (JnControlType type)
   return message;
 }
 
+gboolean
+jn_chat_text_is_valid (const char *text)
+{
+  if (text == NULL || *text == '\0' || !g_utf8_validate (text, -1, NULL) ||
+      g_utf8_strlen (text, -1) > JN_CHAT_MAX_CHARS)
+    return FALSE;
+  for (const char *c = text; *c != '\0'; c = g_utf8_next_char (c))
+    if (g_unichar_iscntrl (g_utf8_get_char (c)))
+      return FALSE;
+  return TRUE;
+}
+
 void
 jn_control_message_free (JnControlMessage *message)
 {
   if (message == NULL)
     return;
   g_free (message->name);
+  g_free (message->text);
   if (message->room_passphrase != NULL)
     sodium_memzero (message->room_passphrase, strlen (message->room_passphrase));
   g_free (message->room_passphrase);
@@ -347,6 +361,12 @@ jn_control_message_to_json (const JnControlMessage *message)
       json_builder_add_boolean_value (builder, message->mute);
       json_builder_set_member_name (builder, "pan");
       json_builder_add_double_value (builder, message->pan);
+      break;
+
+    case JN_CONTROL_CHAT:
+      if (message->peer_id != 0)
+        add_int (builder, "peer_id", message->peer_id);
+      add_string (builder, "text", message->text ? message->text : "");
       break;
 
     case JN_CONTROL_TRANSPORT:
@@ -990,6 +1010,22 @@ jn_control_message_parse (const char  *text,
         {
           bad_message (error, "mix needs a \"gain\" 0..%g, a boolean \"mute\" and a \"pan\" -1..1",
                        JN_MIX_GAIN_MAX);
+          return NULL;
+        }
+      break;
+
+    case JN_CONTROL_CHAT:
+      if (json_object_has_member (object, "peer_id"))
+        {
+          if (!read_int (object, "peer_id", 1, G_MAXUINT32, &v, error))
+            return NULL;
+          message->peer_id = (guint32) v;
+        }
+      if (!read_string (object, "text", FALSE, JN_CHAT_MAX_CHARS, &message->text, error))
+        return NULL;
+      if (!jn_chat_text_is_valid (message->text))
+        {
+          bad_message (error, "chat \"text\" is empty or has control characters");
           return NULL;
         }
       break;

@@ -34,7 +34,11 @@ typedef enum
   JN_CONTROL_ICE,         /* ICE credentials and candidates, relayed between members */
   JN_CONTROL_MIDI,        /* MIDI between members no UDP path joins, relayed */
   JN_CONTROL_MIX,         /* member to a mix room's server: how it hears another */
+  JN_CONTROL_CHAT,        /* a line of text to everyone, relayed by the host */
 } JnControlType;
+
+/* A chat message's text: 1 to this many characters, no control characters */
+#define JN_CHAT_MAX_CHARS 500
 
 /* A midi message carries at most this many events. */
 #define JN_CONTROL_MAX_MIDI_EVENTS 16
@@ -94,6 +98,7 @@ typedef struct
   double        tempo_bpm;     /* transport */
   gboolean      playing;       /* transport */
   gint64        epoch_us;      /* transport: beat 0 on the host's clock, 0 unknown */
+  char         *text;          /* chat (peer_id: who said it, as the host relays it) */
   char         *error_code;    /* error: "wrong-passphrase", ... */
   char         *message;       /* error: human-readable */
 } JnControlMessage;
@@ -106,6 +111,8 @@ void              jn_peer_info_free          (JnPeerInfo  *info);
 void              jn_peer_info_set_key       (JnPeerInfo  *info,
                                               const JnLinkKey *key);
 
+/* UTF-8, 1 to JN_CHAT_MAX_CHARS characters, none of them a control one */
+gboolean          jn_chat_text_is_valid      (const char  *text);
 JnControlMessage *jn_control_message_new     (JnControlType type);
 void              jn_control_message_free    (JnControlMessage *message);
 const char       *jn_control_type_to_string  (JnControlType type);

@@ -57,6 +57,9 @@
  * player's notes and controllers stay within */
 #define MIDI_BURST           256
 #define MIDI_PER_S           256
+/* chat: a few lines at once, one a second after that */
+#define CHAT_BURST           5
+#define CHAT_PER_S           1
 
 typedef struct
 {
@@ -89,6 +92,8 @@ typedef struct
   gint64                   ice_refilled_us;
   double                   midi_tokens;
   gint64                   midi_refilled_us;
+  double                   chat_tokens;
+  gint64                   chat_refilled_us;
   gint64                   heard_us;   /* its last message or pong */
 } Member;
 
@@ -123,7 +128,7 @@ struct _JnHost
 
 G_DEFINE_FINAL_TYPE (JnHost, jn_host, G_TYPE_OBJECT)
 
-enum { PEER_JOINED, PEER_LEFT, N_SIGNALS };
+enum { PEER_JOINED, PEER_LEFT, CHAT, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 static void
@@ -254,7 +259,8 @@ accept_member (JnHost           *self,
   member->aes = hello->aes;
   member->ice_tokens = ICE_BURST;
   member->midi_tokens = MIDI_BURST;
-  member->ice_refilled_us = member->midi_refilled_us = g_get_monotonic_time ();
+  member->chat_tokens = CHAT_BURST;
+  member->ice_refilled_us = member->midi_refilled_us = member->chat_refilled_us = g_get_monotonic_time ();
   g_clear_handle_id (&member->hello_timeout, g_source_remove);
 
   /* one key per pair of players: nobody can forge or read what two others
@@ -647,6 +653,20 @@ on_message (SoupWebsocketConnection *connection,
       relay (self, member, message);
       return;
     }
+  if (message->type == JN_CONTROL_CHAT)
+    {
+      /* to everyone else, as said by its member: never in another's name */
+      if (!take_token (&member->chat_tokens, &member->chat_refilled_us, CHAT_BURST, CHAT_PER_S))
+        {
+          self->stats.chat_dropped++;
+          return;
+        }
+      message->peer_id = member->id;
+      broadcast (self, message, member);
+      self->stats.chat_relayed++;
+      g_signal_emit (self, signals[CHAT], 0, member->id, message->text);
+      return;
+    }
   if (message->type == JN_CONTROL_MIX && self->forwarder != NULL)
     {
       /* for a member of the room, and not itself: else it changes nothing */
@@ -827,6 +847,9 @@ jn_host_class_init (JnHostClass *klass)
   signals[PEER_LEFT] = g_signal_new ("peer-left", G_TYPE_FROM_CLASS (klass),
                                      G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                      G_TYPE_NONE, 1, G_TYPE_UINT);
+  /* a member said something to everyone: its id and the text */
+  signals[CHAT] = g_signal_new ("chat", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                G_TYPE_NONE, 2, G_TYPE_UINT, G_TYPE_STRING);
 }
 
 static void
@@ -1039,6 +1062,22 @@ jn_host_set_transport (JnHost   *self,
    * themselves (jn-session.c, docs/protocol.md 2.3) */
   transport->epoch_us = self->engine != NULL ? self->epoch_us : 0;
   broadcast (self, transport, NULL);
+}
+
+gboolean
+jn_host_send_chat (JnHost     *self,
+                   const char *text)
+{
+  g_autoptr(JnControlMessage) chat = jn_control_message_new (JN_CONTROL_CHAT);
+
+  g_return_val_if_fail (JN_IS_HOST (self), FALSE);
+
+  if (!jn_chat_text_is_valid (text))
+    return FALSE;
+  chat->peer_id = JN_HOST_PEER_ID;
+  chat->text = g_strdup (text);
+  broadcast (self, chat, NULL);
+  return TRUE;
 }
 
 gint64

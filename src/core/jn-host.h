@@ -33,6 +33,8 @@ typedef struct
   guint64 midi_relayed;        /* midi messages passed between members UDP does not join */
   guint64 midi_dropped;        /* midi messages dropped: to nobody there, or past a member's rate */
   guint64 silent;              /* members dropped: nothing heard from them for 7 s */
+  guint64 chat_relayed;        /* chat lines passed to everyone */
+  guint64 chat_dropped;        /* chat lines past a member's rate (5 at once, 1 a second) */
 } JnHostStats;
 
 JnHost      *jn_host_new            (JnMediaEngine *engine,
@@ -97,6 +99,10 @@ void         jn_host_set_turn       (JnHost        *self,
 void         jn_host_set_transport  (JnHost        *self,
                                      double         tempo_bpm,
                                      gboolean       playing);
+/* The host player says text to everyone (FALSE: not a valid chat line,
+ * jn_chat_text_is_valid()); "chat" (id, text) is what members say. */
+gboolean     jn_host_send_chat      (JnHost        *self,
+                                     const char    *text);
 /* The session's beat grid: beat 0 on this host's monotonic clock. */
 gint64       jn_host_get_epoch      (JnHost        *self);
 double       jn_host_get_tempo      (JnHost        *self);

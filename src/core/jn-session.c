@@ -121,7 +121,7 @@ struct _JnSession
 
 enum { PROP_0, PROP_STATE, PROP_NAME, PROP_INPUT_LEVEL, PROP_INPUT_GAIN, PROP_INPUT_MUTED, PROP_MONITOR_GAIN,
        PROP_RECORDING, PROP_METRONOME, PROP_PEERS, N_PROPS };
-enum { ENDED, WARNING, FIGURES_UPDATED, N_SIGNALS };
+enum { ENDED, WARNING, FIGURES_UPDATED, CHAT, N_SIGNALS };
 
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
@@ -545,6 +545,20 @@ on_peer_left (GObject   *source,
   update_announced_players (self);
 }
 
+/* a line from someone in the session, with the name we know them by */
+static void
+on_chat (GObject    *source,
+         guint       id,
+         const char *text,
+         JnSession  *self)
+{
+  JnPeer *peer = g_hash_table_lookup (self->peer_by_id, GUINT_TO_POINTER (id));
+
+  if (peer == NULL)
+    return;   /* not someone we know in this session */
+  g_signal_emit (self, signals[CHAT], 0, id, jn_peer_get_name (peer), text);
+}
+
 static void
 on_client_closed (JnClient     *client,
                   const GError *error,
@@ -948,6 +962,7 @@ start_host (JnSession        *self,
   self->host = jn_host_new (self->engine, self->name, self->player_name, passphrase);
   g_signal_connect_object (self->host, "peer-joined", G_CALLBACK (on_peer_joined), self, 0);
   g_signal_connect_object (self->host, "peer-left", G_CALLBACK (on_peer_left), self, 0);
+  g_signal_connect_object (self->host, "chat", G_CALLBACK (on_chat), self, 0);
   if (!jn_host_listen (self->host, self->bind_address, self->config.port, certificate, error))
     return FALSE;
   jn_host_set_transport (self->host, self->config.tempo_bpm, FALSE);
@@ -1139,6 +1154,7 @@ jn_session_join_async (JnSession           *self,
     }
   g_signal_connect_object (self->client, "peer-joined", G_CALLBACK (on_peer_joined), self, 0);
   g_signal_connect_object (self->client, "peer-left", G_CALLBACK (on_peer_left), self, 0);
+  g_signal_connect_object (self->client, "chat", G_CALLBACK (on_chat), self, 0);
   g_signal_connect_object (self->client, "closed", G_CALLBACK (on_client_closed), self, 0);
   g_signal_connect_object (self->client, "link-changed", G_CALLBACK (on_link_changed), self, 0);
   jn_client_join_async (self->client, url, cancellable, on_joined, g_steal_pointer (&task));
@@ -1424,6 +1440,9 @@ jn_session_class_init (JnSessionClass *klass)
   /* a snapshot of the media plane's figures was applied (about 20 Hz) */
   signals[FIGURES_UPDATED] = g_signal_new ("figures-updated", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                                            NULL, NULL, NULL, G_TYPE_NONE, 0);
+  /* someone said something to everyone: their id, name and the text */
+  signals[CHAT] = g_signal_new ("chat", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                G_TYPE_NONE, 3, G_TYPE_UINT, G_TYPE_STRING, G_TYPE_STRING);
 }
 
 static void
@@ -1922,6 +1941,36 @@ jn_session_set_latency_safety (JnSession *self,
   self->config.jitter_depth = 0;
   if (self->engine != NULL && !self->left)
     jn_media_engine_change_latency_safety (self->engine, safety);
+}
+
+gboolean
+jn_session_send_chat (JnSession   *self,
+                      const char  *text,
+                      GError     **error)
+{
+  gboolean sent = FALSE;
+
+  g_return_val_if_fail (JN_IS_SESSION (self), FALSE);
+  g_return_val_if_fail (text != NULL, FALSE);
+
+  if (!jn_chat_text_is_valid (text))
+    {
+      /* TRANSLATORS: %d is the most characters a chat line may have */
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   _("A chat line is 1 to %d characters, without line breaks or control characters"),
+                   JN_CHAT_MAX_CHARS);
+      return FALSE;
+    }
+  if (self->state == JN_SESSION_RUNNING && !self->left)
+    {
+      if (self->host != NULL)
+        sent = jn_host_send_chat (self->host, text);
+      else if (self->client != NULL)
+        sent = jn_client_send_chat (self->client, text);
+    }
+  if (!sent)
+    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED, _("Not in a session: nobody to tell"));
+  return sent;
 }
 
 void

@@ -215,6 +215,12 @@ void            jn_session_set_monitor_gain    (JnSession           *self,
  * at once, also while the session plays (a fixed depth becomes adaptive). */
 void            jn_session_set_latency_safety  (JnSession           *self,
                                                 double               safety);
+/* A line of chat to everyone in the session (docs/protocol.md, "chat"):
+ * 1 to JN_CHAT_MAX_CHARS characters, no control characters.  "chat"
+ * (id, name, text) is what the others say; our own is not echoed. */
+gboolean        jn_session_send_chat           (JnSession           *self,
+                                                const char          *text,
+                                                GError             **error);
 /* The click on the session's beat, on or off at any time ("metronome"). */
 void            jn_session_set_metronome       (JnSession           *self,
                                                 gboolean             on);
