@@ -604,6 +604,7 @@ test_session_end (void)
   expect_refusal ("--redundancy takes auto or 0..4", "host", "--port", "0", "--redundancy", "5", NULL);
   expect_refusal ("--redundancy takes auto or 0..4", "host", "--port", "0", "--redundancy", "some", NULL);
   expect_refusal ("--max-upload-kbps takes", "host", "--port", "0", "--max-upload-kbps", "-1", NULL);
+  expect_refusal ("--chat takes 1 to 500 characters", "host", "--port", "0", "--chat", "two\nlines", NULL);
   expect_refusal ("out of range", "host", "--port", "0", "--tempo", "nan", NULL);
   expect_refusal ("out of range", "host", "--port", "0", "--duration", "nan", NULL);
   expect_refusal ("is not a folder you can write to", "host", "--port", "0", "--stats-json",
@@ -614,6 +615,32 @@ test_session_end (void)
   expect_refusal ("is not a regular file", "host", "--port", "0", "--input", fifo, NULL);
   g_unlink (fifo);
   g_rmdir (dir);
+}
+
+
+/* Two real processes chat: the host's line reaches the joiner, printed
+ * with the host's name */
+static void
+test_chat (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) host = NULL, join = NULL;
+  g_autofree char *url = NULL, *out = NULL;
+
+  host = spawn (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, "host", "--port", "0", "--bind", "127.0.0.1", "-q",
+                "--name", "Ana", "--duration", "20", "--chat", "Take it from the bridge", NULL);
+  g_assert_no_error (error);
+  url = read_url (host);
+  join = spawn (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, "join", url, "--bind", "127.0.0.1", "-q",
+                "--name", "Bo", "--duration", "3", "--chat", "Ready", NULL);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_communicate_utf8 (join, NULL, NULL, &out, NULL, &error));
+  g_assert_no_error (error);
+  g_test_message ("%s", out);
+  g_assert_cmpint (g_subprocess_get_exit_status (join), ==, 0);
+  g_assert_nonnull (strstr (out, "[chat] Ana: Take it from the bridge"));
+  g_subprocess_send_signal (host, SIGTERM);
+  g_assert_true (g_subprocess_wait (host, NULL, NULL));
 }
 
 static void
@@ -1123,6 +1150,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/cli/two-processes", test_two_processes);
   g_test_add_func ("/cli/opus", test_opus);
   g_test_add_func ("/cli/session-end", test_session_end);
+  g_test_add_func ("/cli/chat", test_chat);
   g_test_add_func ("/cli/notes-released", test_notes_released);
   g_test_add_func ("/cli/stall", test_stall);
   g_test_add_func ("/cli/large-wav", test_large_wav);

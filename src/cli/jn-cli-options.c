@@ -134,6 +134,13 @@ check (JnCliOptions *o,
       if (end == o->latency || *end != '\0' || !(o->safety >= 0.0 && o->safety <= 1.0))
         return bad_value (exit_status, _("--latency takes lowest, balanced, safest or a number from 0 to 1\n"));
     }
+  if (o->chat != NULL && !jn_chat_text_is_valid (o->chat))
+    {
+      g_autofree char *text = g_strdup_printf (_("--chat takes 1 to %d characters, without line breaks\n"),
+                                               JN_CHAT_MAX_CHARS);
+
+      return bad_value (exit_status, text);
+    }
   if (o->redundancy == NULL || g_str_equal (o->redundancy, "0"))
     o->copies = 0;
   else if (g_str_equal (o->redundancy, "auto"))
