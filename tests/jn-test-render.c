@@ -50,19 +50,34 @@ jn_test_save_png (GtkWidget   *widget,
 }
 
 GtkWidget *
-jn_test_find_widget (GtkWidget *root,
-                     GType      type)
+jn_test_find_first (GtkWidget    *root,
+                    JnTestMatch   match,
+                    gconstpointer data)
 {
-  if (g_type_is_a (G_OBJECT_TYPE (root), type))
+  if (match (root, data))
     return root;
   for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
     {
-      GtkWidget *found = jn_test_find_widget (child, type);
+      GtkWidget *found = jn_test_find_first (child, match, data);
 
       if (found != NULL)
         return found;
     }
   return NULL;
+}
+
+static gboolean
+is_of_type (GtkWidget     *widget,
+            gconstpointer  type)
+{
+  return g_type_is_a (G_OBJECT_TYPE (widget), (GType) GPOINTER_TO_SIZE (type));
+}
+
+GtkWidget *
+jn_test_find_widget (GtkWidget *root,
+                     GType      type)
+{
+  return jn_test_find_first (root, is_of_type, GSIZE_TO_POINTER (type));
 }
 
 int
@@ -101,20 +116,28 @@ jn_test_count_line_pixels (GtkWidget *graph,
   return n;
 }
 
+typedef struct
+{
+  GType       type;
+  const char *title;
+} RowWanted;
+
+static gboolean
+is_row (GtkWidget     *widget,
+        gconstpointer  data)
+{
+  const RowWanted *wanted = data;
+
+  return g_type_is_a (G_OBJECT_TYPE (widget), wanted->type) && ADW_IS_PREFERENCES_ROW (widget) &&
+         g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), wanted->title) == 0;
+}
+
 GtkWidget *
 jn_test_find_row (GtkWidget  *root,
                   GType       type,
                   const char *title)
 {
-  if (g_type_is_a (G_OBJECT_TYPE (root), type) && ADW_IS_PREFERENCES_ROW (root) &&
-      g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (root)), title) == 0)
-    return root;
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = jn_test_find_row (child, type, title);
+  RowWanted wanted = { type, title };
 
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
+  return jn_test_find_first (root, is_row, &wanted);
 }

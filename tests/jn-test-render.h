@@ -15,6 +15,12 @@ GdkTexture *jn_test_render          (GtkWidget   *widget,
 gboolean    jn_test_save_png        (GtkWidget   *widget,
                                      const char  *path,
                                      GError     **error);
+/* The first widget under root (root included), depth first, that match
+ * says is the one, or NULL. */
+typedef gboolean (*JnTestMatch) (GtkWidget *widget, gconstpointer data);
+GtkWidget  *jn_test_find_first      (GtkWidget   *root,
+                                     JnTestMatch  match,
+                                     gconstpointer data);
 /* The first widget of type under root (root included), depth first, or
  * NULL. */
 GtkWidget  *jn_test_find_widget     (GtkWidget   *root,

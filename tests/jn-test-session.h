@@ -26,9 +26,17 @@ jn_test_on_started (GObject      *source,
   JnTestStarted *started = user_data;
   JnSession *session = JN_SESSION (source);
 
-  started->ok = jn_session_get_role (session) == JN_SESSION_ROLE_HOST
-                ? jn_session_host_finish (session, result, &started->error)
-                : jn_session_join_finish (session, result, &started->error);
+  switch (jn_session_get_role (session))
+    {
+    case JN_SESSION_ROLE_HOST:
+      started->ok = jn_session_host_finish (session, result, &started->error);
+      break;
+    case JN_SESSION_ROLE_DEMO:
+      started->ok = jn_session_demo_finish (session, result, &started->error);
+      break;
+    default:
+      started->ok = jn_session_join_finish (session, result, &started->error);
+    }
   started->done = TRUE;
 }
 
@@ -44,6 +52,20 @@ jn_test_wait_started (JnTestStarted *started,
     g_main_context_iteration (NULL, TRUE);
   g_assert_true (started->done);
   return started->ok;
+}
+
+/* Runs the main context for ms milliseconds. */
+static inline void
+jn_test_spin_for (guint ms)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) ms * 1000;
+
+  while (g_get_monotonic_time () < end)
+    {
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+      g_usleep (1000);
+    }
 }
 
 /* A home of the test's own for identity and remembered certificates:

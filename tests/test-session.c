@@ -759,30 +759,6 @@ test_session_bad_names (void)
   }
 }
 
-
-static void
-on_demo_started (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  JnTestStarted *started = user_data;
-
-  started->ok = jn_session_demo_finish (JN_SESSION (source), result, &started->error);
-  started->done = TRUE;
-}
-
-static void
-spin_for (guint ms)
-{
-  gint64 end = g_get_monotonic_time () + (gint64) ms * 1000;
-
-  while (g_get_monotonic_time () < end)
-    {
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
-    }
-}
-
 static double
 rms_of_wav (const JnWav *wav)
 {
@@ -823,23 +799,23 @@ test_session_recording (void)
   g_assert_false (jn_session_start_recording (session, dir, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED);
   g_clear_error (&error);
-  jn_session_demo_async (session, NULL, &impairment, NULL, on_demo_started, &started);
+  jn_session_demo_async (session, NULL, &impairment, NULL, jn_test_on_started, &started);
   g_assert_true (jn_test_wait_started (&started, 10));
   g_assert_no_error (started.error);
   g_signal_connect (session, "notify::recording", G_CALLBACK (count_notify), &notifies);
-  spin_for (500);
+  jn_test_spin_for (500);
 
   g_assert_true (jn_session_start_recording (session, dir, &error));
   g_assert_no_error (error);
   g_assert_true (jn_session_get_recording (session));
   g_assert_cmpstr (jn_session_get_recording_folder (session), ==, dir);
   t0 = g_get_monotonic_time ();
-  spin_for (1500);
+  jn_test_spin_for (1500);
   jn_session_stop_recording (session);
   t1 = g_get_monotonic_time ();
   g_assert_false (jn_session_get_recording (session));
   g_assert_cmpuint (notifies, ==, 2);
-  spin_for (200);
+  jn_test_spin_for (200);
 
   listing = g_dir_open (dir, 0, NULL);
   while ((name = g_dir_read_name (listing)) != NULL)
@@ -878,7 +854,7 @@ test_session_recording (void)
 
   /* again, and left while recording: closed, complete */
   g_assert_true (jn_session_start_recording (session, dir, &error));
-  spin_for (1100);
+  jn_test_spin_for (1100);
   jn_session_leave (session);
   g_assert_false (jn_session_get_recording (session));
   g_ptr_array_set_size (files, 0);
@@ -900,7 +876,6 @@ test_session_recording (void)
   g_rmdir (dir);
   g_assert_finalize_object (session);
 }
-
 
 static gboolean
 target_at_least_3 (gpointer data)
@@ -949,7 +924,6 @@ test_session_latency_live (void)
   g_assert_finalize_object (joiner);
   g_assert_finalize_object (host);
 }
-
 
 /* the RMS of the recording's mix in dir (its one " - mix.wav"), removing
  * what was recorded */
@@ -1011,18 +985,18 @@ test_session_metronome_live (void)
 
   g_assert_false (jn_session_get_metronome (host));
   g_assert_true (jn_session_start_recording (host, dir, &error));
-  spin_for (1100);
+  jn_test_spin_for (1100);
   jn_session_stop_recording (host);
-  spin_for (100);
+  jn_test_spin_for (100);
   silent = recorded_mix_rms (dir);
 
   jn_session_set_metronome (host, TRUE);
   g_assert_true (jn_session_get_metronome (host));
   g_assert_cmpuint (notifies, ==, 1);
   g_assert_true (jn_session_start_recording (host, dir, &error));
-  spin_for (1100);   /* two beats or more at 120 bpm */
+  jn_test_spin_for (1100);   /* two beats or more at 120 bpm */
   jn_session_stop_recording (host);
-  spin_for (100);
+  jn_test_spin_for (100);
   clicking = recorded_mix_rms (dir);
   g_test_message ("the mix without the metronome: RMS %.4f; with it: %.4f", silent, clicking);
   g_assert_cmpfloat (silent, ==, 0.0);
@@ -1048,7 +1022,6 @@ test_session_metronome_live (void)
   g_assert_finalize_object (host);
   g_rmdir (dir);
 }
-
 
 typedef struct
 {
@@ -1095,7 +1068,7 @@ test_session_chat (void)
   g_assert_true (jn_test_wait_started (&started, 5));
   g_signal_connect (host, "chat", G_CALLBACK (on_heard), &at_host);
   g_signal_connect (joiner, "chat", G_CALLBACK (on_heard), &at_joiner);
-  spin_for (300);
+  jn_test_spin_for (300);
 
   g_assert_false (jn_session_send_chat (joiner, "two\nlines", &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
@@ -1103,7 +1076,7 @@ test_session_chat (void)
   /* twelve at once: the first five, and the rest dropped */
   for (guint i = 0; i < 12; i++)
     g_assert_true (jn_session_send_chat (joiner, "la la la", NULL));
-  spin_for (500);
+  jn_test_spin_for (500);
   jn_session_get_host_stats (host, &stats);
   g_test_message ("host heard %u of 12 lines; relayed %" G_GUINT64_FORMAT ", dropped %" G_GUINT64_FORMAT,
                   at_host.lines, stats.chat_relayed, stats.chat_dropped);
@@ -1115,7 +1088,7 @@ test_session_chat (void)
   g_assert_cmpstr (at_host.name, ==, "Joiner");
 
   g_assert_true (jn_session_send_chat (host, "Again, from the top", &error));
-  spin_for (300);
+  jn_test_spin_for (300);
   g_assert_cmpuint (at_joiner.lines, ==, 1);
   g_assert_cmpuint (at_joiner.from, ==, JN_HOST_PEER_ID);
   g_assert_cmpstr (at_joiner.name, ==, "Host");

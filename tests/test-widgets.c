@@ -116,39 +116,36 @@ test_graph_draws (void)
   g_assert_finalize_object (graph);
 }
 
-/* the label under root that reads text, or NULL */
+/* the visible label under root that reads text, or NULL */
+static gboolean
+is_label (GtkWidget     *widget,
+          gconstpointer  text)
+{
+  return GTK_IS_LABEL (widget) && g_strcmp0 (gtk_label_get_text (GTK_LABEL (widget)), text) == 0 &&
+         gtk_widget_get_visible (widget);
+}
+
 static GtkWidget *
 find_label (GtkWidget  *root,
             const char *text)
 {
-  if (GTK_IS_LABEL (root) && g_strcmp0 (gtk_label_get_text (GTK_LABEL (root)), text) == 0 &&
-      gtk_widget_get_visible (root))
-    return root;
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_label (child, text);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
+  return jn_test_find_first (root, is_label, text);
 }
 
-/* the range under root whose adjustment starts at lower */
+/* the range under root whose adjustment starts at *lower */
+static gboolean
+is_range_from (GtkWidget     *widget,
+               gconstpointer  lower)
+{
+  return GTK_IS_RANGE (widget) &&
+         gtk_adjustment_get_lower (gtk_range_get_adjustment (GTK_RANGE (widget))) == *(const double *) lower;
+}
+
 static GtkWidget *
 find_range_from (GtkWidget *root,
                  double     lower)
 {
-  if (GTK_IS_RANGE (root) && gtk_adjustment_get_lower (gtk_range_get_adjustment (GTK_RANGE (root))) == lower)
-    return root;
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_range_from (child, lower);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
+  return jn_test_find_first (root, is_range_from, &lower);
 }
 
 static void
@@ -277,7 +274,6 @@ test_peer_row_binds (void)
   g_assert_finalize_object (peer);
 }
 
-
 /* the meter's ballistics, pushed by hand: up at once, down 24 dB a second,
  * the clip light for two seconds after full scale */
 static void
@@ -313,19 +309,6 @@ test_level_meter (void)
   g_assert_finalize_object (meter);
 }
 
-static void
-spin_for (guint ms)
-{
-  gint64 end = g_get_monotonic_time () + (gint64) ms * 1000;
-
-  while (g_get_monotonic_time () < end)
-    {
-      while (g_main_context_iteration (NULL, FALSE))
-        ;
-      g_usleep (2000);
-    }
-}
-
 /* A picture of widget for people to look at, in $SCREENSHOTS (when set),
  * once it has drawn a frame */
 static void
@@ -351,32 +334,17 @@ save_screenshot (GtkWidget  *widget,
 }
 
 /* the level meter under root that is no player's: our input's */
+static gboolean
+is_input_meter (GtkWidget     *widget,
+                gconstpointer  data)
+{
+  return JN_IS_LEVEL_METER (widget) && gtk_widget_get_ancestor (widget, JN_TYPE_PEER_ROW) == NULL;
+}
+
 static GtkWidget *
 find_meter_outside_rows (GtkWidget *root)
 {
-  if (JN_IS_PEER_ROW (root))
-    return NULL;
-  if (JN_IS_LEVEL_METER (root))
-    return root;
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_meter_outside_rows (child);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
-static void
-on_demo_started (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  JnTestStarted *started = user_data;
-
-  started->ok = jn_session_demo_finish (JN_SESSION (source), result, &started->error);
-  started->done = TRUE;
+  return jn_test_find_first (root, is_input_meter, NULL);
 }
 
 /* The jam page's meters on the frame clock, from a real session: the demo
@@ -402,13 +370,13 @@ test_jam_page_meters (void)
   session = jn_session_new (&config);
   jn_session_set_capture_source (session, jn_capture_source_new (JN_CAPTURE_TONE));
   jn_session_set_input_gain (session, 0.0);
-  jn_session_demo_async (session, NULL, &impairment, NULL, on_demo_started, &started);
+  jn_session_demo_async (session, NULL, &impairment, NULL, jn_test_on_started, &started);
   g_assert_true (jn_test_wait_started (&started, 10));
   g_assert_no_error (started.error);
   jn_jam_page_set_session (JN_JAM_PAGE (page), session);
   for (gint64 end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
        jn_test_find_widget (page, JN_TYPE_PEER_ROW) == NULL && g_get_monotonic_time () < end; )
-    spin_for (10);
+    jn_test_spin_for (10);
   row = GTK_LIST_BOX_ROW (jn_test_find_widget (page, JN_TYPE_PEER_ROW));
   g_assert_nonnull (row);
   player = JN_LEVEL_METER (jn_test_find_widget (GTK_WIDGET (row), JN_TYPE_LEVEL_METER));
@@ -416,7 +384,7 @@ test_jam_page_meters (void)
   g_assert_nonnull (input);
   g_assert_true (input != player);
 
-  spin_for (1500);
+  jn_test_spin_for (1500);
   g_test_message ("player %.1f dB peak, %.1f dB RMS; our input at gain 0: %.1f dB",
                   jn_level_meter_get_peak_db (player), jn_level_meter_get_rms_db (player),
                   jn_level_meter_get_peak_db (input));
@@ -427,7 +395,7 @@ test_jam_page_meters (void)
   /* the gain up: our tone shows; muted, it still shows (the others hear silence) */
   jn_session_set_input_gain (session, 1.0);
   jn_session_set_input_muted (session, TRUE);
-  spin_for (700);
+  jn_test_spin_for (700);
   g_test_message ("our input at gain 1, muted: %.1f dB", jn_level_meter_get_peak_db (input));
   g_assert_cmpfloat (jn_level_meter_get_peak_db (input), >, -20.0);
   /* the page's controls are the session's */
@@ -439,14 +407,14 @@ test_jam_page_meters (void)
   save_screenshot (page, "widgets-jam-meters.png");
   jn_peer_set_soloed (jn_peer_row_get_peer (JN_PEER_ROW (row)), FALSE);
   gtk_window_set_default_size (window, 360, 700);
-  spin_for (300);
+  jn_test_spin_for (300);
   g_test_message ("at 360 px: the page is %d px wide", gtk_widget_get_width (page));
   save_screenshot (page, "widgets-jam-360.png");
   gtk_window_set_default_size (window, 800, 700);
 
   /* silence: down to the floor within 60 dB / 24 dB/s */
   jn_session_set_input_gain (session, 0.0);
-  spin_for (3000);
+  jn_test_spin_for (3000);
   g_assert_cmpfloat (jn_level_meter_get_peak_db (input), ==, JN_LEVEL_METER_FLOOR_DB);
   g_assert_cmpfloat (jn_level_meter_get_peak_db (player), >, -20.0);
 
@@ -456,7 +424,6 @@ test_jam_page_meters (void)
   g_assert_finalize_object (page);
   g_assert_finalize_object (session);
 }
-
 
 /* The banner when audio is not working: what it says for each trouble,
  * and shown by a real session on the null backend */
@@ -495,11 +462,11 @@ test_audio_banner (void)
   config.announce = FALSE;
   config.audio_backend = "null";
   session = jn_session_new (&config);
-  jn_session_demo_async (session, NULL, &impairment, NULL, on_demo_started, &started);
+  jn_session_demo_async (session, NULL, &impairment, NULL, jn_test_on_started, &started);
   g_assert_true (jn_test_wait_started (&started, 10));
   g_assert_no_error (started.error);
   jn_jam_page_set_session (JN_JAM_PAGE (page), session);
-  spin_for (200);
+  jn_test_spin_for (200);
   banner = find_label (page, null);
   g_assert_nonnull (banner);
   g_assert_true (gtk_widget_is_visible (banner));
@@ -512,7 +479,6 @@ test_audio_banner (void)
   g_assert_finalize_object (page);
   g_assert_finalize_object (session);
 }
-
 
 /* Hosting for others: the invite link with its copy button, "waiting for
  * players" while nobody is there, and the player once one joins */
@@ -545,7 +511,7 @@ test_hosting_invite (void)
   g_assert_cmpstr (links[0], ==, expected);
 
   jn_jam_page_set_session (JN_JAM_PAGE (page), host);
-  spin_for (100);
+  jn_test_spin_for (100);
   waiting = find_label (page, "Waiting for players: send them an invite link below.");
   g_assert_nonnull (waiting);
   g_assert_true (gtk_widget_get_mapped (waiting));
@@ -563,9 +529,9 @@ test_hosting_invite (void)
   g_assert_true (jn_test_wait_started (&started, 10));
   for (gint64 end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
        jn_test_find_widget (page, JN_TYPE_PEER_ROW) == NULL && g_get_monotonic_time () < end; )
-    spin_for (10);
+    jn_test_spin_for (10);
   g_assert_nonnull (jn_test_find_widget (page, JN_TYPE_PEER_ROW));
-  spin_for (50);
+  jn_test_spin_for (50);
   g_assert_false (gtk_widget_get_mapped (waiting));
   /* a joiner has no invite of its own to give */
   g_assert_null (jn_session_dup_invite_links (joiner));
@@ -583,7 +549,7 @@ test_hosting_invite (void)
     for (gint64 end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
          (line = jn_test_find_row (page, ADW_TYPE_ACTION_ROW, "Ready when <you> are & so on")) == NULL &&
          g_get_monotonic_time () < end; )
-      spin_for (10);
+      jn_test_spin_for (10);
     g_assert_nonnull (line);
     g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (line)), ==, "Bo");
     entry = jn_test_find_widget (page, ADW_TYPE_ENTRY_ROW);
@@ -592,7 +558,7 @@ test_hosting_invite (void)
     g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (entry)), ==, "");
     g_assert_nonnull (jn_test_find_row (page, ADW_TYPE_ACTION_ROW, "Count us in"));
     for (gint64 end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC; heard == 0 && g_get_monotonic_time () < end; )
-      spin_for (10);
+      jn_test_spin_for (10);
     g_assert_cmpuint (heard, ==, 1);
     /* a line too long, or with a line break, is refused and said so */
     gtk_editable_set_text (GTK_EDITABLE (entry), "two\nlines");
@@ -972,20 +938,18 @@ test_internet_rooms (void)
 }
 
 /* the button under root showing icon */
+static gboolean
+shows_icon (GtkWidget     *widget,
+            gconstpointer  icon)
+{
+  return GTK_IS_BUTTON (widget) && g_strcmp0 (gtk_button_get_icon_name (GTK_BUTTON (widget)), icon) == 0;
+}
+
 static GtkWidget *
 find_actionable_icon (GtkWidget  *root,
                       const char *icon)
 {
-  if (GTK_IS_BUTTON (root) && g_strcmp0 (gtk_button_get_icon_name (GTK_BUTTON (root)), icon) == 0)
-    return root;
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_actionable_icon (child, icon);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
+  return jn_test_find_first (root, shows_icon, icon);
 }
 
 static void
@@ -1067,22 +1031,20 @@ test_window_goes (void)
   g_assert_finalize_object (window);
 }
 
+/* the widget under root that activates action */
+static gboolean
+activates (GtkWidget     *widget,
+           gconstpointer  action)
+{
+  return GTK_IS_ACTIONABLE (widget) &&
+         g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (widget)), action) == 0;
+}
 
-/* the widget under root that activates `action` */
 static GtkWidget *
 find_actionable (GtkWidget  *root,
                  const char *action)
 {
-  if (GTK_IS_ACTIONABLE (root) && g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (root)), action) == 0)
-    return root;
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_actionable (child, action);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
+  return jn_test_find_first (root, activates, action);
 }
 
 /* Recording from the window: Ctrl+R's action records the demo into the
@@ -1112,7 +1074,7 @@ test_window_records (void)
     g_main_context_iteration (NULL, TRUE);
   session = jn_window_get_session (window);
   g_assert_nonnull (session);
-  spin_for (300);
+  jn_test_spin_for (300);
 
   gtk_widget_activate_action (GTK_WIDGET (window), "win.record", NULL);
   g_assert_true (jn_session_get_recording (session));
@@ -1122,7 +1084,7 @@ test_window_records (void)
   g_assert_true (gtk_widget_has_css_class (button, "destructive-action"));
   g_assert_true (g_str_has_prefix (gtk_button_get_label (GTK_BUTTON (button)), "● REC 0:0"));
   save_screenshot (GTK_WIDGET (window), "widgets-recording.png");
-  spin_for (700);
+  jn_test_spin_for (700);
   gtk_widget_activate_action (GTK_WIDGET (window), "win.record", NULL);
   g_assert_false (jn_session_get_recording (session));
   g_assert_false (gtk_widget_has_css_class (button, "destructive-action"));
@@ -1199,7 +1161,6 @@ find_dialog (const char *heading)
       return l->data;
   return NULL;
 }
-
 
 static const char *
 window_subtitle (JnWindow *window)
