@@ -632,7 +632,7 @@ test_chat (void)
   g_assert_no_error (error);
   url = read_url (host);
   join = spawn (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, "join", url, "--bind", "127.0.0.1", "-q",
-                "--name", "Bo", "--duration", "3", "--chat", "Ready", NULL);
+                "--name", "Bo", "--duration", "2", "--chat", "Ready", NULL);
   g_assert_no_error (error);
   g_assert_true (g_subprocess_communicate_utf8 (join, NULL, NULL, &out, NULL, &error));
   g_assert_no_error (error);
