@@ -404,6 +404,7 @@ test_jam_page_meters (void)
   /* pictures for people to look at: the strips moving (a player soloed),
    * and at 360 px */
   jn_peer_set_soloed (jn_peer_row_get_peer (JN_PEER_ROW (row)), TRUE);
+  jn_test_spin_for (400);   /* past the buttons' colour transition */
   save_screenshot (page, "widgets-jam-meters.png");
   jn_peer_set_soloed (jn_peer_row_get_peer (JN_PEER_ROW (row)), FALSE);
   gtk_window_set_default_size (window, 360, 700);
@@ -1083,6 +1084,7 @@ test_window_records (void)
   g_assert_true (gtk_widget_get_visible (button));
   g_assert_true (gtk_widget_has_css_class (button, "destructive-action"));
   g_assert_true (g_str_has_prefix (gtk_button_get_label (GTK_BUTTON (button)), "● REC 0:0"));
+  jn_test_spin_for (400);
   save_screenshot (GTK_WIDGET (window), "widgets-recording.png");
   jn_test_spin_for (700);
   gtk_widget_activate_action (GTK_WIDGET (window), "win.record", NULL);
@@ -1378,6 +1380,15 @@ main (int argc, char *argv[])
       return 77;
     }
   adw_init ();
+  /* the app's own styles, as JnApplication loads them, so that the
+   * pictures show what a musician sees */
+  {
+    g_autoptr(GtkCssProvider) css = gtk_css_provider_new ();
+
+    gtk_css_provider_load_from_resource (css, "/org/jamnet/JamNet/style.css");
+    gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (css),
+                                                GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+  }
   g_test_add_func ("/widgets/graph-draws", test_graph_draws);
   g_test_add_func ("/widgets/peer-row-binds", test_peer_row_binds);
   g_test_add_func ("/widgets/level-meter", test_level_meter);
