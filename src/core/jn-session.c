@@ -101,8 +101,6 @@ struct _JnSession
   GHashTable      *peer_by_id;      /* id -> JnPeer (ref) */
   GHashTable      *links;           /* id -> JnLinkInfo*: ICE's last word on each link */
   JnEngineStats    engine_stats;
-  gint             input_peak;      /* media thread -> main: peak * 1e6, atomic */
-  double           input_level;
   JnLevels        *levels;          /* media thread -> the meters: every stream's */
   _Atomic float    input_gain;      /* main -> media thread */
   atomic_bool      input_muted;
@@ -119,7 +117,7 @@ struct _JnSession
   guint            metronome_source;
 };
 
-enum { PROP_0, PROP_STATE, PROP_NAME, PROP_INPUT_LEVEL, PROP_INPUT_GAIN, PROP_INPUT_MUTED, PROP_MONITOR_GAIN,
+enum { PROP_0, PROP_STATE, PROP_NAME, PROP_INPUT_GAIN, PROP_INPUT_MUTED, PROP_MONITOR_GAIN,
        PROP_RECORDING, PROP_METRONOME, PROP_PEERS, N_PROPS };
 enum { ENDED, WARNING, FIGURES_UPDATED, CHAT, N_SIGNALS };
 
@@ -178,7 +176,6 @@ capture_cb (gpointer  user_data,
   guint rate = self->config.format.rate;
   gsize n = (gsize) frames * channels;
   gboolean musician = FALSE;   /* the musician's input, not a test's */
-  float peak = 0.f;
 
   self->position = position;
   if (self->latency_test != NULL)
@@ -210,11 +207,6 @@ capture_cb (gpointer  user_data,
    * so does the recording */
   jn_levels_measure (self->levels, JN_LEVELS_INPUT, out, frames, channels);
   jn_recorder_push_audio (g_atomic_pointer_get (&self->jam_recorder), JN_RECORDER_LOCAL, out, frames, channels);
-  for (gsize i = 0; i < n; i++)
-    peak = MAX (peak, fabsf (out[i]));
-  /* the loudest since the last snapshot */
-  if ((gint) (MIN (peak, 1.f) * 1e6f) > g_atomic_int_get (&self->input_peak))
-    g_atomic_int_set (&self->input_peak, (gint) (MIN (peak, 1.f) * 1e6f));
   if (musician && atomic_load_explicit (&self->input_muted, memory_order_relaxed))
     memset (out, 0, sizeof (float) * n);
 }
@@ -358,7 +350,6 @@ on_snapshot (const JnMediaSnapshot *snapshot,
              gpointer               user_data)
 {
   JnSession *self = user_data;
-  double level;
   GHashTableIter iter;
   gpointer value;
 
@@ -376,12 +367,6 @@ on_snapshot (const JnMediaSnapshot *snapshot,
     jn_peer_flush_samples (value);
   self->engine_stats = snapshot->engine;
 
-  level = g_atomic_int_exchange (&self->input_peak, 0) / 1e6;
-  if (level != self->input_level)
-    {
-      self->input_level = level;
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_INPUT_LEVEL]);
-    }
   g_signal_emit (self, signals[FIGURES_UPDATED], 0);
 }
 
@@ -1330,7 +1315,6 @@ jn_session_get_property (GObject    *object,
     {
     case PROP_STATE: g_value_set_enum (value, self->state); break;
     case PROP_NAME: g_value_set_string (value, self->name); break;
-    case PROP_INPUT_LEVEL: g_value_set_double (value, self->input_level); break;
     case PROP_INPUT_GAIN: g_value_set_double (value, jn_session_get_input_gain (self)); break;
     case PROP_INPUT_MUTED: g_value_set_boolean (value, jn_session_get_input_muted (self)); break;
     case PROP_MONITOR_GAIN: g_value_set_double (value, self->config.monitor_gain); break;
@@ -1422,7 +1406,6 @@ jn_session_class_init (JnSessionClass *klass)
 
   properties[PROP_STATE] = g_param_spec_enum ("state", NULL, NULL, JN_TYPE_SESSION_STATE, JN_SESSION_IDLE, ro);
   properties[PROP_NAME] = g_param_spec_string ("name", NULL, NULL, NULL, ro);
-  properties[PROP_INPUT_LEVEL] = g_param_spec_double ("input-level", NULL, NULL, 0.0, 1.0, 0.0, ro);
   properties[PROP_INPUT_GAIN] = g_param_spec_double ("input-gain", NULL, NULL, 0.0, 4.0, 1.0, rw);
   properties[PROP_INPUT_MUTED] = g_param_spec_boolean ("input-muted", NULL, NULL, FALSE, rw);
   properties[PROP_MONITOR_GAIN] = g_param_spec_double ("monitor-gain", NULL, NULL, 0.0, 4.0, 0.0, rw);
@@ -1762,13 +1745,6 @@ jn_session_get_local_latency (JnSession *self,
 {
   g_return_if_fail (JN_IS_SESSION (self));
   local_latency (self, capture_ms, playback_ms);
-}
-
-double
-jn_session_get_input_level (JnSession *self)
-{
-  g_return_val_if_fail (JN_IS_SESSION (self), 0.0);
-  return self->input_level;
 }
 
 double

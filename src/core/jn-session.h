@@ -195,8 +195,6 @@ void            jn_session_get_audio_counts    (JnSession           *self,
 void            jn_session_get_local_latency   (JnSession           *self,
                                                 double              *capture_ms,
                                                 double              *playback_ms);
-/* The capture's peak over the last snapshot, 0..1 ("input-level"). */
-double          jn_session_get_input_level     (JnSession           *self);
 /* What we play, before anyone hears it, from any time in the session:
  * a linear gain 0..4 ("input-gain", default 1) and "input-muted" (the
  * others hear silence; our meter still shows what we play). */
