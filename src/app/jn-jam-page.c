@@ -365,20 +365,6 @@ on_figures_updated (JnJamPage *self)
 }
 
 static Metered *
-metered_for (JnJamPage *self,
-             guint     *n,
-             guint32    id)
-{
-  for (guint i = 0; i < *n; i++)
-    if (self->metered[i].id == id)
-      return &self->metered[i];
-  if (*n == MAX_METERED)
-    return NULL;
-  self->metered[*n] = (Metered) { id, 0.f, 0.0, 0 };
-  return &self->metered[(*n)++];
-}
-
-static const Metered *
 find_metered (JnJamPage *self,
               guint      n,
               guint32    id)
@@ -389,7 +375,21 @@ find_metered (JnJamPage *self,
   return NULL;
 }
 
-/* the loudest sample and the RMS over the periods that came (0 if none) */
+/* stream id's entry among the n so far, added when it is new */
+static Metered *
+metered_for (JnJamPage *self,
+             guint     *n,
+             guint32    id)
+{
+  Metered *m = find_metered (self, *n, id);
+
+  if (m != NULL || *n == MAX_METERED)
+    return m;
+  self->metered[*n] = (Metered) { id, 0.f, 0.0, 0 };
+  return &self->metered[(*n)++];
+}
+
+/* the RMS over the periods that came (0 if none) */
 static double
 rms_of (const Metered *m)
 {

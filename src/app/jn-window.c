@@ -244,6 +244,39 @@ unwatch_peers (JnWindow *self)
     }
 }
 
+static gboolean
+on_record_clock (gpointer user_data)
+{
+  JnWindow *self = user_data;
+  gint64 s = (g_get_monotonic_time () - self->record_started_us) / G_USEC_PER_SEC;
+  /* TRANSLATORS: the record button while recording: minutes and seconds */
+  g_autofree char *text = g_strdup_printf (_("● REC %d:%02d"), (int) MIN (s / 60, G_MAXINT), (int) (s % 60));
+
+  gtk_button_set_label (GTK_BUTTON (self->record_button), text);
+  return G_SOURCE_CONTINUE;
+}
+
+/* The record button: red and counting while recording, else the dot */
+static void
+show_record_button (JnWindow *self,
+                    gboolean  recording)
+{
+  g_clear_handle_id (&self->record_clock, g_source_remove);
+  if (recording)
+    {
+      self->record_started_us = g_get_monotonic_time ();
+      gtk_widget_add_css_class (self->record_button, "destructive-action");
+      gtk_widget_set_tooltip_text (self->record_button, _("Recording: stop"));
+      on_record_clock (self);
+      self->record_clock = g_timeout_add_seconds (1, on_record_clock, self);
+      return;
+    }
+  gtk_widget_remove_css_class (self->record_button, "destructive-action");
+  gtk_button_set_icon_name (GTK_BUTTON (self->record_button), "media-record-symbolic");
+  gtk_widget_set_tooltip_text (self->record_button,
+                               _("Record the jam (one file per player, yours and the mix)"));
+}
+
 /* where the recording that just stopped went */
 static void
 say_recorded (JnWindow *self)
@@ -259,9 +292,7 @@ end_session (JnWindow *self)
 {
   jn_peer_page_set_peer (self->peer_page, NULL);
   jn_jam_page_set_session (self->jam_page, NULL);
-  g_clear_handle_id (&self->record_clock, g_source_remove);
-  gtk_widget_remove_css_class (self->record_button, "destructive-action");
-  gtk_button_set_icon_name (GTK_BUTTON (self->record_button), "media-record-symbolic");
+  show_record_button (self, FALSE);
   if (self->session != NULL)
     {
       gboolean recording = jn_session_get_recording (self->session);
@@ -286,39 +317,14 @@ on_latency_changed (JnWindow *self)
 
 /* --- recording the jam ------------------------------------------------------ */
 
-static gboolean
-on_record_clock (gpointer user_data)
-{
-  JnWindow *self = user_data;
-  gint64 s = (g_get_monotonic_time () - self->record_started_us) / G_USEC_PER_SEC;
-  /* TRANSLATORS: the record button while recording: minutes and seconds */
-  g_autofree char *text = g_strdup_printf (_("● REC %d:%02d"), (int) MIN (s / 60, G_MAXINT), (int) (s % 60));
-
-  gtk_button_set_label (GTK_BUTTON (self->record_button), text);
-  return G_SOURCE_CONTINUE;
-}
-
 /* the button says the jam is being recorded, and for how long */
 static void
 on_recording_changed (JnWindow *self)
 {
   gboolean recording = self->session != NULL && jn_session_get_recording (self->session);
 
-  g_clear_handle_id (&self->record_clock, g_source_remove);
-  if (recording)
-    {
-      self->record_started_us = g_get_monotonic_time ();
-      gtk_widget_add_css_class (self->record_button, "destructive-action");
-      gtk_widget_set_tooltip_text (self->record_button, _("Recording: stop"));
-      on_record_clock (self);
-      self->record_clock = g_timeout_add_seconds (1, on_record_clock, self);
-      return;
-    }
-  gtk_widget_remove_css_class (self->record_button, "destructive-action");
-  gtk_button_set_icon_name (GTK_BUTTON (self->record_button), "media-record-symbolic");
-  gtk_widget_set_tooltip_text (self->record_button,
-                               _("Record the jam (one file per player, yours and the mix)"));
-  if (self->session != NULL && jn_session_get_recording_folder (self->session) != NULL)
+  show_record_button (self, recording);
+  if (!recording && self->session != NULL && jn_session_get_recording_folder (self->session) != NULL)
     say_recorded (self);
 }
 
