@@ -465,8 +465,10 @@ test_stall (void)
   g_assert_cmpfloat (summary (of_host, "rtt_ms", "max"), <, 100);
 
   /* a second after it resumed (at 9 s of its clock), its buffer of the
-   * host is within a packet of its target (later, the buffer's own
-   * adapting to a loaded machine is not the stall's doing) */
+   * host holds no more than a packet over its target: nothing of the
+   * stall waits in it.  A level under the target is the buffer growing
+   * after a late packet on a loaded machine (the target rose, the level
+   * follows over the next periods), not the stall's doing. */
   lines = g_strsplit (join_out, "\n", -1);
   for (guint i = 0; lines[i] != NULL; i++)
     {
@@ -477,7 +479,7 @@ test_stall (void)
       if (sscanf (lines[i], "[ %lf s] host", &t) != 1 || b == NULL || t < 10.2 ||
           sscanf (b, "buffer %u/%u", &level, &target) != 2)
         continue;
-      if (ABS ((gint) level - (gint) target) > 1)
+      if (level > target + 1)
         g_error ("a second after the stall: %s", lines[i]);
       checked++;
       break;
@@ -936,7 +938,7 @@ count_level_off (const char *out, const char *name, guint *lines_seen)
           !g_str_has_prefix (after + 2, prefix) || sscanf (b, "buffer %u/%u", &level, &target) != 2)
         continue;
       (*lines_seen)++;
-      if (ABS ((gint) level - (gint) target) > 1)
+      if (level > target + 1)
         {
           g_test_message ("%s", lines[i]);
           off++;
