@@ -411,6 +411,12 @@ test_jam_page_meters (void)
   jn_test_spin_for (300);
   g_test_message ("at 360 px: the page is %d px wide", gtk_widget_get_width (page));
   save_screenshot (page, "widgets-jam-360.png");
+  /* and on a wide screen the players get the width, not a 600 px strip */
+  gtk_window_set_default_size (window, 1400, 700);
+  jn_test_spin_for (300);
+  g_test_message ("at 1400 px: a player's strip is %d px wide", gtk_widget_get_width (GTK_WIDGET (row)));
+  g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (row)), >=, 1000);
+  save_screenshot (page, "widgets-jam-1400.png");
   gtk_window_set_default_size (window, 800, 700);
 
   /* silence: down to the floor within 60 dB / 24 dB/s */
