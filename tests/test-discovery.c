@@ -341,16 +341,21 @@ test_forged_bye (void)
 }
 
 /* DNS-SD through a real Avahi daemon (tests/avahi-session.sh): a service
- * only Avahi knows of is listed, stays past the beacon's expiry and goes
- * when it is withdrawn; ours is published with its TXT records and listed
- * once though both paths find it; broken TXT records are ignored. */
+ * only Avahi knows of is listed, stays past the beacon's expiry while its
+ * port answers, and goes when it is withdrawn, or, still published, once
+ * its port stops answering (a host that lost power or its network:
+ * Avahi's records outlive it); ours is published with its TXT records and
+ * listed once though both paths find it; broken TXT records are ignored. */
 static void
 test_avahi (void)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(JnDiscovery) d = NULL;
   g_autoptr(GSubprocess) publish = NULL, broken = NULL, browse = NULL;
-  g_autofree char *browsed = NULL;
+  g_autoptr(GSocketListener) listener = g_socket_listener_new ();
+  g_autofree char *browsed = NULL, *port_text = NULL;
+  guint16 port;
+  gint64 gone_ms;
   JnAnnouncer *a;
   JnSessionInfo *info;
   guint64 ignored;
@@ -363,22 +368,41 @@ test_avahi (void)
   d = jn_discovery_new (LO, &error);
   g_assert_no_error (error);
 
+  /* the session's port: it takes connections (the kernel completes them) */
+  port = g_socket_listener_add_any_inet_port (listener, NULL, &error);
+  g_assert_no_error (error);
+  port_text = g_strdup_printf ("%u", port);
   publish = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
-                              &error, "avahi-publish", "-s", "Avahi-only jam", "_jamnet._tcp", "7999",
+                              &error, "avahi-publish", "-s", "Avahi-only jam", "_jamnet._tcp", port_text,
                               "v=2", "id=feedc0de", "host=Bea", "players=3", "passphrase=1", "fp=" FP, NULL);
   g_assert_no_error (error);
   g_test_message ("Avahi-only session listed after %" G_GINT64_FORMAT " ms",
                   wait_for (d, "Avahi-only jam", TRUE, 3, 5000));
   info = find (d, "Avahi-only jam");
-  g_assert_cmpuint (jn_session_info_get_port (info), ==, 7999);
+  g_assert_cmpuint (jn_session_info_get_port (info), ==, port);
   g_assert_true (jn_session_info_has_passphrase (info));
   g_assert_cmpstr (jn_session_info_get_host_name (info), ==, "Bea");
-  /* no beacon, yet it stays: Avahi says when it goes */
-  spin (JN_DISCOVERY_EXPIRE_MS + 1000);
+  /* no beacon, yet it stays while its port answers the tries */
+  spin (JN_DISCOVERY_EXPIRE_MS + JN_DISCOVERY_CHECK_EVERY_MS + 1000);
   g_assert_nonnull (find (d, "Avahi-only jam"));
+  /* withdrawn: it goes */
   g_subprocess_send_signal (publish, SIGTERM);
   g_subprocess_wait (publish, NULL, NULL);
+  g_clear_object (&publish);
   wait_for (d, "Avahi-only jam", FALSE, 0, 5000);
+
+  /* published again, then its port closes while Avahi still lists it */
+  publish = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
+                              &error, "avahi-publish", "-s", "Avahi-only jam", "_jamnet._tcp", port_text,
+                              "v=2", "id=feedc0de", "host=Bea", "players=3", "fp=" FP, NULL);
+  g_assert_no_error (error);
+  wait_for (d, "Avahi-only jam", TRUE, 3, 5000);
+  g_socket_listener_close (listener);
+  gone_ms = wait_for (d, "Avahi-only jam", FALSE, 0,
+                      JN_DISCOVERY_EXPIRE_MS + JN_DISCOVERY_CHECK_EVERY_MS * JN_DISCOVERY_FAILED_TRIES + 1500);
+  g_test_message ("Avahi-only session gone %" G_GINT64_FORMAT " ms after its port closed", gone_ms);
+  g_subprocess_send_signal (publish, SIGTERM);
+  g_subprocess_wait (publish, NULL, NULL);
 
   /* a TXT record set without an id, and one with a count that is not one */
   ignored = jn_discovery_get_ignored (d);

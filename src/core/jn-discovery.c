@@ -45,7 +45,9 @@ struct _JnSessionInfo
   char    *fingerprint;  /* of the certificate the session announces */
   JnCertificateCheck certificate;   /* what the last ping found */
   gint64   last_seen;
-  gboolean checking_bye;   /* a bye came: its port is being tried */
+  gboolean checking;       /* its port is being tried (a bye came, or Avahi's entry is quiet) */
+  gint64   last_checked;   /* when a try of an Avahi entry last ended */
+  guint    failed_checks;  /* Avahi's entry: tries in a row its port did not answer */
   char    *avahi_name;   /* also (or only) known through Avahi: its service name */
 };
 
@@ -54,9 +56,9 @@ G_DEFINE_FINAL_TYPE (JnSessionInfo, jn_session_info, G_TYPE_OBJECT)
 static void
 jn_session_info_finalize (GObject *object)
 {
-  g_free (JN_SESSION_INFO (object)->avahi_name);
   JnSessionInfo *self = JN_SESSION_INFO (object);
 
+  g_free (self->avahi_name);
   g_free (self->id);
   g_free (self->name);
   g_free (self->host_name);
@@ -496,7 +498,7 @@ struct _JnDiscovery
   guint64     ignored;
   JnAvahiBrowser *avahi;
   GHashTable *avahi_seen;   /* service name -> interfaces it was resolved on */
-  GCancellable *cancellable;   /* the checks of byes still under way */
+  GCancellable *cancellable;   /* the tries of sessions' ports still under way */
 };
 
 static void jn_discovery_model_init (GListModelInterface *iface);
@@ -545,40 +547,51 @@ find (JnDiscovery *self,
   return -1;
 }
 
+/* A try of a listed session's port: after a bye, or while only Avahi
+ * still lists it (its host may have lost power or its network, and
+ * Avahi's records outlive it by minutes). */
 typedef struct
 {
   JnDiscovery  *self;          /* only while cancellable is not cancelled */
   GCancellable *cancellable;
-} ByeCheck;
+  gboolean      bye;
+} PortCheck;
 
 static void
-bye_check_free (ByeCheck *check)
+port_check_free (PortCheck *check)
 {
   g_object_unref (check->cancellable);
   g_free (check);
 }
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (ByeCheck, bye_check_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PortCheck, port_check_free)
 
 static void
-on_bye_checked (GObject      *source,
-                GAsyncResult *result,
-                gpointer      user_data)
+on_port_checked (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
 {
   JnSessionInfo *info = JN_SESSION_INFO (source);
-  g_autoptr(ByeCheck) check = user_data;
+  g_autoptr(PortCheck) check = user_data;
   g_autoptr(GError) error = NULL;
   gboolean answers = jn_session_info_ping_finish (info, result, &error) >= 0.0;
   JnDiscovery *self = check->self;
 
-  info->checking_bye = FALSE;
+  info->checking = FALSE;
+  info->last_checked = g_get_monotonic_time ();
   if (g_cancellable_is_cancelled (check->cancellable))
     return;
   if (answers)
     {
-      self->ignored++;   /* it still takes connections: the bye was forged */
+      info->failed_checks = 0;
+      if (check->bye)
+        self->ignored++;   /* it still takes connections: the bye was forged */
       return;
     }
+  /* a quiet Avahi entry goes on the second try in a row that fails (one
+   * refused connection may be a host restarting its session) */
+  if (!check->bye && ++info->failed_checks < JN_DISCOVERY_FAILED_TRIES)
+    return;
   /* gone, unless it was replaced by a newer announcement meanwhile */
   for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (self->store)); i++)
     {
@@ -590,6 +603,23 @@ on_bye_checked (GObject      *source,
           break;
         }
     }
+}
+
+static void
+check_port (JnDiscovery   *self,
+            JnSessionInfo *info,
+            gboolean       bye)
+{
+  PortCheck *check;
+
+  if (info->checking)
+    return;
+  check = g_new0 (PortCheck, 1);
+  check->self = self;
+  check->cancellable = g_object_ref (self->cancellable);
+  check->bye = bye;
+  info->checking = TRUE;
+  jn_session_info_ping_async (info, self->cancellable, on_port_checked, check);
 }
 
 static gboolean
@@ -624,15 +654,8 @@ handle_beacon (JnDiscovery *self,
         return FALSE;
       /* even from there it can be forged: a session that ends stops
        * listening before it says bye, so it goes once its port refuses */
-      if (info != NULL && !info->checking_bye)
-        {
-          ByeCheck *check = g_new0 (ByeCheck, 1);
-
-          check->self = self;
-          check->cancellable = g_object_ref (self->cancellable);
-          info->checking_bye = TRUE;
-          jn_session_info_ping_async (info, self->cancellable, on_bye_checked, check);
-        }
+      if (info != NULL)
+        check_port (self, info, TRUE);
       return TRUE;
     }
   if (g_str_equal (kind, "announce"))
@@ -789,9 +812,14 @@ on_expiry (gpointer data)
     {
       g_autoptr(JnSessionInfo) info = g_list_model_get_item (G_LIST_MODEL (self->store), i);
 
-      /* a session Avahi knows of goes when Avahi says so */
-      if (info->avahi_name == NULL && now - info->last_seen > JN_DISCOVERY_EXPIRE_MS * 1000)
+      if (now - info->last_seen <= JN_DISCOVERY_EXPIRE_MS * 1000)
+        continue;
+      if (info->avahi_name == NULL)
         g_list_store_remove (self->store, i);
+      /* a session Avahi knows of goes when Avahi says so, or when its
+       * port stops answering */
+      else if (now - info->last_checked >= JN_DISCOVERY_CHECK_EVERY_MS * 1000)
+        check_port (self, info, FALSE);
     }
   return G_SOURCE_CONTINUE;
 }

@@ -14,6 +14,10 @@ G_BEGIN_DECLS
 #define JN_DISCOVERY_INTERVAL_MS 1000
 /* a session not heard of for this long is gone */
 #define JN_DISCOVERY_EXPIRE_MS 3500
+/* a session only Avahi still lists: its port is tried this often, and it
+ * goes after this many tries in a row that fail */
+#define JN_DISCOVERY_CHECK_EVERY_MS 4000
+#define JN_DISCOVERY_FAILED_TRIES 2
 /* Sessions listed at most: a flood of forged beacons cannot grow the list
  * further (those over are ignored and counted; listed ones stay). */
 #define JN_DISCOVERY_MAX_SESSIONS 100
