@@ -132,6 +132,14 @@ find_label (GtkWidget  *root,
   return jn_test_find_first (root, is_label, text);
 }
 
+static gboolean
+is_label_with (GtkWidget     *widget,
+               gconstpointer  text)
+{
+  return GTK_IS_LABEL (widget) && strstr (gtk_label_get_text (GTK_LABEL (widget)), text) != NULL &&
+         gtk_widget_get_visible (widget);
+}
+
 /* the range under root whose adjustment starts at *lower */
 static gboolean
 is_range_from (GtkWidget     *widget,
@@ -981,6 +989,27 @@ test_sessions_page (void)
   gtk_editable_set_text (GTK_EDITABLE (address), "192.0.2.7:7420");
   g_signal_emit_by_name (address, "apply");
   g_assert_cmpstr (joined, ==, "192.0.2.7:7420");
+  /* one that cannot be an address: said in full under the row, nothing
+   * joined; typing again clears it */
+  {
+    GtkWidget *said;
+
+    g_clear_pointer (&joined, g_free);
+    gtk_editable_set_text (GTK_EDITABLE (address), "http://192.0.2.7:7420");
+    g_signal_emit_by_name (address, "apply");
+    g_assert_null (joined);
+    said = jn_test_find_first (page, is_label_with, "try host:port");
+    g_assert_nonnull (said);
+    g_assert_true (gtk_widget_get_visible (said));
+    g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (said)), "http://192.0.2.7:7420"));
+    g_assert_cmpint (gtk_label_get_ellipsize (GTK_LABEL (said)), ==, PANGO_ELLIPSIZE_NONE);
+    g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (address), "error"));
+    jn_test_spin_for (200);
+    save_screenshot (page, "widgets-bad-address.png");
+    gtk_editable_set_text (GTK_EDITABLE (address), "192.0.2.7:7420");
+    g_assert_false (gtk_widget_get_visible (said));
+    g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (address), "error"));
+  }
 
   /* recent sessions by name (text, not markup), their addresses under
    * them, and each can be forgotten */

@@ -12,6 +12,7 @@
 
 #include <glib/gi18n.h>
 
+#include "jn-client.h"
 #include "jn-room-list.h"
 #include "jn-sessions-page.h"
 
@@ -30,6 +31,7 @@ struct _JnSessionsPage
   GtkWidget    *recent_group;
   GtkListBox   *recent_list;
   AdwEntryRow  *address_row;
+  GtkLabel     *address_error;
   GSettings    *settings;
   GCancellable *cancellable;   /* the rows' pings */
 };
@@ -110,14 +112,36 @@ session_row (gpointer item,
   return row;
 }
 
+/* An address that cannot be one is said under the row, in full, and
+ * nothing is joined; one that can is joined (whether anyone answers
+ * there the window says). */
 static void
 on_address_apply (AdwEntryRow    *row,
                   JnSessionsPage *self)
 {
   const char *text = gtk_editable_get_text (GTK_EDITABLE (row));
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = NULL;
 
-  if (*text != '\0')
-    g_signal_emit (self, signals[JOIN_URL], 0, text);
+  if (*text == '\0')
+    return;
+  url = jn_session_url_normalize (text, &error);
+  if (url == NULL)
+    {
+      gtk_label_set_text (self->address_error, error->message);
+      gtk_widget_set_visible (GTK_WIDGET (self->address_error), TRUE);
+      gtk_widget_add_css_class (GTK_WIDGET (row), "error");
+      return;
+    }
+  g_signal_emit (self, signals[JOIN_URL], 0, text);
+}
+
+static void
+on_address_changed (AdwEntryRow    *row,
+                    JnSessionsPage *self)
+{
+  gtk_widget_set_visible (GTK_WIDGET (self->address_error), FALSE);
+  gtk_widget_remove_css_class (GTK_WIDGET (row), "error");
 }
 
 static void
@@ -434,7 +458,9 @@ jn_sessions_page_class_init (JnSessionsPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, JnSessionsPage, recent_group);
   gtk_widget_class_bind_template_child (widget_class, JnSessionsPage, recent_list);
   gtk_widget_class_bind_template_child (widget_class, JnSessionsPage, address_row);
+  gtk_widget_class_bind_template_child (widget_class, JnSessionsPage, address_error);
   gtk_widget_class_bind_template_callback (widget_class, on_address_apply);
+  gtk_widget_class_bind_template_callback (widget_class, on_address_changed);
 }
 
 static void
