@@ -29,6 +29,7 @@
 
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
+#include <glib/gi18n.h>
 #include <locale.h>
 #include <math.h>
 #include <signal.h>
@@ -678,6 +679,11 @@ main (int argc, char *argv[])
   int rc;
 
   setlocale (LC_ALL, "");
+  /* the reports' headings and words in the reader's language
+   * (JAMNET_LOCALEDIR: the build tree's translations) */
+  bindtextdomain (GETTEXT_PACKAGE, g_getenv ("JAMNET_LOCALEDIR") ? g_getenv ("JAMNET_LOCALEDIR") : LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
 
   /* tools, not suites: no report */
   if (argc >= 2 && g_str_equal (argv[1], "report"))

@@ -414,6 +414,54 @@ test_session_report (void)
   g_assert_cmpfloat (rtt->d.median, >, 15.0);
   g_assert_cmpfloat (rtt->d.median, <, 60.0);
   g_assert_nonnull (jn_report_get_machine (r, "pnbtr_backend"));
+  /* for a person: what happened first, in words, the player by name */
+  g_assert_cmpuint (r->summary->len, ==, 2);
+  g_test_message ("%s %s", (char *) r->summary->pdata[0], (char *) r->summary->pdata[1]);
+  g_assert_nonnull (strstr (r->summary->pdata[0], "1 other player"));
+  g_assert_true (g_str_has_prefix (r->summary->pdata[1], "Simulated player played for "));
+  g_assert_nonnull (strstr (r->summary->pdata[1], " ms from their instrument to your ears"));
+  g_assert_cmpstr (rtt->suite_label, ==, "Simulated player");
+  g_assert_cmpstr (rtt->label, ==, "Round-trip time");
+
+  /* the page: summary first, the machine last, no columns nothing fills;
+   * in German, German headings */
+  {
+    g_autofree char *html = g_build_filename (dir, "session.html", NULL);
+    g_autofree char *text = NULL;
+    const char *summary, *figures, *machine;
+    g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+    g_autoptr(GSubprocess) de = NULL;
+
+    g_assert_true (jn_report_write_html (r, html, &error));
+    g_assert_no_error (error);
+    g_assert_true (g_file_get_contents (html, &text, NULL, NULL));
+    summary = strstr (text, "<h2>Summary</h2>");
+    figures = strstr (text, "<h2>Figures</h2>");
+    machine = strstr (text, "<h2>This computer</h2>");
+    g_assert_true (summary != NULL && figures != NULL && machine != NULL);
+    g_assert_true (summary < figures && figures < machine);
+    g_assert_nonnull (strstr (text, "<td>Simulated player</td><td>Round-trip time</td>"));
+    g_assert_null (strstr (text, "<th>Target</th>"));
+    g_assert_null (strstr (text, "<th>Verdict</th>"));
+    g_clear_pointer (&text, g_free);
+
+    if (g_getenv ("JAMNET_LOCALEDIR") != NULL && g_getenv ("JAMNET_BENCH") != NULL)
+      {
+        g_subprocess_launcher_setenv (launcher, "LANGUAGE", "de", TRUE);
+        g_subprocess_launcher_setenv (launcher, "LC_ALL", "C.UTF-8", TRUE);
+        de = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("JAMNET_BENCH"), "report", "--from", path,
+                                          "--format", "html", "-o", html, NULL);
+        g_assert_no_error (error);
+        g_assert_true (g_subprocess_wait_check (de, NULL, &error));
+        g_assert_no_error (error);
+        g_assert_true (g_file_get_contents (html, &text, NULL, NULL));
+        g_assert_nonnull (strstr (text, "lang=\"de\""));
+        g_assert_nonnull (strstr (text, "<h2>Zusammenfassung</h2>"));
+        g_assert_nonnull (strstr (text, "<th>Spieler</th>"));
+        g_assert_nonnull (strstr (text, "<h2>Dieser Computer</h2>"));
+      }
+    g_unlink (html);
+  }
   g_unlink (path);
   g_rmdir (dir);
 }

@@ -64,7 +64,7 @@ update_light (JnPeerRow *self)
   gtk_widget_add_css_class (self->light, classes[light]);
   if (light == JN_DELAY_UNKNOWN)
     {
-      gtk_widget_set_tooltip_text (self->light, _("Delay not measured yet"));
+      gtk_widget_set_tooltip_text (self->light, jn_delay_light_describe (light));
       return;
     }
   jn_peer_get_delay_parts (self->peer, &parts);
@@ -72,9 +72,7 @@ update_light (JnPeerRow *self)
   tooltip = g_strdup_printf (_("%s: to your ears ≈ %.1f ms\n"
                                "their capture %.1f ms (taken as yours) + network %.1f ms + "
                                "buffer %.1f ms (%u packets) + codec %.1f ms + your playback %.1f ms"),
-                             light == JN_DELAY_GREEN ? _("Tight enough to play together")
-                             : light == JN_DELAY_YELLOW ? _("Noticeable: playing together takes care")
-                                                        : _("Too late to play tightly together"),
+                             jn_delay_light_describe (light),
                              jn_delay_parts_total (&parts), parts.capture_ms, parts.one_way_ms,
                              parts.buffer_ms, parts.buffer_packets, parts.codec_ms,
                              parts.playback_ms);

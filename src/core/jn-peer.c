@@ -169,6 +169,18 @@ jn_delay_light_to_string (JnDelayLight light)
     }
 }
 
+const char *
+jn_delay_light_describe (JnDelayLight light)
+{
+  switch (light)
+    {
+    case JN_DELAY_GREEN: return _("Tight enough to play together");
+    case JN_DELAY_YELLOW: return _("Noticeable: playing together takes care");
+    case JN_DELAY_RED: return _("Too late to play tightly together");
+    default: return _("Delay not measured yet");
+    }
+}
+
 static void
 jn_peer_get_property (GObject    *object,
                       guint       prop_id,

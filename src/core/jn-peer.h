@@ -134,5 +134,7 @@ void               jn_peer_stats_delay_parts     (const JnPeerStats *stats,
 JnDelayLight       jn_delay_light_for            (double    end_to_end_ms);
 /* "unknown", "green", "yellow", "red" */
 const char        *jn_delay_light_to_string      (JnDelayLight light);
+/* What the light means to a musician, translated. */
+const char        *jn_delay_light_describe       (JnDelayLight light);
 
 G_END_DECLS

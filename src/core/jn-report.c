@@ -74,6 +74,8 @@ figure_free (JnFigure *f)
   g_free (f->suite);
   g_free (f->name);
   g_free (f->unit);
+  g_free (f->suite_label);
+  g_free (f->label);
   g_array_unref (f->samples);
   g_free (f->warning);
   g_free (f->target_op);
@@ -110,6 +112,7 @@ jn_report_new (const char *kind, const char *title)
   r->kind = g_strdup (kind);
   r->title = g_strdup (title);
   r->created = g_date_time_format_iso8601 (now);
+  r->summary = g_ptr_array_new_with_free_func (g_free);
   r->machine = g_ptr_array_new_with_free_func (g_free);
   r->suites = g_ptr_array_new_with_free_func (g_free);
   r->figures = g_ptr_array_new_with_free_func ((GDestroyNotify) figure_free);
@@ -125,6 +128,7 @@ jn_report_free (JnReport *r)
   g_free (r->kind);
   g_free (r->title);
   g_free (r->created);
+  g_ptr_array_unref (r->summary);
   g_ptr_array_unref (r->machine);
   g_ptr_array_unref (r->suites);
   g_ptr_array_unref (r->figures);
@@ -219,6 +223,21 @@ add_figure (JnReport *r, const char *suite, const char *name, const char *unit, 
   f->samples = g_array_new (FALSE, FALSE, sizeof (double));
   g_ptr_array_add (r->figures, f);
   return f;
+}
+
+void
+jn_figure_set_labels (JnFigure *f, const char *suite_label, const char *label)
+{
+  g_free (f->suite_label);
+  g_free (f->label);
+  f->suite_label = g_strdup (suite_label);
+  f->label = g_strdup (label);
+}
+
+void
+jn_report_add_summary_line (JnReport *r, const char *line)
+{
+  g_ptr_array_add (r->summary, g_strdup (line));
 }
 
 /* "p99 far above the median": a tail worth a look (5x, and only with
@@ -406,6 +425,8 @@ jn_report_to_json (const JnReport *r)
   json_object_set_string_member (root, "kind", r->kind);
   json_object_set_string_member (root, "title", r->title);
   json_object_set_string_member (root, "created", r->created);
+  if (r->summary->len > 0)
+    json_object_set_member (root, "summary", strings_to_json (r->summary));
   for (guint i = 0; i + 1 < r->machine->len; i += 2)
     json_object_set_string_member (machine, r->machine->pdata[i], r->machine->pdata[i + 1]);
   json_object_set_object_member (root, "machine", machine);
@@ -429,6 +450,10 @@ jn_report_to_json (const JnReport *r)
       json_object_set_string_member (o, "suite", f->suite);
       json_object_set_string_member (o, "name", f->name);
       json_object_set_string_member (o, "unit", f->unit);
+      if (f->suite_label != NULL)
+        json_object_set_string_member (o, "suite_label", f->suite_label);
+      if (f->label != NULL)
+        json_object_set_string_member (o, "label", f->label);
       json_object_set_string_member (o, "better", f->better == JN_BETTER_LOWER ? "lower" : "higher");
       json_object_set_int_member (o, "count", f->d.count);
       set_number (o, "mean", f->d.mean);
@@ -595,6 +620,8 @@ read_figure (JnReport *r, JsonObject *o, GError **error)
       !get_number (o, "max", &f->d.max, error) || !get_number (o, "min", &f->d.min, error) ||
       !get_doubles (o, "samples", f->samples, error) ||
       !get_string (o, "warning", FALSE, &f->warning, error) ||
+      !get_string (o, "suite_label", FALSE, &f->suite_label, error) ||
+      !get_string (o, "label", FALSE, &f->label, error) ||
       !get_string (o, "verdict", FALSE, &verdict, error))
     {
       if (error != NULL && *error == NULL)
@@ -712,6 +739,24 @@ jn_report_from_json (JsonNode *node, GError **error)
   if (!get_string (root, "created", TRUE, &r->created, error))
     return NULL;
 
+  a = get_array (root, "summary");
+  if (json_object_has_member (root, "summary") && a == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _("The report’s “%s” is not a list"), "summary");
+      return NULL;
+    }
+  for (guint i = 0; a != NULL && i < json_array_get_length (a); i++)
+    {
+      JsonNode *n = json_array_get_element (a, i);
+
+      if (!JSON_NODE_HOLDS_VALUE (n) || json_node_get_value_type (n) != G_TYPE_STRING)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                       _("The report’s summary holds something that is not text"));
+          return NULL;
+        }
+      jn_report_add_summary_line (r, json_node_get_string (n));
+    }
   if (!get_object (json_object_get_member (root, "machine"), &machine, "machine", error))
     return NULL;
   {

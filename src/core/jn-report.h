@@ -47,6 +47,10 @@ typedef struct
   char          *suite;
   char          *name;
   char          *unit;
+  /* what a person reads for suite and name (a player's name, "Round-trip
+   * time"), in their language; NULL: the suite and name themselves */
+  char          *suite_label;
+  char          *label;
   JnBetter       better;
   GArray        *samples;       /* double; may be empty when only the summary is known */
   JnDescription  d;
@@ -89,6 +93,7 @@ typedef struct
   char      *kind;      /* "benchmark" or "session" */
   char      *title;
   char      *created;   /* ISO 8601 */
+  GPtrArray *summary;   /* char *: what happened, in sentences, in the reader's language */
   GPtrArray *machine;   /* char * pairs: key, value, key, value... */
   GPtrArray *suites;    /* char * triples: name, "measured" | "skipped", reason */
   GPtrArray *figures;   /* JnFigure */
@@ -115,6 +120,11 @@ JnFigure  *jn_report_add_summary    (JnReport *report, const char *suite, const 
 JnFigure  *jn_report_add_value      (JnReport *report, const char *suite, const char *name,
                                      const char *unit, JnBetter better, double value);
 JnFigure  *jn_report_find_figure    (JnReport *report, const char *suite, const char *name);
+/* What a person reads for the figure's suite and name (NULL keeps the
+ * suite, the name). */
+void       jn_figure_set_labels     (JnFigure *figure, const char *suite_label, const char *label);
+/* A sentence of the summary the exports open with. */
+void       jn_report_add_summary_line (JnReport *report, const char *line);
 /* The figure's headline value: the median (the one value of a single sample). */
 double     jn_figure_value          (const JnFigure *figure);
 
