@@ -83,12 +83,12 @@ columns_used (const JnReport *r)
 
 static const char *kind_title (const JnReport *r);
 
-/* "Session report, 7 December 2026, 14:05" in the reader's way of writing dates */
+/* "Session report, 2026-12-07 14:05": a date no reader misreads */
 static char *
 subtitle_for (const JnReport *r)
 {
   g_autoptr(GDateTime) when = g_date_time_new_from_iso8601 (r->created, NULL);
-  g_autofree char *date = when ? g_date_time_format (when, "%x, %H:%M") : g_strdup (r->created);
+  g_autofree char *date = when ? g_date_time_format (when, "%Y-%m-%d %H:%M") : g_strdup (r->created);
 
   return g_strdup_printf ("%s, %s", kind_title (r), date);
 }
@@ -363,7 +363,7 @@ jn_report_write_pdf (const JnReport *r, const char *path, GError **error)
   g_autofree char *subtitle = subtitle_for (r);
 
 #define COLUMN(title, w) G_STMT_START { header[n_cols] = (title); widths[n_cols] = (w); used += (w); n_cols++; } G_STMT_END
-  COLUMN (suite_heading (r), 80);
+  COLUMN (suite_heading (r), 96);
   figure_col = n_cols;
   COLUMN (_("Figure"), 0);
   COLUMN (_("Unit"), 42);
