@@ -378,6 +378,21 @@ test_control_roundtrip (void)
   }
 
   {
+    g_autoptr(JnControlMessage) echo = jn_control_message_new (JN_CONTROL_ECHO);
+
+    echo->peer_id = 3;
+    echo->seconds = JN_ECHO_MAX_S;
+    out = roundtrip (echo);
+    g_assert_cmpuint (out->peer_id, ==, 3);
+    g_assert_cmpuint (out->seconds, ==, JN_ECHO_MAX_S);
+    jn_control_message_free (out);
+    echo->seconds = 0;   /* stop */
+    out = roundtrip (echo);
+    g_assert_cmpuint (out->seconds, ==, 0);
+    jn_control_message_free (out);
+  }
+
+  {
     g_autoptr(JnControlMessage) chat = jn_control_message_new (JN_CONTROL_CHAT);
     g_autofree char *longest = NULL;
     GString *text = g_string_new (NULL);
@@ -447,6 +462,12 @@ test_control_malformed (void)
     "{\"type\":\"mix\",\"version\":3,\"gain\":1,\"mute\":false,\"pan\":0}",
     "{\"type\":\"error\",\"version\":1,\"code\":\"x\"}",
     /* chat: no text, empty, a line break, a control character, a bad sender */
+    "{\"type\":\"echo\",\"version\":3,\"seconds\":5}",
+    "{\"type\":\"echo\",\"version\":3,\"peer_id\":0,\"seconds\":5}",
+    "{\"type\":\"echo\",\"version\":3,\"peer_id\":2}",
+    "{\"type\":\"echo\",\"version\":3,\"peer_id\":2,\"seconds\":41}",
+    "{\"type\":\"echo\",\"version\":3,\"peer_id\":2,\"seconds\":-1}",
+    "{\"type\":\"echo\",\"version\":3,\"peer_id\":2,\"seconds\":\"5\"}",
     "{\"type\":\"chat\",\"version\":3}",
     "{\"type\":\"chat\",\"version\":3,\"text\":\"\"}",
     "{\"type\":\"chat\",\"version\":3,\"text\":\"a\\nb\"}",

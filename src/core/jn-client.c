@@ -89,7 +89,7 @@ struct _JnClient
 
 G_DEFINE_FINAL_TYPE (JnClient, jn_client, G_TYPE_OBJECT)
 
-enum { PEER_JOINED, PEER_LEFT, TRANSPORT, CLOSED, LINK_CHANGED, CHAT, N_SIGNALS };
+enum { PEER_JOINED, PEER_LEFT, TRANSPORT, CLOSED, LINK_CHANGED, CHAT, ECHO_REQUESTED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 char *
@@ -222,6 +222,25 @@ jn_client_send_chat (JnClient   *self,
     return FALSE;
   chat->text = g_strdup (text);
   jn_control_message_send (chat, self->connection);
+  return TRUE;
+}
+
+gboolean
+jn_client_request_echo (JnClient *self,
+                        guint32   to,
+                        guint     seconds)
+{
+  g_autoptr(JnControlMessage) echo = jn_control_message_new (JN_CONTROL_ECHO);
+
+  g_return_val_if_fail (JN_IS_CLIENT (self), FALSE);
+  g_return_val_if_fail (seconds <= JN_ECHO_MAX_S, FALSE);
+
+  if (!self->joined || to == 0 || self->connection == NULL ||
+      soup_websocket_connection_get_state (self->connection) != SOUP_WEBSOCKET_STATE_OPEN)
+    return FALSE;
+  echo->peer_id = to;
+  echo->seconds = seconds;
+  jn_control_message_send (echo, self->connection);
   return TRUE;
 }
 
@@ -782,6 +801,12 @@ handle_message (JnClient         *self,
         g_signal_emit (self, signals[CHAT], 0, message->peer_id, message->text);
       break;
 
+    case JN_CONTROL_ECHO:
+      /* the host says who asks */
+      if (self->joined)
+        g_signal_emit (self, signals[ECHO_REQUESTED], 0, message->peer_id, message->seconds);
+      break;
+
     case JN_CONTROL_HELLO:
     default:
       g_debug ("ignoring %s from the host", jn_control_type_to_string (message->type));
@@ -1099,6 +1124,9 @@ jn_client_class_init (JnClientClass *klass)
   /* someone in the session said something to everyone: their id, the text */
   signals[CHAT] = g_signal_new ("chat", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                 G_TYPE_NONE, 2, G_TYPE_UINT, G_TYPE_STRING);
+  /* someone asks us to play back what they send: their id, for how many seconds */
+  signals[ECHO_REQUESTED] = g_signal_new ("echo-requested", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                          NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_UINT, G_TYPE_UINT);
   /* ICE's state with a peer changed (jn_client_get_link()) */
   signals[LINK_CHANGED] = g_signal_new ("link-changed", G_TYPE_FROM_CLASS (klass),
                                         G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,

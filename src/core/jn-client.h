@@ -71,6 +71,12 @@ void         jn_client_media_started   (JnClient            *self);
  * or not a valid chat line); "chat" (id, text) is what the others say. */
 gboolean     jn_client_send_chat       (JnClient            *self,
                                         const char          *text);
+/* Asks peer `to`, through the host, to play back what we send for
+ * seconds (a latency test; 0: stop now; FALSE: not joined); "echo-requested" (id,
+ * seconds) is someone asking us. */
+gboolean     jn_client_request_echo    (JnClient            *self,
+                                        guint32              to,
+                                        guint                seconds);
 guint        jn_client_send_midi       (JnClient            *self,
                                         const JnMidiEvent   *event);
 

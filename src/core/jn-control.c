@@ -30,6 +30,7 @@ static const char *type_names[] = {
   [JN_CONTROL_MIDI] = "midi",
   [JN_CONTROL_MIX] = "mix",
   [JN_CONTROL_CHAT] = "chat",
+  [JN_CONTROL_ECHO] = "echo",
 };
 
 static const char *session_error_codes[] = {
@@ -367,6 +368,11 @@ jn_control_message_to_json (const JnControlMessage *message)
       if (message->peer_id != 0)
         add_int (builder, "peer_id", message->peer_id);
       add_string (builder, "text", message->text ? message->text : "");
+      break;
+
+    case JN_CONTROL_ECHO:
+      add_int (builder, "peer_id", message->peer_id);
+      add_int (builder, "seconds", message->seconds);
       break;
 
     case JN_CONTROL_TRANSPORT:
@@ -1012,6 +1018,15 @@ jn_control_message_parse (const char  *text,
                        JN_MIX_GAIN_MAX);
           return NULL;
         }
+      break;
+
+    case JN_CONTROL_ECHO:
+      if (!read_int (object, "peer_id", 1, G_MAXUINT32, &v, error))
+        return NULL;
+      message->peer_id = (guint32) v;
+      if (!read_int (object, "seconds", 0, JN_ECHO_MAX_S, &v, error))
+        return NULL;
+      message->seconds = (guint) v;
       break;
 
     case JN_CONTROL_CHAT:

@@ -35,7 +35,11 @@ typedef enum
   JN_CONTROL_MIDI,        /* MIDI between members no UDP path joins, relayed */
   JN_CONTROL_MIX,         /* member to a mix room's server: how it hears another */
   JN_CONTROL_CHAT,        /* a line of text to everyone, relayed by the host */
+  JN_CONTROL_ECHO,        /* a latency test: play back what the asker sends, relayed */
 } JnControlType;
+
+/* An echo asks for at most this many seconds of playing back */
+#define JN_ECHO_MAX_S 40
 
 /* A chat message's text: 1 to this many characters, no control characters */
 #define JN_CHAT_MAX_CHARS 500
@@ -99,6 +103,8 @@ typedef struct
   gboolean      playing;       /* transport */
   gint64        epoch_us;      /* transport: beat 0 on the host's clock, 0 unknown */
   char         *text;          /* chat (peer_id: who said it, as the host relays it) */
+  guint         seconds;       /* echo: how long to play back, 0 stop (peer_id: to whom, or
+                                * as the host relays it, who asks) */
   char         *error_code;    /* error: "wrong-passphrase", ... */
   char         *message;       /* error: human-readable */
 } JnControlMessage;

@@ -60,6 +60,9 @@
 /* chat: a few lines at once, one a second after that */
 #define CHAT_BURST           5
 #define CHAT_PER_S           1
+/* echo requests (latency tests): two at once, then one in 10 s */
+#define ECHO_BURST           2
+#define ECHO_PER_S           0.1
 
 typedef struct
 {
@@ -94,6 +97,8 @@ typedef struct
   gint64                   midi_refilled_us;
   double                   chat_tokens;
   gint64                   chat_refilled_us;
+  double                   echo_tokens;
+  gint64                   echo_refilled_us;
   gint64                   heard_us;   /* its last message or pong */
 } Member;
 
@@ -128,7 +133,7 @@ struct _JnHost
 
 G_DEFINE_FINAL_TYPE (JnHost, jn_host, G_TYPE_OBJECT)
 
-enum { PEER_JOINED, PEER_LEFT, CHAT, N_SIGNALS };
+enum { PEER_JOINED, PEER_LEFT, CHAT, ECHO_REQUESTED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 static void
@@ -260,7 +265,9 @@ accept_member (JnHost           *self,
   member->ice_tokens = ICE_BURST;
   member->midi_tokens = MIDI_BURST;
   member->chat_tokens = CHAT_BURST;
-  member->ice_refilled_us = member->midi_refilled_us = member->chat_refilled_us = g_get_monotonic_time ();
+  member->echo_tokens = ECHO_BURST;
+  member->ice_refilled_us = member->midi_refilled_us = member->chat_refilled_us = member->echo_refilled_us =
+    g_get_monotonic_time ();
   g_clear_handle_id (&member->hello_timeout, g_source_remove);
 
   /* one key per pair of players: nobody can forge or read what two others
@@ -667,6 +674,28 @@ on_message (SoupWebsocketConnection *connection,
       g_signal_emit (self, signals[CHAT], 0, member->id, message->text);
       return;
     }
+  if (message->type == JN_CONTROL_ECHO)
+    {
+      Member *to = lookup_member (self, message->peer_id);
+
+      /* for the host player, or relayed to the member it is for, which
+       * learns who asks from the host */
+      if (!take_token (&member->echo_tokens, &member->echo_refilled_us, ECHO_BURST, ECHO_PER_S) ||
+          message->peer_id == member->id ||
+          (to == NULL && (message->peer_id != JN_HOST_PEER_ID || self->engine == NULL)))
+        {
+          g_debug ("dropped an echo request from peer %u to peer %u", member->id, message->peer_id);
+          return;
+        }
+      if (to == NULL)
+        {
+          g_signal_emit (self, signals[ECHO_REQUESTED], 0, member->id, message->seconds);
+          return;
+        }
+      message->peer_id = member->id;
+      jn_control_message_send (message, to->connection);
+      return;
+    }
   if (message->type == JN_CONTROL_MIX && self->forwarder != NULL)
     {
       /* for a member of the room, and not itself: else it changes nothing */
@@ -850,6 +879,9 @@ jn_host_class_init (JnHostClass *klass)
   /* a member said something to everyone: its id and the text */
   signals[CHAT] = g_signal_new ("chat", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                 G_TYPE_NONE, 2, G_TYPE_UINT, G_TYPE_STRING);
+  /* a member asks the host player to play it back: its id and for how many seconds */
+  signals[ECHO_REQUESTED] = g_signal_new ("echo-requested", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                          NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_UINT, G_TYPE_UINT);
 }
 
 static void
@@ -1077,6 +1109,26 @@ jn_host_send_chat (JnHost     *self,
   chat->peer_id = JN_HOST_PEER_ID;
   chat->text = g_strdup (text);
   broadcast (self, chat, NULL);
+  return TRUE;
+}
+
+gboolean
+jn_host_request_echo (JnHost *self,
+                      guint32 to,
+                      guint   seconds)
+{
+  g_autoptr(JnControlMessage) echo = jn_control_message_new (JN_CONTROL_ECHO);
+  Member *member;
+
+  g_return_val_if_fail (JN_IS_HOST (self), FALSE);
+  g_return_val_if_fail (seconds <= JN_ECHO_MAX_S, FALSE);
+
+  member = lookup_member (self, to);
+  if (member == NULL)
+    return FALSE;
+  echo->peer_id = JN_HOST_PEER_ID;
+  echo->seconds = seconds;
+  jn_control_message_send (echo, member->connection);
   return TRUE;
 }
 

@@ -103,6 +103,12 @@ void         jn_host_set_transport  (JnHost        *self,
  * jn_chat_text_is_valid()); "chat" (id, text) is what members say. */
 gboolean     jn_host_send_chat      (JnHost        *self,
                                      const char    *text);
+/* The host player asks member `to` to play back what it sends for
+ * seconds (a latency test; 0: stop now); FALSE when there is no such member.
+ * "echo-requested" (id, seconds) is a member asking the host player. */
+gboolean     jn_host_request_echo   (JnHost        *self,
+                                     guint32        to,
+                                     guint          seconds);
 /* The session's beat grid: beat 0 on this host's monotonic clock. */
 gint64       jn_host_get_epoch      (JnHost        *self);
 double       jn_host_get_tempo      (JnHost        *self);
