@@ -1105,6 +1105,138 @@ test_session_chat (void)
   g_assert_finalize_object (host);
 }
 
+typedef struct
+{
+  gboolean         done;
+  gboolean         ok;
+  JnLatencyFigures figures;
+  GError          *error;
+} Timed;
+
+static void
+on_timed (GObject      *source,
+          GAsyncResult *result,
+          gpointer      data)
+{
+  Timed *timed = data;
+
+  timed->ok = jn_session_test_latency_finish (JN_SESSION (source), result, &timed->figures, &timed->error);
+  timed->done = TRUE;
+}
+
+static void
+time_latency (JnSession *session,
+              guint32    peer_id,
+              guint      clicks,
+              Timed     *timed)
+{
+  *timed = (Timed) { 0 };
+  jn_session_test_latency_async (session, peer_id, clicks, NULL, on_timed, timed);
+  for (gint64 end = g_get_monotonic_time () + 30 * G_USEC_PER_SEC; !timed->done && g_get_monotonic_time () < end;)
+    jn_test_spin_for (20);
+  g_assert_true (timed->done);
+}
+
+static void
+on_warned (JnSession  *session,
+           const char *message,
+           char      **said)
+{
+  g_free (*said);
+  *said = g_strdup (message);
+}
+
+/* The latency test from the window: clicks through one player who plays
+ * them back.  Through the demo's emulated 10 ms each way the round trip
+ * is the network's 20 ms plus both buffers; between two sessions on
+ * loopback, either way round; a second test while one runs is refused;
+ * the player asked is told, and plays its own audio again after. */
+static void
+test_session_latency_test (void)
+{
+  JnSessionConfig config;
+  JnImpairment impairment = { .delay_us = 10000 };
+  JnTestStarted started = { 0 };
+  JnSession *demo, *host, *joiner;
+  g_autofree char *url = NULL, *told = NULL;
+  g_autoptr(JnPeer) simulated = NULL;
+  Timed timed, second;
+
+  jn_session_config_init (&config);
+  config.player_name = "Timer";
+  config.bind_address = "127.0.0.1";
+  config.announce = FALSE;
+  demo = jn_session_new (&config);
+  jn_session_demo_async (demo, NULL, &impairment, NULL, jn_test_on_started, &started);
+  g_assert_true (jn_test_wait_started (&started, 10));
+  g_assert_no_error (started.error);
+  jn_test_spin_for (1000);
+  simulated = g_list_model_get_item (jn_session_get_peers (demo), 0);
+  g_assert_nonnull (simulated);
+  time_latency (demo, jn_peer_get_id (simulated), 6, &timed);
+  g_assert_no_error (timed.error);
+  g_test_message ("demo, 10 ms each way: %u of %u clicks back, round trip %.1f / %.1f / %.1f ms",
+                  timed.figures.echoes, timed.figures.clicks, timed.figures.min_ms, timed.figures.median_ms,
+                  timed.figures.max_ms);
+  g_assert_cmpuint (timed.figures.echoes, >=, 4);
+  g_assert_cmpfloat (timed.figures.median_ms, >, 20.0);
+  g_assert_cmpfloat (timed.figures.median_ms, <, 120.0);
+  g_assert_cmpfloat (timed.figures.min_ms, <=, timed.figures.median_ms);
+  g_assert_cmpfloat (timed.figures.median_ms, <=, timed.figures.max_ms);
+  jn_session_leave (demo);
+  g_assert_finalize_object (demo);
+
+  host = local_session ("Host");
+  joiner = local_session ("Joiner");
+  started = (JnTestStarted) { 0 };
+  jn_session_host_async (host, "Timed jam", NULL, NULL, jn_test_on_started, &started);
+  g_assert_true (jn_test_wait_started (&started, 5));
+  url = jn_session_dup_local_url (host);
+  started = (JnTestStarted) { 0 };
+  jn_session_join_async (joiner, url, NULL, NULL, jn_test_on_started, &started);
+  g_assert_true (jn_test_wait_started (&started, 5));
+  g_signal_connect (joiner, "warning", G_CALLBACK (on_warned), &told);
+  jn_test_spin_for (1000);
+
+  /* the host times the joiner; meanwhile a second test is refused */
+  timed = second = (Timed) { 0 };
+  jn_session_test_latency_async (host, 2, 3, NULL, on_timed, &timed);
+  jn_session_test_latency_async (host, 2, 3, NULL, on_timed, &second);
+  for (gint64 end = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+       !(timed.done && second.done) && g_get_monotonic_time () < end;)
+    jn_test_spin_for (20);
+  g_assert_error (second.error, G_IO_ERROR, G_IO_ERROR_BUSY);
+  g_clear_error (&second.error);
+  g_assert_no_error (timed.error);
+  g_test_message ("host to joiner on loopback: %u of %u back, median %.1f ms", timed.figures.echoes,
+                  timed.figures.clicks, timed.figures.median_ms);
+  g_assert_cmpuint (timed.figures.echoes, >=, 2);
+  g_assert_cmpfloat (timed.figures.median_ms, >, 0.0);
+  g_assert_cmpfloat (timed.figures.median_ms, <, 100.0);
+  g_assert_nonnull (told);
+  g_assert_nonnull (strstr (told, "Host is timing the delay to you"));
+  jn_test_spin_for (300);
+
+  /* and the joiner times the host, through the host's own handling: at
+   * once, so the joiner must have stopped playing the host back when
+   * told (else this one is refused as busy) */
+  time_latency (joiner, JN_HOST_PEER_ID, 3, &timed);
+  g_assert_no_error (timed.error);
+  g_test_message ("joiner to host: %u of %u back, median %.1f ms", timed.figures.echoes, timed.figures.clicks,
+                  timed.figures.median_ms);
+  g_assert_cmpuint (timed.figures.echoes, >=, 2);
+
+  /* nobody there */
+  time_latency (joiner, 77, 4, &timed);
+  g_assert_error (timed.error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED);
+  g_clear_error (&timed.error);
+
+  jn_session_leave (joiner);
+  jn_session_leave (host);
+  g_assert_finalize_object (joiner);
+  g_assert_finalize_object (host);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -1127,6 +1259,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/jn-session/latency-live", test_session_latency_live);
   g_test_add_func ("/jn-session/metronome-live", test_session_metronome_live);
   g_test_add_func ("/jn-session/chat", test_session_chat);
+  g_test_add_func ("/jn-session/latency-test", test_session_latency_test);
 
   return g_test_run ();
 }

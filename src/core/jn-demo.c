@@ -10,6 +10,7 @@
 
 #include "jn-client.h"
 #include "jn-demo.h"
+#include "jn-echo.h"
 #include "jn-host.h"
 #include "jn-test-signal.h"
 
@@ -20,6 +21,7 @@ struct _JnDemo
   JnClient      *client;
   JnRelay       *relay;
   JnImpairment   impairment;
+  JnEcho        *echo;   /* the simulated player plays back a latency test's clicks */
 };
 
 void
@@ -31,10 +33,14 @@ jn_demo_free (JnDemo *demo)
     jn_media_engine_stop (demo->engine);
   g_clear_pointer (&demo->relay, jn_relay_free);
   if (demo->client != NULL)
-    jn_client_leave (demo->client);
+    {
+      g_signal_handlers_disconnect_by_data (demo->client, demo);
+      jn_client_leave (demo->client);
+    }
   g_clear_object (&demo->client);
   g_clear_object (&demo->engine);
   g_clear_object (&demo->host_engine);
+  g_clear_pointer (&demo->echo, jn_echo_free);
   g_free (demo);
 }
 
@@ -53,7 +59,42 @@ tone (gpointer  user_data,
 {
   JnDemo *demo = user_data;
 
-  jn_test_signal_fill (out, frames, channels, jn_media_engine_get_format (demo->engine)->rate, position);
+  if (!jn_echo_capture (demo->echo, out, frames, channels))
+    jn_test_signal_fill (out, frames, channels, jn_media_engine_get_format (demo->engine)->rate, position);
+}
+
+static void
+playout (gpointer     user_data,
+         guint32      peer_id,
+         guint32      seq,
+         const float *audio,
+         guint        frames,
+         guint        channels,
+         gboolean     concealed)
+{
+  JnDemo *demo = user_data;
+
+  jn_echo_playout (demo->echo, peer_id, audio, frames, channels);
+}
+
+static void
+period_end (gpointer user_data,
+            guint    frames,
+            guint    channels)
+{
+  JnDemo *demo = user_data;
+
+  jn_echo_period_end (demo->echo, frames, channels);
+}
+
+/* the host asks for an echo: the simulated player is as willing as any */
+static void
+on_echo_requested (JnClient *client,
+                   guint     peer_id,
+                   guint     seconds,
+                   JnDemo   *demo)
+{
+  jn_echo_start (demo->echo, peer_id, seconds);
 }
 
 /* The task's data is the demo, without a destroy notify: the task hands it
@@ -76,8 +117,19 @@ on_joined (GObject      *source,
   g_autoptr(GError) error = NULL;
   guint16 to_player, to_host;
 
-  if (!jn_client_join_finish (JN_CLIENT (source), result, &error) ||
-      !jn_media_engine_start (demo->engine, &error))
+  if (!jn_client_join_finish (JN_CLIENT (source), result, &error))
+    {
+      fail (task, g_steal_pointer (&error));
+      return;
+    }
+  {
+    const JnAudioFormat *format = jn_media_engine_get_format (demo->engine);
+
+    /* before the media thread, which then only reads it */
+    demo->echo = jn_echo_new (format->frames, format->channels);
+  }
+  g_signal_connect (demo->client, "echo-requested", G_CALLBACK (on_echo_requested), demo);
+  if (!jn_media_engine_start (demo->engine, &error))
     {
       fail (task, g_steal_pointer (&error));
       return;
@@ -118,7 +170,7 @@ jn_demo_new_async (JnMediaEngine       *host_engine,
                    gpointer             user_data)
 {
   g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
-  static const JnMediaCallbacks callbacks = { tone, NULL, NULL, NULL };
+  static const JnMediaCallbacks callbacks = { tone, playout, NULL, period_end };
   g_autoptr(GError) error = NULL;
   JnDemo *demo = g_new0 (JnDemo, 1);
 

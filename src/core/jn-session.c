@@ -25,6 +25,7 @@
 #include "jn-client.h"
 #include "jn-control.h"
 #include "jn-demo.h"
+#include "jn-echo.h"
 #include "jn-discovery.h"
 #include "jn-host.h"
 #include "jn-identity.h"
@@ -96,6 +97,16 @@ struct _JnSession
   guint            jam_drain_source;
   guint            closing_source;
   JnLatencyTest   *latency_test;
+  /* a latency test with one player, asked during the jam: the media
+   * thread reads the pointer each callback; owned until it let go */
+  JnLatencyTest   *live_test;
+  JnLatencyTest   *live_owned;
+  _Atomic guint32  live_peer;
+  GTask           *live_task;
+  guint            live_source;
+  gint64           live_deadline_us;
+  guint64          live_stopped_at;
+  JnEcho          *echo;            /* a player's latency test, played back to it */
 
   GListStore      *peers;           /* JnPeer, the others now */
   GHashTable      *peer_by_id;      /* id -> JnPeer (ref) */
@@ -180,6 +191,10 @@ capture_cb (gpointer  user_data,
   self->position = position;
   if (self->latency_test != NULL)
     jn_latency_test_capture (self->latency_test, out, frames, channels, rate, position);
+  else if (g_atomic_pointer_get (&self->live_test) != NULL)
+    jn_latency_test_capture (g_atomic_pointer_get (&self->live_test), out, frames, channels, rate, position);
+  else if (jn_echo_capture (self->echo, out, frames, channels))
+    ;   /* a player's clicks back to them, not the musician */
   else if (self->capture != NULL && jn_capture_source_get_kind (self->capture) == JN_CAPTURE_ECHO)
     jn_capture_source_fill (self->capture, out, frames, channels, rate, position);
   else if (self->bridge != NULL)
@@ -226,6 +241,11 @@ playout_cb (gpointer     user_data,
     jn_capture_source_add_playout (self->capture, audio, frames, channels);
   if (self->latency_test != NULL)
     jn_latency_test_playout (self->latency_test, audio, frames, channels, self->config.format.rate);
+  else if (g_atomic_pointer_get (&self->live_test) != NULL &&
+           peer_id == atomic_load_explicit (&self->live_peer, memory_order_relaxed))
+    jn_latency_test_playout (g_atomic_pointer_get (&self->live_test), audio, frames, channels,
+                             self->config.format.rate);
+  jn_echo_playout (self->echo, peer_id, audio, frames, channels);
   if (self->bridge != NULL)
     jn_audio_bridge_add_playout (self->bridge, peer_id, audio, frames, channels);
   /* as they play, before our own volume, mute or solo */
@@ -276,6 +296,7 @@ period_end_cb (gpointer user_data,
     }
   if (self->capture != NULL)
     jn_capture_source_period_end (self->capture, frames, channels);
+  jn_echo_period_end (self->echo, frames, channels);
   {
     JnRecorder *jam = g_atomic_pointer_get (&self->jam_recorder);
 
@@ -544,6 +565,34 @@ on_chat (GObject    *source,
   g_signal_emit (self, signals[CHAT], 0, id, jn_peer_get_name (peer), text);
 }
 
+/* A player times the delay to us: we play their clicks back for a few
+ * seconds, instead of the musician (told, as the band hears it) */
+static void
+on_echo_requested (GObject   *source,
+                   guint      id,
+                   guint      seconds,
+                   JnSession *self)
+{
+  JnPeer *peer = g_hash_table_lookup (self->peer_by_id, GUINT_TO_POINTER (id));
+  g_autofree char *told = NULL;
+
+  if (peer == NULL || self->echo == NULL || self->latency_test != NULL || self->live_task != NULL)
+    return;   /* nobody we know, or busy timing ourselves */
+  if (seconds == 0)
+    {
+      jn_echo_start (self->echo, 0, 0);   /* their test is over */
+      return;
+    }
+  jn_echo_start (self->echo, id, seconds);
+  told = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                       "%s is timing the delay to you: for %u second everyone hears "
+                                       "their clicks played back instead of you",
+                                       "%s is timing the delay to you: for %u seconds everyone hears "
+                                       "their clicks played back instead of you", seconds),
+                          jn_peer_get_name (peer), seconds);
+  warn (self, told);
+}
+
 static void
 on_client_closed (JnClient     *client,
                   const GError *error,
@@ -809,6 +858,7 @@ open_audio (JnSession  *self,
   jn_metronome_init (&self->metronome, format->rate);
   g_mutex_unlock (&self->metro_lock);
   self->metro_buf = g_new0 (float, (gsize) format->frames * format->channels);
+  self->echo = jn_echo_new (format->frames, format->channels);
 
   if (self->audio_backend == NULL)
     return TRUE;
@@ -948,6 +998,7 @@ start_host (JnSession        *self,
   g_signal_connect_object (self->host, "peer-joined", G_CALLBACK (on_peer_joined), self, 0);
   g_signal_connect_object (self->host, "peer-left", G_CALLBACK (on_peer_left), self, 0);
   g_signal_connect_object (self->host, "chat", G_CALLBACK (on_chat), self, 0);
+  g_signal_connect_object (self->host, "echo-requested", G_CALLBACK (on_echo_requested), self, 0);
   if (!jn_host_listen (self->host, self->bind_address, self->config.port, certificate, error))
     return FALSE;
   jn_host_set_transport (self->host, self->config.tempo_bpm, FALSE);
@@ -1140,6 +1191,7 @@ jn_session_join_async (JnSession           *self,
   g_signal_connect_object (self->client, "peer-joined", G_CALLBACK (on_peer_joined), self, 0);
   g_signal_connect_object (self->client, "peer-left", G_CALLBACK (on_peer_left), self, 0);
   g_signal_connect_object (self->client, "chat", G_CALLBACK (on_chat), self, 0);
+  g_signal_connect_object (self->client, "echo-requested", G_CALLBACK (on_echo_requested), self, 0);
   g_signal_connect_object (self->client, "closed", G_CALLBACK (on_client_closed), self, 0);
   g_signal_connect_object (self->client, "link-changed", G_CALLBACK (on_link_changed), self, 0);
   jn_client_join_async (self->client, url, cancellable, on_joined, g_steal_pointer (&task));
@@ -1369,6 +1421,8 @@ jn_session_finalize (GObject *object)
   g_clear_pointer (&self->capture, jn_capture_source_free);
   g_clear_pointer (&self->recorder, jn_recorder_free);
   g_clear_pointer (&self->latency_test, jn_latency_test_free);
+  g_clear_pointer (&self->live_owned, jn_latency_test_free);
+  g_clear_pointer (&self->echo, jn_echo_free);
   g_clear_pointer (&self->levels, jn_levels_free);
   g_free (self->metro_buf);
   g_mutex_clear (&self->metro_lock);
@@ -1947,6 +2001,161 @@ jn_session_send_chat (JnSession   *self,
   if (!sent)
     g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED, _("Not in a session: nobody to tell"));
   return sent;
+}
+
+/* --- a latency test with one player ------------------------------------------ */
+
+#define LIVE_TEST_TICK_MS 100
+
+static int
+compare_ms (const void *a,
+            const void *b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return (x > y) - (x < y);
+}
+
+static void
+ask_echo (JnSession *self,
+          guint32    peer_id,
+          guint      seconds)
+{
+  if (self->host != NULL)
+    jn_host_request_echo (self->host, peer_id, seconds);
+  else if (self->client != NULL)
+    jn_client_request_echo (self->client, peer_id, seconds);
+}
+
+/* The test is over (done, timed out, cancelled or the session left): the
+ * media thread lets go of it within a period; then its figures. */
+static gboolean
+on_live_test_tick (gpointer data)
+{
+  JnSession *self = data;
+  g_autoptr(GTask) task = NULL;
+  double round_trip[JN_LATENCY_TEST_MAX_CLICKS], sorted[JN_LATENCY_TEST_MAX_CLICKS];
+  JnLatencyFigures *figures;
+  guint n, got = 0;
+  guint32 peer_id = atomic_load_explicit (&self->live_peer, memory_order_relaxed);
+
+  if (g_atomic_pointer_get (&self->live_test) != NULL)
+    {
+      if (!self->left && !g_cancellable_is_cancelled (g_task_get_cancellable (self->live_task)) &&
+          !jn_latency_test_is_done (self->live_owned) && g_get_monotonic_time () < self->live_deadline_us)
+        return G_SOURCE_CONTINUE;
+      g_atomic_pointer_set (&self->live_test, NULL);
+      self->live_stopped_at = atomic_load_explicit (&self->periods_done, memory_order_acquire);
+      if (!self->left)
+        ask_echo (self, peer_id, 0);   /* no more playing back */
+    }
+  /* a whole period since: the media thread holds it no more */
+  if (!self->left && atomic_load_explicit (&self->periods_done, memory_order_acquire) < self->live_stopped_at + 2)
+    return G_SOURCE_CONTINUE;
+
+  self->live_source = 0;
+  task = g_steal_pointer (&self->live_task);
+  n = jn_latency_test_get_results (self->live_owned, round_trip, JN_LATENCY_TEST_MAX_CLICKS);
+  g_clear_pointer (&self->live_owned, jn_latency_test_free);
+  if (g_task_return_error_if_cancelled (task))
+    return G_SOURCE_REMOVE;
+  for (guint i = 0; i < n; i++)
+    if (round_trip[i] >= 0)
+      sorted[got++] = round_trip[i];
+  if (got == 0)
+    {
+      JnPeer *peer = g_hash_table_lookup (self->peer_by_id, GUINT_TO_POINTER (peer_id));
+
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                               self->left ? _("The session ended before the latency test did")
+                                          : _("No click came back from %s. Their JamNet may be older than "
+                                              "this one, or busy timing someone else."),
+                               peer != NULL ? jn_peer_get_name (peer) : "?");
+      return G_SOURCE_REMOVE;
+    }
+  qsort (sorted, got, sizeof (double), compare_ms);
+  figures = g_new0 (JnLatencyFigures, 1);
+  figures->clicks = n;
+  figures->echoes = got;
+  figures->min_ms = sorted[0];
+  figures->median_ms = sorted[got / 2];
+  figures->max_ms = sorted[got - 1];
+  g_task_return_pointer (task, figures, g_free);
+  return G_SOURCE_REMOVE;
+}
+
+void
+jn_session_test_latency_async (JnSession           *self,
+                               guint32              peer_id,
+                               guint                clicks,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  JnPeer *peer;
+  double timeout_s;
+  guint seconds;
+
+  g_return_if_fail (JN_IS_SESSION (self));
+  g_return_if_fail (clicks >= 1 && clicks <= JN_LATENCY_TEST_MAX_CLICKS);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, jn_session_test_latency_async);
+  peer = g_hash_table_lookup (self->peer_by_id, GUINT_TO_POINTER (peer_id));
+  if (self->state != JN_SESSION_RUNNING || self->left || self->echo == NULL || peer == NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED,
+                               _("That player is not in the session"));
+      return;
+    }
+  if (jn_media_engine_has_mix (self->engine))
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                               _("In a mix room the clicks would come back in everyone’s mix: the latency "
+                                 "test works in sessions and forward rooms"));
+      return;
+    }
+  if (self->latency_test != NULL || self->live_task != NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_BUSY,
+                               _("A latency test is already running; try again when it is over"));
+      return;
+    }
+  if (jn_echo_is_active (self->echo))
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_BUSY,
+                               _("Someone is timing the delay to you; try again in a few seconds"));
+      return;
+    }
+  self->live_owned = jn_latency_test_new (clicks);
+  timeout_s = jn_latency_test_get_timeout_s (self->live_owned);
+  seconds = (guint) MIN (ceil (timeout_s) + 1, JN_ECHO_MAX_S);
+  ask_echo (self, peer_id, seconds);
+  atomic_store_explicit (&self->live_peer, peer_id, memory_order_relaxed);
+  g_atomic_pointer_set (&self->live_test, self->live_owned);
+  self->live_deadline_us = g_get_monotonic_time () + (gint64) (timeout_s * G_USEC_PER_SEC);
+  self->live_task = g_steal_pointer (&task);
+  self->live_source = g_timeout_add (LIVE_TEST_TICK_MS, on_live_test_tick, self);
+}
+
+gboolean
+jn_session_test_latency_finish (JnSession         *self,
+                                GAsyncResult      *result,
+                                JnLatencyFigures  *figures,
+                                GError           **error)
+{
+  g_autofree JnLatencyFigures *got = NULL;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == jn_session_test_latency_async, FALSE);
+
+  got = g_task_propagate_pointer (G_TASK (result), error);
+  if (got == NULL)
+    return FALSE;
+  if (figures != NULL)
+    *figures = *got;
+  return TRUE;
 }
 
 void

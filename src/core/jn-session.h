@@ -219,6 +219,32 @@ void            jn_session_set_latency_safety  (JnSession           *self,
 gboolean        jn_session_send_chat           (JnSession           *self,
                                                 const char          *text,
                                                 GError             **error);
+/* What a latency test with one player measured: each click's round trip
+ * (the network both ways, both jitter buffers, their echo's period). */
+typedef struct
+{
+  guint  clicks;      /* timed: echoes plus those that got none */
+  guint  echoes;      /* came back */
+  double min_ms;
+  double median_ms;
+  double max_ms;
+} JnLatencyFigures;
+
+/* Times `clicks` round trips (1..JN_LATENCY_TEST_MAX_CLICKS) through the
+ * player peer_id, who plays them back (docs/protocol.md, "echo"): for
+ * the few seconds it takes everyone hears the clicks from both of us
+ * instead of our playing.  One test at a time; fails when no echo came
+ * back. */
+void            jn_session_test_latency_async  (JnSession           *self,
+                                                guint32              peer_id,
+                                                guint                clicks,
+                                                GCancellable        *cancellable,
+                                                GAsyncReadyCallback  callback,
+                                                gpointer             user_data);
+gboolean        jn_session_test_latency_finish (JnSession           *self,
+                                                GAsyncResult        *result,
+                                                JnLatencyFigures    *figures,
+                                                GError             **error);
 /* The click on the session's beat, on or off at any time ("metronome"). */
 void            jn_session_set_metronome       (JnSession           *self,
                                                 gboolean             on);
