@@ -710,6 +710,69 @@ test_peer_page_follows (void)
   g_assert_finalize_object (peer);
 }
 
+static gboolean
+is_button_labelled (GtkWidget     *widget,
+                    gconstpointer  label)
+{
+  return GTK_IS_BUTTON (widget) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), label) == 0;
+}
+
+/* The latency test from a player's page, through the demo's emulated
+ * 10 ms each way: a round trip of the network's 20 ms plus both
+ * buffers, said in words; the button is back for another go. */
+static void
+test_peer_page_latency (void)
+{
+  JnSessionConfig config;
+  JnImpairment impairment = { .delay_us = 10000 };
+  JnTestStarted started = { 0 };
+  JnSession *session;
+  g_autoptr(JnPeer) peer = NULL;
+  GtkWidget *page = g_object_ref_sink (g_object_new (JN_TYPE_PEER_PAGE, NULL));
+  GtkWindow *window = show_in_window (page, 700, 500);
+  GtkWidget *button, *said;
+  double ms = 0;
+
+  jn_session_config_init (&config);
+  config.player_name = "Timer";
+  config.bind_address = "127.0.0.1";
+  config.announce = FALSE;
+  session = jn_session_new (&config);
+  jn_session_demo_async (session, NULL, &impairment, NULL, jn_test_on_started, &started);
+  g_assert_true (jn_test_wait_started (&started, 10));
+  g_assert_no_error (started.error);
+  jn_test_spin_for (800);
+  peer = g_list_model_get_item (jn_session_get_peers (session), 0);
+  g_assert_nonnull (peer);
+  button = jn_test_find_first (page, is_button_labelled, "_Measure Latency");
+  g_assert_nonnull (button);
+  g_assert_false (gtk_widget_get_sensitive (button));   /* no session yet */
+  jn_peer_page_set_session (JN_PEER_PAGE (page), session);
+  jn_peer_page_set_peer (JN_PEER_PAGE (page), peer);
+  g_assert_true (gtk_widget_get_sensitive (button));
+
+  g_signal_emit_by_name (button, "clicked");
+  g_assert_false (gtk_widget_get_sensitive (button));
+  for (gint64 end = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+       (said = jn_test_find_first (page, is_label_with, "Round trip ")) == NULL && g_get_monotonic_time () < end;)
+    jn_test_spin_for (50);
+  g_assert_nonnull (said);
+  g_test_message ("%s", gtk_label_get_text (GTK_LABEL (said)));
+  g_assert_cmpint (sscanf (gtk_label_get_text (GTK_LABEL (said)), "Round trip %lf ms", &ms), ==, 1);
+  g_assert_cmpfloat (ms, >, 20.0);
+  g_assert_cmpfloat (ms, <, 120.0);
+  g_assert_true (gtk_widget_get_sensitive (button));
+  save_screenshot (page, "widgets-peer-latency.png");
+
+  jn_peer_page_set_peer (JN_PEER_PAGE (page), NULL);
+  jn_peer_page_set_session (JN_PEER_PAGE (page), NULL);
+  jn_session_leave (session);
+  gtk_window_destroy (window);
+  g_assert_finalize_object (page);
+  g_clear_object (&peer);
+  g_assert_finalize_object (session);
+}
+
 static void
 test_jam_page_lists_peers (void)
 {
@@ -1432,6 +1495,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/widgets/audio-banner", test_audio_banner);
   g_test_add_func ("/widgets/hosting-invite", test_hosting_invite);
   g_test_add_func ("/widgets/peer-page-follows", test_peer_page_follows);
+  g_test_add_func ("/widgets/peer-page-latency", test_peer_page_latency);
   g_test_add_func ("/widgets/jam-page-lists-peers", test_jam_page_lists_peers);
   g_test_add_func ("/widgets/host-dialog", test_host_dialog);
   g_test_add_func ("/widgets/sessions-page", test_sessions_page);

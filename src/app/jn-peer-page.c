@@ -38,6 +38,9 @@ static const struct
 
 static const int span_minutes[] = { 1, 5, 15 };
 
+/* clicks a latency test from here times: enough for a median, a few seconds */
+#define LATENCY_CLICKS 8
+
 struct _JnPeerPage
 {
   AdwBin      parent_instance;
@@ -46,8 +49,13 @@ struct _JnPeerPage
   GtkLabel   *title;
   GtkLabel   *clock;
   GtkBox     *spans;
+  GtkWidget  *latency_button;
+  GtkWidget  *latency_spinner;
+  GtkLabel   *latency_result;
   GtkWidget  *graphs[N_GRAPHS];
+  JnSession  *session;
   JnPeer     *peer;
+  GCancellable *latency_cancellable;
   gint64      span_us;
 };
 
@@ -95,6 +103,91 @@ move_window (JnPeerPage *self)
     jn_graph_set_window (JN_GRAPH (self->graphs[g]), now, self->span_us);
 }
 
+/* what the latency test says before it ran */
+static void
+latency_idle (JnPeerPage *self)
+{
+  g_autofree char *text = NULL;
+
+  g_cancellable_cancel (self->latency_cancellable);
+  g_clear_object (&self->latency_cancellable);
+  gtk_widget_set_visible (self->latency_spinner, FALSE);
+  gtk_spinner_set_spinning (GTK_SPINNER (self->latency_spinner), FALSE);
+  gtk_widget_set_sensitive (self->latency_button, self->session != NULL && self->peer != NULL);
+  gtk_widget_remove_css_class (GTK_WIDGET (self->latency_result), "error");
+  if (self->peer != NULL)
+    /* TRANSLATORS: %s is the player's name */
+    text = g_strdup_printf (_("Clicks %s plays back, timed: for a few seconds the band hears the clicks "
+                              "instead of the two of you."), jn_peer_get_name (self->peer));
+  gtk_label_set_text (self->latency_result, text ? text : "");
+}
+
+static void
+on_latency_done (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(JnPeerPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  JnLatencyFigures figures;
+
+  if (!jn_session_test_latency_finish (JN_SESSION (source), result, &figures, &error))
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;   /* another player, or the page went */
+      latency_idle (self);
+      gtk_label_set_text (self->latency_result, error->message);
+      gtk_widget_add_css_class (GTK_WIDGET (self->latency_result), "error");
+      return;
+    }
+  latency_idle (self);
+  if (figures.echoes < figures.clicks)
+    /* TRANSLATORS: the median round trip, then how many clicks it is the median of, the smallest
+     * and largest; then how many clicks got no echo */
+    text = g_strdup_printf (_("Round trip %.1f ms, the network both ways and both players’ buffers "
+                              "(median of %u clicks, %.1f to %.1f ms; %u came back too late or not at all)"),
+                            figures.median_ms, figures.echoes, figures.min_ms, figures.max_ms,
+                            figures.clicks - figures.echoes);
+  else if (figures.max_ms - figures.min_ms < 0.05)
+    /* TRANSLATORS: the round trip, then how many clicks took just that */
+    text = g_strdup_printf (_("Round trip %.1f ms, the network both ways and both players’ buffers "
+                              "(all %u clicks)"), figures.median_ms, figures.echoes);
+  else
+    /* TRANSLATORS: the median round trip, then how many clicks it is the median of, the smallest
+     * and largest */
+    text = g_strdup_printf (_("Round trip %.1f ms, the network both ways and both players’ buffers "
+                              "(median of %u clicks, %.1f to %.1f ms)"),
+                            figures.median_ms, figures.echoes, figures.min_ms, figures.max_ms);
+  gtk_label_set_text (self->latency_result, text);
+}
+
+static void
+on_latency_clicked (JnPeerPage *self)
+{
+  if (self->session == NULL || self->peer == NULL)
+    return;
+  latency_idle (self);
+  self->latency_cancellable = g_cancellable_new ();
+  gtk_widget_set_sensitive (self->latency_button, FALSE);
+  gtk_widget_set_visible (self->latency_spinner, TRUE);
+  gtk_spinner_set_spinning (GTK_SPINNER (self->latency_spinner), TRUE);
+  gtk_label_set_text (self->latency_result, _("Measuring…"));
+  jn_session_test_latency_async (self->session, jn_peer_get_id (self->peer), LATENCY_CLICKS,
+                                 self->latency_cancellable, on_latency_done, g_object_ref (self));
+}
+
+void
+jn_peer_page_set_session (JnPeerPage *self,
+                          JnSession  *session)
+{
+  g_return_if_fail (JN_IS_PEER_PAGE (self));
+  g_return_if_fail (session == NULL || JN_IS_SESSION (session));
+
+  if (g_set_object (&self->session, session))
+    latency_idle (self);
+}
+
 static void
 on_series_changed (JnPeerPage *self)
 {
@@ -114,6 +207,7 @@ jn_peer_page_set_peer (JnPeerPage *self,
   if (self->peer != NULL)
     g_signal_handlers_disconnect_by_data (self->peer, self);
   g_set_object (&self->peer, peer);
+  latency_idle (self);
   for (guint g = 0; g < N_GRAPHS; g++)
     {
       JnGraph *graph = JN_GRAPH (self->graphs[g]);
@@ -197,6 +291,9 @@ jn_peer_page_dispose (GObject *object)
 
   if (self->graphs[0] != NULL)
     jn_peer_page_set_peer (self, NULL);
+  g_cancellable_cancel (self->latency_cancellable);
+  g_clear_object (&self->latency_cancellable);
+  g_clear_object (&self->session);
   gtk_widget_dispose_template (GTK_WIDGET (self), JN_TYPE_PEER_PAGE);
   memset (self->graphs, 0, sizeof self->graphs);
   G_OBJECT_CLASS (jn_peer_page_parent_class)->dispose (object);
@@ -221,6 +318,10 @@ jn_peer_page_class_init (JnPeerPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, JnPeerPage, title);
   gtk_widget_class_bind_template_child (widget_class, JnPeerPage, clock);
   gtk_widget_class_bind_template_child (widget_class, JnPeerPage, spans);
+  gtk_widget_class_bind_template_child (widget_class, JnPeerPage, latency_button);
+  gtk_widget_class_bind_template_child (widget_class, JnPeerPage, latency_spinner);
+  gtk_widget_class_bind_template_child (widget_class, JnPeerPage, latency_result);
+  gtk_widget_class_bind_template_callback (widget_class, on_latency_clicked);
 }
 
 static void
@@ -248,4 +349,5 @@ jn_peer_page_init (JnPeerPage *self)
       gtk_box_append (self->box, self->graphs[g]);
     }
   gtk_toggle_button_set_active (first, TRUE);
+  latency_idle (self);
 }

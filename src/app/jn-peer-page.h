@@ -8,12 +8,16 @@
 #include <adwaita.h>
 
 #include "jn-peer.h"
+#include "jn-session.h"
 
 G_BEGIN_DECLS
 
 #define JN_TYPE_PEER_PAGE (jn_peer_page_get_type ())
 G_DECLARE_FINAL_TYPE (JnPeerPage, jn_peer_page, JN, PEER_PAGE, AdwBin)
 
+/* The session the player is in (for the latency test), or NULL. */
+void       jn_peer_page_set_session (JnPeerPage *self,
+                                     JnSession  *session);
 /* The player shown, or NULL. */
 void       jn_peer_page_set_peer  (JnPeerPage *self,
                                    JnPeer     *peer);

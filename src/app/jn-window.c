@@ -291,6 +291,7 @@ static void
 end_session (JnWindow *self)
 {
   jn_peer_page_set_peer (self->peer_page, NULL);
+  jn_peer_page_set_session (self->peer_page, NULL);
   jn_jam_page_set_session (self->jam_page, NULL);
   show_record_button (self, FALSE);
   if (self->session != NULL)
@@ -828,6 +829,7 @@ jn_window_show_peer (JnWindow *self,
     return;
   if ((old = jn_peer_page_get_peer (self->peer_page)) != NULL)
     g_signal_handlers_disconnect_by_func (old, on_peer_left, self);
+  jn_peer_page_set_session (self->peer_page, self->session);
   jn_peer_page_set_peer (self->peer_page, peer);
   g_signal_connect_object (peer, "notify::state", G_CALLBACK (on_peer_left), self, 0);
   adw_view_stack_set_visible_child_name (self->stack, "peer");
