@@ -706,6 +706,55 @@ test_connect_hotplug (void)
     }
 }
 
+/* Devices chosen during a session: the output moves to another sink (the
+ * old links go), then to nothing; a node opened with nothing to link
+ * links once asked; a backend that links nothing itself says so. */
+static void
+test_connect_live (void)
+{
+  JnAudioConfig config = { "jamnet-moving", RATE, 1, QUANTUM, FALSE, NULL, { NULL, "jamnet-test-sink" } };
+  JnAudioConfig plain = { "jamnet-unlinked", RATE, 1, QUANTUM };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JnAudioDevice) device = jn_audio_device_new ("pipewire", &config, silent_process, NULL, &error);
+  g_autoptr(JnAudioDevice) other = NULL, null = NULL;
+  g_autofree char *detail = NULL;
+  guint32 second;
+
+  g_assert_no_error (error);
+  detail = wait_link_state (device, JN_AUDIO_LINK_OUTPUT, JN_AUDIO_LINK_LINKED, 3000);
+  g_assert_cmpstr (detail, ==, "jamnet-test-sink");
+  g_clear_pointer (&detail, g_free);
+  g_assert_true (pw_linked ("jamnet-moving:playback_1", "jamnet-test-sink:playback_MONO"));
+
+  second = create_sink ("jamnet-second-sink", "Audio/Sink");
+  g_assert_true (jn_audio_device_set_link (device, JN_AUDIO_LINK_OUTPUT, "jamnet-second-sink", &error));
+  g_assert_no_error (error);
+  detail = wait_link_state (device, JN_AUDIO_LINK_OUTPUT, JN_AUDIO_LINK_LINKED, 3000);
+  g_assert_true (g_str_has_prefix (detail, "jamnet-second-sink"));
+  g_clear_pointer (&detail, g_free);
+  g_assert_true (wait_linked ("jamnet-moving:playback_1", "jamnet-second-sink:playback_FL", TRUE, 3000));
+  g_assert_true (wait_linked ("jamnet-moving:playback_1", "jamnet-test-sink:playback_MONO", FALSE, 3000));
+
+  g_assert_true (jn_audio_device_set_link (device, JN_AUDIO_LINK_OUTPUT, NULL, &error));
+  g_assert_cmpint (jn_audio_device_get_link (device, JN_AUDIO_LINK_OUTPUT, NULL), ==, JN_AUDIO_LINK_UNCONNECTED);
+  g_assert_true (wait_linked ("jamnet-moving:playback_1", "jamnet-second-sink:playback_FL", FALSE, 3000));
+
+  other = jn_audio_device_new ("pipewire", &plain, silent_process, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (jn_audio_device_set_link (other, JN_AUDIO_LINK_OUTPUT, "jamnet-test-sink", &error));
+  detail = wait_link_state (other, JN_AUDIO_LINK_OUTPUT, JN_AUDIO_LINK_LINKED, 3000);
+  g_assert_true (pw_linked ("jamnet-unlinked:playback_1", "jamnet-test-sink:playback_MONO"));
+  destroy_object (second);
+
+  null = jn_audio_device_new ("null", &plain, silent_process, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_false (jn_audio_device_set_link (null, JN_AUDIO_LINK_OUTPUT, "jamnet-test-sink", &error));
+  g_assert_error (error, JN_AUDIO_ERROR, JN_AUDIO_ERROR_FAILED);
+  g_test_message ("null: %s", error->message);
+  g_clear_error (&error);
+  g_assert_true (jn_audio_device_set_link (null, JN_AUDIO_LINK_OUTPUT, NULL, &error));
+}
+
 /* MIDI by port: a keyboard's output into our midi_in and our midi_out into
  * its input, named as pw-link names them; notes go through both ways. */
 static void
@@ -918,6 +967,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/audio/connect-devices", test_connect_devices);
   g_test_add_func ("/audio/connect-default", test_connect_default);
   g_test_add_func ("/audio/connect-hotplug", test_connect_hotplug);
+  g_test_add_func ("/audio/connect-live", test_connect_live);
   g_test_add_func ("/audio/connect-midi", test_connect_midi);
   g_test_add_func ("/audio/null-clock", test_null_clock);
   g_test_add_func ("/audio/no-server", test_no_server);

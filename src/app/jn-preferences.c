@@ -454,10 +454,10 @@ jn_preferences_new (GtkWindow *parent, GSettings *settings)
   adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (devices), _("Audio and MIDI Devices"));
   if (list != NULL)
     adw_preferences_group_set_description (ADW_PREFERENCES_GROUP (devices),
-                                           _("JamNet connects itself to these through PipeWire when a session "
-                                             "starts (changes apply to the next one), and again when a "
-                                             "device is plugged back in. None: connect it yourself in a "
-                                             "patchbay such as Helvum or qpwgraph."));
+                                           _("JamNet connects itself to these through PipeWire, at once "
+                                             "during a session, and again when a device is plugged back "
+                                             "in. None: connect it yourself in a patchbay such as Helvum "
+                                             "or qpwgraph."));
   else
     {
       /* TRANSLATORS: %s says why there is no list, e.g. "No PipeWire daemon answers…" */

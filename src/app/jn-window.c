@@ -117,12 +117,15 @@ remember_session (JnWindow   *self,
   g_settings_set_strv (self->settings, "recent-sessions", (const char *const *) recent);
 }
 
+/* the preferences' keys for where the node links, by JnAudioLinkKind */
+static const char *const link_keys[JN_AUDIO_N_LINKS] = { "audio-input", "audio-output", "midi-input",
+                                                         "midi-output" };
+
 /* A new session, set up from the preferences (the strings are copied). */
 static JnSession *
 new_session (JnWindow *self,
              gboolean  announce)
 {
-  static const char *keys[JN_AUDIO_N_LINKS] = { "audio-input", "audio-output", "midi-input", "midi-output" };
   g_autofree char *name = display_name (self);
   g_autofree char *concealment = NULL, *backend = NULL, *stun = NULL;
   g_auto(GStrv) connect = g_new0 (char *, JN_AUDIO_N_LINKS + 1);
@@ -162,7 +165,7 @@ new_session (JnWindow *self,
       /* where the node links itself (PipeWire) */
       for (guint k = 0; k < JN_AUDIO_N_LINKS; k++)
         {
-          connect[k] = g_settings_get_string (self->settings, keys[k]);
+          connect[k] = g_settings_get_string (self->settings, link_keys[k]);
           config.connect[k] = *connect[k] != '\0' ? connect[k] : NULL;
         }
     }
@@ -314,6 +317,24 @@ on_latency_changed (JnWindow *self)
 {
   if (self->session != NULL)
     jn_session_set_latency_safety (self->session, g_settings_get_double (self->settings, "latency-safety"));
+}
+
+/* a device picked in the preferences is linked now, not next session */
+static void
+on_device_changed (GSettings  *settings,
+                   const char *key,
+                   JnWindow   *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *connect = NULL;
+
+  if (self->session == NULL)
+    return;
+  connect = g_settings_get_string (settings, key);
+  for (guint k = 0; k < JN_AUDIO_N_LINKS; k++)
+    if (g_str_equal (key, link_keys[k]) &&
+        !jn_session_set_device_link (self->session, k, connect, &error))
+      toast (self, error->message);
 }
 
 /* --- recording the jam ------------------------------------------------------ */
@@ -1072,8 +1093,16 @@ jn_window_init (JnWindow *self)
     g_message ("The settings schema %s is not installed: preferences are off", APP_ID);
   jn_sessions_page_set_settings (self->sessions_page, self->settings);
   if (self->settings != NULL)
-    g_signal_connect_object (self->settings, "changed::latency-safety", G_CALLBACK (on_latency_changed), self,
-                             G_CONNECT_SWAPPED);
+    {
+      g_signal_connect_object (self->settings, "changed::latency-safety", G_CALLBACK (on_latency_changed), self,
+                               G_CONNECT_SWAPPED);
+      for (guint k = 0; k < JN_AUDIO_N_LINKS; k++)
+        {
+          g_autofree char *signal = g_strconcat ("changed::", link_keys[k], NULL);
+
+          g_signal_connect_object (self->settings, signal, G_CALLBACK (on_device_changed), self, 0);
+        }
+    }
 }
 
 JnWindow *

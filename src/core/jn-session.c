@@ -1960,6 +1960,25 @@ jn_session_get_recording_folder (JnSession *self)
   return self->recording_folder;
 }
 
+gboolean
+jn_session_set_device_link (JnSession        *self,
+                            JnAudioLinkKind   kind,
+                            const char       *connect,
+                            GError          **error)
+{
+  g_return_val_if_fail (JN_IS_SESSION (self), FALSE);
+  g_return_val_if_fail (kind < JN_AUDIO_N_LINKS, FALSE);
+
+  if (connect != NULL && *connect == '\0')
+    connect = NULL;
+  /* before the device opens, and when it opens again: this one */
+  g_free (self->connect[kind]);
+  self->connect[kind] = g_strdup (connect);
+  if (self->device == NULL || self->left)
+    return TRUE;
+  return jn_audio_device_set_link (self->device, kind, connect, error);
+}
+
 void
 jn_session_set_latency_safety (JnSession *self,
                                double     safety)

@@ -213,6 +213,14 @@ void            jn_session_set_monitor_gain    (JnSession           *self,
  * at once, also while the session plays (a fixed depth becomes adaptive). */
 void            jn_session_set_latency_safety  (JnSession           *self,
                                                 double               safety);
+/* Where our PipeWire node links `kind` (as JnSessionConfig's connect),
+ * now: what it linked goes, the new device is linked as it appears.
+ * FALSE with an error where the device links nothing itself (ALSA,
+ * null). */
+gboolean        jn_session_set_device_link     (JnSession           *self,
+                                                JnAudioLinkKind      kind,
+                                                const char          *connect,
+                                                GError             **error);
 /* A line of chat to everyone in the session (docs/protocol.md, "chat"):
  * 1 to JN_CHAT_MAX_CHARS characters, no control characters.  "chat"
  * (id, name, text) is what the others say; our own is not echoed. */

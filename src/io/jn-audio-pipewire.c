@@ -298,9 +298,31 @@ pw_get_link (gpointer          data,
   return pw->links ? jn_pw_links_get (pw->links, kind, detail) : JN_AUDIO_LINK_UNCONNECTED;
 }
 
+static void
+pw_set_link (gpointer         data,
+             JnAudioLinkKind  kind,
+             const char      *connect)
+{
+  Pw *pw = data;
+
+  pw_thread_loop_lock (pw->loop);
+  if (pw->links != NULL)
+    jn_pw_links_set_connect (pw->links, kind, connect);
+  else if (connect != NULL)
+    {
+      const char *wanted[JN_AUDIO_N_LINKS] = { NULL };
+
+      /* opened with nothing to link: the links start now */
+      wanted[kind] = connect;
+      pw->links = jn_pw_links_new (pw_filter_get_core (pw->filter), pw_filter_get_node_id (pw->filter), wanted);
+    }
+  pw_thread_loop_unlock (pw->loop);
+}
+
 const JnAudioBackend jn_audio_backend_pipewire = {
   .name = "pipewire",
   .open = pw_open,
   .close = pw_close,
   .get_link = pw_get_link,
+  .set_link = pw_set_link,
 };

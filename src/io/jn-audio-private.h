@@ -18,6 +18,8 @@ typedef struct
   void      (*close) (gpointer backend_data);
   /* optional: where config->connect stands (NULL: the backend links nothing) */
   JnAudioLinkState (*get_link) (gpointer backend_data, JnAudioLinkKind kind, char **detail);
+  /* optional: link kind to connect instead, from now on (NULL: nothing) */
+  void      (*set_link) (gpointer backend_data, JnAudioLinkKind kind, const char *connect);
 } JnAudioBackend;
 
 /* MIDI messages between threads: a JnRing of JnMidiMessage. */

@@ -225,6 +225,35 @@ jn_audio_device_get_link (JnAudioDevice    *device,
   return device->backend->get_link (device->backend_data, kind, detail);
 }
 
+gboolean
+jn_audio_device_set_link (JnAudioDevice    *device,
+                          JnAudioLinkKind   kind,
+                          const char       *connect,
+                          GError          **error)
+{
+  g_return_val_if_fail (device != NULL, FALSE);
+  g_return_val_if_fail (kind < JN_AUDIO_N_LINKS, FALSE);
+
+  if (connect != NULL && *connect == '\0')
+    connect = NULL;
+  if (device->backend->set_link == NULL)
+    {
+      if (connect == NULL)
+        return TRUE;   /* nothing linked, nothing asked */
+      g_set_error (error, JN_AUDIO_ERROR, JN_AUDIO_ERROR_FAILED,
+                   /* TRANSLATORS: %s is the audio backend, "alsa" or "null" */
+                   _("Devices change during a session only through PipeWire; with %s the change "
+                     "applies to the next session"),
+                   device->backend->name);
+      return FALSE;
+    }
+  g_free (device->connect[kind]);
+  device->connect[kind] = g_strdup (connect);
+  device->config.connect[kind] = device->connect[kind];
+  device->backend->set_link (device->backend_data, kind, connect);
+  return TRUE;
+}
+
 char *
 jn_audio_link_describe (JnAudioLinkKind   kind,
                         JnAudioLinkState  state,

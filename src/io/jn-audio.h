@@ -103,6 +103,14 @@ JnAudioLinkState jn_audio_device_get_link   (JnAudioDevice       *device,
                                              JnAudioLinkKind      kind,
                                              char               **detail);
 
+/* Links kind to connect (as in JnAudioConfig) from now on, taking down
+ * what was linked; FALSE where the backend links nothing itself (ALSA,
+ * null), unless connect is NULL. */
+gboolean         jn_audio_device_set_link   (JnAudioDevice       *device,
+                                             JnAudioLinkKind      kind,
+                                             const char          *connect,
+                                             GError             **error);
+
 /* One line for people: "Output: Built-in Audio", "MIDI in: waiting for
  * “Keystation:out”", from jn_audio_device_get_link()'s answer. */
 char            *jn_audio_link_describe     (JnAudioLinkKind      kind,

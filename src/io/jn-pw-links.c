@@ -718,6 +718,30 @@ jn_pw_links_free (JnPwLinks *self)
   g_free (self);
 }
 
+void
+jn_pw_links_set_connect (JnPwLinks       *self,
+                         JnAudioLinkKind  kind,
+                         const char      *connect)
+{
+  Direction *dir;
+
+  g_return_if_fail (kind < JN_AUDIO_N_LINKS);
+
+  dir = &self->dirs[kind];
+  if (g_strcmp0 (self->connect[kind], connect && *connect ? connect : NULL) == 0)
+    return;
+  /* ours go at once; the new ones are made after the next sync, as for a
+   * device plugged in */
+  g_ptr_array_set_size (dir->links, 0);
+  g_clear_pointer (&dir->target, g_free);
+  g_free (self->connect[kind]);
+  self->connect[kind] = connect && *connect ? g_strdup (connect) : NULL;
+  dir->want = self->connect[kind];
+  set_state (dir, dir->want ? JN_AUDIO_LINK_WAITING : JN_AUDIO_LINK_UNCONNECTED, dir->want);
+  if (dir->want != NULL)
+    resync (self);
+}
+
 JnAudioLinkState
 jn_pw_links_get (JnPwLinks        *self,
                  JnAudioLinkKind   kind,

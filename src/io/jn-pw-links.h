@@ -22,6 +22,10 @@ JnPwLinks        *jn_pw_links_new      (struct pw_core     *core,
                                         const char * const *connect);
 /* With the loop locked, or stopped: takes the links it made down. */
 void              jn_pw_links_free     (JnPwLinks          *links);
+/* With the loop locked: link `kind` to connect instead (NULL: nothing). */
+void              jn_pw_links_set_connect (JnPwLinks       *links,
+                                        JnAudioLinkKind     kind,
+                                        const char         *connect);
 /* From any thread. */
 JnAudioLinkState  jn_pw_links_get      (JnPwLinks          *links,
                                         JnAudioLinkKind     kind,
