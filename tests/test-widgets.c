@@ -1250,6 +1250,57 @@ start (gboolean host, guint16 port, const char *certificate, const char *url)
   return session;
 }
 
+/* A toast saying text, waited for (others before it are dismissed, as a
+ * musician's click on their close button does); NULL if none came. */
+static GtkWidget *
+wait_toast (GtkWidget  *window,
+            const char *text,
+            guint       limit_ms)
+{
+  for (gint64 end = g_get_monotonic_time () + limit_ms * 1000; g_get_monotonic_time () < end;)
+    {
+      GtkWidget *overlay = jn_test_find_widget (window, ADW_TYPE_TOAST_OVERLAY);
+      GtkWidget *label = jn_test_find_first (overlay, is_label, text);
+
+      if (label != NULL)
+        return label;
+      jn_test_spin_for (50);
+    }
+  return NULL;
+}
+
+/* Who joins and leaves is told; those there when we join are no news. */
+static void
+test_window_join_leave_toasts (void)
+{
+  JnSession *host = start (TRUE, 0, NULL, NULL), *joiner;
+  g_autofree char *url = jn_session_dup_local_url (host);
+  JnWindow *window = jn_window_new (NULL, "127.0.0.1");
+
+  gtk_window_present (GTK_WINDOW (window));
+  jn_window_join (window, url);
+  for (gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+       (jn_window_get_session (window) == NULL ||
+        jn_session_get_state (jn_window_get_session (window)) != JN_SESSION_RUNNING) &&
+       g_get_monotonic_time () < end; )
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpint (jn_session_get_state (jn_window_get_session (window)), ==, JN_SESSION_RUNNING);
+  g_assert_null (wait_toast (GTK_WIDGET (window), "Host joined", 600));
+
+  joiner = start (FALSE, 0, NULL, url);
+  g_assert_nonnull (wait_toast (GTK_WIDGET (window), "Joiner joined", 8000));
+  jn_test_spin_for (300);
+  save_screenshot (GTK_WIDGET (window), "widgets-joined-toast.png");
+  jn_session_leave (joiner);
+  g_assert_nonnull (wait_toast (GTK_WIDGET (window), "Joiner left", 12000));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  jn_test_spin_for (100);
+  jn_session_leave (host);
+  g_assert_finalize_object (joiner);
+  g_assert_finalize_object (host);
+}
+
 static AdwMessageDialog *
 find_dialog (const char *heading)
 {
@@ -1504,6 +1555,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/widgets/window-goes", test_window_goes);
   g_test_add_func ("/widgets/certificate-changed", test_certificate_changed);
   g_test_add_func ("/widgets/no-stale-joining", test_no_stale_joining);
+  g_test_add_func ("/widgets/window-join-leave-toasts", test_window_join_leave_toasts);
   g_test_add_func ("/widgets/window-records", test_window_records);
   return g_test_run ();
 }
