@@ -197,6 +197,32 @@ test_solo (void)
   g_assert_true (jn_mix_silenced (TRUE, TRUE, TRUE));
 }
 
+/* a mono player (the same on both channels of a stereo session) moves
+ * between the sides as its pan does: a balance, full in the middle */
+static void
+test_pan (void)
+{
+  g_autoptr(JnAudioBridge) bridge = jn_audio_bridge_new (FRAMES, CH, 48000);
+  static const struct { float pan, left, right; } cases[] = {
+    { 0.f, 0.4f, 0.4f }, { -1.f, 0.4f, 0.f }, { 1.f, 0.f, 0.4f }, { 0.5f, 0.2f, 0.4f }, { -0.25f, 0.4f, 0.3f },
+  };
+  float x[FRAMES * CH], out[CH][FRAMES];
+
+  for (guint i = 0; i < FRAMES * CH; i++)
+    x[i] = 0.4f;
+  for (guint c = 0; c < G_N_ELEMENTS (cases); c++)
+    {
+      jn_audio_bridge_set_peer_gain (bridge, 2, 1.f, FALSE, FALSE, cases[c].pan);
+      jn_audio_bridge_add_playout (bridge, 2, x, FRAMES, CH);
+      jn_audio_bridge_period_end (bridge, FRAMES, CH);
+      device_period (bridge, 0.f, out);
+      g_assert_cmpfloat_with_epsilon (out[0][0], cases[c].left, 1e-6);
+      g_assert_cmpfloat_with_epsilon (out[1][0], cases[c].right, 1e-6);
+      g_assert_cmpfloat_with_epsilon (out[0][FRAMES - 1], cases[c].left, 1e-6);
+      g_assert_cmpfloat_with_epsilon (out[1][FRAMES - 1], cases[c].right, 1e-6);
+    }
+}
+
 /* the meters' ring: a period's peak and RMS per stream, in order; what
  * does not fit is dropped and counted, never blocks */
 static void
@@ -238,6 +264,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/bridge/bounded", test_bounded);
   g_test_add_func ("/bridge/clock", test_clock);
   g_test_add_func ("/bridge/solo", test_solo);
+  g_test_add_func ("/bridge/pan", test_pan);
   g_test_add_func ("/bridge/levels", test_levels);
 
   return g_test_run ();

@@ -409,6 +409,15 @@ test_jam_page_meters (void)
   /* the page's controls are the session's */
   g_assert_true (gtk_switch_get_active (GTK_SWITCH (jn_test_find_widget (page, GTK_TYPE_SWITCH))));
 
+  /* the demo is mono: pan has no sides to move between, and says so */
+  {
+    GtkWidget *pan = find_range_from (GTK_WIDGET (row), -1.0);
+
+    g_assert_nonnull (pan);
+    g_assert_false (gtk_widget_get_sensitive (pan));
+    g_assert_nonnull (strstr (gtk_widget_get_tooltip_text (pan), "stereo"));
+  }
+
   /* pictures for people to look at: the strips moving (a player soloed),
    * and at 360 px */
   jn_peer_set_soloed (jn_peer_row_get_peer (JN_PEER_ROW (row)), TRUE);
@@ -418,6 +427,9 @@ test_jam_page_meters (void)
   gtk_window_set_default_size (window, 360, 700);
   jn_test_spin_for (300);
   g_test_message ("at 360 px: the page is %d px wide", gtk_widget_get_width (page));
+  /* it fits: nothing wider than the window, so no scrolling sideways */
+  g_assert_cmpint (gtk_widget_get_width (page), <=, 360);
+  g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (row)), <=, 360);
   save_screenshot (page, "widgets-jam-360.png");
   /* and on a wide screen the players get the width, not a 600 px strip */
   gtk_window_set_default_size (window, 1400, 700);

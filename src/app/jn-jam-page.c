@@ -76,7 +76,11 @@ static GtkWidget *
 create_row (gpointer item,
             gpointer user_data)
 {
-  return jn_peer_row_new (item);
+  JnJamPage *self = user_data;
+  GtkWidget *row = jn_peer_row_new (item);
+
+  jn_peer_row_set_pannable (JN_PEER_ROW (row), jn_session_get_format (self->session)->channels >= 2);
+  return row;
 }
 
 static void

@@ -343,6 +343,16 @@ jn_peer_row_new (JnPeer *peer)
   return g_object_new (JN_TYPE_PEER_ROW, "peer", peer, NULL);
 }
 
+void
+jn_peer_row_set_pannable (JnPeerRow *self,
+                          gboolean   pannable)
+{
+  g_return_if_fail (JN_IS_PEER_ROW (self));
+
+  gtk_widget_set_sensitive (self->pan, pannable);
+  gtk_widget_set_tooltip_text (self->pan, pannable ? NULL : _("Pan needs a stereo session; this one is mono"));
+}
+
 JnPeer *
 jn_peer_row_get_peer (JnPeerRow *self)
 {

@@ -18,6 +18,10 @@ G_DECLARE_FINAL_TYPE (JnPeerRow, jn_peer_row, JN, PEER_ROW, GtkListBoxRow)
 
 GtkWidget *jn_peer_row_new        (JnPeer    *peer);
 JnPeer    *jn_peer_row_get_peer   (JnPeerRow *self);
+/* Whether pan means anything: only a stereo session has two sides (a
+ * mono one plays every player in the middle, and says so). */
+void       jn_peer_row_set_pannable (JnPeerRow *self,
+                                     gboolean   pannable);
 /* The player's level since the last frame (jn_level_meter_push()). */
 void       jn_peer_row_push_level (JnPeerRow *self,
                                    double     peak,
