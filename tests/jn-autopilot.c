@@ -137,6 +137,15 @@ first_peer (Autopilot *ap)
   return peer;   /* the model keeps its reference */
 }
 
+/* a chat line in the jam view: a row titled with what the first player said */
+static gboolean
+is_chat_of (GtkWidget     *widget,
+            gconstpointer  name)
+{
+  return ADW_IS_ACTION_ROW (widget) && name != NULL &&
+         g_strcmp0 (adw_action_row_get_subtitle (ADW_ACTION_ROW (widget)), name) == 0;
+}
+
 static void
 write_report (Autopilot *ap,
               guint      n_sessions)
@@ -162,6 +171,13 @@ write_report (Autopilot *ap,
   json_builder_add_string_value (builder, device ? jn_audio_device_get_backend (device) : "none");
   json_builder_set_member_name (builder, "links");
   json_builder_add_string_value (builder, links);
+  {
+    GtkWidget *chat = jn_test_find_first (GTK_WIDGET (ap->window), is_chat_of,
+                                          peer ? jn_peer_get_name (peer) : NULL);
+
+    json_builder_set_member_name (builder, "chat");
+    json_builder_add_string_value (builder, chat ? adw_preferences_row_get_title (ADW_PREFERENCES_ROW (chat)) : "");
+  }
   json_builder_set_member_name (builder, "graph_pixels");
   json_builder_add_int_value (builder, ap->graph_pixels);
   json_builder_end_object (builder);

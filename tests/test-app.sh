@@ -24,7 +24,8 @@ others=$!
 "$cli" host --port 0 --bind 127.0.0.1 --session "Other jam" -q --duration 60 >/dev/null 2>&1 &
 others="$others $!"
 
-"$cli" host --port 0 --bind 127.0.0.1 --session "Friday jam" --name Ana -q --duration 60 >"$work/host.out" 2>&1 &
+"$cli" host --port 0 --bind 127.0.0.1 --session "Friday jam" --name Ana -q --duration 60 \
+  --chat "Ready when you are" >"$work/host.out" 2>&1 &
 host=$!
 i=0
 until grep -q wss:// "$work/host.out" 2>/dev/null; do
@@ -56,7 +57,7 @@ $pipewire_session xvfb-run -a -s "-screen 0 1024x768x24" "$app" --discovery-inte
   --export-report "$shots/app-demo-report.pdf" >"$work/demo.log" 2>&1
 demo_status=$?
 
-echo "1..9"
+echo "1..10"
 [ $status -eq 0 ] && echo "ok 1 the app ran and quit" || { echo "not ok 1 the app exited with $status"; cat "$work/app.log"; }
 report=$(cat "$work/report.json" 2>/dev/null)
 echo "# $report"
@@ -120,4 +121,10 @@ if [ -n "$pixels" ] && [ "$pixels" -gt 220 ]; then
   echo "ok 9 the player's graphs page is not blank ($pixels line pixels in the first graph)"
 else
   echo "not ok 9 the player's graphs page is not blank (${pixels:-no} line pixels in the first graph)"
+fi
+# what the CLI host said, in the jam view's chat, by name
+if echo "$report" | grep -q '"chat":"Ready when you are"'; then
+  echo "ok 10 the CLI host's chat line shows in the jam view"
+else
+  echo "not ok 10 the CLI host's chat line shows in the jam view"
 fi
