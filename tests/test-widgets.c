@@ -715,6 +715,11 @@ test_peer_page_follows (void)
   after = line_pixels (rtt_graph, 0);
   g_test_message ("RTT graph line pixels: %d before the samples (the legend), %d after", before, after);
   g_assert_cmpint (after, >, before + 500);
+  /* a narrow window: a picture to see that the axes' labels keep apart */
+  gtk_window_set_default_size (window, 360, 900);
+  jn_test_spin_for (300);
+  g_assert_cmpint (gtk_widget_get_width (page), <=, 360);
+  save_screenshot (page, "widgets-peer-page-360.png");
 
   jn_peer_page_set_peer (JN_PEER_PAGE (page), NULL);
   gtk_window_destroy (window);

@@ -47,6 +47,17 @@ draw_text (GtkWidget *widget, GtkSnapshot *snapshot, const char *text, double x,
   g_object_unref (layout);
 }
 
+static int
+text_width (GtkWidget *widget, const char *text)
+{
+  PangoLayout *layout = gtk_widget_create_pango_layout (widget, text);
+  int w, h;
+
+  pango_layout_get_pixel_size (layout, &w, &h);
+  g_object_unref (layout);
+  return w;
+}
+
 static void
 jn_graph_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
 {
@@ -81,24 +92,28 @@ jn_graph_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
   step = jn_nice_step (ymax, 4);
   ymax = ceil (ymax / step) * step;
 
-  /* title with the unit, and the legend */
+  /* title with the unit, and the legend beside it, or under it where
+   * both do not fit on one line (a narrow window) */
   {
     g_autofree char *title = g_strdup_printf ("%s (%s)", self->title, self->unit);
-    double x = right;
+    double x = right, legend_w = 0, legend_y = 12;
 
+    for (int l = 0; l < JN_GRAPH_MAX_LINES; l++)
+      if (self->names[l] != NULL)
+        legend_w += text_width (widget, self->names[l]) + 6 + 14 + 14;
     draw_text (widget, snapshot, title, left, 12, 0.0, &fg);
+    if (left + text_width (widget, title) + 12 + legend_w > right)
+      {
+        legend_y = 30;
+        top += 18;
+      }
     for (int l = JN_GRAPH_MAX_LINES - 1; l >= 0; l--)
       if (self->names[l] != NULL)
         {
-          PangoLayout *layout = gtk_widget_create_pango_layout (widget, self->names[l]);
-          int w, h;
-
-          pango_layout_get_pixel_size (layout, &w, &h);
-          g_object_unref (layout);
-          draw_text (widget, snapshot, self->names[l], x, 12, 1.0, &fg);
-          x -= w + 6;
+          draw_text (widget, snapshot, self->names[l], x, legend_y, 1.0, &fg);
+          x -= text_width (widget, self->names[l]) + 6;
           gtk_snapshot_append_color (snapshot, &line_colors[l],
-                                     &GRAPHENE_RECT_INIT ((float) (x - 14), 7, 14, 10));
+                                     &GRAPHENE_RECT_INIT ((float) (x - 14), (float) (legend_y - 5), 14, 10));
           x -= 14 + 14;
         }
   }
@@ -150,9 +165,28 @@ jn_graph_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
     }
   {
     double span_s = self->span_us / 1e6, tstep = span_s <= 60 ? 10 : span_s <= 300 ? 60 : 180;
+    guint n_ticks = (guint) floor (span_s / tstep + 0.001), every;
+    double widest = 0;
 
-    for (double t = 0; t <= span_s + 0.001; t += tstep)
+    /* every tick's label where they fit, else every second or third: the
+     * labels never run into each other */
+    for (guint i = 0; i <= n_ticks; i++)
       {
+        double t = i * tstep;
+
+        if (i == 0)
+          g_strlcpy (buf, _("now"), sizeof buf);
+        else if (tstep >= 60)
+          g_snprintf (buf, sizeof buf, _("−%.0f min"), t / 60);
+        else
+          g_snprintf (buf, sizeof buf, _("−%.0f s"), t);
+        widest = MAX (widest, text_width (widget, buf));
+      }
+    /* "now" ends at the right edge, the others are centred on their tick */
+    every = (guint) ceil ((1.5 * widest + 10) / MAX ((right - left) * tstep / span_s, 1.0));
+    for (guint i = 0; i <= n_ticks; i += MAX (every, 1))
+      {
+        double t = i * tstep;
         double x = right - t / span_s * (right - left);
 
         if (t == 0)
