@@ -117,6 +117,34 @@ jn_test_join (const JnSessionConfig *config,
   return session;
 }
 
+/* Player name's demo on loopback (unannounced) through the emulated
+ * network, running, its simulated player there: the player, in *player
+ * (a new reference). */
+static inline JnSession *
+jn_test_demo (const char         *name,
+              const JnImpairment *impairment,
+              JnPeer            **player)
+{
+  JnSessionConfig config;
+  JnTestStarted started = { 0 };
+  JnSession *session;
+
+  jn_session_config_init (&config);
+  config.player_name = name;
+  config.bind_address = "127.0.0.1";
+  config.announce = FALSE;
+  session = jn_session_new (&config);
+  jn_session_demo_async (session, NULL, impairment, NULL, jn_test_on_started, &started);
+  g_assert_true (jn_test_wait_started (&started, 10));
+  g_assert_no_error (started.error);
+  for (gint64 end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+       g_list_model_get_n_items (jn_session_get_peers (session)) == 0 && g_get_monotonic_time () < end;)
+    jn_test_spin_for (10);
+  *player = g_list_model_get_item (jn_session_get_peers (session), 0);
+  g_assert_nonnull (*player);
+  return session;
+}
+
 /* A UDP socket on 127.0.0.1 and its port (port may be NULL). */
 static inline GSocket *
 jn_test_udp_socket (guint16 *port)

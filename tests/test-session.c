@@ -1050,13 +1050,28 @@ on_heard (JnSession  *session,
 /* Chat through the host: a joiner's lines reach the host by the joiner's
  * name; a flood past the member's rate is dropped and counted; the host's
  * line reaches the joiner; nothing is said outside a session */
+/* host hosts session_name and joiner joins it, both running */
+static void
+host_and_join (JnSession  *host,
+               JnSession  *joiner,
+               const char *session_name)
+{
+  JnTestStarted started = { 0 };
+  g_autofree char *url = NULL;
+
+  jn_session_host_async (host, session_name, NULL, NULL, jn_test_on_started, &started);
+  g_assert_true (jn_test_wait_started (&started, 5));
+  url = jn_session_dup_local_url (host);
+  started = (JnTestStarted) { 0 };
+  jn_session_join_async (joiner, url, NULL, NULL, jn_test_on_started, &started);
+  g_assert_true (jn_test_wait_started (&started, 5));
+}
+
 static void
 test_session_chat (void)
 {
   JnSession *host = local_session ("Host");
   JnSession *joiner = local_session ("Joiner");
-  JnTestStarted started = { 0 };
-  g_autofree char *url = NULL;
   g_autoptr(GError) error = NULL;
   Heard at_host = { 0 }, at_joiner = { 0 };
   JnHostStats stats;
@@ -1064,12 +1079,7 @@ test_session_chat (void)
   g_assert_false (jn_session_send_chat (host, "anyone?", &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED);
   g_clear_error (&error);
-  jn_session_host_async (host, "Chat jam", NULL, NULL, jn_test_on_started, &started);
-  g_assert_true (jn_test_wait_started (&started, 5));
-  url = jn_session_dup_local_url (host);
-  started = (JnTestStarted) { 0 };
-  jn_session_join_async (joiner, url, NULL, NULL, jn_test_on_started, &started);
-  g_assert_true (jn_test_wait_started (&started, 5));
+  host_and_join (host, joiner, "Chat jam");
   g_signal_connect (host, "chat", G_CALLBACK (on_heard), &at_host);
   g_signal_connect (joiner, "chat", G_CALLBACK (on_heard), &at_joiner);
   jn_test_spin_for (300);
@@ -1154,25 +1164,14 @@ on_warned (JnSession  *session,
 static void
 test_session_latency_test (void)
 {
-  JnSessionConfig config;
   JnImpairment impairment = { .delay_us = 10000 };
-  JnTestStarted started = { 0 };
   JnSession *demo, *host, *joiner;
-  g_autofree char *url = NULL, *told = NULL;
+  g_autofree char *told = NULL;
   g_autoptr(JnPeer) simulated = NULL;
   Timed timed, second;
 
-  jn_session_config_init (&config);
-  config.player_name = "Timer";
-  config.bind_address = "127.0.0.1";
-  config.announce = FALSE;
-  demo = jn_session_new (&config);
-  jn_session_demo_async (demo, NULL, &impairment, NULL, jn_test_on_started, &started);
-  g_assert_true (jn_test_wait_started (&started, 10));
-  g_assert_no_error (started.error);
-  jn_test_spin_for (1000);
-  simulated = g_list_model_get_item (jn_session_get_peers (demo), 0);
-  g_assert_nonnull (simulated);
+  demo = jn_test_demo ("Timer", &impairment, &simulated);
+  jn_test_spin_for (1000);   /* the clocks synced */
   time_latency (demo, jn_peer_get_id (simulated), 6, &timed);
   g_assert_no_error (timed.error);
   g_test_message ("demo, 10 ms each way: %u of %u clicks back, round trip %.1f / %.1f / %.1f ms",
@@ -1188,13 +1187,7 @@ test_session_latency_test (void)
 
   host = local_session ("Host");
   joiner = local_session ("Joiner");
-  started = (JnTestStarted) { 0 };
-  jn_session_host_async (host, "Timed jam", NULL, NULL, jn_test_on_started, &started);
-  g_assert_true (jn_test_wait_started (&started, 5));
-  url = jn_session_dup_local_url (host);
-  started = (JnTestStarted) { 0 };
-  jn_session_join_async (joiner, url, NULL, NULL, jn_test_on_started, &started);
-  g_assert_true (jn_test_wait_started (&started, 5));
+  host_and_join (host, joiner, "Timed jam");
   g_signal_connect (joiner, "warning", G_CALLBACK (on_warned), &told);
   jn_test_spin_for (1000);
 

@@ -740,9 +740,7 @@ is_button_labelled (GtkWidget     *widget,
 static void
 test_peer_page_latency (void)
 {
-  JnSessionConfig config;
   JnImpairment impairment = { .delay_us = 10000 };
-  JnTestStarted started = { 0 };
   JnSession *session;
   g_autoptr(JnPeer) peer = NULL;
   GtkWidget *page = g_object_ref_sink (g_object_new (JN_TYPE_PEER_PAGE, NULL));
@@ -750,17 +748,8 @@ test_peer_page_latency (void)
   GtkWidget *button, *said;
   double ms = 0;
 
-  jn_session_config_init (&config);
-  config.player_name = "Timer";
-  config.bind_address = "127.0.0.1";
-  config.announce = FALSE;
-  session = jn_session_new (&config);
-  jn_session_demo_async (session, NULL, &impairment, NULL, jn_test_on_started, &started);
-  g_assert_true (jn_test_wait_started (&started, 10));
-  g_assert_no_error (started.error);
-  jn_test_spin_for (800);
-  peer = g_list_model_get_item (jn_session_get_peers (session), 0);
-  g_assert_nonnull (peer);
+  session = jn_test_demo ("Timer", &impairment, &peer);
+  jn_test_spin_for (800);   /* the clocks synced */
   button = jn_test_find_first (page, is_button_labelled, "_Measure Latency");
   g_assert_nonnull (button);
   g_assert_false (gtk_widget_get_sensitive (button));   /* no session yet */

@@ -58,6 +58,18 @@ text_width (GtkWidget *widget, const char *text)
   return w;
 }
 
+/* "now", "−20 s", "−3 min": the time axis's label at t seconds ago */
+static void
+time_label (char *buf, gsize size, double t, double tstep)
+{
+  if (t == 0)
+    g_strlcpy (buf, _("now"), size);
+  else if (tstep >= 60)
+    g_snprintf (buf, size, _("−%.0f min"), t / 60);
+  else
+    g_snprintf (buf, size, _("−%.0f s"), t);
+}
+
 static void
 jn_graph_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
 {
@@ -172,14 +184,7 @@ jn_graph_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
      * labels never run into each other */
     for (guint i = 0; i <= n_ticks; i++)
       {
-        double t = i * tstep;
-
-        if (i == 0)
-          g_strlcpy (buf, _("now"), sizeof buf);
-        else if (tstep >= 60)
-          g_snprintf (buf, sizeof buf, _("−%.0f min"), t / 60);
-        else
-          g_snprintf (buf, sizeof buf, _("−%.0f s"), t);
+        time_label (buf, sizeof buf, i * tstep, tstep);
         widest = MAX (widest, text_width (widget, buf));
       }
     /* "now" ends at the right edge, the others are centred on their tick */
@@ -189,12 +194,7 @@ jn_graph_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
         double t = i * tstep;
         double x = right - t / span_s * (right - left);
 
-        if (t == 0)
-          g_strlcpy (buf, _("now"), sizeof buf);
-        else if (tstep >= 60)
-          g_snprintf (buf, sizeof buf, _("−%.0f min"), t / 60);
-        else
-          g_snprintf (buf, sizeof buf, _("−%.0f s"), t);
+        time_label (buf, sizeof buf, t, tstep);
         draw_text (widget, snapshot, buf, x, bottom + 12, t == 0 ? 1.0 : 0.5, &fg);
       }
   }
