@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <glib/gstdio.h>
 #include <string.h>
 
 #include "jn-clock-sync.h"
@@ -16,6 +17,8 @@
 #include "jn-rate-match.h"
 #include "jn-midi-reorder.h"
 #include "jn-receive-stats.h"
+#include "jn-recorder.h"
+#include "jn-wav.h"
 #include "jn-test-signal.h"
 
 #define FRAMES 128
@@ -921,6 +924,63 @@ test_drift_busy (void)
     }
 }
 
+/* An aligned recording whose main loop stalls: what the ring had no room
+ * for is said once, the recording goes on, and the files keep every
+ * period (the markers that did not fit ride with the next one), silence
+ * where the blocks were lost. */
+static void
+test_recorder_behind (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("jamnet-rec-XXXXXX", NULL);
+  g_autofree char *stem = g_build_filename (dir, "take", NULL);
+  g_autofree char *path = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JnRecorder) recorder = jn_recorder_new (stem, NULL, NULL, &error);
+  float tone[128];
+  JnWav *wav;
+  guint fitted = 0;
+  const guint periods = 5000;
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < 128; i++)
+    tone[i] = 0.25f;
+  jn_recorder_set_format (recorder, 48000, 1, 128);
+  jn_recorder_set_aligned (recorder, TRUE);
+  /* 5000 periods (13 s) with nobody draining */
+  for (guint p = 0; p < periods; p++)
+    {
+      jn_recorder_push_audio (recorder, 7, tone, 128, 1);
+      jn_recorder_period_end (recorder);
+    }
+  g_assert_false (jn_recorder_drain (recorder, &error));
+  g_assert_error (error, JN_RECORDER_ERROR, JN_RECORDER_ERROR_BEHIND);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "fell behind"));
+  g_clear_error (&error);
+  /* it goes on: a period more, drained in time, says nothing */
+  jn_recorder_push_audio (recorder, 7, tone, 128, 1);
+  jn_recorder_period_end (recorder);
+  g_assert_true (jn_recorder_drain (recorder, &error));
+  g_assert_no_error (error);
+  g_assert_true (jn_recorder_close (recorder, &error));
+  path = g_strdup (jn_recorder_get_path (recorder, 7));
+  g_assert_nonnull (path);
+  wav = jn_wav_load (path, &error);
+  g_assert_no_error (error);
+  /* every period is there, the lost ones silent */
+  g_assert_cmpuint (wav->frames, ==, (periods + 1) * 128);
+  for (gsize i = 0; i < wav->frames; i++)
+    fitted += wav->samples[i] != 0.f;
+  g_test_message ("%u of %u periods kept", fitted / 128, periods + 1);
+  g_assert_cmpuint (fitted % 128, ==, 0);
+  g_assert_cmpuint (fitted / 128, >, 1000);
+  g_assert_cmpuint (fitted / 128, <, periods);
+  g_assert_cmpfloat (wav->samples[wav->frames - 1], !=, 0.f);   /* the last, drained in time */
+  jn_wav_free (wav);
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -935,6 +995,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/clock-sync/filter", test_clock_sync_filter);
   g_test_add_func ("/clock-sync/refuses", test_clock_sync_refuses);
   g_test_add_func ("/receive-stats/counts", test_receive_stats);
+  g_test_add_func ("/recorder/behind", test_recorder_behind);
   g_test_add_func ("/midi/reorder", test_midi_reorder);
   g_test_add_func ("/midi/journal-apply", test_midi_journal_apply);
   g_test_add_func ("/concealer/names", test_concealer_names);

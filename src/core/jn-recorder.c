@@ -13,12 +13,22 @@
 #include "config.h"
 
 #include <errno.h>
+#include <math.h>
 #include <glib/gi18n.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "jn-control.h"
 #include "jn-recorder.h"
+#include "jn-ring.h"
 #include "jn-wav.h"
+
+/* What the ring holds: half a second of periods of every stream a
+ * session may have (its players, ours, the mix) and their markers, so
+ * that a main loop busy for that long loses nothing */
+#define RING_SECONDS 0.5
+#define RING_STREAMS (JN_SESSION_MAX_PEERS + 3)
 
 typedef enum { BLOCK_AUDIO, BLOCK_MIDI, BLOCK_BEAT, BLOCK_PERIOD } BlockKind;
 
@@ -29,7 +39,7 @@ typedef struct
   JnMidiEvent event;
   gint64      beat_us;     /* a click: on the host's clock */
   gint64      time_us;     /* arrival, or when the click sounds (local) */
-  guint       n;           /* samples */
+  guint       n;           /* audio: samples; a period marker: periods */
   float       samples[];
 } Block;
 
@@ -46,7 +56,11 @@ struct _JnRecorder
   FILE        *beats_out;
   guint        rate;
   guint        channels;
-  GAsyncQueue *blocks;       /* Block*, media thread -> main */
+  JnRing      *blocks;       /* Block, in place: media thread -> main */
+  guint        max_samples;  /* a block's room: one period */
+  atomic_uint  dropped;      /* blocks the ring had no room for */
+  guint        periods_owed; /* media thread: markers that did not fit */
+  guint        dropped_told;
   GHashTable  *writers;      /* peer id -> Writer */
   GHashTable  *paths;        /* peer id -> path */
   GHashTable  *names;        /* peer id -> the file's name part */
@@ -55,6 +69,8 @@ struct _JnRecorder
   guint        frames;       /* a period's, from its blocks */
   float       *silence;      /* frames x channels */
 };
+
+G_DEFINE_QUARK (jn-recorder-error-quark, jn_recorder_error)
 
 static void
 writer_free (Writer *writer)
@@ -87,7 +103,6 @@ jn_recorder_new (const char  *audio_stem,
 {
   g_autoptr(JnRecorder) recorder = g_new0 (JnRecorder, 1);
 
-  recorder->blocks = g_async_queue_new_full (g_free);
   recorder->writers = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) writer_free);
   recorder->paths = g_hash_table_new_full (NULL, NULL, NULL, g_free);
   recorder->names = g_hash_table_new_full (NULL, NULL, NULL, g_free);
@@ -109,7 +124,7 @@ jn_recorder_free (JnRecorder *recorder)
   if (recorder == NULL)
     return;
   jn_recorder_close (recorder, NULL);
-  g_async_queue_unref (recorder->blocks);
+  g_clear_pointer (&recorder->blocks, jn_ring_free);
   g_hash_table_unref (recorder->writers);
   g_hash_table_unref (recorder->paths);
   g_hash_table_unref (recorder->names);
@@ -121,11 +136,58 @@ jn_recorder_free (JnRecorder *recorder)
 void
 jn_recorder_set_format (JnRecorder *recorder,
                         guint       rate,
-                        guint       channels)
+                        guint       channels,
+                        guint       frames)
 {
+  double periods_per_s;
+
   g_return_if_fail (recorder != NULL);
+  g_return_if_fail (recorder->blocks == NULL);
+  g_return_if_fail (rate > 0 && channels > 0 && frames > 0);
+
   recorder->rate = rate;
   recorder->channels = channels;
+  /* everything the media thread hands over, allocated now: it only fills */
+  periods_per_s = (double) rate / frames;
+  recorder->max_samples = frames * channels;
+  recorder->blocks = jn_ring_new ((gsize) ceil (periods_per_s * RING_SECONDS) * (RING_STREAMS + 1),
+                                  sizeof (Block) + sizeof (float) * recorder->max_samples);
+}
+
+/* media thread: the period markers owed, as one, before anything else
+ * goes in; FALSE while there is no room for them */
+static gboolean
+pay_markers (JnRecorder *recorder)
+{
+  Block *block;
+
+  if (recorder->periods_owed == 0)
+    return TRUE;
+  if (recorder->blocks == NULL || (block = jn_ring_reserve (recorder->blocks)) == NULL)
+    return FALSE;
+  memset (block, 0, sizeof (Block));
+  block->kind = BLOCK_PERIOD;
+  block->n = recorder->periods_owed;
+  recorder->periods_owed = 0;
+  jn_ring_commit (recorder->blocks);
+  return TRUE;
+}
+
+/* media thread: a block to fill in place, or NULL (counted) */
+static Block *
+reserve (JnRecorder *recorder,
+         BlockKind   kind)
+{
+  Block *block = pay_markers (recorder) && recorder->blocks != NULL ? jn_ring_reserve (recorder->blocks) : NULL;
+
+  if (block == NULL)
+    {
+      atomic_fetch_add_explicit (&recorder->dropped, 1, memory_order_relaxed);
+      return NULL;
+    }
+  memset (block, 0, sizeof (Block));
+  block->kind = kind;
+  return block;
 }
 
 void
@@ -205,26 +267,24 @@ jn_recorder_push_audio (JnRecorder  *recorder,
 {
   Block *block;
 
-  if (!jn_recorder_records_audio (recorder))
+  if (!jn_recorder_records_audio (recorder) || frames * channels > recorder->max_samples ||
+      (block = reserve (recorder, BLOCK_AUDIO)) == NULL)
     return;
-  block = g_malloc0 (sizeof (Block) + sizeof (float) * frames * channels);
-  block->kind = BLOCK_AUDIO;
   block->peer_id = peer_id;
   block->n = frames * channels;
   memcpy (block->samples, audio, sizeof (float) * block->n);
-  g_async_queue_push (recorder->blocks, block);
+  jn_ring_commit (recorder->blocks);
 }
 
 void
 jn_recorder_period_end (JnRecorder *recorder)
 {
-  Block *block;
-
   if (recorder == NULL || !recorder->aligned || !jn_recorder_records_audio (recorder))
     return;
-  block = g_malloc0 (sizeof (Block));
-  block->kind = BLOCK_PERIOD;
-  g_async_queue_push (recorder->blocks, block);
+  /* a marker that does not fit goes with the next one, ahead of the next
+   * period's blocks: the count and the files' alignment hold */
+  recorder->periods_owed++;
+  pay_markers (recorder);
 }
 
 void
@@ -235,14 +295,12 @@ jn_recorder_push_midi (JnRecorder        *recorder,
 {
   Block *block;
 
-  if (!jn_recorder_records_midi (recorder))
+  if (!jn_recorder_records_midi (recorder) || (block = reserve (recorder, BLOCK_MIDI)) == NULL)
     return;
-  block = g_malloc0 (sizeof (Block));
-  block->kind = BLOCK_MIDI;
   block->peer_id = peer_id;
   block->event = *event;
   block->time_us = arrival_us;
-  g_async_queue_push (recorder->blocks, block);
+  jn_ring_commit (recorder->blocks);
 }
 
 void
@@ -252,13 +310,11 @@ jn_recorder_push_beat (JnRecorder *recorder,
 {
   Block *block;
 
-  if (!jn_recorder_records_beats (recorder))
+  if (!jn_recorder_records_beats (recorder) || (block = reserve (recorder, BLOCK_BEAT)) == NULL)
     return;
-  block = g_malloc0 (sizeof (Block));
-  block->kind = BLOCK_BEAT;
   block->beat_us = beat_us;
   block->time_us = local_us;
-  g_async_queue_push (recorder->blocks, block);
+  jn_ring_commit (recorder->blocks);
 }
 
 static void
@@ -336,10 +392,11 @@ jn_recorder_drain (JnRecorder  *recorder,
 {
   g_autoptr(GError) first = NULL;
   Block *block;
+  guint dropped;
 
   g_return_val_if_fail (recorder != NULL, FALSE);
 
-  while ((block = g_async_queue_try_pop (recorder->blocks)) != NULL)
+  while (recorder->blocks != NULL && (block = jn_ring_peek (recorder->blocks, 0)) != NULL)
     {
       g_autoptr(GError) local = NULL;
 
@@ -358,8 +415,22 @@ jn_recorder_drain (JnRecorder  *recorder,
       else if (block->kind == BLOCK_AUDIO && !write_audio (recorder, block, &local) && first == NULL)
         first = g_steal_pointer (&local);
       else if (block->kind == BLOCK_PERIOD)
-        recorder->periods++;
-      g_free (block);
+        recorder->periods += block->n;
+      jn_ring_skip (recorder->blocks, 1);
+    }
+  /* said once per burst: the files have silence there */
+  dropped = atomic_load_explicit (&recorder->dropped, memory_order_relaxed);
+  if (dropped != recorder->dropped_told && first == NULL)
+    {
+      g_set_error (&first, JN_RECORDER_ERROR, JN_RECORDER_ERROR_BEHIND,
+                   g_dngettext (GETTEXT_PACKAGE,
+                                "The recording fell behind: %u period of a player’s audio or MIDI "
+                                "is missing from it (silence in the files)",
+                                "The recording fell behind: %u periods of players’ audio or MIDI "
+                                "are missing from it (silence in the files)",
+                                dropped - recorder->dropped_told),
+                   dropped - recorder->dropped_told);
+      recorder->dropped_told = dropped;
     }
   if (first != NULL)
     {

@@ -16,6 +16,13 @@ G_BEGIN_DECLS
 
 typedef struct _JnRecorder JnRecorder;
 
+#define JN_RECORDER_ERROR (jn_recorder_error_quark ())
+typedef enum
+{
+  JN_RECORDER_ERROR_BEHIND,   /* periods lost (silence in the files); the recording goes on */
+} JnRecorderError;
+GQuark      jn_recorder_error_quark  (void);
+
 /* the streams of a recording that are not a peer's (peer ids are below) */
 #define JN_RECORDER_LOCAL (G_MAXUINT32)       /* what this computer played */
 #define JN_RECORDER_MIX   (G_MAXUINT32 - 1)   /* what it heard of the others */
@@ -28,10 +35,13 @@ JnRecorder *jn_recorder_new          (const char         *audio_stem,
                                       const char         *beats_path,
                                       GError            **error);
 void        jn_recorder_free         (JnRecorder         *recorder);
-/* Before the media thread runs: the session's rate and channels. */
+/* Before the media thread runs, once: the session's rate, channels and
+ * period (what the media thread hands over is allocated now; a block
+ * that does not fit is dropped, and the next drain says so). */
 void        jn_recorder_set_format   (JnRecorder         *recorder,
                                       guint               rate,
-                                      guint               channels);
+                                      guint               channels,
+                                      guint               frames);
 /* Before the media thread runs: every file starts at the recording's
  * first period and ends at its last, silence where a stream had none
  * (jn_recorder_period_end() marks the periods). */
@@ -65,7 +75,9 @@ void        jn_recorder_push_beat    (JnRecorder         *recorder,
                                       gint64              local_us);
 
 /* The main context: writes what came.  A WAV file that cannot be written
- * stops the audio recording (the session goes on) and says why. */
+ * stops the audio recording (the session goes on) and says why; periods
+ * the recording fell behind on are said too (JN_RECORDER_ERROR_BEHIND),
+ * and it goes on. */
 gboolean    jn_recorder_drain        (JnRecorder         *recorder,
                                       GError            **error);
 /* Writes the rest and closes every file. */

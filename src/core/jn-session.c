@@ -664,7 +664,9 @@ on_jam_drain (gpointer user_data)
   if (self->jam_recorder != NULL && !jn_recorder_drain (self->jam_recorder, &error))
     {
       warn (self, error->message);
-      jn_session_stop_recording (self);
+      /* a file that cannot be written ends it; having fallen behind does not */
+      if (!g_error_matches (error, JN_RECORDER_ERROR, JN_RECORDER_ERROR_BEHIND))
+        jn_session_stop_recording (self);
     }
   return G_SOURCE_CONTINUE;
 }
@@ -853,7 +855,7 @@ open_audio (JnSession  *self,
   if (self->capture != NULL)
     jn_capture_source_prepare (self->capture, format->frames, format->channels);
   if (self->recorder != NULL)
-    jn_recorder_set_format (self->recorder, format->rate, format->channels);
+    jn_recorder_set_format (self->recorder, format->rate, format->channels, format->frames);
   g_mutex_lock (&self->metro_lock);
   jn_metronome_init (&self->metronome, format->rate);
   g_mutex_unlock (&self->metro_lock);
@@ -1910,7 +1912,8 @@ jn_session_start_recording (JnSession   *self,
   recorder = jn_recorder_new (stem, NULL, NULL, error);
   if (recorder == NULL)
     return FALSE;
-  jn_recorder_set_format (recorder, self->config.format.rate, self->config.format.channels);
+  jn_recorder_set_format (recorder, self->config.format.rate, self->config.format.channels,
+                          self->config.format.frames);
   jn_recorder_set_aligned (recorder, TRUE);
   /* TRANSLATORS: a recording's file of what this computer played */
   jn_recorder_set_name (recorder, JN_RECORDER_LOCAL, self->player_name != NULL ? self->player_name : _("me"));
