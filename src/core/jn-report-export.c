@@ -122,6 +122,14 @@ figure_label (const JnFigure *f)
   return f->label != NULL ? f->label : f->name;
 }
 
+/* the unit in the reader's language ("" stays "": gettext would give the
+ * catalogue's header) */
+static const char *
+figure_unit (const JnFigure *f)
+{
+  return f->unit != NULL && *f->unit != '\0' ? _(f->unit) : "";
+}
+
 gboolean
 jn_report_write_html (const JnReport *r, const char *path, GError **error)
 {
@@ -185,7 +193,7 @@ jn_report_write_html (const JnReport *r, const char *path, GError **error)
       g_string_append (s, "<tr>");
       html_cell (s, "td", figure_suite (f), NULL);
       html_cell (s, "td", figure_label (f), NULL);
-      html_cell (s, "td", _(f->unit), NULL);
+      html_cell (s, "td", figure_unit (f), NULL);
       html_cell (s, "td", count, "num");
       html_number (s, f->d.mean);
       html_number (s, f->d.median);
@@ -411,7 +419,7 @@ jn_report_write_pdf (const JnReport *r, const char *path, GError **error)
       g_autofree char *change = f->has_baseline ? g_strdup_printf ("%+.1f %%%s", f->change_percent,
                                                                    f->regression ? " !" : "")
                                                 : NULL;
-      const char *cells[10] = { figure_suite (f), figure_label (f), _(f->unit), n, med, p95, p99 };
+      const char *cells[10] = { figure_suite (f), figure_label (f), figure_unit (f), n, med, p95, p99 };
       guint c = 7;
 
       if (cols.target)
