@@ -48,6 +48,7 @@ struct _JnSessionInfo
   gboolean checking;       /* its port is being tried (a bye came, or Avahi's entry is quiet) */
   gint64   last_checked;   /* when a try of an Avahi entry last ended */
   guint    failed_checks;  /* Avahi's entry: tries in a row its port did not answer */
+  gboolean bye_seen;       /* a bye came while its port was being tried already */
   char    *avahi_name;   /* also (or only) known through Avahi: its service name */
 };
 
@@ -576,21 +577,23 @@ on_port_checked (GObject      *source,
   g_autoptr(GError) error = NULL;
   gboolean answers = jn_session_info_ping_finish (info, result, &error) >= 0.0;
   JnDiscovery *self = check->self;
+  gboolean bye = check->bye || info->bye_seen;
 
   info->checking = FALSE;
+  info->bye_seen = FALSE;
   info->last_checked = g_get_monotonic_time ();
   if (g_cancellable_is_cancelled (check->cancellable))
     return;
   if (answers)
     {
       info->failed_checks = 0;
-      if (check->bye)
+      if (bye)
         self->ignored++;   /* it still takes connections: the bye was forged */
       return;
     }
   /* a quiet Avahi entry goes on the second try in a row that fails (one
    * refused connection may be a host restarting its session) */
-  if (!check->bye && ++info->failed_checks < JN_DISCOVERY_FAILED_TRIES)
+  if (!bye && ++info->failed_checks < JN_DISCOVERY_FAILED_TRIES)
     return;
   /* gone, unless it was replaced by a newer announcement meanwhile */
   for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (self->store)); i++)
@@ -613,7 +616,11 @@ check_port (JnDiscovery   *self,
   PortCheck *check;
 
   if (info->checking)
-    return;
+    {
+      /* the try under way answers for the bye too */
+      info->bye_seen |= bye;
+      return;
+    }
   check = g_new0 (PortCheck, 1);
   check->self = self;
   check->cancellable = g_object_ref (self->cancellable);
