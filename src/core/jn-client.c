@@ -208,6 +208,14 @@ ice_relay_clear (IceRelay *relay)
   g_main_context_unref (relay->context);
 }
 
+/* the control connection is there and open */
+static gboolean
+connection_open (JnClient *self)
+{
+  return self->connection != NULL &&
+         soup_websocket_connection_get_state (self->connection) == SOUP_WEBSOCKET_STATE_OPEN;
+}
+
 /* an ice, midi or mix message, to the room */
 gboolean
 jn_client_send_chat (JnClient   *self,
@@ -217,8 +225,7 @@ jn_client_send_chat (JnClient   *self,
 
   g_return_val_if_fail (JN_IS_CLIENT (self), FALSE);
 
-  if (!self->joined || !jn_chat_text_is_valid (text) || self->connection == NULL ||
-      soup_websocket_connection_get_state (self->connection) != SOUP_WEBSOCKET_STATE_OPEN)
+  if (!self->joined || !jn_chat_text_is_valid (text) || !connection_open (self))
     return FALSE;
   chat->text = g_strdup (text);
   jn_control_message_send (chat, self->connection);
@@ -235,8 +242,7 @@ jn_client_request_echo (JnClient *self,
   g_return_val_if_fail (JN_IS_CLIENT (self), FALSE);
   g_return_val_if_fail (seconds <= JN_ECHO_MAX_S, FALSE);
 
-  if (!self->joined || to == 0 || self->connection == NULL ||
-      soup_websocket_connection_get_state (self->connection) != SOUP_WEBSOCKET_STATE_OPEN)
+  if (!self->joined || to == 0 || !connection_open (self))
     return FALSE;
   echo->peer_id = to;
   echo->seconds = seconds;
@@ -248,8 +254,7 @@ static void
 send_ice (JnClient         *self,
           JnControlMessage *message)
 {
-  if (self->connection != NULL &&
-      soup_websocket_connection_get_state (self->connection) == SOUP_WEBSOCKET_STATE_OPEN)
+  if (connection_open (self))
     jn_control_message_send (message, self->connection);
 }
 
@@ -628,8 +633,7 @@ add_peer (JnClient   *self,
 static void
 close_connection (JnClient *self)
 {
-  if (self->connection != NULL &&
-      soup_websocket_connection_get_state (self->connection) == SOUP_WEBSOCKET_STATE_OPEN)
+  if (connection_open (self))
     soup_websocket_connection_close (self->connection, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
 }
 
@@ -1324,8 +1328,7 @@ jn_client_leave (JnClient *self)
   g_return_if_fail (JN_IS_CLIENT (self));
 
   self->joined = FALSE;
-  if (self->connection != NULL &&
-      soup_websocket_connection_get_state (self->connection) == SOUP_WEBSOCKET_STATE_OPEN)
+  if (connection_open (self))
     soup_websocket_connection_close (self->connection, SOUP_WEBSOCKET_CLOSE_NORMAL, "bye");
 }
 
