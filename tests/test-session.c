@@ -893,6 +893,23 @@ target_at_most_1 (gpointer data)
   return jn_peer_get_buffer_target (data) <= 1;
 }
 
+/* host hosts session_name and joiner joins it, both running */
+static void
+host_and_join (JnSession  *host,
+               JnSession  *joiner,
+               const char *session_name)
+{
+  JnTestStarted started = { 0 };
+  g_autofree char *url = NULL;
+
+  jn_session_host_async (host, session_name, NULL, NULL, jn_test_on_started, &started);
+  g_assert_true (jn_test_wait_started (&started, 5));
+  url = jn_session_dup_local_url (host);
+  started = (JnTestStarted) { 0 };
+  jn_session_join_async (joiner, url, NULL, NULL, jn_test_on_started, &started);
+  g_assert_true (jn_test_wait_started (&started, 5));
+}
+
 /* The jitter buffer's setting changed while the session plays: the depth
  * moves into the safest bounds at once, and down to the lowest as the
  * calm allows */
@@ -901,17 +918,10 @@ test_session_latency_live (void)
 {
   JnSession *host = local_session ("Host");
   JnSession *joiner = local_session ("Joiner");
-  JnTestStarted started = { 0 };
-  g_autofree char *url = NULL;
   JnPeer *at_joiner;
   gint64 t0;
 
-  jn_session_host_async (host, "Live jam", NULL, NULL, jn_test_on_started, &started);
-  g_assert_true (jn_test_wait_started (&started, 5));
-  url = jn_session_dup_local_url (host);
-  started = (JnTestStarted) { 0 };
-  jn_session_join_async (joiner, url, NULL, NULL, jn_test_on_started, &started);
-  g_assert_true (jn_test_wait_started (&started, 5));
+  host_and_join (host, joiner, "Live jam");
   at_joiner = jn_session_lookup_peer (joiner, JN_HOST_PEER_ID);
   spin_until (playing_with_rtt, at_joiner, 5000);
   jn_session_set_latency_safety (joiner, 0.0);   /* lowest: 1 .. 4, shrinking after 1 s of calm */
@@ -1050,23 +1060,6 @@ on_heard (JnSession  *session,
 /* Chat through the host: a joiner's lines reach the host by the joiner's
  * name; a flood past the member's rate is dropped and counted; the host's
  * line reaches the joiner; nothing is said outside a session */
-/* host hosts session_name and joiner joins it, both running */
-static void
-host_and_join (JnSession  *host,
-               JnSession  *joiner,
-               const char *session_name)
-{
-  JnTestStarted started = { 0 };
-  g_autofree char *url = NULL;
-
-  jn_session_host_async (host, session_name, NULL, NULL, jn_test_on_started, &started);
-  g_assert_true (jn_test_wait_started (&started, 5));
-  url = jn_session_dup_local_url (host);
-  started = (JnTestStarted) { 0 };
-  jn_session_join_async (joiner, url, NULL, NULL, jn_test_on_started, &started);
-  g_assert_true (jn_test_wait_started (&started, 5));
-}
-
 static void
 test_session_chat (void)
 {
