@@ -109,10 +109,14 @@ jn_graph_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
   {
     g_autofree char *title = g_strdup_printf ("%s (%s)", self->title, self->unit);
     double x = right, legend_w = 0, legend_y = 12;
+    int name_w[JN_GRAPH_MAX_LINES] = { 0 };
 
     for (int l = 0; l < JN_GRAPH_MAX_LINES; l++)
       if (self->names[l] != NULL)
-        legend_w += text_width (widget, self->names[l]) + 6 + 14 + 14;
+        {
+          name_w[l] = text_width (widget, self->names[l]);
+          legend_w += name_w[l] + 6 + 14 + 14;
+        }
     draw_text (widget, snapshot, title, left, 12, 0.0, &fg);
     if (left + text_width (widget, title) + 12 + legend_w > right)
       {
@@ -123,7 +127,7 @@ jn_graph_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
       if (self->names[l] != NULL)
         {
           draw_text (widget, snapshot, self->names[l], x, legend_y, 1.0, &fg);
-          x -= text_width (widget, self->names[l]) + 6;
+          x -= name_w[l] + 6;
           gtk_snapshot_append_color (snapshot, &line_colors[l],
                                      &GRAPHENE_RECT_INIT ((float) (x - 14), (float) (legend_y - 5), 14, 10));
           x -= 14 + 14;
