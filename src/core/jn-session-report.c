@@ -66,12 +66,9 @@ player_summary (const JnPeerStats *s,
   if (light == JN_DELAY_UNKNOWN)
     delay = g_strdup (_("their delay was never measured"));
   else
-    /* TRANSLATORS: the end-to-end delay, then what it means (the delay light's colour in words) */
-    delay = g_strdup_printf (_("about %.0f ms from their instrument to your ears, %s"),
-                             jn_delay_parts_total (parts),
-                             light == JN_DELAY_GREEN ? _("tight enough to play together")
-                             : light == JN_DELAY_YELLOW ? _("noticeable: playing together takes care")
-                                                        : _("too late to play tightly together"));
+    /* TRANSLATORS: the end-to-end delay, then what it means (the delay light's words, a sentence) */
+    delay = g_strdup_printf (_("about %.0f ms from their instrument to your ears. %s"),
+                             jn_delay_parts_total (parts), jn_delay_light_describe (light));
   if (s->restored > 0)
     restored = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "; %u packet was restored from its copies",
                                              "; %u packets were restored from their copies",
