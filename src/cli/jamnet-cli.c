@@ -168,45 +168,30 @@ on_latency_check (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
-static int
-compare_double (const void *a, const void *b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-
-  return (x > y) - (x < y);
-}
-
 static void
 print_latency (Cli           *cli,
                JnLatencyTest *test)
 {
-  double round_trip[JN_LATENCY_TEST_MAX_CLICKS], sorted[JN_LATENCY_TEST_MAX_CLICKS];
+  double round_trip[JN_LATENCY_TEST_MAX_CLICKS];
   guint n_echoes = jn_latency_test_get_results (test, round_trip, JN_LATENCY_TEST_MAX_CLICKS);
-  guint n = 0, lost = 0;
+  JnLatencyFigures figures;
 
   for (guint i = 0; i < n_echoes; i++)
-    {
-      if (round_trip[i] < 0)
-        {
-          g_print (_("click %u: no echo within 1 s\n"), i + 1);
-          lost++;
-          continue;
-        }
+    if (round_trip[i] < 0)
+      g_print (_("click %u: no echo within 1 s\n"), i + 1);
+    else
       g_print (_("click %u: %.2f ms\n"), i + 1, round_trip[i]);
-      sorted[n++] = round_trip[i];
-    }
-  if (n == 0)
+  if (!jn_latency_test_get_figures (test, &figures))
     {
       g_printerr (_("No echo came back. Is the other side running with --echo?\n"));
       cli->exit_status = 1;
       return;
     }
-  if (lost > 0)
-    g_print (_("%u of %u clicks got no echo\n"), lost, n_echoes);
-  qsort (sorted, n, sizeof (double), compare_double);
+  if (figures.echoes < figures.clicks)
+    g_print (_("%u of %u clicks got no echo\n"), figures.clicks - figures.echoes, figures.clicks);
   g_print (_("round trip (network, both jitter buffers, the echo's period): "
              "min %.2f ms, median %.2f ms, max %.2f ms over %u clicks\n"),
-           sorted[0], sorted[n / 2], sorted[n - 1], n);
+           figures.min_ms, figures.median_ms, figures.max_ms, figures.echoes);
 }
 
 /* MIDI test pattern: event i is note on (even i) or off (odd i) of note

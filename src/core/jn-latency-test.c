@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "jn-latency-test.h"
@@ -129,4 +130,36 @@ jn_latency_test_get_results (JnLatencyTest *test,
   n = MIN ((guint) g_atomic_int_get ((gint *) &test->n_echoes), max);
   memcpy (round_trip_ms, test->round_trip_ms, sizeof (double) * n);
   return n;
+}
+
+static int
+compare_ms (const void *a,
+            const void *b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return (x > y) - (x < y);
+}
+
+gboolean
+jn_latency_test_get_figures (JnLatencyTest    *test,
+                             JnLatencyFigures *figures)
+{
+  double round_trip[JN_LATENCY_TEST_MAX_CLICKS], sorted[JN_LATENCY_TEST_MAX_CLICKS];
+  guint n, got = 0;
+
+  g_return_val_if_fail (test != NULL && figures != NULL, FALSE);
+
+  n = jn_latency_test_get_results (test, round_trip, JN_LATENCY_TEST_MAX_CLICKS);
+  for (guint i = 0; i < n; i++)
+    if (round_trip[i] >= 0)
+      sorted[got++] = round_trip[i];
+  *figures = (JnLatencyFigures) { .clicks = n, .echoes = got };
+  if (got == 0)
+    return FALSE;
+  qsort (sorted, got, sizeof (double), compare_ms);
+  figures->min_ms = sorted[0];
+  figures->median_ms = sorted[got / 2];
+  figures->max_ms = sorted[got - 1];
+  return TRUE;
 }

@@ -47,6 +47,22 @@ guint          jn_latency_test_get_results (JnLatencyTest *test,
                                            double        *round_trip_ms,
                                            guint          max);
 
+/* What the clicks measured, each one's round trip (the network both
+ * ways, both jitter buffers, the echo's period). */
+typedef struct
+{
+  guint  clicks;      /* timed: echoes plus those that got none */
+  guint  echoes;      /* came back */
+  double min_ms;
+  double median_ms;
+  double max_ms;
+} JnLatencyFigures;
+
+/* Once the media thread stopped: the figures; FALSE when no echo came
+ * back (figures then has only the count of clicks). */
+gboolean       jn_latency_test_get_figures (JnLatencyTest    *test,
+                                            JnLatencyFigures *figures);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (JnLatencyTest, jn_latency_test_free)
 
 G_END_DECLS

@@ -2029,15 +2029,6 @@ jn_session_send_chat (JnSession   *self,
 
 #define LIVE_TEST_TICK_MS 100
 
-static int
-compare_ms (const void *a,
-            const void *b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-
-  return (x > y) - (x < y);
-}
-
 static void
 ask_echo (JnSession *self,
           guint32    peer_id,
@@ -2056,9 +2047,8 @@ on_live_test_tick (gpointer data)
 {
   JnSession *self = data;
   g_autoptr(GTask) task = NULL;
-  double round_trip[JN_LATENCY_TEST_MAX_CLICKS], sorted[JN_LATENCY_TEST_MAX_CLICKS];
-  JnLatencyFigures *figures;
-  guint n, got = 0;
+  g_autofree JnLatencyFigures *figures = g_new0 (JnLatencyFigures, 1);
+  gboolean echoed;
   guint32 peer_id = atomic_load_explicit (&self->live_peer, memory_order_relaxed);
 
   if (g_atomic_pointer_get (&self->live_test) != NULL)
@@ -2077,14 +2067,11 @@ on_live_test_tick (gpointer data)
 
   self->live_source = 0;
   task = g_steal_pointer (&self->live_task);
-  n = jn_latency_test_get_results (self->live_owned, round_trip, JN_LATENCY_TEST_MAX_CLICKS);
+  echoed = jn_latency_test_get_figures (self->live_owned, figures);
   g_clear_pointer (&self->live_owned, jn_latency_test_free);
   if (g_task_return_error_if_cancelled (task))
     return G_SOURCE_REMOVE;
-  for (guint i = 0; i < n; i++)
-    if (round_trip[i] >= 0)
-      sorted[got++] = round_trip[i];
-  if (got == 0)
+  if (!echoed)
     {
       JnPeer *peer = g_hash_table_lookup (self->peer_by_id, GUINT_TO_POINTER (peer_id));
 
@@ -2095,14 +2082,7 @@ on_live_test_tick (gpointer data)
                                peer != NULL ? jn_peer_get_name (peer) : "?");
       return G_SOURCE_REMOVE;
     }
-  qsort (sorted, got, sizeof (double), compare_ms);
-  figures = g_new0 (JnLatencyFigures, 1);
-  figures->clicks = n;
-  figures->echoes = got;
-  figures->min_ms = sorted[0];
-  figures->median_ms = sorted[got / 2];
-  figures->max_ms = sorted[got - 1];
-  g_task_return_pointer (task, figures, g_free);
+  g_task_return_pointer (task, g_steal_pointer (&figures), g_free);
   return G_SOURCE_REMOVE;
 }
 

@@ -227,17 +227,6 @@ gboolean        jn_session_set_device_link     (JnSession           *self,
 gboolean        jn_session_send_chat           (JnSession           *self,
                                                 const char          *text,
                                                 GError             **error);
-/* What a latency test with one player measured: each click's round trip
- * (the network both ways, both jitter buffers, their echo's period). */
-typedef struct
-{
-  guint  clicks;      /* timed: echoes plus those that got none */
-  guint  echoes;      /* came back */
-  double min_ms;
-  double median_ms;
-  double max_ms;
-} JnLatencyFigures;
-
 /* Times `clicks` round trips (1..JN_LATENCY_TEST_MAX_CLICKS) through the
  * player peer_id, who plays them back (docs/protocol.md, "echo"): for
  * the few seconds it takes everyone hears the clicks from both of us
