@@ -73,6 +73,7 @@ struct PnbtrState
   float      *hist;         /* planar, channels x hist_len, newest last */
   int         in_gap;
   long        gap_samples;  /* samples concealed since the gap began */
+  int         last_frames;  /* of the last call */
   float       peak[PNBTR_MAX_CHANNELS];
   float       ceiling[PNBTR_MAX_CHANNELS];      /* what a gap never goes beyond */
   float       stream_peak[PNBTR_MAX_CHANNELS];  /* the loudest sample received */
@@ -1281,6 +1282,37 @@ fade_from_prediction (PnbtrState *s, int c, const float *to, float *dst, int n)
 }
 
 int
+pnbtr_amend (PnbtrState *s, const float *played, int frames)
+{
+  int channels = s->cfg.channels;
+
+  if (!s->in_gap || played == NULL || frames < 1 || frames != s->last_frames ||
+      frames > s->gap_samples || frames > s->hist_len)
+    return -1;
+  for (int c = 0; c < channels; c++)
+    {
+      float *h = channel_history (s, c) + s->hist_len - frames;
+      float *ring = s->rep_len > 0 ? s->rep_ring + (size_t) c * s->rep_len : NULL;
+
+      for (int i = 0; i < frames; i++)
+        {
+          float v = played[(size_t) i * channels + c];
+
+          v = isfinite (v) ? v : 0.f;
+          h[i] = v;
+          if (ring != NULL)
+            ring[(s->rep_pos - (size_t) frames + i) & (s->rep_len - 1)] = v;
+          s->stream_peak[c] = fmaxf (s->stream_peak[c], fabsf (v));
+        }
+    }
+  s->in_gap = 0;
+  s->gap_samples = 0;
+  s->interpolated = 0;
+  s->interp_len = s->interp_pos = 0;
+  return 0;
+}
+
+int
 pnbtr_process_ex (PnbtrState *s, const float *in, float *out, int frames,
                   const PnbtrFuture *future)
 {
@@ -1294,6 +1326,7 @@ pnbtr_process_ex (PnbtrState *s, const float *in, float *out, int frames,
         memset (out, 0, sizeof (float) * (size_t) frames * channels);
       return 0;
     }
+  s->last_frames = frames;
 
   if (in != NULL)
     {

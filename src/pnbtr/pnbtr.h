@@ -93,6 +93,12 @@ int          pnbtr_process       (PnbtrState *state, const float *in, float *out
 int          pnbtr_process_ex    (PnbtrState *state, const float *in, float *out, int frames,
                                   const PnbtrFuture *future);
 
+/* The packet just concealed (the last call, frames frames) turned out to
+ * be `played`: a copy of it came, refined with the prediction.  The
+ * history holds `played` instead, and the gap ends with it: the next
+ * packet is played as it comes, with no fade from the prediction.  Returns
+ * 0, or -1 when the last call concealed nothing or other frames. */
+int          pnbtr_amend         (PnbtrState *state, const float *played, int frames);
 /* For a real-time caller short of time: while `light` is set, a gap that
  * begins is concealed the cheap way, by the model's extrapolation alone,
  * with neither the repetition's search nor interpolation across it (about
