@@ -360,6 +360,76 @@ test_copies (void)
   }
 }
 
+/* A copy refined with a prediction: the better the prediction, the nearer
+ * the original; a useless one (white errors of several steps, worse than
+ * any concealment's) costs the copy under 2 dB (after the ramp from the
+ * prediction at its start, not counted); never far from the copy's cells
+ * there. */
+static void
+test_copy_refine (void)
+{
+  g_autoptr(JnWav) wav = load_piano ();
+  /* the prediction's error, as a share of each block's step */
+  static const double errors[] = { 0.0, 0.1, 0.3, 3.0, 30.0 };
+  GRand *rand = g_rand_new_with_seed (7);
+
+  for (guint e = 0; e < G_N_ELEMENTS (errors); e++)
+    {
+      double signal = 0, copy_noise = 0, refined_noise = 0;
+
+      for (gsize p = 0; p + 128 <= wav->frames; p += 128)
+        {
+          const float *in = wav->samples + p;
+          guint8 copy[256];
+          float decoded[128], refined[128], prediction[128], steps[128 / JN_COPY_BLOCK];
+
+          jn_audio_copy_encode (in, 128, 5, copy);
+          jn_audio_copy_decode (copy, 128, 5, decoded);
+          jn_audio_copy_decode_steps (copy, 128, steps);
+          for (guint i = 0; i < 128; i++)
+            prediction[i] = in[i] + (float) (errors[e] * steps[i / JN_COPY_BLOCK] *
+                                             (g_rand_double (rand) * 2 - 1) * G_SQRT2);
+          memcpy (refined, decoded, sizeof decoded);
+          g_assert_true (jn_audio_copy_refine (refined, 128, 1, steps, prediction));
+          /* it starts where the prediction does, which continues the audio before */
+          g_assert_cmpfloat (fabs (refined[0] - prediction[0]), <=, 0.01 * (fabs (decoded[0] - prediction[0]) + steps[0]));
+          /* then within a step of the cells (the loudest's reaches a step further out) */
+          for (guint i = JN_COPY_EDGE_FRAMES; i < 128; i++)
+            {
+              double step = steps[i / JN_COPY_BLOCK];
+
+              g_assert_cmpfloat (fabs (refined[i] - decoded[i]), <=, 1.5 * step + 1e-7);
+              g_assert_cmpfloat (fabsf (refined[i]), <=, MAX (fabsf (decoded[i]), fabsf (prediction[i])));
+              signal += (double) in[i] * in[i];
+              copy_noise += (double) (in[i] - decoded[i]) * (in[i] - decoded[i]);
+              refined_noise += (double) (in[i] - refined[i]) * (in[i] - refined[i]);
+            }
+        }
+      g_test_message ("prediction off by %.1f steps: copy %.1f dB, refined %.1f dB", errors[e],
+                      10 * log10 (signal / copy_noise), 10 * log10 (signal / refined_noise));
+      if (errors[e] == 0)
+        g_assert_cmpfloat (10 * log10 (copy_noise / refined_noise), >=, 15.0);
+      else if (errors[e] <= 0.1)
+        g_assert_cmpfloat (10 * log10 (copy_noise / refined_noise), >=, 9.0);
+      else if (errors[e] <= 0.3)
+        g_assert_cmpfloat (10 * log10 (copy_noise / refined_noise), >=, 1.5);
+      else
+        g_assert_cmpfloat (10 * log10 (copy_noise / refined_noise), >=, -2.0);
+    }
+  g_rand_free (rand);
+  {
+    float copy[100] = { 0 }, steps[4] = { 0.01f, 0.01f, 0.01f, 0.01f };
+
+    /* packets it cannot refine: untouched */
+    g_assert_false (jn_audio_copy_can_refine (100, 1));
+    g_assert_false (jn_audio_copy_can_refine (128, 3));
+    g_assert_true (jn_audio_copy_can_refine (64, 2));
+    copy[5] = 0.5f;
+    g_assert_false (jn_audio_copy_refine (copy, 100, 1, steps, copy));
+    g_assert_cmpfloat (copy[5], ==, 0.5f);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -372,5 +442,6 @@ main (int argc, char **argv)
   g_test_add_func ("/codec/formats", test_formats);
   g_test_add_func ("/codec/packets", test_packets);
   g_test_add_func ("/codec/copies", test_copies);
+  g_test_add_func ("/codec/copy-refine", test_copy_refine);
   return g_test_run ();
 }

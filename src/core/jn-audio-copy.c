@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "jn-audio-copy.h"
+#include "pnbtr-dsp.h"
 
 static inline gint
 to_s16 (float v)
@@ -156,6 +157,206 @@ jn_audio_copy_decode (const guint8 *in,
 
       out[i] = CLAMP (value, -32768, 32767) / 32768.f;
     }
+}
+
+void
+jn_audio_copy_decode_steps (const guint8 *in,
+                            guint         samples,
+                            float        *steps)
+{
+  for (guint b = 0; b < n_blocks (samples); b++)
+    steps[b] = (float) (1 << ((in[b / 2] >> (b % 2 ? 0 : 4)) & 0xF)) / 32768.f;
+}
+
+#define OVER_SUBTRACT 4.0
+
+/* Where the original of a copy's sample v was: v ± step / 2, but the
+ * block's loudest may have been a step down from its rounding
+ * (jn_audio_copy_encode()): its cell reaches a step out. */
+static void
+cell (double  v,
+      double  step,
+      double  top,
+      double *lo,
+      double *hi)
+{
+  *lo = v - 0.5 * step;
+  *hi = v + 0.5 * step;
+  if (v > 0 && v == top)
+    *hi = v + step;
+  else if (v < 0 && -v == top)
+    *lo = v - step;
+}
+
+/* The mean of x ~ N(mu, sigma^2) given lo <= x <= hi. */
+static float
+cell_mean (double mu,
+           double sigma,
+           double lo,
+           double hi)
+{
+  double a = (lo - mu) / sigma, b = (hi - mu) / sigma, mass, mean;
+
+  if (a > 30.0)
+    return (float) MIN (lo + sigma / a, hi);
+  if (b < -30.0)
+    return (float) MAX (hi + sigma / b, lo);
+  /* the tail's side of erfc, where it keeps its precision */
+  if (a > 0)
+    mass = 0.5 * (erfc (a * G_SQRT2 / 2) - erfc (b * G_SQRT2 / 2));
+  else if (b < 0)
+    mass = 0.5 * (erfc (-b * G_SQRT2 / 2) - erfc (-a * G_SQRT2 / 2));
+  else
+    mass = 1.0 - 0.5 * (erfc (-a * G_SQRT2 / 2) + erfc (b * G_SQRT2 / 2));
+  if (!(mass > 1e-300))
+    return (float) (0.5 * (lo + hi));
+  mean = mu + sigma * (exp (-0.5 * a * a) - exp (-0.5 * b * b)) / (sqrt (2 * G_PI) * mass);
+  return (float) CLAMP (mean, lo, hi);
+}
+
+/* The samples' own refinement: each the mean of its cell, given the
+ * prediction and its error. */
+static void
+refine_in_cells (float       *copy,
+                 guint        samples,
+                 const float *steps,
+                 const float *prediction)
+{
+  for (guint b = 0; b < n_blocks (samples); b++)
+    {
+      guint first = b * JN_COPY_BLOCK, n = MIN (JN_COPY_BLOCK, samples - first);
+      double step = steps[b], d2 = 0, var, top = 0;
+
+      /* a full-precision block: nothing to refine */
+      if (step <= 1.0 / 32768.0)
+        continue;
+      for (guint i = 0; i < n; i++)
+        {
+          double d = prediction[first + i] - copy[first + i];
+
+          d2 += d * d;
+          top = MAX (top, fabs (copy[first + i]));
+        }
+      /* the prediction's own error: what its disagreement with the copy
+       * has beyond the copy's rounding (step^2 / 12) */
+      var = MAX (d2 / n - step * step / 12.0, step * step * 1e-4);
+      for (guint i = 0; i < n; i++)
+        {
+          double lo, hi;
+
+          cell (copy[first + i], step, top, &lo, &hi);
+          copy[first + i] = cell_mean (prediction[first + i], sqrt (var), lo, hi);
+        }
+    }
+}
+
+/* A refined copy's start meets the prediction, which the concealment
+ * continued from the audio before it: the correction ramps in over
+ * JN_COPY_EDGE_FRAMES frames.  And no sample louder than both its copy
+ * and its prediction. */
+static void
+finish_refined (float       *copy,
+                guint        frames,
+                guint        channels,
+                const float *decoded,
+                const float *prediction)
+{
+  guint ramp = MIN (JN_COPY_EDGE_FRAMES, frames / 2);
+
+  for (guint i = 0; i < frames; i++)
+    {
+      float w = i < ramp ? (float) (0.5 - 0.5 * cos (G_PI * (i + 1.0) / (ramp + 1.0))) : 1.f;
+
+      for (guint c = 0; c < channels; c++)
+        {
+          guint k = i * channels + c;
+          float v = prediction[k] + w * (copy[k] - prediction[k]);
+          float loudest = MAX (fabsf (decoded[k]), fabsf (prediction[k]));
+
+          copy[k] = CLAMP (v, -loudest, loudest);
+        }
+    }
+}
+
+gboolean
+jn_audio_copy_can_refine (guint frames,
+                          guint channels)
+{
+  return frames >= 2 && frames <= JN_COPY_REFINE_MAX_FRAMES && (frames & (frames - 1)) == 0 &&
+         channels >= 1 && channels <= JN_COPY_REFINE_MAX_CHANNELS;
+}
+
+gboolean
+jn_audio_copy_refine (float       *copy,
+                      guint        frames,
+                      guint        channels,
+                      const float *steps,
+                      const float *prediction)
+{
+  guint samples = frames * channels;
+  double data[2 * JN_COPY_REFINE_MAX_FRAMES], twiddles[JN_COPY_REFINE_MAX_FRAMES];
+  float decoded[JN_COPY_REFINE_MAX_FRAMES * JN_COPY_REFINE_MAX_CHANNELS];
+  double top[(JN_COPY_REFINE_MAX_FRAMES * JN_COPY_REFINE_MAX_CHANNELS + JN_COPY_BLOCK - 1) /
+             JN_COPY_BLOCK];
+
+  if (!jn_audio_copy_can_refine (frames, channels))
+    return FALSE;
+  memcpy (decoded, copy, sizeof (float) * samples);
+  for (guint b = 0; b < n_blocks (samples); b++)
+    {
+      top[b] = 0;
+      for (guint i = b * JN_COPY_BLOCK; i < MIN ((b + 1) * JN_COPY_BLOCK, samples); i++)
+        top[b] = MAX (top[b], fabs (decoded[i]));
+    }
+  refine_in_cells (copy, samples, steps, prediction);
+
+  /* What stays of the copy's coding noise is white, where music's upper
+   * bands are tens of dB down: the correction the copy makes to the
+   * prediction keeps, bin by bin, only what stands well above that noise
+   * (spectral subtraction, over-subtracted: a bin of noise alone reaches
+   * OVER_SUBTRACT times its mean power once in e^OVER_SUBTRACT).  Held
+   * within a step of the cells, not in them: the cells' hard edges would
+   * put back white noise where the result leaves them
+   * (docs/codec.md, "Refining a copy"). */
+  pnbtr_fft_twiddles (twiddles, frames);
+  for (guint c = 0; c < channels; c++)
+    {
+      double noise = 0;
+
+      for (guint i = 0; i < frames; i++)
+        {
+          guint k = i * channels + c;
+          double step = steps[k / JN_COPY_BLOCK];
+
+          data[2 * i] = copy[k] - prediction[k];
+          data[2 * i + 1] = 0;
+          noise += step > 1.0 / 32768.0 ? step * step / 12.0 : 0;
+        }
+      if (noise <= 0)
+        continue;
+      pnbtr_fft (data, frames, twiddles, 0);
+      for (guint i = 0; i < frames; i++)
+        {
+          double power = data[2 * i] * data[2 * i] + data[2 * i + 1] * data[2 * i + 1];
+          double gain = power > OVER_SUBTRACT * noise ? 1.0 - OVER_SUBTRACT * noise / power : 0.0;
+
+          data[2 * i] *= gain;
+          data[2 * i + 1] *= gain;
+        }
+      pnbtr_fft (data, frames, twiddles, 1);
+      for (guint i = 0; i < frames; i++)
+        {
+          guint k = i * channels + c;
+          double step = steps[k / JN_COPY_BLOCK], lo, hi;
+
+          if (step <= 1.0 / 32768.0)
+            continue;
+          cell (decoded[k], step, top[k / JN_COPY_BLOCK], &lo, &hi);
+          copy[k] = (float) CLAMP (prediction[k] + data[2 * i] / frames, lo - 0.5 * step, hi + 0.5 * step);
+        }
+    }
+  finish_refined (copy, frames, channels, decoded, prediction);
+  return TRUE;
 }
 
 gboolean

@@ -38,6 +38,38 @@ void      jn_audio_copy_decode  (const guint8  *in,
                                  guint          samples,
                                  guint          bits,
                                  float         *out);
+/* The quantisation step of each of the copy's blocks (as a float sample,
+ * 2^shift / 32768): steps holds (samples + JN_COPY_BLOCK - 1) /
+ * JN_COPY_BLOCK floats.  A copy's sample v stands for the original's
+ * value somewhere in v ± step / 2. */
+void      jn_audio_copy_decode_steps (const guint8 *in,
+                                      guint         samples,
+                                      float        *steps);
+/* A decoded copy (frames x channels, interleaved) made better with a
+ * prediction of the same samples (the concealment's).  Each sample becomes
+ * what the original most likely was, given that it lies in its cell
+ * (v ± step / 2) and the prediction's error, which each block's own
+ * disagreement with the copy estimates; then the correction the copy makes
+ * to the prediction keeps, bin by bin, only what stands well above the
+ * copy's coding noise, and each sample stays within a step of its cell.
+ * Where the prediction is good the copy takes its shape, and the coding
+ * noise, white, goes; where it is not, the copy stays about as it was.
+ * The correction ramps in over the first JN_COPY_EDGE_FRAMES frames (the
+ * prediction continues the audio before), and no sample is louder than
+ * both its copy and its prediction.  For packets of a power of two frames,
+ * up to JN_COPY_REFINE_MAX_FRAMES, and up to JN_COPY_REFINE_MAX_CHANNELS
+ * (jn_audio_copy_can_refine()); FALSE, the copy untouched, for others.
+ * Nothing allocated: for the media thread (docs/codec.md, "Refining a
+ * copy"). */
+#define JN_COPY_REFINE_MAX_FRAMES   256
+#define JN_COPY_REFINE_MAX_CHANNELS 2
+gboolean  jn_audio_copy_can_refine (guint       frames,
+                                    guint       channels);
+gboolean  jn_audio_copy_refine  (float         *copy,
+                                 guint          frames,
+                                 guint          channels,
+                                 const float   *steps,
+                                 const float   *prediction);
 /* A decoded copy's edges made continuous with the audio around it: its
  * coding error at an edge is a step the signal does not have (on a loud
  * low drone, many times the signal's own steps).  before: the two frames
