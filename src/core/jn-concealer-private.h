@@ -23,6 +23,9 @@ struct _JnConcealer
   guint64     gaps_repeated;
   guint64     gaps_light;
   guint64     gaps_onset;
+  /* the counters the gap that began in the last period added to: a copy
+   * of that packet, refined, takes them back (it was no gap) */
+  guint64    *begun[4];
 
   /* the PNBTR worker's part (jn-concealer-pool.c) */
   gboolean    job_in_flight;

@@ -59,27 +59,48 @@ playout_filter (gpointer     user_data,
   JnConcealer *self = user_data;
   PnbtrFuture next = { future, (int) future_frames, (int) gap_frames };
   gboolean begins = in == NULL && !self->in_gap;
+  guint n_begun = 0;
 
+  memset (self->begun, 0, sizeof self->begun);
   if (begins)
     {
       /* a gap begins: with the worker's model, or fitting one right here */
       self->in_gap = TRUE;
       self->gap_us = g_get_monotonic_time ();
-      if (self->has_model)
-        self->gaps_worker_model++;
-      else
-        self->gaps_local_fit++;
+      self->begun[n_begun++] = self->has_model ? &self->gaps_worker_model : &self->gaps_local_fit;
       if (self->light)
-        self->gaps_light++;
+        self->begun[n_begun++] = &self->gaps_light;
     }
   else if (in != NULL)
     self->in_gap = FALSE;
 
   pnbtr_process_ex (self->plc, in, out, (int) frames, future != NULL ? &next : NULL);
   if (begins && pnbtr_gap_repeats (self->plc))
-    self->gaps_repeated++;
+    self->begun[n_begun++] = &self->gaps_repeated;
   if (begins && pnbtr_gap_onset (self->plc))
-    self->gaps_onset++;
+    self->begun[n_begun++] = &self->gaps_onset;
+  for (guint i = 0; i < n_begun; i++)
+    (*self->begun[i])++;
+}
+
+/* What the jitter buffer played for the period just concealed: a copy of
+ * it, refined with the prediction.  PNBTR's history takes it, and the gap
+ * ends; one that began with this period was no gap. */
+static void
+playout_amend (gpointer     user_data,
+               const float *played,
+               guint        frames,
+               guint        channels)
+{
+  JnConcealer *self = user_data;
+
+  (void) channels;
+  if (pnbtr_amend (self->plc, played, (int) frames) != 0)
+    return;
+  self->in_gap = FALSE;
+  for (guint i = 0; i < G_N_ELEMENTS (self->begun) && self->begun[i] != NULL; i++)
+    (*self->begun[i])--;
+  memset (self->begun, 0, sizeof self->begun);
 }
 
 JnConcealer *
@@ -134,6 +155,7 @@ jn_concealer_attach (JnConcealer    *self,
 {
   g_return_if_fail (self != NULL);
   jn_jitter_buffer_set_filter (jb, playout_filter, self);
+  jn_jitter_buffer_set_amend (jb, playout_amend);
 }
 
 void

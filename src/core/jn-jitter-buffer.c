@@ -46,6 +46,7 @@ typedef struct
   guint32  seq;
   gsize    coded_size;  /* > 0: not decoded yet */
   gboolean copy;        /* restored from a copy another packet carried */
+  gboolean refine;      /* that copy's block steps are known: refined at playout */
 } Slot;
 
 struct _JnJitterBuffer
@@ -60,6 +61,7 @@ struct _JnJitterBuffer
   guint           level;        /* packets queued */
   guint           run;          /* concealed periods in a row */
   JnPlayoutFilter filter;
+  JnPlayoutAmend  amend;
   gpointer        filter_data;
 
   /* depth and its adaptation */
@@ -80,6 +82,10 @@ struct _JnJitterBuffer
   float          *future;       /* LOOKAHEAD x frames x channels */
   float          *merged;       /* frames x channels */
   float          *tail;         /* the last 2 frames of the packet played last */
+  float          *steps;        /* SLOTS x blocks: each copy's block steps */
+  guint           blocks;       /* blocks of a copy of one packet */
+  float          *prediction;   /* frames x channels: the concealment's, for refining */
+  float          *copy_steps;   /* blocks: the steps of a copy being taken */
   gboolean        tail_valid;   /* that period played a packet (no copy, nothing concealed) */
 
   /* coded streams */
@@ -111,6 +117,10 @@ jn_jitter_buffer_new (guint depth,
   jb->future = g_new0 (float, JN_JITTER_LOOKAHEAD * n);
   jb->merged = g_new0 (float, n);
   jb->tail = g_new0 (float, 2 * channels);
+  jb->blocks = (guint) ((n + JN_COPY_BLOCK - 1) / JN_COPY_BLOCK);
+  jb->steps = g_new0 (float, (gsize) JN_JITTER_BUFFER_SLOTS * jb->blocks);
+  jb->prediction = g_new0 (float, n);
+  jb->copy_steps = g_new0 (float, jb->blocks);
   return jb;
 }
 
@@ -123,6 +133,9 @@ jn_jitter_buffer_free (JnJitterBuffer *jb)
   g_free (jb->future);
   g_free (jb->merged);
   g_free (jb->tail);
+  g_free (jb->steps);
+  g_free (jb->prediction);
+  g_free (jb->copy_steps);
   g_free (jb->coded);
   g_free (jb->lost_audio);
   g_free (jb);
@@ -135,6 +148,21 @@ jn_jitter_buffer_set_filter (JnJitterBuffer  *jb,
 {
   jb->filter = filter;
   jb->filter_data = user_data;
+}
+
+void
+jn_jitter_buffer_set_amend (JnJitterBuffer *jb,
+                            JnPlayoutAmend  amend)
+{
+  jb->amend = amend;
+}
+
+/* Whether a copy queued with its steps is refined at playout. */
+static inline gboolean
+refines (JnJitterBuffer *jb,
+         guint32         seq)
+{
+  return jb->slots[seq % JN_JITTER_BUFFER_SLOTS].refine && jb->filter != NULL && jb->amend != NULL;
 }
 
 void
@@ -194,6 +222,7 @@ take (JnJitterBuffer *jb,
     jb->stats.restored++;
   slot->valid = FALSE;
   slot->copy = FALSE;
+  slot->refine = FALSE;
   jb->level--;
 }
 
@@ -326,6 +355,7 @@ push (JnJitterBuffer *jb,
             return JN_JITTER_PUSH_DUPLICATE;
           /* the packet itself, after its copy: it plays instead */
           slot->copy = FALSE;
+          slot->refine = FALSE;
           memcpy (slot_audio (jb, seq), interleaved, sizeof (float) * jb->frames * jb->channels);
           return JN_JITTER_PUSH_QUEUED;
         }
@@ -335,6 +365,7 @@ push (JnJitterBuffer *jb,
 
   slot->valid = TRUE;
   slot->copy = FALSE;
+  slot->refine = FALSE;
   slot->seq = seq;
   slot->coded_size = size;
   if (data != NULL)
@@ -359,7 +390,8 @@ jn_jitter_buffer_push (JnJitterBuffer *jb,
 JnJitterPushResult
 jn_jitter_buffer_push_copy (JnJitterBuffer *jb,
                             guint32         seq,
-                            const float    *interleaved)
+                            const float    *interleaved,
+                            const float    *steps)
 {
   Slot *slot = &jb->slots[seq % JN_JITTER_BUFFER_SLOTS];
   gint32 ahead = (gint32) (seq - jb->next_seq);
@@ -380,6 +412,12 @@ jn_jitter_buffer_push_copy (JnJitterBuffer *jb,
   if (push (jb, seq, interleaved, NULL, 0) != JN_JITTER_PUSH_QUEUED)
     return JN_JITTER_PUSH_DUPLICATE;
   slot->copy = TRUE;
+  if (steps != NULL && jn_audio_copy_can_refine (jb->frames, jb->channels))
+    {
+      memcpy (jb->steps + (gsize) (seq % JN_JITTER_BUFFER_SLOTS) * jb->blocks, steps,
+              sizeof (float) * jb->blocks);
+      slot->refine = TRUE;
+    }
   return JN_JITTER_PUSH_QUEUED;
 }
 
@@ -449,10 +487,11 @@ play (JnJitterBuffer *jb,
 
 /* Conceals the period before packet `seq`, handing over the packets queued
  * from `seq` on (within the lookahead) as what follows the gap.  A copy
- * ends the gap but is handed over as nothing, nor anything after it: its
- * coding noise is white, and an interpolation made to meet it follows the
- * noise (docs/pnbtr.md, "Measuring"); extrapolated, the gap fades into
- * the copy as into any packet. */
+ * is handed over as nothing, nor anything after it: its coding noise is
+ * white, and an interpolation made to meet it follows the noise
+ * (docs/pnbtr.md, "Measuring").  One that will be refined is part of the
+ * gap (gap_after()); one that will not ends it, and the extrapolated gap
+ * fades into it as into any packet. */
 static void
 conceal (JnJitterBuffer *jb,
          guint32         seq,
@@ -466,6 +505,21 @@ conceal (JnJitterBuffer *jb,
                         !jb->slots[q % JN_JITTER_BUFFER_SLOTS].copy; q++, k++)
     memcpy (jb->future + k * n, slot_audio (jb, q), sizeof (float) * n);
   play (jb, NULL, out, k ? jb->future : NULL, k * jb->frames, gap_packets * jb->frames);
+}
+
+/* The periods from s to the gap's end: to the first packet queued within
+ * the lookahead, past copies that will be refined (they are concealed
+ * too); LOOKAHEAD + 1 when none is. */
+static guint
+gap_after (JnJitterBuffer *jb,
+           guint32         s)
+{
+  guint gap = 1;
+
+  while (gap <= JN_JITTER_LOOKAHEAD &&
+         (!ready (jb, s + gap) || refines (jb, s + gap)))
+    gap++;
+  return gap;
 }
 
 /* A period that ends the stream: down to silence by its end (a raised
@@ -593,6 +647,34 @@ jn_jitter_buffer_pop (JnJitterBuffer *jb,
       float *audio = slot_audio (jb, s);
       gboolean copy = jb->slots[s % JN_JITTER_BUFFER_SLOTS].copy;
 
+      /* a copy, with a concealment to ask: concealed as if lost, and the
+       * copy refined with that prediction (jn_audio_copy_refine()) */
+      if (copy && refines (jb, s))
+        {
+          gsize n = (gsize) jb->frames * jb->channels;
+          guint gap = gap_after (jb, s);
+
+          if (gap <= JN_JITTER_LOOKAHEAD)
+            conceal (jb, s + gap, gap, jb->prediction);
+          else
+            play (jb, NULL, jb->prediction, NULL, 0, 0);
+          jn_audio_copy_refine (audio, jb->frames, jb->channels,
+                                jb->steps + (gsize) (s % JN_JITTER_BUFFER_SLOTS) * jb->blocks,
+                                jb->prediction);
+          /* its end into the packet after, where that is here */
+          if (has (jb, s + 1) && !jb->slots[(s + 1) % JN_JITTER_BUFFER_SLOTS].copy)
+            jn_audio_copy_smooth_edges (audio, jb->frames, jb->channels, NULL, slot_audio (jb, s + 1));
+          jb->amend (jb->filter_data, audio, jb->frames, jb->channels);
+          memcpy (out, audio, sizeof (float) * n);
+          take (jb, s);
+          jb->run = 0;
+          if (jb->finishing && jb->level == 0)
+            {
+              fade_out (jb, out);
+              jb->faded_out = TRUE;
+            }
+          return JN_JITTER_POP_PLAYED;
+        }
       /* a copy's coding error at its edges would be a step: smoothed
        * into the packets around it, where they are here */
       if (copy && jb->decoder == NULL)
@@ -622,10 +704,8 @@ jn_jitter_buffer_pop (JnJitterBuffer *jb,
   jb->run++;
   {
     /* the gap ends at the first queued packet within the lookahead */
-    guint gap = 1;
+    guint gap = gap_after (jb, s);
 
-    while (gap <= JN_JITTER_LOOKAHEAD && !ready (jb, s + gap))
-      gap++;
     if (gap <= JN_JITTER_LOOKAHEAD)
       conceal (jb, s + gap, gap, out);
     else
@@ -689,7 +769,8 @@ jn_jitter_buffer_take_copies (JnJitterBuffer *jb,
           continue;
         }
       jn_audio_copy_decode (packet->audio.copies[i].data, samples, bits, scratch);
-      jn_jitter_buffer_push_copy (jb, seq, scratch);
+      jn_audio_copy_decode_steps (packet->audio.copies[i].data, samples, jb->copy_steps);
+      jn_jitter_buffer_push_copy (jb, seq, scratch, jb->copy_steps);
     }
   return disagree;
 }

@@ -29,6 +29,16 @@ typedef void (*JnPlayoutFilter) (gpointer     user_data,
                                  const float *future,
                                  guint        future_frames,
                                  guint        gap_frames);
+/* With a filter, a copy of a lost packet whose block steps are known is
+ * first concealed as if lost, then refined with what the filter made of
+ * it (jn_audio_copy_refine()); the amend callback is then told what was
+ * played in the end, which the filter's history should hold instead of
+ * its prediction (the gap ends there: pnbtr_amend()).  Refining needs
+ * both. */
+typedef void (*JnPlayoutAmend)  (gpointer     user_data,
+                                 const float *played,
+                                 guint        frames,
+                                 guint        channels);
 
 /* A coded stream (Opus) is queued as it came and decoded here, in sequence
  * order, when playout or the lookahead first needs a packet: a decoder
@@ -79,6 +89,10 @@ void                jn_jitter_buffer_free          (JnJitterBuffer *jb);
 void                jn_jitter_buffer_set_filter    (JnJitterBuffer *jb,
                                                     JnPlayoutFilter filter,
                                                     gpointer        user_data);
+/* Set with the filter (the same user_data); NULL: copies play as they
+ * decode. */
+void                jn_jitter_buffer_set_amend     (JnJitterBuffer *jb,
+                                                    JnPlayoutAmend  amend);
 /* Adaptive depth.  safety 0 ("lowest latency") .. 1 ("safest") sets the
  * range of depths and how long the network must stay calm before the depth
  * shrinks again.  period_us is one packet's duration.  Not for the audio
@@ -92,12 +106,16 @@ JnJitterPushResult  jn_jitter_buffer_push          (JnJitterBuffer *jb,
                                                     const float    *interleaved);
 /* A copy of packet seq that another packet carried (decoded): queued
  * where seq is missing and not yet due, played as real audio; the packet
- * itself, if it comes before its time, replaces it.  LATE when its time
- * passed or nothing is queued, DUPLICATE when seq is there.  PCM buffers
- * only. */
+ * itself, if it comes before its time, replaces it.  steps: the copy's
+ * block steps (jn_audio_copy_decode_steps()), or NULL; with them and a
+ * filter, the copy is refined at playout with what the filter conceals
+ * for it (jn_audio_copy_refine()), and the gap before it is concealed
+ * through it, to the next packet.  LATE when its time passed or nothing
+ * is queued, DUPLICATE when seq is there.  PCM buffers only. */
 JnJitterPushResult  jn_jitter_buffer_push_copy     (JnJitterBuffer *jb,
                                                     guint32         seq,
-                                                    const float    *interleaved);
+                                                    const float    *interleaved,
+                                                    const float    *steps);
 /* What is queued for seq, NULL when nothing; *is_copy whether it came
  * from a copy.  PCM buffers only. */
 const float        *jn_jitter_buffer_peek          (JnJitterBuffer *jb,
