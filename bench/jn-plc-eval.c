@@ -695,18 +695,22 @@ copies_sent (const gboolean *lost_mask, gsize n_packets, guint packet, guint rat
   return k;
 }
 
-void
-jn_plc_restore_copies (const float       *ref,
-                       gsize              frames,
-                       guint              channels,
-                       guint              packet,
-                       guint              rate,
-                       const JnPlcCopies *copies,
-                       gboolean          *lost_mask,
-                       float             *played,
-                       JnPlcResult       *result)
+/* steps: NULL, or where each restored packet's block steps go (blocks
+ * floats a packet), for refining: the copies are then left as they decode */
+static void
+restore_copies (const float       *ref,
+                gsize              frames,
+                guint              channels,
+                guint              packet,
+                guint              rate,
+                const JnPlcCopies *copies,
+                gboolean          *lost_mask,
+                float             *played,
+                float             *steps,
+                JnPlcResult       *result)
 {
   gsize n_packets = (frames + packet - 1) / packet;
+  guint blocks = (packet * channels + JN_COPY_BLOCK - 1) / JN_COPY_BLOCK;
   g_autofree guint *k = copies_sent (lost_mask, n_packets, packet, rate, copies);
   g_autofree guint8 *coded = g_new (guint8, jn_audio_copy_size (packet * channels, JN_COPY_MAX_BITS));
   g_autofree gboolean *was_lost = g_memdup2 (lost_mask, sizeof (gboolean) * (n_packets + 1));
@@ -728,9 +732,11 @@ jn_plc_restore_copies (const float       *ref,
 
             jn_audio_copy_encode (ref + p * packet * channels, n, bits, coded);
             jn_audio_copy_decode (coded, n, bits, played + p * packet * channels);
+            if (steps != NULL)
+              jn_audio_copy_decode_steps (coded, n, steps + p * blocks);
             /* with the packets on either side, where they came, as the
              * jitter buffer does */
-            if (n == packet * channels)
+            else if (n == packet * channels)
               jn_audio_copy_smooth_edges (played + p * packet * channels, packet, channels,
                                           p > 0 && !was_lost[p - 1] ? ref + (p * packet - 2) * channels : NULL,
                                           p + 1 < n_packets && !was_lost[p + 1] &&
@@ -741,6 +747,20 @@ jn_plc_restore_copies (const float       *ref,
           }
     }
   result->sent_seconds += (double) frames / rate;
+}
+
+void
+jn_plc_restore_copies (const float       *ref,
+                       gsize              frames,
+                       guint              channels,
+                       guint              packet,
+                       guint              rate,
+                       const JnPlcCopies *copies,
+                       gboolean          *lost_mask,
+                       float             *played,
+                       JnPlcResult       *result)
+{
+  restore_copies (ref, frames, channels, packet, rate, copies, lost_mask, played, NULL, result);
 }
 
 gboolean
@@ -768,7 +788,8 @@ jn_plc_run (const float       *ref,
   /* what is measured against: every packet the trace lost, restored or not */
   g_autofree gboolean *measured_mask = g_memdup2 (lost_mask, sizeof (gboolean) * (n_packets + 1));
   g_autofree float *concealed = g_new0 (float, (gsize) packet * channels);
-  g_autofree float *restored = NULL;
+  g_autofree float *restored = NULL, *steps = NULL;
+  g_autofree gboolean *copy_mask = NULL;
   const float *src = ref;
 
   /* what arrives: the packets, and the lost ones whose copy came in time
@@ -776,8 +797,21 @@ jn_plc_run (const float       *ref,
   if (copies != NULL && (copies->k > 0 || copies->automatic))
     {
       restored = g_new (float, frames * channels);
-      jn_plc_restore_copies (ref, frames, channels, packet, rate, copies, lost_mask, restored, result);
+      if (jn_audio_copy_can_refine (packet, channels))
+        steps = g_new (float, n_packets * ((packet * channels + JN_COPY_BLOCK - 1) / JN_COPY_BLOCK));
+      restore_copies (ref, frames, channels, packet, rate, copies, lost_mask, restored, steps, result);
       src = restored;
+      if (steps != NULL)
+        {
+          /* refined, as the jitter buffer does it: each restored packet is
+           * concealed as if lost, and its copy refined with that prediction */
+          copy_mask = g_new0 (gboolean, n_packets + 1);
+          for (gsize p = 0; p < n_packets; p++)
+            {
+              copy_mask[p] = measured_mask[p] && !lost_mask[p];
+              lost_mask[p] = measured_mask[p];
+            }
+        }
     }
 
   /* with a background worker, as in the engine: a gap with no model yet
@@ -839,7 +873,19 @@ jn_plc_run (const float       *ref,
           t0 = jn_bench_now_ns ();
           pnbtr_process_ex (state, NULL, concealed, (int) n, future.samples ? &future : NULL);
           elapsed = jn_bench_now_ns () - t0;
-          memcpy (o, concealed, sizeof (float) * n * channels);
+          if (copy_mask != NULL && copy_mask[p])
+            {
+              guint blocks = (packet * channels + JN_COPY_BLOCK - 1) / JN_COPY_BLOCK;
+
+              memcpy (o, in, sizeof (float) * n * channels);
+              jn_audio_copy_refine (o, n, channels, steps + p * blocks, concealed);
+              /* its end into the packet after, where that came */
+              if (p + 1 < n_packets && !measured_mask[p + 1] && (p + 2) * packet <= frames)
+                jn_audio_copy_smooth_edges (o, n, channels, NULL, ref + (p + 1) * packet * channels);
+              pnbtr_amend (state, o, (int) n);
+            }
+          else
+            memcpy (o, concealed, sizeof (float) * n * channels);
           g_array_append_val (result->conceal_ns, elapsed);
           if (p == 0 || !lost_mask[p - 1])
             g_array_append_val (result->start_ns, elapsed);
