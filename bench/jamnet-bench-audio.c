@@ -21,6 +21,12 @@
 #include "jamnet-bench.h"
 #include "jn-bench-report.h"
 #include "jn-audio-bridge.h"
+#include "jn-audio-copy.h"
+#include "jn-concealer-pool.h"
+#include "jn-jitter-buffer.h"
+#include "jn-media-engine.h"
+#include "jn-plc-eval.h"
+#include "jn-wav.h"
 
 #define FRAMES   128
 #define CHANNELS 2
@@ -74,6 +80,167 @@ feed (gpointer data)
         g_usleep (MAX (100, (next - g_get_monotonic_time ()) / 2));
     }
   return NULL;
+}
+
+/* The receiving side of a period with copies: PEERS mono peers at 5 %
+ * bursty loss (each its own trace), each packet carrying copies of the two
+ * before it as the engine codes them.  Timed per period, as the media
+ * thread does it: the worker's models exchanged, every packet and its
+ * copies queued, every jitter buffer popped through its concealer (a copy
+ * refined with its prediction, a loss concealed), with the engine's
+ * budget for starting gaps the costly way.  Paced in real time, so that
+ * the worker's models come back as they would. */
+#define COPY_PEERS  16
+#define COPY_FRAMES 128
+
+typedef struct
+{
+  JnJitterBuffer *jb;
+  JnConcealer    *concealer;
+  gboolean       *lost;
+  guint64         played;
+} CopyPeer;
+
+static JnConcealer *
+copy_peer_lookup (gpointer user_data,
+                  guint32  stream)
+{
+  CopyPeer *peers = user_data;
+
+  return stream < COPY_PEERS ? peers[stream].concealer : NULL;
+}
+
+static JnConcealer *
+copy_peer_at (gpointer user_data,
+              guint    index,
+              guint64 *played)
+{
+  CopyPeer *peers = user_data;
+
+  *played = peers[index].played;
+  return peers[index].concealer;
+}
+
+static int
+copies_cost (double seconds)
+{
+  JnAudioFormat format = { RATE, COPY_FRAMES, 1, JN_SAMPLE_S16, 0 };
+  double period_us = COPY_FRAMES * 1e6 / RATE;
+  guint periods = (guint) (seconds * 1e6 / period_us), copy_bytes[3];
+  g_autofree char *path = g_build_filename (JN_SOURCE_DIR, "tests", "data", "piano.wav", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JnWav) wav = jn_wav_load (path, &error);
+  g_autofree double *ns = g_new (double, periods);
+  JnConcealerPool *pool;
+  CopyPeer peers[COPY_PEERS];
+  guint8 coded[3][256];
+  float out[COPY_FRAMES], scratch[COPY_FRAMES];
+  guint64 restored = 0, concealed = 0, light = 0, lost = 0;
+  gint64 budget_us = (gint64) (JN_PLC_BUDGET_DEFAULT * period_us), next;
+
+  if (wav == NULL || wav->channels != 1 || wav->frames < 64 * COPY_FRAMES)
+    return jn_bench_fail (error != NULL ? error->message : "tests/data/piano.wav is not a mono clip");
+  pool = jn_concealer_pool_new ("pnbtr", &format, "cpu");
+  for (guint p = 0; p < COPY_PEERS; p++)
+    {
+      g_autoptr(GArray) trace = jn_plc_trace_generate (periods, 0.05, 2.4, 10, 101 + p);
+
+      peers[p].jb = jn_jitter_buffer_new (2, COPY_FRAMES, 1);
+      jn_jitter_buffer_set_adaptive (peers[p].jb, TRUE, 0.5, (guint) period_us);
+      peers[p].concealer = jn_concealer_new (p, "pnbtr", &format, pool != NULL);
+      jn_concealer_attach (peers[p].concealer, peers[p].jb);
+      peers[p].lost = jn_plc_lost_mask (trace, periods);
+      peers[p].played = 0;
+    }
+  for (guint j = 1; j <= 2; j++)
+    copy_bytes[j] = (guint) jn_audio_copy_size (COPY_FRAMES, jn_audio_copy_bits (j));
+
+  g_print ("  media thread, %u peers with 2 copies each at 5 %% bursty loss, %.0f s in real time ...\n",
+           COPY_PEERS, seconds);
+  next = g_get_monotonic_time ();
+  for (guint t = 0; t < periods; t++)
+    {
+      JnPacket packets[COPY_PEERS];
+      double t0;
+      gint64 playout_start;
+
+      /* the senders' part, not timed: each peer's packet t and its copies */
+      for (guint p = 0; p < COPY_PEERS; p++)
+        {
+          JnPacket *packet = &packets[p];
+
+          memset (packet, 0, sizeof *packet);
+          packet->header.seq = t;
+          for (guint j = 1; j <= 2 && j <= t; j++)
+            {
+              /* each peer plays the clip from its own place */
+              gsize at = ((gsize) (t - j) * COPY_FRAMES + p * 48000) % (wav->frames - COPY_FRAMES);
+
+              jn_audio_copy_encode (wav->samples + at, COPY_FRAMES, jn_audio_copy_bits (j),
+                                    coded[j] + 0);
+              packet->audio.copies[packet->audio.n_copies].back = j;
+              packet->audio.copies[packet->audio.n_copies].bits = jn_audio_copy_bits (j);
+              packet->audio.copies[packet->audio.n_copies].data = g_memdup2 (coded[j], copy_bytes[j]);
+              packet->audio.n_copies++;
+            }
+        }
+
+      t0 = jn_bench_now_ns ();
+      if (pool != NULL)
+        jn_concealer_pool_exchange (pool, copy_peer_lookup, peers, copy_peer_at, peers, COPY_PEERS, t);
+      for (guint p = 0; p < COPY_PEERS; p++)
+        if (!peers[p].lost[t])
+          {
+            gsize at = ((gsize) t * COPY_FRAMES + p * 48000) % (wav->frames - COPY_FRAMES);
+
+            jn_jitter_buffer_push (peers[p].jb, t, wav->samples + at);
+            jn_jitter_buffer_take_copies (peers[p].jb, &packets[p], scratch);
+          }
+      playout_start = g_get_monotonic_time ();
+      for (guint p = 0; p < COPY_PEERS; p++)
+        {
+          gboolean late = g_get_monotonic_time () - playout_start >= budget_us;
+          JnJitterPopResult r;
+
+          jn_concealer_set_light (peers[p].concealer, late);
+          r = jn_jitter_buffer_pop (peers[p].jb, out, NULL);
+          if (r != JN_JITTER_POP_IDLE)
+            peers[p].played++;
+          concealed += r == JN_JITTER_POP_CONCEALED;
+        }
+      ns[t] = jn_bench_now_ns () - t0;
+
+      for (guint p = 0; p < COPY_PEERS; p++)
+        {
+          lost += peers[p].lost[t];
+          for (guint i = 0; i < packets[p].audio.n_copies; i++)
+            g_free ((gpointer) packets[p].audio.copies[i].data);
+        }
+      next += (gint64) period_us;
+      while (g_get_monotonic_time () < next)
+        g_usleep (MAX (100, (next - g_get_monotonic_time ()) / 2));
+    }
+
+  for (guint p = 0; p < COPY_PEERS; p++)
+    {
+      JnJitterDepthStats depth;
+      JnPeerStats stats = { 0 };
+
+      jn_jitter_buffer_get_depth_stats (peers[p].jb, &depth);
+      jn_concealer_fill (peers[p].concealer, &stats);
+      restored += depth.restored;
+      light += stats.gaps_light;
+      jn_concealer_free (peers[p].concealer);
+      jn_jitter_buffer_free (peers[p].jb);
+      g_free (peers[p].lost);
+    }
+  jn_concealer_pool_free (pool);
+  report ("copies_us.16", "media thread: 16 peers, copies, loss", ns, periods, period_us,
+          JN_PLC_BUDGET_DEFAULT);
+  g_print ("  %" G_GUINT64_FORMAT " packets lost, %" G_GUINT64_FORMAT " restored from copies (refined), "
+           "%" G_GUINT64_FORMAT " periods concealed, %" G_GUINT64_FORMAT " gaps begun the cheap way "
+           "(budget)\n", lost, restored, concealed, light);
+  return 0;
 }
 
 int
@@ -138,6 +305,9 @@ jn_bench_audio_path (int argc, char **argv)
       report (rt_id, rt_name, ns, n, period_us, peer_counts[k] == 16 ? 0.05 : 0);
     }
 
+  if (copies_cost (MIN (seconds, 10.0)) != 0)
+    return 1;
+
   /* real time: the null device's clock against a media-side feeder */
   {
     JnAudioConfig config = { "jamnet-bench", RATE, CHANNELS, FRAMES };
@@ -169,7 +339,7 @@ jn_bench_audio_path (int argc, char **argv)
   }
   {
     static const char *const figures[] = { "mix_us.1", "mix_us.4", "mix_us.16", "callback_us.1",
-                                           "callback_us.4", "callback_us.16", NULL };
+                                           "callback_us.4", "callback_us.16", "copies_us.16", NULL };
 
     jn_bench_percentile_chart ("audio-path", "audio path: cost per period", "us", figures);
   }
