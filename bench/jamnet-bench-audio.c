@@ -2,8 +2,10 @@
  *
  * The audio path per 128-frame period: the device's real-time callback
  * (capture into the ring, the mix out of it, the local monitor) and the
- * media thread's mix of N peers into the ring, timed separately, then a
- * real-time run on the null device counting xruns.
+ * media thread's mix of N peers into the ring, timed separately; the
+ * media thread's receiving side with 16 peers losing packets and restoring
+ * them from copies; then a real-time run on the null device counting
+ * xruns.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
