@@ -179,7 +179,7 @@ copies_cost (double seconds)
               gsize at = ((gsize) (t - j) * COPY_FRAMES + p * 48000) % (wav->frames - COPY_FRAMES);
 
               jn_audio_copy_encode (wav->samples + at, COPY_FRAMES, jn_audio_copy_bits (j),
-                                    coded[j] + 0);
+                                    coded[j]);
               packet->audio.copies[packet->audio.n_copies].back = j;
               packet->audio.copies[packet->audio.n_copies].bits = jn_audio_copy_bits (j);
               packet->audio.copies[packet->audio.n_copies].data = g_memdup2 (coded[j], copy_bytes[j]);

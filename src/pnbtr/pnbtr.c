@@ -1305,6 +1305,8 @@ pnbtr_amend (PnbtrState *s, const float *played, int frames)
           s->stream_peak[c] = fmaxf (s->stream_peak[c], fabsf (v));
         }
     }
+  /* the repetition's coarse ring (a box-filtered mix of the channels)
+   * keeps the prediction: at its resolution the two hardly differ */
   s->in_gap = 0;
   s->gap_samples = 0;
   s->interpolated = 0;
