@@ -406,7 +406,15 @@ test_pnbtr_conceals (gconstpointer data)
       g_assert_cmpuint (engine_stats.pnbtr_installed, >, 0);
       g_assert_cmpuint (engine_stats.pnbtr_installed + engine_stats.pnbtr_late +
                         engine_stats.pnbtr_in_gap, <=, engine_stats.pnbtr_jobs);
-      g_assert_cmpuint (stats.gaps_worker_model, >=, 1);
+      /* a gap with the worker's model, where the worker keeps up: one
+       * whose models take more than half the 16 periods they are trusted
+       * for (40 ms under ASan here, 5 ms without) installs them too old for
+       * the next gap, which fits its own, as it should */
+      if (engine_stats.pnbtr_job_ms < 8 * FRAMES * 1e3 / RATE)
+        g_assert_cmpuint (stats.gaps_worker_model, >=, 1);
+      else
+        g_test_message ("the worker takes %.1f ms a model: no gap needs to have had one",
+                        engine_stats.pnbtr_job_ms);
       /* the worker's measured cost per model sets how often the stream's
        * model is refitted (one stream here) */
       g_assert_cmpfloat (engine_stats.pnbtr_job_ms, >, 0.0);

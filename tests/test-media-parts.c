@@ -378,12 +378,37 @@ test_concealer_worker_model (void)
    * (pnbtr's 4096 samples) */
   g_assert_cmpuint (st.played, >=, 4096 / FRAMES);
 
-  stream_period (&st, TRUE);
-  for (guint i = 0; i < 4; i++)
-    stream_period (&st, FALSE);
-  jn_concealer_fill (st.c, &s);
-  g_assert_cmpuint (s.gaps_worker_model, ==, 1);
-  g_assert_cmpuint (s.gaps_local_fit, ==, 1);
+  /* the next loss gets the worker's model.  A worker whose models take
+   * nearly their trusted age to come (under ASan on a busy machine) may
+   * have one installed that is too old for the next gap, which then fits
+   * its own, as the engine would: then wait for the next model and lose
+   * another packet */
+  for (guint tries = 1;; tries++)
+    {
+      guint64 installed;
+
+      stream_period (&st, TRUE);
+      for (guint i = 0; i < 4; i++)
+        stream_period (&st, FALSE);
+      jn_concealer_fill (st.c, &s);
+      if (s.gaps_worker_model == 1)
+        {
+          g_test_message ("a gap with the worker's model at try %u", tries);
+          g_assert_cmpuint (s.gaps_local_fit, ==, tries);
+          break;
+        }
+      g_assert_cmpuint (s.gaps_worker_model, ==, 0);
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      jn_concealer_pool_get_stats (st.pool, &es);
+      installed = es.pnbtr_installed;
+      do
+        {
+          stream_period (&st, FALSE);
+          g_usleep ((gulong) FRAMES * G_USEC_PER_SEC / RATE);
+          jn_concealer_pool_get_stats (st.pool, &es);
+        }
+      while (es.pnbtr_installed == installed && g_get_monotonic_time () < deadline);
+    }
   g_assert_cmpfloat (st.gap_error, <, 0.05);
   stream_clear (&st);
 }
