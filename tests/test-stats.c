@@ -379,6 +379,18 @@ test_jitter_buffer_script (void)
     jn_jitter_buffer_get_depth_stats (jb, &depth);
     g_assert_cmpuint (depth.restarts, ==, 1);
     push (jb, far + 1, JN_JITTER_PUSH_QUEUED);
+    pop (jb, JN_JITTER_POP_IDLE, 0);
+
+    /* and far ahead again while priming (a second stall): it starts over
+     * from there too, rather than refuse the stream from then on */
+    far += 2 * JN_JITTER_BUFFER_SLOTS;
+    push (jb, far, JN_JITTER_PUSH_QUEUED);
+    g_assert_cmpuint (jn_jitter_buffer_get_level (jb), ==, 1);
+    jn_jitter_buffer_get_depth_stats (jb, &depth);
+    g_assert_cmpuint (depth.restarts, ==, 2);
+    /* one more than a lap behind what is queued: refused */
+    push (jb, far - JN_JITTER_BUFFER_SLOTS, JN_JITTER_PUSH_OVERFLOW);
+    push (jb, far + 1, JN_JITTER_PUSH_QUEUED);
     push (jb, far + 2, JN_JITTER_PUSH_QUEUED);
     pop (jb, JN_JITTER_POP_PLAYED, far);
   }

@@ -343,8 +343,15 @@ push (JnJitterBuffer *jb,
       /* priming: keep a window of SLOTS around what is queued */
       gint32 ahead = (gint32) (seq - jb->highest);
 
-      if (ahead >= JN_JITTER_BUFFER_SLOTS || ahead <= -JN_JITTER_BUFFER_SLOTS)
+      if (ahead <= -JN_JITTER_BUFFER_SLOTS)
         return JN_JITTER_PUSH_OVERFLOW;
+      /* it jumped ahead again before playout began (a second stall soon
+       * after the first): refused, it would never fill the buffer */
+      if (ahead >= JN_JITTER_BUFFER_SLOTS)
+        {
+          go_idle (jb);
+          jb->stats.restarts++;
+        }
     }
 
   if (slot->valid)
