@@ -70,7 +70,12 @@ struct PnbtrState
 {
   PnbtrConfig cfg;
   int         hist_len;     /* samples of history kept per channel */
-  float      *hist;         /* planar, channels x hist_len, newest last */
+  /* planar, channels x 2 hist_len: each channel's history is the hist_len
+   * samples from hist_off on, newest last; a period is appended after
+   * them, and only when the room after them is spent do they move back to
+   * the start (once per hist_len samples, not once a period) */
+  float      *hist;
+  int         hist_off;
   int         in_gap;
   long        gap_samples;  /* samples concealed since the gap began */
   int         last_frames;  /* of the last call */
@@ -318,7 +323,7 @@ pnbtr_new (const PnbtrConfig *cfg)
     return NULL;
   s->cfg = *cfg;
   s->hist_len = (lpc ? cfg->window : 0) + cfg->max_frames;
-  s->hist = alloc_touched ((size_t) cfg->channels * s->hist_len, sizeof (float));
+  s->hist = alloc_touched ((size_t) cfg->channels * 2 * s->hist_len, sizeof (float));
   s->ch_in = alloc_touched (cfg->max_frames, sizeof (float));
   s->ch_out = alloc_touched (cfg->max_frames, sizeof (float));
   s->pred = alloc_touched (cfg->max_frames, sizeof (float));
@@ -385,7 +390,8 @@ fail:
 void
 pnbtr_reset (PnbtrState *s)
 {
-  memset (s->hist, 0, sizeof (float) * (size_t) s->cfg.channels * s->hist_len);
+  memset (s->hist, 0, sizeof (float) * (size_t) s->cfg.channels * 2 * s->hist_len);
+  s->hist_off = 0;
   s->in_gap = 0;
   s->gap_samples = 0;
   s->interp_len = s->interp_pos = 0;
@@ -450,16 +456,22 @@ repeat_alloc (PnbtrState *s)
 static float *
 channel_history (PnbtrState *s, int c)
 {
-  return s->hist + (size_t) c * s->hist_len;
+  return s->hist + (size_t) c * 2 * s->hist_len + s->hist_off;
 }
 
 static void
 push_history (PnbtrState *s, int c, const float *x, int n)
 {
-  float *h = channel_history (s, c);
+  float *base = s->hist + (size_t) c * 2 * s->hist_len, *h = base + s->hist_off;
 
-  memmove (h, h + n, sizeof (float) * (size_t) (s->hist_len - n));
-  memcpy (h + s->hist_len - n, x, sizeof (float) * (size_t) n);
+  /* commit_history() moves every channel's view on by n */
+  if (s->hist_off + s->hist_len + n <= 2 * s->hist_len)
+    memcpy (h + s->hist_len, x, sizeof (float) * (size_t) n);
+  else
+    {
+      memmove (base, h + n, sizeof (float) * (size_t) (s->hist_len - n));
+      memcpy (base + s->hist_len - n, x, sizeof (float) * (size_t) n);
+    }
   if (s->rep_len > 0)
     {
       float *ring = s->rep_ring + (size_t) c * s->rep_len;
@@ -476,6 +488,7 @@ commit_history (PnbtrState *s, int n)
 {
   size_t mask = s->rep_len - 1, cmask = s->rep_clen - 1;
 
+  s->hist_off = s->hist_off + s->hist_len + n <= 2 * s->hist_len ? s->hist_off + n : 0;
   s->played += (unsigned long) n;
   if (s->rep_len == 0)
     return;
@@ -972,7 +985,7 @@ pnbtr_snapshot (PnbtrState *s, float *snapshot)
   s->snap_played = s->played;
   for (int c = 0; c < s->cfg.channels && uses_lpc (&s->cfg); c++)
     memcpy (snapshot + (size_t) c * s->cfg.window,
-            s->hist + (size_t) c * s->hist_len + s->hist_len - s->cfg.window,
+            channel_history (s, c) + s->hist_len - s->cfg.window,
             sizeof (float) * s->cfg.window);
 }
 
