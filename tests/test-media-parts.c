@@ -335,6 +335,104 @@ test_concealer_gap (void)
   stream_clear (&st);
 }
 
+/* --- many streams, one worker ------------------------------------------ */
+
+#define SHARE_STREAMS 16
+
+typedef struct
+{
+  JnJitterBuffer *jb[SHARE_STREAMS];
+  JnConcealer    *c[SHARE_STREAMS];
+  guint64         played[SHARE_STREAMS];
+} Band;
+
+static JnConcealer *
+band_lookup (gpointer user_data, guint32 stream)
+{
+  Band *band = user_data;
+
+  return stream < SHARE_STREAMS ? band->c[stream] : NULL;
+}
+
+static JnConcealer *
+band_at (gpointer user_data, guint index, guint64 *played)
+{
+  Band *band = user_data;
+
+  *played = band->played[index];
+  return band->c[index];
+}
+
+/* 16 streams losing packets, one CPU worker that cannot refit them all as
+ * often as the rule asks: the asks stay within the worker's share of a
+ * core, and the models come back in time to be used, rather than queue
+ * up and come too late (as they all did before the share held the asks) */
+static void
+test_concealer_pool_share (void)
+{
+  JnAudioFormat format = { RATE, FRAMES, 1, JN_SAMPLE_S16, 0 };
+  JnConcealerPool *pool = jn_concealer_pool_new ("pnbtr", &format, "cpu");
+  gint64 period_us = (gint64) FRAMES * G_USEC_PER_SEC / RATE, start, next, elapsed;
+  guint periods = (guint) (1500000 / period_us);
+  JnEngineStats es = { 0 };
+  Band band;
+  float in[FRAMES], out[FRAMES];
+  double busy_ms;
+
+  for (guint k = 0; k < SHARE_STREAMS; k++)
+    {
+      band.jb[k] = jn_jitter_buffer_new (2, FRAMES, 1);
+      band.c[k] = jn_concealer_new (k, "pnbtr", &format, TRUE);
+      jn_concealer_attach (band.c[k], band.jb[k]);
+      band.played[k] = 0;
+    }
+  start = next = g_get_monotonic_time ();
+  for (guint t = 0; t < periods; t++)
+    {
+      jn_concealer_pool_exchange (pool, band_lookup, &band, band_at, &band, SHARE_STREAMS, t);
+      for (guint k = 0; k < SHARE_STREAMS; k++)
+        {
+          /* each stream loses one packet in 25, at its own place */
+          if ((t + 3 * k) % 25 != 0)
+            {
+              tone (in, t);
+              jn_jitter_buffer_push (band.jb[k], t, in);
+            }
+          if (jn_jitter_buffer_pop (band.jb[k], out, NULL) != JN_JITTER_POP_IDLE)
+            band.played[k]++;
+        }
+      next += period_us;
+      while (g_get_monotonic_time () < next)
+        g_usleep (MAX (100, (next - g_get_monotonic_time ()) / 2));
+    }
+  elapsed = g_get_monotonic_time () - start;
+  jn_concealer_pool_get_stats (pool, &es);
+  busy_ms = (double) es.pnbtr_jobs * es.pnbtr_job_ms;
+  g_test_message ("%" G_GUINT64_FORMAT " jobs of %.2f ms in %.2f s (%.0f %% of a core), %"
+                  G_GUINT64_FORMAT " installed, %" G_GUINT64_FORMAT " too late",
+                  es.pnbtr_jobs, es.pnbtr_job_ms, elapsed / 1e6, 100.0 * busy_ms / (elapsed / 1e3),
+                  es.pnbtr_installed, es.pnbtr_late);
+  g_assert_cmpuint (es.pnbtr_refit_periods, ==, 12);   /* the rule's cap: it cannot keep up */
+  g_assert_cmpuint (es.pnbtr_jobs, >, 0);
+  /* 30 % of a core, with room for the average cost's error and the asks
+   * made before the first cost was known */
+  g_assert_cmpfloat (busy_ms, <=, 0.45 * (double) elapsed / 1e3 + 10 * es.pnbtr_job_ms);
+  /* a worker whose every model takes half its trusted age (16 periods)
+   * or more, as under ASan, cannot have them back in time however few it
+   * is asked for */
+  if (es.pnbtr_job_ms < 8 * period_us / 1e3)
+    {
+      g_assert_cmpuint (es.pnbtr_late * 4, <=, es.pnbtr_jobs);
+      g_assert_cmpuint (es.pnbtr_installed, >, 0);
+    }
+  for (guint k = 0; k < SHARE_STREAMS; k++)
+    {
+      jn_concealer_free (band.c[k]);
+      jn_jitter_buffer_free (band.jb[k]);
+    }
+  jn_concealer_pool_free (pool);
+}
+
 static void
 test_concealer_worker_model (void)
 {
@@ -1026,5 +1124,6 @@ main (int argc, char *argv[])
   g_test_add_func ("/concealer/names", test_concealer_names);
   g_test_add_func ("/concealer/gap", test_concealer_gap);
   g_test_add_func ("/concealer/worker-model", test_concealer_worker_model);
+  g_test_add_func ("/concealer/pool-share", test_concealer_pool_share);
   return g_test_run ();
 }

@@ -9,6 +9,12 @@
  * first measurement R is the largest.  What each cadence costs in quality
  * is measured in docs/architecture.md.
  *
+ * Where even R = PNBTR_REFIT_MAX_PERIODS asks more than that share (many
+ * streams, a slow worker), asking every stream anyway would only queue
+ * jobs whose models come back too old to trust.  So the asks themselves
+ * are held to the share: a credit grows by the share's worth of jobs each
+ * period and each ask spends one; the streams that are due take turns.
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #define G_LOG_DOMAIN "jn-concealer-pool"
@@ -31,6 +37,8 @@
  * a session has at most 32 players (JN_SESSION_MAX_PEERS); each result slot
  * holds a prepared interpolation */
 #define PNBTR_WORKER_JOBS 32
+/* asks the share's credit may save up: a short burst, not a queue */
+#define PNBTR_CREDIT_MAX  2.0
 
 struct _JnConcealerPool
 {
@@ -40,6 +48,8 @@ struct _JnConcealerPool
   gint64         period_us;
   double         job_us;        /* the worker's cost per model, averaged */
   guint          refit;         /* periods between a stream's refits */
+  double         credit;        /* asks the worker's share affords now */
+  guint          turn;          /* the stream that asks first next period */
   guint64        jobs;
   guint64        installed;
   guint64        late;
@@ -86,6 +96,7 @@ jn_concealer_pool_new (const char          *method,
   pool->window = (guint) config.window;
   pool->period_us = (gint64) format->frames * G_USEC_PER_SEC / format->rate;
   pool->refit = PNBTR_REFIT_MAX_PERIODS;
+  pool->credit = PNBTR_CREDIT_MAX;
   return pool;
 }
 
@@ -137,6 +148,10 @@ jn_concealer_pool_plan (JnConcealerPool *pool,
                         guint            streams)
 {
   pool->refit = jn_pnbtr_refit_periods (streams, pool->job_us, (double) pool->period_us);
+  /* before the first measurement, the credit it began with */
+  if (pool->job_us > 0.0)
+    pool->credit = MIN (pool->credit + PNBTR_WORKER_SHARE * (double) pool->period_us / pool->job_us,
+                        PNBTR_CREDIT_MAX);
 }
 
 gboolean
@@ -160,7 +175,7 @@ jn_concealer_pool_ask (JnConcealerPool *pool,
    * job in flight each, when the model is due */
   if (c->job_in_flight || played_packets * pool->frames < (guint64) pool->window ||
       c->gap_us == 0 || now - c->gap_us > PNBTR_LOSS_HOLD_US ||
-      (c->has_model && age < pool->refit))
+      (c->has_model && age < pool->refit) || pool->credit < 1.0)
     return TRUE;
   history = jn_pnbtr_worker_job_begin (pool->worker);
   if (history == NULL)
@@ -173,6 +188,7 @@ jn_concealer_pool_ask (JnConcealerPool *pool,
                               now + PNBTR_MODEL_MAX_AGE_PERIODS * pool->period_us);
   c->job_in_flight = TRUE;
   pool->jobs++;
+  pool->credit -= 1.0;
   return TRUE;
 }
 
@@ -214,11 +230,18 @@ jn_concealer_pool_exchange (JnConcealerPool      *pool,
     if (jn_concealer_fits_models (stream_at (stream_data, i, &played)))
       streams++;
   jn_concealer_pool_plan (pool, streams);
-  for (guint i = 0; i < n; i++)
+  for (guint k = 0; k < n; k++)
     {
+      guint i = (pool->turn + k) % n;
       JnConcealer *concealer = stream_at (stream_data, i, &played);
+      guint64 jobs = pool->jobs;
 
-      if (concealer != NULL && !jn_concealer_pool_ask (pool, concealer, seq, played, now))
+      if (concealer == NULL)
+        continue;
+      if (!jn_concealer_pool_ask (pool, concealer, seq, played, now))
         break;
+      /* the streams after it ask first next time */
+      if (pool->jobs != jobs)
+        pool->turn = (i + 1) % n;
     }
 }
