@@ -137,6 +137,7 @@ copies_cost (double seconds)
   CopyPeer peers[COPY_PEERS];
   guint8 coded[3][256];
   float out[COPY_FRAMES], scratch[COPY_FRAMES];
+  guint64 worker_model = 0, local_fit = 0, plain = 0;
   guint64 restored = 0, concealed = 0, light = 0, lost = 0;
   gint64 budget_us = (gint64) (JN_PLC_BUDGET_DEFAULT * period_us), next;
 
@@ -201,10 +202,10 @@ copies_cost (double seconds)
       playout_start = g_get_monotonic_time ();
       for (guint p = 0; p < COPY_PEERS; p++)
         {
-          gboolean late = g_get_monotonic_time () - playout_start >= budget_us;
           JnJitterPopResult r;
 
-          jn_concealer_set_light (peers[p].concealer, late);
+          jn_concealer_set_time_spent (peers[p].concealer, g_get_monotonic_time () - playout_start,
+                                       budget_us);
           r = jn_jitter_buffer_pop (peers[p].jb, out, NULL);
           if (r != JN_JITTER_POP_IDLE)
             peers[p].played++;
@@ -231,6 +232,9 @@ copies_cost (double seconds)
       jn_jitter_buffer_get_depth_stats (peers[p].jb, &depth);
       jn_concealer_fill (peers[p].concealer, &stats);
       restored += depth.restored;
+      plain += depth.restored_plain;
+      worker_model += stats.gaps_worker_model;
+      local_fit += stats.gaps_local_fit;
       light += stats.gaps_light;
       jn_concealer_free (peers[p].concealer);
       jn_jitter_buffer_free (peers[p].jb);
@@ -239,9 +243,11 @@ copies_cost (double seconds)
   jn_concealer_pool_free (pool);
   report ("copies_us.16", "media thread: 16 peers, copies, loss", ns, periods, period_us,
           JN_PLC_BUDGET_DEFAULT);
-  g_print ("  %" G_GUINT64_FORMAT " packets lost, %" G_GUINT64_FORMAT " restored from copies (refined), "
-           "%" G_GUINT64_FORMAT " periods concealed, %" G_GUINT64_FORMAT " gaps begun the cheap way "
-           "(budget)\n", lost, restored, concealed, light);
+  g_print ("  %" G_GUINT64_FORMAT " packets lost, %" G_GUINT64_FORMAT " restored from copies "
+           "(%" G_GUINT64_FORMAT " of them played as they decoded: no time left to refine), "
+           "%" G_GUINT64_FORMAT " periods concealed; gaps begun with the worker's model %"
+           G_GUINT64_FORMAT ", with a local fit %" G_GUINT64_FORMAT ", the cheap way (budget) %"
+           G_GUINT64_FORMAT "\n", lost, restored, plain, concealed, worker_model, local_fit, light);
   return 0;
 }
 

@@ -332,6 +332,29 @@ test_concealer_gap (void)
   jn_concealer_fill (st.c, &s);
   g_assert_cmpuint (s.gaps_local_fit, ==, 2);
   g_assert_cmpuint (s.gaps_light, ==, 1);
+
+  /* by the time spent: the full gap start above cost something, so a
+   * gap with the budget nearly spent starts light, one with all of it
+   * left in full, one with the budget gone light whatever it costs */
+  jn_concealer_set_time_spent (st.c, 999, 1000);
+  stream_period (&st, TRUE);
+  for (guint i = 0; i < 4; i++)
+    stream_period (&st, FALSE);
+  jn_concealer_fill (st.c, &s);
+  g_assert_cmpuint (s.gaps_light, ==, 2);
+  jn_concealer_set_time_spent (st.c, 0, 1000000);
+  stream_period (&st, TRUE);
+  for (guint i = 0; i < 4; i++)
+    stream_period (&st, FALSE);
+  jn_concealer_fill (st.c, &s);
+  g_assert_cmpuint (s.gaps_light, ==, 2);
+  g_assert_cmpuint (s.gaps_local_fit, ==, 4);
+  jn_concealer_set_time_spent (st.c, 1000, 1000);
+  stream_period (&st, TRUE);
+  for (guint i = 0; i < 4; i++)
+    stream_period (&st, FALSE);
+  jn_concealer_fill (st.c, &s);
+  g_assert_cmpuint (s.gaps_light, ==, 3);
   stream_clear (&st);
 }
 

@@ -18,6 +18,9 @@ struct _JnConcealer
   gboolean    in_gap;
   gint64      gap_us;           /* its last gap began; 0: none yet */
   gboolean    light;            /* a gap beginning now starts the cheap way */
+  JnJitterBuffer *jb;           /* attached to; its copies plain while light */
+  double      begin_us;         /* what a full gap start cost lately: mean */
+  double      begin_dev_us;     /* and mean deviation from it */
   guint64     gaps_worker_model;
   guint64     gaps_local_fit;
   guint64     gaps_repeated;

@@ -6,6 +6,8 @@
 
 #include "config.h"
 
+#include <math.h>
+
 #include <glib/gi18n-lib.h>
 
 #include "jn-concealer-private.h"
@@ -60,13 +62,14 @@ playout_filter (gpointer     user_data,
   PnbtrFuture next = { future, (int) future_frames, (int) gap_frames };
   gboolean begins = in == NULL && !self->in_gap;
   guint n_begun = 0;
+  gint64 start = 0;
 
   memset (self->begun, 0, sizeof self->begun);
   if (begins)
     {
       /* a gap begins: with the worker's model, or fitting one right here */
       self->in_gap = TRUE;
-      self->gap_us = g_get_monotonic_time ();
+      self->gap_us = start = g_get_monotonic_time ();
       self->begun[n_begun++] = self->has_model ? &self->gaps_worker_model : &self->gaps_local_fit;
       if (self->light)
         self->begun[n_begun++] = &self->gaps_light;
@@ -75,6 +78,18 @@ playout_filter (gpointer     user_data,
     self->in_gap = FALSE;
 
   pnbtr_process_ex (self->plc, in, out, (int) frames, future != NULL ? &next : NULL);
+  if (begins && !self->light)
+    {
+      double cost = (double) (g_get_monotonic_time () - start);
+
+      if (self->begin_us > 0.0)
+        {
+          self->begin_dev_us += (fabs (cost - self->begin_us) - self->begin_dev_us) / 8.0;
+          self->begin_us += (cost - self->begin_us) / 8.0;
+        }
+      else
+        self->begin_us = cost;
+    }
   if (begins && pnbtr_gap_repeats (self->plc))
     self->begun[n_begun++] = &self->gaps_repeated;
   if (begins && pnbtr_gap_onset (self->plc))
@@ -156,6 +171,7 @@ jn_concealer_attach (JnConcealer    *self,
   g_return_if_fail (self != NULL);
   jn_jitter_buffer_set_filter (jb, playout_filter, self);
   jn_jitter_buffer_set_amend (jb, playout_amend);
+  self->jb = jb;
 }
 
 void
@@ -164,6 +180,23 @@ jn_concealer_set_light (JnConcealer *self,
 {
   self->light = !!light;
   pnbtr_set_light (self->plc, self->light);
+  if (self->jb != NULL)
+    jn_jitter_buffer_set_plain_copies (self->jb, self->light);
+}
+
+void
+jn_concealer_set_time_spent (JnConcealer *self,
+                             gint64       spent_us,
+                             gint64       budget_us)
+{
+  /* a start's cost as a round trip's timeout reckons it (mean and twice
+   * the mean deviation), and at most 0.9 of the budget: with less than a
+   * tenth of it spent (the first stream to lose in a period) a gap still
+   * starts in full, so a stream whose starts cost more than the budget
+   * gets them, and its cost stays measured */
+  double cost = MIN (self->begin_us + 2.0 * self->begin_dev_us, 0.9 * (double) budget_us);
+
+  jn_concealer_set_light (self, spent_us >= budget_us || (double) spent_us + cost > (double) budget_us);
 }
 
 const char *

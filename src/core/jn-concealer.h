@@ -44,6 +44,13 @@ void         jn_concealer_attach        (JnConcealer         *concealer,
  * budget for concealment is spent. */
 void         jn_concealer_set_light     (JnConcealer         *concealer,
                                          gboolean             light);
+/* Light where the period's playout has spent budget_us, or would with
+ * what a full gap start cost this stream lately (a copy's refining
+ * included: it conceals the packet too) once a tenth of it is spent; the
+ * attached jitter buffer's copies then play as they decode. */
+void         jn_concealer_set_time_spent (JnConcealer        *concealer,
+                                          gint64              spent_us,
+                                          gint64              budget_us);
 /* The method's name, "zero" for NULL. */
 const char  *jn_concealer_get_method_name (const JnConcealer *concealer);
 /* Whether the worker can fit this stream's models (LPC methods). */

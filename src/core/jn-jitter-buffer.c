@@ -87,6 +87,7 @@ struct _JnJitterBuffer
   float          *prediction;   /* frames x channels: the concealment's, for refining */
   float          *copy_steps;   /* blocks: the steps of a copy being taken */
   gboolean        tail_valid;   /* that period played a packet (no copy, nothing concealed) */
+  gboolean        plain_copies; /* copies play as they decode: no time to refine */
 
   /* coded streams */
   JnPacketDecoder decoder;
@@ -162,7 +163,15 @@ static inline gboolean
 refines (JnJitterBuffer *jb,
          guint32         seq)
 {
-  return jb->slots[seq % JN_JITTER_BUFFER_SLOTS].refine && jb->filter != NULL && jb->amend != NULL;
+  return jb->slots[seq % JN_JITTER_BUFFER_SLOTS].refine && jb->filter != NULL && jb->amend != NULL &&
+         !jb->plain_copies;
+}
+
+void
+jn_jitter_buffer_set_plain_copies (JnJitterBuffer *jb,
+                                   gboolean        plain)
+{
+  jb->plain_copies = !!plain;
 }
 
 void
@@ -220,6 +229,8 @@ take (JnJitterBuffer *jb,
 
   if (slot->copy)
     jb->stats.restored++;
+  if (slot->refine && jb->plain_copies)
+    jb->stats.restored_plain++;
   slot->valid = FALSE;
   slot->copy = FALSE;
   slot->refine = FALSE;

@@ -75,6 +75,7 @@ typedef struct
   guint64 grows;              /* depth raised after a late packet */
   guint64 restarts;           /* the stream jumped far ahead: started again from there */
   guint64 restored;           /* periods played from a copy of a lost packet */
+  guint64 restored_plain;     /* of them: a copy to refine, played as it decoded (no time) */
   guint64 shrinks;            /* depth lowered after a calm stretch */
   guint64 stretched;          /* periods inserted while growing */
   guint64 compressed;         /* packets merged away while shrinking */
@@ -93,6 +94,10 @@ void                jn_jitter_buffer_set_filter    (JnJitterBuffer *jb,
  * decode. */
 void                jn_jitter_buffer_set_amend     (JnJitterBuffer *jb,
                                                     JnPlayoutAmend  amend);
+/* While set, a copy plays as it decodes, not refined (refining conceals
+ * the packet too): the period's time for concealment is spent. */
+void                jn_jitter_buffer_set_plain_copies (JnJitterBuffer *jb,
+                                                       gboolean        plain);
 /* Adaptive depth.  safety 0 ("lowest latency") .. 1 ("safest") sets the
  * range of depths and how long the network must stay calm before the depth
  * shrinks again.  period_us is one packet's duration.  Not for the audio

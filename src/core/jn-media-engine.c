@@ -1109,8 +1109,8 @@ run_period (JnMediaEngine *self)
       if (peer->rx.audio_packets == 0)
         continue;
       if (peer->concealer != NULL)
-        jn_concealer_set_light (peer->concealer,
-                                g_get_monotonic_time () - playout_start >= budget_us);
+        jn_concealer_set_time_spent (peer->concealer, g_get_monotonic_time () - playout_start,
+                                     budget_us);
       r = jn_rate_match_run (peer->rate_match, pull_packet, peer, self->play_buf, &played_seq);
 
       if (r == JN_JITTER_POP_IDLE)
