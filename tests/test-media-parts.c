@@ -299,6 +299,17 @@ stream_clear (Stream *st)
   jn_concealer_pool_free (st->pool);
 }
 
+/* One packet lost, four received after it; the concealer's counters. */
+static void
+lose_one (Stream      *st,
+          JnPeerStats *s)
+{
+  stream_period (st, TRUE);
+  for (guint i = 0; i < 4; i++)
+    stream_period (st, FALSE);
+  jn_concealer_fill (st->c, s);
+}
+
 static void
 test_concealer_gap (void)
 {
@@ -313,10 +324,7 @@ test_concealer_gap (void)
 
   /* one lost packet of a steady tone: predicted, not silence (silence
    * would be off by the tone's whole amplitude, 0.5) */
-  stream_period (&st, TRUE);
-  for (guint i = 0; i < 4; i++)
-    stream_period (&st, FALSE);
-  jn_concealer_fill (st.c, &s);
+  lose_one (&st, &s);
   g_assert_cmpuint (s.gaps_local_fit, ==, 1);
   g_assert_cmpuint (s.gaps_worker_model, ==, 0);
   g_assert_cmpuint (s.gaps_light, ==, 0);
@@ -325,11 +333,8 @@ test_concealer_gap (void)
 
   /* a gap that begins once the period's budget is spent is counted so */
   jn_concealer_set_light (st.c, TRUE);
-  stream_period (&st, TRUE);
-  for (guint i = 0; i < 4; i++)
-    stream_period (&st, FALSE);
+  lose_one (&st, &s);
   jn_concealer_set_light (st.c, FALSE);
-  jn_concealer_fill (st.c, &s);
   g_assert_cmpuint (s.gaps_local_fit, ==, 2);
   g_assert_cmpuint (s.gaps_light, ==, 1);
 
@@ -337,23 +342,14 @@ test_concealer_gap (void)
    * gap with the budget nearly spent starts light, one with all of it
    * left in full, one with the budget gone light whatever it costs */
   jn_concealer_set_time_spent (st.c, 999, 1000);
-  stream_period (&st, TRUE);
-  for (guint i = 0; i < 4; i++)
-    stream_period (&st, FALSE);
-  jn_concealer_fill (st.c, &s);
+  lose_one (&st, &s);
   g_assert_cmpuint (s.gaps_light, ==, 2);
   jn_concealer_set_time_spent (st.c, 0, 1000000);
-  stream_period (&st, TRUE);
-  for (guint i = 0; i < 4; i++)
-    stream_period (&st, FALSE);
-  jn_concealer_fill (st.c, &s);
+  lose_one (&st, &s);
   g_assert_cmpuint (s.gaps_light, ==, 2);
   g_assert_cmpuint (s.gaps_local_fit, ==, 4);
   jn_concealer_set_time_spent (st.c, 1000, 1000);
-  stream_period (&st, TRUE);
-  for (guint i = 0; i < 4; i++)
-    stream_period (&st, FALSE);
-  jn_concealer_fill (st.c, &s);
+  lose_one (&st, &s);
   g_assert_cmpuint (s.gaps_light, ==, 3);
   stream_clear (&st);
 }
