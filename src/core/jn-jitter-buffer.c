@@ -357,7 +357,8 @@ push (JnJitterBuffer *jb,
       if (ahead <= -JN_JITTER_BUFFER_SLOTS)
         return JN_JITTER_PUSH_OVERFLOW;
       /* it jumped ahead again before playout began (a second stall soon
-       * after the first): refused, it would never fill the buffer */
+       * after the first): start again from it, as a playing buffer does;
+       * refusing it and all after it, the buffer would never fill */
       if (ahead >= JN_JITTER_BUFFER_SLOTS)
         {
           go_idle (jb);
