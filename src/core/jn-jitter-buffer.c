@@ -541,6 +541,21 @@ gap_after (JnJitterBuffer *jb,
   return gap;
 }
 
+/* Period s, missing (or a copy to refine): concealed up to the first
+ * queued packet within the lookahead, or extrapolated where none is. */
+static void
+conceal_at (JnJitterBuffer *jb,
+            guint32         s,
+            float          *out)
+{
+  guint gap = gap_after (jb, s);
+
+  if (gap <= JN_JITTER_LOOKAHEAD)
+    conceal (jb, s + gap, gap, out);
+  else
+    play (jb, NULL, out, NULL, 0, 0);
+}
+
 /* A period that ends the stream: down to silence by its end (a raised
  * cosine, which starts and ends flat). */
 static void
@@ -553,6 +568,18 @@ fade_out (JnJitterBuffer *jb,
 
       for (guint c = 0; c < jb->channels; c++)
         out[(gsize) i * jb->channels + c] *= w;
+    }
+}
+
+/* The last period of a stream that has gone fades out, no click. */
+static void
+end_if_last (JnJitterBuffer *jb,
+             float          *out)
+{
+  if (jb->finishing && jb->level == 0)
+    {
+      fade_out (jb, out);
+      jb->faded_out = TRUE;
     }
 }
 
@@ -671,12 +698,8 @@ jn_jitter_buffer_pop (JnJitterBuffer *jb,
       if (copy && refines (jb, s))
         {
           gsize n = (gsize) jb->frames * jb->channels;
-          guint gap = gap_after (jb, s);
 
-          if (gap <= JN_JITTER_LOOKAHEAD)
-            conceal (jb, s + gap, gap, jb->prediction);
-          else
-            play (jb, NULL, jb->prediction, NULL, 0, 0);
+          conceal_at (jb, s, jb->prediction);
           jn_audio_copy_refine (audio, jb->frames, jb->channels,
                                 jb->steps + (gsize) (s % JN_JITTER_BUFFER_SLOTS) * jb->blocks,
                                 jb->prediction);
@@ -687,11 +710,7 @@ jn_jitter_buffer_pop (JnJitterBuffer *jb,
           memcpy (out, audio, sizeof (float) * n);
           take (jb, s);
           jb->run = 0;
-          if (jb->finishing && jb->level == 0)
-            {
-              fade_out (jb, out);
-              jb->faded_out = TRUE;
-            }
+          end_if_last (jb, out);
           return JN_JITTER_POP_PLAYED;
         }
       /* a copy's coding error at its edges would be a step: smoothed
@@ -706,12 +725,7 @@ jn_jitter_buffer_pop (JnJitterBuffer *jb,
       take (jb, s);
       jb->run = 0;
       play (jb, audio, out, NULL, 0, 0);
-      /* the last of a stream that has gone: it fades out, no click */
-      if (jb->finishing && jb->level == 0)
-        {
-          fade_out (jb, out);
-          jb->faded_out = TRUE;
-        }
+      end_if_last (jb, out);
       return JN_JITTER_POP_PLAYED;
     }
 
@@ -723,12 +737,7 @@ jn_jitter_buffer_pop (JnJitterBuffer *jb,
   jb->run++;
   {
     /* the gap ends at the first queued packet within the lookahead */
-    guint gap = gap_after (jb, s);
-
-    if (gap <= JN_JITTER_LOOKAHEAD)
-      conceal (jb, s + gap, gap, out);
-    else
-      play (jb, NULL, out, NULL, 0, 0);
+    conceal_at (jb, s, out);
   }
   return JN_JITTER_POP_CONCEALED;
 }
