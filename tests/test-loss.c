@@ -344,7 +344,9 @@ static void
 test_pnbtr_conceals (gconstpointer data)
 {
   const char *backend = data;
-  /* "fallback": OpenCL that fails after 20 batches, as if the device were lost */
+  /* "fallback": OpenCL that fails after 5 batches, as if the device were lost
+   * (a slow OpenCL, PoCL at 15-20 ms a model, is asked for about 20 models
+   * in the test at the worker's share) */
   gboolean fallback = g_str_equal (backend, "fallback");
   JnEngineStats engine_stats;
   static const JnAudioFormat format = { RATE, FRAMES, 1, JN_SAMPLE_F32 };
@@ -360,7 +362,7 @@ test_pnbtr_conceals (gconstpointer data)
   b = pair.b;
   g_assert_true (jn_media_engine_set_pnbtr_backend (b, fallback ? "opencl" : backend, NULL));
   if (fallback)
-    g_setenv ("JAMNET_PNBTR_FAIL_AFTER", "20", TRUE);
+    g_setenv ("JAMNET_PNBTR_FAIL_AFTER", "5", TRUE);
   for (guint i = 0; i < G_N_ELEMENTS (dropped); i++)
     jn_relay_add_rule (pair.relay, JN_RELAY_A_TO_B, JN_PACKET_AUDIO, dropped[i], JN_RELAY_DROP);
   pair_start (&pair);
@@ -395,7 +397,7 @@ test_pnbtr_conceals (gconstpointer data)
       /* one failed batch, redone on the CPU, which carries on */
       g_assert_cmpstr (engine_stats.pnbtr_backend, ==, "cpu");
       g_assert_cmpuint (engine_stats.pnbtr_failures, ==, 1);
-      g_assert_cmpuint (engine_stats.pnbtr_installed, >, 20);
+      g_assert_cmpuint (engine_stats.pnbtr_installed, >, 5);
       g_assert_cmpint (g_atomic_int_get (&pnbtr_warnings), ==, 1);
     }
   else
@@ -406,11 +408,14 @@ test_pnbtr_conceals (gconstpointer data)
       g_assert_cmpuint (engine_stats.pnbtr_installed, >, 0);
       g_assert_cmpuint (engine_stats.pnbtr_installed + engine_stats.pnbtr_late +
                         engine_stats.pnbtr_in_gap, <=, engine_stats.pnbtr_jobs);
-      /* a gap with the worker's model, where the worker keeps up: one
-       * whose models take more than half the 16 periods they are trusted
-       * for (40 ms under ASan here, 5 ms without) installs them too old for
-       * the next gap, which fits its own, as it should */
-      if (engine_stats.pnbtr_job_ms < 8 * FRAMES * 1e3 / RATE)
+      /* a gap with the worker's model, where the worker keeps up: held to
+       * its 30 % share of a core (jn-concealer-pool.c), it refits the
+       * stream every job / 0.3 and the model takes a job more to come,
+       * which must be within the 16 periods a model is trusted for.  A
+       * slower one (PoCL here, 15 ms a model; the CPU under ASan, 40 ms;
+       * 4 ms without) leaves some gaps, maybe all three, to fit their
+       * own, as it should */
+      if (engine_stats.pnbtr_job_ms * (1.0 / 0.3 + 1.0) < 16 * FRAMES * 1e3 / RATE)
         g_assert_cmpuint (stats.gaps_worker_model, >=, 1);
       else
         g_test_message ("the worker takes %.1f ms a model: no gap needs to have had one",
