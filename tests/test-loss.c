@@ -409,9 +409,9 @@ test_pnbtr_conceals (gconstpointer data)
       g_assert_cmpuint (engine_stats.pnbtr_installed + engine_stats.pnbtr_late +
                         engine_stats.pnbtr_in_gap, <=, engine_stats.pnbtr_jobs);
       /* a gap with the worker's model, where the worker keeps up: held to
-       * its 30 % share of a core (jn-concealer-pool.c), it refits the
-       * stream every job / 0.3 and the model takes a job more to come,
-       * which must be within the 16 periods a model is trusted for.  A
+       * its 30 % share of a core (jn-concealer-pool.c), it refits the one
+       * stream every job's time / 0.3, and a model takes a job's time more
+       * to come: together within the 16 periods it is trusted for.  A
        * slower one (PoCL here, 15 ms a model; the CPU under ASan, 40 ms;
        * 4 ms without) leaves some gaps, maybe all three, to fit their
        * own, as it should */

@@ -583,9 +583,9 @@ test_nice_step (void)
 /* A copy played through a concealer: concealed as if lost, then refined
  * with that prediction.  On a tone, which PNBTR predicts well, the copy's
  * coding noise mostly goes; the packet after plays as it came (the gap
- * ended with the copy: no fade), and the concealer counts no gap. */
-/* data: the period's time is spent (the concealer light), so the copy
- * plays as it decoded */
+ * ended with the copy: no fade), and the concealer counts no gap.  With
+ * data TRUE the period's time is spent (the concealer light), and the
+ * copy plays as it decoded instead. */
 static void
 test_jitter_buffer_copy_refined (gconstpointer data)
 {
