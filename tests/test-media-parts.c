@@ -470,10 +470,7 @@ test_concealer_worker_model (void)
   jn_concealer_pool_get_stats (st.pool, &es);
   g_assert_cmpuint (es.pnbtr_jobs, ==, 0);
   /* the first loss is concealed by a model fitted right there... */
-  stream_period (&st, TRUE);
-  for (guint i = 0; i < 4; i++)
-    stream_period (&st, FALSE);
-  jn_concealer_fill (st.c, &s);
+  lose_one (&st, &s);
   g_assert_cmpuint (s.gaps_local_fit, ==, 1);
   /* ...and from then on the worker fits them: periods go by in real time
    * (a model is trusted for so many periods, and must come back within as
@@ -504,10 +501,7 @@ test_concealer_worker_model (void)
     {
       guint64 installed;
 
-      stream_period (&st, TRUE);
-      for (guint i = 0; i < 4; i++)
-        stream_period (&st, FALSE);
-      jn_concealer_fill (st.c, &s);
+      lose_one (&st, &s);
       if (s.gaps_worker_model == 1)
         {
           g_test_message ("a gap with the worker's model at try %u", tries);

@@ -324,11 +324,12 @@ push (JnJitterBuffer *jb,
 {
   Slot *slot = &jb->slots[seq % JN_JITTER_BUFFER_SLOTS];
 
-  if (jb->playing)
+  if (jb->playing || jb->level > 0)
     {
-      gint32 ahead = (gint32) (seq - jb->next_seq);
+      /* from playout, or while priming from the newest queued */
+      gint32 ahead = (gint32) (seq - (jb->playing ? jb->next_seq : jb->highest));
 
-      if (ahead < 0)
+      if (jb->playing && ahead < 0)
         {
           /* it would have played, had the buffer been one packet deeper */
           if (jb->adaptive && jb->depth < jb->max_depth)
@@ -340,25 +341,13 @@ push (JnJitterBuffer *jb,
           jb->calm = 0;
           return JN_JITTER_PUSH_LATE;
         }
-      /* the stream jumped ahead (its sender's thread, or ours, stalled
-       * and skipped ahead): what is queued is behind it, start again from
-       * here rather than conceal our way there */
-      if (ahead >= JN_JITTER_BUFFER_SLOTS)
-        {
-          go_idle (jb);
-          jb->stats.restarts++;
-        }
-    }
-  else if (jb->level > 0)
-    {
       /* priming: keep a window of SLOTS around what is queued */
-      gint32 ahead = (gint32) (seq - jb->highest);
-
       if (ahead <= -JN_JITTER_BUFFER_SLOTS)
         return JN_JITTER_PUSH_OVERFLOW;
-      /* it jumped ahead again before playout began (a second stall soon
-       * after the first): start again from it, as a playing buffer does;
-       * refusing it and all after it, the buffer would never fill */
+      /* the stream jumped ahead (its sender's thread, or ours, stalled
+       * and skipped ahead; while priming, a second stall soon after the
+       * first): what is queued is behind it, start again from here rather
+       * than conceal our way there, or never fill */
       if (ahead >= JN_JITTER_BUFFER_SLOTS)
         {
           go_idle (jb);
